@@ -1,0 +1,68 @@
+# soc: developer entry points. `make demo` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: all demo test lint fmt rust-test py-test venv py-build system-deps bench compare clean
+
+all: test
+
+## demo: the main job on bundled sample data (offline, dry-run)
+demo:
+	$(CARGO) build --release -q -p soc-cli
+	./scripts/demo.sh target/release/soc
+
+## test: every gate: fmt, clippy, Rust tests, Python tests
+test: system-deps lint rust-test py-test
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+rust-test:
+	$(CARGO) test --workspace
+
+# Firewall, sshd and SMTP tests need real tools; install them when we can (root + apt).
+system-deps:
+	@missing=""; \
+	for t in nft:nftables iptables:iptables ipset:ipset sshd:openssh-server ssh:openssh-client ip:iproute2; do \
+	  cmd=$${t%%:*}; pkg=$${t##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing; the tests that need them will skip"; \
+	  else \
+	    echo "note: missing$$missing (not root or no apt); the tests that need them will skip"; \
+	  fi; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.5,<2" pytest aiosmtpd
+	touch $@
+
+py-build: venv
+	cd soc-py && VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$$PATH $(VENV)/bin/maturin develop -q
+
+py-test: py-build
+	cd soc-py && $(PY) -m pytest -q
+
+## bench: criterion benches (see README for the figures)
+bench:
+	$(CARGO) bench -p soc-benches
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)

@@ -1,0 +1,2 @@
+//! Deterministic input generators for the criterion benches and the
+//! comparison scripts (`benches/compare/`).

@@ -1,0 +1,191 @@
+#![allow(dead_code)] // TEMP until the commands use it
+//! Output writers, one per format: aligned table, JSON array, JSON lines, CSV.
+//!
+//! Every command builds rows as JSON objects and hands them to a
+//! [`RowWriter`]; the writer decides how they look.
+
+use std::io::{self, IsTerminal, Write};
+
+use serde_json::Value;
+
+/// Output format chosen with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people (default on a terminal).
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line (default when piped).
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl Format {
+    /// The explicit format, or `table` on a terminal and `jsonl` otherwise.
+    pub fn resolve(explicit: Option<Format>) -> Format {
+        explicit.unwrap_or_else(|| {
+            if io::stdout().is_terminal() {
+                Format::Table
+            } else {
+                Format::Jsonl
+            }
+        })
+    }
+}
+
+/// Writes rows (JSON objects) in one format. Table output is buffered to
+/// align columns; the others stream.
+pub struct RowWriter<W: Write> {
+    out: W,
+    format: Format,
+    columns: Vec<String>,
+    buffered: Vec<Vec<String>>,
+    rows: usize,
+}
+
+impl<W: Write> RowWriter<W> {
+    /// A writer for `columns` (table and CSV show these; JSON shows whole rows).
+    pub fn new(out: W, format: Format, columns: &[&str]) -> Self {
+        RowWriter {
+            out,
+            format,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            buffered: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, row: &Value) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, row)?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut self.out, row)?;
+            }
+            Format::Csv => {
+                if self.rows == 0 {
+                    self.out.write_all(&csv_line(&self.columns)?)?;
+                }
+                let cells: Vec<String> = self.columns.iter().map(|c| cell(row, c)).collect();
+                self.out.write_all(&csv_line(&cells)?)?;
+            }
+            Format::Table => {
+                let cells = self.columns.iter().map(|c| cell(row, c)).collect();
+                self.buffered.push(cells);
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Finishes the output (closes the JSON array, prints the table).
+    pub fn finish(mut self) -> io::Result<W> {
+        match self.format {
+            Format::Json => {
+                self.out
+                    .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+            }
+            Format::Csv if self.rows == 0 => {
+                self.out.write_all(&csv_line(&self.columns)?)?;
+            }
+            Format::Table => {
+                let mut widths: Vec<usize> = self.columns.iter().map(|c| c.len()).collect();
+                for row in &self.buffered {
+                    for (w, c) in widths.iter_mut().zip(row) {
+                        *w = (*w).max(c.chars().count());
+                    }
+                }
+                let header: Vec<String> = self.columns.iter().map(|c| c.to_uppercase()).collect();
+                write_table_row(&mut self.out, &header, &widths)?;
+                for row in &self.buffered {
+                    write_table_row(&mut self.out, row, &widths)?;
+                }
+            }
+            _ => {}
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn csv_line(cells: &[String]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cells).map_err(io::Error::other)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+fn write_table_row<W: Write>(out: &mut W, cells: &[String], widths: &[usize]) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+        if i + 1 == cells.len() {
+            line.push_str(c);
+        } else {
+            line.push_str(c);
+            line.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// A cell's text: strings as they are, arrays joined with `;`, null as empty.
+pub fn cell(row: &Value, column: &str) -> String {
+    match row.get(column) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(format: Format) -> String {
+        let mut w = RowWriter::new(Vec::new(), format, &["kind", "value"]);
+        w.write(&json!({"kind": "ipv4", "value": "1.2.3.4", "x": 1}))
+            .unwrap();
+        w.write(&json!({"kind": "domain", "value": "a,b"})).unwrap();
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(
+            render(Format::Jsonl),
+            "{\"kind\":\"ipv4\",\"value\":\"1.2.3.4\",\"x\":1}\n{\"kind\":\"domain\",\"value\":\"a,b\"}\n"
+        );
+        let json: Value = serde_json::from_str(&render(Format::Json)).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 2);
+        assert_eq!(
+            render(Format::Csv),
+            "kind,value\nipv4,1.2.3.4\ndomain,\"a,b\"\n"
+        );
+        assert_eq!(
+            render(Format::Table),
+            "KIND    VALUE\nipv4    1.2.3.4\ndomain  a,b\n"
+        );
+    }
+
+    #[test]
+    fn empty_outputs_are_valid() {
+        let w = RowWriter::new(Vec::new(), Format::Json, &["a"]);
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "[]\n");
+        let w = RowWriter::new(Vec::new(), Format::Csv, &["a"]);
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "a\n");
+    }
+}

@@ -1,0 +1,1 @@
+//! Detectors: brute force, spraying, distributed attacks, success after failures.

@@ -1,0 +1,1 @@
+//! IOC extraction: finds indicators in free text, defang-aware.

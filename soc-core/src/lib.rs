@@ -1,0 +1,58 @@
+//! # soc-core
+//!
+//! The library behind `soc`: security-operations automation that replaces the
+//! one-off scripts a SOC glues together (grep `auth.log`, pull alert IPs out of
+//! `eve.json`, extract IOCs from reports, check reputation, block, notify,
+//! ticket) with one fast, safe and tested toolkit.
+//!
+//! The pieces, in pipeline order:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`model`] | shared data: [`Event`], [`Indicator`], [`Alert`], [`Enrichment`], [`Score`], [`ActionRecord`] |
+//! | [`ioc`] | indicator extraction from free text, defang-aware |
+//! | [`parse`] | OpenSSH auth logs, Suricata EVE JSON, generic JSON/CSV alerts |
+//! | [`detect`] | brute force, spraying, success-after-failures, ... |
+//! | [`source`] | the [`LogSource`] trait and its implementations (files, stdin, Splunk) |
+//! | [`enrich`] | the [`Enricher`] trait and threat-intelligence providers |
+//! | [`score`] | the [`Scorer`] trait: weighted and model-based triage |
+//! | [`respond`] | the [`Responder`] trait: firewall, notify, SIEM, tickets, host isolation |
+//! | [`pipeline`] | configuration and orchestration of all of the above |
+//! | [`store`] | the embedded SQLite state store shared by all stages |
+//!
+//! ```
+//! use soc_core::model::{Indicator, IndicatorKind};
+//!
+//! let ind = Indicator::new(IndicatorKind::Ipv4, "198.51.100.23");
+//! assert_eq!(ind.kind.as_str(), "ipv4");
+//! assert_eq!(ind.ip(), Some("198.51.100.23".parse().unwrap()));
+//! ```
+
+pub mod detect;
+pub mod enrich;
+pub mod error;
+pub mod ioc;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod respond;
+pub mod score;
+pub mod source;
+pub mod store;
+
+pub use enrich::Enricher;
+pub use error::{
+    ConfigError, EnrichError, Error, IocError, ParseError, RespondError, ScoreError, SourceError,
+    StoreError,
+};
+pub use model::{
+    ActionOutcome, ActionRecord, Alert, AttackRef, Enrichment, Event, EventOutcome, Indicator,
+    IndicatorKind, IndicatorTag, Mode, RiskLevel, Score, ScoreFactor, Severity, Verdict,
+};
+pub use respond::Responder;
+pub use score::Scorer;
+pub use source::LogSource;
+pub use store::StateStore;
+
+/// The crate version, as in `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

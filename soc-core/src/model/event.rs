@@ -1,0 +1,96 @@
+//! Normalized log events.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where an event came from: file (or `<stdin>`) and 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// File path, `<stdin>`, or a remote source name.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+}
+
+/// The outcome an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventOutcome {
+    /// A failed or illegitimate access attempt.
+    Failure,
+    /// A successful access.
+    Success,
+    /// Neither (informational).
+    Unknown,
+}
+
+/// A normalized log event. Parser-specific detail (the typed sshd message,
+/// the Suricata objects) stays in the parser's own types; this is what every
+/// stage after parsing needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Event time (UTC), when the record has one.
+    pub time: Option<DateTime<Utc>>,
+    /// Which parser produced it: `ssh`, `suricata`, `alerts`, ...
+    pub source: String,
+    /// Host that logged it.
+    pub host: Option<String>,
+    /// Kind, namespaced by source: `ssh.failed_password`, `suricata.alert`, ...
+    pub kind: String,
+    /// Source address of the activity.
+    pub src_ip: Option<IpAddr>,
+    /// Source host name when the log gives a name instead of an address.
+    pub src_host: Option<String>,
+    /// Source port.
+    pub src_port: Option<u16>,
+    /// Destination address.
+    pub dst_ip: Option<IpAddr>,
+    /// Destination port.
+    pub dst_port: Option<u16>,
+    /// User name involved.
+    pub user: Option<String>,
+    /// What the event records.
+    pub outcome: EventOutcome,
+    /// The raw record as read.
+    pub raw: String,
+    /// Where it was read.
+    pub origin: Option<Origin>,
+    /// Extra parser-specific fields.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Event {
+    /// A new event of `kind` from `source` with everything else empty.
+    ///
+    /// ```
+    /// use soc_core::model::{Event, EventOutcome};
+    /// let e = Event::new("ssh", "ssh.failed_password");
+    /// assert_eq!(e.outcome, EventOutcome::Unknown);
+    /// ```
+    pub fn new(source: impl Into<String>, kind: impl Into<String>) -> Self {
+        Event {
+            time: None,
+            source: source.into(),
+            host: None,
+            kind: kind.into(),
+            src_ip: None,
+            src_host: None,
+            src_port: None,
+            dst_ip: None,
+            dst_port: None,
+            user: None,
+            outcome: EventOutcome::Unknown,
+            raw: String::new(),
+            origin: None,
+            fields: serde_json::Map::new(),
+        }
+    }
+
+    /// True when the event records a failed or illegitimate access attempt.
+    pub fn is_failure(&self) -> bool {
+        self.outcome == EventOutcome::Failure
+    }
+}

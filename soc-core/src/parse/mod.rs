@@ -1,0 +1,1 @@
+//! Parsers: OpenSSH auth logs, Suricata EVE JSON, generic JSON/CSV alerts.

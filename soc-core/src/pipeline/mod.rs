@@ -1,0 +1,1 @@
+//! The pipeline: source → parse → detect → extract → enrich → score → respond.

@@ -1,0 +1,675 @@
+//! The embedded state store: one SQLite file holding checkpoints, alerts,
+//! the enrichment cache, active blocks, the action audit log, the
+//! watch-list and run metrics.
+//!
+//! It lives at the crate root (not under `pipeline/`) because enrichers and
+//! responders use it on their own too. Every write is a transaction, and the
+//! database runs in WAL mode, so a `kill -9` loses no committed state.
+//!
+//! ```
+//! use soc_core::StateStore;
+//! let store = StateStore::in_memory().unwrap();
+//! store.set_checkpoint("auth.log", "dev:1/ino:2", 42).unwrap();
+//! assert_eq!(store.checkpoint("auth.log").unwrap(), Some(("dev:1/ino:2".to_string(), 42)));
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::model::{ActionRecord, Alert};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    source TEXT PRIMARY KEY, identity TEXT NOT NULL, offset INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrich_cache (
+    provider TEXT NOT NULL, kind TEXT NOT NULL, indicator TEXT NOT NULL, value TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, kind, indicator));
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, src_ip TEXT, first_seen INTEGER, last_seen INTEGER,
+    risk_level TEXT, score REAL, json TEXT NOT NULL, score_json TEXT,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_at);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, responder TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL, alert_id TEXT NOT NULL, mode TEXT NOT NULL,
+    status TEXT NOT NULL, json TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS actions_key ON actions(key, at);
+CREATE TABLE IF NOT EXISTS blocks (
+    ip TEXT NOT NULL, backend TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER,
+    reason TEXT NOT NULL, PRIMARY KEY (ip, backend));
+CREATE TABLE IF NOT EXISTS watchlist (
+    value TEXT PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL,
+    added_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, hits INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
+    json TEXT NOT NULL);
+"#;
+
+/// An active (or expired, not yet removed) firewall block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockEntry {
+    /// The blocked address or network.
+    pub ip: String,
+    /// Firewall backend (`nftables`, `ipset`, `iptables`).
+    pub backend: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it expires (`None`: permanent).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Why (alert id or operator note).
+    pub reason: String,
+}
+
+/// A watch-list entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchEntry {
+    /// The watched value (address, domain, user...).
+    pub value: String,
+    /// Its kind.
+    pub kind: String,
+    /// Why it is watched.
+    pub reason: String,
+    /// First added.
+    pub added_at: DateTime<Utc>,
+    /// Last time it was seen again.
+    pub last_seen: DateTime<Utc>,
+    /// How many times it was added/seen.
+    pub hits: u64,
+}
+
+/// A stored alert with its triage result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredAlert {
+    /// The alert.
+    pub alert: Alert,
+    /// Its score, if it was scored.
+    pub score: Option<crate::model::Score>,
+    /// When it was first stored.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The SQLite state store. Cheap to share behind an `Arc`; all methods take `&self`.
+pub struct StateStore {
+    conn: Mutex<Connection>,
+    path: String,
+}
+
+impl std::fmt::Debug for StateStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ts(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+impl StateStore {
+    /// Opens (creating if needed) the store at `path`, creating parent folders.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Sqlite {
+                    path: name.clone(),
+                    source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+                })?;
+            }
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: name.clone(),
+            source,
+        })?;
+        Self::init(conn, name)
+    }
+
+    /// An in-memory store (tests, `--no-cache` runs).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
+            path: ":memory:".into(),
+            source,
+        })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(conn: Connection, path: String) -> Result<Self, StoreError> {
+        let wrap = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(wrap)?;
+        if path != ":memory:" {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(wrap)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(wrap)?;
+        }
+        conn.execute_batch(SCHEMA).map_err(wrap)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1')",
+            [],
+        )
+        .map_err(wrap)?;
+        Ok(StateStore {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The database path (`:memory:` for in-memory stores).
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from(&self.path)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent
+        // (transactions roll back), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn corrupt(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            what: what.to_string(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Runs `f` inside one transaction: all its writes commit together or not at all.
+    pub fn with_tx<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let out = f(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
+
+    // ---- checkpoints -------------------------------------------------------
+
+    /// The checkpoint `(file identity, offset)` of `source`.
+    pub fn checkpoint(&self, source: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT identity, offset FROM checkpoints WHERE source = ?1",
+            params![source],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
+        )
+        .optional()
+        .map_err(|e| self.err(e))
+    }
+
+    /// Sets the checkpoint of `source`.
+    pub fn set_checkpoint(
+        &self,
+        source: &str,
+        identity: &str,
+        offset: u64,
+    ) -> Result<(), StoreError> {
+        self.with_tx(|tx| put_checkpoint(tx, source, identity, offset))
+    }
+
+    // ---- enrichment cache --------------------------------------------------
+
+    /// A cached JSON value for `(provider, kind, indicator)` that has not expired at `now`.
+    pub fn cache_get(
+        &self,
+        provider: &str,
+        kind: &str,
+        indicator: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT value FROM enrich_cache WHERE provider=?1 AND kind=?2 AND indicator=?3 AND expires_at > ?4",
+            params![provider, kind, indicator, ts(now)],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(|e| self.err(e))
+    }
+
+    /// Stores a JSON value in the cache until `expires_at`.
+    pub fn cache_put(
+        &self,
+        provider: &str,
+        kind: &str,
+        indicator: &str,
+        value: &str,
+        fetched_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO enrich_cache(provider, kind, indicator, value, fetched_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![provider, kind, indicator, value, ts(fetched_at), ts(expires_at)],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Removes expired cache entries; returns how many.
+    pub fn cache_purge(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.with_tx(|tx| {
+            tx.execute(
+                "DELETE FROM enrich_cache WHERE expires_at <= ?1",
+                params![ts(now)],
+            )
+        })
+    }
+
+    // ---- alerts ------------------------------------------------------------
+
+    /// Inserts or updates an alert (keyed by its stable id) with its score.
+    /// Returns `true` when the alert is new.
+    pub fn save_alert(
+        &self,
+        alert: &Alert,
+        score: Option<&crate::model::Score>,
+    ) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(alert).map_err(|e| self.corrupt("alert", e))?;
+        let score_json = score
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| self.corrupt("score", e))?;
+        self.with_tx(|tx| put_alert(tx, alert, &json, score, score_json.as_deref()))
+    }
+
+    /// Alerts first stored at or after `since`, oldest first.
+    pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<StoredAlert>, StoreError> {
+        let rows: Vec<(String, Option<String>, i64)> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare("SELECT json, score_json, created_at FROM alerts WHERE created_at >= ?1 ORDER BY created_at, id")
+                .map_err(|e| self.err(e))?;
+            let it = stmt
+                .query_map(params![ts(since)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(|e| self.err(e))?;
+            it.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        rows.into_iter()
+            .map(|(json, score, created)| {
+                Ok(StoredAlert {
+                    alert: serde_json::from_str(&json).map_err(|e| self.corrupt("alert", e))?,
+                    score: score
+                        .map(|s| serde_json::from_str(&s))
+                        .transpose()
+                        .map_err(|e| self.corrupt("score", e))?,
+                    created_at: from_ts(created),
+                })
+            })
+            .collect()
+    }
+
+    // ---- actions (audit log and idempotency) --------------------------------
+
+    /// Appends an action to the audit log under an idempotency `key`
+    /// (typically `responder|target|alert kind`).
+    pub fn record_action(&self, key: &str, record: &ActionRecord) -> Result<(), StoreError> {
+        let json = serde_json::to_string(record).map_err(|e| self.corrupt("action", e))?;
+        self.with_tx(|tx| put_action(tx, key, record, &json))
+    }
+
+    /// When an action with `key` last succeeded for real (status `done`), if ever.
+    pub fn last_done(&self, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT MAX(at) FROM actions WHERE key = ?1 AND status = 'done'",
+            params![key],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .map(|v| v.map(from_ts))
+        .map_err(|e| self.err(e))
+    }
+
+    /// Actions recorded at or after `since`, oldest first.
+    pub fn actions_since(&self, since: DateTime<Utc>) -> Result<Vec<ActionRecord>, StoreError> {
+        let rows: Vec<String> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare("SELECT json FROM actions WHERE at >= ?1 ORDER BY id")
+                .map_err(|e| self.err(e))?;
+            let it = stmt
+                .query_map(params![ts(since)], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            it.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| self.corrupt("action", e)))
+            .collect()
+    }
+
+    // ---- blocks ------------------------------------------------------------
+
+    /// Records (or refreshes) an active block.
+    pub fn add_block(&self, entry: &BlockEntry) -> Result<(), StoreError> {
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO blocks(ip, backend, created_at, expires_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![entry.ip, entry.backend, ts(entry.created_at), entry.expires_at.map(ts), entry.reason],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Forgets a block; returns whether there was one.
+    pub fn remove_block(&self, ip: &str, backend: &str) -> Result<bool, StoreError> {
+        self.with_tx(|tx| {
+            tx.execute(
+                "DELETE FROM blocks WHERE ip = ?1 AND backend = ?2",
+                params![ip, backend],
+            )
+        })
+        .map(|n| n > 0)
+    }
+
+    /// All recorded blocks (active and expired), oldest first.
+    pub fn blocks(&self) -> Result<Vec<BlockEntry>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT ip, backend, created_at, expires_at, reason FROM blocks ORDER BY created_at, ip")
+            .map_err(|e| self.err(e))?;
+        let it = stmt
+            .query_map([], |r| {
+                Ok(BlockEntry {
+                    ip: r.get(0)?,
+                    backend: r.get(1)?,
+                    created_at: from_ts(r.get(2)?),
+                    expires_at: r.get::<_, Option<i64>>(3)?.map(from_ts),
+                    reason: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        it.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Blocks still active at `now`.
+    pub fn active_blocks(&self, now: DateTime<Utc>) -> Result<Vec<BlockEntry>, StoreError> {
+        Ok(self
+            .blocks()?
+            .into_iter()
+            .filter(|b| b.expires_at.is_none_or(|e| e > now))
+            .collect())
+    }
+
+    /// Blocks expired at `now` (to be removed from the firewall).
+    pub fn expired_blocks(&self, now: DateTime<Utc>) -> Result<Vec<BlockEntry>, StoreError> {
+        Ok(self
+            .blocks()?
+            .into_iter()
+            .filter(|b| b.expires_at.is_some_and(|e| e <= now))
+            .collect())
+    }
+
+    // ---- watch-list ----------------------------------------------------------
+
+    /// Adds `value` to the watch-list, or counts another hit if it is there.
+    pub fn watch(&self, value: &str, kind: &str, reason: &str) -> Result<(), StoreError> {
+        let now = ts(Utc::now());
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO watchlist(value, kind, reason, added_at, last_seen, hits) VALUES (?1, ?2, ?3, ?4, ?4, 1)
+                 ON CONFLICT(value) DO UPDATE SET last_seen = ?4, hits = hits + 1, reason = ?3",
+                params![value, kind, reason, now],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The watch-list, most recently seen first.
+    pub fn watchlist(&self) -> Result<Vec<WatchEntry>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT value, kind, reason, added_at, last_seen, hits FROM watchlist ORDER BY last_seen DESC, value")
+            .map_err(|e| self.err(e))?;
+        let it = stmt
+            .query_map([], |r| {
+                Ok(WatchEntry {
+                    value: r.get(0)?,
+                    kind: r.get(1)?,
+                    reason: r.get(2)?,
+                    added_at: from_ts(r.get(3)?),
+                    last_seen: from_ts(r.get(4)?),
+                    hits: r.get::<_, i64>(5)? as u64,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        it.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    // ---- run metrics ---------------------------------------------------------
+
+    /// Records one run's metrics (any JSON value).
+    pub fn record_run(
+        &self,
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+        metrics: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let json = metrics.to_string();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO runs(started_at, finished_at, json) VALUES (?1, ?2, ?3)",
+                params![ts(started_at), ts(finished_at), json],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// All recorded runs' metrics, oldest first.
+    pub fn runs(&self) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows: Vec<String> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare("SELECT json FROM runs ORDER BY id")
+                .map_err(|e| self.err(e))?;
+            let it = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            it.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| self.corrupt("run", e)))
+            .collect()
+    }
+}
+
+/// Writes a checkpoint inside a transaction (for use in [`StateStore::with_tx`]).
+pub fn put_checkpoint(
+    tx: &rusqlite::Transaction<'_>,
+    source: &str,
+    identity: &str,
+    offset: u64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO checkpoints(source, identity, offset, updated_at) VALUES (?1, ?2, ?3, ?4)",
+        params![source, identity, offset as i64, ts(Utc::now())],
+    )
+    .map(|_| ())
+}
+
+/// Writes an alert inside a transaction; `true` when new.
+pub fn put_alert(
+    tx: &rusqlite::Transaction<'_>,
+    alert: &Alert,
+    json: &str,
+    score: Option<&crate::model::Score>,
+    score_json: Option<&str>,
+) -> rusqlite::Result<bool> {
+    let now = ts(Utc::now());
+    let existed: bool = tx
+        .query_row(
+            "SELECT 1 FROM alerts WHERE id = ?1",
+            params![alert.id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    tx.execute(
+        "INSERT INTO alerts(id, kind, src_ip, first_seen, last_seen, risk_level, score, json, score_json, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         ON CONFLICT(id) DO UPDATE SET last_seen = ?5, risk_level = ?6, score = ?7, json = ?8, score_json = ?9, updated_at = ?10",
+        params![
+            alert.id,
+            alert.kind,
+            alert.src_ip.map(|i| i.to_string()),
+            alert.first_seen.map(ts),
+            alert.last_seen.map(ts),
+            score.map(|s| s.level.as_str()),
+            score.map(|s| s.value),
+            json,
+            score_json,
+            now
+        ],
+    )?;
+    Ok(!existed)
+}
+
+/// Appends an action inside a transaction.
+pub fn put_action(
+    tx: &rusqlite::Transaction<'_>,
+    key: &str,
+    record: &ActionRecord,
+    json: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO actions(key, responder, action, target, alert_id, mode, status, json, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            key,
+            record.responder,
+            record.action,
+            record.target,
+            record.alert_id,
+            record.mode.to_string(),
+            record.outcome.status(),
+            json,
+            ts(record.at)
+        ],
+    )
+    .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Mode;
+
+    #[test]
+    fn checkpoint_roundtrip_and_persistence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let s = StateStore::open(&path).unwrap();
+            assert_eq!(s.checkpoint("a").unwrap(), None);
+            s.set_checkpoint("a", "id1", 10).unwrap();
+            s.set_checkpoint("a", "id1", 20).unwrap();
+        }
+        let s = StateStore::open(&path).unwrap();
+        assert_eq!(s.checkpoint("a").unwrap(), Some(("id1".into(), 20)));
+    }
+
+    #[test]
+    fn cache_honours_expiry() {
+        let s = StateStore::in_memory().unwrap();
+        let now = Utc::now();
+        s.cache_put(
+            "vt",
+            "ipv4",
+            "1.2.3.4",
+            "{}",
+            now,
+            now + chrono::Duration::seconds(60),
+        )
+        .unwrap();
+        assert!(s.cache_get("vt", "ipv4", "1.2.3.4", now).unwrap().is_some());
+        assert!(s
+            .cache_get("vt", "ipv4", "1.2.3.4", now + chrono::Duration::seconds(61))
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            s.cache_purge(now + chrono::Duration::seconds(61)).unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn actions_and_last_done() {
+        let s = StateStore::in_memory().unwrap();
+        let mut rec = ActionRecord::new("nftables", "block", "198.51.100.23", "a1", Mode::DryRun);
+        s.record_action("k", &rec).unwrap();
+        assert_eq!(s.last_done("k").unwrap(), None, "dry-run is not 'done'");
+        rec.mode = Mode::Live;
+        rec.outcome = crate::model::ActionOutcome::Done;
+        s.record_action("k", &rec).unwrap();
+        assert!(s.last_done("k").unwrap().is_some());
+        assert_eq!(s.actions_since(DateTime::<Utc>::MIN_UTC).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn blocks_expire() {
+        let s = StateStore::in_memory().unwrap();
+        let now = Utc::now();
+        for (ip, exp) in [
+            ("192.0.2.1", Some(now - chrono::Duration::seconds(1))),
+            ("192.0.2.2", None),
+        ] {
+            s.add_block(&BlockEntry {
+                ip: ip.into(),
+                backend: "nftables".into(),
+                created_at: now,
+                expires_at: exp,
+                reason: "t".into(),
+            })
+            .unwrap();
+        }
+        assert_eq!(s.active_blocks(now).unwrap().len(), 1);
+        assert_eq!(s.expired_blocks(now).unwrap()[0].ip, "192.0.2.1");
+        assert!(s.remove_block("192.0.2.1", "nftables").unwrap());
+        assert!(!s.remove_block("192.0.2.1", "nftables").unwrap());
+    }
+
+    #[test]
+    fn alerts_are_upserted_by_id() {
+        let s = StateStore::in_memory().unwrap();
+        let a = Alert::new("ssh.brute_force", "k", "t", crate::model::Severity::High);
+        assert!(s.save_alert(&a, None).unwrap());
+        assert!(!s.save_alert(&a, None).unwrap());
+        assert_eq!(s.alerts_since(DateTime::<Utc>::MIN_UTC).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn watchlist_counts_hits() {
+        let s = StateStore::in_memory().unwrap();
+        s.watch("198.51.100.23", "ipv4", "low risk").unwrap();
+        s.watch("198.51.100.23", "ipv4", "again").unwrap();
+        let w = s.watchlist().unwrap();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].hits, 2);
+    }
+}

@@ -1,0 +1,52 @@
+"""soc_core: fast, safe security-operations automation (Rust core).
+
+IOC extraction, OpenSSH/Suricata parsing, detection, threat-intel
+enrichment, triage and response, driven from Python.
+"""
+
+from ._native import (
+    AuthError,
+    ConfigError,
+    EnrichError,
+    IocError,
+    ParseError,
+    RateLimitError,
+    RefusedError,
+    RespondError,
+    ScoreError,
+    SocError,
+    SourceError,
+    StoreError,
+    __version__,
+)
+from . import enrich as _enrich
+from . import iocs as _iocs
+from . import parse as _parse
+from . import pipeline as _pipeline
+from . import triage as _triage
+from .enrich import *  # noqa: F401,F403
+from .iocs import *  # noqa: F401,F403
+from .parse import *  # noqa: F401,F403
+from .pipeline import *  # noqa: F401,F403
+from .triage import *  # noqa: F401,F403
+
+__all__ = [
+    "__version__",
+    "SocError",
+    "IocError",
+    "ParseError",
+    "SourceError",
+    "ConfigError",
+    "EnrichError",
+    "AuthError",
+    "RateLimitError",
+    "ScoreError",
+    "RespondError",
+    "RefusedError",
+    "StoreError",
+    *_iocs.__all__,
+    *_parse.__all__,
+    *_enrich.__all__,
+    *_triage.__all__,
+    *_pipeline.__all__,
+]

@@ -1,0 +1,36 @@
+//! Conversions between Rust serde values and Python objects, plus the shared
+//! tokio runtime for calls that wait on the network.
+
+#![allow(dead_code)] // TEMP until the bindings use it
+use std::sync::OnceLock;
+
+use pyo3::prelude::*;
+use pyo3::types::PyAnyMethods;
+use serde::Serialize;
+
+/// Any serializable value as plain Python data (dict/list/str/int/float/bool/None).
+pub(crate) fn to_py_data<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<PyObject> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let json = py.import("json")?;
+    Ok(json.call_method1("loads", (text,))?.unbind())
+}
+
+/// Plain Python data (anything `json.dumps` accepts) as a JSON value.
+pub(crate) fn from_py_data(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    let json = obj.py().import("json")?;
+    let text: String = json.call_method1("dumps", (obj,))?.extract()?;
+    serde_json::from_str(&text).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+}
+
+/// The process-wide runtime used by bindings that do I/O.
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the tokio runtime: {e}"))
+    })
+}

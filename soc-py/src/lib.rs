@@ -1,0 +1,28 @@
+//! Python bindings for soc: the module `soc_core` (native part `soc_core._native`).
+//!
+//! Thin wrappers over `soc-core`: each file binds one area and registers its
+//! classes and functions; `errors.rs` maps Rust errors onto a Python
+//! exception hierarchy rooted at `soc_core.SocError`.
+
+use pyo3::prelude::*;
+
+mod convert;
+mod enrich;
+mod errors;
+mod iocs;
+mod parse;
+mod pipeline;
+mod triage;
+
+/// The native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", soc_core::VERSION)?;
+    errors::register(m)?;
+    iocs::register(m)?;
+    parse::register(m)?;
+    enrich::register(m)?;
+    triage::register(m)?;
+    pipeline::register(m)?;
+    Ok(())
+}
