@@ -12,6 +12,7 @@ mod errors;
 mod iocs;
 mod parse;
 mod pipeline;
+mod respond;
 mod triage;
 
 /// The native module.
@@ -24,5 +25,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     enrich::register(m)?;
     triage::register(m)?;
     pipeline::register(m)?;
+    respond::register(m)?;
     Ok(())
 }

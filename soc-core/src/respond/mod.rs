@@ -16,3 +16,6 @@ pub trait Responder: Send + Sync {
     /// Act (or, in dry-run, describe the action) for `alert`.
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError>;
 }
+
+pub mod firewall;
+pub mod isolate;

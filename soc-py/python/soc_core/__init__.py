@@ -23,11 +23,13 @@ from . import enrich as _enrich
 from . import iocs as _iocs
 from . import parse as _parse
 from . import pipeline as _pipeline
+from . import respond as _respond
 from . import triage as _triage
 from .enrich import *  # noqa: F401,F403
 from .iocs import *  # noqa: F401,F403
 from .parse import *  # noqa: F401,F403
 from .pipeline import *  # noqa: F401,F403
+from .respond import *  # noqa: F401,F403
 from .triage import *  # noqa: F401,F403
 
 __all__ = [
@@ -49,4 +51,5 @@ __all__ = [
     *_enrich.__all__,
     *_triage.__all__,
     *_pipeline.__all__,
+    *_respond.__all__,
 ]

@@ -2,6 +2,7 @@ from .enrich import *
 from .iocs import *
 from .parse import *
 from .pipeline import *
+from .respond import *
 from .triage import *
 
 __version__: str

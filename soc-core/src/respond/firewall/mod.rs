@@ -1,0 +1,1 @@
+//! Firewall blocking (nftables, ipset, iptables).
