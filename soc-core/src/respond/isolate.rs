@@ -99,7 +99,7 @@ pub fn default_command(mgmt: IpAddr) -> Vec<String> {
     vec![
         "nft".into(),
         format!(
-            "add table inet soc_isolate; delete table inet soc_isolate; add table inet soc_isolate {{ {} {} }}",
+            "add table inet soc_isolate; delete table inet soc_isolate; add table inet soc_isolate {{ {}; {}; }}",
             chain("input", "input", "saddr", "iif"),
             chain("output", "output", "daddr", "oif"),
         ),
