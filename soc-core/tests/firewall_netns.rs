@@ -90,13 +90,73 @@ impl Pair {
         let (a, b) = (pair.a.clone(), pair.b.clone());
         let ok = sh(&["ip", "netns", "add", &a])
             && sh(&["ip", "netns", "add", &b])
-            && sh(&["ip", "link", "add", "vA", "netns", &a, "type", "veth", "peer", "name", "vB", "netns", &b])
-            && sh(&["ip", "-n", &a, "addr", "add", &format!("{A4}/24"), "dev", "vA"])
-            && sh(&["ip", "-n", &b, "addr", "add", &format!("{BLOCK4}/24"), "dev", "vB"])
-            && sh(&["ip", "-n", &b, "addr", "add", &format!("{BYSTANDER4}/24"), "dev", "vB"])
-            && sh(&["ip", "-n", &a, "addr", "add", &format!("{A6}/64"), "dev", "vA", "nodad"])
-            && sh(&["ip", "-n", &b, "addr", "add", &format!("{BLOCK6}/64"), "dev", "vB", "nodad"])
-            && sh(&["ip", "-n", &b, "addr", "add", &format!("{BYSTANDER6}/64"), "dev", "vB", "nodad"])
+            && sh(&[
+                "ip", "link", "add", "vA", "netns", &a, "type", "veth", "peer", "name", "vB",
+                "netns", &b,
+            ])
+            && sh(&[
+                "ip",
+                "-n",
+                &a,
+                "addr",
+                "add",
+                &format!("{A4}/24"),
+                "dev",
+                "vA",
+            ])
+            && sh(&[
+                "ip",
+                "-n",
+                &b,
+                "addr",
+                "add",
+                &format!("{BLOCK4}/24"),
+                "dev",
+                "vB",
+            ])
+            && sh(&[
+                "ip",
+                "-n",
+                &b,
+                "addr",
+                "add",
+                &format!("{BYSTANDER4}/24"),
+                "dev",
+                "vB",
+            ])
+            && sh(&[
+                "ip",
+                "-n",
+                &a,
+                "addr",
+                "add",
+                &format!("{A6}/64"),
+                "dev",
+                "vA",
+                "nodad",
+            ])
+            && sh(&[
+                "ip",
+                "-n",
+                &b,
+                "addr",
+                "add",
+                &format!("{BLOCK6}/64"),
+                "dev",
+                "vB",
+                "nodad",
+            ])
+            && sh(&[
+                "ip",
+                "-n",
+                &b,
+                "addr",
+                "add",
+                &format!("{BYSTANDER6}/64"),
+                "dev",
+                "vB",
+                "nodad",
+            ])
             && sh(&["ip", "-n", &a, "link", "set", "vA", "up"])
             && sh(&["ip", "-n", &b, "link", "set", "vB", "up"])
             && sh(&["ip", "-n", &a, "link", "set", "lo", "up"]);
@@ -150,10 +210,15 @@ async fn exercise(backend: Backend, tools: &[&str]) {
         return;
     }
     let Some(pair) = Pair::new() else {
-        eprintln!("skipping {backend} netns test: could not set up namespaces (no netns/veth support?)");
+        eprintln!(
+            "skipping {backend} netns test: could not set up namespaces (no netns/veth support?)"
+        );
         return;
     };
-    assert!(pair.connects(BLOCK4, A4) && pair.connects(BLOCK6, A6), "no connectivity before blocking");
+    assert!(
+        pair.connects(BLOCK4, A4) && pair.connects(BLOCK6, A6),
+        "no connectivity before blocking"
+    );
     let store = Arc::new(StateStore::in_memory().unwrap());
     let cfg = FirewallConfig {
         backend,
@@ -168,14 +233,42 @@ async fn exercise(backend: Backend, tools: &[&str]) {
     assert!(err.to_string().contains("an address of this host"), "{err}");
 
     for (blocked, bystander, dst) in [(BLOCK4, BYSTANDER4, A4), (BLOCK6, BYSTANDER6, A6)] {
-        let rec = fw.block(blocked, Some(Duration::from_secs(600)), Mode::Live, "alert-1").await.unwrap();
-        assert_eq!(rec.outcome, ActionOutcome::Done, "{backend} {blocked}: {rec:?}");
-        assert!(!pair.connects(blocked, dst), "{backend}: {blocked} still connects after block");
-        assert!(pair.connects(bystander, dst), "{backend}: bystander {bystander} was blocked too");
+        let rec = fw
+            .block(
+                blocked,
+                Some(Duration::from_secs(600)),
+                Mode::Live,
+                "alert-1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            rec.outcome,
+            ActionOutcome::Done,
+            "{backend} {blocked}: {rec:?}"
+        );
+        assert!(
+            !pair.connects(blocked, dst),
+            "{backend}: {blocked} still connects after block"
+        );
+        assert!(
+            pair.connects(bystander, dst),
+            "{backend}: bystander {bystander} was blocked too"
+        );
 
-        let again = fw.block(blocked, None, Mode::Live, "alert-2").await.unwrap();
-        assert!(matches!(again.outcome, ActionOutcome::Skipped(_)), "{backend}: {again:?}");
-        assert_eq!(again.commands.len(), 1, "{backend}: a repeated block ran more than its probe");
+        let again = fw
+            .block(blocked, None, Mode::Live, "alert-2")
+            .await
+            .unwrap();
+        assert!(
+            matches!(again.outcome, ActionOutcome::Skipped(_)),
+            "{backend}: {again:?}"
+        );
+        assert_eq!(
+            again.commands.len(),
+            1,
+            "{backend}: a repeated block ran more than its probe"
+        );
     }
     match backend {
         Backend::Nftables => {
@@ -196,13 +289,21 @@ async fn exercise(backend: Backend, tools: &[&str]) {
     // v4 comes back by unblocking.
     let rec = fw.unblock(BLOCK4, Mode::Live).await.unwrap();
     assert_eq!(rec.outcome, ActionOutcome::Done);
-    assert!(pair.connects(BLOCK4, A4), "{backend}: still blocked after unblock");
+    assert!(
+        pair.connects(BLOCK4, A4),
+        "{backend}: still blocked after unblock"
+    );
     let rec = fw.unblock(BLOCK4, Mode::Live).await.unwrap();
     assert!(matches!(rec.outcome, ActionOutcome::Skipped(_)), "{rec:?}");
 
     // v6: plain iptables by expiry (the store's expiry lapses), others by unblock.
     if backend == Backend::Iptables {
-        let mut e = store.blocks().unwrap().into_iter().find(|b| b.ip == BLOCK6).unwrap();
+        let mut e = store
+            .blocks()
+            .unwrap()
+            .into_iter()
+            .find(|b| b.ip == BLOCK6)
+            .unwrap();
         e.expires_at = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
         store.add_block(&e).unwrap();
         let recs = fw.expire(Mode::Live).await.unwrap();

@@ -60,7 +60,11 @@ fn start() -> Option<Sshd> {
         return None;
     }
     std::fs::copy(d.join("userkey.pub"), d.join("authorized_keys")).ok()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let cfg = format!(
         "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/hostkey\nAuthorizedKeysFile {d}/authorized_keys\n\
          PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n\
@@ -127,7 +131,10 @@ async fn runs_the_isolation_command_over_ssh() {
     let cmd = vec![
         "sh".to_string(),
         "-c".to_string(),
-        format!("echo isolated {{host}} keep {{mgmt_ip}} > {}", marker.display()),
+        format!(
+            "echo isolated {{host}} keep {{mgmt_ip}} > {}",
+            marker.display()
+        ),
     ];
     let iso = s.isolator(s.known_hosts("hostkey"), cmd);
 
@@ -159,16 +166,31 @@ async fn unknown_host_key_is_refused() {
     // An empty known_hosts file: the host is simply unknown.
     let empty = s.path("known_hosts_empty");
     std::fs::write(&empty, "").unwrap();
-    let err = s.isolator(empty, cmd).isolate("127.0.0.1", Mode::Live).await.unwrap_err();
+    let err = s
+        .isolator(empty, cmd)
+        .isolate("127.0.0.1", Mode::Live)
+        .await
+        .unwrap_err();
     assert!(matches!(err, RespondError::Ssh { .. }), "{err}");
-    assert!(!marker.exists(), "the command ran despite the unknown host key");
+    assert!(
+        !marker.exists(),
+        "the command ran despite the unknown host key"
+    );
 }
 
 #[tokio::test]
 async fn failing_remote_command_is_a_command_failure() {
     let Some(s) = start() else { return };
-    let cmd = vec!["sh".to_string(), "-c".to_string(), "echo nope >&2; exit 7".to_string()];
-    let err = s.isolator(s.known_hosts("hostkey"), cmd).isolate("127.0.0.1", Mode::Live).await.unwrap_err();
+    let cmd = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        "echo nope >&2; exit 7".to_string(),
+    ];
+    let err = s
+        .isolator(s.known_hosts("hostkey"), cmd)
+        .isolate("127.0.0.1", Mode::Live)
+        .await
+        .unwrap_err();
     match err {
         RespondError::CommandFailed { status, stderr, .. } => {
             assert_eq!(status, "7");
