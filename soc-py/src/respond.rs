@@ -9,7 +9,9 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use soc_core::respond::firewall::{parse_duration, Backend, Firewall as CoreFirewall, FirewallConfig};
+use soc_core::respond::firewall::{
+    parse_duration, Backend, Firewall as CoreFirewall, FirewallConfig,
+};
 use soc_core::respond::isolate::{IsolateConfig, SshIsolator as CoreIsolator};
 use soc_core::{Mode, StateStore};
 
@@ -114,13 +116,22 @@ impl Firewall {
     /// Parses `ip` and applies the protection policy; returns the canonical
     /// address or raises `RefusedError`.
     fn check_target(&self, ip: &str) -> PyResult<String> {
-        self.inner.check_target(ip).map(|a| a.to_string()).map_err(to_py)
+        self.inner
+            .check_target(ip)
+            .map(|a| a.to_string())
+            .map_err(to_py)
     }
 
     /// Blocks `ip` for `duration` (`"30s"`, `"1h"`, `"2d"`, `"0"`/`"permanent"`;
     /// `None`: the default). Returns the action record as a dict.
     #[pyo3(signature = (ip, duration = None, reason = "python"))]
-    fn block(&self, py: Python<'_>, ip: &str, duration: Option<&str>, reason: &str) -> PyResult<PyObject> {
+    fn block(
+        &self,
+        py: Python<'_>,
+        ip: &str,
+        duration: Option<&str>,
+        reason: &str,
+    ) -> PyResult<PyObject> {
         let d = match duration {
             Some(t) => Some(parse_duration(t).map_err(to_py)?.unwrap_or(Duration::ZERO)),
             None => None,
@@ -181,11 +192,17 @@ impl Firewall {
             self.backend(),
             if self.dry_run { "True" } else { "False" },
             self.allow(),
-            if self.permit_private() { "True" } else { "False" },
+            if self.permit_private() {
+                "True"
+            } else {
+                "False"
+            },
         )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let s = slf.get();
         let args = (
@@ -292,7 +309,9 @@ impl SshIsolator {
         )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let s = slf.get();
         let c = s.inner.config();
