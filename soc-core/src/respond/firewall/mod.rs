@@ -83,7 +83,8 @@ fn config_err(message: String) -> RespondError {
 impl Firewall {
     /// A firewall that runs the system's tools (inside `config.netns` if set),
     /// recording blocks in `store` when given. Protects this host's addresses
-    /// and the client in `SSH_CONNECTION` on top of the configured allow-list.
+    /// (and resolvers and gateways) and the client in `SSH_CONNECTION` on top
+    /// of the configured allow-list.
     pub fn new(
         config: FirewallConfig,
         store: Option<Arc<StateStore>>,
@@ -104,6 +105,7 @@ impl Firewall {
         let default_duration = parse_duration(&config.default_duration)?;
         let mut policy = TargetPolicy::new(&config.allow, config.permit_private)?
             .with_host_addresses()
+            .with_infrastructure()
             .with_ssh_connection(std::env::var("SSH_CONNECTION").ok().as_deref());
         if let Some(ns) = &config.netns {
             let valid = !ns.is_empty()

@@ -1,8 +1,9 @@
 //! Which addresses may be blocked: the lock-out protection every firewall
 //! action goes through first.
 //!
-//! Never blocked: the allow-list, loopback, this host's own addresses, the
-//! client of the current SSH session (`SSH_CONNECTION`), link-local,
+//! Never blocked: the allow-list, loopback, this host's own addresses, its
+//! DNS resolvers and default gateways, the client of the current SSH
+//! session (`SSH_CONNECTION`), link-local,
 //! multicast, reserved and unspecified addresses, and (unless permitted)
 //! private ranges. Documentation ranges (RFC 5737, RFC 3849) are allowed
 //! targets: demos and tests use them.
@@ -35,6 +36,10 @@ pub enum Protection {
     OwnAddress,
     /// The client of the SSH session running soc (`SSH_CONNECTION`).
     SshClient,
+    /// A DNS resolver of this host (`/etc/resolv.conf`).
+    Resolver,
+    /// A default gateway of this host.
+    Gateway,
     /// Inside an allow-list entry (the entry as written).
     AllowListed(String),
     /// RFC 1918 / RFC 4193 private range, and private targets are not permitted.
@@ -53,6 +58,8 @@ impl fmt::Display for Protection {
             Protection::Loopback => f.write_str("loopback"),
             Protection::OwnAddress => f.write_str("an address of this host"),
             Protection::SshClient => f.write_str("the client of the current SSH session"),
+            Protection::Resolver => f.write_str("a DNS resolver of this host"),
+            Protection::Gateway => f.write_str("a default gateway of this host"),
             Protection::AllowListed(e) => write!(f, "allow-listed ({e})"),
             Protection::Private => f.write_str(
                 "a private address (pass --permit-private / permit_private = true to allow)",
@@ -71,6 +78,8 @@ pub struct TargetPolicy {
     permit_private: bool,
     own: Vec<IpAddr>,
     ssh_client: Option<IpAddr>,
+    resolvers: Vec<IpAddr>,
+    gateways: Vec<IpAddr>,
 }
 
 impl TargetPolicy {
@@ -95,6 +104,8 @@ impl TargetPolicy {
             permit_private,
             own: Vec::new(),
             ssh_client: None,
+            resolvers: Vec::new(),
+            gateways: Vec::new(),
         })
     }
 
@@ -103,6 +114,20 @@ impl TargetPolicy {
         if let Ok(ifs) = if_addrs::get_if_addrs() {
             self.own.extend(ifs.iter().map(|i| i.ip().to_canonical()));
         }
+        self
+    }
+
+    /// Protects this host's DNS resolvers (`/etc/resolv.conf`) and default
+    /// gateways (`/proc/net/route`, `/proc/net/ipv6_route`): blocking them
+    /// would cut the host off.
+    pub fn with_infrastructure(mut self) -> Self {
+        let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+        self.resolvers
+            .extend(resolv_conf_nameservers(&read("/etc/resolv.conf")));
+        self.gateways
+            .extend(route_gateways_v4(&read("/proc/net/route")));
+        self.gateways
+            .extend(route_gateways_v6(&read("/proc/net/ipv6_route")));
         self
     }
 
@@ -143,6 +168,12 @@ impl TargetPolicy {
         if self.own.contains(&ip) {
             return Some(Protection::OwnAddress);
         }
+        if self.resolvers.contains(&ip) {
+            return Some(Protection::Resolver);
+        }
+        if self.gateways.contains(&ip) {
+            return Some(Protection::Gateway);
+        }
         for tag in tags {
             match tag {
                 IndicatorTag::Private if !self.permit_private => return Some(Protection::Private),
@@ -180,6 +211,38 @@ pub fn parse_ip(input: &str) -> Result<IpAddr, RespondError> {
         .map_err(|_| RespondError::InvalidTarget {
             input: input.to_string(),
         })
+}
+
+/// The `nameserver` addresses of a resolv.conf text.
+fn resolv_conf_nameservers(text: &str) -> Vec<IpAddr> {
+    text.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("nameserver")).then(|| w.next()).flatten()
+        })
+        // Scoped IPv6 (fe80::1%eth0) loses its zone.
+        .filter_map(|a| a.split('%').next()?.parse::<IpAddr>().ok())
+        .map(|a| a.to_canonical())
+        .collect()
+}
+
+/// Gateways of `/proc/net/route` (hex, little-endian IPv4).
+fn route_gateways_v4(text: &str) -> Vec<IpAddr> {
+    text.lines()
+        .skip(1)
+        .filter_map(|l| u32::from_str_radix(l.split_whitespace().nth(2)?, 16).ok())
+        .filter(|g| *g != 0)
+        .map(|g| IpAddr::V4(std::net::Ipv4Addr::from(g.to_le_bytes())))
+        .collect()
+}
+
+/// Next hops of `/proc/net/ipv6_route` (32 hex digits, network order).
+fn route_gateways_v6(text: &str) -> Vec<IpAddr> {
+    text.lines()
+        .filter_map(|l| u128::from_str_radix(l.split_whitespace().nth(4)?, 16).ok())
+        .filter(|g| *g != 0)
+        .map(|g| IpAddr::V6(std::net::Ipv6Addr::from(g)).to_canonical())
+        .collect()
 }
 
 fn net_contains(net: &IpNetwork, ip: IpAddr) -> bool {
@@ -289,6 +352,45 @@ mod tests {
             return;
         };
         assert!(p.check(&own.to_string()).is_err(), "{own}");
+    }
+
+    #[test]
+    fn resolvers_and_gateways_are_parsed_and_protected() {
+        let conf = "# comment\nnameserver 198.51.100.53\nnameserver fe80::1%eth0\nsearch example\nnameserver bogus\n";
+        assert_eq!(
+            resolv_conf_nameservers(conf),
+            [
+                "198.51.100.53".parse::<IpAddr>().unwrap(),
+                "fe80::1".parse().unwrap()
+            ]
+        );
+        let route = "Iface\tDestination\tGateway \tFlags\n\
+                     eth0\t00000000\t010200C0\t0003\n\
+                     eth0\t000200C0\t00000000\t0001\n";
+        assert_eq!(
+            route_gateways_v4(route),
+            ["192.0.2.1".parse::<IpAddr>().unwrap()]
+        );
+        let route6 = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 20010db8000000000000000000000001 00000400 00000002 00000000 00000003 eth0\n\
+                      fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth0\n";
+        assert_eq!(
+            route_gateways_v6(route6),
+            ["2001:db8::1".parse::<IpAddr>().unwrap()]
+        );
+
+        let mut p = TargetPolicy::new(&[], false).unwrap();
+        p.resolvers = resolv_conf_nameservers(conf);
+        p.gateways = route_gateways_v6(route6);
+        assert_eq!(
+            refused(&p, "198.51.100.53"),
+            "198.51.100.53 is a DNS resolver of this host"
+        );
+        assert_eq!(
+            refused(&p, "2001:db8::1"),
+            "2001:db8::1 is a default gateway of this host"
+        );
+        // The real host's files parse without panicking.
+        let _ = TargetPolicy::new(&[], false).unwrap().with_infrastructure();
     }
 
     #[test]
