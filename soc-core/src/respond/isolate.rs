@@ -8,7 +8,7 @@
 //!   as argv, never through a local shell;
 //! * the remote side of SSH always goes through a shell, so every remote word
 //!   is quoted with a strict allow-list quoting function
-//!   ([`shell_quote`](crate::respond::firewall::exec::shell_quote));
+//!   ([`shell_quote`]);
 //! * the command is fixed configuration; only `{mgmt_ip}` and `{host}` are
 //!   templated, with a parsed address and a validated host name. Alert text
 //!   is never interpolated.
