@@ -194,6 +194,7 @@ impl Firewall {
         if mode == Mode::DryRun {
             if let Some(e) = existing.filter(|e| e.expires_at.is_none_or(|x| x > now)) {
                 rec.outcome = ActionOutcome::Skipped(already_blocked(ip, &e));
+                rec.expires_at = e.expires_at;
                 return Ok(rec);
             }
             for step in commands::block_steps(backend, ip, duration) {
@@ -220,7 +221,10 @@ impl Firewall {
                 .as_ref()
                 .is_none_or(|e| e.expires_at.is_some_and(|x| x <= now));
             let mut why = already_blocked_plain(ip, existing.as_ref());
+            // The record tells when the block really ends (unknown: none).
+            rec.expires_at = existing.as_ref().and_then(|e| e.expires_at);
             if backend == Backend::Iptables && lapsed {
+                rec.expires_at = expires_at;
                 self.store_add(&entry)?;
                 why.push_str(&format!("; expiry set to {}", format_duration(duration)));
             }
