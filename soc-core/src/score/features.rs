@@ -116,13 +116,8 @@ pub fn list_hit(alert: &Alert) -> bool {
 /// assert_eq!(f[9], 1.0); // kind_ssh_brute_force
 /// ```
 pub fn features(alert: &Alert) -> Vec<f64> {
-    let verdict_count = |v: Verdict| {
-        alert
-            .enrichments
-            .iter()
-            .filter(|e| e.verdict == v)
-            .count() as f64
-    };
+    let verdict_count =
+        |v: Verdict| alert.enrichments.iter().filter(|e| e.verdict == v).count() as f64;
     let mut out = vec![
         severity_rank(alert.severity),
         (alert.count as f64).ln_1p(),

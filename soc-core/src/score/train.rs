@@ -131,7 +131,11 @@ pub fn read_labeled_csv(path: &Path) -> Result<(Vec<Vec<f64>>, Vec<f64>), ScoreE
             cell.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| err(format!("line {line}: {what} '{cell}' is not a finite number")))
+                .ok_or_else(|| {
+                    err(format!(
+                        "line {line}: {what} '{cell}' is not a finite number"
+                    ))
+                })
         };
         let y = match rec.get(label).unwrap_or("") {
             "1" | "true" | "tp" => 1.0,

@@ -230,14 +230,11 @@ impl WeightedScorer {
             };
             add("port_risk", p, format!("targeted port {port}: {p:+}"));
         }
-        let asset = [
-            alert.host.clone(),
-            alert.dst_ip.map(|i| i.to_string()),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|name| c.assets.get(&name).map(|p| (name, *p)))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
+        let asset = [alert.host.clone(), alert.dst_ip.map(|i| i.to_string())]
+            .into_iter()
+            .flatten()
+            .filter_map(|name| c.assets.get(&name).map(|p| (name, *p)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((name, p)) = asset {
             add("asset_criticality", p, format!("asset {name}: {p:+}"));
         }
