@@ -134,8 +134,19 @@ pub struct Playbook {
 }
 
 impl Playbook {
-    /// Validates action names and networks.
-    pub fn new(cfg: PlaybookConfig) -> Result<Self, RespondError> {
+    /// Validates action names and networks. Levels and action → responder
+    /// mappings the config leaves out keep their defaults, so a config can
+    /// change one level without erasing the others.
+    pub fn new(mut cfg: PlaybookConfig) -> Result<Self, RespondError> {
+        let defaults = PlaybookConfig::default();
+        let l = &mut cfg.levels;
+        l.low = l.low.take().or(defaults.levels.low);
+        l.medium = l.medium.take().or(defaults.levels.medium);
+        l.high = l.high.take().or(defaults.levels.high);
+        l.critical = l.critical.take().or(defaults.levels.critical);
+        for (action, responders) in defaults.responders {
+            cfg.responders.entry(action).or_insert(responders);
+        }
         let bad = |message: String| RespondError::Config {
             responder: "playbook".into(),
             message,
