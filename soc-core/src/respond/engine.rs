@@ -21,7 +21,8 @@ use crate::store::StateStore;
 /// Runs the playbook for scored alerts.
 ///
 /// * Idempotent: an action keyed `responder|target|alert kind` that was done
-///   for real within `suppress_secs` is skipped (the record says when), across
+///   for real within `suppress_secs` is skipped (except `watch`, which counts
+///   sightings) (the record says when), across
 ///   restarts, because the key lives in the state store.
 /// * Safe: in dry-run (the default) every responder only describes what it
 ///   would do; nothing changes except the audit log.
@@ -200,7 +201,8 @@ impl ResponseEngine {
                 p.responder, p.action
             )));
         };
-        if self.suppress > chrono::Duration::zero() {
+        // The watch-list is an upsert that counts sightings, so it always runs.
+        if self.suppress > chrono::Duration::zero() && p.action != "watch" {
             match self.store.last_done(&p.key(alert)) {
                 Ok(Some(at)) if Utc::now() - at < self.suppress => {
                     return blank(ActionOutcome::Skipped(format!(

@@ -198,7 +198,8 @@ impl Playbook {
     }
 
     /// The actions for `alert` at `score.level`, one per responder, in
-    /// playbook order. `block` is planned only for an external source
+    /// playbook order. Targets are the alert's subject (source address, else
+    /// user, else host), except `forward`, whose target is the alert id. `block` is planned only for an external source
     /// address; `isolate` only when the source address is internal (the
     /// target is that address) or, for alerts without a source address,
     /// for the alert's host.
@@ -225,6 +226,8 @@ impl Playbook {
                     (None, Some(h)) => h.clone(),
                     _ => continue,
                 },
+                // Each alert is forwarded once (re-runs over the same file are deduplicated).
+                "forward" => alert.id.clone(),
                 _ => subject.clone(),
             };
             let responders = if action == "record" {
