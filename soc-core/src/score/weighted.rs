@@ -87,6 +87,24 @@ impl Default for WeightedConfig {
     }
 }
 
+impl WeightedConfig {
+    /// Reads weights from a TOML file (or JSON, by `.json` extension) with
+    /// the keys of `[score.weighted]`; keys left out keep their defaults.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self, crate::error::ScoreError> {
+        let path = path.as_ref();
+        let err = |reason: String| crate::error::ScoreError::Model {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+            serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+        } else {
+            toml::from_str(&text).map_err(|e| err(e.to_string()))
+        }
+    }
+}
+
 /// Scores alerts as a sum of configurable contributions, clamped to 0..=100.
 /// Every non-zero contribution is listed in [`Score::factors`], and the
 /// factors add up to the value before clamping.
