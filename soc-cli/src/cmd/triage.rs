@@ -144,7 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn alert_from(v: Value, what: &str) -> anyhow::Result<Alert> {
     let v = match v {
-        Value::Object(mut m) if m.contains_key("alert") && !m.contains_key("kind") => m.remove("alert").unwrap_or_default(),
+        Value::Object(mut m) if m.get("alert").is_some_and(Value::is_object) => m.remove("alert").unwrap_or_default(),
         other => other,
     };
     serde_json::from_value(v).with_context(|| format!("{what}: not an alert"))
