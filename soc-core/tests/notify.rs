@@ -8,7 +8,9 @@ use soc_core::respond::notify::{
     WebhookNotifier,
 };
 use soc_core::respond::{AuditLog, ResponseConfig, ResponseEngine, Secret};
-use soc_core::{ActionOutcome, Alert, Mode, RespondError, Responder, RiskLevel, Score, Severity, StateStore};
+use soc_core::{
+    ActionOutcome, Alert, Mode, RespondError, Responder, RiskLevel, Score, Severity, StateStore,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -37,16 +39,25 @@ async fn smtp_sink(refuse: bool) -> (u16, Arc<Mutex<Received>>) {
                     let upper = line.to_ascii_uppercase();
                     let reply: &[u8] = if upper.starts_with("EHLO") {
                         b"250-sink\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("HELO") || upper.starts_with("RSET") || upper.starts_with("NOOP") {
+                    } else if upper.starts_with("HELO")
+                        || upper.starts_with("RSET")
+                        || upper.starts_with("NOOP")
+                    {
                         b"250 ok\r\n"
                     } else if upper.starts_with("MAIL FROM:") {
-                        got.lock().unwrap().mail_from.push(line[10..].trim().to_string());
+                        got.lock()
+                            .unwrap()
+                            .mail_from
+                            .push(line[10..].trim().to_string());
                         b"250 ok\r\n"
                     } else if upper.starts_with("RCPT TO:") {
                         if refuse {
                             b"550 5.7.1 relaying denied\r\n"
                         } else {
-                            got.lock().unwrap().rcpt_to.push(line[8..].trim().to_string());
+                            got.lock()
+                                .unwrap()
+                                .rcpt_to
+                                .push(line[8..].trim().to_string());
                             b"250 ok\r\n"
                         }
                     } else if upper == "DATA" {
@@ -88,7 +99,12 @@ fn email_cfg(port: u16) -> EmailConfig {
 }
 
 fn alert() -> Alert {
-    let mut a = Alert::new("ssh.brute_force", "203.0.113.9", "SSH brute force from 203.0.113.9", Severity::High);
+    let mut a = Alert::new(
+        "ssh.brute_force",
+        "203.0.113.9",
+        "SSH brute force from 203.0.113.9",
+        Severity::High,
+    );
     a.src_ip = Some("203.0.113.9".parse().unwrap());
     a.count = 412;
     a
@@ -102,11 +118,21 @@ async fn email_is_delivered_to_a_real_smtp_server() {
     assert_eq!(rec.outcome, ActionOutcome::Done);
     assert!(rec.detail.contains("250"), "{}", rec.detail);
     let got = got.lock().unwrap().clone();
-    assert!(got.mail_from[0].starts_with("<soc@example.org>"), "{:?}", got.mail_from);
+    assert!(
+        got.mail_from[0].starts_with("<soc@example.org>"),
+        "{:?}",
+        got.mail_from
+    );
     assert_eq!(got.rcpt_to, ["<analyst@example.org>"]);
     let data = &got.data[0];
-    assert!(data.contains("Subject: [soc] high SSH brute force from 203.0.113.9"), "{data}");
-    assert!(data.contains("source: 203.0.113.9") && data.contains("events: 412"), "{data}");
+    assert!(
+        data.contains("Subject: [soc] high SSH brute force from 203.0.113.9"),
+        "{data}"
+    );
+    assert!(
+        data.contains("source: 203.0.113.9") && data.contains("events: 412"),
+        "{data}"
+    );
 }
 
 #[tokio::test]
@@ -127,7 +153,10 @@ async fn smtp_refusal_is_typed_and_audited() {
     let (port, _) = smtp_sink(true).await;
     let n = EmailNotifier::new(&email_cfg(port)).unwrap();
     let err = n.respond(&alert(), Mode::Live).await.unwrap_err();
-    assert!(matches!(&err, RespondError::Smtp { message } if message.contains("relaying denied")), "{err}");
+    assert!(
+        matches!(&err, RespondError::Smtp { message } if message.contains("relaying denied")),
+        "{err}"
+    );
 
     // Through the engine: the failure is recorded (store and JSONL), the alert is kept.
     let dir = tempfile::tempdir().unwrap();
@@ -139,19 +168,47 @@ async fn smtp_refusal_is_typed_and_audited() {
         ..Default::default()
     };
     let engine = ResponseEngine::from_config(&cfg, store.clone()).unwrap();
-    let score = Score { scorer: "t".into(), value: 40.0, level: RiskLevel::Medium, factors: vec![] };
+    let score = Score {
+        scorer: "t".into(),
+        value: 40.0,
+        level: RiskLevel::Medium,
+        factors: vec![],
+    };
     let recs = engine.handle(&alert(), &score).await;
     let email = recs.iter().find(|r| r.responder == "email").unwrap();
-    assert!(matches!(&email.outcome, ActionOutcome::Failed(m) if m.starts_with("smtp:") && m.contains("550")), "{:?}", email.outcome);
+    assert!(
+        matches!(&email.outcome, ActionOutcome::Failed(m) if m.starts_with("smtp:") && m.contains("550")),
+        "{:?}",
+        email.outcome
+    );
     let logged = AuditLog::read_jsonl(&dir.path().join("audit.jsonl")).unwrap();
-    let e = logged.iter().find(|e| e.record.responder == "email").unwrap();
+    let e = logged
+        .iter()
+        .find(|e| e.record.responder == "email")
+        .unwrap();
     assert_eq!(e.key, "email|203.0.113.9|ssh.brute_force");
     assert_eq!(e.record.outcome.status(), "failed");
-    let stored = store.actions_since(chrono::DateTime::<chrono::Utc>::MIN_UTC).unwrap();
-    assert!(stored.iter().any(|r| r.responder == "email" && r.outcome.status() == "failed"));
-    assert_eq!(store.alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC).unwrap().len(), 1, "alert kept");
+    let stored = store
+        .actions_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        .unwrap();
+    assert!(stored
+        .iter()
+        .any(|r| r.responder == "email" && r.outcome.status() == "failed"));
+    assert_eq!(
+        store
+            .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+            .unwrap()
+            .len(),
+        1,
+        "alert kept"
+    );
     // A failure is not "done": the next run tries again.
-    assert_eq!(store.last_done("email|203.0.113.9|ssh.brute_force").unwrap(), None);
+    assert_eq!(
+        store
+            .last_done("email|203.0.113.9|ssh.brute_force")
+            .unwrap(),
+        None
+    );
 }
 
 #[test]
@@ -171,11 +228,19 @@ fn email_config_is_checked_and_secrets_stay_hidden() {
     assert!(e.contains("SOC_TEST_UNSET_PASSWORD_VAR"), "{e}");
     cfg.password = None;
     cfg.to.clear();
-    assert!(EmailNotifier::new(&cfg).unwrap_err().to_string().contains("no recipients"));
+    assert!(EmailNotifier::new(&cfg)
+        .unwrap_err()
+        .to_string()
+        .contains("no recipients"));
 }
 
 fn slack(url: String) -> SlackNotifier {
-    SlackNotifier::new(&SlackConfig { url: Secret::new(url), retry_backoff_ms: 1, ..Default::default() }).unwrap()
+    SlackNotifier::new(&SlackConfig {
+        url: Secret::new(url),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 #[tokio::test]
@@ -204,8 +269,14 @@ async fn slack_success_errors_and_rate_limit() {
         .expect(1)
         .create_async()
         .await;
-    let err = slack(format!("{}/services/T1/B1/gone", server.url())).respond(&alert(), Mode::Live).await.unwrap_err();
-    assert!(matches!(&err, RespondError::Http { status: 404, body, .. } if body == "channel_not_found"), "{err}");
+    let err = slack(format!("{}/services/T1/B1/gone", server.url()))
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RespondError::Http { status: 404, body, .. } if body == "channel_not_found"),
+        "{err}"
+    );
     bad.assert_async().await;
 
     let limited = server
@@ -216,7 +287,10 @@ async fn slack_success_errors_and_rate_limit() {
         .expect(4)
         .create_async()
         .await;
-    let err = slack(format!("{}/services/T1/B1/busy", server.url())).respond(&alert(), Mode::Live).await.unwrap_err();
+    let err = slack(format!("{}/services/T1/B1/busy", server.url()))
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
     assert!(matches!(err, RespondError::Http { status: 429, .. }));
     limited.assert_async().await; // 1 try + 3 retries
 }
@@ -227,7 +301,10 @@ async fn webhook_posts_alert_json_with_bearer() {
     let m = server
         .mock("POST", "/hook")
         .match_header("authorization", "Bearer s3cret")
-        .match_body(mockito::Matcher::PartialJsonString(format!("{{\"alert\":{{\"id\":\"{}\"}}}}", alert().id)))
+        .match_body(mockito::Matcher::PartialJsonString(format!(
+            "{{\"alert\":{{\"id\":\"{}\"}}}}",
+            alert().id
+        )))
         .with_status(204)
         .create_async()
         .await;
@@ -238,10 +315,22 @@ async fn webhook_posts_alert_json_with_bearer() {
         ..Default::default()
     })
     .unwrap();
-    assert_eq!(w.respond(&alert(), Mode::Live).await.unwrap().outcome, ActionOutcome::Done);
+    assert_eq!(
+        w.respond(&alert(), Mode::Live).await.unwrap().outcome,
+        ActionOutcome::Done
+    );
     m.assert_async().await;
-    let m500 = server.mock("POST", "/hook").with_status(500).with_body("boom").expect(4).create_async().await;
+    let m500 = server
+        .mock("POST", "/hook")
+        .with_status(500)
+        .with_body("boom")
+        .expect(4)
+        .create_async()
+        .await;
     let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
-    assert!(matches!(err, RespondError::Http { status: 500, .. }), "{err}");
+    assert!(
+        matches!(err, RespondError::Http { status: 500, .. }),
+        "{err}"
+    );
     m500.assert_async().await;
 }

@@ -22,7 +22,12 @@ fn enrichment(provider: &str, verdict: Verdict, score: u8, malicious: Option<u32
 }
 
 fn brute_force() -> Alert {
-    let mut a = Alert::new("ssh.brute_force", "203.0.113.9", "SSH brute force", Severity::High);
+    let mut a = Alert::new(
+        "ssh.brute_force",
+        "203.0.113.9",
+        "SSH brute force",
+        Severity::High,
+    );
     a.src_ip = Some("203.0.113.9".parse().unwrap());
     a.dst_port = Some(22);
     a.count = 412;
@@ -93,19 +98,28 @@ fn arb_alert() -> impl Strategy<Value = Alert> {
         any::<[u8; 4]>(),
     )
         .prop_map(|(sev, count, port, abuse, vt, list, ip)| {
-            let sev = [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical][sev];
+            let sev = [
+                Severity::Info,
+                Severity::Low,
+                Severity::Medium,
+                Severity::High,
+                Severity::Critical,
+            ][sev];
             let mut a = Alert::new("ssh.password_spray", "k", "t", sev);
             a.count = count;
             a.dst_port = port;
             a.src_ip = Some(std::net::IpAddr::from(ip));
             if let Some(c) = abuse {
-                a.enrichments.push(enrichment("abuseipdb", Verdict::Suspicious, c, None));
+                a.enrichments
+                    .push(enrichment("abuseipdb", Verdict::Suspicious, c, None));
             }
             if let Some(n) = vt {
-                a.enrichments.push(enrichment("virustotal", Verdict::Malicious, 50, Some(n)));
+                a.enrichments
+                    .push(enrichment("virustotal", Verdict::Malicious, 50, Some(n)));
             }
             if list {
-                a.enrichments.push(enrichment("lists", Verdict::Malicious, 100, None));
+                a.enrichments
+                    .push(enrichment("lists", Verdict::Malicious, 100, None));
             }
             a
         })
@@ -125,15 +139,26 @@ proptest! {
 
 #[test]
 fn thresholds_are_configurable_and_validated() {
-    let t = RiskThresholds { medium: 10.0, high: 20.0, critical: 30.0 };
+    let t = RiskThresholds {
+        medium: 10.0,
+        high: 20.0,
+        critical: 30.0,
+    };
     let s = WeightedScorer::with_thresholds(WeightedConfig::default(), t).score(&brute_force());
     assert_eq!(s.level, RiskLevel::Critical);
     let bad = ScoringConfig {
-        thresholds: RiskThresholds { medium: 50.0, high: 40.0, critical: 90.0 },
+        thresholds: RiskThresholds {
+            medium: 50.0,
+            high: 40.0,
+            critical: 90.0,
+        },
         ..Default::default()
     };
     assert!(bad.build().is_err());
-    let no_model = ScoringConfig { scorer: ScorerKind::Model, ..Default::default() };
+    let no_model = ScoringConfig {
+        scorer: ScorerKind::Model,
+        ..Default::default()
+    };
     let err = no_model.build().err().unwrap().to_string();
     assert!(err.contains("soc triage train"), "{err}");
 }
@@ -147,16 +172,34 @@ fn synthetic(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<f64>) {
     for _ in 0..n {
         let tp = rng.random_bool(0.35);
         let mut a = Alert::new(
-            if rng.random_bool(0.5) { "ssh.brute_force" } else { "suricata.alert" },
+            if rng.random_bool(0.5) {
+                "ssh.brute_force"
+            } else {
+                "suricata.alert"
+            },
             "k",
             "t",
             [Severity::Low, Severity::Medium, Severity::High][rng.random_range(0..3)],
         );
-        a.count = if tp { rng.random_range(20..2000) } else { rng.random_range(1..60) };
-        let conf = if tp { rng.random_range(40..=100) } else { rng.random_range(0..=55) };
-        a.enrichments.push(enrichment("abuseipdb", Verdict::Unknown, conf, None));
-        let vt = if tp { rng.random_range(0..15) } else { rng.random_range(0..3) };
-        a.enrichments.push(enrichment("virustotal", Verdict::Unknown, 0, Some(vt)));
+        a.count = if tp {
+            rng.random_range(20..2000)
+        } else {
+            rng.random_range(1..60)
+        };
+        let conf = if tp {
+            rng.random_range(40..=100)
+        } else {
+            rng.random_range(0..=55)
+        };
+        a.enrichments
+            .push(enrichment("abuseipdb", Verdict::Unknown, conf, None));
+        let vt = if tp {
+            rng.random_range(0..15)
+        } else {
+            rng.random_range(0..3)
+        };
+        a.enrichments
+            .push(enrichment("virustotal", Verdict::Unknown, 0, Some(vt)));
         xs.push(features(&a));
         ys.push(if tp { 1.0 } else { 0.0 });
     }
@@ -168,8 +211,18 @@ fn trained_model_beats_constant_baseline() {
     let (xs, ys) = synthetic(400, 7);
     let r = train_rows(&xs, &ys, &TrainOptions::default()).unwrap();
     assert_eq!(r.train_rows + r.test_rows, 400);
-    assert!(r.accuracy > r.baseline_accuracy + 0.1, "{} vs {}", r.accuracy, r.baseline_accuracy);
-    assert!(r.precision > 0.7 && r.recall > 0.7, "p {} r {}", r.precision, r.recall);
+    assert!(
+        r.accuracy > r.baseline_accuracy + 0.1,
+        "{} vs {}",
+        r.accuracy,
+        r.baseline_accuracy
+    );
+    assert!(
+        r.precision > 0.7 && r.recall > 0.7,
+        "p {} r {}",
+        r.precision,
+        r.recall
+    );
     // Same seed, same split, same model.
     let again = train_rows(&xs, &ys, &TrainOptions::default()).unwrap();
     assert_eq!(again.model, r.model);
@@ -217,21 +270,33 @@ fn training_errors_are_typed_and_actionable() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("x.csv");
     std::fs::write(&p, "severity,label\n1,1\n").unwrap();
-    let e = train_csv(&p, &TrainOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("missing columns") && e.contains("abuse_confidence"), "{e}");
+    let e = train_csv(&p, &TrainOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("missing columns") && e.contains("abuse_confidence"),
+        "{e}"
+    );
     let mut csv = format!("{},label\n", FEATURE_NAMES.join(","));
     for _ in 0..20 {
         csv += &format!("{},1\n", vec!["1"; FEATURE_NAMES.len()].join(","));
     }
     std::fs::write(&p, &csv).unwrap();
-    let e = train_csv(&p, &TrainOptions::default()).unwrap_err().to_string();
+    let e = train_csv(&p, &TrainOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("both labels"), "{e}");
     std::fs::write(&p, csv.replacen(",1\n", ",maybe\n", 1)).unwrap();
-    let e = train_csv(&p, &TrainOptions::default()).unwrap_err().to_string();
+    let e = train_csv(&p, &TrainOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("line 2") && e.contains("maybe"), "{e}");
     let m = dir.path().join("m.json");
     std::fs::write(&m, "{\"version\":1}").unwrap();
     assert!(ModelScorer::load(&m).is_err());
     std::fs::write(&m, "not json").unwrap();
-    assert!(ModelScorer::load(&m).unwrap_err().to_string().contains("invalid JSON"));
+    assert!(ModelScorer::load(&m)
+        .unwrap_err()
+        .to_string()
+        .contains("invalid JSON"));
 }

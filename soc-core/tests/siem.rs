@@ -8,7 +8,9 @@ use soc_core::{ActionOutcome, Alert, Mode, RespondError, Responder, Severity};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/respond").join(name),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/respond")
+            .join(name),
     )
     .unwrap()
 }
@@ -16,7 +18,12 @@ fn fixture(name: &str) -> String {
 fn alerts(n: usize) -> Vec<Alert> {
     (0..n)
         .map(|i| {
-            let mut a = Alert::new("ssh.brute_force", &format!("k{i}"), "SSH brute force", Severity::High);
+            let mut a = Alert::new(
+                "ssh.brute_force",
+                &format!("k{i}"),
+                "SSH brute force",
+                Severity::High,
+            );
             a.src_ip = Some(format!("203.0.113.{i}").parse().unwrap());
             a.host = Some("web01".into());
             a
@@ -64,7 +71,10 @@ async fn hec_retries_busy_but_never_bad_token() {
         .create_async()
         .await;
     let err = hec(server.url(), 10).forward(&alerts(1)).await.unwrap_err();
-    assert!(matches!(&err, RespondError::Http { status: 503, body, .. } if body.contains("code 9")), "{err}");
+    assert!(
+        matches!(&err, RespondError::Http { status: 503, body, .. } if body.contains("code 9")),
+        "{err}"
+    );
     busy.assert_async().await;
     busy.remove_async().await;
 
@@ -76,7 +86,10 @@ async fn hec_retries_busy_but_never_bad_token() {
         .create_async()
         .await;
     let err = hec(server.url(), 10).forward(&alerts(1)).await.unwrap_err();
-    assert!(matches!(&err, RespondError::Http { status: 403, body, .. } if body == "HEC code 4: Invalid token"), "{err}");
+    assert!(
+        matches!(&err, RespondError::Http { status: 403, body, .. } if body == "HEC code 4: Invalid token"),
+        "{err}"
+    );
     forbidden.assert_async().await;
     forbidden.remove_async().await;
 
@@ -106,7 +119,10 @@ async fn hec_respond_live_and_dry_run() {
     let a = &alerts(1)[0];
     let dry = h.respond(a, Mode::DryRun).await.unwrap();
     assert_eq!(dry.outcome, ActionOutcome::DryRun);
-    assert_eq!(dry.requests, [format!("POST {}/services/collector/event", server.url())]);
+    assert_eq!(
+        dry.requests,
+        [format!("POST {}/services/collector/event", server.url())]
+    );
     assert!(dry.detail.contains("\"sourcetype\":\"soc:alert\""));
     let live = h.respond(a, Mode::Live).await.unwrap();
     assert_eq!(live.outcome, ActionOutcome::Done);
@@ -138,8 +154,14 @@ async fn es_bulk_reports_partial_failures() {
         .await;
     let err = es(server.url()).forward(&alerts(2)).await.unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, RespondError::Http { status: 400, .. }), "{msg}");
-    assert!(msg.contains("1 of 2 documents rejected") && msg.contains("document_parsing_exception"), "{msg}");
+    assert!(
+        matches!(err, RespondError::Http { status: 400, .. }),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("1 of 2 documents rejected") && msg.contains("document_parsing_exception"),
+        "{msg}"
+    );
     m.assert_async().await;
 }
 
@@ -160,9 +182,15 @@ async fn es_bulk_retries_only_rate_limited_items() {
         .await;
     let retry = server
         .mock("POST", "/_bulk")
-        .match_body(mockito::Matcher::Regex(format!("^[^\\n]*{}[^\\n]*\\n[^\\n]*\\n$", a[1].id)))
+        .match_body(mockito::Matcher::Regex(format!(
+            "^[^\\n]*{}[^\\n]*\\n[^\\n]*\\n$",
+            a[1].id
+        )))
         .with_status(200)
-        .with_body(format!(r#"{{"took":1,"errors":false,"items":[{{"index":{{"_id":"{}","status":200}}}}]}}"#, a[1].id))
+        .with_body(format!(
+            r#"{{"took":1,"errors":false,"items":[{{"index":{{"_id":"{}","status":200}}}}]}}"#,
+            a[1].id
+        ))
         .expect(1)
         .create_async()
         .await;
@@ -192,7 +220,13 @@ async fn json_sink_batches_with_bearer() {
     .unwrap();
     assert_eq!(sink.forward(&alerts(5)).await.unwrap(), 5);
     m.assert_async().await;
-    let bad = server.mock("POST", "/ingest").with_status(401).with_body("nope").expect(1).create_async().await;
+    let bad = server
+        .mock("POST", "/ingest")
+        .with_status(401)
+        .with_body("nope")
+        .expect(1)
+        .create_async()
+        .await;
     let err = sink.forward(&alerts(1)).await.unwrap_err();
     assert!(matches!(err, RespondError::Http { status: 401, .. }));
     bad.assert_async().await;

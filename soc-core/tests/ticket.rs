@@ -6,13 +6,20 @@ use soc_core::{ActionOutcome, Alert, AttackRef, Mode, RespondError, Responder, S
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/respond").join(name),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/respond")
+            .join(name),
     )
     .unwrap()
 }
 
 fn alert() -> Alert {
-    let mut a = Alert::new("ssh.brute_force", "203.0.113.9", "SSH brute force from 203.0.113.9", Severity::High);
+    let mut a = Alert::new(
+        "ssh.brute_force",
+        "203.0.113.9",
+        "SSH brute force from 203.0.113.9",
+        Severity::High,
+    );
     a.src_ip = Some("203.0.113.9".parse().unwrap());
     a.host = Some("web01".into());
     a.attack.push(AttackRef {
@@ -78,7 +85,10 @@ async fn thehive_already_exists_is_success_other_400_is_not() {
         .expect(1)
         .create_async()
         .await;
-    let rec = hive(server.url()).respond(&alert(), Mode::Live).await.unwrap();
+    let rec = hive(server.url())
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap();
     assert_eq!(rec.outcome, ActionOutcome::Done);
     assert!(rec.detail.contains("already exists"));
     dup.assert_async().await;
@@ -91,13 +101,27 @@ async fn thehive_already_exists_is_success_other_400_is_not() {
         .expect(1)
         .create_async()
         .await;
-    let err = hive(server.url()).respond(&alert(), Mode::Live).await.unwrap_err();
-    assert!(matches!(&err, RespondError::Http { status: 400, body, .. } if body.contains("Invalid json")), "{err}");
+    let err = hive(server.url())
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RespondError::Http { status: 400, body, .. } if body.contains("Invalid json")),
+        "{err}"
+    );
     bad.assert_async().await;
     bad.remove_async().await;
 
-    let auth = server.mock("POST", "/api/v1/alert").with_status(401).expect(1).create_async().await;
-    let err = hive(server.url()).respond(&alert(), Mode::Live).await.unwrap_err();
+    let auth = server
+        .mock("POST", "/api/v1/alert")
+        .with_status(401)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = hive(server.url())
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
     assert!(matches!(err, RespondError::Http { status: 401, .. }));
     assert!(!err.to_string().contains("hive-key"));
     auth.assert_async().await;
@@ -109,15 +133,19 @@ async fn jira_issue_created_and_errors_typed() {
     let m = server
         .mock("POST", "/rest/api/2/issue")
         .match_header("authorization", "Bearer pat")
-        .match_body(mockito::Matcher::PartialJson(serde_json::json!({"fields": {
-            "project": {"key": "SOC"},
-            "issuetype": {"name": "Task"},
-            "summary": "SSH brute force from 203.0.113.9",
-            "labels": ["soc-auto", "T1110.001"],
-            "priority": {"name": "High"}
-        }})))
+        .match_body(mockito::Matcher::PartialJson(
+            serde_json::json!({"fields": {
+                "project": {"key": "SOC"},
+                "issuetype": {"name": "Task"},
+                "summary": "SSH brute force from 203.0.113.9",
+                "labels": ["soc-auto", "T1110.001"],
+                "priority": {"name": "High"}
+            }}),
+        ))
         .with_status(201)
-        .with_body(r#"{"id":"10042","key":"SOC-42","self":"https://jira.example/rest/api/2/issue/10042"}"#)
+        .with_body(
+            r#"{"id":"10042","key":"SOC-42","self":"https://jira.example/rest/api/2/issue/10042"}"#,
+        )
         .expect(1)
         .create_async()
         .await;
@@ -139,16 +167,25 @@ async fn jira_issue_created_and_errors_typed() {
         .create_async()
         .await;
     let err = jira.respond(&alert(), Mode::Live).await.unwrap_err();
-    assert!(err.to_string().contains("You must specify a summary"), "{err}");
+    assert!(
+        err.to_string().contains("You must specify a summary"),
+        "{err}"
+    );
     bad.assert_async().await;
 }
 
 #[tokio::test]
 async fn dry_runs_touch_nothing() {
     let server = mockito::Server::new_async().await; // no mocks: any request would 501
-    let rec = hive(server.url()).respond(&alert(), Mode::DryRun).await.unwrap();
+    let rec = hive(server.url())
+        .respond(&alert(), Mode::DryRun)
+        .await
+        .unwrap();
     assert_eq!(rec.outcome, ActionOutcome::DryRun);
-    assert_eq!(rec.requests, [format!("POST {}/api/v1/alert", server.url())]);
+    assert_eq!(
+        rec.requests,
+        [format!("POST {}/api/v1/alert", server.url())]
+    );
     assert!(rec.detail.contains("\"sourceRef\""));
     let dir = tempfile::tempdir().unwrap();
     let tf = TicketFile::new(dir.path().join("t.jsonl"));

@@ -10,8 +10,6 @@
 
 use std::sync::Arc;
 
-use std::future::Future;
-use std::pin::Pin;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -21,7 +19,9 @@ use serde_json::Value;
 use soc_core::respond::notify::{
     EmailConfig, EmailNotifier, SlackConfig, SlackNotifier, WebhookConfig, WebhookNotifier,
 };
-use soc_core::respond::ticket::{Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile, TicketFileConfig};
+use soc_core::respond::ticket::{
+    Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile, TicketFileConfig,
+};
 use soc_core::score::features::FEATURE_NAMES;
 use soc_core::score::train::{train_csv, TrainOptions};
 use soc_core::score::{LogisticModel, RiskThresholds, WeightedConfig};
@@ -29,6 +29,8 @@ use soc_core::{
     ActionRecord, Alert, Mode, RespondError, Responder, RiskLevel, Score, ScoreError, ScoreFactor,
     Scorer, Severity,
 };
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::convert::{from_py_data, runtime, to_py_data};
 use crate::errors::to_py;
@@ -49,21 +51,35 @@ pub(crate) fn alert_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Alert> {
     let Value::Object(mut m) = data else {
         return Err(value_err("an alert must be a dict (or have to_dict())"));
     };
-    let kind = m.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = m
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if kind.is_empty() {
         return Err(value_err("alert needs a 'kind'"));
     }
     let severity: Severity = match m.get("severity") {
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| value_err(format!("alert severity: {e}")))?,
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| value_err(format!("alert severity: {e}")))?,
         None => Severity::Medium,
     };
     m.entry("severity").or_insert(serde_json::json!(severity));
-    m.entry("title").or_insert_with(|| Value::String(kind.clone()));
-    m.entry("source").or_insert_with(|| Value::String(String::new()));
+    m.entry("title")
+        .or_insert_with(|| Value::String(kind.clone()));
+    m.entry("source")
+        .or_insert_with(|| Value::String(String::new()));
     m.entry("count").or_insert(Value::from(1u64));
     if !m.contains_key("id") {
-        let key = m.get("src_ip").and_then(Value::as_str).unwrap_or("").to_string();
-        m.insert("id".into(), Value::String(Alert::new(kind.clone(), &key, "", severity).id));
+        let key = m
+            .get("src_ip")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        m.insert(
+            "id".into(),
+            Value::String(Alert::new(kind.clone(), &key, "", severity).id),
+        );
     }
     serde_json::from_value(Value::Object(m)).map_err(|e| value_err(format!("not an alert: {e}")))
 }
@@ -119,23 +135,38 @@ pub(crate) struct WeightedScorer {
 impl WeightedScorer {
     #[new]
     #[pyo3(signature = (config = None, thresholds = None))]
-    fn new(config: Option<&Bound<'_, PyAny>>, thresholds: Option<&Bound<'_, PyAny>>) -> PyResult<(Self, RustScorer)> {
+    fn new(
+        config: Option<&Bound<'_, PyAny>>,
+        thresholds: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Self, RustScorer)> {
         let config: WeightedConfig = match config {
-            Some(c) if !c.is_none() => serde_json::from_value(from_py_data(c)?).map_err(value_err)?,
+            Some(c) if !c.is_none() => {
+                serde_json::from_value(from_py_data(c)?).map_err(value_err)?
+            }
             _ => WeightedConfig::default(),
         };
         let thresholds: RiskThresholds = match thresholds {
-            Some(t) if !t.is_none() => serde_json::from_value(from_py_data(t)?).map_err(value_err)?,
+            Some(t) if !t.is_none() => {
+                serde_json::from_value(from_py_data(t)?).map_err(value_err)?
+            }
             _ => RiskThresholds::default(),
         };
         thresholds.validate().map_err(value_err)?;
         let inner = soc_core::score::WeightedScorer::with_thresholds(config.clone(), thresholds);
-        Ok((WeightedScorer { config, thresholds }, RustScorer { inner: Arc::new(inner) }))
+        Ok((
+            WeightedScorer { config, thresholds },
+            RustScorer {
+                inner: Arc::new(inner),
+            },
+        ))
     }
 
     /// The weights and thresholds as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
-        to_py_data(py, &serde_json::json!({"config": self.config, "thresholds": self.thresholds}))
+        to_py_data(
+            py,
+            &serde_json::json!({"config": self.config, "thresholds": self.thresholds}),
+        )
     }
 
     fn __repr__(&self) -> String {
@@ -149,7 +180,13 @@ impl WeightedScorer {
         let py = slf.py();
         let me = slf.get();
         let args = (to_py_data(py, &me.config)?, to_py_data(py, &me.thresholds)?);
-        PyTuple::new(py, [slf.get_type().into_any(), args.into_pyobject(py)?.into_any()])
+        PyTuple::new(
+            py,
+            [
+                slf.get_type().into_any(),
+                args.into_pyobject(py)?.into_any(),
+            ],
+        )
     }
 }
 
@@ -164,16 +201,25 @@ impl ModelScorer {
     /// Loads a model file written by `train()` / `soc triage train`.
     #[new]
     fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<(Self, RustScorer)> {
-        let s = py.allow_threads(|| soc_core::score::ModelScorer::load(&path)).map_err(to_py)?;
-        Ok((ModelScorer { model: s.model().clone() }, RustScorer { inner: Arc::new(s) }))
+        let s = py
+            .allow_threads(|| soc_core::score::ModelScorer::load(&path))
+            .map_err(to_py)?;
+        Ok((
+            ModelScorer {
+                model: s.model().clone(),
+            },
+            RustScorer { inner: Arc::new(s) },
+        ))
     }
 
     /// A scorer from a model dict (as `to_dict()` returns).
     #[classmethod]
     fn from_dict(cls: &Bound<'_, PyType>, model: &Bound<'_, PyAny>) -> PyResult<Py<ModelScorer>> {
-        let model: LogisticModel = serde_json::from_value(from_py_data(model)?).map_err(value_err)?;
+        let model: LogisticModel =
+            serde_json::from_value(from_py_data(model)?).map_err(value_err)?;
         let s = soc_core::score::ModelScorer::new(model.clone()).map_err(to_py)?;
-        let init = PyClassInitializer::from(RustScorer { inner: Arc::new(s) }).add_subclass(ModelScorer { model });
+        let init = PyClassInitializer::from(RustScorer { inner: Arc::new(s) })
+            .add_subclass(ModelScorer { model });
         Py::new(cls.py(), init)
     }
 
@@ -183,7 +229,11 @@ impl ModelScorer {
     }
 
     fn __repr__(&self) -> String {
-        format!("ModelScorer(features={}, bias={:.3})", self.model.features.len(), self.model.bias)
+        format!(
+            "ModelScorer(features={}, bias={:.3})",
+            self.model.features.len(),
+            self.model.bias
+        )
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -214,7 +264,11 @@ impl PyScorer {
             Ok(n) => n,
             Err(_) => obj.get_type().name()?.to_string(),
         };
-        Ok(PyScorer { obj: obj.clone().unbind(), name, thresholds: RiskThresholds::default() })
+        Ok(PyScorer {
+            obj: obj.clone().unbind(),
+            name,
+            thresholds: RiskThresholds::default(),
+        })
     }
 
     fn try_score(&self, alert: &Alert) -> PyResult<Score> {
@@ -222,22 +276,38 @@ impl PyScorer {
             let arg = to_py_data(py, alert)?;
             let out = self.obj.bind(py).call_method1("score", (arg,))?;
             if let Ok(v) = out.extract::<f64>() {
-                let value = if v.is_finite() { v.clamp(0.0, 100.0) } else { 0.0 };
+                let value = if v.is_finite() {
+                    v.clamp(0.0, 100.0)
+                } else {
+                    0.0
+                };
                 return Ok(Score {
                     scorer: self.name.clone(),
                     value,
                     level: self.thresholds.level(value),
-                    factors: vec![ScoreFactor { name: self.name.clone(), contribution: value, detail: "python scorer".into() }],
+                    factors: vec![ScoreFactor {
+                        name: self.name.clone(),
+                        contribution: value,
+                        detail: "python scorer".into(),
+                    }],
                 });
             }
             let Value::Object(mut m) = from_py_data(&out)? else {
                 return Err(value_err("score() must return a dict or a number"));
             };
-            let value = m.get("value").and_then(Value::as_f64).filter(|v| v.is_finite()).ok_or_else(|| value_err("score dict needs a numeric 'value'"))?;
-            m.entry("scorer").or_insert_with(|| Value::String(self.name.clone()));
+            let value = m
+                .get("value")
+                .and_then(Value::as_f64)
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| value_err("score dict needs a numeric 'value'"))?;
+            m.entry("scorer")
+                .or_insert_with(|| Value::String(self.name.clone()));
             m.entry("factors").or_insert_with(|| Value::Array(vec![]));
             if !m.contains_key("level") {
-                m.insert("level".into(), serde_json::json!(self.thresholds.level(value)));
+                m.insert(
+                    "level".into(),
+                    serde_json::json!(self.thresholds.level(value)),
+                );
             }
             serde_json::from_value(Value::Object(m)).map_err(value_err)
         })
@@ -254,7 +324,11 @@ impl Scorer for PyScorer {
             scorer: self.name.clone(),
             value: 0.0,
             level: RiskLevel::Low,
-            factors: vec![ScoreFactor { name: "error".into(), contribution: 0.0, detail: format!("python scorer failed: {e}") }],
+            factors: vec![ScoreFactor {
+                name: "error".into(),
+                contribution: 0.0,
+                detail: format!("python scorer failed: {e}"),
+            }],
         })
     }
 }
@@ -270,13 +344,23 @@ pub(crate) fn scorer_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn Scorer>
 /// Scores alerts with a scorer (Rust or Python); returns score dicts.
 #[pyfunction]
 #[pyo3(signature = (alerts, scorer = None))]
-fn score_alerts(py: Python<'_>, alerts: &Bound<'_, PyAny>, scorer: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PyObject>> {
+fn score_alerts(
+    py: Python<'_>,
+    alerts: &Bound<'_, PyAny>,
+    scorer: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<PyObject>> {
     let scorer: Arc<dyn Scorer> = match scorer {
         Some(s) => scorer_from_py(s)?,
         None => Arc::new(soc_core::score::WeightedScorer::default()),
     };
-    let alerts: Vec<Alert> = alerts.try_iter()?.map(|a| alert_from_py(&a?)).collect::<PyResult<_>>()?;
-    alerts.iter().map(|a| to_py_data(py, &scorer.score(a))).collect()
+    let alerts: Vec<Alert> = alerts
+        .try_iter()?
+        .map(|a| alert_from_py(&a?))
+        .collect::<PyResult<_>>()?;
+    alerts
+        .iter()
+        .map(|a| to_py_data(py, &scorer.score(a)))
+        .collect()
 }
 
 /// The model features of an alert, in `FEATURE_NAMES` order.
@@ -290,8 +374,23 @@ fn features(alert: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
 #[pyfunction]
 #[pyo3(signature = (csv, output = None, epochs = 2000, learning_rate = 0.1, l2 = 0.01, test_fraction = 0.25, seed = 42))]
 #[allow(clippy::too_many_arguments)]
-fn train(py: Python<'_>, csv: std::path::PathBuf, output: Option<std::path::PathBuf>, epochs: usize, learning_rate: f64, l2: f64, test_fraction: f64, seed: u64) -> PyResult<PyObject> {
-    let opts = TrainOptions { epochs, learning_rate, l2, test_fraction, seed };
+fn train(
+    py: Python<'_>,
+    csv: std::path::PathBuf,
+    output: Option<std::path::PathBuf>,
+    epochs: usize,
+    learning_rate: f64,
+    l2: f64,
+    test_fraction: f64,
+    seed: u64,
+) -> PyResult<PyObject> {
+    let opts = TrainOptions {
+        epochs,
+        learning_rate,
+        l2,
+        test_fraction,
+        seed,
+    };
     let report = py
         .allow_threads(|| -> Result<_, ScoreError> {
             let r = train_csv(&csv, &opts)?;
@@ -314,7 +413,12 @@ pub(crate) struct RustResponder {
     shown: Value,
 }
 
-fn run_one(py: Python<'_>, r: Arc<dyn Responder>, alert: Alert, dry_run: bool) -> Result<ActionRecord, RespondError> {
+fn run_one(
+    py: Python<'_>,
+    r: Arc<dyn Responder>,
+    alert: Alert,
+    dry_run: bool,
+) -> Result<ActionRecord, RespondError> {
     let mode = if dry_run { Mode::DryRun } else { Mode::Live };
     py.allow_threads(|| runtime().block_on(async move { r.respond(&alert, mode).await }))
 }
@@ -324,7 +428,12 @@ impl RustResponder {
     /// Acts on an alert (or, with `dry_run=True`, the default, only
     /// describes the action); returns the action record as a dict.
     #[pyo3(signature = (alert, dry_run = true))]
-    fn respond(&self, py: Python<'_>, alert: &Bound<'_, PyAny>, dry_run: bool) -> PyResult<PyObject> {
+    fn respond(
+        &self,
+        py: Python<'_>,
+        alert: &Bound<'_, PyAny>,
+        dry_run: bool,
+    ) -> PyResult<PyObject> {
         let a = alert_from_py(alert)?;
         let rec = run_one(py, self.inner.clone(), a, dry_run).map_err(to_py)?;
         to_py_data(py, &rec)
@@ -349,7 +458,9 @@ impl RustResponder {
     /// (secrets included as given: prefer `${VAR}` references).
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();
-        let rebuild = py.import("soc_core.triage")?.getattr("_rebuild_responder")?;
+        let rebuild = py
+            .import("soc_core.triage")?
+            .getattr("_rebuild_responder")?;
         let args = (slf.get_type(), to_py_data(py, &slf.get().raw)?);
         PyTuple::new(py, [rebuild, args.into_pyobject(py)?.into_any()])
     }
@@ -365,7 +476,10 @@ macro_rules! py_responder {
         impl $py {
             #[new]
             #[pyo3(signature = (**kwargs))]
-            fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, RustResponder)> {
+            fn new(
+                py: Python<'_>,
+                kwargs: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<(Self, RustResponder)> {
                 let (cfg, raw): ($cfg, Value) = from_kwargs(kwargs)?;
                 let shown = from_py_data(redacted_dict(py, &cfg)?.bind(py))?;
                 let build: fn(&$cfg) -> Result<Arc<dyn Responder>, RespondError> = $build;
@@ -376,12 +490,22 @@ macro_rules! py_responder {
     };
 }
 
-py_responder!(PyEmailNotifier, "EmailNotifier", EmailConfig, |c| Ok(Arc::new(EmailNotifier::new(c)?)));
-py_responder!(PySlackNotifier, "SlackNotifier", SlackConfig, |c| Ok(Arc::new(SlackNotifier::new(c)?)));
-py_responder!(PyWebhookNotifier, "WebhookNotifier", WebhookConfig, |c| Ok(Arc::new(WebhookNotifier::new(c)?)));
-py_responder!(PyTheHive, "TheHive", TheHiveConfig, |c| Ok(Arc::new(TheHive::new(c)?)));
+py_responder!(PyEmailNotifier, "EmailNotifier", EmailConfig, |c| Ok(
+    Arc::new(EmailNotifier::new(c)?)
+));
+py_responder!(PySlackNotifier, "SlackNotifier", SlackConfig, |c| Ok(
+    Arc::new(SlackNotifier::new(c)?)
+));
+py_responder!(PyWebhookNotifier, "WebhookNotifier", WebhookConfig, |c| Ok(
+    Arc::new(WebhookNotifier::new(c)?)
+));
+py_responder!(PyTheHive, "TheHive", TheHiveConfig, |c| Ok(Arc::new(
+    TheHive::new(c)?
+)));
 py_responder!(PyJira, "Jira", JiraConfig, |c| Ok(Arc::new(Jira::new(c)?)));
-py_responder!(PyTicketFile, "TicketFile", TicketFileConfig, |c| Ok(Arc::new(TicketFile::new(c.path.clone()))));
+py_responder!(PyTicketFile, "TicketFile", TicketFileConfig, |c| Ok(
+    Arc::new(TicketFile::new(c.path.clone()))
+));
 
 /// Any Python object with `respond(alert: dict, dry_run: bool)` returning an
 /// action-record dict (missing keys get defaults) or `None`, usable as a Rust
@@ -395,20 +519,30 @@ impl PyResponder {
     /// Wraps `obj`, which must have a callable `respond`.
     pub(crate) fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
         if !obj.getattr("respond").is_ok_and(|m| m.is_callable()) {
-            return Err(value_err("a responder needs a respond(alert, dry_run) method"));
+            return Err(value_err(
+                "a responder needs a respond(alert, dry_run) method",
+            ));
         }
         let name = match obj.getattr("name").and_then(|n| n.extract::<String>()) {
             Ok(n) => n,
             Err(_) => obj.get_type().name()?.to_string(),
         };
-        Ok(PyResponder { obj: obj.clone().unbind(), name })
+        Ok(PyResponder {
+            obj: obj.clone().unbind(),
+            name,
+        })
     }
 
     fn call(&self, alert: &Alert, mode: Mode) -> PyResult<ActionRecord> {
         Python::with_gil(|py| {
             let arg = to_py_data(py, alert)?;
-            let out = self.obj.bind(py).call_method1("respond", (arg, mode == Mode::DryRun))?;
-            let mut base = serde_json::to_value(ActionRecord::new(&self.name, "python", "", &alert.id, mode)).map_err(value_err)?;
+            let out = self
+                .obj
+                .bind(py)
+                .call_method1("respond", (arg, mode == Mode::DryRun))?;
+            let mut base =
+                serde_json::to_value(ActionRecord::new(&self.name, "python", "", &alert.id, mode))
+                    .map_err(value_err)?;
             if !out.is_none() {
                 let Value::Object(given) = from_py_data(&out)? else {
                     return Err(value_err("respond() must return a dict or None"));
@@ -458,15 +592,24 @@ pub(crate) fn responder_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn Resp
 /// `Responder` interface; failures come back as records with status `failed`.
 #[pyfunction]
 #[pyo3(signature = (alert, responders, dry_run = true))]
-fn run_responders(py: Python<'_>, alert: &Bound<'_, PyAny>, responders: &Bound<'_, PyAny>, dry_run: bool) -> PyResult<Vec<PyObject>> {
+fn run_responders(
+    py: Python<'_>,
+    alert: &Bound<'_, PyAny>,
+    responders: &Bound<'_, PyAny>,
+    dry_run: bool,
+) -> PyResult<Vec<PyObject>> {
     let a = alert_from_py(alert)?;
-    let rs: Vec<Arc<dyn Responder>> = responders.try_iter()?.map(|r| responder_from_py(&r?)).collect::<PyResult<_>>()?;
+    let rs: Vec<Arc<dyn Responder>> = responders
+        .try_iter()?
+        .map(|r| responder_from_py(&r?))
+        .collect::<PyResult<_>>()?;
     let mode = if dry_run { Mode::DryRun } else { Mode::Live };
     let mut out = Vec::new();
     for r in rs {
         let (a2, r2) = (a.clone(), r.clone());
         // Python responders re-acquire the GIL inside; Rust ones run without it.
-        let res = py.allow_threads(|| runtime().block_on(async move { r2.respond(&a2, mode).await }));
+        let res =
+            py.allow_threads(|| runtime().block_on(async move { r2.respond(&a2, mode).await }));
         let rec = res.unwrap_or_else(|e| {
             let mut rec = ActionRecord::new(r.name(), "respond", "", &a.id, mode);
             rec.outcome = soc_core::ActionOutcome::Failed(e.to_string());

@@ -50,7 +50,12 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
     /// Slack incoming-webhook URL (or set SOC_SLACK_WEBHOOK).
-    #[arg(long, value_name = "URL", env = "SOC_SLACK_WEBHOOK", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SOC_SLACK_WEBHOOK",
+        hide_env_values = true
+    )]
     slack: Option<String>,
     /// Output format (default: table on a terminal, jsonl when piped).
     #[arg(long, value_enum)]
@@ -79,20 +84,37 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         notifiers.push(Box::new(EmailNotifier::new(&cfg)?));
     }
     if let Some(url) = &args.slack {
-        let cfg = SlackConfig { url: Secret::new(url.clone()), ..Default::default() };
+        let cfg = SlackConfig {
+            url: Secret::new(url.clone()),
+            ..Default::default()
+        };
         notifiers.push(Box::new(SlackNotifier::new(&cfg)?));
     }
     if let Some(url) = &args.webhook {
-        let cfg = WebhookConfig { url: Secret::new(url.clone()), ..Default::default() };
+        let cfg = WebhookConfig {
+            url: Secret::new(url.clone()),
+            ..Default::default()
+        };
         notifiers.push(Box::new(WebhookNotifier::new(&cfg)?));
     }
     if notifiers.is_empty() {
-        return Err(UsageError("nothing to notify: give --email-to, --slack or --webhook".into()).into());
+        return Err(
+            UsageError("nothing to notify: give --email-to, --slack or --webhook".into()).into(),
+        );
     }
-    let mut alert = Alert::new("soc.test", "notify-test", "soc test notification", Severity::Info);
+    let mut alert = Alert::new(
+        "soc.test",
+        "notify-test",
+        "soc test notification",
+        Severity::Info,
+    );
     alert.source = "soc notify --test".into();
     alert.host = Some(hostname());
-    let mode = if args.dry_run { Mode::DryRun } else { Mode::Live };
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Live
+    };
     let rt = runtime()?;
     let records: Vec<ActionRecord> = rt.block_on(async {
         let mut out = Vec::new();
@@ -109,7 +131,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         out
     });
     let failed = records.iter().any(|r| r.outcome.status() == "failed");
-    let mut w = RowWriter::new(std::io::stdout().lock(), Format::resolve(args.format), &["responder", "target", "status", "detail"]);
+    let mut w = RowWriter::new(
+        std::io::stdout().lock(),
+        Format::resolve(args.format),
+        &["responder", "target", "status", "detail"],
+    );
     for r in &records {
         let detail = match &r.outcome {
             soc_core::ActionOutcome::Failed(m) | soc_core::ActionOutcome::Skipped(m) => m.clone(),
@@ -125,7 +151,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }))?;
     }
     let _ = w.finish()?;
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn hostname() -> String {

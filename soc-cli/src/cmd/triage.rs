@@ -108,15 +108,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         w.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let thresholds = RiskThresholds { medium: args.medium, high: args.high, critical: args.critical };
+    let thresholds = RiskThresholds {
+        medium: args.medium,
+        high: args.high,
+        critical: args.critical,
+    };
     thresholds.validate().map_err(UsageError)?;
     let scorer: Box<dyn Scorer> = match (&args.model, &args.weights) {
         (Some(m), _) => Box::new(ModelScorer::load(m)?.with_thresholds(thresholds)),
-        (None, Some(w)) => Box::new(WeightedScorer::with_thresholds(WeightedConfig::load(w)?, thresholds)),
-        (None, None) => Box::new(WeightedScorer::with_thresholds(WeightedConfig::default(), thresholds)),
+        (None, Some(w)) => Box::new(WeightedScorer::with_thresholds(
+            WeightedConfig::load(w)?,
+            thresholds,
+        )),
+        (None, None) => Box::new(WeightedScorer::with_thresholds(
+            WeightedConfig::default(),
+            thresholds,
+        )),
     };
     let format = Format::resolve(args.format);
-    let mut out = RowWriter::new(stdout, format, &["id", "kind", "src_ip", "score", "level", "explanation"]);
+    let mut out = RowWriter::new(
+        stdout,
+        format,
+        &["id", "kind", "src_ip", "score", "level", "explanation"],
+    );
     for a in &alerts {
         let s = scorer.score(a);
         let mut factors = s.factors.clone();
@@ -144,7 +158,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn alert_from(v: Value, what: &str) -> anyhow::Result<Alert> {
     let v = match v {
-        Value::Object(mut m) if m.get("alert").is_some_and(Value::is_object) => m.remove("alert").unwrap_or_default(),
+        Value::Object(mut m) if m.get("alert").is_some_and(Value::is_object) => {
+            m.remove("alert").unwrap_or_default()
+        }
         other => other,
     };
     serde_json::from_value(v).with_context(|| format!("{what}: not an alert"))
@@ -165,7 +181,8 @@ pub fn read_alerts(path: &Path) -> anyhow::Result<Vec<Alert>> {
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
-        let items: Vec<Value> = serde_json::from_str(trimmed).with_context(|| format!("{name}: invalid JSON array"))?;
+        let items: Vec<Value> =
+            serde_json::from_str(trimmed).with_context(|| format!("{name}: invalid JSON array"))?;
         return items
             .into_iter()
             .enumerate()
@@ -180,7 +197,8 @@ pub fn read_alerts(path: &Path) -> anyhow::Result<Vec<Alert>> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             let what = format!("{name}:{}", i + 1);
-            let v: Value = serde_json::from_str(l).with_context(|| format!("{what}: invalid JSON"))?;
+            let v: Value =
+                serde_json::from_str(l).with_context(|| format!("{what}: invalid JSON"))?;
             alert_from(v, &what)
         })
         .collect()
@@ -212,13 +230,24 @@ fn train(t: TrainArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{v}")?;
     } else {
         writeln!(out, "model written to {}", t.output.display())?;
-        writeln!(out, "rows: {} train, {} held out (seed {})", r.train_rows, r.test_rows, t.seed)?;
+        writeln!(
+            out,
+            "rows: {} train, {} held out (seed {})",
+            r.train_rows, r.test_rows, t.seed
+        )?;
         writeln!(out, "accuracy:  {:.3}", r.accuracy)?;
         writeln!(out, "precision: {:.3}", r.precision)?;
         writeln!(out, "recall:    {:.3}", r.recall)?;
-        writeln!(out, "baseline:  {:.3} (always predicting {})", r.baseline_accuracy, r.baseline_label)?;
+        writeln!(
+            out,
+            "baseline:  {:.3} (always predicting {})",
+            r.baseline_accuracy, r.baseline_label
+        )?;
         if r.accuracy <= r.baseline_accuracy {
-            writeln!(out, "warning: the model does not beat the constant baseline; label more alerts")?;
+            writeln!(
+                out,
+                "warning: the model does not beat the constant baseline; label more alerts"
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

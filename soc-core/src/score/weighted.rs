@@ -97,7 +97,10 @@ impl WeightedConfig {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             serde_json::from_str(&text).map_err(|e| err(e.to_string()))
         } else {
             toml::from_str(&text).map_err(|e| err(e.to_string()))
