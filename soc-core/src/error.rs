@@ -339,6 +339,14 @@ pub enum RespondError {
         /// What is missing.
         message: String,
     },
+    /// A plug-in responder (e.g. a Python object) raised an error.
+    #[error("{responder}: {message}")]
+    Plugin {
+        /// Responder name.
+        responder: String,
+        /// The error it raised.
+        message: String,
+    },
     /// Writing the audit log or state failed.
     #[error(transparent)]
     Store(#[from] StoreError),
