@@ -168,7 +168,7 @@ async fn live_actions_are_not_repeated_across_restarts() {
     }
     // A different kind from the same source is a different key.
     let mut other = alert();
-    other.kind = "ssh.password_spray".into();
+    other.kind = "ssh.password_spraying".into();
     e.handle(&other, &critical()).await;
     assert_eq!(blocks.load(Ordering::SeqCst), 2);
     // suppress_secs = 0 turns suppression off.

@@ -105,7 +105,7 @@ fn arb_alert() -> impl Strategy<Value = Alert> {
                 Severity::High,
                 Severity::Critical,
             ][sev];
-            let mut a = Alert::new("ssh.password_spray", "k", "t", sev);
+            let mut a = Alert::new("ssh.password_spraying", "k", "t", sev);
             a.count = count;
             a.dst_port = port;
             a.src_ip = Some(std::net::IpAddr::from(ip));

@@ -11,9 +11,9 @@ use crate::model::{ip_tags, Alert, IndicatorTag, Severity, Verdict};
 /// Alert kinds with their own one-hot column; anything else sets `kind_other`.
 pub const KNOWN_KINDS: [&str; 5] = [
     "ssh.brute_force",
-    "ssh.password_spray",
+    "ssh.password_spraying",
     "ssh.success_after_failures",
-    "ssh.invalid_user",
+    "ssh.distributed_attack",
     "suricata.alert",
 ];
 
@@ -30,9 +30,9 @@ pub const FEATURE_NAMES: [&str; 15] = [
     "internal_src",
     "port_risk",
     "kind_ssh_brute_force",
-    "kind_ssh_password_spray",
+    "kind_ssh_password_spraying",
     "kind_ssh_success_after_failures",
-    "kind_ssh_invalid_user",
+    "kind_ssh_distributed_attack",
     "kind_suricata_alert",
     "kind_other",
 ];

@@ -62,8 +62,9 @@ impl Default for WeightedConfig {
         let kinds = [
             ("ssh.success_after_failures", 25.0),
             ("ssh.brute_force", 10.0),
-            ("ssh.password_spray", 10.0),
-            ("ssh.invalid_user", 5.0),
+            ("ssh.password_spraying", 10.0),
+            ("ssh.slow_brute_force", 10.0),
+            ("ssh.distributed_attack", 10.0),
         ];
         WeightedConfig {
             severity: severity.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
