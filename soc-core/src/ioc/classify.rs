@@ -218,7 +218,8 @@ impl Group<'_> {
             if colons == 2 && c0.is_ascii_digit() && v::ssdeep(p) {
                 return self.emit(out, K::Ssdeep, &String::from_utf8_lossy(p), a, b, false);
             }
-            if p.iter().all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'/' | b'%')) {
+            let addr = p.split(|&c| c == b'%').next().unwrap_or(p);
+            if addr.iter().all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'/')) {
                 if let Some(m) = v::mac(p) {
                     return self.emit(out, K::Mac, &m, a, b, false);
                 }

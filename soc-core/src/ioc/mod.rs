@@ -61,10 +61,17 @@ pub struct ExtractOptions {
 
 /// An indicator extractor with fixed options; cheap to create, reusable,
 /// `Send + Sync`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Extractor {
     opts: ExtractOptions,
     mask: u32,
+}
+
+impl Default for Extractor {
+    /// All kinds, no allow-list, private addresses kept.
+    fn default() -> Self {
+        Extractor::new(ExtractOptions::default())
+    }
 }
 
 /// Size of the blocks [`Extractor::extract_reader`] reads.
