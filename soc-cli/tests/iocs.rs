@@ -15,19 +15,29 @@ fn soc() -> Command {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
     }
     let want = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(actual, want, "golden {name} differs (UPDATE_GOLDEN=1 to accept)");
+    assert_eq!(
+        actual, want,
+        "golden {name} differs (UPDATE_GOLDEN=1 to accept)"
+    );
 }
 
 #[test]
 fn golden_threat_report_jsonl() {
     let out = soc()
         .current_dir(root())
-        .args(["iocs", "--format", "jsonl", "examples/data/threat-report.txt"])
+        .args([
+            "iocs",
+            "--format",
+            "jsonl",
+            "examples/data/threat-report.txt",
+        ])
         .assert()
         .success()
         .get_output()
@@ -36,7 +46,9 @@ fn golden_threat_report_jsonl() {
     let text = String::from_utf8(out).unwrap();
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        for key in ["kind", "value", "raw", "start", "end", "defanged", "count", "tags"] {
+        for key in [
+            "kind", "value", "raw", "start", "end", "defanged", "count", "tags",
+        ] {
             assert!(v.get(key).is_some(), "{key} missing in {line}");
         }
     }
@@ -46,7 +58,15 @@ fn golden_threat_report_jsonl() {
 #[test]
 fn golden_stdin_filters() {
     let out = soc()
-        .args(["iocs", "--format", "csv", "--kinds", "ipv4,domain", "--no-private", "-"])
+        .args([
+            "iocs",
+            "--format",
+            "csv",
+            "--kinds",
+            "ipv4,domain",
+            "--no-private",
+            "-",
+        ])
         .write_stdin("hosts 10.0.0.1, 8.8.8.8 and evil[.]example[.]com; CVE-2021-44228\n")
         .assert()
         .success()
@@ -80,7 +100,17 @@ fn several_files_carry_file_field() {
     let b = dir.path().join("b.txt");
     std::fs::write(&a, "8.8.8.8\n").unwrap();
     std::fs::write(&b, "9.9.9.9\n").unwrap();
-    let out = soc().arg("iocs").arg("--format").arg("json").arg(&a).arg(&b).assert().success().get_output().stdout.clone();
+    let out = soc()
+        .arg("iocs")
+        .arg("--format")
+        .arg("json")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 2);
@@ -127,7 +157,9 @@ fn usage_errors_exit_2() {
         .args(["iocs", "/nonexistent/report.txt"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("/nonexistent/report.txt: no such file"));
+        .stderr(predicate::str::contains(
+            "/nonexistent/report.txt: no such file",
+        ));
     let dir = tempfile::tempdir().unwrap();
     let allow = dir.path().join("bad.txt");
     std::fs::write(&allow, "10.0.0.0/8\nthis is bad!\n").unwrap();

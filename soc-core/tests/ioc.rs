@@ -2,9 +2,7 @@
 //! defang handling, options, streaming and robustness.
 
 use proptest::prelude::*;
-use soc_core::ioc::{
-    defang, extract, refang, AllowList, ExtractOptions, Extractor,
-};
+use soc_core::ioc::{defang, extract, refang, AllowList, ExtractOptions, Extractor};
 use soc_core::model::{Indicator, IndicatorKind as K, IndicatorTag};
 
 fn kv(text: &str) -> Vec<(String, String)> {
@@ -15,7 +13,9 @@ fn kv(text: &str) -> Vec<(String, String)> {
 }
 
 fn has(text: &str, kind: K, value: &str) -> bool {
-    extract(text).iter().any(|i| i.kind == kind && i.value == value)
+    extract(text)
+        .iter()
+        .any(|i| i.kind == kind && i.value == value)
 }
 
 fn none_of(text: &str, kind: K) -> bool {
@@ -66,11 +66,21 @@ fn cidr() {
 
 #[test]
 fn domains_and_file_names() {
-    assert!(has("resolve Evil-Site.Example.COM now", K::Domain, "evil-site.example.com"));
-    assert!(none_of("open invoice.pdf and setup.py then README.md", K::Domain));
+    assert!(has(
+        "resolve Evil-Site.Example.COM now",
+        K::Domain,
+        "evil-site.example.com"
+    ));
+    assert!(none_of(
+        "open invoice.pdf and setup.py then README.md",
+        K::Domain
+    ));
     assert!(has("open evil[.]py", K::Domain, "evil.py"));
     assert!(has("cdn.evil.zip", K::Domain, "cdn.evil.zip"));
-    assert!(none_of("e.g. something i.e. other. Node.js rocks", K::Domain));
+    assert!(none_of(
+        "e.g. something i.e. other. Node.js rocks",
+        K::Domain
+    ));
     assert!(none_of("it happened.Then we left", K::Domain));
 }
 
@@ -83,9 +93,21 @@ fn urls_trailing_punctuation_and_host() {
     assert_eq!(f[0].value, "https://203.0.113.5:8443/p");
     assert_eq!(f[1].kind, K::Ipv4);
     assert!(f[1].has_tag(IndicatorTag::FromUrl));
-    assert!(has("${jndi:ldap://evil.example.com/a}", K::Url, "ldap://evil.example.com/a"));
-    assert!(has("http://en.wikipedia.org/wiki/Foo_(bar)", K::Url, "http://en.wikipedia.org/wiki/Foo_(bar)"));
-    assert!(has("\"http://Evil.Example.com/X\"", K::Url, "http://evil.example.com/X"));
+    assert!(has(
+        "${jndi:ldap://evil.example.com/a}",
+        K::Url,
+        "ldap://evil.example.com/a"
+    ));
+    assert!(has(
+        "http://en.wikipedia.org/wiki/Foo_(bar)",
+        K::Url,
+        "http://en.wikipedia.org/wiki/Foo_(bar)"
+    ));
+    assert!(has(
+        "\"http://Evil.Example.com/X\"",
+        K::Url,
+        "http://evil.example.com/X"
+    ));
 }
 
 #[test]
@@ -105,11 +127,31 @@ fn defanged_forms() {
         assert_eq!(f[0].raw, raw);
     }
     assert!(has("10(((.]]]10.10.10", K::Ipv4, "10.10.10.10"));
-    assert!(has("fxp://files[.]example[.]net/a", K::Url, "ftp://files.example.net/a"));
-    assert!(has("mail bob[@]evil[.]example[.]org", K::Email, "bob@evil.example.org"));
-    assert!(has("mail bob[at]evil[.]example[.]org", K::Email, "bob@evil.example.org"));
-    assert!(has("contact bob at evil dot example dot org today", K::Email, "bob@evil.example.org"));
-    assert!(has("visit evil dot example dot com", K::Domain, "evil.example.com"));
+    assert!(has(
+        "fxp://files[.]example[.]net/a",
+        K::Url,
+        "ftp://files.example.net/a"
+    ));
+    assert!(has(
+        "mail bob[@]evil[.]example[.]org",
+        K::Email,
+        "bob@evil.example.org"
+    ));
+    assert!(has(
+        "mail bob[at]evil[.]example[.]org",
+        K::Email,
+        "bob@evil.example.org"
+    ));
+    assert!(has(
+        "contact bob at evil dot example dot org today",
+        K::Email,
+        "bob@evil.example.org"
+    ));
+    assert!(has(
+        "visit evil dot example dot com",
+        K::Domain,
+        "evil.example.com"
+    ));
     assert!(none_of("look at the dot com era", K::Domain));
     assert!(has("2001[:]db8[:][:]1", K::Ipv6, "2001:db8::1"));
 }
@@ -136,8 +178,11 @@ fn hashes_stand_alone() {
     assert!(none_of(&format!("{md5}ab"), K::Md5));
     assert!(none_of(&format!("imphash: {md5}"), K::Md5));
     assert!(none_of(&format!("JA3 {md5}"), K::Md5));
-    assert!(has("96:s4Ud1Lj96tHHlZDrwciQmA5kzu4EX1T:s4Ud1L9s1T,\"x.exe\"", K::Ssdeep,
-        "96:s4Ud1Lj96tHHlZDrwciQmA5kzu4EX1T:s4Ud1L9s1T"));
+    assert!(has(
+        "96:s4Ud1Lj96tHHlZDrwciQmA5kzu4EX1T:s4Ud1L9s1T,\"x.exe\"",
+        K::Ssdeep,
+        "96:s4Ud1Lj96tHHlZDrwciQmA5kzu4EX1T:s4Ud1L9s1T"
+    ));
 }
 
 #[test]
@@ -154,34 +199,80 @@ fn ids_and_numbers() {
 fn macs_coins_paths() {
     assert!(has("mac 00:1A:2B:3C:4D:5E", K::Mac, "00:1a:2b:3c:4d:5e"));
     assert!(has("mac 001a.2b3c.4d5e", K::Mac, "00:1a:2b:3c:4d:5e"));
-    assert!(has("pay 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", K::Btc, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"));
-    assert!(has("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", K::Btc, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+    assert!(has(
+        "pay 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        K::Btc,
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+    ));
+    assert!(has(
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        K::Btc,
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+    ));
     assert!(none_of("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", K::Btc));
-    assert!(has("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", K::Eth, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"));
-    assert!(none_of("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", K::Eth));
+    assert!(has(
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        K::Eth,
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+    ));
+    assert!(none_of(
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+        K::Eth
+    ));
     let xmr = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A";
     assert!(has(xmr, K::Xmr, xmr));
-    assert!(has(r"set HKLM\Software\Microsoft\Windows\CurrentVersion\Run\evil.", K::RegistryKey,
-        r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run\evil"));
-    assert!(has(r"key HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon", K::RegistryKey,
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"));
-    assert!(has(r#"dropped "C:\Program Files (x86)\Evil Corp\run.exe" then"#, K::FilePath,
-        r"C:\Program Files (x86)\Evil Corp\run.exe"));
-    assert!(has(r"copy to \\fileserver\share\x.dll", K::FilePath, r"\\fileserver\share\x.dll"));
-    assert!(has(r"%APPDATA%\Roaming\evil.exe", K::FilePath, r"%APPDATA%\Roaming\evil.exe"));
-    assert!(has("wrote /tmp/.x/payload.sh and ~/.ssh/authorized_keys", K::FilePath, "/tmp/.x/payload.sh"));
-    assert!(has("~/.ssh/authorized_keys", K::FilePath, "~/.ssh/authorized_keys"));
+    assert!(has(
+        r"set HKLM\Software\Microsoft\Windows\CurrentVersion\Run\evil.",
+        K::RegistryKey,
+        r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run\evil"
+    ));
+    assert!(has(
+        r"key HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon",
+        K::RegistryKey,
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"
+    ));
+    assert!(has(
+        r#"dropped "C:\Program Files (x86)\Evil Corp\run.exe" then"#,
+        K::FilePath,
+        r"C:\Program Files (x86)\Evil Corp\run.exe"
+    ));
+    assert!(has(
+        r"copy to \\fileserver\share\x.dll",
+        K::FilePath,
+        r"\\fileserver\share\x.dll"
+    ));
+    assert!(has(
+        r"%APPDATA%\Roaming\evil.exe",
+        K::FilePath,
+        r"%APPDATA%\Roaming\evil.exe"
+    ));
+    assert!(has(
+        "wrote /tmp/.x/payload.sh and ~/.ssh/authorized_keys",
+        K::FilePath,
+        "/tmp/.x/payload.sh"
+    ));
+    assert!(has(
+        "~/.ssh/authorized_keys",
+        K::FilePath,
+        "~/.ssh/authorized_keys"
+    ));
     assert!(none_of("and/or TCP/IP /index.html", K::FilePath));
     let onion = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion";
     assert!(has(onion, K::Onion, onion));
-    assert!(none_of("duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczaa.onion", K::Onion));
+    assert!(none_of(
+        "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczaa.onion",
+        K::Onion
+    ));
 }
 
 #[test]
 fn dedup_counts_and_order() {
     let f = extract("b.example.com a.example.com b.example.com B.EXAMPLE.COM");
     assert_eq!(f.len(), 2);
-    assert_eq!((f[0].value.as_str(), f[0].count, f[0].start), ("b.example.com", 3, 0));
+    assert_eq!(
+        (f[0].value.as_str(), f[0].count, f[0].start),
+        ("b.example.com", 3, 0)
+    );
     assert_eq!(f[1].value, "a.example.com");
 }
 
@@ -193,18 +284,32 @@ fn options_kinds_allow_no_private() {
         allow,
         no_private: false,
     });
-    let f = ex.extract("10.1.1.1 9.9.9.9 mail.example.com evil.example.net http://x.example.org/ CVE-2020-1234");
+    let f = ex.extract(
+        "10.1.1.1 9.9.9.9 mail.example.com evil.example.net http://x.example.org/ CVE-2020-1234",
+    );
     let vals: Vec<_> = f.iter().map(|i| i.value.as_str()).collect();
     assert_eq!(vals, ["9.9.9.9", "evil.example.net", "x.example.org"]);
-    let ex = Extractor::new(ExtractOptions { no_private: true, ..Default::default() });
-    let vals: Vec<_> = ex.extract("10.1.1.1 127.0.0.1 192.0.2.1 8.8.8.8").into_iter().map(|i| i.value).collect();
+    let ex = Extractor::new(ExtractOptions {
+        no_private: true,
+        ..Default::default()
+    });
+    let vals: Vec<_> = ex
+        .extract("10.1.1.1 127.0.0.1 192.0.2.1 8.8.8.8")
+        .into_iter()
+        .map(|i| i.value)
+        .collect();
     assert_eq!(vals, ["192.0.2.1", "8.8.8.8"]);
-    assert!(AllowList::parse("10.0.0.0/8\n???", "f.txt").unwrap_err().to_string().contains("f.txt:2"));
+    assert!(AllowList::parse("10.0.0.0/8\n???", "f.txt")
+        .unwrap_err()
+        .to_string()
+        .contains("f.txt:2"));
 }
 
 #[test]
 fn refang_and_defang_round_trip() {
-    for ind in extract("http://evil.example.com/a 203.0.113.9 bob@evil.example.com evil.example.net") {
+    for ind in
+        extract("http://evil.example.com/a 203.0.113.9 bob@evil.example.com evil.example.net")
+    {
         let d = defang(&ind);
         assert_ne!(d, ind.value);
         let again = extract(&d);
@@ -219,7 +324,12 @@ fn reader_matches_in_memory_across_chunks() {
     let mut text = String::new();
     let mut i = 0u32;
     while text.len() < 3 << 20 {
-        text.push_str(&format!("host{i}[.]example[.]com 10.{}.{}.{} word ", (i >> 16) & 255, (i >> 8) & 255, i & 255));
+        text.push_str(&format!(
+            "host{i}[.]example[.]com 10.{}.{}.{} word ",
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255
+        ));
         i += 1;
     }
     let ex = Extractor::default();
@@ -242,7 +352,8 @@ fn invalid_utf8_is_searched() {
 
 #[test]
 fn corpus_conformance_never_panics() {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/ssh/fail2ban-sshd.log");
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/ssh/fail2ban-sshd.log");
     if !p.exists() {
         eprintln!("skipping: {} not found", p.display());
         return;

@@ -46,7 +46,16 @@ impl PyIndicator {
             .map(|t| tag_from_str(t))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyIndicator {
-            inner: Indicator { kind, value, raw, start, end, defanged, tags, count },
+            inner: Indicator {
+                kind,
+                value,
+                raw,
+                start,
+                end,
+                defanged,
+                tags,
+                count,
+            },
         })
     }
 
@@ -120,7 +129,9 @@ impl PyIndicator {
         )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let i = &slf.get().inner;
         let args = (
@@ -151,7 +162,11 @@ fn strings(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Vec<St
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a string or a list of strings")))
 }
 
-fn extractor(kinds: Option<&Bound<'_, PyAny>>, allow: Option<&Bound<'_, PyAny>>) -> PyResult<Extractor> {
+fn extractor(
+    kinds: Option<&Bound<'_, PyAny>>,
+    allow: Option<&Bound<'_, PyAny>>,
+    no_private: bool,
+) -> PyResult<Extractor> {
     let kinds = match strings(kinds, "kinds")? {
         Some(list) => Some(ioc::parse_kinds(&list.join(",")).map_err(to_py)?),
         None => None,
@@ -160,11 +175,18 @@ fn extractor(kinds: Option<&Bound<'_, PyAny>>, allow: Option<&Bound<'_, PyAny>>)
         Some(list) => AllowList::parse(&list.join("\n"), "<allow>").map_err(to_py)?,
         None => AllowList::default(),
     };
-    Ok(Extractor::new(ExtractOptions { kinds, allow, no_private: false }))
+    Ok(Extractor::new(ExtractOptions {
+        kinds,
+        allow,
+        no_private,
+    }))
 }
 
 fn wrap(found: Vec<Indicator>) -> Vec<PyIndicator> {
-    found.into_iter().map(|inner| PyIndicator { inner }).collect()
+    found
+        .into_iter()
+        .map(|inner| PyIndicator { inner })
+        .collect()
 }
 
 /// Extracts indicators from text (the GIL is released while it runs).
@@ -177,8 +199,7 @@ fn extract_iocs(
     allow: Option<&Bound<'_, PyAny>>,
     no_private: bool,
 ) -> PyResult<Vec<PyIndicator>> {
-    let ex = extractor(kinds, allow)?;
-    let ex = Extractor::new(ExtractOptions { no_private, ..ex.options().clone() });
+    let ex = extractor(kinds, allow, no_private)?;
     Ok(wrap(py.allow_threads(|| ex.extract(&text))))
 }
 
@@ -192,8 +213,7 @@ fn extract_iocs_from_file(
     allow: Option<&Bound<'_, PyAny>>,
     no_private: bool,
 ) -> PyResult<Vec<PyIndicator>> {
-    let ex = extractor(kinds, allow)?;
-    let ex = Extractor::new(ExtractOptions { no_private, ..ex.options().clone() });
+    let ex = extractor(kinds, allow, no_private)?;
     let found = py.allow_threads(|| {
         let file = std::fs::File::open(&path).map_err(|source| soc_core::IocError::Io {
             path: path.display().to_string(),

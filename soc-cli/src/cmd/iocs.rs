@@ -116,8 +116,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let columns: &[&str] = match (format, several) {
         (Format::Table, false) => &["kind", "value", "count", "defanged", "tags"],
         (Format::Table, true) => &["file", "kind", "value", "count", "defanged", "tags"],
-        (_, false) => &["kind", "value", "raw", "start", "end", "defanged", "count", "tags"],
-        (_, true) => &["file", "kind", "value", "raw", "start", "end", "defanged", "count", "tags"],
+        (_, false) => &[
+            "kind", "value", "raw", "start", "end", "defanged", "count", "tags",
+        ],
+        (_, true) => &[
+            "file", "kind", "value", "raw", "start", "end", "defanged", "count", "tags",
+        ],
     };
     let mut w = RowWriter::new(io::BufWriter::new(stdout.lock()), format, columns);
     for input in inputs {

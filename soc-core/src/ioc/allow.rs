@@ -34,7 +34,10 @@ impl AllowList {
         let mut list = AllowList::default();
         for (n, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("");
-            for entry in line.split(|c: char| c.is_whitespace() || c == ',').filter(|e| !e.is_empty()) {
+            for entry in line
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|e| !e.is_empty())
+            {
                 let refanged = super::refang(entry);
                 let e = refanged.trim_start_matches("*.").trim_end_matches('.');
                 if let Ok(net) = e.parse::<IpNetwork>() {
@@ -83,10 +86,16 @@ impl AllowList {
         match ind.kind {
             IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => ind.ip().is_some_and(|ip| self.has_ip(ip)),
             IndicatorKind::Cidr => ind.value.parse::<IpNetwork>().is_ok_and(|n| {
-                self.nets.iter().any(|a| a.prefix() <= n.prefix() && a.contains(n.network()))
+                self.nets
+                    .iter()
+                    .any(|a| a.prefix() <= n.prefix() && a.contains(n.network()))
             }),
             IndicatorKind::Domain | IndicatorKind::Onion => self.has_domain(&ind.value),
-            IndicatorKind::Email => ind.value.rsplit('@').next().is_some_and(|d| self.has_domain(d)),
+            IndicatorKind::Email => ind
+                .value
+                .rsplit('@')
+                .next()
+                .is_some_and(|d| self.has_domain(d)),
             IndicatorKind::Url => {
                 let rest = ind.value.split("://").nth(1).unwrap_or("");
                 let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -116,7 +125,10 @@ impl AllowList {
     fn has_domain(&self, d: &str) -> bool {
         let d = d.to_ascii_lowercase();
         self.domains.iter().any(|a| {
-            d == *a || (d.len() > a.len() && d.ends_with(a.as_str()) && d.as_bytes()[d.len() - a.len() - 1] == b'.')
+            d == *a
+                || (d.len() > a.len()
+                    && d.ends_with(a.as_str())
+                    && d.as_bytes()[d.len() - a.len() - 1] == b'.')
         })
     }
 }
@@ -129,7 +141,8 @@ fn is_domain_name(s: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                && l.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         })
         && s.bytes().any(|c| c.is_ascii_alphabetic())
 }

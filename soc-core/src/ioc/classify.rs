@@ -15,8 +15,26 @@ use crate::model::IndicatorKind as K;
 fn is_sep(c: u8) -> bool {
     matches!(
         c,
-        b'=' | b',' | b';' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'!' | b'*' | b'&'
-            | b'^' | b'$' | b' ' | b'\t' | b'"' | b'<' | b'>' | b'|'
+        b'=' | b','
+            | b';'
+            | b'\''
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'!'
+            | b'*'
+            | b'&'
+            | b'^'
+            | b'$'
+            | b' '
+            | b'\t'
+            | b'"'
+            | b'<'
+            | b'>'
+            | b'|'
     )
 }
 
@@ -50,10 +68,14 @@ impl Group<'_> {
     /// Classifies the whole group.
     pub(crate) fn classify(&self, out: &mut Collector) {
         let t = self.t();
-        if t.starts_with(b"AS") && (t.starts_with(b"AS ") || t.starts_with(b"ASN ")) {
-            let end = t.iter().rposition(u8::is_ascii_digit).map_or(t.len(), |p| p + 1);
-            if let Some(val) = v::asn(&t[..end]) {
-                self.emit(out, K::Asn, &val, 0, end, false);
+        let lead = t.iter().take_while(|c| b"([{'".contains(c)).count();
+        if t[lead..].starts_with(b"AS ") || t[lead..].starts_with(b"ASN ") {
+            let end = t
+                .iter()
+                .rposition(u8::is_ascii_digit)
+                .map_or(t.len(), |p| p + 1);
+            if let Some(val) = v::asn(&t[lead..end]) {
+                self.emit(out, K::Asn, &val, lead, end, false);
             }
             return;
         }
@@ -61,7 +83,8 @@ impl Group<'_> {
         while pos < t.len() {
             if let Some(p) = find(&t[pos..], b"://").map(|p| p + pos) {
                 let mut ss = p;
-                while ss > pos && (t[ss - 1].is_ascii_alphanumeric() || b"+.-".contains(&t[ss - 1])) {
+                while ss > pos && (t[ss - 1].is_ascii_alphanumeric() || b"+.-".contains(&t[ss - 1]))
+                {
                     ss -= 1;
                 }
                 while ss < p && !t[ss].is_ascii_alphabetic() {
@@ -88,7 +111,12 @@ impl Group<'_> {
     fn url(&self, out: &mut Collector, ss: usize, p: usize) -> usize {
         let t = self.t();
         let mut end = p + 3;
-        while end < t.len() && !matches!(t[end], b' ' | b'\t' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'|') {
+        while end < t.len()
+            && !matches!(
+                t[end],
+                b' ' | b'\t' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'|'
+            )
+        {
             end += 1;
         }
         let end = trim_url(t, p + 3, end);
@@ -96,14 +124,20 @@ impl Group<'_> {
             .iter()
             .position(|c| matches!(c, b'/' | b'?' | b'#'))
             .map_or(end, |q| q + p + 3);
-        let hs = t[p + 3..auth_end].iter().rposition(|&c| c == b'@').map_or(p + 3, |q| q + p + 4);
+        let hs = t[p + 3..auth_end]
+            .iter()
+            .rposition(|&c| c == b'@')
+            .map_or(p + 3, |q| q + p + 4);
         let (host_s, host_e) = if t.get(hs) == Some(&b'[') {
             match t[hs..auth_end].iter().position(|&c| c == b']') {
                 Some(q) => (hs + 1, hs + q),
                 None => return p + 3,
             }
         } else {
-            let he = t[hs..auth_end].iter().position(|&c| c == b':').map_or(auth_end, |q| q + hs);
+            let he = t[hs..auth_end]
+                .iter()
+                .position(|&c| c == b':')
+                .map_or(auth_end, |q| q + hs);
             (hs, he)
         };
         let host = &t[host_s..host_e];
@@ -136,14 +170,21 @@ impl Group<'_> {
     fn windows_path(&self, out: &mut Collector, ps: usize, kind: K) -> usize {
         let t = self.t();
         let mut end = ps;
-        while end < t.len() && !matches!(t[end], b';' | b',' | b'\'' | b'"' | b'*' | b'?' | b'<' | b'>' | b'|')
+        while end < t.len()
+            && !matches!(
+                t[end],
+                b';' | b',' | b'\'' | b'"' | b'*' | b'?' | b'<' | b'>' | b'|'
+            )
             && !(t[end] == b':' && end != ps + 1)
         {
             end += 1;
         }
         let stop = end;
         let end = trim_path(t, ps, end);
-        let body_start = t[ps..end].iter().position(|&c| c == b'\\').map_or(end, |q| ps + q + 1);
+        let body_start = t[ps..end]
+            .iter()
+            .position(|&c| c == b'\\')
+            .map_or(end, |q| ps + q + 1);
         if end > body_start && t[body_start..end].iter().any(u8::is_ascii_alphanumeric) {
             let value = String::from_utf8_lossy(&t[ps..end]).into_owned();
             self.emit(out, kind, &value, ps, end, false);
@@ -176,7 +217,12 @@ impl Group<'_> {
         while a < b && !(t[a].is_ascii_alphanumeric() || matches!(t[a], b'/' | b'~')) {
             a += 1;
         }
-        while b > a && matches!(t[b - 1], b'.' | b',' | b':' | b'?' | b'-' | b'_' | b'\'' | b'#' | b'@' | b'%') {
+        while b > a
+            && matches!(
+                t[b - 1],
+                b'.' | b',' | b':' | b'?' | b'-' | b'_' | b'\'' | b'#' | b'@' | b'%'
+            )
+        {
             b -= 1;
         }
         if b - a < 3 {
@@ -206,9 +252,19 @@ impl Group<'_> {
         if hex {
             if let Some(kind) = v::hash_kind(p) {
                 if !(kind == K::Md5 || kind == K::Sha256)
-                    || !v::named_non_file_hash(self.text.as_bytes(), self.start + self.norm.raw_at(a))
+                    || !v::named_non_file_hash(
+                        self.text.as_bytes(),
+                        self.start + self.norm.raw_at(a),
+                    )
                 {
-                    self.emit(out, kind, &String::from_utf8_lossy(p).to_ascii_lowercase(), a, b, false);
+                    self.emit(
+                        out,
+                        kind,
+                        &String::from_utf8_lossy(p).to_ascii_lowercase(),
+                        a,
+                        b,
+                        false,
+                    );
                 }
             }
             return;
@@ -219,7 +275,10 @@ impl Group<'_> {
                 return self.emit(out, K::Ssdeep, &String::from_utf8_lossy(p), a, b, false);
             }
             let addr = p.split(|&c| c == b'%').next().unwrap_or(p);
-            if addr.iter().all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'/')) {
+            if addr
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'/'))
+            {
                 if let Some(m) = v::mac(p) {
                     return self.emit(out, K::Mac, &m, a, b, false);
                 }
@@ -234,7 +293,14 @@ impl Group<'_> {
         }
         match c0 {
             b'0' if p.len() == 42 && coins::is_eth(std::str::from_utf8(p).unwrap_or("")) => {
-                return self.emit(out, K::Eth, &String::from_utf8_lossy(p).to_ascii_lowercase(), a, b, false);
+                return self.emit(
+                    out,
+                    K::Eth,
+                    &String::from_utf8_lossy(p).to_ascii_lowercase(),
+                    a,
+                    b,
+                    false,
+                );
             }
             b'C' | b'c' => {
                 if let Some(val) = v::cve(p) {
@@ -256,11 +322,16 @@ impl Group<'_> {
         if (26..=90).contains(&p.len()) && matches!(c0, b'1' | b'3' | b'b' | b'B') {
             let s = std::str::from_utf8(p).unwrap_or("");
             if coins::is_btc(s) {
-                let val = if c0 == b'b' || c0 == b'B' { s.to_ascii_lowercase() } else { s.to_string() };
+                let val = if c0 == b'b' || c0 == b'B' {
+                    s.to_ascii_lowercase()
+                } else {
+                    s.to_string()
+                };
                 return self.emit(out, K::Btc, &val, a, b, false);
             }
         }
-        if (p.len() == 95 || p.len() == 106) && coins::is_xmr(std::str::from_utf8(p).unwrap_or("")) {
+        if (p.len() == 95 || p.len() == 106) && coins::is_xmr(std::str::from_utf8(p).unwrap_or(""))
+        {
             return self.emit(out, K::Xmr, &String::from_utf8_lossy(p), a, b, false);
         }
         if (c0 == b'/' || c0 == b'~') && v::posix_path(p) {
@@ -278,7 +349,8 @@ impl Group<'_> {
         }
         if dots > 0 && colons == 0 && !slash && !at {
             if let Some(d) = v::domain(p) {
-                let defanged = self.text.as_bytes()[self.start + self.norm.raw_at(a)..self.start + self.norm.raw_at(b)]
+                let defanged = self.text.as_bytes()
+                    [self.start + self.norm.raw_at(a)..self.start + self.norm.raw_at(b)]
                     != *p;
                 if d.onion {
                     self.emit(out, K::Onion, &d.value, a, b, false);
@@ -321,7 +393,9 @@ impl Group<'_> {
                 let prefix = &p[q + 1..];
                 let Some(ip) = v::ipv4(&p[..q]) else { return };
                 let ok = (1..=2).contains(&prefix.len()) && prefix.iter().all(u8::is_ascii_digit);
-                let bits = prefix.iter().fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+                let bits = prefix
+                    .iter()
+                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
                 if ok && bits <= 32 {
                     self.emit(out, K::Cidr, &format!("{ip}/{bits}"), a, b, false);
                 } else {
@@ -336,16 +410,27 @@ impl Group<'_> {
             Some(q) => (&p[..q], Some(&p[q + 1..])),
             None => (p, None),
         };
-        let Some(ip) = v::ipv6(addr) else { return false };
+        let Some(ip) = v::ipv6(addr) else {
+            return false;
+        };
         if let Some(m) = ip.to_ipv4_mapped() {
             self.emit(out, K::Ipv4, &m.to_string(), a, a + addr.len(), false);
             return true;
         }
         match prefix {
             Some(pr) if (1..=3).contains(&pr.len()) && pr.iter().all(u8::is_ascii_digit) => {
-                let bits = pr.iter().fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+                let bits = pr
+                    .iter()
+                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
                 if bits <= 128 {
-                    self.emit(out, K::Cidr, &format!("{}/{bits}", IpAddr::V6(ip)), a, b, false);
+                    self.emit(
+                        out,
+                        K::Cidr,
+                        &format!("{}/{bits}", IpAddr::V6(ip)),
+                        a,
+                        b,
+                        false,
+                    );
                     return true;
                 }
                 self.emit(out, K::Ipv6, &ip.to_string(), a, a + addr.len(), false);
@@ -358,33 +443,60 @@ impl Group<'_> {
 
 /// Registry hives that start a registry key.
 const HIVES: [&[u8]; 10] = [
-    b"HKEY_LOCAL_MACHINE", b"HKEY_CURRENT_USER", b"HKEY_CLASSES_ROOT", b"HKEY_USERS",
-    b"HKEY_CURRENT_CONFIG", b"HKLM", b"HKCU", b"HKCR", b"HKCC", b"HKU",
+    b"HKEY_LOCAL_MACHINE",
+    b"HKEY_CURRENT_USER",
+    b"HKEY_CLASSES_ROOT",
+    b"HKEY_USERS",
+    b"HKEY_CURRENT_CONFIG",
+    b"HKLM",
+    b"HKCU",
+    b"HKCR",
+    b"HKCC",
+    b"HKU",
 ];
 
 /// Finds the first Windows path (`C:\`, `\\host\`, `%VAR%\`) or registry
 /// key (`HKLM\`) at or after `from`.
 fn windows_start(t: &[u8], from: usize) -> Option<(usize, K)> {
-    let boundary = |i: usize| i == 0 || !(t[i - 1].is_ascii_alphanumeric() || t[i - 1] == b'\\' || t[i - 1] == b'_');
+    let boundary = |i: usize| {
+        i == 0 || !(t[i - 1].is_ascii_alphanumeric() || t[i - 1] == b'\\' || t[i - 1] == b'_')
+    };
     let mut k = from;
     while let Some(off) = memchr::memchr(b'\\', &t[k..]) {
         let bs = k + off;
-        if bs >= from + 2 && t[bs - 1] == b':' && t[bs - 2].is_ascii_alphabetic() && boundary(bs - 2) {
+        if bs >= from + 2
+            && t[bs - 1] == b':'
+            && t[bs - 2].is_ascii_alphabetic()
+            && boundary(bs - 2)
+        {
             return Some((bs - 2, K::FilePath));
         }
-        if t.get(bs + 1) == Some(&b'\\') && bs >= from && boundary(bs) && t.get(bs + 2).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'?') {
+        if t.get(bs + 1) == Some(&b'\\')
+            && bs >= from
+            && boundary(bs)
+            && t.get(bs + 2)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'?')
+        {
             return Some((bs, K::FilePath));
         }
         if bs > from && t[bs - 1] == b'%' {
             if let Some(q) = t[from..bs - 1].iter().rposition(|&c| c == b'%') {
                 let ps = from + q;
-                if boundary(ps) && bs - 1 - ps > 1 && t[ps + 1..bs - 1].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                if boundary(ps)
+                    && bs - 1 - ps > 1
+                    && t[ps + 1..bs - 1]
+                        .iter()
+                        .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
                     return Some((ps, K::FilePath));
                 }
             }
         }
         for hive in HIVES {
-            if bs >= from + hive.len() && t[bs - hive.len()..bs].eq_ignore_ascii_case(hive) && boundary(bs - hive.len()) {
+            if bs >= from + hive.len()
+                && t[bs - hive.len()..bs].eq_ignore_ascii_case(hive)
+                && boundary(bs - hive.len())
+            {
                 return Some((bs - hive.len(), K::RegistryKey));
             }
         }

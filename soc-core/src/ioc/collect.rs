@@ -32,7 +32,9 @@ impl<'o> Collector<'o> {
         Collector {
             opts,
             mask,
-            seen: (0..IndicatorKind::ALL.len()).map(|_| HashMap::new()).collect(),
+            seen: (0..IndicatorKind::ALL.len())
+                .map(|_| HashMap::new())
+                .collect(),
             found: Vec::new(),
             base: 0,
         }
@@ -67,7 +69,9 @@ impl<'o> Collector<'o> {
             return;
         }
         let mut tags = match kind {
-            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => value.parse::<IpAddr>().map(ip_tags).unwrap_or_default(),
+            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => {
+                value.parse::<IpAddr>().map(ip_tags).unwrap_or_default()
+            }
             IndicatorKind::Cidr => value
                 .split('/')
                 .next()
@@ -79,7 +83,10 @@ impl<'o> Collector<'o> {
         let internal = tags.iter().any(|t| {
             matches!(
                 t,
-                IndicatorTag::Private | IndicatorTag::Loopback | IndicatorTag::LinkLocal | IndicatorTag::Reserved
+                IndicatorTag::Private
+                    | IndicatorTag::Loopback
+                    | IndicatorTag::LinkLocal
+                    | IndicatorTag::Reserved
             )
         });
         if from_url {

@@ -152,7 +152,11 @@ impl Extractor {
             if !eof && buf.len() < CHUNK / 2 {
                 continue;
             }
-            let limit = if eof { buf.len() } else { buf.len().saturating_sub(LOOKAHEAD) };
+            let limit = if eof {
+                buf.len()
+            } else {
+                buf.len().saturating_sub(LOOKAHEAD)
+            };
             let text = buf.as_str();
             let next = sc.scan(text, from, limit, |start, _end, norm| {
                 Group { text, start, norm }.classify(&mut col);

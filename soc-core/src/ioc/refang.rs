@@ -112,10 +112,11 @@ impl Normalizer {
             let c = raw[i];
             let unit = match c {
                 b'[' | b'(' | b'{' => bracketed(raw, i),
-                b'\\' if i > 0
-                    && raw[i - 1].is_ascii_alphanumeric()
-                    && raw.get(i + 1) == Some(&b'.')
-                    && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
+                b'\\'
+                    if i > 0
+                        && raw[i - 1].is_ascii_alphanumeric()
+                        && raw.get(i + 1) == Some(&b'.')
+                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
                 {
                     Some((&b"."[..], 2))
                 }
@@ -152,7 +153,8 @@ impl Normalizer {
             }
             let word = &self.out[s..p];
             for (bad, good) in SCHEMES {
-                if word.len() >= bad.len() && word[word.len() - bad.len()..].eq_ignore_ascii_case(bad)
+                if word.len() >= bad.len()
+                    && word[word.len() - bad.len()..].eq_ignore_ascii_case(bad)
                 {
                     let at = p - bad.len();
                     self.out[at..p].copy_from_slice(good);
@@ -318,7 +320,10 @@ mod tests {
         let mut n = Normalizer::default();
         n.run(b"a[.]b", false);
         assert_eq!(n.text(), "a.b");
-        assert_eq!((n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)), (0, 1, 4, 5));
+        assert_eq!(
+            (n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)),
+            (0, 1, 4, 5)
+        );
     }
 
     #[test]

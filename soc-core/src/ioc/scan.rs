@@ -59,6 +59,12 @@ const STOP: [&[u8]; 12] = [
     b"the", b"a", b"an", b"this", b"that", b"one", b"no", b"his", b"her", b"its", b"our", b"polka",
 ];
 
+/// Right-hand words that are English first and TLDs second (`trailing dot is`).
+const RIGHT_STOP: [&[u8]; 20] = [
+    b"is", b"in", b"it", b"to", b"at", b"on", b"as", b"be", b"me", b"my", b"no", b"so", b"us",
+    b"an", b"or", b"by", b"am", b"do", b"go", b"we",
+];
+
 fn word_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && CLASS[b[i] as usize] != 0 {
         i += 1;
@@ -82,7 +88,16 @@ fn spelled_join(b: &[u8], e: usize, kw: &[u8]) -> Option<usize> {
     if !b.get(ns).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    Some(word_end(b, ns))
+    let ne = word_end(b, ns);
+    let right = &b[ns..ne];
+    let right = &right[..right
+        .iter()
+        .position(|c| !c.is_ascii_alphanumeric())
+        .unwrap_or(right.len())];
+    if kw == b"dot" && RIGHT_STOP.iter().any(|st| right.eq_ignore_ascii_case(st)) {
+        return None;
+    }
+    Some(ne)
 }
 
 fn is_path_start(w: &[u8]) -> bool {
@@ -95,7 +110,10 @@ fn is_path_start(w: &[u8]) -> bool {
 /// Extends a Windows path across single spaces (`C:\Program Files (x86)\a.exe`).
 fn extend_path(b: &[u8], mut e: usize, s: usize) -> usize {
     'outer: loop {
-        let last_sep = b[s..e].iter().rposition(|&c| c == b'\\').map_or(s, |p| s + p);
+        let last_sep = b[s..e]
+            .iter()
+            .rposition(|&c| c == b'\\')
+            .map_or(s, |p| s + p);
         if b[last_sep..e].contains(&b'.') {
             return e;
         }
@@ -163,14 +181,18 @@ impl Scanner {
             let mut spaced = false;
             // Multi-word shapes start with a space after the word.
             if b.get(e) == Some(&b' ') && e + 1 < n {
-                let w = &b[s..e];
+                let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
+                let w = &b[s + lead..e];
                 let nx = b[e + 1] | 0x20;
                 if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
                     while let Some(ne) = spelled_join(b, e, b"dot") {
                         e = ne;
                         spaced = true;
                     }
-                } else if nx == b'a' && w.iter().all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c)) {
+                } else if nx == b'a'
+                    && w.iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
+                {
                     if let Some(ne) = spelled_join(b, e, b"at") {
                         // Accept `x at y` only when the right side is defanged too.
                         let mut end = ne;
@@ -193,8 +215,8 @@ impl Scanner {
             if spaced {
                 i = e;
             } else {
-                let interesting = m & (DIGIT | SPECIAL) != 0
-                    || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
+                let interesting =
+                    m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
                 if !interesting {
                     continue;
                 }
@@ -234,7 +256,12 @@ mod tests {
     fn groups_and_merges() {
         assert_eq!(groups("go to evil dot com now"), ["evil dot com|evil.com"]);
         assert_eq!(groups("the dot com era"), Vec::<String>::new());
-        assert_eq!(groups("mail bob at evil dot com"), ["bob at evil dot com|bob@evil.com"]);
+        assert_eq!(groups("trailing dot is not"), Vec::<String>::new());
+        assert_eq!(groups("(ASN 64501 x"), ["(ASN 64501|(ASN 64501"]);
+        assert_eq!(
+            groups("mail bob at evil dot com"),
+            ["bob at evil dot com|bob@evil.com"]
+        );
         assert_eq!(groups("look at me dot"), Vec::<String>::new());
         assert_eq!(groups("from AS 13335."), ["AS 13335.|AS 13335."]);
         assert_eq!(

@@ -54,7 +54,10 @@ pub(crate) fn mac(p: &[u8]) -> Option<String> {
                     return None;
                 }
             }
-            p.iter().filter(|c| c.is_ascii_hexdigit()).copied().collect()
+            p.iter()
+                .filter(|c| c.is_ascii_hexdigit())
+                .copied()
+                .collect()
         }
         14 => {
             for (i, &c) in p.iter().enumerate() {
@@ -102,7 +105,9 @@ pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
             || label.len() > 63
             || label[0] == b'-'
             || label[label.len() - 1] == b'-'
-            || !label.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            || !label
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         {
             return None;
         }
@@ -113,7 +118,9 @@ pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
         return None;
     }
     // `happened.Then`: a Title-case TLD is a missing space, not a domain.
-    if last.len() > 1 && last[0].is_ascii_uppercase() && last[1..].iter().any(u8::is_ascii_lowercase)
+    if last.len() > 1
+        && last[0].is_ascii_uppercase()
+        && last[1..].iter().any(u8::is_ascii_lowercase)
     {
         return None;
     }
@@ -126,7 +133,11 @@ pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
         if !super::coins::is_onion_label(label) {
             return None;
         }
-        return Some(Domain { value, onion: true, file_like: false });
+        return Some(Domain {
+            value,
+            onion: true,
+            file_like: false,
+        });
     }
     let suffix = psl::suffix(value.as_bytes())?;
     if !suffix.is_known()
@@ -135,7 +146,11 @@ pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
         return None;
     }
     let file_like = labels == 2 && FILE_EXT_TLDS.contains(&tld);
-    Some(Domain { value, onion: false, file_like })
+    Some(Domain {
+        value,
+        onion: false,
+        file_like,
+    })
 }
 
 /// Which file hash a hex string of this length is.
@@ -154,7 +169,15 @@ pub(crate) fn hash_kind(p: &[u8]) -> Option<crate::model::IndicatorKind> {
 }
 
 /// Words that name a hash which is not a file hash (`imphash: <md5 shape>`).
-const NOT_FILE_HASH: [&str; 7] = ["imphash", "ja3", "ja3s", "pehash", "authentihash", "richhash", "vhash"];
+const NOT_FILE_HASH: [&str; 7] = [
+    "imphash",
+    "ja3",
+    "ja3s",
+    "pehash",
+    "authentihash",
+    "richhash",
+    "vhash",
+];
 
 /// True when the word just before `at` in `text` (same line) names a
 /// non-file hash such as `imphash` or `ja3`.
@@ -174,7 +197,9 @@ pub(crate) fn named_non_file_hash(text: &[u8], at: usize) -> bool {
         .rposition(|c| !c.is_ascii_alphanumeric())
         .map_or(0, |p| p + 1);
     let word = &window[start..end];
-    NOT_FILE_HASH.iter().any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
+    NOT_FILE_HASH
+        .iter()
+        .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// `CVE-2021-44228` (any case) -> upper case.
@@ -214,20 +239,26 @@ pub(crate) fn asn(p: &[u8]) -> Option<String> {
         return None;
     }
     let n = rest.iter().fold(0u64, |a, &d| a * 10 + u64::from(d - b'0'));
-    (1..=u64::from(u32::MAX)).contains(&n).then(|| format!("AS{n}"))
+    (1..=u64::from(u32::MAX))
+        .contains(&n)
+        .then(|| format!("AS{n}"))
 }
 
 /// `blocksize:hash:hash` with a blocksize of 3 * 2^k and base64 parts.
 pub(crate) fn ssdeep(p: &[u8]) -> bool {
     let mut parts = p.split(|&c| c == b':');
-    let (Some(bs), Some(h1), Some(h2), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(bs), Some(h1), Some(h2), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
     let b64 = |s: &[u8]| {
-        (1..=64).contains(&s.len()) && s.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+        (1..=64).contains(&s.len())
+            && s.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
     };
-    if bs.is_empty() || bs.len() > 10 || !bs.iter().all(u8::is_ascii_digit) || !b64(h1) || !b64(h2) {
+    if bs.is_empty() || bs.len() > 10 || !bs.iter().all(u8::is_ascii_digit) || !b64(h1) || !b64(h2)
+    {
         return false;
     }
     let n = bs.iter().fold(0u64, |a, &d| a * 10 + u64::from(d - b'0'));
@@ -236,9 +267,33 @@ pub(crate) fn ssdeep(p: &[u8]) -> bool {
 
 /// Top-level directories that make a `/x/y` string a POSIX path.
 const POSIX_ROOTS: [&str; 27] = [
-    "etc", "tmp", "var", "usr", "bin", "sbin", "home", "root", "opt", "dev", "proc", "lib", "lib64",
-    "mnt", "media", "srv", "sys", "run", "boot", "Users", "Library", "Applications", "System",
-    "private", "Volumes", "Windows", "Program Files",
+    "etc",
+    "tmp",
+    "var",
+    "usr",
+    "bin",
+    "sbin",
+    "home",
+    "root",
+    "opt",
+    "dev",
+    "proc",
+    "lib",
+    "lib64",
+    "mnt",
+    "media",
+    "srv",
+    "sys",
+    "run",
+    "boot",
+    "Users",
+    "Library",
+    "Applications",
+    "System",
+    "private",
+    "Volumes",
+    "Windows",
+    "Program Files",
 ];
 
 /// `/etc/passwd`, `~/.ssh/authorized_keys`: a POSIX path under a well-known root.
@@ -268,7 +323,8 @@ pub(crate) fn email_local(p: &[u8]) -> bool {
     (1..=64).contains(&p.len())
         && p[0] != b'.'
         && p[p.len() - 1] != b'.'
-        && p.iter().all(|&c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c))
+        && p.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c))
 }
 
 #[cfg(test)]
@@ -287,7 +343,10 @@ mod tests {
 
     #[test]
     fn domain_rules() {
-        assert_eq!(domain(b"Evil.Example.COM").map(|d| d.value), Some("evil.example.com".into()));
+        assert_eq!(
+            domain(b"Evil.Example.COM").map(|d| d.value),
+            Some("evil.example.com".into())
+        );
         assert!(domain(b"invoice.pdf").is_none());
         assert!(domain(b"setup.py").is_some_and(|d| d.file_like));
         assert!(domain(b"cdn.setup.py").is_some_and(|d| !d.file_like));
@@ -300,13 +359,22 @@ mod tests {
 
     #[test]
     fn small_kinds() {
-        assert_eq!(mac(b"00-1A-2b-3c-4d-5e").as_deref(), Some("00:1a:2b:3c:4d:5e"));
+        assert_eq!(
+            mac(b"00-1A-2b-3c-4d-5e").as_deref(),
+            Some("00:1a:2b:3c:4d:5e")
+        );
         assert_eq!(mac(b"001a.2b3c.4d5e").as_deref(), Some("00:1a:2b:3c:4d:5e"));
         assert_eq!(mac(b"00:1a:2b-3c:4d:5e"), None);
         assert_eq!(cve(b"cve-2021-44228").as_deref(), Some("CVE-2021-44228"));
         assert_eq!(cve(b"CVE-21-44228"), None);
-        assert_eq!(attack(b"T1059.001"), Some(crate::model::IndicatorKind::AttackTechnique));
-        assert_eq!(attack(b"TA0001"), Some(crate::model::IndicatorKind::AttackTactic));
+        assert_eq!(
+            attack(b"T1059.001"),
+            Some(crate::model::IndicatorKind::AttackTechnique)
+        );
+        assert_eq!(
+            attack(b"TA0001"),
+            Some(crate::model::IndicatorKind::AttackTactic)
+        );
         assert_eq!(attack(b"T9999"), None);
         assert_eq!(asn(b"ASN00013335").as_deref(), Some("AS13335"));
         assert_eq!(asn(b"AS 64512").as_deref(), Some("AS64512"));
