@@ -35,7 +35,8 @@
 //!   JSON object keyed by the header; quoted fields may span lines; on resume
 //!   the header is read again from the file), or whole JSON documents (an
 //!   array or concatenated values, one record per value; `line` is then the
-//!   value's 1-based ordinal).
+//!   value's 1-based ordinal). `Auto` picks CSV for `.csv`, a document for a
+//!   `.json` file whose content starts with `[`, and lines otherwise.
 //!
 //! ```
 //! use soc_core::source::{FileSource, FileSourceOptions, LogSource, SourceKind};
@@ -70,7 +71,8 @@ use tracked::{ReadCtx, Step, Tracked};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
-    /// By extension: `.csv` (also `.csv.gz`) is CSV, `.json` is a JSON document, the rest lines.
+    /// `.csv` (also `.csv.gz`) is CSV; `.json` starting with `[` is a JSON
+    /// document; everything else (including JSON-lines `eve.json`) is lines.
     #[default]
     Auto,
     /// One record per line (logs, JSON lines).
@@ -82,7 +84,8 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
-    fn for_path(self, path: &std::path::Path) -> FileFormat {
+    /// The format of a file, given its first non-blank byte for `Auto`.
+    fn for_path(self, path: &std::path::Path, first: Option<u8>) -> FileFormat {
         if self != FileFormat::Auto {
             return self;
         }
@@ -93,7 +96,7 @@ impl FileFormat {
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         if name.ends_with(".csv") {
             FileFormat::Csv
-        } else if name.ends_with(".json") {
+        } else if name.ends_with(".json") && first == Some(b'[') {
             FileFormat::Json
         } else {
             FileFormat::Lines

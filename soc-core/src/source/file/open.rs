@@ -169,7 +169,6 @@ impl FileSource {
                 return Ok(None);
             }
         }
-        let format = self.opts.format.for_path(&f.path);
         let file = File::open(&f.path)?;
         let mut input = if gz {
             Input::Gz(Box::new(BufReader::with_capacity(
@@ -179,6 +178,12 @@ impl FileSource {
         } else {
             Input::Plain(BufReader::with_capacity(BUF_SIZE, file))
         };
+        let first = input
+            .fill_buf()?
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .copied();
+        let format = self.opts.format.for_path(&f.path, first);
         // Where to start: (offset, line, fingerprint of the prefix).
         let mut start = None;
         if let Some((id, offset)) = cp {
