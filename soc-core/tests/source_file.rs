@@ -463,3 +463,19 @@ fn real_corpus_reads_every_line_once() {
     }
     assert_eq!(n, expected);
 }
+
+#[test]
+fn reader_source_frames_any_reader_like_stdin() {
+    use soc_core::source::ReaderSource;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("piped");
+    fs::write(&p, b"a\n\xc3\x28\nb").unwrap();
+    let mut src = ReaderSource::new(Box::new(File::open(&p).unwrap()), "<stdin>", SourceKind::Eve);
+    let out: Vec<_> = std::iter::from_fn(|| src.next_record()).collect();
+    assert_eq!(out.len(), 3);
+    assert_eq!(out[0].as_ref().unwrap().text, "a");
+    assert!(out[1].as_ref().unwrap_err().to_string().starts_with("<stdin>:2: invalid UTF-8"));
+    let last = out[2].as_ref().unwrap();
+    assert_eq!((last.text.as_str(), last.origin.line, last.kind), ("b", 3, SourceKind::Eve));
+    assert!(src.checkpoints().is_empty() && !src.is_following());
+}
