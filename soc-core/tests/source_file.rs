@@ -79,7 +79,10 @@ fn one_shot_reads_lines_with_origin_and_checkpoint() {
     let b = src.next_record().unwrap().unwrap();
     assert_eq!((b.text.as_str(), b.origin.line), ("second", 3));
     assert!(src.next_record().is_none());
-    assert!(src.next_record().is_none(), "end is sticky in one-shot mode");
+    assert!(
+        src.next_record().is_none(),
+        "end is sticky in one-shot mode"
+    );
     let cps = src.checkpoints();
     assert_eq!(cps.len(), 1);
     assert_eq!((cps[0].offset, cps[0].line), (15, 3));
@@ -98,7 +101,10 @@ fn follow_picks_up_appended_lines() {
     assert_eq!(texts(&mut src), ["b", "c"]);
     assert!(src.next_record().is_none());
     append(&log, "d\n");
-    let d = src.next_record_blocking(Duration::from_secs(5)).unwrap().unwrap();
+    let d = src
+        .next_record_blocking(Duration::from_secs(5))
+        .unwrap()
+        .unwrap();
     assert_eq!((d.text.as_str(), d.origin.line), ("d", 4));
 }
 
@@ -323,7 +329,10 @@ fn over_long_lines_are_reported_and_skipped() {
     );
     assert_eq!(src.next_record().unwrap().unwrap().text, "ok");
     let e = src.next_record().unwrap().unwrap_err();
-    assert!(e.to_string().contains(":2: line longer than 10 bytes"), "{e}");
+    assert!(
+        e.to_string().contains(":2: line longer than 10 bytes"),
+        "{e}"
+    );
     let r = src.next_record().unwrap().unwrap();
     assert_eq!((r.text.as_str(), r.origin.line), ("next", 3));
     assert!(src.next_record().is_none());
@@ -344,7 +353,11 @@ fn globs_and_directories() {
     let mut glob = open(&p("*.log"), opts(false), None);
     assert_eq!(texts(&mut glob), ["a", "b"]);
     let mut whole_dir = open(dir.path(), opts(false), None);
-    assert_eq!(texts(&mut whole_dir), ["t", "a", "b"], "oldest first, not recursive");
+    assert_eq!(
+        texts(&mut whole_dir),
+        ["t", "a", "b"],
+        "oldest first, not recursive"
+    );
     let mut several = FileSource::open(
         &[p("sub/c.log"), p("b.log")].map(|x: PathBuf| x.display().to_string()),
         SourceKind::Ssh,
@@ -361,8 +374,13 @@ fn globs_and_directories() {
 fn missing_path_fails_one_shot_but_is_awaited_when_following() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("later.log");
-    let e = FileSource::open(&[log.display().to_string()], SourceKind::Ssh, opts(false), None)
-        .unwrap_err();
+    let e = FileSource::open(
+        &[log.display().to_string()],
+        SourceKind::Ssh,
+        opts(false),
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(e, SourceError::Io { .. }), "{e}");
     let mut src = open(&log, opts(true), None);
     assert!(src.next_record().is_none());
@@ -421,7 +439,10 @@ fn csv_alerts_become_json_and_keep_the_header_across_restarts() {
     )
     .unwrap();
     let r = src.next_record().unwrap().unwrap();
-    assert_eq!(r.text, r#"{"src_ip":"203.0.113.7","signature":"multi\nline"}"#);
+    assert_eq!(
+        r.text,
+        r#"{"src_ip":"203.0.113.7","signature":"multi\nline"}"#
+    );
     assert_eq!(r.origin.line, 3);
 }
 
@@ -440,12 +461,17 @@ fn json_documents_yield_one_record_per_value() {
         },
         None,
     );
-    assert_eq!(texts(&mut lines).len(), 4, "format = lines overrides the extension");
+    assert_eq!(
+        texts(&mut lines).len(),
+        4,
+        "format = lines overrides the extension"
+    );
 }
 
 #[test]
 fn real_corpus_reads_every_line_once() {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/eve/suricata-events.jsonl");
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/eve/suricata-events.jsonl");
     if !p.exists() {
         eprintln!("skipping: {} not present", p.display());
         return;
@@ -470,12 +496,23 @@ fn reader_source_frames_any_reader_like_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("piped");
     fs::write(&p, b"a\n\xc3\x28\nb").unwrap();
-    let mut src = ReaderSource::new(Box::new(File::open(&p).unwrap()), "<stdin>", SourceKind::Eve);
+    let mut src = ReaderSource::new(
+        Box::new(File::open(&p).unwrap()),
+        "<stdin>",
+        SourceKind::Eve,
+    );
     let out: Vec<_> = std::iter::from_fn(|| src.next_record()).collect();
     assert_eq!(out.len(), 3);
     assert_eq!(out[0].as_ref().unwrap().text, "a");
-    assert!(out[1].as_ref().unwrap_err().to_string().starts_with("<stdin>:2: invalid UTF-8"));
+    assert!(out[1]
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .starts_with("<stdin>:2: invalid UTF-8"));
     let last = out[2].as_ref().unwrap();
-    assert_eq!((last.text.as_str(), last.origin.line, last.kind), ("b", 3, SourceKind::Eve));
+    assert_eq!(
+        (last.text.as_str(), last.origin.line, last.kind),
+        ("b", 3, SourceKind::Eve)
+    );
     assert!(src.checkpoints().is_empty() && !src.is_following());
 }

@@ -74,7 +74,10 @@ fn raw_events_become_raw_lines_and_the_window_is_checkpointed() {
     assert_eq!(cps[0].source_key, key);
     let end = cps[0].offset;
     let now = chrono::Utc::now().timestamp() as u64;
-    assert!(end <= now && end + 600 > now, "window end {end} is about now {now}");
+    assert!(
+        end <= now && end + 600 > now,
+        "window end {end} is about now {now}"
+    );
     for cp in &cps {
         cp.save(&store).unwrap();
     }
@@ -90,10 +93,15 @@ fn raw_events_become_raw_lines_and_the_window_is_checkpointed() {
 
     // The next run starts where the last one ended (a minute ago, say).
     let earlier = end - 60;
-    store.set_checkpoint(&key, &cps[0].identity, earlier).unwrap();
+    store
+        .set_checkpoint(&key, &cps[0].identity, earlier)
+        .unwrap();
     let next = server
         .mock("POST", EXPORT)
-        .match_body(Matcher::UrlEncoded("earliest_time".into(), earlier.to_string()))
+        .match_body(Matcher::UrlEncoded(
+            "earliest_time".into(),
+            earlier.to_string(),
+        ))
         .with_status(200)
         .with_body("")
         .create();
@@ -137,9 +145,12 @@ fn stats_results_become_json_and_previews_are_dropped() {
 fn lastrow_ends_the_stream_and_warnings_do_not_fail() {
     let mut server = Server::new();
     let body = concat!(
-        r#"{"preview":false,"messages":[{"type":"WARN","text":"search truncated"}]}"#, "\n",
-        r#"{"preview":false,"offset":0,"lastrow":true,"result":{"a":"1"}}"#, "\n",
-        r#"{"preview":false,"offset":1,"result":{"a":"after lastrow"}}"#, "\n",
+        r#"{"preview":false,"messages":[{"type":"WARN","text":"search truncated"}]}"#,
+        "\n",
+        r#"{"preview":false,"offset":0,"lastrow":true,"result":{"a":"1"}}"#,
+        "\n",
+        r#"{"preview":false,"offset":1,"result":{"a":"after lastrow"}}"#,
+        "\n",
     );
     server.mock("POST", EXPORT).with_body(body).create();
     let mut src = SplunkSource::new(config(&server.url()), SourceKind::Alerts)
@@ -167,7 +178,10 @@ fn error_messages_in_the_stream_fail_the_fetch() {
         other => panic!("expected Remote, got {other:?}"),
     }
     assert!(src.next_record().is_none(), "one-shot: no retry loop");
-    assert!(src.checkpoints().is_empty(), "a failed window is not checkpointed");
+    assert!(
+        src.checkpoints().is_empty(),
+        "a failed window is not checkpointed"
+    );
 }
 
 #[test]
@@ -186,7 +200,10 @@ fn http_401_and_400_are_typed_errors_without_the_secret() {
     let window = src.window(None, chrono::Utc::now());
     let e = rt.block_on(src.fetch(&window)).unwrap_err();
     let text = e.to_string();
-    assert!(matches!(e, SourceError::Remote { status: 401, .. }), "{text}");
+    assert!(
+        matches!(e, SourceError::Remote { status: 401, .. }),
+        "{text}"
+    );
     assert!(text.contains("check splunk.token"), "{text}");
     assert!(text.contains("not properly authenticated"), "{text}");
     assert!(!text.contains("s3cret") && !format!("{e:?}").contains("s3cret"));

@@ -137,7 +137,7 @@ impl SourceConfig {
 /// ```
 /// use soc_core::source::{build_source, SourceConfig};
 /// let cfg: SourceConfig = toml::from_str("kind = \"ssh\"\npath = \"a\"\nstdin = true").unwrap();
-/// let err = build_source(&cfg, None).unwrap_err();
+/// let err = build_source(&cfg, None).err().unwrap();
 /// assert!(err.to_string().contains("exactly one of"));
 /// ```
 pub fn build_source(
@@ -168,7 +168,9 @@ pub fn build_source(
             name: cfg.name.clone(),
             ..FileSourceOptions::default()
         };
-        return Ok(Box::new(FileSource::open(&patterns, cfg.kind, opts, store)?));
+        return Ok(Box::new(FileSource::open(
+            &patterns, cfg.kind, opts, store,
+        )?));
     }
     if let Some(splunk) = &cfg.splunk {
         let mut sc = splunk.clone();
@@ -211,7 +213,10 @@ mod tests {
         .unwrap();
         let list: Vec<SourceConfig> = t["sources"].clone().try_into().unwrap();
         assert_eq!(list.len(), 5);
-        assert_eq!(list[1].path, Some(PathSpec::Many(vec!["/a".into(), "/b".into()])));
+        assert_eq!(
+            list[1].path,
+            Some(PathSpec::Many(vec!["/a".into(), "/b".into()]))
+        );
         assert!(list[1].follow && list[0].from_start);
         assert_eq!(list[2].format, FileFormat::Csv);
         assert!(list[3].stdin);

@@ -211,7 +211,8 @@ mod tests {
     #[test]
     fn lines_with_final_partial_and_bad_utf8() {
         let data = b"a\n\xff\n\nlast".to_vec();
-        let mut src = ReaderSource::new(Box::new(io::Cursor::new(data)), "<stdin>", SourceKind::Ssh);
+        let mut src =
+            ReaderSource::new(Box::new(io::Cursor::new(data)), "<stdin>", SourceKind::Ssh);
         let out = all(&mut src);
         assert_eq!(out.len(), 3);
         assert_eq!(out[0].as_ref().unwrap().text, "a");
@@ -229,16 +230,24 @@ mod tests {
             .with_format(FileFormat::Json);
         let out: Vec<_> = all(&mut src).into_iter().map(|r| r.unwrap()).collect();
         assert_eq!(out.len(), 2);
-        assert_eq!((out[1].text.as_str(), out[1].origin.line), (r#"{"b":2}"#, 2));
+        assert_eq!(
+            (out[1].text.as_str(), out[1].origin.line),
+            (r#"{"b":2}"#, 2)
+        );
     }
 
     #[test]
     fn unterminated_csv_quote_is_reported_at_end() {
         let data = b"a,b\n1,\"open\n".to_vec();
-        let mut src = ReaderSource::new(Box::new(io::Cursor::new(data)), "x.csv", SourceKind::Alerts)
-            .with_format(FileFormat::Csv);
+        let mut src =
+            ReaderSource::new(Box::new(io::Cursor::new(data)), "x.csv", SourceKind::Alerts)
+                .with_format(FileFormat::Csv);
         let out = all(&mut src);
         assert_eq!(out.len(), 1);
-        assert!(out[0].as_ref().unwrap_err().to_string().starts_with("x.csv:2:"));
+        assert!(out[0]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .starts_with("x.csv:2:"));
     }
 }

@@ -335,9 +335,9 @@ impl FileSource {
                 .position(|(k, _)| *k == (f.dev, f.ino))
                 .and_then(|i| self.finished.remove(i))
                 .map(|(_, cp)| cp);
-            let decoded = cp.as_ref().and_then(|cp| {
-                FileIdentity::decode(&cp.identity).map(|id| (id, cp.offset))
-            });
+            let decoded = cp
+                .as_ref()
+                .and_then(|cp| FileIdentity::decode(&cp.identity).map(|id| (id, cp.offset)));
             let opened = self.open_file(f, decoded.as_ref().map(|(id, o)| (id, *o)), false);
             match opened {
                 Some(t) => self.files.push(t),

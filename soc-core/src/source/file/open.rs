@@ -51,14 +51,21 @@ fn is_glob(p: &str) -> bool {
 pub(super) fn expand(patterns: &[String], strict: bool) -> Result<Vec<Found>, SourceError> {
     let mut out: Vec<Found> = Vec::new();
     let push = |path: PathBuf, meta: Metadata, out: &mut Vec<Found>| {
-        if meta.is_file() && !out.iter().any(|f| (f.dev, f.ino) == (meta.dev(), meta.ino())) {
+        if meta.is_file()
+            && !out
+                .iter()
+                .any(|f| (f.dev, f.ino) == (meta.dev(), meta.ino()))
+        {
             out.push(Found::new(path, &meta));
         }
     };
     for pat in patterns {
         if is_glob(pat) {
             let paths = glob::glob(pat).map_err(|e| {
-                invalid(pat, &format!("invalid glob pattern: {e}; quote it in the config"))
+                invalid(
+                    pat,
+                    &format!("invalid glob pattern: {e}; quote it in the config"),
+                )
             })?;
             for path in paths.flatten() {
                 if let Ok(meta) = std::fs::metadata(&path) {
@@ -125,7 +132,8 @@ pub(super) fn find_by_identity(patterns: &[String], dev: u64, ino: u64) -> Optio
 }
 
 fn is_gz(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// Reads up to `n` bytes from `r` (fewer only at end of input).

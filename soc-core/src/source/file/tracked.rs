@@ -232,7 +232,8 @@ impl Tracked {
             let complete = self.partial.last() == Some(&b'\n');
             if n == 0 && !complete {
                 // End of the data available now.
-                let last_chance = self.gz || self.draining || (!ctx.follow && ctx.read_partial_last_line);
+                let last_chance =
+                    self.gz || self.draining || (!ctx.follow && ctx.read_partial_last_line);
                 if !self.partial.is_empty() && last_chance {
                     if let Some(step) = self.consume_line(ctx) {
                         return step;

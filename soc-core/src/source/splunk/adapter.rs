@@ -111,7 +111,11 @@ impl LogSource for SplunkLogSource {
             return Some(Err(e));
         }
         let window = self.src.window(self.committed, chrono::Utc::now());
-        if window.earliest.parse::<i64>().is_ok_and(|e| e >= window.latest) {
+        if window
+            .earliest
+            .parse::<i64>()
+            .is_ok_and(|e| e >= window.latest)
+        {
             return None; // nothing new yet (clock behind the checkpoint)
         }
         match self.fetch_blocking(&window) {

@@ -168,7 +168,10 @@ impl SplunkSource {
     /// Validates the configuration (URL, auth, `${VAR}` references).
     pub fn new(cfg: SplunkConfig, kind: SourceKind) -> Result<Self, SourceError> {
         let search = normalize_query(&cfg.query);
-        let name = format!("splunk:{}", cfg.name.clone().unwrap_or_else(|| search.clone()));
+        let name = format!(
+            "splunk:{}",
+            cfg.name.clone().unwrap_or_else(|| search.clone())
+        );
         let bad = |message: String| SourceError::Config {
             source_name: name.clone(),
             message,
@@ -203,11 +206,16 @@ impl SplunkSource {
             }
             (None, Some(user)) => Auth::Basic {
                 user: user.clone(),
-                password: resolve(&name, "splunk.password", cfg.password.as_deref().unwrap_or(""))?,
+                password: resolve(
+                    &name,
+                    "splunk.password",
+                    cfg.password.as_deref().unwrap_or(""),
+                )?,
             },
             (None, None) => {
                 return Err(bad(
-                    "no credentials; set splunk.token (or splunk.username and splunk.password)".into(),
+                    "no credentials; set splunk.token (or splunk.username and splunk.password)"
+                        .into(),
                 ))
             }
         };
@@ -237,7 +245,10 @@ impl SplunkSource {
 
     /// The store key of this source's checkpoint.
     pub fn checkpoint_key(&self) -> String {
-        format!("splunk:{}", self.cfg.name.as_deref().unwrap_or(&self.search))
+        format!(
+            "splunk:{}",
+            self.cfg.name.as_deref().unwrap_or(&self.search)
+        )
     }
 
     /// The window ending now (minus `lag_secs`), starting at `since` (a
@@ -267,7 +278,8 @@ impl SplunkSource {
             })?;
             b = b.add_root_certificate(cert);
         }
-        b.build().map_err(|e| self.transport(format!("building the HTTP client: {e}")))
+        b.build()
+            .map_err(|e| self.transport(format!("building the HTTP client: {e}")))
     }
 
     fn transport(&self, message: String) -> SourceError {

@@ -45,8 +45,12 @@ pub(super) async fn read_export(
         let body = resp.text().await.unwrap_or_default();
         let said = messages_text(&body).unwrap_or_else(|| truncate(body.trim(), 300));
         let hint = match status {
-            401 => "authentication failed; check splunk.token (and token_type) or username/password. ",
-            403 => "permission denied; the Splunk role needs the search capability on these indexes. ",
+            401 => {
+                "authentication failed; check splunk.token (and token_type) or username/password. "
+            }
+            403 => {
+                "permission denied; the Splunk role needs the search capability on these indexes. "
+            }
             400 => "the search was rejected; check splunk.query. ",
             _ => "",
         };
