@@ -516,3 +516,46 @@ fn reader_source_frames_any_reader_like_stdin() {
     );
     assert!(src.checkpoints().is_empty() && !src.is_following());
 }
+
+#[test]
+fn corrupt_gz_is_reported_once_and_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("auth.log.2.gz"), b"this is not gzip").unwrap();
+    let pattern = dir.path().join("auth.log*");
+    let st = store();
+    let mut src = open(&pattern, opts(false), Some(&st));
+    assert!(matches!(
+        src.next_record(),
+        Some(Err(SourceError::Io { .. }))
+    ));
+    assert!(src.next_record().is_none());
+    save(&src, &st);
+    drop(src);
+    let mut src = open(&pattern, opts(true), Some(&st));
+    assert!(src.next_record().is_none());
+    assert!(src.next_record().is_none());
+}
+
+#[test]
+fn gz_still_being_written_is_resumed_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let data: String = (0..3000)
+        .map(|i| format!("line {i} {}\n", i * 7919 % 104729))
+        .collect();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(data.as_bytes()).unwrap();
+    let full = enc.finish().unwrap();
+    let gz = dir.path().join("auth.log.2.gz");
+    fs::write(&gz, &full[..full.len() / 2]).unwrap();
+    let mut src = open(&dir.path().join("auth.log*"), opts(true), None);
+    let mut got = texts(&mut src);
+    assert!(got.len() < 3000);
+    // gzip finishes writing the same file.
+    let mut f = OpenOptions::new().append(true).open(&gz).unwrap();
+    f.write_all(&full[full.len() / 2..]).unwrap();
+    drop(f);
+    got.extend(texts(&mut src));
+    let want: Vec<String> = data.lines().map(str::to_string).collect();
+    assert_eq!(got, want);
+    assert!(texts(&mut src).is_empty());
+}

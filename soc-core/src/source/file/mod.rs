@@ -316,7 +316,7 @@ impl FileSource {
                 .iter_mut()
                 .find(|t| (t.dev, t.ino) == (f.dev, f.ino))
             {
-                t.path = f.path.clone();
+                t.set_path(&f.path);
                 t.at_eof = false;
                 if !t.gz && f.len < t.read_pos() {
                     tracing::info!(file = %f.path.display(), "file truncated; reading it again from the start");
@@ -359,7 +359,8 @@ impl FileSource {
         }
     }
 
-    fn finish_cp(&mut self, id: (u64, u64), cp: Checkpoint) {
+    pub(super) fn finish_cp(&mut self, id: (u64, u64), cp: Checkpoint) {
+        self.finished.retain(|(k, _)| *k != id);
         self.finished.push_back((id, cp));
         while self.finished.len() > MAX_FINISHED {
             self.finished.pop_front();
@@ -381,6 +382,14 @@ impl LogSource for FileSource {
             }
             while self.cursor < self.files.len() {
                 let t = &mut self.files[self.cursor];
+                if t.broken {
+                    // Reported once; a `.gz` is marked done, a plain file is retried
+                    // from its checkpoint when a later scan finds it again.
+                    let t = self.files.remove(self.cursor);
+                    let cp = t.checkpoint(&self.key_prefix, !t.incomplete);
+                    self.finish_cp((t.dev, t.ino), cp);
+                    continue;
+                }
                 if t.at_eof {
                     self.cursor += 1;
                     continue;
@@ -388,6 +397,7 @@ impl LogSource for FileSource {
                 match t.next(&ctx) {
                     Step::Record(r) => return Some(Ok(r)),
                     Step::Error(e) => return Some(Err(e)),
+                    Step::Eof if t.broken => {} // removed on the next turn
                     Step::Eof => {
                         t.at_eof = true;
                         if t.draining || t.gz {

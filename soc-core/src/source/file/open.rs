@@ -155,7 +155,30 @@ impl FileSource {
     ) -> Option<Tracked> {
         match self.try_open(f, cp, at_end) {
             Ok(t) => t,
+            Err(e)
+                if is_gz(&f.path)
+                    && self.opts.follow
+                    && e.kind() == io::ErrorKind::UnexpectedEof =>
+            {
+                None // still being written; the next scan tries again
+            }
             Err(source) => {
+                if is_gz(&f.path) && source.kind() != io::ErrorKind::PermissionDenied {
+                    // A corrupt `.gz` is reported once, then marked done.
+                    let id = FileIdentity {
+                        dev: f.dev,
+                        ino: f.ino,
+                        gz_done_size: Some(f.len),
+                        ..FileIdentity::default()
+                    };
+                    let cp = crate::source::Checkpoint {
+                        source_key: format!("{}{}:{}", self.key_prefix, f.dev, f.ino),
+                        identity: id.encode(),
+                        offset: 0,
+                        line: 0,
+                    };
+                    self.finish_cp((f.dev, f.ino), cp);
+                }
                 self.errors.push_back(SourceError::Io {
                     path: f.path.clone(),
                     source,

@@ -66,6 +66,12 @@ pub(super) struct ReadCtx {
 /// One file being read.
 pub(super) struct Tracked {
     pub path: PathBuf,
+    /// `path` as text, for origins and errors.
+    display: String,
+    /// A read failed (I/O error, corrupt gzip): stop reading this file.
+    pub broken: bool,
+    /// Broken only because a `.gz` ended early: not done, retry later.
+    pub incomplete: bool,
     pub dev: u64,
     pub ino: u64,
     pub gz: bool,
@@ -102,6 +108,9 @@ impl Tracked {
     ) -> Self {
         let gz = matches!(input, Input::Gz(_));
         Tracked {
+            display: path.display().to_string(),
+            broken: false,
+            incomplete: false,
             path,
             dev,
             ino,
@@ -144,7 +153,15 @@ impl Tracked {
     }
 
     fn name(&self) -> String {
-        self.path.display().to_string()
+        self.display.clone()
+    }
+
+    /// The file was found under another name (renamed by rotation).
+    pub fn set_path(&mut self, path: &std::path::Path) {
+        if self.path != path {
+            self.path = path.to_path_buf();
+            self.display = path.display().to_string();
+        }
     }
 
     /// Starts over at byte 0 (the file was truncated in place).
@@ -219,10 +236,18 @@ impl Tracked {
             {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if self.gz && ctx.follow && e.kind() == io::ErrorKind::UnexpectedEof => {
+                    // A `.gz` still being written (logrotate compressing): drop it
+                    // unfinished; a later scan resumes it from its checkpoint.
+                    self.at_eof = true;
+                    self.broken = true;
+                    self.incomplete = true;
+                    return Step::Eof;
+                }
                 Err(e) => {
                     // Unreadable from here on (I/O error, corrupt gzip): stop this file.
                     self.at_eof = true;
-                    self.draining = true;
+                    self.broken = true;
                     return Step::Error(SourceError::Io {
                         path: self.path.clone(),
                         source: e,
@@ -306,7 +331,7 @@ impl Tracked {
         }
         if let Err(e) = self.input.read_to_end(&mut self.partial) {
             self.at_eof = true;
-            self.draining = true;
+            self.broken = true;
             return Step::Error(SourceError::Io {
                 path: self.path.clone(),
                 source: e,

@@ -258,7 +258,9 @@ impl SplunkSource {
             earliest: since
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| self.cfg.earliest.clone()),
-            latest: now.timestamp() - self.cfg.lag_secs as i64,
+            latest: now
+                .timestamp()
+                .saturating_sub(i64::try_from(self.cfg.lag_secs).unwrap_or(i64::MAX)),
         }
     }
 
