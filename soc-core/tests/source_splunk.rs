@@ -273,3 +273,34 @@ async fn the_sync_adapter_works_inside_a_tokio_runtime() {
     let n = tokio::task::block_in_place(|| all(&mut src).len());
     assert_eq!(n, 2);
 }
+
+#[test]
+fn following_searches_the_next_window_after_the_interval() {
+    let mut server = Server::new();
+    let first = server
+        .mock("POST", EXPORT)
+        .match_body(Matcher::UrlEncoded("earliest_time".into(), "-15m".into()))
+        .with_body(r#"{"preview":false,"lastrow":true,"result":{"_raw":"one"}}"#)
+        .create();
+    let cfg = SplunkConfig {
+        interval_secs: 1,
+        ..config(&server.url())
+    };
+    let mut src = SplunkSource::new(cfg, SourceKind::Ssh)
+        .unwrap()
+        .into_log_source(None, true);
+    assert!(src.is_following());
+    assert_eq!(src.next_record().unwrap().unwrap().text, "one");
+    assert!(src.next_record().is_none(), "not due yet");
+    first.assert();
+    let end = src.checkpoints()[0].offset;
+    let second = server
+        .mock("POST", EXPORT)
+        .match_body(Matcher::UrlEncoded("earliest_time".into(), end.to_string()))
+        .with_body(r#"{"preview":false,"lastrow":true,"result":{"_raw":"two"}}"#)
+        .create();
+    std::thread::sleep(src.poll_interval() + std::time::Duration::from_millis(100));
+    assert_eq!(src.next_record().unwrap().unwrap().text, "two");
+    second.assert();
+    assert!(src.checkpoints()[0].offset > end);
+}

@@ -253,6 +253,9 @@ impl FileSource {
             }
         }
         let found = open::expand(&self.patterns, !self.opts.follow)?;
+        if found.is_empty() {
+            tracing::warn!(source = %self.name, "no file matches (yet)");
+        }
         let mut seen = HashSet::new();
         for f in &found {
             seen.insert((f.dev, f.ino));
