@@ -267,13 +267,14 @@ impl FileSource {
             .map(|(_, v)| v.clone())
             .collect();
         for (key, id, offset) in orphans {
-            match open::find_by_identity(&self.patterns, id.dev, id.ino) {
-                Some(f) => {
-                    if let Some(mut t) = self.open_file(&f, Some((&id, offset)), false) {
-                        t.draining = true;
-                        self.files.push(t);
-                    }
+            let resumed = open::find_by_identity(&self.patterns, id.dev, id.ino)
+                .and_then(|f| self.open_file(&f, Some((&id, offset)), false, true));
+            match resumed {
+                Some(mut t) => {
+                    t.draining = true;
+                    self.files.push(t);
                 }
+                // Gone, or its inode now holds another file: forget it.
                 None => {
                     if let Some(store) = &self.store {
                         store.delete_checkpoint(&key)?;
@@ -283,7 +284,12 @@ impl FileSource {
         }
         for f in found {
             let cp = known.get(&(f.dev, f.ino));
-            match self.open_file(&f, cp.map(|(_, id, off)| (id, *off)), !self.opts.from_start) {
+            match self.open_file(
+                &f,
+                cp.map(|(_, id, off)| (id, *off)),
+                !self.opts.from_start,
+                false,
+            ) {
                 Some(t) => self.files.push(t),
                 None => {
                     // Done already (a `.gz` read before): remember, so rescans skip it.
@@ -341,7 +347,7 @@ impl FileSource {
             let decoded = cp
                 .as_ref()
                 .and_then(|cp| FileIdentity::decode(&cp.identity).map(|id| (id, cp.offset)));
-            let opened = self.open_file(f, decoded.as_ref().map(|(id, o)| (id, *o)), false);
+            let opened = self.open_file(f, decoded.as_ref().map(|(id, o)| (id, *o)), false, false);
             match opened {
                 Some(t) => self.files.push(t),
                 None => {

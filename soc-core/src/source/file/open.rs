@@ -147,13 +147,16 @@ impl FileSource {
     /// Opens `f`, positioned at its checkpoint when `cp` matches it, at its
     /// last complete line when `at_end`, else at 0. `None` when there is
     /// nothing to read (a `.gz` already done) or it failed (error queued).
+    /// With `only_if_same`, a file whose fingerprint does not match `cp` is
+    /// left alone (an orphan's inode reused by an unrelated file).
     pub(super) fn open_file(
         &mut self,
         f: &Found,
         cp: Option<(&FileIdentity, u64)>,
         at_end: bool,
+        only_if_same: bool,
     ) -> Option<Tracked> {
-        match self.try_open(f, cp, at_end) {
+        match self.try_open(f, cp, at_end, only_if_same) {
             Ok(t) => t,
             Err(e)
                 if is_gz(&f.path)
@@ -193,6 +196,7 @@ impl FileSource {
         f: &Found,
         cp: Option<(&FileIdentity, u64)>,
         at_end: bool,
+        only_if_same: bool,
     ) -> io::Result<Option<Tracked>> {
         let gz = is_gz(&f.path);
         if let Some((id, _)) = cp {
@@ -223,6 +227,8 @@ impl FileSource {
             let same = prefix.len() as u64 == id.fp_len && fp.hex() == id.fp;
             if same && (gz || f.len >= offset) {
                 start = Some((offset, id.line, fp));
+            } else if only_if_same {
+                return Ok(None);
             } else if !same {
                 tracing::info!(file = %f.path.display(), "file replaced (fingerprint changed); reading it from the start");
             } else {
