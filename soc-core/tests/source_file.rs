@@ -559,3 +559,30 @@ fn gz_still_being_written_is_resumed_not_repeated() {
     assert_eq!(got, want);
     assert!(texts(&mut src).is_empty());
 }
+
+/// Throughput report, not a timing assertion:
+/// `cargo test --release -p soc-core --test source_file -- --ignored --nocapture`.
+#[test]
+#[ignore = "throughput report; run in release with --ignored --nocapture"]
+fn throughput_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let line = "Nov 22 08:59:02 web01 sshd[23112]: Failed password for invalid user admin from 198.51.100.23 port 51234 ssh2\n";
+    let n = 500_000;
+    fs::write(&log, line.repeat(n)).unwrap();
+    let start = std::time::Instant::now();
+    let mut src = open(&log, opts(false), None);
+    let mut count = 0;
+    while let Some(r) = src.next_record() {
+        std::hint::black_box(r.unwrap());
+        count += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(count, n);
+    let mb = (line.len() * n) as f64 / 1e6;
+    println!(
+        "{count} lines, {mb:.0} MB in {secs:.3}s: {:.0} MB/s, {:.2} M lines/s",
+        mb / secs,
+        count as f64 / secs / 1e6
+    );
+}
