@@ -466,6 +466,18 @@ fn json_documents_yield_one_record_per_value() {
         4,
         "format = lines overrides the extension"
     );
+    let pretty = dir.path().join("one.json");
+    fs::write(&pretty, "{\n  \"alert\": {\"signature\": \"x\"}\n}\n").unwrap();
+    assert_eq!(
+        texts(&mut open(&pretty, opts(false), None)),
+        [r#"{"alert":{"signature":"x"}}"#]
+    );
+    let jsonl = dir.path().join("eve.json");
+    fs::write(&jsonl, "{\"a\":1}\n{\"b\":2}\n").unwrap();
+    assert_eq!(
+        texts(&mut open(&jsonl, opts(false), None)),
+        [r#"{"a":1}"#, r#"{"b":2}"#]
+    );
 }
 
 #[test]

@@ -36,7 +36,8 @@
 //!   the header is read again from the file), or whole JSON documents (an
 //!   array or concatenated values, one record per value; `line` is then the
 //!   value's 1-based ordinal). `Auto` picks CSV for `.csv`, a document for a
-//!   `.json` file whose content starts with `[`, and lines otherwise.
+//!   `.json` file that starts with `[` or with a pretty-printed object, and
+//!   lines otherwise.
 //!
 //! ```
 //! use soc_core::source::{FileSource, FileSourceOptions, LogSource, SourceKind};

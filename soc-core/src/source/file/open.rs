@@ -213,12 +213,10 @@ impl FileSource {
         } else {
             Input::Plain(BufReader::with_capacity(BUF_SIZE, file))
         };
-        let first = input
-            .fill_buf()?
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .copied();
-        let format = self.opts.format.for_path(&f.path, first);
+        let format = self
+            .opts
+            .format
+            .for_path(&f.path, looks_like_document(input.fill_buf()?));
         // Where to start: (offset, line, fingerprint of the prefix).
         let mut start = None;
         if let Some((id, offset)) = cp {
@@ -275,6 +273,24 @@ impl FileSource {
             }
         }
         Ok(Some(t))
+    }
+}
+
+/// True when a `.json` file's start is a JSON document rather than JSON
+/// lines: it opens an array, or its first line is not a complete value (a
+/// pretty-printed object).
+fn looks_like_document(head: &[u8]) -> bool {
+    let start = head.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else { return false };
+    let head = &head[start..];
+    match head[0] {
+        b'[' => return true,
+        b'{' => {}
+        _ => return false,
+    }
+    match memchr::memchr(b'\n', head) {
+        Some(i) => serde_json::from_slice::<serde_json::Value>(&head[..i]).is_err(),
+        None => false,
     }
 }
 

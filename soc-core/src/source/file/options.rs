@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
-    /// `.csv` (also `.csv.gz`) is CSV; `.json` starting with `[` is a JSON
-    /// document; everything else (including JSON-lines `eve.json`) is lines.
+    /// `.csv` (also `.csv.gz`) is CSV; a `.json` file that starts with `[` or
+    /// whose first line is not a complete JSON value is a JSON document;
+    /// everything else (including JSON-lines `eve.json`) is lines.
     #[default]
     Auto,
     /// One record per line (logs, JSON lines).
@@ -21,8 +22,9 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
-    /// The format of a file, given its first non-blank byte for `Auto`.
-    pub(super) fn for_path(self, path: &std::path::Path, first: Option<u8>) -> FileFormat {
+    /// The format of a file; `document` says whether its start looks like a
+    /// JSON document (for `Auto` on `.json`).
+    pub(super) fn for_path(self, path: &std::path::Path, document: bool) -> FileFormat {
         if self != FileFormat::Auto {
             return self;
         }
@@ -33,7 +35,7 @@ impl FileFormat {
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         if name.ends_with(".csv") {
             FileFormat::Csv
-        } else if name.ends_with(".json") && first == Some(b'[') {
+        } else if name.ends_with(".json") && document {
             FileFormat::Json
         } else {
             FileFormat::Lines
