@@ -81,6 +81,8 @@ pub struct FileSource {
     finished: VecDeque<((u64, u64), Checkpoint)>,
     /// Errors met while scanning, yielded before further records.
     errors: VecDeque<SourceError>,
+    /// Checkpoints found in the store at start (to recognise compressed copies).
+    startup_known: Vec<(FileIdentity, u64)>,
     cursor: usize,
 }
 
@@ -125,6 +127,7 @@ impl FileSource {
             files: Vec::new(),
             finished: VecDeque::new(),
             errors: VecDeque::new(),
+            startup_known: Vec::new(),
             cursor: 0,
         };
         src.start()?;
@@ -182,6 +185,7 @@ impl FileSource {
                 known.insert((id.dev, id.ino), (key, id, offset));
             }
         }
+        self.startup_known = known.values().map(|(_, id, o)| (id.clone(), *o)).collect();
         let found = open::expand(&self.patterns, !self.opts.follow)?;
         if found.is_empty() {
             tracing::warn!(source = %self.name, "no file matches (yet)");

@@ -204,6 +204,19 @@ impl FileSource {
                 return Ok(None);
             }
         }
+        let twin;
+        let cp = match cp {
+            None if gz => match self.gz_twin(f)? {
+                Twin::Live => return Ok(None), // wait until the plain file is drained
+                Twin::Done(id, offset) => {
+                    tracing::info!(file = %f.path.display(), "compressed copy of a file already read; resuming where it ended");
+                    twin = id;
+                    Some((&twin, offset))
+                }
+                Twin::None => None,
+            },
+            cp => cp,
+        };
         let file = File::open(&f.path)?;
         let mut input = if gz {
             Input::Gz(Box::new(BufReader::with_capacity(
@@ -273,6 +286,57 @@ impl FileSource {
             }
         }
         Ok(Some(t))
+    }
+}
+
+/// What a new `.gz` file is a compressed copy of.
+enum Twin {
+    None,
+    /// A file still being read: wait for it to be drained.
+    Live,
+    /// A file read up to this checkpoint.
+    Done(FileIdentity, u64),
+}
+
+impl FileSource {
+    /// Finds the file a new `.gz` is a compressed copy of (logrotate's
+    /// `compress`), by matching its decompressed first bytes against the
+    /// fingerprints of known checkpoints, so its lines are not read twice.
+    fn gz_twin(&self, f: &Found) -> io::Result<Twin> {
+        let prefix = read_prefix(&mut MultiGzDecoder::new(File::open(&f.path)?), FP_LEN)?;
+        let mut best: Option<(u64, Twin)> = None;
+        let mut consider = |id: FileIdentity, offset: u64, live: bool| {
+            let len = id.fp_len;
+            if len == 0 || len as usize > prefix.len() || best.as_ref().is_some_and(|b| b.0 >= len)
+            {
+                return;
+            }
+            if Fingerprint::of(&prefix[..len as usize]).hex() == id.fp {
+                best = Some((
+                    len,
+                    if live {
+                        Twin::Live
+                    } else {
+                        Twin::Done(id, offset)
+                    },
+                ));
+            }
+        };
+        for t in &self.files {
+            let cp = t.checkpoint(&self.key_prefix, false);
+            if let Some(id) = FileIdentity::decode(&cp.identity) {
+                consider(id, cp.offset, !t.broken);
+            }
+        }
+        for (_, cp) in &self.finished {
+            if let Some(id) = FileIdentity::decode(&cp.identity) {
+                consider(id, cp.offset, false);
+            }
+        }
+        for (id, offset) in &self.startup_known {
+            consider(id.clone(), *offset, false);
+        }
+        Ok(best.map(|b| b.1).unwrap_or(Twin::None))
     }
 }
 
