@@ -30,7 +30,11 @@
 //!   arrived; wait [`FileSource::poll_interval`] and ask again, or use
 //!   [`FileSource::next_record_blocking`].
 //! * **`.gz`** files are decompressed and read once: a checkpoint marks them
-//!   done by identity and compressed size.
+//!   done by identity and compressed size. A new `.gz` whose decompressed
+//!   first bytes match the fingerprint of a file already read (logrotate's
+//!   `compress` of `auth.log.1` into `auth.log.2.gz`) is that file: it
+//!   resumes where the file ended instead of yielding its lines again. A
+//!   `.gz` still being written (follow mode) is picked up again later.
 //! * **Formats** ([`FileFormat`]): lines (default), CSV (each row becomes a
 //!   JSON object keyed by the header; quoted fields may span lines; on resume
 //!   the header is read again from the file), or whole JSON documents (an
