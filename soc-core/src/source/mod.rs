@@ -122,4 +122,11 @@ pub trait LogSource: Send {
     fn is_following(&self) -> bool {
         false
     }
+
+    /// When following: how long to wait after a `None` before asking again.
+    /// Asking more often is harmless (the Splunk adapter answers `None`
+    /// until its interval has passed).
+    fn poll_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(250)
+    }
 }

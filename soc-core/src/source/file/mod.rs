@@ -381,4 +381,8 @@ impl LogSource for FileSource {
     fn is_following(&self) -> bool {
         self.opts.follow
     }
+
+    fn poll_interval(&self) -> Duration {
+        self.opts.poll_interval
+    }
 }

@@ -229,7 +229,10 @@ impl Tracked {
             return self.next_json(ctx);
         }
         loop {
-            let limit = ctx.max_line_bytes.saturating_add(1).saturating_sub(self.partial.len()) as u64;
+            let limit = ctx
+                .max_line_bytes
+                .saturating_add(1)
+                .saturating_sub(self.partial.len()) as u64;
             let n = match (&mut self.input)
                 .take(limit.max(1))
                 .read_until(b'\n', &mut self.partial)

@@ -148,4 +148,8 @@ impl LogSource for SplunkLogSource {
     fn is_following(&self) -> bool {
         self.follow
     }
+
+    fn poll_interval(&self) -> Duration {
+        SplunkLogSource::poll_interval(self)
+    }
 }
