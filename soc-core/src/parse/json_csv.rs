@@ -1,0 +1,1 @@
+//! Generic alerts (placeholder while being written).

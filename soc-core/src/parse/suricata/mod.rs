@@ -1,0 +1,1 @@
+//! Suricata EVE JSON (placeholder while being written).
