@@ -26,7 +26,7 @@
 //! ```
 
 mod addr;
-mod header;
+pub(crate) mod header;
 mod message;
 
 use std::collections::HashMap;
