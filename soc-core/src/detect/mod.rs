@@ -197,7 +197,7 @@ impl DetectorSet {
                     let max_ev = self.cfg.max_evidence;
                     let w = self.state.entry((rule, key.clone())).or_insert_with(Windowed::default);
                     if let Some(ep) = w.push(t, distinct, e, window, threshold, max_ev) {
-                        out.push(self.alert(rule, &key, ep));
+                        out.extend(self.alert(rule, &key, ep));
                     }
                 }
                 let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
@@ -248,7 +248,16 @@ impl DetectorSet {
         Some(a)
     }
 
-    fn alert(&self, rule: Rule, key: &str, ep: Episode) -> Alert {
+    /// The alert of a finished episode; `None` for a slow brute force that
+    /// is really a fast one (it spans no more than the fast window, so the
+    /// brute-force alert already covers it).
+    fn alert(&self, rule: Rule, key: &str, ep: Episode) -> Option<Alert> {
+        if rule == Rule::Slow {
+            let fast = self.params(Rule::Brute).0;
+            if ep.last - ep.first <= fast {
+                return None;
+            }
+        }
         let first = ep.first;
         let id_key = format!("{key}|{}", first.to_rfc3339());
         let (title, sev, att) = match rule {
@@ -300,7 +309,7 @@ impl DetectorSet {
             }
         }
         a.events = ep.events;
-        a
+        Some(a)
     }
 
     fn sweep(&mut self, all: bool) -> Vec<Alert> {
@@ -328,7 +337,7 @@ impl DetectorSet {
             self.recent_failures.retain(|_, w| w.last_time().is_some_and(|l| n - l <= sw));
         }
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
-        done.into_iter().map(|(r, k, ep)| self.alert(r, &k, ep)).collect()
+        done.into_iter().filter_map(|(r, k, ep)| self.alert(r, &k, ep)).collect()
     }
 
     /// Ends all open episodes and returns their alerts (call at end of input).
