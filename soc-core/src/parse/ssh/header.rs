@@ -163,7 +163,7 @@ pub(crate) fn parse_header(line: &str) -> Header<'_> {
     }
     // RFC 5424 / RFC 3164 with PRI.
     if b[0] == b'<' {
-        if let Some(close) = line[..line.len().min(6)].find('>') {
+        if let Some(close) = b[..b.len().min(6)].iter().position(|&c| c == b'>') {
             let after = &line[close + 1..];
             if let Some(r) = after.strip_prefix("1 ") {
                 return rfc5424(r).unwrap_or(bare);
