@@ -297,7 +297,10 @@ pub fn is_alert_line(line: &[u8]) -> bool {
 /// critical), action, tuple and ATT&CK references from rule metadata.
 /// The id is stable: derived from time, flow id, sid and addresses.
 pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
-    let a = rec.alert()?;
+    // An `alert` record without its object (partial exports) is still an alert.
+    let a = rec
+        .alert()
+        .or_else(|| (rec.event_type == "alert").then(|| EveAlert::from_map(&Map::new())))?;
     let mut sev = match a.severity {
         Some(1) => Severity::High,
         Some(2) => Severity::Medium,
