@@ -10,7 +10,10 @@ fn ssh(c: &mut Criterion) {
     g.throughput(Throughput::Elements(lines.len() as u64));
     g.bench_function("parse_record_100k", |b| {
         b.iter(|| {
-            let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+            let mut p = SshParser::new(SshOptions {
+                year: Some(2026),
+                ..Default::default()
+            });
             let mut n = 0u64;
             for l in &lines {
                 if let Some(r) = p.parse_record(l) {
@@ -22,10 +25,19 @@ fn ssh(c: &mut Criterion) {
     });
     g.bench_function("parse_line_event_100k", |b| {
         b.iter(|| {
-            let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+            let mut p = SshParser::new(SshOptions {
+                year: Some(2026),
+                ..Default::default()
+            });
             let mut n = 0u64;
             for (i, l) in lines.iter().enumerate() {
-                if let Some(e) = p.parse_line(l, Origin { file: String::new(), line: i as u64 }) {
+                if let Some(e) = p.parse_line(
+                    l,
+                    Origin {
+                        file: String::new(),
+                        line: i as u64,
+                    },
+                ) {
                     n += u64::from(e.is_failure());
                 }
             }

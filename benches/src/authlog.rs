@@ -5,14 +5,22 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const USERS: &[&str] = &["root", "admin", "ubuntu", "oracle", "test", "git", "postgres", "deploy", "pi", "guest"];
+const USERS: &[&str] = &[
+    "root", "admin", "ubuntu", "oracle", "test", "git", "postgres", "deploy", "pi", "guest",
+];
 
 fn ip(rng: &mut StdRng, attackers: u32) -> String {
     let n = rng.random_range(0..attackers);
     if n % 10 == 0 {
         format!("2001:db8:{:x}::{:x}", n / 256, n % 256 + 1)
     } else {
-        format!("{}.{}.{}.{}", [198, 203, 192, 100][(n % 4) as usize], n / 256 % 256, n % 256, n % 250 + 1)
+        format!(
+            "{}.{}.{}.{}",
+            [198, 203, 192, 100][(n % 4) as usize],
+            n / 256 % 256,
+            n % 256,
+            n % 250 + 1
+        )
     }
 }
 
@@ -66,7 +74,10 @@ pub fn generate(lines: usize, seed: u64, out: &mut impl std::io::Write) -> std::
             _ => "Server listening on 0.0.0.0 port 22.".to_string(),
         };
         let prog = if i % 7 == 0 { "sshd-session" } else { "sshd" };
-        writeln!(out, "Nov {day:>2} {h:02}:{m:02}:{s:02} web01 {prog}[{pid}]: {msg}")?;
+        writeln!(
+            out,
+            "Nov {day:>2} {h:02}:{m:02}:{s:02} web01 {prog}[{pid}]: {msg}"
+        )?;
     }
     Ok(())
 }

@@ -21,8 +21,18 @@ pub fn generate(bytes: usize, seed: u64, out: &mut impl std::io::Write) -> std::
             usec % 1_000_000
         );
         let flow_id: u64 = rng.random_range(1_000_000_000_000..2_000_000_000_000_000);
-        let src = format!("10.0.{}.{}", rng.random_range(0..4u8), rng.random_range(1..255u8));
-        let dst = format!("{}.{}.{}.{}", [93, 151, 203, 198][rng.random_range(0..4usize)], rng.random_range(0..255u8), rng.random_range(0..255u8), rng.random_range(1..255u8));
+        let src = format!(
+            "10.0.{}.{}",
+            rng.random_range(0..4u8),
+            rng.random_range(1..255u8)
+        );
+        let dst = format!(
+            "{}.{}.{}.{}",
+            [93, 151, 203, 198][rng.random_range(0..4usize)],
+            rng.random_range(0..255u8),
+            rng.random_range(0..255u8),
+            rng.random_range(1..255u8)
+        );
         let sp = rng.random_range(1024..65535u32);
         let head = format!("{{\"timestamp\":\"{ts}\",\"flow_id\":{flow_id},\"in_iface\":\"eth0\"");
         let r = rng.random_range(0..100u32);

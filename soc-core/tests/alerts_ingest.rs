@@ -20,7 +20,9 @@ fn jsonl_with_common_names_and_a_bad_line() {
         "{\"source\":{\"ip\":\"2001:db8::5\"},\"destination\":{\"ip\":\"10.0.0.5\"},\"rule\":{\"name\":\"B\"},\"@timestamp\":\"2026-11-21T03:00:00.5+00:00\"}\n",
         "{\"nothing\":1}\n",
     ));
-    let items: Vec<_> = read_alerts(f.path(), AlertFormat::Json, &AlertMapping::default()).unwrap().collect();
+    let items: Vec<_> = read_alerts(f.path(), AlertFormat::Json, &AlertMapping::default())
+        .unwrap()
+        .collect();
     assert_eq!(items.len(), 4);
     let a = items[0].as_ref().unwrap();
     assert_eq!((a.title.as_str(), a.severity), ("A", Severity::High));
@@ -38,7 +40,10 @@ fn json_array_and_mapping() {
     let f = file("[{\"attacker\":\"203.0.113.9\",\"what\":\"scan\",\"lvl\":\"critical\"},\n {\"attacker\":\"203.0.113.10\",\"what\":\"scan\"}]");
     let mut m = AlertMapping::parse_pairs("src_ip=attacker,title=what,severity=lvl").unwrap();
     m.tool = Some("edr".into());
-    let v: Vec<_> = read_alerts(f.path(), AlertFormat::Json, &m).unwrap().map(|r| r.unwrap()).collect();
+    let v: Vec<_> = read_alerts(f.path(), AlertFormat::Json, &m)
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
     assert_eq!(v.len(), 2);
     assert_eq!(v[0].kind, "alerts.edr");
     assert_eq!(v[0].severity, Severity::Critical);
@@ -51,17 +56,28 @@ fn json_array_and_mapping() {
 fn csv_rows_and_stable_ids() {
     let f = file("src_ip,dest_ip,signature,severity\n198.51.100.7,10.0.0.1,ET SCAN,high\n198.51.100.8,10.0.0.1,\"quoted, title\",low\n");
     let run = || -> Vec<_> {
-        read_alerts(f.path(), AlertFormat::Csv, &AlertMapping::default()).unwrap().map(|r| r.unwrap()).collect()
+        read_alerts(f.path(), AlertFormat::Csv, &AlertMapping::default())
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
     };
     let v = run();
     assert_eq!(v.len(), 2);
     assert_eq!(v[1].title, "quoted, title");
     assert_eq!(v[1].severity, Severity::Low);
-    assert_eq!(v.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), run().iter().map(|a| a.id.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        v.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+        run().iter().map(|a| a.id.clone()).collect::<Vec<_>>()
+    );
     assert_ne!(v[0].id, v[1].id);
 }
 
 #[test]
 fn missing_file_is_an_io_error() {
-    assert!(read_alerts("/nonexistent/x.json", AlertFormat::Json, &AlertMapping::default()).is_err());
+    assert!(read_alerts(
+        "/nonexistent/x.json",
+        AlertFormat::Json,
+        &AlertMapping::default()
+    )
+    .is_err());
 }

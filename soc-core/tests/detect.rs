@@ -34,10 +34,17 @@ fn kinds(a: &[Alert], k: &str) -> usize {
 #[test]
 fn brute_force_threshold_and_one_alert_per_episode() {
     // 4 failures: below the default 5.
-    let ev: Vec<Event> = (0..4).map(|i| fail("198.51.100.1", "root", i * 30)).collect();
-    assert_eq!(kinds(&run(DetectConfig::default(), &ev), "ssh.brute_force"), 0);
+    let ev: Vec<Event> = (0..4)
+        .map(|i| fail("198.51.100.1", "root", i * 30))
+        .collect();
+    assert_eq!(
+        kinds(&run(DetectConfig::default(), &ev), "ssh.brute_force"),
+        0
+    );
     // 50 failures in one burst: one alert with the full count and bounded evidence.
-    let ev: Vec<Event> = (0..50).map(|i| fail("198.51.100.1", "root", i * 5)).collect();
+    let ev: Vec<Event> = (0..50)
+        .map(|i| fail("198.51.100.1", "root", i * 5))
+        .collect();
     let a = run(DetectConfig::default(), &ev);
     let bf: Vec<&Alert> = a.iter().filter(|x| x.kind == "ssh.brute_force").collect();
     assert_eq!(bf.len(), 1);
@@ -51,14 +58,20 @@ fn brute_force_threshold_and_one_alert_per_episode() {
     let mut ev: Vec<Event> = (0..6).map(|i| fail("198.51.100.1", "root", i)).collect();
     ev.extend((0..6).map(|i| fail("198.51.100.1", "root", 86_400 + i)));
     let a = run(DetectConfig::default(), &ev);
-    let ids: Vec<&str> = a.iter().filter(|x| x.kind == "ssh.brute_force").map(|x| x.id.as_str()).collect();
+    let ids: Vec<&str> = a
+        .iter()
+        .filter(|x| x.kind == "ssh.brute_force")
+        .map(|x| x.id.as_str())
+        .collect();
     assert_eq!(ids.len(), 2);
     assert_ne!(ids[0], ids[1]);
 }
 
 #[test]
 fn spread_out_failures_are_slow_not_fast() {
-    let ev: Vec<Event> = (0..25).map(|i| fail("192.0.2.77", "root", i * 540)).collect();
+    let ev: Vec<Event> = (0..25)
+        .map(|i| fail("192.0.2.77", "root", i * 540))
+        .collect();
     let a = run(DetectConfig::default(), &ev);
     assert_eq!(kinds(&a, "ssh.brute_force"), 0);
     assert_eq!(kinds(&a, "ssh.slow_brute_force"), 1);
@@ -66,16 +79,32 @@ fn spread_out_failures_are_slow_not_fast() {
 
 #[test]
 fn spraying_and_distributed() {
-    let ev: Vec<Event> = (0..10).map(|i| fail("198.51.100.23", &format!("user{i}"), i * 60)).collect();
-    let a = run(DetectConfig { brute_force_threshold: 100, ..Default::default() }, &ev);
-    let sp: Vec<&Alert> = a.iter().filter(|x| x.kind == "ssh.password_spraying").collect();
+    let ev: Vec<Event> = (0..10)
+        .map(|i| fail("198.51.100.23", &format!("user{i}"), i * 60))
+        .collect();
+    let a = run(
+        DetectConfig {
+            brute_force_threshold: 100,
+            ..Default::default()
+        },
+        &ev,
+    );
+    let sp: Vec<&Alert> = a
+        .iter()
+        .filter(|x| x.kind == "ssh.password_spraying")
+        .collect();
     assert_eq!(sp.len(), 1);
     assert_eq!(sp[0].attack[0].technique_id, "T1110.003");
     assert_eq!(sp[0].fields["users"].as_array().unwrap().len(), 10);
 
-    let ev: Vec<Event> = (0..6).map(|i| fail(&format!("203.0.113.{i}"), "admin", i * 60)).collect();
+    let ev: Vec<Event> = (0..6)
+        .map(|i| fail(&format!("203.0.113.{i}"), "admin", i * 60))
+        .collect();
     let a = run(DetectConfig::default(), &ev);
-    let d: Vec<&Alert> = a.iter().filter(|x| x.kind == "ssh.distributed_attack").collect();
+    let d: Vec<&Alert> = a
+        .iter()
+        .filter(|x| x.kind == "ssh.distributed_attack")
+        .collect();
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].user.as_deref(), Some("admin"));
     assert_eq!(kinds(&a, "ssh.brute_force"), 0);
@@ -83,7 +112,9 @@ fn spraying_and_distributed() {
 
 #[test]
 fn success_after_failures() {
-    let mut ev: Vec<Event> = (0..6).map(|i| fail("203.0.113.200", "deploy", i * 10)).collect();
+    let mut ev: Vec<Event> = (0..6)
+        .map(|i| fail("203.0.113.200", "deploy", i * 10))
+        .collect();
     let mut ok = Event::new("ssh", "ssh.accepted");
     ok.time = Some(t0() + Duration::seconds(70));
     ok.src_ip = Some("203.0.113.200".parse().unwrap());
@@ -96,7 +127,10 @@ fn success_after_failures() {
         immediate.extend(d.observe(e));
     }
     // Emitted at once, not only at finish.
-    let s: Vec<&Alert> = immediate.iter().filter(|x| x.kind == "ssh.success_after_failures").collect();
+    let s: Vec<&Alert> = immediate
+        .iter()
+        .filter(|x| x.kind == "ssh.success_after_failures")
+        .collect();
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].attack[0].technique_id, "T1078");
     assert_eq!(s[0].fields["failures"], 6);
@@ -104,16 +138,31 @@ fn success_after_failures() {
     let mut ev: Vec<Event> = (0..2).map(|i| fail("203.0.113.201", "carol", i)).collect();
     ok.src_ip = Some("203.0.113.201".parse().unwrap());
     ev.push(ok);
-    assert_eq!(kinds(&run(DetectConfig::default(), &ev), "ssh.success_after_failures"), 0);
+    assert_eq!(
+        kinds(
+            &run(DetectConfig::default(), &ev),
+            "ssh.success_after_failures"
+        ),
+        0
+    );
 }
 
 fn sample_alerts() -> Vec<Alert> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/auth.log");
-    let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    let mut p = SshParser::new(SshOptions {
+        year: Some(2026),
+        ..Default::default()
+    });
     let mut d = DetectorSet::new(DetectConfig::default());
     let mut out = Vec::new();
     for (no, l) in LineReader::open(path).unwrap() {
-        if let Some(e) = p.parse_line(&l.unwrap(), Origin { file: "auth.log".into(), line: no }) {
+        if let Some(e) = p.parse_line(
+            &l.unwrap(),
+            Origin {
+                file: "auth.log".into(),
+                line: no,
+            },
+        ) {
             out.extend(d.observe(&e));
         }
     }
@@ -132,7 +181,10 @@ fn sample_log_alerts_are_stable_across_runs() {
     };
     assert_eq!(ids(&a), ids(&b));
     let src = |k: &str| -> Vec<String> {
-        a.iter().filter(|x| x.kind == k).filter_map(|x| x.src_ip.map(|i| i.to_string())).collect()
+        a.iter()
+            .filter(|x| x.kind == k)
+            .filter_map(|x| x.src_ip.map(|i| i.to_string()))
+            .collect()
     };
     assert!(src("ssh.brute_force").contains(&"203.0.113.45".to_string()));
     assert!(src("ssh.brute_force").contains(&"2001:db8:dead:beef::66".to_string()));

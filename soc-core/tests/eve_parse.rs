@@ -8,7 +8,8 @@ use soc_core::parse::suricata::{alert_from_eve, is_alert_line, parse_eve_line};
 
 #[test]
 fn suricata_corpus_parses_without_error() {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/eve/suricata-events.jsonl");
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/eve/suricata-events.jsonl");
     if !p.exists() {
         eprintln!("skipping: {} not found", p.display());
         return;
@@ -27,8 +28,18 @@ fn suricata_corpus_parses_without_error() {
         let back: serde_json::Value = serde_json::from_str(&rec.to_json()).unwrap();
         let orig: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(back, orig, "line {}", i + 1);
-        let _ = rec.to_event(Origin { file: "c".into(), line: i as u64 + 1 });
-        let _ = (rec.dns(), rec.http(), rec.tls(), rec.flow(), rec.fileinfo(), rec.anomaly());
+        let _ = rec.to_event(Origin {
+            file: "c".into(),
+            line: i as u64 + 1,
+        });
+        let _ = (
+            rec.dns(),
+            rec.http(),
+            rec.tls(),
+            rec.flow(),
+            rec.fileinfo(),
+            rec.anomaly(),
+        );
         if rec.event_type == "alert" {
             alerts += 1;
             assert!(alert_from_eve(&rec).is_some(), "line {}", i + 1);
@@ -49,7 +60,10 @@ fn sample_eve_json() {
     let mut alerts = Vec::new();
     for line in text.lines() {
         let rec = parse_eve_line(line).unwrap();
-        assert_eq!(is_alert_line(line.as_bytes()), rec.event_type == "alert" || rec.event_type == "drop");
+        assert_eq!(
+            is_alert_line(line.as_bytes()),
+            rec.event_type == "alert" || rec.event_type == "drop"
+        );
         if let Some(a) = alert_from_eve(&rec) {
             alerts.push(a);
         }
@@ -58,12 +72,24 @@ fn sample_eve_json() {
     let c2 = alerts.iter().find(|a| a.title.contains("TLS SNI")).unwrap();
     assert_eq!(c2.severity, Severity::Critical);
     assert_eq!(c2.attack[0].technique_id, "T1071");
-    assert_eq!(c2.attack[0].tactic_name.as_deref(), Some("command-and-control"));
-    assert_eq!(c2.attack[0].technique_name.as_deref(), Some("Application Layer Protocol"));
-    let trunc = alerts.iter().find(|a| a.title.contains("truncated")).unwrap();
+    assert_eq!(
+        c2.attack[0].tactic_name.as_deref(),
+        Some("command-and-control")
+    );
+    assert_eq!(
+        c2.attack[0].technique_name.as_deref(),
+        Some("Application Layer Protocol")
+    );
+    let trunc = alerts
+        .iter()
+        .find(|a| a.title.contains("truncated"))
+        .unwrap();
     assert_eq!((trunc.src_ip, trunc.dst_ip), (None, None));
     assert_eq!(trunc.severity, Severity::Low);
-    let blocked = alerts.iter().filter(|a| a.fields.get("action").and_then(|v| v.as_str()) == Some("blocked")).count();
+    let blocked = alerts
+        .iter()
+        .filter(|a| a.fields.get("action").and_then(|v| v.as_str()) == Some("blocked"))
+        .count();
     assert_eq!(blocked, 2);
     // Stable ids: same input, same ids; distinct records, distinct ids.
     let mut ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
@@ -74,7 +100,8 @@ fn sample_eve_json() {
 
 #[test]
 fn dns_formats_normalize() {
-    let v1q = r#"{"event_type":"dns","dns":{"type":"query","id":1,"rrname":"a.example","rrtype":"A"}}"#;
+    let v1q =
+        r#"{"event_type":"dns","dns":{"type":"query","id":1,"rrname":"a.example","rrtype":"A"}}"#;
     let v1a = r#"{"event_type":"dns","dns":{"type":"answer","id":1,"rrname":"a.example","rrtype":"A","ttl":60,"rdata":"192.0.2.1"}}"#;
     let v2 = r#"{"event_type":"dns","dns":{"version":2,"type":"answer","id":1,"rrname":"a.example","rrtype":"A","grouped":{"A":["192.0.2.1"]}}}"#;
     let v3 = r#"{"event_type":"dns","dns":{"version":3,"type":"response","id":1,"queries":[{"rrname":"a.example","rrtype":"A"}],"answers":[{"rrname":"a.example","rrtype":"A","ttl":60,"rdata":"192.0.2.1"}]}}"#;
@@ -95,8 +122,14 @@ fn missing_fields_are_none_and_junk_is_an_error() {
     let r = parse_eve_line(r#"{"timestamp":"2024-01-01T00:00:00.000000+0000","event_type":"flow","src_ip":"fe80:0000:0000:0000:0000:0000:0000:0001","dest_ip":"10.0.0.1","proto":"ICMP"}"#).unwrap();
     assert_eq!(r.src_ip, Some("fe80::1".parse().unwrap()));
     assert_eq!((r.src_port, r.dest_port), (None, None));
-    assert_eq!(r.timestamp.unwrap().to_rfc3339(), "2024-01-01T00:00:00+00:00");
-    let r = parse_eve_line(r#"{"event_type":"stats","stats":{"uptime":1},"src_port":"x","flow_id":-1}"#).unwrap();
+    assert_eq!(
+        r.timestamp.unwrap().to_rfc3339(),
+        "2024-01-01T00:00:00+00:00"
+    );
+    let r = parse_eve_line(
+        r#"{"event_type":"stats","stats":{"uptime":1},"src_port":"x","flow_id":-1}"#,
+    )
+    .unwrap();
     assert_eq!((r.src_ip, r.src_port, r.flow_id), (None, None, None));
     assert_eq!(r.object("stats").unwrap()["uptime"], 1);
     assert!(parse_eve_line("{\"event_type\":").is_err());
@@ -108,12 +141,23 @@ fn missing_fields_are_none_and_junk_is_an_error() {
 fn typed_views() {
     let l = r#"{"event_type":"tls","tls":{"sni":"x.example","version":"TLS 1.3","ja3":{"hash":"abc","string":"771"},"ja3s":{"hash":"def"},"ja4":"t13d"}}"#;
     let t = parse_eve_line(l).unwrap().tls().unwrap();
-    assert_eq!((t.sni.as_deref(), t.ja3.as_deref(), t.ja3s.as_deref(), t.ja4.as_deref()), (Some("x.example"), Some("abc"), Some("def"), Some("t13d")));
+    assert_eq!(
+        (
+            t.sni.as_deref(),
+            t.ja3.as_deref(),
+            t.ja3s.as_deref(),
+            t.ja4.as_deref()
+        ),
+        (Some("x.example"), Some("abc"), Some("def"), Some("t13d"))
+    );
     let l = r#"{"event_type":"http","http":{"hostname":"h","url":"/x","status":404}}"#;
     let h = parse_eve_line(l).unwrap().http().unwrap();
     assert_eq!((h.url.as_deref(), h.status), (Some("/x"), Some(404)));
     let l = r#"{"event_type":"fileinfo","fileinfo":{"filename":"/a","sha256":"00","size":3}}"#;
-    let e = parse_eve_line(l).unwrap().to_event(Origin { file: "f".into(), line: 1 });
+    let e = parse_eve_line(l).unwrap().to_event(Origin {
+        file: "f".into(),
+        line: 1,
+    });
     assert_eq!(e.kind, "suricata.fileinfo");
     assert_eq!(e.fields["sha256"], "00");
 }

@@ -5,11 +5,17 @@ use soc_core::model::{EventOutcome, Origin};
 use soc_core::parse::ssh::{SshKind, SshOptions, SshParser};
 
 fn parser() -> SshParser {
-    SshParser::new(SshOptions { year: Some(2024), ..Default::default() })
+    SshParser::new(SshOptions {
+        year: Some(2024),
+        ..Default::default()
+    })
 }
 
 fn o() -> Origin {
-    Origin { file: "t".into(), line: 1 }
+    Origin {
+        file: "t".into(),
+        line: 1,
+    }
 }
 
 /// (message, kind, user, host, port, failure)
@@ -57,9 +63,13 @@ const CASES: &[(&str, &str, Option<&str>, Option<&str>, Option<u16>, bool)] = &[
 fn every_message_kind() {
     for (msg, kind, user, host, port, failure) in CASES {
         let line = format!("Mar  1 10:00:00 web01 sshd[42]: {msg}");
-        let e = SshParser::new(SshOptions { year: Some(2024), stateful: false, ..Default::default() })
-            .parse_line(&line, o())
-            .unwrap_or_else(|| panic!("no event for {msg}"));
+        let e = SshParser::new(SshOptions {
+            year: Some(2024),
+            stateful: false,
+            ..Default::default()
+        })
+        .parse_line(&line, o())
+        .unwrap_or_else(|| panic!("no event for {msg}"));
         assert_eq!(e.kind, format!("ssh.{kind}"), "{msg}");
         assert_eq!(e.user.as_deref(), *user, "{msg}");
         let h = e.src_ip.map(|i| i.to_string()).or(e.src_host.clone());
@@ -83,16 +93,24 @@ fn all_prefix_formats_give_the_same_event() {
         format!("<38>1 2024-03-01T10:00:00Z web01 sshd 42 - - {msg}"),
         format!("<38>Mar  1 10:00:00 web01 sshd[42]: {msg}"),
         format!("Mar  1 10:00:00 web01 sshd[42]: [ID 800047 auth.info] {msg}"),
-        format!(r#"{{"MESSAGE":"{msg}","_PID":"42","_HOSTNAME":"web01","SYSLOG_IDENTIFIER":"sshd","__REALTIME_TIMESTAMP":"1709287200000000"}}"#),
+        format!(
+            r#"{{"MESSAGE":"{msg}","_PID":"42","_HOSTNAME":"web01","SYSLOG_IDENTIFIER":"sshd","__REALTIME_TIMESTAMP":"1709287200000000"}}"#
+        ),
         msg.to_string(),
     ];
     for l in &lines {
-        let e = parser().parse_line(l, o()).unwrap_or_else(|| panic!("no event: {l}"));
+        let e = parser()
+            .parse_line(l, o())
+            .unwrap_or_else(|| panic!("no event: {l}"));
         assert_eq!(e.kind, "ssh.failed_auth", "{l}");
         assert_eq!(e.src_ip, Some("203.0.113.9".parse().unwrap()), "{l}");
         assert_eq!(e.user.as_deref(), Some("root"), "{l}");
         if let Some(t) = e.time {
-            assert_eq!(t.format("%Y-%m-%dT%H:%M:%S").to_string(), "2024-03-01T10:00:00", "{l}");
+            assert_eq!(
+                t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "2024-03-01T10:00:00",
+                "{l}"
+            );
         } else {
             assert_eq!(l, msg, "only bare lines lack a time");
         }
@@ -115,9 +133,23 @@ fn non_sshd_lines_are_skipped() {
 
 #[test]
 fn time_zone_and_new_year() {
-    let mut p = SshParser::new(SshOptions { year: Some(2023), tz: "Europe/Zurich".into(), ..Default::default() });
-    let a = p.parse_line("Dec 31 23:59:59 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2", o()).unwrap();
-    let b = p.parse_line("Jan  1 00:00:05 h sshd[2]: Failed password for root from 192.0.2.1 port 1 ssh2", o()).unwrap();
+    let mut p = SshParser::new(SshOptions {
+        year: Some(2023),
+        tz: "Europe/Zurich".into(),
+        ..Default::default()
+    });
+    let a = p
+        .parse_line(
+            "Dec 31 23:59:59 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
+    let b = p
+        .parse_line(
+            "Jan  1 00:00:05 h sshd[2]: Failed password for root from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
     assert_eq!(a.time.unwrap().to_rfc3339(), "2023-12-31T22:59:59+00:00");
     assert_eq!(b.time.unwrap().to_rfc3339(), "2023-12-31T23:00:05+00:00");
 }
@@ -128,50 +160,107 @@ fn stateful_join_fills_address_and_defers_failure() {
     let e = p.parse_line("Mar  1 10:00:00 h sshd[7]: Disconnecting: Too many authentication failures for root [preauth]", o()).unwrap();
     assert_eq!(e.kind, "ssh.too_many_auth_failures");
     assert!(!e.is_failure(), "no address yet");
-    let e = p.parse_line("Mar  1 10:00:01 h sshd[7]: Connection closed by 61.0.0.1 [preauth]", o()).unwrap();
-    assert!(e.is_failure(), "the deferred failure lands on the line with the address");
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:01 h sshd[7]: Connection closed by 61.0.0.1 [preauth]",
+            o(),
+        )
+        .unwrap();
+    assert!(
+        e.is_failure(),
+        "the deferred failure lands on the line with the address"
+    );
     assert_eq!(e.src_ip, Some("61.0.0.1".parse().unwrap()));
 
     let mut p = parser();
-    p.parse_line("Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22", o()).unwrap();
-    let e = p.parse_line("Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]", o()).unwrap();
+    p.parse_line(
+        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
+        o(),
+    )
+    .unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
+            o(),
+        )
+        .unwrap();
     assert!(e.is_failure());
     assert_eq!(e.src_ip, Some("192.0.2.5".parse().unwrap()));
     assert_eq!(e.fields.get("joined"), Some(&serde_json::Value::Bool(true)));
 
-    let mut p = SshParser::new(SshOptions { stateful: false, ..Default::default() });
-    p.parse_line("Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22", o()).unwrap();
-    let e = p.parse_line("Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]", o()).unwrap();
+    let mut p = SshParser::new(SshOptions {
+        stateful: false,
+        ..Default::default()
+    });
+    p.parse_line(
+        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
+        o(),
+    )
+    .unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
+            o(),
+        )
+        .unwrap();
     assert_eq!(e.src_ip, None);
 }
 
 #[test]
 fn accepted_is_success_and_attempt_marks_guesses() {
     let mut p = parser();
-    let e = p.parse_line("Mar  1 10:00:00 h sshd[9]: Accepted password for a from 192.0.2.1 port 1 ssh2", o()).unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[9]: Accepted password for a from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
     assert_eq!(e.outcome, EventOutcome::Success);
     assert_eq!(e.fields["method"], "password");
-    let e = p.parse_line("Mar  1 10:00:00 h sshd[10]: Failed password for a from 192.0.2.1 port 1 ssh2", o()).unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[10]: Failed password for a from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
     assert_eq!(e.fields["attempt"], true);
-    let e = p.parse_line("Mar  1 10:00:00 h sshd[10]: Invalid user b from 192.0.2.1 port 1", o()).unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[10]: Invalid user b from 192.0.2.1 port 1",
+            o(),
+        )
+        .unwrap();
     assert!(e.is_failure());
     assert!(!e.fields.contains_key("attempt"));
 }
 
 #[test]
 fn bad_time_zone_is_rejected() {
-    assert!(SshParser::try_new(SshOptions { tz: "Nowhere/City".into(), ..Default::default() }).is_err());
+    assert!(SshParser::try_new(SshOptions {
+        tz: "Nowhere/City".into(),
+        ..Default::default()
+    })
+    .is_err());
     assert_eq!(SshKind::FailedAuth.as_str(), "failed_auth");
 }
 
 #[test]
 fn sample_auth_log_parses_completely() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/auth.log");
-    let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    let mut p = SshParser::new(SshOptions {
+        year: Some(2026),
+        ..Default::default()
+    });
     let mut events = 0;
     let mut other = 0;
     for (no, l) in soc_core::parse::lines::LineReader::open(&path).unwrap() {
-        if let Some(e) = p.parse_line(&l.unwrap(), Origin { file: "auth.log".into(), line: no }) {
+        if let Some(e) = p.parse_line(
+            &l.unwrap(),
+            Origin {
+                file: "auth.log".into(),
+                line: no,
+            },
+        ) {
             events += 1;
             if e.kind == "ssh.other" {
                 other += 1;

@@ -39,7 +39,9 @@ impl PyEvent {
     #[new]
     #[pyo3(signature = (source = "ssh", kind = "ssh.other"))]
     fn new(source: &str, kind: &str) -> Self {
-        PyEvent { inner: CoreEvent::new(source, kind) }
+        PyEvent {
+            inner: CoreEvent::new(source, kind),
+        }
     }
     /// Kind, e.g. `ssh.failed_auth`.
     #[getter]
@@ -125,8 +127,17 @@ impl PyEvent {
         to_py_data(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        let who = self.src_ip().or_else(|| self.inner.src_host.clone()).unwrap_or_default();
-        format!("Event(kind={:?}, src={:?}, user={:?}, failure={})", self.inner.kind, who, self.inner.user, self.failure())
+        let who = self
+            .src_ip()
+            .or_else(|| self.inner.src_host.clone())
+            .unwrap_or_default();
+        format!(
+            "Event(kind={:?}, src={:?}, user={:?}, failure={})",
+            self.inner.kind,
+            who,
+            self.inner.user,
+            self.failure()
+        )
     }
     fn __getstate__(&self) -> PyResult<String> {
         serde_json::to_string(&self.inner).map_err(json_err)
@@ -151,7 +162,9 @@ impl PyAlert {
     fn new(kind: &str, key: &str, title: &str, severity: &str) -> PyResult<Self> {
         let sev = soc_core::Severity::parse_loose(severity)
             .ok_or_else(|| PyValueError::new_err(format!("unknown severity '{severity}'")))?;
-        Ok(PyAlert { inner: CoreAlert::new(kind, key, title, sev) })
+        Ok(PyAlert {
+            inner: CoreAlert::new(kind, key, title, sev),
+        })
     }
     /// Stable id.
     #[getter]
@@ -191,7 +204,11 @@ impl PyAlert {
     /// ATT&CK technique ids.
     #[getter]
     fn techniques(&self) -> Vec<String> {
-        self.inner.attack.iter().map(|a| a.technique_id.clone()).collect()
+        self.inner
+            .attack
+            .iter()
+            .map(|a| a.technique_id.clone())
+            .collect()
     }
     /// First evidence time (ISO 8601).
     #[getter]
@@ -208,7 +225,13 @@ impl PyAlert {
         to_py_data(py, &self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("Alert(kind={:?}, src_ip={:?}, count={}, severity={:?})", self.inner.kind, self.src_ip(), self.inner.count, self.severity())
+        format!(
+            "Alert(kind={:?}, src_ip={:?}, count={}, severity={:?})",
+            self.inner.kind,
+            self.src_ip(),
+            self.inner.count,
+            self.severity()
+        )
     }
     fn __getstate__(&self) -> PyResult<String> {
         serde_json::to_string(&self.inner).map_err(json_err)
@@ -220,8 +243,15 @@ impl PyAlert {
 }
 
 enum SshInput {
-    File { reader: LineReader, parser: SshParser },
-    Lines { iter: PyObject, parser: SshParser, line: u64 },
+    File {
+        reader: LineReader,
+        parser: SshParser,
+    },
+    Lines {
+        iter: PyObject,
+        parser: SshParser,
+        line: u64,
+    },
 }
 
 /// Iterator of `Event`s from an auth log (see `parse_ssh`).
@@ -232,13 +262,26 @@ pub(crate) struct SshEvents {
     stats: ParseStats,
 }
 
-fn fill_file(reader: &mut LineReader, parser: &mut SshParser, buf: &mut VecDeque<CoreEvent>, stats: &mut ParseStats) -> bool {
+fn fill_file(
+    reader: &mut LineReader,
+    parser: &mut SshParser,
+    buf: &mut VecDeque<CoreEvent>,
+    stats: &mut ParseStats,
+) -> bool {
     let name = reader.name().to_string();
     while buf.len() < BATCH {
-        let Some((no, line)) = reader.next() else { return false };
+        let Some((no, line)) = reader.next() else {
+            return false;
+        };
         stats.lines += 1;
         match line {
-            Ok(l) => match parser.parse_line(&l, Origin { file: name.clone(), line: no }) {
+            Ok(l) => match parser.parse_line(
+                &l,
+                Origin {
+                    file: name.clone(),
+                    line: no,
+                },
+            ) {
                 Some(e) => {
                     stats.events += 1;
                     buf.push_back(e);
@@ -261,7 +304,9 @@ impl SshEvents {
             if let Some(e) = self.buf.pop_front() {
                 return Ok(Some(PyEvent { inner: e }));
             }
-            let Some(input) = self.input.as_mut() else { return Ok(None) };
+            let Some(input) = self.input.as_mut() else {
+                return Ok(None);
+            };
             let more = match input {
                 SshInput::File { reader, parser } => {
                     let (buf, stats) = (&mut self.buf, &mut self.stats);
@@ -273,8 +318,16 @@ impl SshEvents {
                         Ok(obj) => {
                             *line += 1;
                             self.stats.lines += 1;
-                            let s: String = obj.extract().map_err(|_| PyTypeError::new_err("parse_ssh: lines must be str"))?;
-                            match parser.parse_line(s.trim_end_matches(['\n', '\r']), Origin { file: "<lines>".into(), line: *line }) {
+                            let s: String = obj.extract().map_err(|_| {
+                                PyTypeError::new_err("parse_ssh: lines must be str")
+                            })?;
+                            match parser.parse_line(
+                                s.trim_end_matches(['\n', '\r']),
+                                Origin {
+                                    file: "<lines>".into(),
+                                    line: *line,
+                                },
+                            ) {
                                 Some(e) => {
                                     self.stats.events += 1;
                                     self.buf.push_back(e);
@@ -283,7 +336,9 @@ impl SshEvents {
                             }
                             true
                         }
-                        Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => false,
+                        Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => {
+                            false
+                        }
                         Err(e) => return Err(e),
                     }
                 }
@@ -301,30 +356,60 @@ impl SshEvents {
         d.set_item("events", self.stats.events)?;
         d.set_item("skipped", self.stats.skipped)?;
         d.set_item("malformed", self.stats.malformed)?;
-        d.set_item("errors", self.stats.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        d.set_item(
+            "errors",
+            self.stats
+                .errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>(),
+        )?;
         Ok(d.into_any().unbind())
     }
 }
 
 fn ssh_opts(year: Option<i32>, tz: &str, stateful: bool) -> SshOptions {
-    SshOptions { year, tz: tz.to_string(), stateful, ..SshOptions::default() }
+    SshOptions {
+        year,
+        tz: tz.to_string(),
+        stateful,
+        ..SshOptions::default()
+    }
 }
 
 /// Parses an OpenSSH auth log: `source` is a path (`.gz` transparent) or an
 /// iterable of lines. Returns an iterator of `Event`s.
 #[pyfunction]
 #[pyo3(signature = (source, year = None, tz = "UTC", stateful = true))]
-fn parse_ssh(py: Python<'_>, source: &Bound<'_, PyAny>, year: Option<i32>, tz: &str, stateful: bool) -> PyResult<SshEvents> {
+fn parse_ssh(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    year: Option<i32>,
+    tz: &str,
+    stateful: bool,
+) -> PyResult<SshEvents> {
     let parser = SshParser::try_new(ssh_opts(year, tz, stateful)).map_err(to_py)?;
     let input = if source.is_instance_of::<PyString>() || source.hasattr("__fspath__")? {
         let path: PathBuf = source.extract()?;
-        let reader = py.allow_threads(|| LineReader::open(&path)).map_err(to_py)?;
+        let reader = py
+            .allow_threads(|| LineReader::open(&path))
+            .map_err(to_py)?;
         SshInput::File { reader, parser }
     } else {
-        let iter = source.try_iter().map_err(|_| PyTypeError::new_err("parse_ssh: source must be a path or an iterable of str"))?;
-        SshInput::Lines { iter: iter.into_any().unbind(), parser, line: 0 }
+        let iter = source.try_iter().map_err(|_| {
+            PyTypeError::new_err("parse_ssh: source must be a path or an iterable of str")
+        })?;
+        SshInput::Lines {
+            iter: iter.into_any().unbind(),
+            parser,
+            line: 0,
+        }
     };
-    Ok(SshEvents { input: Some(input), buf: VecDeque::new(), stats: ParseStats::default() })
+    Ok(SshEvents {
+        input: Some(input),
+        buf: VecDeque::new(),
+        stats: ParseStats::default(),
+    })
 }
 
 /// Iterator of `Event`s from an EVE file (see `parse_eve`).
@@ -336,10 +421,17 @@ pub(crate) struct EveEvents {
     stats: ParseStats,
 }
 
-fn fill_eve(reader: &mut LineReader, types: &Option<Vec<String>>, buf: &mut VecDeque<CoreEvent>, stats: &mut ParseStats) -> bool {
+fn fill_eve(
+    reader: &mut LineReader,
+    types: &Option<Vec<String>>,
+    buf: &mut VecDeque<CoreEvent>,
+    stats: &mut ParseStats,
+) -> bool {
     let name = reader.name().to_string();
     while buf.len() < BATCH {
-        let Some((no, line)) = reader.next() else { return false };
+        let Some((no, line)) = reader.next() else {
+            return false;
+        };
         stats.lines += 1;
         let line = match line {
             Ok(l) if l.trim().is_empty() => {
@@ -359,16 +451,26 @@ fn fill_eve(reader: &mut LineReader, types: &Option<Vec<String>>, buf: &mut VecD
                     soc_core::ParseError::Malformed { reason, .. } => reason,
                     other => other.to_string(),
                 };
-                stats.malformed(soc_core::ParseError::Malformed { source_name: name.clone(), line: no, reason });
+                stats.malformed(soc_core::ParseError::Malformed {
+                    source_name: name.clone(),
+                    line: no,
+                    reason,
+                });
                 continue;
             }
         };
-        if types.as_ref().is_some_and(|t| !t.iter().any(|x| *x == rec.event_type)) {
+        if types
+            .as_ref()
+            .is_some_and(|t| !t.iter().any(|x| *x == rec.event_type))
+        {
             stats.skipped += 1;
             continue;
         }
         stats.events += 1;
-        buf.push_back(rec.to_event(Origin { file: name.clone(), line: no }));
+        buf.push_back(rec.to_event(Origin {
+            file: name.clone(),
+            line: no,
+        }));
     }
     true
 }
@@ -398,7 +500,14 @@ impl EveEvents {
         d.set_item("events", self.stats.events)?;
         d.set_item("skipped", self.stats.skipped)?;
         d.set_item("malformed", self.stats.malformed)?;
-        d.set_item("errors", self.stats.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        d.set_item(
+            "errors",
+            self.stats
+                .errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>(),
+        )?;
         Ok(d.into_any().unbind())
     }
 }
@@ -407,9 +516,20 @@ impl EveEvents {
 /// optionally only some event types. Malformed lines are counted in `.stats`.
 #[pyfunction]
 #[pyo3(signature = (path, event_types = None))]
-fn parse_eve(py: Python<'_>, path: PathBuf, event_types: Option<Vec<String>>) -> PyResult<EveEvents> {
-    let reader = py.allow_threads(|| LineReader::open(&path)).map_err(to_py)?;
-    Ok(EveEvents { reader: Some(reader), types: event_types, buf: VecDeque::new(), stats: ParseStats::default() })
+fn parse_eve(
+    py: Python<'_>,
+    path: PathBuf,
+    event_types: Option<Vec<String>>,
+) -> PyResult<EveEvents> {
+    let reader = py
+        .allow_threads(|| LineReader::open(&path))
+        .map_err(to_py)?;
+    Ok(EveEvents {
+        reader: Some(reader),
+        types: event_types,
+        buf: VecDeque::new(),
+        stats: ParseStats::default(),
+    })
 }
 
 /// Reads alerts exported by other tools (`format` `json` or `csv`), with an
@@ -417,13 +537,27 @@ fn parse_eve(py: Python<'_>, path: PathBuf, event_types: Option<Vec<String>>) ->
 /// `ParseError` only when `strict`; otherwise they are skipped.
 #[pyfunction]
 #[pyo3(signature = (path, format = "json", mapping = None, tool = None, strict = false))]
-fn read_alerts(py: Python<'_>, path: PathBuf, format: &str, mapping: Option<std::collections::BTreeMap<String, String>>, tool: Option<String>, strict: bool) -> PyResult<Vec<PyAlert>> {
+fn read_alerts(
+    py: Python<'_>,
+    path: PathBuf,
+    format: &str,
+    mapping: Option<std::collections::BTreeMap<String, String>>,
+    tool: Option<String>,
+    strict: bool,
+) -> PyResult<Vec<PyAlert>> {
     let fmt = match format {
         "json" | "jsonl" => AlertFormat::Json,
         "csv" => AlertFormat::Csv,
-        other => return Err(PyValueError::new_err(format!("format must be 'json' or 'csv', not '{other}'"))),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "format must be 'json' or 'csv', not '{other}'"
+            )))
+        }
     };
-    let m = AlertMapping { tool, fields: mapping.unwrap_or_default() };
+    let m = AlertMapping {
+        tool,
+        fields: mapping.unwrap_or_default(),
+    };
     py.allow_threads(|| {
         let mut out = Vec::new();
         for item in json_csv::read_alerts(&path, fmt, &m)? {
@@ -442,7 +576,9 @@ fn collect_events(events: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEvent>> {
     let mut v = Vec::new();
     for item in events.try_iter()? {
         let item = item?;
-        let e: PyRef<'_, PyEvent> = item.extract().map_err(|_| PyTypeError::new_err("expected soc_core.Event objects"))?;
+        let e: PyRef<'_, PyEvent> = item
+            .extract()
+            .map_err(|_| PyTypeError::new_err("expected soc_core.Event objects"))?;
         v.push(e.inner.clone());
     }
     Ok(v)
@@ -453,7 +589,11 @@ fn collect_events(events: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEvent>> {
 /// `DetectConfig` defaults (`brute_force_threshold=5`, ...).
 #[pyfunction]
 #[pyo3(signature = (events, **config))]
-fn detect_bruteforce(py: Python<'_>, events: &Bound<'_, PyAny>, config: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<PyAlert>> {
+fn detect_bruteforce(
+    py: Python<'_>,
+    events: &Bound<'_, PyAny>,
+    config: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<PyAlert>> {
     let cfg: DetectConfig = match config {
         Some(c) => serde_json::from_value(crate::convert::from_py_data(c.as_any())?)
             .map_err(|e| PyValueError::new_err(format!("detect_bruteforce: {e}")))?,
@@ -473,7 +613,13 @@ fn detect_bruteforce(py: Python<'_>, events: &Bound<'_, PyAny>, config: Option<&
 /// lines, or an iterable of `Event`. Returns a dict.
 #[pyfunction]
 #[pyo3(signature = (source, top = 10, year = None, tz = "UTC"))]
-fn ssh_summary(py: Python<'_>, source: &Bound<'_, PyAny>, top: usize, year: Option<i32>, tz: &str) -> PyResult<PyObject> {
+fn ssh_summary(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    top: usize,
+    year: Option<i32>,
+    tz: &str,
+) -> PyResult<PyObject> {
     let mut s = SshSummary::default();
     if source.is_instance_of::<PyString>() || source.hasattr("__fspath__")? {
         let path: PathBuf = source.extract()?;
@@ -481,7 +627,13 @@ fn ssh_summary(py: Python<'_>, source: &Bound<'_, PyAny>, top: usize, year: Opti
         py.allow_threads(|| -> Result<(), soc_core::ParseError> {
             for (no, line) in LineReader::open(&path)? {
                 if let Ok(l) = line {
-                    if let Some(e) = parser.parse_line(&l, Origin { file: String::new(), line: no }) {
+                    if let Some(e) = parser.parse_line(
+                        &l,
+                        Origin {
+                            file: String::new(),
+                            line: no,
+                        },
+                    ) {
                         s.add(&e);
                     }
                 }
@@ -496,8 +648,16 @@ fn ssh_summary(py: Python<'_>, source: &Bound<'_, PyAny>, top: usize, year: Opti
             if let Ok(e) = item.extract::<PyRef<'_, PyEvent>>() {
                 s.add(&e.inner);
             } else {
-                let l: String = item.extract().map_err(|_| PyTypeError::new_err("ssh_summary: items must be str or Event"))?;
-                if let Some(e) = parser.parse_line(&l, Origin { file: String::new(), line: i as u64 + 1 }) {
+                let l: String = item
+                    .extract()
+                    .map_err(|_| PyTypeError::new_err("ssh_summary: items must be str or Event"))?;
+                if let Some(e) = parser.parse_line(
+                    &l,
+                    Origin {
+                        file: String::new(),
+                        line: i as u64 + 1,
+                    },
+                ) {
                     s.add(&e);
                 }
             }

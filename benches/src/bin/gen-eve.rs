@@ -6,7 +6,9 @@ use std::io::BufWriter;
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let mib: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
-    let out = args.next().unwrap_or_else(|| "benches/data/eve.json".into());
+    let out = args
+        .next()
+        .unwrap_or_else(|| "benches/data/eve.json".into());
     if let Some(dir) = std::path::Path::new(&out).parent() {
         std::fs::create_dir_all(dir)?;
     }

@@ -53,7 +53,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let items = read_alerts(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
     let format = Format::resolve(args.format);
     let out = std::io::stdout().lock();
-    let mut w = RowWriter::new(out, format, &["id", "kind", "severity", "src_ip", "user", "count", "first_seen", "last_seen", "attack", "title"]);
+    let mut w = RowWriter::new(
+        out,
+        format,
+        &[
+            "id",
+            "kind",
+            "severity",
+            "src_ip",
+            "user",
+            "count",
+            "first_seen",
+            "last_seen",
+            "attack",
+            "title",
+        ],
+    );
     let mut stats = ParseStats::default();
     for item in items {
         stats.lines += 1;

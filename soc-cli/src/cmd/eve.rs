@@ -44,11 +44,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let out = std::io::stdout().lock();
     let cols: &[&str] = if args.alerts {
-        &["id", "kind", "severity", "src_ip", "user", "count", "first_seen", "last_seen", "attack", "title"]
+        &[
+            "id",
+            "kind",
+            "severity",
+            "src_ip",
+            "user",
+            "count",
+            "first_seen",
+            "last_seen",
+            "attack",
+            "title",
+        ]
     } else if args.summary {
         &["event_type", "count"]
     } else {
-        &["line", "time", "kind", "src_ip", "src_port", "dst_ip", "dst_port", "proto", "detail"]
+        &[
+            "line", "time", "kind", "src_ip", "src_port", "dst_ip", "dst_port", "proto", "detail",
+        ]
     };
     let mut w = RowWriter::new(out, format, cols);
     for path in inputs(&args.files) {
@@ -71,7 +84,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 stats.skipped += 1;
                 continue;
             }
-            let bad = |reason: String| ParseError::Malformed { source_name: name.clone(), line: no, reason };
+            let bad = |reason: String| ParseError::Malformed {
+                source_name: name.clone(),
+                line: no,
+                reason,
+            };
             let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
@@ -103,16 +120,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             if args.summary {
                 stats.events += 1;
-                let et = if rec.event_type.is_empty() { "(none)" } else { &rec.event_type };
+                let et = if rec.event_type.is_empty() {
+                    "(none)"
+                } else {
+                    &rec.event_type
+                };
                 *counts.entry(et.to_string()).or_default() += 1;
                 continue;
             }
-            if !args.event_types.is_empty() && !args.event_types.iter().any(|t| *t == rec.event_type) {
+            if !args.event_types.is_empty()
+                && !args.event_types.iter().any(|t| *t == rec.event_type)
+            {
                 stats.skipped += 1;
                 continue;
             }
             stats.events += 1;
-            let ev = rec.to_event(Origin { file: name.clone(), line: no });
+            let ev = rec.to_event(Origin {
+                file: name.clone(),
+                line: no,
+            });
             let detail = ["signature", "rrname", "url", "sni", "filename"]
                 .iter()
                 .find_map(|k| ev.fields.get(*k).cloned());

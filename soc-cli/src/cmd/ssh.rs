@@ -85,7 +85,10 @@ pub fn report_stats(stats: &ParseStats) {
         eprintln!("soc: warning: {e}");
     }
     if stats.malformed as usize > stats.errors.len() {
-        eprintln!("soc: warning: {} more malformed lines not shown", stats.malformed as usize - stats.errors.len());
+        eprintln!(
+            "soc: warning: {} more malformed lines not shown",
+            stats.malformed as usize - stats.errors.len()
+        );
     }
     eprintln!("soc: {}", stats.summary());
 }
@@ -114,7 +117,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut detectors = DetectorSet::new(DetectConfig::default());
     let mut alerts = Vec::new();
     let mut writer = (!args.summary && !args.alerts).then(|| {
-        RowWriter::new(out, format, &["line", "time", "kind", "user", "src_ip", "src_host", "port", "failure"])
+        RowWriter::new(
+            out,
+            format,
+            &[
+                "line", "time", "kind", "user", "src_ip", "src_host", "port", "failure",
+            ],
+        )
     });
     for path in inputs(&args.files) {
         let reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
@@ -129,7 +138,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             };
-            let Some(ev) = parser.parse_line(&line, Origin { file: name.clone(), line: no }) else {
+            let Some(ev) = parser.parse_line(
+                &line,
+                Origin {
+                    file: name.clone(),
+                    line: no,
+                },
+            ) else {
                 stats.skipped += 1;
                 continue;
             };
@@ -148,7 +163,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else if args.summary {
         let out = std::io::stdout().lock();
         let mut w = RowWriter::new(out, format, &["metric", "key", "value"]);
-        let mut row = |m: &str, k: &str, v: u64| w.write(&json!({"metric": m, "key": k, "value": v}));
+        let mut row =
+            |m: &str, k: &str, v: u64| w.write(&json!({"metric": m, "key": k, "value": v}));
         row("events", "", summary.events)?;
         row("failures", "", summary.failures)?;
         row("accepted", "", summary.accepted)?;
@@ -167,7 +183,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         alerts.extend(detectors.finish());
         alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
         let out = std::io::stdout().lock();
-        let mut w = RowWriter::new(out, format, &["id", "kind", "severity", "src_ip", "user", "count", "first_seen", "last_seen", "attack", "title"]);
+        let mut w = RowWriter::new(
+            out,
+            format,
+            &[
+                "id",
+                "kind",
+                "severity",
+                "src_ip",
+                "user",
+                "count",
+                "first_seen",
+                "last_seen",
+                "attack",
+                "title",
+            ],
+        );
         for a in &alerts {
             if format == Format::Jsonl || format == Format::Json {
                 w.write(&serde_json::to_value(a)?)?;

@@ -141,7 +141,9 @@ pub fn is_attempt(e: &Event) -> bool {
 }
 
 fn source_key(e: &Event) -> Option<String> {
-    e.src_ip.map(|i| i.to_string()).or_else(|| e.src_host.clone())
+    e.src_ip
+        .map(|i| i.to_string())
+        .or_else(|| e.src_host.clone())
 }
 
 impl DetectorSet {
@@ -160,10 +162,18 @@ impl DetectorSet {
         let c = &self.cfg;
         let d = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2_000));
         match r {
-            Rule::Brute => (d(c.brute_force_window_secs), c.brute_force_threshold.max(1), false),
+            Rule::Brute => (
+                d(c.brute_force_window_secs),
+                c.brute_force_threshold.max(1),
+                false,
+            ),
             Rule::Slow => (d(c.slow_window_secs), c.slow_threshold.max(1), false),
             Rule::Spray => (d(c.spray_window_secs), c.spray_users.max(2), true),
-            Rule::Distributed => (d(c.distributed_window_secs), c.distributed_sources.max(2), true),
+            Rule::Distributed => (
+                d(c.distributed_window_secs),
+                c.distributed_sources.max(2),
+                true,
+            ),
         }
     }
 
@@ -195,15 +205,27 @@ impl DetectorSet {
                     }
                     let (window, threshold, _) = self.params(rule);
                     let max_ev = self.cfg.max_evidence;
-                    let w = self.state.entry((rule, key.clone())).or_insert_with(Windowed::default);
+                    let w = self
+                        .state
+                        .entry((rule, key.clone()))
+                        .or_insert_with(Windowed::default);
                     if let Some(ep) = w.push(t, distinct, e, window, threshold, max_ev) {
                         out.extend(self.alert(rule, &key, ep));
                     }
                 }
-                let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
+                let sw = Duration::seconds(
+                    i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400),
+                );
                 let max_ev = self.cfg.max_evidence;
                 let w = self.recent_failures.entry(src.clone()).or_default();
-                w.push(t, e.user.clone().unwrap_or_default(), e, sw, u32::MAX, max_ev);
+                w.push(
+                    t,
+                    e.user.clone().unwrap_or_default(),
+                    e,
+                    sw,
+                    u32::MAX,
+                    max_ev,
+                );
             }
         } else if e.outcome == EventOutcome::Success {
             if let Some(src) = &src {
@@ -241,7 +263,12 @@ impl DetectorSet {
         a.first_seen = Some(first);
         a.last_seen = Some(t);
         a.count = failures + 1;
-        a.attack = vec![attack("T1078", "Valid Accounts", "TA0001", "initial-access")];
+        a.attack = vec![attack(
+            "T1078",
+            "Valid Accounts",
+            "TA0001",
+            "initial-access",
+        )];
         a.indicators = indicators(e.src_ip);
         a.events = ev;
         a.fields.insert("failures".into(), failures.into());
@@ -264,22 +291,48 @@ impl DetectorSet {
             Rule::Brute => (
                 format!("SSH brute force from {key}: {} failures", ep.count),
                 Severity::High,
-                attack("T1110.001", "Password Guessing", "TA0006", "credential-access"),
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
             ),
             Rule::Slow => (
                 format!("Slow SSH brute force from {key}: {} failures", ep.count),
                 Severity::Medium,
-                attack("T1110.001", "Password Guessing", "TA0006", "credential-access"),
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
             ),
             Rule::Spray => (
-                format!("SSH password spraying from {key}: {} users", ep.distinct.len()),
+                format!(
+                    "SSH password spraying from {key}: {} users",
+                    ep.distinct.len()
+                ),
                 Severity::High,
-                attack("T1110.003", "Password Spraying", "TA0006", "credential-access"),
+                attack(
+                    "T1110.003",
+                    "Password Spraying",
+                    "TA0006",
+                    "credential-access",
+                ),
             ),
             Rule::Distributed => (
-                format!("Distributed SSH attack on user {key}: {} sources", ep.distinct.len()),
+                format!(
+                    "Distributed SSH attack on user {key}: {} sources",
+                    ep.distinct.len()
+                ),
                 Severity::High,
-                attack("T1110.001", "Password Guessing", "TA0006", "credential-access"),
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
             ),
         };
         let mut a = Alert::new(rule.kind(), &id_key, title, sev);
@@ -318,7 +371,9 @@ impl DetectorSet {
         let keys: Vec<(Rule, String)> = self.state.keys().cloned().collect();
         for k in keys {
             let (window, _, _) = self.params(k.0);
-            let Some(w) = self.state.get_mut(&k) else { continue };
+            let Some(w) = self.state.get_mut(&k) else {
+                continue;
+            };
             let expired = match (now, w.last_time()) {
                 (Some(n), Some(l)) => n - l > window,
                 _ => true,
@@ -334,10 +389,13 @@ impl DetectorSet {
         }
         let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
         if let Some(n) = now {
-            self.recent_failures.retain(|_, w| w.last_time().is_some_and(|l| n - l <= sw));
+            self.recent_failures
+                .retain(|_, w| w.last_time().is_some_and(|l| n - l <= sw));
         }
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
-        done.into_iter().filter_map(|(r, k, ep)| self.alert(r, &k, ep)).collect()
+        done.into_iter()
+            .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
+            .collect()
     }
 
     /// Ends all open episodes and returns their alerts (call at end of input).
@@ -359,7 +417,11 @@ fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
 
 fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
     ip.map(|ip| {
-        let kind = if ip.is_ipv4() { IndicatorKind::Ipv4 } else { IndicatorKind::Ipv6 };
+        let kind = if ip.is_ipv4() {
+            IndicatorKind::Ipv4
+        } else {
+            IndicatorKind::Ipv6
+        };
         vec![Indicator::new(kind, ip.to_string())]
     })
     .unwrap_or_default()

@@ -54,7 +54,11 @@ impl SshSummary {
         match e.outcome {
             EventOutcome::Failure => {
                 self.failures += 1;
-                if let Some(s) = e.src_ip.map(|i| i.to_string()).or_else(|| e.src_host.clone()) {
+                if let Some(s) = e
+                    .src_ip
+                    .map(|i| i.to_string())
+                    .or_else(|| e.src_host.clone())
+                {
                     *self.sources.entry(s).or_default() += 1;
                 }
                 if let Some(u) = &e.user {

@@ -78,15 +78,48 @@ impl AlertMapping {
     }
 }
 
-const TARGETS: &[&str] = &["src_ip", "dst_ip", "dst_port", "severity", "title", "time", "user", "host", "id"];
+const TARGETS: &[&str] = &[
+    "src_ip", "dst_ip", "dst_port", "severity", "title", "time", "user", "host", "id",
+];
 
 fn common(target: &str) -> &'static [&'static str] {
     match target {
-        "src_ip" => &["src_ip", "srcip", "source.ip", "source_ip", "source_address", "src", "client_ip"],
-        "dst_ip" => &["dest_ip", "dst_ip", "dstip", "destination.ip", "destination_ip", "destination_address", "dst"],
+        "src_ip" => &[
+            "src_ip",
+            "srcip",
+            "source.ip",
+            "source_ip",
+            "source_address",
+            "src",
+            "client_ip",
+        ],
+        "dst_ip" => &[
+            "dest_ip",
+            "dst_ip",
+            "dstip",
+            "destination.ip",
+            "destination_ip",
+            "destination_address",
+            "dst",
+        ],
         "dst_port" => &["dest_port", "dst_port", "destination.port", "dport"],
-        "severity" => &["severity", "event.severity", "alert.severity", "priority", "level"],
-        "title" => &["signature", "rule.name", "alert.signature", "title", "name", "message", "msg", "description"],
+        "severity" => &[
+            "severity",
+            "event.severity",
+            "alert.severity",
+            "priority",
+            "level",
+        ],
+        "title" => &[
+            "signature",
+            "rule.name",
+            "alert.signature",
+            "title",
+            "name",
+            "message",
+            "msg",
+            "description",
+        ],
         "time" => &["@timestamp", "timestamp", "time", "event.created", "date"],
         "user" => &["user", "user.name", "username", "account"],
         "host" => &["host", "host.name", "hostname", "observer.name"],
@@ -119,7 +152,9 @@ fn get(v: &Value, m: &AlertMapping, target: &str) -> Option<String> {
     if let Some(f) = m.fields.get(target) {
         return lookup(v, f).and_then(text);
     }
-    common(target).iter().find_map(|f| lookup(v, f).and_then(text))
+    common(target)
+        .iter()
+        .find_map(|f| lookup(v, f).and_then(text))
 }
 
 /// Builds an alert from one JSON object. Errors (a string saying why) when
@@ -131,13 +166,22 @@ pub fn alert_from_json(v: &Value, mapping: &AlertMapping) -> Result<Alert, Strin
     let src = get(v, mapping, "src_ip");
     let title = get(v, mapping, "title");
     if src.is_none() && title.is_none() {
-        return Err("no title/signature and no source address field (use --map title=...,src_ip=...)".into());
+        return Err(
+            "no title/signature and no source address field (use --map title=...,src_ip=...)"
+                .into(),
+        );
     }
-    let src_ip = src.as_deref().and_then(|s| s.parse::<std::net::IpAddr>().ok());
-    let sev = get(v, mapping, "severity").and_then(|s| Severity::parse_loose(&s)).unwrap_or(Severity::Medium);
+    let src_ip = src
+        .as_deref()
+        .and_then(|s| s.parse::<std::net::IpAddr>().ok());
+    let sev = get(v, mapping, "severity")
+        .and_then(|s| Severity::parse_loose(&s))
+        .unwrap_or(Severity::Medium);
     let time = get(v, mapping, "time").and_then(|t| {
         super::suricata::parse_eve_time(&t).or_else(|| {
-            t.parse::<f64>().ok().and_then(|s| chrono::DateTime::from_timestamp_millis((s * 1000.0) as i64))
+            t.parse::<f64>()
+                .ok()
+                .and_then(|s| chrono::DateTime::from_timestamp_millis((s * 1000.0) as i64))
         })
     });
     let title = title.unwrap_or_else(|| format!("Alert from {}", src.as_deref().unwrap_or("?")));
@@ -157,7 +201,11 @@ pub fn alert_from_json(v: &Value, mapping: &AlertMapping) -> Result<Alert, Strin
     a.last_seen = time;
     a.count = 1;
     if let Some(ip) = src_ip {
-        let kind = if ip.is_ipv4() { IndicatorKind::Ipv4 } else { IndicatorKind::Ipv6 };
+        let kind = if ip.is_ipv4() {
+            IndicatorKind::Ipv4
+        } else {
+            IndicatorKind::Ipv6
+        };
         a.indicators.push(Indicator::new(kind, ip.to_string()));
     }
     if let Value::Object(o) = v {
@@ -188,7 +236,12 @@ pub fn read_alerts(
     match format {
         AlertFormat::Csv => {
             let lr = LineReader::open(path)?;
-            let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(LineBytes { lr, buf: Vec::new() });
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_reader(LineBytes {
+                    lr,
+                    buf: Vec::new(),
+                });
             let headers = rdr
                 .headers()
                 .map_err(|e| bad(&name, 1, format!("CSV header: {e}")))?
@@ -224,8 +277,14 @@ pub fn read_alerts(
                 return Ok(Box::new(std::iter::empty()));
             };
             if matches!(&first.1, Ok(l) if l.trim_start().starts_with('[')) {
-                let file = std::fs::File::open(path).map_err(|source| ParseError::Io { path: name.clone(), source })?;
-                let text = LineBytes { lr: LineReader::from_reader(file, &name)?, buf: Vec::new() };
+                let file = std::fs::File::open(path).map_err(|source| ParseError::Io {
+                    path: name.clone(),
+                    source,
+                })?;
+                let text = LineBytes {
+                    lr: LineReader::from_reader(file, &name)?,
+                    buf: Vec::new(),
+                };
                 let v: Value = serde_json::from_reader(std::io::BufReader::new(text))
                     .map_err(|e| bad(&name, e.line() as u64, format!("invalid JSON: {e}")))?;
                 let items: Vec<Value> = match v {
@@ -233,18 +292,21 @@ pub fn read_alerts(
                     other => vec![other],
                 };
                 let it = items.into_iter().enumerate().map(move |(i, v)| {
-                    alert_from_json(&v, &mapping).map_err(|r| bad(&name, 0, format!("element {i}: {r}")))
+                    alert_from_json(&v, &mapping)
+                        .map_err(|r| bad(&name, 0, format!("element {i}: {r}")))
                 });
                 return Ok(Box::new(it));
             }
-            let it = std::iter::once(first).chain(lr).filter_map(move |(line, l)| match l {
-                Err(e) => Some(Err(e)),
-                Ok(l) if l.trim().is_empty() => None,
-                Ok(l) => Some(match serde_json::from_str::<Value>(&l) {
-                    Ok(v) => alert_from_json(&v, &mapping).map_err(|r| bad(&name, line, r)),
-                    Err(e) => Err(bad(&name, line, format!("invalid JSON: {e}"))),
-                }),
-            });
+            let it = std::iter::once(first)
+                .chain(lr)
+                .filter_map(move |(line, l)| match l {
+                    Err(e) => Some(Err(e)),
+                    Ok(l) if l.trim().is_empty() => None,
+                    Ok(l) => Some(match serde_json::from_str::<Value>(&l) {
+                        Ok(v) => alert_from_json(&v, &mapping).map_err(|r| bad(&name, line, r)),
+                        Err(e) => Err(bad(&name, line, format!("invalid JSON: {e}"))),
+                    }),
+                });
             Ok(Box::new(it))
         }
     }

@@ -76,7 +76,10 @@ impl LineReader {
             source,
         })?;
         let inner: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
-            Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(br)))
+            Box::new(BufReader::with_capacity(
+                256 * 1024,
+                MultiGzDecoder::new(br),
+            ))
         } else {
             Box::new(br)
         };

@@ -182,7 +182,10 @@ mod tests {
             host("user from 127.0.0.1 port 20000 ssh1: ruser from 1.2.3.4"),
             "127.0.0.1"
         );
-        assert_eq!(host("x from 1.2.3.4 port 22 ssh2: RSA SHA256:abc"), "1.2.3.4");
+        assert_eq!(
+            host("x from 1.2.3.4 port 22 ssh2: RSA SHA256:abc"),
+            "1.2.3.4"
+        );
     }
 
     #[test]
@@ -191,7 +194,10 @@ mod tests {
         assert_eq!(r.to_string(), "2001:db8::1");
         assert_eq!((p, rest), (Some(22), ""));
         let (r, p, rest) = host_port("1.2.3.4: 11: Bye").unwrap();
-        assert_eq!((r.to_string(), p, rest), ("1.2.3.4".into(), None, ": 11: Bye"));
+        assert_eq!(
+            (r.to_string(), p, rest),
+            ("1.2.3.4".into(), None, ": 11: Bye")
+        );
         assert!(host_port("1.2.3.4 port x").is_none());
         assert!(host_port("1.2.3.4 port 99999").is_none());
     }

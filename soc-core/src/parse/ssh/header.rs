@@ -8,7 +8,11 @@ use chrono_tz::Tz;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Stamp {
     /// BSD syslog: no year, local time.
-    Bsd { month: u32, day: u32, time: NaiveTime },
+    Bsd {
+        month: u32,
+        day: u32,
+        time: NaiveTime,
+    },
     /// Complete time.
     Full(DateTime<Utc>),
     /// ISO without offset: local time.
@@ -31,7 +35,10 @@ const MONTHS: [&[u8; 3]; 12] = [
 ];
 
 fn month(b: &[u8]) -> Option<u32> {
-    MONTHS.iter().position(|m| b.get(..3) == Some(&m[..])).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| b.get(..3) == Some(&m[..]))
+        .map(|i| i as u32 + 1)
 }
 
 fn num(b: &[u8]) -> Option<u32> {
@@ -78,7 +85,14 @@ fn bsd(b: &[u8]) -> Option<(Stamp, usize)> {
     let day = num(&b[i..i + dlen])?;
     i += dlen + 1;
     let (time, n) = hms(&b[i..])?;
-    Some((Stamp::Bsd { month: mon, day, time }, i + n))
+    Some((
+        Stamp::Bsd {
+            month: mon,
+            day,
+            time,
+        },
+        i + n,
+    ))
 }
 
 /// ISO 8601 `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM|±HHMM]` (also with a space
@@ -209,7 +223,11 @@ fn rfc5424(r: &str) -> Option<Header<'_>> {
     let procid = parts.next()?;
     let _msgid = parts.next()?;
     let rest = parts.next().unwrap_or("");
-    let stamp = if ts == "-" { None } else { iso(ts.as_bytes()).map(|x| x.0) };
+    let stamp = if ts == "-" {
+        None
+    } else {
+        iso(ts.as_bytes()).map(|x| x.0)
+    };
     // Structured data: "-" or one or more [..] with quoted values.
     let msg = if let Some(m) = rest.strip_prefix("- ") {
         m
@@ -270,7 +288,11 @@ impl Clock {
     fn local(&self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
         let lr = self.tz.from_local_datetime(&ndt);
         lr.earliest()
-            .or_else(|| self.tz.from_local_datetime(&(ndt + chrono::Duration::hours(1))).earliest())
+            .or_else(|| {
+                self.tz
+                    .from_local_datetime(&(ndt + chrono::Duration::hours(1)))
+                    .earliest()
+            })
             .map(|d| d.with_timezone(&Utc))
     }
 
@@ -327,15 +349,30 @@ mod tests {
     #[test]
     fn prefixes() {
         let h = parse_header("Jan  5 01:31:41 www sshd[1643]: hello");
-        assert_eq!((h.host, h.program, h.pid, h.msg), (Some("www"), Some("sshd"), Some(1643), "hello"));
+        assert_eq!(
+            (h.host, h.program, h.pid, h.msg),
+            (Some("www"), Some("sshd"), Some(1643), "hello")
+        );
         let h = parse_header("Mar  3 00:17:22 [sshd]: User root");
-        assert_eq!((h.host, h.program, h.msg), (None, Some("sshd"), "User root"));
+        assert_eq!(
+            (h.host, h.program, h.msg),
+            (None, Some("sshd"), "User root")
+        );
         let h = parse_header("srv sshd-session[9]: x y");
-        assert_eq!((h.host, h.program, h.msg), (Some("srv"), Some("sshd-session"), "x y"));
+        assert_eq!(
+            (h.host, h.program, h.msg),
+            (Some("srv"), Some("sshd-session"), "x y")
+        );
         let h = parse_header("2024-03-01T10:00:00.123456+01:00 host sshd[7]: m");
-        assert_eq!(h.stamp, Some(Stamp::Full("2024-03-01T09:00:00.123456Z".parse().unwrap())));
+        assert_eq!(
+            h.stamp,
+            Some(Stamp::Full("2024-03-01T09:00:00.123456Z".parse().unwrap()))
+        );
         let h = parse_header("<38>1 2019-07-08T17:40:17.954167-04:00 h.example.com sshd 57915 - [a b=\"[x]\"][c@1 d=\"e\"] Failed x");
-        assert_eq!((h.program, h.pid, h.msg), (Some("sshd"), Some(57915), "Failed x"));
+        assert_eq!(
+            (h.program, h.pid, h.msg),
+            (Some("sshd"), Some(57915), "Failed x")
+        );
         let h = parse_header("Failed password for root from 1.2.3.4 port 1 ssh2");
         assert_eq!(h.program, None);
     }
@@ -343,7 +380,11 @@ mod tests {
     #[test]
     fn year_rolls_over_new_year() {
         let mut c = Clock::new(chrono_tz::UTC, Utc::now(), Some(2023));
-        let t = |m, d| Stamp::Bsd { month: m, day: d, time: NaiveTime::from_hms_opt(1, 0, 0).unwrap() };
+        let t = |m, d| Stamp::Bsd {
+            month: m,
+            day: d,
+            time: NaiveTime::from_hms_opt(1, 0, 0).unwrap(),
+        };
         assert_eq!(chrono::Datelike::year(&c.resolve(t(12, 31)).unwrap()), 2023);
         assert_eq!(chrono::Datelike::year(&c.resolve(t(1, 1)).unwrap()), 2024);
         assert_eq!(chrono::Datelike::year(&c.resolve(t(1, 2)).unwrap()), 2024);
@@ -353,7 +394,11 @@ mod tests {
     fn year_inferred_from_reference_goes_back_for_future_dates() {
         let reference: DateTime<Utc> = "2024-01-03T00:00:00Z".parse().unwrap();
         let mut c = Clock::new(chrono_tz::UTC, reference, None);
-        let st = Stamp::Bsd { month: 12, day: 30, time: NaiveTime::from_hms_opt(1, 0, 0).unwrap() };
+        let st = Stamp::Bsd {
+            month: 12,
+            day: 30,
+            time: NaiveTime::from_hms_opt(1, 0, 0).unwrap(),
+        };
         assert_eq!(chrono::Datelike::year(&c.resolve(st).unwrap()), 2023);
     }
 }

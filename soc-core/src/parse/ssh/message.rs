@@ -189,14 +189,16 @@ impl SshMessage {
     pub fn is_failure(&self) -> bool {
         use SshKind::*;
         match self.kind {
-            FailedAuth => {
-                self.invalid_user || !matches!(self.method, Some(AuthMethod::Publickey))
-            }
+            FailedAuth => self.invalid_user || !matches!(self.method, Some(AuthMethod::Publickey)),
             InvalidUser | PamError | MaxAuthAttempts | TooManyAuthFailures | RootLoginRefused
             | NotAllowed | RefusedConnect => true,
             Disconnecting => self.invalid_user || self.user.is_some(),
             ReceivedDisconnect => {
-                self.preauth || self.detail.as_deref().is_some_and(|d| d.contains("Auth fail"))
+                self.preauth
+                    || self
+                        .detail
+                        .as_deref()
+                        .is_some_and(|d| d.contains("Auth fail"))
             }
             _ => false,
         }
@@ -279,7 +281,11 @@ fn classify_body(msg: &str) -> Option<SshMessage> {
                 let mut m = SshMessage::new(PossibleBreakIn);
                 let tok = msg[8..].split(' ').next().unwrap_or("");
                 m.remote = parse_remote(tok);
-                m.detail = msg.split(" maps to ").nth(1).and_then(|s| s.split(',').next()).map(str::to_string);
+                m.detail = msg
+                    .split(" maps to ")
+                    .nth(1)
+                    .and_then(|s| s.split(',').next())
+                    .map(str::to_string);
                 return Some(m);
             }
         }
@@ -529,7 +535,11 @@ fn classify_body(msg: &str) -> Option<SshMessage> {
                         m.remote = parse_remote(&msg[a + 1..b]);
                     }
                 }
-                m.detail = msg.split(" for ").nth(1).and_then(|s| s.split(' ').next()).map(str::to_string);
+                m.detail = msg
+                    .split(" for ")
+                    .nth(1)
+                    .and_then(|s| s.split(' ').next())
+                    .map(str::to_string);
                 return Some(m);
             }
         }

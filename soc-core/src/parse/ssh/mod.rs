@@ -136,7 +136,10 @@ impl SshParser {
     pub fn try_new(opts: SshOptions) -> Result<SshParser, ParseError> {
         let tz: chrono_tz::Tz = opts.tz.parse().map_err(|_| ParseError::BadOption {
             option: "tz".into(),
-            reason: format!("unknown time zone '{}'; use an IANA name such as Europe/Zurich or UTC", opts.tz),
+            reason: format!(
+                "unknown time zone '{}'; use an IANA name such as Europe/Zurich or UTC",
+                opts.tz
+            ),
         })?;
         let clock = Clock::new(tz, opts.reference.unwrap_or_else(Utc::now), opts.year);
         Ok(SshParser {
@@ -205,7 +208,11 @@ impl SshParser {
             .as_deref()
             .and_then(|s| s.parse::<i64>().ok())
             .and_then(DateTime::<Utc>::from_timestamp_micros);
-        let pid = j.syslog_pid.as_deref().or(j.pid.as_deref()).and_then(|p| p.parse().ok());
+        let pid = j
+            .syslog_pid
+            .as_deref()
+            .or(j.pid.as_deref())
+            .and_then(|p| p.parse().ok());
         Some(self.finish(time, j.host.as_deref(), Some(prog), pid, msg))
     }
 
@@ -223,7 +230,10 @@ impl SshParser {
             if self.pids.len() >= MAX_PIDS {
                 self.pids.clear();
             }
-            let st = self.pids.entry((host.map(str::to_string), pid)).or_default();
+            let st = self
+                .pids
+                .entry((host.map(str::to_string), pid))
+                .or_default();
             if message.remote.is_none() {
                 if let Some(r) = &st.remote {
                     message.remote = Some(r.clone());
@@ -254,7 +264,13 @@ impl SshParser {
                 let who = message
                     .user
                     .clone()
-                    .or_else(|| message.detail.as_deref().and_then(|d| d.strip_prefix("ruser=")).map(str::to_string))
+                    .or_else(|| {
+                        message
+                            .detail
+                            .as_deref()
+                            .and_then(|d| d.strip_prefix("ruser="))
+                            .map(str::to_string)
+                    })
                     .unwrap_or_default();
                 if st.pam_users.iter().any(|u| *u != who) {
                     failure = true;

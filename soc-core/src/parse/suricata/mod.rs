@@ -36,7 +36,9 @@ pub use objects::{
 };
 
 use crate::error::ParseError;
-use crate::model::{Alert, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Origin, Severity};
+use crate::model::{
+    Alert, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Origin, Severity,
+};
 
 /// One EVE record: the typed envelope plus the complete object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,7 +123,10 @@ impl EveRecord {
             _ => Vec::new(),
         };
         EveRecord {
-            timestamp: raw.get("timestamp").and_then(Value::as_str).and_then(parse_eve_time),
+            timestamp: raw
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .and_then(parse_eve_time),
             event_type: s(&raw, "event_type").unwrap_or_default(),
             flow_id: u(&raw, "flow_id"),
             in_iface: s(&raw, "in_iface"),
@@ -150,7 +155,9 @@ impl EveRecord {
     }
     /// The `flow` object (or `netflow`).
     pub fn flow(&self) -> Option<EveFlow> {
-        self.obj("flow").or_else(|| self.obj("netflow")).map(EveFlow::from_map)
+        self.obj("flow")
+            .or_else(|| self.obj("netflow"))
+            .map(EveFlow::from_map)
     }
     /// The `dns` object, normalized across DNS log versions 1, 2, 3 and the
     /// 7.x alert style.
@@ -187,7 +194,11 @@ impl EveRecord {
     /// and in `fields` the flow id, protocol and the main detail of the
     /// event type (signature, rrname, hostname/url, sni, filename, ...).
     pub fn to_event(&self, origin: Origin) -> Event {
-        let et = if self.event_type.is_empty() { "unknown" } else { &self.event_type };
+        let et = if self.event_type.is_empty() {
+            "unknown"
+        } else {
+            &self.event_type
+        };
         let mut e = Event::new("suricata", format!("suricata.{et}"));
         e.time = self.timestamp;
         e.host = self.host.clone();
@@ -201,7 +212,11 @@ impl EveRecord {
         if let Some(id) = self.flow_id {
             f.insert("flow_id".into(), id.into());
         }
-        for (k, v) in [("proto", &self.proto), ("app_proto", &self.app_proto), ("community_id", &self.community_id)] {
+        for (k, v) in [
+            ("proto", &self.proto),
+            ("app_proto", &self.app_proto),
+            ("community_id", &self.community_id),
+        ] {
             if let Some(v) = v {
                 f.insert(k.into(), v.clone().into());
             }
@@ -308,13 +323,22 @@ pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
         Some(_) => Severity::Info,
         None => Severity::Medium,
     };
-    if a.meta("signature_severity").iter().any(|v| v.eq_ignore_ascii_case("critical")) {
+    if a.meta("signature_severity")
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case("critical"))
+    {
         sev = Severity::Critical;
     }
-    let sig = a.signature.clone().unwrap_or_else(|| "Suricata alert".into());
+    let sig = a
+        .signature
+        .clone()
+        .unwrap_or_else(|| "Suricata alert".into());
     let key = format!(
         "{}|{}|{}:{}:{}|{}|{}",
-        rec.raw.get("timestamp").and_then(Value::as_str).unwrap_or(""),
+        rec.raw
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
         rec.flow_id.unwrap_or(0),
         a.gid.unwrap_or(1),
         a.signature_id.unwrap_or(0),
@@ -333,7 +357,11 @@ pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
     al.count = 1;
     al.attack = a.attack();
     for ip in [rec.src_ip, rec.dest_ip].into_iter().flatten() {
-        let kind = if ip.is_ipv4() { IndicatorKind::Ipv4 } else { IndicatorKind::Ipv6 };
+        let kind = if ip.is_ipv4() {
+            IndicatorKind::Ipv4
+        } else {
+            IndicatorKind::Ipv6
+        };
         al.indicators.push(Indicator::new(kind, ip.to_string()));
     }
     let f = &mut al.fields;
@@ -392,7 +420,10 @@ impl EveAlert {
             .enumerate()
             .map(|(i, t)| AttackRef {
                 technique_id: t.trim().to_string(),
-                technique_name: tnames.get(i).or(tnames.first()).map(|n| n.replace('_', " ")),
+                technique_name: tnames
+                    .get(i)
+                    .or(tnames.first())
+                    .map(|n| n.replace('_', " ")),
                 tactic_id: aids.get(i).or(aids.first()).cloned(),
                 tactic_name: anames.get(i).or(anames.first()).map(|n| norm_tactic(n)),
             })

@@ -55,14 +55,21 @@ impl EveAlert {
             signature: s(m, "signature"),
             category: s(m, "category"),
             severity: u(m, "severity"),
-            metadata: m.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default(),
+            metadata: m
+                .get("metadata")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
         }
     }
 
     /// The strings of a metadata key (a single string is accepted too).
     pub fn meta(&self, key: &str) -> Vec<String> {
         match self.metadata.get(key) {
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         }
@@ -188,7 +195,8 @@ impl EveDns {
             }
         }
         if let Some(Value::Array(qs)) = m.get("queries") {
-            d.queries.extend(qs.iter().filter_map(Value::as_object).filter_map(query));
+            d.queries
+                .extend(qs.iter().filter_map(Value::as_object).filter_map(query));
         }
         if let Some(a) = m.get("answer").and_then(Value::as_object) {
             d.answers.extend(Self::from_map(a).answers);
@@ -197,7 +205,8 @@ impl EveDns {
             }
         }
         if let Some(Value::Array(ans)) = m.get("answers") {
-            d.answers.extend(ans.iter().filter_map(Value::as_object).map(answer));
+            d.answers
+                .extend(ans.iter().filter_map(Value::as_object).map(answer));
         }
         if d.queries.is_empty() {
             // v1 query/answer or v2: rrname on the object itself
@@ -213,7 +222,10 @@ impl EveDns {
                             rrname: s(m, "rrname"),
                             rrtype: Some(rrtype.clone()),
                             ttl: None,
-                            rdata: v.as_str().map(str::to_string).or_else(|| Some(v.to_string())),
+                            rdata: v
+                                .as_str()
+                                .map(str::to_string)
+                                .or_else(|| Some(v.to_string())),
                         });
                     }
                 }
