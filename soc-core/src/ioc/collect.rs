@@ -1,6 +1,7 @@
 //! Deduplication, tagging and filtering of found indicators.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use super::ExtractOptions;
@@ -8,12 +9,43 @@ use crate::model::{ip_tags, Indicator, IndicatorKind, IndicatorTag};
 
 const DROPPED: u32 = u32::MAX;
 
+/// A small multiplicative hasher (FxHash): the keys are our own values,
+/// not attacker-chosen table keys in a long-lived service, and SipHash
+/// dominated the profile.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type Seen = HashMap<Box<str>, u32, BuildHasherDefault<Fx>>;
+
 /// Collects indicators: one entry per (kind, value), with counts and the
 /// first occurrence's position.
 pub(crate) struct Collector<'o> {
     opts: &'o ExtractOptions,
     mask: u32,
-    seen: Vec<HashMap<Box<str>, u32>>,
+    seen: Vec<Seen>,
     found: Vec<Indicator>,
     /// Offset of the current chunk in the whole input.
     pub(crate) base: usize,
@@ -33,7 +65,7 @@ impl<'o> Collector<'o> {
             opts,
             mask,
             seen: (0..IndicatorKind::ALL.len())
-                .map(|_| HashMap::new())
+                .map(|_| Seen::default())
                 .collect(),
             found: Vec::new(),
             base: 0,

@@ -179,7 +179,17 @@ impl Normalizer {
 
 /// Finds `needle` in `hay` (short inputs).
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
+    // Candidates are short: a first-byte memchr beats building a searcher.
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(first, &hay[from..]) {
+        let at = from + p;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Refangs a whole text: every defanged indicator the extractor would find
@@ -305,7 +315,7 @@ mod tests {
             assert_eq!(norm(raw, false), (want.to_string(), true), "{raw}");
         }
         assert_eq!(norm("(see)", false), ("(see)".to_string(), false));
-        assert_eq!(norm("\\\\.\\pipe", false).1, false);
+        assert!(!norm("\\\\.\\pipe", false).1);
     }
 
     #[test]
