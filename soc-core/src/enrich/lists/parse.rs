@@ -107,7 +107,9 @@ struct Columns {
 
 impl Columns {
     fn from_header(fields: &[String]) -> Option<Columns> {
-        let find = |names: &[&str]| fields.iter().position(|f| names.contains(&f.as_str()));
+        let find = |names: &[&str]| {
+            names.iter().find_map(|n| fields.iter().position(|f| f == n))
+        };
         let value = find(&["ioc_value", "ioc", "dst_ip", "ip_address", "ip", "url", "indicator", "cidr"])?;
         Some(Columns {
             value: Some(value),
