@@ -38,11 +38,22 @@ fn single_ip_against_a_mock_provider_as_json() {
         .expect(1)
         .create();
     let out = soc()
-        .args(["enrich", "ip", "198.51.100.23", "--providers", "internetdb", "--no-cache", "--format", "json"])
+        .args([
+            "enrich",
+            "ip",
+            "198.51.100.23",
+            "--providers",
+            "internetdb",
+            "--no-cache",
+            "--format",
+            "json",
+        ])
         .env("SOC_INTERNETDB_URL", server.url())
         .assert()
         .success()
-        .stderr(predicate::str::contains("1 indicators, 1 requests, 0 cache hits, 0 errors"))
+        .stderr(predicate::str::contains(
+            "1 indicators, 1 requests, 0 cache hits, 0 errors",
+        ))
         .get_output()
         .stdout
         .clone();
@@ -52,8 +63,14 @@ fn single_ip_against_a_mock_provider_as_json() {
     assert_eq!(row["indicator"], "198.51.100.23");
     assert_eq!(row["kind"], "ipv4");
     assert_eq!(row["verdict"], "suspicious");
-    assert_eq!(row["internetdb"], "suspicious: 2 open ports (22,80), 1 known CVEs");
-    assert_eq!(row["enrichments"][0]["facts"]["hostnames"][0], "vps-23.example-hosting.example");
+    assert_eq!(
+        row["internetdb"],
+        "suspicious: 2 open ports (22,80), 1 known CVEs"
+    );
+    assert_eq!(
+        row["enrichments"][0]["facts"]["hostnames"][0],
+        "vps-23.example-hosting.example"
+    );
 }
 
 #[test]
@@ -68,7 +85,15 @@ fn second_run_is_served_from_the_cache() {
         .create();
     for expected in ["1 requests, 0 cache hits", "0 requests, 1 cache hits"] {
         soc()
-            .args(["enrich", "ip", "198.51.100.23", "--providers", "internetdb", "--format", "jsonl"])
+            .args([
+                "enrich",
+                "ip",
+                "198.51.100.23",
+                "--providers",
+                "internetdb",
+                "--format",
+                "jsonl",
+            ])
             .arg("--cache")
             .arg(&cache)
             .env("SOC_INTERNETDB_URL", server.url())
@@ -89,7 +114,14 @@ fn file_mode_offline_with_lists_as_csv() {
     )
     .unwrap();
     let out = soc()
-        .args(["enrich", "--offline", "--no-cache", "--format", "csv", "--lists"])
+        .args([
+            "enrich",
+            "--offline",
+            "--no-cache",
+            "--format",
+            "csv",
+            "--lists",
+        ])
         .arg(demo_list())
         .arg("--")
         .arg(&report)
@@ -101,14 +133,23 @@ fn file_mode_offline_with_lists_as_csv() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "indicator,kind,verdict,score,country,as_owner,lists,attack");
+    assert_eq!(
+        lines[0],
+        "indicator,kind,verdict,score,country,as_owner,lists,attack"
+    );
     assert_eq!(lines.len(), 4, "{text}");
     assert!(
         lines[1].starts_with("203.0.113.45,ipv4,malicious,90,,,malicious: listed in threat-intel (ssh-bruteforce-botnet)"),
         "{text}"
     );
-    assert!(lines[2].starts_with("198.51.100.99,ipv4,malicious,90"), "{text}");
-    assert!(lines[2].contains("as 198.51.100.96/29 (mass-scanner)"), "{text}");
+    assert!(
+        lines[2].starts_with("198.51.100.99,ipv4,malicious,90"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains("as 198.51.100.96/29 (mass-scanner)"),
+        "{text}"
+    );
     assert!(lines[3].starts_with("203.0.113.9,ipv4,unknown,0"), "{text}");
 }
 
@@ -121,7 +162,16 @@ fn provider_errors_are_shown_and_exit_nonzero() {
         .with_body(r#"{"error":{"code":"WrongCredentialsError","message":"Wrong API key"}}"#)
         .create();
     let out = soc()
-        .args(["enrich", "domain", "evil.example", "--providers", "vt", "--no-cache", "--format", "jsonl"])
+        .args([
+            "enrich",
+            "domain",
+            "evil.example",
+            "--providers",
+            "vt",
+            "--no-cache",
+            "--format",
+            "jsonl",
+        ])
         .env("VIRUSTOTAL_API_KEY", "super-secret-key-123")
         .env("SOC_VIRUSTOTAL_URL", server.url())
         .assert()
@@ -141,7 +191,14 @@ fn provider_errors_are_shown_and_exit_nonzero() {
 #[test]
 fn missing_key_for_a_named_provider_is_a_usage_error() {
     soc()
-        .args(["enrich", "ip", "198.51.100.23", "--providers", "virustotal", "--no-cache"])
+        .args([
+            "enrich",
+            "ip",
+            "198.51.100.23",
+            "--providers",
+            "virustotal",
+            "--no-cache",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("VIRUSTOTAL_API_KEY is not set"));
@@ -153,8 +210,23 @@ fn usage_errors_exit_2() {
         vec!["enrich", "hash", "nothex", "--offline", "--no-cache"],
         vec!["enrich", "ip", "999.0.0.1", "--offline", "--no-cache"],
         vec!["enrich", "ip"],
-        vec!["enrich", "ip", "192.0.2.1", "--rate", "vt=lots", "--offline", "--no-cache"],
-        vec!["enrich", "ip", "192.0.2.1", "--providers", "nosuch", "--no-cache"],
+        vec![
+            "enrich",
+            "ip",
+            "192.0.2.1",
+            "--rate",
+            "vt=lots",
+            "--offline",
+            "--no-cache",
+        ],
+        vec![
+            "enrich",
+            "ip",
+            "192.0.2.1",
+            "--providers",
+            "nosuch",
+            "--no-cache",
+        ],
         vec!["enrich", "/nonexistent/file.txt", "--offline", "--no-cache"],
     ] {
         soc().args(&args).assert().code(2);
@@ -164,7 +236,14 @@ fn usage_errors_exit_2() {
 #[test]
 fn empty_input_prints_just_the_header() {
     soc()
-        .args(["enrich", "--offline", "--no-cache", "--format", "table", "-"])
+        .args([
+            "enrich",
+            "--offline",
+            "--no-cache",
+            "--format",
+            "table",
+            "-",
+        ])
         .write_stdin("nothing to see\n")
         .assert()
         .success()

@@ -22,7 +22,10 @@ fn firehol_netset_with_header_and_bogons() {
     assert!(l.contains_ip("203.0.113.7".parse().unwrap()));
     assert!(!l.contains_ip("203.0.113.8".parse().unwrap()));
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].starts_with("firehol_level1:8: '10.0.0.0/8' covers 10.0.0.0/8 (private)"), "{w:?}");
+    assert!(
+        w[0].starts_with("firehol_level1:8: '10.0.0.0/8' covers 10.0.0.0/8 (private)"),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -41,9 +44,15 @@ fn spamhaus_drop_text_and_json() {
     let (l, w) = ThreatList::parse("drop_v4", json);
     assert!(l.contains_ip("203.0.113.9".parse().unwrap()));
     assert!(l.contains_ip("2001:db8::5".parse().unwrap()));
-    assert_eq!(l.lookup(&ip("203.0.113.9")).unwrap().label.as_deref(), Some("SBL1"));
+    assert_eq!(
+        l.lookup(&ip("203.0.113.9")).unwrap().label.as_deref(),
+        Some("SBL1")
+    );
     assert_eq!(w.len(), 2, "{w:?}");
-    assert!(w[0].starts_with("drop_v4:4:") && w[1].starts_with("drop_v4:5:"), "{w:?}");
+    assert!(
+        w[0].starts_with("drop_v4:4:") && w[1].starts_with("drop_v4:5:"),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -59,8 +68,14 @@ fn feodo_csv_and_plain() {
 "#;
     let (l, w) = ThreatList::parse("feodo", csv);
     assert!(w.is_empty(), "{w:?}");
-    assert_eq!(l.lookup(&ip("198.51.100.172")).unwrap().label.as_deref(), Some("Emotet"));
-    assert_eq!(l.lookup(&ip("203.0.113.9")).unwrap().label.as_deref(), Some("QakBot"));
+    assert_eq!(
+        l.lookup(&ip("198.51.100.172")).unwrap().label.as_deref(),
+        Some("Emotet")
+    );
+    assert_eq!(
+        l.lookup(&ip("203.0.113.9")).unwrap().label.as_deref(),
+        Some("QakBot")
+    );
     assert!(l.lookup(&ip("198.51.100.173")).is_none());
     let (plain, _) = ThreatList::parse("feodo-txt", "# Feodo\n198.51.100.172\n");
     assert!(plain.contains_ip("198.51.100.172".parse().unwrap()));
@@ -82,9 +97,20 @@ fn threatfox_csv_maps_by_header() {
     let (l, w) = ThreatList::parse("threatfox", csv);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].starts_with("threatfox:9:"), "{w:?}");
-    assert_eq!(l.lookup(&ip("198.51.100.44")).unwrap().label.as_deref(), Some("Cobalt Strike"));
-    let d = l.lookup(&Indicator::new(IndicatorKind::Domain, "www.c2.evil.example")).unwrap();
-    assert_eq!((d.entry.as_str(), d.label.as_deref()), ("c2.evil.example", Some("AsyncRAT")));
+    assert_eq!(
+        l.lookup(&ip("198.51.100.44")).unwrap().label.as_deref(),
+        Some("Cobalt Strike")
+    );
+    let d = l
+        .lookup(&Indicator::new(
+            IndicatorKind::Domain,
+            "www.c2.evil.example",
+        ))
+        .unwrap();
+    assert_eq!(
+        (d.entry.as_str(), d.label.as_deref()),
+        ("c2.evil.example", Some("AsyncRAT"))
+    );
     let h = Indicator::new(IndicatorKind::Md5, "44D88612FEA8A8F36DE82E1278ABB02F");
     assert_eq!(l.lookup(&h).unwrap().label.as_deref(), Some("Agent Tesla"));
 }
@@ -98,14 +124,32 @@ fn urlhaus_csv_text_and_hostfile() {
     let (l, w) = ThreatList::parse("urlhaus", csv);
     assert!(w.is_empty(), "{w:?}");
     let u = Indicator::new(IndicatorKind::Url, "http://198.51.100.50/bins/x86");
-    assert_eq!(l.lookup(&u).unwrap().label.as_deref(), Some("malware_download"));
+    assert_eq!(
+        l.lookup(&u).unwrap().label.as_deref(),
+        Some("malware_download")
+    );
     let (text, _) = ThreatList::parse("urlhaus-text", "http://evil.example/a.exe\n");
-    assert!(text.lookup(&Indicator::new(IndicatorKind::Url, "http://evil.example/a.exe")).is_some());
-    let (hosts, w) = ThreatList::parse("hostfile", "# hosts\n127.0.0.1\tevil.example\n0.0.0.0 bad.example\n");
+    assert!(text
+        .lookup(&Indicator::new(
+            IndicatorKind::Url,
+            "http://evil.example/a.exe"
+        ))
+        .is_some());
+    let (hosts, w) = ThreatList::parse(
+        "hostfile",
+        "# hosts\n127.0.0.1\tevil.example\n0.0.0.0 bad.example\n",
+    );
     assert!(w.is_empty(), "{w:?}");
     // The host part of a URL is matched against domain entries.
-    assert!(hosts.lookup(&Indicator::new(IndicatorKind::Url, "https://bad.example/login")).is_some());
-    assert!(hosts.lookup(&Indicator::new(IndicatorKind::Domain, "evil.example")).is_some());
+    assert!(hosts
+        .lookup(&Indicator::new(
+            IndicatorKind::Url,
+            "https://bad.example/login"
+        ))
+        .is_some());
+    assert!(hosts
+        .lookup(&Indicator::new(IndicatorKind::Domain, "evil.example"))
+        .is_some());
 }
 
 #[test]
@@ -113,16 +157,23 @@ fn plain_domain_and_hash_lists_with_bad_lines() {
     let text = "# my list\nevil.example   # phishing kit\n\n@@@ nonsense @@@\n\
 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n198.51.100.1 - 198.51.100.20\n";
     let (l, w) = ThreatList::parse("mine", text);
-    assert_eq!(w, vec!["mine:4: '@@@ nonsense @@@' is not an IP, CIDR, domain, URL or hash"]);
     assert_eq!(
-        l.lookup(&Indicator::new(IndicatorKind::Domain, "evil.example")).unwrap().label.as_deref(),
+        w,
+        vec!["mine:4: '@@@ nonsense @@@' is not an IP, CIDR, domain, URL or hash"]
+    );
+    assert_eq!(
+        l.lookup(&Indicator::new(IndicatorKind::Domain, "evil.example"))
+            .unwrap()
+            .label
+            .as_deref(),
         Some("phishing kit")
     );
-    assert!(l.lookup(&Indicator::new(
-        IndicatorKind::Sha256,
-        "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
-    ))
-    .is_some());
+    assert!(l
+        .lookup(&Indicator::new(
+            IndicatorKind::Sha256,
+            "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+        ))
+        .is_some());
     assert!(l.contains_ip("198.51.100.20".parse().unwrap()));
     assert!(!l.contains_ip("198.51.100.21".parse().unwrap()));
 }
@@ -130,25 +181,44 @@ e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n198.51.100.1 -
 #[test]
 fn load_reports_missing_files_and_names_lists_by_stem() {
     let err = ListSet::load(&["/nonexistent/list.txt"]).unwrap_err();
-    assert!(err.to_string().starts_with("/nonexistent/list.txt:0: cannot read"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/list.txt:0: cannot read"),
+        "{err}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("feodo.txt");
     let mut f = std::fs::File::create(&p).unwrap();
     writeln!(f, "198.51.100.172\n192.168.1.0/24").unwrap();
     let (set, w) = ListSet::load(&[&p]).unwrap();
-    assert_eq!(set.contains_ip("198.51.100.172".parse().unwrap()), Some("feodo"));
+    assert_eq!(
+        set.contains_ip("198.51.100.172".parse().unwrap()),
+        Some("feodo")
+    );
     assert_eq!(w.len(), 1);
-    assert!(w[0].contains("feodo.txt:2:") && w[0].contains("private"), "{w:?}");
+    assert!(
+        w[0].contains("feodo.txt:2:") && w[0].contains("private"),
+        "{w:?}"
+    );
 }
 
 #[tokio::test]
 async fn local_lists_enricher_explains_matches() {
     let (a, _) = ThreatList::parse("feodo", "198.51.100.172 Emotet\n");
     let (b, _) = ThreatList::parse("drop", "198.51.100.0/24 ; SBL9\n");
-    let e = soc_core::enrich::lists::LocalLists::new(std::sync::Arc::new(ListSet::from_lists(vec![a, b])));
+    let e =
+        soc_core::enrich::lists::LocalLists::new(std::sync::Arc::new(ListSet::from_lists(vec![
+            a, b,
+        ])));
     let hit = e.enrich(&ip("198.51.100.172")).await.unwrap();
     assert_eq!(hit.verdict, Verdict::Malicious);
-    assert_eq!(hit.summary, "listed in feodo (Emotet), drop as 198.51.100.0/24 (SBL9)");
+    assert_eq!(
+        hit.summary,
+        "listed in feodo (Emotet), drop as 198.51.100.0/24 (SBL9)"
+    );
     let miss = e.enrich(&ip("203.0.113.1")).await.unwrap();
-    assert_eq!((miss.verdict, miss.summary.as_str()), (Verdict::Unknown, "not on 2 local lists"));
+    assert_eq!(
+        (miss.verdict, miss.summary.as_str()),
+        (Verdict::Unknown, "not on 2 local lists")
+    );
 }

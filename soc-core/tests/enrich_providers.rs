@@ -58,7 +58,12 @@ async fn vt_ip_success_normalizes_verdict_and_facts() {
     assert_eq!(e.facts.total, Some(94));
     assert_eq!(e.facts.asn, Some(64500));
     assert_eq!(e.facts.country.as_deref(), Some("NL"));
-    assert!(e.summary.starts_with("7/94 engines malicious, 2 suspicious; reputation -11"), "{}", e.summary);
+    assert!(
+        e.summary
+            .starts_with("7/94 engines malicious, 2 suspicious; reputation -11"),
+        "{}",
+        e.summary
+    );
     assert!(e.score >= 70);
 }
 
@@ -83,15 +88,24 @@ async fn vt_file_and_domain_and_url() {
         .create_async()
         .await;
     let client = vt(&s);
-    let f = client.enrich(&Indicator::new(IndicatorKind::Sha256, sha)).await.unwrap();
+    let f = client
+        .enrich(&Indicator::new(IndicatorKind::Sha256, sha))
+        .await
+        .unwrap();
     assert_eq!(f.verdict, Verdict::Malicious);
     assert!(f.summary.contains("trojan.mirai/gafgyt"), "{}", f.summary);
     assert!(f.facts.tags.iter().any(|t| t == "upx"));
-    let d = client.enrich(&Indicator::new(IndicatorKind::Domain, "evil.example")).await.unwrap();
+    let d = client
+        .enrich(&Indicator::new(IndicatorKind::Domain, "evil.example"))
+        .await
+        .unwrap();
     assert_eq!(d.provider, "virustotal");
     assert!(d.facts.total.is_some());
     let u = client
-        .enrich(&Indicator::new(IndicatorKind::Url, "http://evil.example/x?a=b"))
+        .enrich(&Indicator::new(
+            IndicatorKind::Url,
+            "http://evil.example/x?a=b",
+        ))
         .await
         .unwrap();
     url_mock.assert_async().await;
@@ -110,7 +124,9 @@ async fn vt_401_is_auth_error_without_the_key() {
         .await;
     let err = vt(&s).enrich(&ip("198.51.100.23")).await.unwrap_err();
     match &err {
-        EnrichError::Auth { status, message, .. } => {
+        EnrichError::Auth {
+            status, message, ..
+        } => {
             assert_eq!(*status, 401);
             assert_eq!(message, "Wrong API key");
         }
@@ -216,7 +232,10 @@ async fn vt_5xx_gives_up_after_the_retry_limit() {
         .await;
     let err = vt(&s).enrich(&ip("198.51.100.23")).await.unwrap_err();
     m.assert_async().await;
-    assert!(matches!(err, EnrichError::Api { status: 500, .. }), "{err:?}");
+    assert!(
+        matches!(err, EnrichError::Api { status: 500, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -232,7 +251,10 @@ async fn vt_malformed_json_names_provider_and_field() {
         .await;
     let client = vt(&s);
     let err = client.enrich(&ip("198.51.100.23")).await.unwrap_err();
-    assert!(matches!(&err, EnrichError::Malformed { provider, .. } if provider == "virustotal"), "{err:?}");
+    assert!(
+        matches!(&err, EnrichError::Malformed { provider, .. } if provider == "virustotal"),
+        "{err:?}"
+    );
     let err = client.enrich(&ip("198.51.100.24")).await.unwrap_err();
     assert!(err.to_string().contains("data.attributes"), "{err}");
 }
@@ -256,7 +278,10 @@ fn keys_never_in_debug() {
 fn missing_key_names_env_var_and_config_key() {
     let err = VirusTotal::new(String::new(), "http://127.0.0.1:1", opts(), 1).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("VIRUSTOTAL_API_KEY") && msg.contains("enrich.virustotal.api_key"), "{msg}");
+    assert!(
+        msg.contains("VIRUSTOTAL_API_KEY") && msg.contains("enrich.virustotal.api_key"),
+        "{msg}"
+    );
 }
 
 // ---- AbuseIPDB -------------------------------------------------------------
@@ -296,13 +321,19 @@ async fn abuseipdb_check_success_reads_quota_and_categories() {
 async fn abuseipdb_401_and_429() {
     let mut s = Server::new_async().await;
     s.mock("GET", "/check")
-        .match_query(Matcher::UrlEncoded("ipAddress".into(), "198.51.100.1".into()))
+        .match_query(Matcher::UrlEncoded(
+            "ipAddress".into(),
+            "198.51.100.1".into(),
+        ))
         .with_status(401)
         .with_body(fixture("abuseipdb_401.json"))
         .create_async()
         .await;
     s.mock("GET", "/check")
-        .match_query(Matcher::UrlEncoded("ipAddress".into(), "198.51.100.2".into()))
+        .match_query(Matcher::UrlEncoded(
+            "ipAddress".into(),
+            "198.51.100.2".into(),
+        ))
         .with_status(429)
         .with_header("retry-after", "86000")
         .with_header("x-ratelimit-remaining", "0")
@@ -333,12 +364,19 @@ async fn abuseipdb_report_posts_the_form() {
         .create_async()
         .await;
     let score = abuse(&s)
-        .report("198.51.100.23".parse().unwrap(), &[18, 22], "ssh brute force")
+        .report(
+            "198.51.100.23".parse().unwrap(),
+            &[18, 22],
+            "ssh brute force",
+        )
         .await
         .unwrap();
     m.assert_async().await;
     assert_eq!(score, 52);
-    assert!(abuse(&s).report("198.51.100.23".parse().unwrap(), &[99], "x").await.is_err());
+    assert!(abuse(&s)
+        .report("198.51.100.23".parse().unwrap(), &[99], "x")
+        .await
+        .is_err());
 }
 
 // ---- GreyNoise -------------------------------------------------------------
@@ -362,7 +400,11 @@ async fn greynoise_malicious_riot_and_not_seen() {
     let gn = GreyNoise::new(None, &s.url(), opts(), 60).unwrap();
     let bad = gn.enrich(&ip("198.51.100.23")).await.unwrap();
     assert_eq!(bad.verdict, Verdict::Malicious);
-    assert!(bad.summary.contains("last seen 2026-11-21"), "{}", bad.summary);
+    assert!(
+        bad.summary.contains("last seen 2026-11-21"),
+        "{}",
+        bad.summary
+    );
     let riot = gn.enrich(&ip("192.0.2.53")).await.unwrap();
     assert_eq!(riot.verdict, Verdict::Harmless);
     assert!(riot.summary.contains("Example Public DNS"));
@@ -384,7 +426,16 @@ async fn greynoise_429_without_retry_after_is_retried_then_reported() {
     let gn = GreyNoise::new(None, &s.url(), opts(), 60).unwrap();
     let err = gn.enrich(&ip("198.51.100.23")).await.unwrap_err();
     m.assert_async().await;
-    assert!(matches!(err, EnrichError::RateLimited { retry_after: None, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            EnrichError::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 // ---- InternetDB ------------------------------------------------------------
@@ -408,7 +459,12 @@ async fn internetdb_success_and_404() {
     let idb = InternetDb::new(&s.url(), opts(), 60).unwrap();
     let e = idb.enrich(&ip("198.51.100.23")).await.unwrap();
     assert_eq!(e.verdict, Verdict::Suspicious);
-    assert!(e.summary.starts_with("4 open ports (22,80,443,2222), 2 known CVEs"), "{}", e.summary);
+    assert!(
+        e.summary
+            .starts_with("4 open ports (22,80,443,2222), 2 known CVEs"),
+        "{}",
+        e.summary
+    );
     assert_eq!(e.facts.hostnames, vec!["vps-23.example-hosting.example"]);
     let none = idb.enrich(&ip("203.0.113.9")).await.unwrap();
     assert_eq!(none.verdict, Verdict::Unknown);
@@ -440,7 +496,10 @@ async fn rdap_follows_the_bootstrap_redirect_chain() {
     let hop1 = bootstrap
         .mock("GET", "/ip/198.51.100.23")
         .with_status(302)
-        .with_header("location", &format!("{}/rdap/ip/198.51.100.23", rir_old.url()))
+        .with_header(
+            "location",
+            &format!("{}/rdap/ip/198.51.100.23", rir_old.url()),
+        )
         .expect(1)
         .create_async()
         .await;
@@ -451,9 +510,17 @@ async fn rdap_follows_the_bootstrap_redirect_chain() {
     final_hop.assert_async().await;
     assert_eq!(e.facts.network.as_deref(), Some("198.51.100.0/24"));
     assert_eq!(e.facts.country.as_deref(), Some("NL"));
-    assert_eq!(e.facts.extra["abuse_email"], "abuse@example-hosting.example");
+    assert_eq!(
+        e.facts.extra["abuse_email"],
+        "abuse@example-hosting.example"
+    );
     assert_eq!(e.facts.extra["registrant"], "Example Hosting B.V.");
-    assert!(e.summary.starts_with("EXAMPLE-HOSTING-NET 198.51.100.0/24 (NL)"), "{}", e.summary);
+    assert!(
+        e.summary
+            .starts_with("EXAMPLE-HOSTING-NET 198.51.100.0/24 (NL)"),
+        "{}",
+        e.summary
+    );
 }
 
 #[tokio::test]
@@ -483,6 +550,10 @@ async fn rdap_404_and_young_domain() {
         .await
         .unwrap();
     assert_eq!(d.verdict, Verdict::Suspicious);
-    assert!(d.summary.contains("newly registered") && d.summary.contains("Example Registrar"), "{}", d.summary);
+    assert!(
+        d.summary.contains("newly registered") && d.summary.contains("Example Registrar"),
+        "{}",
+        d.summary
+    );
     assert_eq!(d.facts.hostnames, vec!["ns1.example"]);
 }

@@ -64,7 +64,8 @@ async fn second_run_over_the_store_spends_no_quota() {
         .await;
     for run in 0..2 {
         let store = Arc::new(StateStore::open(&db).unwrap());
-        let svc = EnrichmentService::from_config(&idb_config(&s.url()), Some(store), false).unwrap();
+        let svc =
+            EnrichmentService::from_config(&idb_config(&s.url()), Some(store), false).unwrap();
         let out = svc.enrich(&ip("198.51.100.23")).await;
         let e = out[0].as_ref().unwrap();
         assert_eq!(e.cached, run == 1);

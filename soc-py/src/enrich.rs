@@ -206,10 +206,7 @@ fn to_indicator(obj: &Bound<'_, PyAny>) -> PyResult<Indicator> {
     Ok(Indicator::new(parse_kind(&kind)?, value))
 }
 
-fn wrap(
-    results: Vec<Result<Enrichment, EnrichError>>,
-    raise: bool,
-) -> PyResult<Vec<PyEnrichment>> {
+fn wrap(results: Vec<Result<Enrichment, EnrichError>>, raise: bool) -> PyResult<Vec<PyEnrichment>> {
     let mut out = Vec::new();
     for r in results {
         match r {
@@ -326,7 +323,8 @@ impl PyEnrichers {
         let raise = errors_mode(errors)?;
         let ind = to_indicator(indicator)?;
         let svc = self.svc.clone();
-        let results = py.allow_threads(move || runtime().block_on(async move { svc.enrich(&ind).await }));
+        let results =
+            py.allow_threads(move || runtime().block_on(async move { svc.enrich(&ind).await }));
         wrap(results, raise)
     }
 
@@ -344,8 +342,8 @@ impl PyEnrichers {
             .map(to_indicator)
             .collect::<PyResult<Vec<_>>>()?;
         let svc = self.svc.clone();
-        let results =
-            py.allow_threads(move || runtime().block_on(async move { svc.enrich_many(&inds).await }));
+        let results = py
+            .allow_threads(move || runtime().block_on(async move { svc.enrich_many(&inds).await }));
         results.into_iter().map(|(_, r)| wrap(r, raise)).collect()
     }
 

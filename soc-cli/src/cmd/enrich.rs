@@ -77,7 +77,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         let path = args.cache.clone().unwrap_or_else(default_cache);
         Some(Arc::new(StateStore::open(&path).with_context(|| {
-            format!("opening cache {} (use --no-cache to run without)", path.display())
+            format!(
+                "opening cache {} (use --no-cache to run without)",
+                path.display()
+            )
         })?))
     };
     let rt = crate::cmd::runtime()?;
@@ -101,7 +104,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         b.finish_and_clear();
     }
 
-    let mut columns = vec!["indicator", "kind", "verdict", "score", "country", "as_owner"];
+    let mut columns = vec![
+        "indicator",
+        "kind",
+        "verdict",
+        "score",
+        "country",
+        "as_owner",
+    ];
     columns.extend(providers.iter().map(String::as_str));
     let stdout = std::io::stdout().lock();
     let mut out = RowWriter::new(stdout, Format::resolve(args.format), &columns);
@@ -122,14 +132,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         stats.errors
     );
     if skipped > 0 {
-        summary.push_str(&format!(", {skipped} indicators of kinds no provider handles"));
+        summary.push_str(&format!(
+            ", {skipped} indicators of kinds no provider handles"
+        ));
     }
     if !stats.quota.is_empty() {
-        let q: Vec<String> = stats.quota.iter().map(|(p, n)| format!("{p} {n}")).collect();
+        let q: Vec<String> = stats
+            .quota
+            .iter()
+            .map(|(p, n)| format!("{p} {n}"))
+            .collect();
         summary.push_str(&format!("; quota left: {}", q.join(", ")));
     }
     eprintln!("{summary}");
-    Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn default_cache() -> PathBuf {
@@ -156,13 +176,19 @@ fn progress(len: usize) -> Option<indicatif::ProgressBar> {
 /// The enrichment config these flags give.
 fn config(args: &Args) -> anyhow::Result<EnrichConfig> {
     let mut cfg = EnrichConfig {
-        providers: args.providers.iter().filter(|p| !p.trim().is_empty()).cloned().collect(),
+        providers: args
+            .providers
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .cloned()
+            .collect(),
         concurrency: args.concurrency.max(1),
         cache: !args.no_cache,
         ..EnrichConfig::default()
     };
     for p in &cfg.providers {
-        p.parse::<ProviderName>().map_err(|e| UsageError(e.to_string()))?;
+        p.parse::<ProviderName>()
+            .map_err(|e| UsageError(e.to_string()))?;
     }
     cfg.lists.paths = args.lists.clone();
     for spec in &args.rate {
@@ -182,7 +208,11 @@ fn config(args: &Args) -> anyhow::Result<EnrichConfig> {
 
 /// `PROVIDER=N/min`, `PROVIDER=N/day` or `PROVIDER=N` (per minute).
 fn parse_rate(spec: &str) -> Result<(ProviderName, Option<u32>, Option<u32>), String> {
-    let bad = || format!("--rate '{spec}': expected PROVIDER=N/min or PROVIDER=N/day, e.g. virustotal=1000/min");
+    let bad = || {
+        format!(
+            "--rate '{spec}': expected PROVIDER=N/min or PROVIDER=N/day, e.g. virustotal=1000/min"
+        )
+    };
     let (name, rate) = spec.split_once('=').ok_or_else(bad)?;
     let provider: ProviderName = name.parse().map_err(|e: EnrichError| e.to_string())?;
     let (n, unit) = rate.split_once('/').unwrap_or((rate, "min"));
@@ -201,11 +231,17 @@ fn indicators(args: &Args) -> anyhow::Result<(Vec<Indicator>, usize)> {
         return Ok((vec![ind], 0));
     }
     if matches!(args.target.as_str(), "ip" | "domain" | "url" | "hash") {
-        return Err(UsageError(format!("soc enrich {} needs a VALUE, e.g. soc enrich ip 198.51.100.23", args.target)).into());
+        return Err(UsageError(format!(
+            "soc enrich {} needs a VALUE, e.g. soc enrich ip 198.51.100.23",
+            args.target
+        ))
+        .into());
     }
     let text = if args.target == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading standard input")?;
         s
     } else {
         let bytes = std::fs::read(&args.target).map_err(|e| {
@@ -249,7 +285,10 @@ fn enrichable(kind: IndicatorKind) -> bool {
         || kind.is_hash()
         || matches!(
             kind,
-            IndicatorKind::Domain | IndicatorKind::Url | IndicatorKind::AttackTechnique | IndicatorKind::AttackTactic
+            IndicatorKind::Domain
+                | IndicatorKind::Url
+                | IndicatorKind::AttackTechnique
+                | IndicatorKind::AttackTactic
         )
 }
 
@@ -265,7 +304,11 @@ fn single(kind: &str, value: &str) -> Result<Indicator, String> {
         "domain" => {
             let d = v.trim_end_matches('.').to_ascii_lowercase();
             let ok = d.contains('.')
-                && d.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+                && d.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                });
             if ok {
                 Ok(Indicator::new(IndicatorKind::Domain, d))
             } else {
@@ -274,7 +317,11 @@ fn single(kind: &str, value: &str) -> Result<Indicator, String> {
         }
         "url" => {
             let ok = v.split_once("://").is_some_and(|(scheme, rest)| {
-                !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) && !rest.is_empty()
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !rest.is_empty()
             });
             if ok {
                 Ok(Indicator::new(IndicatorKind::Url, v))
@@ -288,7 +335,11 @@ fn single(kind: &str, value: &str) -> Result<Indicator, String> {
                 40 => IndicatorKind::Sha1,
                 64 => IndicatorKind::Sha256,
                 128 => IndicatorKind::Sha512,
-                _ => return Err(format!("'{v}' is not an MD5, SHA-1, SHA-256 or SHA-512 hash")),
+                _ => {
+                    return Err(format!(
+                        "'{v}' is not an MD5, SHA-1, SHA-256 or SHA-512 hash"
+                    ))
+                }
             };
             if v.chars().all(|c| c.is_ascii_hexdigit()) {
                 Ok(Indicator::new(kind, v.to_ascii_lowercase()))
@@ -296,7 +347,9 @@ fn single(kind: &str, value: &str) -> Result<Indicator, String> {
                 Err(format!("'{v}' is not a hex hash"))
             }
         }
-        other => Err(format!("unknown indicator kind '{other}'; use ip, domain, url or hash (or give a FILE)")),
+        other => Err(format!(
+            "unknown indicator kind '{other}'; use ip, domain, url or hash (or give a FILE)"
+        )),
     }
 }
 
@@ -324,7 +377,10 @@ fn row(ind: &Indicator, results: &[Result<Enrichment, EnrichError>]) -> (Value, 
                         tags.push(t.clone());
                     }
                 }
-                row.insert(e.provider.clone(), format!("{}: {}", e.verdict, e.summary).into());
+                row.insert(
+                    e.provider.clone(),
+                    format!("{}: {}", e.verdict, e.summary).into(),
+                );
                 let mut slim = e.clone();
                 slim.raw = Value::Null;
                 enrichments.push(serde_json::to_value(slim).unwrap_or(Value::Null));
@@ -371,9 +427,18 @@ mod tests {
 
     #[test]
     fn single_indicators_are_validated() {
-        assert_eq!(single("ip", "2001:DB8::1").unwrap().kind, IndicatorKind::Ipv6);
-        assert_eq!(single("hash", &"A".repeat(40)).unwrap().kind, IndicatorKind::Sha1);
-        assert_eq!(single("domain", "Evil.Example.").unwrap().value, "evil.example");
+        assert_eq!(
+            single("ip", "2001:DB8::1").unwrap().kind,
+            IndicatorKind::Ipv6
+        );
+        assert_eq!(
+            single("hash", &"A".repeat(40)).unwrap().kind,
+            IndicatorKind::Sha1
+        );
+        assert_eq!(
+            single("domain", "Evil.Example.").unwrap().value,
+            "evil.example"
+        );
         assert!(single("ip", "999.1.1.1").is_err());
         assert!(single("hash", "xyz").is_err());
         assert!(single("url", "evil.example").is_err());
@@ -382,9 +447,18 @@ mod tests {
 
     #[test]
     fn rates_parse() {
-        assert_eq!(parse_rate("vt=1000/min").unwrap(), (ProviderName::Virustotal, Some(1000), None));
-        assert_eq!(parse_rate("abuseipdb=50000/day").unwrap(), (ProviderName::Abuseipdb, None, Some(50000)));
-        assert_eq!(parse_rate("greynoise=30").unwrap(), (ProviderName::Greynoise, Some(30), None));
+        assert_eq!(
+            parse_rate("vt=1000/min").unwrap(),
+            (ProviderName::Virustotal, Some(1000), None)
+        );
+        assert_eq!(
+            parse_rate("abuseipdb=50000/day").unwrap(),
+            (ProviderName::Abuseipdb, None, Some(50000))
+        );
+        assert_eq!(
+            parse_rate("greynoise=30").unwrap(),
+            (ProviderName::Greynoise, Some(30), None)
+        );
         assert!(parse_rate("vt").is_err());
         assert!(parse_rate("vt=fast").is_err());
         assert!(parse_rate("nosuch=1/min").is_err());

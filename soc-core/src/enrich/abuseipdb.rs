@@ -44,10 +44,29 @@ impl std::fmt::Debug for AbuseIpDb {
 /// AbuseIPDB category names by number (1–23).
 pub fn category_name(n: u8) -> Option<&'static str> {
     const NAMES: [&str; 23] = [
-        "DNS Compromise", "DNS Poisoning", "Fraud Orders", "DDoS Attack", "FTP Brute-Force",
-        "Ping of Death", "Phishing", "Fraud VoIP", "Open Proxy", "Web Spam", "Email Spam",
-        "Blog Spam", "VPN IP", "Port Scan", "Hacking", "SQL Injection", "Spoofing",
-        "Brute-Force", "Bad Web Bot", "Exploited Host", "Web App Attack", "SSH", "IoT Targeted",
+        "DNS Compromise",
+        "DNS Poisoning",
+        "Fraud Orders",
+        "DDoS Attack",
+        "FTP Brute-Force",
+        "Ping of Death",
+        "Phishing",
+        "Fraud VoIP",
+        "Open Proxy",
+        "Web Spam",
+        "Email Spam",
+        "Blog Spam",
+        "VPN IP",
+        "Port Scan",
+        "Hacking",
+        "SQL Injection",
+        "Spoofing",
+        "Brute-Force",
+        "Bad Web Bot",
+        "Exploited Host",
+        "Web App Attack",
+        "SSH",
+        "IoT Targeted",
     ];
     NAMES.get(usize::from(n).checked_sub(1)?).copied()
 }
@@ -101,7 +120,11 @@ impl AbuseIpDb {
             comment.pop();
         }
         let url = format!("{}/report", self.base_url);
-        let form = [("ip", ip.to_string()), ("categories", cats), ("comment", comment)];
+        let form = [
+            ("ip", ip.to_string()),
+            ("categories", cats),
+            ("comment", comment),
+        ];
         let resp = self
             .http
             .send(
@@ -173,7 +196,10 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         .min(100) as u8;
     let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
     let reports = d.get("totalReports").and_then(Value::as_u64).unwrap_or(0);
-    let whitelisted = d.get("isWhitelisted").and_then(Value::as_bool).unwrap_or(false);
+    let whitelisted = d
+        .get("isWhitelisted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let tor = d.get("isTor").and_then(Value::as_bool).unwrap_or(false);
     let mut facts = Facts {
         country: s("countryCode"),
@@ -182,7 +208,11 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         ..Facts::default()
     };
     if let Some(h) = d.get("hostnames").and_then(Value::as_array) {
-        facts.hostnames = h.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        facts.hostnames = h
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
     }
     facts.last_seen = s("lastReportedAt")
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
@@ -190,7 +220,11 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     if let Some(u) = s("usageType") {
         facts.extra.insert("usage_type".into(), u.into());
     }
-    for (k, name) in [("domain", "domain"), ("numDistinctUsers", "distinct_users"), ("isWhitelisted", "whitelisted")] {
+    for (k, name) in [
+        ("domain", "domain"),
+        ("numDistinctUsers", "distinct_users"),
+        ("isWhitelisted", "whitelisted"),
+    ] {
         if let Some(v) = d.get(k).filter(|v| !v.is_null()) {
             facts.extra.insert(name.into(), v.clone());
         }
@@ -201,8 +235,18 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     }
     // Categories of the (verbose) reports, most frequent first.
     let mut counts: std::collections::BTreeMap<u8, usize> = Default::default();
-    for r in d.get("reports").and_then(Value::as_array).into_iter().flatten() {
-        for c in r.get("categories").and_then(Value::as_array).into_iter().flatten() {
+    for r in d
+        .get("reports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for c in r
+            .get("categories")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(n) = c.as_u64().and_then(|n| u8::try_from(n).ok()) {
                 *counts.entry(n).or_default() += 1;
             }
@@ -210,7 +254,11 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     }
     let mut cats: Vec<(u8, usize)> = counts.into_iter().collect();
     cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    facts.tags.extend(cats.iter().filter_map(|(c, _)| category_name(*c)).map(str::to_string));
+    facts.tags.extend(
+        cats.iter()
+            .filter_map(|(c, _)| category_name(*c))
+            .map(str::to_string),
+    );
     let verdict = if whitelisted {
         Verdict::Harmless
     } else if score >= 75 {
@@ -238,5 +286,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     if whitelisted {
         summary.push_str("; whitelisted");
     }
-    Ok(answer(NAME, ind, verdict, score, facts, summary, raw, ttl_secs))
+    Ok(answer(
+        NAME, ind, verdict, score, facts, summary, raw, ttl_secs,
+    ))
 }

@@ -51,7 +51,11 @@ const TECHNIQUES: &[(&str, &str, &str)] = &[
     ("T1090.003", "Multi-hop Proxy", "TA0011"),
     ("T1041", "Exfiltration Over C2 Channel", "TA0010"),
     ("T1048", "Exfiltration Over Alternative Protocol", "TA0010"),
-    ("T1048.003", "Exfiltration Over Unencrypted Non-C2 Protocol", "TA0010"),
+    (
+        "T1048.003",
+        "Exfiltration Over Unencrypted Non-C2 Protocol",
+        "TA0010",
+    ),
     ("T1566", "Phishing", "TA0001"),
     ("T1566.001", "Spearphishing Attachment", "TA0001"),
     ("T1566.002", "Spearphishing Link", "TA0001"),
@@ -113,12 +117,15 @@ fn tactic_name(id: &str) -> Option<&'static str> {
 /// ```
 pub fn technique(id: &str) -> Option<AttackRef> {
     let id = id.trim().to_ascii_uppercase();
-    TECHNIQUES.iter().find(|(t, _, _)| *t == id).map(|(t, name, tactic)| AttackRef {
-        technique_id: t.to_string(),
-        technique_name: Some(name.to_string()),
-        tactic_id: Some(tactic.to_string()),
-        tactic_name: tactic_name(tactic).map(str::to_string),
-    })
+    TECHNIQUES
+        .iter()
+        .find(|(t, _, _)| *t == id)
+        .map(|(t, name, tactic)| AttackRef {
+            technique_id: t.to_string(),
+            technique_name: Some(name.to_string()),
+            tactic_id: Some(tactic.to_string()),
+            tactic_name: tactic_name(tactic).map(str::to_string),
+        })
 }
 
 /// The ATT&CK techniques an event or alert kind maps to (empty if none).
@@ -155,7 +162,11 @@ pub fn for_kind(kind: &str) -> Vec<AttackRef> {
 pub fn from_suricata_metadata(metadata: &Value) -> Vec<AttackRef> {
     let list = |k: &str| -> Vec<String> {
         match metadata.get(k) {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         }
@@ -179,7 +190,12 @@ pub fn from_suricata_metadata(metadata: &Value) -> Vec<AttackRef> {
                     .get(i)
                     .or(tnames.first())
                     .map(|n| n.to_ascii_lowercase().replace('_', "-"))
-                    .or_else(|| tactic_id.as_deref().and_then(tactic_name).map(str::to_string)),
+                    .or_else(|| {
+                        tactic_id
+                            .as_deref()
+                            .and_then(tactic_name)
+                            .map(str::to_string)
+                    }),
                 tactic_id,
             }
         })
@@ -189,7 +205,9 @@ pub fn from_suricata_metadata(metadata: &Value) -> Vec<AttackRef> {
 /// Techniques for an event: the rule's own metadata when it has any, else
 /// the static table for `kind`.
 pub fn for_event(kind: &str, rule_metadata: Option<&Value>) -> Vec<AttackRef> {
-    let from_rule = rule_metadata.map(from_suricata_metadata).unwrap_or_default();
+    let from_rule = rule_metadata
+        .map(from_suricata_metadata)
+        .unwrap_or_default();
     if from_rule.is_empty() {
         for_kind(kind)
     } else {
@@ -208,7 +226,10 @@ impl Enricher for AttackEnricher {
     }
 
     fn supports(&self, ind: &Indicator) -> bool {
-        matches!(ind.kind, IndicatorKind::AttackTechnique | IndicatorKind::AttackTactic)
+        matches!(
+            ind.kind,
+            IndicatorKind::AttackTechnique | IndicatorKind::AttackTactic
+        )
     }
 
     fn is_local(&self) -> bool {
@@ -223,10 +244,15 @@ impl Enricher for AttackEnricher {
                     let name = r.technique_name.clone().unwrap_or_default();
                     let tactic = r.tactic_name.clone().unwrap_or_default();
                     facts.tags = vec![name.clone(), tactic.clone()];
-                    facts.extra.insert("tactic_id".into(), r.tactic_id.clone().into());
+                    facts
+                        .extra
+                        .insert("tactic_id".into(), r.tactic_id.clone().into());
                     format!("{} {name} ({tactic})", r.technique_id)
                 }
-                None => format!("{} is not in soc's ATT&CK table", ind.value.to_ascii_uppercase()),
+                None => format!(
+                    "{} is not in soc's ATT&CK table",
+                    ind.value.to_ascii_uppercase()
+                ),
             },
             IndicatorKind::AttackTactic => {
                 let id = ind.value.to_ascii_uppercase();
@@ -240,6 +266,15 @@ impl Enricher for AttackEnricher {
             }
             _ => return Err(unsupported("attack", ind)),
         };
-        Ok(answer("attack", ind, Verdict::Unknown, 0, facts, summary, Value::Null, 0))
+        Ok(answer(
+            "attack",
+            ind,
+            Verdict::Unknown,
+            0,
+            facts,
+            summary,
+            Value::Null,
+            0,
+        ))
     }
 }

@@ -293,7 +293,12 @@ mod tests {
         c.put(&e);
         assert!(c.get("p", &ind()).is_none());
         let off = Cache::new(None, false);
-        off.put(&Enrichment::unknown("p", IndicatorKind::Ipv4, "198.51.100.23", 600));
+        off.put(&Enrichment::unknown(
+            "p",
+            IndicatorKind::Ipv4,
+            "198.51.100.23",
+            600,
+        ));
         assert!(off.get("p", &ind()).is_none());
     }
 
@@ -309,7 +314,12 @@ mod tests {
                 c.get_or_fetch("p", &ind(), || async move {
                     calls.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    Ok(Enrichment::unknown("p", IndicatorKind::Ipv4, "198.51.100.23", 60))
+                    Ok(Enrichment::unknown(
+                        "p",
+                        IndicatorKind::Ipv4,
+                        "198.51.100.23",
+                        60,
+                    ))
                 })
                 .await
                 .1

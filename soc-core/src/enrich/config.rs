@@ -229,8 +229,18 @@ fn defaults(p: ProviderName) -> (&'static str, Option<u32>, Option<u32>, u64) {
     const DAY: u64 = 86_400;
     match p {
         ProviderName::Virustotal => ("https://www.virustotal.com/api/v3", Some(4), Some(500), DAY),
-        ProviderName::Abuseipdb => ("https://api.abuseipdb.com/api/v2", Some(60), Some(1000), DAY),
-        ProviderName::Greynoise => ("https://api.greynoise.io/v3/community", Some(10), Some(100), DAY),
+        ProviderName::Abuseipdb => (
+            "https://api.abuseipdb.com/api/v2",
+            Some(60),
+            Some(1000),
+            DAY,
+        ),
+        ProviderName::Greynoise => (
+            "https://api.greynoise.io/v3/community",
+            Some(10),
+            Some(100),
+            DAY,
+        ),
         ProviderName::Internetdb => ("https://internetdb.shodan.io", Some(60), None, DAY),
         ProviderName::Rdap => ("https://rdap.org", Some(30), None, 7 * DAY),
         ProviderName::Rdns => ("", None, None, DAY),

@@ -102,7 +102,9 @@ pub fn parse(ind: &Indicator, raw: Value, not_seen: bool, ttl_secs: u64) -> Enri
     let mut facts = Facts::default();
     facts.extra.insert("noise".into(), noise.into());
     facts.extra.insert("riot".into(), riot.into());
-    facts.extra.insert("classification".into(), class.clone().into());
+    facts
+        .extra
+        .insert("classification".into(), class.clone().into());
     if let Some(n) = &name {
         facts.as_owner = Some(n.clone());
     }
@@ -120,17 +122,35 @@ pub fn parse(ind: &Indicator, raw: Value, not_seen: bool, ttl_secs: u64) -> Enri
         facts.tags.push("riot".into());
     }
     let (verdict, score, summary) = if not_seen || (!noise && !riot) {
-        (Verdict::Unknown, 0, "not observed scanning the internet".to_string())
+        (
+            Verdict::Unknown,
+            0,
+            "not observed scanning the internet".to_string(),
+        )
     } else if class == "malicious" {
-        (Verdict::Malicious, 80, "malicious internet scanner".to_string())
+        (
+            Verdict::Malicious,
+            80,
+            "malicious internet scanner".to_string(),
+        )
     } else if riot || class == "benign" {
         let who = name.clone().unwrap_or_else(|| "a known service".into());
-        (Verdict::Harmless, 0, format!("benign: {who}{}", if riot { " (RIOT)" } else { "" }))
+        (
+            Verdict::Harmless,
+            0,
+            format!("benign: {who}{}", if riot { " (RIOT)" } else { "" }),
+        )
     } else {
-        (Verdict::Suspicious, 40, "internet scanner, intent unknown".to_string())
+        (
+            Verdict::Suspicious,
+            40,
+            "internet scanner, intent unknown".to_string(),
+        )
     };
     let summary = match &facts.last_seen {
-        Some(t) if verdict != Verdict::Unknown => format!("{summary}; last seen {}", t.date_naive()),
+        Some(t) if verdict != Verdict::Unknown => {
+            format!("{summary}; last seen {}", t.date_naive())
+        }
         _ => summary,
     };
     answer(NAME, ind, verdict, score, facts, summary, raw, ttl_secs)

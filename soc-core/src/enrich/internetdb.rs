@@ -70,7 +70,11 @@ impl Enricher for InternetDb {
 fn strings(v: &Value, key: &str) -> Result<Vec<String>, EnrichError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => Ok(a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        Some(Value::Array(a)) => Ok(a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()),
         Some(_) => Err(malformed(NAME, key, "not an array")),
     }
 }
@@ -100,9 +104,20 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         .collect(),
         ..Facts::default()
     };
-    let bad: Vec<&String> = tags.iter().filter(|t| BAD_TAGS.contains(&t.as_str())).collect();
-    let port_list = ports.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    let mut summary = format!("{} open ports ({port_list}), {} known CVEs", ports.len(), vulns.len());
+    let bad: Vec<&String> = tags
+        .iter()
+        .filter(|t| BAD_TAGS.contains(&t.as_str()))
+        .collect();
+    let port_list = ports
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut summary = format!(
+        "{} open ports ({port_list}), {} known CVEs",
+        ports.len(),
+        vulns.len()
+    );
     if !tags.is_empty() {
         summary.push_str(&format!("; tags {}", tags.join(",")));
     }
@@ -113,5 +128,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     } else {
         (Verdict::Unknown, 0)
     };
-    Ok(answer(NAME, ind, verdict, score, facts, summary, raw, ttl_secs))
+    Ok(answer(
+        NAME, ind, verdict, score, facts, summary, raw, ttl_secs,
+    ))
 }

@@ -136,7 +136,10 @@ impl RateLimiter {
 
 fn until_midnight() -> Duration {
     let now = Utc::now();
-    let tomorrow = now.date_naive().succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0));
+    let tomorrow = now
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0));
     tomorrow
         .map(|t| t.and_utc() - now)
         .and_then(|d| d.to_std().ok())
@@ -154,7 +157,10 @@ mod tests {
         for _ in 0..4 {
             drop(l.acquire().await.unwrap());
         }
-        assert!(start.elapsed() < Duration::from_secs(1), "burst of 4 is immediate");
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "burst of 4 is immediate"
+        );
         drop(l.acquire().await.unwrap());
         // The fifth waits for one token at 4/min = 15 s (paused clock, exact).
         assert!(start.elapsed() >= Duration::from_secs(14));
@@ -167,7 +173,10 @@ mod tests {
         drop(l.acquire().await.unwrap());
         assert_eq!(l.remaining_today(), Some(0));
         match l.acquire().await {
-            Err(EnrichError::RateLimited { provider, retry_after }) => {
+            Err(EnrichError::RateLimited {
+                provider,
+                retry_after,
+            }) => {
                 assert_eq!(provider, "vt");
                 assert!(retry_after.is_some());
             }

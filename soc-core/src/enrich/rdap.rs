@@ -52,7 +52,10 @@ impl Enricher for Rdap {
     }
 
     fn supports(&self, ind: &Indicator) -> bool {
-        matches!(ind.kind, IndicatorKind::Ipv4 | IndicatorKind::Ipv6 | IndicatorKind::Domain)
+        matches!(
+            ind.kind,
+            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 | IndicatorKind::Domain
+        )
     }
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
@@ -67,7 +70,10 @@ impl Enricher for Rdap {
         let resp = self
             .http
             .send(
-                |c| c.get(&url).header("accept", "application/rdap+json, application/json"),
+                |c| {
+                    c.get(&url)
+                        .header("accept", "application/rdap+json, application/json")
+                },
                 &[404],
             )
             .await?;
@@ -110,7 +116,12 @@ fn entities(v: &Value, out: &mut Vec<Value>, depth: usize) {
     if depth > 4 {
         return;
     }
-    for e in v.get("entities").and_then(Value::as_array).into_iter().flatten() {
+    for e in v
+        .get("entities")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         out.push(e.clone());
         entities(e, out, depth + 1);
     }
@@ -162,10 +173,14 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         }
     }
     if let Some(r) = registered {
-        facts.extra.insert("registered".into(), r.to_rfc3339().into());
+        facts
+            .extra
+            .insert("registered".into(), r.to_rfc3339().into());
     }
     if let Some(c) = event(&raw, "last changed") {
-        facts.extra.insert("last_changed".into(), c.to_rfc3339().into());
+        facts
+            .extra
+            .insert("last_changed".into(), c.to_rfc3339().into());
     }
     let (verdict, score, summary) = match class.as_str() {
         "ip network" => {
@@ -207,7 +222,9 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
             if let Some(e) = event(&raw, "expiration") {
                 facts.extra.insert("expires".into(), e.to_rfc3339().into());
             }
-            let mut summary = s("ldhName").unwrap_or_else(|| ind.value.clone()).to_ascii_lowercase();
+            let mut summary = s("ldhName")
+                .unwrap_or_else(|| ind.value.clone())
+                .to_ascii_lowercase();
             let age = registered.map(|r| (Utc::now() - r).num_days());
             if let (Some(r), Some(days)) = (registered, age) {
                 summary.push_str(&format!(" registered {} ({days} days ago)", r.date_naive()));
@@ -218,12 +235,18 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
             match age {
                 Some(days) if days < YOUNG_DOMAIN_DAYS => {
                     facts.tags.push("newly-registered".into());
-                    (Verdict::Suspicious, 40, format!("{summary}; newly registered"))
+                    (
+                        Verdict::Suspicious,
+                        40,
+                        format!("{summary}; newly registered"),
+                    )
                 }
                 _ => (Verdict::Unknown, 0, summary),
             }
         }
         other => (Verdict::Unknown, 0, format!("RDAP {other} object")),
     };
-    Ok(answer(NAME, ind, verdict, score, facts, summary, raw, ttl_secs))
+    Ok(answer(
+        NAME, ind, verdict, score, facts, summary, raw, ttl_secs,
+    ))
 }

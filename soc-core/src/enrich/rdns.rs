@@ -73,17 +73,22 @@ impl ReverseDns {
 
     /// The PTR names of `ip` (empty when there is none).
     pub async fn lookup(&self, ip: IpAddr) -> Result<Vec<String>, EnrichError> {
-        let resolver = self.resolver.or_else(system_resolver).ok_or_else(|| {
-            EnrichError::Transport {
-                provider: NAME.into(),
-                message: "no DNS resolver: set enrich.rdns.base_url (IP:port) or SOC_RDNS_RESOLVER".into(),
-            }
-        })?;
+        let resolver =
+            self.resolver
+                .or_else(system_resolver)
+                .ok_or_else(|| EnrichError::Transport {
+                    provider: NAME.into(),
+                    message:
+                        "no DNS resolver: set enrich.rdns.base_url (IP:port) or SOC_RDNS_RESOLVER"
+                            .into(),
+                })?;
         let id: u16 = rand::random();
         let query = build_query(id, &ptr_name(ip));
         let fut = async {
             let bind: SocketAddr = if resolver.is_ipv4() {
-                "0.0.0.0:0".parse().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+                "0.0.0.0:0"
+                    .parse()
+                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
             } else {
                 SocketAddr::from(([0u16; 8], 0))
             };
@@ -148,7 +153,9 @@ fn read_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), EnrichError>
         if len == 0 {
             return Ok((labels.join("."), end.unwrap_or(pos + 1)));
         }
-        let label = msg.get(pos + 1..pos + 1 + len).ok_or_else(|| bad("label runs past the end"))?;
+        let label = msg
+            .get(pos + 1..pos + 1 + len)
+            .ok_or_else(|| bad("label runs past the end"))?;
         labels.push(String::from_utf8_lossy(label).to_ascii_lowercase());
         pos += 1 + len;
     }
@@ -222,7 +229,16 @@ impl Enricher for ReverseDns {
             hostnames: names,
             ..Facts::default()
         };
-        Ok(answer(NAME, ind, Verdict::Unknown, 0, facts, summary, serde_json::Value::Null, self.ttl_secs))
+        Ok(answer(
+            NAME,
+            ind,
+            Verdict::Unknown,
+            0,
+            facts,
+            summary,
+            serde_json::Value::Null,
+            self.ttl_secs,
+        ))
     }
 }
 
@@ -282,20 +298,32 @@ mod tests {
     async fn nxdomain_is_no_record() {
         let addr = server(nxdomain).await;
         let r = ReverseDns::new(Some(addr), Duration::from_secs(2), 60);
-        assert!(r.lookup("192.0.2.1".parse().unwrap()).await.unwrap().is_empty());
+        assert!(r
+            .lookup("192.0.2.1".parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     #[tokio::test]
     async fn silent_server_times_out() {
         let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let r = ReverseDns::new(Some(sock.local_addr().unwrap()), Duration::from_millis(100), 60);
+        let r = ReverseDns::new(
+            Some(sock.local_addr().unwrap()),
+            Duration::from_millis(100),
+            60,
+        );
         let err = r.lookup("192.0.2.1".parse().unwrap()).await.unwrap_err();
         assert!(matches!(err, EnrichError::Timeout { .. }), "{err}");
     }
 
     #[test]
     fn garbage_replies_are_errors_not_panics() {
-        for msg in [&[][..], &[0u8; 11][..], &[0, 0, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0][..]] {
+        for msg in [
+            &[][..],
+            &[0u8; 11][..],
+            &[0, 0, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0][..],
+        ] {
             assert!(parse_reply(msg).is_err());
         }
         let looped = [0, 0, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12];

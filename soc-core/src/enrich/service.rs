@@ -152,11 +152,9 @@ impl EnrichmentService {
                     opts,
                     r.ttl_secs,
                 )?),
-                ProviderName::Internetdb => Box::new(internetdb::InternetDb::new(
-                    &r.base_url,
-                    opts,
-                    r.ttl_secs,
-                )?),
+                ProviderName::Internetdb => {
+                    Box::new(internetdb::InternetDb::new(&r.base_url, opts, r.ttl_secs)?)
+                }
                 ProviderName::Rdap => Box::new(rdap::Rdap::new(&r.base_url, opts, r.ttl_secs)?),
                 ProviderName::Rdns => {
                     let resolver = if r.base_url.is_empty() {
@@ -175,9 +173,8 @@ impl EnrichmentService {
                 ProviderName::Attack => Box::new(attack::AttackEnricher),
                 ProviderName::Lists => continue,
             };
-            let limiter = (!p.is_local()).then(|| {
-                RateLimiter::new(p.as_str(), r.rate_per_min, r.per_day, concurrency)
-            });
+            let limiter = (!p.is_local())
+                .then(|| RateLimiter::new(p.as_str(), r.rate_per_min, r.per_day, concurrency));
             providers.push(Managed { enricher, limiter });
         }
         let cache = Cache::new(store, config.cache);
@@ -186,7 +183,10 @@ impl EnrichmentService {
 
     /// A service over custom enrichers (no rate limits; cached in `store`
     /// when given), so pipelines and Python can add their own.
-    pub fn with_enrichers(enrichers: Vec<Box<dyn Enricher>>, store: Option<Arc<StateStore>>) -> Self {
+    pub fn with_enrichers(
+        enrichers: Vec<Box<dyn Enricher>>,
+        store: Option<Arc<StateStore>>,
+    ) -> Self {
         let providers = enrichers
             .into_iter()
             .map(|enricher| Managed {
@@ -210,9 +210,8 @@ impl EnrichmentService {
         let providers = enrichers
             .into_iter()
             .map(|(enricher, per_min, per_day)| {
-                let limiter = (!enricher.is_local()).then(|| {
-                    RateLimiter::new(enricher.name(), per_min, per_day, concurrency)
-                });
+                let limiter = (!enricher.is_local())
+                    .then(|| RateLimiter::new(enricher.name(), per_min, per_day, concurrency));
                 Managed { enricher, limiter }
             })
             .collect();
@@ -300,7 +299,8 @@ impl EnrichmentService {
                 (i, ind, res)
             });
         }
-        let mut out: Vec<Option<(Indicator, Vec<_>)>> = (0..indicators.len()).map(|_| None).collect();
+        let mut out: Vec<Option<(Indicator, Vec<_>)>> =
+            (0..indicators.len()).map(|_| None).collect();
         let mut done = 0;
         while let Some(joined) = set.join_next().await {
             if let Ok((i, ind, res)) = joined {

@@ -131,18 +131,34 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     let stats = attrs.get("last_analysis_stats");
     if let Some(s) = stats {
         if !s.is_object() {
-            return Err(malformed(NAME, "data.attributes.last_analysis_stats", "not an object"));
+            return Err(malformed(
+                NAME,
+                "data.attributes.last_analysis_stats",
+                "not an object",
+            ));
         }
     }
     let mut facts = Facts {
-        country: attrs.get("country").and_then(Value::as_str).map(str::to_string),
+        country: attrs
+            .get("country")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         asn: u32_at(attrs, "asn"),
-        as_owner: attrs.get("as_owner").and_then(Value::as_str).map(str::to_string),
-        network: attrs.get("network").and_then(Value::as_str).map(str::to_string),
+        as_owner: attrs
+            .get("as_owner")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        network: attrs
+            .get("network")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         ..Facts::default()
     };
     let (mal, susp) = match stats {
-        Some(s) => (u32_at(s, "malicious").unwrap_or(0), u32_at(s, "suspicious").unwrap_or(0)),
+        Some(s) => (
+            u32_at(s, "malicious").unwrap_or(0),
+            u32_at(s, "suspicious").unwrap_or(0),
+        ),
         None => (0, 0),
     };
     let harmless = stats.and_then(|s| u32_at(s, "harmless")).unwrap_or(0);
@@ -156,7 +172,9 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         facts.total = Some(total);
     }
     if let Some(tags) = attrs.get("tags").and_then(Value::as_array) {
-        facts.tags.extend(tags.iter().filter_map(Value::as_str).map(str::to_string));
+        facts
+            .tags
+            .extend(tags.iter().filter_map(Value::as_str).map(str::to_string));
     }
     // Detection names of the engines that flagged it.
     let mut detections: Vec<String> = attrs
@@ -165,7 +183,10 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         .map(|m| {
             m.values()
                 .filter(|r| {
-                    matches!(r.get("category").and_then(Value::as_str), Some("malicious" | "suspicious"))
+                    matches!(
+                        r.get("category").and_then(Value::as_str),
+                        Some("malicious" | "suspicious")
+                    )
                 })
                 .filter_map(|r| r.get("result").and_then(Value::as_str))
                 .map(str::to_string)
@@ -182,13 +203,22 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         facts.extra.insert("threat_label".into(), label.into());
     }
     if !detections.is_empty() {
-        facts.extra.insert("detections".into(), detections.clone().into());
+        facts
+            .extra
+            .insert("detections".into(), detections.clone().into());
     }
     let reputation = attrs.get("reputation").and_then(Value::as_i64);
     if let Some(r) = reputation {
         facts.extra.insert("reputation".into(), r.into());
     }
-    for key in ["meaningful_name", "type_description", "size", "registrar", "sha256", "categories"] {
+    for key in [
+        "meaningful_name",
+        "type_description",
+        "size",
+        "registrar",
+        "sha256",
+        "categories",
+    ] {
         if let Some(v) = attrs.get(key) {
             facts.extra.insert(key.into(), v.clone());
         }
@@ -218,7 +248,15 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     if let Some(label) = facts.extra.get("threat_label").and_then(Value::as_str) {
         summary.push_str(&format!("; {label}"));
     } else if !detections.is_empty() {
-        summary.push_str(&format!("; {}", detections.iter().take(3).cloned().collect::<Vec<_>>().join(", ")));
+        summary.push_str(&format!(
+            "; {}",
+            detections
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let (Some(asn), Some(owner)) = (facts.asn, &facts.as_owner) {
         summary.push_str(&format!("; AS{asn} {owner}"));
@@ -226,5 +264,14 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     if let Some(c) = &facts.country {
         summary.push_str(&format!(" ({c})"));
     }
-    Ok(answer(NAME, ind, verdict, score as u8, facts, summary, raw, ttl_secs))
+    Ok(answer(
+        NAME,
+        ind,
+        verdict,
+        score as u8,
+        facts,
+        summary,
+        raw,
+        ttl_secs,
+    ))
 }

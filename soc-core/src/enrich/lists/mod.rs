@@ -162,12 +162,18 @@ impl ThreatList {
     fn ip_range(&self, ip: IpAddr) -> Option<String> {
         match ip {
             IpAddr::V4(v4) => find(&self.v4, u32::from(v4)).map(|(s, e)| {
-                fmt_range(IpAddr::from(std::net::Ipv4Addr::from(s)), IpAddr::from(std::net::Ipv4Addr::from(e)))
+                fmt_range(
+                    IpAddr::from(std::net::Ipv4Addr::from(s)),
+                    IpAddr::from(std::net::Ipv4Addr::from(e)),
+                )
             }),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => self.ip_range(IpAddr::V4(v4)),
                 None => find(&self.v6, u128::from(v6)).map(|(s, e)| {
-                    fmt_range(IpAddr::from(std::net::Ipv6Addr::from(s)), IpAddr::from(std::net::Ipv6Addr::from(e)))
+                    fmt_range(
+                        IpAddr::from(std::net::Ipv6Addr::from(s)),
+                        IpAddr::from(std::net::Ipv6Addr::from(e)),
+                    )
                 }),
             },
         }
@@ -211,7 +217,11 @@ impl ThreatList {
             }
             _ => None,
         }?;
-        let label = self.labels.get(&entry).cloned().or_else(|| self.labels.get(&ind.value).cloned());
+        let label = self
+            .labels
+            .get(&entry)
+            .cloned()
+            .or_else(|| self.labels.get(&ind.value).cloned());
         Some(ListMatch {
             list: self.name.clone(),
             entry,
@@ -307,7 +317,9 @@ impl Enricher for LocalLists {
     }
 
     fn supports(&self, ind: &Indicator) -> bool {
-        ind.kind.is_ip() || ind.kind.is_hash() || matches!(ind.kind, IndicatorKind::Domain | IndicatorKind::Url)
+        ind.kind.is_ip()
+            || ind.kind.is_hash()
+            || matches!(ind.kind, IndicatorKind::Domain | IndicatorKind::Url)
     }
 
     fn is_local(&self) -> bool {
@@ -339,7 +351,16 @@ impl Enricher for LocalLists {
             facts.extra.insert("matches".into(), v);
         }
         let summary = format!("listed in {}", parts.join(", "));
-        Ok(answer("lists", ind, Verdict::Malicious, 90, facts, summary, serde_json::Value::Null, 0))
+        Ok(answer(
+            "lists",
+            ind,
+            Verdict::Malicious,
+            90,
+            facts,
+            summary,
+            serde_json::Value::Null,
+            0,
+        ))
     }
 }
 
@@ -349,9 +370,15 @@ mod tests {
 
     #[test]
     fn merged_ranges_answer_membership() {
-        let (l, w) = ThreatList::parse("t", "198.51.100.0/25\n198.51.100.128/25\n203.0.113.5\n2001:db8::/32\n");
+        let (l, w) = ThreatList::parse(
+            "t",
+            "198.51.100.0/25\n198.51.100.128/25\n203.0.113.5\n2001:db8::/32\n",
+        );
         assert!(w.is_empty(), "{w:?}");
-        assert_eq!(l.v4, vec![(0xC633_6400, 0xC633_64FF), (0xCB00_7105, 0xCB00_7105)]);
+        assert_eq!(
+            l.v4,
+            vec![(0xC633_6400, 0xC633_64FF), (0xCB00_7105, 0xCB00_7105)]
+        );
         assert!(l.contains_ip("198.51.100.200".parse().unwrap()));
         assert!(!l.contains_ip("198.51.101.0".parse().unwrap()));
         assert!(l.contains_ip("203.0.113.5".parse().unwrap()));
@@ -371,7 +398,10 @@ mod tests {
     #[test]
     fn domain_parents_match() {
         let (l, _) = ThreatList::parse("d", "evil.example\n");
-        assert_eq!(l.contains_domain("a.b.Evil.Example."), Some("evil.example".into()));
+        assert_eq!(
+            l.contains_domain("a.b.Evil.Example."),
+            Some("evil.example".into())
+        );
         assert_eq!(l.contains_domain("notevil.example"), None);
     }
 }

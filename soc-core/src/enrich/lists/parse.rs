@@ -59,7 +59,8 @@ pub(crate) fn classify(token: &str) -> Option<Entry> {
     let labels_ok = d.split('.').all(|l| {
         !l.is_empty()
             && l.len() <= 63
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     });
     let tld_alpha = d
         .rsplit('.')
@@ -73,8 +74,14 @@ pub(crate) fn classify(token: &str) -> Option<Entry> {
 
 fn range_of(a: IpAddr, b: IpAddr) -> Entry {
     match (a, b) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => Entry::V4(u32::from(a).min(u32::from(b)), u32::from(a).max(u32::from(b))),
-        (IpAddr::V6(a), IpAddr::V6(b)) => Entry::V6(u128::from(a).min(u128::from(b)), u128::from(a).max(u128::from(b))),
+        (IpAddr::V4(a), IpAddr::V4(b)) => Entry::V4(
+            u32::from(a).min(u32::from(b)),
+            u32::from(a).max(u32::from(b)),
+        ),
+        (IpAddr::V6(a), IpAddr::V6(b)) => Entry::V6(
+            u128::from(a).min(u128::from(b)),
+            u128::from(a).max(u128::from(b)),
+        ),
         (IpAddr::V4(a), IpAddr::V6(_)) | (IpAddr::V6(_), IpAddr::V4(a)) => {
             Entry::V4(u32::from(a), u32::from(a))
         }
@@ -108,13 +115,31 @@ struct Columns {
 impl Columns {
     fn from_header(fields: &[String]) -> Option<Columns> {
         let find = |names: &[&str]| {
-            names.iter().find_map(|n| fields.iter().position(|f| f == n))
+            names
+                .iter()
+                .find_map(|n| fields.iter().position(|f| f == n))
         };
-        let value = find(&["ioc_value", "ioc", "dst_ip", "ip_address", "ip", "url", "indicator", "cidr"])?;
+        let value = find(&[
+            "ioc_value",
+            "ioc",
+            "dst_ip",
+            "ip_address",
+            "ip",
+            "url",
+            "indicator",
+            "cidr",
+        ])?;
         Some(Columns {
             value: Some(value),
             kind: find(&["ioc_type", "type"]),
-            label: find(&["malware_printable", "malware", "threat", "fk_malware", "tags", "sblid"]),
+            label: find(&[
+                "malware_printable",
+                "malware",
+                "threat",
+                "fk_malware",
+                "tags",
+                "sblid",
+            ]),
         })
     }
 }
@@ -126,7 +151,11 @@ fn csv_fields(line: &str) -> Option<Vec<String>> {
         .trim(csv::Trim::All)
         .from_reader(line.as_bytes());
     let rec = rdr.records().next()?.ok()?;
-    Some(rec.iter().map(|f| f.trim().trim_matches('"').to_string()).collect())
+    Some(
+        rec.iter()
+            .map(|f| f.trim().trim_matches('"').to_string())
+            .collect(),
+    )
 }
 
 fn add_token(
@@ -166,7 +195,11 @@ pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
         if line.is_empty() {
             continue;
         }
-        if let Some(comment) = line.strip_prefix('#').or_else(|| line.strip_prefix(';')).or_else(|| line.strip_prefix("//")) {
+        if let Some(comment) = line
+            .strip_prefix('#')
+            .or_else(|| line.strip_prefix(';'))
+            .or_else(|| line.strip_prefix("//"))
+        {
             // abuse.ch CSVs put their header in a comment.
             if comment.contains(',') {
                 if let Some(fields) = csv_fields(comment.trim()) {
@@ -199,39 +232,65 @@ pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
             };
             if columns.is_none() {
                 // A header row without '#' (plain CSV export).
-                if let Some(c) = Columns::from_header(&fields.iter().map(|f| f.to_ascii_lowercase()).collect::<Vec<_>>()) {
+                if let Some(c) = Columns::from_header(
+                    &fields
+                        .iter()
+                        .map(|f| f.to_ascii_lowercase())
+                        .collect::<Vec<_>>(),
+                ) {
                     columns = Some(c);
                     continue;
                 }
             }
-            let label_of = |c: &Columns| c.label.and_then(|l| fields.get(l)).filter(|s| !s.is_empty() && *s != "None").cloned();
+            let label_of = |c: &Columns| {
+                c.label
+                    .and_then(|l| fields.get(l))
+                    .filter(|s| !s.is_empty() && *s != "None")
+                    .cloned()
+            };
             let ok = match &columns {
                 Some(c) => {
                     let value = c.value.and_then(|v| fields.get(v));
                     let kind = c.kind.and_then(|k| fields.get(k)).map(String::as_str);
                     match (value, kind) {
-                        (Some(v), Some("ip:port")) => add_token(list, v.rsplit_once(':').map_or(v.as_str(), |(h, _)| h), label_of(c), &mut warnings, &path, n),
+                        (Some(v), Some("ip:port")) => add_token(
+                            list,
+                            v.rsplit_once(':').map_or(v.as_str(), |(h, _)| h),
+                            label_of(c),
+                            &mut warnings,
+                            &path,
+                            n,
+                        ),
                         (Some(v), _) => add_token(list, v, label_of(c), &mut warnings, &path, n),
                         (None, _) => false,
                     }
                 }
-                None => fields.iter().any(|f| add_token(list, f, None, &mut warnings, &path, n)),
+                None => fields
+                    .iter()
+                    .any(|f| add_token(list, f, None, &mut warnings, &path, n)),
             };
             if !ok {
-                warnings.push(format!("{path}:{n}: no IP, CIDR, domain, URL or hash in CSV row"));
+                warnings.push(format!(
+                    "{path}:{n}: no IP, CIDR, domain, URL or hash in CSV row"
+                ));
             }
             continue;
         }
         // Plain lines: strip trailing comments (DROP: "1.10.16.0/20 ; SBL256894").
         let (body, label) = match line.split_once(';').or_else(|| line.split_once(" #")) {
-            Some((b, c)) => (b.trim(), Some(c.trim().to_string()).filter(|c| !c.is_empty())),
+            Some((b, c)) => (
+                b.trim(),
+                Some(c.trim().to_string()).filter(|c| !c.is_empty()),
+            ),
             None => (line, None),
         };
         let tokens: Vec<&str> = body.split_whitespace().collect();
         let ok = match tokens.as_slice() {
             [] => true,
             // hosts file: "0.0.0.0 evil.example"
-            [sink, host] if matches!(*sink, "0.0.0.0" | "127.0.0.1" | "::" | "::1") => add_token(list, host, label, &mut warnings, &path, n),
+            [sink, host] if matches!(*sink, "0.0.0.0" | "127.0.0.1" | "::" | "::1") => {
+                add_token(list, host, label, &mut warnings, &path, n)
+            }
             // range: "198.51.100.0 - 198.51.100.255"
             [a, "-", b] => match (IpAddr::from_str(a), IpAddr::from_str(b)) {
                 (Ok(a), Ok(b)) => {
@@ -267,11 +326,26 @@ mod tests {
 
     #[test]
     fn classifies_tokens() {
-        assert_eq!(classify("198.51.100.7"), Some(Entry::V4(0xC633_6407, 0xC633_6407)));
-        assert_eq!(classify("198.51.100.0/24"), Some(Entry::V4(0xC633_6400, 0xC633_64FF)));
-        assert_eq!(classify("198.51.100.7:8080"), Some(Entry::V4(0xC633_6407, 0xC633_6407)));
-        assert_eq!(classify("Evil.Example."), Some(Entry::Domain("evil.example".into())));
-        assert!(matches!(classify("http://evil.example/x"), Some(Entry::Url(_))));
+        assert_eq!(
+            classify("198.51.100.7"),
+            Some(Entry::V4(0xC633_6407, 0xC633_6407))
+        );
+        assert_eq!(
+            classify("198.51.100.0/24"),
+            Some(Entry::V4(0xC633_6400, 0xC633_64FF))
+        );
+        assert_eq!(
+            classify("198.51.100.7:8080"),
+            Some(Entry::V4(0xC633_6407, 0xC633_6407))
+        );
+        assert_eq!(
+            classify("Evil.Example."),
+            Some(Entry::Domain("evil.example".into()))
+        );
+        assert!(matches!(
+            classify("http://evil.example/x"),
+            Some(Entry::Url(_))
+        ));
         assert!(matches!(classify(&"A".repeat(64)), Some(Entry::Hash(_))));
         assert_eq!(classify("not a thing"), None);
         assert_eq!(classify("1.2.3"), None);
