@@ -178,3 +178,28 @@ async fn errors_are_counted_and_returned_per_provider() {
     assert!(matches!(out[0], Err(EnrichError::Api { status: 400, .. })));
     assert_eq!(svc.stats().errors, 1);
 }
+
+#[tokio::test]
+async fn stats_report_the_quota_the_api_announces() {
+    let mut s = Server::new_async().await;
+    s.mock("GET", "/check")
+        .match_query(mockito::Matcher::Any)
+        .with_header("x-ratelimit-remaining", "998")
+        .with_body(fixture("abuseipdb_check.json"))
+        .create_async()
+        .await;
+    let mut cfg = EnrichConfig {
+        providers: vec!["abuseipdb".into()],
+        ..EnrichConfig::default()
+    };
+    cfg.abuseipdb.api_key = Some("test-key".into());
+    cfg.abuseipdb.base_url = Some(s.url());
+    let svc = EnrichmentService::from_config(&cfg, None, false).unwrap();
+    assert!(
+        svc.stats().quota.is_empty(),
+        "nothing reported before the first call"
+    );
+    let out = svc.enrich(&ip("198.51.100.23")).await;
+    assert_eq!(out[0].as_ref().unwrap().verdict, Verdict::Malicious);
+    assert_eq!(svc.stats().quota.get("abuseipdb"), Some(&998));
+}

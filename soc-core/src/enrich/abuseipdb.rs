@@ -287,6 +287,12 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         summary.push_str("; whitelisted");
     }
     Ok(answer(
-        NAME, ind, verdict, score, facts, summary, raw, ttl_secs,
+        NAME,
+        ind,
+        (verdict, score),
+        facts,
+        summary,
+        raw,
+        ttl_secs,
     ))
 }

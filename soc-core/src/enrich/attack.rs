@@ -269,8 +269,7 @@ impl Enricher for AttackEnricher {
         Ok(answer(
             "attack",
             ind,
-            Verdict::Unknown,
-            0,
+            (Verdict::Unknown, 0),
             facts,
             summary,
             Value::Null,

@@ -153,5 +153,5 @@ pub fn parse(ind: &Indicator, raw: Value, not_seen: bool, ttl_secs: u64) -> Enri
         }
         _ => summary,
     };
-    answer(NAME, ind, verdict, score, facts, summary, raw, ttl_secs)
+    answer(NAME, ind, (verdict, score), facts, summary, raw, ttl_secs)
 }

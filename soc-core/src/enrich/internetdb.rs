@@ -129,6 +129,12 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         (Verdict::Unknown, 0)
     };
     Ok(answer(
-        NAME, ind, verdict, score, facts, summary, raw, ttl_secs,
+        NAME,
+        ind,
+        (verdict, score),
+        facts,
+        summary,
+        raw,
+        ttl_secs,
     ))
 }

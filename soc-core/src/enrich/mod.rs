@@ -78,8 +78,7 @@ pub trait Enricher: Send + Sync {
 pub(crate) fn answer(
     provider: &str,
     indicator: &Indicator,
-    verdict: crate::model::Verdict,
-    score: u8,
+    (verdict, score): (crate::model::Verdict, u8),
     facts: crate::model::Facts,
     summary: String,
     raw: serde_json::Value,

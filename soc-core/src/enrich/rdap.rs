@@ -247,6 +247,12 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         other => (Verdict::Unknown, 0, format!("RDAP {other} object")),
     };
     Ok(answer(
-        NAME, ind, verdict, score, facts, summary, raw, ttl_secs,
+        NAME,
+        ind,
+        (verdict, score),
+        facts,
+        summary,
+        raw,
+        ttl_secs,
     ))
 }

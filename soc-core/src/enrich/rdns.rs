@@ -232,8 +232,7 @@ impl Enricher for ReverseDns {
         Ok(answer(
             NAME,
             ind,
-            Verdict::Unknown,
-            0,
+            (Verdict::Unknown, 0),
             facts,
             summary,
             serde_json::Value::Null,

@@ -18,6 +18,9 @@ use crate::error::EnrichError;
 use crate::model::{Enrichment, Indicator};
 use crate::store::StateStore;
 
+/// An enricher with its `(per_min, per_day)` rate limits.
+pub type LimitedEnricher = (Box<dyn Enricher>, Option<u32>, Option<u32>);
+
 /// Counters of a service's work so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EnrichStats {
@@ -27,8 +30,8 @@ pub struct EnrichStats {
     pub cache_hits: u64,
     /// Lookups that failed.
     pub errors: u64,
-    /// Requests left per provider, as reported by the API or counted against
-    /// the configured daily quota.
+    /// Requests left per provider, where the API reports it
+    /// (`X-RateLimit-Remaining`).
     pub quota: BTreeMap<String, u64>,
 }
 
@@ -201,7 +204,7 @@ impl EnrichmentService {
     /// rate limiter `(per_min, per_day)` and choosing the concurrency and
     /// whether the cache is used.
     pub fn with_limits(
-        enrichers: Vec<(Box<dyn Enricher>, Option<u32>, Option<u32>)>,
+        enrichers: Vec<LimitedEnricher>,
         store: Option<Arc<StateStore>>,
         concurrency: usize,
         cache: bool,
@@ -329,11 +332,9 @@ impl EnrichmentService {
     pub fn stats(&self) -> EnrichStats {
         let mut quota = BTreeMap::new();
         for m in &self.inner.providers {
-            let q = m
-                .enricher
-                .quota_remaining()
-                .or_else(|| m.limiter.as_ref().and_then(|l| l.remaining_today()));
-            if let Some(q) = q {
+            // Only what the API reports: a locally counted daily quota would
+            // not know about other runs or other clients of the same key.
+            if let Some(q) = m.enricher.quota_remaining() {
                 quota.insert(m.enricher.name().to_string(), q);
             }
         }

@@ -267,8 +267,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     Ok(answer(
         NAME,
         ind,
-        verdict,
-        score as u8,
+        (verdict, score as u8),
         facts,
         summary,
         raw,

@@ -354,8 +354,7 @@ impl Enricher for LocalLists {
         Ok(answer(
             "lists",
             ind,
-            Verdict::Malicious,
-            90,
+            (Verdict::Malicious, 90),
             facts,
             summary,
             serde_json::Value::Null,
