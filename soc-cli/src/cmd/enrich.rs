@@ -268,16 +268,10 @@ fn indicators(args: &Args) -> anyhow::Result<(Vec<Indicator>, usize)> {
     Ok((out, skipped))
 }
 
-/// Indicator extraction for FILE mode, by the shared IOC extractor.
+/// Indicator extraction for FILE mode, by the shared IOC extractor
+/// (`soc_core::ioc::extract`, from the IOC branch).
 fn extract_indicators_with_ioc_module(text: &str) -> Vec<Indicator> {
-    // TEMP until the IOC extractor lands on main: whitespace tokens only.
-    text.split_whitespace()
-        .filter_map(|t| {
-            ["ip", "hash", "url", "domain"]
-                .iter()
-                .find_map(|k| single(k, t.trim_matches(|c: char| ",;\"'()[]<>".contains(c))).ok())
-        })
-        .collect()
+    soc_core::ioc::extract(text)
 }
 
 fn enrichable(kind: IndicatorKind) -> bool {

@@ -77,6 +77,8 @@ const RULES: &[(&[&str], &[&str])] = &[
     (&["success_after"], &["T1078", "T1078.003"]),
     (&["after_fail"], &["T1078", "T1078.003"]),
     (&["brute"], &["T1110", "T1110.001"]),
+    (&["distributed_attack"], &["T1110", "T1110.001"]),
+    (&["failed_auth"], &["T1110", "T1110.001"]),
     (&["invalid_user"], &["T1110", "T1110.001"]),
     (&["failed_password"], &["T1110", "T1110.001"]),
     (&["internal", "scan"], &["T1046"]),
@@ -135,7 +137,9 @@ pub fn technique(id: &str) -> Option<AttackRef> {
 /// let refs = for_kind("ssh.brute_force");
 /// assert_eq!(refs[0].technique_id, "T1110");
 /// assert_eq!(refs[1].technique_id, "T1110.001");
-/// assert_eq!(for_kind("ssh.password_spray")[0].technique_id, "T1110.003");
+/// assert_eq!(for_kind("ssh.password_spraying")[0].technique_id, "T1110.003");
+/// assert_eq!(for_kind("ssh.distributed_attack")[0].technique_id, "T1110");
+/// assert_eq!(for_kind("ssh.success_after_failures")[0].technique_id, "T1078");
 /// assert!(for_kind("ssh.session_opened").is_empty());
 /// ```
 pub fn for_kind(kind: &str) -> Vec<AttackRef> {
