@@ -29,6 +29,7 @@ async fn mock_server(hits: Arc<AtomicU64>) -> String {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock.set_nodelay(true);
             let hits = hits.clone();
             tokio::spawn(async move {
                 let mut buf = Vec::with_capacity(1024);
@@ -46,13 +47,14 @@ async fn mock_server(hits: Arc<AtomicU64>) -> String {
                     tokio::time::sleep(LATENCY).await;
                     let body =
                         br#"{"cpes":[],"hostnames":[],"ip":"x","ports":[22],"tags":[],"vulns":[]}"#;
-                    let head = format!(
+                    // One write: split writes would meet Nagle + delayed ACK (~40 ms).
+                    let mut resp = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
                         body.len()
-                    );
-                    if sock.write_all(head.as_bytes()).await.is_err()
-                        || sock.write_all(body).await.is_err()
-                    {
+                    )
+                    .into_bytes();
+                    resp.extend_from_slice(body);
+                    if sock.write_all(&resp).await.is_err() {
                         return;
                     }
                 }
