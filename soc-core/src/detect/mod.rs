@@ -205,10 +205,7 @@ impl DetectorSet {
                     }
                     let (window, threshold, _) = self.params(rule);
                     let max_ev = self.cfg.max_evidence;
-                    let w = self
-                        .state
-                        .entry((rule, key.clone()))
-                        .or_insert_with(Windowed::default);
+                    let w = self.state.entry((rule, key.clone())).or_default();
                     if let Some(ep) = w.push(t, distinct, e, window, threshold, max_ev) {
                         out.extend(self.alert(rule, &key, ep));
                     }
