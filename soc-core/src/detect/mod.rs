@@ -35,6 +35,7 @@
 //!     e.src_ip = Some("203.0.113.45".parse().unwrap());
 //!     e.user = Some("root".into());
 //!     e.outcome = EventOutcome::Failure;
+//!     e.fields.insert("attempt".into(), true.into()); // as the SSH parser marks guesses
 //!     alerts.extend(d.observe(&e));
 //! }
 //! alerts.extend(d.finish());
