@@ -35,6 +35,9 @@ use super::parts::*;
 use crate::error::ConfigError;
 use crate::model::IndicatorKind;
 
+/// A commented example `soc.toml` covering every option (`soc config example`).
+pub const EXAMPLE: &str = include_str!("example.toml");
+
 /// The environment variable naming the config file when `--config` is absent.
 pub const CONFIG_ENV: &str = "SOC_CONFIG";
 /// The config file used when neither `--config` nor `$SOC_CONFIG` is given.
@@ -428,6 +431,12 @@ mod tests {
 
     fn load(text: &str) -> Result<PipelineConfig, ConfigError> {
         PipelineConfig::from_toml_str_with_env(text, "t.toml", &env)
+    }
+
+    #[test]
+    fn example_is_valid() {
+        let env = |_: &str| Some("x".to_string());
+        PipelineConfig::from_toml_str_with_env(EXAMPLE, "example.toml", &env).unwrap();
     }
 
     #[test]

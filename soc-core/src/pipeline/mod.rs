@@ -9,12 +9,15 @@
 //! * [`indicators`]: which indicators an alert has and which get enriched.
 //! * [`metrics`]: per-run and cumulative metrics (MTTD, MTTR, cache hit rate).
 //! * [`state`]: the pipeline's additions to the state store.
+//! * [`report`]: Markdown/HTML/JSON/CSV reports.
 
+pub mod build;
 pub mod config;
 pub mod indicators;
 pub mod interpolate;
 pub mod metrics;
 pub mod parts;
+pub mod report;
 pub mod runner;
 pub mod stages;
 pub mod state;
@@ -22,4 +25,5 @@ pub mod wiring;
 
 pub use config::{PipelineConfig, RunConfig, StoreConfig};
 pub use metrics::RunMetrics;
+pub use build::BuildOptions;
 pub use runner::{Pipeline, RunOptions};

@@ -76,6 +76,7 @@ pub struct Pipeline {
     responders: Vec<Arc<dyn Responder>>,
     mode: Mode,
     continuations: HashMap<String, Continuation>,
+    last_alert_ids: Vec<String>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -108,6 +109,7 @@ impl Pipeline {
             responders: Vec::new(),
             mode: Mode::DryRun,
             continuations: HashMap::new(),
+            last_alert_ids: Vec::new(),
         })
     }
 
@@ -192,6 +194,11 @@ impl Pipeline {
         self.mode
     }
 
+    /// Ids of the alerts stored or updated by the last run, in order.
+    pub fn last_alert_ids(&self) -> &[String] {
+        &self.last_alert_ids
+    }
+
     fn enrich_stages(&self) -> Vec<Arc<dyn EnrichStage>> {
         let mut v = self.enrichers.clone();
         if let Some(c) = &self.custom_enrichers {
@@ -222,6 +229,7 @@ impl Pipeline {
             ..Default::default()
         };
         let before = self.counters();
+        self.last_alert_ids.clear();
         self.recover_pending(&mut metrics).await?;
 
         let analyzer = self.analyzer.take().ok_or_else(|| {
@@ -352,6 +360,9 @@ impl Pipeline {
             self.act(alert, score, is_new.then_some(detected_at), metrics)
                 .await?;
             done_ids.push(alert.id.clone());
+            if !self.last_alert_ids.contains(&alert.id) {
+                self.last_alert_ids.push(alert.id.clone());
+            }
         }
         if !done_ids.is_empty() {
             self.store.clear_pending(&done_ids)?;
