@@ -8,6 +8,8 @@ use super::{describe_action, explain, risk_name, ReportData};
 fn cell(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
         .replace(['\n', '\r'], " ")
 }
 

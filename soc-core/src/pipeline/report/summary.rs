@@ -21,7 +21,9 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
     }
     let data = super::ReportData::new(chrono::Utc::now(), chrono::DateTime::<chrono::Utc>::MIN_UTC, alerts.to_vec(), actions.to_vec());
     let mut o = String::new();
-    let risks: Vec<String> = data.by_risk.iter().rev().map(|(k, v)| format!("{v} {k}")).collect();
+    let mut by_risk: Vec<(&String, &u64)> = data.by_risk.iter().collect();
+    by_risk.sort_by_key(|(k, _)| std::cmp::Reverse(super::level_rank(k)));
+    let risks: Vec<String> = by_risk.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let _ = writeln!(o, "{} alerts ({})", data.alerts.len(), risks.join(", "));
     for s in &data.alerts {
         let a = &s.alert;

@@ -24,7 +24,7 @@ pub(crate) fn vertical_bars(title: &str, data: &[(String, u64)]) -> String {
     let bar_w = 28u64;
     let gap = 8u64;
     let h = 160u64;
-    let left = 40u64;
+    let left = 90u64;
     let width = left + (bar_w + gap) * data.len().max(1) as u64 + gap;
     let height = h + 70;
     let max = data.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
