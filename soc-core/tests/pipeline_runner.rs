@@ -293,5 +293,8 @@ fn a_pipeline_without_analyzer_is_a_config_error() {
     let store = Arc::new(StateStore::in_memory().unwrap());
     let mut p = Pipeline::new(PipelineConfig::default(), store).unwrap();
     let err = rt().block_on(p.run(RunOptions::default())).unwrap_err();
+    assert!(err.to_string().contains("[[sources]]"), "{err}");
+    p.add_source(queue(&[]).0);
+    let err = rt().block_on(p.run(RunOptions::default())).unwrap_err();
     assert!(err.to_string().contains("analyzer"), "{err}");
 }

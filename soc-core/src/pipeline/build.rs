@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::config::PipelineConfig;
 use super::runner::Pipeline;
-use crate::error::{ConfigError, Error};
+use crate::error::Error;
 use crate::model::Mode;
 use crate::store::StateStore;
 
@@ -66,14 +66,6 @@ impl Pipeline {
             Some(s) => s.clone(),
             None => open_store(cfg)?,
         };
-        if cfg.sources.is_empty() {
-            return Err(ConfigError::BadValue {
-                path: "soc.toml".into(),
-                key: "sources".into(),
-                message: "no [[sources]] configured; add e.g. [[sources]] kind = \"ssh\" path = \"/var/log/auth.log\"".into(),
-            }
-            .into());
-        }
         let mode = if opts.force_dry_run { Mode::DryRun } else { configured_mode(cfg) };
         let p = Pipeline::new(cfg.clone(), store)?.with_mode(mode);
         Ok(p)

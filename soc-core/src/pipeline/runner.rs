@@ -232,6 +232,13 @@ impl Pipeline {
         self.last_alert_ids.clear();
         self.recover_pending(&mut metrics).await?;
 
+        if self.sources.is_empty() {
+            return Err(Error::Config(crate::error::ConfigError::BadValue {
+                path: "<pipeline>".into(),
+                key: "sources".into(),
+                message: "no sources: add a [[sources]] entry, e.g. kind = \"ssh\" path = \"/var/log/auth.log\"".into(),
+            }));
+        }
         let analyzer = self.analyzer.take().ok_or_else(|| {
             Error::Config(crate::error::ConfigError::BadValue {
                 path: "<pipeline>".into(),
