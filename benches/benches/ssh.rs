@@ -1,9 +1,51 @@
-//! Placeholder until the feature's bench lands.
-use criterion::{criterion_group, criterion_main, Criterion};
+//! SSH parse-and-classify throughput on 100k generated auth.log lines.
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use soc_core::model::Origin;
+use soc_core::parse::ssh::{SshOptions, SshParser};
 
-fn placeholder(c: &mut Criterion) {
-    c.bench_function("placeholder", |b| b.iter(|| std::hint::black_box(1 + 1)));
+fn ssh(c: &mut Criterion) {
+    let text = soc_benches::authlog::generate_string(100_000, 42);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut g = c.benchmark_group("ssh");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("parse_record_100k", |b| {
+        b.iter(|| {
+            let mut p = SshParser::new(SshOptions {
+                year: Some(2026),
+                ..Default::default()
+            });
+            let mut n = 0u64;
+            for l in &lines {
+                if let Some(r) = p.parse_record(l) {
+                    n += u64::from(r.failure);
+                }
+            }
+            std::hint::black_box(n)
+        })
+    });
+    g.bench_function("parse_line_event_100k", |b| {
+        b.iter(|| {
+            let mut p = SshParser::new(SshOptions {
+                year: Some(2026),
+                ..Default::default()
+            });
+            let mut n = 0u64;
+            for (i, l) in lines.iter().enumerate() {
+                if let Some(e) = p.parse_line(
+                    l,
+                    Origin {
+                        file: String::new(),
+                        line: i as u64,
+                    },
+                ) {
+                    n += u64::from(e.is_failure());
+                }
+            }
+            std::hint::black_box(n)
+        })
+    });
+    g.finish();
 }
 
-criterion_group!(benches, placeholder);
+criterion_group!(benches, ssh);
 criterion_main!(benches);

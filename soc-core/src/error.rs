@@ -150,6 +150,14 @@ pub enum SourceError {
     /// The state store failed (checkpoints).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A source is configured wrongly (e.g. no path, two inputs, unset `${VAR}`).
+    #[error("source {source_name}: {message}")]
+    Config {
+        /// The source name (or its position, e.g. `sources[2]`).
+        source_name: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
 }
 
 /// Errors of enrichment providers.
@@ -337,6 +345,14 @@ pub enum RespondError {
         /// Responder name.
         responder: String,
         /// What is missing.
+        message: String,
+    },
+    /// A plug-in responder (e.g. a Python object) raised an error.
+    #[error("{responder}: {message}")]
+    Plugin {
+        /// Responder name.
+        responder: String,
+        /// The error it raised.
         message: String,
     },
     /// Writing the audit log or state failed.

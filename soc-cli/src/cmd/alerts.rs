@@ -1,12 +1,90 @@
-//! `soc alerts` (not yet implemented).
+//! `soc alerts`: read alerts exported by other tools (JSON, JSONL, CSV).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use soc_core::parse::json_csv::{read_alerts, AlertFormat, AlertMapping};
+use soc_core::parse::ParseStats;
+
+use crate::cmd::ssh::{alert_row, report_stats};
+use crate::cmd::UsageError;
+use crate::output::{Format, RowWriter};
+
+/// Input format of `soc alerts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum From {
+    /// JSON array, object, or JSON lines.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
 
 /// Arguments of `soc alerts`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The alert file (`.gz` read transparently).
+    pub file: PathBuf,
+    /// Input format.
+    #[arg(long = "from", value_enum, default_value = "json")]
+    pub from: From,
+    /// Field mapping, e.g. `src_ip=attacker,title=rule` (targets: src_ip,
+    /// dst_ip, dst_port, severity, title, time, user, host, id).
+    #[arg(long)]
+    pub map: Option<String>,
+    /// Tool name for the alert kind `alerts.<tool>` (default `generic`).
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
 
 /// Runs `soc alerts`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("soc alerts is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut mapping = match &args.map {
+        Some(m) => AlertMapping::parse_pairs(m).map_err(|e| UsageError(e.to_string()))?,
+        None => AlertMapping::default(),
+    };
+    mapping.tool = args.tool.clone();
+    let fmt = match args.from {
+        From::Json => AlertFormat::Json,
+        From::Csv => AlertFormat::Csv,
+    };
+    let items = read_alerts(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
+    let format = Format::resolve(args.format);
+    let out = std::io::stdout().lock();
+    let mut w = RowWriter::new(
+        out,
+        format,
+        &[
+            "id",
+            "kind",
+            "severity",
+            "src_ip",
+            "user",
+            "count",
+            "first_seen",
+            "last_seen",
+            "attack",
+            "title",
+        ],
+    );
+    let mut stats = ParseStats::default();
+    for item in items {
+        stats.lines += 1;
+        match item {
+            Ok(a) => {
+                stats.events += 1;
+                if format == Format::Jsonl || format == Format::Json {
+                    w.write(&serde_json::to_value(&a)?)?;
+                } else {
+                    w.write(&alert_row(&a))?;
+                }
+            }
+            Err(e) => stats.malformed(e),
+        }
+    }
+    drop(w.finish()?);
+    report_stats(&stats);
+    Ok(ExitCode::SUCCESS)
 }

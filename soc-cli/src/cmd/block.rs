@@ -1,21 +1,305 @@
-//! `soc block` / `soc unblock` (not yet implemented).
+//! `soc block IP`, `soc block list`, `soc block sweep` and `soc unblock IP`:
+//! the operator's firewall controls.
+//!
+//! An explicit `soc block` acts (the pipeline is what defaults to dry-run);
+//! `--dry-run` prints the exact argv of every command, one per line, and
+//! changes nothing. A protected or invalid target exits with code 3.
+//!
+//! Blocks are recorded in the state store: `--state PATH`, else `$SOC_STATE`,
+//! else `/var/lib/soc/state.db` when running as root, else `./.soc/state.db`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::Utc;
+use serde_json::json;
+
+use soc_core::model::{ActionOutcome, ActionRecord, Mode};
+use soc_core::respond::firewall::exec::display_argv;
+use soc_core::respond::firewall::{
+    format_duration, parse_duration, Backend, Firewall, FirewallConfig,
+};
+use soc_core::StateStore;
+
+use crate::cmd::UsageError;
+use crate::output::{Format, RowWriter};
+
+/// Options shared by every firewall command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FirewallArgs {
+    /// Firewall backend: nft (nftables), ipset, iptables.
+    #[arg(long, value_name = "BACKEND", default_value = "nft", value_parser = parse_backend)]
+    pub backend: Backend,
+    /// Print the exact commands (one per line) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// State store (blocks and their expiry) [default: $SOC_STATE, else
+    /// /var/lib/soc/state.db as root, else ./.soc/state.db].
+    #[arg(long, value_name = "PATH", env = "SOC_STATE")]
+    pub state: Option<PathBuf>,
+    /// Run the firewall commands inside this network namespace.
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
+    /// Print the action record as JSON instead of a sentence.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Arguments of `soc block`.
 #[derive(Debug, clap::Args)]
-pub struct BlockArgs {}
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BlockArgs {
+    #[command(subcommand)]
+    action: Option<BlockAction>,
+    /// The address to block (IPv4 or IPv6).
+    #[arg(required = true, value_name = "IP")]
+    ip: Option<String>,
+    /// How long: 30s, 10m, 1h, 2d, or 0/permanent.
+    #[arg(long = "for", value_name = "DURATION", default_value = "1h")]
+    duration: String,
+    /// Never block these addresses or CIDRs (repeatable).
+    #[arg(long, value_name = "CIDR")]
+    allow: Vec<String>,
+    /// Allow blocking private (RFC 1918 / RFC 4193) addresses.
+    #[arg(long)]
+    permit_private: bool,
+    /// Note stored with the block.
+    #[arg(long, default_value = "operator")]
+    reason: String,
+    #[command(flatten)]
+    fw: FirewallArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum BlockAction {
+    /// List blocks recorded in the state store, with their expiry.
+    List(ListArgs),
+    /// Remove expired blocks (plain-iptables rules; nftables/ipset expire in the kernel).
+    Sweep(FirewallArgs),
+}
+
+/// Arguments of `soc block list`.
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    /// Include expired blocks not yet swept.
+    #[arg(long)]
+    all: bool,
+    /// Output format [default: table on a terminal, jsonl otherwise].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// State store [default: as for `soc block`].
+    #[arg(long, value_name = "PATH", env = "SOC_STATE")]
+    state: Option<PathBuf>,
+}
 
 /// Arguments of `soc unblock`.
 #[derive(Debug, clap::Args)]
-pub struct UnblockArgs {}
+pub struct UnblockArgs {
+    /// The address to unblock.
+    #[arg(value_name = "IP")]
+    ip: String,
+    #[command(flatten)]
+    fw: FirewallArgs,
+}
+
+fn parse_backend(s: &str) -> Result<Backend, String> {
+    s.parse::<Backend>().map_err(|e| e.to_string())
+}
+
+/// The default state store location (see the module docs).
+pub fn default_state_path() -> PathBuf {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false);
+    if root {
+        PathBuf::from("/var/lib/soc/state.db")
+    } else {
+        PathBuf::from(".soc/state.db")
+    }
+}
+
+/// Opens the store; in dry-run only when it already exists (dry-run creates nothing).
+fn open_store(path: Option<&PathBuf>, dry_run: bool) -> anyhow::Result<Option<Arc<StateStore>>> {
+    let path = path.cloned().unwrap_or_else(default_state_path);
+    if dry_run && !path.exists() {
+        return Ok(None);
+    }
+    let store = StateStore::open(&path)
+        .with_context(|| format!("opening state store {}", path.display()))?;
+    Ok(Some(Arc::new(store)))
+}
+
+fn firewall(
+    fw: &FirewallArgs,
+    allow: Vec<String>,
+    permit_private: bool,
+) -> anyhow::Result<(Firewall, Option<Arc<StateStore>>)> {
+    let store = open_store(fw.state.as_ref(), fw.dry_run)?;
+    let cfg = FirewallConfig {
+        backend: fw.backend,
+        allow,
+        permit_private,
+        netns: fw.netns.clone(),
+        ..FirewallConfig::default()
+    };
+    Ok((Firewall::new(cfg, store.clone())?, store))
+}
+
+fn mode(fw: &FirewallArgs) -> Mode {
+    if fw.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Live
+    }
+}
+
+/// Prints a record: JSON, the argv lines (dry-run), or a sentence.
+fn print_record(
+    rec: &ActionRecord,
+    json: bool,
+    done: impl Fn(&ActionRecord) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(rec)?);
+        return Ok(());
+    }
+    match &rec.outcome {
+        ActionOutcome::DryRun => {
+            for c in &rec.commands {
+                println!("{}", display_argv(c));
+            }
+        }
+        ActionOutcome::Skipped(why) => println!("{why}"),
+        ActionOutcome::Failed(why) => println!("failed: {why}"),
+        ActionOutcome::Done => println!("{}", done(rec)),
+    }
+    Ok(())
+}
+
+fn audit(store: Option<&Arc<StateStore>>, rec: &ActionRecord) {
+    if rec.mode == Mode::Live {
+        if let Some(store) = store {
+            let key = format!("operator:{}:{}", rec.action, rec.target);
+            if let Err(e) = store.record_action(&key, rec) {
+                tracing::warn!("could not record the action in the audit log: {e}");
+            }
+        }
+    }
+}
 
 /// Runs `soc block`.
-pub fn run_block(_args: BlockArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("soc block is not implemented yet")
+pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
+    match args.action {
+        Some(BlockAction::List(l)) => return run_list(l),
+        Some(BlockAction::Sweep(fw)) => return run_sweep(fw),
+        None => {}
+    }
+    let Some(ip) = args.ip else {
+        return Err(UsageError("give an address to block, or `soc block list`".into()).into());
+    };
+    let duration = parse_duration(&args.duration).map_err(|e| UsageError(format!("--for: {e}")))?;
+    let (fw, store) = firewall(&args.fw, args.allow, args.permit_private)?;
+    let rt = crate::cmd::runtime()?;
+    let rec = rt.block_on(fw.block(
+        &ip,
+        Some(duration.unwrap_or_default()),
+        mode(&args.fw),
+        &args.reason,
+    ))?;
+    audit(store.as_ref(), &rec);
+    print_record(&rec, args.fw.json, |r| {
+        let until = r
+            .expires_at
+            .map(|t| format!(", until {}", t.format("%Y-%m-%dT%H:%M:%SZ")))
+            .unwrap_or_default();
+        format!(
+            "blocked {} for {} ({}{until})",
+            r.target,
+            format_duration(duration),
+            fw.backend()
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `soc unblock`.
-pub fn run_unblock(_args: UnblockArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("soc unblock is not implemented yet")
+pub fn run_unblock(args: UnblockArgs) -> anyhow::Result<ExitCode> {
+    let (fw, store) = firewall(&args.fw, Vec::new(), false)?;
+    let rt = crate::cmd::runtime()?;
+    let rec = rt.block_on(fw.unblock(&args.ip, mode(&args.fw)))?;
+    audit(store.as_ref(), &rec);
+    print_record(&rec, args.fw.json, |r| {
+        format!("unblocked {} ({})", r.target, fw.backend())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_sweep(args: FirewallArgs) -> anyhow::Result<ExitCode> {
+    let (fw, store) = firewall(&args, Vec::new(), false)?;
+    let rt = crate::cmd::runtime()?;
+    let recs = rt.block_on(fw.expire(mode(&args)))?;
+    for rec in &recs {
+        audit(store.as_ref(), rec);
+        print_record(rec, args.json, |r| {
+            format!("expired {} ({})", r.target, r.detail)
+        })?;
+    }
+    if recs.is_empty() && !args.json {
+        eprintln!("no expired blocks");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let path = args.state.clone().unwrap_or_else(default_state_path);
+    let now = Utc::now();
+    let blocks = if path.exists() {
+        let store = StateStore::open(&path)
+            .with_context(|| format!("opening state store {}", path.display()))?;
+        if args.all {
+            store.blocks()?
+        } else {
+            store.active_blocks(now)?
+        }
+    } else {
+        Vec::new()
+    };
+    let format = Format::resolve(args.format);
+    let mut w = RowWriter::new(
+        std::io::stdout().lock(),
+        format,
+        &[
+            "ip",
+            "backend",
+            "created_at",
+            "expires_at",
+            "remaining",
+            "reason",
+        ],
+    );
+    let ts = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    for b in blocks {
+        let remaining = match b.expires_at {
+            None => "permanent".to_string(),
+            Some(e) if e <= now => "expired".to_string(),
+            Some(e) => format_duration(Some((e - now).to_std().unwrap_or_default())),
+        };
+        w.write(&json!({
+            "ip": b.ip,
+            "backend": b.backend,
+            "created_at": ts(b.created_at),
+            "expires_at": b.expires_at.map(ts),
+            "remaining": remaining,
+            "reason": b.reason,
+        }))?;
+    }
+    let _ = w.finish()?;
+    Ok(ExitCode::SUCCESS)
 }

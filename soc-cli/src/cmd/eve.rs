@@ -1,12 +1,164 @@
-//! `soc eve` (not yet implemented).
+//! `soc eve`: read Suricata EVE JSON as events, counts by type, or alerts.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use serde_json::json;
+use soc_core::model::Origin;
+use soc_core::parse::lines::LineReader;
+use soc_core::parse::suricata::{alert_from_eve, is_alert_line, parse_eve_line};
+use soc_core::parse::ParseStats;
+use soc_core::ParseError;
+
+use crate::cmd::ssh::{alert_row, inputs, report_stats};
+use crate::cmd::UsageError;
+use crate::output::{Format, RowWriter};
 
 /// Arguments of `soc eve`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// EVE files (`.gz` read transparently); `-` or none reads standard input.
+    pub files: Vec<PathBuf>,
+    /// Print one row per event (the default).
+    #[arg(long, conflicts_with_all = ["summary", "alerts"])]
+    pub events: bool,
+    /// Parse every line fully and print counts by event type.
+    #[arg(long, conflicts_with = "alerts")]
+    pub summary: bool,
+    /// Print normalized alerts only (fast path: other lines are not parsed).
+    #[arg(long)]
+    pub alerts: bool,
+    /// Only these event types (repeatable), for `--events`.
+    #[arg(long = "event-type")]
+    pub event_types: Vec<String>,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
 
 /// Runs `soc eve`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("soc eve is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format = Format::resolve(args.format);
+    let mut stats = ParseStats::default();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let out = std::io::stdout().lock();
+    let cols: &[&str] = if args.alerts {
+        &[
+            "id",
+            "kind",
+            "severity",
+            "src_ip",
+            "user",
+            "count",
+            "first_seen",
+            "last_seen",
+            "attack",
+            "title",
+        ]
+    } else if args.summary {
+        &["event_type", "count"]
+    } else {
+        &[
+            "line", "time", "kind", "src_ip", "src_port", "dst_ip", "dst_port", "proto", "detail",
+        ]
+    };
+    let mut w = RowWriter::new(out, format, cols);
+    for path in inputs(&args.files) {
+        let mut reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
+        let name = reader.name().to_string();
+        while let Some((no, bytes)) = reader.next_bytes() {
+            stats.lines += 1;
+            let bytes = match bytes {
+                Ok(b) => b,
+                Err(e) => {
+                    stats.malformed(e);
+                    continue;
+                }
+            };
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                stats.skipped += 1;
+                continue;
+            }
+            if args.alerts && !is_alert_line(bytes) {
+                stats.skipped += 1;
+                continue;
+            }
+            let bad = |reason: String| ParseError::Malformed {
+                source_name: name.clone(),
+                line: no,
+                reason,
+            };
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    stats.malformed(bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())));
+                    continue;
+                }
+            };
+            let rec = match parse_eve_line(text) {
+                Ok(r) => r,
+                Err(ParseError::Malformed { reason, .. }) => {
+                    stats.malformed(bad(reason));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if args.alerts {
+                match alert_from_eve(&rec) {
+                    Some(a) => {
+                        stats.events += 1;
+                        if format == Format::Jsonl || format == Format::Json {
+                            w.write(&serde_json::to_value(&a)?)?;
+                        } else {
+                            w.write(&alert_row(&a))?;
+                        }
+                    }
+                    None => stats.skipped += 1,
+                }
+                continue;
+            }
+            if args.summary {
+                stats.events += 1;
+                let et = if rec.event_type.is_empty() {
+                    "(none)"
+                } else {
+                    &rec.event_type
+                };
+                *counts.entry(et.to_string()).or_default() += 1;
+                continue;
+            }
+            if !args.event_types.is_empty()
+                && !args.event_types.iter().any(|t| *t == rec.event_type)
+            {
+                stats.skipped += 1;
+                continue;
+            }
+            stats.events += 1;
+            let ev = rec.to_event(Origin {
+                file: name.clone(),
+                line: no,
+            });
+            let detail = ["signature", "rrname", "url", "sni", "filename"]
+                .iter()
+                .find_map(|k| ev.fields.get(*k).cloned());
+            w.write(&json!({
+                "line": no,
+                "time": ev.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                "kind": ev.kind,
+                "src_ip": ev.src_ip.map(|i| i.to_string()),
+                "src_port": ev.src_port,
+                "dst_ip": ev.dst_ip.map(|i| i.to_string()),
+                "dst_port": ev.dst_port,
+                "proto": ev.fields.get("proto"),
+                "detail": detail,
+            }))?;
+        }
+    }
+    for (k, v) in &counts {
+        w.write(&json!({"event_type": k, "count": v}))?;
+    }
+    drop(w.finish()?);
+    report_stats(&stats);
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,12 +1,213 @@
-//! `soc ssh` (not yet implemented).
+//! `soc ssh`: parse OpenSSH auth logs into events, a summary, or detector alerts.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use serde_json::{json, Value};
+use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
+use soc_core::model::{Alert, Event, Origin};
+use soc_core::parse::lines::LineReader;
+use soc_core::parse::ssh::{SshOptions, SshParser};
+use soc_core::parse::ParseStats;
+
+use crate::cmd::UsageError;
+use crate::output::{Format, RowWriter};
 
 /// Arguments of `soc ssh`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Log files (`.gz` read transparently); `-` or none reads standard input.
+    pub files: Vec<PathBuf>,
+    /// Print one row per sshd event (the default).
+    #[arg(long, conflicts_with_all = ["summary", "alerts"])]
+    pub events: bool,
+    /// Print summary statistics (failures, top sources and users, per hour).
+    #[arg(long, conflicts_with = "alerts")]
+    pub summary: bool,
+    /// Run the detectors and print their alerts.
+    #[arg(long)]
+    pub alerts: bool,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Year of BSD-syslog timestamps (default: inferred from today).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Time zone of timestamps without offset (IANA name, default UTC).
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+}
+
+/// An event as an output row.
+pub fn event_row(e: &Event) -> Value {
+    let line = e.origin.as_ref().map(|o| o.line);
+    let mut row = json!({
+        "line": line,
+        "time": e.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        "kind": e.kind,
+        "user": e.user,
+        "port": e.src_port,
+        "failure": e.is_failure(),
+    });
+    if let Some(ip) = e.src_ip {
+        row["src_ip"] = json!(ip.to_string());
+    } else if let Some(h) = &e.src_host {
+        row["src_host"] = json!(h);
+    }
+    if let Some(m) = e.fields.get("method") {
+        row["method"] = m.clone();
+    }
+    if let Some(h) = &e.host {
+        row["host"] = json!(h);
+    }
+    row
+}
+
+/// An alert as an output row.
+pub fn alert_row(a: &Alert) -> Value {
+    json!({
+        "id": a.id,
+        "kind": a.kind,
+        "severity": a.severity.as_str(),
+        "src_ip": a.src_ip.map(|i| i.to_string()),
+        "user": a.user,
+        "count": a.count,
+        "first_seen": a.first_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        "last_seen": a.last_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        "attack": a.attack.iter().map(|r| r.technique_id.clone()).collect::<Vec<_>>(),
+        "title": a.title,
+    })
+}
+
+/// Reports malformed lines (bounded) and the summary line on stderr.
+pub fn report_stats(stats: &ParseStats) {
+    for e in &stats.errors {
+        eprintln!("soc: warning: {e}");
+    }
+    if stats.malformed as usize > stats.errors.len() {
+        eprintln!(
+            "soc: warning: {} more malformed lines not shown",
+            stats.malformed as usize - stats.errors.len()
+        );
+    }
+    eprintln!("soc: {}", stats.summary());
+}
+
+/// The input files, `-` when none are given.
+pub fn inputs(files: &[PathBuf]) -> Vec<PathBuf> {
+    if files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        files.to_vec()
+    }
+}
 
 /// Runs `soc ssh`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("soc ssh is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let opts = SshOptions {
+        year: args.year,
+        tz: args.tz.clone(),
+        ..SshOptions::default()
+    };
+    SshParser::try_new(opts.clone()).map_err(|e| UsageError(e.to_string()))?;
+    let format = Format::resolve(args.format);
+    let out = std::io::stdout().lock();
+    let mut stats = ParseStats::default();
+    let mut summary = SshSummary::default();
+    let mut detectors = DetectorSet::new(DetectConfig::default());
+    let mut alerts = Vec::new();
+    let mut writer = (!args.summary && !args.alerts).then(|| {
+        RowWriter::new(
+            out,
+            format,
+            &[
+                "line", "time", "kind", "user", "src_ip", "src_host", "port", "failure",
+            ],
+        )
+    });
+    for path in inputs(&args.files) {
+        let reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
+        let name = reader.name().to_string();
+        let mut parser = SshParser::new(opts.clone());
+        for (no, line) in reader {
+            stats.lines += 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => {
+                    stats.malformed(e);
+                    continue;
+                }
+            };
+            let Some(ev) = parser.parse_line(
+                &line,
+                Origin {
+                    file: name.clone(),
+                    line: no,
+                },
+            ) else {
+                stats.skipped += 1;
+                continue;
+            };
+            stats.events += 1;
+            if let Some(w) = writer.as_mut() {
+                w.write(&event_row(&ev))?;
+            } else if args.summary {
+                summary.add(&ev);
+            } else {
+                alerts.extend(detectors.observe(&ev));
+            }
+        }
+    }
+    if let Some(w) = writer {
+        drop(w.finish()?);
+    } else if args.summary {
+        let out = std::io::stdout().lock();
+        let mut w = RowWriter::new(out, format, &["metric", "key", "value"]);
+        let mut row =
+            |m: &str, k: &str, v: u64| w.write(&json!({"metric": m, "key": k, "value": v}));
+        row("events", "", summary.events)?;
+        row("failures", "", summary.failures)?;
+        row("accepted", "", summary.accepted)?;
+        row("distinct_sources", "", summary.distinct_sources() as u64)?;
+        for (k, v) in summary.top_sources(10) {
+            row("top_source", &k, v)?;
+        }
+        for (k, v) in summary.top_users(10) {
+            row("top_user", &k, v)?;
+        }
+        for (k, v) in &summary.failures_per_hour {
+            row("failures_per_hour", k, *v)?;
+        }
+        drop(w.finish()?);
+    } else {
+        alerts.extend(detectors.finish());
+        alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
+        let out = std::io::stdout().lock();
+        let mut w = RowWriter::new(
+            out,
+            format,
+            &[
+                "id",
+                "kind",
+                "severity",
+                "src_ip",
+                "user",
+                "count",
+                "first_seen",
+                "last_seen",
+                "attack",
+                "title",
+            ],
+        );
+        for a in &alerts {
+            if format == Format::Jsonl || format == Format::Json {
+                w.write(&serde_json::to_value(a)?)?;
+            } else {
+                w.write(&alert_row(a))?;
+            }
+        }
+        drop(w.finish()?);
+    }
+    report_stats(&stats);
+    Ok(ExitCode::SUCCESS)
 }

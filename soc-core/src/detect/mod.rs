@@ -1,1 +1,428 @@
-//! Detectors: brute force, spraying, distributed attacks, success after failures.
+//! Detectors over normalized events: SSH brute force (fast and slow),
+//! password spraying, distributed attacks on one account, and success after
+//! failures; plus [`SshSummary`] statistics.
+//!
+//! Detectors run on event time, not wall time, so a historical file gives
+//! the same answer as a live tail. Each episode gives one [`Alert`]:
+//! threshold-window alerts are emitted when their episode ends (no new
+//! evidence for one window) or at [`DetectorSet::finish`], with full counts;
+//! success-after-failures alerts are emitted at once. Alert ids come from
+//! `Alert::new(kind, "<key>|<episode start>")`, so re-running gives the
+//! same ids.
+//!
+//! Which events count as a failed attempt: events with `fields.attempt ==
+//! true` (the SSH parser marks one per password or key guess, so follow-up
+//! lines such as `Connection closed` are not counted twice), or, for events
+//! without that field from other parsers, `outcome == failure`.
+//!
+//! | kind | key | ATT&CK |
+//! |---|---|---|
+//! | `ssh.brute_force` | source | T1110.001 |
+//! | `ssh.slow_brute_force` | source | T1110.001 |
+//! | `ssh.password_spraying` | source (many users) | T1110.003 |
+//! | `ssh.distributed_attack` | user (many sources) | T1110.001 |
+//! | `ssh.success_after_failures` | source | T1078 |
+//!
+//! ```
+//! use soc_core::detect::{DetectConfig, DetectorSet};
+//! use soc_core::model::{Event, EventOutcome};
+//! let mut d = DetectorSet::new(DetectConfig::default());
+//! let t0: chrono::DateTime<chrono::Utc> = "2026-11-21T02:00:00Z".parse().unwrap();
+//! let mut alerts = Vec::new();
+//! for i in 0..6 {
+//!     let mut e = Event::new("ssh", "ssh.failed_auth");
+//!     e.time = Some(t0 + chrono::Duration::seconds(10 * i));
+//!     e.src_ip = Some("203.0.113.45".parse().unwrap());
+//!     e.user = Some("root".into());
+//!     e.outcome = EventOutcome::Failure;
+//!     alerts.extend(d.observe(&e));
+//! }
+//! alerts.extend(d.finish());
+//! let bf: Vec<_> = alerts.iter().filter(|a| a.kind == "ssh.brute_force").collect();
+//! assert_eq!(bf.len(), 1);
+//! assert_eq!(bf[0].count, 6);
+//! ```
+
+mod summary;
+mod window;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use summary::SshSummary;
+
+use crate::model::{Alert, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Severity};
+use window::{Episode, Windowed};
+
+/// Thresholds of the detectors (embeddable in `soc.toml` as `[detect]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectConfig {
+    /// Failures from one source within `brute_force_window_secs` (fail2ban maxretry). Default 5.
+    pub brute_force_threshold: u32,
+    /// Window of the brute-force detector in seconds (fail2ban findtime). Default 600.
+    pub brute_force_window_secs: u64,
+    /// Failures from one source within `slow_window_secs` for a slow brute force. Default 20.
+    pub slow_threshold: u32,
+    /// Window of the slow brute-force detector in seconds. Default 43200 (12 hours).
+    pub slow_window_secs: u64,
+    /// Distinct users tried by one source within `spray_window_secs`. Default 8.
+    pub spray_users: u32,
+    /// Window of the spraying detector in seconds. Default 3600.
+    pub spray_window_secs: u64,
+    /// Distinct sources failing on one user within `distributed_window_secs`. Default 5.
+    pub distributed_sources: u32,
+    /// Window of the distributed-attack detector in seconds. Default 3600.
+    pub distributed_window_secs: u64,
+    /// Failures from a source before a successful login from it that make it suspicious. Default 5.
+    pub success_after_failures: u32,
+    /// How far back failures count for success-after-failures, in seconds. Default 3600.
+    pub success_window_secs: u64,
+    /// Evidence events kept per alert (the count has the full number). Default 20.
+    pub max_evidence: usize,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            brute_force_threshold: 5,
+            brute_force_window_secs: 600,
+            slow_threshold: 20,
+            slow_window_secs: 43_200,
+            spray_users: 8,
+            spray_window_secs: 3600,
+            distributed_sources: 5,
+            distributed_window_secs: 3600,
+            success_after_failures: 5,
+            success_window_secs: 3600,
+            max_evidence: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rule {
+    Brute,
+    Slow,
+    Spray,
+    Distributed,
+}
+
+impl Rule {
+    fn kind(self) -> &'static str {
+        match self {
+            Rule::Brute => "ssh.brute_force",
+            Rule::Slow => "ssh.slow_brute_force",
+            Rule::Spray => "ssh.password_spraying",
+            Rule::Distributed => "ssh.distributed_attack",
+        }
+    }
+}
+
+/// All detectors, fed one event at a time.
+#[derive(Debug)]
+pub struct DetectorSet {
+    cfg: DetectConfig,
+    state: HashMap<(Rule, String), Windowed>,
+    /// Failure times per source, for success-after-failures.
+    recent_failures: HashMap<String, Windowed>,
+    now: Option<DateTime<Utc>>,
+    seen: u64,
+}
+
+/// Whether the event is one failed attempt (see the module docs).
+pub fn is_attempt(e: &Event) -> bool {
+    match e.fields.get("attempt") {
+        Some(v) => v.as_bool().unwrap_or(false),
+        None => e.source != "ssh" && e.outcome == EventOutcome::Failure,
+    }
+}
+
+fn source_key(e: &Event) -> Option<String> {
+    e.src_ip
+        .map(|i| i.to_string())
+        .or_else(|| e.src_host.clone())
+}
+
+impl DetectorSet {
+    /// Detectors with `cfg`.
+    pub fn new(cfg: DetectConfig) -> DetectorSet {
+        DetectorSet {
+            cfg,
+            state: HashMap::new(),
+            recent_failures: HashMap::new(),
+            now: None,
+            seen: 0,
+        }
+    }
+
+    fn params(&self, r: Rule) -> (Duration, u32, bool) {
+        let c = &self.cfg;
+        let d = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2_000));
+        match r {
+            Rule::Brute => (
+                d(c.brute_force_window_secs),
+                c.brute_force_threshold.max(1),
+                false,
+            ),
+            Rule::Slow => (d(c.slow_window_secs), c.slow_threshold.max(1), false),
+            Rule::Spray => (d(c.spray_window_secs), c.spray_users.max(2), true),
+            Rule::Distributed => (
+                d(c.distributed_window_secs),
+                c.distributed_sources.max(2),
+                true,
+            ),
+        }
+    }
+
+    /// Feeds one event; returns the alerts that became final.
+    pub fn observe(&mut self, e: &Event) -> Vec<Alert> {
+        let mut out = Vec::new();
+        let Some(t) = e.time.or(self.now) else {
+            return out;
+        };
+        if self.now.is_none_or(|n| t > n) {
+            self.now = Some(t);
+        }
+        self.seen += 1;
+        if self.seen % 1024 == 0 {
+            out.extend(self.sweep(false));
+        }
+        let src = source_key(e);
+        if is_attempt(e) {
+            if let Some(src) = &src {
+                let user = e.user.clone().unwrap_or_default();
+                for (rule, key, distinct) in [
+                    (Rule::Brute, src.clone(), String::new()),
+                    (Rule::Slow, src.clone(), String::new()),
+                    (Rule::Spray, src.clone(), user.clone()),
+                    (Rule::Distributed, user.clone(), src.clone()),
+                ] {
+                    if rule == Rule::Distributed && user.is_empty() {
+                        continue;
+                    }
+                    let (window, threshold, _) = self.params(rule);
+                    let max_ev = self.cfg.max_evidence;
+                    let w = self
+                        .state
+                        .entry((rule, key.clone()))
+                        .or_insert_with(Windowed::default);
+                    if let Some(ep) = w.push(t, distinct, e, window, threshold, max_ev) {
+                        out.extend(self.alert(rule, &key, ep));
+                    }
+                }
+                let sw = Duration::seconds(
+                    i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400),
+                );
+                let max_ev = self.cfg.max_evidence;
+                let w = self.recent_failures.entry(src.clone()).or_default();
+                w.push(
+                    t,
+                    e.user.clone().unwrap_or_default(),
+                    e,
+                    sw,
+                    u32::MAX,
+                    max_ev,
+                );
+            }
+        } else if e.outcome == EventOutcome::Success {
+            if let Some(src) = &src {
+                out.extend(self.success(src, t, e));
+            }
+        }
+        out
+    }
+
+    fn success(&mut self, src: &str, t: DateTime<Utc>, e: &Event) -> Option<Alert> {
+        let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
+        let n = self.cfg.success_after_failures.max(1) as usize;
+        let w = self.recent_failures.get_mut(src)?;
+        w.prune(t, sw);
+        if w.len() < n {
+            return None;
+        }
+        let first = w.first_time()?;
+        let mut ev = w.take_evidence();
+        let failures = w.len() as u64;
+        w.clear();
+        ev.push(e.clone());
+        let key = format!("{src}|{}", first.to_rfc3339());
+        let user = e.user.clone().unwrap_or_default();
+        let mut a = Alert::new(
+            "ssh.success_after_failures",
+            &key,
+            format!("Successful SSH login as {user} from {src} after {failures} failures"),
+            Severity::Critical,
+        );
+        a.source = "detect".into();
+        a.src_ip = e.src_ip;
+        a.user = e.user.clone();
+        a.host = e.host.clone();
+        a.first_seen = Some(first);
+        a.last_seen = Some(t);
+        a.count = failures + 1;
+        a.attack = vec![attack(
+            "T1078",
+            "Valid Accounts",
+            "TA0001",
+            "initial-access",
+        )];
+        a.indicators = indicators(e.src_ip);
+        a.events = ev;
+        a.fields.insert("failures".into(), failures.into());
+        Some(a)
+    }
+
+    /// The alert of a finished episode; `None` for a slow brute force that
+    /// is really a fast one (it spans no more than the fast window, so the
+    /// brute-force alert already covers it).
+    fn alert(&self, rule: Rule, key: &str, ep: Episode) -> Option<Alert> {
+        if rule == Rule::Slow {
+            let fast = self.params(Rule::Brute).0;
+            if ep.last - ep.first <= fast {
+                return None;
+            }
+        }
+        let first = ep.first;
+        let id_key = format!("{key}|{}", first.to_rfc3339());
+        let (title, sev, att) = match rule {
+            Rule::Brute => (
+                format!("SSH brute force from {key}: {} failures", ep.count),
+                Severity::High,
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+            Rule::Slow => (
+                format!("Slow SSH brute force from {key}: {} failures", ep.count),
+                Severity::Medium,
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+            Rule::Spray => (
+                format!(
+                    "SSH password spraying from {key}: {} users",
+                    ep.distinct.len()
+                ),
+                Severity::High,
+                attack(
+                    "T1110.003",
+                    "Password Spraying",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+            Rule::Distributed => (
+                format!(
+                    "Distributed SSH attack on user {key}: {} sources",
+                    ep.distinct.len()
+                ),
+                Severity::High,
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+        };
+        let mut a = Alert::new(rule.kind(), &id_key, title, sev);
+        a.source = "detect".into();
+        a.first_seen = Some(ep.first);
+        a.last_seen = Some(ep.last);
+        a.count = ep.count;
+        a.attack = vec![att];
+        a.host = ep.events.first().and_then(|e| e.host.clone());
+        let mut distinct: Vec<String> = ep.distinct.into_iter().collect();
+        distinct.sort();
+        if rule == Rule::Distributed {
+            a.user = Some(key.to_string());
+            a.fields.insert("sources".into(), distinct.into());
+        } else {
+            let ip = key.parse().ok();
+            a.src_ip = ip;
+            a.indicators = indicators(ip);
+            if rule == Rule::Spray {
+                a.fields.insert("users".into(), distinct.into());
+            } else {
+                let users: std::collections::BTreeSet<String> =
+                    ep.events.iter().filter_map(|e| e.user.clone()).collect();
+                if users.len() == 1 {
+                    a.user = users.into_iter().next();
+                }
+            }
+        }
+        a.events = ep.events;
+        Some(a)
+    }
+
+    fn sweep(&mut self, all: bool) -> Vec<Alert> {
+        let now = self.now;
+        let mut done = Vec::new();
+        let keys: Vec<(Rule, String)> = self.state.keys().cloned().collect();
+        for k in keys {
+            let (window, _, _) = self.params(k.0);
+            let Some(w) = self.state.get_mut(&k) else {
+                continue;
+            };
+            let expired = match (now, w.last_time()) {
+                (Some(n), Some(l)) => n - l > window,
+                _ => true,
+            };
+            if all || expired {
+                if let Some(ep) = w.close() {
+                    done.push((k.0, k.1.clone(), ep));
+                }
+                if expired {
+                    self.state.remove(&k);
+                }
+            }
+        }
+        let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
+        if let Some(n) = now {
+            self.recent_failures
+                .retain(|_, w| w.last_time().is_some_and(|l| n - l <= sw));
+        }
+        done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
+        done.into_iter()
+            .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
+            .collect()
+    }
+
+    /// Ends all open episodes and returns their alerts (call at end of input).
+    pub fn finish(&mut self) -> Vec<Alert> {
+        let out = self.sweep(true);
+        self.state.clear();
+        out
+    }
+}
+
+fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
+    AttackRef {
+        technique_id: tid.into(),
+        technique_name: Some(tname.into()),
+        tactic_id: Some(aid.into()),
+        tactic_name: Some(aname.into()),
+    }
+}
+
+fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
+    ip.map(|ip| {
+        let kind = if ip.is_ipv4() {
+            IndicatorKind::Ipv4
+        } else {
+            IndicatorKind::Ipv6
+        };
+        vec![Indicator::new(kind, ip.to_string())]
+    })
+    .unwrap_or_default()
+}

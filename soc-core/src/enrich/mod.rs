@@ -1,9 +1,57 @@
 //! Enrichment: threat-intelligence lookups for indicators.
+//!
+//! Every provider implements [`Enricher`] and returns a normalized
+//! [`Enrichment`] (verdict, 0–100 score, typed facts, a one-line summary and
+//! the raw answer). The cross-cutting machinery lives once:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`http`] | shared HTTP client: timeouts, retries with backoff and jitter, `Retry-After`, status → error mapping |
+//! | [`limit`] | per-provider token-bucket rate limits (per minute and per day) and concurrency |
+//! | [`cache`] | memory + SQLite cache with per-provider TTL, in-flight de-duplication |
+//! | [`service`] | [`EnrichmentService`]: providers wrapped by cache and limits, built from [`EnrichConfig`] |
+//!
+//! Providers: [`virustotal`], [`abuseipdb`], [`greynoise`], [`internetdb`],
+//! [`rdap`], [`rdns`], [`lists`] (offline threat-intel lists) and [`attack`]
+//! (MITRE ATT&CK mapping).
+//!
+//! ```
+//! use soc_core::enrich::{EnrichConfig, EnrichmentService};
+//! use soc_core::model::{Indicator, IndicatorKind, Verdict};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! // Offline: only local sources (lists, ATT&CK) are used.
+//! let service = EnrichmentService::from_config(&EnrichConfig::default(), None, true).unwrap();
+//! let results = service
+//!     .enrich(&Indicator::new(IndicatorKind::AttackTechnique, "T1110.001"))
+//!     .await;
+//! let e = results[0].as_ref().unwrap();
+//! assert_eq!(e.provider, "attack");
+//! assert!(e.summary.contains("Password Guessing"));
+//! # });
+//! ```
 
 use async_trait::async_trait;
 
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Indicator};
+
+pub mod abuseipdb;
+pub mod attack;
+pub mod cache;
+mod config;
+pub mod greynoise;
+pub mod http;
+pub mod internetdb;
+pub mod limit;
+pub mod lists;
+pub mod rdap;
+pub mod rdns;
+pub mod service;
+pub mod virustotal;
+
+pub use config::{EnrichConfig, ListsConfig, ProviderConfig, ProviderName};
+pub use service::{EnrichStats, EnrichmentService};
 
 /// A threat-intelligence provider.
 #[async_trait]
@@ -15,4 +63,49 @@ pub trait Enricher: Send + Sync {
     /// Look the indicator up. "Unknown indicator" (HTTP 404 on most APIs) is
     /// an `Ok` with verdict `unknown`, not an error.
     async fn enrich(&self, indicator: &Indicator) -> Result<Enrichment, EnrichError>;
+    /// Whether the provider works offline (no network): local lists, ATT&CK.
+    /// Local providers are neither cached nor rate limited.
+    fn is_local(&self) -> bool {
+        false
+    }
+    /// Requests left in the current quota window, when the API reports it.
+    fn quota_remaining(&self) -> Option<u64> {
+        None
+    }
 }
+
+/// A fresh enrichment of `indicator` by `provider` (fetched now).
+pub(crate) fn answer(
+    provider: &str,
+    indicator: &Indicator,
+    (verdict, score): (crate::model::Verdict, u8),
+    facts: crate::model::Facts,
+    summary: String,
+    raw: serde_json::Value,
+    ttl_secs: u64,
+) -> Enrichment {
+    Enrichment {
+        provider: provider.to_string(),
+        kind: indicator.kind,
+        indicator: indicator.value.clone(),
+        verdict,
+        score: score.min(100),
+        facts,
+        summary,
+        raw,
+        fetched_at: chrono::Utc::now(),
+        ttl_secs,
+        cached: false,
+    }
+}
+
+/// The unsupported-kind error of `provider` for `indicator`.
+pub(crate) fn unsupported(provider: &str, indicator: &Indicator) -> EnrichError {
+    EnrichError::Unsupported {
+        provider: provider.to_string(),
+        kind: indicator.kind.as_str().to_string(),
+    }
+}
+
+/// A string stored in Debug output in place of a secret.
+pub(crate) const REDACTED: &str = "<redacted>";

@@ -1,1 +1,239 @@
-//! IOC extraction: finds indicators in free text, defang-aware.
+//! IOC extraction: finds indicators of compromise in free text, defang-aware.
+//!
+//! One linear pass over the text (see `scan`) finds candidate tokens with
+//! a byte-class table, refangs them (`hxxp`, `[.]`, `(dot)`, ` at `, ...),
+//! and classifies each by its shape; validators (octet ranges, the Public
+//! Suffix List, coin checksums, ...) run only on candidates of the right
+//! shape. Results are deduplicated per (kind, value) with a count and the
+//! first occurrence's offsets, and ordered by first offset.
+//!
+//! Kinds: `ipv4`, `ipv6`, `cidr`, `domain`, `url`, `email`, `md5`, `sha1`,
+//! `sha256`, `sha512`, `ssdeep`, `cve`, `attack_technique`, `attack_tactic`,
+//! `asn`, `mac`, `btc`, `eth`, `xmr`, `registry_key`, `file_path`, `onion`.
+//! A URL also yields its host (tagged `from_url`).
+//!
+//! ```
+//! use soc_core::ioc::extract;
+//! let found = extract("C2 at hxxps://evil[.]example[.]com/gate.php and 203.0.113[.]7");
+//! let kv: Vec<_> = found.iter().map(|i| (i.kind.as_str(), i.value.as_str())).collect();
+//! assert_eq!(kv, [
+//!     ("url", "https://evil.example.com/gate.php"),
+//!     ("domain", "evil.example.com"),
+//!     ("ipv4", "203.0.113.7"),
+//! ]);
+//! assert!(found[0].defanged);
+//! ```
+//!
+//! Non-ASCII bytes never belong to an indicator (internationalized names
+//! are not reported), so every offset is a char boundary.
+
+mod allow;
+mod classify;
+mod coins;
+mod collect;
+mod config;
+mod refang;
+mod scan;
+mod validate;
+
+use std::io::Read;
+
+pub use allow::AllowList;
+pub use config::IocConfig;
+pub use refang::{defang, defang_value, refang};
+
+use crate::error::IocError;
+use crate::model::{Indicator, IndicatorKind};
+use classify::Group;
+use collect::{kind_mask, Collector};
+use scan::{Scanner, LOOKAHEAD};
+
+/// What to extract and what to leave out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtractOptions {
+    /// Only these kinds (`None`: all kinds).
+    pub kinds: Option<Vec<IndicatorKind>>,
+    /// Indicators covered by this list are dropped.
+    pub allow: AllowList,
+    /// Drop private, loopback, link-local and reserved addresses and networks.
+    pub no_private: bool,
+}
+
+/// An indicator extractor with fixed options; cheap to create, reusable,
+/// `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    opts: ExtractOptions,
+    mask: u32,
+}
+
+impl Default for Extractor {
+    /// All kinds, no allow-list, private addresses kept.
+    fn default() -> Self {
+        Extractor::new(ExtractOptions::default())
+    }
+}
+
+/// Size of the blocks [`Extractor::extract_reader`] reads.
+const CHUNK: usize = 1 << 20;
+
+impl Extractor {
+    /// An extractor with these options.
+    ///
+    /// ```
+    /// use soc_core::ioc::{Extractor, ExtractOptions};
+    /// use soc_core::model::IndicatorKind;
+    /// let ex = Extractor::new(ExtractOptions {
+    ///     kinds: Some(vec![IndicatorKind::Ipv4]),
+    ///     no_private: true,
+    ///     ..Default::default()
+    /// });
+    /// let found = ex.extract("10.0.0.1 8.8.8.8 evil.com");
+    /// assert_eq!(found.len(), 1);
+    /// assert_eq!(found[0].value, "8.8.8.8");
+    /// ```
+    pub fn new(opts: ExtractOptions) -> Self {
+        let mask = kind_mask(opts.kinds.as_deref());
+        Extractor { opts, mask }
+    }
+
+    /// The options this extractor uses.
+    pub fn options(&self) -> &ExtractOptions {
+        &self.opts
+    }
+
+    /// Extracts indicators from `text`: deduplicated, ordered by first offset.
+    ///
+    /// ```
+    /// use soc_core::ioc::Extractor;
+    /// let found = Extractor::default().extract("8.8.8.8, then 8.8.8.8 again");
+    /// assert_eq!((found[0].count, found[0].start, found[0].end), (2, 0, 7));
+    /// ```
+    pub fn extract(&self, text: &str) -> Vec<Indicator> {
+        let mut col = Collector::new(&self.opts, self.mask);
+        let mut sc = Scanner::default();
+        sc.scan(text, 0, text.len(), |start, _end, norm| {
+            Group { text, start, norm }.classify(&mut col);
+        });
+        col.finish()
+    }
+
+    /// Extracts indicators from a reader in bounded memory (1 MiB blocks with
+    /// overlap). Invalid UTF-8 is decoded lossily (U+FFFD); offsets refer to
+    /// the decoded text.
+    ///
+    /// ```
+    /// use soc_core::ioc::Extractor;
+    /// let input: &[u8] = b"\xff\xfe bad bytes then evil[.]example.com";
+    /// let found = Extractor::default().extract_reader(input).unwrap();
+    /// assert_eq!(found[0].value, "evil.example.com");
+    /// ```
+    pub fn extract_reader(&self, mut r: impl Read) -> Result<Vec<Indicator>, IocError> {
+        let mut col = Collector::new(&self.opts, self.mask);
+        let mut sc = Scanner::default();
+        let mut block = vec![0u8; CHUNK];
+        let mut pending: Vec<u8> = Vec::new();
+        let mut buf = String::new();
+        let mut from = 0;
+        loop {
+            let n = match r.read(&mut block) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(IocError::Io {
+                        path: "<input>".to_string(),
+                        source,
+                    })
+                }
+            };
+            let eof = n == 0;
+            pending.extend_from_slice(&block[..n]);
+            decode_lossy(&mut pending, &mut buf, eof);
+            if !eof && buf.len() < CHUNK / 2 {
+                continue;
+            }
+            let limit = if eof {
+                buf.len()
+            } else {
+                buf.len().saturating_sub(LOOKAHEAD)
+            };
+            let text = buf.as_str();
+            let next = sc.scan(text, from, limit, |start, _end, norm| {
+                Group { text, start, norm }.classify(&mut col);
+            });
+            if eof {
+                break;
+            }
+            // Keep a little context before `next` (hash names like `imphash:`).
+            let mut keep = next.saturating_sub(64);
+            while !buf.is_char_boundary(keep) {
+                keep -= 1;
+            }
+            buf.drain(..keep);
+            col.base += keep;
+            from = next - keep;
+        }
+        Ok(col.finish())
+    }
+}
+
+/// Moves the decodable prefix of `pending` into `out`, replacing invalid
+/// sequences with U+FFFD; an incomplete sequence at the end waits for more
+/// input unless `eof`.
+fn decode_lossy(pending: &mut Vec<u8>, out: &mut String, eof: bool) {
+    let mut i = 0;
+    loop {
+        match std::str::from_utf8(&pending[i..]) {
+            Ok(s) => {
+                out.push_str(s);
+                i = pending.len();
+                break;
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&pending[i..i + valid]).unwrap_or(""));
+                i += valid;
+                match e.error_len() {
+                    Some(len) => {
+                        out.push('\u{FFFD}');
+                        i += len;
+                    }
+                    None if eof => {
+                        out.push('\u{FFFD}');
+                        i = pending.len();
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+    pending.drain(..i);
+}
+
+/// Extracts all kinds of indicators from `text` with default options.
+///
+/// ```
+/// let found = soc_core::ioc::extract("bob[@]evil[.]example[.]org sent CVE-2021-44228");
+/// assert_eq!(found[0].kind.as_str(), "email");
+/// assert_eq!(found[0].value, "bob@evil.example.org");
+/// assert_eq!(found[1].value, "CVE-2021-44228");
+/// ```
+pub fn extract(text: &str) -> Vec<Indicator> {
+    Extractor::default().extract(text)
+}
+
+/// Parses a comma-separated list of kind names (`ipv4,domain,sha256`).
+///
+/// ```
+/// use soc_core::ioc::parse_kinds;
+/// assert_eq!(parse_kinds("ipv4, url").unwrap().len(), 2);
+/// assert!(parse_kinds("ipv5").is_err());
+/// ```
+pub fn parse_kinds(list: &str) -> Result<Vec<IndicatorKind>, IocError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect()
+}

@@ -1,1 +1,449 @@
-//! Host isolation over SSH.
+//! Host isolation over SSH: run a fixed, configured isolation command (by
+//! default an nftables ruleset that drops everything but the management
+//! address) on a compromised internal host.
+//!
+//! Safety:
+//! * the OpenSSH client runs with `BatchMode=yes` and
+//!   `StrictHostKeyChecking=yes` (an unknown or changed host key is refused),
+//!   as argv, never through a local shell;
+//! * the remote side of SSH always goes through a shell, so every remote word
+//!   is quoted with a strict allow-list quoting function
+//!   ([`shell_quote`]);
+//! * the command is fixed configuration; only `{mgmt_ip}` and `{host}` are
+//!   templated, with a parsed address and a validated host name. Alert text
+//!   is never interpolated.
+//!
+//! ```
+//! use soc_core::respond::isolate::{IsolateConfig, SshIsolator};
+//! let cfg = IsolateConfig {
+//!     mgmt_ip: Some("192.0.2.10".into()),
+//!     known_hosts: Some("/etc/soc/known_hosts".into()),
+//!     identity_file: Some("/etc/soc/id_ed25519".into()),
+//!     command: vec!["touch".into(), "/tmp/isolated-{host}".into()],
+//!     ..IsolateConfig::default()
+//! };
+//! let iso = SshIsolator::new(cfg).unwrap();
+//! let argv = iso.ssh_argv("web01.example.internal").unwrap();
+//! assert_eq!(argv.last().unwrap(), "/tmp/isolated-web01.example.internal");
+//! assert!(iso.ssh_argv("web01; rm -rf /").is_err());
+//! ```
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::RespondError;
+use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
+use crate::respond::firewall::exec::{display_argv, shell_quote, CommandRunner, SystemRunner};
+use crate::respond::Responder;
+
+/// Isolation configuration (`[respond.isolate]` in `soc.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IsolateConfig {
+    /// Remote user (`root`).
+    pub user: String,
+    /// SSH port (22).
+    pub port: u16,
+    /// Private key file (`-i`); `None`: the ssh client's defaults.
+    pub identity_file: Option<PathBuf>,
+    /// known_hosts file to check host keys against; `None`: the ssh client's
+    /// default (`~/.ssh/known_hosts`). Host-key checking is always strict.
+    pub known_hosts: Option<PathBuf>,
+    /// The address soc manages hosts from; the default command keeps it
+    /// reachable. Required.
+    pub mgmt_ip: Option<String>,
+    /// The remote command as argv; `{mgmt_ip}` and `{host}` are replaced.
+    /// Empty: the default nftables isolation ruleset.
+    pub command: Vec<String>,
+    /// SSH connect timeout in seconds (10).
+    pub connect_timeout_secs: u64,
+    /// Overall timeout of the remote command in seconds (60).
+    pub timeout_secs: u64,
+    /// The ssh client program (`ssh`).
+    pub ssh_program: String,
+}
+
+impl Default for IsolateConfig {
+    fn default() -> Self {
+        IsolateConfig {
+            user: "root".into(),
+            port: 22,
+            identity_file: None,
+            known_hosts: None,
+            mgmt_ip: None,
+            command: Vec::new(),
+            connect_timeout_secs: 10,
+            timeout_secs: 60,
+            ssh_program: "ssh".into(),
+        }
+    }
+}
+
+/// The default isolation command for a management address of `family`:
+/// one atomic nft transaction that (re)creates table `inet soc_isolate`
+/// dropping all traffic except loopback, established flows and `{mgmt_ip}`.
+pub fn default_command(mgmt: IpAddr) -> Vec<String> {
+    let kw = if mgmt.is_ipv4() { "ip" } else { "ip6" };
+    let chain = |name: &str, hook: &str, dir: &str, iface: &str| {
+        format!(
+            "chain {name} {{ type filter hook {hook} priority -20; policy drop; {iface} \"lo\" accept; \
+             ct state established,related accept; {kw} {dir} {{mgmt_ip}} accept; }}"
+        )
+    };
+    vec![
+        "nft".into(),
+        format!(
+            "add table inet soc_isolate; delete table inet soc_isolate; add table inet soc_isolate {{ {}; {}; }}",
+            chain("input", "input", "saddr", "iif"),
+            chain("output", "output", "daddr", "oif"),
+        ),
+    ]
+}
+
+/// Runs the isolation command on a host over SSH. See the module docs.
+pub struct SshIsolator {
+    config: IsolateConfig,
+    mgmt_ip: IpAddr,
+    command: Vec<String>,
+    runner: Arc<dyn CommandRunner>,
+}
+
+impl fmt::Debug for SshIsolator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SshIsolator")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn config_err(message: impl Into<String>) -> RespondError {
+    RespondError::Config {
+        responder: "isolate".into(),
+        message: message.into(),
+    }
+}
+
+fn path_arg(what: &str, p: &std::path::Path) -> Result<String, RespondError> {
+    let s = p
+        .to_str()
+        .ok_or_else(|| config_err(format!("{what} path is not UTF-8")))?;
+    // ssh expands %-tokens and splits on whitespace in these options.
+    if s.is_empty()
+        || s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "%\"'".contains(c))
+    {
+        return Err(config_err(format!(
+            "{what} path '{s}' must not be empty or contain spaces, quotes or %"
+        )));
+    }
+    Ok(s.to_string())
+}
+
+/// Whether `host` is a valid DNS name (letters, digits, `-`, `.`; labels not
+/// starting with `-`).
+fn valid_hostname(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+impl SshIsolator {
+    /// An isolator using the system's ssh client.
+    pub fn new(config: IsolateConfig) -> Result<Self, RespondError> {
+        let timeout = Duration::from_secs(config.timeout_secs.max(1));
+        Self::with_runner(config, Arc::new(SystemRunner::new().with_timeout(timeout)))
+    }
+
+    /// Like [`SshIsolator::new`] with a custom command runner.
+    pub fn with_runner(
+        config: IsolateConfig,
+        runner: Arc<dyn CommandRunner>,
+    ) -> Result<Self, RespondError> {
+        let mgmt = config
+            .mgmt_ip
+            .as_deref()
+            .ok_or_else(|| config_err("mgmt_ip is not set; set the address soc manages hosts from, so isolation keeps it reachable"))?;
+        let mgmt_ip = mgmt
+            .trim()
+            .parse::<IpAddr>()
+            .map_err(|_| config_err(format!("mgmt_ip '{mgmt}' is not an IP address")))?
+            .to_canonical();
+        let user_ok = !config.user.is_empty()
+            && !config.user.starts_with('-')
+            && config
+                .user
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if !user_ok {
+            return Err(config_err(format!(
+                "user '{}' is not a valid user name",
+                config.user
+            )));
+        }
+        if config.port == 0 {
+            return Err(config_err("port must be 1-65535"));
+        }
+        let command = if config.command.is_empty() {
+            default_command(mgmt_ip)
+        } else {
+            config.command.clone()
+        };
+        if command[0].is_empty() || command[0].starts_with('-') {
+            return Err(config_err("command must start with a program name"));
+        }
+        if command.iter().any(|w| w.chars().any(|c| c.is_control())) {
+            return Err(config_err(
+                "command words must not contain control characters",
+            ));
+        }
+        if let Some(p) = &config.known_hosts {
+            path_arg("known_hosts", p)?;
+        }
+        if let Some(p) = &config.identity_file {
+            path_arg("identity_file", p)?;
+        }
+        Ok(SshIsolator {
+            config,
+            mgmt_ip,
+            command,
+            runner,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IsolateConfig {
+        &self.config
+    }
+
+    /// Validates `host` (an IP address or a DNS name) and returns its canonical form.
+    pub fn check_host(&self, host: &str) -> Result<String, RespondError> {
+        let h = host.trim();
+        let canonical = match h.parse::<IpAddr>() {
+            Ok(ip) => {
+                let ip = ip.to_canonical();
+                if ip == self.mgmt_ip {
+                    return Err(RespondError::refused(ip, "the management address"));
+                }
+                ip.to_string()
+            }
+            Err(_) if valid_hostname(h) => h.to_ascii_lowercase(),
+            Err(_) => {
+                return Err(RespondError::InvalidTarget {
+                    input: host.to_string(),
+                })
+            }
+        };
+        Ok(canonical)
+    }
+
+    /// The exact ssh argv that isolates `host`.
+    pub fn ssh_argv(&self, host: &str) -> Result<Vec<String>, RespondError> {
+        let host = self.check_host(host)?;
+        let c = &self.config;
+        let mut argv: Vec<String> = vec![c.ssh_program.clone()];
+        let mut opt = |o: String| {
+            argv.push("-o".into());
+            argv.push(o);
+        };
+        opt("BatchMode=yes".into());
+        opt("StrictHostKeyChecking=yes".into());
+        if let Some(kh) = &c.known_hosts {
+            opt(format!(
+                "UserKnownHostsFile={}",
+                path_arg("known_hosts", kh)?
+            ));
+        }
+        opt(format!("ConnectTimeout={}", c.connect_timeout_secs.max(1)));
+        if let Some(key) = &c.identity_file {
+            opt("IdentitiesOnly=yes".into());
+            argv.push("-i".into());
+            argv.push(path_arg("identity_file", key)?);
+        }
+        argv.extend(["-p".into(), c.port.to_string(), "-l".into(), c.user.clone()]);
+        argv.push("--".into());
+        argv.push(host.clone());
+        let mgmt = self.mgmt_ip.to_string();
+        for word in &self.command {
+            let w = word.replace("{mgmt_ip}", &mgmt).replace("{host}", &host);
+            argv.push(shell_quote(&w));
+        }
+        Ok(argv)
+    }
+
+    /// Isolates `host` (or, in dry-run, returns the ssh argv).
+    pub async fn isolate(&self, host: &str, mode: Mode) -> Result<ActionRecord, RespondError> {
+        let argv = self.ssh_argv(host)?;
+        let target = self.check_host(host)?;
+        let mut rec = ActionRecord::new("isolate", "isolate", &target, "", mode);
+        rec.detail = format!("keep {} reachable", self.mgmt_ip);
+        rec.commands.push(self.runner.effective_argv(&argv));
+        if mode == Mode::DryRun {
+            return Ok(rec);
+        }
+        let out = self.runner.run(&argv).await?;
+        match out.code {
+            Some(0) => Ok(rec),
+            Some(255) | None => Err(RespondError::Ssh {
+                host: target,
+                message: if out.stderr.is_empty() {
+                    format!("ssh exited with {}", out.status_text())
+                } else {
+                    out.stderr
+                },
+            }),
+            Some(_) => Err(RespondError::CommandFailed {
+                argv: display_argv(&argv),
+                status: out.status_text(),
+                stderr: out.stderr,
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl Responder for SshIsolator {
+    fn name(&self) -> &str {
+        "isolate"
+    }
+
+    /// Isolates the alert's host (`alert.host`, else `alert.dst_ip`).
+    async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
+        let target = alert
+            .host
+            .clone()
+            .filter(|h| !h.trim().is_empty())
+            .or_else(|| alert.dst_ip.map(|ip| ip.to_string()));
+        let Some(target) = target else {
+            let mut rec = ActionRecord::new("isolate", "isolate", "", &alert.id, mode);
+            rec.outcome = ActionOutcome::Skipped("the alert names no host".into());
+            return Ok(rec);
+        };
+        let mut rec = self.isolate(&target, mode).await?;
+        rec.alert_id = alert.id.clone();
+        Ok(rec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+
+    fn iso(command: Vec<String>) -> SshIsolator {
+        SshIsolator::new(IsolateConfig {
+            mgmt_ip: Some("192.0.2.10".into()),
+            known_hosts: Some("/k/known_hosts".into()),
+            identity_file: Some("/k/id".into()),
+            port: 2222,
+            command,
+            ..IsolateConfig::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn argv_is_exact_and_remote_words_are_quoted() {
+        let i = iso(vec![
+            "sh".into(),
+            "-c".into(),
+            "echo {host} {mgmt_ip} > /tmp/m".into(),
+        ]);
+        assert_eq!(
+            display_argv(&i.ssh_argv("10.0.0.5").unwrap()),
+            "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/k/known_hosts \
+             -o ConnectTimeout=10 -o IdentitiesOnly=yes -i /k/id -p 2222 -l root -- 10.0.0.5 \
+             sh -c ''\\''echo 10.0.0.5 192.0.2.10 > /tmp/m'\\'''"
+        );
+        let argv = i.ssh_argv("10.0.0.5").unwrap();
+        assert_eq!(argv.last().unwrap(), "'echo 10.0.0.5 192.0.2.10 > /tmp/m'");
+    }
+
+    #[test]
+    fn default_command_keeps_the_management_address() {
+        let i = iso(Vec::new());
+        let argv = i.ssh_argv("web01").unwrap();
+        let remote = argv.last().unwrap();
+        assert!(remote.contains("ip saddr 192.0.2.10 accept"), "{remote}");
+        assert!(remote.contains("ip daddr 192.0.2.10 accept"), "{remote}");
+        assert!(remote.starts_with('\'') && remote.ends_with('\''));
+        let v6 = default_command("2001:db8::1".parse().unwrap()).join(" ");
+        assert!(v6.contains("ip6 saddr {mgmt_ip}"));
+    }
+
+    #[test]
+    fn hostile_hosts_and_configs_are_rejected() {
+        let i = iso(Vec::new());
+        for bad in [
+            "web01; rm -rf /",
+            "-oProxyCommand=x",
+            "$(id)",
+            "a..b",
+            "",
+            "web 01",
+        ] {
+            assert!(
+                matches!(i.ssh_argv(bad), Err(RespondError::InvalidTarget { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            i.ssh_argv("192.0.2.10"),
+            Err(RespondError::Refused { .. })
+        ));
+        let base = || IsolateConfig {
+            mgmt_ip: Some("192.0.2.10".into()),
+            ..IsolateConfig::default()
+        };
+        assert!(SshIsolator::new(IsolateConfig {
+            mgmt_ip: None,
+            ..base()
+        })
+        .is_err());
+        assert!(SshIsolator::new(IsolateConfig {
+            user: "root -oX".into(),
+            ..base()
+        })
+        .is_err());
+        assert!(SshIsolator::new(IsolateConfig {
+            known_hosts: Some("/a b".into()),
+            ..base()
+        })
+        .is_err());
+        assert!(SshIsolator::new(IsolateConfig {
+            command: vec!["-x".into()],
+            ..base()
+        })
+        .is_err());
+        assert!(SshIsolator::new(IsolateConfig {
+            command: vec!["a\nb".into()],
+            ..base()
+        })
+        .is_err());
+    }
+
+    #[tokio::test]
+    async fn dry_run_and_responder() {
+        let i = iso(vec!["true".into()]);
+        assert_eq!(Responder::name(&i), "isolate");
+        let mut alert = Alert::new("edr", "x", "t", Severity::High);
+        let rec = i.respond(&alert, Mode::DryRun).await.unwrap();
+        assert!(matches!(rec.outcome, ActionOutcome::Skipped(_)));
+        alert.dst_ip = Some("10.0.0.7".parse().unwrap());
+        let rec = i.respond(&alert, Mode::DryRun).await.unwrap();
+        assert_eq!(rec.outcome, ActionOutcome::DryRun);
+        assert_eq!(rec.target, "10.0.0.7");
+        assert_eq!(rec.alert_id, alert.id);
+        assert_eq!(rec.commands, [i.ssh_argv("10.0.0.7").unwrap()]);
+    }
+}

@@ -2,6 +2,13 @@
 //!
 //! Every responder is safe by default: in [`Mode::DryRun`] it returns the
 //! exact commands and requests it would make and changes nothing.
+//!
+//! * [`Playbook`] maps risk level and alert kind to actions.
+//! * [`ResponseEngine`] runs them on named responders, idempotently, and
+//!   writes every [`ActionRecord`] to the [`AuditLog`].
+//! * Responders: [`notify`] (e-mail, Slack, webhooks), [`siem`] (Splunk HEC,
+//!   Elasticsearch, JSON sink), [`ticket`] (TheHive, Jira, local file),
+//!   [`watch`] (watch-list), [`firewall`] and [`isolate`].
 
 use async_trait::async_trait;
 
@@ -19,3 +26,20 @@ pub trait Responder: Send + Sync {
 
 pub mod firewall;
 pub mod isolate;
+
+mod audit;
+mod config;
+mod engine;
+mod http;
+pub mod notify;
+mod playbook;
+mod secret;
+pub mod siem;
+pub mod ticket;
+pub mod watch;
+
+pub use audit::{AuditEntry, AuditLog};
+pub use config::ResponseConfig;
+pub use engine::ResponseEngine;
+pub use playbook::{LevelActions, PlannedAction, Playbook, PlaybookConfig, ACTIONS};
+pub use secret::Secret;

@@ -1,1 +1,53 @@
+import os
+from typing import Any, Sequence
+
 __all__: list[str]
+
+class Indicator:
+    """An indicator of compromise found in text."""
+
+    def __init__(
+        self,
+        kind: str,
+        value: str,
+        raw: str | None = None,
+        start: int = 0,
+        end: int | None = None,
+        defanged: bool = False,
+        count: int = 1,
+        tags: Sequence[str] | None = None,
+    ) -> None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def raw(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def defanged(self) -> bool: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def tags(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def defang(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+
+def extract_iocs(
+    text: str,
+    kinds: str | Sequence[str] | None = None,
+    allow: str | Sequence[str] | None = None,
+    no_private: bool = False,
+) -> list[Indicator]: ...
+def extract_iocs_from_file(
+    path: str | os.PathLike[str],
+    kinds: str | Sequence[str] | None = None,
+    allow: str | Sequence[str] | None = None,
+    no_private: bool = False,
+) -> list[Indicator]: ...
+def refang(text: str) -> str: ...
+def defang(value: str | Indicator, kind: str | None = None) -> str: ...

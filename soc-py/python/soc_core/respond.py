@@ -1,1 +1,9 @@
-__all__: list[str] = []
+"""Response: firewall blocking (nftables, ipset, iptables) and host isolation over SSH.
+
+Both classes are dry-run by default: actions return a record with the exact
+argv of every command and change nothing. Pass ``dry_run=False`` to act.
+"""
+
+from ._native import Firewall, SshIsolator
+
+__all__ = ["Firewall", "SshIsolator"]

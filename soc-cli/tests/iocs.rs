@@ -1,0 +1,173 @@
+//! Behaviour and golden tests of `soc iocs`. Set `UPDATE_GOLDEN=1` to
+//! rewrite the golden files after an intended change.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn soc() -> Command {
+    Command::cargo_bin("soc").unwrap()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        actual, want,
+        "golden {name} differs (UPDATE_GOLDEN=1 to accept)"
+    );
+}
+
+#[test]
+fn golden_threat_report_jsonl() {
+    let out = soc()
+        .current_dir(root())
+        .args([
+            "iocs",
+            "--format",
+            "jsonl",
+            "examples/data/threat-report.txt",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for key in [
+            "kind", "value", "raw", "start", "end", "defanged", "count", "tags",
+        ] {
+            assert!(v.get(key).is_some(), "{key} missing in {line}");
+        }
+    }
+    golden("iocs_threat_report.jsonl", &text);
+}
+
+#[test]
+fn golden_stdin_filters() {
+    let out = soc()
+        .args([
+            "iocs",
+            "--format",
+            "csv",
+            "--kinds",
+            "ipv4,domain",
+            "--no-private",
+            "-",
+        ])
+        .write_stdin("hosts 10.0.0.1, 8.8.8.8 and evil[.]example[.]com; CVE-2021-44228\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    golden("iocs_stdin_filters.csv", &String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn piped_default_is_jsonl_with_allow_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "# ours\n203.0.113.0/24\nexample.com\n").unwrap();
+    soc()
+        .args(["iocs", "--allow"])
+        .arg(&allow)
+        .write_stdin("203.0.113.5 198.51.100.5 a.example.com evil.example.net\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"value\":\"198.51.100.5\""))
+        .stdout(predicate::str::contains("evil.example.net"))
+        .stdout(predicate::str::contains("203.0.113.5").not())
+        .stdout(predicate::str::contains("a.example.com").not());
+}
+
+#[test]
+fn several_files_carry_file_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.txt");
+    let b = dir.path().join("b.txt");
+    std::fs::write(&a, "8.8.8.8\n").unwrap();
+    std::fs::write(&b, "9.9.9.9\n").unwrap();
+    let out = soc()
+        .arg("iocs")
+        .arg("--format")
+        .arg("json")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["file"], a.display().to_string());
+    assert_eq!(rows[1]["value"], "9.9.9.9");
+}
+
+#[test]
+fn refang_mode_prints_text() {
+    soc()
+        .args(["iocs", "--refang"])
+        .write_stdin("go to hxxps://evil[.]example[.]com/x now\nand bob[at]evil(.)org\n")
+        .assert()
+        .success()
+        .stdout("go to https://evil.example.com/x now\nand bob@evil.org\n");
+}
+
+#[test]
+fn table_format_has_header() {
+    soc()
+        .args(["iocs", "--format", "table"])
+        .write_stdin("8.8.8.8")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("KIND"))
+        .stdout(predicate::str::contains("8.8.8.8"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    soc()
+        .args(["iocs", "--kinds", "ipv4,ipv5"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown indicator kind 'ipv5'"));
+    soc()
+        .args(["iocs", "--allow", "/nonexistent/allow.txt"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/allow.txt"));
+    soc()
+        .args(["iocs", "/nonexistent/report.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/nonexistent/report.txt: no such file",
+        ));
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("bad.txt");
+    std::fs::write(&allow, "10.0.0.0/8\nthis is bad!\n").unwrap();
+    soc()
+        .args(["iocs", "--allow"])
+        .arg(&allow)
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(":2:"));
+}

@@ -1,0 +1,177 @@
+//! `soc ssh` behaviour on the sample log and on bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn sample() -> String {
+    format!("{}/../examples/data/auth.log", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jsonl(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn events_jsonl_have_the_documented_fields() {
+    let out = Command::cargo_bin("soc")
+        .unwrap()
+        .args(["ssh", &sample(), "--year", "2026", "--format", "jsonl"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "393 lines, 363 events, 30 skipped, 0 malformed",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 363);
+    let r = rows
+        .iter()
+        .find(|r| r["kind"] == "ssh.failed_auth" && r["src_ip"] == "2001:db8:dead:beef::66")
+        .unwrap();
+    assert!(r["line"].as_u64().unwrap() > 0);
+    assert_eq!(r["failure"], true);
+    assert!(r["time"].as_str().unwrap().starts_with("2026-11-21T13:"));
+    assert!(r["port"].as_u64().is_some());
+    let injected = rows
+        .iter()
+        .find(|r| r["user"] == "admin from 10.0.0.1 port 22")
+        .unwrap();
+    assert_eq!(injected["src_ip"], "198.51.100.97");
+}
+
+#[test]
+fn alerts_and_summary() {
+    let out = Command::cargo_bin("soc")
+        .unwrap()
+        .args([
+            "ssh",
+            &sample(),
+            "--year",
+            "2026",
+            "--alerts",
+            "--format",
+            "jsonl",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows = jsonl(&out);
+    let kinds: Vec<&str> = rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    for k in [
+        "ssh.brute_force",
+        "ssh.password_spraying",
+        "ssh.slow_brute_force",
+        "ssh.success_after_failures",
+    ] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    Command::cargo_bin("soc")
+        .unwrap()
+        .args([
+            "ssh",
+            &sample(),
+            "--year",
+            "2026",
+            "--summary",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("top_source,203.0.113.45,"));
+}
+
+#[test]
+fn gzip_and_malformed_lines_are_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("auth.log.gz");
+    let mut enc = flate2_writer(&p);
+    std::io::Write::write_all(&mut enc, b"Jan  1 00:00:00 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n\xff\xfe bad\n").unwrap();
+    drop(enc);
+    Command::cargo_bin("soc")
+        .unwrap()
+        .args(["ssh", p.to_str().unwrap(), "--format", "jsonl"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"src_ip\":\"192.0.2.1\""))
+        .stderr(predicate::str::contains("auth.log.gz:2: invalid UTF-8"))
+        .stderr(predicate::str::contains(
+            "2 lines, 1 events, 0 skipped, 1 malformed",
+        ));
+}
+
+/// A gzip writer without depending on flate2 from the CLI tests: use the
+/// system `gzip` when present, else write an uncompressed file.
+fn flate2_writer(p: &std::path::Path) -> GzipFile {
+    GzipFile {
+        path: p.to_path_buf(),
+        buf: Vec::new(),
+    }
+}
+
+struct GzipFile {
+    path: std::path::PathBuf,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for GzipFile {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for GzipFile {
+    fn drop(&mut self) {
+        let plain = self.path.with_extension("");
+        std::fs::write(&plain, &self.buf).unwrap();
+        let ok = std::process::Command::new("gzip")
+            .arg("-f")
+            .arg(&plain)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            std::fs::write(&self.path, &self.buf).unwrap();
+        }
+    }
+}
+
+#[test]
+fn bad_time_zone_and_missing_file_are_usage_errors() {
+    Command::cargo_bin("soc")
+        .unwrap()
+        .args(["ssh", &sample(), "--tz", "Mars/Base"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown time zone"));
+    Command::cargo_bin("soc")
+        .unwrap()
+        .args(["ssh", "/nonexistent/auth.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/auth.log"));
+}
+
+#[test]
+fn reads_stdin() {
+    Command::cargo_bin("soc")
+        .unwrap()
+        .args(["ssh", "--format", "csv"])
+        .write_stdin("Invalid user bob from 203.0.113.5 port 22\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ssh.invalid_user,bob,203.0.113.5,,22,true",
+        ));
+}

@@ -1,0 +1,144 @@
+//! A sliding window of evidence for one detector key, and its episodes.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::model::Event;
+
+/// Most items a window keeps (bounded memory under floods).
+const MAX_ITEMS: usize = 4096;
+
+/// One alerting episode.
+#[derive(Debug, Clone)]
+pub(crate) struct Episode {
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub count: u64,
+    pub distinct: HashSet<String>,
+    pub events: Vec<Event>,
+}
+
+/// Recent items (time, distinct value) within the window, plus the open
+/// episode if the threshold was reached.
+#[derive(Debug, Default)]
+pub(crate) struct Windowed {
+    items: VecDeque<(DateTime<Utc>, String)>,
+    counts: HashMap<String, u32>,
+    evidence: VecDeque<Event>,
+    open: Option<Episode>,
+    last: Option<DateTime<Utc>>,
+}
+
+impl Windowed {
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn first_time(&self) -> Option<DateTime<Utc>> {
+        self.items.front().map(|x| x.0)
+    }
+
+    pub fn last_time(&self) -> Option<DateTime<Utc>> {
+        self.last
+    }
+
+    pub fn take_evidence(&mut self) -> Vec<Event> {
+        self.evidence.drain(..).collect()
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.counts.clear();
+        self.evidence.clear();
+    }
+
+    pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) {
+        while let Some((t, _)) = self.items.front() {
+            if now - *t > window || self.items.len() > MAX_ITEMS {
+                if let Some((_, v)) = self.items.pop_front() {
+                    if let Some(c) = self.counts.get_mut(&v) {
+                        *c -= 1;
+                        if *c == 0 {
+                            self.counts.remove(&v);
+                        }
+                    }
+                }
+                if self.evidence.len() > self.items.len() {
+                    self.evidence.pop_front();
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Adds one item. Counting windows (`distinct` empty) alert at
+    /// `threshold` items; distinct windows at `threshold` distinct values.
+    /// Returns a finished episode when this item starts a new one after the
+    /// previous ended (gap longer than the window).
+    pub fn push(
+        &mut self,
+        t: DateTime<Utc>,
+        distinct: String,
+        e: &Event,
+        window: Duration,
+        threshold: u32,
+        max_evidence: usize,
+    ) -> Option<Episode> {
+        let mut finished = None;
+        if let (Some(ep), Some(last)) = (&self.open, self.last) {
+            if t - last > window {
+                let _ = ep;
+                finished = self.open.take();
+            }
+        }
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        self.prune(t, window);
+        let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
+        *self.counts.entry(distinct.clone()).or_default() += 1;
+        self.items.push_back((t, distinct.clone()));
+        if self.evidence.len() < max_evidence {
+            self.evidence.push_back(e.clone());
+        }
+        match &mut self.open {
+            Some(ep) => {
+                ep.count += 1;
+                ep.last = ep.last.max(t);
+                if !distinct.is_empty() {
+                    ep.distinct.insert(distinct);
+                }
+                if ep.events.len() < max_evidence {
+                    ep.events.push(e.clone());
+                }
+            }
+            None => {
+                let reached = if by_distinct && threshold != u32::MAX {
+                    self.counts.len() as u64 >= u64::from(threshold)
+                } else {
+                    self.items.len() as u64 >= u64::from(threshold)
+                };
+                if reached {
+                    self.open = Some(Episode {
+                        first: self.items.front().map_or(t, |x| x.0),
+                        last: t,
+                        count: self.items.len() as u64,
+                        distinct: self
+                            .counts
+                            .keys()
+                            .filter(|k| !k.is_empty())
+                            .cloned()
+                            .collect(),
+                        events: self.evidence.drain(..).collect(),
+                    });
+                }
+            }
+        }
+        finished
+    }
+
+    /// Ends the open episode.
+    pub fn close(&mut self) -> Option<Episode> {
+        self.open.take()
+    }
+}

@@ -1,0 +1,298 @@
+//! AbuseIPDB API v2: `check` an address (confidence score, reports, ISP,
+//! usage type, Tor) and `report` one (for responders).
+
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::http::{malformed, HttpClient, HttpOptions};
+use super::{answer, unsupported, Enricher, REDACTED};
+use crate::error::EnrichError;
+use crate::model::{Enrichment, Facts, Indicator, Verdict};
+
+const NAME: &str = "abuseipdb";
+
+/// The AbuseIPDB provider.
+///
+/// ```
+/// use soc_core::enrich::abuseipdb::{AbuseIpDb, category_name};
+/// use soc_core::enrich::http::HttpOptions;
+/// let db = AbuseIpDb::new("secret".into(), "http://127.0.0.1:9", HttpOptions::default(), 86400).unwrap();
+/// assert!(!format!("{db:?}").contains("secret"));
+/// assert_eq!(category_name(22), Some("SSH"));
+/// ```
+pub struct AbuseIpDb {
+    api_key: String,
+    base_url: String,
+    http: HttpClient,
+    ttl_secs: u64,
+    max_age_days: u32,
+}
+
+impl std::fmt::Debug for AbuseIpDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AbuseIpDb")
+            .field("api_key", &REDACTED)
+            .field("base_url", &self.base_url)
+            .field("ttl_secs", &self.ttl_secs)
+            .field("max_age_days", &self.max_age_days)
+            .finish()
+    }
+}
+
+/// AbuseIPDB category names by number (1–23).
+pub fn category_name(n: u8) -> Option<&'static str> {
+    const NAMES: [&str; 23] = [
+        "DNS Compromise",
+        "DNS Poisoning",
+        "Fraud Orders",
+        "DDoS Attack",
+        "FTP Brute-Force",
+        "Ping of Death",
+        "Phishing",
+        "Fraud VoIP",
+        "Open Proxy",
+        "Web Spam",
+        "Email Spam",
+        "Blog Spam",
+        "VPN IP",
+        "Port Scan",
+        "Hacking",
+        "SQL Injection",
+        "Spoofing",
+        "Brute-Force",
+        "Bad Web Bot",
+        "Exploited Host",
+        "Web App Attack",
+        "SSH",
+        "IoT Targeted",
+    ];
+    NAMES.get(usize::from(n).checked_sub(1)?).copied()
+}
+
+impl AbuseIpDb {
+    /// A client for `base_url` (e.g. `https://api.abuseipdb.com/api/v2`).
+    pub fn new(
+        api_key: String,
+        base_url: &str,
+        options: HttpOptions,
+        ttl_secs: u64,
+    ) -> Result<Self, EnrichError> {
+        if api_key.trim().is_empty() {
+            return Err(EnrichError::MissingKey {
+                provider: NAME.into(),
+                env_var: "ABUSEIPDB_API_KEY".into(),
+                config_key: "enrich.abuseipdb.api_key".into(),
+            });
+        }
+        Ok(AbuseIpDb {
+            api_key,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            http: HttpClient::new(NAME, options)?,
+            ttl_secs,
+            max_age_days: 90,
+        })
+    }
+
+    /// Reports `ip` for `categories` (numbers 1–23, see [`category_name`])
+    /// with `comment` (cut to 1024 bytes). Returns the new confidence score.
+    pub async fn report(
+        &self,
+        ip: IpAddr,
+        categories: &[u8],
+        comment: &str,
+    ) -> Result<u8, EnrichError> {
+        if let Some(bad) = categories.iter().find(|c| category_name(**c).is_none()) {
+            return Err(EnrichError::Api {
+                provider: NAME.into(),
+                status: 0,
+                body: format!("category {bad} does not exist; use 1-23"),
+            });
+        }
+        let cats = categories
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut comment = comment.to_string();
+        while comment.len() > 1024 {
+            comment.pop();
+        }
+        let url = format!("{}/report", self.base_url);
+        let form = [
+            ("ip", ip.to_string()),
+            ("categories", cats),
+            ("comment", comment),
+        ];
+        let resp = self
+            .http
+            .send(
+                |c| {
+                    c.post(&url)
+                        .header("Key", &self.api_key)
+                        .header("Accept", "application/json")
+                        .form(&form)
+                },
+                &[],
+            )
+            .await?;
+        let v = resp.json(NAME)?;
+        v.pointer("/data/abuseConfidenceScore")
+            .and_then(Value::as_u64)
+            .map(|n| n.min(100) as u8)
+            .ok_or_else(|| malformed(NAME, "data.abuseConfidenceScore", "missing or not a number"))
+    }
+}
+
+#[async_trait]
+impl Enricher for AbuseIpDb {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn supports(&self, ind: &Indicator) -> bool {
+        ind.ip().is_some()
+    }
+
+    fn quota_remaining(&self) -> Option<u64> {
+        self.http.quota_remaining()
+    }
+
+    async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
+        let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
+        let url = format!("{}/check", self.base_url);
+        let query = [
+            ("ipAddress", ip.to_string()),
+            ("maxAgeInDays", self.max_age_days.to_string()),
+            ("verbose", String::new()),
+        ];
+        let resp = self
+            .http
+            .send(
+                |c| {
+                    c.get(&url)
+                        .query(&query)
+                        .header("Key", &self.api_key)
+                        .header("Accept", "application/json")
+                },
+                &[],
+            )
+            .await?;
+        parse(ind, resp.json(NAME)?, self.ttl_secs)
+    }
+}
+
+/// Turns an AbuseIPDB `check` answer into an [`Enrichment`].
+pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, EnrichError> {
+    let d = raw
+        .get("data")
+        .filter(|d| d.is_object())
+        .ok_or_else(|| malformed(NAME, "data", "missing or not an object"))?;
+    let score = d
+        .get("abuseConfidenceScore")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| malformed(NAME, "data.abuseConfidenceScore", "missing or not a number"))?
+        .min(100) as u8;
+    let s = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+    let reports = d.get("totalReports").and_then(Value::as_u64).unwrap_or(0);
+    let whitelisted = d
+        .get("isWhitelisted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let tor = d.get("isTor").and_then(Value::as_bool).unwrap_or(false);
+    let mut facts = Facts {
+        country: s("countryCode"),
+        as_owner: s("isp"),
+        reports: Some(reports),
+        ..Facts::default()
+    };
+    if let Some(h) = d.get("hostnames").and_then(Value::as_array) {
+        facts.hostnames = h
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+    }
+    facts.last_seen = s("lastReportedAt")
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    if let Some(u) = s("usageType") {
+        facts.extra.insert("usage_type".into(), u.into());
+    }
+    for (k, name) in [
+        ("domain", "domain"),
+        ("numDistinctUsers", "distinct_users"),
+        ("isWhitelisted", "whitelisted"),
+    ] {
+        if let Some(v) = d.get(k).filter(|v| !v.is_null()) {
+            facts.extra.insert(name.into(), v.clone());
+        }
+    }
+    facts.extra.insert("tor".into(), tor.into());
+    if tor {
+        facts.tags.push("tor".into());
+    }
+    // Categories of the (verbose) reports, most frequent first.
+    let mut counts: std::collections::BTreeMap<u8, usize> = Default::default();
+    for r in d
+        .get("reports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for c in r
+            .get("categories")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = c.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                *counts.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let mut cats: Vec<(u8, usize)> = counts.into_iter().collect();
+    cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    facts.tags.extend(
+        cats.iter()
+            .filter_map(|(c, _)| category_name(*c))
+            .map(str::to_string),
+    );
+    let verdict = if whitelisted {
+        Verdict::Harmless
+    } else if score >= 75 {
+        Verdict::Malicious
+    } else if score >= 25 || tor {
+        Verdict::Suspicious
+    } else if reports == 0 {
+        Verdict::Unknown
+    } else {
+        Verdict::Harmless
+    };
+    let mut summary = format!("confidence {score}%, {reports} reports");
+    if let Some(u) = d.get("numDistinctUsers").and_then(Value::as_u64) {
+        summary.push_str(&format!(" by {u} users"));
+    }
+    if let Some(isp) = &facts.as_owner {
+        summary.push_str(&format!("; {isp}"));
+    }
+    if let Some(c) = &facts.country {
+        summary.push_str(&format!(" ({c})"));
+    }
+    if tor {
+        summary.push_str("; Tor exit");
+    }
+    if whitelisted {
+        summary.push_str("; whitelisted");
+    }
+    Ok(answer(
+        NAME,
+        ind,
+        (verdict, score),
+        facts,
+        summary,
+        raw,
+        ttl_secs,
+    ))
+}

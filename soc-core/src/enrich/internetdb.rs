@@ -1,0 +1,140 @@
+//! Shodan InternetDB: open ports, CPEs, known vulnerabilities, tags and host
+//! names of an address. No key; 404 means "no data".
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::http::{malformed, HttpClient, HttpOptions};
+use super::{answer, unsupported, Enricher};
+use crate::error::EnrichError;
+use crate::model::{Enrichment, Facts, Indicator, Verdict};
+
+const NAME: &str = "internetdb";
+
+/// Tags that mean the host itself is bad, not merely exposed.
+const BAD_TAGS: [&str; 4] = ["c2", "malware", "compromised", "botnet"];
+
+/// The Shodan InternetDB provider.
+///
+/// ```
+/// use soc_core::enrich::internetdb::InternetDb;
+/// use soc_core::enrich::http::HttpOptions;
+/// let idb = InternetDb::new("https://internetdb.shodan.io", HttpOptions::default(), 86400).unwrap();
+/// assert!(format!("{idb:?}").contains("internetdb.shodan.io"));
+/// ```
+#[derive(Debug)]
+pub struct InternetDb {
+    base_url: String,
+    http: HttpClient,
+    ttl_secs: u64,
+}
+
+impl InternetDb {
+    /// A client for `base_url` (e.g. `https://internetdb.shodan.io`).
+    pub fn new(base_url: &str, options: HttpOptions, ttl_secs: u64) -> Result<Self, EnrichError> {
+        Ok(InternetDb {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            http: HttpClient::new(NAME, options)?,
+            ttl_secs,
+        })
+    }
+}
+
+#[async_trait]
+impl Enricher for InternetDb {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn supports(&self, ind: &Indicator) -> bool {
+        ind.ip().is_some()
+    }
+
+    async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
+        let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
+        let url = format!("{}/{ip}", self.base_url);
+        let resp = self
+            .http
+            .send(|c| c.get(&url).header("accept", "application/json"), &[404])
+            .await?;
+        if resp.status == 404 {
+            let mut e = Enrichment::unknown(NAME, ind.kind, &ind.value, self.ttl_secs);
+            e.summary = "no data in InternetDB".into();
+            e.raw = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
+            return Ok(e);
+        }
+        parse(ind, resp.json(NAME)?, self.ttl_secs)
+    }
+}
+
+fn strings(v: &Value, key: &str) -> Result<Vec<String>, EnrichError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => Ok(a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()),
+        Some(_) => Err(malformed(NAME, key, "not an array")),
+    }
+}
+
+/// Turns an InternetDB answer into an [`Enrichment`].
+pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, EnrichError> {
+    if !raw.is_object() {
+        return Err(malformed(NAME, "body", "not an object"));
+    }
+    let ports: Vec<u64> = match raw.get("ports") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_u64).collect(),
+        Some(_) => return Err(malformed(NAME, "ports", "not an array")),
+    };
+    let vulns = strings(&raw, "vulns")?;
+    let cpes = strings(&raw, "cpes")?;
+    let tags = strings(&raw, "tags")?;
+    let facts = Facts {
+        hostnames: strings(&raw, "hostnames")?,
+        tags: tags.clone(),
+        extra: [
+            ("ports".to_string(), Value::from(ports.clone())),
+            ("vulns".to_string(), Value::from(vulns.clone())),
+            ("cpes".to_string(), Value::from(cpes)),
+        ]
+        .into_iter()
+        .collect(),
+        ..Facts::default()
+    };
+    let bad: Vec<&String> = tags
+        .iter()
+        .filter(|t| BAD_TAGS.contains(&t.as_str()))
+        .collect();
+    let port_list = ports
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut summary = format!(
+        "{} open ports ({port_list}), {} known CVEs",
+        ports.len(),
+        vulns.len()
+    );
+    if !tags.is_empty() {
+        summary.push_str(&format!("; tags {}", tags.join(",")));
+    }
+    let (verdict, score) = if !bad.is_empty() {
+        (Verdict::Malicious, 80)
+    } else if !vulns.is_empty() {
+        (Verdict::Suspicious, (20 + 5 * vulns.len()).min(50) as u8)
+    } else {
+        (Verdict::Unknown, 0)
+    };
+    Ok(answer(
+        NAME,
+        ind,
+        (verdict, score),
+        facts,
+        summary,
+        raw,
+        ttl_secs,
+    ))
+}

@@ -1,0 +1,541 @@
+//! Classification of one refanged candidate group by its shape.
+//!
+//! Cheap checks come first (what bytes it holds, how long it is, how it
+//! starts); the validators in [`super::validate`] and [`super::coins`] run
+//! only on candidates that already have the right shape.
+
+use std::net::IpAddr;
+
+use super::collect::Collector;
+use super::refang::{find, Normalizer};
+use super::{coins, validate as v};
+use crate::model::IndicatorKind as K;
+
+/// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
+fn is_sep(c: u8) -> bool {
+    matches!(
+        c,
+        b'=' | b','
+            | b';'
+            | b'\''
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'!'
+            | b'*'
+            | b'&'
+            | b'^'
+            | b'$'
+            | b' '
+            | b'\t'
+            | b'"'
+            | b'<'
+            | b'>'
+            | b'|'
+    )
+}
+
+/// The classifier for one group: the refanged bytes and where they came from.
+pub(crate) struct Group<'a> {
+    /// The whole (chunk) text.
+    pub(crate) text: &'a str,
+    /// Start of the group in `text`.
+    pub(crate) start: usize,
+    /// The refanged group.
+    pub(crate) norm: &'a Normalizer,
+}
+
+impl Group<'_> {
+    fn t(&self) -> &[u8] {
+        &self.norm.out
+    }
+
+    /// Emits `value` for refanged range `a..b`.
+    fn emit(&self, out: &mut Collector, kind: K, value: &str, a: usize, b: usize, from_url: bool) {
+        if !out.wants(kind) {
+            return;
+        }
+        let rs = self.start + self.norm.raw_at(a);
+        let re = self.start + self.norm.raw_at(b);
+        let raw = &self.text[rs..re];
+        let defanged = raw.as_bytes() != &self.t()[a..b];
+        out.emit(kind, value, raw, rs, re, defanged, from_url);
+    }
+
+    /// Classifies the whole group.
+    pub(crate) fn classify(&self, out: &mut Collector) {
+        let t = self.t();
+        let lead = t.iter().take_while(|c| b"([{'".contains(c)).count();
+        if t[lead..].starts_with(b"AS ") || t[lead..].starts_with(b"ASN ") {
+            let end = t
+                .iter()
+                .rposition(u8::is_ascii_digit)
+                .map_or(t.len(), |p| p + 1);
+            if let Some(val) = v::asn(&t[lead..end]) {
+                self.emit(out, K::Asn, &val, lead, end, false);
+            }
+            return;
+        }
+        let mut pos = 0;
+        while pos < t.len() {
+            if let Some(p) = find(&t[pos..], b"://").map(|p| p + pos) {
+                let mut ss = p;
+                while ss > pos && (t[ss - 1].is_ascii_alphanumeric() || b"+.-".contains(&t[ss - 1]))
+                {
+                    ss -= 1;
+                }
+                while ss < p && !t[ss].is_ascii_alphabetic() {
+                    ss += 1;
+                }
+                self.pieces(out, pos, ss);
+                pos = if ss < p { self.url(out, ss, p) } else { p + 3 };
+                continue;
+            }
+            if t[pos..].contains(&b'\\') {
+                if let Some((ps, kind)) = windows_start(t, pos) {
+                    self.pieces(out, pos, ps);
+                    pos = self.windows_path(out, ps, kind);
+                    continue;
+                }
+            }
+            self.pieces(out, pos, t.len());
+            break;
+        }
+    }
+
+    /// A URL whose scheme starts at `ss` and whose `://` is at `p`; returns
+    /// where scanning goes on.
+    fn url(&self, out: &mut Collector, ss: usize, p: usize) -> usize {
+        let t = self.t();
+        let mut end = p + 3;
+        while end < t.len()
+            && !matches!(
+                t[end],
+                b' ' | b'\t' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'|'
+            )
+        {
+            end += 1;
+        }
+        let end = trim_url(t, p + 3, end);
+        let auth_end = t[p + 3..end]
+            .iter()
+            .position(|c| matches!(c, b'/' | b'?' | b'#'))
+            .map_or(end, |q| q + p + 3);
+        let hs = t[p + 3..auth_end]
+            .iter()
+            .rposition(|&c| c == b'@')
+            .map_or(p + 3, |q| q + p + 4);
+        let (host_s, host_e) = if t.get(hs) == Some(&b'[') {
+            match t[hs..auth_end].iter().position(|&c| c == b']') {
+                Some(q) => (hs + 1, hs + q),
+                None => return p + 3,
+            }
+        } else {
+            let he = t[hs..auth_end]
+                .iter()
+                .position(|&c| c == b':')
+                .map_or(auth_end, |q| q + hs);
+            (hs, he)
+        };
+        let host = &t[host_s..host_e];
+        let host_ind = if let Some(ip) = v::ipv4(host) {
+            Some((K::Ipv4, ip.to_string()))
+        } else if let Some(ip) = v::ipv6(host) {
+            Some(match ip.to_ipv4_mapped() {
+                Some(m) => (K::Ipv4, m.to_string()),
+                None => (K::Ipv6, ip.to_string()),
+            })
+        } else {
+            v::domain(host).map(|d| (if d.onion { K::Onion } else { K::Domain }, d.value))
+        };
+        let Some((hk, hv)) = host_ind else {
+            return p + 3;
+        };
+        if out.wants(K::Url) {
+            let mut value = String::with_capacity(end - ss);
+            value.push_str(&String::from_utf8_lossy(&t[ss..p]).to_ascii_lowercase());
+            value.push_str(&String::from_utf8_lossy(&t[p..host_s]));
+            value.push_str(&String::from_utf8_lossy(host).to_ascii_lowercase());
+            value.push_str(&String::from_utf8_lossy(&t[host_e..end]));
+            self.emit(out, K::Url, &value, ss, end, false);
+        }
+        self.emit(out, hk, &hv, host_s, host_e, true);
+        end
+    }
+
+    /// A Windows path or registry key starting at `ps`; returns its end.
+    fn windows_path(&self, out: &mut Collector, ps: usize, kind: K) -> usize {
+        let t = self.t();
+        let mut end = ps;
+        while end < t.len()
+            && !matches!(
+                t[end],
+                b';' | b',' | b'\'' | b'"' | b'*' | b'?' | b'<' | b'>' | b'|'
+            )
+            && !(t[end] == b':' && end != ps + 1)
+        {
+            end += 1;
+        }
+        let stop = end;
+        let end = trim_path(t, ps, end);
+        let body_start = t[ps..end]
+            .iter()
+            .position(|&c| c == b'\\')
+            .map_or(end, |q| ps + q + 1);
+        if end > body_start && t[body_start..end].iter().any(u8::is_ascii_alphanumeric) {
+            let value = String::from_utf8_lossy(&t[ps..end]).into_owned();
+            self.emit(out, kind, &value, ps, end, false);
+        }
+        stop.max(ps + 1)
+    }
+
+    /// Splits `a..b` at separators and classifies each piece.
+    fn pieces(&self, out: &mut Collector, a: usize, b: usize) {
+        let t = self.t();
+        let mut s = a;
+        while s < b {
+            while s < b && is_sep(t[s]) {
+                s += 1;
+            }
+            let mut e = s;
+            while e < b && !is_sep(t[e]) {
+                e += 1;
+            }
+            if e > s {
+                self.piece(out, s, e, 0);
+            }
+            s = e;
+        }
+    }
+
+    /// Classifies one piece `a..b` (after trimming punctuation).
+    fn piece(&self, out: &mut Collector, mut a: usize, mut b: usize, depth: u8) {
+        let t = self.t();
+        while a < b && !(t[a].is_ascii_alphanumeric() || matches!(t[a], b'/' | b'~')) {
+            a += 1;
+        }
+        while b > a
+            && matches!(
+                t[b - 1],
+                b'.' | b',' | b':' | b'?' | b'-' | b'_' | b'\'' | b'#' | b'@' | b'%'
+            )
+        {
+            b -= 1;
+        }
+        if b - a < 3 {
+            return;
+        }
+        let p = &t[a..b];
+        let (mut digits, mut hex, mut colons, mut dots, mut slash, mut at, mut dash) =
+            (true, true, 0usize, 0usize, false, false, false);
+        for &c in p {
+            digits &= c.is_ascii_digit() || c == b'.' || c == b'/';
+            hex &= c.is_ascii_hexdigit();
+            match c {
+                b':' => colons += 1,
+                b'.' => dots += 1,
+                b'/' => slash = true,
+                b'@' => at = true,
+                b'-' => dash = true,
+                _ => {}
+            }
+        }
+        if digits {
+            if dots == 3 {
+                self.ipv4_or_cidr(out, p, a, b);
+            }
+            return;
+        }
+        if hex {
+            if let Some(kind) = v::hash_kind(p) {
+                if !(kind == K::Md5 || kind == K::Sha256)
+                    || !v::named_non_file_hash(
+                        self.text.as_bytes(),
+                        self.start + self.norm.raw_at(a),
+                    )
+                {
+                    self.emit(
+                        out,
+                        kind,
+                        &String::from_utf8_lossy(p).to_ascii_lowercase(),
+                        a,
+                        b,
+                        false,
+                    );
+                }
+            }
+            return;
+        }
+        let c0 = p[0];
+        if colons > 0 {
+            if colons == 2 && c0.is_ascii_digit() && v::ssdeep(p) {
+                return self.emit(out, K::Ssdeep, &String::from_utf8_lossy(p), a, b, false);
+            }
+            let addr = p.split(|&c| c == b'%').next().unwrap_or(p);
+            if addr
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'/'))
+            {
+                if let Some(m) = v::mac(p) {
+                    return self.emit(out, K::Mac, &m, a, b, false);
+                }
+                if self.ipv6_or_cidr(out, p, a, b) {
+                    return;
+                }
+            }
+        } else if p.len() == 17 && dash || p.len() == 14 && dots == 2 {
+            if let Some(m) = v::mac(p) {
+                return self.emit(out, K::Mac, &m, a, b, false);
+            }
+        }
+        match c0 {
+            b'0' if p.len() == 42 && coins::is_eth(std::str::from_utf8(p).unwrap_or("")) => {
+                return self.emit(
+                    out,
+                    K::Eth,
+                    &String::from_utf8_lossy(p).to_ascii_lowercase(),
+                    a,
+                    b,
+                    false,
+                );
+            }
+            b'C' | b'c' => {
+                if let Some(val) = v::cve(p) {
+                    return self.emit(out, K::Cve, &val, a, b, false);
+                }
+            }
+            b'T' => {
+                if let Some(kind) = v::attack(p) {
+                    return self.emit(out, kind, &String::from_utf8_lossy(p), a, b, false);
+                }
+            }
+            b'A' => {
+                if let Some(val) = v::asn(p) {
+                    return self.emit(out, K::Asn, &val, a, b, false);
+                }
+            }
+            _ => {}
+        }
+        if (26..=90).contains(&p.len()) && matches!(c0, b'1' | b'3' | b'b' | b'B') {
+            let s = std::str::from_utf8(p).unwrap_or("");
+            if coins::is_btc(s) {
+                let val = if c0 == b'b' || c0 == b'B' {
+                    s.to_ascii_lowercase()
+                } else {
+                    s.to_string()
+                };
+                return self.emit(out, K::Btc, &val, a, b, false);
+            }
+        }
+        if (p.len() == 95 || p.len() == 106) && coins::is_xmr(std::str::from_utf8(p).unwrap_or(""))
+        {
+            return self.emit(out, K::Xmr, &String::from_utf8_lossy(p), a, b, false);
+        }
+        if (c0 == b'/' || c0 == b'~') && v::posix_path(p) {
+            return self.emit(out, K::FilePath, &String::from_utf8_lossy(p), a, b, false);
+        }
+        if at {
+            if let Some(q) = p.iter().rposition(|&c| c == b'@') {
+                if v::email_local(&p[..q]) {
+                    if let Some(d) = v::domain(&p[q + 1..]).filter(|d| !d.onion) {
+                        let val = format!("{}@{}", String::from_utf8_lossy(&p[..q]), d.value);
+                        return self.emit(out, K::Email, &val, a, b, false);
+                    }
+                }
+            }
+        }
+        if dots > 0 && colons == 0 && !slash && !at {
+            if let Some(d) = v::domain(p) {
+                let defanged = self.text.as_bytes()
+                    [self.start + self.norm.raw_at(a)..self.start + self.norm.raw_at(b)]
+                    != *p;
+                if d.onion {
+                    self.emit(out, K::Onion, &d.value, a, b, false);
+                } else if !d.file_like || defanged {
+                    self.emit(out, K::Domain, &d.value, a, b, false);
+                }
+            }
+            return;
+        }
+        if depth < 2 {
+            let sep = if colons > 0 {
+                b':'
+            } else if slash {
+                b'/'
+            } else if at {
+                b'@'
+            } else if dash && dots > 0 {
+                b'-'
+            } else {
+                return;
+            };
+            let mut s = a;
+            for part in p.split(|&c| c == sep) {
+                if !part.is_empty() {
+                    self.piece(out, s, s + part.len(), depth + 1);
+                }
+                s += part.len() + 1;
+            }
+        }
+    }
+
+    fn ipv4_or_cidr(&self, out: &mut Collector, p: &[u8], a: usize, b: usize) {
+        match p.iter().position(|&c| c == b'/') {
+            None => {
+                if let Some(ip) = v::ipv4(p) {
+                    self.emit(out, K::Ipv4, &ip.to_string(), a, b, false);
+                }
+            }
+            Some(q) => {
+                let prefix = &p[q + 1..];
+                let Some(ip) = v::ipv4(&p[..q]) else { return };
+                let ok = (1..=2).contains(&prefix.len()) && prefix.iter().all(u8::is_ascii_digit);
+                let bits = prefix
+                    .iter()
+                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+                if ok && bits <= 32 {
+                    self.emit(out, K::Cidr, &format!("{ip}/{bits}"), a, b, false);
+                } else {
+                    self.emit(out, K::Ipv4, &ip.to_string(), a, a + q, false);
+                }
+            }
+        }
+    }
+
+    fn ipv6_or_cidr(&self, out: &mut Collector, p: &[u8], a: usize, b: usize) -> bool {
+        let (addr, prefix) = match p.iter().position(|&c| c == b'/') {
+            Some(q) => (&p[..q], Some(&p[q + 1..])),
+            None => (p, None),
+        };
+        let Some(ip) = v::ipv6(addr) else {
+            return false;
+        };
+        if let Some(m) = ip.to_ipv4_mapped() {
+            self.emit(out, K::Ipv4, &m.to_string(), a, a + addr.len(), false);
+            return true;
+        }
+        match prefix {
+            Some(pr) if (1..=3).contains(&pr.len()) && pr.iter().all(u8::is_ascii_digit) => {
+                let bits = pr
+                    .iter()
+                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+                if bits <= 128 {
+                    self.emit(
+                        out,
+                        K::Cidr,
+                        &format!("{}/{bits}", IpAddr::V6(ip)),
+                        a,
+                        b,
+                        false,
+                    );
+                    return true;
+                }
+                self.emit(out, K::Ipv6, &ip.to_string(), a, a + addr.len(), false);
+            }
+            _ => self.emit(out, K::Ipv6, &ip.to_string(), a, a + addr.len(), false),
+        }
+        true
+    }
+}
+
+/// Registry hives that start a registry key.
+const HIVES: [&[u8]; 10] = [
+    b"HKEY_LOCAL_MACHINE",
+    b"HKEY_CURRENT_USER",
+    b"HKEY_CLASSES_ROOT",
+    b"HKEY_USERS",
+    b"HKEY_CURRENT_CONFIG",
+    b"HKLM",
+    b"HKCU",
+    b"HKCR",
+    b"HKCC",
+    b"HKU",
+];
+
+/// Finds the first Windows path (`C:\`, `\\host\`, `%VAR%\`) or registry
+/// key (`HKLM\`) at or after `from`.
+fn windows_start(t: &[u8], from: usize) -> Option<(usize, K)> {
+    let boundary = |i: usize| {
+        i == 0 || !(t[i - 1].is_ascii_alphanumeric() || t[i - 1] == b'\\' || t[i - 1] == b'_')
+    };
+    let mut k = from;
+    while let Some(off) = memchr::memchr(b'\\', &t[k..]) {
+        let bs = k + off;
+        if bs >= from + 2
+            && t[bs - 1] == b':'
+            && t[bs - 2].is_ascii_alphabetic()
+            && boundary(bs - 2)
+        {
+            return Some((bs - 2, K::FilePath));
+        }
+        if t.get(bs + 1) == Some(&b'\\')
+            && bs >= from
+            && boundary(bs)
+            && t.get(bs + 2)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'?')
+        {
+            return Some((bs, K::FilePath));
+        }
+        if bs > from && t[bs - 1] == b'%' {
+            if let Some(q) = t[from..bs - 1].iter().rposition(|&c| c == b'%') {
+                let ps = from + q;
+                if boundary(ps)
+                    && bs - 1 - ps > 1
+                    && t[ps + 1..bs - 1]
+                        .iter()
+                        .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    return Some((ps, K::FilePath));
+                }
+            }
+        }
+        for hive in HIVES {
+            if bs >= from + hive.len()
+                && t[bs - hive.len()..bs].eq_ignore_ascii_case(hive)
+                && boundary(bs - hive.len())
+            {
+                return Some((bs - hive.len(), K::RegistryKey));
+            }
+        }
+        k = bs + 1;
+    }
+    None
+}
+
+/// Drops trailing punctuation that is not part of a URL, and closing
+/// brackets that have no opening one inside it.
+fn trim_url(t: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start {
+        let c = t[end - 1];
+        let drop = match c {
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' | b'*' => true,
+            b')' | b']' | b'}' => {
+                let open = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                let s = &t[start..end];
+                s.iter().filter(|&&x| x == open).count() < s.iter().filter(|&&x| x == c).count()
+            }
+            _ => false,
+        };
+        if !drop {
+            break;
+        }
+        end -= 1;
+    }
+    end
+}
+
+/// Like [`trim_url`] for paths (which may end in `\`).
+fn trim_path(t: &[u8], start: usize, end: usize) -> usize {
+    let mut e = trim_url(t, start, end);
+    while e > start && matches!(t[e - 1], b' ' | b'(' | b'[') {
+        e = trim_url(t, start, e - 1);
+    }
+    e
+}

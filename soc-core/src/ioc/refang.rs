@@ -1,0 +1,353 @@
+//! Defang and refang.
+//!
+//! Refanging turns the ways analysts neuter indicators back into the real
+//! thing: `hxxp`/`hXXps`/`fxp` schemes, `[.]` `(.)` `{.}` `[dot]` `(dot)`
+//! and mismatched or repeated brackets such as `10(((.]]]10`, `\.`, `[:]`,
+//! `[://]`, `[@]`, `[at]`, and the spelled-out ` dot ` / ` at `, in any case.
+//!
+//! The [`Normalizer`] refangs one token at a time and remembers, for every
+//! output byte, where it came from, so that the extractor reports offsets
+//! into the original text.
+
+use std::borrow::Cow;
+
+use crate::model::{Indicator, IndicatorKind};
+
+/// Refangs one candidate token into a reusable buffer, keeping an offset map.
+#[derive(Debug, Default)]
+pub(crate) struct Normalizer {
+    /// The refanged bytes (always ASCII: tokens never contain other bytes).
+    pub(crate) out: Vec<u8>,
+    /// For each output byte, the offset in the raw token of the unit that
+    /// produced it; one extra entry holds the raw length.
+    pub(crate) map: Vec<u32>,
+    /// Whether anything was rewritten.
+    pub(crate) changed: bool,
+}
+
+const OPEN: [u8; 3] = [b'[', b'(', b'{'];
+const CLOSE: [u8; 3] = [b']', b')', b'}'];
+
+/// Matches a bracketed defang at `i` (`[.]`, `((dot]]`, `[://]`, `[@]`, `[at]`):
+/// returns the replacement and the raw length consumed.
+fn bracketed(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+    let mut j = i;
+    while j < raw.len() && j - i < 4 && OPEN.contains(&raw[j]) {
+        j += 1;
+    }
+    if j == i {
+        return None;
+    }
+    let rest = &raw[j..];
+    let (rep, len): (&'static [u8], usize) = if rest.starts_with(b"://") {
+        (b"://", 3)
+    } else if rest.first() == Some(&b'.') {
+        (b".", 1)
+    } else if rest.first() == Some(&b':') {
+        (b":", 1)
+    } else if rest.first() == Some(&b'@') {
+        (b"@", 1)
+    } else if rest.first() == Some(&b'/') {
+        (b"/", 1)
+    } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
+        (b".", 3)
+    } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
+        (b"@", 2)
+    } else {
+        return None;
+    };
+    let mut k = j + len;
+    let close_start = k;
+    while k < raw.len() && k - close_start < 4 && CLOSE.contains(&raw[k]) {
+        k += 1;
+    }
+    (k > close_start).then_some((rep, k - i))
+}
+
+/// Matches ` dot ` / ` at ` (one or more spaces or tabs around) at `i`.
+fn spelled(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+    let is_sp = |c: u8| c == b' ' || c == b'\t';
+    let mut j = i;
+    while j < raw.len() && is_sp(raw[j]) {
+        j += 1;
+    }
+    if j == i {
+        return None;
+    }
+    let rest = &raw[j..];
+    let (rep, len): (&'static [u8], usize) =
+        if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
+            (b".", 3)
+        } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
+            (b"@", 2)
+        } else {
+            return None;
+        };
+    let mut k = j + len;
+    let after = k;
+    while k < raw.len() && is_sp(raw[k]) {
+        k += 1;
+    }
+    (k > after).then_some((rep, k - i))
+}
+
+/// Defanged scheme spellings and their refanged form (same length).
+const SCHEMES: [(&[u8], &[u8]); 6] = [
+    (b"hxxps", b"https"),
+    (b"hxxp", b"http"),
+    (b"hxtps", b"https"),
+    (b"hxtp", b"http"),
+    (b"fxps", b"ftps"),
+    (b"fxp", b"ftp"),
+];
+
+impl Normalizer {
+    /// Refangs `raw`; `spaced` enables ` dot ` / ` at ` (for merged groups).
+    pub(crate) fn run(&mut self, raw: &[u8], spaced: bool) {
+        self.out.clear();
+        self.map.clear();
+        self.changed = false;
+        let mut i = 0;
+        while i < raw.len() {
+            let c = raw[i];
+            let unit = match c {
+                b'[' | b'(' | b'{' => bracketed(raw, i),
+                b'\\'
+                    if i > 0
+                        && raw[i - 1].is_ascii_alphanumeric()
+                        && raw.get(i + 1) == Some(&b'.')
+                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
+                {
+                    Some((&b"."[..], 2))
+                }
+                b' ' | b'\t' if spaced => spelled(raw, i),
+                _ => None,
+            };
+            match unit {
+                Some((rep, len)) => {
+                    for &r in rep {
+                        self.out.push(r);
+                        self.map.push(i as u32);
+                    }
+                    self.changed = true;
+                    i += len;
+                }
+                None => {
+                    self.out.push(c);
+                    self.map.push(i as u32);
+                    i += 1;
+                }
+            }
+        }
+        self.map.push(raw.len() as u32);
+        self.fix_schemes();
+    }
+
+    /// Rewrites `hxxp://` and friends in place (same length, map unchanged).
+    fn fix_schemes(&mut self) {
+        let mut from = 0;
+        while let Some(p) = find(&self.out[from..], b"://").map(|p| p + from) {
+            let mut s = p;
+            while s > 0 && self.out[s - 1].is_ascii_alphabetic() {
+                s -= 1;
+            }
+            let word = &self.out[s..p];
+            for (bad, good) in SCHEMES {
+                if word.len() >= bad.len()
+                    && word[word.len() - bad.len()..].eq_ignore_ascii_case(bad)
+                {
+                    let at = p - bad.len();
+                    self.out[at..p].copy_from_slice(good);
+                    self.changed = true;
+                    break;
+                }
+            }
+            from = p + 3;
+        }
+    }
+
+    /// The raw offset (relative to the token) of output offset `k`.
+    pub(crate) fn raw_at(&self, k: usize) -> usize {
+        self.map[k.min(self.map.len() - 1)] as usize
+    }
+
+    /// The refanged text as `&str` (always ASCII).
+    pub(crate) fn text(&self) -> &str {
+        std::str::from_utf8(&self.out).unwrap_or("")
+    }
+}
+
+/// Finds `needle` in `hay` (short inputs).
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    // Candidates are short: a first-byte memchr beats building a searcher.
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(first, &hay[from..]) {
+        let at = from + p;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Refangs a whole text: every defanged indicator the extractor would find
+/// is rewritten in place; everything else is left as it was.
+///
+/// ```
+/// use soc_core::ioc::refang;
+/// assert_eq!(refang("see hxxps://evil[.]example(.)com/a and 10(((.]]]0.0.1"),
+///            "see https://evil.example.com/a and 10.0.0.1");
+/// assert_eq!(refang("mail admin[at]example[dot]org"), "mail admin@example.org");
+/// assert_eq!(refang("plain text"), "plain text");
+/// ```
+pub fn refang(text: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    super::scan::for_each_group(text, |start, end, norm| {
+        if !norm.changed {
+            return;
+        }
+        let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        buf.push_str(&text[last..start]);
+        buf.push_str(norm.text());
+        last = end;
+    });
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut buf) => {
+            buf.push_str(&text[last..]);
+            Cow::Owned(buf)
+        }
+    }
+}
+
+/// Defangs an indicator so it can be shared safely (`hxxp`, `[.]`, `[@]`).
+///
+/// ```
+/// use soc_core::ioc::defang;
+/// use soc_core::model::{Indicator, IndicatorKind};
+/// let ind = Indicator::new(IndicatorKind::Url, "https://evil.example.com/x.php");
+/// assert_eq!(defang(&ind), "hxxps://evil[.]example[.]com/x.php");
+/// ```
+pub fn defang(indicator: &Indicator) -> String {
+    defang_value(indicator.kind, &indicator.value)
+}
+
+/// Defangs a value of the given kind. Kinds that cannot be clicked or
+/// resolved (hashes, CVEs, paths, ...) are returned unchanged.
+///
+/// ```
+/// use soc_core::ioc::defang_value;
+/// use soc_core::model::IndicatorKind;
+/// assert_eq!(defang_value(IndicatorKind::Ipv4, "203.0.113.9"), "203.0.113[.]9");
+/// assert_eq!(defang_value(IndicatorKind::Email, "a@b.example.org"), "a[@]b[.]example[.]org");
+/// assert_eq!(defang_value(IndicatorKind::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+///            "d41d8cd98f00b204e9800998ecf8427e");
+/// ```
+pub fn defang_value(kind: IndicatorKind, value: &str) -> String {
+    match kind {
+        IndicatorKind::Ipv4 | IndicatorKind::Cidr if value.contains('.') => {
+            // Only the last dot: keeps the address readable.
+            match value.rfind('.') {
+                Some(p) => format!("{}[.]{}", &value[..p], &value[p + 1..]),
+                None => value.to_string(),
+            }
+        }
+        IndicatorKind::Ipv6 | IndicatorKind::Cidr => value.replace(':', "[:]"),
+        IndicatorKind::Domain | IndicatorKind::Onion => value.replace('.', "[.]"),
+        IndicatorKind::Email => value.replace('@', "[@]").replace('.', "[.]"),
+        IndicatorKind::Url => {
+            let (scheme, rest) = match value.find("://") {
+                Some(p) => (&value[..p], &value[p + 3..]),
+                None => ("", value),
+            };
+            let scheme = match scheme.to_ascii_lowercase().as_str() {
+                "http" => "hxxp".to_string(),
+                "https" => "hxxps".to_string(),
+                "ftp" => "fxp".to_string(),
+                "ftps" => "fxps".to_string(),
+                other => other.to_string(),
+            };
+            let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let (host, path) = rest.split_at(host_end);
+            let host = host.replace('.', "[.]");
+            if scheme.is_empty() {
+                format!("{host}{path}")
+            } else {
+                format!("{scheme}://{host}{path}")
+            }
+        }
+        _ => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str, spaced: bool) -> (String, bool) {
+        let mut n = Normalizer::default();
+        n.run(s.as_bytes(), spaced);
+        (n.text().to_string(), n.changed)
+    }
+
+    #[test]
+    fn bracket_forms() {
+        for (raw, want) in [
+            ("evil[.]com", "evil.com"),
+            ("evil(.)com", "evil.com"),
+            ("evil{.}com", "evil.com"),
+            ("evil[dot]com", "evil.com"),
+            ("evil(DOT)com", "evil.com"),
+            ("10(((.]]]10", "10.10"),
+            ("evil\\.com", "evil.com"),
+            ("http[:]//x", "http://x"),
+            ("http[://]x", "http://x"),
+            ("a[@]b", "a@b"),
+            ("a[at]b", "a@b"),
+            ("a(AT)b", "a@b"),
+            ("hXXps://x", "https://x"),
+            ("HXXP://x", "http://x"),
+            ("fxp://x", "ftp://x"),
+        ] {
+            assert_eq!(norm(raw, false), (want.to_string(), true), "{raw}");
+        }
+        assert_eq!(norm("(see)", false), ("(see)".to_string(), false));
+        assert!(!norm("\\\\.\\pipe", false).1);
+    }
+
+    #[test]
+    fn spelled_forms_only_in_groups() {
+        assert_eq!(norm("evil dot com", true).0, "evil.com");
+        assert_eq!(norm("bob AT evil DOT com", true).0, "bob@evil.com");
+        assert_eq!(norm("evil dot com", false).0, "evil dot com");
+    }
+
+    #[test]
+    fn map_points_into_raw() {
+        let mut n = Normalizer::default();
+        n.run(b"a[.]b", false);
+        assert_eq!(n.text(), "a.b");
+        assert_eq!(
+            (n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)),
+            (0, 1, 4, 5)
+        );
+    }
+
+    #[test]
+    fn defang_then_refang_round_trips() {
+        for (kind, v) in [
+            (IndicatorKind::Url, "https://evil.example.com/a?b=c"),
+            (IndicatorKind::Domain, "evil.example.com"),
+            (IndicatorKind::Ipv4, "203.0.113.9"),
+            (IndicatorKind::Email, "a.b@evil.example.com"),
+            (IndicatorKind::Ipv6, "2001:db8::1"),
+        ] {
+            let d = defang_value(kind, v);
+            assert_ne!(d, v);
+            assert_eq!(refang(&d), v, "{d}");
+        }
+    }
+}

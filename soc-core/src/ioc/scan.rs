@@ -1,0 +1,273 @@
+//! The single linear pass: splits text into candidate tokens.
+//!
+//! A byte-class table splits the text at whitespace, quotes, angle brackets
+//! and non-ASCII bytes (so every reported offset is a char boundary). Words
+//! of plain letters and punctuation (most of any prose) are skipped after
+//! one look at each byte. The rest, plus a few multi-word shapes (`evil dot
+//! com`, `bob at evil dot com`, `AS 13335`, `C:\Program Files\x.exe`), are
+//! handed on as *groups*, refanged by the [`Normalizer`].
+
+use super::refang::Normalizer;
+
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const DOT: u8 = 4;
+const SPECIAL: u8 = 8; // : / \ @ [ ( { % and friends: worth a closer look
+const PUNCT: u8 = 16; // , ; ! ? ' ) ] } and the like: never alone an indicator
+const BSLASH: u8 = 32;
+
+/// Class of each byte; 0 means "delimiter" (not part of any token).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0x21;
+    while c < 0x7f {
+        t[c] = PUNCT;
+        c += 1;
+    }
+    let mut c = b'a';
+    while c <= b'z' {
+        t[c as usize] = LETTER;
+        t[(c - 32) as usize] = LETTER;
+        c += 1;
+    }
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = DIGIT;
+        c += 1;
+    }
+    t[b'.' as usize] = DOT;
+    let specials = b":/@[({%#=&~$+_";
+    let mut k = 0;
+    while k < specials.len() {
+        t[specials[k] as usize] = SPECIAL;
+        k += 1;
+    }
+    t[b'\\' as usize] = SPECIAL | BSLASH;
+    t[b'"' as usize] = 0;
+    t[b'<' as usize] = 0;
+    t[b'>' as usize] = 0;
+    t[b'`' as usize] = 0;
+    t[b'|' as usize] = 0;
+    t
+};
+
+/// How far past a word the scanner may look (multi-word groups).
+pub(crate) const LOOKAHEAD: usize = 1024;
+
+/// Left-hand words that never start a spelled-out domain (`the dot com era`).
+const STOP: [&[u8]; 12] = [
+    b"the", b"a", b"an", b"this", b"that", b"one", b"no", b"his", b"her", b"its", b"our", b"polka",
+];
+
+/// Right-hand words that are English first and TLDs second (`trailing dot is`).
+const RIGHT_STOP: [&[u8]; 20] = [
+    b"is", b"in", b"it", b"to", b"at", b"on", b"as", b"be", b"me", b"my", b"no", b"so", b"us",
+    b"an", b"or", b"by", b"am", b"do", b"go", b"we",
+];
+
+fn word_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && CLASS[b[i] as usize] != 0 {
+        i += 1;
+    }
+    i
+}
+
+fn starts_ci(b: &[u8], at: usize, pat: &[u8]) -> bool {
+    b.len() >= at + pat.len() && b[at..at + pat.len()].eq_ignore_ascii_case(pat)
+}
+
+/// `word dot word`: returns the end of the merged right word.
+fn spelled_join(b: &[u8], e: usize, kw: &[u8]) -> Option<usize> {
+    if e == 0 || !b[e - 1].is_ascii_alphanumeric() || b.get(e) != Some(&b' ') {
+        return None;
+    }
+    if !starts_ci(b, e + 1, kw) || b.get(e + 1 + kw.len()) != Some(&b' ') {
+        return None;
+    }
+    let ns = e + 2 + kw.len();
+    if !b.get(ns).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let ne = word_end(b, ns);
+    let right = &b[ns..ne];
+    let right = &right[..right
+        .iter()
+        .position(|c| !c.is_ascii_alphanumeric())
+        .unwrap_or(right.len())];
+    if kw == b"dot" && RIGHT_STOP.iter().any(|st| right.eq_ignore_ascii_case(st)) {
+        return None;
+    }
+    Some(ne)
+}
+
+fn is_path_start(w: &[u8]) -> bool {
+    memchr::memmem::find(w, b":\\").is_some()
+        || w.starts_with(b"\\\\")
+        || memchr::memmem::find(w, b"%\\").is_some()
+        || starts_ci(w, 0, b"hk")
+}
+
+/// Extends a Windows path across single spaces (`C:\Program Files (x86)\a.exe`).
+fn extend_path(b: &[u8], mut e: usize, s: usize) -> usize {
+    'outer: loop {
+        let last_sep = b[s..e]
+            .iter()
+            .rposition(|&c| c == b'\\')
+            .map_or(s, |p| s + p);
+        if b[last_sep..e].contains(&b'.') {
+            return e;
+        }
+        let mut cur = e;
+        for _ in 0..3 {
+            if b.get(cur) != Some(&b' ') {
+                return e;
+            }
+            let ns = cur + 1;
+            let ne = word_end(b, ns);
+            if ne == ns || is_path_start(&b[ns..ne]) {
+                return e;
+            }
+            if b[ns..ne].contains(&b'\\') {
+                e = ne;
+                continue 'outer;
+            }
+            if b[ns..ne].contains(&b'.') {
+                return e;
+            }
+            cur = ne;
+        }
+        return e;
+    }
+}
+
+/// Reusable scanning state.
+#[derive(Debug, Default)]
+pub(crate) struct Scanner {
+    pub(crate) norm: Normalizer,
+}
+
+impl Scanner {
+    /// Scans the words of `text` that start in `from..limit`, calling `f(start,
+    /// end, normalized)` for each candidate group. Returns the offset of the
+    /// first word not scanned (or `text.len()`).
+    pub(crate) fn scan(
+        &mut self,
+        text: &str,
+        from: usize,
+        limit: usize,
+        mut f: impl FnMut(usize, usize, &Normalizer),
+    ) -> usize {
+        let b = text.as_bytes();
+        let n = b.len();
+        let mut i = from;
+        loop {
+            while i < n && CLASS[b[i] as usize] == 0 {
+                i += 1;
+            }
+            if i >= n || i >= limit {
+                return i.min(n);
+            }
+            let s = i;
+            let mut m = 0u8;
+            while i < n {
+                let c = CLASS[b[i] as usize];
+                if c == 0 {
+                    break;
+                }
+                m |= c;
+                i += 1;
+            }
+            let mut e = i;
+            let mut spaced = false;
+            // Multi-word shapes start with a space after the word.
+            if b.get(e) == Some(&b' ') && e + 1 < n {
+                let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
+                let w = &b[s + lead..e];
+                let nx = b[e + 1] | 0x20;
+                if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
+                    while let Some(ne) = spelled_join(b, e, b"dot") {
+                        e = ne;
+                        spaced = true;
+                    }
+                } else if nx == b'a'
+                    && w.iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
+                {
+                    if let Some(ne) = spelled_join(b, e, b"at") {
+                        // Accept `x at y` only when the right side is defanged too.
+                        let mut end = ne;
+                        let mut dotted = false;
+                        while let Some(ne2) = spelled_join(b, end, b"dot") {
+                            end = ne2;
+                            dotted = true;
+                        }
+                        let right = &b[e..end];
+                        if dotted || right.iter().any(|c| b"[({".contains(c)) {
+                            e = end;
+                            spaced = true;
+                        }
+                    }
+                } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
+                    e = word_end(b, e + 1);
+                    spaced = true;
+                }
+            }
+            if spaced {
+                i = e;
+            } else {
+                let interesting =
+                    m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
+                if !interesting {
+                    continue;
+                }
+                if m & BSLASH != 0 && is_path_start(&b[s..e]) {
+                    e = extend_path(b, e, s);
+                    i = e;
+                }
+            }
+            self.norm.run(&b[s..e], spaced);
+            f(s, e, &self.norm);
+        }
+    }
+}
+
+/// Calls `f` for every candidate group of `text` (used by `refang`).
+pub(crate) fn for_each_group(text: &str, f: impl FnMut(usize, usize, &Normalizer)) {
+    let mut sc = Scanner::default();
+    sc.scan(text, 0, text.len(), f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups(t: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        for_each_group(t, |s, e, n| v.push(format!("{}|{}", &t[s..e], n.text())));
+        v
+    }
+
+    #[test]
+    fn prose_is_skipped() {
+        assert!(groups("The quick brown fox, jumped. Over it!").is_empty());
+    }
+
+    #[test]
+    fn groups_and_merges() {
+        assert_eq!(groups("go to evil dot com now"), ["evil dot com|evil.com"]);
+        assert_eq!(groups("the dot com era"), Vec::<String>::new());
+        assert_eq!(groups("trailing dot is not"), Vec::<String>::new());
+        assert_eq!(groups("(ASN 64501 x"), ["(ASN 64501|(ASN 64501"]);
+        assert_eq!(
+            groups("mail bob at evil dot com"),
+            ["bob at evil dot com|bob@evil.com"]
+        );
+        assert_eq!(groups("look at me dot"), Vec::<String>::new());
+        assert_eq!(groups("from AS 13335."), ["AS 13335.|AS 13335."]);
+        assert_eq!(
+            groups("ran C:\\Program Files (x86)\\Evil\\a.exe today"),
+            ["C:\\Program Files (x86)\\Evil\\a.exe|C:\\Program Files (x86)\\Evil\\a.exe"]
+        );
+        assert_eq!(groups("x \"1.2.3.4\" y"), ["1.2.3.4|1.2.3.4"]);
+    }
+}

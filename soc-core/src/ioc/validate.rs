@@ -1,0 +1,399 @@
+//! Shape checks and normalization for single candidates, one function per
+//! kind. Each takes the refanged bytes of one candidate and returns the
+//! normalized value, or `None` when it is not a valid indicator.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Top-level domains that are also common file extensions: a bare
+/// `name.ext` with one of these is taken for a file name unless it was
+/// defanged or came from a URL (`setup.py`, `run.sh`, `README.md`).
+const FILE_EXT_TLDS: [&str; 21] = [
+    "py", "sh", "pl", "pm", "rs", "so", "ps", "ws", "zip", "mov", "md", "cc", "cab", "cat", "one",
+    "run", "mk", "ac", "ax", "ml", "mo",
+];
+
+/// Parses a dotted-quad IPv4 address (octets 0-255, at most 3 digits each).
+pub(crate) fn ipv4(p: &[u8]) -> Option<Ipv4Addr> {
+    let mut oct = [0u8; 4];
+    let mut n = 0;
+    for part in p.split(|&c| c == b'.') {
+        if n == 4 || part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = part.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+        oct[n] = u8::try_from(v).ok()?;
+        n += 1;
+    }
+    (n == 4).then(|| Ipv4Addr::from(oct))
+}
+
+/// Parses an IPv6 address (zone ids dropped). Needs at least two colons and
+/// something more than a bare `::`-joined pair of short words (`a::b`).
+pub(crate) fn ipv6(p: &[u8]) -> Option<Ipv6Addr> {
+    let p = match p.iter().position(|&c| c == b'%') {
+        Some(z) => &p[..z],
+        None => p,
+    };
+    let colons = p.iter().filter(|&&c| c == b':').count();
+    if colons < 2 || p.len() < 3 || (p.len() < 6 && p != b"::1") {
+        return None;
+    }
+    std::str::from_utf8(p).ok()?.parse().ok()
+}
+
+/// Normalizes a MAC address (`00:11:22:aa:bb:cc`, `00-11-...`, `0011.22aa.bbcc`).
+pub(crate) fn mac(p: &[u8]) -> Option<String> {
+    let hex: Vec<u8> = match p.len() {
+        17 => {
+            let sep = p[2];
+            if !(sep == b':' || sep == b'-') {
+                return None;
+            }
+            for (i, &c) in p.iter().enumerate() {
+                if (i % 3 == 2) != (c == sep) || (i % 3 != 2 && !c.is_ascii_hexdigit()) {
+                    return None;
+                }
+            }
+            p.iter()
+                .filter(|c| c.is_ascii_hexdigit())
+                .copied()
+                .collect()
+        }
+        14 => {
+            for (i, &c) in p.iter().enumerate() {
+                if (i % 5 == 4) != (c == b'.') || (i % 5 != 4 && !c.is_ascii_hexdigit()) {
+                    return None;
+                }
+            }
+            p.iter().filter(|&&c| c != b'.').copied().collect()
+        }
+        _ => return None,
+    };
+    let mut s = String::with_capacity(17);
+    for (i, pair) in hex.chunks(2).enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        for &c in pair {
+            s.push(c.to_ascii_lowercase() as char);
+        }
+    }
+    Some(s)
+}
+
+/// A validated domain name, lower-cased.
+pub(crate) struct Domain {
+    pub(crate) value: String,
+    /// Ends in `.onion`.
+    pub(crate) onion: bool,
+    /// Two labels and a TLD that is also a common file extension.
+    pub(crate) file_like: bool,
+}
+
+/// Validates a domain: LDH labels (underscores allowed below the TLD), a
+/// known public suffix (via the embedded Public Suffix List) and at least
+/// one label in front of it.
+pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
+    let p = p.strip_suffix(b".").unwrap_or(p);
+    if p.len() > 253 || p.len() < 4 {
+        return None;
+    }
+    let mut labels = 0;
+    let mut last: &[u8] = b"";
+    for label in p.split(|&c| c == b'.') {
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
+            || !label
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
+            return None;
+        }
+        labels += 1;
+        last = label;
+    }
+    if labels < 2 || !(last.iter().all(u8::is_ascii_alphabetic) || last.starts_with(b"xn--")) {
+        return None;
+    }
+    // `happened.Then`: a Title-case TLD is a missing space, not a domain.
+    if last.len() > 1
+        && last[0].is_ascii_uppercase()
+        && last[1..].iter().any(u8::is_ascii_lowercase)
+    {
+        return None;
+    }
+    let value = String::from_utf8(p.to_ascii_lowercase()).ok()?;
+    let tld = value.rsplit('.').next().unwrap_or("");
+    if tld == "onion" {
+        let mut it = value.rsplit('.');
+        it.next();
+        let label = it.next().unwrap_or("");
+        if !super::coins::is_onion_label(label) {
+            return None;
+        }
+        return Some(Domain {
+            value,
+            onion: true,
+            file_like: false,
+        });
+    }
+    let suffix = psl::suffix(value.as_bytes())?;
+    if !suffix.is_known()
+        || (suffix.as_bytes().len() >= value.len() && suffix.typ() != Some(psl::Type::Private))
+    {
+        return None;
+    }
+    let file_like = labels == 2 && FILE_EXT_TLDS.contains(&tld);
+    Some(Domain {
+        value,
+        onion: false,
+        file_like,
+    })
+}
+
+/// Which file hash a hex string of this length is.
+pub(crate) fn hash_kind(p: &[u8]) -> Option<crate::model::IndicatorKind> {
+    use crate::model::IndicatorKind as K;
+    let kind = match p.len() {
+        32 => K::Md5,
+        40 => K::Sha1,
+        64 => K::Sha256,
+        128 => K::Sha512,
+        _ => return None,
+    };
+    let letters = p.iter().any(u8::is_ascii_alphabetic);
+    let digits = p.iter().any(u8::is_ascii_digit);
+    (letters && digits && p.iter().all(u8::is_ascii_hexdigit)).then_some(kind)
+}
+
+/// Words that name a hash which is not a file hash (`imphash: <md5 shape>`).
+const NOT_FILE_HASH: [&str; 7] = [
+    "imphash",
+    "ja3",
+    "ja3s",
+    "pehash",
+    "authentihash",
+    "richhash",
+    "vhash",
+];
+
+/// True when the word just before `at` in `text` (same line) names a
+/// non-file hash such as `imphash` or `ja3`.
+pub(crate) fn named_non_file_hash(text: &[u8], at: usize) -> bool {
+    let from = at.saturating_sub(40);
+    let window = &text[from..at];
+    let window = match window.iter().rposition(|&c| c == b'\n') {
+        Some(nl) => &window[nl + 1..],
+        None => window,
+    };
+    let end = match window.iter().rposition(|c| c.is_ascii_alphanumeric()) {
+        Some(e) => e + 1,
+        None => return false,
+    };
+    let start = window[..end]
+        .iter()
+        .rposition(|c| !c.is_ascii_alphanumeric())
+        .map_or(0, |p| p + 1);
+    let word = &window[start..end];
+    NOT_FILE_HASH
+        .iter()
+        .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// `CVE-2021-44228` (any case) -> upper case.
+pub(crate) fn cve(p: &[u8]) -> Option<String> {
+    if p.len() < 13 || !p[..4].eq_ignore_ascii_case(b"cve-") || p[8] != b'-' {
+        return None;
+    }
+    let (year, id) = (&p[4..8], &p[9..]);
+    let ok = year.iter().all(u8::is_ascii_digit)
+        && (year.starts_with(b"19") || year.starts_with(b"20"))
+        && (4..=7).contains(&id.len())
+        && id.iter().all(u8::is_ascii_digit);
+    ok.then(|| String::from_utf8_lossy(p).to_ascii_uppercase())
+}
+
+/// `T1059`, `T1059.001` (technique) or `TA0001` (tactic).
+pub(crate) fn attack(p: &[u8]) -> Option<crate::model::IndicatorKind> {
+    use crate::model::IndicatorKind as K;
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    if p.len() == 6 && p.starts_with(b"TA00") && digits(&p[2..]) {
+        return Some(K::AttackTactic);
+    }
+    let tech = p.len() >= 5 && p[0] == b'T' && p[1] == b'1' && digits(&p[1..5]);
+    match p.len() {
+        5 if tech => Some(K::AttackTechnique),
+        9 if tech && p[5] == b'.' && digits(&p[6..]) => Some(K::AttackTechnique),
+        _ => None,
+    }
+}
+
+/// `AS13335`, `ASN13335`, `AS 13335` -> `AS13335`.
+pub(crate) fn asn(p: &[u8]) -> Option<String> {
+    let rest = p.strip_prefix(b"AS")?;
+    let rest = rest.strip_prefix(b"N").unwrap_or(rest);
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    if rest.is_empty() || rest.len() > 10 || !rest.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = rest.iter().fold(0u64, |a, &d| a * 10 + u64::from(d - b'0'));
+    (1..=u64::from(u32::MAX))
+        .contains(&n)
+        .then(|| format!("AS{n}"))
+}
+
+/// `blocksize:hash:hash` with a blocksize of 3 * 2^k and base64 parts.
+pub(crate) fn ssdeep(p: &[u8]) -> bool {
+    let mut parts = p.split(|&c| c == b':');
+    let (Some(bs), Some(h1), Some(h2), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let b64 = |s: &[u8]| {
+        (1..=64).contains(&s.len())
+            && s.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    };
+    if bs.is_empty() || bs.len() > 10 || !bs.iter().all(u8::is_ascii_digit) || !b64(h1) || !b64(h2)
+    {
+        return false;
+    }
+    let n = bs.iter().fold(0u64, |a, &d| a * 10 + u64::from(d - b'0'));
+    n >= 3 && n % 3 == 0 && (n / 3).is_power_of_two() && h1.len() + h2.len() >= 8
+}
+
+/// Top-level directories that make a `/x/y` string a POSIX path.
+const POSIX_ROOTS: [&str; 27] = [
+    "etc",
+    "tmp",
+    "var",
+    "usr",
+    "bin",
+    "sbin",
+    "home",
+    "root",
+    "opt",
+    "dev",
+    "proc",
+    "lib",
+    "lib64",
+    "mnt",
+    "media",
+    "srv",
+    "sys",
+    "run",
+    "boot",
+    "Users",
+    "Library",
+    "Applications",
+    "System",
+    "private",
+    "Volumes",
+    "Windows",
+    "Program Files",
+];
+
+/// `/etc/passwd`, `~/.ssh/authorized_keys`: a POSIX path under a well-known root.
+pub(crate) fn posix_path(p: &[u8]) -> bool {
+    let rest = if let Some(r) = p.strip_prefix(b"~/") {
+        return r.len() > 1 && r.iter().all(|&c| path_byte(c));
+    } else if let Some(r) = p.strip_prefix(b"/") {
+        r
+    } else {
+        return false;
+    };
+    let Some(slash) = rest.iter().position(|&c| c == b'/') else {
+        return false;
+    };
+    let root = &rest[..slash];
+    slash + 1 < rest.len()
+        && POSIX_ROOTS.iter().any(|r| r.as_bytes() == root)
+        && rest.iter().all(|&c| path_byte(c))
+}
+
+fn path_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"/._-+@~%$#".contains(&c)
+}
+
+/// The local part of an e-mail address.
+pub(crate) fn email_local(p: &[u8]) -> bool {
+    (1..=64).contains(&p.len())
+        && p[0] != b'.'
+        && p[p.len() - 1] != b'.'
+        && p.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_rules() {
+        assert_eq!(ipv4(b"1.2.3.4"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(ipv4(b"010.001.1.1"), Some(Ipv4Addr::new(10, 1, 1, 1)));
+        assert_eq!(ipv4(b"1.2.3.256"), None);
+        assert_eq!(ipv4(b"1.2.3.4.5"), None);
+        assert_eq!(ipv4(b"1.2.3"), None);
+        assert_eq!(ipv4(b"1.2..3"), None);
+    }
+
+    #[test]
+    fn domain_rules() {
+        assert_eq!(
+            domain(b"Evil.Example.COM").map(|d| d.value),
+            Some("evil.example.com".into())
+        );
+        assert!(domain(b"invoice.pdf").is_none());
+        assert!(domain(b"setup.py").is_some_and(|d| d.file_like));
+        assert!(domain(b"cdn.setup.py").is_some_and(|d| !d.file_like));
+        assert!(domain(b"happened.Then").is_none());
+        assert!(domain(b"com").is_none());
+        assert!(domain(b"-bad.com").is_none());
+        assert!(domain(b"user.github.io").is_some());
+        assert!(domain(b"localhost.localdomain").is_none());
+    }
+
+    #[test]
+    fn small_kinds() {
+        assert_eq!(
+            mac(b"00-1A-2b-3c-4d-5e").as_deref(),
+            Some("00:1a:2b:3c:4d:5e")
+        );
+        assert_eq!(mac(b"001a.2b3c.4d5e").as_deref(), Some("00:1a:2b:3c:4d:5e"));
+        assert_eq!(mac(b"00:1a:2b-3c:4d:5e"), None);
+        assert_eq!(cve(b"cve-2021-44228").as_deref(), Some("CVE-2021-44228"));
+        assert_eq!(cve(b"CVE-21-44228"), None);
+        assert_eq!(
+            attack(b"T1059.001"),
+            Some(crate::model::IndicatorKind::AttackTechnique)
+        );
+        assert_eq!(
+            attack(b"TA0001"),
+            Some(crate::model::IndicatorKind::AttackTactic)
+        );
+        assert_eq!(attack(b"T9999"), None);
+        assert_eq!(asn(b"ASN00013335").as_deref(), Some("AS13335"));
+        assert_eq!(asn(b"AS 64512").as_deref(), Some("AS64512"));
+        assert_eq!(asn(b"AS0"), None);
+        assert!(ssdeep(b"96:s4Ud1Lj96tHHlZDrwciQmA5kzu4EX1T:s4Ud1L9s1T"));
+        assert!(!ssdeep(b"97:s4Ud1Lj96tHHlZDrwciQmA:s4Ud1L9s1T"));
+        assert!(posix_path(b"/etc/passwd"));
+        assert!(posix_path(b"~/.ssh/authorized_keys"));
+        assert!(!posix_path(b"/index.html"));
+        assert!(!posix_path(b"/foo/bar"));
+        assert!(ipv6(b"a::b").is_none());
+        assert!(ipv6(b"2001:db8::1").is_some());
+    }
+
+    #[test]
+    fn non_file_hash_names() {
+        let t = b"imphash: ";
+        assert!(named_non_file_hash(t, t.len()));
+        let t = b"Imphash\nmd5 = ";
+        assert!(!named_non_file_hash(t, t.len()));
+    }
+}

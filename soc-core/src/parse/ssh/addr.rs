@@ -1,0 +1,204 @@
+//! Source addresses as sshd writes them: IPv4, IPv6 (with zone ids,
+//! v4-mapped, expanded), or host names when `UseDNS` is on.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+/// Where an sshd message says the client came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Remote {
+    /// An address (v4-mapped IPv6 folded to IPv4, zone id removed).
+    Ip(IpAddr),
+    /// A host name (or any other non-address token, kept as written).
+    Name(String),
+}
+
+impl Remote {
+    /// The address, when it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Remote::Ip(ip) => Some(*ip),
+            Remote::Name(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Remote::Ip(ip) => write!(f, "{ip}"),
+            Remote::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// Parses one host token. `::ffff:1.2.3.4` becomes `1.2.3.4`, `fe80::1%eth0`
+/// loses its zone, `[::1]` its brackets. Returns `None` for tokens that are
+/// neither an address nor a plausible host name.
+///
+/// ```
+/// use soc_core::parse::ssh::{parse_remote, Remote};
+/// assert_eq!(parse_remote("::ffff:1.2.3.4"), Some(Remote::Ip("1.2.3.4".parse().unwrap())));
+/// assert_eq!(parse_remote("fe80::1%eth0"), Some(Remote::Ip("fe80::1".parse().unwrap())));
+/// assert_eq!(parse_remote("example.com"), Some(Remote::Name("example.com".into())));
+/// assert_eq!(parse_remote("a b"), None);
+/// ```
+pub fn parse_remote(tok: &str) -> Option<Remote> {
+    let tok = tok
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(tok);
+    if tok.is_empty() || tok.len() > 255 {
+        return None;
+    }
+    let b = tok.as_bytes();
+    // Fast IPv4 path.
+    if b[0].is_ascii_digit() {
+        if let Ok(v4) = tok.parse::<std::net::Ipv4Addr>() {
+            return Some(Remote::Ip(IpAddr::V4(v4)));
+        }
+    }
+    if memchr::memchr(b':', b).is_some() {
+        let no_zone = match memchr::memchr(b'%', b) {
+            Some(i) => &tok[..i],
+            None => tok,
+        };
+        if let Ok(v6) = no_zone.parse::<std::net::Ipv6Addr>() {
+            return Some(Remote::Ip(IpAddr::V6(v6).to_canonical()));
+        }
+        return None;
+    }
+    if b.iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+    {
+        Some(Remote::Name(tok.to_string()))
+    } else {
+        None
+    }
+}
+
+/// A `from HOST [port N]` found in a message, with the text around it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FromPort<'a> {
+    pub before: &'a str,
+    pub remote: Remote,
+    pub port: Option<u16>,
+    pub after: &'a str,
+}
+
+/// Finds the `from HOST port N` that OpenSSH wrote, resisting user names that
+/// contain the same words: among all ` from ` occurrences followed by a valid
+/// host, the last one with a port wins; without any port, the last one.
+/// A candidate must be followed by the end, `ssh1`/`ssh2`, `: `, ` [preauth]`
+/// or ` via `.
+pub(crate) fn find_from_port(msg: &str) -> Option<FromPort<'_>> {
+    let finder = memchr::memmem::Finder::new(b" from ");
+    let bytes = msg.as_bytes();
+    let mut best: Option<FromPort<'_>> = None;
+    let mut best_has_port = false;
+    for i in finder.find_iter(bytes) {
+        let rest = &msg[i + 6..];
+        let Some((remote, port, after)) = host_port(rest) else {
+            continue;
+        };
+        let ok_tail = after.is_empty()
+            || after.starts_with(": ")
+            || after.starts_with(" [preauth]")
+            || after.starts_with(" via ")
+            || after.starts_with(": ");
+        if !ok_tail {
+            continue;
+        }
+        let has_port = port.is_some();
+        if has_port || !best_has_port {
+            best_has_port |= has_port;
+            best = Some(FromPort {
+                before: &msg[..i],
+                remote,
+                port,
+                after,
+            });
+        }
+    }
+    best
+}
+
+/// Parses `HOST[ port N][ ssh1| ssh2]` at the start of `s`; returns the
+/// rest after it.
+pub(crate) fn host_port(s: &str) -> Option<(Remote, Option<u16>, &str)> {
+    let end = s.find([' ', ':']).map_or(s.len(), |i| {
+        // IPv6 addresses contain ':'; take up to the space instead.
+        if s.as_bytes()[i] == b':' {
+            s[i..].find(' ').map_or(s.len(), |j| i + j)
+        } else {
+            i
+        }
+    });
+    let (tok, mut rest) = s.split_at(end);
+    // "1.2.3.4:" (old "Received disconnect from 1.2.3.4: 11: ...")
+    let tok = if let Some(t) = tok.strip_suffix(':') {
+        rest = &s[end - 1..];
+        t
+    } else {
+        tok
+    };
+    let remote = parse_remote(tok)?;
+    let mut port = None;
+    if let Some(r) = rest.strip_prefix(" port ") {
+        let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        port = r[..n].parse().ok();
+        port?;
+        rest = &r[n..];
+    }
+    if let Some(r) = rest
+        .strip_prefix(" ssh2")
+        .or_else(|| rest.strip_prefix(" ssh1"))
+    {
+        rest = r;
+    }
+    Some((remote, port, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(msg: &str) -> String {
+        find_from_port(msg).unwrap().remote.to_string()
+    }
+
+    #[test]
+    fn injection_in_user_name_is_ignored() {
+        assert_eq!(
+            host("invalid user x from 10.0.0.1 port 22 from 203.0.113.5 port 4000 ssh2"),
+            "203.0.113.5"
+        );
+        assert_eq!(
+            host("user from 127.0.0.1 port 20000 ssh1: ruser from 1.2.3.4"),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            host("x from 1.2.3.4 port 22 ssh2: RSA SHA256:abc"),
+            "1.2.3.4"
+        );
+    }
+
+    #[test]
+    fn host_port_variants() {
+        let (r, p, rest) = host_port("2001:db8::1 port 22 ssh2").unwrap();
+        assert_eq!(r.to_string(), "2001:db8::1");
+        assert_eq!((p, rest), (Some(22), ""));
+        let (r, p, rest) = host_port("1.2.3.4: 11: Bye").unwrap();
+        assert_eq!(
+            (r.to_string(), p, rest),
+            ("1.2.3.4".into(), None, ": 11: Bye")
+        );
+        assert!(host_port("1.2.3.4 port x").is_none());
+        assert!(host_port("1.2.3.4 port 99999").is_none());
+    }
+}

@@ -1,0 +1,35 @@
+//! Tickets: TheHive 5 alerts, Jira issues, and a local JSONL ticket file
+//! (the embedded default). All three are idempotent per alert id.
+//!
+//! ```
+//! use soc_core::respond::ticket::TicketFile;
+//! use soc_core::{Alert, Mode, Responder, Severity};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let tickets = TicketFile::new(dir.path().join("tickets.jsonl"));
+//! let alert = Alert::new("ssh.brute_force", "198.51.100.23", "SSH brute force", Severity::High);
+//! let rt = tokio::runtime::Runtime::new().unwrap();
+//! rt.block_on(tickets.respond(&alert, Mode::Live)).unwrap();
+//! let again = rt.block_on(tickets.respond(&alert, Mode::Live)).unwrap();
+//! assert!(again.detail.contains("already"));
+//! assert_eq!(tickets.tickets().unwrap().len(), 1);
+//! ```
+
+use crate::model::Severity;
+
+mod file;
+mod jira;
+mod thehive;
+
+pub use file::{LocalTicket, TicketFile, TicketFileConfig};
+pub use jira::{Jira, JiraConfig};
+pub use thehive::{TheHive, TheHiveConfig};
+
+pub(super) fn thehive_severity(s: Severity) -> u8 {
+    match s {
+        Severity::Info | Severity::Low => 1,
+        Severity::Medium => 2,
+        Severity::High => 3,
+        Severity::Critical => 4,
+    }
+}

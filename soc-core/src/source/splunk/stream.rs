@@ -1,0 +1,163 @@
+//! Reading the export endpoint's streamed JSON lines.
+
+use serde_json::Value;
+
+use super::SplunkSource;
+use crate::error::SourceError;
+use crate::model::Origin;
+use crate::source::SourceRecord;
+
+/// A transport error's text without the request URL.
+pub(super) fn without_url(e: reqwest::Error) -> String {
+    e.without_url().to_string()
+}
+
+/// The `messages[].text` of a Splunk JSON body, joined; `None` when there are none.
+fn messages_text(body: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(body.trim()).ok()?;
+    let texts: Vec<String> = v
+        .get("messages")?
+        .as_array()?
+        .iter()
+        .filter_map(|m| {
+            let t = m.get("text")?.as_str()?;
+            let kind = m.get("type").and_then(Value::as_str).unwrap_or("ERROR");
+            Some(format!("{kind}: {t}"))
+        })
+        .collect();
+    (!texts.is_empty()).then(|| texts.join("; "))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Reads a whole export response into records, or the error it carries.
+pub(super) async fn read_export(
+    src: &SplunkSource,
+    mut resp: reqwest::Response,
+) -> Result<Vec<SourceRecord>, SourceError> {
+    let status = resp.status().as_u16();
+    if !resp.status().is_success() {
+        let body = resp.text().await.unwrap_or_default();
+        let said = messages_text(&body).unwrap_or_else(|| truncate(body.trim(), 300));
+        let hint = match status {
+            401 => {
+                "authentication failed; check splunk.token (and token_type) or username/password. "
+            }
+            403 => {
+                "permission denied; the Splunk role needs the search capability on these indexes. "
+            }
+            400 => "the search was rejected; check splunk.query. ",
+            _ => "",
+        };
+        return Err(SourceError::Remote {
+            source_name: src.name.clone(),
+            status,
+            message: format!("{hint}{said}"),
+        });
+    }
+    let mut reader = ExportReader {
+        src,
+        status,
+        out: Vec::new(),
+        done: false,
+        line_no: 0,
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    while !reader.done {
+        let chunk = resp.chunk().await.map_err(|e| SourceError::Transport {
+            source_name: src.name.clone(),
+            message: format!("reading the export stream: {}", without_url(e)),
+        })?;
+        let Some(chunk) = chunk else { break };
+        buf.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(i) = memchr::memchr(b'\n', &buf[start..]) {
+            reader.line(&buf[start..start + i])?;
+            start += i + 1;
+            if reader.done {
+                break;
+            }
+        }
+        buf.drain(..start);
+    }
+    if !reader.done {
+        reader.line(&buf)?;
+    }
+    Ok(reader.out)
+}
+
+struct ExportReader<'a> {
+    src: &'a SplunkSource,
+    status: u16,
+    out: Vec<SourceRecord>,
+    done: bool,
+    line_no: u64,
+}
+
+impl ExportReader<'_> {
+    fn line(&mut self, bytes: &[u8]) -> Result<(), SourceError> {
+        self.line_no += 1;
+        let text = String::from_utf8_lossy(bytes);
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(());
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| SourceError::Transport {
+            source_name: self.src.name.clone(),
+            message: format!(
+                "malformed export line {}: {e}: {}",
+                self.line_no,
+                truncate(text, 200)
+            ),
+        })?;
+        if let Some(msgs) = v.get("messages").and_then(Value::as_array) {
+            for m in msgs {
+                let kind = m.get("type").and_then(Value::as_str).unwrap_or("INFO");
+                let t = m.get("text").and_then(Value::as_str).unwrap_or("");
+                if kind.eq_ignore_ascii_case("ERROR") || kind.eq_ignore_ascii_case("FATAL") {
+                    return Err(SourceError::Remote {
+                        source_name: self.src.name.clone(),
+                        status: self.status,
+                        message: format!("{kind}: {t}"),
+                    });
+                }
+                tracing::warn!(source = %self.src.name, "splunk {kind}: {t}");
+            }
+        }
+        if v.get("preview").and_then(Value::as_bool) == Some(true) {
+            return Ok(()); // preview batches are superseded by the final results
+        }
+        if v.get("lastrow").and_then(Value::as_bool) == Some(true) {
+            self.done = true;
+        }
+        if let Some(r) = v.get("result") {
+            self.push(r);
+        }
+        if let Some(rs) = v.get("results").and_then(Value::as_array) {
+            for r in rs {
+                self.push(r);
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, result: &Value) {
+        let text = match result.get("_raw").and_then(Value::as_str) {
+            Some(raw) => raw.to_string(),
+            None => result.to_string(),
+        };
+        self.out.push(SourceRecord {
+            kind: self.src.kind,
+            text,
+            origin: Origin {
+                file: self.src.name.clone(),
+                line: self.out.len() as u64 + 1,
+            },
+        });
+    }
+}

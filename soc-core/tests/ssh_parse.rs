@@ -1,0 +1,295 @@
+//! OpenSSH parser: every message kind, every prefix format, injection
+//! resistance, year handling and the stateful pid join.
+
+use soc_core::model::{EventOutcome, Origin};
+use soc_core::parse::ssh::{SshKind, SshOptions, SshParser};
+
+fn parser() -> SshParser {
+    SshParser::new(SshOptions {
+        year: Some(2024),
+        ..Default::default()
+    })
+}
+
+fn o() -> Origin {
+    Origin {
+        file: "t".into(),
+        line: 1,
+    }
+}
+
+/// (message, kind, user, host, port, failure)
+const CASES: &[(&str, &str, Option<&str>, Option<&str>, Option<u16>, bool)] = &[
+    ("Failed password for root from 203.0.113.9 port 4242 ssh2", "failed_auth", Some("root"), Some("203.0.113.9"), Some(4242), true),
+    ("Failed password for invalid user admin from 2001:db8::1 port 22 ssh2", "failed_auth", Some("admin"), Some("2001:db8::1"), Some(22), true),
+    ("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA SHA256:abc", "failed_auth", Some("git"), Some("192.0.2.1"), Some(57904), false),
+    ("Failed publickey for invalid user bob from 192.0.2.1 port 1 ssh2: RSA SHA256:abc", "failed_auth", Some("bob"), Some("192.0.2.1"), Some(1), true),
+    ("Failed keyboard-interactive/pam for invalid user x from 192.0.2.2 port 2 ssh2", "failed_auth", Some("x"), Some("192.0.2.2"), Some(2), true),
+    ("Failed none for invalid user  from 192.0.2.3 port 3 ssh2", "failed_auth", Some(""), Some("192.0.2.3"), Some(3), true),
+    ("Failed hostbased for dan from 127.0.0.1 port 45785 ssh2: RSA 8c:e3", "failed_auth", Some("dan"), Some("127.0.0.1"), Some(45785), true),
+    ("Invalid user oracle from 198.51.100.23 port 5000", "invalid_user", Some("oracle"), Some("198.51.100.23"), Some(5000), true),
+    ("Illegal user test from 198.51.100.24", "invalid_user", Some("test"), Some("198.51.100.24"), None, true),
+    ("Invalid user  from 192.0.2.68 port 34916", "invalid_user", Some(""), Some("192.0.2.68"), Some(34916), true),
+    ("Accepted password for deploy from 203.0.113.200 port 48822 ssh2", "accepted", Some("deploy"), Some("203.0.113.200"), Some(48822), false),
+    ("Accepted publickey for alice from 10.0.1.15 port 5 ssh2: ED25519 SHA256:x", "accepted", Some("alice"), Some("10.0.1.15"), Some(5), false),
+    ("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.45  user=root", "pam_auth_failure", Some("root"), Some("203.0.113.45"), None, false),
+    ("error: PAM: Authentication failure for james from example.com via 192.168.1.201", "pam_error", Some("james"), Some("example.com"), None, true),
+    ("Connection closed by authenticating user root 192.0.2.10 port 33 [preauth]", "connection_closed", Some("root"), Some("192.0.2.10"), Some(33), false),
+    ("Connection reset by invalid user admin 192.0.2.20 port 44 [preauth]", "connection_reset", Some("admin"), Some("192.0.2.20"), Some(44), false),
+    ("Disconnected from invalid user admin 192.0.2.6 port 3 [preauth]", "disconnected", Some("admin"), Some("192.0.2.6"), Some(3), false),
+    ("error: maximum authentication attempts exceeded for invalid user xxx from 192.0.2.7 port 49941 ssh2 [preauth]", "max_auth_attempts", Some("xxx"), Some("192.0.2.7"), Some(49941), true),
+    ("Disconnecting invalid user xxx 192.0.2.7 port 49941: Too many authentication failures [preauth]", "too_many_auth_failures", Some("xxx"), Some("192.0.2.7"), Some(49941), true),
+    ("Did not receive identification string from 198.51.100.99 port 61000", "no_identification", None, Some("198.51.100.99"), Some(61000), false),
+    ("Bad protocol version identification 'GET / HTTP/1.1' from 198.51.100.99 port 61088", "bad_protocol_version", None, Some("198.51.100.99"), Some(61088), false),
+    ("error: kex_exchange_identification: Connection closed by remote host", "kex_exchange_identification", None, None, None, false),
+    ("banner exchange: Connection from 192.0.2.12 port 44105: invalid format", "banner_exchange_invalid", None, Some("192.0.2.12"), Some(44105), false),
+    ("Unable to negotiate with 192.0.2.4 port 50404: no matching host key type found. Their offer: ssh-dss [preauth]", "unable_to_negotiate", None, Some("192.0.2.4"), Some(50404), false),
+    ("ssh_dispatch_run_fatal: Connection from 192.0.2.13 port 52451: message authentication code incorrect [preauth]", "dispatch_run_fatal", None, Some("192.0.2.13"), Some(52451), false),
+    ("fatal: Timeout before authentication for 192.0.2.14 port 55555", "auth_timeout", None, Some("192.0.2.14"), Some(55555), false),
+    ("ROOT LOGIN REFUSED FROM ::ffff:1.2.3.4", "root_login_refused", Some("root"), Some("1.2.3.4"), None, true),
+    ("User root from 46.45.128.3 not allowed because listed in DenyUsers", "not_allowed", Some("root"), Some("46.45.128.3"), None, true),
+    ("refused connect from _U2FsdGVk_@::ffff:218.249.210.161 (::ffff:218.249.210.161)", "refused_connect", None, Some("218.249.210.161"), None, true),
+    ("Received disconnect from 198.51.100.76 port 58846:11: Bye Bye [preauth]", "received_disconnect", None, Some("198.51.100.76"), Some(58846), true),
+    ("Received disconnect from 10.0.1.15 port 6:11: disconnected by user", "received_disconnect", None, Some("10.0.1.15"), Some(6), false),
+    ("reverse mapping checking getaddrinfo for scanner.example.net [198.51.100.98] failed - POSSIBLE BREAK-IN ATTEMPT!", "possible_break_in", None, Some("198.51.100.98"), None, false),
+    ("pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)", "session_opened", Some("alice"), None, None, false),
+    ("pam_unix(sshd:session): session closed for user alice", "session_closed", Some("alice"), None, None, false),
+    ("Server listening on 0.0.0.0 port 22.", "other", None, None, None, false),
+    ("Failed password for invalid user a from 10.0.0.1 port 22 from 203.0.113.5 port 4000 ssh2", "failed_auth", Some("a from 10.0.0.1 port 22"), Some("203.0.113.5"), Some(4000), true),
+    ("Failed password for root from fe80::1%eth0 port 22 ssh2", "failed_auth", Some("root"), Some("fe80::1"), Some(22), true),
+];
+
+#[test]
+fn every_message_kind() {
+    for (msg, kind, user, host, port, failure) in CASES {
+        let line = format!("Mar  1 10:00:00 web01 sshd[42]: {msg}");
+        let e = SshParser::new(SshOptions {
+            year: Some(2024),
+            stateful: false,
+            ..Default::default()
+        })
+        .parse_line(&line, o())
+        .unwrap_or_else(|| panic!("no event for {msg}"));
+        assert_eq!(e.kind, format!("ssh.{kind}"), "{msg}");
+        assert_eq!(e.user.as_deref(), *user, "{msg}");
+        let h = e.src_ip.map(|i| i.to_string()).or(e.src_host.clone());
+        assert_eq!(h.as_deref(), *host, "{msg}");
+        assert_eq!(e.src_port, *port, "{msg}");
+        assert_eq!(e.is_failure(), *failure, "{msg}");
+    }
+}
+
+#[test]
+fn all_prefix_formats_give_the_same_event() {
+    let msg = "Failed password for root from 203.0.113.9 port 4242 ssh2";
+    let lines = [
+        format!("Mar  1 10:00:00 web01 sshd[42]: {msg}"),
+        format!("Mar  1 10:00:00 web01 sshd-session[42]: {msg}"),
+        format!("Mar  1 10:00:00.123456 web01 sshd[42]: {msg}"),
+        format!("Mar  1 10:00:00 sshd[42]: {msg}"),
+        format!("Mar  1 10:00:00 web01 sshd: {msg}"),
+        format!("2024-03-01T10:00:00.123456+00:00 web01 sshd[42]: {msg}"),
+        format!("2024-03-01T11:00:00+0100 web01 sshd[42]: {msg}"),
+        format!("<38>1 2024-03-01T10:00:00Z web01 sshd 42 - - {msg}"),
+        format!("<38>Mar  1 10:00:00 web01 sshd[42]: {msg}"),
+        format!("Mar  1 10:00:00 web01 sshd[42]: [ID 800047 auth.info] {msg}"),
+        format!(
+            r#"{{"MESSAGE":"{msg}","_PID":"42","_HOSTNAME":"web01","SYSLOG_IDENTIFIER":"sshd","__REALTIME_TIMESTAMP":"1709287200000000"}}"#
+        ),
+        msg.to_string(),
+    ];
+    for l in &lines {
+        let e = parser()
+            .parse_line(l, o())
+            .unwrap_or_else(|| panic!("no event: {l}"));
+        assert_eq!(e.kind, "ssh.failed_auth", "{l}");
+        assert_eq!(e.src_ip, Some("203.0.113.9".parse().unwrap()), "{l}");
+        assert_eq!(e.user.as_deref(), Some("root"), "{l}");
+        if let Some(t) = e.time {
+            assert_eq!(
+                t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "2024-03-01T10:00:00",
+                "{l}"
+            );
+        } else {
+            assert_eq!(l, msg, "only bare lines lack a time");
+        }
+    }
+}
+
+#[test]
+fn non_sshd_lines_are_skipped() {
+    let mut p = parser();
+    for l in [
+        "Mar  1 10:00:00 web01 CRON[1]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+        "Mar  1 10:00:00 web01 sudo: pam_unix(sudo:auth): authentication failure; logname=alice uid=1000 euid=0 tty=/dev/pts/0 ruser=alice rhost=  user=alice",
+        "",
+        "just some text",
+        r#"{"MESSAGE":"Failed password for root from 1.2.3.4 port 1 ssh2","SYSLOG_IDENTIFIER":"su"}"#,
+    ] {
+        assert!(p.parse_line(l, o()).is_none(), "{l}");
+    }
+}
+
+#[test]
+fn time_zone_and_new_year() {
+    let mut p = SshParser::new(SshOptions {
+        year: Some(2023),
+        tz: "Europe/Zurich".into(),
+        ..Default::default()
+    });
+    let a = p
+        .parse_line(
+            "Dec 31 23:59:59 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
+    let b = p
+        .parse_line(
+            "Jan  1 00:00:05 h sshd[2]: Failed password for root from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
+    assert_eq!(a.time.unwrap().to_rfc3339(), "2023-12-31T22:59:59+00:00");
+    assert_eq!(b.time.unwrap().to_rfc3339(), "2023-12-31T23:00:05+00:00");
+}
+
+#[test]
+fn stateful_join_fills_address_and_defers_failure() {
+    let mut p = parser();
+    let e = p.parse_line("Mar  1 10:00:00 h sshd[7]: Disconnecting: Too many authentication failures for root [preauth]", o()).unwrap();
+    assert_eq!(e.kind, "ssh.too_many_auth_failures");
+    assert!(!e.is_failure(), "no address yet");
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:01 h sshd[7]: Connection closed by 61.0.0.1 [preauth]",
+            o(),
+        )
+        .unwrap();
+    assert!(
+        e.is_failure(),
+        "the deferred failure lands on the line with the address"
+    );
+    assert_eq!(e.src_ip, Some("61.0.0.1".parse().unwrap()));
+
+    let mut p = parser();
+    p.parse_line(
+        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
+        o(),
+    )
+    .unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
+            o(),
+        )
+        .unwrap();
+    assert!(e.is_failure());
+    assert_eq!(e.src_ip, Some("192.0.2.5".parse().unwrap()));
+    assert_eq!(e.fields.get("joined"), Some(&serde_json::Value::Bool(true)));
+
+    let mut p = SshParser::new(SshOptions {
+        stateful: false,
+        ..Default::default()
+    });
+    p.parse_line(
+        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
+        o(),
+    )
+    .unwrap();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
+            o(),
+        )
+        .unwrap();
+    assert_eq!(e.src_ip, None);
+}
+
+#[test]
+fn accepted_is_success_and_attempt_marks_guesses() {
+    let mut p = parser();
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[9]: Accepted password for a from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
+    assert_eq!(e.outcome, EventOutcome::Success);
+    assert_eq!(e.fields["method"], "password");
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[10]: Failed password for a from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
+    assert_eq!(e.fields["attempt"], true);
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[10]: Invalid user b from 192.0.2.1 port 1",
+            o(),
+        )
+        .unwrap();
+    assert!(e.is_failure());
+    assert!(!e.fields.contains_key("attempt"));
+}
+
+#[test]
+fn bad_time_zone_is_rejected() {
+    assert!(SshParser::try_new(SshOptions {
+        tz: "Nowhere/City".into(),
+        ..Default::default()
+    })
+    .is_err());
+    assert_eq!(SshKind::FailedAuth.as_str(), "failed_auth");
+}
+
+#[test]
+fn sample_auth_log_parses_completely() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/auth.log");
+    let mut p = SshParser::new(SshOptions {
+        year: Some(2026),
+        ..Default::default()
+    });
+    let mut events = 0;
+    let mut other = 0;
+    for (no, l) in soc_core::parse::lines::LineReader::open(&path).unwrap() {
+        if let Some(e) = p.parse_line(
+            &l.unwrap(),
+            Origin {
+                file: "auth.log".into(),
+                line: no,
+            },
+        ) {
+            events += 1;
+            if e.kind == "ssh.other" {
+                other += 1;
+            }
+        }
+    }
+    assert!(events > 300, "{events}");
+    assert!(other <= 2, "unexpected ssh.other events: {other}");
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,200}") {
+            let mut p = parser();
+            let _ = p.parse_line(&s, o());
+            let _ = p.parse_line(&format!("Mar  1 10:00:00 h sshd[1]: {s}"), o());
+            let _ = p.parse_line(&format!("Failed password for {s}"), o());
+        }
+
+        #[test]
+        fn injected_user_never_wins(user in "[a-z0-9 .:]{0,40}") {
+            let line = format!("Mar  1 10:00:00 h sshd[1]: Failed password for invalid user {user} from 203.0.113.77 port 999 ssh2");
+            let e = parser().parse_line(&line, o()).unwrap();
+            prop_assert_eq!(e.src_ip, Some("203.0.113.77".parse().unwrap()));
+            prop_assert_eq!(e.src_port, Some(999));
+        }
+    }
+}

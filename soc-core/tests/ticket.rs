@@ -1,0 +1,210 @@
+//! Ticket responders: TheHive (idempotent on sourceRef), Jira, local file.
+
+use soc_core::respond::ticket::{Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile};
+use soc_core::respond::Secret;
+use soc_core::{ActionOutcome, Alert, AttackRef, Mode, RespondError, Responder, Severity};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/respond")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn alert() -> Alert {
+    let mut a = Alert::new(
+        "ssh.brute_force",
+        "203.0.113.9",
+        "SSH brute force from 203.0.113.9",
+        Severity::High,
+    );
+    a.src_ip = Some("203.0.113.9".parse().unwrap());
+    a.host = Some("web01".into());
+    a.attack.push(AttackRef {
+        technique_id: "T1110.001".into(),
+        technique_name: None,
+        tactic_id: None,
+        tactic_name: None,
+    });
+    a
+}
+
+fn hive(url: String) -> TheHive {
+    TheHive::new(&TheHiveConfig {
+        url,
+        api_key: Secret::new("hive-key"),
+        organisation: Some("soc-org".into()),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn thehive_creates_alert_with_contract_shape() {
+    let mut server = mockito::Server::new_async().await;
+    let a = alert();
+    let m = server
+        .mock("POST", "/api/v1/alert")
+        .match_header("authorization", "Bearer hive-key")
+        .match_header("x-organisation", "soc-org")
+        .match_body(mockito::Matcher::PartialJson(serde_json::json!({
+            "type": "soc-alert",
+            "source": "soc",
+            "sourceRef": a.id,
+            "title": "SSH brute force from 203.0.113.9",
+            "severity": 3,
+            "tlp": 2,
+            "pap": 2,
+            "tags": ["soc-auto", "ssh.brute_force", "attack.t1110.001"],
+            "observables": [
+                {"dataType": "ip", "data": "203.0.113.9", "ioc": true},
+                {"dataType": "hostname", "data": "web01", "ioc": false}
+            ]
+        })))
+        .with_status(201)
+        .with_body(fixture("thehive_alert_response.json"))
+        .expect(1)
+        .create_async()
+        .await;
+    let rec = hive(server.url()).respond(&a, Mode::Live).await.unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::Done);
+    assert_eq!(rec.detail, "created ~40964136");
+    m.assert_async().await;
+}
+
+#[tokio::test]
+async fn thehive_already_exists_is_success_other_400_is_not() {
+    let mut server = mockito::Server::new_async().await;
+    let dup = server
+        .mock("POST", "/api/v1/alert")
+        .with_status(400)
+        .with_body(r#"{"type":"CreateError","message":"Alert soc-alert:soc:abc already exists"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let rec = hive(server.url())
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::Done);
+    assert!(rec.detail.contains("already exists"));
+    dup.assert_async().await;
+    dup.remove_async().await;
+
+    let bad = server
+        .mock("POST", "/api/v1/alert")
+        .with_status(400)
+        .with_body(r#"{"type":"BadRequest","message":"Invalid json"}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = hive(server.url())
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RespondError::Http { status: 400, body, .. } if body.contains("Invalid json")),
+        "{err}"
+    );
+    bad.assert_async().await;
+    bad.remove_async().await;
+
+    let auth = server
+        .mock("POST", "/api/v1/alert")
+        .with_status(401)
+        .expect(1)
+        .create_async()
+        .await;
+    let err = hive(server.url())
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RespondError::Http { status: 401, .. }));
+    assert!(!err.to_string().contains("hive-key"));
+    auth.assert_async().await;
+}
+
+#[tokio::test]
+async fn jira_issue_created_and_errors_typed() {
+    let mut server = mockito::Server::new_async().await;
+    let m = server
+        .mock("POST", "/rest/api/2/issue")
+        .match_header("authorization", "Bearer pat")
+        .match_body(mockito::Matcher::PartialJson(
+            serde_json::json!({"fields": {
+                "project": {"key": "SOC"},
+                "issuetype": {"name": "Task"},
+                "summary": "SSH brute force from 203.0.113.9",
+                "labels": ["soc-auto", "T1110.001"],
+                "priority": {"name": "High"}
+            }}),
+        ))
+        .with_status(201)
+        .with_body(
+            r#"{"id":"10042","key":"SOC-42","self":"https://jira.example/rest/api/2/issue/10042"}"#,
+        )
+        .expect(1)
+        .create_async()
+        .await;
+    let jira = Jira::new(&JiraConfig {
+        url: server.url(),
+        token: Secret::new("pat"),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let rec = jira.respond(&alert(), Mode::Live).await.unwrap();
+    assert_eq!(rec.detail, "created SOC-42");
+    m.assert_async().await;
+    m.remove_async().await;
+    let bad = server
+        .mock("POST", "/rest/api/2/issue")
+        .with_status(400)
+        .with_body(r#"{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}"#)
+        .create_async()
+        .await;
+    let err = jira.respond(&alert(), Mode::Live).await.unwrap_err();
+    assert!(
+        err.to_string().contains("You must specify a summary"),
+        "{err}"
+    );
+    bad.assert_async().await;
+}
+
+#[tokio::test]
+async fn dry_runs_touch_nothing() {
+    let server = mockito::Server::new_async().await; // no mocks: any request would 501
+    let rec = hive(server.url())
+        .respond(&alert(), Mode::DryRun)
+        .await
+        .unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::DryRun);
+    assert_eq!(
+        rec.requests,
+        [format!("POST {}/api/v1/alert", server.url())]
+    );
+    assert!(rec.detail.contains("\"sourceRef\""));
+    let dir = tempfile::tempdir().unwrap();
+    let tf = TicketFile::new(dir.path().join("t.jsonl"));
+    let rec = tf.respond(&alert(), Mode::DryRun).await.unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::DryRun);
+    assert!(!dir.path().join("t.jsonl").exists());
+}
+
+#[tokio::test]
+async fn ticket_file_is_idempotent_by_alert_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = TicketFile::new(dir.path().join("sub/t.jsonl"));
+    tf.respond(&alert(), Mode::Live).await.unwrap();
+    tf.respond(&alert(), Mode::Live).await.unwrap();
+    let mut other = alert();
+    other.id = "other".into();
+    tf.respond(&other, Mode::Live).await.unwrap();
+    let t = tf.tickets().unwrap();
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].alert_id, alert().id);
+    assert!(t[0].description.contains("203.0.113.9"));
+}
