@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 case "$SOC" in /*) ;; *) SOC="$PWD/$SOC" ;; esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-export SOC_DEMO_STATE="$TMP/state.db"
+export SOC_DEMO_STATE="$TMP/state.db" SOC_DEMO_TICKETS="$TMP/tickets.jsonl"
 CONFIG=examples/demo.toml
 
 echo "== IOC extraction from examples/data/threat-report.txt =="

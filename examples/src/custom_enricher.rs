@@ -26,7 +26,11 @@ impl InternalIntel {
     fn listed(&self, ip: IpAddr) -> bool {
         self.bad.iter().any(|(net, len)| match (net, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = if *len == 0 { 0 } else { u32::MAX << (32 - u32::from((*len).min(32))) };
+                let mask = if *len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from((*len).min(32)))
+                };
                 u32::from(*n) & mask == u32::from(a) & mask
             }
             _ => false,
@@ -56,18 +60,41 @@ impl Enricher for InternalIntel {
 }
 
 /// Runs the example in `dir`, writing to `out`; returns the stored alerts.
-pub fn run(dir: &Path, out: &mut dyn Write) -> Result<Vec<StoredAlert>, Box<dyn std::error::Error>> {
+pub fn run(
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<Vec<StoredAlert>, Box<dyn std::error::Error>> {
     let log = crate::write_sample_authlog(dir, "203.0.113.50")?;
-    let toml = crate::config_for(dir, &format!("[[sources]]\nkind = \"ssh\"\npath = {:?}\n", log.display().to_string()));
+    let toml = crate::config_for(
+        dir,
+        &format!(
+            "[[sources]]\nkind = \"ssh\"\npath = {:?}\n",
+            log.display().to_string()
+        ),
+    );
     let cfg = PipelineConfig::from_toml_str(&toml, "custom-enricher.toml")?;
     let mut pipeline = Pipeline::from_config(&cfg, &BuildOptions::default())?;
-    pipeline.add_enricher(Box::new(InternalIntel::new(vec![("203.0.113.0".parse()?, 24)])));
+    pipeline.add_enricher(Box::new(InternalIntel::new(vec![(
+        "203.0.113.0".parse()?,
+        24,
+    )])));
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(pipeline.run(RunOptions::default()))?;
-    let alerts = pipeline.store().alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)?;
+    let alerts = pipeline
+        .store()
+        .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)?;
     for a in &alerts {
-        for e in a.alert.enrichments.iter().filter(|e| e.provider == "internal_intel") {
-            writeln!(out, "{} {}: {} ({})", a.alert.kind, e.indicator, e.verdict, e.summary)?;
+        for e in a
+            .alert
+            .enrichments
+            .iter()
+            .filter(|e| e.provider == "internal_intel")
+        {
+            writeln!(
+                out,
+                "{} {}: {} ({})",
+                a.alert.kind, e.indicator, e.verdict, e.summary
+            )?;
         }
     }
     Ok(alerts)

@@ -22,7 +22,13 @@ impl QueueSource {
     /// A source and the handle to push lines into it.
     pub fn new() -> (Self, Arc<Mutex<VecDeque<String>>>) {
         let queue = Arc::new(Mutex::new(VecDeque::new()));
-        (QueueSource { queue: queue.clone(), line: 0 }, queue)
+        (
+            QueueSource {
+                queue: queue.clone(),
+                line: 0,
+            },
+            queue,
+        )
     }
 }
 
@@ -32,12 +38,19 @@ impl LogSource for QueueSource {
     }
 
     fn next_record(&mut self) -> Option<Result<SourceRecord, SourceError>> {
-        let text = self.queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front()?;
+        let text = self
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()?;
         self.line += 1;
         Some(Ok(SourceRecord {
             kind: SourceKind::Ssh,
             text,
-            origin: Origin { file: "queue".into(), line: self.line },
+            origin: Origin {
+                file: "queue".into(),
+                line: self.line,
+            },
         }))
     }
 }
@@ -61,6 +74,12 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> Result<RunMetrics, Box<dyn std::e
     }
     let rt = tokio::runtime::Runtime::new()?;
     let m = rt.block_on(pipeline.run(RunOptions::default()))?;
-    writeln!(out, "queue source: {} records, {} events, alerts by kind: {:?}", m.records, m.events(), m.alerts_by_kind)?;
+    writeln!(
+        out,
+        "queue source: {} records, {} events, alerts by kind: {:?}",
+        m.records,
+        m.events(),
+        m.alerts_by_kind
+    )?;
     Ok(m)
 }

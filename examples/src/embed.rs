@@ -24,7 +24,10 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> Result<Outcome, Box<dyn std::erro
     let log = crate::write_sample_authlog(dir, "203.0.113.50")?;
     let toml = crate::config_for(
         dir,
-        &format!("[[sources]]\nkind = \"ssh\"\npath = {:?}\n", log.display().to_string()),
+        &format!(
+            "[[sources]]\nkind = \"ssh\"\npath = {:?}\n",
+            log.display().to_string()
+        ),
     );
     let cfg = PipelineConfig::from_toml_str(&toml, "embedded.toml")?;
     let rt = tokio::runtime::Runtime::new()?;
@@ -37,10 +40,24 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> Result<Outcome, Box<dyn std::erro
     }
     let actions = store.actions_since(first.started_at.unwrap_or_default())?;
     let summary = triage_summary(&alerts, &actions);
-    writeln!(out, "first run: {} records, {} alerts", first.records, first.alerts())?;
+    writeln!(
+        out,
+        "first run: {} records, {} alerts",
+        first.records,
+        first.alerts()
+    )?;
     write!(out, "{summary}")?;
     // A second run (what cron does every minute) finds nothing new.
     let second = rt.block_on(pipeline.run(RunOptions::default()))?;
-    writeln!(out, "second run: {} records, {} alerts", second.records, second.alerts())?;
-    Ok(Outcome { first, second, summary })
+    writeln!(
+        out,
+        "second run: {} records, {} alerts",
+        second.records,
+        second.alerts()
+    )?;
+    Ok(Outcome {
+        first,
+        second,
+        summary,
+    })
 }

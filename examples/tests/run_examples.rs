@@ -6,8 +6,15 @@ fn embed_runs_once_then_finds_nothing_new() {
     let mut out = Vec::new();
     let o = soc_examples::embed::run(dir.path(), &mut out).unwrap();
     assert_eq!(o.first.records, 31);
-    assert!(o.first.alerts_by_kind.contains_key("ssh.brute_force"), "{:?}", o.first.alerts_by_kind);
-    assert_eq!(o.second.records, 0, "checkpoint: nothing new on the second run");
+    assert!(
+        o.first.alerts_by_kind.contains_key("ssh.brute_force"),
+        "{:?}",
+        o.first.alerts_by_kind
+    );
+    assert_eq!(
+        o.second.records, 0,
+        "checkpoint: nothing new on the second run"
+    );
     assert_eq!(o.second.actions_total(), 0);
     assert!(o.summary.contains("203.0.113.50"), "{}", o.summary);
     let text = String::from_utf8(out).unwrap();

@@ -21,7 +21,10 @@ fn demo_script_runs_and_shows_the_triage() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     for needle in [
         "== IOC extraction",
         "soc run --once",
@@ -34,7 +37,10 @@ fn demo_script_runs_and_shows_the_triage() {
         "# soc report",
         "demo finished",
     ] {
-        assert!(stdout.contains(needle), "demo output lacks {needle:?}\n{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(needle),
+            "demo output lacks {needle:?}\n{stdout}\n{stderr}"
+        );
     }
     // The second run reads nothing and repeats no action.
     assert!(stderr.contains("0 records"), "{stderr}");

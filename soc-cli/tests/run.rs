@@ -54,7 +54,12 @@ fn setup(follow: bool) -> Setup {
         ),
     )
     .unwrap();
-    Setup { _dir: dir, root, config, log }
+    Setup {
+        _dir: dir,
+        root,
+        config,
+        log,
+    }
 }
 
 fn metrics(path: &Path) -> Value {
@@ -62,20 +67,34 @@ fn metrics(path: &Path) -> Value {
 }
 
 fn status(s: &Setup) -> Value {
-    let out = soc().args(["status", "--json", "--config"]).arg(&s.config).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = soc()
+        .args(["status", "--json", "--config"])
+        .arg(&s.config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn audited(s: &Setup) -> u64 {
-    status(s)["state"]["actions_by_status"].as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+    status(s)["state"]["actions_by_status"]
+        .as_object()
+        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
 }
 
 fn committed_offset(s: &Setup) -> u64 {
     if !s.root.join("state.db").exists() {
         return 0;
     }
-    status(s)["state"]["checkpoints"].as_array().map_or(0, |cps| cps.iter().filter_map(|c| c["offset"].as_u64()).sum())
+    status(s)["state"]["checkpoints"]
+        .as_array()
+        .map_or(0, |cps| {
+            cps.iter().filter_map(|c| c["offset"].as_u64()).sum()
+        })
 }
 
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
@@ -92,7 +111,10 @@ fn append(path: &Path, text: &str) {
 }
 
 fn signal(child: &Child, sig: &str) {
-    let ok = std::process::Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap();
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
@@ -116,7 +138,13 @@ fn once_twice_never_duplicates_actions() {
     assert!(actions >= 1, "the playbook recorded its dry-run actions");
 
     let m2 = s.root.join("m2.json");
-    soc().args(["run", "--once", "--config"]).arg(&s.config).arg("--metrics-json").arg(&m2).assert().success();
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m2)
+        .assert()
+        .success();
     let second = metrics(&m2);
     assert_eq!(second["records"], 0, "checkpoint: nothing new");
     assert_eq!(second["actions_total"], 0);
@@ -125,7 +153,13 @@ fn once_twice_never_duplicates_actions() {
     // New evidence extends the episode: same alert updated, actions suppressed or recorded once.
     append(&s.log, &failures("203.0.113.45", 30, 5));
     let m3 = s.root.join("m3.json");
-    soc().args(["run", "--once", "--config"]).arg(&s.config).arg("--metrics-json").arg(&m3).assert().success();
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m3)
+        .assert()
+        .success();
     let third = metrics(&m3);
     assert_eq!(third["records"], 5);
     assert_eq!(third["alerts_new"], 0, "{third}");
@@ -133,7 +167,12 @@ fn once_twice_never_duplicates_actions() {
     let st = status(&s);
     assert_eq!(st["cumulative"]["runs"], 3);
     assert_eq!(st["cumulative"]["records"], 35);
-    soc().args(["status", "--config"]).arg(&s.config).assert().success().stdout(predicate::str::contains("all runs (3)"));
+    soc()
+        .args(["status", "--config"])
+        .arg(&s.config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("all runs (3)"));
     soc()
         .args(["report", "--since", "all", "--format", "html", "--config"])
         .arg(&s.config)
@@ -162,7 +201,9 @@ fn follow_appends_rotation_and_graceful_restart_lose_and_repeat_nothing() {
         .spawn()
         .unwrap();
     let size = |p: &Path| std::fs::metadata(p).unwrap().len();
-    wait_until("the first 30 lines", || committed_offset(&s) == size(&s.log));
+    wait_until("the first 30 lines", || {
+        committed_offset(&s) == size(&s.log)
+    });
     append(&s.log, &failures("203.0.113.45", 30, 10));
     wait_until("appended lines", || committed_offset(&s) >= size(&s.log));
     // Rotate by rename; the follower finishes the old file and reads the new one from 0.
@@ -170,17 +211,29 @@ fn follow_appends_rotation_and_graceful_restart_lose_and_repeat_nothing() {
     std::fs::write(&s.log, failures("198.51.100.7", 0, 7)).unwrap();
     wait_until("the rotated file", || {
         let st = status(&s);
-        st["state"]["checkpoints"].as_array().is_some_and(|c| c.iter().any(|c| c["offset"].as_u64() == Some(size(&s.log))))
+        st["state"]["checkpoints"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["offset"].as_u64() == Some(size(&s.log))))
     });
     signal(&child, "-TERM");
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "graceful exit: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "graceful exit: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let m = metrics(&mfile);
     assert_eq!(m["records"], 47, "every line once: {m}");
     assert_eq!(m["mode"], "follow");
     // Restart: nothing is read twice.
     let m2 = s.root.join("again.json");
-    soc().args(["run", "--once", "--config"]).arg(&s.config).arg("--metrics-json").arg(&m2).assert().success();
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m2)
+        .assert()
+        .success();
     assert_eq!(metrics(&m2)["records"], 0);
 }
 
@@ -203,10 +256,19 @@ fn kill_9_mid_run_keeps_committed_state_and_resumes() {
     append(&s.log, &failures("203.0.113.45", 30, 12));
     let committed = committed_offset(&s);
     let text = std::fs::read_to_string(&s.log).unwrap();
-    let committed_lines = text.as_bytes()[..committed as usize].iter().filter(|&&b| b == b'\n').count() as u64;
+    let committed_lines = text.as_bytes()[..committed as usize]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
     let total_lines = text.lines().count() as u64;
     let m = s.root.join("resume.json");
-    soc().args(["run", "--once", "--config"]).arg(&s.config).arg("--metrics-json").arg(&m).assert().success();
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m)
+        .assert()
+        .success();
     let resumed = metrics(&m);
     assert_eq!(
         resumed["records"].as_u64().unwrap() + committed_lines,
@@ -219,7 +281,12 @@ fn kill_9_mid_run_keeps_committed_state_and_resumes() {
 #[test]
 fn usage_and_config_errors_exit_non_zero() {
     let s = setup(false);
-    soc().args(["run", "--config"]).arg(&s.config).assert().code(2).stderr(predicate::str::contains("--once"));
+    soc()
+        .args(["run", "--config"])
+        .arg(&s.config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--once"));
     let bad = s.root.join("bad.toml");
     std::fs::write(&bad, "[[sources]]\nkind = \"ssh\"\npaht = \"x\"\n").unwrap();
     soc()
@@ -227,7 +294,10 @@ fn usage_and_config_errors_exit_non_zero() {
         .arg(&bad)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!("{}:3:", bad.display())).and(predicate::str::contains("paht")));
+        .stderr(
+            predicate::str::contains(format!("{}:3:", bad.display()))
+                .and(predicate::str::contains("paht")),
+        );
     soc()
         .args(["status", "--state"])
         .arg(s.root.join("nope.db"))

@@ -69,7 +69,8 @@ struct EpisodeAnalyzer {
 impl Analyzer for EpisodeAnalyzer {
     fn analyze(&mut self, record: &SourceRecord, out: &mut Analysis) {
         let mut parts = record.text.split_whitespace();
-        let (Some(ip), Some(min)) = (parts.next(), parts.next().and_then(|m| m.parse().ok())) else {
+        let (Some(ip), Some(min)) = (parts.next(), parts.next().and_then(|m| m.parse().ok()))
+        else {
             out.skipped += 1;
             return;
         };
@@ -83,10 +84,20 @@ impl Analyzer for EpisodeAnalyzer {
         ips.sort();
         ips.dedup();
         for ip in ips {
-            let mins: Vec<i64> = self.seen.iter().filter(|(i, _)| *i == ip).map(|(_, m)| *m).collect();
+            let mins: Vec<i64> = self
+                .seen
+                .iter()
+                .filter(|(i, _)| *i == ip)
+                .map(|(_, m)| *m)
+                .collect();
             let first = *mins.iter().min().unwrap();
             let last = *mins.iter().max().unwrap();
-            let mut a = Alert::new("test.brute", &format!("{ip}|{first}"), format!("brute force from {ip}"), Severity::High);
+            let mut a = Alert::new(
+                "test.brute",
+                &format!("{ip}|{first}"),
+                format!("brute force from {ip}"),
+                Severity::High,
+            );
             a.src_ip = ip.parse().ok();
             a.first_seen = Some(base + Duration::minutes(first));
             a.last_seen = Some(base + Duration::minutes(last));
@@ -158,9 +169,19 @@ fn once_stores_scores_enriches_and_acts_once() {
     let calls = Arc::new(AtomicUsize::new(0));
     let lookups = Arc::new(AtomicUsize::new(0));
     let mut p = pipeline(store.clone());
-    p.add_responder(Arc::new(CountingResponder { calls: calls.clone() }));
-    p.add_enricher(Box::new(ListEnricher { calls: lookups.clone() }));
-    let (src, q) = queue(&["203.0.113.5 1", "203.0.113.5 2", "BAD", "garbage", "10.1.1.1 3"]);
+    p.add_responder(Arc::new(CountingResponder {
+        calls: calls.clone(),
+    }));
+    p.add_enricher(Box::new(ListEnricher {
+        calls: lookups.clone(),
+    }));
+    let (src, q) = queue(&[
+        "203.0.113.5 1",
+        "203.0.113.5 2",
+        "BAD",
+        "garbage",
+        "10.1.1.1 3",
+    ]);
     p.add_source(src);
     let rt = rt();
     let m = rt.block_on(p.run(RunOptions::default())).unwrap();
@@ -171,33 +192,64 @@ fn once_stores_scores_enriches_and_acts_once() {
     assert_eq!(m.alerts_new, 2);
     assert_eq!(m.actions["counter"]["dry_run"], 2);
     assert_eq!(m.mttd.count, 2);
-    assert_eq!(m.enrich.indicators, 1, "only the external address is enriched");
+    assert_eq!(
+        m.enrich.indicators, 1,
+        "only the external address is enriched"
+    );
     assert_eq!(lookups.load(Ordering::SeqCst), 1);
     assert_eq!(m.malformed_samples.len(), 1);
-    assert!(m.malformed_samples[0].contains("queue:3"), "{:?}", m.malformed_samples);
+    assert!(
+        m.malformed_samples[0].contains("queue:3"),
+        "{:?}",
+        m.malformed_samples
+    );
 
-    let stored = store.alerts_since(chrono::DateTime::<Utc>::MIN_UTC).unwrap();
+    let stored = store
+        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
+        .unwrap();
     assert_eq!(stored.len(), 2);
-    let ext = stored.iter().find(|s| s.alert.src_ip.unwrap().to_string() == "203.0.113.5").unwrap();
+    let ext = stored
+        .iter()
+        .find(|s| s.alert.src_ip.unwrap().to_string() == "203.0.113.5")
+        .unwrap();
     assert_eq!(ext.alert.enrichments.len(), 1);
     assert_eq!(ext.alert.enrichments[0].verdict, Verdict::Malicious);
-    assert!(ext.alert.indicators.iter().any(|i| i.kind == IndicatorKind::Ipv4));
+    assert!(ext
+        .alert
+        .indicators
+        .iter()
+        .any(|i| i.kind == IndicatorKind::Ipv4));
     let score = ext.score.as_ref().unwrap();
-    assert!(score.factors.iter().any(|f| f.name == "threat_intel"), "{score:?}");
+    assert!(
+        score.factors.iter().any(|f| f.name == "threat_intel"),
+        "{score:?}"
+    );
     assert!(store.pending_alert_ids().unwrap().is_empty());
     assert_eq!(store.runs().unwrap().len(), 1);
 
     // The same evidence again (e.g. a source without checkpoints): the alerts
     // are updated, not duplicated, and the responder is not called again.
-    q.lock().unwrap().extend(["203.0.113.5 1".to_string(), "203.0.113.5 2".to_string()]);
+    q.lock()
+        .unwrap()
+        .extend(["203.0.113.5 1".to_string(), "203.0.113.5 2".to_string()]);
     let m2 = rt.block_on(p.run(RunOptions::default())).unwrap();
     assert_eq!(m2.alerts_new, 0);
     assert_eq!(m2.alerts_updated, 1);
     assert_eq!(m2.actions["counter"]["skipped"], 1);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-    assert_eq!(lookups.load(Ordering::SeqCst), 1, "second lookup comes from the cache");
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        1,
+        "second lookup comes from the cache"
+    );
     assert_eq!(m2.enrich.cache_hits, 1);
-    assert_eq!(store.alerts_since(chrono::DateTime::<Utc>::MIN_UTC).unwrap().len(), 2);
+    assert_eq!(
+        store
+            .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -208,13 +260,19 @@ fn episode_split_across_runs_keeps_one_alert_id() {
     p.add_source(src);
     let rt = rt();
     rt.block_on(p.run(RunOptions::default())).unwrap();
-    let first = store.alerts_since(chrono::DateTime::<Utc>::MIN_UTC).unwrap();
+    let first = store
+        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
+        .unwrap();
     assert_eq!(first.len(), 1);
     // The next run sees the rest of the episode, 3 minutes later.
-    q.lock().unwrap().extend(["203.0.113.9 4".to_string(), "203.0.113.9 5".to_string()]);
+    q.lock()
+        .unwrap()
+        .extend(["203.0.113.9 4".to_string(), "203.0.113.9 5".to_string()]);
     let m = rt.block_on(p.run(RunOptions::default())).unwrap();
     assert_eq!(m.alerts_updated, 1);
-    let all = store.alerts_since(chrono::DateTime::<Utc>::MIN_UTC).unwrap();
+    let all = store
+        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
+        .unwrap();
     assert_eq!(all.len(), 1, "continued, not a second alert");
     assert_eq!(all[0].alert.id, first[0].alert.id);
     assert_eq!(all[0].alert.count, 4);
@@ -222,7 +280,13 @@ fn episode_split_across_runs_keeps_one_alert_id() {
     // A much later episode is a new alert.
     q.lock().unwrap().push_back("203.0.113.9 500".to_string());
     rt.block_on(p.run(RunOptions::default())).unwrap();
-    assert_eq!(store.alerts_since(chrono::DateTime::<Utc>::MIN_UTC).unwrap().len(), 2);
+    assert_eq!(
+        store
+            .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -240,7 +304,9 @@ fn pending_alerts_from_a_crashed_run_get_their_actions() {
         .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
     let mut p = pipeline(store.clone());
-    p.add_responder(Arc::new(CountingResponder { calls: calls.clone() }));
+    p.add_responder(Arc::new(CountingResponder {
+        calls: calls.clone(),
+    }));
     let (src, _q) = queue(&[]);
     p.add_source(src);
     let m = rt().block_on(p.run(RunOptions::default())).unwrap();
@@ -283,7 +349,9 @@ fn follow_mode_picks_up_new_records_and_drains_on_shutdown() {
     assert_eq!(m.mode, "follow");
     assert_eq!(m.records, 4);
     // The episode pending in the detector was flushed on shutdown.
-    let all = store.alerts_since(chrono::DateTime::<Utc>::MIN_UTC).unwrap();
+    let all = store
+        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
+        .unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].alert.count, 4);
 }

@@ -6,23 +6,23 @@
 //! Python objects can be plugged in as steps: anything with
 //! `enrich(indicator) -> dict | None` (`add_enricher`),
 //! `score(alert) -> dict | float` (`set_scorer`) or
-//! `respond(alert, dry_run) -> dict | None` (`add_responder`).
+//! `respond(alert, dry_run) -> dict | None` (`add_responder`); the scorer and
+//! responder adapters are the triage bindings' (`PyScorer`, `PyResponder`),
+//! the enricher adapter ([`PyEnricher`]) is here.
 
 use std::sync::{Arc, Mutex};
 
-use std::future::Future;
-use std::pin::Pin;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use std::future::Future;
+use std::pin::Pin;
 
-use soc_core::error::{EnrichError, RespondError};
-use soc_core::model::{
-    ActionOutcome, ActionRecord, Alert, Enrichment, Indicator, Mode, RiskLevel, Score, ScoreFactor,
-};
+use soc_core::error::EnrichError;
+use soc_core::model::{Enrichment, Indicator};
 use soc_core::pipeline::report::{render, triage_summary, ReportData, ReportFormat};
 use soc_core::pipeline::{BuildOptions, PipelineConfig, RunMetrics, RunOptions};
-use soc_core::{Enricher, Responder, Scorer};
+use soc_core::Enricher;
 
 use crate::convert::{from_py_data, runtime, to_py_data};
 use crate::errors::to_py;
@@ -92,7 +92,10 @@ impl Enricher for PyEnricher {
         })
     }
 
-    fn enrich<'a, 'b, 'f>(&'a self, indicator: &'b Indicator) -> BoxFut<'f, Result<Enrichment, EnrichError>>
+    fn enrich<'a, 'b, 'f>(
+        &'a self,
+        indicator: &'b Indicator,
+    ) -> BoxFut<'f, Result<Enrichment, EnrichError>>
     where
         'a: 'f,
         'b: 'f,
@@ -140,160 +143,6 @@ impl PyEnricher {
     }
 }
 
-/// A Python object with `score(alert: dict) -> dict | float` as a [`Scorer`].
-/// A dict may give `value`, `level` and `factors` (`[{name, contribution, detail}]`).
-pub(crate) struct PyScorerStep {
-    obj: Py<PyAny>,
-    name: String,
-}
-
-fn level_for(value: f64) -> RiskLevel {
-    match value {
-        v if v >= 80.0 => RiskLevel::Critical,
-        v if v >= 60.0 => RiskLevel::High,
-        v if v >= 30.0 => RiskLevel::Medium,
-        _ => RiskLevel::Low,
-    }
-}
-
-impl Scorer for PyScorerStep {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn score(&self, alert: &Alert) -> Score {
-        let result = Python::with_gil(|py| -> PyResult<serde_json::Value> {
-            let arg = to_py_data(py, alert)?;
-            let out = self.obj.bind(py).call_method1("score", (arg,))?;
-            from_py_data(&out)
-        });
-        let error_score = |detail: String| Score {
-            scorer: self.name.clone(),
-            value: 0.0,
-            level: RiskLevel::Low,
-            factors: vec![ScoreFactor {
-                name: "error".into(),
-                contribution: 0.0,
-                detail,
-            }],
-        };
-        match result {
-            Err(e) => error_score(format!("Python score() raised: {e}")),
-            Ok(serde_json::Value::Number(n)) => {
-                let value = n.as_f64().unwrap_or(0.0).clamp(0.0, 100.0);
-                Score {
-                    scorer: self.name.clone(),
-                    value,
-                    level: level_for(value),
-                    factors: vec![ScoreFactor {
-                        name: self.name.clone(),
-                        contribution: value,
-                        detail: "score from Python".into(),
-                    }],
-                }
-            }
-            Ok(serde_json::Value::Object(m)) => {
-                let value = m.get("value").and_then(|v| v.as_f64()).unwrap_or(0.0).clamp(0.0, 100.0);
-                let level = m
-                    .get("level")
-                    .and_then(|l| serde_json::from_value::<RiskLevel>(l.clone()).ok())
-                    .unwrap_or_else(|| level_for(value));
-                let factors = m
-                    .get("factors")
-                    .and_then(|f| serde_json::from_value::<Vec<ScoreFactor>>(f.clone()).ok())
-                    .unwrap_or_else(|| {
-                        vec![ScoreFactor {
-                            name: self.name.clone(),
-                            contribution: value,
-                            detail: "score from Python".into(),
-                        }]
-                    });
-                Score {
-                    scorer: self.name.clone(),
-                    value,
-                    level,
-                    factors,
-                }
-            }
-            Ok(other) => error_score(format!("score() must return a number or a dict, got {other}")),
-        }
-    }
-}
-
-/// A Python object with `respond(alert: dict, dry_run: bool) -> dict | None`
-/// as a [`Responder`]. A dict may give `action`, `target`, `detail`,
-/// `commands`, `requests` and `status` (`done`, `dry_run`, `skipped`, `failed`).
-pub(crate) struct PyResponderStep {
-    obj: Py<PyAny>,
-    name: String,
-}
-
-impl Responder for PyResponderStep {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn respond<'a, 'b, 'f>(&'a self, alert: &'b Alert, mode: Mode) -> BoxFut<'f, Result<ActionRecord, RespondError>>
-    where
-        'a: 'f,
-        'b: 'f,
-        Self: 'f,
-    {
-        Box::pin(async move { self.respond_now(alert, mode) })
-    }
-}
-
-impl PyResponderStep {
-    fn respond_now(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let out = Python::with_gil(|py| -> PyResult<serde_json::Value> {
-            let arg = to_py_data(py, alert)?;
-            let r = self
-                .obj
-                .bind(py)
-                .call_method1("respond", (arg, mode == Mode::DryRun))?;
-            if r.is_none() {
-                return Ok(serde_json::Value::Null);
-            }
-            from_py_data(&r)
-        })
-        .map_err(|e| RespondError::Config {
-            responder: self.name.clone(),
-            message: format!("Python respond() raised: {e}"),
-        })?;
-        let target = alert
-            .src_ip
-            .map(|i| i.to_string())
-            .unwrap_or_else(|| alert.id.clone());
-        let mut rec = ActionRecord::new(&self.name, "respond", &target, &alert.id, mode);
-        if let serde_json::Value::Object(m) = out {
-            let s = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            if let Some(a) = s("action") {
-                rec.action = a;
-            }
-            if let Some(t) = s("target") {
-                rec.target = t;
-            }
-            if let Some(d) = s("detail") {
-                rec.detail = d;
-            }
-            if let Some(c) = m.get("commands").and_then(|c| serde_json::from_value(c.clone()).ok()) {
-                rec.commands = c;
-            }
-            if let Some(r) = m.get("requests").and_then(|c| serde_json::from_value(c.clone()).ok()) {
-                rec.requests = r;
-            }
-            match s("status").as_deref() {
-                Some("done") => rec.outcome = ActionOutcome::Done,
-                Some("dry_run") => rec.outcome = ActionOutcome::DryRun,
-                Some("skipped") => rec.outcome = ActionOutcome::Skipped(rec.detail.clone()),
-                Some("failed") => rec.outcome = ActionOutcome::Failed(rec.detail.clone()),
-                _ => {}
-            }
-        }
-        Ok(rec)
-    }
-}
-
 /// The configured soc pipeline.
 #[pyclass(module = "soc_core", name = "Pipeline")]
 pub(crate) struct PyPipeline {
@@ -303,7 +152,10 @@ pub(crate) struct PyPipeline {
 }
 
 impl PyPipeline {
-    fn with<T>(&self, f: impl FnOnce(&mut soc_core::pipeline::Pipeline) -> PyResult<T>) -> PyResult<T> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut soc_core::pipeline::Pipeline) -> PyResult<T>,
+    ) -> PyResult<T> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let p = guard
             .as_mut()
@@ -386,14 +238,22 @@ impl PyPipeline {
     fn alerts(&self, py: Python<'_>, since: Option<&str>) -> PyResult<PyObject> {
         let store = self.store()?;
         let since = since_arg(since)?;
-        let alerts = py.allow_threads(|| store.alerts_since(since)).map_err(to_py)?;
+        let alerts = py
+            .allow_threads(|| store.alerts_since(since))
+            .map_err(to_py)?;
         let rows: Vec<serde_json::Value> = alerts
             .into_iter()
             .map(|s| {
                 let mut v = serde_json::to_value(&s.alert).unwrap_or_default();
                 if let Some(m) = v.as_object_mut() {
-                    m.insert("score".into(), serde_json::to_value(&s.score).unwrap_or_default());
-                    m.insert("created_at".into(), serde_json::to_value(s.created_at).unwrap_or_default());
+                    m.insert(
+                        "score".into(),
+                        serde_json::to_value(&s.score).unwrap_or_default(),
+                    );
+                    m.insert(
+                        "created_at".into(),
+                        serde_json::to_value(s.created_at).unwrap_or_default(),
+                    );
                 }
                 v
             })
@@ -406,7 +266,9 @@ impl PyPipeline {
     fn actions(&self, py: Python<'_>, since: Option<&str>) -> PyResult<PyObject> {
         let store = self.store()?;
         let since = since_arg(since)?;
-        let actions = py.allow_threads(|| store.actions_since(since)).map_err(to_py)?;
+        let actions = py
+            .allow_threads(|| store.actions_since(since))
+            .map_err(to_py)?;
         to_py_data(py, &actions)
     }
 
@@ -437,7 +299,8 @@ impl PyPipeline {
     fn report(&self, format: &str, since: Option<&str>) -> PyResult<String> {
         let format: ReportFormat = format.parse().map_err(PyValueError::new_err)?;
         let store = self.store()?;
-        let data = ReportData::from_store(&store, since_arg(since)?, chrono::Utc::now()).map_err(to_py)?;
+        let data =
+            ReportData::from_store(&store, since_arg(since)?, chrono::Utc::now()).map_err(to_py)?;
         Ok(render(&data, format))
     }
 
@@ -470,15 +333,12 @@ impl PyPipeline {
         })
     }
 
-    /// Replaces the scorer with a Python object with `score(alert) -> dict | float`.
+    /// Replaces the scorer: a `WeightedScorer`/`ModelScorer`, or any object
+    /// with `score(alert) -> dict | float`.
     fn set_scorer(&self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-        require_method(obj, "score")?;
-        let s = PyScorerStep {
-            name: object_name(obj),
-            obj: obj.clone().unbind(),
-        };
+        let s = crate::triage::scorer_from_py(obj)?;
         self.with(|p| {
-            p.set_scorer(Arc::new(s));
+            p.set_scorer(s);
             Ok(())
         })
     }
@@ -486,13 +346,9 @@ impl PyPipeline {
     /// Adds a Python responder: an object with `respond(alert, dry_run) -> dict | None`,
     /// called once per alert.
     fn add_responder(&self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-        require_method(obj, "respond")?;
-        let r = PyResponderStep {
-            name: object_name(obj),
-            obj: obj.clone().unbind(),
-        };
+        let r = crate::triage::responder_from_py(obj)?;
         self.with(|p| {
-            p.add_responder(Arc::new(r));
+            p.add_responder(r);
             Ok(())
         })
     }
@@ -505,7 +361,13 @@ impl PyPipeline {
     }
 
     fn __repr__(&self) -> PyResult<String> {
-        self.with(|p| Ok(format!("Pipeline(store={:?}, mode={})", p.store().path(), p.mode())))
+        self.with(|p| {
+            Ok(format!(
+                "Pipeline(store={:?}, mode={})",
+                p.store().path(),
+                p.mode()
+            ))
+        })
     }
 }
 

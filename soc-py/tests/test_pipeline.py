@@ -57,7 +57,7 @@ def test_from_config_path_and_errors(tmp_path):
     path = tmp_path / "soc.toml"
     cfg = config(tmp_path)
     path.write_text(
-        f'[store]\npath = "{cfg["store"]["path"]}"\n\n[[sources]]\nkind = "ssh"\npath = "{cfg["sources"][0]["path"]}"\n'
+        f'[store]\npath = "{cfg["store"]["path"]}"\n\n[run]\noffline = true\n\n[[sources]]\nkind = "ssh"\npath = "{cfg["sources"][0]["path"]}"\n'
     )
     p = soc_core.Pipeline.from_config(str(path))
     assert p.run_once()["records"] == 31

@@ -39,16 +39,20 @@ pub(crate) fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("--since '{text}': use e.g. 24h, 7d, 30m, an RFC 3339 time, or all"))?;
+    let n: i64 = num.parse().map_err(|_| {
+        format!("--since '{text}': use e.g. 24h, 7d, 30m, an RFC 3339 time, or all")
+    })?;
     let secs = match unit {
         "s" => n,
         "m" => n.saturating_mul(60),
         "h" | "" => n.saturating_mul(3600),
         "d" => n.saturating_mul(86_400),
         "w" => n.saturating_mul(604_800),
-        _ => return Err(format!("--since '{text}': unknown unit '{unit}' (use s, m, h, d or w)")),
+        _ => {
+            return Err(format!(
+                "--since '{text}': unknown unit '{unit}' (use s, m, h, d or w)"
+            ))
+        }
     };
     Ok(chrono::Duration::try_seconds(secs)
         .and_then(|d| now.checked_sub_signed(d))
@@ -86,8 +90,14 @@ mod tests {
     #[test]
     fn since_forms() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        assert_eq!(parse_since("24h", now).unwrap(), now - chrono::Duration::hours(24));
-        assert_eq!(parse_since("2d", now).unwrap(), now - chrono::Duration::days(2));
+        assert_eq!(
+            parse_since("24h", now).unwrap(),
+            now - chrono::Duration::hours(24)
+        );
+        assert_eq!(
+            parse_since("2d", now).unwrap(),
+            now - chrono::Duration::days(2)
+        );
         assert_eq!(parse_since("all", now).unwrap(), DateTime::<Utc>::MIN_UTC);
         assert_eq!(
             parse_since("2026-11-22T00:00:00Z", now).unwrap(),
@@ -95,6 +105,9 @@ mod tests {
         );
         assert!(parse_since("soon", now).is_err());
         assert!(parse_since("5y", now).is_err());
-        assert_eq!(parse_since("99999999999999d", now).unwrap(), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(
+            parse_since("99999999999999d", now).unwrap(),
+            DateTime::<Utc>::MIN_UTC
+        );
     }
 }

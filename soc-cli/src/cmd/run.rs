@@ -58,7 +58,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(state) = &args.state {
         cfg.store.path = state.clone();
     }
-    let metrics_path = args.metrics_json.clone().or_else(|| cfg.run.metrics_json.clone());
+    let metrics_path = args
+        .metrics_json
+        .clone()
+        .or_else(|| cfg.run.metrics_json.clone());
     let opts = BuildOptions {
         follow: args.follow,
         force_dry_run: args.dry_run,
@@ -93,7 +96,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     if let Some(p) = &metrics_path {
         let text = serde_json::to_string_pretty(&metrics.to_json())?;
-        std::fs::write(p, text + "\n").map_err(|e| anyhow::anyhow!("writing metrics to {}: {e}", p.display()))?;
+        std::fs::write(p, text + "\n")
+            .map_err(|e| anyhow::anyhow!("writing metrics to {}: {e}", p.display()))?;
     }
     if let Some(s) = summary {
         print!("{s}");

@@ -25,7 +25,10 @@ pub struct Args {
 
 /// The state store named by `--state`, else by the config file's `store.path`.
 /// A store that does not exist yet is an error (nothing has run).
-pub(crate) fn open_store(state: Option<&Path>, config: Option<&Path>) -> anyhow::Result<StateStore> {
+pub(crate) fn open_store(
+    state: Option<&Path>,
+    config: Option<&Path>,
+) -> anyhow::Result<StateStore> {
     let path = match state {
         Some(p) => p.to_path_buf(),
         None => {
@@ -54,7 +57,9 @@ fn secs(v: Option<f64>) -> String {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = open_store(args.state.as_deref(), args.config.as_deref())?;
     let runs = store.runs()?;
-    let last: Option<RunMetrics> = runs.last().and_then(|r| serde_json::from_value(r.clone()).ok());
+    let last: Option<RunMetrics> = runs
+        .last()
+        .and_then(|r| serde_json::from_value(r.clone()).ok());
     let total = RunMetrics::cumulative(&runs);
     let counts = store.counts(chrono::Utc::now())?;
     if args.json {
@@ -90,15 +95,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         total.runs, total.records, total.events(), total.alerts(), total.alerts_new, total.alerts_updated,
         total.malformed, total.source_errors
     );
-    println!("  MTTD mean {} (max {}), MTTR mean {} (max {})",
-        secs(total.mttd.mean()), secs((total.mttd.count > 0).then_some(total.mttd.max_secs)),
-        secs(total.mttr.mean()), secs((total.mttr.count > 0).then_some(total.mttr.max_secs)));
+    println!(
+        "  MTTD mean {} (max {}), MTTR mean {} (max {})",
+        secs(total.mttd.mean()),
+        secs((total.mttd.count > 0).then_some(total.mttd.max_secs)),
+        secs(total.mttr.mean()),
+        secs((total.mttr.count > 0).then_some(total.mttr.max_secs))
+    );
     println!(
         "  enrichment: {} indicators, {} requests, {} cache hits{}, {} errors",
         total.enrich.indicators,
         total.enrich.requests,
         total.enrich.cache_hits,
-        total.enrich.cache_hit_rate().map(|r| format!(" ({:.0}%)", r * 100.0)).unwrap_or_default(),
+        total
+            .enrich
+            .cache_hit_rate()
+            .map(|r| format!(" ({:.0}%)", r * 100.0))
+            .unwrap_or_default(),
         total.enrich.errors
     );
     for (kind, n) in &total.events_by_kind {
@@ -111,13 +124,44 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let by: Vec<String> = m.iter().map(|(s, n)| format!("{s} {n}")).collect();
         println!("  actions {r}: {}", by.join(", "));
     }
-    let risks: Vec<String> = counts.alerts_by_risk.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("stored alerts: {} ({})", counts.alerts, if risks.is_empty() { "none".into() } else { risks.join(", ") });
-    let acts: Vec<String> = counts.actions_by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("audited actions: {}", if acts.is_empty() { "none".into() } else { acts.join(", ") });
-    println!("active blocks: {}, watch-list: {}, pending: {}", counts.active_blocks, counts.watchlist, counts.pending);
+    let risks: Vec<String> = counts
+        .alerts_by_risk
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "stored alerts: {} ({})",
+        counts.alerts,
+        if risks.is_empty() {
+            "none".into()
+        } else {
+            risks.join(", ")
+        }
+    );
+    let acts: Vec<String> = counts
+        .actions_by_status
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "audited actions: {}",
+        if acts.is_empty() {
+            "none".into()
+        } else {
+            acts.join(", ")
+        }
+    );
+    println!(
+        "active blocks: {}, watch-list: {}, pending: {}",
+        counts.active_blocks, counts.watchlist, counts.pending
+    );
     for cp in &counts.checkpoints {
-        println!("checkpoint {}: offset {} ({})", cp.source, cp.offset, cp.updated_at.format("%Y-%m-%d %H:%M:%S UTC"));
+        println!(
+            "checkpoint {}: offset {} ({})",
+            cp.source,
+            cp.offset,
+            cp.updated_at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -77,8 +77,13 @@ impl StandardAnalyzer {
             key: "parse.ssh_tz".into(),
             message: e.to_string(),
         })?;
-        let mapping = AlertMapping::from_pairs(parse.alert_fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map_err(|e| ConfigError::BadValue {
+        let pairs: Vec<String> = parse
+            .alert_fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mapping =
+            AlertMapping::parse_pairs(&pairs.join(",")).map_err(|e| ConfigError::BadValue {
                 path: "soc.toml".into(),
                 key: "parse.alert_fields".into(),
                 message: e.to_string(),
@@ -129,14 +134,22 @@ impl Analyzer for StandardAnalyzer {
                                 out.alerts.push(a);
                             }
                         }
-                        Err(e) => out.malformed(format!("{}:{}: {e}", rec.origin.file, rec.origin.line)),
+                        Err(e) => {
+                            out.malformed(format!("{}:{}: {e}", rec.origin.file, rec.origin.line))
+                        }
                     }
                 } else if !looks_like_object(&rec.text) {
-                    out.malformed(format!("{}:{}: not a JSON object", rec.origin.file, rec.origin.line));
+                    out.malformed(format!(
+                        "{}:{}: not a JSON object",
+                        rec.origin.file, rec.origin.line
+                    ));
                 } else {
                     match eve_event_type(&rec.text) {
                         Some(t) => out.count_event(&format!("suricata.{t}")),
-                        None => out.malformed(format!("{}:{}: no event_type", rec.origin.file, rec.origin.line)),
+                        None => out.malformed(format!(
+                            "{}:{}: no event_type",
+                            rec.origin.file, rec.origin.line
+                        )),
                     }
                 }
             }
@@ -153,7 +166,9 @@ impl Analyzer for StandardAnalyzer {
                         out.count_event(&a.kind);
                         out.alerts.push(a);
                     }
-                    Err(e) => out.malformed(format!("{}:{}: {e}", rec.origin.file, rec.origin.line)),
+                    Err(e) => {
+                        out.malformed(format!("{}:{}: {e}", rec.origin.file, rec.origin.line))
+                    }
                 }
             }
         }
@@ -170,7 +185,10 @@ mod tests {
 
     #[test]
     fn event_type_without_parsing() {
-        assert_eq!(eve_event_type(r#"{"a":1,"event_type": "dns","x":{}}"#), Some("dns"));
+        assert_eq!(
+            eve_event_type(r#"{"a":1,"event_type": "dns","x":{}}"#),
+            Some("dns")
+        );
         assert_eq!(eve_event_type(r#"{"a":1}"#), None);
         assert!(!looks_like_object(r#"{"truncated":"#));
     }

@@ -1,8 +1,8 @@
 //! `soc.toml`: one file configuring the whole pipeline.
 //!
 //! [`PipelineConfig`] composes every stage's own config section
-//! (`[[sources]]`, `[detect]`, `[enrich]`, `[scoring]`, `[playbook]`,
-//! `[response]`, `[firewall]`, `[isolate]`) with the pipeline's own
+//! (`[[sources]]`, `[parse]`, `[detect]`, `[enrich]`, `[score]`,
+//! `[response]` with `[response.playbook]`, `[firewall]`, `[isolate]`) with the pipeline's own
 //! (`[store]`, `[run]`). Every section has defaults, so a minimal file is a
 //! `[[sources]]` entry or two.
 //!
@@ -32,6 +32,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::interpolate::{interpolate, referenced_vars, InterpolateError};
 use super::parts::*;
+pub use super::redact::{is_secret_key, REDACTED};
+use super::redact::{looks_secret_var, redact, strip_nulls};
 use crate::error::ConfigError;
 use crate::model::IndicatorKind;
 
@@ -53,15 +55,16 @@ pub struct PipelineConfig {
     pub run: RunConfig,
     /// `[[sources]]`: where records come from.
     pub sources: Vec<SourceSection>,
+    /// `[parse]`: parser options (syslog year and time zone, alert field mapping).
+    pub parse: ParseSection,
     /// `[detect]`: detectors and thresholds.
     pub detect: DetectSection,
     /// `[enrich]`: threat-intelligence providers and their limits.
     pub enrich: EnrichSection,
-    /// `[scoring]`: which scorer and its thresholds.
-    pub scoring: ScoringSection,
-    /// `[playbook]`: which actions for which risk level and alert kind.
-    pub playbook: PlaybookSection,
-    /// `[response]`: responders, dry-run, suppression window, audit log.
+    /// `[score]`: which scorer and its thresholds.
+    pub score: ScoringSection,
+    /// `[response]`: dry-run, suppression window, audit log, responders, and
+    /// `[response.playbook]`: which actions for which risk level and alert kind.
     pub response: ResponseSection,
     /// `[firewall]`: block backend, allow-list, default duration.
     pub firewall: FirewallSection,
@@ -243,7 +246,8 @@ impl PipelineConfig {
     /// values of keys that look secret (`*key*`, `*token*`, `*password*`,
     /// `*secret*`) and any interpolated secret value wherever it appears.
     pub fn to_redacted_toml(&self) -> String {
-        let value = self.to_redacted_json();
+        let mut value = self.to_redacted_json();
+        strip_nulls(&mut value);
         toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 
@@ -253,48 +257,6 @@ impl PipelineConfig {
         redact(&mut value, false, &self.secrets.0);
         value
     }
-}
-
-/// The text shown in place of a secret.
-pub const REDACTED: &str = "***";
-
-/// Whether a config key holds a secret.
-pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["key", "token", "password", "passwd", "secret", "credential"]
-        .iter()
-        .any(|w| k.contains(w))
-        && !k.ends_with("_env")
-        && !k.ends_with("_file")
-        && k != "keys"
-}
-
-fn redact(value: &mut serde_json::Value, secret_key: bool, secrets: &[String]) {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                redact(v, is_secret_key(k), secrets);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| redact(v, secret_key, secrets)),
-        Value::String(s) => {
-            if secret_key && !s.is_empty() {
-                *s = REDACTED.to_string();
-            } else {
-                for secret in secrets {
-                    if s.contains(secret.as_str()) {
-                        *s = s.replace(secret.as_str(), REDACTED);
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn looks_secret_var(var: &str) -> bool {
-    is_secret_key(var) || var.to_ascii_lowercase().contains("auth")
 }
 
 fn interpolate_table(
@@ -389,7 +351,11 @@ fn invalid(text: &str, name: &str, err: &toml::de::Error) -> ConfigError {
 
 /// 1-based line of byte offset `at`.
 fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The dotted key at byte offset `at`: the nearest `[table]` header above
@@ -405,9 +371,15 @@ fn key_at(text: &str, at: usize) -> Option<String> {
         .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
     if line.starts_with('[') {
-        return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string(),
+        );
     }
-    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"'))?;
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"'))?;
     if key.is_empty() {
         return header;
     }
@@ -434,9 +406,37 @@ mod tests {
     }
 
     #[test]
-    fn example_is_valid() {
+    fn example_is_valid_and_covers_every_default_option() {
         let env = |_: &str| Some("x".to_string());
-        PipelineConfig::from_toml_str_with_env(EXAMPLE, "example.toml", &env).unwrap();
+        let cfg = PipelineConfig::from_toml_str_with_env(EXAMPLE, "example.toml", &env).unwrap();
+        assert!(cfg.sources.len() >= 3);
+        fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+            if let serde_json::Value::Object(m) = v {
+                for (k, v) in m {
+                    // Maps keyed by user data (kinds, ports, ...) have no fixed keys.
+                    if !k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        || k.parse::<u16>().is_ok()
+                    {
+                        continue;
+                    }
+                    out.push(k.clone());
+                    keys(v, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        keys(
+            &serde_json::to_value(PipelineConfig::default()).unwrap(),
+            &mut all,
+        );
+        let dynamic = ["ssh.brute_force"];
+        for k in all.iter().filter(|k| !dynamic.contains(&k.as_str())) {
+            let written = EXAMPLE.contains(&format!("{k} ="))
+                || EXAMPLE.contains(&format!("[{k}]"))
+                || EXAMPLE.contains(&format!(".{k}]"))
+                || EXAMPLE.contains(&format!("[[{k}]]"));
+            assert!(written, "the example does not show option `{k}`");
+        }
     }
 
     #[test]
@@ -494,20 +494,12 @@ mod tests {
     }
 
     #[test]
-    fn redaction_hides_secret_keys_and_interpolated_secrets() {
-        let mut value = serde_json::json!({"a": {"api_key": "k", "url": "https://x/?t=tok-123", "n": 1}});
-        redact(&mut value, false, &["tok-123".to_string()]);
-        assert_eq!(value["a"]["api_key"], REDACTED);
-        assert_eq!(value["a"]["url"], "https://x/?t=***");
-        assert_eq!(value["a"]["n"], 1);
-        assert!(is_secret_key("SOC_TEST_TOKEN"));
-        assert!(!is_secret_key("path"));
-    }
-
-    #[test]
     fn key_lookup_handles_headers() {
         let text = "[a.b]\nx = 1\n";
-        assert_eq!(key_at(text, text.find("1").unwrap()).as_deref(), Some("a.b.x"));
+        assert_eq!(
+            key_at(text, text.find("1").unwrap()).as_deref(),
+            Some("a.b.x")
+        );
         assert_eq!(key_at(text, 1).as_deref(), Some("a.b"));
     }
 }

@@ -105,7 +105,8 @@ mod tests {
     fn no_duplicates_and_private_filtered() {
         let mut a = Alert::new("k", "x", "t", Severity::Low);
         a.src_ip = Some("127.0.0.1".parse().unwrap());
-        a.indicators.push(Indicator::new(IndicatorKind::Ipv4, "127.0.0.1"));
+        a.indicators
+            .push(Indicator::new(IndicatorKind::Ipv4, "127.0.0.1"));
         attach_indicators(&mut a);
         assert_eq!(
             a.indicators
@@ -116,6 +117,10 @@ mod tests {
         );
         assert!(!enrichable(&a.indicators[0], &[IndicatorKind::Ipv4], false));
         assert!(enrichable(&a.indicators[0], &[IndicatorKind::Ipv4], true));
-        assert!(!enrichable(&a.indicators[0], &[IndicatorKind::Domain], true));
+        assert!(!enrichable(
+            &a.indicators[0],
+            &[IndicatorKind::Domain],
+            true
+        ));
     }
 }

@@ -42,9 +42,9 @@ pub fn interpolate(
             out.push_str("${");
             rest = tail;
         } else if let Some(tail) = after.strip_prefix("${") {
-            let end = tail
-                .find('}')
-                .ok_or_else(|| InterpolateError::Malformed(format!("unclosed '${{' in \"{text}\"")))?;
+            let end = tail.find('}').ok_or_else(|| {
+                InterpolateError::Malformed(format!("unclosed '${{' in \"{text}\""))
+            })?;
             let inner = &tail[..end];
             let (name, fallback) = match inner.split_once(":-") {
                 Some((n, f)) => (n, Some(f)),

@@ -18,7 +18,7 @@
 //! Detection windows live in memory: a kill -9 in follow mode can lose the
 //! partial window of events not yet raised as alerts, never a stored alert.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +27,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::config::PipelineConfig;
-use super::indicators::{attach_indicators, enrichable};
 use super::metrics::RunMetrics;
+pub use super::reader::shutdown_on_signals;
+use super::reader::{read_loop, ReaderConfig};
 use super::stages::{ActionStage, Analysis, Analyzer, EnrichCounters, EnrichStage, EnricherList};
-use super::wiring::{checkpoints_of, CheckpointRow};
+use super::wiring::CheckpointRow;
 use crate::enrich::Enricher;
-use crate::error::{Error, SourceError, StoreError};
-use crate::model::{ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Mode, Score};
+use crate::error::{Error, StoreError};
+use crate::model::{Alert, Mode, Score};
 use crate::respond::Responder;
 use crate::score::Scorer;
 use crate::source::LogSource;
@@ -49,44 +50,65 @@ pub struct RunOptions {
     pub shutdown: Option<Arc<AtomicBool>>,
 }
 
-struct Batch {
-    analysis: Analysis,
-    checkpoints: Vec<CheckpointRow>,
+pub(super) struct Batch {
+    pub(super) analysis: Analysis,
+    pub(super) checkpoints: Vec<CheckpointRow>,
 }
 
 /// Continuation of a stored alert by a new episode id in this run.
 #[derive(Clone)]
-struct Continuation {
-    stored_id: String,
-    base_count: u64,
-    first_seen: Option<DateTime<Utc>>,
+pub(super) struct Continuation {
+    pub(super) stored_id: String,
+    pub(super) base_count: u64,
+    pub(super) first_seen: Option<DateTime<Utc>>,
 }
 
 /// A configured pipeline. Build it with [`Pipeline::new`] and the `with_*`
 /// methods, or from `soc.toml` with [`Pipeline::from_config`].
 pub struct Pipeline {
-    config: PipelineConfig,
-    store: Arc<StateStore>,
-    sources: Vec<Box<dyn LogSource>>,
-    analyzer: Option<Box<dyn Analyzer>>,
-    enrichers: Vec<Arc<dyn EnrichStage>>,
-    custom_enrichers: Option<Arc<EnricherList>>,
-    scorer: Arc<dyn Scorer>,
-    actions: Option<Arc<dyn ActionStage>>,
-    responders: Vec<Arc<dyn Responder>>,
-    mode: Mode,
-    continuations: HashMap<String, Continuation>,
-    last_alert_ids: Vec<String>,
+    pub(super) config: PipelineConfig,
+    pub(super) store: Arc<StateStore>,
+    pub(super) sources: Vec<Box<dyn LogSource>>,
+    pub(super) analyzer: Option<Box<dyn Analyzer>>,
+    pub(super) enrichers: Vec<Arc<dyn EnrichStage>>,
+    pub(super) custom_enrichers: Option<Arc<EnricherList>>,
+    pub(super) scorer: Arc<dyn Scorer>,
+    pub(super) actions: Option<Arc<dyn ActionStage>>,
+    pub(super) responders: Vec<Arc<dyn Responder>>,
+    pub(super) mode: Mode,
+    pub(super) continuations: HashMap<String, Continuation>,
+    pub(super) last_alert_ids: Vec<String>,
 }
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
             .field("store", &self.store.path())
-            .field("sources", &self.sources.iter().map(|s| s.name().to_string()).collect::<Vec<_>>())
-            .field("enrichers", &self.enrichers.iter().map(|e| e.name().to_string()).collect::<Vec<_>>())
+            .field(
+                "sources",
+                &self
+                    .sources
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "enrichers",
+                &self
+                    .enrichers
+                    .iter()
+                    .map(|e| e.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
             .field("scorer", &self.scorer.name())
-            .field("responders", &self.responders.iter().map(|r| r.name().to_string()).collect::<Vec<_>>())
+            .field(
+                "responders",
+                &self
+                    .responders
+                    .iter()
+                    .map(|r| r.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
             .field("mode", &self.mode)
             .finish()
     }
@@ -199,7 +221,7 @@ impl Pipeline {
         &self.last_alert_ids
     }
 
-    fn enrich_stages(&self) -> Vec<Arc<dyn EnrichStage>> {
+    pub(super) fn enrich_stages(&self) -> Vec<Arc<dyn EnrichStage>> {
         let mut v = self.enrichers.clone();
         if let Some(c) = &self.custom_enrichers {
             v.push(c.clone() as Arc<dyn EnrichStage>);
@@ -208,13 +230,15 @@ impl Pipeline {
     }
 
     fn counters(&self) -> EnrichCounters {
-        self.enrich_stages().iter().fold(EnrichCounters::default(), |mut acc, s| {
-            let c = s.counters();
-            acc.requests += c.requests;
-            acc.cache_hits += c.cache_hits;
-            acc.errors += c.errors;
-            acc
-        })
+        self.enrich_stages()
+            .iter()
+            .fold(EnrichCounters::default(), |mut acc, s| {
+                let c = s.counters();
+                acc.requests += c.requests;
+                acc.cache_hits += c.cache_hits;
+                acc.errors += c.errors;
+                acc
+            })
     }
 
     /// Runs until the sources are exhausted (`follow = false`) or until
@@ -255,7 +279,8 @@ impl Pipeline {
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
         };
-        let reader = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, reader_cfg));
+        let reader =
+            tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, reader_cfg));
 
         let mut fatal: Option<Error> = None;
         while let Some(batch) = rx.recv().await {
@@ -296,10 +321,15 @@ impl Pipeline {
         if ids.is_empty() {
             return Ok(());
         }
-        tracing::info!(count = ids.len(), "running the actions of alerts left pending by an earlier run");
+        tracing::info!(
+            count = ids.len(),
+            "running the actions of alerts left pending by an earlier run"
+        );
         for id in &ids {
             if let Some(stored) = self.store.alert_by_id(id)? {
-                let score = stored.score.unwrap_or_else(|| self.scorer.score(&stored.alert));
+                let score = stored
+                    .score
+                    .unwrap_or_else(|| self.scorer.score(&stored.alert));
                 self.act(&stored.alert, &score, None, metrics).await?;
             }
         }
@@ -355,7 +385,10 @@ impl Pipeline {
 
         let mut done_ids = Vec::with_capacity(scored.len());
         for ((alert, score), is_new) in scored.iter().zip(new_flags) {
-            *metrics.alerts_by_kind.entry(alert.kind.clone()).or_default() += 1;
+            *metrics
+                .alerts_by_kind
+                .entry(alert.kind.clone())
+                .or_default() += 1;
             if is_new {
                 metrics.alerts_new += 1;
                 if let Some(first) = alert.first_seen {
@@ -376,172 +409,12 @@ impl Pipeline {
         }
         Ok(())
     }
-
-    /// Deduplicates a batch's alerts by id, bounds their evidence, continues
-    /// stored episodes and attaches indicators.
-    fn prepare(&mut self, raw: Vec<Alert>) -> Result<Vec<Alert>, Error> {
-        let mut order: Vec<String> = Vec::new();
-        let mut by_id: HashMap<String, Alert> = HashMap::new();
-        for a in raw {
-            if !by_id.contains_key(&a.id) {
-                order.push(a.id.clone());
-            }
-            by_id.insert(a.id.clone(), a); // a later emission of an episode supersedes
-        }
-        let gap = chrono::Duration::seconds(self.config.run.episode_gap_secs.min(i64::MAX as u64) as i64);
-        let max_events = self.config.run.max_alert_events;
-        let mut out = Vec::with_capacity(order.len());
-        for id in order {
-            let Some(mut a) = by_id.remove(&id) else { continue };
-            if a.events.len() > max_events {
-                a.events.truncate(max_events);
-            }
-            self.continue_episode(&mut a, gap)?;
-            attach_indicators(&mut a);
-            out.push(a);
-        }
-        Ok(out)
-    }
-
-    fn continue_episode(&mut self, a: &mut Alert, gap: chrono::Duration) -> Result<(), Error> {
-        if let Some(c) = self.continuations.get(&a.id).cloned() {
-            apply_continuation(a, &c);
-            return Ok(());
-        }
-        let (Some(ip), Some(first)) = (a.src_ip, a.first_seen) else {
-            return Ok(());
-        };
-        if gap <= chrono::Duration::zero() {
-            return Ok(());
-        }
-        if let Some(prev) = self.store.latest_alert(&a.kind, ip)? {
-            let p = &prev.alert;
-            if p.id == a.id {
-                return Ok(());
-            }
-            let continues = p.last_seen.is_some_and(|last| first >= p.first_seen.unwrap_or(last) && first - last <= gap);
-            if continues {
-                let c = Continuation {
-                    stored_id: p.id.clone(),
-                    base_count: p.count,
-                    first_seen: p.first_seen,
-                };
-                self.continuations.insert(a.id.clone(), c.clone());
-                apply_continuation(a, &c);
-            }
-        }
-        Ok(())
-    }
-
-    /// Enriches the distinct enrichable indicators of `alerts` and attaches
-    /// the answers.
-    async fn enrich(&self, alerts: &mut [Alert], metrics: &mut RunMetrics) {
-        let stages = self.enrich_stages();
-        if stages.is_empty() || alerts.is_empty() {
-            return;
-        }
-        let kinds: &[IndicatorKind] = &self.config.run.enrich_kinds;
-        let include_private = self.config.run.enrich_private;
-        let mut seen = HashSet::new();
-        let mut wanted = Vec::new();
-        for a in alerts.iter() {
-            for i in &a.indicators {
-                if enrichable(i, kinds, include_private) && seen.insert((i.kind, i.value.clone())) {
-                    wanted.push(i.clone());
-                }
-            }
-        }
-        if wanted.is_empty() {
-            return;
-        }
-        metrics.enrich.indicators += wanted.len() as u64;
-        let mut answers: HashMap<(IndicatorKind, String), Vec<Enrichment>> = HashMap::new();
-        for stage in &stages {
-            for (ind, results) in stage.enrich_all(&wanted).await {
-                for r in results {
-                    match r {
-                        Ok(e) => answers.entry((ind.kind, ind.value.clone())).or_default().push(e),
-                        Err(err) => {
-                            metrics.enrich.errors += 1;
-                            tracing::warn!(indicator = %ind.value, "enrichment failed: {err}");
-                        }
-                    }
-                }
-            }
-        }
-        for a in alerts.iter_mut() {
-            let mut have: HashSet<(String, String)> = a
-                .enrichments
-                .iter()
-                .map(|e| (e.provider.clone(), e.indicator.clone()))
-                .collect();
-            for i in &a.indicators {
-                for e in answers.get(&(i.kind, i.value.clone())).into_iter().flatten() {
-                    if have.insert((e.provider.clone(), e.indicator.clone())) {
-                        a.enrichments.push(e.clone());
-                    }
-                }
-            }
-        }
-    }
-
-    /// Runs the action stage and the extra responders for one alert.
-    async fn act(
-        &self,
-        alert: &Alert,
-        score: &Score,
-        detected_at: Option<DateTime<Utc>>,
-        metrics: &mut RunMetrics,
-    ) -> Result<(), Error> {
-        let mut records: Vec<ActionRecord> = Vec::new();
-        if let Some(actions) = &self.actions {
-            records.extend(actions.handle(alert, score).await);
-        }
-        for r in &self.responders {
-            let key = format!("{}|{}", r.name(), alert.id);
-            if self.store.has_action(&key)? {
-                let mut rec = ActionRecord::new(r.name(), "respond", &alert.id, &alert.id, self.mode);
-                rec.outcome = ActionOutcome::Skipped("already done for this alert".into());
-                records.push(rec);
-                continue;
-            }
-            let rec = match r.respond(alert, self.mode).await {
-                Ok(rec) => rec,
-                Err(e) => {
-                    let mut rec = ActionRecord::new(r.name(), "respond", &alert.id, &alert.id, self.mode);
-                    rec.outcome = ActionOutcome::Failed(e.to_string());
-                    rec
-                }
-            };
-            self.store.record_action(&key, &rec)?;
-            records.push(rec);
-        }
-        let mut first_action: Option<DateTime<Utc>> = None;
-        for rec in &records {
-            metrics.count_action(&rec.responder, rec.outcome.status());
-            if matches!(rec.outcome, ActionOutcome::Done | ActionOutcome::DryRun) {
-                first_action = Some(first_action.map_or(rec.at, |t: DateTime<Utc>| t.min(rec.at)));
-            }
-        }
-        if let (Some(det), Some(at)) = (detected_at, first_action) {
-            metrics.mttr.add(secs(at - det));
-        }
-        Ok(())
-    }
 }
 
-fn apply_continuation(a: &mut Alert, c: &Continuation) {
-    a.id = c.stored_id.clone();
-    a.count += c.base_count;
-    a.first_seen = match (c.first_seen, a.first_seen) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    };
-}
-
-fn secs(d: chrono::Duration) -> f64 {
+pub(super) fn secs(d: chrono::Duration) -> f64 {
     d.num_milliseconds() as f64 / 1000.0
 }
+
 
 fn corrupt(store: &StateStore, what: &str, e: serde_json::Error) -> StoreError {
     StoreError::Corrupt {
@@ -549,163 +422,4 @@ fn corrupt(store: &StateStore, what: &str, e: serde_json::Error) -> StoreError {
         what: what.into(),
         reason: e.to_string(),
     }
-}
-
-struct ReaderConfig {
-    follow: bool,
-    batch_records: usize,
-    poll: Duration,
-    shutdown: Arc<AtomicBool>,
-}
-
-/// Consecutive errors from one source after which it is left alone until
-/// the next round (a source that fails on every read must not spin).
-const MAX_CONSECUTIVE_ERRORS: usize = 100;
-
-type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
-
-fn read_loop(
-    mut sources: Vec<Box<dyn LogSource>>,
-    mut analyzer: Box<dyn Analyzer>,
-    tx: mpsc::Sender<Batch>,
-    cfg: ReaderConfig,
-) -> ReaderParts {
-    let mut batch = Analysis::default();
-    let send = |analysis: Analysis, sources: &[Box<dyn LogSource>]| -> bool {
-        let checkpoints = sources.iter().flat_map(|s| checkpoints_of(s.as_ref())).collect();
-        tx.blocking_send(Batch {
-            analysis,
-            checkpoints,
-        })
-        .is_ok()
-    };
-    loop {
-        let mut progressed = false;
-        let mut receiver_gone = false;
-        for i in 0..sources.len() {
-            let src = &mut sources[i];
-            let mut n = 0usize;
-            let mut errors = 0usize;
-            while n < cfg.batch_records {
-                match src.next_record() {
-                    None => break,
-                    Some(Ok(rec)) => {
-                        batch.records += 1;
-                        analyzer.analyze(&rec, &mut batch);
-                        errors = 0;
-                    }
-                    Some(Err(SourceError::Parse(e))) => {
-                        batch.records += 1;
-                        batch.malformed(e.to_string());
-                        errors = 0;
-                    }
-                    Some(Err(e)) => {
-                        batch.source_errors += 1;
-                        tracing::warn!(source = src.name(), "{e}");
-                        batch.malformed_sample(format!("{}: {e}", src.name()));
-                        errors += 1;
-                        if errors >= MAX_CONSECUTIVE_ERRORS {
-                            break;
-                        }
-                    }
-                }
-                n += 1;
-                if n % 1024 == 0 && cfg.shutdown.load(Ordering::Relaxed) {
-                    break;
-                }
-            }
-            progressed |= n > 0;
-            if batch.records as usize >= cfg.batch_records || batch.alerts.len() >= cfg.batch_records {
-                if !send(std::mem::take(&mut batch), &sources) {
-                    receiver_gone = true;
-                    break;
-                }
-            }
-        }
-        if receiver_gone {
-            break;
-        }
-        let stop = cfg.shutdown.load(Ordering::SeqCst);
-        if stop || (!progressed && !cfg.follow) {
-            analyzer.finish(&mut batch);
-            send(std::mem::take(&mut batch), &sources);
-            break;
-        }
-        if !progressed {
-            if !batch.is_empty() && !send(std::mem::take(&mut batch), &sources) {
-                break;
-            }
-            sleep_unless(&cfg.shutdown, cfg.poll);
-        }
-    }
-    (sources, analyzer)
-}
-
-fn sleep_unless(flag: &AtomicBool, total: Duration) {
-    let step = Duration::from_millis(25);
-    let mut left = total;
-    while !left.is_zero() && !flag.load(Ordering::Relaxed) {
-        let d = left.min(step);
-        std::thread::sleep(d);
-        left = left.saturating_sub(d);
-    }
-}
-
-impl Analysis {
-    fn malformed_sample(&mut self, text: String) {
-        if self.samples.len() < super::metrics::MAX_SAMPLES {
-            self.samples.push(text);
-        }
-    }
-}
-
-/// A flag set on SIGINT or SIGTERM (follow mode's graceful shutdown).
-/// Must be called inside a tokio runtime.
-pub fn shutdown_on_signals() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("shutting down: draining in-flight work");
-        f.store(true, Ordering::SeqCst);
-    });
-    flag
-}
-
-/// Actions by responder and outcome, as rows (for summaries).
-pub fn action_rows(metrics: &RunMetrics) -> Vec<(String, String, u64)> {
-    let mut rows = Vec::new();
-    for (r, m) in &metrics.actions {
-        for (s, n) in m {
-            rows.push((r.clone(), s.clone(), *n));
-        }
-    }
-    rows
-}
-
-/// Groups audit records by alert id (for reports and summaries).
-pub fn actions_by_alert(records: &[ActionRecord]) -> BTreeMap<String, Vec<ActionRecord>> {
-    let mut m: BTreeMap<String, Vec<ActionRecord>> = BTreeMap::new();
-    for r in records {
-        m.entry(r.alert_id.clone()).or_default().push(r.clone());
-    }
-    m
 }

@@ -223,7 +223,7 @@ pub trait ActionStage: Send + Sync {
 
 /// A minimal scorer: alert severity plus the worst enrichment score. Used
 /// when no scoring stage is configured (and in tests); the configured
-/// `[scoring]` scorer replaces it.
+/// `[score]` scorer replaces it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SeverityScorer;
 

@@ -72,7 +72,12 @@ pub struct StoreCounts {
     pub checkpoints: Vec<CheckpointInfo>,
 }
 
-fn decode(store: &StateStore, json: &str, score: Option<String>, created: i64) -> Result<StoredAlert, StoreError> {
+fn decode(
+    store: &StateStore,
+    json: &str,
+    score: Option<String>,
+    created: i64,
+) -> Result<StoredAlert, StoreError> {
     let corrupt = |what: &str, e: serde_json::Error| StoreError::Corrupt {
         path: store.path().display().to_string(),
         what: what.to_string(),
@@ -97,7 +102,8 @@ impl StateStore {
     /// Ids of alerts whose actions have not run yet (oldest first).
     pub fn pending_alert_ids(&self) -> Result<Vec<String>, StoreError> {
         self.with_tx(|tx| {
-            let mut stmt = tx.prepare("SELECT alert_id FROM pipeline_pending ORDER BY at, alert_id")?;
+            let mut stmt =
+                tx.prepare("SELECT alert_id FROM pipeline_pending ORDER BY at, alert_id")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect()
         })
@@ -107,7 +113,10 @@ impl StateStore {
     pub fn clear_pending(&self, ids: &[String]) -> Result<(), StoreError> {
         self.with_tx(|tx| {
             for id in ids {
-                tx.execute("DELETE FROM pipeline_pending WHERE alert_id = ?1", params![id])?;
+                tx.execute(
+                    "DELETE FROM pipeline_pending WHERE alert_id = ?1",
+                    params![id],
+                )?;
             }
             Ok(())
         })
@@ -127,7 +136,11 @@ impl StateStore {
     }
 
     /// The most recent stored alert of `kind` from `src_ip` (by last evidence).
-    pub fn latest_alert(&self, kind: &str, src_ip: IpAddr) -> Result<Option<StoredAlert>, StoreError> {
+    pub fn latest_alert(
+        &self,
+        kind: &str,
+        src_ip: IpAddr,
+    ) -> Result<Option<StoredAlert>, StoreError> {
         let row: Option<(String, Option<String>, i64)> = self.with_tx(|tx| {
             tx.query_row(
                 "SELECT json, score_json, created_at FROM alerts WHERE kind = ?1 AND src_ip = ?2
@@ -171,8 +184,11 @@ impl StateStore {
                 let (k, n) = row?;
                 c.actions_by_status.insert(k, n as u64);
             }
-            c.watchlist = tx.query_row("SELECT COUNT(*) FROM watchlist", [], |r| r.get::<_, i64>(0))? as u64;
-            c.pending = tx.query_row("SELECT COUNT(*) FROM pipeline_pending", [], |r| r.get::<_, i64>(0))? as u64;
+            c.watchlist =
+                tx.query_row("SELECT COUNT(*) FROM watchlist", [], |r| r.get::<_, i64>(0))? as u64;
+            c.pending = tx.query_row("SELECT COUNT(*) FROM pipeline_pending", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64;
             let mut stmt = tx.prepare(
                 "SELECT source, identity, offset, updated_at FROM checkpoints ORDER BY source",
             )?;

@@ -15,12 +15,20 @@ pub struct CheckpointRow {
     pub offset: u64,
 }
 
-/// Indicators the IOC extractor finds in `text` (TEMP: IOC module pending).
-pub(crate) fn text_indicators(_text: &str) -> Vec<Indicator> {
-    Vec::new()
+/// Indicators the IOC extractor finds in `text`.
+pub(crate) fn text_indicators(text: &str) -> Vec<Indicator> {
+    crate::ioc::extract(text)
 }
 
-/// The checkpoints reflecting everything `source` yielded so far (TEMP).
-pub(crate) fn checkpoints_of(_source: &dyn LogSource) -> Vec<CheckpointRow> {
-    Vec::new()
+/// The checkpoints reflecting everything `source` yielded so far.
+pub(crate) fn checkpoints_of(source: &dyn LogSource) -> Vec<CheckpointRow> {
+    source
+        .checkpoints()
+        .into_iter()
+        .map(|c| CheckpointRow {
+            source: c.source_key,
+            identity: c.identity,
+            offset: c.offset,
+        })
+        .collect()
 }

@@ -21,7 +21,7 @@ pub(super) fn render(d: &ReportData) -> String {
     let _ = writeln!(
         o,
         "<p>Period: {} to {} (UTC). <strong>{} alerts</strong>, <strong>{} actions</strong>.</p>",
-        d.since.format("%Y-%m-%d %H:%M"),
+        super::since_text(d),
         d.generated_at.format("%Y-%m-%d %H:%M"),
         d.alerts.len(),
         d.actions.len()
@@ -38,7 +38,11 @@ pub(super) fn render(d: &ReportData) -> String {
     if d.attackers.is_empty() {
         let _ = writeln!(o, "<p>No attacking sources.</p>");
     } else {
-        let bars: Vec<(String, u64)> = d.attackers.iter().map(|a| (a.ip.to_string(), a.events)).collect();
+        let bars: Vec<(String, u64)> = d
+            .attackers
+            .iter()
+            .map(|a| (a.ip.to_string(), a.events))
+            .collect();
         let _ = writeln!(o, "{}", horizontal_bars("Events by source", &bars));
         let _ = writeln!(o, "<table><tr><th>source</th><th>alerts</th><th>events</th><th>worst risk</th><th>verdicts</th></tr>");
         for a in &d.attackers {
@@ -68,7 +72,14 @@ pub(super) fn render(d: &ReportData) -> String {
                 .map(|sc| {
                     sc.factors
                         .iter()
-                        .map(|f| format!("<li>{} {:+.1}: {}</li>", esc(&f.name), f.contribution, esc(&f.detail)))
+                        .map(|f| {
+                            format!(
+                                "<li>{} {:+.1}: {}</li>",
+                                esc(&f.name),
+                                f.contribution,
+                                esc(&f.detail)
+                            )
+                        })
                         .collect::<String>()
                 })
                 .unwrap_or_default();
@@ -91,7 +102,10 @@ pub(super) fn render(d: &ReportData) -> String {
     if d.actions.is_empty() {
         let _ = writeln!(o, "<p>No actions.</p>");
     } else {
-        let _ = writeln!(o, "<table><tr><th>time</th><th>mode</th><th>action</th></tr>");
+        let _ = writeln!(
+            o,
+            "<table><tr><th>time</th><th>mode</th><th>action</th></tr>"
+        );
         for r in &d.actions {
             let _ = writeln!(
                 o,

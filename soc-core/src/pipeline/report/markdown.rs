@@ -19,20 +19,19 @@ pub(super) fn render(d: &ReportData) -> String {
     let _ = writeln!(
         o,
         "Period: {} to {} (UTC)\n",
-        d.since.format("%Y-%m-%d %H:%M"),
+        super::since_text(d),
         d.generated_at.format("%Y-%m-%d %H:%M")
     );
-    let risks = d
-        .by_risk
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let risks = super::risk_counts(d);
     let _ = writeln!(
         o,
         "**{} alerts** ({}), **{} actions**.\n",
         d.alerts.len(),
-        if risks.is_empty() { "none".into() } else { risks },
+        if risks.is_empty() {
+            "none".into()
+        } else {
+            risks
+        },
         d.actions.len()
     );
 
@@ -40,7 +39,10 @@ pub(super) fn render(d: &ReportData) -> String {
     if d.alerts.is_empty() {
         let _ = writeln!(o, "No alerts in this period.\n");
     } else {
-        let _ = writeln!(o, "| risk | score | kind | source | count | title | explanation |");
+        let _ = writeln!(
+            o,
+            "| risk | score | kind | source | count | title | explanation |"
+        );
         let _ = writeln!(o, "|---|---:|---|---|---:|---|---|");
         for s in &d.alerts {
             let a = &s.alert;
@@ -48,7 +50,10 @@ pub(super) fn render(d: &ReportData) -> String {
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 risk_name(s),
-                s.score.as_ref().map(|x| format!("{:.1}", x.value)).unwrap_or_default(),
+                s.score
+                    .as_ref()
+                    .map(|x| format!("{:.1}", x.value))
+                    .unwrap_or_default(),
                 cell(&a.kind),
                 a.src_ip.map(|i| i.to_string()).unwrap_or_default(),
                 a.count,

@@ -52,7 +52,9 @@ impl std::str::FromStr for ReportFormat {
             "html" => Ok(ReportFormat::Html),
             "json" => Ok(ReportFormat::Json),
             "csv" => Ok(ReportFormat::Csv),
-            other => Err(format!("unknown report format '{other}'; use md, html, json or csv")),
+            other => Err(format!(
+                "unknown report format '{other}'; use md, html, json or csv"
+            )),
         }
     }
 }
@@ -151,7 +153,12 @@ impl ReportData {
                     e.worst_risk = risk_name(s);
                 }
                 let ip_text = ip.to_string();
-                for en in s.alert.enrichments.iter().filter(|en| en.indicator == ip_text) {
+                for en in s
+                    .alert
+                    .enrichments
+                    .iter()
+                    .filter(|en| en.indicator == ip_text)
+                {
                     let v = format!("{}: {} ({})", en.provider, en.verdict, en.score);
                     if !e.verdicts.contains(&v) {
                         e.verdicts.push(v);
@@ -161,7 +168,12 @@ impl ReportData {
             }
         }
         let mut attackers: Vec<Attacker> = attackers.into_values().collect();
-        attackers.sort_by(|a, b| b.alerts.cmp(&a.alerts).then(b.events.cmp(&a.events)).then(a.ip.cmp(&b.ip)));
+        attackers.sort_by(|a, b| {
+            b.alerts
+                .cmp(&a.alerts)
+                .then(b.events.cmp(&a.events))
+                .then(a.ip.cmp(&b.ip))
+        });
         attackers.truncate(10);
         ReportData {
             generated_at,
@@ -175,7 +187,11 @@ impl ReportData {
     }
 
     /// Report data for alerts stored and actions taken since `since`.
-    pub fn from_store(store: &StateStore, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<Self, StoreError> {
+    pub fn from_store(
+        store: &StateStore,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
         let alerts = store.alerts_since(since)?;
         let actions = store.actions_since(since)?;
         Ok(ReportData::new(now, since, alerts, actions))
@@ -183,11 +199,33 @@ impl ReportData {
 
     /// Actions of one alert.
     pub fn actions_of(&self, alert_id: &str) -> Vec<&ActionRecord> {
-        self.actions.iter().filter(|a| a.alert_id == alert_id).collect()
+        self.actions
+            .iter()
+            .filter(|a| a.alert_id == alert_id)
+            .collect()
     }
 }
 
-fn level_rank(name: &str) -> u8 {
+/// The period start for display: `beginning` for `--since all`.
+pub(crate) fn since_text(d: &ReportData) -> String {
+    if d.since <= DateTime::<Utc>::MIN_UTC + chrono::Duration::days(1) {
+        "the beginning".to_string()
+    } else {
+        d.since.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// Alert counts by risk, worst first: `critical: 1, high: 2`.
+pub(crate) fn risk_counts(d: &ReportData) -> String {
+    let mut v: Vec<(&String, &u64)> = d.by_risk.iter().collect();
+    v.sort_by_key(|(k, _)| std::cmp::Reverse(level_rank(k)));
+    v.iter()
+        .map(|(k, n)| format!("{k}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn level_rank(name: &str) -> u8 {
     match name {
         "low" => 1,
         "medium" => 2,
@@ -212,7 +250,13 @@ pub fn explain(a: &StoredAlert) -> String {
 
 /// An action as one line: `responder action target: outcome [commands]`.
 pub fn describe_action(r: &ActionRecord) -> String {
-    let mut s = format!("{} {} {}: {}", r.responder, r.action, r.target, r.outcome.status());
+    let mut s = format!(
+        "{} {} {}: {}",
+        r.responder,
+        r.action,
+        r.target,
+        r.outcome.status()
+    );
     match &r.outcome {
         crate::model::ActionOutcome::Skipped(why) | crate::model::ActionOutcome::Failed(why) => {
             s.push_str(&format!(" ({why})"));
@@ -271,8 +315,19 @@ fn render_json(data: &ReportData) -> String {
 fn render_csv(data: &ReportData) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
-        "id", "risk", "score", "kind", "title", "src_ip", "user", "count", "first_seen", "last_seen", "verdicts",
-        "explanation", "actions",
+        "id",
+        "risk",
+        "score",
+        "kind",
+        "title",
+        "src_ip",
+        "user",
+        "count",
+        "first_seen",
+        "last_seen",
+        "verdicts",
+        "explanation",
+        "actions",
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for s in &data.alerts {
@@ -280,7 +335,10 @@ fn render_csv(data: &ReportData) -> String {
         rows.push(vec![
             a.id.clone(),
             risk_name(s),
-            s.score.as_ref().map(|x| format!("{:.1}", x.value)).unwrap_or_default(),
+            s.score
+                .as_ref()
+                .map(|x| format!("{:.1}", x.value))
+                .unwrap_or_default(),
             a.kind.clone(),
             a.title.clone(),
             a.src_ip.map(|i| i.to_string()).unwrap_or_default(),
@@ -294,7 +352,11 @@ fn render_csv(data: &ReportData) -> String {
                 .collect::<Vec<_>>()
                 .join("; "),
             explain(s),
-            data.actions_of(&a.id).iter().map(|r| describe_action(r)).collect::<Vec<_>>().join("; "),
+            data.actions_of(&a.id)
+                .iter()
+                .map(|r| describe_action(r))
+                .collect::<Vec<_>>()
+                .join("; "),
         ]);
     }
     for r in rows {
@@ -303,5 +365,8 @@ fn render_csv(data: &ReportData) -> String {
             break;
         }
     }
-    w.into_inner().ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default()
+    w.into_inner()
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default()
 }

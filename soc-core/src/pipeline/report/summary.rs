@@ -19,7 +19,12 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
     if alerts.is_empty() {
         return "no alerts\n".to_string();
     }
-    let data = super::ReportData::new(chrono::Utc::now(), chrono::DateTime::<chrono::Utc>::MIN_UTC, alerts.to_vec(), actions.to_vec());
+    let data = super::ReportData::new(
+        chrono::Utc::now(),
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        alerts.to_vec(),
+        actions.to_vec(),
+    );
     let mut o = String::new();
     let mut by_risk: Vec<(&String, &u64)> = data.by_risk.iter().collect();
     by_risk.sort_by_key(|(k, _)| std::cmp::Reverse(super::level_rank(k)));
@@ -32,7 +37,10 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
             o,
             "[{} {}] {}  {}",
             risk_name(s).to_uppercase(),
-            s.score.as_ref().map(|x| format!("{:.0}", x.value)).unwrap_or_else(|| "-".into()),
+            s.score
+                .as_ref()
+                .map(|x| format!("{:.0}", x.value))
+                .unwrap_or_else(|| "-".into()),
             a.kind,
             a.title
         );
@@ -48,7 +56,11 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
         }
         who.push(format!("{} events", a.count));
         if let (Some(f), Some(l)) = (a.first_seen, a.last_seen) {
-            who.push(format!("{} .. {}", f.format("%Y-%m-%d %H:%M:%S"), l.format("%H:%M:%S")));
+            who.push(format!(
+                "{} .. {}",
+                f.format("%Y-%m-%d %H:%M:%S"),
+                l.format("%H:%M:%S")
+            ));
         }
         let _ = writeln!(o, "    {}", who.join(", "));
         if !a.attack.is_empty() {
@@ -68,7 +80,11 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
             }
         }
         for e in &a.enrichments {
-            let _ = writeln!(o, "    intel  {} {}: {} ({})", e.provider, e.indicator, e.verdict, e.summary);
+            let _ = writeln!(
+                o,
+                "    intel  {} {}: {} ({})",
+                e.provider, e.indicator, e.verdict, e.summary
+            );
         }
         for r in data.actions_of(&a.id) {
             let _ = writeln!(o, "    action {}", describe_action(r));
