@@ -19,7 +19,16 @@ fn o() -> Origin {
 }
 
 /// (message, kind, user, host, port, failure)
-const CASES: &[(&str, &str, Option<&str>, Option<&str>, Option<u16>, bool)] = &[
+type Case = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<u16>,
+    bool,
+);
+
+const CASES: &[Case] = &[
     ("Failed password for root from 203.0.113.9 port 4242 ssh2", "failed_auth", Some("root"), Some("203.0.113.9"), Some(4242), true),
     ("Failed password for invalid user admin from 2001:db8::1 port 22 ssh2", "failed_auth", Some("admin"), Some("2001:db8::1"), Some(22), true),
     ("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA SHA256:abc", "failed_auth", Some("git"), Some("192.0.2.1"), Some(57904), false),

@@ -459,10 +459,7 @@ fn fill_eve(
                 continue;
             }
         };
-        if types
-            .as_ref()
-            .is_some_and(|t| !t.iter().any(|x| *x == rec.event_type))
-        {
+        if types.as_ref().is_some_and(|t| !t.contains(&rec.event_type)) {
             stats.skipped += 1;
             continue;
         }

@@ -128,9 +128,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 *counts.entry(et.to_string()).or_default() += 1;
                 continue;
             }
-            if !args.event_types.is_empty()
-                && !args.event_types.iter().any(|t| *t == rec.event_type)
-            {
+            if !args.event_types.is_empty() && !args.event_types.contains(&rec.event_type) {
                 stats.skipped += 1;
                 continue;
             }

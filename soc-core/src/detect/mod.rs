@@ -35,6 +35,7 @@
 //!     e.src_ip = Some("203.0.113.45".parse().unwrap());
 //!     e.user = Some("root".into());
 //!     e.outcome = EventOutcome::Failure;
+//!     e.fields.insert("attempt".into(), true.into()); // as the SSH parser marks guesses
 //!     alerts.extend(d.observe(&e));
 //! }
 //! alerts.extend(d.finish());
@@ -205,10 +206,7 @@ impl DetectorSet {
                     }
                     let (window, threshold, _) = self.params(rule);
                     let max_ev = self.cfg.max_evidence;
-                    let w = self
-                        .state
-                        .entry((rule, key.clone()))
-                        .or_insert_with(Windowed::default);
+                    let w = self.state.entry((rule, key.clone())).or_default();
                     if let Some(ep) = w.push(t, distinct, e, window, threshold, max_ev) {
                         out.extend(self.alert(rule, &key, ep));
                     }

@@ -344,10 +344,7 @@ fn classify_body(msg: &str) -> Option<SshMessage> {
                 let r = r
                     .strip_prefix("illegal user ")
                     .or_else(|| r.strip_prefix("invalid user "))
-                    .map(|x| {
-                        m.invalid_user = true;
-                        x
-                    })
+                    .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
                 let r2 = format!(" {r}");
                 if let Some(fp) = find_from_port(&r2) {
@@ -408,10 +405,7 @@ fn classify_body(msg: &str) -> Option<SshMessage> {
                 let mut m = SshMessage::new(MaxAuthAttempts);
                 let r = r
                     .strip_prefix("invalid user ")
-                    .map(|x| {
-                        m.invalid_user = true;
-                        x
-                    })
+                    .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
                 let r2 = format!(" {r}");
                 if let Some(fp) = find_from_port(&r2) {
@@ -477,12 +471,10 @@ fn classify_body(msg: &str) -> Option<SshMessage> {
                 }
             }
         }
-        b'n' => {
-            if msg.starts_with("no matching ") {
-                let mut m = SshMessage::new(UnableToNegotiate);
-                m.detail = Some(msg.to_string());
-                return Some(m);
-            }
+        b'n' if msg.starts_with("no matching ") => {
+            let mut m = SshMessage::new(UnableToNegotiate);
+            m.detail = Some(msg.to_string());
+            return Some(m);
         }
         b's' => {
             if let Some(r) = msg.strip_prefix("ssh_dispatch_run_fatal: Connection from ") {

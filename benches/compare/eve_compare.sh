@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Compare soc's EVE reader with baselines on the same generated eve.json.
+# Usage: benches/compare/eve_compare.sh [MIB]   (run from the repo root; never run in tests)
+set -euo pipefail
+MIB=${1:-200}
+DATA=benches/data/eve.json
+cargo run -q --release -p soc-benches --bin gen-eve -- "$MIB" "$DATA"
+cargo build -q --release -p soc-cli
+t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); python3 -c "print(f'{$MIB/($e-$s):,.0f} MiB/s  ({$e-$s:.2f}s)')"; }
+echo "soc eve --summary (typed parse):"; t target/release/soc eve "$DATA" --summary --format jsonl
+echo "soc eve --alerts (fast path):";    t target/release/soc eve "$DATA" --alerts --format jsonl
+echo "python json.loads loop:";          t python3 -c "
+import json
+n=0
+for l in open('$DATA'):
+    if json.loads(l).get('event_type')=='alert': n+=1
+print(n)"
+if command -v jq >/dev/null; then echo "jq select alerts:"; t jq -c 'select(.event_type=="alert")' "$DATA"; fi
+echo "grep -c alerts:";                  t grep -c '"event_type":"alert"' "$DATA"
