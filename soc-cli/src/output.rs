@@ -1,4 +1,3 @@
-#![allow(dead_code)] // TEMP until the commands use it
 //! Output writers, one per format: aligned table, JSON array, JSON lines, CSV.
 //!
 //! Every command builds rows as JSON objects and hands them to a

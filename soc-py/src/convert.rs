@@ -1,7 +1,6 @@
 //! Conversions between Rust serde values and Python objects, plus the shared
 //! tokio runtime for calls that wait on the network.
 
-#![allow(dead_code)] // TEMP until the bindings use it
 use std::sync::OnceLock;
 
 use pyo3::prelude::*;

@@ -16,7 +16,6 @@
 //! ```
 //! I/O "not found" errors become `FileNotFoundError`.
 
-#![allow(dead_code)] // TEMP until the bindings use it
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyFileNotFoundError};
 use pyo3::prelude::*;

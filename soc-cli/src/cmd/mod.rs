@@ -57,7 +57,6 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-#[allow(dead_code)] // TEMP until a command uses it
 /// A tokio runtime for commands that do network I/O.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
