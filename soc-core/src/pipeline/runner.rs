@@ -415,7 +415,6 @@ pub(super) fn secs(d: chrono::Duration) -> f64 {
     d.num_milliseconds() as f64 / 1000.0
 }
 
-
 fn corrupt(store: &StateStore, what: &str, e: serde_json::Error) -> StoreError {
     StoreError::Corrupt {
         path: store.path().display().to_string(),
