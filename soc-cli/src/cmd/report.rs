@@ -1,12 +1,113 @@
-//! `soc report` (not yet implemented).
+//! `soc report`: alerts by risk with explanations, top attackers with
+//! verdicts, actions taken and charts, as Markdown, HTML, JSON or CSV.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use soc_core::pipeline::report::{render, ReportData, ReportFormat};
 
 /// Arguments of `soc report`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Period covered: `24h`, `7d`, `30m`, `90s`, an RFC 3339 time, or `all`.
+    #[arg(long, default_value = "24h")]
+    since: String,
+    /// Output format: md, html, json or csv.
+    #[arg(long, short = 'f', default_value = "md")]
+    format: String,
+    /// State store to read (overrides the config's `store.path`).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Config file naming the state store (default: $SOC_CONFIG, else ./soc.toml).
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+/// Parses `--since` relative to `now`.
+pub(crate) fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("all") {
+        return Ok(DateTime::<Utc>::MIN_UTC);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| {
+        format!("--since '{text}': use e.g. 24h, 7d, 30m, an RFC 3339 time, or all")
+    })?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" | "" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        "w" => n.saturating_mul(604_800),
+        _ => {
+            return Err(format!(
+                "--since '{text}': unknown unit '{unit}' (use s, m, h, d or w)"
+            ))
+        }
+    };
+    Ok(chrono::Duration::try_seconds(secs)
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC))
+}
 
 /// Runs `soc report`.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("soc report is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format: ReportFormat = args.format.parse().map_err(crate::cmd::UsageError)?;
+    let now = Utc::now();
+    let since = parse_since(&args.since, now).map_err(crate::cmd::UsageError)?;
+    let store = crate::cmd::status::open_store(args.state.as_deref(), args.config.as_deref())?;
+    let data = ReportData::from_store(&store, since, now)?;
+    let text = render(&data, format);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text.as_bytes())
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+            eprintln!("report written to {}", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn since_forms() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        assert_eq!(
+            parse_since("24h", now).unwrap(),
+            now - chrono::Duration::hours(24)
+        );
+        assert_eq!(
+            parse_since("2d", now).unwrap(),
+            now - chrono::Duration::days(2)
+        );
+        assert_eq!(parse_since("all", now).unwrap(), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(
+            parse_since("2026-11-22T00:00:00Z", now).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap()
+        );
+        assert!(parse_since("soon", now).is_err());
+        assert!(parse_since("5y", now).is_err());
+        assert_eq!(
+            parse_since("99999999999999d", now).unwrap(),
+            DateTime::<Utc>::MIN_UTC
+        );
+    }
 }

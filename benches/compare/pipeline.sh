@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Whole-pipeline speed vs bare parsing, on the generated 1M-line auth.log and
+# ~200 MiB eve.json: times `soc ssh --events` and `soc eve --summary` (the bare
+# parse times) and `soc run --once` over both (offline enrichment, dry-run
+# playbook), and prints the ratio and the peak RSS of each (/usr/bin/time -v).
+# Target: run <= 1.5 x (ssh + eve), peak RSS < 200 MiB.
+# Usage: benches/compare/pipeline.sh [AUTH_LINES] [EVE_MIB]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LINES=${1:-1000000}
+MIB=${2:-200}
+DATA=benches/data
+mkdir -p "$DATA"
+cargo build --release -q -p soc-cli
+cargo build --release -q -p soc-benches --bin gen-authlog --bin gen-eve
+SOC=target/release/soc
+[ -s "$DATA/auth.log" ] || target/release/gen-authlog "$LINES" "$DATA/auth.log"
+[ -s "$DATA/eve.json" ] || target/release/gen-eve "$MIB" "$DATA/eve.json"
+
+TIME=/usr/bin/time
+if ! [ -x "$TIME" ]; then
+  echo "note: /usr/bin/time missing (apt-get install time); peak RSS not measured" >&2
+  TIME=""
+fi
+
+# measure NAME CMD... -> prints "NAME seconds rss_kib"
+measure() {
+  local name=$1; shift
+  local log; log=$(mktemp)
+  local start end
+  start=$(date +%s.%N)
+  if [ -n "$TIME" ]; then
+    "$TIME" -v "$@" >/dev/null 2>"$log"
+  else
+    "$@" >/dev/null 2>"$log"
+  fi
+  end=$(date +%s.%N)
+  local rss
+  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$log")
+  rm -f "$log"
+  echo "$name $(echo "$end - $start" | bc -l) ${rss:-0}"
+}
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cat > "$TMP/soc.toml" <<TOML
+[store]
+path = "$TMP/state.db"
+[run]
+offline = true
+[[sources]]
+kind = "ssh"
+path = "$PWD/$DATA/auth.log"
+[[sources]]
+kind = "eve"
+path = "$PWD/$DATA/eve.json"
+[response]
+dry_run = true
+TOML
+
+read -r _ t_ssh r_ssh < <(measure ssh "$SOC" ssh --events --format jsonl "$DATA/auth.log")
+read -r _ t_eve r_eve < <(measure eve "$SOC" eve --summary --format jsonl "$DATA/eve.json")
+read -r _ t_run r_run < <(measure run "$SOC" run --once -q --config "$TMP/soc.toml")
+sum=$(echo "$t_ssh + $t_eve" | bc -l)
+ratio=$(echo "$t_run / $sum" | bc -l)
+printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc ssh --events ($LINES lines)" "$t_ssh" $((r_ssh / 1024))
+printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc eve --summary ($MIB MiB)" "$t_eve" $((r_eve / 1024))
+printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc run --once (both)" "$t_run" $((r_run / 1024))
+printf 'ratio run / (ssh + eve) = %.2f (target <= 1.5); run peak RSS %d MiB (target < 200)\n' "$ratio" $((r_run / 1024))

@@ -1,0 +1,307 @@
+//! `soc run` end to end: once (twice, no duplicate actions), follow (append,
+//! rotate, graceful stop, restart: no line lost or repeated), kill -9
+//! mid-run (committed state survives, the rest is read on restart), and
+//! `soc status` / `soc report` over the resulting store.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn soc() -> Command {
+    let mut c = Command::cargo_bin("soc").unwrap();
+    c.env_remove("SOC_CONFIG");
+    c
+}
+
+fn failures(attacker: &str, start: u32, n: u32) -> String {
+    (start..start + n)
+        .map(|i| {
+            format!(
+                "Nov 21 02:{:02}:{:02} web01 sshd[{}]: Failed password for root from {attacker} port {} ssh2\n",
+                19 + (i / 60) % 40,
+                i % 60,
+                3000 + i,
+                40000 + i
+            )
+        })
+        .collect()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    config: PathBuf,
+    log: PathBuf,
+}
+
+fn setup(follow: bool) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let log = root.join("auth.log");
+    std::fs::write(&log, failures("203.0.113.45", 0, 30)).unwrap();
+    let config = root.join("soc.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = {:?}\n\n[run]\noffline = true\npoll_ms = 20\nbatch_records = 10\n\n[[sources]]\nkind = \"ssh\"\npath = {:?}\nfollow = {follow}\npoll_ms = 20\n\n[response]\ndry_run = true\n",
+            root.join("state.db").display().to_string(),
+            log.display().to_string()
+        ),
+    )
+    .unwrap();
+    Setup {
+        _dir: dir,
+        root,
+        config,
+        log,
+    }
+}
+
+fn metrics(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn status(s: &Setup) -> Value {
+    let out = soc()
+        .args(["status", "--json", "--config"])
+        .arg(&s.config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn audited(s: &Setup) -> u64 {
+    status(s)["state"]["actions_by_status"]
+        .as_object()
+        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+}
+
+fn committed_offset(s: &Setup) -> u64 {
+    if !s.root.join("state.db").exists() {
+        return 0;
+    }
+    status(s)["state"]["checkpoints"]
+        .as_array()
+        .map_or(0, |cps| {
+            cps.iter().filter_map(|c| c["offset"].as_u64()).sum()
+        })
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn once_twice_never_duplicates_actions() {
+    let s = setup(false);
+    let m1 = s.root.join("m1.json");
+    soc()
+        .args(["run", "--once", "--summary", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m1)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("203.0.113.45"))
+        .stderr(predicate::str::contains("30 records"));
+    let first = metrics(&m1);
+    assert_eq!(first["records"], 30);
+    assert!(first["alerts_new"].as_u64().unwrap() >= 1, "{first}");
+    let actions = audited(&s);
+    assert!(actions >= 1, "the playbook recorded its dry-run actions");
+
+    let m2 = s.root.join("m2.json");
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m2)
+        .assert()
+        .success();
+    let second = metrics(&m2);
+    assert_eq!(second["records"], 0, "checkpoint: nothing new");
+    assert_eq!(second["actions_total"], 0);
+    assert_eq!(audited(&s), actions, "no duplicate action");
+
+    // New evidence extends the episode: same alert updated, actions suppressed or recorded once.
+    append(&s.log, &failures("203.0.113.45", 30, 5));
+    let m3 = s.root.join("m3.json");
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m3)
+        .assert()
+        .success();
+    let third = metrics(&m3);
+    assert_eq!(third["records"], 5);
+    assert_eq!(third["alerts_new"], 0, "{third}");
+
+    let st = status(&s);
+    assert_eq!(st["cumulative"]["runs"], 3);
+    assert_eq!(st["cumulative"]["records"], 35);
+    soc()
+        .args(["status", "--config"])
+        .arg(&s.config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("all runs (3)"));
+    soc()
+        .args(["report", "--since", "all", "--format", "html", "--config"])
+        .arg(&s.config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("<svg").and(predicate::str::contains("203.0.113.45")));
+    soc()
+        .args(["report", "--format", "pdf", "--config"])
+        .arg(&s.config)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn follow_appends_rotation_and_graceful_restart_lose_and_repeat_nothing() {
+    let s = setup(true);
+    let mfile = s.root.join("follow.json");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("soc"))
+        .args(["run", "--follow", "-q", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&mfile)
+        .env_remove("SOC_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    wait_until("the first 30 lines", || {
+        committed_offset(&s) == size(&s.log)
+    });
+    append(&s.log, &failures("203.0.113.45", 30, 10));
+    wait_until("appended lines", || committed_offset(&s) >= size(&s.log));
+    // Rotate by rename; the follower finishes the old file and reads the new one from 0.
+    std::fs::rename(&s.log, s.root.join("auth.log.1")).unwrap();
+    std::fs::write(&s.log, failures("198.51.100.7", 0, 7)).unwrap();
+    wait_until("the rotated file", || {
+        let st = status(&s);
+        st["state"]["checkpoints"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["offset"].as_u64() == Some(size(&s.log))))
+    });
+    signal(&child, "-TERM");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "graceful exit: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = metrics(&mfile);
+    assert_eq!(m["records"], 47, "every line once: {m}");
+    assert_eq!(m["mode"], "follow");
+    // Restart: nothing is read twice.
+    let m2 = s.root.join("again.json");
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m2)
+        .assert()
+        .success();
+    assert_eq!(metrics(&m2)["records"], 0);
+}
+
+#[test]
+fn kill_9_mid_run_keeps_committed_state_and_resumes() {
+    let s = setup(true);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("soc"))
+        .args(["run", "--follow", "-q", "--config"])
+        .arg(&s.config)
+        .env_remove("SOC_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("a committed checkpoint", || committed_offset(&s) > 0);
+    signal(&child, "-KILL");
+    let mut child = child;
+    let _ = child.wait();
+    // More lines arrive while it is down.
+    append(&s.log, &failures("203.0.113.45", 30, 12));
+    let committed = committed_offset(&s);
+    let text = std::fs::read_to_string(&s.log).unwrap();
+    let committed_lines = text.as_bytes()[..committed as usize]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
+    let total_lines = text.lines().count() as u64;
+    let m = s.root.join("resume.json");
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m)
+        .assert()
+        .success();
+    let resumed = metrics(&m);
+    assert_eq!(
+        resumed["records"].as_u64().unwrap() + committed_lines,
+        total_lines,
+        "no line lost or repeated across the kill: {resumed}"
+    );
+    assert_eq!(status(&s)["state"]["pending"], 0);
+}
+
+#[test]
+fn usage_and_config_errors_exit_non_zero() {
+    let s = setup(false);
+    soc()
+        .args(["run", "--config"])
+        .arg(&s.config)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--once"));
+    let bad = s.root.join("bad.toml");
+    std::fs::write(&bad, "[[sources]]\nkind = \"ssh\"\npaht = \"x\"\n").unwrap();
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains(format!("{}:3:", bad.display()))
+                .and(predicate::str::contains("paht")),
+        );
+    soc()
+        .args(["status", "--state"])
+        .arg(s.root.join("nope.db"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run `soc run --once` first"));
+}

@@ -1,0 +1,505 @@
+//! `soc.toml`: one file configuring the whole pipeline.
+//!
+//! [`PipelineConfig`] composes every stage's own config section
+//! (`[[sources]]`, `[parse]`, `[detect]`, `[enrich]`, `[score]`,
+//! `[response]` with `[response.playbook]`, `[firewall]`, `[isolate]`) with the pipeline's own
+//! (`[store]`, `[run]`). Every section has defaults, so a minimal file is a
+//! `[[sources]]` entry or two.
+//!
+//! Loading:
+//! 1. the text is parsed keeping byte spans;
+//! 2. `${ENV_VAR}` references in string values are interpolated
+//!    ([`interpolate`](super::interpolate)); an unset variable is an error
+//!    naming the key and the variable;
+//! 3. the result is deserialized with `deny_unknown_fields` everywhere, so an
+//!    unknown key or a wrong type is an error naming the key, the file and
+//!    the line.
+//!
+//! ```
+//! use soc_core::pipeline::PipelineConfig;
+//! let cfg = PipelineConfig::from_toml_str("[store]\npath = \"/tmp/soc.db\"\n", "soc.toml").unwrap();
+//! assert_eq!(cfg.store.path.to_str(), Some("/tmp/soc.db"));
+//!
+//! let err = PipelineConfig::from_toml_str("[store]\npaht = \"x\"\n", "soc.toml").unwrap_err();
+//! assert!(err.to_string().starts_with("soc.toml:2:"), "{err}");
+//! assert!(err.to_string().contains("paht"), "{err}");
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::de::{DeTable, DeValue};
+
+use super::interpolate::{interpolate, referenced_vars, InterpolateError};
+use super::parts::*;
+pub use super::redact::{is_secret_key, REDACTED};
+use super::redact::{looks_secret_var, redact, strip_nulls};
+use crate::error::ConfigError;
+use crate::model::IndicatorKind;
+
+/// A commented example `soc.toml` covering every option (`soc config example`).
+pub const EXAMPLE: &str = include_str!("example.toml");
+
+/// The environment variable naming the config file when `--config` is absent.
+pub const CONFIG_ENV: &str = "SOC_CONFIG";
+/// The config file used when neither `--config` nor `$SOC_CONFIG` is given.
+pub const DEFAULT_CONFIG: &str = "soc.toml";
+
+/// The whole pipeline's configuration (`soc.toml`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// `[store]`: where state lives.
+    pub store: StoreConfig,
+    /// `[run]`: batching, queues, concurrency, indicator policy.
+    pub run: RunConfig,
+    /// `[[sources]]`: where records come from.
+    pub sources: Vec<SourceSection>,
+    /// `[parse]`: parser options (syslog year and time zone, alert field mapping).
+    pub parse: ParseSection,
+    /// `[detect]`: detectors and thresholds.
+    pub detect: DetectSection,
+    /// `[enrich]`: threat-intelligence providers and their limits.
+    pub enrich: EnrichSection,
+    /// `[score]`: which scorer and its thresholds.
+    pub score: ScoringSection,
+    /// `[response]`: dry-run, suppression window, audit log, responders, and
+    /// `[response.playbook]`: which actions for which risk level and alert kind.
+    pub response: ResponseSection,
+    /// `[firewall]`: block backend, allow-list, default duration.
+    pub firewall: FirewallSection,
+    /// `[isolate]`: SSH host isolation.
+    pub isolate: IsolateSection,
+    /// Values of secret-looking environment variables that were interpolated,
+    /// so output can redact them wherever they appear.
+    #[serde(skip)]
+    pub secrets: Secrets,
+}
+
+/// Interpolated secret values; `Debug` never shows them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets(pub Vec<String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} redacted)", self.0.len())
+    }
+}
+
+/// `[store]`: the embedded SQLite state store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The SQLite file (checkpoints, alerts, enrichment cache, blocks,
+    /// actions, run metrics). Relative paths are relative to the working
+    /// directory; use an absolute path for cron and services.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: PathBuf::from("soc-state.db"),
+        }
+    }
+}
+
+/// `[run]`: how the runner moves data between stages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Records per batch; a batch's checkpoint commits with its alerts.
+    pub batch_records: usize,
+    /// Batches that may wait between parsing and enrichment (backpressure bound).
+    pub queue_batches: usize,
+    /// In follow mode, how long to wait when no source has anything new (ms).
+    pub poll_ms: u64,
+    /// Enrich private, loopback and other non-public addresses too.
+    pub enrich_private: bool,
+    /// Indicator kinds sent to enrichment.
+    pub enrich_kinds: Vec<IndicatorKind>,
+    /// Maximum evidence events kept on a stored alert.
+    pub max_alert_events: usize,
+    /// An alert of the same kind and source whose evidence starts within this
+    /// many seconds of a stored alert's last evidence continues that alert
+    /// (same id), so an episode split across two `--once` runs stays one alert.
+    pub episode_gap_secs: u64,
+    /// Forbid network enrichment providers (local lists and ATT&CK only).
+    pub offline: bool,
+    /// Write the run's metrics as JSON to this file after each run.
+    pub metrics_json: Option<PathBuf>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            batch_records: 5000,
+            queue_batches: 4,
+            poll_ms: 250,
+            enrich_private: false,
+            enrich_kinds: vec![
+                IndicatorKind::Ipv4,
+                IndicatorKind::Ipv6,
+                IndicatorKind::Domain,
+                IndicatorKind::Url,
+                IndicatorKind::Md5,
+                IndicatorKind::Sha1,
+                IndicatorKind::Sha256,
+            ],
+            max_alert_events: 20,
+            episode_gap_secs: 600,
+            offline: false,
+            metrics_json: None,
+        }
+    }
+}
+
+impl PipelineConfig {
+    /// The config file to use: `explicit` (`--config`), else `$SOC_CONFIG`,
+    /// else `./soc.toml`.
+    ///
+    /// ```
+    /// use soc_core::pipeline::PipelineConfig;
+    /// use std::path::Path;
+    /// assert_eq!(PipelineConfig::resolve_path(Some(Path::new("a.toml"))), Path::new("a.toml"));
+    /// ```
+    pub fn resolve_path(explicit: Option<&Path>) -> PathBuf {
+        if let Some(p) = explicit {
+            return p.to_path_buf();
+        }
+        match std::env::var_os(CONFIG_ENV) {
+            Some(v) if !v.is_empty() => PathBuf::from(v),
+            _ => PathBuf::from(DEFAULT_CONFIG),
+        }
+    }
+
+    /// Reads and validates the config file at `path`, interpolating `${VAR}`s
+    /// from the process environment.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Parses config `text`; `name` is the file name used in errors.
+    pub fn from_toml_str(text: &str, name: &str) -> Result<Self, ConfigError> {
+        Self::from_toml_str_with_env(text, name, &|v| std::env::var(v).ok())
+    }
+
+    /// Like [`from_toml_str`](Self::from_toml_str) with an explicit variable
+    /// lookup (tests, Python dicts).
+    pub fn from_toml_str_with_env(
+        text: &str,
+        name: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut root = DeTable::parse(text).map_err(|e| invalid(text, name, &e))?;
+        let mut secrets = Vec::new();
+        interpolate_table(root.get_mut(), "", name, env, &mut secrets)?;
+        let de = toml::de::Deserializer::from(root);
+        let mut cfg = PipelineConfig::deserialize(de).map_err(|e| invalid(text, name, &e))?;
+        secrets.retain(|s| !s.is_empty());
+        cfg.secrets = Secrets(secrets);
+        cfg.validate(name)?;
+        Ok(cfg)
+    }
+
+    /// Parses a config given as a JSON value (a Python dict), interpolating
+    /// `${VAR}`s the same way. Errors name the key but no line.
+    pub fn from_json_value(value: &serde_json::Value) -> Result<Self, ConfigError> {
+        let text = toml::to_string(value).map_err(|e| ConfigError::Invalid {
+            path: "<dict>".into(),
+            line: 0,
+            message: format!("not representable as TOML: {e}"),
+        })?;
+        Self::from_toml_str(&text, "<dict>")
+    }
+
+    fn validate(&self, name: &str) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| ConfigError::BadValue {
+            path: name.to_string(),
+            key: key.to_string(),
+            message: message.to_string(),
+        };
+        if self.run.batch_records == 0 {
+            return Err(bad("run.batch_records", "must be at least 1"));
+        }
+        if self.run.queue_batches == 0 {
+            return Err(bad("run.queue_batches", "must be at least 1"));
+        }
+        if self.run.poll_ms == 0 {
+            return Err(bad("run.poll_ms", "must be at least 1 (milliseconds)"));
+        }
+        if self.store.path.as_os_str().is_empty() {
+            return Err(bad(
+                "store.path",
+                "must name a file (or \":memory:\" for a throwaway store)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The resolved configuration as TOML with every secret redacted:
+    /// values of keys that look secret (`*key*`, `*token*`, `*password*`,
+    /// `*secret*`) and any interpolated secret value wherever it appears.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut value = self.to_redacted_json();
+        strip_nulls(&mut value);
+        toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+
+    /// The resolved configuration as JSON with every secret redacted.
+    pub fn to_redacted_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        redact(&mut value, false, &self.secrets.0);
+        value
+    }
+}
+
+fn interpolate_table(
+    table: &mut DeTable<'_>,
+    prefix: &str,
+    file: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    for (key, value) in table.iter_mut() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        let secret_key = is_secret_key(key.get_ref());
+        interpolate_value(value.get_mut(), &path, file, env, secrets, secret_key)?;
+    }
+    Ok(())
+}
+
+fn interpolate_value(
+    value: &mut DeValue<'_>,
+    path: &str,
+    file: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Vec<String>,
+    secret_key: bool,
+) -> Result<(), ConfigError> {
+    match value {
+        DeValue::String(s) => {
+            if !s.contains('$') {
+                return Ok(());
+            }
+            let vars = referenced_vars(s);
+            let out = interpolate(s, env).map_err(|e| match e {
+                InterpolateError::Missing(var) => ConfigError::MissingEnv {
+                    path: file.to_string(),
+                    key: path.to_string(),
+                    var,
+                },
+                InterpolateError::Malformed(message) => ConfigError::BadValue {
+                    path: file.to_string(),
+                    key: path.to_string(),
+                    message,
+                },
+            })?;
+            for var in vars {
+                if secret_key || looks_secret_var(&var) {
+                    if let Some(v) = env(&var) {
+                        secrets.push(v);
+                    }
+                }
+            }
+            *s = out.into();
+        }
+        DeValue::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let p = format!("{path}[{i}]");
+                interpolate_value(item.get_mut(), &p, file, env, secrets, secret_key)?;
+            }
+        }
+        DeValue::Table(t) => interpolate_table(t, path, file, env, secrets)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A TOML error as `ConfigError::Invalid` with the line and the key.
+fn invalid(text: &str, name: &str, err: &toml::de::Error) -> ConfigError {
+    let (line, key) = match err.span() {
+        Some(span) => {
+            let start = span.start.min(text.len());
+            (line_of(text, start), key_at(text, start))
+        }
+        None => (0, None),
+    };
+    let mut message = err.message().trim().replace('\n', "; ");
+    if let Some(key) = key {
+        if !message.contains(&format!("`{}`", key.rsplit('.').next().unwrap_or(&key))) {
+            message = format!("key `{key}`: {message}");
+        } else {
+            message = format!("in `{key}`: {message}");
+        }
+    }
+    ConfigError::Invalid {
+        path: name.to_string(),
+        line,
+        message,
+    }
+}
+
+/// 1-based line of byte offset `at`.
+fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The dotted key at byte offset `at`: the nearest `[table]` header above
+/// plus the key written on that line (best effort; `None` when unclear).
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = text.get(line_start..line_end)?.trim();
+    let header = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    if line.starts_with('[') {
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string(),
+        );
+    }
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"'))?;
+    if key.is_empty() {
+        return header;
+    }
+    Some(match header {
+        Some(h) => format!("{h}.{key}"),
+        None => key.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "SOC_TEST_TOKEN" => Some("tok-123".into()),
+            "STATE_DIR" => Some("/var/lib/soc".into()),
+            _ => None,
+        }
+    }
+
+    fn load(text: &str) -> Result<PipelineConfig, ConfigError> {
+        PipelineConfig::from_toml_str_with_env(text, "t.toml", &env)
+    }
+
+    #[test]
+    fn example_is_valid_and_covers_every_default_option() {
+        let env = |_: &str| Some("x".to_string());
+        let cfg = PipelineConfig::from_toml_str_with_env(EXAMPLE, "example.toml", &env).unwrap();
+        assert!(cfg.sources.len() >= 3);
+        fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+            if let serde_json::Value::Object(m) = v {
+                for (k, v) in m {
+                    // Maps keyed by user data (kinds, ports, ...) have no fixed keys.
+                    if !k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        || k.parse::<u16>().is_ok()
+                    {
+                        continue;
+                    }
+                    out.push(k.clone());
+                    keys(v, out);
+                }
+            }
+        }
+        let mut all = Vec::new();
+        keys(
+            &serde_json::to_value(PipelineConfig::default()).unwrap(),
+            &mut all,
+        );
+        let dynamic = ["ssh.brute_force"];
+        for k in all.iter().filter(|k| !dynamic.contains(&k.as_str())) {
+            let written = EXAMPLE.contains(&format!("{k} ="))
+                || EXAMPLE.contains(&format!("[{k}]"))
+                || EXAMPLE.contains(&format!(".{k}]"))
+                || EXAMPLE.contains(&format!("[[{k}]]"));
+            assert!(written, "the example does not show option `{k}`");
+        }
+    }
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        let cfg = load("").unwrap();
+        assert_eq!(cfg.store, StoreConfig::default());
+        assert_eq!(cfg.run, RunConfig::default());
+        assert!(cfg.sources.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_key_file_and_line() {
+        let err = load("[run]\npoll_ms = 10\nbatch_recrds = 5\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("t.toml:3: "), "{msg}");
+        assert!(msg.contains("batch_recrds"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_key_and_line() {
+        let err = load("\n[run]\n\npoll_ms = \"fast\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("t.toml:4: "), "{msg}");
+        assert!(msg.contains("run.poll_ms"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let err = load("[run]\npoll_ms = = 3\n").unwrap_err();
+        assert!(err.to_string().starts_with("t.toml:2: "), "{err}");
+    }
+
+    #[test]
+    fn env_interpolation_and_missing_var() {
+        let cfg = load("[store]\npath = \"${STATE_DIR}/state.db\"\n").unwrap();
+        assert_eq!(cfg.store.path, PathBuf::from("/var/lib/soc/state.db"));
+        let err = load("[store]\npath = \"${NOT_SET_ANYWHERE}\"\n").unwrap_err();
+        match err {
+            ConfigError::MissingEnv { key, var, path } => {
+                assert_eq!(key, "store.path");
+                assert_eq!(var, "NOT_SET_ANYWHERE");
+                assert_eq!(path, "t.toml");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // Escaped references stay literal.
+        let cfg = load("[store]\npath = \"$${X}\"\n").unwrap();
+        assert_eq!(cfg.store.path, PathBuf::from("${X}"));
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        let err = load("[run]\nbatch_records = 0\n").unwrap_err();
+        assert!(err.to_string().contains("run.batch_records"), "{err}");
+    }
+
+    #[test]
+    fn key_lookup_handles_headers() {
+        let text = "[a.b]\nx = 1\n";
+        assert_eq!(
+            key_at(text, text.find("1").unwrap()).as_deref(),
+            Some("a.b.x")
+        );
+        assert_eq!(key_at(text, 1).as_deref(), Some("a.b"));
+    }
+}

@@ -1,0 +1,158 @@
+//! The reading side of the runner: a blocking loop over the (synchronous)
+//! sources that parses and detects, cuts batches, and hands them with the
+//! sources' checkpoints to the async side over a bounded channel; plus the
+//! SIGINT/SIGTERM flag of follow mode.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::runner::Batch;
+use super::stages::{Analysis, Analyzer};
+use super::wiring::checkpoints_of;
+use crate::error::SourceError;
+use crate::source::LogSource;
+
+pub(super) struct ReaderConfig {
+    pub(super) follow: bool,
+    pub(super) batch_records: usize,
+    pub(super) poll: Duration,
+    pub(super) shutdown: Arc<AtomicBool>,
+}
+
+/// Consecutive errors from one source after which it is left alone until
+/// the next round (a source that fails on every read must not spin).
+const MAX_CONSECUTIVE_ERRORS: usize = 100;
+
+pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
+
+pub(super) fn read_loop(
+    mut sources: Vec<Box<dyn LogSource>>,
+    mut analyzer: Box<dyn Analyzer>,
+    tx: mpsc::Sender<Batch>,
+    cfg: ReaderConfig,
+) -> ReaderParts {
+    let mut batch = Analysis::default();
+    let send = |analysis: Analysis, sources: &[Box<dyn LogSource>]| -> bool {
+        let checkpoints = sources
+            .iter()
+            .flat_map(|s| checkpoints_of(s.as_ref()))
+            .collect();
+        tx.blocking_send(Batch {
+            analysis,
+            checkpoints,
+        })
+        .is_ok()
+    };
+    loop {
+        let mut progressed = false;
+        let mut receiver_gone = false;
+        for i in 0..sources.len() {
+            let src = &mut sources[i];
+            let mut n = 0usize;
+            let mut errors = 0usize;
+            while n < cfg.batch_records {
+                match src.next_record() {
+                    None => break,
+                    Some(Ok(rec)) => {
+                        batch.records += 1;
+                        analyzer.analyze(&rec, &mut batch);
+                        errors = 0;
+                    }
+                    Some(Err(SourceError::Parse(e))) => {
+                        batch.records += 1;
+                        batch.malformed(e.to_string());
+                        errors = 0;
+                    }
+                    Some(Err(e)) => {
+                        batch.source_errors += 1;
+                        tracing::warn!(source = src.name(), "{e}");
+                        batch.malformed_sample(format!("{}: {e}", src.name()));
+                        errors += 1;
+                        if errors >= MAX_CONSECUTIVE_ERRORS {
+                            break;
+                        }
+                    }
+                }
+                n += 1;
+                if n % 1024 == 0 && cfg.shutdown.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+            progressed |= n > 0;
+            let full = batch.records as usize >= cfg.batch_records
+                || batch.alerts.len() >= cfg.batch_records;
+            if full && !send(std::mem::take(&mut batch), &sources) {
+                receiver_gone = true;
+                break;
+            }
+        }
+        if receiver_gone {
+            break;
+        }
+        let stop = cfg.shutdown.load(Ordering::SeqCst);
+        if stop || (!progressed && !cfg.follow) {
+            analyzer.finish(&mut batch);
+            send(std::mem::take(&mut batch), &sources);
+            break;
+        }
+        if !progressed {
+            if !batch.is_empty() && !send(std::mem::take(&mut batch), &sources) {
+                break;
+            }
+            sleep_unless(&cfg.shutdown, cfg.poll);
+        }
+    }
+    (sources, analyzer)
+}
+
+fn sleep_unless(flag: &AtomicBool, total: Duration) {
+    let step = Duration::from_millis(25);
+    let mut left = total;
+    while !left.is_zero() && !flag.load(Ordering::Relaxed) {
+        let d = left.min(step);
+        std::thread::sleep(d);
+        left = left.saturating_sub(d);
+    }
+}
+
+impl Analysis {
+    fn malformed_sample(&mut self, text: String) {
+        if self.samples.len() < super::metrics::MAX_SAMPLES {
+            self.samples.push(text);
+        }
+    }
+}
+
+/// A flag set on SIGINT or SIGTERM (follow mode's graceful shutdown).
+/// Must be called inside a tokio runtime.
+pub fn shutdown_on_signals() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: draining in-flight work");
+        f.store(true, Ordering::SeqCst);
+    });
+    flag
+}

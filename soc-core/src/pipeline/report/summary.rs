@@ -1,0 +1,94 @@
+//! The plain-text triage summary printed after a run (`soc run --summary`,
+//! the demo): each alert with its score, the factors explaining it, what
+//! threat intelligence said, and the actions taken or, in dry-run, the exact
+//! commands and requests that would run.
+
+use std::fmt::Write;
+
+use super::{describe_action, risk_name};
+use crate::model::ActionRecord;
+use crate::store::StoredAlert;
+
+/// Renders the triage summary of `alerts` (worst first) with their `actions`.
+///
+/// ```
+/// use soc_core::pipeline::report::triage_summary;
+/// assert_eq!(triage_summary(&[], &[]), "no alerts\n");
+/// ```
+pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> String {
+    if alerts.is_empty() {
+        return "no alerts\n".to_string();
+    }
+    let data = super::ReportData::new(
+        chrono::Utc::now(),
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        alerts.to_vec(),
+        actions.to_vec(),
+    );
+    let mut o = String::new();
+    let mut by_risk: Vec<(&String, &u64)> = data.by_risk.iter().collect();
+    by_risk.sort_by_key(|(k, _)| std::cmp::Reverse(super::level_rank(k)));
+    let risks: Vec<String> = by_risk.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let _ = writeln!(o, "{} alerts ({})", data.alerts.len(), risks.join(", "));
+    for s in &data.alerts {
+        let a = &s.alert;
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "[{} {}] {}  {}",
+            risk_name(s).to_uppercase(),
+            s.score
+                .as_ref()
+                .map(|x| format!("{:.0}", x.value))
+                .unwrap_or_else(|| "-".into()),
+            a.kind,
+            a.title
+        );
+        let mut who = Vec::new();
+        if let Some(ip) = a.src_ip {
+            who.push(format!("source {ip}"));
+        }
+        if let Some(u) = &a.user {
+            who.push(format!("user {u}"));
+        }
+        if let Some(ip) = a.dst_ip {
+            who.push(format!("target {ip}"));
+        }
+        who.push(format!("{} events", a.count));
+        if let (Some(f), Some(l)) = (a.first_seen, a.last_seen) {
+            who.push(format!(
+                "{} .. {}",
+                f.format("%Y-%m-%d %H:%M:%S"),
+                l.format("%H:%M:%S")
+            ));
+        }
+        let _ = writeln!(o, "    {}", who.join(", "));
+        if !a.attack.is_empty() {
+            let t: Vec<String> = a
+                .attack
+                .iter()
+                .map(|r| match &r.technique_name {
+                    Some(n) => format!("{} {n}", r.technique_id),
+                    None => r.technique_id.clone(),
+                })
+                .collect();
+            let _ = writeln!(o, "    ATT&CK: {}", t.join(", "));
+        }
+        if let Some(score) = &s.score {
+            for f in &score.factors {
+                let _ = writeln!(o, "    {:+6.1}  {}: {}", f.contribution, f.name, f.detail);
+            }
+        }
+        for e in &a.enrichments {
+            let _ = writeln!(
+                o,
+                "    intel  {} {}: {} ({})",
+                e.provider, e.indicator, e.verdict, e.summary
+            );
+        }
+        for r in data.actions_of(&a.id) {
+            let _ = writeln!(o, "    action {}", describe_action(r));
+        }
+    }
+    o
+}

@@ -1,0 +1,424 @@
+//! The runner: moves records from sources through every stage.
+//!
+//! Sources are synchronous, so reading, parsing and detection run on a
+//! blocking thread that hands *batches* (alerts + the sources' checkpoints
+//! after the batch) to the async side over a bounded `tokio::sync::mpsc`
+//! channel. Reading never waits for enrichment unless the queue is full
+//! (backpressure: `run.queue_batches`). The async side enriches a batch's
+//! distinct indicators concurrently, scores, then commits the batch's alerts,
+//! their pending marks and the checkpoints in **one transaction**, and only
+//! then runs the actions. So:
+//!
+//! * a crash before the commit re-reads the batch on restart (same alert ids,
+//!   nothing lost);
+//! * a crash after it finds the pending marks and runs the actions then
+//!   (idempotency keys prevent duplicates);
+//! * `--once` twice reads nothing new the second time.
+//!
+//! Detection windows live in memory: a kill -9 in follow mode can lose the
+//! partial window of events not yet raised as alerts, never a stored alert.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::config::PipelineConfig;
+use super::metrics::RunMetrics;
+pub use super::reader::shutdown_on_signals;
+use super::reader::{read_loop, ReaderConfig};
+use super::stages::{ActionStage, Analysis, Analyzer, EnrichCounters, EnrichStage, EnricherList};
+use super::wiring::CheckpointRow;
+use crate::enrich::Enricher;
+use crate::error::{Error, StoreError};
+use crate::model::{Alert, Mode, Score};
+use crate::respond::Responder;
+use crate::score::Scorer;
+use crate::source::LogSource;
+use crate::store::{self, StateStore};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Keep following sources until `shutdown` is set.
+    pub follow: bool,
+    /// Set to stop a follow run (drains in-flight work first); also honoured
+    /// by `--once` runs between batches.
+    pub shutdown: Option<Arc<AtomicBool>>,
+}
+
+pub(super) struct Batch {
+    pub(super) analysis: Analysis,
+    pub(super) checkpoints: Vec<CheckpointRow>,
+}
+
+/// Continuation of a stored alert by a new episode id in this run.
+#[derive(Clone)]
+pub(super) struct Continuation {
+    pub(super) stored_id: String,
+    pub(super) base_count: u64,
+    pub(super) first_seen: Option<DateTime<Utc>>,
+}
+
+/// A configured pipeline. Build it with [`Pipeline::new`] and the `with_*`
+/// methods, or from `soc.toml` with [`Pipeline::from_config`].
+pub struct Pipeline {
+    pub(super) config: PipelineConfig,
+    pub(super) store: Arc<StateStore>,
+    pub(super) sources: Vec<Box<dyn LogSource>>,
+    pub(super) analyzer: Option<Box<dyn Analyzer>>,
+    pub(super) enrichers: Vec<Arc<dyn EnrichStage>>,
+    pub(super) custom_enrichers: Option<Arc<EnricherList>>,
+    pub(super) scorer: Arc<dyn Scorer>,
+    pub(super) actions: Option<Arc<dyn ActionStage>>,
+    pub(super) responders: Vec<Arc<dyn Responder>>,
+    pub(super) mode: Mode,
+    pub(super) continuations: HashMap<String, Continuation>,
+    pub(super) last_alert_ids: Vec<String>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("store", &self.store.path())
+            .field(
+                "sources",
+                &self
+                    .sources
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "enrichers",
+                &self
+                    .enrichers
+                    .iter()
+                    .map(|e| e.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field("scorer", &self.scorer.name())
+            .field(
+                "responders",
+                &self
+                    .responders
+                    .iter()
+                    .map(|r| r.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// An empty pipeline over `store`: no sources, the severity scorer, no
+    /// enrichment, no actions, dry-run.
+    pub fn new(config: PipelineConfig, store: Arc<StateStore>) -> Result<Self, StoreError> {
+        store.pipeline_init()?;
+        Ok(Pipeline {
+            config,
+            store,
+            sources: Vec::new(),
+            analyzer: None,
+            enrichers: Vec::new(),
+            custom_enrichers: None,
+            scorer: Arc::new(super::stages::SeverityScorer),
+            actions: None,
+            responders: Vec::new(),
+            mode: Mode::DryRun,
+            continuations: HashMap::new(),
+            last_alert_ids: Vec::new(),
+        })
+    }
+
+    /// Adds a source.
+    pub fn with_source(mut self, source: Box<dyn LogSource>) -> Self {
+        self.sources.push(source);
+        self
+    }
+
+    /// Sets the parse + detect stage.
+    pub fn with_analyzer(mut self, analyzer: Box<dyn Analyzer>) -> Self {
+        self.analyzer = Some(analyzer);
+        self
+    }
+
+    /// Adds an enrichment stage.
+    pub fn with_enrich_stage(mut self, stage: Arc<dyn EnrichStage>) -> Self {
+        self.enrichers.push(stage);
+        self
+    }
+
+    /// Sets the scorer.
+    pub fn with_scorer(mut self, scorer: Arc<dyn Scorer>) -> Self {
+        self.scorer = scorer;
+        self
+    }
+
+    /// Sets the action stage (playbook + responders).
+    pub fn with_actions(mut self, actions: Arc<dyn ActionStage>) -> Self {
+        self.mode = actions.mode();
+        self.actions = Some(actions);
+        self
+    }
+
+    /// Sets dry-run or live for extra responders (the action stage has its own).
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Adds a source to a built pipeline.
+    pub fn add_source(&mut self, source: Box<dyn LogSource>) {
+        self.sources.push(source);
+    }
+
+    /// Adds a custom enricher (Rust or Python) after the configured ones.
+    pub fn add_enricher(&mut self, enricher: Box<dyn Enricher>) {
+        let mut list = EnricherList::new(Vec::new());
+        if let Some(old) = self.custom_enrichers.take() {
+            match Arc::try_unwrap(old) {
+                Ok(l) => list = l,
+                Err(shared) => self.custom_enrichers = Some(shared),
+            }
+        }
+        list.push(enricher);
+        self.custom_enrichers = Some(Arc::new(list));
+    }
+
+    /// Replaces the scorer.
+    pub fn set_scorer(&mut self, scorer: Arc<dyn Scorer>) {
+        self.scorer = scorer;
+    }
+
+    /// Adds a responder called for every stored alert once (idempotency key
+    /// `responder|alert id`), after the playbook's actions.
+    pub fn add_responder(&mut self, responder: Arc<dyn Responder>) {
+        self.responders.push(responder);
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Arc<StateStore> {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// Dry-run or live.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Ids of the alerts stored or updated by the last run, in order.
+    pub fn last_alert_ids(&self) -> &[String] {
+        &self.last_alert_ids
+    }
+
+    pub(super) fn enrich_stages(&self) -> Vec<Arc<dyn EnrichStage>> {
+        let mut v = self.enrichers.clone();
+        if let Some(c) = &self.custom_enrichers {
+            v.push(c.clone() as Arc<dyn EnrichStage>);
+        }
+        v
+    }
+
+    fn counters(&self) -> EnrichCounters {
+        self.enrich_stages()
+            .iter()
+            .fold(EnrichCounters::default(), |mut acc, s| {
+                let c = s.counters();
+                acc.requests += c.requests;
+                acc.cache_hits += c.cache_hits;
+                acc.errors += c.errors;
+                acc
+            })
+    }
+
+    /// Runs until the sources are exhausted (`follow = false`) or until
+    /// `shutdown` is set, and records the run's metrics in the store.
+    pub async fn run(&mut self, opts: RunOptions) -> Result<RunMetrics, Error> {
+        let started = Utc::now();
+        let mut metrics = RunMetrics {
+            started_at: Some(started),
+            mode: if opts.follow { "follow" } else { "once" }.to_string(),
+            dry_run: self.mode == Mode::DryRun,
+            runs: 1,
+            ..Default::default()
+        };
+        let before = self.counters();
+        self.last_alert_ids.clear();
+        self.recover_pending(&mut metrics).await?;
+
+        if self.sources.is_empty() {
+            return Err(Error::Config(crate::error::ConfigError::BadValue {
+                path: "<pipeline>".into(),
+                key: "sources".into(),
+                message: "no sources: add a [[sources]] entry, e.g. kind = \"ssh\" path = \"/var/log/auth.log\"".into(),
+            }));
+        }
+        let analyzer = self.analyzer.take().ok_or_else(|| {
+            Error::Config(crate::error::ConfigError::BadValue {
+                path: "<pipeline>".into(),
+                key: "detect".into(),
+                message: "no analyzer (parse + detect stage) configured".into(),
+            })
+        })?;
+        let sources = std::mem::take(&mut self.sources);
+        let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));
+        let shutdown = opts.shutdown.clone().unwrap_or_default();
+        let reader_cfg = ReaderConfig {
+            follow: opts.follow,
+            batch_records: self.config.run.batch_records.max(1),
+            poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
+            shutdown: shutdown.clone(),
+        };
+        let reader =
+            tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, reader_cfg));
+
+        let mut fatal: Option<Error> = None;
+        while let Some(batch) = rx.recv().await {
+            if let Err(e) = self.process(batch, &mut metrics).await {
+                fatal = Some(e);
+                shutdown.store(true, Ordering::SeqCst);
+                break;
+            }
+        }
+        drop(rx);
+        match reader.await {
+            Ok((sources, analyzer)) => {
+                self.sources = sources;
+                self.analyzer = Some(analyzer);
+            }
+            Err(e) => {
+                return Err(Error::Io {
+                    context: "pipeline reader thread".into(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            }
+        }
+        if let Some(e) = fatal {
+            return Err(e);
+        }
+        let after = self.counters();
+        metrics.enrich.requests += after.requests.saturating_sub(before.requests);
+        metrics.enrich.cache_hits += after.cache_hits.saturating_sub(before.cache_hits);
+        metrics.finished_at = Some(Utc::now());
+        self.store
+            .record_run(started, Utc::now(), &metrics.to_json())?;
+        Ok(metrics)
+    }
+
+    /// Runs the actions of alerts stored by a run that died before acting.
+    async fn recover_pending(&mut self, metrics: &mut RunMetrics) -> Result<(), Error> {
+        let ids = self.store.pending_alert_ids()?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            count = ids.len(),
+            "running the actions of alerts left pending by an earlier run"
+        );
+        for id in &ids {
+            if let Some(stored) = self.store.alert_by_id(id)? {
+                let score = stored
+                    .score
+                    .unwrap_or_else(|| self.scorer.score(&stored.alert));
+                self.act(&stored.alert, &score, None, metrics).await?;
+            }
+        }
+        self.store.clear_pending(&ids)?;
+        Ok(())
+    }
+
+    async fn process(&mut self, batch: Batch, metrics: &mut RunMetrics) -> Result<(), Error> {
+        let Batch {
+            analysis,
+            checkpoints,
+        } = batch;
+        metrics.records += analysis.records;
+        metrics.malformed += analysis.malformed;
+        metrics.skipped += analysis.skipped;
+        metrics.source_errors += analysis.source_errors;
+        for (k, v) in &analysis.events_by_kind {
+            *metrics.events_by_kind.entry(k.clone()).or_default() += v;
+        }
+        for s in analysis.samples {
+            metrics.sample(s);
+        }
+
+        let mut alerts = self.prepare(analysis.alerts)?;
+        self.enrich(&mut alerts, metrics).await;
+        let scored: Vec<(Alert, Score)> = alerts
+            .into_iter()
+            .map(|a| {
+                let s = self.scorer.score(&a);
+                (a, s)
+            })
+            .collect();
+
+        // One transaction: alerts, their pending marks, and the checkpoints.
+        let mut encoded = Vec::with_capacity(scored.len());
+        for (a, s) in &scored {
+            let json = serde_json::to_string(a).map_err(|e| corrupt(&self.store, "alert", e))?;
+            let sj = serde_json::to_string(s).map_err(|e| corrupt(&self.store, "score", e))?;
+            encoded.push((json, sj));
+        }
+        let new_flags = self.store.with_tx(|tx| {
+            let mut flags = Vec::with_capacity(scored.len());
+            for ((a, s), (json, sj)) in scored.iter().zip(&encoded) {
+                flags.push(store::put_alert(tx, a, json, Some(s), Some(sj))?);
+                super::state::put_pending(tx, &a.id)?;
+            }
+            for cp in &checkpoints {
+                store::put_checkpoint(tx, &cp.source, &cp.identity, cp.offset)?;
+            }
+            Ok(flags)
+        })?;
+        let detected_at = Utc::now();
+
+        let mut done_ids = Vec::with_capacity(scored.len());
+        for ((alert, score), is_new) in scored.iter().zip(new_flags) {
+            *metrics
+                .alerts_by_kind
+                .entry(alert.kind.clone())
+                .or_default() += 1;
+            if is_new {
+                metrics.alerts_new += 1;
+                if let Some(first) = alert.first_seen {
+                    metrics.mttd.add(secs(detected_at - first));
+                }
+            } else {
+                metrics.alerts_updated += 1;
+            }
+            self.act(alert, score, is_new.then_some(detected_at), metrics)
+                .await?;
+            done_ids.push(alert.id.clone());
+            if !self.last_alert_ids.contains(&alert.id) {
+                self.last_alert_ids.push(alert.id.clone());
+            }
+        }
+        if !done_ids.is_empty() {
+            self.store.clear_pending(&done_ids)?;
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn secs(d: chrono::Duration) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
+}
+
+fn corrupt(store: &StateStore, what: &str, e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt {
+        path: store.path().display().to_string(),
+        what: what.into(),
+        reason: e.to_string(),
+    }
+}
