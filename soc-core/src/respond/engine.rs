@@ -226,6 +226,12 @@ impl ResponseEngine {
                 r.mode = self.mode;
                 r
             }
+            // A protected target (allow-list, loopback, own address...) is a
+            // deliberate refusal, not a failure of the responder.
+            Err(e @ (RespondError::Refused { .. } | RespondError::InvalidTarget { .. })) => {
+                tracing::info!(alert = %alert.id, responder = %p.responder, "{e}");
+                blank(ActionOutcome::Skipped(e.to_string()))
+            }
             Err(e) => {
                 tracing::warn!(alert = %alert.id, responder = %p.responder, "{e}");
                 blank(ActionOutcome::Failed(e.to_string()))

@@ -42,7 +42,7 @@ use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::exec::{display_argv, shell_quote, CommandRunner, SystemRunner};
 use crate::respond::Responder;
 
-/// Isolation configuration (`[respond.isolate]` in `soc.toml`).
+/// Isolation configuration (`[isolate]` in `soc.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IsolateConfig {

@@ -1,4 +1,4 @@
-//! Firewall configuration: the backend and the `[respond.firewall]` section.
+//! Firewall configuration: the backend and the `[firewall]` section.
 //!
 //! ```
 //! use soc_core::respond::firewall::{Backend, FirewallConfig};
@@ -63,7 +63,7 @@ impl FromStr for Backend {
     }
 }
 
-/// Firewall configuration (`[respond.firewall]` in `soc.toml`).
+/// Firewall configuration (`[firewall]` in `soc.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FirewallConfig {
