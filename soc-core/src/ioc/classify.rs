@@ -26,6 +26,26 @@ fn lower(p: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// A decimal number without leading zeros (`0`, `17`, not `017`).
+fn canonical_num(d: &[u8]) -> bool {
+    d.len() == 1 || d.first().is_some_and(|&c| c != b'0')
+}
+
+/// A valid dotted quad already in canonical form (no leading zeros).
+fn canonical_v4(p: &[u8]) -> bool {
+    p.split(|&c| c == b'.').all(canonical_num)
+}
+
+/// The canonical text of IPv4 `ip` parsed from `p`: borrowed when `p`
+/// already is canonical, so only a new address allocates.
+fn v4_text(p: &[u8], ip: std::net::Ipv4Addr) -> Cow<'_, str> {
+    if canonical_v4(p) {
+        Cow::Borrowed(ascii(p))
+    } else {
+        Cow::Owned(ip.to_string())
+    }
+}
+
 /// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
 fn is_sep(c: u8) -> bool {
     matches!(
@@ -165,11 +185,11 @@ impl Group<'_> {
         };
         let host = &t[host_s..host_e];
         let host_ind = if let Some(ip) = v::ipv4(host) {
-            Some((K::Ipv4, ip.to_string()))
+            Some((K::Ipv4, v4_text(host, ip)))
         } else if let Some(ip) = v::ipv6(host) {
             Some(match ip.to_ipv4_mapped() {
-                Some(m) => (K::Ipv4, m.to_string()),
-                None => (K::Ipv6, ip.to_string()),
+                Some(m) => (K::Ipv4, Cow::Owned(m.to_string())),
+                None => (K::Ipv6, Cow::Owned(ip.to_string())),
             })
         } else {
             v::domain(host).map(|d| (if d.onion { K::Onion } else { K::Domain }, d.value))
@@ -398,20 +418,29 @@ impl Group<'_> {
         match p.iter().position(|&c| c == b'/') {
             None => {
                 if let Some(ip) = v::ipv4(p) {
-                    self.emit(out, K::Ipv4, ip.to_string(), a, b, false);
+                    self.emit(out, K::Ipv4, v4_text(p, ip), a, b, false);
                 }
             }
             Some(q) => {
                 let prefix = &p[q + 1..];
                 let Some(ip) = v::ipv4(&p[..q]) else { return };
                 let ok = (1..=2).contains(&prefix.len()) && prefix.iter().all(u8::is_ascii_digit);
-                let bits = prefix
-                    .iter()
-                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
-                if ok && bits <= 32 {
-                    self.emit(out, K::Cidr, format!("{ip}/{bits}"), a, b, false);
+                let bits = if ok {
+                    prefix
+                        .iter()
+                        .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'))
                 } else {
-                    self.emit(out, K::Ipv4, ip.to_string(), a, a + q, false);
+                    u32::MAX
+                };
+                if ok && bits <= 32 {
+                    let value = if canonical_num(prefix) && canonical_v4(&p[..q]) {
+                        Cow::Borrowed(ascii(p))
+                    } else {
+                        Cow::Owned(format!("{ip}/{bits}"))
+                    };
+                    self.emit(out, K::Cidr, value, a, b, false);
+                } else {
+                    self.emit(out, K::Ipv4, v4_text(&p[..q], ip), a, a + q, false);
                 }
             }
         }
