@@ -62,6 +62,17 @@ fn cidr() {
     assert!(has("block 203.0.113.0/24 now", K::Cidr, "203.0.113.0/24"));
     assert!(has("2001:db8::/32", K::Cidr, "2001:db8::/32"));
     assert!(has("1.2.3.4/99", K::Ipv4, "1.2.3.4"));
+    assert!(has("1.2.3.4/1/2", K::Ipv4, "1.2.3.4"));
+    assert!(has("net 010.0.0.0/08", K::Cidr, "10.0.0.0/8"));
+}
+
+#[test]
+fn ipv4_leading_zeros_are_normalized_and_deduplicated() {
+    let found = extract("010.001.1.1 then 10.1.1.1 and hxxp://010.1.1.1/x");
+    let ips: Vec<_> = found.iter().filter(|i| i.kind == K::Ipv4).collect();
+    assert_eq!(ips.len(), 1, "{found:?}");
+    assert_eq!((ips[0].value.as_str(), ips[0].count), ("10.1.1.1", 3));
+    assert_eq!(ips[0].raw, "010.001.1.1");
 }
 
 #[test]

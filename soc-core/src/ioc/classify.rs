@@ -4,6 +4,7 @@
 //! starts); the validators in [`super::validate`] and [`super::coins`] run
 //! only on candidates that already have the right shape.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::collect::Collector;
@@ -11,31 +12,56 @@ use super::refang::{find, Normalizer};
 use super::{coins, validate as v};
 use crate::model::IndicatorKind as K;
 
-/// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
+/// The refanged bytes as text (they are always ASCII).
+fn ascii(p: &[u8]) -> &str {
+    std::str::from_utf8(p).unwrap_or("")
+}
+
+/// Lower-cased, allocating only when there is an upper-case letter.
+fn lower(p: &[u8]) -> Cow<'_, str> {
+    if p.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(ascii(p).to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(ascii(p))
+    }
+}
+
+/// A decimal number without leading zeros (`0`, `17`, not `017`).
+fn canonical_num(d: &[u8]) -> bool {
+    d.len() == 1 || d.first().is_some_and(|&c| c != b'0')
+}
+
+/// A valid dotted quad already in canonical form (no leading zeros).
+fn canonical_v4(p: &[u8]) -> bool {
+    p.split(|&c| c == b'.').all(canonical_num)
+}
+
+/// The canonical text of IPv4 `ip` parsed from `p`: borrowed when `p`
+/// already is canonical, so only a new address allocates.
+fn v4_text(p: &[u8], ip: std::net::Ipv4Addr) -> Cow<'_, str> {
+    if canonical_v4(p) {
+        Cow::Borrowed(ascii(p))
+    } else {
+        Cow::Owned(ip.to_string())
+    }
+}
+
+/// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`),
+/// as a lookup table (this runs on every byte of every candidate).
+static SEP: [bool; 256] = {
+    let mut t = [false; 256];
+    let seps = b"=,;'()[]{}!*&^$ \t\"<>|";
+    let mut k = 0;
+    while k < seps.len() {
+        t[seps[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// Bytes that separate pieces inside a token.
 fn is_sep(c: u8) -> bool {
-    matches!(
-        c,
-        b'=' | b','
-            | b';'
-            | b'\''
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'!'
-            | b'*'
-            | b'&'
-            | b'^'
-            | b'$'
-            | b' '
-            | b'\t'
-            | b'"'
-            | b'<'
-            | b'>'
-            | b'|'
-    )
+    SEP[c as usize]
 }
 
 /// The classifier for one group: the refanged bytes and where they came from.
@@ -54,7 +80,15 @@ impl Group<'_> {
     }
 
     /// Emits `value` for refanged range `a..b`.
-    fn emit(&self, out: &mut Collector, kind: K, value: &str, a: usize, b: usize, from_url: bool) {
+    fn emit<V: AsRef<str> + Into<String>>(
+        &self,
+        out: &mut Collector,
+        kind: K,
+        value: V,
+        a: usize,
+        b: usize,
+        from_url: bool,
+    ) {
         if !out.wants(kind) {
             return;
         }
@@ -75,7 +109,7 @@ impl Group<'_> {
                 .rposition(u8::is_ascii_digit)
                 .map_or(t.len(), |p| p + 1);
             if let Some(val) = v::asn(&t[lead..end]) {
-                self.emit(out, K::Asn, &val, lead, end, false);
+                self.emit(out, K::Asn, val, lead, end, false);
             }
             return;
         }
@@ -142,11 +176,11 @@ impl Group<'_> {
         };
         let host = &t[host_s..host_e];
         let host_ind = if let Some(ip) = v::ipv4(host) {
-            Some((K::Ipv4, ip.to_string()))
+            Some((K::Ipv4, v4_text(host, ip)))
         } else if let Some(ip) = v::ipv6(host) {
             Some(match ip.to_ipv4_mapped() {
-                Some(m) => (K::Ipv4, m.to_string()),
-                None => (K::Ipv6, ip.to_string()),
+                Some(m) => (K::Ipv4, Cow::Owned(m.to_string())),
+                None => (K::Ipv6, Cow::Owned(ip.to_string())),
             })
         } else {
             v::domain(host).map(|d| (if d.onion { K::Onion } else { K::Domain }, d.value))
@@ -156,13 +190,16 @@ impl Group<'_> {
         };
         if out.wants(K::Url) {
             let mut value = String::with_capacity(end - ss);
-            value.push_str(&String::from_utf8_lossy(&t[ss..p]).to_ascii_lowercase());
-            value.push_str(&String::from_utf8_lossy(&t[p..host_s]));
-            value.push_str(&String::from_utf8_lossy(host).to_ascii_lowercase());
-            value.push_str(&String::from_utf8_lossy(&t[host_e..end]));
-            self.emit(out, K::Url, &value, ss, end, false);
+            value.push_str(ascii(&t[ss..p]));
+            value[..p - ss].make_ascii_lowercase();
+            value.push_str(ascii(&t[p..host_s]));
+            let hv_at = value.len();
+            value.push_str(ascii(host));
+            value[hv_at..].make_ascii_lowercase();
+            value.push_str(ascii(&t[host_e..end]));
+            self.emit(out, K::Url, value, ss, end, false);
         }
-        self.emit(out, hk, &hv, host_s, host_e, true);
+        self.emit(out, hk, hv, host_s, host_e, true);
         end
     }
 
@@ -187,7 +224,7 @@ impl Group<'_> {
             .map_or(end, |q| ps + q + 1);
         if end > body_start && t[body_start..end].iter().any(u8::is_ascii_alphanumeric) {
             let value = String::from_utf8_lossy(&t[ps..end]).into_owned();
-            self.emit(out, kind, &value, ps, end, false);
+            self.emit(out, kind, value, ps, end, false);
         }
         stop.max(ps + 1)
     }
@@ -257,14 +294,7 @@ impl Group<'_> {
                         self.start + self.norm.raw_at(a),
                     )
                 {
-                    self.emit(
-                        out,
-                        kind,
-                        &String::from_utf8_lossy(p).to_ascii_lowercase(),
-                        a,
-                        b,
-                        false,
-                    );
+                    self.emit(out, kind, lower(p), a, b, false);
                 }
             }
             return;
@@ -272,7 +302,7 @@ impl Group<'_> {
         let c0 = p[0];
         if colons > 0 {
             if colons == 2 && c0.is_ascii_digit() && v::ssdeep(p) {
-                return self.emit(out, K::Ssdeep, &String::from_utf8_lossy(p), a, b, false);
+                return self.emit(out, K::Ssdeep, ascii(p), a, b, false);
             }
             let addr = p.split(|&c| c == b'%').next().unwrap_or(p);
             if addr
@@ -280,7 +310,7 @@ impl Group<'_> {
                 .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'/'))
             {
                 if let Some(m) = v::mac(p) {
-                    return self.emit(out, K::Mac, &m, a, b, false);
+                    return self.emit(out, K::Mac, m, a, b, false);
                 }
                 if self.ipv6_or_cidr(out, p, a, b) {
                     return;
@@ -288,33 +318,26 @@ impl Group<'_> {
             }
         } else if p.len() == 17 && dash || p.len() == 14 && dots == 2 {
             if let Some(m) = v::mac(p) {
-                return self.emit(out, K::Mac, &m, a, b, false);
+                return self.emit(out, K::Mac, m, a, b, false);
             }
         }
         match c0 {
             b'0' if p.len() == 42 && coins::is_eth(std::str::from_utf8(p).unwrap_or("")) => {
-                return self.emit(
-                    out,
-                    K::Eth,
-                    &String::from_utf8_lossy(p).to_ascii_lowercase(),
-                    a,
-                    b,
-                    false,
-                );
+                return self.emit(out, K::Eth, lower(p), a, b, false);
             }
             b'C' | b'c' => {
                 if let Some(val) = v::cve(p) {
-                    return self.emit(out, K::Cve, &val, a, b, false);
+                    return self.emit(out, K::Cve, val, a, b, false);
                 }
             }
             b'T' => {
                 if let Some(kind) = v::attack(p) {
-                    return self.emit(out, kind, &String::from_utf8_lossy(p), a, b, false);
+                    return self.emit(out, kind, ascii(p), a, b, false);
                 }
             }
             b'A' => {
                 if let Some(val) = v::asn(p) {
-                    return self.emit(out, K::Asn, &val, a, b, false);
+                    return self.emit(out, K::Asn, val, a, b, false);
                 }
             }
             _ => {}
@@ -327,22 +350,22 @@ impl Group<'_> {
                 } else {
                     s.to_string()
                 };
-                return self.emit(out, K::Btc, &val, a, b, false);
+                return self.emit(out, K::Btc, val, a, b, false);
             }
         }
         if (p.len() == 95 || p.len() == 106) && coins::is_xmr(std::str::from_utf8(p).unwrap_or(""))
         {
-            return self.emit(out, K::Xmr, &String::from_utf8_lossy(p), a, b, false);
+            return self.emit(out, K::Xmr, ascii(p), a, b, false);
         }
         if (c0 == b'/' || c0 == b'~') && v::posix_path(p) {
-            return self.emit(out, K::FilePath, &String::from_utf8_lossy(p), a, b, false);
+            return self.emit(out, K::FilePath, ascii(p), a, b, false);
         }
         if at {
             if let Some(q) = p.iter().rposition(|&c| c == b'@') {
                 if v::email_local(&p[..q]) {
                     if let Some(d) = v::domain(&p[q + 1..]).filter(|d| !d.onion) {
                         let val = format!("{}@{}", String::from_utf8_lossy(&p[..q]), d.value);
-                        return self.emit(out, K::Email, &val, a, b, false);
+                        return self.emit(out, K::Email, val, a, b, false);
                     }
                 }
             }
@@ -353,9 +376,9 @@ impl Group<'_> {
                     [self.start + self.norm.raw_at(a)..self.start + self.norm.raw_at(b)]
                     != *p;
                 if d.onion {
-                    self.emit(out, K::Onion, &d.value, a, b, false);
+                    self.emit(out, K::Onion, d.value, a, b, false);
                 } else if !d.file_like || defanged {
-                    self.emit(out, K::Domain, &d.value, a, b, false);
+                    self.emit(out, K::Domain, d.value, a, b, false);
                 }
             }
             return;
@@ -386,20 +409,29 @@ impl Group<'_> {
         match p.iter().position(|&c| c == b'/') {
             None => {
                 if let Some(ip) = v::ipv4(p) {
-                    self.emit(out, K::Ipv4, &ip.to_string(), a, b, false);
+                    self.emit(out, K::Ipv4, v4_text(p, ip), a, b, false);
                 }
             }
             Some(q) => {
                 let prefix = &p[q + 1..];
                 let Some(ip) = v::ipv4(&p[..q]) else { return };
                 let ok = (1..=2).contains(&prefix.len()) && prefix.iter().all(u8::is_ascii_digit);
-                let bits = prefix
-                    .iter()
-                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
-                if ok && bits <= 32 {
-                    self.emit(out, K::Cidr, &format!("{ip}/{bits}"), a, b, false);
+                let bits = if ok {
+                    prefix
+                        .iter()
+                        .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'))
                 } else {
-                    self.emit(out, K::Ipv4, &ip.to_string(), a, a + q, false);
+                    u32::MAX
+                };
+                if ok && bits <= 32 {
+                    let value = if canonical_num(prefix) && canonical_v4(&p[..q]) {
+                        Cow::Borrowed(ascii(p))
+                    } else {
+                        Cow::Owned(format!("{ip}/{bits}"))
+                    };
+                    self.emit(out, K::Cidr, value, a, b, false);
+                } else {
+                    self.emit(out, K::Ipv4, v4_text(&p[..q], ip), a, a + q, false);
                 }
             }
         }
@@ -414,7 +446,7 @@ impl Group<'_> {
             return false;
         };
         if let Some(m) = ip.to_ipv4_mapped() {
-            self.emit(out, K::Ipv4, &m.to_string(), a, a + addr.len(), false);
+            self.emit(out, K::Ipv4, m.to_string(), a, a + addr.len(), false);
             return true;
         }
         match prefix {
@@ -426,16 +458,16 @@ impl Group<'_> {
                     self.emit(
                         out,
                         K::Cidr,
-                        &format!("{}/{bits}", IpAddr::V6(ip)),
+                        format!("{}/{bits}", IpAddr::V6(ip)),
                         a,
                         b,
                         false,
                     );
                     return true;
                 }
-                self.emit(out, K::Ipv6, &ip.to_string(), a, a + addr.len(), false);
+                self.emit(out, K::Ipv6, ip.to_string(), a, a + addr.len(), false);
             }
-            _ => self.emit(out, K::Ipv6, &ip.to_string(), a, a + addr.len(), false),
+            _ => self.emit(out, K::Ipv6, ip.to_string(), a, a + addr.len(), false),
         }
         true
     }
@@ -538,4 +570,15 @@ fn trim_path(t: &[u8], start: usize, end: usize) -> usize {
         e = trim_url(t, start, e - 1);
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn separator_table() {
+        let seps: Vec<u8> = (0..=255u8).filter(|&c| super::is_sep(c)).collect();
+        let mut want = b"=,;'()[]{}!*&^$ \t\"<>|".to_vec();
+        want.sort_unstable();
+        assert_eq!(seps, want);
+    }
 }

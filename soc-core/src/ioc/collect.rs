@@ -1,13 +1,10 @@
 //! Deduplication, tagging and filtering of found indicators.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::net::IpAddr;
 
 use super::ExtractOptions;
 use crate::model::{ip_tags, Indicator, IndicatorKind, IndicatorTag};
-
-const DROPPED: u32 = u32::MAX;
 
 /// A small multiplicative hasher (FxHash): the keys are our own values,
 /// not attacker-chosen table keys in a long-lived service, and SipHash
@@ -38,15 +35,32 @@ impl Fx {
     }
 }
 
-type Seen = HashMap<Box<str>, u32, BuildHasherDefault<Fx>>;
+/// The dedup key's hash: kind and value bytes, top 32 bits of FxHash.
+fn key_hash(kind: IndicatorKind, value: &str) -> u32 {
+    let mut h = Fx(kind as u64);
+    h.write(value.as_bytes());
+    (h.finish() >> 32) as u32
+}
 
 /// Collects indicators: one entry per (kind, value), with counts and the
 /// first occurrence's position.
+///
+/// Deduplication uses an open-addressing table of indices into `found`
+/// (plus each entry's hash), so a repeated value costs one hash and one
+/// comparison and allocates nothing; a new value allocates only its own
+/// `value` and `raw` strings.
 pub(crate) struct Collector<'o> {
     opts: &'o ExtractOptions,
     mask: u32,
-    seen: Vec<Seen>,
+    /// `(index + 1, hash)` per slot; index 0 marks an empty slot.
+    slots: Vec<(u32, u32)>,
+    /// Every distinct indicator seen, in first-seen order (dropped ones too).
     found: Vec<Indicator>,
+    /// Hash of each entry of `found`, for growing the table.
+    hashes: Vec<u32>,
+    /// Entries of `found` dropped by the allow-list or `no_private`.
+    dropped: Vec<bool>,
+    any_dropped: bool,
     /// Offset of the current chunk in the whole input.
     pub(crate) base: usize,
 }
@@ -64,11 +78,37 @@ impl<'o> Collector<'o> {
         Collector {
             opts,
             mask,
-            seen: (0..IndicatorKind::ALL.len())
-                .map(|_| Seen::default())
-                .collect(),
+            slots: vec![(0, 0); 64],
             found: Vec::new(),
+            hashes: Vec::new(),
+            dropped: Vec::new(),
+            any_dropped: false,
             base: 0,
+        }
+    }
+
+    /// Sizes the tables for about `len` bytes of input (a hint).
+    pub(crate) fn reserve_for(&mut self, len: usize) {
+        let want = (len / 256).clamp(16, 1 << 22);
+        self.found.reserve(want);
+        self.hashes.reserve(want);
+        self.dropped.reserve(want);
+        if self.slots.len() < 2 * want {
+            self.rebuild((2 * want).next_power_of_two());
+        }
+    }
+
+    /// Rebuilds the slot table with `cap` (a power of two) slots.
+    fn rebuild(&mut self, cap: usize) {
+        self.slots.clear();
+        self.slots.resize(cap, (0, 0));
+        let mask = cap - 1;
+        for (ix, &h) in self.hashes.iter().enumerate() {
+            let mut i = h as usize & mask;
+            while self.slots[i].0 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (ix as u32 + 1, h);
         }
     }
 
@@ -77,29 +117,43 @@ impl<'o> Collector<'o> {
         self.mask & (1 << (kind as u32)) != 0
     }
 
-    /// Records one occurrence (offsets relative to the current chunk).
+    /// Records one occurrence (offsets relative to the current chunk). The
+    /// value is only turned into an owned `String` when it is new.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn emit(
+    pub(crate) fn emit<V: AsRef<str> + Into<String>>(
         &mut self,
         kind: IndicatorKind,
-        value: &str,
+        value: V,
         raw: &str,
         start: usize,
         end: usize,
         defanged: bool,
         from_url: bool,
     ) {
-        let seen = &mut self.seen[kind as usize];
-        if let Some(&ix) = seen.get(value) {
-            if ix != DROPPED {
-                let ind = &mut self.found[ix as usize];
-                ind.count += 1;
-                if from_url && !ind.has_tag(IndicatorTag::FromUrl) {
-                    ind.tags.push(IndicatorTag::FromUrl);
+        let h = key_hash(kind, value.as_ref());
+        let mask = self.slots.len() - 1;
+        let mut i = h as usize & mask;
+        loop {
+            let (ix1, sh) = self.slots[i];
+            if ix1 == 0 {
+                break;
+            }
+            if sh == h {
+                let ix = ix1 as usize - 1;
+                let ind = &mut self.found[ix];
+                if ind.kind == kind && ind.value == value.as_ref() {
+                    if !self.dropped[ix] {
+                        ind.count += 1;
+                        if from_url && !ind.has_tag(IndicatorTag::FromUrl) {
+                            ind.tags.push(IndicatorTag::FromUrl);
+                        }
+                    }
+                    return;
                 }
             }
-            return;
+            i = (i + 1) & mask;
         }
+        let value: String = value.into();
         let mut tags = match kind {
             IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => {
                 value.parse::<IpAddr>().map(ip_tags).unwrap_or_default()
@@ -126,7 +180,7 @@ impl<'o> Collector<'o> {
         }
         let ind = Indicator {
             kind,
-            value: value.to_string(),
+            value,
             raw: raw.to_string(),
             start: self.base + start,
             end: self.base + end,
@@ -135,17 +189,23 @@ impl<'o> Collector<'o> {
             count: 1,
         };
         let drop = (self.opts.no_private && internal) || self.opts.allow.contains(&ind);
-        let ix = if drop {
-            DROPPED
-        } else {
-            self.found.push(ind);
-            (self.found.len() - 1) as u32
-        };
-        seen.insert(value.into(), ix);
+        self.any_dropped |= drop;
+        let ix = self.found.len() as u32;
+        self.found.push(ind);
+        self.hashes.push(h);
+        self.dropped.push(drop);
+        self.slots[i] = (ix + 1, h);
+        if self.found.len() * 2 > self.slots.len() {
+            self.rebuild(self.slots.len() * 2);
+        }
     }
 
     /// The indicators, ordered by first offset.
     pub(crate) fn finish(mut self) -> Vec<Indicator> {
+        if self.any_dropped {
+            let mut keep = self.dropped.iter().map(|d| !d);
+            self.found.retain(|_| keep.next().unwrap_or(false));
+        }
         self.found.sort_by_key(|i| (i.start, i.kind));
         self.found
     }

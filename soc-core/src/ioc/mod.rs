@@ -111,6 +111,7 @@ impl Extractor {
     /// ```
     pub fn extract(&self, text: &str) -> Vec<Indicator> {
         let mut col = Collector::new(&self.opts, self.mask);
+        col.reserve_for(text.len());
         let mut sc = Scanner::default();
         sc.scan(text, 0, text.len(), |start, _end, norm| {
             Group { text, start, norm }.classify(&mut col);
@@ -130,6 +131,7 @@ impl Extractor {
     /// ```
     pub fn extract_reader(&self, mut r: impl Read) -> Result<Vec<Indicator>, IocError> {
         let mut col = Collector::new(&self.opts, self.mask);
+        col.reserve_for(CHUNK);
         let mut sc = Scanner::default();
         let mut block = vec![0u8; CHUNK];
         let mut pending: Vec<u8> = Vec::new();

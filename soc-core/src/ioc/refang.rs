@@ -19,10 +19,14 @@ pub(crate) struct Normalizer {
     /// The refanged bytes (always ASCII: tokens never contain other bytes).
     pub(crate) out: Vec<u8>,
     /// For each output byte, the offset in the raw token of the unit that
-    /// produced it; one extra entry holds the raw length.
+    /// produced it; one extra entry holds the raw length (empty when
+    /// `identity`).
     pub(crate) map: Vec<u32>,
     /// Whether anything was rewritten.
     pub(crate) changed: bool,
+    /// `out` has the same length as the raw token and `map` is unused (the
+    /// identity map).
+    identity: bool,
 }
 
 const OPEN: [u8; 3] = [b'[', b'(', b'{'];
@@ -107,6 +111,21 @@ impl Normalizer {
         self.out.clear();
         self.map.clear();
         self.changed = false;
+        // Fast path: no bracket or backslash (and no spelled-out forms) means
+        // nothing but a scheme can change, and schemes keep their length:
+        // copy the token and leave the offset map as the identity.
+        if !spaced
+            && memchr::memchr3(b'[', b'(', b'{', raw).is_none()
+            && memchr::memchr(b'\\', raw).is_none()
+        {
+            self.out.extend_from_slice(raw);
+            self.identity = true;
+            if memchr::memchr(b':', raw).is_some() {
+                self.fix_schemes();
+            }
+            return;
+        }
+        self.identity = false;
         let mut i = 0;
         while i < raw.len() {
             let c = raw[i];
@@ -168,6 +187,9 @@ impl Normalizer {
 
     /// The raw offset (relative to the token) of output offset `k`.
     pub(crate) fn raw_at(&self, k: usize) -> usize {
+        if self.identity {
+            return k.min(self.out.len());
+        }
         self.map[k.min(self.map.len() - 1)] as usize
     }
 
@@ -334,6 +356,21 @@ mod tests {
             (n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)),
             (0, 1, 4, 5)
         );
+    }
+
+    #[test]
+    fn plain_tokens_map_to_themselves() {
+        let mut n = Normalizer::default();
+        n.run(b"a[.]b", false);
+        n.run(b"hXXp://a.b", false);
+        assert_eq!((n.text(), n.changed), ("http://a.b", true));
+        assert_eq!(
+            (n.raw_at(0), n.raw_at(4), n.raw_at(10), n.raw_at(99)),
+            (0, 4, 10, 10)
+        );
+        n.run(b"1.2.3.4", false);
+        assert_eq!((n.text(), n.changed), ("1.2.3.4", false));
+        assert_eq!(n.raw_at(7), 7);
     }
 
     #[test]

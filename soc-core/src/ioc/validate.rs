@@ -2,6 +2,7 @@
 //! kind. Each takes the refanged bytes of one candidate and returns the
 //! normalized value, or `None` when it is not a valid indicator.
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Top-level domains that are also common file extensions: a bare
@@ -82,8 +83,9 @@ pub(crate) fn mac(p: &[u8]) -> Option<String> {
 }
 
 /// A validated domain name, lower-cased.
-pub(crate) struct Domain {
-    pub(crate) value: String,
+pub(crate) struct Domain<'a> {
+    /// Borrowed from the input when it was already lower case.
+    pub(crate) value: Cow<'a, str>,
     /// Ends in `.onion`.
     pub(crate) onion: bool,
     /// Two labels and a TLD that is also a common file extension.
@@ -92,8 +94,8 @@ pub(crate) struct Domain {
 
 /// Validates a domain: LDH labels (underscores allowed below the TLD), a
 /// known public suffix (via the embedded Public Suffix List) and at least
-/// one label in front of it.
-pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
+/// one label in front of it. Rejected candidates allocate nothing.
+pub(crate) fn domain(p: &[u8]) -> Option<Domain<'_>> {
     let p = p.strip_suffix(b".").unwrap_or(p);
     if p.len() > 253 || p.len() < 4 {
         return None;
@@ -124,31 +126,42 @@ pub(crate) fn domain(p: &[u8]) -> Option<Domain> {
     {
         return None;
     }
-    let value = String::from_utf8(p.to_ascii_lowercase()).ok()?;
-    let tld = value.rsplit('.').next().unwrap_or("");
-    if tld == "onion" {
-        let mut it = value.rsplit('.');
-        it.next();
-        let label = it.next().unwrap_or("");
+    // Lower-case into a stack buffer: the PSL lookup needs no allocation.
+    let mut buf = [0u8; 253];
+    let low = &mut buf[..p.len()];
+    low.copy_from_slice(p);
+    low.make_ascii_lowercase();
+    let low = &*low;
+    let tld_start = low.iter().rposition(|&c| c == b'.').map_or(0, |q| q + 1);
+    let tld = &low[tld_start..];
+    let onion = tld == b"onion";
+    if onion {
+        let label_start = low[..tld_start - 1]
+            .iter()
+            .rposition(|&c| c == b'.')
+            .map_or(0, |q| q + 1);
+        let label = std::str::from_utf8(&low[label_start..tld_start - 1]).unwrap_or("");
         if !super::coins::is_onion_label(label) {
             return None;
         }
-        return Some(Domain {
-            value,
-            onion: true,
-            file_like: false,
-        });
+    } else {
+        let suffix = psl::suffix(low)?;
+        if !suffix.is_known()
+            || (suffix.as_bytes().len() >= low.len() && suffix.typ() != Some(psl::Type::Private))
+        {
+            return None;
+        }
     }
-    let suffix = psl::suffix(value.as_bytes())?;
-    if !suffix.is_known()
-        || (suffix.as_bytes().len() >= value.len() && suffix.typ() != Some(psl::Type::Private))
-    {
-        return None;
-    }
-    let file_like = labels == 2 && FILE_EXT_TLDS.contains(&tld);
+    let file_like = !onion && labels == 2 && FILE_EXT_TLDS.iter().any(|e| e.as_bytes() == tld);
+    let text = std::str::from_utf8(p).ok()?;
+    let value = if p.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    };
     Some(Domain {
         value,
-        onion: false,
+        onion,
         file_like,
     })
 }
