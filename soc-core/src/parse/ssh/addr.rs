@@ -94,7 +94,9 @@ pub(crate) struct FromPort<'a> {
 /// A candidate must be followed by the end, `ssh1`/`ssh2`, `: `, ` [preauth]`
 /// or ` via `.
 pub(crate) fn find_from_port(msg: &str) -> Option<FromPort<'_>> {
-    let finder = memchr::memmem::Finder::new(b" from ");
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" from "));
+    let finder = &*FINDER;
     let bytes = msg.as_bytes();
     let mut best: Option<FromPort<'_>> = None;
     let mut best_has_port = false;

@@ -111,7 +111,11 @@ pub struct SshRecord {
 pub struct SshParser {
     opts: SshOptions,
     clock: Clock,
-    pids: HashMap<(Option<String>, u32), PidState>,
+    /// Per-pid states, each keyed further by host; keyed by pid first so a
+    /// lookup needs no allocation.
+    pids: HashMap<u32, Vec<(Option<String>, PidState)>>,
+    /// Number of (host, pid) states in `pids`.
+    npids: usize,
 }
 
 impl SshParser {
@@ -146,6 +150,7 @@ impl SshParser {
             opts,
             clock,
             pids: HashMap::new(),
+            npids: 0,
         })
     }
 
@@ -227,13 +232,20 @@ impl SshParser {
         let mut failure = message.is_failure();
         let mut joined = false;
         if let (true, Some(pid)) = (self.opts.stateful, pid) {
-            if self.pids.len() >= MAX_PIDS {
+            if self.npids >= MAX_PIDS {
                 self.pids.clear();
+                self.npids = 0;
             }
-            let st = self
-                .pids
-                .entry((host.map(str::to_string), pid))
-                .or_default();
+            let slot = self.pids.entry(pid).or_default();
+            let idx = match slot.iter().position(|(h, _)| h.as_deref() == host) {
+                Some(i) => i,
+                None => {
+                    slot.push((host.map(str::to_string), PidState::default()));
+                    self.npids += 1;
+                    slot.len() - 1
+                }
+            };
+            let st = &mut slot[idx].1;
             if message.remote.is_none() {
                 if let Some(r) = &st.remote {
                     message.remote = Some(r.clone());
@@ -286,7 +298,11 @@ impl SshParser {
                 failure = false;
             }
             if matches!(message.kind, SshKind::SessionClosed) {
-                self.pids.remove(&(host.map(str::to_string), pid));
+                slot.swap_remove(idx);
+                self.npids -= 1;
+                if slot.is_empty() {
+                    self.pids.remove(&pid);
+                }
             }
         }
         SshRecord {
