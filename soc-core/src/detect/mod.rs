@@ -48,6 +48,7 @@ mod summary;
 mod window;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,12 @@ enum Rule {
 }
 
 impl Rule {
+    const ALL: [Rule; 4] = [Rule::Brute, Rule::Slow, Rule::Spray, Rule::Distributed];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
     fn kind(self) -> &'static str {
         match self {
             Rule::Brute => "ssh.brute_force",
@@ -126,7 +133,8 @@ impl Rule {
 #[derive(Debug)]
 pub struct DetectorSet {
     cfg: DetectConfig,
-    state: HashMap<(Rule, String), Windowed>,
+    /// One map per rule (indexed by [`Rule::index`]), keyed by source or user.
+    state: [HashMap<String, Windowed>; 4],
     /// Failure times per source, for success-after-failures.
     recent_failures: HashMap<String, Windowed>,
     now: Option<DateTime<Utc>>,
@@ -152,7 +160,7 @@ impl DetectorSet {
     pub fn new(cfg: DetectConfig) -> DetectorSet {
         DetectorSet {
             cfg,
-            state: HashMap::new(),
+            state: Default::default(),
             recent_failures: HashMap::new(),
             now: None,
             seen: 0,
@@ -194,36 +202,43 @@ impl DetectorSet {
         let src = source_key(e);
         if is_attempt(e) {
             if let Some(src) = &src {
-                let user = e.user.clone().unwrap_or_default();
-                for (rule, key, distinct) in [
-                    (Rule::Brute, src.clone(), String::new()),
-                    (Rule::Slow, src.clone(), String::new()),
-                    (Rule::Spray, src.clone(), user.clone()),
-                    (Rule::Distributed, user.clone(), src.clone()),
-                ] {
-                    if rule == Rule::Distributed && user.is_empty() {
-                        continue;
-                    }
+                let user = e.user.as_deref().unwrap_or_default();
+                let mut shared: Option<Arc<Event>> = None;
+                let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+                let max_ev = self.cfg.max_evidence;
+                for rule in Rule::ALL {
+                    let (key, distinct) = match rule {
+                        Rule::Brute | Rule::Slow => (src.as_str(), ""),
+                        Rule::Spray => (src.as_str(), user),
+                        Rule::Distributed if user.is_empty() => continue,
+                        Rule::Distributed => (user, src.as_str()),
+                    };
                     let (window, threshold, _) = self.params(rule);
-                    let max_ev = self.cfg.max_evidence;
-                    let w = self.state.entry((rule, key.clone())).or_default();
-                    if let Some(ep) = w.push(t, distinct, e, window, threshold, max_ev) {
-                        out.extend(self.alert(rule, &key, ep));
+                    let map = &mut self.state[rule.index()];
+                    let w = match map.get_mut(key) {
+                        Some(w) => w,
+                        None => map.entry(key.to_string()).or_default(),
+                    };
+                    let done = w.push(
+                        t,
+                        distinct.to_string(),
+                        &mut evidence,
+                        window,
+                        threshold,
+                        max_ev,
+                    );
+                    if let Some(ep) = done {
+                        out.extend(self.alert(rule, key, ep));
                     }
                 }
                 let sw = Duration::seconds(
                     i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400),
                 );
-                let max_ev = self.cfg.max_evidence;
-                let w = self.recent_failures.entry(src.clone()).or_default();
-                w.push(
-                    t,
-                    e.user.clone().unwrap_or_default(),
-                    e,
-                    sw,
-                    u32::MAX,
-                    max_ev,
-                );
+                let w = match self.recent_failures.get_mut(src) {
+                    Some(w) => w,
+                    None => self.recent_failures.entry(src.clone()).or_default(),
+                };
+                w.push(t, user.to_string(), &mut evidence, sw, u32::MAX, max_ev);
             }
         } else if e.outcome == EventOutcome::Success {
             if let Some(src) = &src {
@@ -242,7 +257,11 @@ impl DetectorSet {
             return None;
         }
         let first = w.first_time()?;
-        let mut ev = w.take_evidence();
+        let mut ev: Vec<Event> = w
+            .take_evidence()
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect();
         let failures = w.len() as u64;
         w.clear();
         ev.push(e.clone());
@@ -359,31 +378,27 @@ impl DetectorSet {
                 }
             }
         }
-        a.events = ep.events;
+        a.events = ep.events.into_iter().map(Arc::unwrap_or_clone).collect();
         Some(a)
     }
 
     fn sweep(&mut self, all: bool) -> Vec<Alert> {
         let now = self.now;
         let mut done = Vec::new();
-        let keys: Vec<(Rule, String)> = self.state.keys().cloned().collect();
-        for k in keys {
-            let (window, _, _) = self.params(k.0);
-            let Some(w) = self.state.get_mut(&k) else {
-                continue;
-            };
-            let expired = match (now, w.last_time()) {
-                (Some(n), Some(l)) => n - l > window,
-                _ => true,
-            };
-            if all || expired {
-                if let Some(ep) = w.close() {
-                    done.push((k.0, k.1.clone(), ep));
+        for rule in Rule::ALL {
+            let (window, _, _) = self.params(rule);
+            self.state[rule.index()].retain(|key, w| {
+                let expired = match (now, w.last_time()) {
+                    (Some(n), Some(l)) => n - l > window,
+                    _ => true,
+                };
+                if all || expired {
+                    if let Some(ep) = w.close() {
+                        done.push((rule, key.clone(), ep));
+                    }
                 }
-                if expired {
-                    self.state.remove(&k);
-                }
-            }
+                !expired
+            });
         }
         let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
         if let Some(n) = now {
@@ -399,7 +414,7 @@ impl DetectorSet {
     /// Ends all open episodes and returns their alerts (call at end of input).
     pub fn finish(&mut self) -> Vec<Alert> {
         let out = self.sweep(true);
-        self.state.clear();
+        self.state.iter_mut().for_each(HashMap::clear);
         out
     }
 }

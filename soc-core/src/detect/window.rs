@@ -1,6 +1,7 @@
 //! A sliding window of evidence for one detector key, and its episodes.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -16,7 +17,8 @@ pub(crate) struct Episode {
     pub last: DateTime<Utc>,
     pub count: u64,
     pub distinct: HashSet<String>,
-    pub events: Vec<Event>,
+    /// Evidence, shared between the windows that saw the same event.
+    pub events: Vec<Arc<Event>>,
 }
 
 /// Recent items (time, distinct value) within the window, plus the open
@@ -25,7 +27,7 @@ pub(crate) struct Episode {
 pub(crate) struct Windowed {
     items: VecDeque<(DateTime<Utc>, String)>,
     counts: HashMap<String, u32>,
-    evidence: VecDeque<Event>,
+    evidence: VecDeque<Arc<Event>>,
     open: Option<Episode>,
     last: Option<DateTime<Utc>>,
 }
@@ -43,7 +45,7 @@ impl Windowed {
         self.last
     }
 
-    pub fn take_evidence(&mut self) -> Vec<Event> {
+    pub fn take_evidence(&mut self) -> Vec<Arc<Event>> {
         self.evidence.drain(..).collect()
     }
 
@@ -76,12 +78,14 @@ impl Windowed {
     /// Adds one item. Counting windows (`distinct` empty) alert at
     /// `threshold` items; distinct windows at `threshold` distinct values.
     /// Returns a finished episode when this item starts a new one after the
-    /// previous ended (gap longer than the window).
+    /// previous ended (gap longer than the window). `e` gives the event as
+    /// shared evidence; it is called only when this window keeps evidence,
+    /// so one event is copied at most once however many windows see it.
     pub fn push(
         &mut self,
         t: DateTime<Utc>,
         distinct: String,
-        e: &Event,
+        e: &mut dyn FnMut() -> Arc<Event>,
         window: Duration,
         threshold: u32,
         max_evidence: usize,
@@ -99,7 +103,7 @@ impl Windowed {
         *self.counts.entry(distinct.clone()).or_default() += 1;
         self.items.push_back((t, distinct.clone()));
         if self.evidence.len() < max_evidence {
-            self.evidence.push_back(e.clone());
+            self.evidence.push_back(e());
         }
         match &mut self.open {
             Some(ep) => {
@@ -109,7 +113,7 @@ impl Windowed {
                     ep.distinct.insert(distinct);
                 }
                 if ep.events.len() < max_evidence {
-                    ep.events.push(e.clone());
+                    ep.events.push(e());
                 }
             }
             None => {

@@ -29,7 +29,8 @@ use crate::error::StoreError;
 use crate::store::{StateStore, StoredAlert};
 
 const PIPELINE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS pipeline_pending (
-    alert_id TEXT PRIMARY KEY, at INTEGER NOT NULL);";
+    alert_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS alerts_kind_src ON alerts(kind, src_ip, last_seen);";
 
 /// Marks an alert as waiting for its actions (inside a transaction).
 pub fn put_pending(tx: &rusqlite::Transaction<'_>, alert_id: &str) -> rusqlite::Result<()> {
