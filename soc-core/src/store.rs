@@ -264,10 +264,8 @@ impl StateStore {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.with_tx(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO enrich_cache(provider, kind, indicator, value, fetched_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![provider, kind, indicator, value, ts(fetched_at), ts(expires_at)],
+            tx.prepare_cached("INSERT OR REPLACE INTO enrich_cache(provider, kind, indicator, value, fetched_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![provider, kind, indicator, value, ts(fetched_at), ts(expires_at)],
             )
             .map(|_| ())
         })
@@ -276,9 +274,7 @@ impl StateStore {
     /// Removes expired cache entries; returns how many.
     pub fn cache_purge(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.with_tx(|tx| {
-            tx.execute(
-                "DELETE FROM enrich_cache WHERE expires_at <= ?1",
-                params![ts(now)],
+            tx.prepare_cached("DELETE FROM enrich_cache WHERE expires_at <= ?1")?.execute(params![ts(now)],
             )
         })
     }
@@ -371,9 +367,7 @@ impl StateStore {
     /// Records (or refreshes) an active block.
     pub fn add_block(&self, entry: &BlockEntry) -> Result<(), StoreError> {
         self.with_tx(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO blocks(ip, backend, created_at, expires_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![entry.ip, entry.backend, ts(entry.created_at), entry.expires_at.map(ts), entry.reason],
+            tx.prepare_cached("INSERT OR REPLACE INTO blocks(ip, backend, created_at, expires_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![entry.ip, entry.backend, ts(entry.created_at), entry.expires_at.map(ts), entry.reason],
             )
             .map(|_| ())
         })
@@ -382,9 +376,7 @@ impl StateStore {
     /// Forgets a block; returns whether there was one.
     pub fn remove_block(&self, ip: &str, backend: &str) -> Result<bool, StoreError> {
         self.with_tx(|tx| {
-            tx.execute(
-                "DELETE FROM blocks WHERE ip = ?1 AND backend = ?2",
-                params![ip, backend],
+            tx.prepare_cached("DELETE FROM blocks WHERE ip = ?1 AND backend = ?2")?.execute(params![ip, backend],
             )
         })
         .map(|n| n > 0)
@@ -434,10 +426,8 @@ impl StateStore {
     pub fn watch(&self, value: &str, kind: &str, reason: &str) -> Result<(), StoreError> {
         let now = ts(Utc::now());
         self.with_tx(|tx| {
-            tx.execute(
-                "INSERT INTO watchlist(value, kind, reason, added_at, last_seen, hits) VALUES (?1, ?2, ?3, ?4, ?4, 1)
-                 ON CONFLICT(value) DO UPDATE SET last_seen = ?4, hits = hits + 1, reason = ?3",
-                params![value, kind, reason, now],
+            tx.prepare_cached("INSERT INTO watchlist(value, kind, reason, added_at, last_seen, hits) VALUES (?1, ?2, ?3, ?4, ?4, 1)
+                 ON CONFLICT(value) DO UPDATE SET last_seen = ?4, hits = hits + 1, reason = ?3")?.execute(params![value, kind, reason, now],
             )
             .map(|_| ())
         })
@@ -475,9 +465,7 @@ impl StateStore {
     ) -> Result<(), StoreError> {
         let json = metrics.to_string();
         self.with_tx(|tx| {
-            tx.execute(
-                "INSERT INTO runs(started_at, finished_at, json) VALUES (?1, ?2, ?3)",
-                params![ts(started_at), ts(finished_at), json],
+            tx.prepare_cached("INSERT INTO runs(started_at, finished_at, json) VALUES (?1, ?2, ?3)")?.execute(params![ts(started_at), ts(finished_at), json],
             )
             .map(|_| ())
         })
@@ -506,9 +494,7 @@ pub fn put_checkpoint(
     identity: &str,
     offset: u64,
 ) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO checkpoints(source, identity, offset, updated_at) VALUES (?1, ?2, ?3, ?4)",
-        params![source, identity, offset as i64, ts(Utc::now())],
+    tx.prepare_cached("INSERT OR REPLACE INTO checkpoints(source, identity, offset, updated_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![source, identity, offset as i64, ts(Utc::now())],
     )
     .map(|_| ())
 }
@@ -530,11 +516,9 @@ pub fn put_alert(
         )
         .optional()?
         .is_some();
-    tx.execute(
-        "INSERT INTO alerts(id, kind, src_ip, first_seen, last_seen, risk_level, score, json, score_json, created_at, updated_at)
+    tx.prepare_cached("INSERT INTO alerts(id, kind, src_ip, first_seen, last_seen, risk_level, score, json, score_json, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
-         ON CONFLICT(id) DO UPDATE SET last_seen = ?5, risk_level = ?6, score = ?7, json = ?8, score_json = ?9, updated_at = ?10",
-        params![
+         ON CONFLICT(id) DO UPDATE SET last_seen = ?5, risk_level = ?6, score = ?7, json = ?8, score_json = ?9, updated_at = ?10")?.execute(params![
             alert.id,
             alert.kind,
             alert.src_ip.map(|i| i.to_string()),
@@ -557,10 +541,8 @@ pub fn put_action(
     record: &ActionRecord,
     json: &str,
 ) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO actions(key, responder, action, target, alert_id, mode, status, json, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    tx.prepare_cached("INSERT INTO actions(key, responder, action, target, alert_id, mode, status, json, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
             key,
             record.responder,
             record.action,

@@ -100,7 +100,12 @@ impl Windowed {
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
         self.prune(t, window);
         let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
-        *self.counts.entry(distinct.clone()).or_default() += 1;
+        match self.counts.get_mut(&distinct) {
+            Some(c) => *c += 1,
+            None => {
+                self.counts.insert(distinct.clone(), 1);
+            }
+        }
         self.items.push_back((t, distinct.clone()));
         if self.evidence.len() < max_evidence {
             self.evidence.push_back(e());

@@ -18,7 +18,7 @@
 //! Detection windows live in memory: a kill -9 in follow mode can lose the
 //! partial window of events not yet raised as alerts, never a stored alert.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +78,8 @@ pub struct Pipeline {
     pub(super) mode: Mode,
     pub(super) continuations: HashMap<String, Continuation>,
     pub(super) last_alert_ids: Vec<String>,
+    /// The same ids as a set, so recording an alert is O(1).
+    pub(super) last_alert_set: HashSet<String>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -132,6 +134,7 @@ impl Pipeline {
             mode: Mode::DryRun,
             continuations: HashMap::new(),
             last_alert_ids: Vec::new(),
+            last_alert_set: HashSet::new(),
         })
     }
 
@@ -254,6 +257,7 @@ impl Pipeline {
         };
         let before = self.counters();
         self.last_alert_ids.clear();
+        self.last_alert_set.clear();
         self.recover_pending(&mut metrics).await?;
 
         if self.sources.is_empty() {
@@ -400,7 +404,7 @@ impl Pipeline {
             self.act(alert, score, is_new.then_some(detected_at), metrics)
                 .await?;
             done_ids.push(alert.id.clone());
-            if !self.last_alert_ids.contains(&alert.id) {
+            if self.last_alert_set.insert(alert.id.clone()) {
                 self.last_alert_ids.push(alert.id.clone());
             }
         }

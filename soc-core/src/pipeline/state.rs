@@ -34,9 +34,7 @@ CREATE INDEX IF NOT EXISTS alerts_kind_src ON alerts(kind, src_ip, last_seen);";
 
 /// Marks an alert as waiting for its actions (inside a transaction).
 pub fn put_pending(tx: &rusqlite::Transaction<'_>, alert_id: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO pipeline_pending(alert_id, at) VALUES (?1, ?2)",
-        params![alert_id, Utc::now().timestamp_millis()],
+    tx.prepare_cached("INSERT OR REPLACE INTO pipeline_pending(alert_id, at) VALUES (?1, ?2)")?.execute(params![alert_id, Utc::now().timestamp_millis()],
     )
     .map(|_| ())
 }
@@ -114,9 +112,7 @@ impl StateStore {
     pub fn clear_pending(&self, ids: &[String]) -> Result<(), StoreError> {
         self.with_tx(|tx| {
             for id in ids {
-                tx.execute(
-                    "DELETE FROM pipeline_pending WHERE alert_id = ?1",
-                    params![id],
+                tx.prepare_cached("DELETE FROM pipeline_pending WHERE alert_id = ?1")?.execute(params![id],
                 )?;
             }
             Ok(())
@@ -126,9 +122,7 @@ impl StateStore {
     /// The stored alert with `id`.
     pub fn alert_by_id(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
         let row: Option<(String, Option<String>, i64)> = self.with_tx(|tx| {
-            tx.query_row(
-                "SELECT json, score_json, created_at FROM alerts WHERE id = ?1",
-                params![id],
+            tx.prepare_cached("SELECT json, score_json, created_at FROM alerts WHERE id = ?1")?.query_row(params![id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
@@ -143,10 +137,8 @@ impl StateStore {
         src_ip: IpAddr,
     ) -> Result<Option<StoredAlert>, StoreError> {
         let row: Option<(String, Option<String>, i64)> = self.with_tx(|tx| {
-            tx.query_row(
-                "SELECT json, score_json, created_at FROM alerts WHERE kind = ?1 AND src_ip = ?2
-                 ORDER BY last_seen DESC LIMIT 1",
-                params![kind, src_ip.to_string()],
+            tx.prepare_cached("SELECT json, score_json, created_at FROM alerts WHERE kind = ?1 AND src_ip = ?2
+                 ORDER BY last_seen DESC LIMIT 1")?.query_row(params![kind, src_ip.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
@@ -158,9 +150,7 @@ impl StateStore {
     /// outcome other than `failed`.
     pub fn has_action(&self, key: &str) -> Result<bool, StoreError> {
         self.with_tx(|tx| {
-            tx.query_row(
-                "SELECT 1 FROM actions WHERE key = ?1 AND status != 'failed' LIMIT 1",
-                params![key],
+            tx.prepare_cached("SELECT 1 FROM actions WHERE key = ?1 AND status != 'failed' LIMIT 1")?.query_row(params![key],
                 |_| Ok(()),
             )
             .optional()
@@ -186,8 +176,8 @@ impl StateStore {
                 c.actions_by_status.insert(k, n as u64);
             }
             c.watchlist =
-                tx.query_row("SELECT COUNT(*) FROM watchlist", [], |r| r.get::<_, i64>(0))? as u64;
-            c.pending = tx.query_row("SELECT COUNT(*) FROM pipeline_pending", [], |r| {
+                tx.prepare_cached("SELECT COUNT(*) FROM watchlist")?.query_row([], |r| r.get::<_, i64>(0))? as u64;
+            c.pending = tx.prepare_cached("SELECT COUNT(*) FROM pipeline_pending")?.query_row([], |r| {
                 r.get::<_, i64>(0)
             })? as u64;
             let mut stmt = tx.prepare(
