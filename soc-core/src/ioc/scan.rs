@@ -140,6 +140,112 @@ fn extend_path(b: &[u8], mut e: usize, s: usize) -> usize {
     }
 }
 
+/// Bit 7 of each byte of `w` set where that byte is an ASCII letter.
+fn letters(w: u64) -> u64 {
+    // Fold case, clear bit 7 (so the additions below cannot carry across
+    // bytes); bytes that had bit 7 set are not ASCII and are masked out.
+    let x = (w | 0x20 * ONES) & !HIGH;
+    let ge_a = x + (0x80 - u64::from(b'a')) * ONES;
+    let gt_z = x + (0x80 - u64::from(b'z') - 1) * ONES;
+    ge_a & !gt_z & !w & HIGH
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Bit 7 of each byte of `w` set where that byte equals `c`.
+fn bytes_eq(w: u64, c: u8) -> u64 {
+    let x = w ^ (u64::from(c) * ONES);
+    !(((x & !HIGH) + !HIGH) | x) & HIGH
+}
+
+/// Skips a run of prose (ASCII letters and blanks) starting at word start
+/// `s` and ending before `limit`; returns a word start at or after `s`
+/// that the byte-by-byte scan also reaches, after which nothing was
+/// skipped that the scan would look at. The run stops at any other byte
+/// and at a blank followed by `a`/`d` (` at `, ` dot `); the scan resumes
+/// one word before the stop, the word that may start a multi-word shape
+/// (`evil dot com`, `AS 13335`).
+fn skip_prose(b: &[u8], s: usize, limit: usize) -> usize {
+    let mut i = s;
+    // Bit 7 set when the byte before the current chunk is a blank.
+    let mut blank_before = 0u64;
+    while i + 8 <= limit {
+        let Some(chunk) = b.get(i..i + 8) else { break };
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(a);
+        // Blanks: bytes below `!` (space and control bytes, all delimiters).
+        let blank = !(((w & !HIGH) + (0x80 - 0x21) * ONES) | w) & HIGH;
+        let low = w | 0x20 * ONES;
+        let ad = bytes_eq(low, b'a') | bytes_eq(low, b'd');
+        let stop = !(letters(w) | blank) & HIGH | ad & (blank << 8 | blank_before);
+        if stop != 0 {
+            i += (stop.trailing_zeros() / 8) as usize;
+            break;
+        }
+        blank_before = (blank >> 56) & 0x80;
+        i += 8;
+    }
+    if i == s {
+        return s;
+    }
+    // Back up to the start of the word before the one holding `i`.
+    let is_blank = |c: u8| CLASS[c as usize] == 0;
+    let mut j = i;
+    while j > s && !is_blank(b[j - 1]) {
+        j -= 1;
+    }
+    while j > s && is_blank(b[j - 1]) {
+        j -= 1;
+    }
+    while j > s && !is_blank(b[j - 1]) {
+        j -= 1;
+    }
+    j
+}
+
+/// The end of the word starting at `s` when the scanner would skip it
+/// without a closer look: letters and plain punctuation only (a `.` only as
+/// its last byte), and not followed by a space and a byte that can start a
+/// multi-word shape (`d`ot, `a`t, `AS` + digits). `None`: look closer.
+#[inline]
+fn plain_word(b: &[u8], s: usize) -> Option<usize> {
+    let n = b.len();
+    let mut i = s;
+    loop {
+        if let Some(chunk) = b.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let other = !letters(u64::from_le_bytes(w)) & HIGH;
+            if other == 0 {
+                i += 8;
+                continue;
+            }
+            i += (other.trailing_zeros() / 8) as usize;
+        } else {
+            while i < n && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+        }
+        let Some(&c) = b.get(i) else { break };
+        match CLASS[c as usize] {
+            0 => break,
+            LETTER | PUNCT => i += 1,
+            DOT if b.get(i + 1).is_none_or(|&d| CLASS[d as usize] == 0) => {
+                i += 1;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    let starts_shape = b.get(i) == Some(&b' ')
+        && (b.get(i + 1).is_some_and(u8::is_ascii_digit)
+            || starts_ci(b, i + 1, b"dot ")
+            || starts_ci(b, i + 1, b"at "));
+    (!starts_shape).then_some(i)
+}
+
 /// Reusable scanning state.
 #[derive(Debug, Default)]
 pub(crate) struct Scanner {
@@ -155,6 +261,18 @@ impl Scanner {
         text: &str,
         from: usize,
         limit: usize,
+        f: impl FnMut(usize, usize, &Normalizer),
+    ) -> usize {
+        self.scan_impl::<true>(text, from, limit, f)
+    }
+
+    /// [`Scanner::scan`]; `FAST` enables the plain-word skip (tests compare
+    /// both).
+    pub(crate) fn scan_impl<const FAST: bool>(
+        &mut self,
+        text: &str,
+        from: usize,
+        limit: usize,
         mut f: impl FnMut(usize, usize, &Normalizer),
     ) -> usize {
         let b = text.as_bytes();
@@ -166,6 +284,13 @@ impl Scanner {
             }
             if i >= n || i >= limit {
                 return i.min(n);
+            }
+            if FAST {
+                i = skip_prose(b, i, limit);
+                if let Some(end) = plain_word(b, i) {
+                    i = end;
+                    continue;
+                }
             }
             let s = i;
             let mut m = 0u8;
@@ -245,6 +370,52 @@ mod tests {
         let mut v = Vec::new();
         for_each_group(t, |s, e, n| v.push(format!("{}|{}", &t[s..e], n.text())));
         v
+    }
+
+    fn groups_with<const FAST: bool>(t: &str, from: usize, limit: usize) -> (Vec<String>, usize) {
+        let mut v = Vec::new();
+        let next = Scanner::default().scan_impl::<FAST>(t, from, limit, |s, e, n| {
+            v.push(format!("{s}..{e}|{}|{}", n.text(), n.changed));
+        });
+        (v, next)
+    }
+
+    #[test]
+    fn letter_mask() {
+        for c in 0..=255u8 {
+            let w = u64::from_le_bytes([b'x', c, b'Q', 0xc3, b'@', b'[', b'`', b'{']);
+            let want = [true, c.is_ascii_alphabetic(), true, false, false, false, false, false];
+            let got: Vec<bool> = (0..8).map(|k| letters(w) >> (8 * k + 7) & 1 == 1).collect();
+            assert_eq!(got, want, "{c}");
+        }
+    }
+
+    const PIECES: [&str; 40] = [
+        "the", "dot", "DOT", "at", "At", "AS", "ASN", "13335", "evil", "com", "[.]", "(.)", "e.g.",
+        "x.", "word,", "(see", "a)", "C:\\Program", "Files", "(x86)\\a.exe", "\\\\srv\\s",
+        "é", "1.2.3.4", "hxxp://a.b/c", "bob", "[at]", "a.b.", "x.)", "Node.js", "deadbeef",
+        "abcdefghijklmnop", "HKLM\\Run", "%APPDATA%\\x", "polka", "is", "the.", "T1059", "_",
+        "-", "'",
+    ];
+
+    proptest::proptest! {
+        /// The plain-word skip finds exactly the groups of the byte-by-byte scan.
+        #[test]
+        fn fast_scan_equals_plain_scan(
+            parts in proptest::collection::vec((0..PIECES.len(), 0..8usize), 0..60),
+            cut in 0..400usize,
+        ) {
+            let mut t = String::new();
+            for (p, sep) in parts {
+                t.push_str(PIECES[p]);
+                t.push_str([" ", " ", " ", "\n", "\t", "\"", "  ", ""][sep]);
+            }
+            let limit = cut.min(t.len());
+            proptest::prop_assert_eq!(
+                groups_with::<true>(&t, 0, limit),
+                groups_with::<false>(&t, 0, limit)
+            );
+        }
     }
 
     #[test]
