@@ -163,7 +163,7 @@ fn bytes_eq(w: u64, c: u8) -> u64 {
 /// `s` and ending before `limit`; returns a word start at or after `s`
 /// that the byte-by-byte scan also reaches, after which nothing was
 /// skipped that the scan would look at. The run stops at any other byte
-/// and at a blank followed by `a`/`d` (` at `, ` dot `); the scan resumes
+/// and at ` at ` / ` dot ` after a blank; the scan resumes
 /// one word before the stop, the word that may start a multi-word shape
 /// (`evil dot com`, `AS 13335`).
 fn skip_prose(b: &[u8], s: usize, limit: usize) -> usize {
@@ -179,7 +179,18 @@ fn skip_prose(b: &[u8], s: usize, limit: usize) -> usize {
         let blank = !(((w & !HIGH) + (0x80 - 0x21) * ONES) | w) & HIGH;
         let low = w | 0x20 * ONES;
         let ad = bytes_eq(low, b'a') | bytes_eq(low, b'd');
-        let stop = !(letters(w) | blank) & HIGH | ad & (blank << 8 | blank_before);
+        let other = !(letters(w) | blank) & HIGH;
+        // `a`/`d` after a blank: stop only at a real ` at ` / ` dot `.
+        let mut hits = ad & (blank << 8 | blank_before);
+        let mut stop = other;
+        while hits != 0 {
+            let k = (hits.trailing_zeros() / 8) as usize;
+            if starts_ci(b, i + k, b"at ") || starts_ci(b, i + k, b"dot ") {
+                stop |= hits & hits.wrapping_neg();
+                break;
+            }
+            hits &= hits - 1;
+        }
         if stop != 0 {
             i += (stop.trailing_zeros() / 8) as usize;
             break;
