@@ -164,9 +164,10 @@ fn bytes_eq(w: u64, c: u8) -> u64 {
 /// that the byte-by-byte scan also reaches, after which nothing was
 /// skipped that the scan would look at. The run stops at any other byte
 /// and at ` at ` / ` dot ` after a blank; the scan resumes
-/// one word before the stop, the word that may start a multi-word shape
-/// (`evil dot com`, `AS 13335`).
-fn skip_prose(b: &[u8], s: usize, limit: usize) -> usize {
+/// at the word of the stop, or one word before it when that one may start a
+/// multi-word shape (`evil dot com`, `AS 13335`). Also returns where the run
+/// stopped: word starts before it need not be skipped again.
+fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
     let mut i = s;
     // Bit 7 set when the byte before the current chunk is a blank.
     let mut blank_before = 0u64;
@@ -198,14 +199,19 @@ fn skip_prose(b: &[u8], s: usize, limit: usize) -> usize {
         blank_before = (blank >> 56) & 0x80;
         i += 8;
     }
+    let stop = i;
     if i == s {
-        return s;
+        return (s, stop);
     }
-    // Back up to the start of the word before the one holding `i`.
+    // Back up to the start of the word holding (or ending at) `i`, and one
+    // word further when that word may end a shape (`AS 1`, `x at`, `x dot`).
     let is_blank = |c: u8| CLASS[c as usize] == 0;
     let mut j = i;
     while j > s && !is_blank(b[j - 1]) {
         j -= 1;
+    }
+    if !matches!(b.get(j), Some(b'0'..=b'9' | b'a' | b'A' | b'd' | b'D')) {
+        return (j, stop);
     }
     while j > s && is_blank(b[j - 1]) {
         j -= 1;
@@ -213,7 +219,7 @@ fn skip_prose(b: &[u8], s: usize, limit: usize) -> usize {
     while j > s && !is_blank(b[j - 1]) {
         j -= 1;
     }
-    j
+    (j, stop)
 }
 
 /// The end of the word starting at `s` when the scanner would skip it
@@ -289,6 +295,8 @@ impl Scanner {
         let b = text.as_bytes();
         let n = b.len();
         let mut i = from;
+        // Word starts below this were already covered by `skip_prose`.
+        let mut skipped_to = 0;
         loop {
             while i < n && CLASS[b[i] as usize] == 0 {
                 i += 1;
@@ -297,7 +305,14 @@ impl Scanner {
                 return i.min(n);
             }
             if FAST {
-                i = skip_prose(b, i, limit);
+                if i >= skipped_to {
+                    let (j, stop) = skip_prose(b, i, limit);
+                    skipped_to = stop + 1;
+                    if j != i {
+                        i = j;
+                        continue;
+                    }
+                }
                 if let Some(end) = plain_word(b, i) {
                     i = end;
                     continue;
@@ -410,6 +425,7 @@ mod tests {
     ];
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
         /// The plain-word skip finds exactly the groups of the byte-by-byte scan.
         #[test]
         fn fast_scan_equals_plain_scan(
