@@ -144,7 +144,7 @@ fn extend_path(b: &[u8], mut e: usize, s: usize) -> usize {
 fn letters(w: u64) -> u64 {
     // Fold case, clear bit 7 (so the additions below cannot carry across
     // bytes); bytes that had bit 7 set are not ASCII and are masked out.
-    let x = (w | 0x20 * ONES) & !HIGH;
+    let x = (w | (0x20 * ONES)) & !HIGH;
     let ge_a = x + (0x80 - u64::from(b'a')) * ONES;
     let gt_z = x + (0x80 - u64::from(b'z') - 1) * ONES;
     ge_a & !gt_z & !w & HIGH
@@ -178,7 +178,7 @@ fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
         let w = u64::from_le_bytes(a);
         // Blanks: bytes below `!` (space and control bytes, all delimiters).
         let blank = !(((w & !HIGH) + (0x80 - 0x21) * ONES) | w) & HIGH;
-        let low = w | 0x20 * ONES;
+        let low = w | (0x20 * ONES);
         let ad = bytes_eq(low, b'a') | bytes_eq(low, b'd');
         let other = !(letters(w) | blank) & HIGH;
         // `a`/`d` after a blank: stop only at a real ` at ` / ` dot `.
@@ -410,18 +410,62 @@ mod tests {
     fn letter_mask() {
         for c in 0..=255u8 {
             let w = u64::from_le_bytes([b'x', c, b'Q', 0xc3, b'@', b'[', b'`', b'{']);
-            let want = [true, c.is_ascii_alphabetic(), true, false, false, false, false, false];
+            let want = [
+                true,
+                c.is_ascii_alphabetic(),
+                true,
+                false,
+                false,
+                false,
+                false,
+                false,
+            ];
             let got: Vec<bool> = (0..8).map(|k| letters(w) >> (8 * k + 7) & 1 == 1).collect();
             assert_eq!(got, want, "{c}");
         }
     }
 
     const PIECES: [&str; 40] = [
-        "the", "dot", "DOT", "at", "At", "AS", "ASN", "13335", "evil", "com", "[.]", "(.)", "e.g.",
-        "x.", "word,", "(see", "a)", "C:\\Program", "Files", "(x86)\\a.exe", "\\\\srv\\s",
-        "é", "1.2.3.4", "hxxp://a.b/c", "bob", "[at]", "a.b.", "x.)", "Node.js", "deadbeef",
-        "abcdefghijklmnop", "HKLM\\Run", "%APPDATA%\\x", "polka", "is", "the.", "T1059", "_",
-        "-", "'",
+        "the",
+        "dot",
+        "DOT",
+        "at",
+        "At",
+        "AS",
+        "ASN",
+        "13335",
+        "evil",
+        "com",
+        "[.]",
+        "(.)",
+        "e.g.",
+        "x.",
+        "word,",
+        "(see",
+        "a)",
+        "C:\\Program",
+        "Files",
+        "(x86)\\a.exe",
+        "\\\\srv\\s",
+        "é",
+        "1.2.3.4",
+        "hxxp://a.b/c",
+        "bob",
+        "[at]",
+        "a.b.",
+        "x.)",
+        "Node.js",
+        "deadbeef",
+        "abcdefghijklmnop",
+        "HKLM\\Run",
+        "%APPDATA%\\x",
+        "polka",
+        "is",
+        "the.",
+        "T1059",
+        "_",
+        "-",
+        "'",
     ];
 
     proptest::proptest! {

@@ -123,9 +123,8 @@ pub(crate) fn domain(p: &[u8]) -> Option<Domain<'_>> {
         return None;
     }
     // One pass: byte classes, label shapes, and whether to lower-case.
-    let label_ok = |l: &[u8]| {
-        !l.is_empty() && l.len() <= 63 && l[0] != b'-' && l[l.len() - 1] != b'-'
-    };
+    let label_ok =
+        |l: &[u8]| !l.is_empty() && l.len() <= 63 && l[0] != b'-' && l[l.len() - 1] != b'-';
     let (mut labels, mut start, mut seen) = (0, 0, 0u8);
     for (k, &c) in p.iter().enumerate() {
         let cl = DNS[c as usize];
