@@ -64,6 +64,45 @@ fn is_sep(c: u8) -> bool {
     SEP[c as usize]
 }
 
+const S_NOT_DIGITS: u8 = 1; // not a digit, `.` or `/`
+const S_NOT_HEX: u8 = 2;
+const S_COLON: u8 = 4;
+const S_DOT: u8 = 8;
+const S_SLASH: u8 = 16;
+const S_AT: u8 = 32;
+const S_DASH: u8 = 64;
+const S_UPPER: u8 = 128;
+
+/// Shape flags of each byte, OR-ed over a piece in one pass.
+static SHAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut f = 0;
+        if !(b.is_ascii_digit() || b == b'.' || b == b'/') {
+            f |= S_NOT_DIGITS;
+        }
+        if !b.is_ascii_hexdigit() {
+            f |= S_NOT_HEX;
+        }
+        if b.is_ascii_uppercase() {
+            f |= S_UPPER;
+        }
+        f |= match b {
+            b':' => S_COLON,
+            b'.' => S_DOT,
+            b'/' => S_SLASH,
+            b'@' => S_AT,
+            b'-' => S_DASH,
+            _ => 0,
+        };
+        t[c] = f;
+        c += 1;
+    }
+    t
+};
+
 /// The classifier for one group: the refanged bytes and where they came from.
 pub(crate) struct Group<'a> {
     /// The whole (chunk) text.
@@ -115,7 +154,12 @@ impl Group<'_> {
         }
         let mut pos = 0;
         while pos < t.len() {
-            if let Some(p) = find(&t[pos..], b"://").map(|p| p + pos) {
+            let scheme = if self.norm.colon {
+                find(&t[pos..], b"://").map(|p| p + pos)
+            } else {
+                None
+            };
+            if let Some(p) = scheme {
                 let mut ss = p;
                 while ss > pos && (t[ss - 1].is_ascii_alphanumeric() || b"+.-".contains(&t[ss - 1]))
                 {
@@ -266,20 +310,18 @@ impl Group<'_> {
             return;
         }
         let p = &t[a..b];
-        let (mut digits, mut hex, mut colons, mut dots, mut slash, mut at, mut dash) =
-            (true, true, 0usize, 0usize, false, false, false);
-        for &c in p {
-            digits &= c.is_ascii_digit() || c == b'.' || c == b'/';
-            hex &= c.is_ascii_hexdigit();
-            match c {
-                b':' => colons += 1,
-                b'.' => dots += 1,
-                b'/' => slash = true,
-                b'@' => at = true,
-                b'-' => dash = true,
-                _ => {}
+        // One table pass for every shape flag; counts only when needed.
+        let f = p.iter().fold(0u8, |f, &c| f | SHAPE[c as usize]);
+        let count = |bit: u8, c: u8| {
+            if f & bit != 0 {
+                p.iter().filter(|&&x| x == c).count()
+            } else {
+                0
             }
-        }
+        };
+        let (colons, dots) = (count(S_COLON, b':'), count(S_DOT, b'.'));
+        let (digits, hex) = (f & S_NOT_DIGITS == 0, f & S_NOT_HEX == 0);
+        let (slash, at, dash) = (f & S_SLASH != 0, f & S_AT != 0, f & S_DASH != 0);
         if digits {
             if dots == 3 {
                 self.ipv4_or_cidr(out, p, a, b);
@@ -294,7 +336,12 @@ impl Group<'_> {
                         self.start + self.norm.raw_at(a),
                     )
                 {
-                    self.emit(out, kind, lower(p), a, b, false);
+                    let value = if f & S_UPPER != 0 {
+                        Cow::Owned(ascii(p).to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(ascii(p))
+                    };
+                    self.emit(out, kind, value, a, b, false);
                 }
             }
             return;

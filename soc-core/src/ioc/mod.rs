@@ -32,6 +32,7 @@ mod classify;
 mod coins;
 mod collect;
 mod config;
+mod prose;
 mod refang;
 mod scan;
 mod validate;

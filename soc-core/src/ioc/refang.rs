@@ -24,6 +24,8 @@ pub(crate) struct Normalizer {
     pub(crate) map: Vec<u32>,
     /// Whether anything was rewritten.
     pub(crate) changed: bool,
+    /// Whether `out` may hold a `:` (false: it holds none).
+    pub(crate) colon: bool,
     /// `out` has the same length as the raw token and `map` is unused (the
     /// identity map).
     identity: bool,
@@ -95,6 +97,24 @@ fn spelled(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
     (k > after).then_some((rep, k - i))
 }
 
+const MARK_BRACKET: u8 = 1;
+const MARK_COLON: u8 = 2;
+const MARK_BLANK: u8 = 4;
+
+/// Bytes that can start a defang (`[`, `(`, `{`, `\`, and blanks before a
+/// spelled-out ` dot `) or a scheme (`:`).
+static MARK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'[' as usize] = MARK_BRACKET;
+    t[b'(' as usize] = MARK_BRACKET;
+    t[b'{' as usize] = MARK_BRACKET;
+    t[b'\\' as usize] = MARK_BRACKET;
+    t[b':' as usize] = MARK_COLON;
+    t[b' ' as usize] = MARK_BLANK;
+    t[b'\t' as usize] = MARK_BLANK;
+    t
+};
+
 /// Defanged scheme spellings and their refanged form (same length).
 const SCHEMES: [(&[u8], &[u8]); 6] = [
     (b"hxxps", b"https"),
@@ -114,20 +134,37 @@ impl Normalizer {
         // Fast path: no bracket or backslash (and no spelled-out forms) means
         // nothing but a scheme can change, and schemes keep their length:
         // copy the token and leave the offset map as the identity.
-        if !spaced
-            && memchr::memchr3(b'[', b'(', b'{', raw).is_none()
-            && memchr::memchr(b'\\', raw).is_none()
-        {
+        // Tokens are short: one table pass beats three `memchr` calls.
+        let flags = raw.iter().fold(0u8, |f, &c| f | MARK[c as usize]);
+        // Every `:` of the output comes from a `:` of the input.
+        self.colon = flags & MARK_COLON != 0;
+        if !spaced && flags & MARK_BRACKET == 0 {
             self.out.extend_from_slice(raw);
             self.identity = true;
-            if memchr::memchr(b':', raw).is_some() {
+            if flags & MARK_COLON != 0 {
                 self.fix_schemes();
             }
             return;
         }
         self.identity = false;
+        // Bytes that may start a unit; runs of other bytes are copied whole.
+        let unit_start = if spaced {
+            MARK_BRACKET | MARK_BLANK
+        } else {
+            MARK_BRACKET
+        };
         let mut i = 0;
         while i < raw.len() {
+            let run = raw[i..]
+                .iter()
+                .position(|&c| MARK[c as usize] & unit_start != 0)
+                .unwrap_or(raw.len() - i);
+            if run > 0 {
+                self.out.extend_from_slice(&raw[i..i + run]);
+                self.map.extend((i..i + run).map(|k| k as u32));
+                i += run;
+                continue;
+            }
             let c = raw[i];
             let unit = match c {
                 b'[' | b'(' | b'{' => bracketed(raw, i),

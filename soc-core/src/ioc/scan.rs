@@ -7,17 +7,18 @@
 //! com`, `bob at evil dot com`, `AS 13335`, `C:\Program Files\x.exe`), are
 //! handed on as *groups*, refanged by the [`Normalizer`].
 
+use super::prose::{plain_word, skip_prose};
 use super::refang::Normalizer;
 
-const LETTER: u8 = 1;
+pub(super) const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
-const DOT: u8 = 4;
+pub(super) const DOT: u8 = 4;
 const SPECIAL: u8 = 8; // : / \ @ [ ( { % and friends: worth a closer look
-const PUNCT: u8 = 16; // , ; ! ? ' ) ] } and the like: never alone an indicator
+pub(super) const PUNCT: u8 = 16; // , ; ! ? ' ) ] } and the like: never alone an indicator
 const BSLASH: u8 = 32;
 
 /// Class of each byte; 0 means "delimiter" (not part of any token).
-static CLASS: [u8; 256] = {
+pub(super) static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0x21;
     while c < 0x7f {
@@ -72,7 +73,7 @@ fn word_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-fn starts_ci(b: &[u8], at: usize, pat: &[u8]) -> bool {
+pub(super) fn starts_ci(b: &[u8], at: usize, pat: &[u8]) -> bool {
     b.len() >= at + pat.len() && b[at..at + pat.len()].eq_ignore_ascii_case(pat)
 }
 
@@ -155,17 +156,45 @@ impl Scanner {
         text: &str,
         from: usize,
         limit: usize,
+        f: impl FnMut(usize, usize, &Normalizer),
+    ) -> usize {
+        self.scan_impl::<true>(text, from, limit, f)
+    }
+
+    /// [`Scanner::scan`]; `FAST` enables the plain-word skip (tests compare
+    /// both).
+    pub(crate) fn scan_impl<const FAST: bool>(
+        &mut self,
+        text: &str,
+        from: usize,
+        limit: usize,
         mut f: impl FnMut(usize, usize, &Normalizer),
     ) -> usize {
         let b = text.as_bytes();
         let n = b.len();
         let mut i = from;
+        // Word starts below this were already covered by `skip_prose`.
+        let mut skipped_to = 0;
         loop {
             while i < n && CLASS[b[i] as usize] == 0 {
                 i += 1;
             }
             if i >= n || i >= limit {
                 return i.min(n);
+            }
+            if FAST {
+                if i >= skipped_to {
+                    let (j, stop) = skip_prose(b, i, limit);
+                    skipped_to = stop + 1;
+                    if j != i {
+                        i = j;
+                        continue;
+                    }
+                }
+                if let Some(end) = plain_word(b, i) {
+                    i = end;
+                    continue;
+                }
             }
             let s = i;
             let mut m = 0u8;
@@ -245,6 +274,78 @@ mod tests {
         let mut v = Vec::new();
         for_each_group(t, |s, e, n| v.push(format!("{}|{}", &t[s..e], n.text())));
         v
+    }
+
+    fn groups_with<const FAST: bool>(t: &str, from: usize, limit: usize) -> (Vec<String>, usize) {
+        let mut v = Vec::new();
+        let next = Scanner::default().scan_impl::<FAST>(t, from, limit, |s, e, n| {
+            v.push(format!("{s}..{e}|{}|{}", n.text(), n.changed));
+        });
+        (v, next)
+    }
+
+    const PIECES: [&str; 40] = [
+        "the",
+        "dot",
+        "DOT",
+        "at",
+        "At",
+        "AS",
+        "ASN",
+        "13335",
+        "evil",
+        "com",
+        "[.]",
+        "(.)",
+        "e.g.",
+        "x.",
+        "word,",
+        "(see",
+        "a)",
+        "C:\\Program",
+        "Files",
+        "(x86)\\a.exe",
+        "\\\\srv\\s",
+        "é",
+        "1.2.3.4",
+        "hxxp://a.b/c",
+        "bob",
+        "[at]",
+        "a.b.",
+        "x.)",
+        "Node.js",
+        "deadbeef",
+        "abcdefghijklmnop",
+        "HKLM\\Run",
+        "%APPDATA%\\x",
+        "polka",
+        "is",
+        "the.",
+        "T1059",
+        "_",
+        "-",
+        "'",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The plain-word skip finds exactly the groups of the byte-by-byte scan.
+        #[test]
+        fn fast_scan_equals_plain_scan(
+            parts in proptest::collection::vec((0..PIECES.len(), 0..8usize), 0..60),
+            cut in 0..400usize,
+        ) {
+            let mut t = String::new();
+            for (p, sep) in parts {
+                t.push_str(PIECES[p]);
+                t.push_str([" ", " ", " ", "\n", "\t", "\"", "  ", ""][sep]);
+            }
+            let limit = cut.min(t.len());
+            proptest::prop_assert_eq!(
+                groups_with::<true>(&t, 0, limit),
+                groups_with::<false>(&t, 0, limit)
+            );
+        }
     }
 
     #[test]
