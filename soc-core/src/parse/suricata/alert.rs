@@ -108,7 +108,7 @@ pub fn alert_from_line(line: &str) -> Result<Option<Alert>, ParseError> {
 pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
     // An `alert` record without its object (partial exports) is still an alert.
     let none = EveAlert::default();
-    let a = match &rec.views.alert {
+    let a = match rec.views.alert.as_deref() {
         Some(a) => a,
         None if rec.event_type == "alert" => &none,
         None => return None,

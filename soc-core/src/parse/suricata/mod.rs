@@ -257,36 +257,36 @@ impl EveRecord {
 
     /// The `alert` object (also inside `drop` events).
     pub fn alert(&self) -> Option<EveAlert> {
-        self.views.alert.clone()
+        self.views.alert.as_deref().cloned()
     }
     /// The `alert` object, borrowed.
     pub fn alert_ref(&self) -> Option<&EveAlert> {
-        self.views.alert.as_ref()
+        self.views.alert.as_deref()
     }
     /// The `flow` object (or `netflow`).
     pub fn flow(&self) -> Option<EveFlow> {
-        self.views.flow.clone()
+        self.views.flow.as_deref().cloned()
     }
     /// The `dns` object, normalized across DNS log versions 1, 2, 3 and the
     /// 7.x alert style.
     pub fn dns(&self) -> Option<EveDns> {
-        self.views.dns.clone()
+        self.views.dns.as_deref().cloned()
     }
     /// The `http` object.
     pub fn http(&self) -> Option<EveHttp> {
-        self.views.http.clone()
+        self.views.http.as_deref().cloned()
     }
     /// The `tls` object.
     pub fn tls(&self) -> Option<EveTls> {
-        self.views.tls.clone()
+        self.views.tls.as_deref().cloned()
     }
     /// The `fileinfo` object.
     pub fn fileinfo(&self) -> Option<EveFileinfo> {
-        self.views.fileinfo.clone()
+        self.views.fileinfo.as_deref().cloned()
     }
     /// The `anomaly` object.
     pub fn anomaly(&self) -> Option<EveAnomaly> {
-        self.views.anomaly.clone()
+        self.views.anomaly.as_deref().cloned()
     }
     /// Any other object (`ssh`, `smtp`, `drop`, `stats`, ...) as raw JSON
     /// (parses the whole line on first use, see [`EveRecord::raw`]).
