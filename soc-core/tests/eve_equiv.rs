@@ -6,7 +6,8 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use soc_core::parse::suricata::{
-    alert_from_eve, alert_from_line, alert_lines, is_alert_line, parse_eve_line, EveRecord,
+    alert_from_eve, alert_from_line, alert_lines, is_alert_line, parse_eve_line, AlertScanner,
+    EveRecord,
 };
 
 /// What `parse_eve_line` did before: a `Value` tree, then `from_map`.
@@ -114,6 +115,13 @@ fn fast_path_finds_every_corpus_alert() {
     let sample = sample();
     assert_eq!(fast_alerts(&sample), slow_alerts(&sample));
     assert_eq!(fast_alerts(&sample).len(), 16);
+    // The same through the block scanner, with blocks smaller than lines.
+    let mut scanned = Vec::new();
+    let lines = AlertScanner::with_block(text.as_bytes(), 1000)
+        .for_each(|_, l| scanned.extend(alert_from_line(std::str::from_utf8(l).unwrap()).unwrap()))
+        .unwrap();
+    assert_eq!(lines, text.lines().count() as u64);
+    assert_eq!(scanned, fast);
 }
 
 #[test]
@@ -224,6 +232,30 @@ proptest! {
             .filter(|l| is_alert_line(l))
             .collect();
         prop_assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn scanner_blocks_match_the_line_filter(bytes in prop::collection::vec(any::<u8>(), 0..200),
+                                            parts in prop::collection::vec(eve_fragment(), 0..60),
+                                            block in 1usize..64) {
+        let mut buf = bytes;
+        buf.extend_from_slice(parts.concat().as_bytes());
+        let mut pieces: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
+        if pieces.last().is_some_and(|p| p.is_empty()) {
+            pieces.pop();
+        }
+        let want: Vec<(u64, Vec<u8>)> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.strip_suffix(b"\r").unwrap_or(l).to_vec()))
+            .filter(|(_, l)| is_alert_line(l))
+            .collect();
+        let mut got = Vec::new();
+        let n = AlertScanner::with_block(&buf[..], block)
+            .for_each(|no, l| got.push((no, l.to_vec())))
+            .unwrap();
+        prop_assert_eq!(n, pieces.len() as u64);
+        prop_assert_eq!(got, want);
     }
 
     #[test]

@@ -61,23 +61,32 @@ pub struct AlertLines<'a> {
     pos: usize,
 }
 
+impl<'a> AlertLines<'a> {
+    /// The next candidate line with its offset in the buffer.
+    pub(super) fn next_at(&mut self) -> Option<(usize, &'a [u8])> {
+        loop {
+            let base = self.pos;
+            let rest = self.buf.get(base..)?;
+            let hit = ALERT_WORD.find(rest)?;
+            let before = rest.get(..hit)?;
+            let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            let after = rest.get(hit..)?;
+            let end = memchr::memchr(b'\n', after).map_or(rest.len(), |i| hit + i);
+            self.pos = base + end + 1;
+            let line = rest.get(start..end)?;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if is_alert_line(line) {
+                return Some((base + start, line));
+            }
+        }
+    }
+}
+
 impl<'a> Iterator for AlertLines<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        loop {
-            let rest = self.buf.get(self.pos..)?;
-            let hit = ALERT_WORD.find(rest)?;
-            let before = rest.get(..hit)?;
-            let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-            let end = memchr::memchr(b'\n', &rest[hit..]).map_or(rest.len(), |i| hit + i);
-            self.pos += end + 1;
-            let line = rest.get(start..end)?;
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if is_alert_line(line) {
-                return Some(line);
-            }
-        }
+        self.next_at().map(|(_, line)| line)
     }
 }
 

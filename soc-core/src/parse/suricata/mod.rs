@@ -31,6 +31,7 @@ mod alert;
 mod lenient;
 mod objects;
 mod record;
+mod scan;
 mod typed;
 
 use std::net::IpAddr;
@@ -45,6 +46,7 @@ pub use alert::{alert_from_eve, alert_from_line, alert_lines, is_alert_line, Ale
 pub use objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
+pub use scan::{AlertScanner, SCAN_BLOCK};
 
 use crate::error::ParseError;
 use crate::model::{Event, EventOutcome, Origin};
