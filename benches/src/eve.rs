@@ -60,3 +60,42 @@ pub fn generate_string(bytes: usize, seed: u64) -> String {
     generate(bytes, seed, &mut v).unwrap_or_else(|e| panic!("writing to memory: {e}"));
     String::from_utf8(v).unwrap_or_else(|e| panic!("generator wrote non-UTF-8: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use soc_core::parse::suricata::{
+        alert_from_eve, alert_from_line, alert_lines, parse_eve_line, EveRecord,
+    };
+
+    #[test]
+    fn same_seed_same_bytes() {
+        assert_eq!(
+            super::generate_string(64 << 10, 3),
+            super::generate_string(64 << 10, 3)
+        );
+    }
+
+    /// The one-pass reader and the alert fast path give what the `Value`
+    /// tree reference gives, on every generated line.
+    #[test]
+    fn fast_paths_match_the_reference_on_generated_eve() {
+        let text = super::generate_string(1 << 20, 7);
+        let mut want = Vec::new();
+        for l in text.lines() {
+            let map = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+            let reference = EveRecord::from_map(map);
+            let rec = parse_eve_line(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+            assert_eq!(rec, reference, "{l}");
+            assert_eq!(rec.to_json(), l);
+            let alert = alert_from_eve(&reference);
+            assert_eq!(alert_from_line(l).ok().flatten(), alert, "{l}");
+            want.extend(alert);
+        }
+        let got: Vec<_> = alert_lines(text.as_bytes())
+            .filter_map(|l| std::str::from_utf8(l).ok())
+            .filter_map(|l| alert_from_line(l).ok().flatten())
+            .collect();
+        assert!(got.len() > 50, "{}", got.len());
+        assert_eq!(got, want);
+    }
+}

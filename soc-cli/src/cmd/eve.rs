@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::json;
 use soc_core::model::Origin;
 use soc_core::parse::lines::LineReader;
-use soc_core::parse::suricata::{alert_from_eve, is_alert_line, parse_eve_line};
+use soc_core::parse::suricata::{alert_from_line, is_alert_line, parse_eve_line};
 use soc_core::parse::ParseStats;
 use soc_core::ParseError;
 
@@ -96,6 +96,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             };
+            if args.alerts {
+                // Fast path: only the envelope and the alert object are read.
+                match alert_from_line(text) {
+                    Ok(Some(a)) => {
+                        stats.events += 1;
+                        if format == Format::Jsonl || format == Format::Json {
+                            w.write(&serde_json::to_value(&a)?)?;
+                        } else {
+                            w.write(&alert_row(&a))?;
+                        }
+                    }
+                    Ok(None) => stats.skipped += 1,
+                    Err(ParseError::Malformed { reason, .. }) => stats.malformed(bad(reason)),
+                    Err(e) => return Err(e.into()),
+                }
+                continue;
+            }
             let rec = match parse_eve_line(text) {
                 Ok(r) => r,
                 Err(ParseError::Malformed { reason, .. }) => {
@@ -104,20 +121,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            if args.alerts {
-                match alert_from_eve(&rec) {
-                    Some(a) => {
-                        stats.events += 1;
-                        if format == Format::Jsonl || format == Format::Json {
-                            w.write(&serde_json::to_value(&a)?)?;
-                        } else {
-                            w.write(&alert_row(&a))?;
-                        }
-                    }
-                    None => stats.skipped += 1,
-                }
-                continue;
-            }
             if args.summary {
                 stats.events += 1;
                 let et = if rec.event_type.is_empty() {

@@ -1,15 +1,20 @@
 //! Suricata EVE JSON.
 //!
-//! [`parse_eve_line`] reads one EVE line into an [`EveRecord`]: the typed
-//! envelope (timestamp, flow id, tuple, protocol, ...) plus the whole object
-//! kept in order, so nothing is lost and re-serializing is faithful. Typed
-//! views of the event objects ([`EveAlert`], [`EveDns`], [`EveHttp`],
-//! [`EveTls`], [`EveFlow`], [`EveFileinfo`], [`EveAnomaly`]) are built on
-//! demand and never fail: fields missing or of an unexpected type are `None`.
+//! [`parse_eve_line`] reads one EVE line into an [`EveRecord`] in a single
+//! pass over its text, without building a JSON tree: the typed envelope
+//! (timestamp, flow id, tuple, protocol, ...) and typed views of the known
+//! event objects ([`EveAlert`], [`EveDns`], [`EveHttp`], [`EveTls`],
+//! [`EveFlow`], [`EveFileinfo`], [`EveAnomaly`]) are read directly; every
+//! other field is validated and skipped. The line text is kept, so nothing
+//! is lost: [`EveRecord::raw`] parses the whole object (keys in order) the
+//! first time it is asked for, and re-serializing is faithful. Views never
+//! fail: fields missing or of an unexpected type are `None`.
 //!
-//! [`is_alert_line`] is the fast path: a byte search that lets alert-only
-//! readers skip every other line without parsing it. [`alert_from_eve`]
-//! turns an alert (or a `drop` carrying one) into a normalized [`Alert`].
+//! Alert-only readers have a fast path: [`is_alert_line`] (one line) or
+//! [`alert_lines`] (a whole buffer, one substring search) find the
+//! candidate lines without parsing the others, and [`alert_from_line`]
+//! reads only what a normalized [`Alert`] needs. [`alert_from_eve`] does
+//! the same from a full record.
 //!
 //! ```
 //! use soc_core::parse::suricata::{parse_eve_line, alert_from_eve, is_alert_line};
@@ -22,26 +27,37 @@
 //! assert_eq!(alert.attack[0].tactic_name.as_deref(), Some("credential-access"));
 //! ```
 
+mod alert;
+mod lenient;
 mod objects;
+mod record;
+mod scan;
+mod typed;
 
 use std::net::IpAddr;
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+pub use alert::{alert_from_eve, alert_from_line, alert_lines, is_alert_line, AlertLines};
 pub use objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
+pub use scan::{AlertScanner, SCAN_BLOCK};
 
 use crate::error::ParseError;
-use crate::model::{
-    Alert, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Origin, Severity,
-};
+use crate::model::{Event, EventOutcome, Origin};
+use record::Views;
 
-/// One EVE record: the typed envelope plus the complete object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One EVE record: the typed envelope, typed views of the event objects,
+/// and the line it was read from (the complete object, parsed on demand).
+///
+/// Equality compares the envelope, the views and the complete objects;
+/// serializing writes the envelope fields and `raw` (the complete object).
+#[derive(Debug, Clone)]
 pub struct EveRecord {
     /// Event time (UTC), when present and valid.
     pub timestamp: Option<DateTime<Utc>>,
@@ -73,8 +89,60 @@ pub struct EveRecord {
     pub direction: Option<String>,
     /// `host` (sensor name).
     pub host: Option<String>,
-    /// The whole object, keys in their original order.
-    pub raw: Map<String, Value>,
+    /// The line (or, from [`EveRecord::from_map`], the object as JSON text).
+    line: Box<str>,
+    /// `timestamp` as written, when a string.
+    ts_text: Option<String>,
+    /// The typed event objects.
+    views: Views,
+    /// The whole object, parsed from `line` on first use.
+    raw: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for EveRecord {
+    fn eq(&self, o: &EveRecord) -> bool {
+        self.timestamp == o.timestamp
+            && self.event_type == o.event_type
+            && self.flow_id == o.flow_id
+            && self.in_iface == o.in_iface
+            && self.src_ip == o.src_ip
+            && self.src_port == o.src_port
+            && self.dest_ip == o.dest_ip
+            && self.dest_port == o.dest_port
+            && self.proto == o.proto
+            && self.app_proto == o.app_proto
+            && self.community_id == o.community_id
+            && self.vlan == o.vlan
+            && self.tx_id == o.tx_id
+            && self.direction == o.direction
+            && self.host == o.host
+            && self.ts_text == o.ts_text
+            && self.views == o.views
+            && self.raw() == o.raw()
+    }
+}
+
+impl Serialize for EveRecord {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut st = ser.serialize_struct("EveRecord", 16)?;
+        st.serialize_field("timestamp", &self.timestamp)?;
+        st.serialize_field("event_type", &self.event_type)?;
+        st.serialize_field("flow_id", &self.flow_id)?;
+        st.serialize_field("in_iface", &self.in_iface)?;
+        st.serialize_field("src_ip", &self.src_ip)?;
+        st.serialize_field("src_port", &self.src_port)?;
+        st.serialize_field("dest_ip", &self.dest_ip)?;
+        st.serialize_field("dest_port", &self.dest_port)?;
+        st.serialize_field("proto", &self.proto)?;
+        st.serialize_field("app_proto", &self.app_proto)?;
+        st.serialize_field("community_id", &self.community_id)?;
+        st.serialize_field("vlan", &self.vlan)?;
+        st.serialize_field("tx_id", &self.tx_id)?;
+        st.serialize_field("direction", &self.direction)?;
+        st.serialize_field("host", &self.host)?;
+        st.serialize_field("raw", self.raw())?;
+        st.end()
+    }
 }
 
 fn s(m: &Map<String, Value>, k: &str) -> Option<String> {
@@ -94,9 +162,7 @@ fn u(m: &Map<String, Value>, k: &str) -> Option<u64> {
 }
 
 fn ip(m: &Map<String, Value>, k: &str) -> Option<IpAddr> {
-    let t = m.get(k)?.as_str()?;
-    let t = t.split('%').next().unwrap_or(t);
-    t.parse::<IpAddr>().ok().map(|i| i.to_canonical())
+    record::ip_of(m.get(k)?.as_str()?)
 }
 
 /// Parses an EVE timestamp (`2026-11-21T02:14:40.123456+0000`, also with
@@ -115,7 +181,33 @@ pub fn parse_eve_time(t: &str) -> Option<DateTime<Utc>> {
 }
 
 impl EveRecord {
-    /// Builds a record from a parsed JSON object.
+    /// A record with every field empty (filled by the line reader).
+    fn empty() -> EveRecord {
+        EveRecord {
+            timestamp: None,
+            event_type: String::new(),
+            flow_id: None,
+            in_iface: None,
+            src_ip: None,
+            src_port: None,
+            dest_ip: None,
+            dest_port: None,
+            proto: None,
+            app_proto: None,
+            community_id: None,
+            vlan: Vec::new(),
+            tx_id: None,
+            direction: None,
+            host: None,
+            line: Box::default(),
+            ts_text: None,
+            views: Views::default(),
+            raw: OnceLock::new(),
+        }
+    }
+
+    /// Builds a record from a parsed JSON object (the reference behaviour
+    /// that [`parse_eve_line`] reproduces without the object).
     pub fn from_map(raw: Map<String, Value>) -> EveRecord {
         let vlan = match raw.get("vlan") {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_u64).collect(),
@@ -141,53 +233,72 @@ impl EveRecord {
             tx_id: u(&raw, "tx_id"),
             direction: s(&raw, "direction"),
             host: s(&raw, "host"),
-            raw,
+            line: serde_json::to_string(&raw).unwrap_or_default().into(),
+            ts_text: raw
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            views: Views::from_map(&raw),
+            raw: OnceLock::from(raw),
         }
     }
 
-    fn obj(&self, k: &str) -> Option<&Map<String, Value>> {
-        self.raw.get(k)?.as_object()
+    /// The whole object, keys in their original order (parsed from the
+    /// line on first use, then kept).
+    pub fn raw(&self) -> &Map<String, Value> {
+        self.raw.get_or_init(|| {
+            // The line was validated by the same parser when it was read.
+            serde_json::from_str(&self.line).unwrap_or_default()
+        })
+    }
+
+    /// The line the record was read from.
+    pub fn line(&self) -> &str {
+        &self.line
     }
 
     /// The `alert` object (also inside `drop` events).
     pub fn alert(&self) -> Option<EveAlert> {
-        self.obj("alert").map(EveAlert::from_map)
+        self.views.alert.as_deref().cloned()
+    }
+    /// The `alert` object, borrowed.
+    pub fn alert_ref(&self) -> Option<&EveAlert> {
+        self.views.alert.as_deref()
     }
     /// The `flow` object (or `netflow`).
     pub fn flow(&self) -> Option<EveFlow> {
-        self.obj("flow")
-            .or_else(|| self.obj("netflow"))
-            .map(EveFlow::from_map)
+        self.views.flow.as_deref().cloned()
     }
     /// The `dns` object, normalized across DNS log versions 1, 2, 3 and the
     /// 7.x alert style.
     pub fn dns(&self) -> Option<EveDns> {
-        self.obj("dns").map(EveDns::from_map)
+        self.views.dns.as_deref().cloned()
     }
     /// The `http` object.
     pub fn http(&self) -> Option<EveHttp> {
-        self.obj("http").map(EveHttp::from_map)
+        self.views.http.as_deref().cloned()
     }
     /// The `tls` object.
     pub fn tls(&self) -> Option<EveTls> {
-        self.obj("tls").map(EveTls::from_map)
+        self.views.tls.as_deref().cloned()
     }
     /// The `fileinfo` object.
     pub fn fileinfo(&self) -> Option<EveFileinfo> {
-        self.obj("fileinfo").map(EveFileinfo::from_map)
+        self.views.fileinfo.as_deref().cloned()
     }
     /// The `anomaly` object.
     pub fn anomaly(&self) -> Option<EveAnomaly> {
-        self.obj("anomaly").map(EveAnomaly::from_map)
+        self.views.anomaly.as_deref().cloned()
     }
-    /// Any other object (`ssh`, `smtp`, `drop`, `stats`, ...) as raw JSON.
+    /// Any other object (`ssh`, `smtp`, `drop`, `stats`, ...) as raw JSON
+    /// (parses the whole line on first use, see [`EveRecord::raw`]).
     pub fn object(&self, name: &str) -> Option<&Map<String, Value>> {
-        self.obj(name)
+        self.raw().get(name)?.as_object()
     }
 
     /// The record as JSON text, keys in their original order.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.raw).unwrap_or_default()
+        serde_json::to_string(self.raw()).unwrap_or_default()
     }
 
     /// The normalized event: `kind = "suricata.<event_type>"`, the tuple,
@@ -221,9 +332,9 @@ impl EveRecord {
                 f.insert(k.into(), v.clone().into());
             }
         }
-        if let Some(a) = self.alert() {
-            if let Some(sig) = a.signature {
-                f.insert("signature".into(), sig.into());
+        if let Some(a) = &self.views.alert {
+            if let Some(sig) = &a.signature {
+                f.insert("signature".into(), sig.clone().into());
             }
             if let Some(sid) = a.signature_id {
                 f.insert("signature_id".into(), sid.into());
@@ -232,30 +343,30 @@ impl EveRecord {
                 e.outcome = EventOutcome::Failure;
             }
         }
-        if let Some(d) = self.dns() {
+        if let Some(d) = &self.views.dns {
             if let Some(q) = d.queries.first() {
                 f.insert("rrname".into(), q.rrname.clone().into());
             }
         }
-        if let Some(h) = self.http() {
-            if let Some(v) = h.hostname {
-                f.insert("http_host".into(), v.into());
+        if let Some(h) = &self.views.http {
+            if let Some(v) = &h.hostname {
+                f.insert("http_host".into(), v.clone().into());
             }
-            if let Some(v) = h.url {
-                f.insert("url".into(), v.into());
-            }
-        }
-        if let Some(t) = self.tls() {
-            if let Some(v) = t.sni {
-                f.insert("sni".into(), v.into());
+            if let Some(v) = &h.url {
+                f.insert("url".into(), v.clone().into());
             }
         }
-        if let Some(fi) = self.fileinfo() {
-            if let Some(v) = fi.filename {
-                f.insert("filename".into(), v.into());
+        if let Some(t) = &self.views.tls {
+            if let Some(v) = &t.sni {
+                f.insert("sni".into(), v.clone().into());
             }
-            if let Some(v) = fi.sha256 {
-                f.insert("sha256".into(), v.into());
+        }
+        if let Some(fi) = &self.views.fileinfo {
+            if let Some(v) = &fi.filename {
+                f.insert("filename".into(), v.clone().into());
+            }
+            if let Some(v) = &fi.sha256 {
+                f.insert("sha256".into(), v.clone().into());
             }
         }
         e
@@ -265,9 +376,16 @@ impl EveRecord {
 /// Parses one EVE line. Errors (not JSON, not an object) carry a reason;
 /// the caller adds file and line.
 pub fn parse_eve_line(line: &str) -> Result<EveRecord, ParseError> {
-    match serde_json::from_str::<Value>(line) {
-        Ok(Value::Object(m)) => Ok(EveRecord::from_map(m)),
-        Ok(_) => Err(malformed("not a JSON object".into())),
+    let mut rec = read_line(line, true)?;
+    rec.line = line.into();
+    Ok(rec)
+}
+
+/// Reads a line fully or (`full = false`) only what an alert needs.
+fn read_line(line: &str, full: bool) -> Result<EveRecord, ParseError> {
+    match record::read(line, full) {
+        Ok(Some(rec)) => Ok(rec),
+        Ok(None) => Err(malformed("not a JSON object".into())),
         Err(e) => Err(malformed(format!("invalid JSON: {e}"))),
     }
 }
@@ -277,156 +395,5 @@ fn malformed(reason: String) -> ParseError {
         source_name: String::new(),
         line: 0,
         reason,
-    }
-}
-
-static ALERT_FINDERS: LazyLock<[memchr::memmem::Finder<'static>; 2]> = LazyLock::new(|| {
-    [
-        memchr::memmem::Finder::new(b"\"event_type\":\"alert\""),
-        memchr::memmem::Finder::new(b"\"event_type\": \"alert\""),
-    ]
-});
-static DROP_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
-    LazyLock::new(|| memchr::memmem::Finder::new(b"\"event_type\":\"drop\""));
-static ALERT_OBJ: LazyLock<memchr::memmem::Finder<'static>> =
-    LazyLock::new(|| memchr::memmem::Finder::new(b"\"alert\":"));
-
-/// Whether a raw EVE line may hold an alert (`event_type` `alert`, or a
-/// `drop` carrying an `alert` object), without parsing it. False positives
-/// are possible (the text inside a string), false negatives are not for
-/// Suricata's own output.
-///
-/// ```
-/// use soc_core::parse::suricata::is_alert_line;
-/// assert!(is_alert_line(br#"{"event_type":"alert","alert":{}}"#));
-/// assert!(!is_alert_line(br#"{"event_type":"flow"}"#));
-/// ```
-pub fn is_alert_line(line: &[u8]) -> bool {
-    ALERT_FINDERS.iter().any(|f| f.find(line).is_some())
-        || (DROP_FINDER.find(line).is_some() && ALERT_OBJ.find(line).is_some())
-}
-
-/// The normalized alert of an `alert` record (or a `drop` carrying one):
-/// signature, sid, rev, category, severity on the common scale (1 high,
-/// 2 medium, 3 low, 4 info; `signature_severity: Critical` makes it
-/// critical), action, tuple and ATT&CK references from rule metadata.
-/// The id is stable: derived from time, flow id, sid and addresses.
-pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
-    // An `alert` record without its object (partial exports) is still an alert.
-    let a = rec
-        .alert()
-        .or_else(|| (rec.event_type == "alert").then(|| EveAlert::from_map(&Map::new())))?;
-    let mut sev = match a.severity {
-        Some(1) => Severity::High,
-        Some(2) => Severity::Medium,
-        Some(3) => Severity::Low,
-        Some(_) => Severity::Info,
-        None => Severity::Medium,
-    };
-    if a.meta("signature_severity")
-        .iter()
-        .any(|v| v.eq_ignore_ascii_case("critical"))
-    {
-        sev = Severity::Critical;
-    }
-    let sig = a
-        .signature
-        .clone()
-        .unwrap_or_else(|| "Suricata alert".into());
-    let key = format!(
-        "{}|{}|{}:{}:{}|{}|{}",
-        rec.raw
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .unwrap_or(""),
-        rec.flow_id.unwrap_or(0),
-        a.gid.unwrap_or(1),
-        a.signature_id.unwrap_or(0),
-        a.rev.unwrap_or(0),
-        rec.src_ip.map(|i| i.to_string()).unwrap_or_default(),
-        rec.dest_ip.map(|i| i.to_string()).unwrap_or_default(),
-    );
-    let mut al = Alert::new("suricata.alert", &key, sig, sev);
-    al.source = "suricata".into();
-    al.src_ip = rec.src_ip;
-    al.dst_ip = rec.dest_ip;
-    al.dst_port = rec.dest_port;
-    al.host = rec.host.clone();
-    al.first_seen = rec.timestamp;
-    al.last_seen = rec.timestamp;
-    al.count = 1;
-    al.attack = a.attack();
-    for ip in [rec.src_ip, rec.dest_ip].into_iter().flatten() {
-        let kind = if ip.is_ipv4() {
-            IndicatorKind::Ipv4
-        } else {
-            IndicatorKind::Ipv6
-        };
-        al.indicators.push(Indicator::new(kind, ip.to_string()));
-    }
-    let f = &mut al.fields;
-    if let Some(v) = a.signature_id {
-        f.insert("signature_id".into(), v.into());
-    }
-    if let Some(v) = a.gid {
-        f.insert("gid".into(), v.into());
-    }
-    if let Some(v) = a.rev {
-        f.insert("rev".into(), v.into());
-    }
-    if let Some(v) = &a.category {
-        f.insert("category".into(), v.clone().into());
-    }
-    if let Some(v) = &a.action {
-        f.insert("action".into(), v.clone().into());
-    }
-    if let Some(v) = a.severity {
-        f.insert("suricata_severity".into(), v.into());
-    }
-    if let Some(v) = rec.src_port {
-        f.insert("src_port".into(), v.into());
-    }
-    if let Some(v) = &rec.proto {
-        f.insert("proto".into(), v.clone().into());
-    }
-    if let Some(v) = &rec.app_proto {
-        f.insert("app_proto".into(), v.clone().into());
-    }
-    if let Some(v) = rec.flow_id {
-        f.insert("flow_id".into(), v.into());
-    }
-    if rec.event_type == "drop" {
-        f.insert("dropped".into(), true.into());
-    }
-    Some(al)
-}
-
-/// `Command_And_Control` -> `command-and-control`.
-pub(crate) fn norm_tactic(s: &str) -> String {
-    s.trim().to_ascii_lowercase().replace(['_', ' '], "-")
-}
-
-impl EveAlert {
-    /// ATT&CK references from the rule metadata (`mitre_technique_id`,
-    /// `mitre_technique_name`, `mitre_tactic_id`, `mitre_tactic_name`),
-    /// paired by position; tactic names normalized to `command-and-control`
-    /// style, technique names with spaces.
-    pub fn attack(&self) -> Vec<AttackRef> {
-        let tids = self.meta("mitre_technique_id");
-        let tnames = self.meta("mitre_technique_name");
-        let aids = self.meta("mitre_tactic_id");
-        let anames = self.meta("mitre_tactic_name");
-        tids.iter()
-            .enumerate()
-            .map(|(i, t)| AttackRef {
-                technique_id: t.trim().to_string(),
-                technique_name: tnames
-                    .get(i)
-                    .or(tnames.first())
-                    .map(|n| n.replace('_', " ")),
-                tactic_id: aids.get(i).or(aids.first()).cloned(),
-                tactic_name: anames.get(i).or(anames.first()).map(|n| norm_tactic(n)),
-            })
-            .collect()
     }
 }

@@ -25,7 +25,7 @@ fn b(m: &Map<String, Value>, k: &str) -> Option<bool> {
 }
 
 /// The `alert` object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveAlert {
     /// `allowed` or `blocked`.
     pub action: Option<String>,
@@ -77,7 +77,7 @@ impl EveAlert {
 }
 
 /// The `flow` (or `netflow`) object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveFlow {
     /// Packets to server.
     pub pkts_toserver: Option<u64>,
@@ -119,7 +119,7 @@ impl EveFlow {
 }
 
 /// One DNS question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DnsQuery {
     /// Name asked.
     pub rrname: String,
@@ -128,7 +128,7 @@ pub struct DnsQuery {
 }
 
 /// One DNS answer record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DnsAnswer {
     /// Owner name.
     pub rrname: Option<String>,
@@ -143,7 +143,7 @@ pub struct DnsAnswer {
 /// The `dns` object normalized across formats: v1 (one record per event),
 /// v2 (`answers` + `grouped`), the 7.x alert style (`query` array) and v3
 /// (`queries` + `answers`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveDns {
     /// `query`, `answer`/`response`, or None.
     pub kind: Option<String>,
@@ -236,7 +236,7 @@ impl EveDns {
 }
 
 /// The `http` object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveHttp {
     /// Host header.
     pub hostname: Option<String>,
@@ -272,7 +272,7 @@ impl EveHttp {
 }
 
 /// The `tls` object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveTls {
     /// Server name indication.
     pub sni: Option<String>,
@@ -316,7 +316,7 @@ impl EveTls {
 }
 
 /// The `fileinfo` object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveFileinfo {
     /// File name.
     pub filename: Option<String>,
@@ -352,7 +352,7 @@ impl EveFileinfo {
 }
 
 /// The `anomaly` object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EveAnomaly {
     /// `decode`, `stream`, `applayer`.
     pub kind: Option<String>,

@@ -1,0 +1,308 @@
+//! Lenient, allocation-light JSON building blocks for the EVE parser.
+//!
+//! The EVE views never fail on a field of an unexpected type: it becomes
+//! `None`. These types read one JSON value straight from the text with
+//! that rule, so no `serde_json::Value` tree is built. Everything that is
+//! not kept is read by [`Skip`], which validates exactly like a `Value`
+//! parse (strings with their escapes, numbers in range, depth limit) but
+//! allocates nothing: a line accepted here is a line `serde_json` accepts
+//! as a `Value`, and the other way round.
+//!
+//! Objects are read key by key with "last duplicate wins", like
+//! `serde_json::Map`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A map key, borrowed from the input when it has no escapes.
+pub(super) struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Any JSON value, validated and dropped.
+pub(super) struct Skip;
+
+/// The visitor of [`Skip`], for other visitors that skip a compound value.
+pub(super) struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_none<E>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_key::<Skip>()?.is_some() {
+            map.next_value::<Skip>()?;
+        }
+        Ok(Skip)
+    }
+}
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
+/// A scalar JSON value; arrays and objects are validated and become
+/// [`Lv::Other`].
+pub(super) enum Lv<'de> {
+    /// `null`, an array or an object.
+    Other,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A non-negative integer.
+    U(u64),
+    /// A negative integer.
+    I(i64),
+    /// A float (or an integer too large for 64 bits).
+    F(f64),
+    /// A string.
+    Str(Cow<'de, str>),
+}
+
+impl Lv<'_> {
+    fn number_text(&self) -> Option<String> {
+        match *self {
+            Lv::U(n) => Some(n.to_string()),
+            Lv::I(n) => Some(n.to_string()),
+            Lv::F(f) => serde_json::Number::from_f64(f).map(|n| n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A string, or a number as text (`Value::as_str` or the number).
+    pub(super) fn text(self) -> Option<String> {
+        match self {
+            Lv::Str(s) => Some(s.into_owned()),
+            other => other.number_text(),
+        }
+    }
+
+    /// Like [`Lv::text`], booleans as `true` / `false` too.
+    pub(super) fn text_or_bool(self) -> Option<String> {
+        match self {
+            Lv::Bool(b) => Some(b.to_string()),
+            other => other.text(),
+        }
+    }
+
+    /// A non-negative integer, or a string holding one.
+    pub(super) fn uint(self) -> Option<u64> {
+        match self {
+            Lv::Str(s) => s.parse().ok(),
+            other => other.number(),
+        }
+    }
+
+    /// A non-negative integer only (`Value::as_u64`).
+    pub(super) fn number(&self) -> Option<u64> {
+        match *self {
+            Lv::U(n) => Some(n),
+            Lv::I(n) => u64::try_from(n).ok(),
+            _ => None,
+        }
+    }
+
+    /// A boolean only.
+    pub(super) fn boolean(&self) -> Option<bool> {
+        match *self {
+            Lv::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Lv<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lv<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Lv<'de>, E> {
+                Ok(Lv::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Lv<'de>, E> {
+                Ok(Lv::I(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Lv<'de>, E> {
+                Ok(Lv::U(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Lv<'de>, E> {
+                Ok(Lv::F(v))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Lv<'de>, E> {
+                Ok(Lv::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Lv<'de>, E> {
+                Ok(Lv::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Lv<'de>, E> {
+                Ok(Lv::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Lv<'de>, E> {
+                Ok(Lv::Other)
+            }
+            fn visit_none<E>(self) -> Result<Lv<'de>, E> {
+                Ok(Lv::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Lv<'de>, A::Error> {
+                SkipVisitor.visit_seq(seq).map(|_| Lv::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lv<'de>, A::Error> {
+                SkipVisitor.visit_map(map).map(|_| Lv::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A typed object read field by field; unknown keys are skipped.
+pub(super) trait Fields<'de>: Default {
+    /// Reads the value of `key` from `map` (call `next_value` exactly once).
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// `Some` when the value is an object, `None` (value skipped) otherwise.
+pub(super) struct Obj<T>(pub Option<T>);
+
+impl<'de, T: Fields<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Fields<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj<T>, A::Error> {
+                let mut t = T::default();
+                while let Some(k) = map.next_key::<Key<'de>>()? {
+                    t.field(&k.0, &mut map)?;
+                }
+                Ok(Obj(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Obj<T>, A::Error> {
+                SkipVisitor.visit_seq(seq).map(|_| Obj(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_unit<E>(self) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_none<E>(self) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// `Some(items)` when the value is an array, `None` (skipped) otherwise.
+pub(super) struct Arr<T>(pub Option<Vec<T>>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Arr<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Arr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Arr<T>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element::<T>()? {
+                    v.push(x);
+                }
+                Ok(Arr(Some(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Arr<T>, A::Error> {
+                SkipVisitor.visit_map(map).map(|_| Arr(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+            fn visit_none<E>(self) -> Result<Arr<T>, E> {
+                Ok(Arr(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}

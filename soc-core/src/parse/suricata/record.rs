@@ -1,0 +1,215 @@
+//! Reading one EVE line into an [`EveRecord`] in a single pass over its
+//! text: the envelope fields and the known event objects are read typed,
+//! everything else is validated and skipped (kept only as the line text).
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::lenient::{Key, Lv, Obj, Skip, SkipVisitor};
+use super::objects::{EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls};
+use super::typed::{DnsWire, FlowWire};
+use super::{parse_eve_time, EveRecord};
+
+/// The typed event objects of a record, read once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Views {
+    pub(super) alert: Option<Box<EveAlert>>,
+    pub(super) flow: Option<Box<EveFlow>>,
+    pub(super) dns: Option<Box<EveDns>>,
+    pub(super) http: Option<Box<EveHttp>>,
+    pub(super) tls: Option<Box<EveTls>>,
+    pub(super) fileinfo: Option<Box<EveFileinfo>>,
+    pub(super) anomaly: Option<Box<EveAnomaly>>,
+}
+
+impl Views {
+    /// The views of a parsed object (the reference behaviour).
+    pub(super) fn from_map(raw: &Map<String, Value>) -> Views {
+        let obj = |k: &str| raw.get(k).and_then(Value::as_object);
+        Views {
+            alert: obj("alert").map(|m| Box::new(EveAlert::from_map(m))),
+            flow: obj("flow")
+                .or_else(|| obj("netflow"))
+                .map(|m| Box::new(EveFlow::from_map(m))),
+            dns: obj("dns").map(|m| Box::new(EveDns::from_map(m))),
+            http: obj("http").map(|m| Box::new(EveHttp::from_map(m))),
+            tls: obj("tls").map(|m| Box::new(EveTls::from_map(m))),
+            fileinfo: obj("fileinfo").map(|m| Box::new(EveFileinfo::from_map(m))),
+            anomaly: obj("anomaly").map(|m| Box::new(EveAnomaly::from_map(m))),
+        }
+    }
+}
+
+/// An address as Suricata writes it (a `%zone` suffix is dropped).
+pub(super) fn ip_of(t: &str) -> Option<IpAddr> {
+    // A short string: a plain loop beats a memchr call here.
+    let t = match t.bytes().position(|b| b == b'%') {
+        Some(i) => t.get(..i).unwrap_or(t),
+        None => t,
+    };
+    t.parse::<IpAddr>().ok().map(|i| i.to_canonical())
+}
+
+fn ip(v: Lv<'_>) -> Option<IpAddr> {
+    match v {
+        Lv::Str(s) => ip_of(&s),
+        _ => None,
+    }
+}
+
+fn port(v: Lv<'_>) -> Option<u16> {
+    v.uint().and_then(|p| u16::try_from(p).ok())
+}
+
+/// `vlan`: an array of ids (non-numbers dropped) or a single id.
+struct Vlan(Vec<u64>);
+
+impl<'de> serde::Deserialize<'de> for Vlan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vlan;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vlan, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element::<Lv<'de>>()? {
+                    v.extend(x.number());
+                }
+                Ok(Vlan(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vlan, A::Error> {
+                SkipVisitor.visit_map(map).map(|_| Vlan(Vec::new()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Vlan, E> {
+                Ok(Vlan(vec![v]))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_none<E>(self) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Reads a record; `full = false` reads only what an alert needs.
+/// `Ok(None)`: valid JSON, but not an object.
+struct Top {
+    full: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Top {
+    type Value = Option<EveRecord>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top {
+    type Value = Option<EveRecord>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let full = self.full;
+        let mut r = EveRecord::empty();
+        let (mut flow, mut netflow, mut dns) = (None, None, None);
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        while let Some(k) = map.next_key::<Key<'de>>()? {
+            match k.0.as_ref() {
+                "timestamp" => match lv(&mut map)? {
+                    Lv::Str(s) => {
+                        r.timestamp = parse_eve_time(&s);
+                        r.ts_text = Some(s.into_owned());
+                    }
+                    _ => (r.timestamp, r.ts_text) = (None, None),
+                },
+                "event_type" => r.event_type = lv(&mut map)?.text().unwrap_or_default(),
+                "flow_id" => r.flow_id = lv(&mut map)?.uint(),
+                "src_ip" => r.src_ip = ip(lv(&mut map)?),
+                "src_port" => r.src_port = port(lv(&mut map)?),
+                "dest_ip" => r.dest_ip = ip(lv(&mut map)?),
+                "dest_port" => r.dest_port = port(lv(&mut map)?),
+                "proto" => r.proto = lv(&mut map)?.text(),
+                "app_proto" => r.app_proto = lv(&mut map)?.text(),
+                "host" => r.host = lv(&mut map)?.text(),
+                "alert" => r.views.alert = map.next_value::<Obj<EveAlert>>()?.0.map(Box::new),
+                "in_iface" if full => r.in_iface = lv(&mut map)?.text(),
+                "community_id" if full => r.community_id = lv(&mut map)?.text(),
+                "vlan" if full => r.vlan = map.next_value::<Vlan>()?.0,
+                "tx_id" if full => r.tx_id = lv(&mut map)?.uint(),
+                "direction" if full => r.direction = lv(&mut map)?.text(),
+                "flow" if full => flow = map.next_value::<Obj<FlowWire>>()?.0,
+                "netflow" if full => netflow = map.next_value::<Obj<FlowWire>>()?.0,
+                "dns" if full => dns = map.next_value::<Obj<DnsWire>>()?.0,
+                "http" if full => r.views.http = map.next_value::<Obj<EveHttp>>()?.0.map(Box::new),
+                "tls" if full => r.views.tls = map.next_value::<Obj<EveTls>>()?.0.map(Box::new),
+                "fileinfo" if full => {
+                    r.views.fileinfo = map.next_value::<Obj<EveFileinfo>>()?.0.map(Box::new)
+                }
+                "anomaly" if full => {
+                    r.views.anomaly = map.next_value::<Obj<EveAnomaly>>()?.0.map(Box::new)
+                }
+                _ => {
+                    map.next_value::<Skip>()?;
+                }
+            }
+        }
+        r.views.flow = flow.or(netflow).map(|f| Box::new(EveFlow::from(f)));
+        r.views.dns = dns.map(|d| Box::new(d.normalize()));
+        Ok(Some(r))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        SkipVisitor.visit_seq(seq).map(|_| None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Reads one line: `Err` for invalid JSON (with trailing characters
+/// checked as `serde_json::from_str` does), `Ok(None)` for valid JSON that
+/// is not an object. The line text is not kept here.
+pub(super) fn read(line: &str, full: bool) -> Result<Option<EveRecord>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let r = Top { full }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(r)
+}

@@ -1,0 +1,351 @@
+//! The EVE views read straight from the line text (no `Value` tree), with
+//! the same lenient rules as their `from_map` constructors in `objects`.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::lenient::{Arr, Fields, Key, Lv, Obj, Skip, SkipVisitor};
+use super::objects::{
+    DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
+};
+
+fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+impl<'de> Fields<'de> for EveAlert {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "action" => self.action = lv(map)?.text_or_bool(),
+            "gid" => self.gid = lv(map)?.uint(),
+            "signature_id" => self.signature_id = lv(map)?.uint(),
+            "rev" => self.rev = lv(map)?.uint(),
+            "signature" => self.signature = lv(map)?.text_or_bool(),
+            "category" => self.category = lv(map)?.text_or_bool(),
+            "severity" => self.severity = lv(map)?.uint(),
+            "metadata" => self.metadata = object(map.next_value::<Value>()?),
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `flow` / `netflow` object before the `pkts`/`bytes` fallbacks.
+#[derive(Default)]
+pub(super) struct FlowWire {
+    pkts_toserver: Option<u64>,
+    pkts: Option<u64>,
+    pkts_toclient: Option<u64>,
+    bytes_toserver: Option<u64>,
+    bytes: Option<u64>,
+    bytes_toclient: Option<u64>,
+    start: Option<String>,
+    end: Option<String>,
+    age: Option<u64>,
+    state: Option<String>,
+    reason: Option<String>,
+    alerted: Option<bool>,
+}
+
+impl<'de> Fields<'de> for FlowWire {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "pkts_toserver" => self.pkts_toserver = lv(map)?.uint(),
+            "pkts" => self.pkts = lv(map)?.uint(),
+            "pkts_toclient" => self.pkts_toclient = lv(map)?.uint(),
+            "bytes_toserver" => self.bytes_toserver = lv(map)?.uint(),
+            "bytes" => self.bytes = lv(map)?.uint(),
+            "bytes_toclient" => self.bytes_toclient = lv(map)?.uint(),
+            "start" => self.start = lv(map)?.text_or_bool(),
+            "end" => self.end = lv(map)?.text_or_bool(),
+            "age" => self.age = lv(map)?.uint(),
+            "state" => self.state = lv(map)?.text_or_bool(),
+            "reason" => self.reason = lv(map)?.text_or_bool(),
+            "alerted" => self.alerted = lv(map)?.boolean(),
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<FlowWire> for EveFlow {
+    fn from(w: FlowWire) -> EveFlow {
+        EveFlow {
+            pkts_toserver: w.pkts_toserver.or(w.pkts),
+            pkts_toclient: w.pkts_toclient,
+            bytes_toserver: w.bytes_toserver.or(w.bytes),
+            bytes_toclient: w.bytes_toclient,
+            start: w.start,
+            end: w.end,
+            age: w.age,
+            state: w.state,
+            reason: w.reason,
+            alerted: w.alerted,
+        }
+    }
+}
+
+impl<'de> Fields<'de> for EveHttp {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "hostname" => self.hostname = lv(map)?.text_or_bool(),
+            "url" => self.url = lv(map)?.text_or_bool(),
+            "http_user_agent" => self.http_user_agent = lv(map)?.text_or_bool(),
+            "http_method" => self.http_method = lv(map)?.text_or_bool(),
+            "protocol" => self.protocol = lv(map)?.text_or_bool(),
+            "status" => self.status = lv(map)?.uint(),
+            "length" => self.length = lv(map)?.uint(),
+            "http_content_type" => self.http_content_type = lv(map)?.text_or_bool(),
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `ja3` / `ja3s` / `ja4`: an object's `hash`, or a plain string.
+struct HashOf(Option<String>);
+
+impl<'de> Deserialize<'de> for HashOf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HashOf;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HashOf, A::Error> {
+                let mut h = None;
+                while let Some(k) = map.next_key::<Key<'de>>()? {
+                    if k.0 == "hash" {
+                        h = map.next_value::<Lv<'de>>()?.text_or_bool();
+                    } else {
+                        map.next_value::<Skip>()?;
+                    }
+                }
+                Ok(HashOf(h))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<HashOf, E> {
+                Ok(HashOf(Some(v.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<HashOf, A::Error> {
+                SkipVisitor.visit_seq(seq).map(|_| HashOf(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_unit<E>(self) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_none<E>(self) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Fields<'de> for EveTls {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "sni" => self.sni = lv(map)?.text_or_bool(),
+            "subject" => self.subject = lv(map)?.text_or_bool(),
+            "issuerdn" => self.issuerdn = lv(map)?.text_or_bool(),
+            "version" => self.version = lv(map)?.text_or_bool(),
+            "fingerprint" => self.fingerprint = lv(map)?.text_or_bool(),
+            "ja3" => self.ja3 = map.next_value::<HashOf>()?.0,
+            "ja3s" => self.ja3s = map.next_value::<HashOf>()?.0,
+            "ja4" => self.ja4 = map.next_value::<HashOf>()?.0,
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Fields<'de> for EveFileinfo {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "filename" => self.filename = lv(map)?.text_or_bool(),
+            "magic" => self.magic = lv(map)?.text_or_bool(),
+            "md5" => self.md5 = lv(map)?.text_or_bool(),
+            "sha1" => self.sha1 = lv(map)?.text_or_bool(),
+            "sha256" => self.sha256 = lv(map)?.text_or_bool(),
+            "size" => self.size = lv(map)?.uint(),
+            "state" => self.state = lv(map)?.text_or_bool(),
+            "stored" => self.stored = lv(map)?.boolean(),
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Fields<'de> for EveAnomaly {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "type" => self.kind = lv(map)?.text_or_bool(),
+            "event" => self.event = lv(map)?.text_or_bool(),
+            "code" => self.code = lv(map)?.uint(),
+            "layer" => self.layer = lv(map)?.text_or_bool(),
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `dns` object (or one of its nested query / answer objects) before
+/// normalization.
+#[derive(Default)]
+pub(super) struct DnsWire {
+    kind: Option<String>,
+    id: Option<u64>,
+    rcode: Option<String>,
+    version: Option<u64>,
+    rrname: Option<String>,
+    rrtype: Option<String>,
+    ttl: Option<u64>,
+    rdata: Option<String>,
+    has_rdata: bool,
+    query: Option<Vec<Obj<DnsWire>>>,
+    queries: Option<Vec<Obj<DnsWire>>>,
+    answer: Option<Box<DnsWire>>,
+    answers: Option<Vec<Obj<DnsWire>>>,
+    grouped: Option<Map<String, Value>>,
+}
+
+impl<'de> Fields<'de> for DnsWire {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        match key {
+            "type" => self.kind = lv(map)?.text_or_bool(),
+            "id" => self.id = lv(map)?.uint(),
+            "rcode" => self.rcode = lv(map)?.text_or_bool(),
+            "version" => self.version = lv(map)?.uint(),
+            "rrname" => self.rrname = lv(map)?.text_or_bool(),
+            "rrtype" => self.rrtype = lv(map)?.text_or_bool(),
+            "ttl" => self.ttl = lv(map)?.uint(),
+            "rdata" => {
+                self.has_rdata = true;
+                self.rdata = lv(map)?.text_or_bool();
+            }
+            "query" => self.query = map.next_value::<Arr<Obj<DnsWire>>>()?.0,
+            "queries" => self.queries = map.next_value::<Arr<Obj<DnsWire>>>()?.0,
+            "answer" => self.answer = map.next_value::<Obj<DnsWire>>()?.0.map(Box::new),
+            "answers" => self.answers = map.next_value::<Arr<Obj<DnsWire>>>()?.0,
+            "grouped" => {
+                self.grouped = match map.next_value::<Value>()? {
+                    Value::Object(m) => Some(m),
+                    _ => None,
+                }
+            }
+            _ => {
+                map.next_value::<Skip>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The objects of an optional array (other elements dropped).
+fn objects(v: &Option<Vec<Obj<DnsWire>>>) -> impl Iterator<Item = &DnsWire> {
+    v.iter().flatten().filter_map(|o| o.0.as_ref())
+}
+
+impl DnsWire {
+    fn query(&self) -> Option<DnsQuery> {
+        Some(DnsQuery {
+            rrname: self.rrname.clone()?,
+            rrtype: self.rrtype.clone(),
+        })
+    }
+
+    fn answer(&self) -> DnsAnswer {
+        DnsAnswer {
+            rrname: self.rrname.clone(),
+            rrtype: self.rrtype.clone(),
+            ttl: self.ttl,
+            rdata: self.rdata.clone(),
+        }
+    }
+
+    /// The same normalization as `EveDns::from_map`.
+    pub(super) fn normalize(&self) -> EveDns {
+        let mut d = EveDns {
+            kind: self.kind.clone(),
+            id: self.id,
+            rcode: self.rcode.clone(),
+            version: self.version,
+            queries: Vec::new(),
+            answers: Vec::new(),
+        };
+        for q in objects(&self.query) {
+            d.queries.extend(q.query());
+            if d.id.is_none() {
+                d.id = q.id;
+            }
+        }
+        d.queries
+            .extend(objects(&self.queries).filter_map(DnsWire::query));
+        if let Some(a) = self.answer.as_deref() {
+            d.answers.extend(a.normalize().answers);
+            if d.queries.is_empty() {
+                d.queries.extend(a.query());
+            }
+        }
+        d.answers
+            .extend(objects(&self.answers).map(DnsWire::answer));
+        if d.queries.is_empty() {
+            d.queries.extend(self.query());
+        }
+        if d.answers.is_empty() {
+            if self.has_rdata {
+                d.answers.push(self.answer());
+            } else if let Some(g) = &self.grouped {
+                for (rrtype, vals) in g {
+                    for v in vals.as_array().into_iter().flatten() {
+                        d.answers.push(DnsAnswer {
+                            rrname: self.rrname.clone(),
+                            rrtype: Some(rrtype.clone()),
+                            ttl: None,
+                            rdata: v
+                                .as_str()
+                                .map(str::to_string)
+                                .or_else(|| Some(v.to_string())),
+                        });
+                    }
+                }
+            }
+        }
+        d
+    }
+}
