@@ -274,8 +274,8 @@ impl StateStore {
     /// Removes expired cache entries; returns how many.
     pub fn cache_purge(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.with_tx(|tx| {
-            tx.prepare_cached("DELETE FROM enrich_cache WHERE expires_at <= ?1")?.execute(params![ts(now)],
-            )
+            tx.prepare_cached("DELETE FROM enrich_cache WHERE expires_at <= ?1")?
+                .execute(params![ts(now)])
         })
     }
 
@@ -376,8 +376,8 @@ impl StateStore {
     /// Forgets a block; returns whether there was one.
     pub fn remove_block(&self, ip: &str, backend: &str) -> Result<bool, StoreError> {
         self.with_tx(|tx| {
-            tx.prepare_cached("DELETE FROM blocks WHERE ip = ?1 AND backend = ?2")?.execute(params![ip, backend],
-            )
+            tx.prepare_cached("DELETE FROM blocks WHERE ip = ?1 AND backend = ?2")?
+                .execute(params![ip, backend])
         })
         .map(|n| n > 0)
     }
@@ -465,8 +465,10 @@ impl StateStore {
     ) -> Result<(), StoreError> {
         let json = metrics.to_string();
         self.with_tx(|tx| {
-            tx.prepare_cached("INSERT INTO runs(started_at, finished_at, json) VALUES (?1, ?2, ?3)")?.execute(params![ts(started_at), ts(finished_at), json],
-            )
+            tx.prepare_cached(
+                "INSERT INTO runs(started_at, finished_at, json) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![ts(started_at), ts(finished_at), json])
             .map(|_| ())
         })
     }
@@ -541,19 +543,21 @@ pub fn put_action(
     record: &ActionRecord,
     json: &str,
 ) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT INTO actions(key, responder, action, target, alert_id, mode, status, json, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
-            key,
-            record.responder,
-            record.action,
-            record.target,
-            record.alert_id,
-            record.mode.to_string(),
-            record.outcome.status(),
-            json,
-            ts(record.at)
-        ],
-    )
+    tx.prepare_cached(
+        "INSERT INTO actions(key, responder, action, target, alert_id, mode, status, json, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        key,
+        record.responder,
+        record.action,
+        record.target,
+        record.alert_id,
+        record.mode.to_string(),
+        record.outcome.status(),
+        json,
+        ts(record.at)
+    ])
     .map(|_| ())
 }
 

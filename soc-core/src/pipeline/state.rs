@@ -34,9 +34,9 @@ CREATE INDEX IF NOT EXISTS alerts_kind_src ON alerts(kind, src_ip, last_seen);";
 
 /// Marks an alert as waiting for its actions (inside a transaction).
 pub fn put_pending(tx: &rusqlite::Transaction<'_>, alert_id: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO pipeline_pending(alert_id, at) VALUES (?1, ?2)")?.execute(params![alert_id, Utc::now().timestamp_millis()],
-    )
-    .map(|_| ())
+    tx.prepare_cached("INSERT OR REPLACE INTO pipeline_pending(alert_id, at) VALUES (?1, ?2)")?
+        .execute(params![alert_id, Utc::now().timestamp_millis()])
+        .map(|_| ())
 }
 
 /// A checkpoint as stored, for `soc status`.
@@ -112,8 +112,8 @@ impl StateStore {
     pub fn clear_pending(&self, ids: &[String]) -> Result<(), StoreError> {
         self.with_tx(|tx| {
             for id in ids {
-                tx.prepare_cached("DELETE FROM pipeline_pending WHERE alert_id = ?1")?.execute(params![id],
-                )?;
+                tx.prepare_cached("DELETE FROM pipeline_pending WHERE alert_id = ?1")?
+                    .execute(params![id])?;
             }
             Ok(())
         })
@@ -122,10 +122,9 @@ impl StateStore {
     /// The stored alert with `id`.
     pub fn alert_by_id(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
         let row: Option<(String, Option<String>, i64)> = self.with_tx(|tx| {
-            tx.prepare_cached("SELECT json, score_json, created_at FROM alerts WHERE id = ?1")?.query_row(params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
+            tx.prepare_cached("SELECT json, score_json, created_at FROM alerts WHERE id = ?1")?
+                .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
         })?;
         row.map(|(j, s, c)| decode(self, &j, s, c)).transpose()
     }
@@ -137,10 +136,13 @@ impl StateStore {
         src_ip: IpAddr,
     ) -> Result<Option<StoredAlert>, StoreError> {
         let row: Option<(String, Option<String>, i64)> = self.with_tx(|tx| {
-            tx.prepare_cached("SELECT json, score_json, created_at FROM alerts WHERE kind = ?1 AND src_ip = ?2
-                 ORDER BY last_seen DESC LIMIT 1")?.query_row(params![kind, src_ip.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            tx.prepare_cached(
+                "SELECT json, score_json, created_at FROM alerts WHERE kind = ?1 AND src_ip = ?2
+                 ORDER BY last_seen DESC LIMIT 1",
+            )?
+            .query_row(params![kind, src_ip.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()
         })?;
         row.map(|(j, s, c)| decode(self, &j, s, c)).transpose()
@@ -150,9 +152,10 @@ impl StateStore {
     /// outcome other than `failed`.
     pub fn has_action(&self, key: &str) -> Result<bool, StoreError> {
         self.with_tx(|tx| {
-            tx.prepare_cached("SELECT 1 FROM actions WHERE key = ?1 AND status != 'failed' LIMIT 1")?.query_row(params![key],
-                |_| Ok(()),
-            )
+            tx.prepare_cached(
+                "SELECT 1 FROM actions WHERE key = ?1 AND status != 'failed' LIMIT 1",
+            )?
+            .query_row(params![key], |_| Ok(()))
             .optional()
             .map(|o| o.is_some())
         })
@@ -175,11 +178,12 @@ impl StateStore {
                 let (k, n) = row?;
                 c.actions_by_status.insert(k, n as u64);
             }
-            c.watchlist =
-                tx.prepare_cached("SELECT COUNT(*) FROM watchlist")?.query_row([], |r| r.get::<_, i64>(0))? as u64;
-            c.pending = tx.prepare_cached("SELECT COUNT(*) FROM pipeline_pending")?.query_row([], |r| {
-                r.get::<_, i64>(0)
-            })? as u64;
+            c.watchlist = tx
+                .prepare_cached("SELECT COUNT(*) FROM watchlist")?
+                .query_row([], |r| r.get::<_, i64>(0))? as u64;
+            c.pending = tx
+                .prepare_cached("SELECT COUNT(*) FROM pipeline_pending")?
+                .query_row([], |r| r.get::<_, i64>(0))? as u64;
             let mut stmt = tx.prepare(
                 "SELECT source, identity, offset, updated_at FROM checkpoints ORDER BY source",
             )?;
