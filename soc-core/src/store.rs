@@ -158,6 +158,11 @@ impl StateStore {
                 .map_err(wrap)?;
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(wrap)?;
+            // Checkpoint the WAL every 8192 pages (32 MiB) instead of 1000:
+            // each checkpoint syncs the database, and a busy run commits
+            // tens of thousands of small audit records.
+            conn.pragma_update(None, "wal_autocheckpoint", 8192)
+                .map_err(wrap)?;
         }
         conn.execute_batch(SCHEMA).map_err(wrap)?;
         conn.execute(

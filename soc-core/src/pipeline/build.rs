@@ -181,6 +181,8 @@ impl Pipeline {
         }
 
         let mut engine = ResponseEngine::from_config(&cfg.response, store.clone())?;
+        // Alerts are saved with their scores in the batch transaction.
+        engine.set_alerts_stored_by_caller(true);
         engine.register(
             "firewall",
             Box::new(Firewall::new(cfg.firewall.clone(), Some(store.clone()))?),

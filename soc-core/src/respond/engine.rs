@@ -52,6 +52,9 @@ pub struct ResponseEngine {
     store: Arc<StateStore>,
     mode: Mode,
     suppress: chrono::Duration,
+    /// The caller stores each alert with its score before handing it over
+    /// (the pipeline does, in its batch transaction), so `record` need not.
+    alerts_stored_by_caller: bool,
 }
 
 impl std::fmt::Debug for ResponseEngine {
@@ -85,6 +88,7 @@ impl ResponseEngine {
                     .unwrap_or(i64::MAX / 1000)
                     .min(i64::MAX / 1000),
             ),
+            alerts_stored_by_caller: false,
         };
         e.register("watchlist", Box::new(WatchList::new(store)));
         if let Some(c) = &cfg.email {
@@ -136,6 +140,14 @@ impl ResponseEngine {
     /// Switches mode (e.g. `--live` on the command line).
     pub fn set_mode(&mut self, mode: Mode) {
         self.mode = mode;
+    }
+
+    /// Declares that the caller already stores every alert with its score
+    /// before [`handle`](Self::handle) (as the pipeline does, in the same
+    /// transaction as its checkpoints), so the `record` action only logs
+    /// instead of writing the alert a second time.
+    pub fn set_alerts_stored_by_caller(&mut self, stored: bool) {
+        self.alerts_stored_by_caller = stored;
     }
 
     /// The playbook.
@@ -190,8 +202,10 @@ impl ResponseEngine {
             });
             r.detail = format!("score {:.1} ({})", score.value, score.level);
             // The alert itself is bookkeeping, stored in both modes so it is never lost.
-            if let Err(e) = self.store.save_alert(alert, Some(score)) {
-                r.outcome = ActionOutcome::Failed(e.to_string());
+            if !self.alerts_stored_by_caller {
+                if let Err(e) = self.store.save_alert(alert, Some(score)) {
+                    r.outcome = ActionOutcome::Failed(e.to_string());
+                }
             }
             return r;
         }
