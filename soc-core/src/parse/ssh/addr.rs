@@ -1,7 +1,8 @@
 //! Source addresses as sshd writes them: IPv4, IPv6 (with zone ids,
 //! v4-mapped, expanded), or host names when `UseDNS` is on.
 
-use std::net::IpAddr;
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
@@ -34,6 +35,52 @@ impl std::fmt::Display for Remote {
     }
 }
 
+/// A [`Remote`] that borrows its host name from the line (or owns it, when
+/// it came from elsewhere); what the allocation-free path produces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RemoteRef<'a> {
+    /// An address (v4-mapped IPv6 folded to IPv4, zone id removed).
+    Ip(IpAddr),
+    /// A host name as written.
+    Name(Cow<'a, str>),
+}
+
+impl RemoteRef<'_> {
+    /// The address, when it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            RemoteRef::Ip(ip) => Some(*ip),
+            RemoteRef::Name(_) => None,
+        }
+    }
+
+    /// The owned [`Remote`].
+    pub fn to_remote(&self) -> Remote {
+        match self {
+            RemoteRef::Ip(ip) => Remote::Ip(*ip),
+            RemoteRef::Name(n) => Remote::Name(n.to_string()),
+        }
+    }
+
+    /// The same remote, owning its name.
+    pub fn into_static(self) -> RemoteRef<'static> {
+        match self {
+            RemoteRef::Ip(ip) => RemoteRef::Ip(ip),
+            RemoteRef::Name(n) => RemoteRef::Name(Cow::Owned(n.into_owned())),
+        }
+    }
+}
+
+impl Remote {
+    /// A [`RemoteRef`] borrowing this one.
+    pub fn as_ref(&self) -> RemoteRef<'_> {
+        match self {
+            Remote::Ip(ip) => RemoteRef::Ip(*ip),
+            Remote::Name(n) => RemoteRef::Name(Cow::Borrowed(n)),
+        }
+    }
+}
+
 /// Parses one host token. `::ffff:1.2.3.4` becomes `1.2.3.4`, `fe80::1%eth0`
 /// loses its zone, `[::1]` its brackets. Returns `None` for tokens that are
 /// neither an address nor a plausible host name.
@@ -46,6 +93,11 @@ impl std::fmt::Display for Remote {
 /// assert_eq!(parse_remote("a b"), None);
 /// ```
 pub fn parse_remote(tok: &str) -> Option<Remote> {
+    parse_remote_ref(tok).map(|r| r.to_remote())
+}
+
+/// [`parse_remote`] without allocating: host names borrow from `tok`.
+pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
     let tok = tok
         .strip_prefix('[')
         .and_then(|t| t.strip_suffix(']'))
@@ -56,8 +108,8 @@ pub fn parse_remote(tok: &str) -> Option<Remote> {
     let b = tok.as_bytes();
     // Fast IPv4 path.
     if b[0].is_ascii_digit() {
-        if let Ok(v4) = tok.parse::<std::net::Ipv4Addr>() {
-            return Some(Remote::Ip(IpAddr::V4(v4)));
+        if let Some(v4) = ipv4(b) {
+            return Some(RemoteRef::Ip(IpAddr::V4(v4)));
         }
     }
     if memchr::memchr(b':', b).is_some() {
@@ -66,58 +118,117 @@ pub fn parse_remote(tok: &str) -> Option<Remote> {
             None => tok,
         };
         if let Ok(v6) = no_zone.parse::<std::net::Ipv6Addr>() {
-            return Some(Remote::Ip(IpAddr::V6(v6).to_canonical()));
+            return Some(RemoteRef::Ip(IpAddr::V6(v6).to_canonical()));
         }
         return None;
     }
     if b.iter()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
     {
-        Some(Remote::Name(tok.to_string()))
+        Some(RemoteRef::Name(Cow::Borrowed(tok)))
     } else {
         None
     }
+}
+
+/// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
+/// decimal octets of 1-3 digits, no leading zeros, each <= 255).
+fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut oct = [0u8; 4];
+    let mut i = 0;
+    for (n, o) in oct.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while let Some(&c) = b.get(i) {
+            if !c.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            v = v * 10 + u32::from(c - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    (i == b.len()).then(|| Ipv4Addr::from(oct))
 }
 
 /// A `from HOST [port N]` found in a message, with the text around it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FromPort<'a> {
     pub before: &'a str,
-    pub remote: Remote,
+    pub remote: RemoteRef<'a>,
     pub port: Option<u16>,
     pub after: &'a str,
 }
 
+/// How [`find_from_port`] picks among several `from HOST port N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// The last candidate with a port (user names may hold the words).
+    Last,
+    /// OpenSSH's `Failed|Accepted` grammar, as fail2ban reads it: the first
+    /// candidate when the user before it is one token and it ends the line
+    /// or is followed by the auth-info separator `: `; else the last.
+    AuthInfo,
+}
+
 /// Finds the `from HOST port N` that OpenSSH wrote, resisting user names that
 /// contain the same words: among all ` from ` occurrences followed by a valid
-/// host, the last one with a port wins; without any port, the last one.
-/// A candidate must be followed by the end, `ssh1`/`ssh2`, `: `, ` [preauth]`
-/// or ` via `.
-pub(crate) fn find_from_port(msg: &str) -> Option<FromPort<'_>> {
+/// host, the last one with a port wins; without any port, the last one (see
+/// [`Pick`] for the auth-info exception). A candidate must be followed by the
+/// end, `ssh1`/`ssh2`, `: `, ` [preauth]` or ` via `. With `lead`, `msg`
+/// counts as preceded by a space (a candidate may start it, with an empty
+/// `before`).
+pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPort<'_>> {
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" from "));
-    let finder = &*FINDER;
     let bytes = msg.as_bytes();
+    let lead_hit = (lead && bytes.starts_with(b"from ")).then_some((0, 5));
+    let hits = FINDER.find_iter(bytes).map(|i| (i, i + 6));
     let mut best: Option<FromPort<'_>> = None;
     let mut best_has_port = false;
-    for i in finder.find_iter(bytes) {
-        let rest = &msg[i + 6..];
-        let Some((remote, port, after)) = host_port(rest) else {
+    let mut first = true;
+    for (i, host_at) in lead_hit.into_iter().chain(hits) {
+        let Some((remote, port, after)) = host_port(&msg[host_at..]) else {
             continue;
         };
         let ok_tail = after.is_empty()
             || after.starts_with(": ")
             || after.starts_with(" [preauth]")
-            || after.starts_with(" via ")
-            || after.starts_with(": ");
+            || after.starts_with(" via ");
         if !ok_tail {
             continue;
+        }
+        let before = &msg[..i];
+        if pick == Pick::AuthInfo && first && port.is_some() {
+            first = false;
+            let is_lead = lead_hit.is_some() && host_at == 5;
+            if !is_lead
+                && memchr::memchr(b' ', before.as_bytes()).is_none()
+                && (after.is_empty() || after.starts_with(": "))
+            {
+                return Some(FromPort {
+                    before,
+                    remote,
+                    port,
+                    after,
+                });
+            }
         }
         let has_port = port.is_some();
         if has_port || !best_has_port {
             best_has_port |= has_port;
             best = Some(FromPort {
-                before: &msg[..i],
+                before,
                 remote,
                 port,
                 after,
@@ -129,11 +240,12 @@ pub(crate) fn find_from_port(msg: &str) -> Option<FromPort<'_>> {
 
 /// Parses `HOST[ port N][ ssh1| ssh2]` at the start of `s`; returns the
 /// rest after it.
-pub(crate) fn host_port(s: &str) -> Option<(Remote, Option<u16>, &str)> {
-    let end = s.find([' ', ':']).map_or(s.len(), |i| {
+pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
+    let b = s.as_bytes();
+    let end = memchr::memchr2(b' ', b':', b).map_or(s.len(), |i| {
         // IPv6 addresses contain ':'; take up to the space instead.
-        if s.as_bytes()[i] == b':' {
-            s[i..].find(' ').map_or(s.len(), |j| i + j)
+        if b[i] == b':' {
+            memchr::memchr(b' ', &b[i..]).map_or(s.len(), |j| i + j)
         } else {
             i
         }
@@ -146,15 +258,14 @@ pub(crate) fn host_port(s: &str) -> Option<(Remote, Option<u16>, &str)> {
     } else {
         tok
     };
-    let remote = parse_remote(tok)?;
+    let remote = parse_remote_ref(tok)?;
     let mut port = None;
     if let Some(r) = rest.strip_prefix(" port ") {
         let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 {
             return None;
         }
-        port = r[..n].parse().ok();
-        port?;
+        port = Some(r[..n].parse::<u16>().ok()?);
         rest = &r[n..];
     }
     if let Some(r) = rest
@@ -171,7 +282,11 @@ mod tests {
     use super::*;
 
     fn host(msg: &str) -> String {
-        find_from_port(msg).unwrap().remote.to_string()
+        find_from_port(msg, false, Pick::Last)
+            .unwrap()
+            .remote
+            .to_remote()
+            .to_string()
     }
 
     #[test]
@@ -193,11 +308,11 @@ mod tests {
     #[test]
     fn host_port_variants() {
         let (r, p, rest) = host_port("2001:db8::1 port 22 ssh2").unwrap();
-        assert_eq!(r.to_string(), "2001:db8::1");
+        assert_eq!(r.to_remote().to_string(), "2001:db8::1");
         assert_eq!((p, rest), (Some(22), ""));
         let (r, p, rest) = host_port("1.2.3.4: 11: Bye").unwrap();
         assert_eq!(
-            (r.to_string(), p, rest),
+            (r.to_remote().to_string(), p, rest),
             ("1.2.3.4".into(), None, ": 11: Bye")
         );
         assert!(host_port("1.2.3.4 port x").is_none());

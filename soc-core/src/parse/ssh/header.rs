@@ -273,6 +273,12 @@ pub(crate) struct Clock {
     pub reference: DateTime<Utc>,
     pub year: Option<i32>,
     last: Option<(i32, u32)>,
+    /// The last BSD stamp resolved and its result (lines come in bursts
+    /// with the same second).
+    last_bsd: Option<((u32, u32, NaiveTime), Option<DateTime<Utc>>)>,
+    /// A local date and its UTC offset in seconds, when the offset is the
+    /// same all day (no DST change); `None` for a day with a change.
+    day: Option<(NaiveDate, Option<i32>)>,
 }
 
 impl Clock {
@@ -282,10 +288,41 @@ impl Clock {
             reference,
             year,
             last: None,
+            last_bsd: None,
+            day: None,
         }
     }
 
-    fn local(&self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
+    /// The UTC offset of `date` when it is the same from its start to its
+    /// end (computed once per date).
+    fn day_offset(&mut self, date: NaiveDate) -> Option<i32> {
+        if let Some((d, off)) = self.day {
+            if d == date {
+                return off;
+            }
+        }
+        let at = |d: NaiveDate, h: u32| {
+            let t = NaiveTime::from_hms_opt(h, 0, 0)?;
+            let off = self.tz.offset_from_local_datetime(&d.and_time(t)).single()?;
+            Some(chrono::Offset::fix(&off).local_minus_utc())
+        };
+        let off = match (at(date, 0), at(date, 12), date.succ_opt().and_then(|d| at(d, 0))) {
+            (Some(a), Some(b), Some(c)) if a == b && b == c => Some(a),
+            _ => None,
+        };
+        self.day = Some((date, off));
+        off
+    }
+
+    fn local(&mut self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
+        if let Some(off) = self.day_offset(ndt.date()) {
+            let utc = ndt.checked_sub_signed(chrono::Duration::seconds(i64::from(off)))?;
+            return Some(utc.and_utc());
+        }
+        self.local_slow(ndt)
+    }
+
+    fn local_slow(&self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
         let lr = self.tz.from_local_datetime(&ndt);
         lr.earliest()
             .or_else(|| {
@@ -304,41 +341,52 @@ impl Clock {
             Stamp::Full(t) => Some(t),
             Stamp::Local(ndt) => self.local(ndt),
             Stamp::Bsd { month, day, time } => {
-                let year = match self.last {
-                    Some((y, last_month)) => {
-                        if month + 6 <= last_month {
-                            y + 1 // Dec -> Jan: new year
-                        } else if month >= last_month + 6 {
-                            y - 1 // out of order across New Year, keep
-                        } else {
-                            y
-                        }
+                if let Some((k, t)) = self.last_bsd {
+                    if k == (month, day, time) {
+                        return t;
                     }
-                    None => match self.year {
-                        Some(y) => y,
-                        None => {
-                            let ref_local = self.reference.with_timezone(&self.tz);
-                            let y = chrono::Datelike::year(&ref_local);
-                            let cand = NaiveDate::from_ymd_opt(y, month, day.max(1))
-                                .map(|d| d.and_time(time))
-                                .and_then(|n| self.local(n));
-                            match cand {
-                                Some(t) if t > self.reference + chrono::Duration::days(1) => y - 1,
-                                _ => y,
-                            }
-                        }
-                    },
-                };
-                if self.last.is_none() || year >= self.last.map_or(year, |l| l.0) {
-                    self.last = Some((year, month));
                 }
-                let date = NaiveDate::from_ymd_opt(year, month, day).or_else(|| {
-                    // Feb 29 in a non-leap year: keep the event, on Feb 28.
-                    NaiveDate::from_ymd_opt(year, month, day.saturating_sub(1).max(1))
-                })?;
-                self.local(date.and_time(time))
+                let t = self.resolve_bsd(month, day, time);
+                self.last_bsd = Some(((month, day, time), t));
+                t
             }
         }
+    }
+
+    fn resolve_bsd(&mut self, month: u32, day: u32, time: NaiveTime) -> Option<DateTime<Utc>> {
+        let year = match self.last {
+            Some((y, last_month)) => {
+                if month + 6 <= last_month {
+                    y + 1 // Dec -> Jan: new year
+                } else if month >= last_month + 6 {
+                    y - 1 // out of order across New Year, keep
+                } else {
+                    y
+                }
+            }
+            None => match self.year {
+                Some(y) => y,
+                None => {
+                    let ref_local = self.reference.with_timezone(&self.tz);
+                    let y = chrono::Datelike::year(&ref_local);
+                    let cand = NaiveDate::from_ymd_opt(y, month, day.max(1))
+                        .map(|d| d.and_time(time))
+                        .and_then(|n| self.local(n));
+                    match cand {
+                        Some(t) if t > self.reference + chrono::Duration::days(1) => y - 1,
+                        _ => y,
+                    }
+                }
+            },
+        };
+        if self.last.is_none() || year >= self.last.map_or(year, |l| l.0) {
+            self.last = Some((year, month));
+        }
+        let date = NaiveDate::from_ymd_opt(year, month, day).or_else(|| {
+            // Feb 29 in a non-leap year: keep the event, on Feb 28.
+            NaiveDate::from_ymd_opt(year, month, day.saturating_sub(1).max(1))
+        })?;
+        self.local(date.and_time(time))
     }
 }
 
