@@ -131,34 +131,59 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
     }
 }
 
+/// ASCII digits as a port number (`str::parse::<u16>` on digits only:
+/// leading zeros allowed, at most 65535).
+fn digits_u16(d: &[u8]) -> Option<u16> {
+    if d.is_empty() {
+        return None;
+    }
+    let nz = d.iter().position(|&c| c != b'0').unwrap_or(d.len());
+    let d = &d[nz..];
+    if d.len() > 5 {
+        return None;
+    }
+    let v = d.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    u16::try_from(v).ok()
+}
+
 /// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
 /// decimal octets of 1-3 digits, no leading zeros, each <= 255).
 fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    ipv4_prefix(b).and_then(|(a, n)| (n == b.len()).then_some(a))
+}
+
+/// A dotted quad at the start of `b` (see [`ipv4`]) and its length.
+fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
     let mut oct = [0u8; 4];
     let mut i = 0;
-    for (n, o) in oct.iter_mut().enumerate() {
-        if n > 0 {
-            if b.get(i) != Some(&b'.') {
+    for (k, o) in oct.iter_mut().enumerate() {
+        if k > 0 {
+            if *b.get(i)? != b'.' {
                 return None;
             }
             i += 1;
         }
-        let start = i;
-        let mut v: u32 = 0;
-        while let Some(&c) = b.get(i) {
-            if !c.is_ascii_digit() || i - start == 3 {
-                break;
-            }
-            v = v * 10 + u32::from(c - b'0');
-            i += 1;
-        }
-        let len = i - start;
-        if len == 0 || (len > 1 && b[start] == b'0') {
+        let d0 = *b.get(i)?;
+        if !d0.is_ascii_digit() {
             return None;
+        }
+        i += 1;
+        let mut v = u32::from(d0 - b'0');
+        // A leading zero ends the octet ("01" is then rejected by the caller).
+        if d0 != b'0' {
+            for _ in 0..2 {
+                match b.get(i) {
+                    Some(&c) if c.is_ascii_digit() => {
+                        v = v * 10 + u32::from(c - b'0');
+                        i += 1;
+                    }
+                    _ => break,
+                }
+            }
         }
         *o = u8::try_from(v).ok()?;
     }
-    (i == b.len()).then(|| Ipv4Addr::from(oct))
+    Some((Ipv4Addr::from(oct), i))
 }
 
 /// A `from HOST [port N]` found in a message, with the text around it.
@@ -189,11 +214,15 @@ pub(crate) enum Pick {
 /// counts as preceded by a space (a candidate may start it, with an empty
 /// `before`).
 pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPort<'_>> {
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" from "));
     let bytes = msg.as_bytes();
     let lead_hit = (lead && bytes.starts_with(b"from ")).then_some((0, 5));
-    let hits = FINDER.find_iter(bytes).map(|i| (i, i + 6));
+    // Every " from ": messages are short, so a scan over the spaces beats
+    // setting up a substring searcher.
+    let hits = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| c == b' ' && bytes[i + 1..].starts_with(b"from "))
+        .map(|(i, _)| (i, i + 6));
     let mut best: Option<FromPort<'_>> = None;
     let mut best_has_port = false;
     let mut first = true;
@@ -242,6 +271,12 @@ pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPo
 /// rest after it.
 pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
     let b = s.as_bytes();
+    // Fast path: a dotted quad ended by a space or the end (no ':' after it).
+    if let Some((v4, n)) = ipv4_prefix(b) {
+        if matches!(b.get(n), None | Some(b' ')) {
+            return port_tail(RemoteRef::Ip(IpAddr::V4(v4)), &s[n..]);
+        }
+    }
     let end = memchr::memchr2(b' ', b':', b).map_or(s.len(), |i| {
         // IPv6 addresses contain ':'; take up to the space instead.
         if b[i] == b':' {
@@ -258,14 +293,21 @@ pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
     } else {
         tok
     };
-    let remote = parse_remote_ref(tok)?;
+    port_tail(parse_remote_ref(tok)?, rest)
+}
+
+/// The `[ port N][ ssh1| ssh2]` after a host.
+fn port_tail<'a>(
+    remote: RemoteRef<'a>,
+    mut rest: &'a str,
+) -> Option<(RemoteRef<'a>, Option<u16>, &'a str)> {
     let mut port = None;
     if let Some(r) = rest.strip_prefix(" port ") {
-        let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
+        let n = r.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
             return None;
         }
-        port = Some(r[..n].parse::<u16>().ok()?);
+        port = Some(digits_u16(&r.as_bytes()[..n])?);
         rest = &r[n..];
     }
     if let Some(r) = rest
@@ -303,6 +345,19 @@ mod tests {
             host("x from 1.2.3.4 port 22 ssh2: RSA SHA256:abc"),
             "1.2.3.4"
         );
+    }
+
+    #[test]
+    fn hand_parsers_agree_with_std() {
+        for t in [
+            "1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.",
+            "1.2.3.4.5", "1..3.4", "1.2.3.4567", "1.2.3.04", "", "1", "1.2.3.-4", "9999.1.1.1",
+        ] {
+            assert_eq!(ipv4(t.as_bytes()), t.parse().ok(), "{t}");
+        }
+        for d in ["0", "22", "65535", "65536", "000022", "0000000", "00065536", "123456", ""] {
+            assert_eq!(digits_u16(d.as_bytes()), d.parse().ok(), "{d}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::addr::{find_from_port, host_port, parse_remote_ref, Pick, RemoteRef};
+use super::addr::{find_from_port, host_port, parse_remote_ref, FromPort, Pick, RemoteRef};
 use super::kind::SshKind;
 use super::message::{SshMessage, SshMessageRef};
 
@@ -32,7 +32,10 @@ pub fn classify(msg: &str) -> Option<SshMessage> {
 /// assert_eq!(m.port, Some(34916));
 /// ```
 pub fn classify_ref(msg: &str) -> Option<SshMessageRef<'_>> {
-    let mut msg = msg.trim_end();
+    let mut msg = match msg.as_bytes().last() {
+        Some(c) if c.is_ascii_whitespace() || *c >= 0x80 => msg.trim_end(),
+        _ => msg,
+    };
     // Solaris: "[ID 800047 auth.info] "
     if msg.starts_with("[ID ") {
         if let Some(i) = msg.find("] ") {
@@ -46,14 +49,17 @@ pub fn classify_ref(msg: &str) -> Option<SshMessageRef<'_>> {
         }
     }
     let mut preauth = false;
-    if let Some(m) = msg.strip_suffix(" [preauth]") {
-        msg = m;
-        preauth = true;
-    }
-    for p in ["error: ", "fatal: "] {
-        if let Some(m) = msg.strip_prefix(p) {
+    if msg.ends_with(']') {
+        if let Some(m) = msg.strip_suffix(" [preauth]") {
             msg = m;
+            preauth = true;
         }
+    }
+    if msg.starts_with("error: ") {
+        msg = &msg[7..];
+    }
+    if msg.starts_with("fatal: ") {
+        msg = &msg[7..];
     }
     let mut m = classify_body(msg)?;
     m.preauth = preauth;
@@ -342,7 +348,11 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
 /// `Failed|Accepted <method> for [invalid user] U from H port P ssh2[: ...]`.
 fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
     let mut m = SshMessageRef::new(kind);
-    let (method, rest) = r.split_once(" for ").unwrap_or((r, ""));
+    // The method is one token: " for " nearly always follows the first space.
+    let (method, rest) = match memchr::memchr(b' ', r.as_bytes()) {
+        Some(i) if r[i..].starts_with(" for ") => (&r[..i], &r[i + 5..]),
+        _ => r.split_once(" for ").unwrap_or((r, "")),
+    };
     m.method = Some(Cow::Borrowed(method));
     let rest = match rest.strip_prefix("invalid user ") {
         Some(x) => {
@@ -351,7 +361,7 @@ fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
         }
         None => rest,
     };
-    if let Some(fp) = find_from_port(rest, true, Pick::AuthInfo) {
+    if let Some(fp) = auth_from_port(rest) {
         let user = fp.before;
         if user == "<invalid username>" {
             m.invalid_user = true;
@@ -363,6 +373,28 @@ fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
         m.port = fp.port;
     }
     m
+}
+
+/// [`find_from_port`] with [`Pick::AuthInfo`], with a shortcut for the
+/// usual `USER from H port N ssh2[: ...]` (a one-token user followed by the
+/// first candidate, which that pick takes).
+fn auth_from_port(rest: &str) -> Option<FromPort<'_>> {
+    let b = rest.as_bytes();
+    if let Some(sp) = b.iter().position(|&c| c == b' ') {
+        if b[sp..].starts_with(b" from ") && !b.starts_with(b"from ") {
+            if let Some((remote, Some(port), after)) = host_port(&rest[sp + 6..]) {
+                if after.is_empty() || after.starts_with(": ") {
+                    return Some(FromPort {
+                        before: &rest[..sp],
+                        remote,
+                        port: Some(port),
+                        after,
+                    });
+                }
+            }
+        }
+    }
+    find_from_port(rest, true, Pick::AuthInfo)
 }
 
 /// `[authenticating user U |invalid user U |user U ]H[ port P]`.
@@ -379,7 +411,7 @@ fn user_host_port(kind: SshKind, r: &str) -> SshMessageRef<'_> {
     };
     // Take an optional " port N" off the end, then the host is the last token.
     let mut body = r;
-    if let Some(i) = body.rfind(" port ") {
+    if let Some(i) = memchr::memmem::rfind(body.as_bytes(), b" port ") {
         if let Ok(p) = body[i + 6..].parse::<u16>() {
             m.port = Some(p);
             body = &body[..i];

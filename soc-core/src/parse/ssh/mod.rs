@@ -27,6 +27,7 @@
 
 mod addr;
 mod classify;
+mod clock;
 mod event;
 pub(crate) mod header;
 mod kind;
@@ -45,7 +46,8 @@ pub use message::{SshMessage, SshMessageRef};
 
 use crate::error::ParseError;
 use crate::model::{Event, Origin};
-use header::{parse_header, Clock};
+use clock::Clock;
+use header::parse_header;
 use state::PidTable;
 
 /// Options of the SSH parser (embeddable in `soc.toml` as `[ssh]`).
