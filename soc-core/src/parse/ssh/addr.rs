@@ -133,7 +133,7 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
 
 /// ASCII digits as a port number (`str::parse::<u16>` on digits only:
 /// leading zeros allowed, at most 65535).
-fn digits_u16(d: &[u8]) -> Option<u16> {
+pub(crate) fn digits_u16(d: &[u8]) -> Option<u16> {
     if d.is_empty() {
         return None;
     }
@@ -148,7 +148,7 @@ fn digits_u16(d: &[u8]) -> Option<u16> {
 
 /// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
 /// decimal octets of 1-3 digits, no leading zeros, each <= 255).
-fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     ipv4_prefix(b).and_then(|(a, n)| (n == b.len()).then_some(a))
 }
 
@@ -350,12 +350,27 @@ mod tests {
     #[test]
     fn hand_parsers_agree_with_std() {
         for t in [
-            "1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.",
-            "1.2.3.4.5", "1..3.4", "1.2.3.4567", "1.2.3.04", "", "1", "1.2.3.-4", "9999.1.1.1",
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.",
+            "1.2.3.4.5",
+            "1..3.4",
+            "1.2.3.4567",
+            "1.2.3.04",
+            "",
+            "1",
+            "1.2.3.-4",
+            "9999.1.1.1",
         ] {
             assert_eq!(ipv4(t.as_bytes()), t.parse().ok(), "{t}");
         }
-        for d in ["0", "22", "65535", "65536", "000022", "0000000", "00065536", "123456", ""] {
+        for d in [
+            "0", "22", "65535", "65536", "000022", "0000000", "00065536", "123456", "",
+        ] {
             assert_eq!(digits_u16(d.as_bytes()), d.parse().ok(), "{d}");
         }
     }

@@ -181,11 +181,12 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 return Some(user_host_port(Disconnected, r));
             }
             if let Some(r) = msg.strip_prefix("Disconnecting: ") {
-                let mut m = SshMessageRef::new(if r.starts_with("Too many authentication failures") {
-                    TooManyAuthFailures
-                } else {
-                    Disconnecting
-                });
+                let mut m =
+                    SshMessageRef::new(if r.starts_with("Too many authentication failures") {
+                        TooManyAuthFailures
+                    } else {
+                        Disconnecting
+                    });
                 if let Some((_, u)) = r.split_once(" for ") {
                     m.user = Some(Cow::Borrowed(u));
                 }
@@ -378,7 +379,7 @@ fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
 /// [`find_from_port`] with [`Pick::AuthInfo`], with a shortcut for the
 /// usual `USER from H port N ssh2[: ...]` (a one-token user followed by the
 /// first candidate, which that pick takes).
-fn auth_from_port(rest: &str) -> Option<FromPort<'_>> {
+pub(crate) fn auth_from_port(rest: &str) -> Option<FromPort<'_>> {
     let b = rest.as_bytes();
     if let Some(sp) = b.iter().position(|&c| c == b' ') {
         if b[sp..].starts_with(b" from ") && !b.starts_with(b"from ") {

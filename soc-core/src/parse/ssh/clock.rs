@@ -43,10 +43,17 @@ impl Clock {
         }
         let at = |d: NaiveDate, h: u32| {
             let t = NaiveTime::from_hms_opt(h, 0, 0)?;
-            let off = self.tz.offset_from_local_datetime(&d.and_time(t)).single()?;
+            let off = self
+                .tz
+                .offset_from_local_datetime(&d.and_time(t))
+                .single()?;
             Some(chrono::Offset::fix(&off).local_minus_utc())
         };
-        let base = match (at(date, 0), at(date, 12), date.succ_opt().and_then(|d| at(d, 0))) {
+        let base = match (
+            at(date, 0),
+            at(date, 12),
+            date.succ_opt().and_then(|d| at(d, 0)),
+        ) {
             (Some(a), Some(b), Some(c)) if a == b && b == c => {
                 Some(date.and_time(NaiveTime::MIN).and_utc().timestamp() - i64::from(a))
             }
@@ -56,7 +63,7 @@ impl Clock {
         base
     }
 
-    fn local(&mut self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
+    pub(crate) fn local(&mut self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
         if let Some(base) = self.day_base(ndt.date()) {
             let t = ndt.time();
             let secs = base + i64::from(chrono::Timelike::num_seconds_from_midnight(&t));
@@ -65,7 +72,7 @@ impl Clock {
         self.local_slow(ndt)
     }
 
-    fn local_slow(&self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
+    pub(crate) fn local_slow(&self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
         let lr = self.tz.from_local_datetime(&ndt);
         lr.earliest()
             .or_else(|| {

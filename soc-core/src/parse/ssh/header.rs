@@ -181,7 +181,7 @@ fn split_space(s: &str) -> (&str, &str) {
 /// The common `Mmm dd HH:MM:SS host prog[pid]: msg` in one pass. `None`
 /// for anything else (which the general path then parses, to the same
 /// result on the lines accepted here).
-fn bsd_fast(line: &str) -> Option<Header<'_>> {
+pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
     let b = line.as_bytes();
     if b.len() < 17 || b[3] != b' ' || b[6] != b' ' || b[15] != b' ' || b[16] == b' ' {
         return None;
@@ -207,7 +207,9 @@ fn bsd_fast(line: &str) -> Option<Header<'_>> {
     if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let pid = digits.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    let pid = digits
+        .iter()
+        .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
     Some(Header {
         stamp: Some(Stamp::Bsd { month, day, time }),
         host: Some(host),
@@ -235,6 +237,22 @@ pub(crate) fn parse_header(line: &str) -> Header<'_> {
         if let Some(h) = bsd_fast(line) {
             return h;
         }
+    }
+    parse_header_general(line)
+}
+
+/// [`parse_header`] without the BSD fast path.
+pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
+    let b = line.as_bytes();
+    let bare = Header {
+        stamp: None,
+        host: None,
+        program: None,
+        pid: None,
+        msg: line,
+    };
+    if b.is_empty() {
+        return bare;
     }
     // RFC 5424 / RFC 3164 with PRI.
     if b[0] == b'<' {

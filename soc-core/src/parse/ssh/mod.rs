@@ -32,6 +32,8 @@ mod event;
 pub(crate) mod header;
 mod kind;
 mod message;
+#[cfg(test)]
+mod props;
 mod state;
 
 use std::borrow::Cow;
@@ -222,7 +224,9 @@ impl SshParser {
         match b.first() {
             None => return None,
             Some(b'{') => return self.parse_journal_json(line),
-            Some(&c) if (c.is_ascii_whitespace() || c >= 0x80) && line.trim().is_empty() => return None,
+            Some(&c) if (c.is_ascii_whitespace() || c >= 0x80) && line.trim().is_empty() => {
+                return None
+            }
             Some(_) => {}
         }
         let h = parse_header(line);

@@ -199,7 +199,13 @@ mod tests {
 
     #[test]
     fn small_str_round_trips() {
-        for s in ["", "root", "a user with spaces", &"x".repeat(22), &"é".repeat(30)] {
+        for s in [
+            "",
+            "root",
+            "a user with spaces",
+            &"x".repeat(22),
+            &"é".repeat(30),
+        ] {
             assert_eq!(SmallStr::new(s).as_str(), s);
         }
     }
