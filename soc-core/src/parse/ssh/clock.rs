@@ -6,6 +6,9 @@ use chrono_tz::Tz;
 
 use super::header::Stamp;
 
+/// Month, day and time of a BSD stamp.
+type BsdKey = (u32, u32, NaiveTime);
+
 /// Resolves timestamps to UTC, inferring the year of BSD timestamps.
 #[derive(Debug, Clone)]
 pub(crate) struct Clock {
@@ -15,7 +18,7 @@ pub(crate) struct Clock {
     last: Option<(i32, u32)>,
     /// The last BSD stamp resolved and its result (lines come in bursts
     /// with the same second).
-    last_bsd: Option<((u32, u32, NaiveTime), Option<DateTime<Utc>>)>,
+    last_bsd: Option<(BsdKey, Option<DateTime<Utc>>)>,
     /// A local date and the Unix time of its midnight, when the UTC offset
     /// is the same all day (no DST change); `None` for a day with a change.
     day: Option<(NaiveDate, Option<i64>)>,
