@@ -6,8 +6,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
 
-use super::addr::{Remote, RemoteRef};
+use super::addr::RemoteRef;
 use super::kind::SshKind;
 use super::message::SshMessageRef;
 
@@ -77,14 +78,24 @@ impl SmallStr {
     }
 }
 
+/// A remembered address: [`Remote`] in 24 bytes instead of 32.
+#[derive(Debug, Clone)]
+enum StoredRemote {
+    Ip(IpAddr),
+    Name(Box<str>),
+}
+
+/// One connection's memory; kept small (the table holds up to
+/// [`MAX_PIDS`] of them).
 #[derive(Debug, Default, Clone)]
 struct PidState {
-    remote: Option<Remote>,
+    remote: Option<StoredRemote>,
     port: Option<u16>,
     user: Option<SmallStr>,
     pending_failure: bool,
     max_attempts_seen: bool,
-    pam_users: Vec<String>,
+    /// Users of `pam_unix(sshd:auth)` failures (rare, so boxed).
+    pam_users: Option<Box<Vec<String>>>,
 }
 
 /// The per-pid states of one parser.
@@ -137,8 +148,8 @@ impl PidTable {
         if message.remote.is_none() {
             if let Some(r) = &st.remote {
                 message.remote = Some(match r {
-                    Remote::Ip(ip) => RemoteRef::Ip(*ip),
-                    Remote::Name(n) => RemoteRef::Name(Cow::Owned(n.clone())),
+                    StoredRemote::Ip(ip) => RemoteRef::Ip(*ip),
+                    StoredRemote::Name(n) => RemoteRef::Name(Cow::Owned(n.to_string())),
                 });
                 message.port = message.port.or(st.port);
                 if message.user.is_none() && kind == SshKind::TooManyAuthFailures {
@@ -155,9 +166,11 @@ impl PidTable {
                 st.pending_failure = false;
                 *failure = true;
             }
-            if let Some(r) = &message.remote {
-                st.remote = Some(r.to_remote());
-            }
+            st.remote = match &message.remote {
+                Some(RemoteRef::Ip(ip)) => Some(StoredRemote::Ip(*ip)),
+                Some(RemoteRef::Name(n)) => Some(StoredRemote::Name(n.as_ref().into())),
+                None => None,
+            };
             st.port = message.port.or(st.port);
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
@@ -173,11 +186,12 @@ impl PidTable {
                 (None, Some(d)) => d.strip_prefix("ruser=").unwrap_or(""),
                 (None, None) => "",
             };
-            if st.pam_users.iter().any(|u| u != who) {
+            let users = st.pam_users.get_or_insert_with(Box::default);
+            if users.iter().any(|u| u != who) {
                 *failure = true;
             }
-            if st.pam_users.len() < 16 && !st.pam_users.iter().any(|u| u == who) {
-                st.pam_users.push(who.to_string());
+            if users.len() < 16 && !users.iter().any(|u| u == who) {
+                users.push(who.to_string());
             }
         }
         if kind == SshKind::MaxAuthAttempts {
@@ -196,6 +210,15 @@ impl PidTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_stays_small() {
+        assert!(
+            std::mem::size_of::<PidState>() <= 64,
+            "{}",
+            std::mem::size_of::<PidState>()
+        );
+    }
 
     #[test]
     fn small_str_round_trips() {
