@@ -95,8 +95,12 @@ struct PidState {
     pending_failure: bool,
     max_attempts_seen: bool,
     /// Users of `pam_unix(sshd:auth)` failures (rare, so boxed).
-    pam_users: Option<Box<Vec<String>>>,
+    pam_users: Option<Box<PamUsers>>,
 }
+
+/// The users of one connection's `pam_unix(sshd:auth)` failures.
+#[derive(Debug, Default, Clone)]
+struct PamUsers(Vec<String>);
 
 /// The per-pid states of one parser.
 #[derive(Debug, Default)]
@@ -186,7 +190,7 @@ impl PidTable {
                 (None, Some(d)) => d.strip_prefix("ruser=").unwrap_or(""),
                 (None, None) => "",
             };
-            let users = st.pam_users.get_or_insert_with(Box::default);
+            let users = &mut st.pam_users.get_or_insert_with(Box::default).0;
             if users.iter().any(|u| u != who) {
                 *failure = true;
             }
