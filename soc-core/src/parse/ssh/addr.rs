@@ -1,7 +1,8 @@
 //! Source addresses as sshd writes them: IPv4, IPv6 (with zone ids,
 //! v4-mapped, expanded), or host names when `UseDNS` is on.
 
-use std::net::IpAddr;
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
@@ -34,6 +35,52 @@ impl std::fmt::Display for Remote {
     }
 }
 
+/// A [`Remote`] that borrows its host name from the line (or owns it, when
+/// it came from elsewhere); what the allocation-free path produces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RemoteRef<'a> {
+    /// An address (v4-mapped IPv6 folded to IPv4, zone id removed).
+    Ip(IpAddr),
+    /// A host name as written.
+    Name(Cow<'a, str>),
+}
+
+impl RemoteRef<'_> {
+    /// The address, when it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            RemoteRef::Ip(ip) => Some(*ip),
+            RemoteRef::Name(_) => None,
+        }
+    }
+
+    /// The owned [`Remote`].
+    pub fn to_remote(&self) -> Remote {
+        match self {
+            RemoteRef::Ip(ip) => Remote::Ip(*ip),
+            RemoteRef::Name(n) => Remote::Name(n.to_string()),
+        }
+    }
+
+    /// The same remote, owning its name.
+    pub fn into_static(self) -> RemoteRef<'static> {
+        match self {
+            RemoteRef::Ip(ip) => RemoteRef::Ip(ip),
+            RemoteRef::Name(n) => RemoteRef::Name(Cow::Owned(n.into_owned())),
+        }
+    }
+}
+
+impl Remote {
+    /// A [`RemoteRef`] borrowing this one.
+    pub fn as_ref(&self) -> RemoteRef<'_> {
+        match self {
+            Remote::Ip(ip) => RemoteRef::Ip(*ip),
+            Remote::Name(n) => RemoteRef::Name(Cow::Borrowed(n)),
+        }
+    }
+}
+
 /// Parses one host token. `::ffff:1.2.3.4` becomes `1.2.3.4`, `fe80::1%eth0`
 /// loses its zone, `[::1]` its brackets. Returns `None` for tokens that are
 /// neither an address nor a plausible host name.
@@ -46,6 +93,11 @@ impl std::fmt::Display for Remote {
 /// assert_eq!(parse_remote("a b"), None);
 /// ```
 pub fn parse_remote(tok: &str) -> Option<Remote> {
+    parse_remote_ref(tok).map(|r| r.to_remote())
+}
+
+/// [`parse_remote`] without allocating: host names borrow from `tok`.
+pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
     let tok = tok
         .strip_prefix('[')
         .and_then(|t| t.strip_suffix(']'))
@@ -56,8 +108,8 @@ pub fn parse_remote(tok: &str) -> Option<Remote> {
     let b = tok.as_bytes();
     // Fast IPv4 path.
     if b[0].is_ascii_digit() {
-        if let Ok(v4) = tok.parse::<std::net::Ipv4Addr>() {
-            return Some(Remote::Ip(IpAddr::V4(v4)));
+        if let Some(v4) = ipv4(b) {
+            return Some(RemoteRef::Ip(IpAddr::V4(v4)));
         }
     }
     if memchr::memchr(b':', b).is_some() {
@@ -66,58 +118,146 @@ pub fn parse_remote(tok: &str) -> Option<Remote> {
             None => tok,
         };
         if let Ok(v6) = no_zone.parse::<std::net::Ipv6Addr>() {
-            return Some(Remote::Ip(IpAddr::V6(v6).to_canonical()));
+            return Some(RemoteRef::Ip(IpAddr::V6(v6).to_canonical()));
         }
         return None;
     }
     if b.iter()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
     {
-        Some(Remote::Name(tok.to_string()))
+        Some(RemoteRef::Name(Cow::Borrowed(tok)))
     } else {
         None
     }
+}
+
+/// ASCII digits as a port number (`str::parse::<u16>` on digits only:
+/// leading zeros allowed, at most 65535).
+pub(crate) fn digits_u16(d: &[u8]) -> Option<u16> {
+    if d.is_empty() {
+        return None;
+    }
+    let nz = d.iter().position(|&c| c != b'0').unwrap_or(d.len());
+    let d = &d[nz..];
+    if d.len() > 5 {
+        return None;
+    }
+    let v = d.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    u16::try_from(v).ok()
+}
+
+/// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
+/// decimal octets of 1-3 digits, no leading zeros, each <= 255).
+pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    ipv4_prefix(b).and_then(|(a, n)| (n == b.len()).then_some(a))
+}
+
+/// A dotted quad at the start of `b` (see [`ipv4`]) and its length.
+fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    let mut oct = [0u8; 4];
+    let mut i = 0;
+    for (k, o) in oct.iter_mut().enumerate() {
+        if k > 0 {
+            if *b.get(i)? != b'.' {
+                return None;
+            }
+            i += 1;
+        }
+        let d0 = *b.get(i)?;
+        if !d0.is_ascii_digit() {
+            return None;
+        }
+        i += 1;
+        let mut v = u32::from(d0 - b'0');
+        // A leading zero ends the octet ("01" is then rejected by the caller).
+        if d0 != b'0' {
+            for _ in 0..2 {
+                match b.get(i) {
+                    Some(&c) if c.is_ascii_digit() => {
+                        v = v * 10 + u32::from(c - b'0');
+                        i += 1;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    Some((Ipv4Addr::from(oct), i))
 }
 
 /// A `from HOST [port N]` found in a message, with the text around it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FromPort<'a> {
     pub before: &'a str,
-    pub remote: Remote,
+    pub remote: RemoteRef<'a>,
     pub port: Option<u16>,
     pub after: &'a str,
 }
 
+/// How [`find_from_port`] picks among several `from HOST port N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// The last candidate with a port (user names may hold the words).
+    Last,
+    /// OpenSSH's `Failed|Accepted` grammar, as fail2ban reads it: the first
+    /// candidate when the user before it is one token and it ends the line
+    /// or is followed by the auth-info separator `: `; else the last.
+    AuthInfo,
+}
+
 /// Finds the `from HOST port N` that OpenSSH wrote, resisting user names that
 /// contain the same words: among all ` from ` occurrences followed by a valid
-/// host, the last one with a port wins; without any port, the last one.
-/// A candidate must be followed by the end, `ssh1`/`ssh2`, `: `, ` [preauth]`
-/// or ` via `.
-pub(crate) fn find_from_port(msg: &str) -> Option<FromPort<'_>> {
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" from "));
-    let finder = &*FINDER;
+/// host, the last one with a port wins; without any port, the last one (see
+/// [`Pick`] for the auth-info exception). A candidate must be followed by the
+/// end, `ssh1`/`ssh2`, `: `, ` [preauth]` or ` via `. With `lead`, `msg`
+/// counts as preceded by a space (a candidate may start it, with an empty
+/// `before`).
+pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPort<'_>> {
     let bytes = msg.as_bytes();
+    let lead_hit = (lead && bytes.starts_with(b"from ")).then_some((0, 5));
+    // Every " from ": messages are short, so a scan over the spaces beats
+    // setting up a substring searcher.
+    let hits = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| c == b' ' && bytes[i + 1..].starts_with(b"from "))
+        .map(|(i, _)| (i, i + 6));
     let mut best: Option<FromPort<'_>> = None;
     let mut best_has_port = false;
-    for i in finder.find_iter(bytes) {
-        let rest = &msg[i + 6..];
-        let Some((remote, port, after)) = host_port(rest) else {
+    let mut first = true;
+    for (i, host_at) in lead_hit.into_iter().chain(hits) {
+        let Some((remote, port, after)) = host_port(&msg[host_at..]) else {
             continue;
         };
         let ok_tail = after.is_empty()
             || after.starts_with(": ")
             || after.starts_with(" [preauth]")
-            || after.starts_with(" via ")
-            || after.starts_with(": ");
+            || after.starts_with(" via ");
         if !ok_tail {
             continue;
+        }
+        let before = &msg[..i];
+        if pick == Pick::AuthInfo && first && port.is_some() {
+            first = false;
+            let is_lead = lead_hit.is_some() && host_at == 5;
+            if !is_lead
+                && memchr::memchr(b' ', before.as_bytes()).is_none()
+                && (after.is_empty() || after.starts_with(": "))
+            {
+                return Some(FromPort {
+                    before,
+                    remote,
+                    port,
+                    after,
+                });
+            }
         }
         let has_port = port.is_some();
         if has_port || !best_has_port {
             best_has_port |= has_port;
             best = Some(FromPort {
-                before: &msg[..i],
+                before,
                 remote,
                 port,
                 after,
@@ -129,11 +269,18 @@ pub(crate) fn find_from_port(msg: &str) -> Option<FromPort<'_>> {
 
 /// Parses `HOST[ port N][ ssh1| ssh2]` at the start of `s`; returns the
 /// rest after it.
-pub(crate) fn host_port(s: &str) -> Option<(Remote, Option<u16>, &str)> {
-    let end = s.find([' ', ':']).map_or(s.len(), |i| {
+pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
+    let b = s.as_bytes();
+    // Fast path: a dotted quad ended by a space or the end (no ':' after it).
+    if let Some((v4, n)) = ipv4_prefix(b) {
+        if matches!(b.get(n), None | Some(b' ')) {
+            return port_tail(RemoteRef::Ip(IpAddr::V4(v4)), &s[n..]);
+        }
+    }
+    let end = memchr::memchr2(b' ', b':', b).map_or(s.len(), |i| {
         // IPv6 addresses contain ':'; take up to the space instead.
-        if s.as_bytes()[i] == b':' {
-            s[i..].find(' ').map_or(s.len(), |j| i + j)
+        if b[i] == b':' {
+            memchr::memchr(b' ', &b[i..]).map_or(s.len(), |j| i + j)
         } else {
             i
         }
@@ -146,15 +293,21 @@ pub(crate) fn host_port(s: &str) -> Option<(Remote, Option<u16>, &str)> {
     } else {
         tok
     };
-    let remote = parse_remote(tok)?;
+    port_tail(parse_remote_ref(tok)?, rest)
+}
+
+/// The `[ port N][ ssh1| ssh2]` after a host.
+fn port_tail<'a>(
+    remote: RemoteRef<'a>,
+    mut rest: &'a str,
+) -> Option<(RemoteRef<'a>, Option<u16>, &'a str)> {
     let mut port = None;
     if let Some(r) = rest.strip_prefix(" port ") {
-        let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
+        let n = r.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
             return None;
         }
-        port = r[..n].parse().ok();
-        port?;
+        port = Some(digits_u16(&r.as_bytes()[..n])?);
         rest = &r[n..];
     }
     if let Some(r) = rest
@@ -171,7 +324,11 @@ mod tests {
     use super::*;
 
     fn host(msg: &str) -> String {
-        find_from_port(msg).unwrap().remote.to_string()
+        find_from_port(msg, false, Pick::Last)
+            .unwrap()
+            .remote
+            .to_remote()
+            .to_string()
     }
 
     #[test]
@@ -191,13 +348,41 @@ mod tests {
     }
 
     #[test]
+    fn hand_parsers_agree_with_std() {
+        for t in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.",
+            "1.2.3.4.5",
+            "1..3.4",
+            "1.2.3.4567",
+            "1.2.3.04",
+            "",
+            "1",
+            "1.2.3.-4",
+            "9999.1.1.1",
+        ] {
+            assert_eq!(ipv4(t.as_bytes()), t.parse().ok(), "{t}");
+        }
+        for d in [
+            "0", "22", "65535", "65536", "000022", "0000000", "00065536", "123456", "",
+        ] {
+            assert_eq!(digits_u16(d.as_bytes()), d.parse().ok(), "{d}");
+        }
+    }
+
+    #[test]
     fn host_port_variants() {
         let (r, p, rest) = host_port("2001:db8::1 port 22 ssh2").unwrap();
-        assert_eq!(r.to_string(), "2001:db8::1");
+        assert_eq!(r.to_remote().to_string(), "2001:db8::1");
         assert_eq!((p, rest), (Some(22), ""));
         let (r, p, rest) = host_port("1.2.3.4: 11: Bye").unwrap();
         assert_eq!(
-            (r.to_string(), p, rest),
+            (r.to_remote().to_string(), p, rest),
             ("1.2.3.4".into(), None, ": 11: Bye")
         );
         assert!(host_port("1.2.3.4 port x").is_none());

@@ -2,7 +2,6 @@
 //! Hand-written byte parsing, no regex.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
 
 /// A timestamp as found in the prefix.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,15 +29,22 @@ pub(crate) struct Header<'a> {
     pub msg: &'a str,
 }
 
-const MONTHS: [&[u8; 3]; 12] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
-];
-
 fn month(b: &[u8]) -> Option<u32> {
-    MONTHS
-        .iter()
-        .position(|m| b.get(..3) == Some(&m[..]))
-        .map(|i| i as u32 + 1)
+    Some(match b.get(..3)? {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    })
 }
 
 fn num(b: &[u8]) -> Option<u32> {
@@ -127,20 +133,21 @@ pub(crate) fn iso(b: &[u8]) -> Option<(Stamp, usize)> {
 /// Splits `prog[pid]:` / `prog:` / `[prog]:` / `[prog]`; returns
 /// (program, pid) when `tok` looks like a program tag.
 fn program_tag(tok: &str) -> Option<(&str, Option<u32>)> {
-    let t = tok.strip_suffix(':');
-    if let Some(inner) = tok.strip_prefix('[') {
+    let b = tok.as_bytes();
+    if b.first() == Some(&b'[') {
+        let inner = &tok[1..];
         let inner = inner.strip_suffix(':').unwrap_or(inner);
         let name = inner.strip_suffix(']')?;
         return Some((name, None));
     }
-    let t = t?;
-    if let Some(open) = t.find('[') {
+    let t = tok.strip_suffix(':')?;
+    if let Some(open) = byte_pos(t.as_bytes(), b'[') {
         let name = &t[..open];
         let pid = t[open + 1..].strip_suffix(']').and_then(|p| p.parse().ok());
         pid?;
         return Some((name, pid));
     }
-    if t.is_empty() || t.contains(['/', '=']) {
+    if t.is_empty() || t.bytes().any(|c| c == b'/' || c == b'=') {
         return None;
     }
     Some((t, None))
@@ -148,22 +155,94 @@ fn program_tag(tok: &str) -> Option<(&str, Option<u32>)> {
 
 /// Parses `[host ]prog[pid]: msg` after a timestamp (or at line start).
 fn host_prog(s: &str) -> Option<(Option<&str>, &str, Option<u32>, &str)> {
-    let (t1, rest1) = s.split_once(' ').unwrap_or((s, ""));
+    let (t1, rest1) = split_space(s);
     if let Some((prog, pid)) = program_tag(t1) {
-        if !t1.ends_with(':') && t1.starts_with('[') {
-            // "[sshd] msg" form
-            return Some((None, prog, pid, rest1));
-        }
         return Some((None, prog, pid, rest1));
     }
-    let (t2, rest2) = rest1.split_once(' ').unwrap_or((rest1, ""));
+    let (t2, rest2) = split_space(rest1);
     let (prog, pid) = program_tag(t2)?;
     Some((Some(t1), prog, pid, rest2))
+}
+
+/// The first `c` in `b`: a plain loop, faster than `memchr` on the short
+/// tokens of a prefix.
+fn byte_pos(b: &[u8], c: u8) -> Option<usize> {
+    b.iter().position(|&x| x == c)
+}
+
+/// `s.split_once(' ')`, or all of `s` and "".
+fn split_space(s: &str) -> (&str, &str) {
+    match byte_pos(s.as_bytes(), b' ') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
+}
+
+/// The common `Mmm dd HH:MM:SS host prog[pid]: msg` in one pass. `None`
+/// for anything else (which the general path then parses, to the same
+/// result on the lines accepted here).
+pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
+    let b = line.as_bytes();
+    if b.len() < 17 || b[3] != b' ' || b[6] != b' ' || b[15] != b' ' || b[16] == b' ' {
+        return None;
+    }
+    let month = month(b)?;
+    let digit = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
+    let two = |i: usize| Some(digit(b[i])? * 10 + digit(b[i + 1])?);
+    let day = if b[4] == b' ' { digit(b[5])? } else { two(4)? };
+    if b[9] != b':' || b[12] != b':' {
+        return None;
+    }
+    let time = NaiveTime::from_hms_opt(two(7)?, two(10)?, two(13)?.min(59))?;
+    let rest = &line[16..];
+    let (host, rest) = rest.split_at(memchr::memchr(b' ', rest.as_bytes())?);
+    if host.starts_with('[') || host.ends_with(':') {
+        return None;
+    }
+    let rest = &rest[1..];
+    let (tag, rest) = rest.split_at(memchr::memchr(b' ', rest.as_bytes())?);
+    let tag = tag.strip_suffix("]:")?;
+    let open = byte_pos(tag.as_bytes(), b'[')?;
+    let digits = &tag.as_bytes()[open + 1..];
+    if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let pid = digits
+        .iter()
+        .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    Some(Header {
+        stamp: Some(Stamp::Bsd { month, day, time }),
+        host: Some(host),
+        program: Some(&tag[..open]),
+        pid: Some(pid),
+        msg: &rest[1..],
+    })
 }
 
 /// Parses the prefix of a syslog-ish line. Returns a header with
 /// `program: None` when the line has no recognizable prefix (a bare message).
 pub(crate) fn parse_header(line: &str) -> Header<'_> {
+    let b = line.as_bytes();
+    let bare = Header {
+        stamp: None,
+        host: None,
+        program: None,
+        pid: None,
+        msg: line,
+    };
+    if b.is_empty() {
+        return bare;
+    }
+    if b[0].is_ascii_uppercase() {
+        if let Some(h) = bsd_fast(line) {
+            return h;
+        }
+    }
+    parse_header_general(line)
+}
+
+/// [`parse_header`] without the BSD fast path.
+pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
     let b = line.as_bytes();
     let bare = Header {
         stamp: None,
@@ -266,82 +345,6 @@ fn rfc5424(r: &str) -> Option<Header<'_>> {
     })
 }
 
-/// Resolves timestamps to UTC, inferring the year of BSD timestamps.
-#[derive(Debug, Clone)]
-pub(crate) struct Clock {
-    pub tz: Tz,
-    pub reference: DateTime<Utc>,
-    pub year: Option<i32>,
-    last: Option<(i32, u32)>,
-}
-
-impl Clock {
-    pub fn new(tz: Tz, reference: DateTime<Utc>, year: Option<i32>) -> Clock {
-        Clock {
-            tz,
-            reference,
-            year,
-            last: None,
-        }
-    }
-
-    fn local(&self, ndt: NaiveDateTime) -> Option<DateTime<Utc>> {
-        let lr = self.tz.from_local_datetime(&ndt);
-        lr.earliest()
-            .or_else(|| {
-                self.tz
-                    .from_local_datetime(&(ndt + chrono::Duration::hours(1)))
-                    .earliest()
-            })
-            .map(|d| d.with_timezone(&Utc))
-    }
-
-    /// The UTC time of a stamp. BSD stamps take the year from `year` (or the
-    /// reference time, going back a year for dates in the future), then
-    /// follow the file across New Year (December followed by January).
-    pub fn resolve(&mut self, stamp: Stamp) -> Option<DateTime<Utc>> {
-        match stamp {
-            Stamp::Full(t) => Some(t),
-            Stamp::Local(ndt) => self.local(ndt),
-            Stamp::Bsd { month, day, time } => {
-                let year = match self.last {
-                    Some((y, last_month)) => {
-                        if month + 6 <= last_month {
-                            y + 1 // Dec -> Jan: new year
-                        } else if month >= last_month + 6 {
-                            y - 1 // out of order across New Year, keep
-                        } else {
-                            y
-                        }
-                    }
-                    None => match self.year {
-                        Some(y) => y,
-                        None => {
-                            let ref_local = self.reference.with_timezone(&self.tz);
-                            let y = chrono::Datelike::year(&ref_local);
-                            let cand = NaiveDate::from_ymd_opt(y, month, day.max(1))
-                                .map(|d| d.and_time(time))
-                                .and_then(|n| self.local(n));
-                            match cand {
-                                Some(t) if t > self.reference + chrono::Duration::days(1) => y - 1,
-                                _ => y,
-                            }
-                        }
-                    },
-                };
-                if self.last.is_none() || year >= self.last.map_or(year, |l| l.0) {
-                    self.last = Some((year, month));
-                }
-                let date = NaiveDate::from_ymd_opt(year, month, day).or_else(|| {
-                    // Feb 29 in a non-leap year: keep the event, on Feb 28.
-                    NaiveDate::from_ymd_opt(year, month, day.saturating_sub(1).max(1))
-                })?;
-                self.local(date.and_time(time))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,30 +378,5 @@ mod tests {
         );
         let h = parse_header("Failed password for root from 1.2.3.4 port 1 ssh2");
         assert_eq!(h.program, None);
-    }
-
-    #[test]
-    fn year_rolls_over_new_year() {
-        let mut c = Clock::new(chrono_tz::UTC, Utc::now(), Some(2023));
-        let t = |m, d| Stamp::Bsd {
-            month: m,
-            day: d,
-            time: NaiveTime::from_hms_opt(1, 0, 0).unwrap(),
-        };
-        assert_eq!(chrono::Datelike::year(&c.resolve(t(12, 31)).unwrap()), 2023);
-        assert_eq!(chrono::Datelike::year(&c.resolve(t(1, 1)).unwrap()), 2024);
-        assert_eq!(chrono::Datelike::year(&c.resolve(t(1, 2)).unwrap()), 2024);
-    }
-
-    #[test]
-    fn year_inferred_from_reference_goes_back_for_future_dates() {
-        let reference: DateTime<Utc> = "2024-01-03T00:00:00Z".parse().unwrap();
-        let mut c = Clock::new(chrono_tz::UTC, reference, None);
-        let st = Stamp::Bsd {
-            month: 12,
-            day: 30,
-            time: NaiveTime::from_hms_opt(1, 0, 0).unwrap(),
-        };
-        assert_eq!(chrono::Datelike::year(&c.resolve(st).unwrap()), 2023);
     }
 }

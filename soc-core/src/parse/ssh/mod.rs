@@ -26,20 +26,31 @@
 //! ```
 
 mod addr;
+mod classify;
+mod clock;
+mod event;
 pub(crate) mod header;
+mod kind;
 mod message;
+#[cfg(test)]
+mod props;
+mod state;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use addr::{parse_remote, Remote};
-pub use message::{classify, AuthMethod, SshKind, SshMessage};
+pub use addr::{parse_remote, parse_remote_ref, Remote, RemoteRef};
+pub use classify::{classify, classify_ref};
+pub use kind::{AuthMethod, SshKind};
+pub use message::{SshMessage, SshMessageRef};
 
 use crate::error::ParseError;
-use crate::model::{Event, EventOutcome, Origin};
-use header::{parse_header, Clock};
+use crate::model::{Event, Origin};
+use clock::Clock;
+use header::parse_header;
+use state::PidTable;
 
 /// Options of the SSH parser (embeddable in `soc.toml` as `[ssh]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,20 +83,6 @@ impl Default for SshOptions {
     }
 }
 
-/// How many `sshd[pid]` states the stateful mode keeps before forgetting
-/// them all (bounded memory).
-const MAX_PIDS: usize = 65_536;
-
-#[derive(Debug, Default, Clone)]
-struct PidState {
-    remote: Option<Remote>,
-    port: Option<u16>,
-    user: Option<String>,
-    pending_failure: bool,
-    max_attempts_seen: bool,
-    pam_users: Vec<String>,
-}
-
 /// One parsed sshd line: the header fields and the classified message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SshRecord {
@@ -105,17 +102,69 @@ pub struct SshRecord {
     pub failure: bool,
 }
 
+/// [`SshRecord`] borrowing from the line: what [`SshParser::parse_ref`]
+/// returns without allocating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SshRecordRef<'a> {
+    /// Event time (UTC).
+    pub time: Option<DateTime<Utc>>,
+    /// Logging host.
+    pub host: Option<Cow<'a, str>>,
+    /// Program (`sshd`, `sshd-session`).
+    pub program: Option<&'a str>,
+    /// Process id.
+    pub pid: Option<u32>,
+    /// The classified message.
+    pub message: SshMessageRef<'a>,
+    /// Whether the stateful mode filled the address from an earlier line.
+    pub joined: bool,
+    /// Whether this line counts as a failure (after stateful joining).
+    pub failure: bool,
+}
+
+impl SshRecordRef<'_> {
+    /// The owned record.
+    pub fn to_record(&self) -> SshRecord {
+        SshRecord {
+            time: self.time,
+            host: self.host.as_deref().map(str::to_string),
+            program: self.program.map(str::to_string),
+            pid: self.pid,
+            message: self.message.to_owned_message(),
+            joined: self.joined,
+            failure: self.failure,
+        }
+    }
+}
+
+impl SshRecord {
+    /// A [`SshRecordRef`] borrowing this record.
+    pub fn as_ref(&self) -> SshRecordRef<'_> {
+        SshRecordRef {
+            time: self.time,
+            host: self.host.as_deref().map(Cow::Borrowed),
+            program: self.program.as_deref(),
+            pid: self.pid,
+            message: self.message.as_ref(),
+            joined: self.joined,
+            failure: self.failure,
+        }
+    }
+
+    /// The normalized event (`raw` is `line`).
+    pub fn into_event(self, line: &str, origin: Origin) -> Event {
+        self.as_ref().to_event(line, origin)
+    }
+}
+
 /// The OpenSSH log parser. Keep one per file (it tracks the year across New
 /// Year and, in stateful mode, per-pid addresses).
 #[derive(Debug)]
 pub struct SshParser {
     opts: SshOptions,
     clock: Clock,
-    /// Per-pid states, each keyed further by host; keyed by pid first so a
-    /// lookup needs no allocation.
-    pids: HashMap<u32, Vec<(Option<String>, PidState)>>,
-    /// Number of (host, pid) states in `pids`.
-    npids: usize,
+    /// Per-pid states (stateful mode).
+    pids: PidTable,
 }
 
 impl SshParser {
@@ -149,31 +198,47 @@ impl SshParser {
         Ok(SshParser {
             opts,
             clock,
-            pids: HashMap::new(),
-            npids: 0,
+            pids: PidTable::default(),
         })
     }
 
     /// Parses one line into a typed record; `None` when it is not an sshd
     /// line (or is blank).
     pub fn parse_record(&mut self, line: &str) -> Option<SshRecord> {
-        if line.trim().is_empty() {
-            return None;
-        }
-        if line.as_bytes()[0] == b'{' {
-            return self.parse_journal_json(line);
+        self.parse_ref(line).map(|r| r.to_record())
+    }
+
+    /// Parses and classifies one line without allocating (in the common
+    /// case): the fields borrow from `line`. [`SshParser::parse_record`]
+    /// and [`SshParser::parse_line`] are this plus copies.
+    ///
+    /// ```
+    /// use soc_core::parse::ssh::{SshKind, SshOptions, SshParser};
+    /// let mut p = SshParser::new(SshOptions { year: Some(2024), ..Default::default() });
+    /// let r = p.parse_ref("Jan  5 01:31:41 www sshd[9]: Failed password for root from 198.51.100.7 port 4444 ssh2").unwrap();
+    /// assert_eq!((r.message.kind, r.message.user.as_deref(), r.message.port), (SshKind::FailedAuth, Some("root"), Some(4444)));
+    /// assert!(r.failure);
+    /// ```
+    pub fn parse_ref<'a>(&mut self, line: &'a str) -> Option<SshRecordRef<'a>> {
+        let b = line.as_bytes();
+        match b.first() {
+            None => return None,
+            Some(b'{') => return self.parse_journal_json(line),
+            Some(&c) if (c.is_ascii_whitespace() || c >= 0x80) && line.trim().is_empty() => {
+                return None
+            }
+            Some(_) => {}
         }
         let h = parse_header(line);
-        let is_sshd = |p: &str| p == "sshd" || p == "sshd-session" || p == "sshd-auth";
         let message = match h.program {
-            Some(p) if is_sshd(p) => classify(h.msg)?,
+            Some(p) if is_sshd(p) => classify_ref(h.msg)?,
             Some(_) if h.stamp.is_some() || h.host.is_some() => return None,
             Some(_) | None => {
                 // no recognizable prefix: maybe a bare message
                 if !self.opts.bare {
                     return None;
                 }
-                let m = classify(line)?;
+                let m = classify_ref(line)?;
                 if m.kind == SshKind::Other {
                     return None;
                 }
@@ -181,33 +246,38 @@ impl SshParser {
             }
         };
         let time = h.stamp.and_then(|s| self.clock.resolve(s));
-        Some(self.finish(time, h.host, h.program, h.pid, message))
+        Some(self.finish(time, h.host.map(Cow::Borrowed), h.program, h.pid, message))
     }
 
-    fn parse_journal_json(&mut self, line: &str) -> Option<SshRecord> {
+    fn parse_journal_json<'a>(&mut self, line: &'a str) -> Option<SshRecordRef<'a>> {
         #[derive(Deserialize)]
         struct J<'a> {
             #[serde(rename = "MESSAGE", borrow)]
-            message: Option<std::borrow::Cow<'a, str>>,
-            #[serde(rename = "_PID")]
-            pid: Option<std::borrow::Cow<'a, str>>,
-            #[serde(rename = "SYSLOG_PID")]
-            syslog_pid: Option<std::borrow::Cow<'a, str>>,
-            #[serde(rename = "_HOSTNAME")]
-            host: Option<std::borrow::Cow<'a, str>>,
-            #[serde(rename = "__REALTIME_TIMESTAMP")]
-            realtime: Option<std::borrow::Cow<'a, str>>,
-            #[serde(rename = "SYSLOG_IDENTIFIER")]
-            ident: Option<std::borrow::Cow<'a, str>>,
-            #[serde(rename = "_COMM")]
-            comm: Option<std::borrow::Cow<'a, str>>,
+            message: Option<Cow<'a, str>>,
+            #[serde(rename = "_PID", borrow)]
+            pid: Option<Cow<'a, str>>,
+            #[serde(rename = "SYSLOG_PID", borrow)]
+            syslog_pid: Option<Cow<'a, str>>,
+            #[serde(rename = "_HOSTNAME", borrow)]
+            host: Option<Cow<'a, str>>,
+            #[serde(rename = "__REALTIME_TIMESTAMP", borrow)]
+            realtime: Option<Cow<'a, str>>,
+            #[serde(rename = "SYSLOG_IDENTIFIER", borrow)]
+            ident: Option<Cow<'a, str>>,
+            #[serde(rename = "_COMM", borrow)]
+            comm: Option<Cow<'a, str>>,
         }
-        let j: J<'_> = serde_json::from_str(line).ok()?;
-        let prog = j.ident.as_deref().or(j.comm.as_deref()).unwrap_or("");
-        if !(prog == "sshd" || prog == "sshd-session" || prog == "sshd-auth") {
-            return None;
-        }
-        let msg = classify(j.message.as_deref()?)?;
+        let j: J<'a> = serde_json::from_str(line).ok()?;
+        let prog: &'static str = match j.ident.as_deref().or(j.comm.as_deref()) {
+            Some("sshd") => "sshd",
+            Some("sshd-session") => "sshd-session",
+            Some("sshd-auth") => "sshd-auth",
+            _ => return None,
+        };
+        let msg = match j.message? {
+            Cow::Borrowed(m) => classify_ref(m)?,
+            Cow::Owned(m) => classify_ref(&m)?.into_static(),
+        };
         let time = j
             .realtime
             .as_deref()
@@ -218,97 +288,28 @@ impl SshParser {
             .as_deref()
             .or(j.pid.as_deref())
             .and_then(|p| p.parse().ok());
-        Some(self.finish(time, j.host.as_deref(), Some(prog), pid, msg))
+        Some(self.finish(time, j.host, Some(prog), pid, msg))
     }
 
-    fn finish(
+    fn finish<'a>(
         &mut self,
         time: Option<DateTime<Utc>>,
-        host: Option<&str>,
-        program: Option<&str>,
+        host: Option<Cow<'a, str>>,
+        program: Option<&'a str>,
         pid: Option<u32>,
-        mut message: SshMessage,
-    ) -> SshRecord {
+        mut message: SshMessageRef<'a>,
+    ) -> SshRecordRef<'a> {
         let mut failure = message.is_failure();
         let mut joined = false;
         if let (true, Some(pid)) = (self.opts.stateful, pid) {
-            if self.npids >= MAX_PIDS {
-                self.pids.clear();
-                self.npids = 0;
-            }
-            let slot = self.pids.entry(pid).or_default();
-            let idx = match slot.iter().position(|(h, _)| h.as_deref() == host) {
-                Some(i) => i,
-                None => {
-                    slot.push((host.map(str::to_string), PidState::default()));
-                    self.npids += 1;
-                    slot.len() - 1
-                }
-            };
-            let st = &mut slot[idx].1;
-            if message.remote.is_none() {
-                if let Some(r) = &st.remote {
-                    message.remote = Some(r.clone());
-                    message.port = message.port.or(st.port);
-                    if message.user.is_none() && message.kind == SshKind::TooManyAuthFailures {
-                        message.user = st.user.clone();
-                    }
-                    joined = true;
-                } else if message.kind == SshKind::TooManyAuthFailures {
-                    // No address yet: the next line of this pid with one is the failure.
-                    st.pending_failure = true;
-                    failure = false;
-                }
-            } else {
-                if st.pending_failure {
-                    st.pending_failure = false;
-                    failure = true;
-                }
-                st.remote = message.remote.clone();
-                st.port = message.port.or(st.port);
-            }
-            if message.user.is_some() && message.kind != SshKind::SessionClosed {
-                st.user = message.user.clone();
-            }
-            if message.kind == SshKind::PamAuthFailure {
-                // pam_unix failures duplicate "Failed password"; but a second,
-                // different user on the same connection is a guessing attempt.
-                let who = message
-                    .user
-                    .clone()
-                    .or_else(|| {
-                        message
-                            .detail
-                            .as_deref()
-                            .and_then(|d| d.strip_prefix("ruser="))
-                            .map(str::to_string)
-                    })
-                    .unwrap_or_default();
-                if st.pam_users.iter().any(|u| *u != who) {
-                    failure = true;
-                }
-                if st.pam_users.len() < 16 && !st.pam_users.contains(&who) {
-                    st.pam_users.push(who);
-                }
-            }
-            if message.kind == SshKind::MaxAuthAttempts {
-                st.max_attempts_seen = true;
-            } else if message.kind == SshKind::TooManyAuthFailures && st.max_attempts_seen {
-                // Already counted by "maximum authentication attempts exceeded".
-                failure = false;
-            }
-            if matches!(message.kind, SshKind::SessionClosed) {
-                slot.swap_remove(idx);
-                self.npids -= 1;
-                if slot.is_empty() {
-                    self.pids.remove(&pid);
-                }
-            }
+            joined = self
+                .pids
+                .join(host.as_deref(), pid, &mut message, &mut failure);
         }
-        SshRecord {
+        SshRecordRef {
             time,
-            host: host.map(str::to_string),
-            program: program.map(str::to_string),
+            host,
+            program,
             pid,
             message,
             joined,
@@ -320,61 +321,11 @@ impl SshParser {
     /// `Event.fields` carries `method`, `invalid_user`, `preauth`, `pid`,
     /// `detail`, `joined` and `attempt` (one password/key guess) when set.
     pub fn parse_line(&mut self, line: &str, origin: Origin) -> Option<Event> {
-        let rec = self.parse_record(line)?;
-        Some(rec.into_event(line, origin))
+        let rec = self.parse_ref(line)?;
+        Some(rec.to_event(line, origin))
     }
 }
 
-impl SshRecord {
-    /// The normalized event (`raw` is `line`).
-    pub fn into_event(self, line: &str, origin: Origin) -> Event {
-        let m = self.message;
-        let mut e = Event::new("ssh", format!("ssh.{}", m.kind.as_str()));
-        e.time = self.time;
-        e.host = self.host;
-        match m.remote {
-            Some(Remote::Ip(ip)) => e.src_ip = Some(ip),
-            Some(Remote::Name(n)) => e.src_host = Some(n),
-            None => {}
-        }
-        e.src_port = m.port;
-        e.user = m.user;
-        e.outcome = if self.failure {
-            EventOutcome::Failure
-        } else if m.kind == SshKind::Accepted {
-            EventOutcome::Success
-        } else {
-            EventOutcome::Unknown
-        };
-        e.raw = line.to_string();
-        e.origin = Some(origin);
-        let f = &mut e.fields;
-        if let Some(method) = &m.method {
-            f.insert("method".into(), method.as_str().into());
-        }
-        if m.invalid_user {
-            f.insert("invalid_user".into(), true.into());
-        }
-        if m.preauth {
-            f.insert("preauth".into(), true.into());
-        }
-        if let Some(pid) = self.pid {
-            f.insert("pid".into(), pid.into());
-        }
-        if let Some(d) = m.detail {
-            f.insert("detail".into(), d.into());
-        }
-        if self.joined {
-            f.insert("joined".into(), true.into());
-        }
-        let attempt = match m.kind {
-            SshKind::FailedAuth => self.failure,
-            SshKind::PamError | SshKind::RootLoginRefused | SshKind::NotAllowed => true,
-            _ => false,
-        };
-        if attempt {
-            f.insert("attempt".into(), true.into());
-        }
-        e
-    }
+fn is_sshd(p: &str) -> bool {
+    p == "sshd" || p == "sshd-session" || p == "sshd-auth"
 }

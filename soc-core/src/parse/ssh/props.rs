@@ -1,0 +1,112 @@
+//! Property tests: every fast path agrees with the general code it
+//! shortcuts (header, IPv4, port, auth-line candidate, time-zone cache).
+
+use chrono::{NaiveDate, NaiveTime, Utc};
+use proptest::prelude::*;
+
+use super::addr::{digits_u16, find_from_port, ipv4, Pick};
+use super::classify::{auth_from_port, classify_ref};
+use super::clock::Clock;
+use super::header::{bsd_fast, parse_header_general};
+
+fn bsd_line() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["Jan", "Feb", "Nov", "Dec", "Foo"]),
+        prop::sample::select(vec![" 1", "12", "  3", "1", "31", "x1"]),
+        "[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?",
+        prop::sample::select(vec![" ", "  "]),
+        "(\\[?[a-z0-9.:]{0,8}\\]?:?)",
+        "[a-zA-Z-]{0,8}(\\[[0-9+]{0,11}\\])?:?",
+        "[ -~]{0,30}",
+    )
+        .prop_map(|(m, d, t, sp, h, p, msg)| format!("{m} {d} {t}{sp}{h} {p} {msg}"))
+}
+
+proptest! {
+    #[test]
+    fn bsd_fast_path_matches_general_header(line in bsd_line()) {
+        if let Some(h) = bsd_fast(&line) {
+            prop_assert_eq!(h, parse_header_general(&line));
+        }
+    }
+
+    #[test]
+    fn ipv4_and_port_match_std(s in "[0-9.]{0,18}", d in "[0-9]{0,12}") {
+        prop_assert_eq!(ipv4(s.as_bytes()), s.parse().ok());
+        prop_assert_eq!(digits_u16(d.as_bytes()), d.parse().ok());
+    }
+
+    #[test]
+    fn auth_shortcut_matches_find_from_port(
+        user in "(from|[a-z0-9:]{0,6})( from [0-9.:a-f]{1,12}( port [0-9]{1,6})?( ssh2)?:?)?",
+        host in "[0-9.:a-f]{1,15}",
+        tail in prop::sample::select(vec!["", " ssh2", " ssh2: RSA x", ": x", " x", " ssh2 from 1.2.3.4 port 5 ssh2"]),
+        port in 0u32..70000,
+    ) {
+        let rest = format!("{user} from {host} port {port}{tail}");
+        prop_assert_eq!(auth_from_port(&rest), find_from_port(&rest, true, Pick::AuthInfo));
+    }
+
+    #[test]
+    fn classify_never_panics(s in "\\PC{0,120}") {
+        let _ = classify_ref(&s);
+    }
+
+    #[test]
+    fn day_offset_cache_matches_chrono_tz(
+        zone in prop::sample::select(vec!["UTC", "Europe/Zurich", "America/New_York", "Australia/Lord_Howe", "America/Santiago"]),
+        days in 0i64..800,
+        secs in 0u32..86_400,
+    ) {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        let mut c = Clock::new(tz, Utc::now(), Some(2024));
+        let date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(days);
+        let t = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap();
+        let ndt = date.and_time(t);
+        prop_assert_eq!(c.local(ndt), c.local_slow(ndt));
+        // and again, from the cache
+        prop_assert_eq!(c.local(ndt), c.local_slow(ndt));
+    }
+}
+
+#[test]
+fn injection_shapes_take_the_real_source() {
+    // (auth line after "Failed password for ", expected user, host, port)
+    let cases = [
+        // user name holding "from X" (fail2ban sshd.log:143)
+        (
+            "invalid user from 10.10.1.1 from 127.0.0.1 port 58946 ssh2",
+            "from 10.10.1.1",
+            "127.0.0.1",
+            58946,
+        ),
+        // user name holding a whole "from X port N ssh2" (sshd.log:145)
+        (
+            "invalid user test from 10.10.1.2 port 55555 ssh2 from 127.0.0.1 port 58946 ssh2",
+            "test from 10.10.1.2 port 55555 ssh2",
+            "127.0.0.1",
+            58946,
+        ),
+        // auth-info suffix holding "from X port N" (sshd.log:147)
+        (
+            "invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2",
+            "test",
+            "127.0.0.1",
+            58946,
+        ),
+    ];
+    for (rest, user, host, port) in cases {
+        let line = format!("Failed password for {rest}");
+        let m = classify_ref(&line).unwrap();
+        assert_eq!(m.user.as_deref(), Some(user), "{rest}");
+        assert_eq!(m.remote.and_then(|r| r.ip()), host.parse().ok(), "{rest}");
+        assert_eq!(m.port, Some(port), "{rest}");
+        assert!(m.invalid_user);
+    }
+    // A user with spaces before an auth-info-like suffix: the last candidate.
+    let m = classify_ref(
+        "Failed password for a b from 10.0.0.1 port 1 ssh2: from 10.0.0.2 port 2 ssh2",
+    )
+    .unwrap();
+    assert_eq!(m.remote.and_then(|r| r.ip()), "10.0.0.2".parse().ok());
+}
