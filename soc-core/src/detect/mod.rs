@@ -188,6 +188,24 @@ impl DetectorSet {
 
     /// Feeds one event; returns the alerts that became final.
     pub fn observe(&mut self, e: &Event) -> Vec<Alert> {
+        self.observe_shared(e, None)
+    }
+
+    /// Like [`observe`](Self::observe) for an event the caller no longer
+    /// needs: it becomes the shared evidence copy without being cloned.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::model::Event;
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_owned(Event::new("ssh", "ssh.failed_auth")).is_empty());
+    /// ```
+    pub fn observe_owned(&mut self, e: Event) -> Vec<Alert> {
+        let shared = Arc::new(e);
+        self.observe_shared(&shared, Some(shared.clone()))
+    }
+
+    fn observe_shared(&mut self, e: &Event, mut shared: Option<Arc<Event>>) -> Vec<Alert> {
         let mut out = Vec::new();
         let Some(t) = e.time.or(self.now) else {
             return out;
@@ -203,7 +221,6 @@ impl DetectorSet {
         if is_attempt(e) {
             if let Some(src) = &src {
                 let user = e.user.as_deref().unwrap_or_default();
-                let mut shared: Option<Arc<Event>> = None;
                 let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
                 let max_ev = self.cfg.max_evidence;
                 for rule in Rule::ALL {

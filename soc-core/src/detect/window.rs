@@ -26,13 +26,22 @@ pub(crate) struct Episode {
 #[derive(Debug, Default)]
 pub(crate) struct Windowed {
     items: VecDeque<(DateTime<Utc>, String)>,
+    /// Items per non-empty distinct value.
     counts: HashMap<String, u32>,
+    /// Items whose distinct value is empty (every item of a counting
+    /// window), kept apart so counting windows never allocate a map.
+    empty: u32,
     evidence: VecDeque<Arc<Event>>,
     open: Option<Episode>,
     last: Option<DateTime<Utc>>,
 }
 
 impl Windowed {
+    /// Distinct values in the window (the empty value counts as one).
+    fn distinct_values(&self) -> u64 {
+        self.counts.len() as u64 + u64::from(self.empty > 0)
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -52,6 +61,7 @@ impl Windowed {
     pub fn clear(&mut self) {
         self.items.clear();
         self.counts.clear();
+        self.empty = 0;
         self.evidence.clear();
     }
 
@@ -59,7 +69,9 @@ impl Windowed {
         while let Some((t, _)) = self.items.front() {
             if now - *t > window || self.items.len() > MAX_ITEMS {
                 if let Some((_, v)) = self.items.pop_front() {
-                    if let Some(c) = self.counts.get_mut(&v) {
+                    if v.is_empty() {
+                        self.empty = self.empty.saturating_sub(1);
+                    } else if let Some(c) = self.counts.get_mut(&v) {
                         *c -= 1;
                         if *c == 0 {
                             self.counts.remove(&v);
@@ -100,11 +112,12 @@ impl Windowed {
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
         self.prune(t, window);
         let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
-        match self.counts.get_mut(&distinct) {
-            Some(c) => *c += 1,
-            None => {
-                self.counts.insert(distinct.clone(), 1);
-            }
+        if distinct.is_empty() {
+            self.empty += 1;
+        } else if let Some(c) = self.counts.get_mut(&distinct) {
+            *c += 1;
+        } else {
+            self.counts.insert(distinct.clone(), 1);
         }
         self.items.push_back((t, distinct.clone()));
         if self.evidence.len() < max_evidence {
@@ -123,7 +136,7 @@ impl Windowed {
             }
             None => {
                 let reached = if by_distinct && threshold != u32::MAX {
-                    self.counts.len() as u64 >= u64::from(threshold)
+                    self.distinct_values() >= u64::from(threshold)
                 } else {
                     self.items.len() as u64 >= u64::from(threshold)
                 };

@@ -117,7 +117,7 @@ impl Analyzer for StandardAnalyzer {
                 None => out.skipped += 1,
                 Some(ev) => {
                     out.count_event(&ev.kind);
-                    out.alerts.extend(self.detectors.observe(&ev));
+                    out.alerts.extend(self.detectors.observe_owned(ev));
                 }
             },
             SourceKind::Eve => {
