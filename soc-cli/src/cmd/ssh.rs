@@ -138,6 +138,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             };
+            if args.summary {
+                // The summary needs no Event: count on the borrowed fast path.
+                match parser.parse_ref(&line) {
+                    Some(r) => {
+                        stats.events += 1;
+                        summary.add_record(&r);
+                    }
+                    None => stats.skipped += 1,
+                }
+                continue;
+            }
             let Some(ev) = parser.parse_line(
                 &line,
                 Origin {
@@ -151,8 +162,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             stats.events += 1;
             if let Some(w) = writer.as_mut() {
                 w.write(&event_row(&ev))?;
-            } else if args.summary {
-                summary.add(&ev);
             } else {
                 alerts.extend(detectors.observe(&ev));
             }
