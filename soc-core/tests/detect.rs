@@ -148,6 +148,11 @@ fn success_after_failures() {
 }
 
 fn sample_alerts() -> Vec<Alert> {
+    sample_alerts_with(false)
+}
+
+/// Alerts of the sample log, feeding events by reference or by value.
+fn sample_alerts_with(owned: bool) -> Vec<Alert> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/auth.log");
     let mut p = SshParser::new(SshOptions {
         year: Some(2026),
@@ -163,11 +168,26 @@ fn sample_alerts() -> Vec<Alert> {
                 line: no,
             },
         ) {
-            out.extend(d.observe(&e));
+            out.extend(if owned {
+                d.observe_owned(e)
+            } else {
+                d.observe(&e)
+            });
         }
     }
     out.extend(d.finish());
     out
+}
+
+/// The pipeline hands events over by value; the alerts, counts and
+/// evidence must be exactly those of `observe`.
+#[test]
+fn observe_owned_gives_the_same_alerts_as_observe() {
+    let by_ref = sample_alerts_with(false);
+    let by_value = sample_alerts_with(true);
+    assert!(by_ref.len() >= 5);
+    assert!(by_ref.iter().all(|a| !a.events.is_empty()));
+    assert_eq!(by_ref, by_value);
 }
 
 #[test]

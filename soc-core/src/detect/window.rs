@@ -145,12 +145,7 @@ impl Windowed {
                         first: self.items.front().map_or(t, |x| x.0),
                         last: t,
                         count: self.items.len() as u64,
-                        distinct: self
-                            .counts
-                            .keys()
-                            .filter(|k| !k.is_empty())
-                            .cloned()
-                            .collect(),
+                        distinct: self.counts.keys().cloned().collect(),
                         events: self.evidence.drain(..).collect(),
                     });
                 }
