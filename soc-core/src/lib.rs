@@ -31,6 +31,7 @@
 pub mod detect;
 pub mod enrich;
 pub mod error;
+mod http;
 pub mod ioc;
 pub mod model;
 pub mod parse;

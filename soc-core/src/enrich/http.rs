@@ -1,13 +1,15 @@
-//! The one HTTP layer every network provider uses: a reqwest client with a
-//! timeout, retries with exponential backoff and jitter for 5xx and timeouts,
-//! `Retry-After` honoured on 429, and HTTP status → [`EnrichError`] mapping.
+//! The HTTP layer every network provider uses: the shared retry loop of
+//! [`crate::http`] (timeouts, exponential backoff with jitter for 5xx and
+//! timeouts, `Retry-After` honoured on 429) plus HTTP status →
+//! [`EnrichError`] mapping.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use rand::Rng;
-
 use crate::error::EnrichError;
+use crate::http::{Outcome, RawReply, RetryPolicy, RetryingClient};
+
+pub(crate) use crate::http::truncate;
 
 /// Retry and timeout settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +59,9 @@ impl HttpResponse {
 /// The shared client of one provider. Counts requests and remembers the
 /// `X-RateLimit-Remaining` the API last reported.
 pub struct HttpClient {
-    client: reqwest::Client,
+    inner: RetryingClient,
     provider: String,
     options: HttpOptions,
-    requests: AtomicU64,
     remaining: AtomicI64,
 }
 
@@ -76,33 +77,30 @@ impl std::fmt::Debug for HttpClient {
 impl HttpClient {
     /// A client for `provider` with `options`.
     pub fn new(provider: &str, options: HttpOptions) -> Result<Self, EnrichError> {
-        let client = reqwest::Client::builder()
-            .timeout(options.timeout)
+        let client = RetryingClient::builder(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("soc/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::limited(10))
             .build()
             .map_err(|e| EnrichError::Transport {
                 provider: provider.to_string(),
                 message: format!("cannot build HTTP client: {e}"),
             })?;
+        let policy = RetryPolicy {
+            max_retries: options.max_retries,
+            backoff: options.backoff,
+            max_retry_after: options.max_retry_after,
+        };
         Ok(HttpClient {
-            client,
+            inner: RetryingClient::new(client, policy, provider),
             provider: provider.to_string(),
             options,
-            requests: AtomicU64::new(0),
             remaining: AtomicI64::new(-1),
         })
     }
 
-    /// The underlying reqwest client (to build requests).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
     /// HTTP requests sent so far (retries included).
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+        self.inner.requests()
     }
 
     /// The last `X-RateLimit-Remaining` seen, if any.
@@ -121,118 +119,66 @@ impl HttpClient {
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         accept: &[u16],
     ) -> Result<HttpResponse, EnrichError> {
-        let mut attempt: u32 = 0;
-        loop {
-            self.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome = build(&self.client).send().await;
-            let retries_left = attempt < self.options.max_retries;
-            match outcome {
-                Err(e) => {
-                    let err = if e.is_timeout() {
-                        EnrichError::Timeout {
-                            provider: self.provider.clone(),
-                            after: self.options.timeout,
-                        }
-                    } else {
-                        EnrichError::Transport {
-                            provider: self.provider.clone(),
-                            message: transport_message(&e),
-                        }
-                    };
-                    if !retries_left || !(e.is_timeout() || e.is_connect() || e.is_request()) {
-                        return Err(err);
-                    }
-                    tracing::debug!(provider = %self.provider, attempt, "retrying after {err}");
+        let accepted = |status: u16| (200..300).contains(&status) || accept.contains(&status);
+        let outcome = self
+            .inner
+            .send(build, |o| match o {
+                Outcome::Failed(f) => f.transient,
+                Outcome::Reply(r) => {
+                    !accepted(r.status) && (r.status == 429 || (500..600).contains(&r.status))
                 }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    if let Some(rem) = header_u64(&headers, "x-ratelimit-remaining") {
-                        self.remaining
-                            .store(i64::try_from(rem).unwrap_or(i64::MAX), Ordering::Relaxed);
-                    }
-                    let body = resp.text().await.unwrap_or_default();
-                    if (200..300).contains(&status) || accept.contains(&status) {
-                        return Ok(HttpResponse { status, body });
-                    }
-                    match status {
-                        401 | 403 => {
-                            return Err(EnrichError::Auth {
-                                provider: self.provider.clone(),
-                                status,
-                                message: error_message(&body),
-                            })
-                        }
-                        429 => {
-                            let retry_after = retry_after(&headers);
-                            let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
-                            if !retries_left || wait > self.options.max_retry_after {
-                                return Err(EnrichError::RateLimited {
-                                    provider: self.provider.clone(),
-                                    retry_after,
-                                });
-                            }
-                            tracing::info!(provider = %self.provider, "rate limited; waiting {}s", wait.as_secs_f32());
-                            tokio::time::sleep(wait).await;
-                            attempt += 1;
-                            continue;
-                        }
-                        500..=599 if retries_left => {
-                            tracing::debug!(provider = %self.provider, status, attempt, "server error; retrying");
-                        }
-                        _ => {
-                            return Err(EnrichError::Api {
-                                provider: self.provider.clone(),
-                                status,
-                                body: truncate(&error_message(&body), 300),
-                            })
-                        }
-                    }
-                }
+            })
+            .await;
+        let reply = match outcome {
+            Outcome::Failed(f) if f.timeout => {
+                return Err(EnrichError::Timeout {
+                    provider: self.provider.clone(),
+                    after: self.options.timeout,
+                })
             }
-            tokio::time::sleep(self.backoff(attempt)).await;
-            attempt += 1;
+            Outcome::Failed(f) => {
+                return Err(EnrichError::Transport {
+                    provider: self.provider.clone(),
+                    message: f.message,
+                })
+            }
+            Outcome::Reply(reply) => reply,
+        };
+        if let Some(rem) = reply.ratelimit_remaining {
+            self.remaining
+                .store(i64::try_from(rem).unwrap_or(i64::MAX), Ordering::Relaxed);
         }
-    }
-
-    /// Exponential backoff with full jitter: uniform in `[d/2, d]` where
-    /// `d = backoff * 2^attempt`, capped at 60 s.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.options.backoff.as_millis() as u64;
-        let d = base.saturating_mul(1u64 << attempt.min(16)).min(60_000);
-        if d == 0 {
-            return Duration::ZERO;
+        let RawReply {
+            status,
+            retry_after,
+            body,
+            ..
+        } = reply;
+        if accepted(status) {
+            return Ok(HttpResponse { status, body });
         }
-        let ms = rand::rng().random_range(d / 2..=d);
-        Duration::from_millis(ms)
+        Err(match status {
+            401 | 403 => EnrichError::Auth {
+                provider: self.provider.clone(),
+                status,
+                message: error_message(&body),
+            },
+            429 => EnrichError::RateLimited {
+                provider: self.provider.clone(),
+                retry_after,
+            },
+            _ => EnrichError::Api {
+                provider: self.provider.clone(),
+                status,
+                body: truncate(&error_message(&body), 300),
+            },
+        })
     }
-}
-
-fn transport_message(e: &reqwest::Error) -> String {
-    // Keys travel in headers, never in URLs, so the message is safe to show.
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
-}
-
-fn header_u64(headers: &reqwest::header::HeaderMap, name: &str) -> Option<u64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// Parses `Retry-After` as seconds or an HTTP date.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    crate::http::retry_after(headers)
 }
 
 /// The human message of an API error body: `error.message` (VirusTotal),
@@ -255,17 +201,6 @@ pub fn error_message(body: &str) -> String {
         .find_map(|m| m.as_str())
         .map(|s| truncate(s, 300));
     found.unwrap_or_else(|| truncate(body.trim(), 300))
-}
-
-/// At most `max` characters of `s`, with `…` when cut.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
 }
 
 /// A malformed-response error for `provider` at `field`.
@@ -295,22 +230,13 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_parses_seconds() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert("retry-after", "7".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert("retry-after", "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
     fn backoff_grows_and_is_capped() {
-        let c = HttpClient::new("t", HttpOptions::default()).unwrap();
+        let first = HttpOptions::default().backoff;
         for attempt in 0..20 {
-            let d = c.backoff(attempt);
+            let d = crate::http::backoff(first, attempt);
             assert!(d <= Duration::from_secs(60));
             assert!(d >= Duration::from_millis(250));
         }
-        assert!(c.backoff(3) >= Duration::from_millis(2000));
+        assert!(crate::http::backoff(first, 3) >= Duration::from_millis(2000));
     }
 }

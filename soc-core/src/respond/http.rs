@@ -1,15 +1,19 @@
-//! The HTTP client shared by the webhook, SIEM and ticket responders:
-//! timeouts, retries with exponential backoff, `Retry-After`, and error
-//! bodies truncated and free of URLs (which may carry tokens).
+//! The HTTP client of the webhook, SIEM and ticket responders: the shared
+//! retry loop of [`crate::http`] (timeouts, exponential backoff with jitter,
+//! `Retry-After`), with error bodies truncated and free of URLs (which may
+//! carry tokens).
 
 use std::time::Duration;
 
 use crate::error::RespondError;
+use crate::http::{Outcome, RetryPolicy, RetryingClient};
+
+pub(crate) use crate::http::truncate;
 
 /// Longest `Retry-After` honoured; longer waits fail instead of stalling a run.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
-/// A response: status, body (truncated to 2 KiB) and `Retry-After`.
+/// A response: status and body (truncated to 2 KiB).
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub status: u16,
@@ -32,25 +36,11 @@ impl Reply {
     }
 }
 
-/// Truncates on a char boundary, adding `...` when cut.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.trim().to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", s[..end].trim())
-}
-
 /// Retry settings and a pooled client.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Http {
-    client: reqwest::Client,
+    inner: RetryingClient,
     responder: String,
-    max_retries: u32,
-    backoff: Duration,
 }
 
 impl Http {
@@ -60,19 +50,20 @@ impl Http {
         max_retries: u32,
         backoff_ms: u64,
     ) -> Result<Self, RespondError> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(timeout_secs.max(1)))
-            .user_agent(concat!("soc/", env!("CARGO_PKG_VERSION")))
+        let client = RetryingClient::builder(Duration::from_secs(timeout_secs.max(1)))
             .build()
             .map_err(|e| RespondError::Config {
                 responder: responder.to_string(),
                 message: format!("cannot build HTTP client: {}", e.without_url()),
             })?;
-        Ok(Http {
-            client,
-            responder: responder.to_string(),
+        let policy = RetryPolicy {
             max_retries,
             backoff: Duration::from_millis(backoff_ms),
+            max_retry_after: MAX_RETRY_AFTER,
+        };
+        Ok(Http {
+            inner: RetryingClient::new(client, policy, responder),
+            responder: responder.to_string(),
         })
     }
 
@@ -85,43 +76,23 @@ impl Http {
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         retry: impl Fn(u16, &str) -> bool,
     ) -> Result<Reply, RespondError> {
-        let mut attempt = 0u32;
-        loop {
-            let wait_default = self.backoff * 2u32.saturating_pow(attempt.min(10));
-            match build(&self.client).send().await {
-                Err(e) => {
-                    if attempt >= self.max_retries {
-                        return Err(RespondError::Http {
-                            responder: self.responder.clone(),
-                            status: 0,
-                            body: e.without_url().to_string(),
-                        });
-                    }
-                    tracing::debug!(responder = %self.responder, attempt, "transport error, retrying: {}", e.without_url());
-                    tokio::time::sleep(wait_default).await;
-                }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    let body = resp.text().await.unwrap_or_default();
-                    let body = truncate(&body, 2048);
-                    if attempt >= self.max_retries || !retry(status, &body) {
-                        return Ok(Reply { status, body });
-                    }
-                    let wait = retry_after.unwrap_or(wait_default);
-                    if wait > MAX_RETRY_AFTER {
-                        return Ok(Reply { status, body });
-                    }
-                    tracing::debug!(responder = %self.responder, attempt, status, "retrying after {wait:?}");
-                    tokio::time::sleep(wait).await;
-                }
-            }
-            attempt += 1;
+        let outcome = self
+            .inner
+            .send(build, |o| match o {
+                Outcome::Failed(_) => true,
+                Outcome::Reply(r) => retry(r.status, &r.body),
+            })
+            .await;
+        match outcome {
+            Outcome::Failed(f) => Err(RespondError::Http {
+                responder: self.responder.clone(),
+                status: 0,
+                body: f.message,
+            }),
+            Outcome::Reply(r) => Ok(Reply {
+                status: r.status,
+                body: truncate(&r.body, 2048),
+            }),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Reading the export endpoint's streamed JSON lines.
 
+use crate::http::truncate;
 use serde_json::Value;
 
 use super::SplunkSource;
@@ -26,13 +27,6 @@ fn messages_text(body: &str) -> Option<String> {
         })
         .collect();
     (!texts.is_empty()).then(|| texts.join("; "))
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 /// Reads a whole export response into records, or the error it carries.
