@@ -1,6 +1,8 @@
 //! Ticket responders: TheHive (idempotent on sourceRef), Jira, local file.
 
-use soc_core::respond::ticket::{Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile};
+use soc_core::respond::ticket::{
+    jira_alert_label, Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile,
+};
 use soc_core::respond::Secret;
 use soc_core::{ActionOutcome, Alert, AttackRef, Mode, RespondError, Responder, Severity};
 
@@ -130,6 +132,19 @@ async fn thehive_already_exists_is_success_other_400_is_not() {
 #[tokio::test]
 async fn jira_issue_created_and_errors_typed() {
     let mut server = mockito::Server::new_async().await;
+    let label = jira_alert_label(&alert().id);
+    let search = server
+        .mock("GET", "/rest/api/2/search")
+        .match_header("authorization", "Bearer pat")
+        .match_query(mockito::Matcher::AllOf(vec![
+            mockito::Matcher::UrlEncoded("jql".into(), format!("labels = \"{label}\"")),
+            mockito::Matcher::UrlEncoded("maxResults".into(), "1".into()),
+        ]))
+        .with_status(200)
+        .with_body(r#"{"startAt":0,"maxResults":1,"total":0,"issues":[]}"#)
+        .expect(2)
+        .create_async()
+        .await;
     let m = server
         .mock("POST", "/rest/api/2/issue")
         .match_header("authorization", "Bearer pat")
@@ -138,7 +153,7 @@ async fn jira_issue_created_and_errors_typed() {
                 "project": {"key": "SOC"},
                 "issuetype": {"name": "Task"},
                 "summary": "SSH brute force from 203.0.113.9",
-                "labels": ["soc-auto", "T1110.001"],
+                "labels": ["soc-auto", "T1110.001", label],
                 "priority": {"name": "High"}
             }}),
         ))
@@ -172,6 +187,63 @@ async fn jira_issue_created_and_errors_typed() {
         "{err}"
     );
     bad.assert_async().await;
+    search.assert_async().await;
+}
+
+#[tokio::test]
+async fn jira_finds_the_existing_issue_and_creates_none() {
+    let mut server = mockito::Server::new_async().await;
+    let a = alert();
+    let label = jira_alert_label(&a.id);
+    assert!(label.starts_with("soc-") && !label.contains(' '));
+    let search = server
+        .mock("GET", "/rest/api/2/search")
+        .match_query(mockito::Matcher::UrlEncoded(
+            "jql".into(),
+            format!("labels = \"{label}\""),
+        ))
+        .with_status(200)
+        .with_body(r#"{"startAt":0,"maxResults":1,"total":1,"issues":[{"id":"10042","key":"SOC-42","self":"https://jira.example/rest/api/2/issue/10042"}]}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let create = server
+        .mock("POST", "/rest/api/2/issue")
+        .expect(0)
+        .create_async()
+        .await;
+    let jira = Jira::new(&JiraConfig {
+        url: server.url(),
+        token: Secret::new("pat"),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let rec = jira.respond(&a, Mode::Live).await.unwrap();
+    assert_eq!(rec.detail, "exists SOC-42");
+    assert_eq!(
+        rec.requests,
+        [format!("GET {}/rest/api/2/search", server.url())]
+    );
+    search.assert_async().await;
+    create.assert_async().await;
+
+    // A rejected token fails the action instead of creating blindly.
+    search.remove_async().await;
+    let denied = server
+        .mock("GET", "/rest/api/2/search")
+        .match_query(mockito::Matcher::Any)
+        .with_status(401)
+        .create_async()
+        .await;
+    let err = jira.respond(&a, Mode::Live).await.unwrap_err();
+    assert!(
+        matches!(err, RespondError::Http { status: 401, .. }),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("pat\""));
+    denied.assert_async().await;
+    create.assert_async().await;
 }
 
 #[tokio::test]

@@ -27,6 +27,10 @@ pub struct JiraConfig {
     pub token: Secret,
     /// Labels added to every issue.
     pub labels: Vec<String>,
+    /// Before creating an issue, search (JQL) for one carrying the alert's
+    /// `soc-<alert id>` label and skip the create when it exists, so a
+    /// restart or a retried run never opens a second issue for one alert.
+    pub search_existing: bool,
     /// Request timeout in seconds.
     pub timeout_secs: u64,
     /// Retries on 429/5xx and transport errors.
@@ -44,6 +48,7 @@ impl Default for JiraConfig {
             email: None,
             token: Secret::new("${SOC_JIRA_TOKEN}"),
             labels: vec!["soc-auto".into()],
+            search_existing: true,
             timeout_secs: 10,
             max_retries: 3,
             retry_backoff_ms: 500,
@@ -52,11 +57,14 @@ impl Default for JiraConfig {
 }
 
 /// Creates Jira issues (`POST /rest/api/2/issue`). Jira has no idempotency
-/// key; the response engine's suppression window keeps it to one issue per
-/// source and kind.
+/// key: every issue carries the label `soc-<alert id>`, and (unless
+/// `search_existing` is off) a JQL search for that label comes first, so one
+/// alert gets one issue across runs and restarts. The response engine's
+/// suppression window also keeps it to one issue per source and kind.
 pub struct Jira {
     http: Http,
     endpoint: String,
+    search: String,
     token: String,
     cfg: JiraConfig,
 }
@@ -81,6 +89,7 @@ impl Jira {
                 cfg.retry_backoff_ms,
             )?,
             endpoint: join(&cfg.url, "rest/api/2/issue"),
+            search: join(&cfg.url, "rest/api/2/search"),
             token: cfg.token.resolve("jira", "token")?,
             cfg: cfg.clone(),
         })
@@ -91,6 +100,7 @@ impl Jira {
         let (_, description) = alert_message(alert);
         let mut labels = self.cfg.labels.clone();
         labels.extend(alert.attack.iter().map(|a| a.technique_id.clone()));
+        labels.push(jira_alert_label(&alert.id));
         let priority = match alert.severity {
             Severity::Critical => "Highest",
             Severity::High => "High",
@@ -107,6 +117,64 @@ impl Jira {
             "priority": {"name": priority},
         }})
     }
+
+    fn authorize(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cfg.email {
+            Some(e) => r.basic_auth(e, Some(&self.token)),
+            None => r.bearer_auth(&self.token),
+        }
+    }
+
+    /// The key of an issue already carrying the alert's label, if any. A
+    /// failed search is logged and treated as "none" (a duplicate issue is
+    /// better than a missing one); a rejected token fails the action.
+    async fn existing_issue(&self, alert: &Alert) -> Result<Option<String>, RespondError> {
+        let jql = format!("labels = \"{}\"", jira_alert_label(&alert.id));
+        let reply = self
+            .http
+            .send(
+                |c| {
+                    self.authorize(c.get(&self.search).query(&[
+                        ("jql", jql.as_str()),
+                        ("fields", "key"),
+                        ("maxResults", "1"),
+                    ]))
+                },
+                |s, _| s == 429 || s >= 500,
+            )
+            .await?;
+        if matches!(reply.status, 401 | 403) {
+            return Err(reply.error("jira"));
+        }
+        if !reply.ok() {
+            tracing::warn!(
+                status = reply.status,
+                "jira: search for an existing issue failed; creating one"
+            );
+            return Ok(None);
+        }
+        let parsed: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+        Ok(parsed["issues"]
+            .get(0)
+            .and_then(|i| i["key"].as_str())
+            .map(str::to_string))
+    }
+}
+
+/// The label that ties an issue to an alert: `soc-<id>`, with every
+/// character Jira labels cannot hold replaced by `_`.
+pub fn jira_alert_label(alert_id: &str) -> String {
+    let clean: String = alert_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("soc-{clean}")
 }
 
 #[async_trait]
@@ -117,22 +185,26 @@ impl Responder for Jira {
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let mut rec = ActionRecord::new("jira", "ticket", &self.cfg.project, &alert.id, mode);
+        if self.cfg.search_existing {
+            rec.requests.push(format!("GET {}", self.search));
+        }
         rec.requests.push(format!("POST {}", self.endpoint));
         let body = self.body(alert);
         if mode == Mode::DryRun {
             rec.detail = format!("body: {body}");
             return Ok(rec);
         }
+        if self.cfg.search_existing {
+            if let Some(key) = self.existing_issue(alert).await? {
+                rec.requests.pop();
+                rec.detail = format!("exists {key}");
+                return Ok(rec);
+            }
+        }
         let reply = self
             .http
             .send(
-                |c| {
-                    let r = c.post(&self.endpoint).json(&body);
-                    match &self.cfg.email {
-                        Some(e) => r.basic_auth(e, Some(&self.token)),
-                        None => r.bearer_auth(&self.token),
-                    }
-                },
+                |c| self.authorize(c.post(&self.endpoint).json(&body)),
                 |s, _| s == 429 || s >= 500,
             )
             .await?;
