@@ -1,0 +1,95 @@
+use super::*;
+use crate::model::Mode;
+
+#[test]
+fn checkpoint_roundtrip_and_persistence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let s = StateStore::open(&path).unwrap();
+        assert_eq!(s.checkpoint("a").unwrap(), None);
+        s.set_checkpoint("a", "id1", 10).unwrap();
+        s.set_checkpoint("a", "id1", 20).unwrap();
+    }
+    let s = StateStore::open(&path).unwrap();
+    assert_eq!(s.checkpoint("a").unwrap(), Some(("id1".into(), 20)));
+}
+
+#[test]
+fn cache_honours_expiry() {
+    let s = StateStore::in_memory().unwrap();
+    let now = Utc::now();
+    s.cache_put(
+        "vt",
+        "ipv4",
+        "1.2.3.4",
+        "{}",
+        now,
+        now + chrono::Duration::seconds(60),
+    )
+    .unwrap();
+    assert!(s.cache_get("vt", "ipv4", "1.2.3.4", now).unwrap().is_some());
+    assert!(s
+        .cache_get("vt", "ipv4", "1.2.3.4", now + chrono::Duration::seconds(61))
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        s.cache_purge(now + chrono::Duration::seconds(61)).unwrap(),
+        1
+    );
+}
+
+#[test]
+fn actions_and_last_done() {
+    let s = StateStore::in_memory().unwrap();
+    let mut rec = ActionRecord::new("nftables", "block", "198.51.100.23", "a1", Mode::DryRun);
+    s.record_action("k", &rec).unwrap();
+    assert_eq!(s.last_done("k").unwrap(), None, "dry-run is not 'done'");
+    rec.mode = Mode::Live;
+    rec.outcome = crate::model::ActionOutcome::Done;
+    s.record_action("k", &rec).unwrap();
+    assert!(s.last_done("k").unwrap().is_some());
+    assert_eq!(s.actions_since(DateTime::<Utc>::MIN_UTC).unwrap().len(), 2);
+}
+
+#[test]
+fn blocks_expire() {
+    let s = StateStore::in_memory().unwrap();
+    let now = Utc::now();
+    for (ip, exp) in [
+        ("192.0.2.1", Some(now - chrono::Duration::seconds(1))),
+        ("192.0.2.2", None),
+    ] {
+        s.add_block(&BlockEntry {
+            ip: ip.into(),
+            backend: "nftables".into(),
+            created_at: now,
+            expires_at: exp,
+            reason: "t".into(),
+        })
+        .unwrap();
+    }
+    assert_eq!(s.active_blocks(now).unwrap().len(), 1);
+    assert_eq!(s.expired_blocks(now).unwrap()[0].ip, "192.0.2.1");
+    assert!(s.remove_block("192.0.2.1", "nftables").unwrap());
+    assert!(!s.remove_block("192.0.2.1", "nftables").unwrap());
+}
+
+#[test]
+fn alerts_are_upserted_by_id() {
+    let s = StateStore::in_memory().unwrap();
+    let a = Alert::new("ssh.brute_force", "k", "t", crate::model::Severity::High);
+    assert!(s.save_alert(&a, None).unwrap());
+    assert!(!s.save_alert(&a, None).unwrap());
+    assert_eq!(s.alerts_since(DateTime::<Utc>::MIN_UTC).unwrap().len(), 1);
+}
+
+#[test]
+fn watchlist_counts_hits() {
+    let s = StateStore::in_memory().unwrap();
+    s.watch("198.51.100.23", "ipv4", "low risk").unwrap();
+    s.watch("198.51.100.23", "ipv4", "again").unwrap();
+    let w = s.watchlist().unwrap();
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].hits, 2);
+}
