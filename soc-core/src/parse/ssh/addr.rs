@@ -117,7 +117,7 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
             Some(i) => &tok[..i],
             None => tok,
         };
-        if let Ok(v6) = no_zone.parse::<std::net::Ipv6Addr>() {
+        if let Some(v6) = super::ipv6::ipv6(no_zone.as_bytes()) {
             return Some(RemoteRef::Ip(IpAddr::V6(v6).to_canonical()));
         }
         return None;
@@ -131,19 +131,26 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
     }
 }
 
-/// ASCII digits as a port number (`str::parse::<u16>` on digits only:
-/// leading zeros allowed, at most 65535).
-pub(crate) fn digits_u16(d: &[u8]) -> Option<u16> {
-    if d.is_empty() {
+/// The port number at the start of `b`: the run of ASCII digits read as
+/// `str::parse::<u16>` reads it (leading zeros allowed, at most 65535),
+/// and the run's length. `None` without a digit or when too large.
+pub(crate) fn port_digits(b: &[u8]) -> Option<(u16, usize)> {
+    let mut v = 0u32;
+    let mut n = 0;
+    while let Some(&c) = b.get(n) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v * 10 + u32::from(c - b'0');
+        if v > 65_535 {
+            return None;
+        }
+        n += 1;
+    }
+    if n == 0 {
         return None;
     }
-    let nz = d.iter().position(|&c| c != b'0').unwrap_or(d.len());
-    let d = &d[nz..];
-    if d.len() > 5 {
-        return None;
-    }
-    let v = d.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
-    u16::try_from(v).ok()
+    Some((u16::try_from(v).ok()?, n))
 }
 
 /// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
@@ -299,24 +306,22 @@ pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
 /// The `[ port N][ ssh1| ssh2]` after a host.
 fn port_tail<'a>(
     remote: RemoteRef<'a>,
-    mut rest: &'a str,
+    rest: &'a str,
 ) -> Option<(RemoteRef<'a>, Option<u16>, &'a str)> {
+    let b = rest.as_bytes();
+    let mut i = 0;
     let mut port = None;
-    if let Some(r) = rest.strip_prefix(" port ") {
-        let n = r.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
+    if let Some(r) = b.strip_prefix(b" port ") {
+        let (p, n) = port_digits(r)?;
+        port = Some(p);
+        i = 6 + n;
+    }
+    if let Some(t) = b.get(i..i + 5) {
+        if t == b" ssh2" || t == b" ssh1" {
+            i += 5;
         }
-        port = Some(digits_u16(&r.as_bytes()[..n])?);
-        rest = &r[n..];
     }
-    if let Some(r) = rest
-        .strip_prefix(" ssh2")
-        .or_else(|| rest.strip_prefix(" ssh1"))
-    {
-        rest = r;
-    }
-    Some((remote, port, rest))
+    Some((remote, port, rest.get(i..)?))
 }
 
 #[cfg(test)]
@@ -371,7 +376,9 @@ mod tests {
         for d in [
             "0", "22", "65535", "65536", "000022", "0000000", "00065536", "123456", "",
         ] {
-            assert_eq!(digits_u16(d.as_bytes()), d.parse().ok(), "{d}");
+            let want = d.parse().ok().map(|p| (p, d.len()));
+            assert_eq!(port_digits(d.as_bytes()), want, "{d}");
+            assert_eq!(port_digits(format!("{d} ssh2").as_bytes()), want, "{d}");
         }
     }
 

@@ -194,28 +194,37 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
         return None;
     }
     let time = NaiveTime::from_hms_opt(two(7)?, two(10)?, two(13)?.min(59))?;
-    let rest = &line[16..];
-    let (host, rest) = rest.split_at(memchr::memchr(b' ', rest.as_bytes())?);
-    if host.starts_with('[') || host.ends_with(':') {
+    // Host: up to the next space (byte loops beat memchr on these short
+    // tokens).
+    let h_end = 16 + b.get(16..)?.iter().position(|&c| c == b' ')?;
+    if b[16] == b'[' || b[h_end - 1] == b':' {
         return None;
     }
-    let rest = &rest[1..];
-    let (tag, rest) = rest.split_at(memchr::memchr(b' ', rest.as_bytes())?);
-    let tag = tag.strip_suffix("]:")?;
-    let open = byte_pos(tag.as_bytes(), b'[')?;
-    let digits = &tag.as_bytes()[open + 1..];
-    if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
+    // Tag `prog[pid]: `: the program runs to the first '[' (no space in it).
+    let t = h_end + 1;
+    let open = t + b.get(t..)?.iter().position(|&c| c == b'[' || c == b' ')?;
+    if b[open] != b'[' {
         return None;
     }
-    let pid = digits
-        .iter()
-        .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
+    let mut j = open + 1;
+    let mut pid = 0u32;
+    while let Some(&c) = b.get(j) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        pid = pid.wrapping_mul(10).wrapping_add(u32::from(c - b'0'));
+        j += 1;
+    }
+    let digits = j - open - 1;
+    if digits == 0 || digits > 9 || b.get(j..j + 3) != Some(b"]: ") {
+        return None;
+    }
     Some(Header {
         stamp: Some(Stamp::Bsd { month, day, time }),
-        host: Some(host),
-        program: Some(&tag[..open]),
+        host: Some(line.get(16..h_end)?),
+        program: Some(line.get(t..open)?),
         pid: Some(pid),
-        msg: &rest[1..],
+        msg: line.get(j + 3..)?,
     })
 }
 

@@ -30,6 +30,7 @@ mod classify;
 mod clock;
 mod event;
 pub(crate) mod header;
+mod ipv6;
 mod kind;
 mod message;
 #[cfg(test)]
