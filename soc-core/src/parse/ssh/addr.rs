@@ -161,30 +161,33 @@ pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 
 /// A dotted quad at the start of `b` (see [`ipv4`]) and its length.
 fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    // A digit's value, or 10+ for anything else (and the end).
+    let dig = |i: usize| b.get(i).map_or(10, |&c| c.wrapping_sub(b'0'));
     let mut oct = [0u8; 4];
     let mut i = 0;
     for (k, o) in oct.iter_mut().enumerate() {
         if k > 0 {
-            if *b.get(i)? != b'.' {
+            if b.get(i) != Some(&b'.') {
                 return None;
             }
             i += 1;
         }
-        let d0 = *b.get(i)?;
-        if !d0.is_ascii_digit() {
+        let d0 = dig(i);
+        if d0 > 9 {
             return None;
         }
         i += 1;
-        let mut v = u32::from(d0 - b'0');
+        let mut v = u32::from(d0);
         // A leading zero ends the octet ("01" is then rejected by the caller).
-        if d0 != b'0' {
-            for _ in 0..2 {
-                match b.get(i) {
-                    Some(&c) if c.is_ascii_digit() => {
-                        v = v * 10 + u32::from(c - b'0');
-                        i += 1;
-                    }
-                    _ => break,
+        if d0 != 0 {
+            let d1 = dig(i);
+            if d1 <= 9 {
+                v = v * 10 + u32::from(d1);
+                i += 1;
+                let d2 = dig(i);
+                if d2 <= 9 {
+                    v = v * 10 + u32::from(d2);
+                    i += 1;
                 }
             }
         }

@@ -10,11 +10,8 @@ use super::addr::ipv4;
 /// Parses `b` as an IPv6 address, accepting exactly what
 /// `std::net::Ipv6Addr::from_str` accepts (no zone id, no brackets).
 pub(crate) fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
-    // An embedded IPv4 needs a '.'; without one the IPv4 attempt at every
-    // group is skipped (it could not succeed).
-    let dotted = b.contains(&b'.');
     let mut head = [0u16; 8];
-    let (n_head, head_v4, i) = groups(b, 0, &mut head, dotted);
+    let (n_head, head_v4, i) = groups(b, 0, &mut head);
     if n_head == 8 {
         return (i == b.len()).then(|| Ipv6Addr::from(head));
     }
@@ -25,7 +22,7 @@ pub(crate) fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
     // `::` stands for at least one zero group: at most 7 - n_head follow.
     let mut tail = [0u16; 7];
     let limit = 7 - n_head;
-    let (n_tail, _, j) = groups(b, i + 2, tail.get_mut(..limit)?, dotted);
+    let (n_tail, _, j) = groups(b, i + 2, tail.get_mut(..limit)?);
     if j != b.len() {
         return None;
     }
@@ -39,7 +36,7 @@ pub(crate) fn ipv6(b: &[u8]) -> Option<Ipv6Addr> {
 /// when at least two are left). Returns the groups read, whether the last
 /// was an IPv4, and the position after them; a group that does not parse
 /// (with its separator) is left unread, like std does.
-fn groups(b: &[u8], mut i: usize, out: &mut [u16], dotted: bool) -> (usize, bool, usize) {
+fn groups(b: &[u8], mut i: usize, out: &mut [u16]) -> (usize, bool, usize) {
     let limit = out.len();
     for k in 0..limit {
         let start = if k > 0 {
@@ -50,35 +47,39 @@ fn groups(b: &[u8], mut i: usize, out: &mut [u16], dotted: bool) -> (usize, bool
         } else {
             i
         };
-        if dotted && k + 1 < limit {
-            // std tries the IPv4 first; one that does not end the input
-            // makes the whole address invalid whichever way it is read,
-            // so only a complete one is taken here.
-            if let Some(v4) = b.get(start..).and_then(ipv4) {
-                let [o0, o1, o2, o3] = v4.octets();
-                if let Some(pair) = out.get_mut(k..k + 2) {
-                    pair[0] = u16::from_be_bytes([o0, o1]);
-                    pair[1] = u16::from_be_bytes([o2, o3]);
+        let (v, n) = hex_run(b, start);
+        if b.get(start + n) == Some(&b'.') {
+            // std tries an IPv4 first at each group; it can only succeed
+            // where the digit run stops at a '.'. One that does not end the
+            // input (or fails there) makes the whole address invalid
+            // whichever way it is read, so only a complete one is taken,
+            // and anything else stops here (leaving a '.' unread).
+            if k + 1 < limit {
+                if let Some(v4) = b.get(start..).and_then(ipv4) {
+                    let [o0, o1, o2, o3] = v4.octets();
+                    if let Some(pair) = out.get_mut(k..k + 2) {
+                        pair[0] = u16::from_be_bytes([o0, o1]);
+                        pair[1] = u16::from_be_bytes([o2, o3]);
+                    }
+                    return (k + 2, true, b.len());
                 }
-                return (k + 2, true, b.len());
             }
+            return (k, false, i);
         }
-        match hex_group(b, start) {
-            Some((v, n)) => {
-                if let Some(slot) = out.get_mut(k) {
-                    *slot = v;
-                }
-                i = start + n;
-            }
-            None => return (k, false, i),
+        if n == 0 || n > 4 {
+            return (k, false, i);
         }
+        if let Some(slot) = out.get_mut(k) {
+            *slot = v;
+        }
+        i = start + n;
     }
     (limit, false, i)
 }
 
-/// 1-4 hex digits at `b[i..]` (a fifth digit makes the group invalid, as
-/// in std); the value and the digit count.
-fn hex_group(b: &[u8], i: usize) -> Option<(u16, usize)> {
+/// The run of hex digits at `b[i..]`, up to 5 of them (a fifth makes the
+/// group invalid, as in std): the value of the first four and the count.
+fn hex_run(b: &[u8], i: usize) -> (u16, usize) {
     let mut v = 0u16;
     let mut n = 0;
     while let Some(&c) = b.get(i + n) {
@@ -88,13 +89,13 @@ fn hex_group(b: &[u8], i: usize) -> Option<(u16, usize)> {
             b'A'..=b'F' => c - b'A' + 10,
             _ => break,
         };
-        if n == 4 {
-            return None;
+        n += 1;
+        if n > 4 {
+            break;
         }
         v = (v << 4) | u16::from(d);
-        n += 1;
     }
-    (n > 0).then_some((v, n))
+    (v, n)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::addr::{find_from_port, ipv4, port_digits, Pick};
 use super::classify::{auth_from_port, classify_ref};
 use super::clock::Clock;
-use super::header::{bsd_fast, parse_header_general, Stamp};
+use super::header::{bsd_fast, find_byte, month, parse_header_general, Stamp};
 
 fn bsd_line() -> impl Strategy<Value = String> {
     (
@@ -46,6 +46,14 @@ proptest! {
     ) {
         let rest = format!("{user} from {host} port {port}{tail}");
         prop_assert_eq!(auth_from_port(&rest), find_from_port(&rest, true, Pick::AuthInfo));
+    }
+
+    #[test]
+    fn find_byte_matches_position(
+        v in prop::collection::vec(prop::sample::select(vec![b' ', b'[', b'a', 0u8, 1, 0x7f, 0x80, 0x81, 0xff, 0x20 ^ 0x80]), 0..40),
+        c in prop::sample::select(vec![b' ', b'[', 0u8, 0x80]),
+    ) {
+        prop_assert_eq!(find_byte(&v, c), v.iter().position(|&x| x == c));
     }
 
     #[test]
@@ -97,6 +105,19 @@ proptest! {
         // and again, from the cache
         prop_assert_eq!(c.local(ndt), c.local_slow(ndt));
     }
+}
+
+#[test]
+fn month_names() {
+    let names = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(month(format!("{n} 1").as_bytes()), Some(i as u32 + 1));
+        assert_eq!(month(n.to_lowercase().as_bytes()), None);
+    }
+    assert_eq!(month(b"Ja"), None);
+    assert_eq!(month(b"Jax"), None);
 }
 
 #[test]
