@@ -119,7 +119,19 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         b'p' => {
             if let Some(r) = msg.strip_prefix("pam_unix(sshd:auth): authentication failure;") {
                 let mut m = SshMessageRef::new(PamAuthFailure);
-                for kv in r.split(' ') {
+                // The tokens of `r.split(' ')`, found with the SWAR search.
+                let mut rest = Some(r);
+                while let Some(cur) = rest {
+                    let kv = match find_byte(cur.as_bytes(), b' ') {
+                        Some(i) => {
+                            rest = cur.get(i + 1..);
+                            cur.get(..i).unwrap_or("")
+                        }
+                        None => {
+                            rest = None;
+                            cur
+                        }
+                    };
                     if let Some(v) = kv.strip_prefix("rhost=") {
                         m.remote = parse_remote_ref(v);
                     } else if let Some(v) = kv.strip_prefix("user=") {

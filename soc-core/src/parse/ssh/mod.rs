@@ -33,7 +33,6 @@ pub(crate) mod header;
 mod ipv6;
 mod kind;
 mod message;
-mod pidmap;
 #[cfg(test)]
 mod props;
 mod state;

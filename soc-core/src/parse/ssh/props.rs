@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::addr::{find_from_port, ipv4, port_digits, Pick};
 use super::classify::{auth_from_port, classify_ref};
 use super::clock::Clock;
-use super::header::{bsd_fast, find_byte, month, parse_header_general, Stamp};
+use super::header::{bsd_fast, find_byte, hms_swar, month, parse_header_general, Stamp};
 
 fn bsd_line() -> impl Strategy<Value = String> {
     (
@@ -54,6 +54,20 @@ proptest! {
         c in prop::sample::select(vec![b' ', b'[', 0u8, 0x80]),
     ) {
         prop_assert_eq!(find_byte(&v, c), v.iter().position(|&x| x == c));
+    }
+
+    #[test]
+    fn hms_swar_matches_byte_parse(s in "[0-9:a /\\x80-\\xff]{8}|[0-9]{2}:[0-9]{2}:[0-9]{2}") {
+        let b = s.as_bytes();
+        let bytewise = (|| {
+            let d = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
+            let two = |i: usize| Some(d(b[i])? * 10 + d(b[i + 1])?);
+            if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+                return None;
+            }
+            NaiveTime::from_hms_opt(two(0)?, two(3)?, two(6)?.min(59))
+        })();
+        prop_assert_eq!(hms_swar(b), bytewise);
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! Per-`sshd[pid]` memory of the stateful mode: the address, port and user
 //! of a connection, filled into later lines of the same pid that lack them.
-//! Keyed by (interned host, pid) in an open-addressing [`PidMap`], so the
-//! common line costs a multiply and a key comparison, and no allocation
-//! beyond table growth.
+//! Keyed by (pid, interned host) with a small multiplicative hash, so the
+//! common line costs no allocation beyond a new table slot.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use super::addr::RemoteRef;
 use super::kind::SshKind;
 use super::message::SshMessageRef;
-use super::pidmap::PidMap;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
 /// them all (bounded memory).
@@ -19,8 +19,33 @@ const MAX_PIDS: usize = 65_536;
 /// How many distinct logging hosts are interned before everything is forgotten.
 const MAX_HOSTS: usize = 4_096;
 
-/// Host id of lines without a host (no interned host gets it).
-const NO_HOST: u32 = MAX_HOSTS as u32;
+/// Host id of lines without a host.
+const NO_HOST: u32 = u32::MAX;
+
+/// FxHash-style hasher for the (pid, host id) keys. Pids are written by the
+/// kernel, not chosen by clients, so a keyed hash buys nothing here.
+#[derive(Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
 
 /// A short string kept inline (user names are short), else on the heap.
 #[derive(Debug, Clone)]
@@ -88,7 +113,7 @@ struct PamUsers(Vec<String>);
 /// The per-pid states of one parser.
 #[derive(Debug, Default)]
 pub(crate) struct PidTable {
-    map: PidMap<PidState>,
+    map: HashMap<(u32, u32), PidState, BuildHasherDefault<PidHasher>>,
     hosts: Vec<Box<str>>,
     last_host: usize,
 }
@@ -128,8 +153,8 @@ impl PidTable {
         if self.map.len() >= MAX_PIDS {
             self.map.clear();
         }
-        let key = u64::from(self.host_id(host)) << 32 | u64::from(pid);
-        let st = self.map.entry(key);
+        let key = (pid, self.host_id(host));
+        let st = self.map.entry(key).or_default();
         let mut joined = false;
         let kind = message.kind;
         if message.remote.is_none() {
@@ -188,7 +213,7 @@ impl PidTable {
             *failure = false;
         }
         if kind == SshKind::SessionClosed {
-            self.map.remove(key);
+            self.map.remove(&key);
         }
         joined
     }
