@@ -6,6 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
+use super::header::find_byte;
+
 /// Where an sshd message says the client came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
@@ -112,8 +114,8 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
             return Some(RemoteRef::Ip(IpAddr::V4(v4)));
         }
     }
-    if memchr::memchr(b':', b).is_some() {
-        let no_zone = match memchr::memchr(b'%', b) {
+    if find_byte(b, b':').is_some() {
+        let no_zone = match find_byte(b, b'%') {
             Some(i) => &tok[..i],
             None => tok,
         };
@@ -226,13 +228,16 @@ pub(crate) enum Pick {
 pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPort<'_>> {
     let bytes = msg.as_bytes();
     let lead_hit = (lead && bytes.starts_with(b"from ")).then_some((0, 5));
-    // Every " from ": messages are short, so a scan over the spaces beats
-    // setting up a substring searcher.
-    let hits = bytes
-        .iter()
-        .enumerate()
-        .filter(|&(i, &c)| c == b' ' && bytes[i + 1..].starts_with(b"from "))
-        .map(|(i, _)| (i, i + 6));
+    // Every " from ": messages are short, so a hop from space to space
+    // (eight bytes at a time) beats setting up a substring searcher.
+    let mut next = 0;
+    let hits = std::iter::from_fn(|| loop {
+        let i = next + find_byte(bytes.get(next..)?, b' ')?;
+        next = i + 1;
+        if bytes.get(i + 1..).is_some_and(|r| r.starts_with(b"from ")) {
+            return Some((i, i + 6));
+        }
+    });
     let mut best: Option<FromPort<'_>> = None;
     let mut best_has_port = false;
     let mut first = true;
@@ -287,14 +292,8 @@ pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
             return port_tail(RemoteRef::Ip(IpAddr::V4(v4)), &s[n..]);
         }
     }
-    let end = memchr::memchr2(b' ', b':', b).map_or(s.len(), |i| {
-        // IPv6 addresses contain ':'; take up to the space instead.
-        if b[i] == b':' {
-            memchr::memchr(b' ', &b[i..]).map_or(s.len(), |j| i + j)
-        } else {
-            i
-        }
-    });
+    // The token runs to the first space (IPv6 addresses hold ':'s).
+    let end = find_byte(b, b' ').unwrap_or(s.len());
     let (tok, mut rest) = s.split_at(end);
     // "1.2.3.4:" (old "Received disconnect from 1.2.3.4: 11: ...")
     let tok = if let Some(t) = tok.strip_suffix(':') {

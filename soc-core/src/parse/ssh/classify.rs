@@ -74,6 +74,7 @@ fn with(kind: SshKind, remote: Option<RemoteRef<'_>>, port: Option<u16>) -> SshM
     m
 }
 
+#[inline]
 fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
     use SshKind::*;
     let first = *msg.as_bytes().first()?;

@@ -207,6 +207,7 @@ fn split_space(s: &str) -> (&str, &str) {
 /// `HH:MM:SS` (exactly 8 bytes) as one 64-bit word: the colons and six
 /// digits checked and the three numbers read without a byte loop (the
 /// seconds capped at 59, like [`hms`]).
+#[inline]
 pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     const DIGITS: u64 = 0xffff_00ff_ff00_ffff; // bytes 0, 1, 3, 4, 6, 7
     const COLONS: u64 = 0x0000_ff00_00ff_0000; // bytes 2, 5
@@ -280,6 +281,7 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
 
 /// Parses the prefix of a syslog-ish line. Returns a header with
 /// `program: None` when the line has no recognizable prefix (a bare message).
+#[inline]
 pub(crate) fn parse_header(line: &str) -> Header<'_> {
     let b = line.as_bytes();
     let bare = Header {

@@ -292,6 +292,7 @@ impl SshParser {
         Some(self.finish(time, j.host, Some(prog), pid, msg))
     }
 
+    #[inline]
     fn finish<'a>(
         &mut self,
         time: Option<DateTime<Utc>>,
