@@ -6,6 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
+use super::header::find_byte;
+
 /// Where an sshd message says the client came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
@@ -112,12 +114,12 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
             return Some(RemoteRef::Ip(IpAddr::V4(v4)));
         }
     }
-    if memchr::memchr(b':', b).is_some() {
-        let no_zone = match memchr::memchr(b'%', b) {
+    if find_byte(b, b':').is_some() {
+        let no_zone = match find_byte(b, b'%') {
             Some(i) => &tok[..i],
             None => tok,
         };
-        if let Ok(v6) = no_zone.parse::<std::net::Ipv6Addr>() {
+        if let Some(v6) = super::ipv6::ipv6(no_zone.as_bytes()) {
             return Some(RemoteRef::Ip(IpAddr::V6(v6).to_canonical()));
         }
         return None;
@@ -131,19 +133,26 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
     }
 }
 
-/// ASCII digits as a port number (`str::parse::<u16>` on digits only:
-/// leading zeros allowed, at most 65535).
-pub(crate) fn digits_u16(d: &[u8]) -> Option<u16> {
-    if d.is_empty() {
+/// The port number at the start of `b`: the run of ASCII digits read as
+/// `str::parse::<u16>` reads it (leading zeros allowed, at most 65535),
+/// and the run's length. `None` without a digit or when too large.
+pub(crate) fn port_digits(b: &[u8]) -> Option<(u16, usize)> {
+    let mut v = 0u32;
+    let mut n = 0;
+    while let Some(&c) = b.get(n) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v * 10 + u32::from(c - b'0');
+        if v > 65_535 {
+            return None;
+        }
+        n += 1;
+    }
+    if n == 0 {
         return None;
     }
-    let nz = d.iter().position(|&c| c != b'0').unwrap_or(d.len());
-    let d = &d[nz..];
-    if d.len() > 5 {
-        return None;
-    }
-    let v = d.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'));
-    u16::try_from(v).ok()
+    Some((u16::try_from(v).ok()?, n))
 }
 
 /// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
@@ -154,30 +163,33 @@ pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 
 /// A dotted quad at the start of `b` (see [`ipv4`]) and its length.
 fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    // A digit's value, or 10+ for anything else (and the end).
+    let dig = |i: usize| b.get(i).map_or(10, |&c| c.wrapping_sub(b'0'));
     let mut oct = [0u8; 4];
     let mut i = 0;
     for (k, o) in oct.iter_mut().enumerate() {
         if k > 0 {
-            if *b.get(i)? != b'.' {
+            if b.get(i) != Some(&b'.') {
                 return None;
             }
             i += 1;
         }
-        let d0 = *b.get(i)?;
-        if !d0.is_ascii_digit() {
+        let d0 = dig(i);
+        if d0 > 9 {
             return None;
         }
         i += 1;
-        let mut v = u32::from(d0 - b'0');
+        let mut v = u32::from(d0);
         // A leading zero ends the octet ("01" is then rejected by the caller).
-        if d0 != b'0' {
-            for _ in 0..2 {
-                match b.get(i) {
-                    Some(&c) if c.is_ascii_digit() => {
-                        v = v * 10 + u32::from(c - b'0');
-                        i += 1;
-                    }
-                    _ => break,
+        if d0 != 0 {
+            let d1 = dig(i);
+            if d1 <= 9 {
+                v = v * 10 + u32::from(d1);
+                i += 1;
+                let d2 = dig(i);
+                if d2 <= 9 {
+                    v = v * 10 + u32::from(d2);
+                    i += 1;
                 }
             }
         }
@@ -216,13 +228,16 @@ pub(crate) enum Pick {
 pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPort<'_>> {
     let bytes = msg.as_bytes();
     let lead_hit = (lead && bytes.starts_with(b"from ")).then_some((0, 5));
-    // Every " from ": messages are short, so a scan over the spaces beats
-    // setting up a substring searcher.
-    let hits = bytes
-        .iter()
-        .enumerate()
-        .filter(|&(i, &c)| c == b' ' && bytes[i + 1..].starts_with(b"from "))
-        .map(|(i, _)| (i, i + 6));
+    // Every " from ": messages are short, so a hop from space to space
+    // (eight bytes at a time) beats setting up a substring searcher.
+    let mut next = 0;
+    let hits = std::iter::from_fn(|| loop {
+        let i = next + find_byte(bytes.get(next..)?, b' ')?;
+        next = i + 1;
+        if bytes.get(i + 1..).is_some_and(|r| r.starts_with(b"from ")) {
+            return Some((i, i + 6));
+        }
+    });
     let mut best: Option<FromPort<'_>> = None;
     let mut best_has_port = false;
     let mut first = true;
@@ -277,14 +292,8 @@ pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
             return port_tail(RemoteRef::Ip(IpAddr::V4(v4)), &s[n..]);
         }
     }
-    let end = memchr::memchr2(b' ', b':', b).map_or(s.len(), |i| {
-        // IPv6 addresses contain ':'; take up to the space instead.
-        if b[i] == b':' {
-            memchr::memchr(b' ', &b[i..]).map_or(s.len(), |j| i + j)
-        } else {
-            i
-        }
-    });
+    // The token runs to the first space (IPv6 addresses hold ':'s).
+    let end = find_byte(b, b' ').unwrap_or(s.len());
     let (tok, mut rest) = s.split_at(end);
     // "1.2.3.4:" (old "Received disconnect from 1.2.3.4: 11: ...")
     let tok = if let Some(t) = tok.strip_suffix(':') {
@@ -299,24 +308,22 @@ pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
 /// The `[ port N][ ssh1| ssh2]` after a host.
 fn port_tail<'a>(
     remote: RemoteRef<'a>,
-    mut rest: &'a str,
+    rest: &'a str,
 ) -> Option<(RemoteRef<'a>, Option<u16>, &'a str)> {
+    let b = rest.as_bytes();
+    let mut i = 0;
     let mut port = None;
-    if let Some(r) = rest.strip_prefix(" port ") {
-        let n = r.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
+    if let Some(r) = b.strip_prefix(b" port ") {
+        let (p, n) = port_digits(r)?;
+        port = Some(p);
+        i = 6 + n;
+    }
+    if let Some(t) = b.get(i..i + 5) {
+        if t == b" ssh2" || t == b" ssh1" {
+            i += 5;
         }
-        port = Some(digits_u16(&r.as_bytes()[..n])?);
-        rest = &r[n..];
     }
-    if let Some(r) = rest
-        .strip_prefix(" ssh2")
-        .or_else(|| rest.strip_prefix(" ssh1"))
-    {
-        rest = r;
-    }
-    Some((remote, port, rest))
+    Some((remote, port, rest.get(i..)?))
 }
 
 #[cfg(test)]
@@ -371,7 +378,9 @@ mod tests {
         for d in [
             "0", "22", "65535", "65536", "000022", "0000000", "00065536", "123456", "",
         ] {
-            assert_eq!(digits_u16(d.as_bytes()), d.parse().ok(), "{d}");
+            let want = d.parse().ok().map(|p| (p, d.len()));
+            assert_eq!(port_digits(d.as_bytes()), want, "{d}");
+            assert_eq!(port_digits(format!("{d} ssh2").as_bytes()), want, "{d}");
         }
     }
 

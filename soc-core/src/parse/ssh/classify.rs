@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::addr::{find_from_port, host_port, parse_remote_ref, FromPort, Pick, RemoteRef};
+use super::header::find_byte;
 use super::kind::SshKind;
 use super::message::{SshMessage, SshMessageRef};
 
@@ -73,6 +74,7 @@ fn with(kind: SshKind, remote: Option<RemoteRef<'_>>, port: Option<u16>) -> SshM
     m
 }
 
+#[inline]
 fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
     use SshKind::*;
     let first = *msg.as_bytes().first()?;
@@ -118,7 +120,19 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         b'p' => {
             if let Some(r) = msg.strip_prefix("pam_unix(sshd:auth): authentication failure;") {
                 let mut m = SshMessageRef::new(PamAuthFailure);
-                for kv in r.split(' ') {
+                // The tokens of `r.split(' ')`, found with the SWAR search.
+                let mut rest = Some(r);
+                while let Some(cur) = rest {
+                    let kv = match find_byte(cur.as_bytes(), b' ') {
+                        Some(i) => {
+                            rest = cur.get(i + 1..);
+                            cur.get(..i).unwrap_or("")
+                        }
+                        None => {
+                            rest = None;
+                            cur
+                        }
+                    };
                     if let Some(v) = kv.strip_prefix("rhost=") {
                         m.remote = parse_remote_ref(v);
                     } else if let Some(v) = kv.strip_prefix("user=") {
@@ -350,7 +364,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
 fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
     let mut m = SshMessageRef::new(kind);
     // The method is one token: " for " nearly always follows the first space.
-    let (method, rest) = match memchr::memchr(b' ', r.as_bytes()) {
+    let (method, rest) = match find_byte(r.as_bytes(), b' ') {
         Some(i) if r[i..].starts_with(" for ") => (&r[..i], &r[i + 5..]),
         _ => r.split_once(" for ").unwrap_or((r, "")),
     };
@@ -381,7 +395,7 @@ fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
 /// first candidate, which that pick takes).
 pub(crate) fn auth_from_port(rest: &str) -> Option<FromPort<'_>> {
     let b = rest.as_bytes();
-    if let Some(sp) = b.iter().position(|&c| c == b' ') {
+    if let Some(sp) = find_byte(b, b' ') {
         if b[sp..].starts_with(b" from ") && !b.starts_with(b"from ") {
             if let Some((remote, Some(port), after)) = host_port(&rest[sp + 6..]) {
                 if after.is_empty() || after.starts_with(": ") {

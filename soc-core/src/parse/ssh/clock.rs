@@ -1,7 +1,7 @@
 //! Resolving timestamps to UTC: the configured time zone (with a per-day
 //! offset cache) and the year inference of BSD syslog stamps.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::header::Stamp;
@@ -22,6 +22,22 @@ pub(crate) struct Clock {
     /// A local date and the Unix time of its midnight, when the UTC offset
     /// is the same all day (no DST change); `None` for a day with a change.
     day: Option<(NaiveDate, Option<i64>)>,
+    /// The last BSD day resolved through the midnight cache: its month,
+    /// day and year, and its local midnight in UTC split into the UTC date
+    /// and the seconds into it. Valid while `last` is `(year, month)`.
+    bsd_day: Option<BsdDay>,
+}
+
+/// See [`Clock::bsd_day`].
+#[derive(Debug, Clone, Copy)]
+struct BsdDay {
+    month: u32,
+    day: u32,
+    year: i32,
+    /// UTC date of the local midnight.
+    date: NaiveDate,
+    /// Seconds of the local midnight into `date` (UTC).
+    secs: u32,
 }
 
 impl Clock {
@@ -33,6 +49,7 @@ impl Clock {
             last: None,
             last_bsd: None,
             day: None,
+            bsd_day: None,
         }
     }
 
@@ -99,14 +116,44 @@ impl Clock {
                         return t;
                     }
                 }
-                let t = self.resolve_bsd(month, day, time);
+                let t = match self.same_bsd_day(month, day, time) {
+                    Some(t) => Some(t),
+                    None => self.resolve_bsd(month, day, time),
+                };
                 self.last_bsd = Some(((month, day, time), t));
                 t
             }
         }
     }
 
-    fn resolve_bsd(&mut self, month: u32, day: u32, time: NaiveTime) -> Option<DateTime<Utc>> {
+    /// The time of a BSD stamp on the same day as the last one resolved,
+    /// without the date arithmetic: what [`Clock::resolve_bsd`] gives when
+    /// the day is cached and its offset is the same all day (then the year
+    /// logic keeps the year, and the time is midnight plus the seconds).
+    fn same_bsd_day(&self, month: u32, day: u32, time: NaiveTime) -> Option<DateTime<Utc>> {
+        let c = self.bsd_day?;
+        if c.month != month || c.day != day || self.last != Some((c.year, month)) {
+            return None;
+        }
+        let s = c.secs + chrono::Timelike::num_seconds_from_midnight(&time);
+        let (date, s) = if s >= 86_400 {
+            (c.date.succ_opt()?, s - 86_400)
+        } else {
+            (c.date, s)
+        };
+        let t =
+            NaiveTime::from_num_seconds_from_midnight_opt(s, chrono::Timelike::nanosecond(&time))?;
+        Some(date.and_time(t).and_utc())
+    }
+
+    /// [`Clock::resolve`] for a BSD stamp, without the caches of the last
+    /// stamp and of its day (but filling the day cache).
+    pub(crate) fn resolve_bsd(
+        &mut self,
+        month: u32,
+        day: u32,
+        time: NaiveTime,
+    ) -> Option<DateTime<Utc>> {
         let year = match self.last {
             Some((y, last_month)) => {
                 if month + 6 <= last_month {
@@ -139,7 +186,21 @@ impl Clock {
             // Feb 29 in a non-leap year: keep the event, on Feb 28.
             NaiveDate::from_ymd_opt(year, month, day.saturating_sub(1).max(1))
         })?;
-        self.local(date.and_time(time))
+        let t = self.local(date.and_time(time));
+        self.bsd_day = None;
+        if let (Some((d, Some(base))), true) = (self.day, date.day0() + 1 == day) {
+            if d == date && self.last == Some((year, month)) {
+                let midnight = DateTime::from_timestamp(base, 0);
+                self.bsd_day = midnight.map(|m| BsdDay {
+                    month,
+                    day,
+                    year,
+                    date: m.date_naive(),
+                    secs: chrono::Timelike::num_seconds_from_midnight(&m.time()),
+                });
+            }
+        }
+        t
     }
 }
 

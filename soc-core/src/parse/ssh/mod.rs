@@ -30,6 +30,7 @@ mod classify;
 mod clock;
 mod event;
 pub(crate) mod header;
+mod ipv6;
 mod kind;
 mod message;
 #[cfg(test)]
@@ -291,6 +292,7 @@ impl SshParser {
         Some(self.finish(time, j.host, Some(prog), pid, msg))
     }
 
+    #[inline]
     fn finish<'a>(
         &mut self,
         time: Option<DateTime<Utc>>,

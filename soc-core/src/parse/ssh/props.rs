@@ -4,10 +4,10 @@
 use chrono::{NaiveDate, NaiveTime, Utc};
 use proptest::prelude::*;
 
-use super::addr::{digits_u16, find_from_port, ipv4, Pick};
+use super::addr::{find_from_port, ipv4, port_digits, Pick};
 use super::classify::{auth_from_port, classify_ref};
 use super::clock::Clock;
-use super::header::{bsd_fast, parse_header_general};
+use super::header::{bsd_fast, find_byte, hms_swar, month, parse_header_general, Stamp};
 
 fn bsd_line() -> impl Strategy<Value = String> {
     (
@@ -31,9 +31,10 @@ proptest! {
     }
 
     #[test]
-    fn ipv4_and_port_match_std(s in "[0-9.]{0,18}", d in "[0-9]{0,12}") {
+    fn ipv4_and_port_match_std(s in "[0-9.]{0,18}", d in "[0-9]{0,12}", tail in "([ :a-z][ -~]{0,4})?") {
         prop_assert_eq!(ipv4(s.as_bytes()), s.parse().ok());
-        prop_assert_eq!(digits_u16(d.as_bytes()), d.parse().ok());
+        let want = d.parse::<u16>().ok().map(|p| (p, d.len()));
+        prop_assert_eq!(port_digits(format!("{d}{tail}").as_bytes()), want);
     }
 
     #[test]
@@ -48,8 +49,59 @@ proptest! {
     }
 
     #[test]
+    fn find_byte_matches_position(
+        v in prop::collection::vec(prop::sample::select(vec![b' ', b'[', b'a', 0u8, 1, 0x7f, 0x80, 0x81, 0xff, 0x20 ^ 0x80]), 0..40),
+        c in prop::sample::select(vec![b' ', b'[', 0u8, 0x80]),
+    ) {
+        prop_assert_eq!(find_byte(&v, c), v.iter().position(|&x| x == c));
+    }
+
+    #[test]
+    fn hms_swar_matches_byte_parse(s in "[0-9:a /\\x80-\\xff]{8}|[0-9]{2}:[0-9]{2}:[0-9]{2}") {
+        let b = s.as_bytes();
+        let bytewise = (|| {
+            let d = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
+            let two = |i: usize| Some(d(b[i])? * 10 + d(b[i + 1])?);
+            if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+                return None;
+            }
+            NaiveTime::from_hms_opt(two(0)?, two(3)?, two(6)?.min(59))
+        })();
+        prop_assert_eq!(hms_swar(b), bytewise);
+    }
+
+    #[test]
     fn classify_never_panics(s in "\\PC{0,120}") {
         let _ = classify_ref(&s);
+    }
+
+    #[test]
+    fn bsd_day_cache_matches_resolve_bsd(
+        zone in prop::sample::select(vec!["UTC", "Europe/Zurich", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]),
+        year in prop::option::of(2019i32..2030),
+        start in (1u32..=12, 1u32..=31),
+        steps in prop::collection::vec((0u32..8, 0u32..6, 0u32..86_400), 1..80),
+    ) {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        let reference = "2025-03-30T00:30:00Z".parse().unwrap();
+        let mut fast = Clock::new(tz, reference, year);
+        let mut slow = Clock::new(tz, reference, year);
+        let (mut month, mut day) = start;
+        for (dm, dd, secs) in steps {
+            // Mostly the same day; sometimes the next month (Dec -> Jan),
+            // a jump back (out of order) or another day.
+            match dm {
+                6 => month = month % 12 + 1,
+                7 => month = (month + 5) % 12 + 1,
+                _ => {}
+            }
+            if dd == 5 {
+                day = day % 31 + 1;
+            }
+            let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap();
+            let st = Stamp::Bsd { month, day, time };
+            prop_assert_eq!(fast.resolve(st), slow.resolve_bsd(month, day, time), "{} {} {}", month, day, secs);
+        }
     }
 
     #[test]
@@ -67,6 +119,19 @@ proptest! {
         // and again, from the cache
         prop_assert_eq!(c.local(ndt), c.local_slow(ndt));
     }
+}
+
+#[test]
+fn month_names() {
+    let names = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(month(format!("{n} 1").as_bytes()), Some(i as u32 + 1));
+        assert_eq!(month(n.to_lowercase().as_bytes()), None);
+    }
+    assert_eq!(month(b"Ja"), None);
+    assert_eq!(month(b"Jax"), None);
 }
 
 #[test]

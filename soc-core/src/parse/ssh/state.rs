@@ -67,6 +67,14 @@ impl SmallStr {
         }
     }
 
+    /// The bytes (no UTF-8 check: for comparisons).
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            SmallStr::Inline(n, buf) => buf.get(..usize::from(*n)).unwrap_or(&[]),
+            SmallStr::Heap(s) => s.as_bytes(),
+        }
+    }
+
     fn as_str(&self) -> &str {
         match self {
             SmallStr::Inline(n, buf) => buf
@@ -178,7 +186,7 @@ impl PidTable {
             st.port = message.port.or(st.port);
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
-            if st.user.as_ref().map(SmallStr::as_str) != Some(u) {
+            if st.user.as_ref().map(SmallStr::as_bytes) != Some(u.as_bytes()) {
                 st.user = Some(SmallStr::new(u));
             }
         }
