@@ -28,6 +28,9 @@
 //! ```
 
 mod alert;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 mod lenient;
 mod objects;
 mod record;
