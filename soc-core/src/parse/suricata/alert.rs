@@ -106,7 +106,9 @@ impl<'a> Iterator for AlertLines<'a> {
 /// assert!(alert_from_line("{").is_err());
 /// ```
 pub fn alert_from_line(line: &str) -> Result<Option<Alert>, ParseError> {
-    Ok(alert_from_eve(&read_line(line, false)?))
+    let mut rec = EveRecord::empty();
+    read_line(line, false, &mut rec)?;
+    Ok(alert_from_eve(&rec))
 }
 
 /// The normalized alert of an `alert` record (or a `drop` carrying one):

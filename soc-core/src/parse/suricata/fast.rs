@@ -32,24 +32,31 @@ pub(super) struct Cur<'a> {
     depth: u32,
 }
 
-/// Reads a whole line into a record, or `None` when the line leaves the
-/// subset (or is invalid).
-pub(super) fn read(line: &str, full: bool) -> Option<EveRecord> {
+/// Reads a whole line into `rec` (an empty record); false when the line
+/// leaves the subset (or is invalid), `rec` then holds a partial read.
+pub(super) fn read_into(line: &str, full: bool, rec: &mut EveRecord) -> bool {
     let mut c = Cur {
         s: line,
         i: 0,
         depth: 0,
     };
     if c.ws() != Some(b'{') {
-        return None;
+        return false;
     }
-    let mut top = TopWire::new();
-    c.object(|c, k| top.field(k, c, full)).ok()?;
+    let mut top = TopWire::new(rec);
+    if c.object(|c, k| top.field(k, c, full)).is_err() {
+        return false;
+    }
+    top.finish();
     // Only whitespace may follow (`serde_json::from_str` rules).
-    match c.ws() {
-        None => Some(top.finish()),
-        Some(_) => None,
-    }
+    c.ws().is_none()
+}
+
+/// [`read_into`] a new record.
+#[cfg(test)]
+pub(super) fn read(line: &str, full: bool) -> Option<EveRecord> {
+    let mut rec = EveRecord::empty();
+    read_into(line, full, &mut rec).then_some(rec)
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;

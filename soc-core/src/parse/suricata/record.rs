@@ -113,17 +113,18 @@ impl<'de> serde::Deserialize<'de> for Vlan {
 
 /// A record being read: the envelope and views read so far, and the
 /// objects that are normalized at the end.
-pub(super) struct TopWire {
-    r: EveRecord,
+pub(super) struct TopWire<'r> {
+    r: &'r mut EveRecord,
     flow: Option<FlowWire>,
     netflow: Option<FlowWire>,
     dns: Option<DnsWire>,
 }
 
-impl TopWire {
-    pub(super) fn new() -> TopWire {
+impl<'r> TopWire<'r> {
+    /// Reads into `r` (an empty record).
+    pub(super) fn new(r: &'r mut EveRecord) -> TopWire<'r> {
         TopWire {
-            r: EveRecord::empty(),
+            r,
             flow: None,
             netflow: None,
             dns: None,
@@ -139,7 +140,7 @@ impl TopWire {
         src: &mut S,
         full: bool,
     ) -> Result<(), S::Error> {
-        let r = &mut self.r;
+        let r = &mut *self.r;
         match key {
             "timestamp" => match src.lv()? {
                 Lv::Str(s) => {
@@ -175,15 +176,14 @@ impl TopWire {
         Ok(())
     }
 
-    /// The record, with the flow and DNS views normalized.
-    pub(super) fn finish(self) -> EveRecord {
-        let mut r = self.r;
+    /// Normalizes the flow and DNS views into the record.
+    pub(super) fn finish(self) {
+        let r = self.r;
         r.views.flow = self
             .flow
             .or(self.netflow)
             .map(|f| Box::new(EveFlow::from(f)));
         r.views.dns = self.dns.map(|d| Box::new(d.normalize()));
-        r
     }
 }
 
@@ -206,11 +206,13 @@ impl<'de> Visitor<'de> for Top {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut top = TopWire::new();
+        let mut r = EveRecord::empty();
+        let mut top = TopWire::new(&mut r);
         while let Some(k) = map.next_key::<Key<'de>>()? {
             top.field(&k.0, &mut Ma(&mut map), self.full)?;
         }
-        Ok(Some(top.finish()))
+        top.finish();
+        Ok(Some(r))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         SkipVisitor.visit_seq(seq).map(|_| None)
@@ -238,17 +240,10 @@ impl<'de> Visitor<'de> for Top {
     }
 }
 
-/// Reads one line: `Err` for invalid JSON (with trailing characters
-/// checked as `serde_json::from_str` does), `Ok(None)` for valid JSON that
-/// is not an object. The line text is not kept here.
-pub(super) fn read(line: &str, full: bool) -> Result<Option<EveRecord>, serde_json::Error> {
-    if let Some(r) = super::fast::read(line, full) {
-        return Ok(Some(r));
-    }
-    read_serde(line, full)
-}
-
-/// [`read`] with `serde_json` only (the reference for the fast reader).
+/// Reads one line with `serde_json` (the path for lines the fast reader
+/// leaves, and its reference): `Err` for invalid JSON (with trailing
+/// characters checked as `serde_json::from_str` does), `Ok(None)` for
+/// valid JSON that is not an object. The line text is not kept here.
 pub(super) fn read_serde(line: &str, full: bool) -> Result<Option<EveRecord>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(line);
     let r = Top { full }.deserialize(&mut de)?;
