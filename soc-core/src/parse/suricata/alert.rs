@@ -2,7 +2,11 @@
 //! and the fast paths that find alert lines without parsing the others
 //! ([`is_alert_line`] for one line, [`alert_lines`] for a whole buffer).
 
+use std::fmt;
+use std::net::IpAddr;
 use std::sync::LazyLock;
+
+use serde_json::Value;
 
 use super::{read_line, EveAlert, EveRecord};
 use crate::error::ParseError;
@@ -131,8 +135,7 @@ pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
         Some(_) => Severity::Info,
         None => Severity::Medium,
     };
-    if a.meta("signature_severity")
-        .iter()
+    if a.meta_strs("signature_severity")
         .any(|v| v.eq_ignore_ascii_case("critical"))
     {
         sev = Severity::Critical;
@@ -148,8 +151,8 @@ pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
         a.gid.unwrap_or(1),
         a.signature_id.unwrap_or(0),
         a.rev.unwrap_or(0),
-        rec.src_ip.map(|i| i.to_string()).unwrap_or_default(),
-        rec.dest_ip.map(|i| i.to_string()).unwrap_or_default(),
+        OptIp(rec.src_ip),
+        OptIp(rec.dest_ip),
     );
     let mut al = Alert::new("suricata.alert", &key, sig, sev);
     al.source = "suricata".into();
@@ -206,6 +209,18 @@ pub fn alert_from_eve(rec: &EveRecord) -> Option<Alert> {
     Some(al)
 }
 
+/// An optional address, written as nothing when absent.
+struct OptIp(Option<IpAddr>);
+
+impl fmt::Display for OptIp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
 /// `Command_And_Control` -> `command-and-control`.
 pub(crate) fn norm_tactic(s: &str) -> String {
     s.trim().to_ascii_lowercase().replace(['_', ' '], "-")
@@ -217,11 +232,10 @@ impl EveAlert {
     /// paired by position; tactic names normalized to `command-and-control`
     /// style, technique names with spaces.
     pub fn attack(&self) -> Vec<AttackRef> {
-        let tids = self.meta("mitre_technique_id");
-        let tnames = self.meta("mitre_technique_name");
-        let aids = self.meta("mitre_tactic_id");
-        let anames = self.meta("mitre_tactic_name");
-        tids.iter()
+        let tnames: Vec<&str> = self.meta_strs("mitre_technique_name").collect();
+        let aids: Vec<&str> = self.meta_strs("mitre_tactic_id").collect();
+        let anames: Vec<&str> = self.meta_strs("mitre_tactic_name").collect();
+        self.meta_strs("mitre_technique_id")
             .enumerate()
             .map(|(i, t)| AttackRef {
                 technique_id: t.trim().to_string(),
@@ -229,9 +243,19 @@ impl EveAlert {
                     .get(i)
                     .or(tnames.first())
                     .map(|n| n.replace('_', " ")),
-                tactic_id: aids.get(i).or(aids.first()).cloned(),
+                tactic_id: aids.get(i).or(aids.first()).map(|s| s.to_string()),
                 tactic_name: anames.get(i).or(anames.first()).map(|n| norm_tactic(n)),
             })
             .collect()
+    }
+
+    /// The strings of a metadata key, borrowed ([`EveAlert::meta`]).
+    fn meta_strs<'s>(&'s self, key: &str) -> impl Iterator<Item = &'s str> {
+        let (many, one) = match self.metadata.get(key) {
+            Some(Value::Array(a)) => (a.as_slice(), None),
+            Some(Value::String(s)) => (&[][..], Some(s.as_str())),
+            _ => (&[][..], None),
+        };
+        many.iter().filter_map(Value::as_str).chain(one)
     }
 }
