@@ -16,8 +16,9 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::lenient::{Fields, Lv, Src};
+use super::normalize::Meta;
 use super::record::TopWire;
-use super::EveRecord;
+use super::{EveAlert, EveRecord};
 
 /// The fast reader gave up: read the line with `serde_json` instead.
 pub(super) struct Bail;
@@ -49,6 +50,36 @@ pub(super) fn read_into(line: &str, full: bool, rec: &mut EveRecord) -> bool {
     }
     top.finish();
     // Only whitespace may follow (`serde_json::from_str` rules).
+    c.ws().is_none()
+}
+
+/// Reads what an alert needs from a line into `rec` (an empty record),
+/// like [`read_into`] with `full = false`, except that the alert's rule
+/// metadata goes to `meta` (borrowed) instead of the alert view; false
+/// when the line leaves the subset.
+pub(super) fn read_alert_into<'a>(line: &'a str, rec: &mut EveRecord, meta: &mut Meta<'a>) -> bool {
+    let mut c = Cur {
+        s: line,
+        i: 0,
+        depth: 0,
+    };
+    if c.ws() != Some(b'{') {
+        return false;
+    }
+    let mut top = TopWire::new(rec);
+    let read = c.object(|c, k| {
+        if k == "alert" {
+            let a = c.alert(meta)?;
+            top.set_alert(a);
+            Ok(())
+        } else {
+            top.field(k, c, false)
+        }
+    });
+    if read.is_err() {
+        return false;
+    }
+    top.finish();
     c.ws().is_none()
 }
 
@@ -234,6 +265,58 @@ impl<'a> Cur<'a> {
                 _ => return Err(Bail),
             }
         }
+    }
+}
+
+impl<'a> Cur<'a> {
+    /// An `alert` value: the object without its metadata, which goes to
+    /// `meta` (`None` and no metadata when the value is not an object).
+    fn alert(&mut self, meta: &mut Meta<'a>) -> Result<Option<Box<EveAlert>>, Bail> {
+        meta.0.clear();
+        if self.ws() != Some(b'{') {
+            return self.skip().map(|()| None);
+        }
+        let mut a = EveAlert::default();
+        self.object(|c, k| {
+            if k == "metadata" {
+                c.meta(meta)
+            } else {
+                a.field(k, c)
+            }
+        })?;
+        Ok(Some(Box::new(a)))
+    }
+
+    /// Rule metadata: each key with its strings (an array's strings, or a
+    /// single string); a value that is not an object gives none.
+    fn meta(&mut self, meta: &mut Meta<'a>) -> Result<(), Bail> {
+        meta.0.clear();
+        if self.ws() != Some(b'{') {
+            return self.skip();
+        }
+        self.object(|c, k| {
+            let strs = match c.ws() {
+                Some(b'[') => {
+                    let mut v = Vec::new();
+                    c.array(|c| {
+                        if c.ws() == Some(b'"') {
+                            v.push(c.string()?);
+                            Ok(())
+                        } else {
+                            c.skip()
+                        }
+                    })?;
+                    v
+                }
+                Some(b'"') => vec![c.string()?],
+                _ => {
+                    c.skip()?;
+                    Vec::new()
+                }
+            };
+            meta.0.push((k, strs));
+            Ok(())
+        })
     }
 }
 

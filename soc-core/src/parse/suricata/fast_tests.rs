@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 use super::record::read_serde;
-use super::{fast, EveRecord};
+use super::{alert_from_eve, alert_from_line, fast, EveRecord};
 
 /// Fast result, with the line attached (so `raw` compares too).
 fn fast_read(line: &str, full: bool) -> Option<EveRecord> {
@@ -17,6 +17,13 @@ fn fast_read(line: &str, full: bool) -> Option<EveRecord> {
 
 /// Asserts the fast reader's promise on `line`; true when it took it.
 fn agrees(line: &str) -> bool {
+    // The alert path (borrowed metadata when fast) against the full
+    // `serde_json` record.
+    let want = match read_serde(line, true) {
+        Ok(Some(r)) => Ok(alert_from_eve(&r)),
+        _ => Err(()),
+    };
+    assert_eq!(alert_from_line(line).map_err(drop), want, "{line}");
     let mut took = false;
     for full in [true, false] {
         if let Some(got) = fast_read(line, full) {
@@ -40,6 +47,8 @@ fn sample_lines_take_the_fast_path_and_agree() {
     let mut n = 0;
     for line in SAMPLE.lines() {
         assert!(agrees(line), "fast path refused {line}");
+        let (mut rec, mut meta) = (EveRecord::empty(), super::normalize::Meta::default());
+        assert!(fast::read_alert_into(line, &mut rec, &mut meta), "{line}");
         n += 1;
     }
     assert!(n > 100, "{n}");
@@ -103,6 +112,12 @@ fn edge_cases_agree() {
         "{\"netflow\":{\"pkts\":5,\"alerted\":\"no\"}}",
         "{\"alert\":{\"signature\":true,\"gid\":\"1\",\"metadata\":{\"k\":[\"v\"]}},\"alert\":[]}",
         "{\"alert\":{\"metadata\":[1]},\"event_type\":\"drop\"}",
+        "{\"event_type\":\"alert\",\"alert\":{\"metadata\":{\"signature_severity\":[\"x\",\"CRITICAL\"],\"mitre_technique_id\":[\" T1 \",2,\"T2\"],\"mitre_tactic_name\":\"Command_And Control\"}}}",
+        "{\"event_type\":\"alert\",\"alert\":{\"metadata\":{\"mitre_technique_id\":[\"T1\"],\"mitre_technique_id\":[\"T9\"],\"mitre_technique_name\":[[\"a\"],\"Brute_Force\"]}}}",
+        "{\"event_type\":\"alert\",\"alert\":{\"metadata\":{\"mitre_technique_id\":[\"T1\"]},\"metadata\":{\"mitre_tactic_id\":[\"TA1\"]}}}",
+        "{\"event_type\":\"alert\",\"alert\":{\"metadata\":{\"mitre_technique_id\":[\"T1\"]}},\"alert\":7}",
+        "{\"event_type\":\"alert\",\"alert\":{\"metadata\":{\"mitre_technique_id\":{\"a\":1},\"signature_severity\":\"critical\"}}}",
+        "{\"event_type\":\"drop\",\"alert\":{\"metadata\":[\"x\"],\"action\":\"blocked\",\"severity\":9}}",
         "{\"http\":{\"status\":\"200\",\"length\":{}},\"fileinfo\":{\"stored\":1},\"anomaly\":{\"code\":[]}}",
     ]
     .iter()

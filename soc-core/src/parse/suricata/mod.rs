@@ -32,6 +32,7 @@ mod fast;
 #[cfg(test)]
 mod fast_tests;
 mod lenient;
+mod normalize;
 mod objects;
 mod record;
 mod scan;
@@ -45,7 +46,8 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-pub use alert::{alert_from_eve, alert_from_line, alert_lines, is_alert_line, AlertLines};
+pub use alert::{alert_lines, is_alert_line, AlertLines};
+pub use normalize::{alert_from_eve, alert_from_line};
 pub use objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };

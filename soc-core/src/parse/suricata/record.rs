@@ -176,6 +176,11 @@ impl<'r> TopWire<'r> {
         Ok(())
     }
 
+    /// Sets the alert view (read by the caller).
+    pub(super) fn set_alert(&mut self, a: Option<Box<EveAlert>>) {
+        self.r.views.alert = a;
+    }
+
     /// Normalizes the flow and DNS views into the record.
     pub(super) fn finish(self) {
         let r = self.r;
