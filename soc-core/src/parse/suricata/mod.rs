@@ -35,6 +35,7 @@ mod lenient;
 mod normalize;
 mod objects;
 mod record;
+mod scalars;
 mod scan;
 mod typed;
 
@@ -178,6 +179,11 @@ fn ip(m: &Map<String, Value>, k: &str) -> Option<IpAddr> {
 /// assert_eq!(t.to_rfc3339(), "2024-01-02T02:04:05.500+00:00");
 /// ```
 pub fn parse_eve_time(t: &str) -> Option<DateTime<Utc>> {
+    scalars::eve_time(t, iso_time)
+}
+
+/// [`parse_eve_time`] without the minute cache.
+fn iso_time(t: &str) -> Option<DateTime<Utc>> {
     match crate::parse::ssh::header::iso(t.as_bytes())? {
         (crate::parse::ssh::header::Stamp::Full(d), _) => Some(d),
         (crate::parse::ssh::header::Stamp::Local(n), _) => Some(n.and_utc()),

@@ -43,15 +43,7 @@ impl Views {
     }
 }
 
-/// An address as Suricata writes it (a `%zone` suffix is dropped).
-pub(super) fn ip_of(t: &str) -> Option<IpAddr> {
-    // A short string: a plain loop beats a memchr call here.
-    let t = match t.bytes().position(|b| b == b'%') {
-        Some(i) => t.get(..i).unwrap_or(t),
-        None => t,
-    };
-    t.parse::<IpAddr>().ok().map(|i| i.to_canonical())
-}
+pub(super) use super::scalars::ip_of;
 
 fn ip(v: Lv<'_>) -> Option<IpAddr> {
     match v {
