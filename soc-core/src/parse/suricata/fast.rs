@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::lenient::{Fields, Lv, Src};
 use super::normalize::Meta;
@@ -340,12 +340,33 @@ impl<'a> Src<'a> for Cur<'a> {
         self.lv().map(drop)
     }
 
+    /// Built as `serde_json` builds a `Value` (a key given twice keeps its
+    /// first place and its last value).
     fn value(&mut self) -> Result<Value, Bail> {
-        self.ws();
-        let start = self.i;
-        self.skip()?;
-        let text = self.s.get(start..self.i).ok_or(Bail)?;
-        serde_json::from_str(text).map_err(|_| Bail)
+        match self.ws() {
+            Some(b'"') => Ok(Value::String(self.string()?.to_owned())),
+            Some(b'0'..=b'9') => Ok(Value::Number(self.uint()?.into())),
+            Some(b't') => self.literal(b"true").map(|()| Value::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Value::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| Value::Null),
+            Some(b'{') => {
+                let mut m = Map::new();
+                self.object(|c, k| {
+                    m.insert(k.to_owned(), c.value()?);
+                    Ok(())
+                })?;
+                Ok(Value::Object(m))
+            }
+            Some(b'[') => {
+                let mut v = Vec::new();
+                self.array(|c| {
+                    v.push(c.value()?);
+                    Ok(())
+                })?;
+                Ok(Value::Array(v))
+            }
+            _ => Err(Bail),
+        }
     }
 
     fn obj<T: Fields<'a>>(&mut self) -> Result<Option<T>, Bail> {
