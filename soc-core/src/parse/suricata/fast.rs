@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::lenient::{Fields, Lv, Src};
+use super::lenient::{Fields, Lv, RawObj, Src};
 use super::normalize::Meta;
 use super::record::TopWire;
 use super::{EveAlert, EveRecord};
@@ -388,6 +388,15 @@ impl<'a> Src<'a> for Cur<'a> {
             Ok(())
         })?;
         Ok(Some(v))
+    }
+
+    fn raw_obj(&mut self) -> Result<Option<RawObj<'a>>, Bail> {
+        if self.ws() != Some(b'{') {
+            return self.skip().map(|()| None);
+        }
+        let start = self.i;
+        self.skip()?;
+        Ok(Some(RawObj::Text(self.s.get(start..self.i).ok_or(Bail)?)))
     }
 
     fn hash_of(&mut self) -> Result<Option<String>, Bail> {

@@ -16,7 +16,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::record::Vlan;
 use super::typed::HashOf;
@@ -234,10 +234,37 @@ pub(super) trait Src<'de> {
     /// An array of typed objects (`None` when not an array; elements that
     /// are not objects are `None`).
     fn objs<T: Fields<'de>>(&mut self) -> Result<Option<Vec<Option<T>>>, Self::Error>;
+    /// An object kept as it is, to be read only if needed (`None` when
+    /// the value is not an object).
+    fn raw_obj(&mut self) -> Result<Option<RawObj<'de>>, Self::Error>;
     /// `ja3` / `ja3s` / `ja4`: an object's `hash`, or a plain string.
     fn hash_of(&mut self) -> Result<Option<String>, Self::Error>;
     /// `vlan`: an array of ids (non-numbers dropped) or a single id.
     fn vlan(&mut self) -> Result<Vec<u64>, Self::Error>;
+}
+
+/// A JSON object read later: parsed, or its text (already validated).
+pub(super) enum RawObj<'de> {
+    /// The parsed object.
+    Map(Map<String, Value>),
+    /// The object's text, valid JSON.
+    Text(&'de str),
+}
+
+impl Default for RawObj<'_> {
+    fn default() -> Self {
+        RawObj::Map(Map::new())
+    }
+}
+
+impl RawObj<'_> {
+    /// The object (the text is parsed now).
+    pub(super) fn into_map(self) -> Map<String, Value> {
+        match self {
+            RawObj::Map(m) => m,
+            RawObj::Text(t) => serde_json::from_str(t).unwrap_or_default(),
+        }
+    }
 }
 
 /// The serde [`MapAccess`] as a [`Src`].
@@ -260,6 +287,12 @@ impl<'de, A: MapAccess<'de>> Src<'de> for Ma<'_, A> {
     fn objs<T: Fields<'de>>(&mut self) -> Result<Option<Vec<Option<T>>>, A::Error> {
         let a = self.0.next_value::<Arr<Obj<T>>>()?;
         Ok(a.0.map(|v| v.into_iter().map(|o| o.0).collect()))
+    }
+    fn raw_obj(&mut self) -> Result<Option<RawObj<'de>>, A::Error> {
+        Ok(match self.0.next_value::<Value>()? {
+            Value::Object(m) => Some(RawObj::Map(m)),
+            _ => None,
+        })
     }
     fn hash_of(&mut self) -> Result<Option<String>, A::Error> {
         self.0.next_value::<HashOf>().map(|h| h.0)

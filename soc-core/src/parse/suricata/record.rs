@@ -105,16 +105,16 @@ impl<'de> serde::Deserialize<'de> for Vlan {
 
 /// A record being read: the envelope and views read so far, and the
 /// objects that are normalized at the end.
-pub(super) struct TopWire<'r> {
+pub(super) struct TopWire<'r, 'de> {
     r: &'r mut EveRecord,
     flow: Option<FlowWire>,
     netflow: Option<FlowWire>,
-    dns: Option<DnsWire>,
+    dns: Option<DnsWire<'de>>,
 }
 
-impl<'r> TopWire<'r> {
+impl<'r, 'de> TopWire<'r, 'de> {
     /// Reads into `r` (an empty record).
-    pub(super) fn new(r: &'r mut EveRecord) -> TopWire<'r> {
+    pub(super) fn new(r: &'r mut EveRecord) -> TopWire<'r, 'de> {
         TopWire {
             r,
             flow: None,
@@ -126,7 +126,7 @@ impl<'r> TopWire<'r> {
     /// Reads the value of top-level `key` (`full = false`: only what an
     /// alert needs; the rest is validated and skipped).
     #[inline]
-    pub(super) fn field<'de, S: Src<'de>>(
+    pub(super) fn field<S: Src<'de>>(
         &mut self,
         key: &str,
         src: &mut S,

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::lenient::{Fields, Key, Lv, Skip, SkipVisitor, Src};
+use super::lenient::{Fields, Key, Lv, RawObj, Skip, SkipVisitor, Src};
 use super::objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
@@ -220,7 +220,7 @@ impl<'de> Fields<'de> for EveAnomaly {
 /// A `dns` object (or one of its nested query / answer objects) before
 /// normalization.
 #[derive(Default)]
-pub(super) struct DnsWire {
+pub(super) struct DnsWire<'de> {
     kind: Option<String>,
     id: Option<u64>,
     rcode: Option<String>,
@@ -230,14 +230,15 @@ pub(super) struct DnsWire {
     ttl: Option<u64>,
     rdata: Option<String>,
     has_rdata: bool,
-    query: Option<Vec<Option<DnsWire>>>,
-    queries: Option<Vec<Option<DnsWire>>>,
-    answer: Option<Box<DnsWire>>,
-    answers: Option<Vec<Option<DnsWire>>>,
-    grouped: Option<Map<String, Value>>,
+    query: Option<Vec<Option<DnsWire<'de>>>>,
+    queries: Option<Vec<Option<DnsWire<'de>>>>,
+    answer: Option<Box<DnsWire<'de>>>,
+    answers: Option<Vec<Option<DnsWire<'de>>>>,
+    /// Read only when no other answers are given.
+    grouped: Option<RawObj<'de>>,
 }
 
-impl<'de> Fields<'de> for DnsWire {
+impl<'de> Fields<'de> for DnsWire<'de> {
     fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
             "type" => self.kind = src.lv()?.text_or_bool(),
@@ -255,12 +256,7 @@ impl<'de> Fields<'de> for DnsWire {
             "queries" => self.queries = src.objs()?,
             "answer" => self.answer = src.obj()?.map(Box::new),
             "answers" => self.answers = src.objs()?,
-            "grouped" => {
-                self.grouped = match src.value()? {
-                    Value::Object(m) => Some(m),
-                    _ => None,
-                }
-            }
+            "grouped" => self.grouped = src.raw_obj()?,
             _ => {
                 src.skip()?;
             }
@@ -270,72 +266,93 @@ impl<'de> Fields<'de> for DnsWire {
 }
 
 /// The objects of an optional array (other elements dropped).
-fn objects(v: &Option<Vec<Option<DnsWire>>>) -> impl Iterator<Item = &DnsWire> {
-    v.iter().flatten().filter_map(Option::as_ref)
+fn objects<'de>(v: Option<Vec<Option<DnsWire<'de>>>>) -> impl Iterator<Item = DnsWire<'de>> {
+    v.into_iter().flatten().flatten()
 }
 
-impl DnsWire {
-    fn query(&self) -> Option<DnsQuery> {
-        Some(DnsQuery {
-            rrname: self.rrname.clone()?,
-            rrtype: self.rrtype.clone(),
-        })
+/// A question of `rrname` and `rrtype`, when there is a name.
+fn question(rrname: Option<String>, rrtype: Option<String>) -> Option<DnsQuery> {
+    Some(DnsQuery {
+        rrname: rrname?,
+        rrtype,
+    })
+}
+
+impl DnsWire<'_> {
+    fn into_query(self) -> Option<DnsQuery> {
+        question(self.rrname, self.rrtype)
     }
 
-    fn answer(&self) -> DnsAnswer {
+    fn into_answer(self) -> DnsAnswer {
         DnsAnswer {
-            rrname: self.rrname.clone(),
-            rrtype: self.rrtype.clone(),
+            rrname: self.rrname,
+            rrtype: self.rrtype,
             ttl: self.ttl,
-            rdata: self.rdata.clone(),
+            rdata: self.rdata,
         }
     }
 
-    /// The same normalization as `EveDns::from_map`.
-    pub(super) fn normalize(&self) -> EveDns {
+    /// The same normalization as `EveDns::from_map` (strings moved, not
+    /// copied, where they serve once).
+    pub(super) fn normalize(self) -> EveDns {
         let mut d = EveDns {
-            kind: self.kind.clone(),
+            kind: self.kind,
             id: self.id,
-            rcode: self.rcode.clone(),
+            rcode: self.rcode,
             version: self.version,
             queries: Vec::new(),
             answers: Vec::new(),
         };
-        for q in objects(&self.query) {
-            d.queries.extend(q.query());
+        for q in objects(self.query) {
+            let id = q.id;
+            d.queries.extend(q.into_query());
             if d.id.is_none() {
-                d.id = q.id;
+                d.id = id;
             }
         }
         d.queries
-            .extend(objects(&self.queries).filter_map(DnsWire::query));
-        if let Some(a) = self.answer.as_deref() {
+            .extend(objects(self.queries).filter_map(DnsWire::into_query));
+        if let Some(a) = self.answer {
+            let q = if d.queries.is_empty() {
+                question(a.rrname.clone(), a.rrtype.clone())
+            } else {
+                None
+            };
             d.answers.extend(a.normalize().answers);
-            if d.queries.is_empty() {
-                d.queries.extend(a.query());
-            }
+            d.queries.extend(q);
         }
         d.answers
-            .extend(objects(&self.answers).map(DnsWire::answer));
-        if d.queries.is_empty() {
-            d.queries.extend(self.query());
+            .extend(objects(self.answers).map(DnsWire::into_answer));
+        let (rrname, rrtype) = (self.rrname, self.rrtype);
+        if !d.answers.is_empty() {
+            // The object's own names serve only as the question.
+            if d.queries.is_empty() {
+                d.queries.extend(question(rrname, rrtype));
+            }
+            return d;
         }
-        if d.answers.is_empty() {
-            if self.has_rdata {
-                d.answers.push(self.answer());
-            } else if let Some(g) = &self.grouped {
-                for (rrtype, vals) in g {
-                    for v in vals.as_array().into_iter().flatten() {
-                        d.answers.push(DnsAnswer {
-                            rrname: self.rrname.clone(),
-                            rrtype: Some(rrtype.clone()),
-                            ttl: None,
-                            rdata: v
-                                .as_str()
-                                .map(str::to_string)
-                                .or_else(|| Some(v.to_string())),
-                        });
-                    }
+        if d.queries.is_empty() {
+            d.queries.extend(question(rrname.clone(), rrtype.clone()));
+        }
+        if self.has_rdata {
+            d.answers.push(DnsAnswer {
+                rrname,
+                rrtype,
+                ttl: self.ttl,
+                rdata: self.rdata,
+            });
+        } else if let Some(g) = self.grouped {
+            for (rrtype, vals) in g.into_map() {
+                for v in vals.as_array().into_iter().flatten() {
+                    d.answers.push(DnsAnswer {
+                        rrname: rrname.clone(),
+                        rrtype: Some(rrtype.clone()),
+                        ttl: None,
+                        rdata: v
+                            .as_str()
+                            .map(str::to_string)
+                            .or_else(|| Some(v.to_string())),
+                    });
                 }
             }
         }
