@@ -16,9 +16,12 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::lenient::{Fields, Lv, RawObj, Src};
-use super::normalize::Meta;
 use super::record::TopWire;
-use super::{EveAlert, EveRecord};
+use super::EveRecord;
+
+mod alert;
+
+pub(super) use alert::read_alert_into;
 
 /// The fast reader gave up: read the line with `serde_json` instead.
 pub(super) struct Bail;
@@ -50,36 +53,6 @@ pub(super) fn read_into(line: &str, full: bool, rec: &mut EveRecord) -> bool {
     }
     top.finish();
     // Only whitespace may follow (`serde_json::from_str` rules).
-    c.ws().is_none()
-}
-
-/// Reads what an alert needs from a line into `rec` (an empty record),
-/// like [`read_into`] with `full = false`, except that the alert's rule
-/// metadata goes to `meta` (borrowed) instead of the alert view; false
-/// when the line leaves the subset.
-pub(super) fn read_alert_into<'a>(line: &'a str, rec: &mut EveRecord, meta: &mut Meta<'a>) -> bool {
-    let mut c = Cur {
-        s: line,
-        i: 0,
-        depth: 0,
-    };
-    if c.ws() != Some(b'{') {
-        return false;
-    }
-    let mut top = TopWire::new(rec);
-    let read = c.object(|c, k| {
-        if k == "alert" {
-            let a = c.alert(meta)?;
-            top.set_alert(a);
-            Ok(())
-        } else {
-            top.field(k, c, false)
-        }
-    });
-    if read.is_err() {
-        return false;
-    }
-    top.finish();
     c.ws().is_none()
 }
 
@@ -161,6 +134,19 @@ impl<'a> Cur<'a> {
         self.i = end + 1;
         // Both ends are at ASCII quotes, so on char boundaries.
         self.s.get(start..end).ok_or(Bail)
+    }
+
+    /// Steps over a string without escapes; `self.i` is at its opening
+    /// quote.
+    #[inline]
+    fn skip_string(&mut self) -> Result<(), Bail> {
+        let b = self.s.as_bytes();
+        let end = string_end(b, self.i + 1).ok_or(Bail)?;
+        if b.get(end) != Some(&b'"') {
+            return Err(Bail);
+        }
+        self.i = end + 1;
+        Ok(())
     }
 
     /// A non-negative integer of at most 19 digits (no fraction, no
@@ -268,58 +254,6 @@ impl<'a> Cur<'a> {
     }
 }
 
-impl<'a> Cur<'a> {
-    /// An `alert` value: the object without its metadata, which goes to
-    /// `meta` (`None` and no metadata when the value is not an object).
-    fn alert(&mut self, meta: &mut Meta<'a>) -> Result<Option<Box<EveAlert>>, Bail> {
-        meta.0.clear();
-        if self.ws() != Some(b'{') {
-            return self.skip().map(|()| None);
-        }
-        let mut a = EveAlert::default();
-        self.object(|c, k| {
-            if k == "metadata" {
-                c.meta(meta)
-            } else {
-                a.field(k, c)
-            }
-        })?;
-        Ok(Some(Box::new(a)))
-    }
-
-    /// Rule metadata: each key with its strings (an array's strings, or a
-    /// single string); a value that is not an object gives none.
-    fn meta(&mut self, meta: &mut Meta<'a>) -> Result<(), Bail> {
-        meta.0.clear();
-        if self.ws() != Some(b'{') {
-            return self.skip();
-        }
-        self.object(|c, k| {
-            let strs = match c.ws() {
-                Some(b'[') => {
-                    let mut v = Vec::new();
-                    c.array(|c| {
-                        if c.ws() == Some(b'"') {
-                            v.push(c.string()?);
-                            Ok(())
-                        } else {
-                            c.skip()
-                        }
-                    })?;
-                    v
-                }
-                Some(b'"') => vec![c.string()?],
-                _ => {
-                    c.skip()?;
-                    Vec::new()
-                }
-            };
-            meta.0.push((k, strs));
-            Ok(())
-        })
-    }
-}
-
 impl<'a> Src<'a> for Cur<'a> {
     type Error = Bail;
 
@@ -330,14 +264,47 @@ impl<'a> Src<'a> for Cur<'a> {
             Some(b't') => self.literal(b"true").map(|()| Lv::Bool(true)),
             Some(b'f') => self.literal(b"false").map(|()| Lv::Bool(false)),
             Some(b'n') => self.literal(b"null").map(|()| Lv::Other),
-            Some(b'{') => self.object(|c, _| c.skip()).map(|()| Lv::Other),
-            Some(b'[') => self.array(Cur::skip).map(|()| Lv::Other),
+            Some(b'{' | b'[') => self.skip().map(|()| Lv::Other),
             _ => Err(Bail),
         }
     }
 
+    /// Validates and steps over a value without reading it.
     fn skip(&mut self) -> Result<(), Bail> {
-        self.lv().map(drop)
+        match self.ws() {
+            Some(b'"') => self.skip_string(),
+            Some(b'0'..=b'9') => self.uint().map(drop),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'{') => {
+                self.enter()?;
+                if self.ws() == Some(b'}') {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                loop {
+                    if self.ws() != Some(b'"') {
+                        return Err(Bail);
+                    }
+                    self.skip_string()?;
+                    self.eat(b':')?;
+                    self.skip()?;
+                    match self.ws() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            self.depth -= 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            Some(b'[') => self.array(Cur::skip),
+            _ => Err(Bail),
+        }
     }
 
     /// Built as `serde_json` builds a `Value` (a key given twice keeps its
