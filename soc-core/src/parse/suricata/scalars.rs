@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 /// An address as Suricata writes it (a `%zone` suffix is dropped).
 pub(super) fn ip_of(t: &str) -> Option<IpAddr> {
@@ -54,8 +54,8 @@ fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 
 thread_local! {
     /// The last minute read by [`eve_time`]: its text (date, hour, minute
-    /// and offset) and its time.
-    static MINUTE: Cell<Option<([u8; 21], DateTime<Utc>)>> = const { Cell::new(None) };
+    /// and offset) and its start in seconds since the epoch.
+    static MINUTE: Cell<Option<([u8; 21], i64)>> = const { Cell::new(None) };
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffff±hhmm` as Suricata writes it: lines come in
@@ -67,49 +67,63 @@ pub(super) fn eve_time(
     general: impl Fn(&str) -> Option<DateTime<Utc>>,
 ) -> Option<DateTime<Utc>> {
     let b = t.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
-        let mut n = 0i64;
-        for &d in b.get(r)? {
-            if !d.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + i64::from(d - b'0');
-        }
-        Some(n)
-    };
-    const SHAPE: &[u8; 31] = b"dddd-dd-ddTdd:dd:dd.dddddd+dddd";
-    let shaped = b.len() == 31
-        && b.iter().zip(SHAPE).all(|(&c, &s)| match s {
-            b'd' => c.is_ascii_digit(),
-            b'+' => c == b'+' || c == b'-',
-            _ => c == s,
-        });
-    let (Some(ss), Some(us)) = (digits(17..19), digits(20..26)) else {
+    // Seconds and fraction: `:SS.ffffff` at 16..26.
+    let (Some(sec), Some(key_head), Some(key_tail)) = (b.get(16..26), b.get(..16), b.get(26..))
+    else {
         return general(t);
     };
-    if !shaped || ss >= 60 {
+    if b.len() != 31 || sec.first() != Some(&b':') || sec.get(3) != Some(&b'.') {
+        return general(t);
+    }
+    let mut n = [0i64; 2];
+    for (k, &d) in sec.iter().enumerate() {
+        if k == 0 || k == 3 {
+            continue;
+        }
+        if !d.is_ascii_digit() {
+            return general(t);
+        }
+        let slot = usize::from(k > 3);
+        if let Some(v) = n.get_mut(slot) {
+            *v = *v * 10 + i64::from(d - b'0');
+        }
+    }
+    let [ss, us] = n;
+    if ss >= 60 {
         return general(t);
     }
     let mut key = [0u8; 21];
-    let (Some(date), Some(offset)) = (b.get(..16), b.get(26..31)) else {
-        return general(t);
-    };
-    key[..16].copy_from_slice(date);
-    key[16..].copy_from_slice(offset);
+    key[..16].copy_from_slice(key_head);
+    key[16..].copy_from_slice(key_tail);
     let base = match MINUTE.get() {
         Some((k, base)) if k == key => base,
         _ => {
+            // The rest of the shape is checked once per minute.
+            const SHAPE: &[u8; 31] = b"dddd-dd-ddTdd:dd:dd.dddddd+dddd";
+            let shaped = b.iter().zip(SHAPE).all(|(&c, &s)| match s {
+                b'd' => c.is_ascii_digit(),
+                b'+' => c == b'+' || c == b'-',
+                _ => c == s,
+            });
             let (Some(head), Some(tail)) = (t.get(..17), t.get(26..)) else {
                 return general(t);
             };
+            if !shaped {
+                return general(t);
+            }
             let Some(base) = general(&format!("{head}00.000000{tail}")) else {
                 return general(t);
             };
+            if base.timestamp_subsec_nanos() != 0 {
+                return general(t);
+            }
+            let base = base.timestamp();
             MINUTE.set(Some((key, base)));
             base
         }
     };
-    Some(base + Duration::seconds(ss) + Duration::microseconds(us))
+    // `us` has six digits, so the nanoseconds fit.
+    DateTime::from_timestamp(base + ss, u32::try_from(us * 1000).ok()?)
 }
 
 #[cfg(test)]
@@ -150,6 +164,26 @@ mod tests {
                 let off = ["+0000", "-0500", "+0530", "+2400", "Z0000"][off];
                 let t = format!("{y}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}{off}");
                 prop_assert_eq!(eve_time(&t, general), general(&t), "{}", t);
+            }
+        }
+    }
+
+    /// Within one cached minute: every second, fractions, and damaged
+    /// seconds/fraction text (the part not covered by the cache key).
+    #[test]
+    fn cached_minute_reads_like_the_general_parser() {
+        for head in ["2026-11-21T02:14", "2024-02-29T23:59", "2023-02-29T10:00"] {
+            for tail in ["+0000", "-0130", "+2400"] {
+                for ss in 0..=61 {
+                    for frac in ["000000", "999999", "123456", "12345x", "1234567"] {
+                        let t = format!("{head}:{ss:02}.{frac}{tail}");
+                        assert_eq!(eve_time(&t, general), general(&t), "{t}");
+                    }
+                }
+                for mid in [":1a.000000", ";10.000000", ":10,000000", ":10.00 000", "x10.000000"] {
+                    let t = format!("{head}{mid}{tail}");
+                    assert_eq!(eve_time(&t, general), general(&t), "{t}");
+                }
             }
         }
     }

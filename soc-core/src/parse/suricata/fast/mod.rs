@@ -103,6 +103,10 @@ impl<'a> Cur<'a> {
         let b = self.s.as_bytes();
         loop {
             let c = *b.get(self.i)?;
+            // JSON whitespace is all at or below the space.
+            if c > b' ' {
+                return Some(c);
+            }
             if matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
                 self.i += 1;
             } else {
