@@ -180,7 +180,13 @@ mod tests {
                         assert_eq!(eve_time(&t, general), general(&t), "{t}");
                     }
                 }
-                for mid in [":1a.000000", ";10.000000", ":10,000000", ":10.00 000", "x10.000000"] {
+                for mid in [
+                    ":1a.000000",
+                    ";10.000000",
+                    ":10,000000",
+                    ":10.00 000",
+                    "x10.000000",
+                ] {
                     let t = format!("{head}{mid}{tail}");
                     assert_eq!(eve_time(&t, general), general(&t), "{t}");
                 }
