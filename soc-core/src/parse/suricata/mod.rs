@@ -1,7 +1,10 @@
 //! Suricata EVE JSON.
 //!
 //! [`parse_eve_line`] reads one EVE line into an [`EveRecord`] in a single
-//! pass over its text, without building a JSON tree: the typed envelope
+//! pass over its text, without building a JSON tree (a small JSON cursor
+//! for the forms Suricata writes, `serde_json` for the rest: escapes,
+//! floats, negative numbers, invalid lines; both apply the same field
+//! rules and accept exactly the same lines): the typed envelope
 //! (timestamp, flow id, tuple, protocol, ...) and typed views of the known
 //! event objects ([`EveAlert`], [`EveDns`], [`EveHttp`], [`EveTls`],
 //! [`EveFlow`], [`EveFileinfo`], [`EveAnomaly`]) are read directly; every

@@ -1,6 +1,8 @@
 //! Reading one EVE line into an [`EveRecord`] in a single pass over its
 //! text: the envelope fields and the known event objects are read typed,
 //! everything else is validated and skipped (kept only as the line text).
+//! [`TopWire`] holds the field rules; the fast cursor (`fast`) and the
+//! `serde_json` reader here ([`read_serde`]) both feed it.
 
 use std::fmt;
 use std::net::IpAddr;
