@@ -16,7 +16,7 @@
 //! Alert-only readers have a fast path: [`is_alert_line`] (one line) or
 //! [`alert_lines`] (a whole buffer, one substring search) find the
 //! candidate lines without parsing the others, and [`alert_from_line`]
-//! reads only what a normalized [`Alert`] needs. [`alert_from_eve`] does
+//! reads only what a normalized [`Alert`](crate::model::Alert) needs. [`alert_from_eve`] does
 //! the same from a full record.
 //!
 //! ```
