@@ -180,5 +180,40 @@ pub(crate) fn stable_id(kind: &str, key: &str) -> String {
     h.update([0u8]);
     h.update(key.as_bytes());
     let digest = h.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(16);
+    for b in digest.iter().take(8) {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    /// The id as it was first written (one `format!` per byte).
+    fn reference_id(kind: &str, key: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(kind.as_bytes());
+        h.update([0u8]);
+        h.update(key.as_bytes());
+        let digest = h.finalize();
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn stable_id_is_unchanged() {
+        for i in 0..500u32 {
+            let key = format!(
+                "2026-11-21T02:14:40.{i:06}+0000|{}|1:2001219:3|10.0.0.{i}|::1",
+                i * 7919
+            );
+            let id = super::stable_id("suricata.alert", &key);
+            assert_eq!(id, reference_id("suricata.alert", &key));
+            assert_eq!(id.len(), 16);
+        }
+        assert_eq!(super::stable_id("", ""), reference_id("", ""));
+    }
 }

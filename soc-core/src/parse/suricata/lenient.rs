@@ -16,6 +16,10 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::record::Vlan;
+use super::typed::HashOf;
 
 /// A map key, borrowed from the input when it has no escapes.
 pub(super) struct Key<'de>(pub Cow<'de, str>);
@@ -209,8 +213,93 @@ impl<'de> Deserialize<'de> for Lv<'de> {
 
 /// A typed object read field by field; unknown keys are skipped.
 pub(super) trait Fields<'de>: Default {
-    /// Reads the value of `key` from `map` (call `next_value` exactly once).
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+    /// Reads the value of `key` from `src` (exactly one value).
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error>;
+}
+
+/// Where the typed readers take the value after a key from: serde's
+/// [`MapAccess`] ([`Ma`], the reference path) or the fast cursor
+/// (`fast::Cur`). One set of field rules serves both.
+pub(super) trait Src<'de> {
+    /// What a failed read returns.
+    type Error;
+    /// A scalar (compound values validated, [`Lv::Other`]).
+    fn lv(&mut self) -> Result<Lv<'de>, Self::Error>;
+    /// Any value, validated and dropped.
+    fn skip(&mut self) -> Result<(), Self::Error>;
+    /// Any value as a `serde_json::Value`.
+    fn value(&mut self) -> Result<Value, Self::Error>;
+    /// A typed object (`None` when the value is not an object).
+    fn obj<T: Fields<'de>>(&mut self) -> Result<Option<T>, Self::Error>;
+    /// An array of typed objects (`None` when not an array; elements that
+    /// are not objects are `None`).
+    fn objs<T: Fields<'de>>(&mut self) -> Result<Option<Vec<Option<T>>>, Self::Error>;
+    /// An object kept as it is, to be read only if needed (`None` when
+    /// the value is not an object).
+    fn raw_obj(&mut self) -> Result<Option<RawObj<'de>>, Self::Error>;
+    /// `ja3` / `ja3s` / `ja4`: an object's `hash`, or a plain string.
+    fn hash_of(&mut self) -> Result<Option<String>, Self::Error>;
+    /// `vlan`: an array of ids (non-numbers dropped) or a single id.
+    fn vlan(&mut self) -> Result<Vec<u64>, Self::Error>;
+}
+
+/// A JSON object read later: parsed, or its text (already validated).
+pub(super) enum RawObj<'de> {
+    /// The parsed object.
+    Map(Map<String, Value>),
+    /// The object's text, valid JSON.
+    Text(&'de str),
+}
+
+impl Default for RawObj<'_> {
+    fn default() -> Self {
+        RawObj::Map(Map::new())
+    }
+}
+
+impl RawObj<'_> {
+    /// The object (the text is parsed now).
+    pub(super) fn into_map(self) -> Map<String, Value> {
+        match self {
+            RawObj::Map(m) => m,
+            RawObj::Text(t) => serde_json::from_str(t).unwrap_or_default(),
+        }
+    }
+}
+
+/// The serde [`MapAccess`] as a [`Src`].
+pub(super) struct Ma<'m, A>(pub &'m mut A);
+
+impl<'de, A: MapAccess<'de>> Src<'de> for Ma<'_, A> {
+    type Error = A::Error;
+    fn lv(&mut self) -> Result<Lv<'de>, A::Error> {
+        self.0.next_value()
+    }
+    fn skip(&mut self) -> Result<(), A::Error> {
+        self.0.next_value::<Skip>().map(drop)
+    }
+    fn value(&mut self) -> Result<Value, A::Error> {
+        self.0.next_value()
+    }
+    fn obj<T: Fields<'de>>(&mut self) -> Result<Option<T>, A::Error> {
+        self.0.next_value::<Obj<T>>().map(|o| o.0)
+    }
+    fn objs<T: Fields<'de>>(&mut self) -> Result<Option<Vec<Option<T>>>, A::Error> {
+        let a = self.0.next_value::<Arr<Obj<T>>>()?;
+        Ok(a.0.map(|v| v.into_iter().map(|o| o.0).collect()))
+    }
+    fn raw_obj(&mut self) -> Result<Option<RawObj<'de>>, A::Error> {
+        Ok(match self.0.next_value::<Value>()? {
+            Value::Object(m) => Some(RawObj::Map(m)),
+            _ => None,
+        })
+    }
+    fn hash_of(&mut self) -> Result<Option<String>, A::Error> {
+        self.0.next_value::<HashOf>().map(|h| h.0)
+    }
+    fn vlan(&mut self) -> Result<Vec<u64>, A::Error> {
+        self.0.next_value::<Vlan>().map(|v| v.0)
+    }
 }
 
 /// `Some` when the value is an object, `None` (value skipped) otherwise.
@@ -227,7 +316,7 @@ impl<'de, T: Fields<'de>> Deserialize<'de> for Obj<T> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj<T>, A::Error> {
                 let mut t = T::default();
                 while let Some(k) = map.next_key::<Key<'de>>()? {
-                    t.field(&k.0, &mut map)?;
+                    t.field(&k.0, &mut Ma(&mut map))?;
                 }
                 Ok(Obj(Some(t)))
             }

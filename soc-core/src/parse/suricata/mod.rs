@@ -1,7 +1,10 @@
 //! Suricata EVE JSON.
 //!
 //! [`parse_eve_line`] reads one EVE line into an [`EveRecord`] in a single
-//! pass over its text, without building a JSON tree: the typed envelope
+//! pass over its text, without building a JSON tree (a small JSON cursor
+//! for the forms Suricata writes, `serde_json` for the rest: escapes,
+//! floats, negative numbers, invalid lines; both apply the same field
+//! rules and accept exactly the same lines): the typed envelope
 //! (timestamp, flow id, tuple, protocol, ...) and typed views of the known
 //! event objects ([`EveAlert`], [`EveDns`], [`EveHttp`], [`EveTls`],
 //! [`EveFlow`], [`EveFileinfo`], [`EveAnomaly`]) are read directly; every
@@ -13,7 +16,7 @@
 //! Alert-only readers have a fast path: [`is_alert_line`] (one line) or
 //! [`alert_lines`] (a whole buffer, one substring search) find the
 //! candidate lines without parsing the others, and [`alert_from_line`]
-//! reads only what a normalized [`Alert`] needs. [`alert_from_eve`] does
+//! reads only what a normalized [`Alert`](crate::model::Alert) needs. [`alert_from_eve`] does
 //! the same from a full record.
 //!
 //! ```
@@ -28,9 +31,14 @@
 //! ```
 
 mod alert;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 mod lenient;
+mod normalize;
 mod objects;
 mod record;
+mod scalars;
 mod scan;
 mod typed;
 
@@ -42,7 +50,8 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-pub use alert::{alert_from_eve, alert_from_line, alert_lines, is_alert_line, AlertLines};
+pub use alert::{alert_lines, is_alert_line, AlertLines};
+pub use normalize::{alert_from_eve, alert_from_line};
 pub use objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
@@ -173,6 +182,11 @@ fn ip(m: &Map<String, Value>, k: &str) -> Option<IpAddr> {
 /// assert_eq!(t.to_rfc3339(), "2024-01-02T02:04:05.500+00:00");
 /// ```
 pub fn parse_eve_time(t: &str) -> Option<DateTime<Utc>> {
+    scalars::eve_time(t, iso_time)
+}
+
+/// [`parse_eve_time`] without the minute cache.
+fn iso_time(t: &str) -> Option<DateTime<Utc>> {
     match crate::parse::ssh::header::iso(t.as_bytes())? {
         (crate::parse::ssh::header::Stamp::Full(d), _) => Some(d),
         (crate::parse::ssh::header::Stamp::Local(n), _) => Some(n.and_utc()),
@@ -376,15 +390,25 @@ impl EveRecord {
 /// Parses one EVE line. Errors (not JSON, not an object) carry a reason;
 /// the caller adds file and line.
 pub fn parse_eve_line(line: &str) -> Result<EveRecord, ParseError> {
-    let mut rec = read_line(line, true)?;
+    let mut rec = EveRecord::empty();
+    read_line(line, true, &mut rec)?;
     rec.line = line.into();
     Ok(rec)
 }
 
-/// Reads a line fully or (`full = false`) only what an alert needs.
-fn read_line(line: &str, full: bool) -> Result<EveRecord, ParseError> {
-    match record::read(line, full) {
-        Ok(Some(rec)) => Ok(rec),
+/// Reads a line into `rec` (an empty record) fully or (`full = false`)
+/// only what an alert needs: the fast reader, or `serde_json` for lines it
+/// leaves.
+#[inline]
+fn read_line(line: &str, full: bool, rec: &mut EveRecord) -> Result<(), ParseError> {
+    if fast::read_into(line, full, rec) {
+        return Ok(());
+    }
+    match record::read_serde(line, full) {
+        Ok(Some(r)) => {
+            *rec = r;
+            Ok(())
+        }
         Ok(None) => Err(malformed("not a JSON object".into())),
         Err(e) => Err(malformed(format!("invalid JSON: {e}"))),
     }

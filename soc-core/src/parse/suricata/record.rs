@@ -1,6 +1,8 @@
 //! Reading one EVE line into an [`EveRecord`] in a single pass over its
 //! text: the envelope fields and the known event objects are read typed,
 //! everything else is validated and skipped (kept only as the line text).
+//! [`TopWire`] holds the field rules; the fast cursor (`fast`) and the
+//! `serde_json` reader here ([`read_serde`]) both feed it.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -8,7 +10,7 @@ use std::net::IpAddr;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::lenient::{Key, Lv, Obj, Skip, SkipVisitor};
+use super::lenient::{Key, Lv, Ma, SkipVisitor, Src};
 use super::objects::{EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls};
 use super::typed::{DnsWire, FlowWire};
 use super::{parse_eve_time, EveRecord};
@@ -43,15 +45,7 @@ impl Views {
     }
 }
 
-/// An address as Suricata writes it (a `%zone` suffix is dropped).
-pub(super) fn ip_of(t: &str) -> Option<IpAddr> {
-    // A short string: a plain loop beats a memchr call here.
-    let t = match t.bytes().position(|b| b == b'%') {
-        Some(i) => t.get(..i).unwrap_or(t),
-        None => t,
-    };
-    t.parse::<IpAddr>().ok().map(|i| i.to_canonical())
-}
+pub(super) use super::scalars::ip_of;
 
 fn ip(v: Lv<'_>) -> Option<IpAddr> {
     match v {
@@ -65,7 +59,7 @@ fn port(v: Lv<'_>) -> Option<u16> {
 }
 
 /// `vlan`: an array of ids (non-numbers dropped) or a single id.
-struct Vlan(Vec<u64>);
+pub(super) struct Vlan(pub Vec<u64>);
 
 impl<'de> serde::Deserialize<'de> for Vlan {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -111,6 +105,87 @@ impl<'de> serde::Deserialize<'de> for Vlan {
     }
 }
 
+/// A record being read: the envelope and views read so far, and the
+/// objects that are normalized at the end.
+pub(super) struct TopWire<'r, 'de> {
+    r: &'r mut EveRecord,
+    flow: Option<FlowWire>,
+    netflow: Option<FlowWire>,
+    dns: Option<DnsWire<'de>>,
+}
+
+impl<'r, 'de> TopWire<'r, 'de> {
+    /// Reads into `r` (an empty record).
+    pub(super) fn new(r: &'r mut EveRecord) -> TopWire<'r, 'de> {
+        TopWire {
+            r,
+            flow: None,
+            netflow: None,
+            dns: None,
+        }
+    }
+
+    /// Reads the value of top-level `key` (`full = false`: only what an
+    /// alert needs; the rest is validated and skipped).
+    #[inline]
+    pub(super) fn field<S: Src<'de>>(
+        &mut self,
+        key: &str,
+        src: &mut S,
+        full: bool,
+    ) -> Result<(), S::Error> {
+        let r = &mut *self.r;
+        match key {
+            "timestamp" => match src.lv()? {
+                Lv::Str(s) => {
+                    r.timestamp = parse_eve_time(&s);
+                    r.ts_text = Some(s.into_owned());
+                }
+                _ => (r.timestamp, r.ts_text) = (None, None),
+            },
+            "event_type" => r.event_type = src.lv()?.text().unwrap_or_default(),
+            "flow_id" => r.flow_id = src.lv()?.uint(),
+            "src_ip" => r.src_ip = ip(src.lv()?),
+            "src_port" => r.src_port = port(src.lv()?),
+            "dest_ip" => r.dest_ip = ip(src.lv()?),
+            "dest_port" => r.dest_port = port(src.lv()?),
+            "proto" => r.proto = src.lv()?.text(),
+            "app_proto" => r.app_proto = src.lv()?.text(),
+            "host" => r.host = src.lv()?.text(),
+            "alert" => r.views.alert = src.obj::<EveAlert>()?.map(Box::new),
+            "in_iface" if full => r.in_iface = src.lv()?.text(),
+            "community_id" if full => r.community_id = src.lv()?.text(),
+            "vlan" if full => r.vlan = src.vlan()?,
+            "tx_id" if full => r.tx_id = src.lv()?.uint(),
+            "direction" if full => r.direction = src.lv()?.text(),
+            "flow" if full => self.flow = src.obj()?,
+            "netflow" if full => self.netflow = src.obj()?,
+            "dns" if full => self.dns = src.obj()?,
+            "http" if full => r.views.http = src.obj::<EveHttp>()?.map(Box::new),
+            "tls" if full => r.views.tls = src.obj::<EveTls>()?.map(Box::new),
+            "fileinfo" if full => r.views.fileinfo = src.obj::<EveFileinfo>()?.map(Box::new),
+            "anomaly" if full => r.views.anomaly = src.obj::<EveAnomaly>()?.map(Box::new),
+            _ => src.skip()?,
+        }
+        Ok(())
+    }
+
+    /// Sets the alert view (read by the caller).
+    pub(super) fn set_alert(&mut self, a: Option<Box<EveAlert>>) {
+        self.r.views.alert = a;
+    }
+
+    /// Normalizes the flow and DNS views into the record.
+    pub(super) fn finish(self) {
+        let r = self.r;
+        r.views.flow = self
+            .flow
+            .or(self.netflow)
+            .map(|f| Box::new(EveFlow::from(f)));
+        r.views.dns = self.dns.map(|d| Box::new(d.normalize()));
+    }
+}
+
 /// Reads a record; `full = false` reads only what an alert needs.
 /// `Ok(None)`: valid JSON, but not an object.
 struct Top {
@@ -130,52 +205,12 @@ impl<'de> Visitor<'de> for Top {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let full = self.full;
         let mut r = EveRecord::empty();
-        let (mut flow, mut netflow, mut dns) = (None, None, None);
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+        let mut top = TopWire::new(&mut r);
         while let Some(k) = map.next_key::<Key<'de>>()? {
-            match k.0.as_ref() {
-                "timestamp" => match lv(&mut map)? {
-                    Lv::Str(s) => {
-                        r.timestamp = parse_eve_time(&s);
-                        r.ts_text = Some(s.into_owned());
-                    }
-                    _ => (r.timestamp, r.ts_text) = (None, None),
-                },
-                "event_type" => r.event_type = lv(&mut map)?.text().unwrap_or_default(),
-                "flow_id" => r.flow_id = lv(&mut map)?.uint(),
-                "src_ip" => r.src_ip = ip(lv(&mut map)?),
-                "src_port" => r.src_port = port(lv(&mut map)?),
-                "dest_ip" => r.dest_ip = ip(lv(&mut map)?),
-                "dest_port" => r.dest_port = port(lv(&mut map)?),
-                "proto" => r.proto = lv(&mut map)?.text(),
-                "app_proto" => r.app_proto = lv(&mut map)?.text(),
-                "host" => r.host = lv(&mut map)?.text(),
-                "alert" => r.views.alert = map.next_value::<Obj<EveAlert>>()?.0.map(Box::new),
-                "in_iface" if full => r.in_iface = lv(&mut map)?.text(),
-                "community_id" if full => r.community_id = lv(&mut map)?.text(),
-                "vlan" if full => r.vlan = map.next_value::<Vlan>()?.0,
-                "tx_id" if full => r.tx_id = lv(&mut map)?.uint(),
-                "direction" if full => r.direction = lv(&mut map)?.text(),
-                "flow" if full => flow = map.next_value::<Obj<FlowWire>>()?.0,
-                "netflow" if full => netflow = map.next_value::<Obj<FlowWire>>()?.0,
-                "dns" if full => dns = map.next_value::<Obj<DnsWire>>()?.0,
-                "http" if full => r.views.http = map.next_value::<Obj<EveHttp>>()?.0.map(Box::new),
-                "tls" if full => r.views.tls = map.next_value::<Obj<EveTls>>()?.0.map(Box::new),
-                "fileinfo" if full => {
-                    r.views.fileinfo = map.next_value::<Obj<EveFileinfo>>()?.0.map(Box::new)
-                }
-                "anomaly" if full => {
-                    r.views.anomaly = map.next_value::<Obj<EveAnomaly>>()?.0.map(Box::new)
-                }
-                _ => {
-                    map.next_value::<Skip>()?;
-                }
-            }
+            top.field(&k.0, &mut Ma(&mut map), self.full)?;
         }
-        r.views.flow = flow.or(netflow).map(|f| Box::new(EveFlow::from(f)));
-        r.views.dns = dns.map(|d| Box::new(d.normalize()));
+        top.finish();
         Ok(Some(r))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -204,10 +239,11 @@ impl<'de> Visitor<'de> for Top {
     }
 }
 
-/// Reads one line: `Err` for invalid JSON (with trailing characters
-/// checked as `serde_json::from_str` does), `Ok(None)` for valid JSON that
-/// is not an object. The line text is not kept here.
-pub(super) fn read(line: &str, full: bool) -> Result<Option<EveRecord>, serde_json::Error> {
+/// Reads one line with `serde_json` (the path for lines the fast reader
+/// leaves, and its reference): `Err` for invalid JSON (with trailing
+/// characters checked as `serde_json::from_str` does), `Ok(None)` for
+/// valid JSON that is not an object. The line text is not kept here.
+pub(super) fn read_serde(line: &str, full: bool) -> Result<Option<EveRecord>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(line);
     let r = Top { full }.deserialize(&mut de)?;
     de.end()?;

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::lenient::{Arr, Fields, Key, Lv, Obj, Skip, SkipVisitor};
+use super::lenient::{Fields, Key, Lv, RawObj, Skip, SkipVisitor, Src};
 use super::objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
@@ -19,19 +19,18 @@ fn object(v: Value) -> Map<String, Value> {
 }
 
 impl<'de> Fields<'de> for EveAlert {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "action" => self.action = lv(map)?.text_or_bool(),
-            "gid" => self.gid = lv(map)?.uint(),
-            "signature_id" => self.signature_id = lv(map)?.uint(),
-            "rev" => self.rev = lv(map)?.uint(),
-            "signature" => self.signature = lv(map)?.text_or_bool(),
-            "category" => self.category = lv(map)?.text_or_bool(),
-            "severity" => self.severity = lv(map)?.uint(),
-            "metadata" => self.metadata = object(map.next_value::<Value>()?),
+            "action" => self.action = src.lv()?.text_or_bool(),
+            "gid" => self.gid = src.lv()?.uint(),
+            "signature_id" => self.signature_id = src.lv()?.uint(),
+            "rev" => self.rev = src.lv()?.uint(),
+            "signature" => self.signature = src.lv()?.text_or_bool(),
+            "category" => self.category = src.lv()?.text_or_bool(),
+            "severity" => self.severity = src.lv()?.uint(),
+            "metadata" => self.metadata = object(src.value()?),
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -56,23 +55,22 @@ pub(super) struct FlowWire {
 }
 
 impl<'de> Fields<'de> for FlowWire {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "pkts_toserver" => self.pkts_toserver = lv(map)?.uint(),
-            "pkts" => self.pkts = lv(map)?.uint(),
-            "pkts_toclient" => self.pkts_toclient = lv(map)?.uint(),
-            "bytes_toserver" => self.bytes_toserver = lv(map)?.uint(),
-            "bytes" => self.bytes = lv(map)?.uint(),
-            "bytes_toclient" => self.bytes_toclient = lv(map)?.uint(),
-            "start" => self.start = lv(map)?.text_or_bool(),
-            "end" => self.end = lv(map)?.text_or_bool(),
-            "age" => self.age = lv(map)?.uint(),
-            "state" => self.state = lv(map)?.text_or_bool(),
-            "reason" => self.reason = lv(map)?.text_or_bool(),
-            "alerted" => self.alerted = lv(map)?.boolean(),
+            "pkts_toserver" => self.pkts_toserver = src.lv()?.uint(),
+            "pkts" => self.pkts = src.lv()?.uint(),
+            "pkts_toclient" => self.pkts_toclient = src.lv()?.uint(),
+            "bytes_toserver" => self.bytes_toserver = src.lv()?.uint(),
+            "bytes" => self.bytes = src.lv()?.uint(),
+            "bytes_toclient" => self.bytes_toclient = src.lv()?.uint(),
+            "start" => self.start = src.lv()?.text_or_bool(),
+            "end" => self.end = src.lv()?.text_or_bool(),
+            "age" => self.age = src.lv()?.uint(),
+            "state" => self.state = src.lv()?.text_or_bool(),
+            "reason" => self.reason = src.lv()?.text_or_bool(),
+            "alerted" => self.alerted = src.lv()?.boolean(),
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -97,19 +95,18 @@ impl From<FlowWire> for EveFlow {
 }
 
 impl<'de> Fields<'de> for EveHttp {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "hostname" => self.hostname = lv(map)?.text_or_bool(),
-            "url" => self.url = lv(map)?.text_or_bool(),
-            "http_user_agent" => self.http_user_agent = lv(map)?.text_or_bool(),
-            "http_method" => self.http_method = lv(map)?.text_or_bool(),
-            "protocol" => self.protocol = lv(map)?.text_or_bool(),
-            "status" => self.status = lv(map)?.uint(),
-            "length" => self.length = lv(map)?.uint(),
-            "http_content_type" => self.http_content_type = lv(map)?.text_or_bool(),
+            "hostname" => self.hostname = src.lv()?.text_or_bool(),
+            "url" => self.url = src.lv()?.text_or_bool(),
+            "http_user_agent" => self.http_user_agent = src.lv()?.text_or_bool(),
+            "http_method" => self.http_method = src.lv()?.text_or_bool(),
+            "protocol" => self.protocol = src.lv()?.text_or_bool(),
+            "status" => self.status = src.lv()?.uint(),
+            "length" => self.length = src.lv()?.uint(),
+            "http_content_type" => self.http_content_type = src.lv()?.text_or_bool(),
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -117,7 +114,7 @@ impl<'de> Fields<'de> for EveHttp {
 }
 
 /// `ja3` / `ja3s` / `ja4`: an object's `hash`, or a plain string.
-struct HashOf(Option<String>);
+pub(super) struct HashOf(pub Option<String>);
 
 impl<'de> Deserialize<'de> for HashOf {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -168,19 +165,18 @@ impl<'de> Deserialize<'de> for HashOf {
 }
 
 impl<'de> Fields<'de> for EveTls {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "sni" => self.sni = lv(map)?.text_or_bool(),
-            "subject" => self.subject = lv(map)?.text_or_bool(),
-            "issuerdn" => self.issuerdn = lv(map)?.text_or_bool(),
-            "version" => self.version = lv(map)?.text_or_bool(),
-            "fingerprint" => self.fingerprint = lv(map)?.text_or_bool(),
-            "ja3" => self.ja3 = map.next_value::<HashOf>()?.0,
-            "ja3s" => self.ja3s = map.next_value::<HashOf>()?.0,
-            "ja4" => self.ja4 = map.next_value::<HashOf>()?.0,
+            "sni" => self.sni = src.lv()?.text_or_bool(),
+            "subject" => self.subject = src.lv()?.text_or_bool(),
+            "issuerdn" => self.issuerdn = src.lv()?.text_or_bool(),
+            "version" => self.version = src.lv()?.text_or_bool(),
+            "fingerprint" => self.fingerprint = src.lv()?.text_or_bool(),
+            "ja3" => self.ja3 = src.hash_of()?,
+            "ja3s" => self.ja3s = src.hash_of()?,
+            "ja4" => self.ja4 = src.hash_of()?,
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -188,19 +184,18 @@ impl<'de> Fields<'de> for EveTls {
 }
 
 impl<'de> Fields<'de> for EveFileinfo {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "filename" => self.filename = lv(map)?.text_or_bool(),
-            "magic" => self.magic = lv(map)?.text_or_bool(),
-            "md5" => self.md5 = lv(map)?.text_or_bool(),
-            "sha1" => self.sha1 = lv(map)?.text_or_bool(),
-            "sha256" => self.sha256 = lv(map)?.text_or_bool(),
-            "size" => self.size = lv(map)?.uint(),
-            "state" => self.state = lv(map)?.text_or_bool(),
-            "stored" => self.stored = lv(map)?.boolean(),
+            "filename" => self.filename = src.lv()?.text_or_bool(),
+            "magic" => self.magic = src.lv()?.text_or_bool(),
+            "md5" => self.md5 = src.lv()?.text_or_bool(),
+            "sha1" => self.sha1 = src.lv()?.text_or_bool(),
+            "sha256" => self.sha256 = src.lv()?.text_or_bool(),
+            "size" => self.size = src.lv()?.uint(),
+            "state" => self.state = src.lv()?.text_or_bool(),
+            "stored" => self.stored = src.lv()?.boolean(),
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -208,15 +203,14 @@ impl<'de> Fields<'de> for EveFileinfo {
 }
 
 impl<'de> Fields<'de> for EveAnomaly {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "type" => self.kind = lv(map)?.text_or_bool(),
-            "event" => self.event = lv(map)?.text_or_bool(),
-            "code" => self.code = lv(map)?.uint(),
-            "layer" => self.layer = lv(map)?.text_or_bool(),
+            "type" => self.kind = src.lv()?.text_or_bool(),
+            "event" => self.event = src.lv()?.text_or_bool(),
+            "code" => self.code = src.lv()?.uint(),
+            "layer" => self.layer = src.lv()?.text_or_bool(),
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -226,7 +220,7 @@ impl<'de> Fields<'de> for EveAnomaly {
 /// A `dns` object (or one of its nested query / answer objects) before
 /// normalization.
 #[derive(Default)]
-pub(super) struct DnsWire {
+pub(super) struct DnsWire<'de> {
     kind: Option<String>,
     id: Option<u64>,
     rcode: Option<String>,
@@ -236,40 +230,35 @@ pub(super) struct DnsWire {
     ttl: Option<u64>,
     rdata: Option<String>,
     has_rdata: bool,
-    query: Option<Vec<Obj<DnsWire>>>,
-    queries: Option<Vec<Obj<DnsWire>>>,
-    answer: Option<Box<DnsWire>>,
-    answers: Option<Vec<Obj<DnsWire>>>,
-    grouped: Option<Map<String, Value>>,
+    query: Option<Vec<Option<DnsWire<'de>>>>,
+    queries: Option<Vec<Option<DnsWire<'de>>>>,
+    answer: Option<Box<DnsWire<'de>>>,
+    answers: Option<Vec<Option<DnsWire<'de>>>>,
+    /// Read only when no other answers are given.
+    grouped: Option<RawObj<'de>>,
 }
 
-impl<'de> Fields<'de> for DnsWire {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let lv = |map: &mut A| map.next_value::<Lv<'de>>();
+impl<'de> Fields<'de> for DnsWire<'de> {
+    fn field<S: Src<'de>>(&mut self, key: &str, src: &mut S) -> Result<(), S::Error> {
         match key {
-            "type" => self.kind = lv(map)?.text_or_bool(),
-            "id" => self.id = lv(map)?.uint(),
-            "rcode" => self.rcode = lv(map)?.text_or_bool(),
-            "version" => self.version = lv(map)?.uint(),
-            "rrname" => self.rrname = lv(map)?.text_or_bool(),
-            "rrtype" => self.rrtype = lv(map)?.text_or_bool(),
-            "ttl" => self.ttl = lv(map)?.uint(),
+            "type" => self.kind = src.lv()?.text_or_bool(),
+            "id" => self.id = src.lv()?.uint(),
+            "rcode" => self.rcode = src.lv()?.text_or_bool(),
+            "version" => self.version = src.lv()?.uint(),
+            "rrname" => self.rrname = src.lv()?.text_or_bool(),
+            "rrtype" => self.rrtype = src.lv()?.text_or_bool(),
+            "ttl" => self.ttl = src.lv()?.uint(),
             "rdata" => {
                 self.has_rdata = true;
-                self.rdata = lv(map)?.text_or_bool();
+                self.rdata = src.lv()?.text_or_bool();
             }
-            "query" => self.query = map.next_value::<Arr<Obj<DnsWire>>>()?.0,
-            "queries" => self.queries = map.next_value::<Arr<Obj<DnsWire>>>()?.0,
-            "answer" => self.answer = map.next_value::<Obj<DnsWire>>()?.0.map(Box::new),
-            "answers" => self.answers = map.next_value::<Arr<Obj<DnsWire>>>()?.0,
-            "grouped" => {
-                self.grouped = match map.next_value::<Value>()? {
-                    Value::Object(m) => Some(m),
-                    _ => None,
-                }
-            }
+            "query" => self.query = src.objs()?,
+            "queries" => self.queries = src.objs()?,
+            "answer" => self.answer = src.obj()?.map(Box::new),
+            "answers" => self.answers = src.objs()?,
+            "grouped" => self.grouped = src.raw_obj()?,
             _ => {
-                map.next_value::<Skip>()?;
+                src.skip()?;
             }
         }
         Ok(())
@@ -277,72 +266,93 @@ impl<'de> Fields<'de> for DnsWire {
 }
 
 /// The objects of an optional array (other elements dropped).
-fn objects(v: &Option<Vec<Obj<DnsWire>>>) -> impl Iterator<Item = &DnsWire> {
-    v.iter().flatten().filter_map(|o| o.0.as_ref())
+fn objects<'de>(v: Option<Vec<Option<DnsWire<'de>>>>) -> impl Iterator<Item = DnsWire<'de>> {
+    v.into_iter().flatten().flatten()
 }
 
-impl DnsWire {
-    fn query(&self) -> Option<DnsQuery> {
-        Some(DnsQuery {
-            rrname: self.rrname.clone()?,
-            rrtype: self.rrtype.clone(),
-        })
+/// A question of `rrname` and `rrtype`, when there is a name.
+fn question(rrname: Option<String>, rrtype: Option<String>) -> Option<DnsQuery> {
+    Some(DnsQuery {
+        rrname: rrname?,
+        rrtype,
+    })
+}
+
+impl DnsWire<'_> {
+    fn into_query(self) -> Option<DnsQuery> {
+        question(self.rrname, self.rrtype)
     }
 
-    fn answer(&self) -> DnsAnswer {
+    fn into_answer(self) -> DnsAnswer {
         DnsAnswer {
-            rrname: self.rrname.clone(),
-            rrtype: self.rrtype.clone(),
+            rrname: self.rrname,
+            rrtype: self.rrtype,
             ttl: self.ttl,
-            rdata: self.rdata.clone(),
+            rdata: self.rdata,
         }
     }
 
-    /// The same normalization as `EveDns::from_map`.
-    pub(super) fn normalize(&self) -> EveDns {
+    /// The same normalization as `EveDns::from_map` (strings moved, not
+    /// copied, where they serve once).
+    pub(super) fn normalize(self) -> EveDns {
         let mut d = EveDns {
-            kind: self.kind.clone(),
+            kind: self.kind,
             id: self.id,
-            rcode: self.rcode.clone(),
+            rcode: self.rcode,
             version: self.version,
             queries: Vec::new(),
             answers: Vec::new(),
         };
-        for q in objects(&self.query) {
-            d.queries.extend(q.query());
+        for q in objects(self.query) {
+            let id = q.id;
+            d.queries.extend(q.into_query());
             if d.id.is_none() {
-                d.id = q.id;
+                d.id = id;
             }
         }
         d.queries
-            .extend(objects(&self.queries).filter_map(DnsWire::query));
-        if let Some(a) = self.answer.as_deref() {
+            .extend(objects(self.queries).filter_map(DnsWire::into_query));
+        if let Some(a) = self.answer {
+            let q = if d.queries.is_empty() {
+                question(a.rrname.clone(), a.rrtype.clone())
+            } else {
+                None
+            };
             d.answers.extend(a.normalize().answers);
-            if d.queries.is_empty() {
-                d.queries.extend(a.query());
-            }
+            d.queries.extend(q);
         }
         d.answers
-            .extend(objects(&self.answers).map(DnsWire::answer));
-        if d.queries.is_empty() {
-            d.queries.extend(self.query());
+            .extend(objects(self.answers).map(DnsWire::into_answer));
+        let (rrname, rrtype) = (self.rrname, self.rrtype);
+        if !d.answers.is_empty() {
+            // The object's own names serve only as the question.
+            if d.queries.is_empty() {
+                d.queries.extend(question(rrname, rrtype));
+            }
+            return d;
         }
-        if d.answers.is_empty() {
-            if self.has_rdata {
-                d.answers.push(self.answer());
-            } else if let Some(g) = &self.grouped {
-                for (rrtype, vals) in g {
-                    for v in vals.as_array().into_iter().flatten() {
-                        d.answers.push(DnsAnswer {
-                            rrname: self.rrname.clone(),
-                            rrtype: Some(rrtype.clone()),
-                            ttl: None,
-                            rdata: v
-                                .as_str()
-                                .map(str::to_string)
-                                .or_else(|| Some(v.to_string())),
-                        });
-                    }
+        if d.queries.is_empty() {
+            d.queries.extend(question(rrname.clone(), rrtype.clone()));
+        }
+        if self.has_rdata {
+            d.answers.push(DnsAnswer {
+                rrname,
+                rrtype,
+                ttl: self.ttl,
+                rdata: self.rdata,
+            });
+        } else if let Some(g) = self.grouped {
+            for (rrtype, vals) in g.into_map() {
+                for v in vals.as_array().into_iter().flatten() {
+                    d.answers.push(DnsAnswer {
+                        rrname: rrname.clone(),
+                        rrtype: Some(rrtype.clone()),
+                        ttl: None,
+                        rdata: v
+                            .as_str()
+                            .map(str::to_string)
+                            .or_else(|| Some(v.to_string())),
+                    });
                 }
             }
         }

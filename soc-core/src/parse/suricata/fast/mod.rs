@@ -1,0 +1,406 @@
+//! The fast EVE line reader: a small, conservative JSON cursor that feeds
+//! the same field rules as the serde path (it implements [`Src`]).
+//!
+//! It accepts only a subset of JSON whose meaning it can reproduce exactly
+//! and which `serde_json` surely accepts too: strings without escapes or
+//! control characters, non-negative integers of up to 19 digits, `true`,
+//! `false`, `null`, and objects and arrays nested at most [`MAX_DEPTH`]
+//! deep (`serde_json` allows 127). On anything else (an escape, a float, a
+//! negative or huge number, any syntax error) it gives up ([`Bail`]) and
+//! the caller reads the line again with `serde_json`, which then decides,
+//! so errors and rare forms behave exactly as before. Suricata's own
+//! lines almost never leave the subset.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::lenient::{Fields, Lv, RawObj, Src};
+use super::record::TopWire;
+use super::EveRecord;
+
+mod alert;
+
+pub(super) use alert::read_alert_into;
+
+/// The fast reader gave up: read the line with `serde_json` instead.
+pub(super) struct Bail;
+
+/// Deepest nesting the fast reader follows (the top object is level 1).
+const MAX_DEPTH: u32 = 100;
+
+/// A position in one line.
+pub(super) struct Cur<'a> {
+    s: &'a str,
+    i: usize,
+    depth: u32,
+}
+
+/// Reads a whole line into `rec` (an empty record); false when the line
+/// leaves the subset (or is invalid), `rec` then holds a partial read.
+pub(super) fn read_into(line: &str, full: bool, rec: &mut EveRecord) -> bool {
+    let mut c = Cur {
+        s: line,
+        i: 0,
+        depth: 0,
+    };
+    if c.ws() != Some(b'{') {
+        return false;
+    }
+    let mut top = TopWire::new(rec);
+    if c.object(|c, k| top.field(k, c, full)).is_err() {
+        return false;
+    }
+    top.finish();
+    // Only whitespace may follow (`serde_json::from_str` rules).
+    c.ws().is_none()
+}
+
+/// [`read_into`] a new record.
+#[cfg(test)]
+pub(super) fn read(line: &str, full: bool) -> Option<EveRecord> {
+    let mut rec = EveRecord::empty();
+    read_into(line, full, &mut rec).then_some(rec)
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Index of the first `"`, `\` or control character at or after `i`.
+#[inline]
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    // Eight bytes at a time: a byte is flagged when it is `"` or `\`
+    // (its xor is zero) or below 0x20. The lowest flag is always exact
+    // (borrows only run upwards), which is the one taken.
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        let q = x ^ (LO * u64::from(b'"'));
+        let e = x ^ (LO * u64::from(b'\\'));
+        let t = ((q.wrapping_sub(LO) & !q)
+            | (e.wrapping_sub(LO) & !e)
+            | (x.wrapping_sub(LO * 0x20) & !x))
+            & HI;
+        if t != 0 {
+            return Some(i + (t.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+impl<'a> Cur<'a> {
+    /// Skips whitespace; the next byte (`None` at the end).
+    #[inline]
+    fn ws(&mut self) -> Option<u8> {
+        let b = self.s.as_bytes();
+        loop {
+            let c = *b.get(self.i)?;
+            // JSON whitespace is all at or below the space.
+            if c > b' ' {
+                return Some(c);
+            }
+            if matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
+                self.i += 1;
+            } else {
+                return Some(c);
+            }
+        }
+    }
+
+    /// The byte after whitespace must be `c`; steps over it.
+    #[inline]
+    fn eat(&mut self, c: u8) -> Result<(), Bail> {
+        if self.ws() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// A string without escapes; `self.i` is at its opening quote.
+    #[inline]
+    fn string(&mut self) -> Result<&'a str, Bail> {
+        let b = self.s.as_bytes();
+        let start = self.i + 1;
+        let end = string_end(b, start).ok_or(Bail)?;
+        if b.get(end) != Some(&b'"') {
+            return Err(Bail);
+        }
+        self.i = end + 1;
+        // Both ends are at ASCII quotes, so on char boundaries.
+        self.s.get(start..end).ok_or(Bail)
+    }
+
+    /// Steps over a string without escapes; `self.i` is at its opening
+    /// quote.
+    #[inline]
+    fn skip_string(&mut self) -> Result<(), Bail> {
+        let b = self.s.as_bytes();
+        let end = string_end(b, self.i + 1).ok_or(Bail)?;
+        if b.get(end) != Some(&b'"') {
+            return Err(Bail);
+        }
+        self.i = end + 1;
+        Ok(())
+    }
+
+    /// A non-negative integer of at most 19 digits (no fraction, no
+    /// exponent); `self.i` is at its first digit.
+    #[inline]
+    fn uint(&mut self) -> Result<u64, Bail> {
+        let b = self.s.as_bytes();
+        let start = self.i;
+        let mut n: u64 = 0;
+        match b.get(start) {
+            Some(b'0') => self.i += 1,
+            Some(_) => {
+                while let Some(&d @ b'0'..=b'9') = b.get(self.i) {
+                    if self.i - start == 19 {
+                        return Err(Bail);
+                    }
+                    n = n * 10 + u64::from(d - b'0');
+                    self.i += 1;
+                }
+            }
+            None => return Err(Bail),
+        }
+        // A fraction, an exponent, or a digit after a leading zero.
+        if matches!(b.get(self.i), Some(b'.' | b'e' | b'E' | b'0'..=b'9')) {
+            return Err(Bail);
+        }
+        Ok(n)
+    }
+
+    /// `true`, `false` or `null` (`lit` without its first byte checked).
+    #[inline]
+    fn literal(&mut self, lit: &[u8]) -> Result<(), Bail> {
+        let b = self.s.as_bytes();
+        if b.get(self.i..self.i + lit.len()) == Some(lit) {
+            self.i += lit.len();
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// Enters an object or array (`self.i` at its bracket).
+    #[inline]
+    fn enter(&mut self) -> Result<(), Bail> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Bail);
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    /// An object: `f(cursor, key)` reads each value. `self.i` is at `{`.
+    #[inline]
+    fn object(
+        &mut self,
+        mut f: impl FnMut(&mut Self, &'a str) -> Result<(), Bail>,
+    ) -> Result<(), Bail> {
+        self.enter()?;
+        if self.ws() == Some(b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.ws() != Some(b'"') {
+                return Err(Bail);
+            }
+            let k = self.string()?;
+            self.eat(b':')?;
+            f(self, k)?;
+            match self.ws() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// An array: `f(cursor)` reads each element. `self.i` is at `[`.
+    #[inline]
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Result<(), Bail>) -> Result<(), Bail> {
+        self.enter()?;
+        if self.ws() == Some(b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            f(self)?;
+            match self.ws() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+}
+
+impl<'a> Src<'a> for Cur<'a> {
+    type Error = Bail;
+
+    fn lv(&mut self) -> Result<Lv<'a>, Bail> {
+        match self.ws() {
+            Some(b'"') => Ok(Lv::Str(Cow::Borrowed(self.string()?))),
+            Some(b'0'..=b'9') => Ok(Lv::U(self.uint()?)),
+            Some(b't') => self.literal(b"true").map(|()| Lv::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Lv::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| Lv::Other),
+            Some(b'{' | b'[') => self.skip().map(|()| Lv::Other),
+            _ => Err(Bail),
+        }
+    }
+
+    /// Validates and steps over a value without reading it.
+    fn skip(&mut self) -> Result<(), Bail> {
+        match self.ws() {
+            Some(b'"') => self.skip_string(),
+            Some(b'0'..=b'9') => self.uint().map(drop),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'{') => {
+                self.enter()?;
+                if self.ws() == Some(b'}') {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                loop {
+                    if self.ws() != Some(b'"') {
+                        return Err(Bail);
+                    }
+                    self.skip_string()?;
+                    self.eat(b':')?;
+                    self.skip()?;
+                    match self.ws() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            self.depth -= 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            Some(b'[') => self.array(Cur::skip),
+            _ => Err(Bail),
+        }
+    }
+
+    /// Built as `serde_json` builds a `Value` (a key given twice keeps its
+    /// first place and its last value).
+    fn value(&mut self) -> Result<Value, Bail> {
+        match self.ws() {
+            Some(b'"') => Ok(Value::String(self.string()?.to_owned())),
+            Some(b'0'..=b'9') => Ok(Value::Number(self.uint()?.into())),
+            Some(b't') => self.literal(b"true").map(|()| Value::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Value::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| Value::Null),
+            Some(b'{') => {
+                let mut m = Map::new();
+                self.object(|c, k| {
+                    m.insert(k.to_owned(), c.value()?);
+                    Ok(())
+                })?;
+                Ok(Value::Object(m))
+            }
+            Some(b'[') => {
+                let mut v = Vec::new();
+                self.array(|c| {
+                    v.push(c.value()?);
+                    Ok(())
+                })?;
+                Ok(Value::Array(v))
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    fn obj<T: Fields<'a>>(&mut self) -> Result<Option<T>, Bail> {
+        if self.ws() != Some(b'{') {
+            return self.skip().map(|()| None);
+        }
+        let mut t = T::default();
+        self.object(|c, k| t.field(k, c))?;
+        Ok(Some(t))
+    }
+
+    fn objs<T: Fields<'a>>(&mut self) -> Result<Option<Vec<Option<T>>>, Bail> {
+        if self.ws() != Some(b'[') {
+            return self.skip().map(|()| None);
+        }
+        let mut v = Vec::new();
+        self.array(|c| {
+            v.push(c.obj::<T>()?);
+            Ok(())
+        })?;
+        Ok(Some(v))
+    }
+
+    fn raw_obj(&mut self) -> Result<Option<RawObj<'a>>, Bail> {
+        if self.ws() != Some(b'{') {
+            return self.skip().map(|()| None);
+        }
+        let start = self.i;
+        self.skip()?;
+        Ok(Some(RawObj::Text(self.s.get(start..self.i).ok_or(Bail)?)))
+    }
+
+    fn hash_of(&mut self) -> Result<Option<String>, Bail> {
+        match self.ws() {
+            Some(b'{') => {
+                let mut h = None;
+                self.object(|c, k| {
+                    if k == "hash" {
+                        h = c.lv()?.text_or_bool();
+                        Ok(())
+                    } else {
+                        c.skip()
+                    }
+                })?;
+                Ok(h)
+            }
+            Some(b'"') => Ok(Some(self.string()?.to_owned())),
+            _ => self.skip().map(|()| None),
+        }
+    }
+
+    fn vlan(&mut self) -> Result<Vec<u64>, Bail> {
+        match self.ws() {
+            Some(b'[') => {
+                let mut v = Vec::new();
+                self.array(|c| {
+                    v.extend(c.lv()?.number());
+                    Ok(())
+                })?;
+                Ok(v)
+            }
+            Some(b'0'..=b'9') => Ok(vec![self.uint()?]),
+            _ => self.skip().map(|()| Vec::new()),
+        }
+    }
+}
