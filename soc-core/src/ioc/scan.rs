@@ -348,6 +348,68 @@ mod tests {
         }
     }
 
+    /// Mostly plain words (so the 16-byte prose skip runs across many
+    /// blocks), with the shapes that stop it.
+    const PROSE: [&str; 24] = [
+        "the", "actor", "deployed", "a", "loader", "and", "data", "Dot", "dot", "at", "AT", "AS",
+        "word.", "x,", "(see", "e.g.", "2.1.4", "13335", "é", "evil", "com", "ab'c", "do", "ad",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Long runs of prose: the block skip finds exactly the groups of the
+        /// byte-by-byte scan, whatever the limit.
+        #[test]
+        fn fast_scan_equals_plain_scan_on_prose(
+            parts in proptest::collection::vec((0..PROSE.len() * 4, 0..6usize), 0..120),
+            cut in 0..800usize,
+        ) {
+            let mut t = String::new();
+            for (p, sep) in parts {
+                // Three in four words are plain lower-case words.
+                t.push_str(if p < PROSE.len() { PROSE[p] } else { PROSE[p % 3] });
+                t.push_str([" ", " ", " ", "\n", "\t", ""][sep]);
+            }
+            let limit = cut.min(t.len());
+            proptest::prop_assert_eq!(
+                groups_with::<true>(&t, 0, limit),
+                groups_with::<false>(&t, 0, limit)
+            );
+            proptest::prop_assert_eq!(
+                groups_with::<true>(&t, 0, t.len()),
+                groups_with::<false>(&t, 0, t.len())
+            );
+        }
+    }
+
+    /// Every shape at every position around the 16-byte blocks of the
+    /// prose skip, at the end of the text and before more prose.
+    #[test]
+    fn shapes_across_block_boundaries() {
+        let shapes = [
+            "evil dot com",
+            "bob at evil[.]com",
+            "AS 13335",
+            "x dot y dot z",
+            "word. e.g. more",
+            "w 1.2.3.4",
+        ];
+        for lead in 0..40 {
+            for shape in shapes {
+                for tail in ["", " and some more plain words here", "\nx"] {
+                    let t = format!("{} {shape}{tail}", "q".repeat(lead));
+                    for limit in [t.len(), t.len().saturating_sub(5), lead + 3] {
+                        assert_eq!(
+                            groups_with::<true>(&t, 0, limit),
+                            groups_with::<false>(&t, 0, limit),
+                            "{t:?} {limit}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn prose_is_skipped() {
         assert!(groups("The quick brown fox, jumped. Over it!").is_empty());
