@@ -128,6 +128,7 @@ impl Group<'_> {
         b: usize,
         from_url: bool,
     ) {
+        out.tried += 1;
         if !out.wants(kind) {
             return;
         }
@@ -330,6 +331,8 @@ impl Group<'_> {
         }
         if hex {
             if let Some(kind) = v::hash_kind(p) {
+                // The word before the group decides (`imphash: <md5>`).
+                out.looked_around = true;
                 if !(kind == K::Md5 || kind == K::Sha256)
                     || !v::named_non_file_hash(
                         self.text.as_bytes(),

@@ -170,93 +170,108 @@ impl Scanner {
         limit: usize,
         mut f: impl FnMut(usize, usize, &Normalizer),
     ) -> usize {
-        let b = text.as_bytes();
-        let n = b.len();
-        let mut i = from;
-        // Word starts below this were already covered by `skip_prose`.
-        let mut skipped_to = 0;
-        loop {
-            while i < n && CLASS[b[i] as usize] == 0 {
-                i += 1;
-            }
-            if i >= n || i >= limit {
-                return i.min(n);
-            }
-            if FAST {
-                if i >= skipped_to {
-                    let (j, stop) = skip_prose(b, i, limit);
-                    skipped_to = stop + 1;
-                    if j != i {
-                        i = j;
-                        continue;
-                    }
-                }
-                if let Some(end) = plain_word(b, i) {
-                    i = end;
+        let norm = &mut self.norm;
+        scan_groups::<FAST>(text, from, limit, |s, e, spaced| {
+            norm.run(&text.as_bytes()[s..e], spaced);
+            f(s, e, norm);
+        })
+    }
+}
+
+/// The scan itself: calls `f(start, end, spaced)` for each candidate group
+/// (`spaced`: a multi-word group, whose ` dot ` / ` at ` are defangs) and
+/// leaves refanging to the caller. `FAST` enables the prose skip.
+pub(crate) fn scan_groups<const FAST: bool>(
+    text: &str,
+    from: usize,
+    limit: usize,
+    mut f: impl FnMut(usize, usize, bool),
+) -> usize {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = from;
+    // Word starts below this were already covered by `skip_prose`.
+    let mut skipped_to = 0;
+    loop {
+        while i < n && CLASS[b[i] as usize] == 0 {
+            i += 1;
+        }
+        if i >= n || i >= limit {
+            return i.min(n);
+        }
+        if FAST {
+            if i >= skipped_to {
+                let (j, stop) = skip_prose(b, i, limit);
+                skipped_to = stop + 1;
+                if j != i {
+                    i = j;
                     continue;
                 }
             }
-            let s = i;
-            let mut m = 0u8;
-            while i < n {
-                let c = CLASS[b[i] as usize];
-                if c == 0 {
-                    break;
-                }
-                m |= c;
-                i += 1;
+            if let Some(end) = plain_word(b, i) {
+                i = end;
+                continue;
             }
-            let mut e = i;
-            let mut spaced = false;
-            // Multi-word shapes start with a space after the word.
-            if b.get(e) == Some(&b' ') && e + 1 < n {
-                let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
-                let w = &b[s + lead..e];
-                let nx = b[e + 1] | 0x20;
-                if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
-                    while let Some(ne) = spelled_join(b, e, b"dot") {
-                        e = ne;
-                        spaced = true;
-                    }
-                } else if nx == b'a'
-                    && w.iter()
-                        .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
-                {
-                    if let Some(ne) = spelled_join(b, e, b"at") {
-                        // Accept `x at y` only when the right side is defanged too.
-                        let mut end = ne;
-                        let mut dotted = false;
-                        while let Some(ne2) = spelled_join(b, end, b"dot") {
-                            end = ne2;
-                            dotted = true;
-                        }
-                        let right = &b[e..end];
-                        if dotted || right.iter().any(|c| b"[({".contains(c)) {
-                            e = end;
-                            spaced = true;
-                        }
-                    }
-                } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
-                    e = word_end(b, e + 1);
+        }
+        let s = i;
+        let mut m = 0u8;
+        while i < n {
+            let c = CLASS[b[i] as usize];
+            if c == 0 {
+                break;
+            }
+            m |= c;
+            i += 1;
+        }
+        let mut e = i;
+        let mut spaced = false;
+        // Multi-word shapes start with a space after the word.
+        if b.get(e) == Some(&b' ') && e + 1 < n {
+            let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
+            let w = &b[s + lead..e];
+            let nx = b[e + 1] | 0x20;
+            if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
+                while let Some(ne) = spelled_join(b, e, b"dot") {
+                    e = ne;
                     spaced = true;
                 }
-            }
-            if spaced {
-                i = e;
-            } else {
-                let interesting =
-                    m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
-                if !interesting {
-                    continue;
+            } else if nx == b'a'
+                && w.iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
+            {
+                if let Some(ne) = spelled_join(b, e, b"at") {
+                    // Accept `x at y` only when the right side is defanged too.
+                    let mut end = ne;
+                    let mut dotted = false;
+                    while let Some(ne2) = spelled_join(b, end, b"dot") {
+                        end = ne2;
+                        dotted = true;
+                    }
+                    let right = &b[e..end];
+                    if dotted || right.iter().any(|c| b"[({".contains(c)) {
+                        e = end;
+                        spaced = true;
+                    }
                 }
-                if m & BSLASH != 0 && is_path_start(&b[s..e]) {
-                    e = extend_path(b, e, s);
-                    i = e;
-                }
+            } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
+                e = word_end(b, e + 1);
+                spaced = true;
             }
-            self.norm.run(&b[s..e], spaced);
-            f(s, e, &self.norm);
         }
+        if spaced {
+            i = e;
+        } else {
+            let interesting =
+                m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
+            if !interesting {
+                continue;
+            }
+            if m & BSLASH != 0 && is_path_start(&b[s..e]) {
+                e = extend_path(b, e, s);
+                i = e;
+            }
+        }
+        f(s, e, spaced);
     }
 }
 
