@@ -414,7 +414,12 @@ impl Group<'_> {
             if let Some(q) = p.iter().rposition(|&c| c == b'@') {
                 if v::email_local(&p[..q]) {
                     if let Some(d) = v::domain(&p[q + 1..]).filter(|d| !d.onion) {
-                        let val = format!("{}@{}", String::from_utf8_lossy(&p[..q]), d.value);
+                        // The local part is ASCII (`email_local`).
+                        let local = ascii(&p[..q]);
+                        let mut val = String::with_capacity(q + 1 + d.value.len());
+                        val.push_str(local);
+                        val.push('@');
+                        val.push_str(&d.value);
                         return self.emit(out, K::Email, val, a, b, false);
                     }
                 }

@@ -95,7 +95,8 @@ impl<'o> Collector<'o> {
 
     /// Sizes the tables for about `len` bytes of input (a hint).
     pub(crate) fn reserve_for(&mut self, len: usize) {
-        let want = (len / 256).clamp(16, 1 << 22);
+        // About one distinct indicator per 128 bytes of a dense report.
+        let want = (len / 128).clamp(16, 1 << 22);
         self.found.reserve(want);
         self.hashes.reserve(want);
         self.dropped.reserve(want);

@@ -40,6 +40,20 @@ fn block_masks(block: [u8; 16]) -> (u32, u32, u32) {
     )
 }
 
+/// `at ` or `dot ` (letters in any case, then a space) at `p`: one load
+/// and two compares instead of a byte-wise case-insensitive match.
+#[inline]
+fn keyword_at(b: &[u8], p: usize) -> bool {
+    let Some(&[b0, b1, b2, b3]) = b.get(p..p + 4) else {
+        // The last bytes of the text: only `at ` fits.
+        return starts_ci(b, p, b"at ");
+    };
+    let w = u32::from_le_bytes([b0, b1, b2, b3]);
+    // `| 0x20` folds the case of the letters only: the space stays exact.
+    (w | 0x2020) & 0x00ff_ffff == u32::from_le_bytes(*b"at \0")
+        || w | 0x0020_2020 == u32::from_le_bytes(*b"dot ")
+}
+
 /// Whether byte class `cls` at `p` keeps its word plain: delimiters,
 /// punctuation, and a `.` that ends its word.
 #[inline]
@@ -90,7 +104,7 @@ pub(super) fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
             let k = todo.trailing_zeros();
             let p = i + k as usize;
             if hits >> k & 1 != 0 {
-                if starts_ci(b, p, b"at ") || starts_ci(b, p, b"dot ") {
+                if keyword_at(b, p) {
                     // The word before the space may start `x dot y`.
                     return (prev_word(b, s, p - 1), p);
                 }
@@ -156,6 +170,40 @@ pub(super) fn plain_word(b: &[u8], s: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords() {
+        for (t, want) in [
+            ("at x", true),
+            ("AT x", true),
+            ("aT ", true),
+            ("at", false),
+            ("at\t", false),
+            ("at\0", false),
+            ("dot ", true),
+            ("DoT ", true),
+            ("dot", false),
+            ("dots", false),
+            ("ad ", false),
+            ("@t ", false),
+            ("dOt\n", false),
+        ] {
+            let b = format!("  {t}");
+            assert_eq!(keyword_at(b.as_bytes(), 2), want, "{t:?}");
+            let slow = starts_ci(b.as_bytes(), 2, b"at ") || starts_ci(b.as_bytes(), 2, b"dot ");
+            assert_eq!(slow, want, "{t:?}");
+        }
+        for c in 0..=255u8 {
+            for pat in [
+                [b'a', b't', c, b'x'],
+                [b'd', b'o', b't', c],
+                [c, b't', b' ', b'x'],
+            ] {
+                let slow = starts_ci(&pat, 0, b"at ") || starts_ci(&pat, 0, b"dot ");
+                assert_eq!(keyword_at(&pat, 0), slow, "{pat:?}");
+            }
+        }
+    }
 
     #[test]
     fn letter_mask() {

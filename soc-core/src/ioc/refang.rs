@@ -18,10 +18,12 @@ use crate::model::{Indicator, IndicatorKind};
 pub(crate) struct Normalizer {
     /// The refanged bytes (always ASCII: tokens never contain other bytes).
     pub(crate) out: Vec<u8>,
-    /// For each output byte, the offset in the raw token of the unit that
-    /// produced it; one extra entry holds the raw length (empty when
-    /// `identity`).
-    pub(crate) map: Vec<u32>,
+    /// The offset map as segments `(output start, raw start, copied)`, in
+    /// order: a copied segment maps byte for byte, a replaced unit maps all
+    /// its output bytes to the unit's raw start (empty when `identity`).
+    segs: Vec<(usize, usize, bool)>,
+    /// Length of the raw token.
+    raw_len: usize,
     /// Whether anything was rewritten.
     pub(crate) changed: bool,
     /// Whether `out` may hold a `:` (false: it holds none).
@@ -129,7 +131,8 @@ impl Normalizer {
     /// Refangs `raw`; `spaced` enables ` dot ` / ` at ` (for merged groups).
     pub(crate) fn run(&mut self, raw: &[u8], spaced: bool) {
         self.out.clear();
-        self.map.clear();
+        self.segs.clear();
+        self.raw_len = raw.len();
         self.changed = false;
         // Fast path: no bracket or backslash (and no spelled-out forms) means
         // nothing but a scheme can change, and schemes keep their length:
@@ -160,8 +163,8 @@ impl Normalizer {
                 .position(|&c| MARK[c as usize] & unit_start != 0)
                 .unwrap_or(raw.len() - i);
             if run > 0 {
+                self.segs.push((self.out.len(), i, true));
                 self.out.extend_from_slice(&raw[i..i + run]);
-                self.map.extend((i..i + run).map(|k| k as u32));
                 i += run;
                 continue;
             }
@@ -181,21 +184,18 @@ impl Normalizer {
             };
             match unit {
                 Some((rep, len)) => {
-                    for &r in rep {
-                        self.out.push(r);
-                        self.map.push(i as u32);
-                    }
+                    self.segs.push((self.out.len(), i, false));
+                    self.out.extend_from_slice(rep);
                     self.changed = true;
                     i += len;
                 }
                 None => {
+                    self.segs.push((self.out.len(), i, true));
                     self.out.push(c);
-                    self.map.push(i as u32);
                     i += 1;
                 }
             }
         }
-        self.map.push(raw.len() as u32);
         self.fix_schemes();
     }
 
@@ -227,7 +227,15 @@ impl Normalizer {
         if self.identity {
             return k.min(self.out.len());
         }
-        self.map[k.min(self.map.len() - 1)] as usize
+        if k >= self.out.len() {
+            return self.raw_len;
+        }
+        // Few segments: the last one starting at or before `k`.
+        match self.segs.iter().rev().find(|seg| seg.0 <= k) {
+            Some(&(o, r, true)) => r + (k - o),
+            Some(&(_, r, false)) => r,
+            None => 0,
+        }
     }
 
     /// The refanged text as `&str` (always ASCII).
@@ -393,6 +401,53 @@ mod tests {
             (n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)),
             (0, 1, 4, 5)
         );
+    }
+
+    /// The per-byte offset map as first written, for the property test.
+    fn map_reference(raw: &[u8], spaced: bool) -> (Vec<u8>, Vec<usize>) {
+        let (mut out, mut map) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < raw.len() {
+            let unit = match raw[i] {
+                b'[' | b'(' | b'{' => bracketed(raw, i),
+                b'\\'
+                    if i > 0
+                        && raw[i - 1].is_ascii_alphanumeric()
+                        && raw.get(i + 1) == Some(&b'.')
+                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
+                {
+                    Some((&b"."[..], 2))
+                }
+                b' ' | b'\t' if spaced => spelled(raw, i),
+                _ => None,
+            };
+            let (rep, len) = unit.unwrap_or((&raw[i..=i], 1));
+            for &r in rep {
+                out.push(r);
+                map.push(i);
+            }
+            i += len;
+        }
+        map.push(raw.len());
+        (out, map)
+    }
+
+    proptest::proptest! {
+        /// The segment map gives every offset the per-byte map gives.
+        #[test]
+        fn segments_match_per_byte_map(
+            raw in "([a-z0-9:/@.]{0,3}|\\[\\.\\]|\\(dot\\)|\\[@\\]|\\[:\\]|\\[|\\(|\\\\\\.| dot | at |hxxp://){0,8}",
+            spaced: bool,
+        ) {
+            let mut n = Normalizer::default();
+            n.run(raw.as_bytes(), spaced);
+            let (out, map) = map_reference(raw.as_bytes(), spaced);
+            // Schemes are rewritten in place, so compare lengths only there.
+            proptest::prop_assert_eq!(n.out.len(), out.len());
+            for k in 0..out.len() + 3 {
+                proptest::prop_assert_eq!(n.raw_at(k), map[k.min(map.len() - 1)], "{}", k);
+            }
+        }
     }
 
     #[test]

@@ -16,16 +16,26 @@ const FILE_EXT_TLDS: [&str; 21] = [
 /// Parses a dotted-quad IPv4 address (octets 0-255, at most 3 digits each).
 pub(crate) fn ipv4(p: &[u8]) -> Option<Ipv4Addr> {
     let mut oct = [0u8; 4];
-    let mut n = 0;
-    for part in p.split(|&c| c == b'.') {
-        if n == 4 || part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+    let (mut n, mut v, mut digits) = (0, 0u32, 0);
+    for &c in p {
+        if c == b'.' {
+            if digits == 0 || n == 3 {
+                return None;
+            }
+            oct[n] = u8::try_from(v).ok()?;
+            (n, v, digits) = (n + 1, 0, 0);
+        } else if c.is_ascii_digit() && digits < 3 {
+            v = v * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else {
             return None;
         }
-        let v = part.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
-        oct[n] = u8::try_from(v).ok()?;
-        n += 1;
     }
-    (n == 4).then(|| Ipv4Addr::from(oct))
+    if digits == 0 || n != 3 {
+        return None;
+    }
+    oct[3] = u8::try_from(v).ok()?;
+    Some(Ipv4Addr::from(oct))
 }
 
 /// Parses an IPv6 address (zone ids dropped). Needs at least two colons and
@@ -227,23 +237,22 @@ const NOT_FILE_HASH: [&str; 7] = [
 /// non-file hash such as `imphash` or `ja3`.
 pub(crate) fn named_non_file_hash(text: &[u8], at: usize) -> bool {
     let from = at.saturating_sub(40);
-    let window = &text[from..at];
-    let window = match window.iter().rposition(|&c| c == b'\n') {
-        Some(nl) => &window[nl + 1..],
-        None => window,
-    };
-    let end = match window.iter().rposition(|c| c.is_ascii_alphanumeric()) {
-        Some(e) => e + 1,
-        None => return false,
-    };
-    let start = window[..end]
-        .iter()
-        .rposition(|c| !c.is_ascii_alphanumeric())
-        .map_or(0, |p| p + 1);
-    let word = &window[start..end];
-    NOT_FILE_HASH
-        .iter()
-        .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
+    let mut end = at.min(text.len());
+    while end > from && !text[end - 1].is_ascii_alphanumeric() {
+        if text[end - 1] == b'\n' {
+            return false;
+        }
+        end -= 1;
+    }
+    let mut start = end;
+    while start > from && text[start - 1].is_ascii_alphanumeric() {
+        start -= 1;
+    }
+    let word = &text[start..end];
+    !word.is_empty()
+        && NOT_FILE_HASH
+            .iter()
+            .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// `CVE-2021-44228` (any case) -> upper case.
@@ -457,6 +466,60 @@ mod tests {
         assert!(!posix_path(b"/foo/bar"));
         assert!(ipv6(b"a::b").is_none());
         assert!(ipv6(b"2001:db8::1").is_some());
+    }
+
+    /// The dotted-quad parser as first written (split on dots).
+    fn ipv4_reference(p: &[u8]) -> Option<Ipv4Addr> {
+        let mut oct = [0u8; 4];
+        let mut n = 0;
+        for part in p.split(|&c| c == b'.') {
+            if n == 4 || part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let v = part.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+            oct[n] = u8::try_from(v).ok()?;
+            n += 1;
+        }
+        (n == 4).then(|| Ipv4Addr::from(oct))
+    }
+
+    /// The hash-name check as first written (window, line, last word).
+    fn named_reference(text: &[u8], at: usize) -> bool {
+        let from = at.saturating_sub(40);
+        let window = &text[from..at];
+        let window = match window.iter().rposition(|&c| c == b'\n') {
+            Some(nl) => &window[nl + 1..],
+            None => window,
+        };
+        let Some(end) = window.iter().rposition(|c| c.is_ascii_alphanumeric()) else {
+            return false;
+        };
+        let start = window[..=end]
+            .iter()
+            .rposition(|c| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        NOT_FILE_HASH
+            .iter()
+            .any(|n| window[start..=end].eq_ignore_ascii_case(n.as_bytes()))
+    }
+
+    proptest::proptest! {
+        /// The one-pass dotted-quad parser agrees with the split-based one.
+        #[test]
+        fn ipv4_matches_reference(s in "[0-9.]{0,17}|[0-9]{1,4}(\\.[0-9]{1,4}){2,4}x?") {
+            proptest::prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
+        }
+
+        /// The backward hash-name scan agrees with the window-based one.
+        #[test]
+        fn named_hash_matches_reference(
+            s in "([a-zA-Z0-9]{0,8}|imphash|JA3|ja3s|vhash)[ :=\n,]{0,3}(imphash|ja3|x|\n){0,3}[ :=]{0,2}",
+            cut in 0..60usize,
+        ) {
+            let t = s.as_bytes();
+            let at = cut.min(t.len());
+            proptest::prop_assert_eq!(named_non_file_hash(t, at), named_reference(t, at));
+        }
     }
 
     #[test]
