@@ -29,14 +29,18 @@
 
 mod allow;
 mod classify;
+mod classify_ip;
 mod coins;
 mod collect;
 mod config;
+mod domain;
 mod memo;
+mod normalize;
 mod prose;
 mod refang;
 mod scan;
 mod validate;
+mod winpath;
 
 use std::io::Read;
 
