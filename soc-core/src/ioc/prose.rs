@@ -23,18 +23,34 @@ fn letters(w: u64) -> u64 {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Byte masks of one 16-byte block (bit `k` for byte `k`): ASCII letters
-/// or spaces, spaces, and `a`/`d` in any case. Safe SIMD (SSE2 on x86_64).
+/// The 16 bytes at `i` as a vector, when they are all there.
 #[inline]
-fn block_masks(block: [u8; 16]) -> (u32, u32, u32) {
-    let v: i8x16 = u8x16::new(block).cast_signed();
-    let low = v | i8x16::splat(0x20);
+fn load(b: &[u8], i: usize) -> Option<i8x16> {
+    let chunk: [u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
+    Some(u8x16::new(chunk).cast_signed())
+}
+
+/// Splat of an ASCII byte.
+#[inline]
+fn splat(c: u8) -> i8x16 {
+    i8x16::splat(c as i8)
+}
+
+/// Byte masks of a 16-byte block (bit `k` for byte `k`): bytes that keep
+/// prose plain without a closer look (ASCII letters, and blanks, control
+/// and non-ASCII bytes, all delimiters), spaces, and `a` / `d` in any case.
+/// Safe SIMD (SSE2 on x86_64).
+#[inline]
+fn block_masks(v: i8x16) -> (u32, u32, u32) {
+    let low = v | splat(0x20);
     // `low + 31` maps `a..=z` to -128..=-103 and every other byte above.
     let letter = (low + i8x16::splat(31)).simd_lt(i8x16::splat(-102));
-    let space = v.simd_eq(i8x16::splat(b' ' as i8));
-    let ad = low.simd_eq(i8x16::splat(b'a' as i8)) | low.simd_eq(i8x16::splat(b'd' as i8));
+    // Signed: below `!` are blanks and control bytes, negative are non-ASCII.
+    let delim = v.simd_lt(splat(b'!'));
+    let space = v.simd_eq(splat(b' '));
+    let ad = low.simd_eq(splat(b'a')) | low.simd_eq(splat(b'd'));
     (
-        (letter | space).to_bitmask(),
+        (letter | delim).to_bitmask(),
         space.to_bitmask(),
         ad.to_bitmask(),
     )
@@ -93,10 +109,8 @@ pub(super) fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
     let mut i = s;
     // Bit 0 set when the byte before the current block is a space.
     let mut space_before = 0u32;
-    while let Some(chunk) = b.get(i..i + 16).filter(|_| i + 16 <= limit) {
-        let mut block = [0u8; 16];
-        block.copy_from_slice(chunk);
-        let (quiet, space, ad) = block_masks(block);
+    while let Some(v) = load(b, i).filter(|_| i + 16 <= limit) {
+        let (quiet, space, ad) = block_masks(v);
         // `a`/`d` right after a space: ` at ` or ` dot ` may follow.
         let hits = ad & (space << 1 | space_before);
         let mut todo = (!quiet & 0xffff) | hits;
