@@ -5,15 +5,16 @@
 //! only on candidates that already have the right shape.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 
+use super::classify_ip::v4_text;
 use super::collect::Collector;
 use super::refang::{find, Normalizer};
+use super::winpath::windows_start;
 use super::{coins, validate as v};
 use crate::model::IndicatorKind as K;
 
 /// The refanged bytes as text (they are always ASCII).
-fn ascii(p: &[u8]) -> &str {
+pub(super) fn ascii(p: &[u8]) -> &str {
     std::str::from_utf8(p).unwrap_or("")
 }
 
@@ -23,26 +24,6 @@ fn lower(p: &[u8]) -> Cow<'_, str> {
         Cow::Owned(ascii(p).to_ascii_lowercase())
     } else {
         Cow::Borrowed(ascii(p))
-    }
-}
-
-/// A decimal number without leading zeros (`0`, `17`, not `017`).
-fn canonical_num(d: &[u8]) -> bool {
-    d.len() == 1 || d.first().is_some_and(|&c| c != b'0')
-}
-
-/// A valid dotted quad already in canonical form (no leading zeros).
-fn canonical_v4(p: &[u8]) -> bool {
-    p.split(|&c| c == b'.').all(canonical_num)
-}
-
-/// The canonical text of IPv4 `ip` parsed from `p`: borrowed when `p`
-/// already is canonical, so only a new address allocates.
-fn v4_text(p: &[u8], ip: std::net::Ipv4Addr) -> Cow<'_, str> {
-    if canonical_v4(p) {
-        Cow::Borrowed(ascii(p))
-    } else {
-        Cow::Owned(ip.to_string())
     }
 }
 
@@ -114,12 +95,12 @@ pub(crate) struct Group<'a> {
 }
 
 impl Group<'_> {
-    fn t(&self) -> &[u8] {
+    pub(super) fn t(&self) -> &[u8] {
         &self.norm.out
     }
 
     /// Emits `value` for refanged range `a..b`.
-    fn emit<V: AsRef<str> + Into<String>>(
+    pub(super) fn emit<V: AsRef<str> + Into<String>>(
         &self,
         out: &mut Collector,
         kind: K,
@@ -128,6 +109,7 @@ impl Group<'_> {
         b: usize,
         from_url: bool,
     ) {
+        out.tried += 1;
         if !out.wants(kind) {
             return;
         }
@@ -247,32 +229,6 @@ impl Group<'_> {
         end
     }
 
-    /// A Windows path or registry key starting at `ps`; returns its end.
-    fn windows_path(&self, out: &mut Collector, ps: usize, kind: K) -> usize {
-        let t = self.t();
-        let mut end = ps;
-        while end < t.len()
-            && !matches!(
-                t[end],
-                b';' | b',' | b'\'' | b'"' | b'*' | b'?' | b'<' | b'>' | b'|'
-            )
-            && !(t[end] == b':' && end != ps + 1)
-        {
-            end += 1;
-        }
-        let stop = end;
-        let end = trim_path(t, ps, end);
-        let body_start = t[ps..end]
-            .iter()
-            .position(|&c| c == b'\\')
-            .map_or(end, |q| ps + q + 1);
-        if end > body_start && t[body_start..end].iter().any(u8::is_ascii_alphanumeric) {
-            let value = String::from_utf8_lossy(&t[ps..end]).into_owned();
-            self.emit(out, kind, value, ps, end, false);
-        }
-        stop.max(ps + 1)
-    }
-
     /// Splits `a..b` at separators and classifies each piece.
     fn pieces(&self, out: &mut Collector, a: usize, b: usize) {
         let t = self.t();
@@ -330,6 +286,8 @@ impl Group<'_> {
         }
         if hex {
             if let Some(kind) = v::hash_kind(p) {
+                // The word before the group decides (`imphash: <md5>`).
+                out.looked_around = true;
                 if !(kind == K::Md5 || kind == K::Sha256)
                     || !v::named_non_file_hash(
                         self.text.as_bytes(),
@@ -411,7 +369,12 @@ impl Group<'_> {
             if let Some(q) = p.iter().rposition(|&c| c == b'@') {
                 if v::email_local(&p[..q]) {
                     if let Some(d) = v::domain(&p[q + 1..]).filter(|d| !d.onion) {
-                        let val = format!("{}@{}", String::from_utf8_lossy(&p[..q]), d.value);
+                        // The local part is ASCII (`email_local`).
+                        let local = ascii(&p[..q]);
+                        let mut val = String::with_capacity(q + 1 + d.value.len());
+                        val.push_str(local);
+                        val.push('@');
+                        val.push_str(&d.value);
                         return self.emit(out, K::Email, val, a, b, false);
                     }
                 }
@@ -451,142 +414,11 @@ impl Group<'_> {
             }
         }
     }
-
-    fn ipv4_or_cidr(&self, out: &mut Collector, p: &[u8], a: usize, b: usize) {
-        match p.iter().position(|&c| c == b'/') {
-            None => {
-                if let Some(ip) = v::ipv4(p) {
-                    self.emit(out, K::Ipv4, v4_text(p, ip), a, b, false);
-                }
-            }
-            Some(q) => {
-                let prefix = &p[q + 1..];
-                let Some(ip) = v::ipv4(&p[..q]) else { return };
-                let ok = (1..=2).contains(&prefix.len()) && prefix.iter().all(u8::is_ascii_digit);
-                let bits = if ok {
-                    prefix
-                        .iter()
-                        .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'))
-                } else {
-                    u32::MAX
-                };
-                if ok && bits <= 32 {
-                    let value = if canonical_num(prefix) && canonical_v4(&p[..q]) {
-                        Cow::Borrowed(ascii(p))
-                    } else {
-                        Cow::Owned(format!("{ip}/{bits}"))
-                    };
-                    self.emit(out, K::Cidr, value, a, b, false);
-                } else {
-                    self.emit(out, K::Ipv4, v4_text(&p[..q], ip), a, a + q, false);
-                }
-            }
-        }
-    }
-
-    fn ipv6_or_cidr(&self, out: &mut Collector, p: &[u8], a: usize, b: usize) -> bool {
-        let (addr, prefix) = match p.iter().position(|&c| c == b'/') {
-            Some(q) => (&p[..q], Some(&p[q + 1..])),
-            None => (p, None),
-        };
-        let Some(ip) = v::ipv6(addr) else {
-            return false;
-        };
-        if let Some(m) = ip.to_ipv4_mapped() {
-            self.emit(out, K::Ipv4, m.to_string(), a, a + addr.len(), false);
-            return true;
-        }
-        match prefix {
-            Some(pr) if (1..=3).contains(&pr.len()) && pr.iter().all(u8::is_ascii_digit) => {
-                let bits = pr
-                    .iter()
-                    .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
-                if bits <= 128 {
-                    self.emit(
-                        out,
-                        K::Cidr,
-                        format!("{}/{bits}", IpAddr::V6(ip)),
-                        a,
-                        b,
-                        false,
-                    );
-                    return true;
-                }
-                self.emit(out, K::Ipv6, ip.to_string(), a, a + addr.len(), false);
-            }
-            _ => self.emit(out, K::Ipv6, ip.to_string(), a, a + addr.len(), false),
-        }
-        true
-    }
-}
-
-/// Registry hives that start a registry key.
-const HIVES: [&[u8]; 10] = [
-    b"HKEY_LOCAL_MACHINE",
-    b"HKEY_CURRENT_USER",
-    b"HKEY_CLASSES_ROOT",
-    b"HKEY_USERS",
-    b"HKEY_CURRENT_CONFIG",
-    b"HKLM",
-    b"HKCU",
-    b"HKCR",
-    b"HKCC",
-    b"HKU",
-];
-
-/// Finds the first Windows path (`C:\`, `\\host\`, `%VAR%\`) or registry
-/// key (`HKLM\`) at or after `from`.
-fn windows_start(t: &[u8], from: usize) -> Option<(usize, K)> {
-    let boundary = |i: usize| {
-        i == 0 || !(t[i - 1].is_ascii_alphanumeric() || t[i - 1] == b'\\' || t[i - 1] == b'_')
-    };
-    let mut k = from;
-    while let Some(off) = memchr::memchr(b'\\', &t[k..]) {
-        let bs = k + off;
-        if bs >= from + 2
-            && t[bs - 1] == b':'
-            && t[bs - 2].is_ascii_alphabetic()
-            && boundary(bs - 2)
-        {
-            return Some((bs - 2, K::FilePath));
-        }
-        if t.get(bs + 1) == Some(&b'\\')
-            && bs >= from
-            && boundary(bs)
-            && t.get(bs + 2)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'?')
-        {
-            return Some((bs, K::FilePath));
-        }
-        if bs > from && t[bs - 1] == b'%' {
-            if let Some(q) = t[from..bs - 1].iter().rposition(|&c| c == b'%') {
-                let ps = from + q;
-                if boundary(ps)
-                    && bs - 1 - ps > 1
-                    && t[ps + 1..bs - 1]
-                        .iter()
-                        .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                {
-                    return Some((ps, K::FilePath));
-                }
-            }
-        }
-        for hive in HIVES {
-            if bs >= from + hive.len()
-                && t[bs - hive.len()..bs].eq_ignore_ascii_case(hive)
-                && boundary(bs - hive.len())
-            {
-                return Some((bs - hive.len(), K::RegistryKey));
-            }
-        }
-        k = bs + 1;
-    }
-    None
 }
 
 /// Drops trailing punctuation that is not part of a URL, and closing
 /// brackets that have no opening one inside it.
-fn trim_url(t: &[u8], start: usize, mut end: usize) -> usize {
+pub(super) fn trim_url(t: &[u8], start: usize, mut end: usize) -> usize {
     while end > start {
         let c = t[end - 1];
         let drop = match c {
@@ -608,15 +440,6 @@ fn trim_url(t: &[u8], start: usize, mut end: usize) -> usize {
         end -= 1;
     }
     end
-}
-
-/// Like [`trim_url`] for paths (which may end in `\`).
-fn trim_path(t: &[u8], start: usize, end: usize) -> usize {
-    let mut e = trim_url(t, start, end);
-    while e > start && matches!(t[e - 1], b' ' | b'(' | b'[') {
-        e = trim_url(t, start, e - 1);
-    }
-    e
 }
 
 #[cfg(test)]

@@ -63,6 +63,10 @@ pub(crate) struct Collector<'o> {
     any_dropped: bool,
     /// Offset of the current chunk in the whole input.
     pub(crate) base: usize,
+    /// Emits attempted (reported or not), for the no-result memo.
+    pub(crate) tried: u64,
+    /// Set when a classification looked at text outside its group.
+    pub(crate) looked_around: bool,
 }
 
 /// Bit mask of the kinds to report.
@@ -84,12 +88,15 @@ impl<'o> Collector<'o> {
             dropped: Vec::new(),
             any_dropped: false,
             base: 0,
+            tried: 0,
+            looked_around: false,
         }
     }
 
     /// Sizes the tables for about `len` bytes of input (a hint).
     pub(crate) fn reserve_for(&mut self, len: usize) {
-        let want = (len / 256).clamp(16, 1 << 22);
+        // About one distinct indicator per 128 bytes of a dense report.
+        let want = (len / 128).clamp(16, 1 << 22);
         self.found.reserve(want);
         self.hashes.reserve(want);
         self.dropped.reserve(want);
@@ -155,9 +162,12 @@ impl<'o> Collector<'o> {
         }
         let value: String = value.into();
         let mut tags = match kind {
-            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => {
-                value.parse::<IpAddr>().map(ip_tags).unwrap_or_default()
-            }
+            // Values of this kind are canonical dotted quads: the byte parser
+            // reads them exactly as `IpAddr::from_str` does.
+            IndicatorKind::Ipv4 => super::validate::ipv4(value.as_bytes())
+                .map(|ip| ip_tags(IpAddr::V4(ip)))
+                .unwrap_or_default(),
+            IndicatorKind::Ipv6 => value.parse::<IpAddr>().map(ip_tags).unwrap_or_default(),
             IndicatorKind::Cidr => value
                 .split('/')
                 .next()
@@ -188,7 +198,8 @@ impl<'o> Collector<'o> {
             tags,
             count: 1,
         };
-        let drop = (self.opts.no_private && internal) || self.opts.allow.contains(&ind);
+        let drop = (self.opts.no_private && internal)
+            || (!self.opts.allow.is_empty() && self.opts.allow.contains(&ind));
         self.any_dropped |= drop;
         let ix = self.found.len() as u32;
         self.found.push(ind);

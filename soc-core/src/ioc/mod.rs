@@ -29,13 +29,18 @@
 
 mod allow;
 mod classify;
+mod classify_ip;
 mod coins;
 mod collect;
 mod config;
+mod domain;
+mod memo;
+mod normalize;
 mod prose;
 mod refang;
 mod scan;
 mod validate;
+mod winpath;
 
 use std::io::Read;
 
@@ -47,7 +52,9 @@ use crate::error::IocError;
 use crate::model::{Indicator, IndicatorKind};
 use classify::Group;
 use collect::{kind_mask, Collector};
-use scan::{Scanner, LOOKAHEAD};
+use memo::Memo;
+use refang::Normalizer;
+use scan::{scan_groups, LOOKAHEAD};
 
 /// What to extract and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -113,9 +120,9 @@ impl Extractor {
     pub fn extract(&self, text: &str) -> Vec<Indicator> {
         let mut col = Collector::new(&self.opts, self.mask);
         col.reserve_for(text.len());
-        let mut sc = Scanner::default();
-        sc.scan(text, 0, text.len(), |start, _end, norm| {
-            Group { text, start, norm }.classify(&mut col);
+        let mut pass = Pass::default();
+        scan_groups::<true>(text, 0, text.len(), |start, end, spaced| {
+            pass.group(&mut col, text, start, end, spaced);
         });
         col.finish()
     }
@@ -133,7 +140,7 @@ impl Extractor {
     pub fn extract_reader(&self, mut r: impl Read) -> Result<Vec<Indicator>, IocError> {
         let mut col = Collector::new(&self.opts, self.mask);
         col.reserve_for(CHUNK);
-        let mut sc = Scanner::default();
+        let mut pass = Pass::default();
         let mut block = vec![0u8; CHUNK];
         let mut pending: Vec<u8> = Vec::new();
         let mut buf = String::new();
@@ -161,8 +168,8 @@ impl Extractor {
                 buf.len().saturating_sub(LOOKAHEAD)
             };
             let text = buf.as_str();
-            let next = sc.scan(text, from, limit, |start, _end, norm| {
-                Group { text, start, norm }.classify(&mut col);
+            let next = scan_groups::<true>(text, from, limit, |start, end, spaced| {
+                pass.group(&mut col, text, start, end, spaced);
             });
             if eof {
                 break;
@@ -177,6 +184,37 @@ impl Extractor {
             from = next - keep;
         }
         Ok(col.finish())
+    }
+}
+
+/// Per-extraction state: the refang buffer and the memo of groups that
+/// yield nothing.
+#[derive(Default)]
+struct Pass {
+    norm: Normalizer,
+    memo: Memo,
+}
+
+impl Pass {
+    /// Refangs and classifies the group `start..end` of `text`, unless it
+    /// is a single word already known to yield nothing.
+    fn group(&mut self, col: &mut Collector, text: &str, start: usize, end: usize, spaced: bool) {
+        let raw = &text.as_bytes()[start..end];
+        if !spaced && self.memo.contains(raw) {
+            return;
+        }
+        self.norm.run(raw, spaced);
+        let tried = col.tried;
+        col.looked_around = false;
+        Group {
+            text,
+            start,
+            norm: &self.norm,
+        }
+        .classify(col);
+        if !spaced && col.tried == tried && !col.looked_around {
+            self.memo.insert(raw);
+        }
     }
 }
 

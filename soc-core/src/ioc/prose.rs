@@ -1,9 +1,12 @@
 //! Word-at-a-time skipping of plain prose for the scanner (`scan`).
 //!
-//! Most bytes of a report are lower-case words. These helpers look at eight
-//! bytes at a time (SWAR on a `u64`) and hand back to the byte-by-byte scan
-//! only where it could find something: the property test in `scan` checks
-//! that both find exactly the same groups.
+//! Most bytes of a report are lower-case words. [`skip_prose`] looks at 16
+//! bytes at a time (safe SIMD through `wide`), [`plain_word`] at eight (SWAR
+//! on a `u64`); both hand back to the byte-by-byte scan only where it could
+//! find something: the property tests in `scan` check that both find
+//! exactly the same groups.
+
+use wide::{i8x16, u8x16};
 
 use super::scan::{starts_ci, CLASS, DOT, LETTER, PUNCT};
 
@@ -20,73 +23,121 @@ fn letters(w: u64) -> u64 {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Bit 7 of each byte of `w` set where that byte equals `c`.
-fn bytes_eq(w: u64, c: u8) -> u64 {
-    let x = w ^ (u64::from(c) * ONES);
-    !(((x & !HIGH) + !HIGH) | x) & HIGH
+/// The 16 bytes at `i` as a vector, when they are all there.
+#[inline]
+fn load(b: &[u8], i: usize) -> Option<i8x16> {
+    let chunk: [u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
+    Some(u8x16::new(chunk).cast_signed())
 }
 
-/// Skips a run of prose (ASCII letters and blanks) starting at word start
-/// `s` and ending before `limit`; returns a word start at or after `s`
-/// that the byte-by-byte scan also reaches, after which nothing was
-/// skipped that the scan would look at. The run stops at any other byte
-/// and at ` at ` / ` dot ` after a blank; the scan resumes
-/// at the word of the stop, or one word before it when that one may start a
-/// multi-word shape (`evil dot com`, `AS 13335`). Also returns where the run
-/// stopped: word starts before it need not be skipped again.
+/// Splat of an ASCII byte.
+#[inline]
+fn splat(c: u8) -> i8x16 {
+    i8x16::splat(c as i8)
+}
+
+/// Byte masks of a 16-byte block (bit `k` for byte `k`): bytes that keep
+/// prose plain without a closer look (ASCII letters, and blanks, control
+/// and non-ASCII bytes, all delimiters), spaces, and `a` / `d` in any case.
+/// Safe SIMD (SSE2 on x86_64).
+#[inline]
+fn block_masks(v: i8x16) -> (u32, u32, u32) {
+    let low = v | splat(0x20);
+    // `low + 31` maps `a..=z` to -128..=-103 and every other byte above.
+    let letter = (low + i8x16::splat(31)).simd_lt(i8x16::splat(-102));
+    // Signed: below `!` are blanks and control bytes, negative are non-ASCII.
+    let delim = v.simd_lt(splat(b'!'));
+    let space = v.simd_eq(splat(b' '));
+    let ad = low.simd_eq(splat(b'a')) | low.simd_eq(splat(b'd'));
+    (
+        (letter | delim).to_bitmask(),
+        space.to_bitmask(),
+        ad.to_bitmask(),
+    )
+}
+
+/// `at ` or `dot ` (letters in any case, then a space) at `p`: one load
+/// and two compares instead of a byte-wise case-insensitive match.
+#[inline]
+fn keyword_at(b: &[u8], p: usize) -> bool {
+    let Some(&[b0, b1, b2, b3]) = b.get(p..p + 4) else {
+        // The last bytes of the text: only `at ` fits.
+        return starts_ci(b, p, b"at ");
+    };
+    let w = u32::from_le_bytes([b0, b1, b2, b3]);
+    // `| 0x20` folds the case of the letters only: the space stays exact.
+    (w | 0x2020) & 0x00ff_ffff == u32::from_le_bytes(*b"at \0")
+        || w | 0x0020_2020 == u32::from_le_bytes(*b"dot ")
+}
+
+/// Whether byte class `cls` at `p` keeps its word plain: delimiters,
+/// punctuation, and a `.` that ends its word.
+#[inline]
+fn plain_byte(b: &[u8], p: usize, cls: u8) -> bool {
+    match cls {
+        0 | PUNCT | LETTER => true,
+        DOT => b.get(p + 1).is_none_or(|&d| CLASS[d as usize] == 0),
+        _ => false,
+    }
+}
+
+/// Start of the word holding `p` (or `p`), not before `s`.
+fn word_start(b: &[u8], s: usize, mut p: usize) -> usize {
+    while p > s && CLASS[b[p - 1] as usize] != 0 {
+        p -= 1;
+    }
+    p
+}
+
+/// Start of the word before the blank(s) ending at `p` (or a blank), not
+/// before `s`.
+fn prev_word(b: &[u8], s: usize, mut p: usize) -> usize {
+    while p > s && CLASS[b[p - 1] as usize] == 0 {
+        p -= 1;
+    }
+    word_start(b, s, p)
+}
+
+/// Skips plain prose from word start `s`: words of letters and plain
+/// punctuation (a `.` only at the end) that are not followed by ` at `,
+/// ` dot ` or a space and a digit (the multi-word shapes). Returns a
+/// position at or after `s` such that every word starting before it is
+/// such a word (the byte-by-byte scan would skip each of them), and where
+/// the look stopped: word starts before the stop need not be skipped again.
+/// Looks at 16 bytes at a time and only at whole blocks before `limit`.
 pub(super) fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
     let mut i = s;
-    // Bit 7 set when the byte before the current chunk is a blank.
-    let mut blank_before = 0u64;
-    while i + 8 <= limit {
-        let Some(chunk) = b.get(i..i + 8) else { break };
-        let mut a = [0u8; 8];
-        a.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(a);
-        // Blanks: bytes below `!` (space and control bytes, all delimiters).
-        let blank = !(((w & !HIGH) + (0x80 - 0x21) * ONES) | w) & HIGH;
-        let low = w | (0x20 * ONES);
-        let ad = bytes_eq(low, b'a') | bytes_eq(low, b'd');
-        let other = !(letters(w) | blank) & HIGH;
-        // `a`/`d` after a blank: stop only at a real ` at ` / ` dot `.
-        let mut hits = ad & (blank << 8 | blank_before);
-        let mut stop = other;
-        while hits != 0 {
-            let k = (hits.trailing_zeros() / 8) as usize;
-            if starts_ci(b, i + k, b"at ") || starts_ci(b, i + k, b"dot ") {
-                stop |= hits & hits.wrapping_neg();
-                break;
+    // Bit 0 set when the byte before the current block is a space.
+    let mut space_before = 0u32;
+    while let Some(v) = load(b, i).filter(|_| i + 16 <= limit) {
+        let (quiet, space, ad) = block_masks(v);
+        // `a`/`d` right after a space: ` at ` or ` dot ` may follow.
+        let hits = ad & (space << 1 | space_before);
+        let mut todo = (!quiet & 0xffff) | hits;
+        while todo != 0 {
+            let k = todo.trailing_zeros();
+            let p = i + k as usize;
+            if hits >> k & 1 != 0 {
+                if keyword_at(b, p) {
+                    // The word before the space may start `x dot y`.
+                    return (prev_word(b, s, p - 1), p);
+                }
+            } else if !plain_byte(b, p, CLASS[b[p] as usize]) {
+                let j = word_start(b, s, p);
+                // `AS 13335`: the word before a number may start a shape.
+                if b[j].is_ascii_digit() && j > s && b[j - 1] == b' ' {
+                    return (prev_word(b, s, j - 1), p);
+                }
+                return (j, p);
             }
-            hits &= hits - 1;
+            todo &= todo - 1;
         }
-        if stop != 0 {
-            i += (stop.trailing_zeros() / 8) as usize;
-            break;
-        }
-        blank_before = (blank >> 56) & 0x80;
-        i += 8;
+        space_before = space >> 15;
+        i += 16;
     }
-    let stop = i;
-    if i == s {
-        return (s, stop);
-    }
-    // Back up to the start of the word holding (or ending at) `i`, and one
-    // word further when that word may end a shape (`AS 1`, `x at`, `x dot`).
-    let is_blank = |c: u8| CLASS[c as usize] == 0;
-    let mut j = i;
-    while j > s && !is_blank(b[j - 1]) {
-        j -= 1;
-    }
-    if !matches!(b.get(j), Some(b'0'..=b'9' | b'a' | b'A' | b'd' | b'D')) {
-        return (j, stop);
-    }
-    while j > s && is_blank(b[j - 1]) {
-        j -= 1;
-    }
-    while j > s && !is_blank(b[j - 1]) {
-        j -= 1;
-    }
-    (j, stop)
+    // Stopped at a block boundary: the last word may go on, and the word
+    // before it may be followed by a shape's keyword not looked at yet.
+    (prev_word(b, s, word_start(b, s, i)), i)
 }
 
 /// The end of the word starting at `s` when the scanner would skip it
@@ -135,6 +186,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keywords() {
+        for (t, want) in [
+            ("at x", true),
+            ("AT x", true),
+            ("aT ", true),
+            ("at", false),
+            ("at\t", false),
+            ("at\0", false),
+            ("dot ", true),
+            ("DoT ", true),
+            ("dot", false),
+            ("dots", false),
+            ("ad ", false),
+            ("@t ", false),
+            ("dOt\n", false),
+        ] {
+            let b = format!("  {t}");
+            assert_eq!(keyword_at(b.as_bytes(), 2), want, "{t:?}");
+            let slow = starts_ci(b.as_bytes(), 2, b"at ") || starts_ci(b.as_bytes(), 2, b"dot ");
+            assert_eq!(slow, want, "{t:?}");
+        }
+        for c in 0..=255u8 {
+            for pat in [
+                [b'a', b't', c, b'x'],
+                [b'd', b'o', b't', c],
+                [c, b't', b' ', b'x'],
+            ] {
+                let slow = starts_ci(&pat, 0, b"at ") || starts_ci(&pat, 0, b"dot ");
+                assert_eq!(keyword_at(&pat, 0), slow, "{pat:?}");
+            }
+        }
+    }
+
+    #[test]
     fn letter_mask() {
         for c in 0..=255u8 {
             let w = u64::from_le_bytes([b'x', c, b'Q', 0xc3, b'@', b'[', b'`', b'{']);
@@ -151,11 +236,5 @@ mod tests {
             let got: Vec<bool> = (0..8).map(|k| letters(w) >> (8 * k + 7) & 1 == 1).collect();
             assert_eq!(got, want, "{c}");
         }
-    }
-
-    #[test]
-    fn byte_equality_mask() {
-        let w = u64::from_le_bytes(*b"a dAx\xe1d ");
-        assert_eq!(bytes_eq(w, b'd'), 0x0080_0000_0080_0000);
     }
 }

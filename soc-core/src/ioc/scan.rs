@@ -170,93 +170,108 @@ impl Scanner {
         limit: usize,
         mut f: impl FnMut(usize, usize, &Normalizer),
     ) -> usize {
-        let b = text.as_bytes();
-        let n = b.len();
-        let mut i = from;
-        // Word starts below this were already covered by `skip_prose`.
-        let mut skipped_to = 0;
-        loop {
-            while i < n && CLASS[b[i] as usize] == 0 {
-                i += 1;
-            }
-            if i >= n || i >= limit {
-                return i.min(n);
-            }
-            if FAST {
-                if i >= skipped_to {
-                    let (j, stop) = skip_prose(b, i, limit);
-                    skipped_to = stop + 1;
-                    if j != i {
-                        i = j;
-                        continue;
-                    }
-                }
-                if let Some(end) = plain_word(b, i) {
-                    i = end;
+        let norm = &mut self.norm;
+        scan_groups::<FAST>(text, from, limit, |s, e, spaced| {
+            norm.run(&text.as_bytes()[s..e], spaced);
+            f(s, e, norm);
+        })
+    }
+}
+
+/// The scan itself: calls `f(start, end, spaced)` for each candidate group
+/// (`spaced`: a multi-word group, whose ` dot ` / ` at ` are defangs) and
+/// leaves refanging to the caller. `FAST` enables the prose skip.
+pub(crate) fn scan_groups<const FAST: bool>(
+    text: &str,
+    from: usize,
+    limit: usize,
+    mut f: impl FnMut(usize, usize, bool),
+) -> usize {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = from;
+    // Word starts below this were already covered by `skip_prose`.
+    let mut skipped_to = 0;
+    loop {
+        while i < n && CLASS[b[i] as usize] == 0 {
+            i += 1;
+        }
+        if i >= n || i >= limit {
+            return i.min(n);
+        }
+        if FAST {
+            if i >= skipped_to {
+                let (j, stop) = skip_prose(b, i, limit);
+                skipped_to = stop + 1;
+                if j != i {
+                    i = j;
                     continue;
                 }
             }
-            let s = i;
-            let mut m = 0u8;
-            while i < n {
-                let c = CLASS[b[i] as usize];
-                if c == 0 {
-                    break;
-                }
-                m |= c;
-                i += 1;
+            if let Some(end) = plain_word(b, i) {
+                i = end;
+                continue;
             }
-            let mut e = i;
-            let mut spaced = false;
-            // Multi-word shapes start with a space after the word.
-            if b.get(e) == Some(&b' ') && e + 1 < n {
-                let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
-                let w = &b[s + lead..e];
-                let nx = b[e + 1] | 0x20;
-                if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
-                    while let Some(ne) = spelled_join(b, e, b"dot") {
-                        e = ne;
-                        spaced = true;
-                    }
-                } else if nx == b'a'
-                    && w.iter()
-                        .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
-                {
-                    if let Some(ne) = spelled_join(b, e, b"at") {
-                        // Accept `x at y` only when the right side is defanged too.
-                        let mut end = ne;
-                        let mut dotted = false;
-                        while let Some(ne2) = spelled_join(b, end, b"dot") {
-                            end = ne2;
-                            dotted = true;
-                        }
-                        let right = &b[e..end];
-                        if dotted || right.iter().any(|c| b"[({".contains(c)) {
-                            e = end;
-                            spaced = true;
-                        }
-                    }
-                } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
-                    e = word_end(b, e + 1);
+        }
+        let s = i;
+        let mut m = 0u8;
+        while i < n {
+            let c = CLASS[b[i] as usize];
+            if c == 0 {
+                break;
+            }
+            m |= c;
+            i += 1;
+        }
+        let mut e = i;
+        let mut spaced = false;
+        // Multi-word shapes start with a space after the word.
+        if b.get(e) == Some(&b' ') && e + 1 < n {
+            let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
+            let w = &b[s + lead..e];
+            let nx = b[e + 1] | 0x20;
+            if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
+                while let Some(ne) = spelled_join(b, e, b"dot") {
+                    e = ne;
                     spaced = true;
                 }
-            }
-            if spaced {
-                i = e;
-            } else {
-                let interesting =
-                    m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
-                if !interesting {
-                    continue;
+            } else if nx == b'a'
+                && w.iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
+            {
+                if let Some(ne) = spelled_join(b, e, b"at") {
+                    // Accept `x at y` only when the right side is defanged too.
+                    let mut end = ne;
+                    let mut dotted = false;
+                    while let Some(ne2) = spelled_join(b, end, b"dot") {
+                        end = ne2;
+                        dotted = true;
+                    }
+                    let right = &b[e..end];
+                    if dotted || right.iter().any(|c| b"[({".contains(c)) {
+                        e = end;
+                        spaced = true;
+                    }
                 }
-                if m & BSLASH != 0 && is_path_start(&b[s..e]) {
-                    e = extend_path(b, e, s);
-                    i = e;
-                }
+            } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
+                e = word_end(b, e + 1);
+                spaced = true;
             }
-            self.norm.run(&b[s..e], spaced);
-            f(s, e, &self.norm);
         }
+        if spaced {
+            i = e;
+        } else {
+            let interesting =
+                m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
+            if !interesting {
+                continue;
+            }
+            if m & BSLASH != 0 && is_path_start(&b[s..e]) {
+                e = extend_path(b, e, s);
+                i = e;
+            }
+        }
+        f(s, e, spaced);
     }
 }
 
@@ -345,6 +360,68 @@ mod tests {
                 groups_with::<true>(&t, 0, limit),
                 groups_with::<false>(&t, 0, limit)
             );
+        }
+    }
+
+    /// Mostly plain words (so the 16-byte prose skip runs across many
+    /// blocks), with the shapes that stop it.
+    const PROSE: [&str; 24] = [
+        "the", "actor", "deployed", "a", "loader", "and", "data", "Dot", "dot", "at", "AT", "AS",
+        "word.", "x,", "(see", "e.g.", "2.1.4", "13335", "é", "evil", "com", "ab'c", "do", "ad",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Long runs of prose: the block skip finds exactly the groups of the
+        /// byte-by-byte scan, whatever the limit.
+        #[test]
+        fn fast_scan_equals_plain_scan_on_prose(
+            parts in proptest::collection::vec((0..PROSE.len() * 4, 0..6usize), 0..120),
+            cut in 0..800usize,
+        ) {
+            let mut t = String::new();
+            for (p, sep) in parts {
+                // Three in four words are plain lower-case words.
+                t.push_str(if p < PROSE.len() { PROSE[p] } else { PROSE[p % 3] });
+                t.push_str([" ", " ", " ", "\n", "\t", ""][sep]);
+            }
+            let limit = cut.min(t.len());
+            proptest::prop_assert_eq!(
+                groups_with::<true>(&t, 0, limit),
+                groups_with::<false>(&t, 0, limit)
+            );
+            proptest::prop_assert_eq!(
+                groups_with::<true>(&t, 0, t.len()),
+                groups_with::<false>(&t, 0, t.len())
+            );
+        }
+    }
+
+    /// Every shape at every position around the 16-byte blocks of the
+    /// prose skip, at the end of the text and before more prose.
+    #[test]
+    fn shapes_across_block_boundaries() {
+        let shapes = [
+            "evil dot com",
+            "bob at evil[.]com",
+            "AS 13335",
+            "x dot y dot z",
+            "word. e.g. more",
+            "w 1.2.3.4",
+        ];
+        for lead in 0..40 {
+            for shape in shapes {
+                for tail in ["", " and some more plain words here", "\nx"] {
+                    let t = format!("{} {shape}{tail}", "q".repeat(lead));
+                    for limit in [t.len(), t.len().saturating_sub(5), lead + 3] {
+                        assert_eq!(
+                            groups_with::<true>(&t, 0, limit),
+                            groups_with::<false>(&t, 0, limit),
+                            "{t:?} {limit}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -2,30 +2,33 @@
 //! kind. Each takes the refanged bytes of one candidate and returns the
 //! normalized value, or `None` when it is not a valid indicator.
 
-use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Top-level domains that are also common file extensions: a bare
-/// `name.ext` with one of these is taken for a file name unless it was
-/// defanged or came from a URL (`setup.py`, `run.sh`, `README.md`).
-const FILE_EXT_TLDS: [&str; 21] = [
-    "py", "sh", "pl", "pm", "rs", "so", "ps", "ws", "zip", "mov", "md", "cc", "cab", "cat", "one",
-    "run", "mk", "ac", "ax", "ml", "mo",
-];
+pub(crate) use super::domain::domain;
 
 /// Parses a dotted-quad IPv4 address (octets 0-255, at most 3 digits each).
 pub(crate) fn ipv4(p: &[u8]) -> Option<Ipv4Addr> {
     let mut oct = [0u8; 4];
-    let mut n = 0;
-    for part in p.split(|&c| c == b'.') {
-        if n == 4 || part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+    let (mut n, mut v, mut digits) = (0, 0u32, 0);
+    for &c in p {
+        if c == b'.' {
+            if digits == 0 || n == 3 {
+                return None;
+            }
+            oct[n] = u8::try_from(v).ok()?;
+            (n, v, digits) = (n + 1, 0, 0);
+        } else if c.is_ascii_digit() && digits < 3 {
+            v = v * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else {
             return None;
         }
-        let v = part.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
-        oct[n] = u8::try_from(v).ok()?;
-        n += 1;
     }
-    (n == 4).then(|| Ipv4Addr::from(oct))
+    if digits == 0 || n != 3 {
+        return None;
+    }
+    oct[3] = u8::try_from(v).ok()?;
+    Some(Ipv4Addr::from(oct))
 }
 
 /// Parses an IPv6 address (zone ids dropped). Needs at least two colons and
@@ -82,121 +85,6 @@ pub(crate) fn mac(p: &[u8]) -> Option<String> {
     Some(s)
 }
 
-const DNS_BAD: u8 = 1;
-const DNS_UPPER: u8 = 2;
-const DNS_DOT: u8 = 4;
-
-/// Domain byte classes: label bytes (letters, digits, `-`, `_`) are 0 or
-/// `DNS_UPPER`, `.` is `DNS_DOT`, anything else `DNS_BAD`.
-static DNS: [u8; 256] = {
-    let mut t = [DNS_BAD; 256];
-    let mut c = 0;
-    while c < 128 {
-        let b = c as u8;
-        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' {
-            t[c] = 0;
-        } else if b.is_ascii_uppercase() {
-            t[c] = DNS_UPPER;
-        }
-        c += 1;
-    }
-    t[b'.' as usize] = DNS_DOT;
-    t
-};
-
-/// A validated domain name, lower-cased.
-pub(crate) struct Domain<'a> {
-    /// Borrowed from the input when it was already lower case.
-    pub(crate) value: Cow<'a, str>,
-    /// Ends in `.onion`.
-    pub(crate) onion: bool,
-    /// Two labels and a TLD that is also a common file extension.
-    pub(crate) file_like: bool,
-}
-
-/// Validates a domain: LDH labels (underscores allowed below the TLD), a
-/// known public suffix (via the embedded Public Suffix List) and at least
-/// one label in front of it. Rejected candidates allocate nothing.
-pub(crate) fn domain(p: &[u8]) -> Option<Domain<'_>> {
-    let p = p.strip_suffix(b".").unwrap_or(p);
-    if p.len() > 253 || p.len() < 4 {
-        return None;
-    }
-    // One pass: byte classes, label shapes, and whether to lower-case.
-    let label_ok =
-        |l: &[u8]| !l.is_empty() && l.len() <= 63 && l[0] != b'-' && l[l.len() - 1] != b'-';
-    let (mut labels, mut start, mut seen) = (0, 0, 0u8);
-    for (k, &c) in p.iter().enumerate() {
-        let cl = DNS[c as usize];
-        seen |= cl;
-        if cl == DNS_DOT {
-            if !label_ok(&p[start..k]) {
-                return None;
-            }
-            labels += 1;
-            start = k + 1;
-        }
-    }
-    let last = &p[start..];
-    if seen & DNS_BAD != 0 || !label_ok(last) {
-        return None;
-    }
-    labels += 1;
-    if labels < 2 || !(last.iter().all(u8::is_ascii_alphabetic) || last.starts_with(b"xn--")) {
-        return None;
-    }
-    // `happened.Then`: a Title-case TLD is a missing space, not a domain.
-    if last.len() > 1
-        && last[0].is_ascii_uppercase()
-        && last[1..].iter().any(u8::is_ascii_lowercase)
-    {
-        return None;
-    }
-    // Lower-case into a stack buffer: the PSL lookup needs no allocation.
-    let upper = seen & DNS_UPPER != 0;
-    let mut buf = [0u8; 253];
-    let low = if upper {
-        let low = &mut buf[..p.len()];
-        low.copy_from_slice(p);
-        low.make_ascii_lowercase();
-        &*low
-    } else {
-        p
-    };
-    let tld_start = low.iter().rposition(|&c| c == b'.').map_or(0, |q| q + 1);
-    let tld = &low[tld_start..];
-    let onion = tld == b"onion";
-    if onion {
-        let label_start = low[..tld_start - 1]
-            .iter()
-            .rposition(|&c| c == b'.')
-            .map_or(0, |q| q + 1);
-        let label = std::str::from_utf8(&low[label_start..tld_start - 1]).unwrap_or("");
-        if !super::coins::is_onion_label(label) {
-            return None;
-        }
-    } else {
-        let suffix = psl::suffix(low)?;
-        if !suffix.is_known()
-            || (suffix.as_bytes().len() >= low.len() && suffix.typ() != Some(psl::Type::Private))
-        {
-            return None;
-        }
-    }
-    let file_like = !onion && labels == 2 && FILE_EXT_TLDS.iter().any(|e| e.as_bytes() == tld);
-    let text = std::str::from_utf8(p).ok()?;
-    let value = if upper {
-        Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(text)
-    };
-    Some(Domain {
-        value,
-        onion,
-        file_like,
-    })
-}
-
 /// Which file hash a hex string of this length is.
 pub(crate) fn hash_kind(p: &[u8]) -> Option<crate::model::IndicatorKind> {
     use crate::model::IndicatorKind as K;
@@ -227,23 +115,22 @@ const NOT_FILE_HASH: [&str; 7] = [
 /// non-file hash such as `imphash` or `ja3`.
 pub(crate) fn named_non_file_hash(text: &[u8], at: usize) -> bool {
     let from = at.saturating_sub(40);
-    let window = &text[from..at];
-    let window = match window.iter().rposition(|&c| c == b'\n') {
-        Some(nl) => &window[nl + 1..],
-        None => window,
-    };
-    let end = match window.iter().rposition(|c| c.is_ascii_alphanumeric()) {
-        Some(e) => e + 1,
-        None => return false,
-    };
-    let start = window[..end]
-        .iter()
-        .rposition(|c| !c.is_ascii_alphanumeric())
-        .map_or(0, |p| p + 1);
-    let word = &window[start..end];
-    NOT_FILE_HASH
-        .iter()
-        .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
+    let mut end = at.min(text.len());
+    while end > from && !text[end - 1].is_ascii_alphanumeric() {
+        if text[end - 1] == b'\n' {
+            return false;
+        }
+        end -= 1;
+    }
+    let mut start = end;
+    while start > from && text[start - 1].is_ascii_alphanumeric() {
+        start -= 1;
+    }
+    let word = &text[start..end];
+    !word.is_empty()
+        && NOT_FILE_HASH
+            .iter()
+            .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// `CVE-2021-44228` (any case) -> upper case.
@@ -386,48 +273,6 @@ mod tests {
     }
 
     #[test]
-    fn domain_rules() {
-        assert_eq!(
-            domain(b"Evil.Example.COM").map(|d| d.value),
-            Some("evil.example.com".into())
-        );
-        assert!(domain(b"invoice.pdf").is_none());
-        assert!(domain(b"setup.py").is_some_and(|d| d.file_like));
-        assert!(domain(b"cdn.setup.py").is_some_and(|d| !d.file_like));
-        assert!(domain(b"happened.Then").is_none());
-        assert!(domain(b"com").is_none());
-        assert!(domain(b"-bad.com").is_none());
-        assert!(domain(b"user.github.io").is_some());
-        assert!(domain(b"localhost.localdomain").is_none());
-    }
-
-    /// The label rules as first written (split, then check each label).
-    fn labels_ok_reference(p: &[u8]) -> bool {
-        p.split(|&c| c == b'.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l[0] != b'-'
-                && l[l.len() - 1] != b'-'
-                && l.iter()
-                    .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        })
-    }
-
-    proptest::proptest! {
-        /// The one-pass label check agrees with the split-based rules.
-        #[test]
-        fn domain_labels_match_reference(name in "[aZ0_.-]{0,12}[a-zA-Z0-9.-]{0,3}") {
-            let full = format!("{name}.com");
-            let got = domain(full.as_bytes());
-            let ok = full.len() <= 253 && full.len() >= 4 && labels_ok_reference(full.as_bytes());
-            proptest::prop_assert_eq!(got.is_some(), ok, "{}", full);
-            if let Some(d) = got {
-                proptest::prop_assert_eq!(d.value, full.to_ascii_lowercase());
-            }
-        }
-    }
-
-    #[test]
     fn small_kinds() {
         assert_eq!(
             mac(b"00-1A-2b-3c-4d-5e").as_deref(),
@@ -457,6 +302,60 @@ mod tests {
         assert!(!posix_path(b"/foo/bar"));
         assert!(ipv6(b"a::b").is_none());
         assert!(ipv6(b"2001:db8::1").is_some());
+    }
+
+    /// The dotted-quad parser as first written (split on dots).
+    fn ipv4_reference(p: &[u8]) -> Option<Ipv4Addr> {
+        let mut oct = [0u8; 4];
+        let mut n = 0;
+        for part in p.split(|&c| c == b'.') {
+            if n == 4 || part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let v = part.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+            oct[n] = u8::try_from(v).ok()?;
+            n += 1;
+        }
+        (n == 4).then(|| Ipv4Addr::from(oct))
+    }
+
+    /// The hash-name check as first written (window, line, last word).
+    fn named_reference(text: &[u8], at: usize) -> bool {
+        let from = at.saturating_sub(40);
+        let window = &text[from..at];
+        let window = match window.iter().rposition(|&c| c == b'\n') {
+            Some(nl) => &window[nl + 1..],
+            None => window,
+        };
+        let Some(end) = window.iter().rposition(|c| c.is_ascii_alphanumeric()) else {
+            return false;
+        };
+        let start = window[..=end]
+            .iter()
+            .rposition(|c| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        NOT_FILE_HASH
+            .iter()
+            .any(|n| window[start..=end].eq_ignore_ascii_case(n.as_bytes()))
+    }
+
+    proptest::proptest! {
+        /// The one-pass dotted-quad parser agrees with the split-based one.
+        #[test]
+        fn ipv4_matches_reference(s in "[0-9.]{0,17}|[0-9]{1,4}(\\.[0-9]{1,4}){2,4}x?") {
+            proptest::prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
+        }
+
+        /// The backward hash-name scan agrees with the window-based one.
+        #[test]
+        fn named_hash_matches_reference(
+            s in "([a-zA-Z0-9]{0,8}|imphash|JA3|ja3s|vhash)[ :=\n,]{0,3}(imphash|ja3|x|\n){0,3}[ :=]{0,2}",
+            cut in 0..60usize,
+        ) {
+            let t = s.as_bytes();
+            let at = cut.min(t.len());
+            proptest::prop_assert_eq!(named_non_file_hash(t, at), named_reference(t, at));
+        }
     }
 
     #[test]

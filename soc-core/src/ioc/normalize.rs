@@ -1,0 +1,365 @@
+//! The per-token refanger: [`Normalizer`] rewrites one candidate token
+//! (`evil[.]com`, `hxxp://`, `bob at evil dot com`) and maps every output
+//! byte back to its offset in the raw token.
+
+/// Refangs one candidate token into a reusable buffer, keeping an offset map.
+#[derive(Debug, Default)]
+pub(crate) struct Normalizer {
+    /// The refanged bytes (always ASCII: tokens never contain other bytes).
+    pub(crate) out: Vec<u8>,
+    /// The offset map as segments `(output start, raw start, copied)`, in
+    /// order: a copied segment maps byte for byte, a replaced unit maps all
+    /// its output bytes to the unit's raw start (empty when `identity`).
+    segs: Vec<(usize, usize, bool)>,
+    /// Length of the raw token.
+    raw_len: usize,
+    /// Whether anything was rewritten.
+    pub(crate) changed: bool,
+    /// Whether `out` may hold a `:` (false: it holds none).
+    pub(crate) colon: bool,
+    /// `out` has the same length as the raw token and `map` is unused (the
+    /// identity map).
+    identity: bool,
+}
+
+const OPEN: [u8; 3] = [b'[', b'(', b'{'];
+const CLOSE: [u8; 3] = [b']', b')', b'}'];
+
+/// Matches a bracketed defang at `i` (`[.]`, `((dot]]`, `[://]`, `[@]`, `[at]`):
+/// returns the replacement and the raw length consumed.
+fn bracketed(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+    let mut j = i;
+    while j < raw.len() && j - i < 4 && OPEN.contains(&raw[j]) {
+        j += 1;
+    }
+    if j == i {
+        return None;
+    }
+    let rest = &raw[j..];
+    let (rep, len): (&'static [u8], usize) = if rest.starts_with(b"://") {
+        (b"://", 3)
+    } else if rest.first() == Some(&b'.') {
+        (b".", 1)
+    } else if rest.first() == Some(&b':') {
+        (b":", 1)
+    } else if rest.first() == Some(&b'@') {
+        (b"@", 1)
+    } else if rest.first() == Some(&b'/') {
+        (b"/", 1)
+    } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
+        (b".", 3)
+    } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
+        (b"@", 2)
+    } else {
+        return None;
+    };
+    let mut k = j + len;
+    let close_start = k;
+    while k < raw.len() && k - close_start < 4 && CLOSE.contains(&raw[k]) {
+        k += 1;
+    }
+    (k > close_start).then_some((rep, k - i))
+}
+
+/// Matches ` dot ` / ` at ` (one or more spaces or tabs around) at `i`.
+fn spelled(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+    let is_sp = |c: u8| c == b' ' || c == b'\t';
+    let mut j = i;
+    while j < raw.len() && is_sp(raw[j]) {
+        j += 1;
+    }
+    if j == i {
+        return None;
+    }
+    let rest = &raw[j..];
+    let (rep, len): (&'static [u8], usize) =
+        if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
+            (b".", 3)
+        } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
+            (b"@", 2)
+        } else {
+            return None;
+        };
+    let mut k = j + len;
+    let after = k;
+    while k < raw.len() && is_sp(raw[k]) {
+        k += 1;
+    }
+    (k > after).then_some((rep, k - i))
+}
+
+const MARK_BRACKET: u8 = 1;
+const MARK_COLON: u8 = 2;
+const MARK_BLANK: u8 = 4;
+
+/// Bytes that can start a defang (`[`, `(`, `{`, `\`, and blanks before a
+/// spelled-out ` dot `) or a scheme (`:`).
+static MARK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'[' as usize] = MARK_BRACKET;
+    t[b'(' as usize] = MARK_BRACKET;
+    t[b'{' as usize] = MARK_BRACKET;
+    t[b'\\' as usize] = MARK_BRACKET;
+    t[b':' as usize] = MARK_COLON;
+    t[b' ' as usize] = MARK_BLANK;
+    t[b'\t' as usize] = MARK_BLANK;
+    t
+};
+
+/// Defanged scheme spellings and their refanged form (same length).
+const SCHEMES: [(&[u8], &[u8]); 6] = [
+    (b"hxxps", b"https"),
+    (b"hxxp", b"http"),
+    (b"hxtps", b"https"),
+    (b"hxtp", b"http"),
+    (b"fxps", b"ftps"),
+    (b"fxp", b"ftp"),
+];
+
+impl Normalizer {
+    /// Refangs `raw`; `spaced` enables ` dot ` / ` at ` (for merged groups).
+    pub(crate) fn run(&mut self, raw: &[u8], spaced: bool) {
+        self.out.clear();
+        self.segs.clear();
+        self.raw_len = raw.len();
+        self.changed = false;
+        // Fast path: no bracket or backslash (and no spelled-out forms) means
+        // nothing but a scheme can change, and schemes keep their length:
+        // copy the token and leave the offset map as the identity.
+        // Tokens are short: one table pass beats three `memchr` calls.
+        let flags = raw.iter().fold(0u8, |f, &c| f | MARK[c as usize]);
+        // Every `:` of the output comes from a `:` of the input.
+        self.colon = flags & MARK_COLON != 0;
+        if !spaced && flags & MARK_BRACKET == 0 {
+            self.out.extend_from_slice(raw);
+            self.identity = true;
+            if flags & MARK_COLON != 0 {
+                self.fix_schemes();
+            }
+            return;
+        }
+        self.identity = false;
+        // Bytes that may start a unit; runs of other bytes are copied whole.
+        let unit_start = if spaced {
+            MARK_BRACKET | MARK_BLANK
+        } else {
+            MARK_BRACKET
+        };
+        let mut i = 0;
+        while i < raw.len() {
+            let run = raw[i..]
+                .iter()
+                .position(|&c| MARK[c as usize] & unit_start != 0)
+                .unwrap_or(raw.len() - i);
+            if run > 0 {
+                self.segs.push((self.out.len(), i, true));
+                self.out.extend_from_slice(&raw[i..i + run]);
+                i += run;
+                continue;
+            }
+            let c = raw[i];
+            let unit = match c {
+                b'[' | b'(' | b'{' => bracketed(raw, i),
+                b'\\'
+                    if i > 0
+                        && raw[i - 1].is_ascii_alphanumeric()
+                        && raw.get(i + 1) == Some(&b'.')
+                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
+                {
+                    Some((&b"."[..], 2))
+                }
+                b' ' | b'\t' if spaced => spelled(raw, i),
+                _ => None,
+            };
+            match unit {
+                Some((rep, len)) => {
+                    self.segs.push((self.out.len(), i, false));
+                    self.out.extend_from_slice(rep);
+                    self.changed = true;
+                    i += len;
+                }
+                None => {
+                    self.segs.push((self.out.len(), i, true));
+                    self.out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        self.fix_schemes();
+    }
+
+    /// Rewrites `hxxp://` and friends in place (same length, map unchanged).
+    fn fix_schemes(&mut self) {
+        let mut from = 0;
+        while let Some(p) = find(&self.out[from..], b"://").map(|p| p + from) {
+            let mut s = p;
+            while s > 0 && self.out[s - 1].is_ascii_alphabetic() {
+                s -= 1;
+            }
+            let word = &self.out[s..p];
+            for (bad, good) in SCHEMES {
+                if word.len() >= bad.len()
+                    && word[word.len() - bad.len()..].eq_ignore_ascii_case(bad)
+                {
+                    let at = p - bad.len();
+                    self.out[at..p].copy_from_slice(good);
+                    self.changed = true;
+                    break;
+                }
+            }
+            from = p + 3;
+        }
+    }
+
+    /// The raw offset (relative to the token) of output offset `k`.
+    pub(crate) fn raw_at(&self, k: usize) -> usize {
+        if self.identity {
+            return k.min(self.out.len());
+        }
+        if k >= self.out.len() {
+            return self.raw_len;
+        }
+        // Few segments: the last one starting at or before `k`.
+        match self.segs.iter().rev().find(|seg| seg.0 <= k) {
+            Some(&(o, r, true)) => r + (k - o),
+            Some(&(_, r, false)) => r,
+            None => 0,
+        }
+    }
+
+    /// The refanged text as `&str` (always ASCII).
+    pub(crate) fn text(&self) -> &str {
+        std::str::from_utf8(&self.out).unwrap_or("")
+    }
+}
+
+/// Finds `needle` in `hay` (short inputs).
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    // Candidates are short: a first-byte memchr beats building a searcher.
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(first, &hay[from..]) {
+        let at = from + p;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str, spaced: bool) -> (String, bool) {
+        let mut n = Normalizer::default();
+        n.run(s.as_bytes(), spaced);
+        (n.text().to_string(), n.changed)
+    }
+
+    #[test]
+    fn bracket_forms() {
+        for (raw, want) in [
+            ("evil[.]com", "evil.com"),
+            ("evil(.)com", "evil.com"),
+            ("evil{.}com", "evil.com"),
+            ("evil[dot]com", "evil.com"),
+            ("evil(DOT)com", "evil.com"),
+            ("10(((.]]]10", "10.10"),
+            ("evil\\.com", "evil.com"),
+            ("http[:]//x", "http://x"),
+            ("http[://]x", "http://x"),
+            ("a[@]b", "a@b"),
+            ("a[at]b", "a@b"),
+            ("a(AT)b", "a@b"),
+            ("hXXps://x", "https://x"),
+            ("HXXP://x", "http://x"),
+            ("fxp://x", "ftp://x"),
+        ] {
+            assert_eq!(norm(raw, false), (want.to_string(), true), "{raw}");
+        }
+        assert_eq!(norm("(see)", false), ("(see)".to_string(), false));
+        assert!(!norm("\\\\.\\pipe", false).1);
+    }
+
+    #[test]
+    fn spelled_forms_only_in_groups() {
+        assert_eq!(norm("evil dot com", true).0, "evil.com");
+        assert_eq!(norm("bob AT evil DOT com", true).0, "bob@evil.com");
+        assert_eq!(norm("evil dot com", false).0, "evil dot com");
+    }
+
+    #[test]
+    fn map_points_into_raw() {
+        let mut n = Normalizer::default();
+        n.run(b"a[.]b", false);
+        assert_eq!(n.text(), "a.b");
+        assert_eq!(
+            (n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)),
+            (0, 1, 4, 5)
+        );
+    }
+
+    /// The per-byte offset map as first written, for the property test.
+    fn map_reference(raw: &[u8], spaced: bool) -> (Vec<u8>, Vec<usize>) {
+        let (mut out, mut map) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < raw.len() {
+            let unit = match raw[i] {
+                b'[' | b'(' | b'{' => bracketed(raw, i),
+                b'\\'
+                    if i > 0
+                        && raw[i - 1].is_ascii_alphanumeric()
+                        && raw.get(i + 1) == Some(&b'.')
+                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
+                {
+                    Some((&b"."[..], 2))
+                }
+                b' ' | b'\t' if spaced => spelled(raw, i),
+                _ => None,
+            };
+            let (rep, len) = unit.unwrap_or((&raw[i..=i], 1));
+            for &r in rep {
+                out.push(r);
+                map.push(i);
+            }
+            i += len;
+        }
+        map.push(raw.len());
+        (out, map)
+    }
+
+    proptest::proptest! {
+        /// The segment map gives every offset the per-byte map gives.
+        #[test]
+        fn segments_match_per_byte_map(
+            raw in "([a-z0-9:/@.]{0,3}|\\[\\.\\]|\\(dot\\)|\\[@\\]|\\[:\\]|\\[|\\(|\\\\\\.| dot | at |hxxp://){0,8}",
+            spaced: bool,
+        ) {
+            let mut n = Normalizer::default();
+            n.run(raw.as_bytes(), spaced);
+            let (out, map) = map_reference(raw.as_bytes(), spaced);
+            // Schemes are rewritten in place, so compare lengths only there.
+            proptest::prop_assert_eq!(n.out.len(), out.len());
+            for k in 0..out.len() + 3 {
+                proptest::prop_assert_eq!(n.raw_at(k), map[k.min(map.len() - 1)], "{}", k);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_tokens_map_to_themselves() {
+        let mut n = Normalizer::default();
+        n.run(b"a[.]b", false);
+        n.run(b"hXXp://a.b", false);
+        assert_eq!((n.text(), n.changed), ("http://a.b", true));
+        assert_eq!(
+            (n.raw_at(0), n.raw_at(4), n.raw_at(10), n.raw_at(99)),
+            (0, 4, 10, 10)
+        );
+        n.run(b"1.2.3.4", false);
+        assert_eq!((n.text(), n.changed), ("1.2.3.4", false));
+        assert_eq!(n.raw_at(7), 7);
+    }
+}
