@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use soc_core::parse::json_csv::{read_alerts, AlertFormat, AlertMapping};
 use soc_core::parse::ParseStats;
 
-use crate::cmd::ssh::{alert_row, report_stats};
+use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
+use crate::cmd::ssh::report_stats;
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
 
@@ -53,33 +54,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let items = read_alerts(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
     let format = Format::resolve(args.format);
     let out = std::io::stdout().lock();
-    let mut w = RowWriter::new(
-        out,
-        format,
-        &[
-            "id",
-            "kind",
-            "severity",
-            "src_ip",
-            "user",
-            "count",
-            "first_seen",
-            "last_seen",
-            "attack",
-            "title",
-        ],
-    );
+    let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
     let mut stats = ParseStats::default();
     for item in items {
         stats.lines += 1;
         match item {
             Ok(a) => {
                 stats.events += 1;
-                if format == Format::Jsonl || format == Format::Json {
-                    w.write(&serde_json::to_value(&a)?)?;
-                } else {
-                    w.write(&alert_row(&a))?;
-                }
+                write_alert(&mut w, format, &a)?;
             }
             Err(e) => stats.malformed(e),
         }

@@ -11,7 +11,8 @@ use soc_core::parse::suricata::{alert_from_line, is_alert_line, parse_eve_line};
 use soc_core::parse::ParseStats;
 use soc_core::ParseError;
 
-use crate::cmd::ssh::{alert_row, inputs, report_stats};
+use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
+use crate::cmd::ssh::{inputs, report_stats};
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
 
@@ -44,18 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let out = std::io::stdout().lock();
     let cols: &[&str] = if args.alerts {
-        &[
-            "id",
-            "kind",
-            "severity",
-            "src_ip",
-            "user",
-            "count",
-            "first_seen",
-            "last_seen",
-            "attack",
-            "title",
-        ]
+        ALERT_COLUMNS
     } else if args.summary {
         &["event_type", "count"]
     } else {
@@ -101,11 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 match alert_from_line(text) {
                     Ok(Some(a)) => {
                         stats.events += 1;
-                        if format == Format::Jsonl || format == Format::Json {
-                            w.write(&serde_json::to_value(&a)?)?;
-                        } else {
-                            w.write(&alert_row(&a))?;
-                        }
+                        write_alert(&mut w, format, &a)?;
                     }
                     Ok(None) => stats.skipped += 1,
                     Err(ParseError::Malformed { reason, .. }) => stats.malformed(bad(reason)),

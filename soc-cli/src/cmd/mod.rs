@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 runtime error, 2 usage error, 3 refused
 //! (protected or invalid target).
 
+pub mod alert_rows;
 pub mod alerts;
 pub mod block;
 pub mod config;

@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
-use soc_core::model::{Alert, Event, Origin};
+use soc_core::model::{Event, Origin};
 use soc_core::parse::lines::LineReader;
 use soc_core::parse::ssh::{SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 
+use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
 
@@ -61,22 +62,6 @@ pub fn event_row(e: &Event) -> Value {
         row["host"] = json!(h);
     }
     row
-}
-
-/// An alert as an output row.
-pub fn alert_row(a: &Alert) -> Value {
-    json!({
-        "id": a.id,
-        "kind": a.kind,
-        "severity": a.severity.as_str(),
-        "src_ip": a.src_ip.map(|i| i.to_string()),
-        "user": a.user,
-        "count": a.count,
-        "first_seen": a.first_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        "last_seen": a.last_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        "attack": a.attack.iter().map(|r| r.technique_id.clone()).collect::<Vec<_>>(),
-        "title": a.title,
-    })
 }
 
 /// Reports malformed lines (bounded) and the summary line on stderr.
@@ -192,28 +177,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         alerts.extend(detectors.finish());
         alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
         let out = std::io::stdout().lock();
-        let mut w = RowWriter::new(
-            out,
-            format,
-            &[
-                "id",
-                "kind",
-                "severity",
-                "src_ip",
-                "user",
-                "count",
-                "first_seen",
-                "last_seen",
-                "attack",
-                "title",
-            ],
-        );
+        let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
         for a in &alerts {
-            if format == Format::Jsonl || format == Format::Json {
-                w.write(&serde_json::to_value(a)?)?;
-            } else {
-                w.write(&alert_row(a))?;
-            }
+            write_alert(&mut w, format, a)?;
         }
         drop(w.finish()?);
     }
