@@ -7,6 +7,19 @@ use std::io::{self, IsTerminal, Write};
 
 use serde_json::Value;
 
+/// Standard output for commands that print many rows: line-buffered on a
+/// terminal, behind a 64 KiB buffer otherwise (as grep and ripgrep do; one
+/// write call per row cost a fifth of `soc eve --alerts`).
+/// `RowWriter::finish` flushes it.
+pub fn buffered_stdout() -> Box<dyn Write> {
+    let out = io::stdout();
+    if out.is_terminal() {
+        Box::new(out.lock())
+    } else {
+        Box::new(io::BufWriter::with_capacity(64 * 1024, out.lock()))
+    }
+}
+
 /// Output format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

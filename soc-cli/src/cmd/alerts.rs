@@ -9,7 +9,7 @@ use soc_core::parse::ParseStats;
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::report_stats;
 use crate::cmd::UsageError;
-use crate::output::{Format, RowWriter};
+use crate::output::{buffered_stdout, Format, RowWriter};
 
 /// Input format of `soc alerts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let items = read_alerts(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
     let format = Format::resolve(args.format);
-    let out = std::io::stdout().lock();
+    let out = buffered_stdout();
     let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
     let mut stats = ParseStats::default();
     for item in items {

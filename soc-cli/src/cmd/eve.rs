@@ -14,7 +14,7 @@ use soc_core::ParseError;
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::{inputs, report_stats};
 use crate::cmd::UsageError;
-use crate::output::{Format, RowWriter};
+use crate::output::{buffered_stdout, Format, RowWriter};
 
 /// Arguments of `soc eve`.
 #[derive(Debug, clap::Args)]
@@ -43,7 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let format = Format::resolve(args.format);
     let mut stats = ParseStats::default();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let out = std::io::stdout().lock();
+    let out = buffered_stdout();
     let cols: &[&str] = if args.alerts {
         ALERT_COLUMNS
     } else if args.summary {

@@ -12,7 +12,7 @@ use soc_core::parse::ParseStats;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::UsageError;
-use crate::output::{Format, RowWriter};
+use crate::output::{buffered_stdout, Format, RowWriter};
 
 /// Arguments of `soc ssh`.
 #[derive(Debug, clap::Args)]
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     SshParser::try_new(opts.clone()).map_err(|e| UsageError(e.to_string()))?;
     let format = Format::resolve(args.format);
-    let out = std::io::stdout().lock();
+    let out = buffered_stdout();
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut detectors = DetectorSet::new(DetectConfig::default());
@@ -155,7 +155,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(w) = writer {
         drop(w.finish()?);
     } else if args.summary {
-        let out = std::io::stdout().lock();
+        let out = buffered_stdout();
         let mut w = RowWriter::new(out, format, &["metric", "key", "value"]);
         let mut row =
             |m: &str, k: &str, v: u64| w.write(&json!({"metric": m, "key": k, "value": v}));
@@ -176,7 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         alerts.extend(detectors.finish());
         alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
-        let out = std::io::stdout().lock();
+        let out = buffered_stdout();
         let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
         for a in &alerts {
             write_alert(&mut w, format, a)?;
