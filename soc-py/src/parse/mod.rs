@@ -1,0 +1,262 @@
+//! Bindings for the parse area: `parse_ssh`, `parse_eve`, `read_alerts`,
+//! `detect_bruteforce`, `ssh_summary`, and the `Event` / `Alert` classes.
+//!
+//! File readers parse in batches with the GIL released.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
+use soc_core::model::{Alert as CoreAlert, Event as CoreEvent, Origin};
+use soc_core::parse::json_csv::{self, AlertFormat, AlertMapping};
+use soc_core::parse::lines::LineReader;
+use soc_core::parse::ssh::{SshOptions, SshParser};
+use soc_core::parse::suricata::{parse_eve_line, EveRecord};
+use soc_core::parse::ParseStats;
+
+use crate::convert::to_py_data;
+use crate::errors::to_py;
+
+mod eve;
+mod ssh;
+
+use eve::{parse_eve, read_alerts, EveEvents};
+use ssh::{detect_bruteforce, parse_ssh, ssh_summary, SshEvents};
+
+const BATCH: usize = 4096;
+
+fn json_err(e: serde_json::Error) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// One normalized event (an sshd line, a Suricata record).
+#[pyclass(module = "soc_core", name = "Event")]
+#[derive(Clone)]
+pub(crate) struct PyEvent {
+    pub(crate) inner: CoreEvent,
+}
+
+#[pymethods]
+impl PyEvent {
+    #[new]
+    #[pyo3(signature = (source = "ssh", kind = "ssh.other"))]
+    fn new(source: &str, kind: &str) -> Self {
+        PyEvent {
+            inner: CoreEvent::new(source, kind),
+        }
+    }
+    /// Kind, e.g. `ssh.failed_auth`.
+    #[getter]
+    fn kind(&self) -> &str {
+        &self.inner.kind
+    }
+    /// Parser: `ssh`, `suricata`.
+    #[getter]
+    fn source(&self) -> &str {
+        &self.inner.source
+    }
+    /// Event time as ISO 8601 UTC, or None.
+    #[getter]
+    fn time(&self) -> Option<String> {
+        self.inner.time.map(|t| t.to_rfc3339())
+    }
+    /// Logging host.
+    #[getter]
+    fn host(&self) -> Option<&str> {
+        self.inner.host.as_deref()
+    }
+    /// Source address.
+    #[getter]
+    fn src_ip(&self) -> Option<String> {
+        self.inner.src_ip.map(|i| i.to_string())
+    }
+    /// Source host name when the log has a name instead of an address.
+    #[getter]
+    fn src_host(&self) -> Option<&str> {
+        self.inner.src_host.as_deref()
+    }
+    /// Source port.
+    #[getter]
+    fn src_port(&self) -> Option<u16> {
+        self.inner.src_port
+    }
+    /// Destination address.
+    #[getter]
+    fn dst_ip(&self) -> Option<String> {
+        self.inner.dst_ip.map(|i| i.to_string())
+    }
+    /// Destination port.
+    #[getter]
+    fn dst_port(&self) -> Option<u16> {
+        self.inner.dst_port
+    }
+    /// User name.
+    #[getter]
+    fn user(&self) -> Option<&str> {
+        self.inner.user.as_deref()
+    }
+    /// `failure`, `success` or `unknown`.
+    #[getter]
+    fn outcome(&self) -> &'static str {
+        match self.inner.outcome {
+            soc_core::EventOutcome::Failure => "failure",
+            soc_core::EventOutcome::Success => "success",
+            soc_core::EventOutcome::Unknown => "unknown",
+        }
+    }
+    /// True for a failed or illegitimate access attempt.
+    #[getter]
+    fn failure(&self) -> bool {
+        self.inner.is_failure()
+    }
+    /// 1-based line number in its file.
+    #[getter]
+    fn line(&self) -> Option<u64> {
+        self.inner.origin.as_ref().map(|o| o.line)
+    }
+    /// The raw line.
+    #[getter]
+    fn raw(&self) -> &str {
+        &self.inner.raw
+    }
+    /// Parser-specific fields.
+    #[getter]
+    fn fields(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py_data(py, &self.inner.fields)
+    }
+    /// The event as plain Python data.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py_data(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        let who = self
+            .src_ip()
+            .or_else(|| self.inner.src_host.clone())
+            .unwrap_or_default();
+        format!(
+            "Event(kind={:?}, src={:?}, user={:?}, failure={})",
+            self.inner.kind,
+            who,
+            self.inner.user,
+            self.failure()
+        )
+    }
+    fn __getstate__(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(json_err)
+    }
+    fn __setstate__(&mut self, state: &str) -> PyResult<()> {
+        self.inner = serde_json::from_str(state).map_err(json_err)?;
+        Ok(())
+    }
+}
+
+/// A detector or sensor alert.
+#[pyclass(module = "soc_core", name = "Alert")]
+#[derive(Clone)]
+pub(crate) struct PyAlert {
+    pub(crate) inner: CoreAlert,
+}
+
+#[pymethods]
+impl PyAlert {
+    #[new]
+    #[pyo3(signature = (kind = "alerts.generic", key = "", title = "", severity = "medium"))]
+    fn new(kind: &str, key: &str, title: &str, severity: &str) -> PyResult<Self> {
+        let sev = soc_core::Severity::parse_loose(severity)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown severity '{severity}'")))?;
+        Ok(PyAlert {
+            inner: CoreAlert::new(kind, key, title, sev),
+        })
+    }
+    /// Stable id.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    /// Kind, e.g. `ssh.brute_force`.
+    #[getter]
+    fn kind(&self) -> &str {
+        &self.inner.kind
+    }
+    /// Title.
+    #[getter]
+    fn title(&self) -> &str {
+        &self.inner.title
+    }
+    /// Severity name.
+    #[getter]
+    fn severity(&self) -> &'static str {
+        self.inner.severity.as_str()
+    }
+    /// Source address.
+    #[getter]
+    fn src_ip(&self) -> Option<String> {
+        self.inner.src_ip.map(|i| i.to_string())
+    }
+    /// User.
+    #[getter]
+    fn user(&self) -> Option<&str> {
+        self.inner.user.as_deref()
+    }
+    /// Number of events behind it.
+    #[getter]
+    fn count(&self) -> u64 {
+        self.inner.count
+    }
+    /// ATT&CK technique ids.
+    #[getter]
+    fn techniques(&self) -> Vec<String> {
+        self.inner
+            .attack
+            .iter()
+            .map(|a| a.technique_id.clone())
+            .collect()
+    }
+    /// First evidence time (ISO 8601).
+    #[getter]
+    fn first_seen(&self) -> Option<String> {
+        self.inner.first_seen.map(|t| t.to_rfc3339())
+    }
+    /// Last evidence time (ISO 8601).
+    #[getter]
+    fn last_seen(&self) -> Option<String> {
+        self.inner.last_seen.map(|t| t.to_rfc3339())
+    }
+    /// The alert as plain Python data.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py_data(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Alert(kind={:?}, src_ip={:?}, count={}, severity={:?})",
+            self.inner.kind,
+            self.src_ip(),
+            self.inner.count,
+            self.severity()
+        )
+    }
+    fn __getstate__(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner).map_err(json_err)
+    }
+    fn __setstate__(&mut self, state: &str) -> PyResult<()> {
+        self.inner = serde_json::from_str(state).map_err(json_err)?;
+        Ok(())
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyEvent>()?;
+    m.add_class::<PyAlert>()?;
+    m.add_class::<SshEvents>()?;
+    m.add_class::<EveEvents>()?;
+    m.add_function(wrap_pyfunction!(parse_ssh, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_eve, m)?)?;
+    m.add_function(wrap_pyfunction!(read_alerts, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_bruteforce, m)?)?;
+    m.add_function(wrap_pyfunction!(ssh_summary, m)?)?;
+    Ok(())
+}
