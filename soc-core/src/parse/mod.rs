@@ -21,6 +21,7 @@
 //! assert!(ev.is_failure());
 //! ```
 
+pub(crate) mod dotted_quad;
 pub mod json_csv;
 pub mod lines;
 pub mod ssh;

@@ -82,20 +82,7 @@ impl EveEvents {
     /// Counts so far: lines, events, skipped, malformed, and the first errors.
     #[getter]
     fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
-        let d = PyDict::new(py);
-        d.set_item("lines", self.stats.lines)?;
-        d.set_item("events", self.stats.events)?;
-        d.set_item("skipped", self.stats.skipped)?;
-        d.set_item("malformed", self.stats.malformed)?;
-        d.set_item(
-            "errors",
-            self.stats
-                .errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>(),
-        )?;
-        Ok(d.into_any().unbind())
+        stats_dict(py, &self.stats)
     }
 }
 

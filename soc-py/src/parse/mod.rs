@@ -29,6 +29,19 @@ use ssh::{detect_bruteforce, parse_ssh, ssh_summary, SshEvents};
 
 const BATCH: usize = 4096;
 
+/// The `.stats` of the file iterators: lines, events, skipped, malformed,
+/// and the first errors as text.
+fn stats_dict(py: Python<'_>, stats: &ParseStats) -> PyResult<PyObject> {
+    let d = PyDict::new(py);
+    d.set_item("lines", stats.lines)?;
+    d.set_item("events", stats.events)?;
+    d.set_item("skipped", stats.skipped)?;
+    d.set_item("malformed", stats.malformed)?;
+    let errors: Vec<String> = stats.errors.iter().map(|e| e.to_string()).collect();
+    d.set_item("errors", errors)?;
+    Ok(d.into_any().unbind())
+}
+
 fn json_err(e: serde_json::Error) -> PyErr {
     PyValueError::new_err(e.to_string())
 }

@@ -2,11 +2,12 @@
 //! v4-mapped, expanded), or host names when `UseDNS` is on.
 
 use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use serde::Serialize;
 
 use super::header::find_byte;
+pub(crate) use crate::parse::dotted_quad::{ipv4, ipv4_prefix};
 
 /// Where an sshd message says the client came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -153,49 +154,6 @@ pub(crate) fn port_digits(b: &[u8]) -> Option<(u16, usize)> {
         return None;
     }
     Some((u16::try_from(v).ok()?, n))
-}
-
-/// Dotted-quad IPv4 with the same rules as `Ipv4Addr::from_str` (four
-/// decimal octets of 1-3 digits, no leading zeros, each <= 255).
-pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
-    ipv4_prefix(b).and_then(|(a, n)| (n == b.len()).then_some(a))
-}
-
-/// A dotted quad at the start of `b` (see [`ipv4`]) and its length.
-fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
-    // A digit's value, or 10+ for anything else (and the end).
-    let dig = |i: usize| b.get(i).map_or(10, |&c| c.wrapping_sub(b'0'));
-    let mut oct = [0u8; 4];
-    let mut i = 0;
-    for (k, o) in oct.iter_mut().enumerate() {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
-            }
-            i += 1;
-        }
-        let d0 = dig(i);
-        if d0 > 9 {
-            return None;
-        }
-        i += 1;
-        let mut v = u32::from(d0);
-        // A leading zero ends the octet ("01" is then rejected by the caller).
-        if d0 != 0 {
-            let d1 = dig(i);
-            if d1 <= 9 {
-                v = v * 10 + u32::from(d1);
-                i += 1;
-                let d2 = dig(i);
-                if d2 <= 9 {
-                    v = v * 10 + u32::from(d2);
-                    i += 1;
-                }
-            }
-        }
-        *o = u8::try_from(v).ok()?;
-    }
-    Some((Ipv4Addr::from(oct), i))
 }
 
 /// A `from HOST [port N]` found in a message, with the text around it.

@@ -4,9 +4,11 @@
 //! are property-tested against them).
 
 use std::cell::Cell;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
+
+use crate::parse::dotted_quad::ipv4;
 
 /// An address as Suricata writes it (a `%zone` suffix is dropped).
 pub(super) fn ip_of(t: &str) -> Option<IpAddr> {
@@ -19,37 +21,6 @@ pub(super) fn ip_of(t: &str) -> Option<IpAddr> {
         None => t,
     };
     t.parse::<IpAddr>().ok().map(|i| i.to_canonical())
-}
-
-/// A plain dotted quad (`10.0.0.5`: four decimal octets up to 255, no
-/// leading zeros, nothing else), or `None` for the general parser.
-#[inline]
-fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let mut i = 0;
-    for (k, o) in octets.iter_mut().enumerate() {
-        if k > 0 {
-            if b.get(i) != Some(&b'.') {
-                return None;
-            }
-            i += 1;
-        }
-        let start = i;
-        let mut n: u32 = 0;
-        while let Some(&d @ b'0'..=b'9') = b.get(i) {
-            if i - start == 3 {
-                return None;
-            }
-            n = n * 10 + u32::from(d - b'0');
-            i += 1;
-        }
-        let len = i - start;
-        if len == 0 || (len > 1 && b.get(start) == Some(&b'0')) {
-            return None;
-        }
-        *o = u8::try_from(n).ok()?;
-    }
-    (i == b.len()).then(|| Ipv4Addr::from(octets))
 }
 
 thread_local! {
