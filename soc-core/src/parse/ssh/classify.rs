@@ -75,6 +75,20 @@ fn with(kind: SshKind, remote: Option<RemoteRef<'_>>, port: Option<u16>) -> SshM
 }
 
 #[inline]
+/// Reads `<user> from <host> port <n>` (the last such tail) into `m`;
+/// false when `r` has no such tail.
+fn user_from_port<'a>(m: &mut SshMessageRef<'a>, r: &'a str) -> bool {
+    match find_from_port(r, true, Pick::Last) {
+        Some(fp) => {
+            m.user = Some(Cow::Borrowed(fp.before));
+            m.remote = Some(fp.remote);
+            m.port = fp.port;
+            true
+        }
+        None => false,
+    }
+}
+
 fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
     use SshKind::*;
     let first = *msg.as_bytes().first()?;
@@ -107,11 +121,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             {
                 let mut m = SshMessageRef::new(InvalidUser);
                 m.invalid_user = true;
-                if let Some(fp) = find_from_port(r, true, Pick::Last) {
-                    m.user = Some(Cow::Borrowed(fp.before));
-                    m.remote = Some(fp.remote);
-                    m.port = fp.port;
-                } else {
+                if !user_from_port(&mut m, r) {
                     m.user = Some(Cow::Borrowed(r));
                 }
                 return Some(m);
@@ -168,11 +178,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                     .or_else(|| r.strip_prefix("invalid user "))
                     .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
-                if let Some(fp) = find_from_port(r, true, Pick::Last) {
-                    m.user = Some(Cow::Borrowed(fp.before));
-                    m.remote = Some(fp.remote);
-                    m.port = fp.port;
-                }
+                user_from_port(&mut m, r);
                 return Some(m);
             }
         }
@@ -229,11 +235,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                     .strip_prefix("invalid user ")
                     .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
-                if let Some(fp) = find_from_port(r, true, Pick::Last) {
-                    m.user = Some(Cow::Borrowed(fp.before));
-                    m.remote = Some(fp.remote);
-                    m.port = fp.port;
-                }
+                user_from_port(&mut m, r);
                 return Some(m);
             }
         }

@@ -16,14 +16,9 @@ pub(in crate::parse::suricata) fn read_alert_into<'a>(
     rec: &mut EveRecord,
     meta: &mut Meta<'a>,
 ) -> bool {
-    let mut c = Cur {
-        s: line,
-        i: 0,
-        depth: 0,
-    };
-    if c.ws() != Some(b'{') {
+    let Some(mut c) = Cur::at_object(line) else {
         return false;
-    }
+    };
     let mut top = TopWire::new(rec);
     let read = c.object(|c, k| {
         if k == "alert" {

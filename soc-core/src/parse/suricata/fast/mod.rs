@@ -39,14 +39,9 @@ pub(super) struct Cur<'a> {
 /// Reads a whole line into `rec` (an empty record); false when the line
 /// leaves the subset (or is invalid), `rec` then holds a partial read.
 pub(super) fn read_into(line: &str, full: bool, rec: &mut EveRecord) -> bool {
-    let mut c = Cur {
-        s: line,
-        i: 0,
-        depth: 0,
-    };
-    if c.ws() != Some(b'{') {
+    let Some(mut c) = Cur::at_object(line) else {
         return false;
-    }
+    };
     let mut top = TopWire::new(rec);
     if c.object(|c, k| top.field(k, c, full)).is_err() {
         return false;
@@ -97,6 +92,17 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
 }
 
 impl<'a> Cur<'a> {
+    /// A cursor on `line`'s top-level `{` (after leading whitespace), or
+    /// `None` when the line does not start with an object.
+    pub(super) fn at_object(line: &'a str) -> Option<Self> {
+        let mut c = Cur {
+            s: line,
+            i: 0,
+            depth: 0,
+        };
+        (c.ws() == Some(b'{')).then_some(c)
+    }
+
     /// Skips whitespace; the next byte (`None` at the end).
     #[inline]
     fn ws(&mut self) -> Option<u8> {
