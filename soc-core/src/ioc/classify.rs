@@ -45,18 +45,20 @@ fn is_sep(c: u8) -> bool {
     SEP[c as usize]
 }
 
-const S_NOT_DIGITS: u8 = 1; // not a digit, `.` or `/`
-const S_NOT_HEX: u8 = 2;
-const S_COLON: u8 = 4;
-const S_DOT: u8 = 8;
-const S_SLASH: u8 = 16;
-const S_AT: u8 = 32;
-const S_DASH: u8 = 64;
-const S_UPPER: u8 = 128;
+const S_NOT_DIGITS: u16 = 1; // not a digit, `.` or `/`
+const S_NOT_HEX: u16 = 2;
+const S_COLON: u16 = 4;
+const S_DOT: u16 = 8;
+const S_SLASH: u16 = 16;
+const S_AT: u16 = 32;
+const S_DASH: u16 = 64;
+const S_UPPER: u16 = 128;
+const S_ALPHA: u16 = 256;
+const S_DIGIT: u16 = 512;
 
 /// Shape flags of each byte, OR-ed over a piece in one pass.
-static SHAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
+static SHAPE: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
@@ -69,6 +71,12 @@ static SHAPE: [u8; 256] = {
         }
         if b.is_ascii_uppercase() {
             f |= S_UPPER;
+        }
+        if b.is_ascii_alphabetic() {
+            f |= S_ALPHA;
+        }
+        if b.is_ascii_digit() {
+            f |= S_DIGIT;
         }
         f |= match b {
             b':' => S_COLON,
@@ -100,7 +108,7 @@ impl Group<'_> {
     }
 
     /// Emits `value` for refanged range `a..b`.
-    pub(super) fn emit<V: AsRef<str> + Into<String>>(
+    pub(super) fn emit<'v, V: Into<Cow<'v, str>>>(
         &self,
         out: &mut Collector,
         kind: K,
@@ -267,8 +275,8 @@ impl Group<'_> {
         }
         let p = &t[a..b];
         // One table pass for every shape flag; counts only when needed.
-        let f = p.iter().fold(0u8, |f, &c| f | SHAPE[c as usize]);
-        let count = |bit: u8, c: u8| {
+        let f = p.iter().fold(0u16, |f, &c| f | SHAPE[c as usize]);
+        let count = |bit: u16, c: u8| {
             if f & bit != 0 {
                 p.iter().filter(|&&x| x == c).count()
             } else {
@@ -285,7 +293,9 @@ impl Group<'_> {
             return;
         }
         if hex {
-            if let Some(kind) = v::hash_kind(p) {
+            // A hash: all hex digits, at least one letter and one digit.
+            let mixed = f & (S_ALPHA | S_DIGIT) == S_ALPHA | S_DIGIT;
+            if let Some(kind) = v::hash_kind_of_len(p.len()).filter(|_| mixed) {
                 // The word before the group decides (`imphash: <md5>`).
                 out.looked_around = true;
                 if !(kind == K::Md5 || kind == K::Sha256)

@@ -1,5 +1,6 @@
 //! Deduplication, tagging and filtering of found indicators.
 
+use std::borrow::Cow;
 use std::hash::Hasher;
 use std::net::IpAddr;
 
@@ -42,13 +43,32 @@ fn key_hash(kind: IndicatorKind, value: &str) -> u32 {
     (h.finish() >> 32) as u32
 }
 
+/// Occurrences buffered before they are looked up (see [`Collector::emit`]).
+const BATCH: usize = 16;
+
+/// One buffered occurrence; `value` and `raw` are spans of
+/// [`Collector::pend_text`] unless the value came owned.
+struct Pending {
+    kind: IndicatorKind,
+    hash: u32,
+    value: Result<String, (u32, u32)>,
+    raw: (u32, u32),
+    start: usize,
+    end: usize,
+    defanged: bool,
+    from_url: bool,
+}
+
 /// Collects indicators: one entry per (kind, value), with counts and the
 /// first occurrence's position.
 ///
 /// Deduplication uses an open-addressing table of indices into `found`
 /// (plus each entry's hash), so a repeated value costs one hash and one
 /// comparison and allocates nothing; a new value allocates only its own
-/// `value` and `raw` strings.
+/// `value` and `raw` strings. Occurrences are looked up in batches of
+/// [`BATCH`]: the first table slot of every occurrence in a batch is read
+/// before any is probed, so the cache misses of a large table overlap
+/// instead of coming one after another.
 pub(crate) struct Collector<'o> {
     opts: &'o ExtractOptions,
     mask: u32,
@@ -61,6 +81,10 @@ pub(crate) struct Collector<'o> {
     /// Entries of `found` dropped by the allow-list or `no_private`.
     dropped: Vec<bool>,
     any_dropped: bool,
+    /// Occurrences not looked up yet, in order.
+    pending: Vec<Pending>,
+    /// Borrowed values and raw texts of `pending`.
+    pend_text: String,
     /// Offset of the current chunk in the whole input.
     pub(crate) base: usize,
     /// Emits attempted (reported or not), for the no-result memo.
@@ -87,6 +111,8 @@ impl<'o> Collector<'o> {
             hashes: Vec::new(),
             dropped: Vec::new(),
             any_dropped: false,
+            pending: Vec::with_capacity(BATCH),
+            pend_text: String::new(),
             base: 0,
             tried: 0,
             looked_around: false,
@@ -127,7 +153,7 @@ impl<'o> Collector<'o> {
     /// Records one occurrence (offsets relative to the current chunk). The
     /// value is only turned into an owned `String` when it is new.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn emit<V: AsRef<str> + Into<String>>(
+    pub(crate) fn emit<'v, V: Into<Cow<'v, str>>>(
         &mut self,
         kind: IndicatorKind,
         value: V,
@@ -137,30 +163,89 @@ impl<'o> Collector<'o> {
         defanged: bool,
         from_url: bool,
     ) {
-        let h = key_hash(kind, value.as_ref());
+        let value = value.into();
+        let hash = key_hash(kind, &value);
+        let value = match value {
+            Cow::Owned(v) => Ok(v),
+            Cow::Borrowed(v) => Err(self.stash(v)),
+        };
+        let raw = self.stash(raw);
+        self.pending.push(Pending {
+            kind,
+            hash,
+            value,
+            raw,
+            start: self.base + start,
+            end: self.base + end,
+            defanged,
+            from_url,
+        });
+        if self.pending.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    /// Copies `s` into `pend_text`; returns its span.
+    fn stash(&mut self, s: &str) -> (u32, u32) {
+        let at = self.pend_text.len() as u32;
+        self.pend_text.push_str(s);
+        (at, self.pend_text.len() as u32)
+    }
+
+    /// Looks up every pending occurrence: counts repeats, adds new values.
+    fn flush(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        // Read each occurrence's first slot up front: independent loads,
+        // so their cache misses overlap (the probes below then hit cache).
+        let mask = self.slots.len() - 1;
+        let touched = pending
+            .iter()
+            .fold(0u32, |acc, p| acc ^ self.slots[p.hash as usize & mask].0);
+        std::hint::black_box(touched);
+        for p in pending.drain(..) {
+            self.look_up(p);
+        }
+        self.pending = pending;
+        self.pend_text.clear();
+    }
+
+    /// Counts a repeat of `p` or adds it as a new indicator.
+    fn look_up(&mut self, p: Pending) {
+        let span = |(a, b): (u32, u32)| a as usize..b as usize;
+        let h = p.hash;
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
-        loop {
-            let (ix1, sh) = self.slots[i];
-            if ix1 == 0 {
-                break;
-            }
-            if sh == h {
-                let ix = ix1 as usize - 1;
-                let ind = &mut self.found[ix];
-                if ind.kind == kind && ind.value == value.as_ref() {
-                    if !self.dropped[ix] {
-                        ind.count += 1;
-                        if from_url && !ind.has_tag(IndicatorTag::FromUrl) {
-                            ind.tags.push(IndicatorTag::FromUrl);
-                        }
-                    }
-                    return;
+        {
+            let value: &str = match &p.value {
+                Ok(v) => v,
+                Err(sp) => &self.pend_text[span(*sp)],
+            };
+            loop {
+                let (ix1, sh) = self.slots[i];
+                if ix1 == 0 {
+                    break;
                 }
+                if sh == h {
+                    let ix = ix1 as usize - 1;
+                    let ind = &mut self.found[ix];
+                    if ind.kind == p.kind && ind.value == value {
+                        if !self.dropped[ix] {
+                            ind.count += 1;
+                            if p.from_url && !ind.has_tag(IndicatorTag::FromUrl) {
+                                ind.tags.push(IndicatorTag::FromUrl);
+                            }
+                        }
+                        return;
+                    }
+                }
+                i = (i + 1) & mask;
             }
-            i = (i + 1) & mask;
         }
-        let value: String = value.into();
+        let kind = p.kind;
+        let value = match p.value {
+            Ok(v) => v,
+            Err(sp) => self.pend_text[span(sp)].to_string(),
+        };
         let mut tags = match kind {
             // Values of this kind are canonical dotted quads: the byte parser
             // reads them exactly as `IpAddr::from_str` does.
@@ -185,16 +270,16 @@ impl<'o> Collector<'o> {
                     | IndicatorTag::Reserved
             )
         });
-        if from_url {
+        if p.from_url {
             tags.push(IndicatorTag::FromUrl);
         }
         let ind = Indicator {
             kind,
             value,
-            raw: raw.to_string(),
-            start: self.base + start,
-            end: self.base + end,
-            defanged,
+            raw: self.pend_text[span(p.raw)].to_string(),
+            start: p.start,
+            end: p.end,
+            defanged: p.defanged,
             tags,
             count: 1,
         };
@@ -213,6 +298,7 @@ impl<'o> Collector<'o> {
 
     /// The indicators, ordered by first offset.
     pub(crate) fn finish(mut self) -> Vec<Indicator> {
+        self.flush();
         if self.any_dropped {
             let mut keep = self.dropped.iter().map(|d| !d);
             self.found.retain(|_| keep.next().unwrap_or(false));

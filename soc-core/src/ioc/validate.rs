@@ -85,19 +85,17 @@ pub(crate) fn mac(p: &[u8]) -> Option<String> {
     Some(s)
 }
 
-/// Which file hash a hex string of this length is.
-pub(crate) fn hash_kind(p: &[u8]) -> Option<crate::model::IndicatorKind> {
+/// Which file hash a hex string of this length is (the caller checks that
+/// it is all hex digits with at least one letter and one digit).
+pub(crate) fn hash_kind_of_len(len: usize) -> Option<crate::model::IndicatorKind> {
     use crate::model::IndicatorKind as K;
-    let kind = match p.len() {
-        32 => K::Md5,
-        40 => K::Sha1,
-        64 => K::Sha256,
-        128 => K::Sha512,
-        _ => return None,
-    };
-    let letters = p.iter().any(u8::is_ascii_alphabetic);
-    let digits = p.iter().any(u8::is_ascii_digit);
-    (letters && digits && p.iter().all(u8::is_ascii_hexdigit)).then_some(kind)
+    match len {
+        32 => Some(K::Md5),
+        40 => Some(K::Sha1),
+        64 => Some(K::Sha256),
+        128 => Some(K::Sha512),
+        _ => None,
+    }
 }
 
 /// Words that name a hash which is not a file hash (`imphash: <md5 shape>`).
