@@ -13,17 +13,12 @@ use super::winpath::windows_start;
 use super::{coins, validate as v};
 use crate::model::IndicatorKind as K;
 
-/// The refanged bytes as text (they are always ASCII).
-pub(super) fn ascii(p: &[u8]) -> &str {
-    std::str::from_utf8(p).unwrap_or("")
-}
-
 /// Lower-cased, allocating only when there is an upper-case letter.
-fn lower(p: &[u8]) -> Cow<'_, str> {
-    if p.iter().any(u8::is_ascii_uppercase) {
-        Cow::Owned(ascii(p).to_ascii_lowercase())
+fn lower(p: &str) -> Cow<'_, str> {
+    if p.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(p.to_ascii_lowercase())
     } else {
-        Cow::Borrowed(ascii(p))
+        Cow::Borrowed(p)
     }
 }
 
@@ -104,7 +99,13 @@ pub(crate) struct Group<'a> {
 
 impl Group<'_> {
     pub(super) fn t(&self) -> &[u8] {
-        &self.norm.out
+        self.norm.out.as_bytes()
+    }
+
+    /// The refanged range `a..b` as text (the refanged group is ASCII, so
+    /// every in-bounds range is one).
+    pub(super) fn st(&self, a: usize, b: usize) -> &str {
+        self.norm.out.get(a..b).unwrap_or("")
     }
 
     /// Emits `value` for refanged range `a..b`.
@@ -210,27 +211,28 @@ impl Group<'_> {
         };
         let host = &t[host_s..host_e];
         let host_ind = if let Some(ip) = v::ipv4(host) {
-            Some((K::Ipv4, v4_text(host, ip)))
+            Some((K::Ipv4, v4_text(self.st(host_s, host_e), ip)))
         } else if let Some(ip) = v::ipv6(host) {
             Some(match ip.to_ipv4_mapped() {
                 Some(m) => (K::Ipv4, Cow::Owned(m.to_string())),
                 None => (K::Ipv6, Cow::Owned(ip.to_string())),
             })
         } else {
-            v::domain(host).map(|d| (if d.onion { K::Onion } else { K::Domain }, d.value))
+            v::domain(self.st(host_s, host_e))
+                .map(|d| (if d.onion { K::Onion } else { K::Domain }, d.value))
         };
         let Some((hk, hv)) = host_ind else {
             return p + 3;
         };
         if out.wants(K::Url) {
             let mut value = String::with_capacity(end - ss);
-            value.push_str(ascii(&t[ss..p]));
+            value.push_str(self.st(ss, p));
             value[..p - ss].make_ascii_lowercase();
-            value.push_str(ascii(&t[p..host_s]));
+            value.push_str(self.st(p, host_s));
             let hv_at = value.len();
-            value.push_str(ascii(host));
+            value.push_str(self.st(host_s, host_e));
             value[hv_at..].make_ascii_lowercase();
-            value.push_str(ascii(&t[host_e..end]));
+            value.push_str(self.st(host_e, end));
             self.emit(out, K::Url, value, ss, end, false);
         }
         self.emit(out, hk, hv, host_s, host_e, true);
@@ -305,9 +307,9 @@ impl Group<'_> {
                     )
                 {
                     let value = if f & S_UPPER != 0 {
-                        Cow::Owned(ascii(p).to_ascii_lowercase())
+                        Cow::Owned(self.st(a, b).to_ascii_lowercase())
                     } else {
-                        Cow::Borrowed(ascii(p))
+                        Cow::Borrowed(self.st(a, b))
                     };
                     self.emit(out, kind, value, a, b, false);
                 }
@@ -317,7 +319,7 @@ impl Group<'_> {
         let c0 = p[0];
         if colons > 0 {
             if colons == 2 && c0.is_ascii_digit() && v::ssdeep(p) {
-                return self.emit(out, K::Ssdeep, ascii(p), a, b, false);
+                return self.emit(out, K::Ssdeep, self.st(a, b), a, b, false);
             }
             let addr = p.split(|&c| c == b'%').next().unwrap_or(p);
             if addr
@@ -337,8 +339,8 @@ impl Group<'_> {
             }
         }
         match c0 {
-            b'0' if p.len() == 42 && coins::is_eth(std::str::from_utf8(p).unwrap_or("")) => {
-                return self.emit(out, K::Eth, lower(p), a, b, false);
+            b'0' if p.len() == 42 && coins::is_eth(self.st(a, b)) => {
+                return self.emit(out, K::Eth, lower(self.st(a, b)), a, b, false);
             }
             b'C' | b'c' => {
                 if let Some(val) = v::cve(p) {
@@ -347,7 +349,7 @@ impl Group<'_> {
             }
             b'T' => {
                 if let Some(kind) = v::attack(p) {
-                    return self.emit(out, kind, ascii(p), a, b, false);
+                    return self.emit(out, kind, self.st(a, b), a, b, false);
                 }
             }
             b'A' => {
@@ -358,7 +360,7 @@ impl Group<'_> {
             _ => {}
         }
         if (26..=90).contains(&p.len()) && matches!(c0, b'1' | b'3' | b'b' | b'B') {
-            let s = std::str::from_utf8(p).unwrap_or("");
+            let s = self.st(a, b);
             if coins::is_btc(s) {
                 let val = if c0 == b'b' || c0 == b'B' {
                     s.to_ascii_lowercase()
@@ -368,19 +370,17 @@ impl Group<'_> {
                 return self.emit(out, K::Btc, val, a, b, false);
             }
         }
-        if (p.len() == 95 || p.len() == 106) && coins::is_xmr(std::str::from_utf8(p).unwrap_or(""))
-        {
-            return self.emit(out, K::Xmr, ascii(p), a, b, false);
+        if (p.len() == 95 || p.len() == 106) && coins::is_xmr(self.st(a, b)) {
+            return self.emit(out, K::Xmr, self.st(a, b), a, b, false);
         }
         if (c0 == b'/' || c0 == b'~') && v::posix_path(p) {
-            return self.emit(out, K::FilePath, ascii(p), a, b, false);
+            return self.emit(out, K::FilePath, self.st(a, b), a, b, false);
         }
         if at {
             if let Some(q) = p.iter().rposition(|&c| c == b'@') {
                 if v::email_local(&p[..q]) {
-                    if let Some(d) = v::domain(&p[q + 1..]).filter(|d| !d.onion) {
-                        // The local part is ASCII (`email_local`).
-                        let local = ascii(&p[..q]);
+                    if let Some(d) = v::domain(self.st(a + q + 1, b)).filter(|d| !d.onion) {
+                        let local = self.st(a, a + q);
                         let mut val = String::with_capacity(q + 1 + d.value.len());
                         val.push_str(local);
                         val.push('@');
@@ -391,7 +391,7 @@ impl Group<'_> {
             }
         }
         if dots > 0 && colons == 0 && !slash && !at {
-            if let Some(d) = v::domain(p) {
+            if let Some(d) = v::domain(self.st(a, b)) {
                 let defanged = self.text.as_bytes()
                     [self.start + self.norm.raw_at(a)..self.start + self.norm.raw_at(b)]
                     != *p;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::classify::{ascii, Group};
+use super::classify::Group;
 use super::collect::Collector;
 use super::validate as v;
 use crate::model::IndicatorKind as K;
@@ -21,9 +21,9 @@ fn canonical_v4(p: &[u8]) -> bool {
 
 /// The canonical text of IPv4 `ip` parsed from `p`: borrowed when `p`
 /// already is canonical, so only a new address allocates.
-pub(super) fn v4_text(p: &[u8], ip: std::net::Ipv4Addr) -> Cow<'_, str> {
-    if canonical_v4(p) {
-        Cow::Borrowed(ascii(p))
+pub(super) fn v4_text(p: &str, ip: std::net::Ipv4Addr) -> Cow<'_, str> {
+    if canonical_v4(p.as_bytes()) {
+        Cow::Borrowed(p)
     } else {
         Cow::Owned(ip.to_string())
     }
@@ -34,7 +34,7 @@ impl Group<'_> {
         match p.iter().position(|&c| c == b'/') {
             None => {
                 if let Some(ip) = v::ipv4(p) {
-                    self.emit(out, K::Ipv4, v4_text(p, ip), a, b, false);
+                    self.emit(out, K::Ipv4, v4_text(self.st(a, b), ip), a, b, false);
                 }
             }
             Some(q) => {
@@ -50,13 +50,20 @@ impl Group<'_> {
                 };
                 if ok && bits <= 32 {
                     let value = if canonical_num(prefix) && canonical_v4(&p[..q]) {
-                        Cow::Borrowed(ascii(p))
+                        Cow::Borrowed(self.st(a, b))
                     } else {
                         Cow::Owned(format!("{ip}/{bits}"))
                     };
                     self.emit(out, K::Cidr, value, a, b, false);
                 } else {
-                    self.emit(out, K::Ipv4, v4_text(&p[..q], ip), a, a + q, false);
+                    self.emit(
+                        out,
+                        K::Ipv4,
+                        v4_text(self.st(a, a + q), ip),
+                        a,
+                        a + q,
+                        false,
+                    );
                 }
             }
         }

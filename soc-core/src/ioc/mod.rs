@@ -54,7 +54,7 @@ use classify::Group;
 use collect::{kind_mask, Collector};
 use memo::Memo;
 use refang::Normalizer;
-use scan::{scan_groups, LOOKAHEAD};
+use scan::{scan_groups, GroupSink, LOOKAHEAD};
 
 /// What to extract and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -121,9 +121,7 @@ impl Extractor {
         let mut col = Collector::new(&self.opts, self.mask);
         col.reserve_for(text.len());
         let mut pass = Pass::default();
-        scan_groups::<true>(text, 0, text.len(), |start, end, spaced| {
-            pass.group(&mut col, text, start, end, spaced);
-        });
+        scan_groups::<true>(text, 0, text.len(), pass.sink(&mut col, text));
         col.finish()
     }
 
@@ -168,9 +166,7 @@ impl Extractor {
                 buf.len().saturating_sub(LOOKAHEAD)
             };
             let text = buf.as_str();
-            let next = scan_groups::<true>(text, from, limit, |start, end, spaced| {
-                pass.group(&mut col, text, start, end, spaced);
-            });
+            let next = scan_groups::<true>(text, from, limit, pass.sink(&mut col, text));
             if eof {
                 break;
             }
@@ -195,15 +191,46 @@ struct Pass {
     memo: Memo,
 }
 
+/// The scan's view of a [`Pass`] over one text.
+struct PassSink<'p, 'c, 'o, 't> {
+    pass: &'p mut Pass,
+    col: &'c mut Collector<'o>,
+    text: &'t str,
+}
+
+impl GroupSink for PassSink<'_, '_, '_, '_> {
+    fn group(&mut self, start: usize, end: usize, spaced: bool) {
+        self.pass.group(self.col, self.text, start, end, spaced);
+    }
+
+    fn known_empty(&self, word: &[u8]) -> bool {
+        self.pass.memo.contains(word)
+    }
+}
+
 impl Pass {
+    /// The sink that classifies the groups of `text` into `col`.
+    fn sink<'p, 'c, 'o, 't>(
+        &'p mut self,
+        col: &'c mut Collector<'o>,
+        text: &'t str,
+    ) -> PassSink<'p, 'c, 'o, 't> {
+        PassSink {
+            pass: self,
+            col,
+            text,
+        }
+    }
+
     /// Refangs and classifies the group `start..end` of `text`, unless it
     /// is a single word already known to yield nothing.
     fn group(&mut self, col: &mut Collector, text: &str, start: usize, end: usize, spaced: bool) {
-        let raw = &text.as_bytes()[start..end];
+        let raw_text = text.get(start..end).unwrap_or("");
+        let raw = raw_text.as_bytes();
         if !spaced && self.memo.contains(raw) {
             return;
         }
-        self.norm.run(raw, spaced);
+        self.norm.run(raw_text, spaced);
         let tried = col.tried;
         col.looked_around = false;
         Group {

@@ -5,8 +5,8 @@
 /// Refangs one candidate token into a reusable buffer, keeping an offset map.
 #[derive(Debug, Default)]
 pub(crate) struct Normalizer {
-    /// The refanged bytes (always ASCII: tokens never contain other bytes).
-    pub(crate) out: Vec<u8>,
+    /// The refanged text (always ASCII: tokens never contain other bytes).
+    pub(crate) out: String,
     /// The offset map as segments `(output start, raw start, copied)`, in
     /// order: a copied segment maps byte for byte, a replaced unit maps all
     /// its output bytes to the unit's raw start (empty when `identity`).
@@ -27,7 +27,7 @@ const CLOSE: [u8; 3] = [b']', b')', b'}'];
 
 /// Matches a bracketed defang at `i` (`[.]`, `((dot]]`, `[://]`, `[@]`, `[at]`):
 /// returns the replacement and the raw length consumed.
-fn bracketed(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     let mut j = i;
     while j < raw.len() && j - i < 4 && OPEN.contains(&raw[j]) {
         j += 1;
@@ -36,20 +36,20 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
         return None;
     }
     let rest = &raw[j..];
-    let (rep, len): (&'static [u8], usize) = if rest.starts_with(b"://") {
-        (b"://", 3)
+    let (rep, len): (&'static str, usize) = if rest.starts_with(b"://") {
+        ("://", 3)
     } else if rest.first() == Some(&b'.') {
-        (b".", 1)
+        (".", 1)
     } else if rest.first() == Some(&b':') {
-        (b":", 1)
+        (":", 1)
     } else if rest.first() == Some(&b'@') {
-        (b"@", 1)
+        ("@", 1)
     } else if rest.first() == Some(&b'/') {
-        (b"/", 1)
+        ("/", 1)
     } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
-        (b".", 3)
+        (".", 3)
     } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
-        (b"@", 2)
+        ("@", 2)
     } else {
         return None;
     };
@@ -62,7 +62,7 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
 }
 
 /// Matches ` dot ` / ` at ` (one or more spaces or tabs around) at `i`.
-fn spelled(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
+fn spelled(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     let is_sp = |c: u8| c == b' ' || c == b'\t';
     let mut j = i;
     while j < raw.len() && is_sp(raw[j]) {
@@ -72,11 +72,11 @@ fn spelled(raw: &[u8], i: usize) -> Option<(&'static [u8], usize)> {
         return None;
     }
     let rest = &raw[j..];
-    let (rep, len): (&'static [u8], usize) =
+    let (rep, len): (&'static str, usize) =
         if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
-            (b".", 3)
+            (".", 3)
         } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
-            (b"@", 2)
+            ("@", 2)
         } else {
             return None;
         };
@@ -107,18 +107,22 @@ static MARK: [u8; 256] = {
 };
 
 /// Defanged scheme spellings and their refanged form (same length).
-const SCHEMES: [(&[u8], &[u8]); 6] = [
-    (b"hxxps", b"https"),
-    (b"hxxp", b"http"),
-    (b"hxtps", b"https"),
-    (b"hxtp", b"http"),
-    (b"fxps", b"ftps"),
-    (b"fxp", b"ftp"),
+const SCHEMES: [(&[u8], &str); 6] = [
+    (b"hxxps", "https"),
+    (b"hxxp", "http"),
+    (b"hxtps", "https"),
+    (b"hxtp", "http"),
+    (b"fxps", "ftps"),
+    (b"fxp", "ftp"),
 ];
 
 impl Normalizer {
     /// Refangs `raw`; `spaced` enables ` dot ` / ` at ` (for merged groups).
-    pub(crate) fn run(&mut self, raw: &[u8], spaced: bool) {
+    pub(crate) fn run(&mut self, raw_text: &str, spaced: bool) {
+        // Slices of `raw_text` below start and end at ASCII bytes (units and
+        // runs are ASCII), so `get` never misses on a scanner token.
+        let piece = |a: usize, b: usize| raw_text.get(a..b).unwrap_or("");
+        let raw = raw_text.as_bytes();
         self.out.clear();
         self.segs.clear();
         self.raw_len = raw.len();
@@ -131,7 +135,7 @@ impl Normalizer {
         // Every `:` of the output comes from a `:` of the input.
         self.colon = flags & MARK_COLON != 0;
         if !spaced && flags & MARK_BRACKET == 0 {
-            self.out.extend_from_slice(raw);
+            self.out.push_str(raw_text);
             self.identity = true;
             if flags & MARK_COLON != 0 {
                 self.fix_schemes();
@@ -153,7 +157,7 @@ impl Normalizer {
                 .unwrap_or(raw.len() - i);
             if run > 0 {
                 self.segs.push((self.out.len(), i, true));
-                self.out.extend_from_slice(&raw[i..i + run]);
+                self.out.push_str(piece(i, i + run));
                 i += run;
                 continue;
             }
@@ -166,7 +170,7 @@ impl Normalizer {
                         && raw.get(i + 1) == Some(&b'.')
                         && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
                 {
-                    Some((&b"."[..], 2))
+                    Some((".", 2))
                 }
                 b' ' | b'\t' if spaced => spelled(raw, i),
                 _ => None,
@@ -174,13 +178,13 @@ impl Normalizer {
             match unit {
                 Some((rep, len)) => {
                     self.segs.push((self.out.len(), i, false));
-                    self.out.extend_from_slice(rep);
+                    self.out.push_str(rep);
                     self.changed = true;
                     i += len;
                 }
                 None => {
                     self.segs.push((self.out.len(), i, true));
-                    self.out.push(c);
+                    self.out.push_str(piece(i, i + 1));
                     i += 1;
                 }
             }
@@ -191,18 +195,19 @@ impl Normalizer {
     /// Rewrites `hxxp://` and friends in place (same length, map unchanged).
     fn fix_schemes(&mut self) {
         let mut from = 0;
-        while let Some(p) = find(&self.out[from..], b"://").map(|p| p + from) {
+        while let Some(p) = find(&self.out.as_bytes()[from..], b"://").map(|p| p + from) {
+            let out = self.out.as_bytes();
             let mut s = p;
-            while s > 0 && self.out[s - 1].is_ascii_alphabetic() {
+            while s > 0 && out[s - 1].is_ascii_alphabetic() {
                 s -= 1;
             }
-            let word = &self.out[s..p];
+            let word = &out[s..p];
             for (bad, good) in SCHEMES {
                 if word.len() >= bad.len()
                     && word[word.len() - bad.len()..].eq_ignore_ascii_case(bad)
                 {
                     let at = p - bad.len();
-                    self.out[at..p].copy_from_slice(good);
+                    self.out.replace_range(at..p, good);
                     self.changed = true;
                     break;
                 }
@@ -229,7 +234,7 @@ impl Normalizer {
 
     /// The refanged text as `&str` (always ASCII).
     pub(crate) fn text(&self) -> &str {
-        std::str::from_utf8(&self.out).unwrap_or("")
+        &self.out
     }
 }
 
@@ -254,7 +259,7 @@ mod tests {
 
     fn norm(s: &str, spaced: bool) -> (String, bool) {
         let mut n = Normalizer::default();
-        n.run(s.as_bytes(), spaced);
+        n.run(s, spaced);
         (n.text().to_string(), n.changed)
     }
 
@@ -293,7 +298,7 @@ mod tests {
     #[test]
     fn map_points_into_raw() {
         let mut n = Normalizer::default();
-        n.run(b"a[.]b", false);
+        n.run("a[.]b", false);
         assert_eq!(n.text(), "a.b");
         assert_eq!(
             (n.raw_at(0), n.raw_at(1), n.raw_at(2), n.raw_at(3)),
@@ -314,12 +319,14 @@ mod tests {
                         && raw.get(i + 1) == Some(&b'.')
                         && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
                 {
-                    Some((&b"."[..], 2))
+                    Some((".", 2))
                 }
                 b' ' | b'\t' if spaced => spelled(raw, i),
                 _ => None,
             };
-            let (rep, len) = unit.unwrap_or((&raw[i..=i], 1));
+            let (rep, len) = unit
+                .map(|(r, l)| (r.as_bytes(), l))
+                .unwrap_or((&raw[i..=i], 1));
             for &r in rep {
                 out.push(r);
                 map.push(i);
@@ -338,7 +345,7 @@ mod tests {
             spaced: bool,
         ) {
             let mut n = Normalizer::default();
-            n.run(raw.as_bytes(), spaced);
+            n.run(&raw, spaced);
             let (out, map) = map_reference(raw.as_bytes(), spaced);
             // Schemes are rewritten in place, so compare lengths only there.
             proptest::prop_assert_eq!(n.out.len(), out.len());
@@ -351,14 +358,14 @@ mod tests {
     #[test]
     fn plain_tokens_map_to_themselves() {
         let mut n = Normalizer::default();
-        n.run(b"a[.]b", false);
-        n.run(b"hXXp://a.b", false);
+        n.run("a[.]b", false);
+        n.run("hXXp://a.b", false);
         assert_eq!((n.text(), n.changed), ("http://a.b", true));
         assert_eq!(
             (n.raw_at(0), n.raw_at(4), n.raw_at(10), n.raw_at(99)),
             (0, 4, 10, 10)
         );
-        n.run(b"1.2.3.4", false);
+        n.run("1.2.3.4", false);
         assert_eq!((n.text(), n.changed), ("1.2.3.4", false));
         assert_eq!(n.raw_at(7), 7);
     }

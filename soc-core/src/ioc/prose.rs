@@ -8,7 +8,7 @@
 
 use wide::{i8x16, u8x16};
 
-use super::scan::{starts_ci, CLASS, DOT, LETTER, PUNCT};
+use super::scan::{starts_ci, GroupSink, CLASS, DOT, LETTER, PUNCT};
 
 /// Bit 7 of each byte of `w` set where that byte is an ASCII letter.
 fn letters(w: u64) -> u64 {
@@ -56,6 +56,35 @@ fn block_masks(v: i8x16) -> (u32, u32, u32) {
     )
 }
 
+/// Bit `k` set where byte `k` of the block is a delimiter (byte class 0:
+/// blanks, control and non-ASCII bytes, DEL, `"`, `<`, `>`, `` ` ``, `|`).
+#[inline]
+fn delim_mask(v: i8x16) -> u32 {
+    let d = v.simd_lt(splat(b'!'))
+        | v.simd_eq(splat(0x7f))
+        | v.simd_eq(splat(b'"'))
+        | v.simd_eq(splat(b'<'))
+        | v.simd_eq(splat(b'>'))
+        | v.simd_eq(splat(b'`'))
+        | v.simd_eq(splat(b'|'));
+    d.to_bitmask()
+}
+
+/// The first delimiter at or after `q` (or the end of `b`).
+fn word_end_from(b: &[u8], mut q: usize) -> usize {
+    while let Some(v) = load(b, q) {
+        let d = delim_mask(v);
+        if d != 0 {
+            return q + d.trailing_zeros() as usize;
+        }
+        q += 16;
+    }
+    while q < b.len() && CLASS[b[q] as usize] != 0 {
+        q += 1;
+    }
+    q
+}
+
 /// `at ` or `dot ` (letters in any case, then a space) at `p`: one load
 /// and two compares instead of a byte-wise case-insensitive match.
 #[inline]
@@ -83,6 +112,16 @@ fn plain_byte(b: &[u8], p: usize, cls: u8) -> bool {
 
 /// Start of the word holding `p` (or `p`), not before `s`.
 fn word_start(b: &[u8], s: usize, mut p: usize) -> usize {
+    // 16 bytes at a time while the window `p - 16..p` stays at or after `s`.
+    while p >= s + 16 {
+        let Some(v) = load(b, p - 16) else { break };
+        let d = delim_mask(v);
+        if d != 0 {
+            // The last delimiter is at `p - 16 + (31 - lz)`; the word starts after it.
+            return p + 16 - d.leading_zeros() as usize;
+        }
+        p -= 16;
+    }
     while p > s && CLASS[b[p - 1] as usize] != 0 {
         p -= 1;
     }
@@ -98,18 +137,45 @@ fn prev_word(b: &[u8], s: usize, mut p: usize) -> usize {
     word_start(b, s, p)
 }
 
+/// Whether a plain word may be the `AS` / `ASN` of `AS 13335` (it ends in
+/// one: a leading quote does not change the shape).
+fn ends_in_as(w: &[u8]) -> bool {
+    w.ends_with(b"AS") || w.ends_with(b"ASN")
+}
+
+/// The end of the word `j..` holding the stop `p` when `sink` knows the
+/// word yields nothing as a group of its own and the word stands alone:
+/// not followed by a space and a byte that may start a multi-word shape,
+/// no backslash that may begin a Windows path across spaces.
+fn known_word_end(b: &[u8], j: usize, p: usize, sink: &impl GroupSink) -> Option<usize> {
+    let e = word_end_from(b, p + 1);
+    let shape_next = b.get(e) == Some(&b' ')
+        && b.get(e + 1)
+            .is_some_and(|&c| matches!(c | 0x20, b'a' | b'd') || c.is_ascii_digit());
+    let word = &b[j..e];
+    (!shape_next && sink.known_empty(word) && !word.contains(&b'\\')).then_some(e)
+}
+
 /// Skips plain prose from word start `s`: words of letters and plain
 /// punctuation (a `.` only at the end) that are not followed by ` at `,
-/// ` dot ` or a space and a digit (the multi-word shapes). Returns a
-/// position at or after `s` such that every word starting before it is
-/// such a word (the byte-by-byte scan would skip each of them), and where
-/// the look stopped: word starts before the stop need not be skipped again.
-/// Looks at 16 bytes at a time and only at whole blocks before `limit`.
-pub(super) fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
+/// ` dot ` or a space and a digit (the multi-word shapes), and words that
+/// `sink` knows yield nothing (`e.g.`, `2.1.4`; see
+/// [`GroupSink::known_empty`]). Returns a position at or after `s` such
+/// that every word starting before it is such a word (the byte-by-byte
+/// scan would skip each of them, or hand on a group known to yield
+/// nothing), and where the look stopped: word starts before the stop need
+/// not be skipped again. Looks at 16 bytes at a time and only at whole
+/// blocks before `limit`.
+pub(super) fn skip_prose(
+    b: &[u8],
+    s: usize,
+    limit: usize,
+    sink: &impl GroupSink,
+) -> (usize, usize) {
     let mut i = s;
     // Bit 0 set when the byte before the current block is a space.
     let mut space_before = 0u32;
-    while let Some(v) = load(b, i).filter(|_| i + 16 <= limit) {
+    'blocks: while let Some(v) = load(b, i).filter(|_| i + 16 <= limit) {
         let (quiet, space, ad) = block_masks(v);
         // `a`/`d` right after a space: ` at ` or ` dot ` may follow.
         let hits = ad & (space << 1 | space_before);
@@ -126,9 +192,20 @@ pub(super) fn skip_prose(b: &[u8], s: usize, limit: usize) -> (usize, usize) {
                 let j = word_start(b, s, p);
                 // `AS 13335`: the word before a number may start a shape.
                 if b[j].is_ascii_digit() && j > s && b[j - 1] == b' ' {
-                    return (prev_word(b, s, j - 1), p);
+                    let w = prev_word(b, s, j - 1);
+                    if ends_in_as(&b[w..j - 1]) {
+                        return (w, p);
+                    }
                 }
-                return (j, p);
+                match known_word_end(b, j, p, sink) {
+                    // Go on with the blocks right after the word.
+                    Some(e) if e + 16 <= limit => {
+                        i = e;
+                        space_before = 0;
+                        continue 'blocks;
+                    }
+                    _ => return (j, p),
+                }
             }
             todo &= todo - 1;
         }
@@ -215,6 +292,44 @@ mod tests {
             ] {
                 let slow = starts_ci(&pat, 0, b"at ") || starts_ci(&pat, 0, b"dot ");
                 assert_eq!(keyword_at(&pat, 0), slow, "{pat:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn delimiter_mask_is_class_zero() {
+        for c in 0..=255u8 {
+            for k in [0, 7, 15] {
+                let mut block = [b'x'; 16];
+                block[k] = c;
+                let got = delim_mask(load(&block, 0).unwrap());
+                let want = if CLASS[c as usize] == 0 { 1 << k } else { 0 };
+                assert_eq!(got, want, "{c} at {k}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The block-wise word bounds equal the byte-by-byte ones.
+        #[test]
+        fn word_bounds_match_bytewise(
+            text in "([a-z.,-]{0,40}[ \"|<>\t\u{7f}\u{e9}]){0,6}",
+            s in 0..250usize,
+            p in 0..250usize,
+        ) {
+            let b = text.as_bytes();
+            let (s, p) = (s.min(b.len()), p.min(b.len()));
+            let mut q = p;
+            while q < b.len() && CLASS[b[q] as usize] != 0 {
+                q += 1;
+            }
+            proptest::prop_assert_eq!(word_end_from(b, p), q);
+            if s <= p {
+                let mut q = p;
+                while q > s && CLASS[b[q - 1] as usize] != 0 {
+                    q -= 1;
+                }
+                proptest::prop_assert_eq!(word_start(b, s, p), q);
             }
         }
     }

@@ -172,20 +172,38 @@ impl Scanner {
     ) -> usize {
         let norm = &mut self.norm;
         scan_groups::<FAST>(text, from, limit, |s, e, spaced| {
-            norm.run(&text.as_bytes()[s..e], spaced);
+            norm.run(text.get(s..e).unwrap_or(""), spaced);
             f(s, e, norm);
         })
     }
 }
 
-/// The scan itself: calls `f(start, end, spaced)` for each candidate group
-/// (`spaced`: a multi-word group, whose ` dot ` / ` at ` are defangs) and
-/// leaves refanging to the caller. `FAST` enables the prose skip.
+/// What the scan hands its candidate groups to.
+pub(crate) trait GroupSink {
+    /// One candidate group `start..end` (`spaced`: a multi-word group,
+    /// whose ` dot ` / ` at ` are defangs).
+    fn group(&mut self, start: usize, end: usize, spaced: bool);
+
+    /// Whether `word`, as a group of its own, is known to yield nothing:
+    /// the prose skip then passes over it without handing it on.
+    fn known_empty(&self, _word: &[u8]) -> bool {
+        false
+    }
+}
+
+impl<F: FnMut(usize, usize, bool)> GroupSink for F {
+    fn group(&mut self, start: usize, end: usize, spaced: bool) {
+        self(start, end, spaced)
+    }
+}
+
+/// The scan itself: hands each candidate group to `sink` and leaves
+/// refanging to it. `FAST` enables the prose skip.
 pub(crate) fn scan_groups<const FAST: bool>(
     text: &str,
     from: usize,
     limit: usize,
-    mut f: impl FnMut(usize, usize, bool),
+    mut sink: impl GroupSink,
 ) -> usize {
     let b = text.as_bytes();
     let n = b.len();
@@ -201,7 +219,7 @@ pub(crate) fn scan_groups<const FAST: bool>(
         }
         if FAST {
             if i >= skipped_to {
-                let (j, stop) = skip_prose(b, i, limit);
+                let (j, stop) = skip_prose(b, i, limit, &sink);
                 skipped_to = stop + 1;
                 if j != i {
                     i = j;
@@ -271,7 +289,7 @@ pub(crate) fn scan_groups<const FAST: bool>(
                 i = e;
             }
         }
-        f(s, e, spaced);
+        sink.group(s, e, spaced);
     }
 }
 
