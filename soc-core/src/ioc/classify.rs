@@ -22,14 +22,16 @@ fn lower(p: &str) -> Cow<'_, str> {
     }
 }
 
-/// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`),
-/// as a lookup table (this runs on every byte of every candidate).
+/// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
+pub(super) const SEPARATORS: &[u8] = b"=,;'()[]{}!*&^$ \t\"<>|";
+
+/// [`SEPARATORS`] as a lookup table (this runs on every byte of every
+/// candidate that has a separator at all).
 static SEP: [bool; 256] = {
     let mut t = [false; 256];
-    let seps = b"=,;'()[]{}!*&^$ \t\"<>|";
     let mut k = 0;
-    while k < seps.len() {
-        t[seps[k] as usize] = true;
+    while k < SEPARATORS.len() {
+        t[SEPARATORS[k] as usize] = true;
         k += 1;
     }
     t
@@ -179,7 +181,8 @@ impl Group<'_> {
     /// where scanning goes on.
     fn url(&self, out: &mut Collector, ss: usize, p: usize) -> usize {
         let t = self.t();
-        let mut end = p + 3;
+        // A group without separators or backslashes is all URL to its end.
+        let mut end = if self.norm.unsplit { t.len() } else { p + 3 };
         while end < t.len()
             && !matches!(
                 t[end],
@@ -241,6 +244,12 @@ impl Group<'_> {
 
     /// Splits `a..b` at separators and classifies each piece.
     fn pieces(&self, out: &mut Collector, a: usize, b: usize) {
+        if self.norm.unsplit {
+            if b > a {
+                self.piece(out, a, b, 0);
+            }
+            return;
+        }
         let t = self.t();
         let mut s = a;
         while s < b {

@@ -133,8 +133,8 @@ impl<'o> Collector<'o> {
 
     /// Rebuilds the slot table with `cap` (a power of two) slots.
     fn rebuild(&mut self, cap: usize) {
-        self.slots.clear();
-        self.slots.resize(cap, (0, 0));
+        // A fresh zeroed table (no copy of the old one, no separate clearing).
+        self.slots = vec![(0, 0); cap];
         let mask = cap - 1;
         for (ix, &h) in self.hashes.iter().enumerate() {
             let mut i = h as usize & mask;

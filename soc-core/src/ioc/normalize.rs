@@ -2,6 +2,8 @@
 //! (`evil[.]com`, `hxxp://`, `bob at evil dot com`) and maps every output
 //! byte back to its offset in the raw token.
 
+use super::classify::SEPARATORS;
+
 /// Refangs one candidate token into a reusable buffer, keeping an offset map.
 #[derive(Debug, Default)]
 pub(crate) struct Normalizer {
@@ -17,6 +19,9 @@ pub(crate) struct Normalizer {
     pub(crate) changed: bool,
     /// Whether `out` may hold a `:` (false: it holds none).
     pub(crate) colon: bool,
+    /// `out` holds no piece separator ([`SEPARATORS`]) and no backslash:
+    /// the whole group is one piece.
+    pub(crate) unsplit: bool,
     /// `out` has the same length as the raw token and `map` is unused (the
     /// identity map).
     identity: bool,
@@ -91,6 +96,7 @@ fn spelled(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
 const MARK_BRACKET: u8 = 1;
 const MARK_COLON: u8 = 2;
 const MARK_BLANK: u8 = 4;
+const MARK_SEP: u8 = 8;
 
 /// Bytes that can start a defang (`[`, `(`, `{`, `\`, and blanks before a
 /// spelled-out ` dot `) or a scheme (`:`).
@@ -103,6 +109,11 @@ static MARK: [u8; 256] = {
     t[b':' as usize] = MARK_COLON;
     t[b' ' as usize] = MARK_BLANK;
     t[b'\t' as usize] = MARK_BLANK;
+    let mut k = 0;
+    while k < SEPARATORS.len() {
+        t[SEPARATORS[k] as usize] |= MARK_SEP;
+        k += 1;
+    }
     t
 };
 
@@ -137,12 +148,15 @@ impl Normalizer {
         if !spaced && flags & MARK_BRACKET == 0 {
             self.out.push_str(raw_text);
             self.identity = true;
+            // Schemes only change letters: separators stay as they are.
+            self.unsplit = flags & MARK_SEP == 0;
             if flags & MARK_COLON != 0 {
                 self.fix_schemes();
             }
             return;
         }
         self.identity = false;
+        self.unsplit = false;
         // Bytes that may start a unit; runs of other bytes are copied whole.
         let unit_start = if spaced {
             MARK_BRACKET | MARK_BLANK
