@@ -38,22 +38,58 @@ fn splat(c: u8) -> i8x16 {
 
 /// Byte masks of a 16-byte block (bit `k` for byte `k`): bytes that keep
 /// prose plain without a closer look (ASCII letters, and blanks, control
-/// and non-ASCII bytes, all delimiters), spaces, and `a` / `d` in any case.
-/// Safe SIMD (SSE2 on x86_64).
+/// and non-ASCII bytes, all delimiters), and spaces. Safe SIMD (SSE2 on
+/// x86_64).
 #[inline]
-fn block_masks(v: i8x16) -> (u32, u32, u32) {
+fn block_masks(v: i8x16) -> (u32, u32) {
     let low = v | splat(0x20);
     // `low + 31` maps `a..=z` to -128..=-103 and every other byte above.
     let letter = (low + i8x16::splat(31)).simd_lt(i8x16::splat(-102));
     // Signed: below `!` are blanks and control bytes, negative are non-ASCII.
     let delim = v.simd_lt(splat(b'!'));
     let space = v.simd_eq(splat(b' '));
-    let ad = low.simd_eq(splat(b'a')) | low.simd_eq(splat(b'd'));
-    (
-        (letter | delim).to_bitmask(),
-        space.to_bitmask(),
-        ad.to_bitmask(),
-    )
+    ((letter | delim).to_bitmask(), space.to_bitmask())
+}
+
+/// `a` / `d` in any case in the block (bit `k` for byte `k`).
+fn ad_mask(v: i8x16) -> u32 {
+    let low = v | splat(0x20);
+    (low.simd_eq(splat(b'a')) | low.simd_eq(splat(b'd'))).to_bitmask()
+}
+
+/// The block at `i` and, when 19 bytes are left, its [`keyword_mask`].
+#[inline]
+fn block_at(b: &[u8], i: usize) -> Option<(i8x16, Option<u32>)> {
+    match b.get(i..i + 19) {
+        Some(w) => {
+            let v = load(w, 0)?;
+            Some((v, keyword_mask(w, 0, v)))
+        }
+        None => Some((load(b, i)?, None)),
+    }
+}
+
+/// Bit `k` set where `at ` or `dot ` (letters in any case, then a space)
+/// starts at byte `k` of the block at `i` (`v`); `None` when fewer than
+/// 19 bytes are left. The same test as [`keyword_at`], for a whole block
+/// without a branch per candidate.
+#[inline]
+fn keyword_mask(b: &[u8], i: usize, v: i8x16) -> Option<u32> {
+    let w: &[u8; 19] = b.get(i..i + 19)?.try_into().ok()?;
+    let at = |o: usize| {
+        let mut c = [0u8; 16];
+        c.copy_from_slice(&w[o..o + 16]);
+        u8x16::new(c).cast_signed()
+    };
+    let (v1, v2, v3) = (at(1), at(2), at(3));
+    let fold = splat(0x20);
+    let (l0, l1, l2) = (v | fold, v1 | fold, v2 | fold);
+    let at = l0.simd_eq(splat(b'a')) & l1.simd_eq(splat(b't')) & v2.simd_eq(splat(b' '));
+    let dot = l0.simd_eq(splat(b'd'))
+        & l1.simd_eq(splat(b'o'))
+        & l2.simd_eq(splat(b't'))
+        & v3.simd_eq(splat(b' '));
+    Some((at | dot).to_bitmask())
 }
 
 /// Bit `k` set where byte `k` of the block is a delimiter (byte class 0:
@@ -175,16 +211,22 @@ pub(super) fn skip_prose(
     let mut i = s;
     // Bit 0 set when the byte before the current block is a space.
     let mut space_before = 0u32;
-    'blocks: while let Some(v) = load(b, i).filter(|_| i + 16 <= limit) {
-        let (quiet, space, ad) = block_masks(v);
-        // `a`/`d` right after a space: ` at ` or ` dot ` may follow.
-        let hits = ad & (space << 1 | space_before);
+    'blocks: while let Some((v, kw)) = block_at(b, i).filter(|_| i + 16 <= limit) {
+        let (quiet, space) = block_masks(v);
+        // ` at ` / ` dot ` (the word before may start a shape): exact when
+        // the block's keyword mask can be read, else every `a`/`d` right
+        // after a space, checked one by one below.
+        let after_space = space << 1 | space_before;
+        let (hits, exact) = match kw {
+            Some(kw) => (kw & after_space, true),
+            None => (ad_mask(v) & after_space, false),
+        };
         let mut todo = (!quiet & 0xffff) | hits;
         while todo != 0 {
             let k = todo.trailing_zeros();
             let p = i + k as usize;
             if hits >> k & 1 != 0 {
-                if keyword_at(b, p) {
+                if exact || keyword_at(b, p) {
                     // The word before the space may start `x dot y`.
                     return (prev_word(b, s, p - 1), p);
                 }
@@ -292,6 +334,24 @@ mod tests {
             ] {
                 let slow = starts_ci(&pat, 0, b"at ") || starts_ci(&pat, 0, b"dot ");
                 assert_eq!(keyword_at(&pat, 0), slow, "{pat:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The block keyword mask marks exactly where `keyword_at` holds.
+        #[test]
+        fn keyword_mask_matches_keyword_at(text in "([aAdDoOtT ]{0,4}[x\\t.]?){0,12}") {
+            let b = text.as_bytes();
+            for i in 0..b.len() {
+                match keyword_mask(b, i, load(b, i).unwrap_or(i8x16::splat(0))) {
+                    Some(m) => {
+                        for k in 0..16 {
+                            proptest::prop_assert_eq!(m >> k & 1 == 1, keyword_at(b, i + k), "{} {}", i, k);
+                        }
+                    }
+                    None => proptest::prop_assert!(i + 19 > b.len()),
+                }
             }
         }
     }
