@@ -53,8 +53,9 @@ const S_UPPER: u16 = 128;
 const S_ALPHA: u16 = 256;
 const S_DIGIT: u16 = 512;
 
-/// Shape flags of each byte, OR-ed over a piece in one pass.
-static SHAPE: [u16; 256] = {
+/// Shape flags of each byte, OR-ed over a piece in one pass (the scanner
+/// ORs them over whole words as it finds them: see `scan::WORD`).
+pub(super) static SHAPE: [u16; 256] = {
     let mut t = [0u16; 256];
     let mut c = 0;
     while c < 256 {
@@ -97,6 +98,9 @@ pub(crate) struct Group<'a> {
     pub(crate) start: usize,
     /// The refanged group.
     pub(crate) norm: &'a Normalizer,
+    /// [`SHAPE`] flags OR-ed over the whole refanged group, when the
+    /// scanner already has them.
+    pub(crate) shape: Option<u16>,
 }
 
 impl Group<'_> {
@@ -286,7 +290,10 @@ impl Group<'_> {
         }
         let p = &t[a..b];
         // One table pass for every shape flag; counts only when needed.
-        let f = p.iter().fold(0u16, |f, &c| f | SHAPE[c as usize]);
+        let f = match self.shape {
+            Some(f) if a == 0 && b == t.len() => f,
+            _ => p.iter().fold(0u16, |f, &c| f | SHAPE[c as usize]),
+        };
         let count = |bit: u16, c: u8| {
             if f & bit != 0 {
                 p.iter().filter(|&&x| x == c).count()

@@ -88,7 +88,13 @@ mod tests {
     fn reference(text: &str, opts: &ExtractOptions) -> Vec<Indicator> {
         let mut col = Collector::new(opts, kind_mask(opts.kinds.as_deref()));
         Scanner::default().scan(text, 0, text.len(), |start, _end, norm| {
-            Group { text, start, norm }.classify(&mut col);
+            Group {
+                text,
+                start,
+                norm,
+                shape: None,
+            }
+            .classify(&mut col);
         });
         col.finish()
     }

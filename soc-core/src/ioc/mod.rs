@@ -54,7 +54,7 @@ use classify::Group;
 use collect::{kind_mask, Collector};
 use memo::Memo;
 use refang::Normalizer;
-use scan::{scan_groups, GroupSink, LOOKAHEAD};
+use scan::{scan_groups, GroupSink, WordFlags, LOOKAHEAD};
 
 /// What to extract and what to leave out.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -199,8 +199,9 @@ struct PassSink<'p, 'c, 'o, 't> {
 }
 
 impl GroupSink for PassSink<'_, '_, '_, '_> {
-    fn group(&mut self, start: usize, end: usize, spaced: bool) {
-        self.pass.group(self.col, self.text, start, end, spaced);
+    fn group(&mut self, start: usize, end: usize, spaced: bool, word: Option<WordFlags>) {
+        self.pass
+            .group(self.col, self.text, start, end, spaced, word);
     }
 
     fn known_empty(&self, word: &[u8]) -> bool {
@@ -224,19 +225,31 @@ impl Pass {
 
     /// Refangs and classifies the group `start..end` of `text`, unless it
     /// is a single word already known to yield nothing.
-    fn group(&mut self, col: &mut Collector, text: &str, start: usize, end: usize, spaced: bool) {
+    /// `word`: the scanner's flags of the group when it is one word.
+    fn group(
+        &mut self,
+        col: &mut Collector,
+        text: &str,
+        start: usize,
+        end: usize,
+        spaced: bool,
+        word: Option<WordFlags>,
+    ) {
         let raw_text = text.get(start..end).unwrap_or("");
         let raw = raw_text.as_bytes();
         if !spaced && self.memo.contains(raw) {
             return;
         }
-        self.norm.run(raw_text, spaced);
+        self.norm
+            .run_marked(raw_text, spaced, word.map(WordFlags::marks));
         let tried = col.tried;
         col.looked_around = false;
         Group {
             text,
             start,
             norm: &self.norm,
+            // Unchanged by refanging: the word's shape is the group's.
+            shape: word.filter(|_| !self.norm.changed).map(WordFlags::shape),
         }
         .classify(col);
         if !spaced && col.tried == tried && !col.looked_around {

@@ -99,8 +99,9 @@ const MARK_BLANK: u8 = 4;
 const MARK_SEP: u8 = 8;
 
 /// Bytes that can start a defang (`[`, `(`, `{`, `\`, and blanks before a
-/// spelled-out ` dot `) or a scheme (`:`).
-static MARK: [u8; 256] = {
+/// spelled-out ` dot `) or a scheme (`:`), and piece separators (the
+/// scanner ORs these over whole words as it finds them: see `scan::WORD`).
+pub(super) static MARK: [u8; 256] = {
     let mut t = [0u8; 256];
     t[b'[' as usize] = MARK_BRACKET;
     t[b'(' as usize] = MARK_BRACKET;
@@ -130,6 +131,12 @@ const SCHEMES: [(&[u8], &str); 6] = [
 impl Normalizer {
     /// Refangs `raw`; `spaced` enables ` dot ` / ` at ` (for merged groups).
     pub(crate) fn run(&mut self, raw_text: &str, spaced: bool) {
+        self.run_marked(raw_text, spaced, None);
+    }
+
+    /// [`Normalizer::run`], with the [`MARK`] flags of `raw_text` OR-ed
+    /// together when the caller already has them.
+    pub(crate) fn run_marked(&mut self, raw_text: &str, spaced: bool, marks: Option<u8>) {
         // Slices of `raw_text` below start and end at ASCII bytes (units and
         // runs are ASCII), so `get` never misses on a scanner token.
         let piece = |a: usize, b: usize| raw_text.get(a..b).unwrap_or("");
@@ -142,7 +149,7 @@ impl Normalizer {
         // nothing but a scheme can change, and schemes keep their length:
         // copy the token and leave the offset map as the identity.
         // Tokens are short: one table pass beats three `memchr` calls.
-        let flags = raw.iter().fold(0u8, |f, &c| f | MARK[c as usize]);
+        let flags = marks.unwrap_or_else(|| raw.iter().fold(0u8, |f, &c| f | MARK[c as usize]));
         // Every `:` of the output comes from a `:` of the input.
         self.colon = flags & MARK_COLON != 0;
         if !spaced && flags & MARK_BRACKET == 0 {

@@ -7,6 +7,8 @@
 //! com`, `bob at evil dot com`, `AS 13335`, `C:\Program Files\x.exe`), are
 //! handed on as *groups*, refanged by the [`Normalizer`].
 
+use super::classify::SHAPE;
+use super::normalize::MARK;
 use super::prose::{plain_word, skip_prose};
 use super::refang::Normalizer;
 
@@ -51,6 +53,36 @@ pub(super) static CLASS: [u8; 256] = {
     t[b'|' as usize] = 0;
     t
 };
+
+/// Per byte: its [`CLASS`] (bits 0-7), its refang marks (`normalize::MARK`,
+/// bits 8-15) and its shape flags (`classify::SHAPE`, bits 16-31), so one
+/// lookup per byte of a word gives all three ORs: the normalizer and the
+/// classifier need not pass over the word again.
+static WORD: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = CLASS[c] as u32 | (MARK[c] as u32) << 8 | (SHAPE[c] as u32) << 16;
+        c += 1;
+    }
+    t
+};
+
+/// The flags of a whole word as found by the scan (see [`WORD`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WordFlags(u32);
+
+impl WordFlags {
+    /// The refang marks OR-ed over the word.
+    pub(crate) fn marks(self) -> u8 {
+        (self.0 >> 8) as u8
+    }
+
+    /// The shape flags OR-ed over the word.
+    pub(crate) fn shape(self) -> u16 {
+        (self.0 >> 16) as u16
+    }
+}
 
 /// How far past a word the scanner may look (multi-word groups).
 pub(crate) const LOOKAHEAD: usize = 1024;
@@ -181,8 +213,9 @@ impl Scanner {
 /// What the scan hands its candidate groups to.
 pub(crate) trait GroupSink {
     /// One candidate group `start..end` (`spaced`: a multi-word group,
-    /// whose ` dot ` / ` at ` are defangs).
-    fn group(&mut self, start: usize, end: usize, spaced: bool);
+    /// whose ` dot ` / ` at ` are defangs); `word`: the flags of the group
+    /// when it is exactly one word.
+    fn group(&mut self, start: usize, end: usize, spaced: bool, word: Option<WordFlags>);
 
     /// Whether `word`, as a group of its own, is known to yield nothing:
     /// the prose skip then passes over it without handing it on.
@@ -192,7 +225,7 @@ pub(crate) trait GroupSink {
 }
 
 impl<F: FnMut(usize, usize, bool)> GroupSink for F {
-    fn group(&mut self, start: usize, end: usize, spaced: bool) {
+    fn group(&mut self, start: usize, end: usize, spaced: bool, _word: Option<WordFlags>) {
         self(start, end, spaced)
     }
 }
@@ -232,15 +265,16 @@ pub(crate) fn scan_groups<const FAST: bool>(
             }
         }
         let s = i;
-        let mut m = 0u8;
+        let mut flags = 0u32;
         while i < n {
-            let c = CLASS[b[i] as usize];
-            if c == 0 {
+            let w = WORD[b[i] as usize];
+            if w & 0xff == 0 {
                 break;
             }
-            m |= c;
+            flags |= w;
             i += 1;
         }
+        let m = flags as u8;
         let mut e = i;
         let mut spaced = false;
         // Multi-word shapes start with a space after the word.
@@ -289,7 +323,8 @@ pub(crate) fn scan_groups<const FAST: bool>(
                 i = e;
             }
         }
-        sink.group(s, e, spaced);
+        let word = (!spaced && e == i).then_some(WordFlags(flags));
+        sink.group(s, e, spaced, word);
     }
 }
 
