@@ -30,17 +30,41 @@ pub(crate) struct Memo {
     seen: u32,
 }
 
-/// Slot index of `raw` (1..=MAX bytes).
-fn index(raw: &[u8]) -> usize {
-    let word = |p: &[u8]| {
-        let mut w = [0u8; 8];
-        let n = p.len().min(8);
-        w[..n].copy_from_slice(&p[..n]);
-        u64::from_le_bytes(w)
-    };
-    let head = word(raw);
-    let tail = word(&raw[raw.len().saturating_sub(8)..]);
-    let h = (head ^ tail.rotate_left(23) ^ raw.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+/// Little-endian word of `N` bytes of `p` at `at` (0 when out of range).
+#[inline]
+fn le<const N: usize>(p: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(src) = p.get(at..at + N) {
+        w[..N].copy_from_slice(src);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Overlapping windows that together cover every byte of `p` (1..=24
+/// bytes): three 8-byte words from 8 bytes on, two 4-byte words from 4,
+/// single bytes below. Fixed-size loads only: no `memcpy` or `memcmp` call
+/// for these short keys.
+#[inline]
+fn windows(p: &[u8]) -> [u64; 3] {
+    let n = p.len();
+    if n >= 8 {
+        [le::<8>(p, 0), le::<8>(p, (n - 8) / 2), le::<8>(p, n - 8)]
+    } else if n >= 4 {
+        [le::<4>(p, 0), le::<4>(p, n - 4), 0]
+    } else {
+        [
+            le::<1>(p, 0),
+            le::<1>(p, n / 2),
+            le::<1>(p, n.saturating_sub(1)),
+        ]
+    }
+}
+
+/// Slot index of a key with these windows.
+#[inline]
+fn index(w: &[u64; 3], len: usize) -> usize {
+    let h = (w[0] ^ w[2].rotate_left(23) ^ w[1].rotate_left(41) ^ len as u64)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (h >> 55) as usize & (SLOTS - 1)
 }
 
@@ -51,9 +75,10 @@ impl Memo {
         if raw.is_empty() || raw.len() > MAX || self.slots.is_empty() {
             return false;
         }
+        let w = windows(raw);
         self.slots
-            .get(index(raw))
-            .is_some_and(|s| usize::from(s.len) == raw.len() && s.bytes[..raw.len()] == *raw)
+            .get(index(&w, raw.len()))
+            .is_some_and(|s| usize::from(s.len) == raw.len() && windows(&s.bytes[..raw.len()]) == w)
     }
 
     /// Remembers that `raw` yields nothing.
@@ -68,7 +93,7 @@ impl Memo {
             }
             self.slots = vec![Slot::default(); SLOTS];
         }
-        if let Some(s) = self.slots.get_mut(index(raw)) {
+        if let Some(s) = self.slots.get_mut(index(&windows(raw), raw.len())) {
             s.len = raw.len() as u8;
             s.bytes[..raw.len()].copy_from_slice(raw);
         }
@@ -154,6 +179,18 @@ mod tests {
                 Extractor::new(some.clone()).extract(&t),
                 reference(&t, &some)
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Equal windows (and length) mean equal keys, and the other way round.
+        #[test]
+        fn windows_decide_equality(
+            a in proptest::collection::vec(proptest::sample::select(b"ab.0".to_vec()), 1..=MAX),
+            b in proptest::collection::vec(proptest::sample::select(b"ab.0".to_vec()), 1..=MAX),
+        ) {
+            let same_windows = a.len() == b.len() && windows(&a) == windows(&b);
+            proptest::prop_assert_eq!(same_windows, a == b);
         }
     }
 
