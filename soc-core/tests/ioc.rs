@@ -398,3 +398,24 @@ proptest! {
         check_offsets(&s, &f);
     }
 }
+
+#[test]
+fn url_hosts_of_every_kind() {
+    let found = kv("get http://[2001:DB8::1]:8080/a then hxxp://[::ffff:1.2.3.4]/b \
+                    and https://203.0.113.9:443/c or ftp://files.example.org:21/d");
+    let want = [
+        ("url", "http://[2001:db8::1]:8080/a"),
+        ("ipv6", "2001:db8::1"),
+        ("url", "http://[::ffff:1.2.3.4]/b"),
+        ("ipv4", "1.2.3.4"),
+        ("url", "https://203.0.113.9:443/c"),
+        ("ipv4", "203.0.113.9"),
+        ("url", "ftp://files.example.org:21/d"),
+        ("domain", "files.example.org"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(found, want);
+}

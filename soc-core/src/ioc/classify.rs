@@ -204,7 +204,8 @@ impl Group<'_> {
             .iter()
             .rposition(|&c| c == b'@')
             .map_or(p + 3, |q| q + p + 4);
-        let (host_s, host_e) = if t.get(hs) == Some(&b'[') {
+        let bracketed = t.get(hs) == Some(&b'[');
+        let (host_s, host_e) = if bracketed {
             match t[hs..auth_end].iter().position(|&c| c == b']') {
                 Some(q) => (hs + 1, hs + q),
                 None => return p + 3,
@@ -219,7 +220,8 @@ impl Group<'_> {
         let host = &t[host_s..host_e];
         let host_ind = if let Some(ip) = v::ipv4(host) {
             Some((K::Ipv4, v4_text(self.st(host_s, host_e), ip)))
-        } else if let Some(ip) = v::ipv6(host) {
+        } else if let Some(ip) = bracketed.then(|| v::ipv6(host)).flatten() {
+            // Only a bracketed host can hold `:`, so only it can be IPv6.
             Some(match ip.to_ipv4_mapped() {
                 Some(m) => (K::Ipv4, Cow::Owned(m.to_string())),
                 None => (K::Ipv6, Cow::Owned(ip.to_string())),
