@@ -303,11 +303,12 @@ impl Group<'_> {
                 0
             }
         };
-        let (colons, dots) = (count(S_COLON, b':'), count(S_DOT, b'.'));
+        // Presence from the flags; the counts only where a shape needs them.
+        let (colon, dot) = (f & S_COLON != 0, f & S_DOT != 0);
         let (digits, hex) = (f & S_NOT_DIGITS == 0, f & S_NOT_HEX == 0);
         let (slash, at, dash) = (f & S_SLASH != 0, f & S_AT != 0, f & S_DASH != 0);
         if digits {
-            if dots == 3 {
+            if count(S_DOT, b'.') == 3 {
                 self.ipv4_or_cidr(out, p, a, b);
             }
             return;
@@ -335,8 +336,8 @@ impl Group<'_> {
             return;
         }
         let c0 = p[0];
-        if colons > 0 {
-            if colons == 2 && c0.is_ascii_digit() && v::ssdeep(p) {
+        if colon {
+            if c0.is_ascii_digit() && count(S_COLON, b':') == 2 && v::ssdeep(p) {
                 return self.emit(out, K::Ssdeep, self.st(a, b), a, b, false);
             }
             let addr = p.split(|&c| c == b'%').next().unwrap_or(p);
@@ -351,7 +352,7 @@ impl Group<'_> {
                     return;
                 }
             }
-        } else if p.len() == 17 && dash || p.len() == 14 && dots == 2 {
+        } else if p.len() == 17 && dash || p.len() == 14 && count(S_DOT, b'.') == 2 {
             if let Some(m) = v::mac(p) {
                 return self.emit(out, K::Mac, m, a, b, false);
             }
@@ -408,7 +409,7 @@ impl Group<'_> {
                 }
             }
         }
-        if dots > 0 && colons == 0 && !slash && !at {
+        if dot && !colon && !slash && !at {
             if let Some(d) = v::domain(self.st(a, b)) {
                 let defanged = self.text.as_bytes()
                     [self.start + self.norm.raw_at(a)..self.start + self.norm.raw_at(b)]
@@ -422,13 +423,13 @@ impl Group<'_> {
             return;
         }
         if depth < 2 {
-            let sep = if colons > 0 {
+            let sep = if colon {
                 b':'
             } else if slash {
                 b'/'
             } else if at {
                 b'@'
-            } else if dash && dots > 0 {
+            } else if dash && dot {
                 b'-'
             } else {
                 return;
