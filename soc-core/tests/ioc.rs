@@ -401,8 +401,10 @@ proptest! {
 
 #[test]
 fn url_hosts_of_every_kind() {
-    let found = kv("get http://[2001:DB8::1]:8080/a then hxxp://[::ffff:1.2.3.4]/b \
-                    and https://203.0.113.9:443/c or ftp://files.example.org:21/d");
+    let found = kv(
+        "get http://[2001:DB8::1]:8080/a then hxxp://[::ffff:1.2.3.4]/b \
+                    and https://203.0.113.9:443/c or ftp://files.example.org:21/d",
+    );
     let want = [
         ("url", "http://[2001:db8::1]:8080/a"),
         ("ipv6", "2001:db8::1"),

@@ -282,16 +282,22 @@ pub(crate) fn scan_groups<const FAST: bool>(
             let lead = b[s..e].iter().take_while(|c| b"([{'".contains(c)).count();
             let w = &b[s + lead..e];
             let nx = b[e + 1] | 0x20;
-            if nx == b'd' && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st)) {
-                while let Some(ne) = spelled_join(b, e, b"dot") {
-                    e = ne;
-                    spaced = true;
+            // The cheap test first: is the keyword there at all?
+            if nx == b'd' {
+                if spelled_join(b, e, b"dot").is_some()
+                    && !STOP.iter().any(|st| w.eq_ignore_ascii_case(st))
+                {
+                    while let Some(ne) = spelled_join(b, e, b"dot") {
+                        e = ne;
+                        spaced = true;
+                    }
                 }
-            } else if nx == b'a'
-                && w.iter()
-                    .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
-            {
-                if let Some(ne) = spelled_join(b, e, b"at") {
+            } else if nx == b'a' {
+                let at = spelled_join(b, e, b"at").filter(|_| {
+                    w.iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || b"._-+".contains(&c))
+                });
+                if let Some(ne) = at {
                     // Accept `x at y` only when the right side is defanged too.
                     let mut end = ne;
                     let mut dotted = false;
@@ -313,8 +319,10 @@ pub(crate) fn scan_groups<const FAST: bool>(
         if spaced {
             i = e;
         } else {
-            let interesting =
-                m & (DIGIT | SPECIAL) != 0 || (m & DOT != 0 && b[s..e - 1].contains(&b'.'));
+            // A dot before the last byte (a word that does not end in `.`
+            // has its dot before the end).
+            let inner_dot = m & DOT != 0 && (b[e - 1] != b'.' || b[s..e - 1].contains(&b'.'));
+            let interesting = m & (DIGIT | SPECIAL) != 0 || inner_dot;
             if !interesting {
                 continue;
             }
