@@ -201,13 +201,16 @@ fn known_word_end(b: &[u8], j: usize, p: usize, sink: &impl GroupSink) -> Option
 /// scan would skip each of them, or hand on a group known to yield
 /// nothing), and where the look stopped: word starts before the stop need
 /// not be skipped again. Looks at 16 bytes at a time and only at whole
-/// blocks before `limit`.
+/// blocks before `limit`. The flag is true when the word at the returned
+/// position needs a closer look (it holds the stop, or a shape's keyword
+/// or number follows it); false when the look ended at `limit` or the end
+/// of the text.
 pub(super) fn skip_prose(
     b: &[u8],
     s: usize,
     limit: usize,
     sink: &impl GroupSink,
-) -> (usize, usize) {
+) -> (usize, usize, bool) {
     let mut i = s;
     // Bit 0 set when the byte before the current block is a space.
     let mut space_before = 0u32;
@@ -228,7 +231,7 @@ pub(super) fn skip_prose(
             if hits >> k & 1 != 0 {
                 if exact || keyword_at(b, p) {
                     // The word before the space may start `x dot y`.
-                    return (prev_word(b, s, p - 1), p);
+                    return (prev_word(b, s, p - 1), p, true);
                 }
             } else if !plain_byte(b, p, CLASS[b[p] as usize]) {
                 let j = word_start(b, s, p);
@@ -236,7 +239,7 @@ pub(super) fn skip_prose(
                 if b[j].is_ascii_digit() && j > s && b[j - 1] == b' ' {
                     let w = prev_word(b, s, j - 1);
                     if ends_in_as(&b[w..j - 1]) {
-                        return (w, p);
+                        return (w, p, true);
                     }
                 }
                 match known_word_end(b, j, p, sink) {
@@ -246,7 +249,7 @@ pub(super) fn skip_prose(
                         space_before = 0;
                         continue 'blocks;
                     }
-                    _ => return (j, p),
+                    _ => return (j, p, true),
                 }
             }
             todo &= todo - 1;
@@ -256,7 +259,7 @@ pub(super) fn skip_prose(
     }
     // Stopped at a block boundary: the last word may go on, and the word
     // before it may be followed by a shape's keyword not looked at yet.
-    (prev_word(b, s, word_start(b, s, i)), i)
+    (prev_word(b, s, word_start(b, s, i)), i, false)
 }
 
 /// The end of the word starting at `s` when the scanner would skip it

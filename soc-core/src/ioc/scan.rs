@@ -243,6 +243,8 @@ pub(crate) fn scan_groups<const FAST: bool>(
     let mut i = from;
     // Word starts below this were already covered by `skip_prose`.
     let mut skipped_to = 0;
+    // A word start `skip_prose` found to need a closer look.
+    let mut closer_look = usize::MAX;
     loop {
         while i < n && CLASS[b[i] as usize] == 0 {
             i += 1;
@@ -252,16 +254,21 @@ pub(crate) fn scan_groups<const FAST: bool>(
         }
         if FAST {
             if i >= skipped_to {
-                let (j, stop) = skip_prose(b, i, limit, &sink);
+                let (j, stop, closer) = skip_prose(b, i, limit, &sink);
                 skipped_to = stop + 1;
+                if closer {
+                    closer_look = j;
+                }
                 if j != i {
                     i = j;
                     continue;
                 }
             }
-            if let Some(end) = plain_word(b, i) {
-                i = end;
-                continue;
+            if i != closer_look {
+                if let Some(end) = plain_word(b, i) {
+                    i = end;
+                    continue;
+                }
             }
         }
         let s = i;
