@@ -93,6 +93,24 @@ fn spelled(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     (k > after).then_some((rep, k - i))
 }
 
+/// The defang unit starting at `i` (`[.]`, `\\.` between word bytes, and
+/// ` dot ` / ` at ` when `spaced`): its replacement and raw length.
+fn unit_at(raw: &[u8], i: usize, spaced: bool) -> Option<(&'static str, usize)> {
+    match raw.get(i)? {
+        b'[' | b'(' | b'{' => bracketed(raw, i),
+        b'\\'
+            if i > 0
+                && raw[i - 1].is_ascii_alphanumeric()
+                && raw.get(i + 1) == Some(&b'.')
+                && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
+        {
+            Some((".", 2))
+        }
+        b' ' | b'\t' if spaced => spelled(raw, i),
+        _ => None,
+    }
+}
+
 const MARK_BRACKET: u8 = 1;
 const MARK_COLON: u8 = 2;
 const MARK_BLANK: u8 = 4;
@@ -182,20 +200,7 @@ impl Normalizer {
                 i += run;
                 continue;
             }
-            let c = raw[i];
-            let unit = match c {
-                b'[' | b'(' | b'{' => bracketed(raw, i),
-                b'\\'
-                    if i > 0
-                        && raw[i - 1].is_ascii_alphanumeric()
-                        && raw.get(i + 1) == Some(&b'.')
-                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
-                {
-                    Some((".", 2))
-                }
-                b' ' | b'\t' if spaced => spelled(raw, i),
-                _ => None,
-            };
+            let unit = unit_at(raw, i, spaced);
             match unit {
                 Some((rep, len)) => {
                     self.segs.push((self.out.len(), i, false));
@@ -332,19 +337,7 @@ mod tests {
         let (mut out, mut map) = (Vec::new(), Vec::new());
         let mut i = 0;
         while i < raw.len() {
-            let unit = match raw[i] {
-                b'[' | b'(' | b'{' => bracketed(raw, i),
-                b'\\'
-                    if i > 0
-                        && raw[i - 1].is_ascii_alphanumeric()
-                        && raw.get(i + 1) == Some(&b'.')
-                        && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
-                {
-                    Some((".", 2))
-                }
-                b' ' | b'\t' if spaced => spelled(raw, i),
-                _ => None,
-            };
+            let unit = unit_at(raw, i, spaced);
             let (rep, len) = unit
                 .map(|(r, l)| (r.as_bytes(), l))
                 .unwrap_or((&raw[i..=i], 1));
