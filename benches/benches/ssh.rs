@@ -31,6 +31,29 @@ fn ssh(c: &mut Criterion) {
             std::hint::black_box(n)
         })
     });
+    // The same without the stateful pid join (what the join costs).
+    g.bench_function("parse_record_stateless_100k", |b| {
+        b.iter(|| {
+            let mut p = SshParser::new(SshOptions {
+                year: Some(2026),
+                stateful: false,
+                ..Default::default()
+            });
+            let mut n = 0u64;
+            for l in &lines {
+                if let Some(r) = p.parse_ref(l) {
+                    let m = &r.message;
+                    n += u64::from(r.failure)
+                        + m.kind as u64
+                        + u64::from(m.port.unwrap_or(0))
+                        + m.user.as_ref().map_or(0, |u| u.len() as u64)
+                        + u64::from(m.remote.as_ref().and_then(|x| x.ip()).is_some())
+                        + r.time.map_or(0, |t| t.timestamp() as u64);
+                }
+            }
+            std::hint::black_box(n)
+        })
+    });
     // The owned record (every string copied) built on the fast path.
     g.bench_function("parse_record_owned_100k", |b| {
         b.iter(|| {

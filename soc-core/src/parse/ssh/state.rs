@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::RemoteRef;
 use super::kind::SshKind;
@@ -18,6 +18,14 @@ const MAX_PIDS: usize = 65_536;
 
 /// How many distinct logging hosts are interned before everything is forgotten.
 const MAX_HOSTS: usize = 4_096;
+
+/// Bytes of user and host names kept: past this, the names of forgotten or
+/// changed states are dropped (compaction), and if the live ones alone
+/// take half of it, everything is forgotten.
+const MAX_TEXT: usize = 8 << 20;
+
+/// Names kept before a compaction (see [`MAX_TEXT`]).
+const MAX_TEXTS: usize = 8 * MAX_PIDS;
 
 /// Host id of lines without a host.
 const NO_HOST: u32 = u32::MAX;
@@ -47,73 +55,127 @@ impl Hasher for PidHasher {
     }
 }
 
-/// A short string kept inline (user names are short), else on the heap.
-#[derive(Debug, Clone)]
-enum SmallStr {
-    Inline(u8, [u8; 22]),
-    Heap(Box<str>),
-}
+/// What [`PidState::addr`] holds (0: no remote yet).
+const REMOTE_V4: u8 = 1;
+const REMOTE_V6: u8 = 2;
+const REMOTE_NAME: u8 = 3;
 
-impl SmallStr {
-    fn new(s: &str) -> SmallStr {
-        let b = s.as_bytes();
-        match u8::try_from(b.len()) {
-            Ok(n) if b.len() <= 22 => {
-                let mut buf = [0u8; 22];
-                buf[..b.len()].copy_from_slice(b);
-                SmallStr::Inline(n, buf)
-            }
-            _ => SmallStr::Heap(s.into()),
-        }
-    }
+/// [`PidState::flags`] bits.
+const HAS_PORT: u8 = 1;
+const PENDING_FAILURE: u8 = 2;
+const MAX_ATTEMPTS_SEEN: u8 = 4;
+const HAS_PAM_USERS: u8 = 8;
 
-    /// The bytes (no UTF-8 check: for comparisons).
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            SmallStr::Inline(n, buf) => buf.get(..usize::from(*n)).unwrap_or(&[]),
-            SmallStr::Heap(s) => s.as_bytes(),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            SmallStr::Inline(n, buf) => buf
-                .get(..usize::from(*n))
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .unwrap_or(""),
-            SmallStr::Heap(s) => s,
-        }
-    }
-}
-
-/// A remembered address: [`Remote`] in 24 bytes instead of 32.
-#[derive(Debug, Clone)]
-enum StoredRemote {
-    Ip(IpAddr),
-    Name(Box<str>),
-}
-
-/// One connection's memory; kept small (the table holds up to
-/// [`MAX_PIDS`] of them).
-#[derive(Debug, Default, Clone)]
+/// One connection's memory in 24 bytes (32 with its key), so a table of
+/// tens of thousands of connections stays cache-friendly: names live in
+/// [`Texts`], the rare `pam_unix` user lists in their own map.
+#[derive(Debug, Default, Clone, Copy)]
 struct PidState {
-    remote: Option<StoredRemote>,
-    port: Option<u16>,
-    user: Option<SmallStr>,
-    pending_failure: bool,
-    max_attempts_seen: bool,
-    /// Users of `pam_unix(sshd:auth)` failures (rare, so boxed).
-    pam_users: Option<Box<PamUsers>>,
+    /// IPv4 (first 4 bytes), IPv6, or a host name's text id (first 4
+    /// bytes, little-endian), as `remote` says.
+    addr: [u8; 16],
+    /// Text id + 1 of the user; 0: none.
+    user: u32,
+    port: u16,
+    remote: u8,
+    flags: u8,
 }
 
-/// The users of one connection's `pam_unix(sshd:auth)` failures.
-#[derive(Debug, Default, Clone)]
-struct PamUsers(Vec<String>);
+impl PidState {
+    fn port(&self) -> Option<u16> {
+        (self.flags & HAS_PORT != 0).then_some(self.port)
+    }
+
+    fn text_id(&self) -> u32 {
+        u32::from_le_bytes([self.addr[0], self.addr[1], self.addr[2], self.addr[3]])
+    }
+
+    /// The remembered remote (`None` when there is none).
+    fn remote_ref(&self, texts: &Texts) -> Option<RemoteRef<'static>> {
+        match self.remote {
+            REMOTE_V4 => Some(RemoteRef::Ip(IpAddr::V4(Ipv4Addr::new(
+                self.addr[0],
+                self.addr[1],
+                self.addr[2],
+                self.addr[3],
+            )))),
+            REMOTE_V6 => Some(RemoteRef::Ip(IpAddr::V6(Ipv6Addr::from(self.addr)))),
+            REMOTE_NAME => Some(RemoteRef::Name(Cow::Owned(
+                texts.get(self.text_id()).to_string(),
+            ))),
+            _ => None,
+        }
+    }
+
+    /// Remembers `remote`.
+    fn set_remote(&mut self, remote: &RemoteRef<'_>, texts: &mut Texts) {
+        self.addr = [0; 16];
+        match remote {
+            RemoteRef::Ip(IpAddr::V4(ip)) => {
+                self.remote = REMOTE_V4;
+                self.addr[..4].copy_from_slice(&ip.octets());
+            }
+            RemoteRef::Ip(IpAddr::V6(ip)) => {
+                self.remote = REMOTE_V6;
+                self.addr = ip.octets();
+            }
+            RemoteRef::Name(n) => {
+                self.remote = REMOTE_NAME;
+                self.addr[..4].copy_from_slice(&texts.add(n).to_le_bytes());
+            }
+        }
+    }
+}
+
+/// User and host names of [`PidState`]s, appended to one buffer.
+#[derive(Debug, Default)]
+struct Texts {
+    buf: String,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Texts {
+    /// The text with id `id` (empty for an unknown id).
+    fn get(&self, id: u32) -> &str {
+        self.spans
+            .get(id as usize)
+            .and_then(|&(a, b)| self.buf.get(a as usize..b as usize))
+            .unwrap_or("")
+    }
+
+    /// Adds `s`; returns its id. The text added last is reused when `s`
+    /// repeats it (a brute-forcer's `root`, line after line).
+    fn add(&mut self, s: &str) -> u32 {
+        let last = self.spans.len().wrapping_sub(1) as u32;
+        if !self.spans.is_empty() && self.get(last) == s {
+            return last;
+        }
+        let a = self.buf.len() as u32;
+        self.buf.push_str(s);
+        self.spans.push((a, self.buf.len() as u32));
+        last.wrapping_add(1)
+    }
+
+    /// Whether the buffer has reached its bound (see [`MAX_TEXT`]).
+    fn full(&self) -> bool {
+        self.buf.len() >= MAX_TEXT || self.spans.len() >= MAX_TEXTS
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+    }
+}
+
+type PidKey = (u32, u32);
 
 /// The per-pid states of one parser.
 #[derive(Debug, Default)]
 pub(crate) struct PidTable {
-    map: HashMap<(u32, u32), PidState, BuildHasherDefault<PidHasher>>,
+    map: HashMap<PidKey, PidState, BuildHasherDefault<PidHasher>>,
+    texts: Texts,
+    /// Users of a connection's `pam_unix(sshd:auth)` failures (rare).
+    pam_users: HashMap<PidKey, Vec<String>, BuildHasherDefault<PidHasher>>,
     hosts: Vec<Box<str>>,
     last_host: usize,
 }
@@ -128,7 +190,7 @@ impl PidTable {
             Some(i) => i,
             None => {
                 if self.hosts.len() >= MAX_HOSTS {
-                    self.map.clear();
+                    self.forget();
                     self.hosts.clear();
                 }
                 self.hosts.push(h.into());
@@ -137,6 +199,31 @@ impl PidTable {
         };
         self.last_host = i;
         i as u32
+    }
+
+    /// Keeps only the names live states use; forgets everything when those
+    /// alone fill half the bound.
+    fn compact(&mut self) {
+        let old = std::mem::take(&mut self.texts);
+        for st in self.map.values_mut() {
+            if st.user != 0 {
+                st.user = self.texts.add(old.get(st.user - 1)) + 1;
+            }
+            if st.remote == REMOTE_NAME {
+                let id = self.texts.add(old.get(st.text_id()));
+                st.addr[..4].copy_from_slice(&id.to_le_bytes());
+            }
+        }
+        if self.texts.buf.len() >= MAX_TEXT / 2 {
+            self.forget();
+        }
+    }
+
+    /// Forgets every connection (bounded memory).
+    fn forget(&mut self) {
+        self.map.clear();
+        self.texts.clear();
+        self.pam_users.clear();
     }
 
     /// Joins `message` (of `host`'s `sshd[pid]`) with what earlier lines of
@@ -151,43 +238,46 @@ impl PidTable {
         failure: &mut bool,
     ) -> bool {
         if self.map.len() >= MAX_PIDS {
-            self.map.clear();
+            self.forget();
+        } else if self.texts.full() {
+            self.compact();
         }
         let key = (pid, self.host_id(host));
+        let texts = &mut self.texts;
         let st = self.map.entry(key).or_default();
         let mut joined = false;
         let kind = message.kind;
-        if message.remote.is_none() {
-            if let Some(r) = &st.remote {
-                message.remote = Some(match r {
-                    StoredRemote::Ip(ip) => RemoteRef::Ip(*ip),
-                    StoredRemote::Name(n) => RemoteRef::Name(Cow::Owned(n.to_string())),
-                });
-                message.port = message.port.or(st.port);
-                if message.user.is_none() && kind == SshKind::TooManyAuthFailures {
-                    message.user = st.user.as_ref().map(|u| Cow::Owned(u.as_str().into()));
+        match &message.remote {
+            None => {
+                if let Some(r) = st.remote_ref(texts) {
+                    message.remote = Some(r);
+                    message.port = message.port.or(st.port());
+                    if message.user.is_none() && kind == SshKind::TooManyAuthFailures {
+                        message.user =
+                            (st.user != 0).then(|| Cow::Owned(texts.get(st.user - 1).to_string()));
+                    }
+                    joined = true;
+                } else if kind == SshKind::TooManyAuthFailures {
+                    // No address yet: the next line of this pid with one is the failure.
+                    st.flags |= PENDING_FAILURE;
+                    *failure = false;
                 }
-                joined = true;
-            } else if kind == SshKind::TooManyAuthFailures {
-                // No address yet: the next line of this pid with one is the failure.
-                st.pending_failure = true;
-                *failure = false;
             }
-        } else {
-            if st.pending_failure {
-                st.pending_failure = false;
-                *failure = true;
+            Some(remote) => {
+                if st.flags & PENDING_FAILURE != 0 {
+                    st.flags &= !PENDING_FAILURE;
+                    *failure = true;
+                }
+                st.set_remote(remote, texts);
+                if let Some(p) = message.port {
+                    st.port = p;
+                    st.flags |= HAS_PORT;
+                }
             }
-            st.remote = match &message.remote {
-                Some(RemoteRef::Ip(ip)) => Some(StoredRemote::Ip(*ip)),
-                Some(RemoteRef::Name(n)) => Some(StoredRemote::Name(n.as_ref().into())),
-                None => None,
-            };
-            st.port = message.port.or(st.port);
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
-            if st.user.as_ref().map(SmallStr::as_bytes) != Some(u.as_bytes()) {
-                st.user = Some(SmallStr::new(u));
+            if st.user == 0 || texts.get(st.user - 1) != u.as_ref() {
+                st.user = texts.add(u) + 1;
             }
         }
         if kind == SshKind::PamAuthFailure {
@@ -198,7 +288,8 @@ impl PidTable {
                 (None, Some(d)) => d.strip_prefix("ruser=").unwrap_or(""),
                 (None, None) => "",
             };
-            let users = &mut st.pam_users.get_or_insert_with(Box::default).0;
+            st.flags |= HAS_PAM_USERS;
+            let users = self.pam_users.entry(key).or_default();
             if users.iter().any(|u| u != who) {
                 *failure = true;
             }
@@ -207,12 +298,15 @@ impl PidTable {
             }
         }
         if kind == SshKind::MaxAuthAttempts {
-            st.max_attempts_seen = true;
-        } else if kind == SshKind::TooManyAuthFailures && st.max_attempts_seen {
+            st.flags |= MAX_ATTEMPTS_SEEN;
+        } else if kind == SshKind::TooManyAuthFailures && st.flags & MAX_ATTEMPTS_SEEN != 0 {
             // Already counted by "maximum authentication attempts exceeded".
             *failure = false;
         }
         if kind == SshKind::SessionClosed {
+            if st.flags & HAS_PAM_USERS != 0 {
+                self.pam_users.remove(&key);
+            }
             self.map.remove(&key);
         }
         joined
@@ -226,22 +320,66 @@ mod tests {
     #[test]
     fn state_stays_small() {
         assert!(
-            std::mem::size_of::<PidState>() <= 64,
+            std::mem::size_of::<(PidKey, PidState)>() <= 32,
             "{}",
-            std::mem::size_of::<PidState>()
+            std::mem::size_of::<(PidKey, PidState)>()
         );
     }
 
     #[test]
-    fn small_str_round_trips() {
-        for s in [
-            "",
-            "root",
-            "a user with spaces",
-            &"x".repeat(22),
-            &"é".repeat(30),
-        ] {
-            assert_eq!(SmallStr::new(s).as_str(), s);
+    fn texts_round_trip_and_reuse_the_last() {
+        let mut t = Texts::default();
+        let samples = ["", "root", "a user with spaces", &"é".repeat(30), "root"];
+        let ids: Vec<u32> = samples.iter().map(|s| t.add(s)).collect();
+        for (s, id) in samples.iter().zip(&ids) {
+            assert_eq!(t.get(*id), *s);
         }
+        assert_eq!(t.add("root"), ids[4], "the last text is reused");
+        assert_eq!(t.get(999), "");
+    }
+
+    /// Names of changed states are dropped; live ones survive.
+    #[test]
+    fn compaction_keeps_live_names() {
+        let mut t = PidTable::default();
+        let join = |t: &mut PidTable, pid: u32, user: &str, remote: RemoteRef<'static>| {
+            let mut m = SshMessageRef {
+                user: Some(Cow::Owned(user.to_string())),
+                remote: Some(remote),
+                ..SshMessageRef::new(SshKind::FailedAuth)
+            };
+            t.join(Some("h"), pid, &mut m, &mut true);
+        };
+        let name = || RemoteRef::Name(Cow::Borrowed("scanner.example.net"));
+        join(&mut t, 1, "alice", name());
+        for i in 0..MAX_TEXTS {
+            join(
+                &mut t,
+                2,
+                &format!("u{i}"),
+                RemoteRef::Ip([192, 0, 2, 1].into()),
+            );
+        }
+        assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
+        let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
+        t.join(Some("h"), 1, &mut m, &mut false);
+        assert_eq!(m.user.as_deref(), Some("alice"));
+        assert_eq!(m.remote, Some(name()));
+    }
+
+    #[test]
+    fn remotes_round_trip() {
+        let mut t = Texts::default();
+        let remotes = [
+            RemoteRef::Ip("203.0.113.9".parse().unwrap()),
+            RemoteRef::Ip("2001:db8::5".parse().unwrap()),
+            RemoteRef::Name(Cow::Borrowed("scanner.example.net")),
+        ];
+        for r in remotes {
+            let mut st = PidState::default();
+            st.set_remote(&r, &mut t);
+            assert_eq!(st.remote_ref(&t), Some(r.into_static()));
+        }
+        assert_eq!(PidState::default().remote_ref(&t), None);
     }
 }
