@@ -111,10 +111,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
     });
     for path in inputs(&args.files) {
-        let reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
+        let mut reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
         let name = reader.name().to_string();
         let mut parser = SshParser::new(opts.clone());
-        for (no, line) in reader {
+        while let Some((no, line)) = reader.next_str() {
             stats.lines += 1;
             let line = match line {
                 Ok(l) => l,
@@ -125,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             if args.summary {
                 // The summary needs no Event: count on the borrowed fast path.
-                match parser.parse_ref(&line) {
+                match parser.parse_ref(line) {
                     Some(r) => {
                         stats.events += 1;
                         summary.add_record(&r);
@@ -135,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
             let Some(ev) = parser.parse_line(
-                &line,
+                line,
                 Origin {
                     file: name.clone(),
                     line: no,

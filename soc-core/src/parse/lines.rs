@@ -38,6 +38,8 @@ pub struct LineReader {
     line: u64,
     buf: Vec<u8>,
     done: bool,
+    /// Bytes of the line handed out last, consumed on the next read.
+    pending: usize,
 }
 
 impl std::fmt::Debug for LineReader {
@@ -89,6 +91,7 @@ impl LineReader {
             line: 0,
             buf: Vec::with_capacity(512),
             done: false,
+            pending: 0,
         })
     }
 
@@ -97,138 +100,152 @@ impl LineReader {
         &self.name
     }
 
-    /// Reads the next line's raw bytes (line ending removed) into the
-    /// internal buffer. `Ok(None)` at end of input; `Ok(Some(false))` when
-    /// the line was too long (skipped).
-    fn next_raw(&mut self) -> io::Result<Option<bool>> {
-        self.buf.clear();
-        let mut too_long = false;
-        let mut any = false;
-        loop {
-            let avail = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if avail.is_empty() {
+    /// Hands out the raw bytes of each line without UTF-8 validation (for
+    /// byte-level fast paths). `None` at end.
+    pub fn next_bytes(&mut self) -> Option<(u64, Result<&[u8], ParseError>)> {
+        let LineReader {
+            inner,
+            name,
+            line,
+            buf,
+            done,
+            pending,
+        } = self;
+        read_line(inner.as_mut(), buf, pending, name, line, done)
+    }
+
+    /// Like the iterator, but lends each line instead of allocating it.
+    /// `None` at end.
+    pub fn next_str(&mut self) -> Option<(u64, Result<&str, ParseError>)> {
+        let LineReader {
+            inner,
+            name,
+            line,
+            buf,
+            done,
+            pending,
+        } = self;
+        let (no, bytes) = read_line(inner.as_mut(), buf, pending, name, line, done)?;
+        let text = bytes.and_then(|b| {
+            std::str::from_utf8(b).map_err(|e| ParseError::Malformed {
+                source_name: name.clone(),
+                line: no,
+                reason: format!("invalid UTF-8 at byte {}; line skipped", e.valid_up_to()),
+            })
+        });
+        Some((no, text))
+    }
+}
+
+/// The next line of a [`LineReader`] (its fields), numbered.
+fn read_line<'a>(
+    inner: &'a mut (dyn BufRead + Send),
+    buf: &'a mut Vec<u8>,
+    pending: &mut usize,
+    name: &str,
+    line: &mut u64,
+    done: &mut bool,
+) -> Option<(u64, Result<&'a [u8], ParseError>)> {
+    if *done {
+        return None;
+    }
+    let malformed = |line, reason| ParseError::Malformed {
+        source_name: name.to_string(),
+        line,
+        reason,
+    };
+    match next_raw(inner, buf, pending) {
+        Ok(None) => {
+            *done = true;
+            None
+        }
+        Ok(Some(bytes)) => {
+            *line += 1;
+            let reason = || format!("line longer than {MAX_LINE} bytes; skipped");
+            Some((*line, bytes.ok_or_else(|| malformed(*line, reason()))))
+        }
+        Err(e) => {
+            *done = true;
+            *line += 1;
+            let reason = format!("read error, stopping here: {e}");
+            Some((*line, Err(malformed(*line, reason))))
+        }
+    }
+}
+
+/// Reads the next line's bytes (line ending removed): a slice of the
+/// reader's buffer when the whole line is in it (the common case: no
+/// copy; it is consumed on the next call), else assembled in `buf`.
+/// `Ok(None)` at end of input; `Ok(Some(None))` when the line was too long
+/// (skipped).
+fn next_raw<'a>(
+    inner: &'a mut (dyn BufRead + Send),
+    buf: &'a mut Vec<u8>,
+    pending: &mut usize,
+) -> io::Result<Option<Option<&'a [u8]>>> {
+    inner.consume(std::mem::take(pending));
+    let found = loop {
+        match inner.fill_buf() {
+            Ok([]) => return Ok(None),
+            Ok(avail) => break memchr::memchr(b'\n', avail),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    if let Some(i) = found.filter(|&i| i <= MAX_LINE) {
+        *pending = i + 1;
+        // The same buffer again: `fill_buf` reads only when it is empty.
+        let avail = inner.fill_buf()?;
+        return Ok(Some(Some(trim_cr(avail.get(..i).unwrap_or(&[])))));
+    }
+    buf.clear();
+    let mut too_long = false;
+    loop {
+        let avail = match inner.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        let (chunk, found) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (&avail[..i], Some(i)),
+            None => (avail, None),
+        };
+        if !too_long {
+            if buf.len() + chunk.len() > MAX_LINE {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        match found {
+            Some(i) => {
+                inner.consume(i + 1);
                 break;
             }
-            any = true;
-            let (chunk, found) = match memchr::memchr(b'\n', avail) {
-                Some(i) => (&avail[..i], Some(i)),
-                None => (avail, None),
-            };
-            if !too_long {
-                if self.buf.len() + chunk.len() > MAX_LINE {
-                    too_long = true;
-                    self.buf.clear();
-                } else {
-                    self.buf.extend_from_slice(chunk);
-                }
-            }
-            match found {
-                Some(i) => {
-                    self.inner.consume(i + 1);
-                    break;
-                }
-                None => {
-                    let n = avail.len();
-                    self.inner.consume(n);
-                }
+            None => {
+                let n = avail.len();
+                inner.consume(n);
             }
         }
-        if !any {
-            return Ok(None);
-        }
-        if self.buf.last() == Some(&b'\r') {
-            self.buf.pop();
-        }
-        Ok(Some(!too_long))
     }
+    Ok(Some((!too_long).then_some(trim_cr(buf))))
+}
 
-    /// Like the iterator, but hands out the raw bytes of each line without
-    /// UTF-8 validation (for byte-level fast paths). `None` at end.
-    pub fn next_bytes(&mut self) -> Option<(u64, Result<&[u8], ParseError>)> {
-        if self.done {
-            return None;
-        }
-        match self.next_raw() {
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Ok(Some(ok)) => {
-                self.line += 1;
-                if ok {
-                    Some((self.line, Ok(&self.buf)))
-                } else {
-                    Some((self.line, Err(self.too_long())))
-                }
-            }
-            Err(e) => {
-                self.done = true;
-                self.line += 1;
-                Some((self.line, Err(self.io_err(e))))
-            }
-        }
-    }
-
-    fn too_long(&self) -> ParseError {
-        ParseError::Malformed {
-            source_name: self.name.clone(),
-            line: self.line,
-            reason: format!("line longer than {MAX_LINE} bytes; skipped"),
-        }
-    }
-
-    fn io_err(&self, e: io::Error) -> ParseError {
-        ParseError::Malformed {
-            source_name: self.name.clone(),
-            line: self.line,
-            reason: format!("read error, stopping here: {e}"),
-        }
-    }
+/// `b` without one trailing `\r`.
+fn trim_cr(b: &[u8]) -> &[u8] {
+    b.strip_suffix(b"\r").unwrap_or(b)
 }
 
 impl Iterator for LineReader {
     type Item = (u64, Result<String, ParseError>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.next_raw() {
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Ok(Some(false)) => {
-                self.line += 1;
-                Some((self.line, Err(self.too_long())))
-            }
-            Ok(Some(true)) => {
-                self.line += 1;
-                match std::str::from_utf8(&self.buf) {
-                    Ok(s) => Some((self.line, Ok(s.to_string()))),
-                    Err(e) => Some((
-                        self.line,
-                        Err(ParseError::Malformed {
-                            source_name: self.name.clone(),
-                            line: self.line,
-                            reason: format!(
-                                "invalid UTF-8 at byte {}; line skipped",
-                                e.valid_up_to()
-                            ),
-                        }),
-                    )),
-                }
-            }
-            Err(e) => {
-                self.done = true;
-                self.line += 1;
-                Some((self.line, Err(self.io_err(e))))
-            }
-        }
+        self.next_str()
+            .map(|(no, text)| (no, text.map(str::to_string)))
     }
 }
 
@@ -263,5 +280,60 @@ mod tests {
     fn empty_input_yields_nothing() {
         let r = LineReader::from_reader(io::Cursor::new(Vec::new()), "e").unwrap();
         assert_eq!(r.count(), 0);
+    }
+
+    /// A reader that hands out its data in the given chunk sizes (short
+    /// reads, so lines span the line reader's buffer refills).
+    struct Chunked {
+        data: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        k: usize,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let want = self.sizes[self.k % self.sizes.len()].max(1);
+            self.k += 1;
+            let n = want.min(out.len()).min(self.data.len() - self.at);
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// The lines of `data` the way the reader defines them.
+    fn reference(data: &[u8]) -> Vec<Result<String, ()>> {
+        let mut parts: Vec<&[u8]> = data.split(|&c| c == b'\n').collect();
+        if data.is_empty() || data.ends_with(b"\n") {
+            parts.pop();
+        }
+        parts
+            .into_iter()
+            .map(|p| {
+                let p = p.strip_suffix(b"\r").unwrap_or(p);
+                std::str::from_utf8(p).map(str::to_string).map_err(|_| ())
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Whatever the read sizes, the lines (borrowed from the buffer or
+        /// assembled across refills) are those of a plain split.
+        #[test]
+        fn lines_equal_a_plain_split(
+            data in proptest::collection::vec(
+                proptest::sample::select(b"ab\n\r\xff\xc3\xa9 ".to_vec()), 0..300),
+            sizes in proptest::collection::vec(1..40usize, 1..5),
+        ) {
+            let src = Chunked { data: data.clone(), at: 0, sizes, k: 0 };
+            let mut r = LineReader::from_reader(src, "p").unwrap();
+            let mut got = Vec::new();
+            while let Some((no, l)) = r.next_str() {
+                proptest::prop_assert_eq!(no, got.len() as u64 + 1);
+                got.push(l.map(str::to_string).map_err(|_| ()));
+            }
+            proptest::prop_assert_eq!(got, reference(&data));
+        }
     }
 }

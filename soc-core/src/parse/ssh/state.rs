@@ -55,6 +55,19 @@ impl Hasher for PidHasher {
     }
 }
 
+/// A 32-bit hash of a user name (FxHash over 8-byte words).
+fn name_hash(s: &str) -> u32 {
+    let mut h = PidHasher::default();
+    let mut words = s.as_bytes().chunks_exact(8);
+    for w in &mut words {
+        h.write_u64(u64::from_le_bytes(w.try_into().unwrap_or_default()));
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h.write_u64(u64::from_le_bytes(last) ^ s.len() as u64);
+    (h.finish() >> 32) as u32
+}
+
 /// What [`PidState::addr`] holds (0: no remote yet).
 const REMOTE_V4: u8 = 1;
 const REMOTE_V6: u8 = 2;
@@ -66,7 +79,7 @@ const PENDING_FAILURE: u8 = 2;
 const MAX_ATTEMPTS_SEEN: u8 = 4;
 const HAS_PAM_USERS: u8 = 8;
 
-/// One connection's memory in 24 bytes (32 with its key), so a table of
+/// One connection's memory in 28 bytes (36 with its key), so a table of
 /// tens of thousands of connections stays cache-friendly: names live in
 /// [`Texts`], the rare `pam_unix` user lists in their own map.
 #[derive(Debug, Default, Clone, Copy)]
@@ -76,6 +89,9 @@ struct PidState {
     addr: [u8; 16],
     /// Text id + 1 of the user; 0: none.
     user: u32,
+    /// [`name_hash`] of the user: a different hash means a different user
+    /// without a look at the text (a cache miss in a large table).
+    user_hash: u32,
     port: u16,
     remote: u8,
     flags: u8,
@@ -276,8 +292,10 @@ impl PidTable {
             }
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
-            if st.user == 0 || texts.get(st.user - 1) != u.as_ref() {
+            let h = name_hash(u);
+            if st.user == 0 || st.user_hash != h || texts.get(st.user - 1) != u.as_ref() {
                 st.user = texts.add(u) + 1;
+                st.user_hash = h;
             }
         }
         if kind == SshKind::PamAuthFailure {
@@ -320,7 +338,7 @@ mod tests {
     #[test]
     fn state_stays_small() {
         assert!(
-            std::mem::size_of::<(PidKey, PidState)>() <= 32,
+            std::mem::size_of::<(PidKey, PidState)>() <= 36,
             "{}",
             std::mem::size_of::<(PidKey, PidState)>()
         );
