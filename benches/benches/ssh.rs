@@ -3,6 +3,28 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use soc_core::model::Origin;
 use soc_core::parse::ssh::{SshOptions, SshParser};
 
+/// Parses `lines` on the borrowed path and reads every typed field.
+fn parse_ref_all(lines: &[&str], stateful: bool) -> u64 {
+    let mut p = SshParser::new(SshOptions {
+        year: Some(2026),
+        stateful,
+        ..Default::default()
+    });
+    let mut n = 0u64;
+    for l in lines {
+        if let Some(r) = p.parse_ref(l) {
+            let m = &r.message;
+            n += u64::from(r.failure)
+                + m.kind as u64
+                + u64::from(m.port.unwrap_or(0))
+                + m.user.as_ref().map_or(0, |u| u.len() as u64)
+                + u64::from(m.remote.as_ref().and_then(|x| x.ip()).is_some())
+                + r.time.map_or(0, |t| t.timestamp() as u64);
+        }
+    }
+    n
+}
+
 fn ssh(c: &mut Criterion) {
     let text = soc_benches::authlog::generate_string(100_000, 42);
     let lines: Vec<&str> = text.lines().collect();
@@ -11,48 +33,11 @@ fn ssh(c: &mut Criterion) {
     // Parse and classify: the borrowed fast path with the typed fields a
     // detector reads (kind, user, source, port, time, failure).
     g.bench_function("parse_record_100k", |b| {
-        b.iter(|| {
-            let mut p = SshParser::new(SshOptions {
-                year: Some(2026),
-                ..Default::default()
-            });
-            let mut n = 0u64;
-            for l in &lines {
-                if let Some(r) = p.parse_ref(l) {
-                    let m = &r.message;
-                    n += u64::from(r.failure)
-                        + m.kind as u64
-                        + u64::from(m.port.unwrap_or(0))
-                        + m.user.as_ref().map_or(0, |u| u.len() as u64)
-                        + u64::from(m.remote.as_ref().and_then(|x| x.ip()).is_some())
-                        + r.time.map_or(0, |t| t.timestamp() as u64);
-                }
-            }
-            std::hint::black_box(n)
-        })
+        b.iter(|| std::hint::black_box(parse_ref_all(&lines, true)))
     });
     // The same without the stateful pid join (what the join costs).
     g.bench_function("parse_record_stateless_100k", |b| {
-        b.iter(|| {
-            let mut p = SshParser::new(SshOptions {
-                year: Some(2026),
-                stateful: false,
-                ..Default::default()
-            });
-            let mut n = 0u64;
-            for l in &lines {
-                if let Some(r) = p.parse_ref(l) {
-                    let m = &r.message;
-                    n += u64::from(r.failure)
-                        + m.kind as u64
-                        + u64::from(m.port.unwrap_or(0))
-                        + m.user.as_ref().map_or(0, |u| u.len() as u64)
-                        + u64::from(m.remote.as_ref().and_then(|x| x.ip()).is_some())
-                        + r.time.map_or(0, |t| t.timestamp() as u64);
-                }
-            }
-            std::hint::black_box(n)
-        })
+        b.iter(|| std::hint::black_box(parse_ref_all(&lines, false)))
     });
     // The owned record (every string copied) built on the fast path.
     g.bench_function("parse_record_owned_100k", |b| {

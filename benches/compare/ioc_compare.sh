@@ -14,7 +14,7 @@ corpus="$work/corpus.txt"
 
 cargo build --release -q -p soc-cli -p soc-benches --manifest-path "$root/Cargo.toml"
 "$root/target/release/gen-ioc" "$corpus" "$mib" 42
-head -c $((1 << 20)) "$corpus" > "$work/corpus-1mib.txt" "$work/corpus-256kib.txt"
+head -c $((1 << 20)) "$corpus" > "$work/corpus-1mib.txt"
 head -c $((1 << 18)) "$corpus" > "$work/corpus-256kib.txt"
 
 echo "== soc (${mib} MiB)"

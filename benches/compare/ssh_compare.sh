@@ -18,6 +18,25 @@ for l in open('$DATA', encoding='utf-8', errors='replace'):
     m=r.search(l)
     if m: n+=1
 print(n)"
+# The same summary soc prints (failures and accepted logins, top sources and
+# users, failures per hour), written the usual way: one regex per message
+# kind that sshd logs with a source, Counters. Still blind to IPv6 zone ids,
+# injected user names and lines without an address (no pid join).
+echo "python regex summary (soc's counts, the usual way):"; t python3 -c "
+import re, collections
+fail = re.compile(r'sshd(?:-session)?\[\d+\]: (?:Failed \S+ for (?:invalid user )?(.*?)|Invalid user (.*?)|error: maximum authentication attempts exceeded for (?:invalid user )?(.*?)) from (\S+) port \d+')
+acc = re.compile(r'sshd(?:-session)?\[\d+\]: Accepted \S+ for (\S+) from (\S+) port \d+')
+users, srcs, hours = collections.Counter(), collections.Counter(), collections.Counter()
+accepted = 0
+for l in open('$DATA', encoding='utf-8', errors='replace'):
+    m = fail.search(l)
+    if m:
+        users[m.group(1) or m.group(2) or m.group(3) or ''] += 1
+        srcs[m.group(4)] += 1
+        hours[l[:9]] += 1
+    elif acc.search(l):
+        accepted += 1
+print(users.most_common(10), srcs.most_common(10), sorted(hours.items()), accepted)"
 if command -v rg >/dev/null; then echo "ripgrep failed-password regex:"; t rg -c 'Failed password for (invalid user )?\S+ from \S+ port \d+' "$DATA"; fi
 echo "grep -c:";                  t grep -c 'Failed password' "$DATA"
 if command -v fail2ban-regex >/dev/null; then

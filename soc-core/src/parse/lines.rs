@@ -103,20 +103,25 @@ impl LineReader {
     /// Hands out the raw bytes of each line without UTF-8 validation (for
     /// byte-level fast paths). `None` at end.
     pub fn next_bytes(&mut self) -> Option<(u64, Result<&[u8], ParseError>)> {
-        let LineReader {
-            inner,
-            name,
-            line,
-            buf,
-            done,
-            pending,
-        } = self;
-        read_line(inner.as_mut(), buf, pending, name, line, done)
+        self.next_named().map(|(_, no, bytes)| (no, bytes))
     }
 
     /// Like the iterator, but lends each line instead of allocating it.
     /// `None` at end.
     pub fn next_str(&mut self) -> Option<(u64, Result<&str, ParseError>)> {
+        let (name, no, bytes) = self.next_named()?;
+        let text = bytes.and_then(|b| {
+            std::str::from_utf8(b).map_err(|e| ParseError::Malformed {
+                source_name: name.to_string(),
+                line: no,
+                reason: format!("invalid UTF-8 at byte {}; line skipped", e.valid_up_to()),
+            })
+        });
+        Some((no, text))
+    }
+
+    /// The next line's bytes with the reader's name (borrowed side by side).
+    fn next_named(&mut self) -> Option<Named<'_>> {
         let LineReader {
             inner,
             name,
@@ -126,16 +131,12 @@ impl LineReader {
             pending,
         } = self;
         let (no, bytes) = read_line(inner.as_mut(), buf, pending, name, line, done)?;
-        let text = bytes.and_then(|b| {
-            std::str::from_utf8(b).map_err(|e| ParseError::Malformed {
-                source_name: name.clone(),
-                line: no,
-                reason: format!("invalid UTF-8 at byte {}; line skipped", e.valid_up_to()),
-            })
-        });
-        Some((no, text))
+        Some((name, no, bytes))
     }
 }
+
+/// A line's bytes, with the reader's name and the line number.
+type Named<'a> = (&'a str, u64, Result<&'a [u8], ParseError>);
 
 /// The next line of a [`LineReader`] (its fields), numbered.
 fn read_line<'a>(
