@@ -5,6 +5,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// Standard output for commands that print many rows: line-buffered on a
@@ -18,6 +19,11 @@ pub fn buffered_stdout() -> Box<dyn Write> {
     } else {
         Box::new(io::BufWriter::with_capacity(64 * 1024, out.lock()))
     }
+}
+
+/// A time as printed in rows: RFC 3339, UTC, `Z`, fractions only when set.
+pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Output format chosen with `--format`.
@@ -71,15 +77,7 @@ impl<W: Write> RowWriter<W> {
     /// Writes one row.
     pub fn write(&mut self, row: &Value) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut self.out, row)?;
-                self.out.write_all(b"\n")?;
-            }
-            Format::Json => {
-                self.out
-                    .write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut self.out, row)?;
-            }
+            Format::Jsonl | Format::Json => return self.write_json(row),
             Format::Csv => {
                 if self.rows == 0 {
                     self.out.write_all(&csv_line(&self.columns)?)?;
@@ -91,6 +89,29 @@ impl<W: Write> RowWriter<W> {
                 let cells = self.columns.iter().map(|c| cell(row, c)).collect();
                 self.buffered.push(cells);
             }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Writes one row of a serializable type: straight to the output in
+    /// the JSON formats (no intermediate object per row), through a JSON
+    /// object for table and CSV.
+    pub fn write_ser<T: Serialize>(&mut self, row: &T) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl | Format::Json => self.write_json(row),
+            Format::Csv | Format::Table => self.write(&serde_json::to_value(row)?),
+        }
+    }
+
+    fn write_json<T: Serialize>(&mut self, row: &T) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.out
+                .write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
+        }
+        serde_json::to_writer(&mut self.out, row)?;
+        if self.format == Format::Jsonl {
+            self.out.write_all(b"\n")?;
         }
         self.rows += 1;
         Ok(())

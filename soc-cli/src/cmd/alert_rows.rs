@@ -47,7 +47,7 @@ pub fn write_alert<W: Write>(
     a: &Alert,
 ) -> anyhow::Result<()> {
     if format == Format::Jsonl || format == Format::Json {
-        w.write(&serde_json::to_value(a)?)?;
+        w.write_ser(a)?;
     } else {
         w.write(&alert_row(a))?;
     }

@@ -1,10 +1,12 @@
 //! `soc eve`: read Suricata EVE JSON as events, counts by type, or alerts.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{json, Value};
 use soc_core::model::Origin;
 use soc_core::parse::lines::LineReader;
 use soc_core::parse::suricata::{alert_from_line, is_alert_line, parse_eve_line};
@@ -14,7 +16,7 @@ use soc_core::ParseError;
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::{inputs, report_stats};
 use crate::cmd::UsageError;
-use crate::output::{buffered_stdout, Format, RowWriter};
+use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
 
 /// Arguments of `soc eve`.
 #[derive(Debug, clap::Args)]
@@ -36,6 +38,20 @@ pub struct Args {
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+}
+
+/// One `--events` row.
+#[derive(Serialize)]
+struct EventRow<'a> {
+    line: u64,
+    time: Option<String>,
+    kind: &'a str,
+    src_ip: Option<IpAddr>,
+    src_port: Option<u16>,
+    dst_ip: Option<IpAddr>,
+    dst_port: Option<u16>,
+    proto: Option<&'a Value>,
+    detail: Option<Value>,
 }
 
 /// Runs `soc eve`.
@@ -114,7 +130,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 } else {
                     &rec.event_type
                 };
-                *counts.entry(et.to_string()).or_default() += 1;
+                match counts.get_mut(et) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(et.to_string(), 1);
+                    }
+                }
                 continue;
             }
             if !args.event_types.is_empty() && !args.event_types.contains(&rec.event_type) {
@@ -129,17 +150,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let detail = ["signature", "rrname", "url", "sni", "filename"]
                 .iter()
                 .find_map(|k| ev.fields.get(*k).cloned());
-            w.write(&json!({
-                "line": no,
-                "time": ev.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-                "kind": ev.kind,
-                "src_ip": ev.src_ip.map(|i| i.to_string()),
-                "src_port": ev.src_port,
-                "dst_ip": ev.dst_ip.map(|i| i.to_string()),
-                "dst_port": ev.dst_port,
-                "proto": ev.fields.get("proto"),
-                "detail": detail,
-            }))?;
+            w.write_ser(&EventRow {
+                line: no,
+                time: ev.time.map(rfc3339),
+                kind: &ev.kind,
+                src_ip: ev.src_ip,
+                src_port: ev.src_port,
+                dst_ip: ev.dst_ip,
+                dst_port: ev.dst_port,
+                proto: ev.fields.get("proto"),
+                detail,
+            })?;
         }
     }
     for (k, v) in &counts {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use serde_json::{json, Value};
+use serde::Serialize;
 use soc_core::ioc::{parse_kinds, refang, AllowList, ExtractOptions, Extractor};
 use soc_core::Indicator;
 
@@ -130,28 +130,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .extract_reader(input.reader())
             .with_context(|| format!("reading {name}"))?;
         for ind in &found {
-            w.write(&row(ind, several.then_some(name.as_str())))?;
+            w.write_ser(&row(ind, several.then_some(name.as_str())))?;
         }
     }
     w.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn row(ind: &Indicator, file: Option<&str>) -> Value {
-    let mut v = json!({
-        "kind": ind.kind.as_str(),
-        "value": ind.value,
-        "raw": ind.raw,
-        "start": ind.start,
-        "end": ind.end,
-        "defanged": ind.defanged,
-        "count": ind.count,
-        "tags": ind.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-    });
-    if let (Some(f), Some(obj)) = (file, v.as_object_mut()) {
-        obj.insert("file".to_string(), Value::String(f.to_string()));
+/// One output row: the indicator's fields in this order, then the file
+/// when there are several inputs.
+#[derive(Serialize)]
+struct Row<'a> {
+    kind: &'a str,
+    value: &'a str,
+    raw: &'a str,
+    start: usize,
+    end: usize,
+    defanged: bool,
+    count: u64,
+    tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+}
+
+fn row<'a>(ind: &'a Indicator, file: Option<&'a str>) -> Row<'a> {
+    Row {
+        kind: ind.kind.as_str(),
+        value: &ind.value,
+        raw: &ind.raw,
+        start: ind.start,
+        end: ind.end,
+        defanged: ind.defanged,
+        count: ind.count,
+        tags: ind.tags.iter().map(|t| t.as_str()).collect(),
+        file,
     }
-    v
 }
 
 /// Refangs line by line (defangs never span lines), in bounded memory.

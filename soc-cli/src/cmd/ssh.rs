@@ -1,8 +1,10 @@
 //! `soc ssh`: parse OpenSSH auth logs into events, a summary, or detector alerts.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
 use soc_core::model::{Event, Origin};
@@ -12,7 +14,7 @@ use soc_core::parse::ParseStats;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::UsageError;
-use crate::output::{buffered_stdout, Format, RowWriter};
+use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
 
 /// Arguments of `soc ssh`.
 #[derive(Debug, clap::Args)]
@@ -40,28 +42,39 @@ pub struct Args {
 }
 
 /// An event as an output row.
-pub fn event_row(e: &Event) -> Value {
-    let line = e.origin.as_ref().map(|o| o.line);
-    let mut row = json!({
-        "line": line,
-        "time": e.time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        "kind": e.kind,
-        "user": e.user,
-        "port": e.src_port,
-        "failure": e.is_failure(),
-    });
-    if let Some(ip) = e.src_ip {
-        row["src_ip"] = json!(ip.to_string());
-    } else if let Some(h) = &e.src_host {
-        row["src_host"] = json!(h);
+pub fn event_row(e: &Event) -> EventRow<'_> {
+    EventRow {
+        line: e.origin.as_ref().map(|o| o.line),
+        time: e.time.map(rfc3339),
+        kind: &e.kind,
+        user: e.user.as_deref(),
+        port: e.src_port,
+        failure: e.is_failure(),
+        src_ip: e.src_ip,
+        src_host: e.src_host.as_deref().filter(|_| e.src_ip.is_none()),
+        method: e.fields.get("method"),
+        host: e.host.as_deref(),
     }
-    if let Some(m) = e.fields.get("method") {
-        row["method"] = m.clone();
-    }
-    if let Some(h) = &e.host {
-        row["host"] = json!(h);
-    }
-    row
+}
+
+/// One `--events` row; `src_ip` or else `src_host`, `method` and `host`
+/// only when known.
+#[derive(Serialize)]
+pub struct EventRow<'a> {
+    line: Option<u64>,
+    time: Option<String>,
+    kind: &'a str,
+    user: Option<&'a str>,
+    port: Option<u16>,
+    failure: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_ip: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_host: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
 }
 
 /// Reports malformed lines (bounded) and the summary line on stderr.
@@ -146,7 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             stats.events += 1;
             if let Some(w) = writer.as_mut() {
-                w.write(&event_row(&ev))?;
+                w.write_ser(&event_row(&ev))?;
             } else {
                 alerts.extend(detectors.observe(&ev));
             }
