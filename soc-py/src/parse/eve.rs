@@ -19,7 +19,7 @@ fn fill_eve(
 ) -> bool {
     let name = reader.name().to_string();
     while buf.len() < BATCH {
-        let Some((no, line)) = reader.next() else {
+        let Some((no, line)) = reader.next_str() else {
             return false;
         };
         stats.lines += 1;
@@ -34,7 +34,7 @@ fn fill_eve(
                 continue;
             }
         };
-        let rec: EveRecord = match parse_eve_line(&line) {
+        let rec: EveRecord = match parse_eve_line(line) {
             Ok(r) => r,
             Err(e) => {
                 let reason = match e {

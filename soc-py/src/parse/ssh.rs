@@ -30,13 +30,13 @@ fn fill_file(
 ) -> bool {
     let name = reader.name().to_string();
     while buf.len() < BATCH {
-        let Some((no, line)) = reader.next() else {
+        let Some((no, line)) = reader.next_str() else {
             return false;
         };
         stats.lines += 1;
         match line {
             Ok(l) => match parser.parse_line(
-                &l,
+                l,
                 Origin {
                     file: name.clone(),
                     line: no,
@@ -212,17 +212,11 @@ pub(super) fn ssh_summary(
         let path: PathBuf = source.extract()?;
         let mut parser = SshParser::try_new(ssh_opts(year, tz, true)).map_err(to_py)?;
         py.allow_threads(|| -> Result<(), soc_core::ParseError> {
-            for (no, line) in LineReader::open(&path)? {
-                if let Ok(l) = line {
-                    if let Some(e) = parser.parse_line(
-                        &l,
-                        Origin {
-                            file: String::new(),
-                            line: no,
-                        },
-                    ) {
-                        s.add(&e);
-                    }
+            let mut reader = LineReader::open(&path)?;
+            while let Some((_, line)) = reader.next_str() {
+                // The borrowed fast path counts exactly what `add` counts.
+                if let Some(r) = line.ok().and_then(|l| parser.parse_ref(l)) {
+                    s.add_record(&r);
                 }
             }
             Ok(())
