@@ -37,8 +37,9 @@ for l in open('$DATA', encoding='utf-8', errors='replace'):
     elif acc.search(l):
         accepted += 1
 print(users.most_common(10), srcs.most_common(10), sorted(hours.items()), accepted)"
-if command -v rg >/dev/null; then echo "ripgrep failed-password regex:"; t rg -c 'Failed password for (invalid user )?\S+ from \S+ port \d+' "$DATA"; fi
-echo "grep -c:";                  t grep -c 'Failed password' "$DATA"
+if command -v rg >/dev/null; then echo "ripgrep failed-password regex:"; t sh -c "rg -c 'Failed password for (invalid user )?\\S+ from \\S+ port \\d+' '$DATA' | cat"; fi
+# Through a pipe: GNU grep writing to /dev/null stops at the first match.
+echo "grep -c:";                  t sh -c "grep -c 'Failed password' '$DATA' | cat"
 if command -v fail2ban-regex >/dev/null; then
   # fail2ban-regex is slow (tens of thousands of lines/s): the first 100k lines.
   F2B=$(mktemp); head -n 100000 "$DATA" > "$F2B"
