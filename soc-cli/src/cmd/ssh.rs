@@ -161,7 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if let Some(w) = writer.as_mut() {
                 w.write_ser(&event_row(&ev))?;
             } else {
-                alerts.extend(detectors.observe(&ev));
+                alerts.extend(detectors.observe_owned(ev));
             }
         }
     }

@@ -236,14 +236,7 @@ impl DetectorSet {
                         Some(w) => w,
                         None => map.entry(key.to_string()).or_default(),
                     };
-                    let done = w.push(
-                        t,
-                        distinct.to_string(),
-                        &mut evidence,
-                        window,
-                        threshold,
-                        max_ev,
-                    );
+                    let done = w.push(t, distinct, &mut evidence, window, threshold, max_ev);
                     if let Some(ep) = done {
                         out.extend(self.alert(rule, key, ep));
                     }
@@ -255,7 +248,7 @@ impl DetectorSet {
                     Some(w) => w,
                     None => self.recent_failures.entry(src.clone()).or_default(),
                 };
-                w.push(t, user.to_string(), &mut evidence, sw, u32::MAX, max_ev);
+                w.push(t, user, &mut evidence, sw, u32::MAX, max_ev);
             }
         } else if e.outcome == EventOutcome::Success {
             if let Some(src) = &src {
@@ -404,9 +397,10 @@ impl DetectorSet {
         let mut done = Vec::new();
         for rule in Rule::ALL {
             let (window, _, _) = self.params(rule);
+            let cutoff = now.and_then(|n| window::cutoff(n, window));
             self.state[rule.index()].retain(|key, w| {
                 let expired = match (now, w.last_time()) {
-                    (Some(n), Some(l)) => n - l > window,
+                    (Some(_), Some(l)) => cutoff.is_some_and(|c| l < c),
                     _ => true,
                 };
                 if all || expired {
@@ -419,8 +413,9 @@ impl DetectorSet {
         }
         let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
         if let Some(n) = now {
+            let cutoff = window::cutoff(n, sw);
             self.recent_failures
-                .retain(|_, w| w.last_time().is_some_and(|l| n - l <= sw));
+                .retain(|_, w| w.last_time().is_some_and(|l| cutoff.is_none_or(|c| l >= c)));
         }
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
         done.into_iter()

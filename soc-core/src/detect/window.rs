@@ -10,6 +10,13 @@ use crate::model::Event;
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
 
+/// The oldest time still inside a window of `window` ending at `now`:
+/// `now - t > window` exactly when `t < cutoff` (one date subtraction per
+/// call instead of one per item). `None`: nothing is that old.
+pub(crate) fn cutoff(now: DateTime<Utc>, window: Duration) -> Option<DateTime<Utc>> {
+    now.checked_sub_signed(window)
+}
+
 /// One alerting episode.
 #[derive(Debug, Clone)]
 pub(crate) struct Episode {
@@ -66,8 +73,14 @@ impl Windowed {
     }
 
     pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) {
+        self.prune_before(cutoff(now, window));
+    }
+
+    /// Drops the items older than `cutoff` (see [`cutoff`]), and the oldest
+    /// beyond [`MAX_ITEMS`].
+    fn prune_before(&mut self, cutoff: Option<DateTime<Utc>>) {
         while let Some((t, _)) = self.items.front() {
-            if now - *t > window || self.items.len() > MAX_ITEMS {
+            if cutoff.is_some_and(|c| *t < c) || self.items.len() > MAX_ITEMS {
                 if let Some((_, v)) = self.items.pop_front() {
                     if v.is_empty() {
                         self.empty = self.empty.saturating_sub(1);
@@ -96,30 +109,30 @@ impl Windowed {
     pub fn push(
         &mut self,
         t: DateTime<Utc>,
-        distinct: String,
+        distinct: &str,
         e: &mut dyn FnMut() -> Arc<Event>,
         window: Duration,
         threshold: u32,
         max_evidence: usize,
     ) -> Option<Episode> {
         let mut finished = None;
-        if let (Some(ep), Some(last)) = (&self.open, self.last) {
-            if t - last > window {
-                let _ = ep;
+        let cutoff = cutoff(t, window);
+        if let (Some(_), Some(last)) = (&self.open, self.last) {
+            if cutoff.is_some_and(|c| last < c) {
                 finished = self.open.take();
             }
         }
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        self.prune(t, window);
+        self.prune_before(cutoff);
         let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
         if distinct.is_empty() {
             self.empty += 1;
-        } else if let Some(c) = self.counts.get_mut(&distinct) {
+        } else if let Some(c) = self.counts.get_mut(distinct) {
             *c += 1;
         } else {
-            self.counts.insert(distinct.clone(), 1);
+            self.counts.insert(distinct.to_string(), 1);
         }
-        self.items.push_back((t, distinct.clone()));
+        self.items.push_back((t, distinct.to_string()));
         if self.evidence.len() < max_evidence {
             self.evidence.push_back(e());
         }
@@ -127,8 +140,8 @@ impl Windowed {
             Some(ep) => {
                 ep.count += 1;
                 ep.last = ep.last.max(t);
-                if !distinct.is_empty() {
-                    ep.distinct.insert(distinct);
+                if !distinct.is_empty() && !ep.distinct.contains(distinct) {
+                    ep.distinct.insert(distinct.to_string());
                 }
                 if ep.events.len() < max_evidence {
                     ep.events.push(e());
