@@ -47,7 +47,9 @@
 mod summary;
 mod window;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::Write as _;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -134,9 +136,9 @@ impl Rule {
 pub struct DetectorSet {
     cfg: DetectConfig,
     /// One map per rule (indexed by [`Rule::index`]), keyed by source or user.
-    state: [HashMap<String, Windowed>; 4],
+    state: [Map<String, Windowed>; 4],
     /// Failure times per source, for success-after-failures.
-    recent_failures: HashMap<String, Windowed>,
+    recent_failures: Map<String, Windowed>,
     now: Option<DateTime<Utc>>,
     seen: u64,
 }
@@ -149,10 +151,43 @@ pub fn is_attempt(e: &Event) -> bool {
     }
 }
 
-fn source_key(e: &Event) -> Option<String> {
-    e.src_ip
-        .map(|i| i.to_string())
-        .or_else(|| e.src_host.clone())
+/// Maps of the detectors: keys are user names and addresses an attacker
+/// chooses, so the hash is seeded per process (foldhash: much cheaper than
+/// SipHash on short keys, still not predictable from outside).
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type Set<T> = HashSet<T, foldhash::fast::RandomState>;
+
+/// An event's source as the detectors key it: the address as text, else
+/// the host name; formatted on the stack (no allocation per event).
+enum SourceKey<'e> {
+    Ip([u8; 48], usize),
+    Name(&'e str),
+}
+
+impl<'e> SourceKey<'e> {
+    fn of(e: &'e Event) -> Option<SourceKey<'e>> {
+        match (e.src_ip, e.src_host.as_deref()) {
+            (Some(ip), _) => Some(Self::ip(ip)),
+            (None, Some(h)) => Some(SourceKey::Name(h)),
+            (None, None) => None,
+        }
+    }
+
+    fn ip(ip: IpAddr) -> SourceKey<'static> {
+        let mut buf = [0u8; 48];
+        let mut w = &mut buf[..];
+        // An address is at most 45 bytes of text.
+        let _ = write!(w, "{ip}");
+        let len = 48 - w.len();
+        SourceKey::Ip(buf, len)
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            SourceKey::Ip(buf, len) => std::str::from_utf8(&buf[..*len]).unwrap_or(""),
+            SourceKey::Name(h) => h,
+        }
+    }
 }
 
 impl DetectorSet {
@@ -161,7 +196,7 @@ impl DetectorSet {
         DetectorSet {
             cfg,
             state: Default::default(),
-            recent_failures: HashMap::new(),
+            recent_failures: Map::default(),
             now: None,
             seen: 0,
         }
@@ -217,7 +252,7 @@ impl DetectorSet {
         if self.seen % 1024 == 0 {
             out.extend(self.sweep(false));
         }
-        let src = source_key(e);
+        let src = SourceKey::of(e);
         if is_attempt(e) {
             if let Some(src) = &src {
                 let user = e.user.as_deref().unwrap_or_default();
@@ -244,15 +279,18 @@ impl DetectorSet {
                 let sw = Duration::seconds(
                     i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400),
                 );
-                let w = match self.recent_failures.get_mut(src) {
+                let w = match self.recent_failures.get_mut(src.as_str()) {
                     Some(w) => w,
-                    None => self.recent_failures.entry(src.clone()).or_default(),
+                    None => self
+                        .recent_failures
+                        .entry(src.as_str().to_string())
+                        .or_default(),
                 };
                 w.push(t, user, &mut evidence, sw, u32::MAX, max_ev);
             }
         } else if e.outcome == EventOutcome::Success {
             if let Some(src) = &src {
-                out.extend(self.success(src, t, e));
+                out.extend(self.success(src.as_str(), t, e));
             }
         }
         out
@@ -426,7 +464,7 @@ impl DetectorSet {
     /// Ends all open episodes and returns their alerts (call at end of input).
     pub fn finish(&mut self) -> Vec<Alert> {
         let out = self.sweep(true);
-        self.state.iter_mut().for_each(HashMap::clear);
+        self.state.iter_mut().for_each(Map::clear);
         out
     }
 }

@@ -1,10 +1,11 @@
 //! A sliding window of evidence for one detector key, and its episodes.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::{Map, Set};
 use crate::model::Event;
 
 /// Most items a window keeps (bounded memory under floods).
@@ -23,7 +24,7 @@ pub(crate) struct Episode {
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub count: u64,
-    pub distinct: HashSet<String>,
+    pub distinct: Set<String>,
     /// Evidence, shared between the windows that saw the same event.
     pub events: Vec<Arc<Event>>,
 }
@@ -34,7 +35,7 @@ pub(crate) struct Episode {
 pub(crate) struct Windowed {
     items: VecDeque<(DateTime<Utc>, String)>,
     /// Items per non-empty distinct value.
-    counts: HashMap<String, u32>,
+    counts: Map<String, u32>,
     /// Items whose distinct value is empty (every item of a counting
     /// window), kept apart so counting windows never allocate a map.
     empty: u32,
