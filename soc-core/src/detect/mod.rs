@@ -252,47 +252,45 @@ impl DetectorSet {
         if self.seen % 1024 == 0 {
             out.extend(self.sweep(false));
         }
-        let src = SourceKey::of(e);
-        if is_attempt(e) {
-            if let Some(src) = &src {
-                let user = e.user.as_deref().unwrap_or_default();
-                let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
-                let max_ev = self.cfg.max_evidence;
-                for rule in Rule::ALL {
-                    let (key, distinct) = match rule {
-                        Rule::Brute | Rule::Slow => (src.as_str(), ""),
-                        Rule::Spray => (src.as_str(), user),
-                        Rule::Distributed if user.is_empty() => continue,
-                        Rule::Distributed => (user, src.as_str()),
-                    };
-                    let (window, threshold, _) = self.params(rule);
-                    let map = &mut self.state[rule.index()];
-                    let w = match map.get_mut(key) {
-                        Some(w) => w,
-                        None => map.entry(key.to_string()).or_default(),
-                    };
-                    let done = w.push(t, distinct, &mut evidence, window, threshold, max_ev);
-                    if let Some(ep) = done {
-                        out.extend(self.alert(rule, key, ep));
-                    }
-                }
-                let sw = Duration::seconds(
-                    i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400),
-                );
-                let w = match self.recent_failures.get_mut(src.as_str()) {
-                    Some(w) => w,
-                    None => self
-                        .recent_failures
-                        .entry(src.as_str().to_string())
-                        .or_default(),
-                };
-                w.push(t, user, &mut evidence, sw, u32::MAX, max_ev);
-            }
-        } else if e.outcome == EventOutcome::Success {
-            if let Some(src) = &src {
-                out.extend(self.success(src.as_str(), t, e));
+        let attempt = is_attempt(e);
+        if !attempt && e.outcome != EventOutcome::Success {
+            return out;
+        }
+        let Some(key) = SourceKey::of(e) else {
+            return out;
+        };
+        let src = key.as_str();
+        if !attempt {
+            out.extend(self.success(src, t, e));
+            return out;
+        }
+        let user = e.user.as_deref().unwrap_or_default();
+        let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+        let max_ev = self.cfg.max_evidence;
+        for rule in Rule::ALL {
+            let (key, distinct) = match rule {
+                Rule::Brute | Rule::Slow => (src, ""),
+                Rule::Spray => (src, user),
+                Rule::Distributed if user.is_empty() => continue,
+                Rule::Distributed => (user, src),
+            };
+            let (window, threshold, _) = self.params(rule);
+            let map = &mut self.state[rule.index()];
+            let w = match map.get_mut(key) {
+                Some(w) => w,
+                None => map.entry(key.to_string()).or_default(),
+            };
+            let done = w.push(t, distinct, &mut evidence, window, threshold, max_ev);
+            if let Some(ep) = done {
+                out.extend(self.alert(rule, key, ep));
             }
         }
+        let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
+        let w = match self.recent_failures.get_mut(src) {
+            Some(w) => w,
+            None => self.recent_failures.entry(src.to_string()).or_default(),
+        };
+        w.push(t, user, &mut evidence, sw, u32::MAX, max_ev);
         out
     }
 
