@@ -487,3 +487,31 @@ fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
     })
     .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stack-formatted source key is the address's `to_string()`, the
+    /// longest forms included.
+    #[test]
+    fn source_key_is_the_address_text() {
+        for ip in [
+            "203.0.113.7",
+            "255.255.255.255",
+            "2001:db8::1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:255.255.255.255",
+            "1:2:3:4:5:6:7:8",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(SourceKey::ip(ip).as_str(), ip.to_string());
+        }
+        let mut e = Event::new("ssh", "ssh.failed_auth");
+        e.src_host = Some("scanner.example.net".into());
+        assert_eq!(
+            SourceKey::of(&e).map(|k| k.as_str().to_string()),
+            Some("scanner.example.net".to_string())
+        );
+    }
+}
