@@ -221,4 +221,38 @@ mod tests {
         let w = RowWriter::new(Vec::new(), Format::Csv, &["a"]);
         assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "a\n");
     }
+
+    /// A typed row prints exactly as the same row built as a JSON object,
+    /// in every format.
+    #[test]
+    fn typed_rows_print_like_json_objects() {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            kind: &'a str,
+            value: &'a str,
+            tags: Vec<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            file: Option<&'a str>,
+        }
+        for format in [Format::Jsonl, Format::Json, Format::Csv, Format::Table] {
+            let cols = &["kind", "value", "tags", "file"];
+            let mut typed = RowWriter::new(Vec::new(), format, cols);
+            let mut object = RowWriter::new(Vec::new(), format, cols);
+            for file in [None, Some("r.txt")] {
+                let row = Row {
+                    kind: "domain",
+                    value: "a,b",
+                    tags: vec!["from_url", "x"],
+                    file,
+                };
+                typed.write_ser(&row).unwrap();
+                object.write(&serde_json::to_value(&row).unwrap()).unwrap();
+            }
+            assert_eq!(
+                typed.finish().unwrap(),
+                object.finish().unwrap(),
+                "{format:?}"
+            );
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 use soc_core::Alert;
 
-use crate::output::{Format, RowWriter};
+use crate::output::{rfc3339, Format, RowWriter};
 
 /// The columns of an alert in table and CSV output.
 pub const ALERT_COLUMNS: &[&str] = &[
@@ -32,8 +32,8 @@ pub fn alert_row(a: &Alert) -> Value {
         "src_ip": a.src_ip.map(|i| i.to_string()),
         "user": a.user,
         "count": a.count,
-        "first_seen": a.first_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        "last_seen": a.last_seen.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        "first_seen": a.first_seen.map(rfc3339),
+        "last_seen": a.last_seen.map(rfc3339),
         "attack": a.attack.iter().map(|r| r.technique_id.clone()).collect::<Vec<_>>(),
         "title": a.title,
     })
