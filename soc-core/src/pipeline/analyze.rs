@@ -113,13 +113,15 @@ fn looks_like_object(line: &str) -> bool {
 impl Analyzer for StandardAnalyzer {
     fn analyze(&mut self, rec: &SourceRecord, out: &mut Analysis) {
         match rec.kind {
-            SourceKind::Ssh => match self.ssh.parse_line(&rec.text, rec.origin.clone()) {
-                None => out.skipped += 1,
-                Some(ev) => {
-                    out.count_event(&ev.kind);
-                    out.alerts.extend(self.detectors.observe_owned(ev));
+            SourceKind::Ssh | SourceKind::Journal => {
+                match self.ssh.parse_line(&rec.text, rec.origin.clone()) {
+                    None => out.skipped += 1,
+                    Some(ev) => {
+                        out.count_event(&ev.kind);
+                        out.alerts.extend(self.detectors.observe_owned(ev));
+                    }
                 }
-            },
+            }
             SourceKind::Eve => {
                 if rec.text.trim().is_empty() {
                     out.skipped += 1;

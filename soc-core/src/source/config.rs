@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SourceError;
 use crate::source::file::{FileFormat, FileSource, FileSourceOptions};
+use crate::source::journal::{JournalConfig, JournalSource, JournalSourceOptions};
 use crate::source::splunk::{SplunkConfig, SplunkSource};
 use crate::source::stdin::StdinSource;
 use crate::source::{LogSource, SourceKind};
@@ -33,7 +34,10 @@ impl PathSpec {
 }
 
 /// One `[[sources]]` entry: what it yields (`kind`) and exactly one input
-/// (`path`, `stdin = true` or `splunk = { ... }`).
+/// (`path`, `stdin = true` or `splunk = { ... }`), except `kind = "journal"`,
+/// which reads sshd's entries from the systemd journal (the local one, or
+/// `journal = { directory = ... }` / `journal = { files = [...] }`) and takes
+/// none of them.
 ///
 /// `kind` is required (there is no sensible default); every other key is
 /// optional.
@@ -56,11 +60,15 @@ impl PathSpec {
 /// [[sources]]
 /// kind = "ssh"
 /// splunk = { url = "https://splunk:8089", query = "index=linux sourcetype=linux_secure", token = "${SPLUNK_TOKEN}" }
+///
+/// [[sources]]
+/// kind = "journal"
+/// journal = { directory = "/var/log/journal/remote" }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
-    /// What the source yields: `ssh`, `eve` or `alerts`.
+    /// What the source yields: `ssh`, `eve`, `alerts` or `journal`.
     pub kind: SourceKind,
     /// Name for logs and checkpoint keys (default: the path(s) or the query).
     /// Renaming a source restarts its checkpoints.
@@ -75,7 +83,11 @@ pub struct SourceConfig {
     /// Run a Splunk search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub splunk: Option<SplunkConfig>,
-    /// Follow files (`tail -F`) or re-run the Splunk search periodically.
+    /// Which journal a `kind = "journal"` source reads (default: the local one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<JournalConfig>,
+    /// Follow files (`tail -F`), the journal (`journalctl -f`) or re-run the
+    /// Splunk search periodically.
     #[serde(default)]
     pub follow: bool,
     /// Files without a checkpoint are read from the start (default) or only new lines.
@@ -108,6 +120,7 @@ impl Default for SourceConfig {
             path: None,
             stdin: true,
             splunk: None,
+            journal: None,
             follow: false,
             from_start: true,
             format: FileFormat::Auto,
@@ -122,6 +135,9 @@ impl SourceConfig {
     pub fn display_name(&self) -> String {
         if let Some(n) = &self.name {
             return n.clone();
+        }
+        if self.kind == SourceKind::Journal {
+            return self.journal.clone().unwrap_or_default().default_name();
         }
         match (&self.path, &self.splunk) {
             (Some(p), _) => p.patterns().join(","),
@@ -145,6 +161,9 @@ pub fn build_source(
     store: Option<Arc<StateStore>>,
 ) -> Result<Box<dyn LogSource>, SourceError> {
     let inputs = [cfg.path.is_some(), cfg.stdin, cfg.splunk.is_some()];
+    if cfg.kind == SourceKind::Journal || cfg.journal.is_some() {
+        return build_journal(cfg, inputs.contains(&true), store);
+    }
     if inputs.iter().filter(|b| **b).count() != 1 {
         return Err(SourceError::Config {
             source_name: cfg.display_name(),
@@ -181,6 +200,35 @@ pub fn build_source(
         return Ok(Box::new(src.into_log_source(store, cfg.follow)));
     }
     Ok(Box::new(StdinSource::new(cfg.kind, cfg.format)))
+}
+
+/// `kind = "journal"`: the journal and nothing else.
+fn build_journal(
+    cfg: &SourceConfig,
+    other_input: bool,
+    store: Option<Arc<StateStore>>,
+) -> Result<Box<dyn LogSource>, SourceError> {
+    let problem = if cfg.kind != SourceKind::Journal {
+        Some("journal = { ... } belongs to kind = \"journal\" sources")
+    } else if other_input {
+        Some("kind = \"journal\" reads the systemd journal; remove path, stdin and splunk (journal = { directory = \"...\" } reads exported journals)")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        return Err(SourceError::Config {
+            source_name: cfg.display_name(),
+            message: message.into(),
+        });
+    }
+    let opts = JournalSourceOptions {
+        follow: cfg.follow,
+        from_start: cfg.from_start,
+        poll_interval: Duration::from_millis(cfg.poll_ms.max(10)),
+        name: cfg.name.clone(),
+    };
+    let jc = cfg.journal.clone().unwrap_or_default();
+    Ok(Box::new(JournalSource::open(jc, opts, store)?))
 }
 
 #[cfg(test)]
@@ -235,6 +283,28 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("tokn"), "{e}");
+    }
+
+    #[test]
+    fn journal_sources_take_no_other_input() {
+        let cfg: SourceConfig =
+            toml::from_str("kind = \"journal\"\njournal = { directory = \"/j\", units = [] }")
+                .unwrap();
+        assert_eq!(cfg.display_name(), "journal:/j");
+        assert!(cfg.journal.as_ref().unwrap().units.is_empty());
+        for extra in ["path = \"x\"", "stdin = true"] {
+            let cfg: SourceConfig =
+                toml::from_str(&format!("kind = \"journal\"\n{extra}")).unwrap();
+            let err = build_source(&cfg, None).err().unwrap().to_string();
+            assert!(err.contains("remove path"), "{err}");
+        }
+        let cfg: SourceConfig =
+            toml::from_str("kind = \"ssh\"\njournal = { files = [\"a\"] }").unwrap();
+        let err = build_source(&cfg, None).err().unwrap().to_string();
+        assert!(err.contains("kind = \"journal\""), "{err}");
+        let e = toml::from_str::<SourceConfig>("kind = \"journal\"\njournal = { dir = \"/j\" }")
+            .unwrap_err();
+        assert!(e.to_string().contains("dir"), "{e}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! | files, globs, directories | [`file`] | one-shot or follow (`tail -F`), rotation, `.gz`, checkpoints |
 //! | standard input, any reader | [`stdin`] | one-shot |
 //! | Splunk export search | [`splunk`] | async fetch, buffered into a [`LogSource`] |
+//! | systemd journal (sshd) | [`journal`] | `journalctl -o json`, cursor checkpoints, follow |
 //!
 //! Sources never write checkpoints themselves: they report, through
 //! [`LogSource::checkpoints`], how far the records *yielded so far* go, and
@@ -32,6 +33,7 @@
 //! ```
 
 pub mod file;
+pub mod journal;
 pub mod splunk;
 pub mod stdin;
 
@@ -47,6 +49,7 @@ use crate::model::Origin;
 pub use checkpoint::Checkpoint;
 pub use config::{build_source, PathSpec, SourceConfig};
 pub use file::{FileFormat, FileSource, FileSourceOptions};
+pub use journal::{JournalConfig, JournalSource, JournalSourceOptions};
 pub use splunk::{SplunkConfig, SplunkSource};
 pub use stdin::{ReaderSource, StdinSource};
 
@@ -60,10 +63,13 @@ pub enum SourceKind {
     Eve,
     /// Generic alerts (JSON/JSONL/CSV rows).
     Alerts,
+    /// sshd's systemd journal entries (`journalctl -o json` objects), read
+    /// by the OpenSSH parser like `ssh` records.
+    Journal,
 }
 
 impl SourceKind {
-    /// The lowercase name used in configuration (`ssh`, `eve`, `alerts`).
+    /// The lowercase name used in configuration (`ssh`, `eve`, `alerts`, `journal`).
     ///
     /// ```
     /// assert_eq!(soc_core::source::SourceKind::Eve.as_str(), "eve");
@@ -73,6 +79,7 @@ impl SourceKind {
             SourceKind::Ssh => "ssh",
             SourceKind::Eve => "eve",
             SourceKind::Alerts => "alerts",
+            SourceKind::Journal => "journal",
         }
     }
 }
