@@ -11,6 +11,7 @@ pub mod config;
 pub mod enrich;
 pub mod eve;
 pub mod iocs;
+pub mod journal;
 pub mod notify;
 pub mod report;
 pub mod run;

@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
 use soc_core::model::{Event, Origin};
-use soc_core::parse::lines::LineReader;
 use soc_core::parse::ssh::{SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 
@@ -39,6 +38,9 @@ pub struct Args {
     /// Time zone of timestamps without offset (IANA name, default UTC).
     #[arg(long, default_value = "UTC")]
     pub tz: String,
+    /// `--journal`, `--journal-directory`, `--journal-file`.
+    #[command(flatten)]
+    pub journal: crate::cmd::journal::JournalArgs,
 }
 
 /// An event as an output row.
@@ -123,8 +125,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ],
         )
     });
-    for path in inputs(&args.files) {
-        let mut reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
+    for reader in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
+        let mut reader = reader?;
         let name = reader.name().to_string();
         let mut parser = SshParser::new(opts.clone());
         while let Some((no, line)) = reader.next_str() {
