@@ -24,9 +24,13 @@
 //!   first, so a restart across a rotation neither skips nor repeats lines.
 //! * **Follow mode**: when everything is read, [`FileSource::next_record`]
 //!   re-stats the patterns: a path whose inode changed was rotated by rename
-//!   (the old file is read to its end through the open handle, then the new
-//!   one from 0); a file smaller than what was read was truncated (read again
-//!   from 0); new matches are opened from 0. Then it returns `None` if nothing
+//!   (the old file keeps being read through the open handle until it has had
+//!   no new bytes for [`FileSourceOptions::rotated_quiet`], because writers
+//!   append to it until they reopen; the new one is read from 0); a file
+//!   smaller than what was read, or whose first bytes (up to 1 KiB) no longer
+//!   match what was read, was truncated (read again from 0, even when it was
+//!   refilled past the old offset between two polls); new matches are opened
+//!   from 0. Then it returns `None` if nothing
 //!   arrived; wait [`FileSource::poll_interval`] and ask again, or use
 //!   [`FileSource::next_record_blocking`].
 //! * **`.gz`** files are decompressed and read once: a checkpoint marks them
@@ -70,7 +74,7 @@ use crate::source::checkpoint::{Checkpoint, FileIdentity};
 use crate::source::{LogSource, SourceKind, SourceRecord};
 use crate::store::StateStore;
 pub use options::{FileFormat, FileSourceOptions};
-use tracked::{ReadCtx, Step, Tracked};
+use tracked::{Drained, ReadCtx, Step, Tracked};
 
 /// Reads files, globs and directories; see the [module docs](self).
 pub struct FileSource {
@@ -265,7 +269,11 @@ impl FileSource {
             {
                 t.set_path(&f.path);
                 t.at_eof = false;
-                if !t.gz && f.len < t.read_pos() {
+                // Truncated: smaller than what was read, or (written again past
+                // the old offset within one poll) its first bytes changed.
+                let truncated =
+                    !t.gz && (f.len < t.read_pos() || t.prefix_changed().unwrap_or(false));
+                if truncated {
                     tracing::info!(file = %f.path.display(), "file truncated; reading it again from the start");
                     if let Err(e) = t.restart() {
                         self.errors.push_back(SourceError::Io {
@@ -347,7 +355,14 @@ impl LogSource for FileSource {
                     Step::Eof if t.broken => {} // removed on the next turn
                     Step::Eof => {
                         t.at_eof = true;
-                        if t.draining || t.gz {
+                        let done = t.gz
+                            || (t.draining
+                                && match t.drained(ctx.follow, self.opts.rotated_quiet) {
+                                    Drained::Done => true,
+                                    Drained::FinalPass => continue,
+                                    Drained::Waiting => false,
+                                });
+                        if done {
                             let t = self.files.remove(self.cursor);
                             let cp = t.checkpoint(&self.key_prefix, true);
                             self.finish_cp((t.dev, t.ino), cp);

@@ -61,6 +61,11 @@ pub struct FileSourceOptions {
     pub read_partial_last_line: bool,
     /// The source name (checkpoint key prefix); default: the patterns joined by `,`.
     pub name: Option<String>,
+    /// Following: how long a file renamed away from the watched path (or
+    /// deleted) must stay without new bytes before it is closed (default
+    /// 5 s). Writers keep appending to the old file until they reopen
+    /// (rsyslog until its HUP), and those lines must not be lost.
+    pub rotated_quiet: Duration,
 }
 
 impl Default for FileSourceOptions {
@@ -73,6 +78,7 @@ impl Default for FileSourceOptions {
             max_line_bytes: 1 << 20,
             read_partial_last_line: false,
             name: None,
+            rotated_quiet: Duration::from_secs(5),
         }
     }
 }

@@ -48,6 +48,17 @@ impl BufRead for Input {
     }
 }
 
+/// Where a draining file stands at its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Drained {
+    /// Quiet long enough (or not following): drop it.
+    Done,
+    /// Read it once more, taking a last line without newline.
+    FinalPass,
+    /// Still within the grace period: poll it again later.
+    Waiting,
+}
+
 /// What one read step produced.
 pub(super) enum Step {
     Record(SourceRecord),
@@ -91,8 +102,14 @@ pub(super) struct Tracked {
     /// `(offset, line)` before the JSON document whose values are queued.
     doc_start: (u64, u64),
     pub at_eof: bool,
-    /// No longer at a watched path (rotated away or deleted): read to the end, then drop.
+    /// No longer at a watched path (rotated away or deleted): read until it
+    /// has been quiet for the rotation grace period, then drop.
     pub draining: bool,
+    /// Since when (and at which read position) a draining file has had no
+    /// new bytes.
+    pub quiet_since: Option<(std::time::Instant, u64)>,
+    /// A draining file's final pass: its last line counts without newline.
+    pub finishing: bool,
     /// Compressed size of a `.gz` file.
     pub gz_size: u64,
 }
@@ -131,6 +148,8 @@ impl Tracked {
             doc_start: (0, 0),
             at_eof: false,
             draining: false,
+            quiet_since: None,
+            finishing: false,
             gz_size,
         }
     }
@@ -162,6 +181,52 @@ impl Tracked {
             self.path = path.to_path_buf();
             self.display = path.display().to_string();
         }
+    }
+
+    /// Whether the file's first bytes differ from those consumed (it was
+    /// truncated and written again, perhaps past the old offset): the
+    /// fingerprint check `--once` does at start, done while following.
+    pub fn prefix_changed(&self) -> io::Result<bool> {
+        use std::os::unix::fs::FileExt;
+        let Input::Plain(r) = &self.input else {
+            return Ok(false);
+        };
+        let want = self.fp.len() as usize;
+        if want == 0 {
+            return Ok(false);
+        }
+        let mut buf = vec![0u8; want];
+        let mut got = 0;
+        while got < want {
+            match r.get_ref().read_at(&mut buf[got..], got as u64) {
+                Ok(0) => return Ok(true), // shorter than what was read
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Fingerprint::of(&buf).hex() != self.fp.hex())
+    }
+
+    /// A draining file at its end: `true` when it is done (it was quiet for
+    /// `quiet`, or `follow` is off). When the quiet time has just run out the
+    /// file gets one final pass (so a last line without newline is read).
+    pub fn drained(&mut self, follow: bool, quiet: std::time::Duration) -> Drained {
+        if !follow || self.finishing {
+            return Drained::Done;
+        }
+        let now = std::time::Instant::now();
+        match self.quiet_since {
+            Some((since, pos)) if pos == self.read_pos() => {
+                if now.duration_since(since) >= quiet {
+                    self.finishing = true;
+                    self.at_eof = false;
+                    return Drained::FinalPass;
+                }
+            }
+            _ => self.quiet_since = Some((now, self.read_pos())),
+        }
+        Drained::Waiting
     }
 
     /// Starts over at byte 0 (the file was truncated in place).
@@ -261,7 +326,7 @@ impl Tracked {
             if n == 0 && !complete {
                 // End of the data available now.
                 let last_chance =
-                    self.gz || self.draining || (!ctx.follow && ctx.read_partial_last_line);
+                    self.gz || self.final_pass(ctx) || (!ctx.follow && ctx.read_partial_last_line);
                 if !self.partial.is_empty() && last_chance {
                     if let Some(step) = self.consume_line(ctx) {
                         return step;
@@ -304,6 +369,12 @@ impl Tracked {
         }
     }
 
+    /// Whether this read is a rotated file's last: one-shot (a rotated-away
+    /// file is complete), or following once its grace period ran out.
+    fn final_pass(&self, ctx: &ReadCtx) -> bool {
+        self.draining && (!ctx.follow || self.finishing)
+    }
+
     /// Consumes the line in `partial` (complete, or final); a record or error if it made one.
     fn consume_line(&mut self, ctx: &ReadCtx) -> Option<Step> {
         let at = self.offset;
@@ -344,7 +415,8 @@ impl Tracked {
             return Step::Eof;
         }
         let parsed = json_document(&self.partial);
-        if parsed.is_err() && ctx.follow && !self.draining && json_incomplete(&self.partial) {
+        if parsed.is_err() && ctx.follow && !self.final_pass(ctx) && json_incomplete(&self.partial)
+        {
             return Step::Eof; // still being written
         }
         let at = self.offset;
