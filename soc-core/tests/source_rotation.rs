@@ -123,7 +123,7 @@ fn a_quiet_renamed_file_is_closed_and_its_last_partial_line_read() {
         assert!(src.next_record().is_none());
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert_eq!(src.open_files(), [log.clone()], "closed once quiet");
+    assert_eq!(src.open_files(), vec![log], "closed once quiet");
     assert!(
         read_for(&mut src, Duration::from_millis(100)).is_empty(),
         "nothing read twice"
