@@ -12,3 +12,4 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod authlog;
 pub mod eve;
 pub mod ioc_corpus;
+pub mod planted;
