@@ -13,11 +13,19 @@
 //!
 //! (arguments, never a shell string) and yields one [`SourceRecord`] of kind
 //! [`SourceKind::Journal`] per entry: the entry reduced to its time, host,
-//! program, pid and message (see [`entry`](self) docs in the source), which
-//! the pipeline hands to the OpenSSH parser's journal path. Classification
-//! is the parser's; this module only reads. The program is the trusted
-//! `_COMM` field where the entry has one, so `logger -t sshd` from a local
-//! account cannot pass for sshd.
+//! program, pid and message as one compact JSON object with journalctl's
+//! field names, which the pipeline hands to the OpenSSH parser's journal
+//! path ([`SshParser::parse_line`](crate::parse::ssh::SshParser::parse_line)
+//! on a `{...}` line). Classification is the parser's; this module only
+//! reads. The program is the trusted `_COMM` field where the entry has one
+//! (journald sets it from the kernel, while `SYSLOG_IDENTIFIER` is what the
+//! process claims), so `logger -t sshd` from a local account cannot pass
+//! for sshd; `SYSLOG_IDENTIFIER` is used only for entries without `_COMM`.
+//!
+//! Cursor order is journalctl's: with several journal files (a
+//! `--directory` of remote journals) entries are interleaved by time, and an
+//! entry written later with an *earlier* time than the checkpoint cursor is
+//! not read again.
 //!
 //! * **Checkpoints** are journal cursors: the key is `journal:<name>`, the
 //!   identity the cursor of the last entry yielded, the offset the number of
