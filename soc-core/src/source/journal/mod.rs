@@ -27,7 +27,8 @@
 //! entry written later with an *earlier* time than the checkpoint cursor is
 //! not read again.
 //!
-//! * **Checkpoints** are journal cursors: the key is `journal:<name>`, the
+//! * **Checkpoints** are journal cursors: the key is the source name
+//!   (`journal`, `journal:<dir>`, or `journal:<name>` for a named source), the
 //!   identity the cursor of the last entry yielded, the offset the number of
 //!   entries read so far (for line numbers). The next run starts with
 //!   `--after-cursor`, so `soc run --once` from cron neither repeats nor
@@ -244,8 +245,8 @@ pub struct JournalSourceOptions {
     pub from_start: bool,
     /// How long to wait after a `None` when following (default 250 ms).
     pub poll_interval: Duration,
-    /// The source name (checkpoint key `journal:<name>`); default
-    /// [`JournalConfig::default_name`].
+    /// The source name (checkpoint key `journal:<name>`, or the name itself
+    /// when it starts with `journal`); default [`JournalConfig::default_name`].
     pub name: Option<String>,
 }
 
@@ -299,7 +300,11 @@ impl JournalSource {
     ) -> Result<JournalSource, SourceError> {
         let name = opts.name.clone().unwrap_or_else(|| cfg.default_name());
         cfg.validate(&name)?;
-        let key = format!("journal:{name}");
+        let key = if name == "journal" || name.starts_with("journal:") {
+            name.clone()
+        } else {
+            format!("journal:{name}")
+        };
         let (mut cursor, mut count) = (None, 0);
         if let Some(store) = &store {
             if let Some((c, n)) = store.checkpoint(&key)? {
