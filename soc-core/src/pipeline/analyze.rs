@@ -56,11 +56,16 @@ impl Default for ParseConfig {
     }
 }
 
-/// Parsers + detectors.
+/// Parsers + detectors. The detectors' windows outlive a run: at the end
+/// of input their open episodes are reported without being closed
+/// ([`DetectorSet::flush`]), and their state is saved with the checkpoints
+/// and restored by the next run.
 pub struct StandardAnalyzer {
     ssh: SshParser,
     detectors: DetectorSet,
     mapping: AlertMapping,
+    /// Evictions already reported.
+    evictions: u64,
 }
 
 impl StandardAnalyzer {
@@ -92,6 +97,7 @@ impl StandardAnalyzer {
             ssh,
             detectors: DetectorSet::new(detect),
             mapping,
+            evictions: 0,
         })
     }
 }
@@ -175,7 +181,22 @@ impl Analyzer for StandardAnalyzer {
     }
 
     fn finish(&mut self, out: &mut Analysis) {
-        out.alerts.extend(self.detectors.finish());
+        out.alerts.extend(self.detectors.flush());
+    }
+
+    fn end_batch(&mut self, out: &mut Analysis, save: bool) {
+        let ev = self.detectors.evictions();
+        out.detector_evictions += ev.saturating_sub(self.evictions);
+        self.evictions = ev;
+        if save {
+            out.detector_state = Some(self.detectors.take_changes());
+        }
+    }
+
+    fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {
+        let skipped = self.detectors.restore(rows);
+        self.evictions = self.detectors.evictions();
+        skipped
     }
 }
 

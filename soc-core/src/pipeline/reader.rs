@@ -28,6 +28,33 @@ const MAX_CONSECUTIVE_ERRORS: usize = 100;
 
 pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 
+/// Batches between two saves of the detector state while input keeps
+/// coming (it is also saved whenever the reader catches up and at the end).
+/// A kill -9 can lose at most the window increments of these batches,
+/// never a stored alert.
+const SAVE_STATE_EVERY: u32 = 16;
+
+/// Hands `analysis` on with the sources' checkpoints (and, with `save`, the
+/// detector state); false when the receiver is gone.
+fn send(
+    tx: &mpsc::Sender<Batch>,
+    mut analysis: Analysis,
+    sources: &[Box<dyn LogSource>],
+    analyzer: &mut dyn Analyzer,
+    save: bool,
+) -> bool {
+    analyzer.end_batch(&mut analysis, save);
+    let checkpoints = sources
+        .iter()
+        .flat_map(|s| checkpoints_of(s.as_ref()))
+        .collect();
+    tx.blocking_send(Batch {
+        analysis,
+        checkpoints,
+    })
+    .is_ok()
+}
+
 pub(super) fn read_loop(
     mut sources: Vec<Box<dyn LogSource>>,
     mut analyzer: Box<dyn Analyzer>,
@@ -35,17 +62,7 @@ pub(super) fn read_loop(
     cfg: ReaderConfig,
 ) -> ReaderParts {
     let mut batch = Analysis::default();
-    let send = |analysis: Analysis, sources: &[Box<dyn LogSource>]| -> bool {
-        let checkpoints = sources
-            .iter()
-            .flat_map(|s| checkpoints_of(s.as_ref()))
-            .collect();
-        tx.blocking_send(Batch {
-            analysis,
-            checkpoints,
-        })
-        .is_ok()
-    };
+    let mut unsaved = 0u32;
     loop {
         let mut progressed = false;
         let mut receiver_gone = false;
@@ -84,9 +101,17 @@ pub(super) fn read_loop(
             progressed |= n > 0;
             let full = batch.records as usize >= cfg.batch_records
                 || batch.alerts.len() >= cfg.batch_records;
-            if full && !send(std::mem::take(&mut batch), &sources) {
-                receiver_gone = true;
-                break;
+            if full {
+                unsaved += 1;
+                let save = unsaved >= SAVE_STATE_EVERY;
+                if save {
+                    unsaved = 0;
+                }
+                let b = std::mem::take(&mut batch);
+                if !send(&tx, b, &sources, analyzer.as_mut(), save) {
+                    receiver_gone = true;
+                    break;
+                }
             }
         }
         if receiver_gone {
@@ -95,13 +120,17 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
-            send(std::mem::take(&mut batch), &sources);
+            send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut(), true);
             break;
         }
         if !progressed {
-            if !batch.is_empty() && !send(std::mem::take(&mut batch), &sources) {
+            // Caught up: save the state with whatever is pending.
+            if (!batch.is_empty() || unsaved > 0)
+                && !send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut(), true)
+            {
                 break;
             }
+            unsaved = 0;
             sleep_unless(&cfg.shutdown, cfg.poll);
         }
     }

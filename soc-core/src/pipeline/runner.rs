@@ -15,8 +15,12 @@
 //!   (idempotency keys prevent duplicates);
 //! * `--once` twice reads nothing new the second time.
 //!
-//! Detection windows live in memory: a kill -9 in follow mode can lose the
-//! partial window of events not yet raised as alerts, never a stored alert.
+//! Detection windows outlive a run: the detectors' changed windows are saved
+//! in the same transaction as the checkpoints (every few batches, whenever
+//! the reader catches up, and at the end), and restored by the next run, so
+//! splitting a log into runs gives the alerts of one pass. A kill -9 between
+//! two saves can lose the window increments since the last save (the
+//! checkpoint kept moving), never a stored alert.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -267,13 +271,24 @@ impl Pipeline {
                 message: "no sources: add a [[sources]] entry, e.g. kind = \"ssh\" path = \"/var/log/auth.log\"".into(),
             }));
         }
-        let analyzer = self.analyzer.take().ok_or_else(|| {
+        let mut analyzer = self.analyzer.take().ok_or_else(|| {
             Error::Config(crate::error::ConfigError::BadValue {
                 path: "<pipeline>".into(),
                 key: "detect".into(),
                 message: "no analyzer (parse + detect stage) configured".into(),
             })
         })?;
+        let saved = match self.store.detector_state() {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.analyzer = Some(analyzer);
+                return Err(e.into());
+            }
+        };
+        let skipped = analyzer.restore_state(saved);
+        if skipped > 0 {
+            tracing::warn!(skipped, "saved detector windows that did not decode were dropped");
+        }
         let sources = std::mem::take(&mut self.sources);
         let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));
         let shutdown = opts.shutdown.clone().unwrap_or_default();
@@ -343,9 +358,11 @@ impl Pipeline {
 
     async fn process(&mut self, batch: Batch, metrics: &mut RunMetrics) -> Result<(), Error> {
         let Batch {
-            analysis,
+            mut analysis,
             checkpoints,
         } = batch;
+        let detector_state = analysis.detector_state.take();
+        metrics.detector_evictions += analysis.detector_evictions;
         metrics.records += analysis.records;
         metrics.malformed += analysis.malformed;
         metrics.skipped += analysis.skipped;
@@ -382,6 +399,9 @@ impl Pipeline {
             }
             for cp in &checkpoints {
                 store::put_checkpoint(tx, &cp.source, &cp.identity, cp.offset)?;
+            }
+            if let Some(changes) = &detector_state {
+                store::put_detector_state(tx, changes)?;
             }
             Ok(flags)
         })?;

@@ -24,6 +24,9 @@ use crate::error::StoreError;
 use crate::model::{ActionRecord, Alert};
 
 mod audit;
+mod detector;
+
+pub use detector::put_detector_state;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +55,9 @@ CREATE TABLE IF NOT EXISTS watchlist (
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
     json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS detector_state (
+    detector TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (detector, key)) WITHOUT ROWID;
 "#;
 
 /// An active (or expired, not yet removed) firewall block.
