@@ -34,8 +34,16 @@ fn many_ipv6_addresses_in_one_64_are_one_source() {
         assert!(d.tracked_keys() <= 2, "one source and one user");
     }
     alerts.extend(d.finish());
-    let bf: Vec<&Alert> = alerts.iter().filter(|a| a.kind == "ssh.brute_force").collect();
-    assert_eq!(bf.len(), 1, "{:?}", alerts.iter().map(|a| &a.title).collect::<Vec<_>>());
+    let bf: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.kind == "ssh.brute_force")
+        .collect();
+    assert_eq!(
+        bf.len(),
+        1,
+        "{:?}",
+        alerts.iter().map(|a| &a.title).collect::<Vec<_>>()
+    );
     assert_eq!(bf[0].count, n as u64);
     assert_eq!(bf[0].fields["src_prefix"], "2001:db8:77:1::/64");
     assert_eq!(bf[0].fields["src_prefix_len"], 64);
@@ -80,10 +88,16 @@ fn tracked_keys_are_capped_with_evictions_counted() {
     for i in 0..1000 {
         let src = format!("198.51.{}.{}", i / 250, i % 250 + 1);
         alerts.extend(d.observe(&fail(src, "root", 10 + i / 10)));
-        assert!(d.tracked_keys() <= 100 + 1, "sources capped (plus one user)");
+        assert!(
+            d.tracked_keys() <= 100 + 1,
+            "sources capped (plus one user)"
+        );
     }
     assert!(d.evictions() >= 900, "evictions counted: {}", d.evictions());
-    let bf: Vec<&Alert> = alerts.iter().filter(|a| a.kind == "ssh.brute_force").collect();
+    let bf: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.kind == "ssh.brute_force")
+        .collect();
     assert_eq!(bf.len(), 1, "the evicted source's episode raised its alert");
     assert_eq!(bf[0].src_ip, Some("203.0.113.9".parse().unwrap()));
     assert_eq!(bf[0].count, 6);
@@ -97,7 +111,9 @@ fn tracked_keys_are_capped_with_evictions_counted() {
         d2.observe(&fail("203.0.113.77".into(), "root", i));
     }
     let out = d2.finish();
-    assert!(out
-        .iter()
-        .any(|a| a.kind == "ssh.brute_force" && a.count == 40), "the busy source kept its window");
+    assert!(
+        out.iter()
+            .any(|a| a.kind == "ssh.brute_force" && a.count == 40),
+        "the busy source kept its window"
+    );
 }

@@ -13,7 +13,16 @@ use soc_core::parse::lines::LineReader;
 use soc_core::parse::ssh::{SshOptions, SshParser};
 
 /// What must agree between one pass and split runs, per alert id.
-type Summary = BTreeMap<String, (String, u64, Option<DateTime<Utc>>, Option<DateTime<Utc>>, usize)>;
+type Summary = BTreeMap<
+    String,
+    (
+        String,
+        u64,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        usize,
+    ),
+>;
 
 /// The final state of each alert id (a later emission of an id replaces
 /// the earlier one, as the store's upsert does).
@@ -23,7 +32,13 @@ fn summarize(alerts: &[Alert]) -> Summary {
         .map(|a| {
             (
                 a.id.clone(),
-                (a.kind.clone(), a.count, a.first_seen, a.last_seen, a.events.len()),
+                (
+                    a.kind.clone(),
+                    a.count,
+                    a.first_seen,
+                    a.last_seen,
+                    a.events.len(),
+                ),
             )
         })
         .collect()
@@ -60,7 +75,9 @@ fn split_runs(cfg: &DetectConfig, events: &[Event], cuts: &[usize]) -> Vec<Alert
     bounds.push(events.len());
     for w in bounds.windows(2) {
         let mut d = DetectorSet::new(cfg.clone());
-        let rows = saved.iter().map(|((a, b), s)| (a.clone(), b.clone(), s.clone()));
+        let rows = saved
+            .iter()
+            .map(|((a, b), s)| (a.clone(), b.clone(), s.clone()));
         assert_eq!(d.restore(rows), 0, "every saved row decodes");
         for e in &events[w[0]..w[1]] {
             out.extend(d.observe(e));
@@ -105,7 +122,14 @@ fn every_split_of_the_sample_log_gives_the_one_pass_alerts() {
 fn brute_force_and_success_after_failures_across_cron_runs() {
     let t0: DateTime<Utc> = "2026-11-21T02:00:00Z".parse().unwrap();
     let ev = |i: i64, ok: bool| {
-        let mut e = Event::new("ssh", if ok { "ssh.accepted" } else { "ssh.failed_auth" });
+        let mut e = Event::new(
+            "ssh",
+            if ok {
+                "ssh.accepted"
+            } else {
+                "ssh.failed_auth"
+            },
+        );
         e.time = Some(t0 + Duration::seconds(i * 10));
         e.src_ip = Some("203.0.113.5".parse().unwrap());
         e.user = Some("root".into());
@@ -121,11 +145,20 @@ fn brute_force_and_success_after_failures_across_cron_runs() {
     let mut events: Vec<Event> = (0..8).map(|i| ev(i, false)).collect();
     events.push(ev(8, true));
     let alerts = split_runs(&DetectConfig::default(), &events, &[8]);
-    assert!(alerts.iter().any(|a| a.kind == "ssh.success_after_failures" && a.count == 9));
+    assert!(alerts
+        .iter()
+        .any(|a| a.kind == "ssh.success_after_failures" && a.count == 9));
     // Five runs of 4 failures: one brute force of 20.
     let events: Vec<Event> = (0..20).map(|i| ev(i, false)).collect();
-    let alerts = summarize(&split_runs(&DetectConfig::default(), &events, &[4, 8, 12, 16]));
-    let bf: Vec<_> = alerts.values().filter(|a| a.0 == "ssh.brute_force").collect();
+    let alerts = summarize(&split_runs(
+        &DetectConfig::default(),
+        &events,
+        &[4, 8, 12, 16],
+    ));
+    let bf: Vec<_> = alerts
+        .values()
+        .filter(|a| a.0 == "ssh.brute_force")
+        .collect();
     assert_eq!(bf.len(), 1);
     assert_eq!(bf[0].1, 20);
 }
@@ -154,9 +187,12 @@ fn generated(seed: u64, n: usize) -> Vec<Event> {
             } else {
                 format!("198.51.100.{s}").parse().unwrap()
             });
-            e.user = Some(["root", "admin", "oracle", "git", "pi", "test", "deploy", "ubuntu", "x"]
-                [(next() % 9) as usize]
-                .into());
+            e.user = Some(
+                [
+                    "root", "admin", "oracle", "git", "pi", "test", "deploy", "ubuntu", "x",
+                ][(next() % 9) as usize]
+                    .into(),
+            );
             if next() % 25 == 0 {
                 e.outcome = EventOutcome::Success;
             } else {

@@ -27,18 +27,51 @@ fn log_lines() -> Vec<String> {
         ))
     };
     for i in 0..7 {
-        line(i * 20, format!("Failed password for root from 203.0.113.45 port {} ssh2", 40000 + i));
+        line(
+            i * 20,
+            format!(
+                "Failed password for root from 203.0.113.45 port {} ssh2",
+                40000 + i
+            ),
+        );
     }
-    for (i, u) in ["admin", "oracle", "git", "pi", "test", "deploy", "ubuntu", "guest", "x"].iter().enumerate() {
+    for (i, u) in [
+        "admin", "oracle", "git", "pi", "test", "deploy", "ubuntu", "guest", "x",
+    ]
+    .iter()
+    .enumerate()
+    {
         let i = i as u32;
-        line(200 + i * 30, format!("Failed password for invalid user {u} from 198.51.100.23 port {} ssh2", 41000 + i));
+        line(
+            200 + i * 30,
+            format!(
+                "Failed password for invalid user {u} from 198.51.100.23 port {} ssh2",
+                41000 + i
+            ),
+        );
     }
     for i in 0..6 {
-        line(600 + i * 40, format!("Failed password for admin from 192.0.2.200 port {} ssh2", 42000 + i));
+        line(
+            600 + i * 40,
+            format!(
+                "Failed password for admin from 192.0.2.200 port {} ssh2",
+                42000 + i
+            ),
+        );
     }
-    line(900, "Accepted password for admin from 192.0.2.200 port 42999 ssh2".into());
+    line(
+        900,
+        "Accepted password for admin from 192.0.2.200 port 42999 ssh2".into(),
+    );
     for i in 0..6 {
-        line(1000 + i * 900, format!("Failed password for root from 2001:db8:5::{:x} port {} ssh2", i + 1, 43000 + i));
+        line(
+            1000 + i * 900,
+            format!(
+                "Failed password for root from 2001:db8:5::{:x} port {} ssh2",
+                i + 1,
+                43000 + i
+            ),
+        );
     }
     v
 }
@@ -94,14 +127,22 @@ fn two_once_runs_split_at_every_line_store_the_one_pass_alerts() {
     run_once(one.path(), &rt);
     let whole = stored(one.path());
     let kinds: std::collections::BTreeSet<&str> = whole.values().map(|v| v.0.as_str()).collect();
-    for k in ["ssh.brute_force", "ssh.password_spraying", "ssh.success_after_failures"] {
+    for k in [
+        "ssh.brute_force",
+        "ssh.password_spraying",
+        "ssh.success_after_failures",
+    ] {
         assert!(kinds.contains(k), "one pass raises {k}: {whole:?}");
     }
     for cut in 0..=lines.len() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("auth.log");
         append(&log, &lines[..cut]);
-        std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
         run_once(dir.path(), &rt);
         append(&log, &lines[cut..]);
         run_once(dir.path(), &rt);
@@ -122,8 +163,8 @@ fn a_restarted_follow_run_stores_the_one_pass_alerts() {
     let log = dir.path().join("auth.log");
     for part in [&lines[..10], &lines[10..19], &lines[19..]] {
         append(&log, part);
-        let mut p = Pipeline::from_config(&config(dir.path(), true), &BuildOptions::default())
-            .unwrap();
+        let mut p =
+            Pipeline::from_config(&config(dir.path(), true), &BuildOptions::default()).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let opts = RunOptions {
             follow: true,

@@ -203,7 +203,11 @@ pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type Set<T> = HashSet<T, foldhash::fast::RandomState>;
 
 fn secs(s: u64) -> Duration {
-    Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2_000).min(i64::MAX / 2_000))
+    Duration::seconds(
+        i64::try_from(s)
+            .unwrap_or(i64::MAX / 2_000)
+            .min(i64::MAX / 2_000),
+    )
 }
 
 impl DetectorSet {
@@ -232,10 +236,16 @@ impl DetectorSet {
     fn params(&self, r: Rule) -> (Duration, u32) {
         let c = &self.cfg;
         match r {
-            Rule::Brute => (secs(c.brute_force_window_secs), c.brute_force_threshold.max(1)),
+            Rule::Brute => (
+                secs(c.brute_force_window_secs),
+                c.brute_force_threshold.max(1),
+            ),
             Rule::Slow => (secs(c.slow_window_secs), c.slow_threshold.max(1)),
             Rule::Spray => (secs(c.spray_window_secs), c.spray_users.max(2)),
-            Rule::Distributed => (secs(c.distributed_window_secs), c.distributed_sources.max(2)),
+            Rule::Distributed => (
+                secs(c.distributed_window_secs),
+                c.distributed_sources.max(2),
+            ),
         }
     }
 
@@ -294,11 +304,21 @@ impl DetectorSet {
         }
         let w = self.sources.get_or_insert(src);
         let done = [
-            (Rule::Brute, w.brute.push(t, "", &mut evidence, bw, bt, max_ev)),
-            (Rule::Slow, w.slow.push(t, "", &mut evidence, sw, st, max_ev)),
-            (Rule::Spray, w.spray.push(t, user, &mut evidence, pw, pt, max_ev)),
+            (
+                Rule::Brute,
+                w.brute.push(t, "", &mut evidence, bw, bt, max_ev),
+            ),
+            (
+                Rule::Slow,
+                w.slow.push(t, "", &mut evidence, sw, st, max_ev),
+            ),
+            (
+                Rule::Spray,
+                w.spray.push(t, user, &mut evidence, pw, pt, max_ev),
+            ),
         ];
-        w.failures.push(t, user, &mut evidence, fw, u32::MAX, max_ev);
+        w.failures
+            .push(t, user, &mut evidence, fw, u32::MAX, max_ev);
         for (rule, ep) in done {
             if let Some(ep) = ep {
                 out.extend(self.alert(rule, src, ep));
@@ -534,7 +554,12 @@ impl DetectorSet {
                     changed = true;
                 }
             }
-            if now.is_some() && sw.failures.last_time().is_some_and(|l| fcut.is_some_and(|c| l < c)) {
+            if now.is_some()
+                && sw
+                    .failures
+                    .last_time()
+                    .is_some_and(|l| fcut.is_some_and(|c| l < c))
+            {
                 sw.failures = Windowed::default();
                 changed = true;
             }
@@ -624,4 +649,3 @@ fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
     })
     .unwrap_or_default()
 }
-

@@ -85,7 +85,10 @@ mod tests {
             assert_eq!(SourceKey::ip(ip, 128).as_str(), ip.to_string());
         }
         let ip: IpAddr = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".parse().unwrap();
-        assert_eq!(SourceKey::ip(ip, 127).as_str(), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127");
+        assert_eq!(
+            SourceKey::ip(ip, 127).as_str(),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"
+        );
         let mut e = Event::new("ssh", "ssh.failed_auth");
         e.src_host = Some("scanner.example.net".into());
         assert_eq!(
@@ -108,6 +111,9 @@ mod tests {
             key_address("2001:db8:1:2::/64"),
             (Some("2001:db8:1:2::".parse().unwrap()), Some(64))
         );
-        assert_eq!(key_address("203.0.113.7"), (Some("203.0.113.7".parse().unwrap()), None));
+        assert_eq!(
+            key_address("203.0.113.7"),
+            (Some("203.0.113.7".parse().unwrap()), None)
+        );
     }
 }

@@ -120,13 +120,25 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
-            send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut(), true);
+            send(
+                &tx,
+                std::mem::take(&mut batch),
+                &sources,
+                analyzer.as_mut(),
+                true,
+            );
             break;
         }
         if !progressed {
             // Caught up: save the state with whatever is pending.
             if (!batch.is_empty() || unsaved > 0)
-                && !send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut(), true)
+                && !send(
+                    &tx,
+                    std::mem::take(&mut batch),
+                    &sources,
+                    analyzer.as_mut(),
+                    true,
+                )
             {
                 break;
             }

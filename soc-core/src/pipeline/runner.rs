@@ -13,7 +13,11 @@
 //!   nothing lost);
 //! * a crash after it finds the pending marks and runs the actions then
 //!   (idempotency keys prevent duplicates);
-//! * `--once` twice reads nothing new the second time.
+//! * `--once` twice reads nothing new the second time;
+//! * two runs never overlap on one state file: a run holds the store's
+//!   writer lock (an OS file lock, released even by kill -9), and a second
+//!   run stops at once with `StoreError::Locked` instead of repeating the
+//!   first one's actions.
 //!
 //! Detection windows outlive a run: the detectors' changed windows are saved
 //! in the same transaction as the checkpoints (every few batches, whenever
@@ -259,6 +263,8 @@ impl Pipeline {
             runs: 1,
             ..Default::default()
         };
+        // One writer per state file, for the whole run (see `store::lock`).
+        let _writer = self.store.lock_writer()?;
         let before = self.counters();
         self.last_alert_ids.clear();
         self.last_alert_set.clear();
@@ -287,7 +293,10 @@ impl Pipeline {
         };
         let skipped = analyzer.restore_state(saved);
         if skipped > 0 {
-            tracing::warn!(skipped, "saved detector windows that did not decode were dropped");
+            tracing::warn!(
+                skipped,
+                "saved detector windows that did not decode were dropped"
+            );
         }
         let sources = std::mem::take(&mut self.sources);
         let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));

@@ -29,7 +29,8 @@ pub fn put_detector_state(
     let mut put = tx.prepare_cached(
         "INSERT OR REPLACE INTO detector_state(detector, key, state) VALUES (?1, ?2, ?3)",
     )?;
-    let mut del = tx.prepare_cached("DELETE FROM detector_state WHERE detector = ?1 AND key = ?2")?;
+    let mut del =
+        tx.prepare_cached("DELETE FROM detector_state WHERE detector = ?1 AND key = ?2")?;
     for c in changes {
         match &c.state {
             Some(s) => put.execute(params![c.detector, c.key, s])?,

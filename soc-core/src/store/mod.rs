@@ -24,9 +24,12 @@ use crate::error::StoreError;
 use crate::model::{ActionRecord, Alert};
 
 mod audit;
+mod claim;
 mod detector;
+mod lock;
 
 pub use detector::put_detector_state;
+pub use lock::WriterLock;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,6 +58,7 @@ CREATE TABLE IF NOT EXISTS watchlist (
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
     json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS action_claims (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS detector_state (
     detector TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
     PRIMARY KEY (detector, key)) WITHOUT ROWID;

@@ -93,3 +93,40 @@ fn watchlist_counts_hits() {
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].hits, 2);
 }
+
+/// #14 item 6: the suppression claim is one atomic step: of many
+/// connections racing on one key, exactly one wins; a released claim
+/// can be taken again, and an old one (past the window) is taken over.
+#[test]
+fn racing_claims_have_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    StateStore::open(&path).unwrap();
+    let now = Utc::now();
+    let day = chrono::Duration::days(1);
+    let winners: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                s.spawn(move || {
+                    let st = StateStore::open(&path).unwrap();
+                    (0..20)
+                        .filter(|i| {
+                            st.claim_action(&format!("webhook|k{i}"), now, day)
+                                .unwrap()
+                                .is_none()
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 20, "one winner per key");
+    let st = StateStore::open(&path).unwrap();
+    assert!(st.claim_action("webhook|k0", now, day).unwrap().is_some());
+    st.release_action_claim("webhook|k0").unwrap();
+    assert!(st.claim_action("webhook|k0", now, day).unwrap().is_none());
+    let later = now + chrono::Duration::days(2);
+    assert!(st.claim_action("webhook|k1", later, day).unwrap().is_none());
+}
