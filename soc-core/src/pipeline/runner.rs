@@ -256,6 +256,20 @@ impl Pipeline {
     /// `shutdown` is set, and records the run's metrics in the store.
     pub async fn run(&mut self, opts: RunOptions) -> Result<RunMetrics, Error> {
         let started = Utc::now();
+        // One writer per state file, for the whole run (see `store::lock`).
+        let _writer = self.store.lock_writer()?;
+        // Dry-run records commit with their batch (see `clear_pending`).
+        self.store.defer_dry_run_actions(true);
+        let out = self.run_locked(opts, started).await;
+        self.store.defer_dry_run_actions(false);
+        out
+    }
+
+    async fn run_locked(
+        &mut self,
+        opts: RunOptions,
+        started: DateTime<Utc>,
+    ) -> Result<RunMetrics, Error> {
         let mut metrics = RunMetrics {
             started_at: Some(started),
             mode: if opts.follow { "follow" } else { "once" }.to_string(),
@@ -263,8 +277,6 @@ impl Pipeline {
             runs: 1,
             ..Default::default()
         };
-        // One writer per state file, for the whole run (see `store::lock`).
-        let _writer = self.store.lock_writer()?;
         let before = self.counters();
         self.last_alert_ids.clear();
         self.last_alert_set.clear();

@@ -111,6 +111,16 @@ pub struct StoredAlert {
 pub struct StateStore {
     conn: Mutex<Connection>,
     path: String,
+    /// Dry-run action records waiting for the next batch commit (see
+    /// [`StateStore::defer_dry_run_actions`]); `None`: write at once.
+    deferred: Mutex<Option<Vec<DeferredAction>>>,
+}
+
+/// A dry-run action record waiting for its batch's commit.
+struct DeferredAction {
+    key: String,
+    record: ActionRecord,
+    json: String,
 }
 
 impl std::fmt::Debug for StateStore {
@@ -185,6 +195,7 @@ impl StateStore {
         Ok(StateStore {
             conn: Mutex::new(conn),
             path,
+            deferred: Mutex::new(None),
         })
     }
 

@@ -130,3 +130,25 @@ fn racing_claims_have_one_winner() {
     let later = now + chrono::Duration::days(2);
     assert!(st.claim_action("webhook|k1", later, day).unwrap().is_none());
 }
+
+/// Deferred dry-run records are written only by the batch commit; live
+/// records at once; turning deferral off drops what was not committed.
+#[test]
+fn dry_run_records_wait_for_the_batch_commit() {
+    let s = StateStore::in_memory().unwrap();
+    let all = || s.actions_since(DateTime::<Utc>::MIN_UTC).unwrap().len();
+    s.defer_dry_run_actions(true);
+    let dry = ActionRecord::new("webhook", "notify", "x", "a1", Mode::DryRun);
+    let live = ActionRecord::new("webhook", "notify", "y", "a2", Mode::Live);
+    s.record_action("k1", &dry).unwrap();
+    s.record_action("k2", &live).unwrap();
+    assert_eq!(all(), 1, "only the live record is written at once");
+    s.with_tx(|tx| s.write_deferred_actions(tx)).unwrap();
+    assert_eq!(all(), 2);
+    s.record_action("k3", &dry).unwrap();
+    s.defer_dry_run_actions(false);
+    s.with_tx(|tx| s.write_deferred_actions(tx)).unwrap();
+    assert_eq!(all(), 2, "an uncommitted batch's records are dropped");
+    s.record_action("k4", &dry).unwrap();
+    assert_eq!(all(), 3, "written at once when not deferring");
+}
