@@ -196,3 +196,57 @@ impl Offsets for StateStore {
             .unwrap_or(0)
     }
 }
+
+/// Reads through an inner analyzer but cannot fork: the runner then reads
+/// every source on one thread.
+struct NoFork(Box<dyn soc_core::pipeline::stages::Analyzer>);
+
+impl soc_core::pipeline::stages::Analyzer for NoFork {
+    fn analyze(
+        &mut self,
+        r: &soc_core::source::SourceRecord,
+        out: &mut soc_core::pipeline::stages::Analysis,
+    ) {
+        self.0.analyze(r, out)
+    }
+    fn finish(&mut self, out: &mut soc_core::pipeline::stages::Analysis) {
+        self.0.finish(out)
+    }
+    fn end_batch(&mut self, out: &mut soc_core::pipeline::stages::Analysis, save: bool) {
+        self.0.end_batch(out, save)
+    }
+    fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {
+        self.0.restore_state(rows)
+    }
+}
+
+/// SSH and EVE sources read on two threads (the EVE one with a forked
+/// analyzer) store exactly what one thread stores.
+#[test]
+fn two_reader_threads_store_what_one_stores() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let eve = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/eve.json");
+    let mut results = Vec::new();
+    for fork in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        append(&dir.path().join("auth.log"), &log_lines());
+        let mut cfg = config(dir.path(), false);
+        let mut eve_src = cfg.sources[0].clone();
+        eve_src.kind = soc_core::source::SourceKind::Eve;
+        eve_src.path = Some(soc_core::source::PathSpec::One(eve.display().to_string()));
+        cfg.sources.push(eve_src);
+        let mut p = Pipeline::from_config(&cfg, &BuildOptions::default()).unwrap();
+        if !fork {
+            let a =
+                soc_core::pipeline::analyze::StandardAnalyzer::new(&cfg.parse, cfg.detect.clone())
+                    .unwrap();
+            p = p.with_analyzer(Box::new(NoFork(Box::new(a))));
+        }
+        let m = rt.block_on(p.run(RunOptions::default())).unwrap();
+        assert!(m.events_by_kind.keys().any(|k| k.starts_with("suricata.")));
+        results.push((stored(dir.path()), m.records, m.events_by_kind));
+    }
+    assert!(results[0].0.values().any(|a| a.0 == "ssh.brute_force"));
+    assert!(results[0].0.keys().count() > 5);
+    assert_eq!(results[0], results[1]);
+}

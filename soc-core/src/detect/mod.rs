@@ -370,7 +370,9 @@ impl DetectorSet {
     }
 
     /// Alerts of finished episodes, oldest episode first (then by key).
+    /// Episodes already reported with their final count are left out.
     fn alerts_of(&self, mut done: Vec<(Rule, String, Episode)>) -> Vec<Alert> {
+        done.retain(|d| d.2.count != d.2.reported);
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
         done.into_iter()
             .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
@@ -473,16 +475,31 @@ impl DetectorSet {
     /// ```
     pub fn flush(&mut self) -> Vec<Alert> {
         let mut open = self.sweep_episodes(false);
+        let mut touched: Vec<(bool, String)> = Vec::new();
+        let mut report = |ep: &mut Episode, rule: Rule, k: &String, by_source: bool| {
+            if ep.count != ep.reported {
+                open.push((rule, k.clone(), ep.clone()));
+                ep.reported = ep.count;
+                touched.push((by_source, k.clone()));
+            }
+        };
         for (k, sw) in self.sources.iter_mut() {
             for (rule, w) in sw.rules_mut() {
-                if let Some(ep) = w.peek() {
-                    open.push((rule, k.clone(), ep.clone()));
+                if let Some(ep) = w.peek_mut() {
+                    report(ep, rule, k, true);
                 }
             }
         }
         for (k, w) in self.users.iter_mut() {
-            if let Some(ep) = w.peek() {
-                open.push((Rule::Distributed, k.clone(), ep.clone()));
+            if let Some(ep) = w.peek_mut() {
+                report(ep, Rule::Distributed, k, false);
+            }
+        }
+        for (by_source, k) in touched {
+            if by_source {
+                self.sources.get_mut(&k);
+            } else {
+                self.users.get_mut(&k);
             }
         }
         self.alerts_of(open)

@@ -34,6 +34,9 @@ pub(crate) struct Episode {
     pub distinct: Set<String>,
     /// Evidence, shared between the windows that saw the same event.
     pub events: Vec<Arc<Event>>,
+    /// `count` when this episode's alert was last reported while open
+    /// (0: never), so an unchanged episode is not reported again.
+    pub reported: u64,
 }
 
 /// Recent items (time, distinct value slot) within the window, plus the
@@ -203,6 +206,7 @@ impl Windowed {
                     .map(|v| v.0.clone())
                     .collect(),
                 events: self.evidence.drain(..).collect(),
+                reported: 0,
             });
             // Every item is now counted by the episode; when it ends, all of
             // them are older than the window, so none is needed again.
@@ -212,8 +216,8 @@ impl Windowed {
     }
 
     /// The open episode, left open (for a provisional alert).
-    pub fn peek(&self) -> Option<&Episode> {
-        self.open.as_ref()
+    pub fn peek_mut(&mut self) -> Option<&mut Episode> {
+        self.open.as_mut()
     }
 
     /// Ends the open episode.
@@ -248,6 +252,8 @@ struct SavedEpisode {
     distinct: Vec<String>,
     #[serde(default)]
     ev: Vec<Event>,
+    #[serde(default)]
+    reported: u64,
 }
 
 impl Windowed {
@@ -278,6 +284,7 @@ impl Windowed {
                     count: ep.count,
                     distinct,
                     ev: ep.events.iter().map(|e| Event::clone(e)).collect(),
+                    reported: ep.reported,
                 }
             }),
         }
@@ -300,6 +307,7 @@ impl Windowed {
             count: ep.count,
             distinct: ep.distinct.into_iter().collect(),
             events: ep.ev.into_iter().map(Arc::new).collect(),
+            reported: ep.reported,
         });
         w
     }

@@ -66,6 +66,9 @@ pub struct StandardAnalyzer {
     mapping: AlertMapping,
     /// Evictions already reported.
     evictions: u64,
+    /// The configuration, for [`Analyzer::fork`].
+    parse: ParseConfig,
+    detect: DetectConfig,
 }
 
 impl StandardAnalyzer {
@@ -95,9 +98,11 @@ impl StandardAnalyzer {
             })?;
         Ok(StandardAnalyzer {
             ssh,
-            detectors: DetectorSet::new(detect),
+            detectors: DetectorSet::new(detect.clone()),
             mapping,
             evictions: 0,
+            parse: parse.clone(),
+            detect,
         })
     }
 }
@@ -191,6 +196,11 @@ impl Analyzer for StandardAnalyzer {
         if save {
             out.detector_state = Some(self.detectors.take_changes());
         }
+    }
+
+    fn fork(&self) -> Option<Box<dyn Analyzer>> {
+        let a = StandardAnalyzer::new(&self.parse, self.detect.clone()).ok()?;
+        Some(Box::new(a))
     }
 
     fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {

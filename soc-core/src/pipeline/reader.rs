@@ -15,6 +15,7 @@ use super::wiring::checkpoints_of;
 use crate::error::SourceError;
 use crate::source::LogSource;
 
+#[derive(Clone)]
 pub(super) struct ReaderConfig {
     pub(super) follow: bool,
     pub(super) batch_records: usize,
@@ -196,4 +197,32 @@ pub fn shutdown_on_signals() -> Arc<AtomicBool> {
         f.store(true, Ordering::SeqCst);
     });
     flag
+}
+
+/// A reader thread's share: the indexes of its sources in the pipeline,
+/// the sources, and its analyzer.
+pub(super) type Lane = (Vec<usize>, Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
+
+impl super::runner::Pipeline {
+    /// Splits the sources into reader threads: the independent ones (EVE,
+    /// generic alerts) on a second thread with a forked analyzer when the
+    /// analyzer can fork and both kinds are present, so parsing uses two
+    /// cores; everything else (the SSH sources, whose detectors share state)
+    /// on the first, with `analyzer`. Results are the same either way.
+    pub(super) fn split_lanes(&mut self, analyzer: Box<dyn Analyzer>) -> Vec<Lane> {
+        let sources = std::mem::take(&mut self.sources);
+        let mixed = self.independent.iter().any(|i| *i) && self.independent.iter().any(|i| !*i);
+        let fork = if mixed { analyzer.fork() } else { None };
+        let Some(fork) = fork else {
+            let idx = (0..sources.len()).collect();
+            return vec![(idx, sources, analyzer)];
+        };
+        let (mut main, mut side) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+        for (i, (s, ind)) in sources.into_iter().zip(&self.independent).enumerate() {
+            let lane = if *ind { &mut side } else { &mut main };
+            lane.0.push(i);
+            lane.1.push(s);
+        }
+        vec![(main.0, main.1, analyzer), (side.0, side.1, fork)]
+    }
 }

@@ -77,6 +77,9 @@ pub struct Pipeline {
     pub(super) config: PipelineConfig,
     pub(super) store: Arc<StateStore>,
     pub(super) sources: Vec<Box<dyn LogSource>>,
+    /// Per source: its records need no state shared with other sources
+    /// (EVE, generic alerts), so it may be read on a thread of its own.
+    pub(super) independent: Vec<bool>,
     pub(super) analyzer: Option<Box<dyn Analyzer>>,
     pub(super) enrichers: Vec<Arc<dyn EnrichStage>>,
     pub(super) custom_enrichers: Option<Arc<EnricherList>>,
@@ -133,6 +136,7 @@ impl Pipeline {
             config,
             store,
             sources: Vec::new(),
+            independent: Vec::new(),
             analyzer: None,
             enrichers: Vec::new(),
             custom_enrichers: None,
@@ -148,7 +152,7 @@ impl Pipeline {
 
     /// Adds a source.
     pub fn with_source(mut self, source: Box<dyn LogSource>) -> Self {
-        self.sources.push(source);
+        self.add_source(source);
         self
     }
 
@@ -186,6 +190,14 @@ impl Pipeline {
     /// Adds a source to a built pipeline.
     pub fn add_source(&mut self, source: Box<dyn LogSource>) {
         self.sources.push(source);
+        self.independent.push(false);
+    }
+
+    /// Adds a source whose records need no state shared with other sources
+    /// (see [`Analyzer::fork`]).
+    pub(super) fn add_independent_source(&mut self, source: Box<dyn LogSource>) {
+        self.sources.push(source);
+        self.independent.push(true);
     }
 
     /// Adds a custom enricher (Rust or Python) after the configured ones.
@@ -310,7 +322,6 @@ impl Pipeline {
                 "saved detector windows that did not decode were dropped"
             );
         }
-        let sources = std::mem::take(&mut self.sources);
         let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));
         let shutdown = opts.shutdown.clone().unwrap_or_default();
         let reader_cfg = ReaderConfig {
@@ -319,8 +330,14 @@ impl Pipeline {
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
         };
-        let reader =
-            tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, reader_cfg));
+        let lanes = self.split_lanes(analyzer);
+        let mut readers = Vec::with_capacity(lanes.len());
+        for (idx, sources, analyzer) in lanes {
+            let (tx, cfg) = (tx.clone(), reader_cfg.clone());
+            let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
+            readers.push((idx, h));
+        }
+        drop(tx);
 
         let mut fatal: Option<Error> = None;
         while let Some(batch) = rx.recv().await {
@@ -331,17 +348,28 @@ impl Pipeline {
             }
         }
         drop(rx);
-        match reader.await {
-            Ok((sources, analyzer)) => {
-                self.sources = sources;
-                self.analyzer = Some(analyzer);
+        let n = self.independent.len();
+        let mut back: Vec<Option<Box<dyn LogSource>>> = (0..n).map(|_| None).collect();
+        let mut thread_error = None;
+        for (lane, (idx, h)) in readers.into_iter().enumerate() {
+            match h.await {
+                Ok((sources, analyzer)) => {
+                    for (i, s) in idx.into_iter().zip(sources) {
+                        back[i] = Some(s);
+                    }
+                    if lane == 0 {
+                        self.analyzer = Some(analyzer);
+                    }
+                }
+                Err(e) => thread_error = Some(e.to_string()),
             }
-            Err(e) => {
-                return Err(Error::Io {
-                    context: "pipeline reader thread".into(),
-                    source: std::io::Error::other(e.to_string()),
-                })
-            }
+        }
+        self.sources = back.into_iter().flatten().collect();
+        if let Some(e) = thread_error {
+            return Err(Error::Io {
+                context: "pipeline reader thread".into(),
+                source: std::io::Error::other(e),
+            });
         }
         if let Some(e) = fatal {
             return Err(e);

@@ -107,6 +107,13 @@ pub trait Analyzer: Send {
     fn end_batch(&mut self, out: &mut Analysis, save: bool) {
         let _ = (out, save);
     }
+    /// A fresh analyzer of the same configuration for sources whose records
+    /// need no state shared with other sources (EVE, generic alerts), so the
+    /// runner can read them on a thread of their own; `None`: read every
+    /// source on one thread.
+    fn fork(&self) -> Option<Box<dyn Analyzer>> {
+        None
+    }
     /// Restores detector state saved by an earlier run, as
     /// `(detector, key, state)` rows; returns how many rows were skipped.
     fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {
