@@ -39,8 +39,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::window::{SavedWindow, Windowed};
+use std::sync::Arc;
+
+use super::window::{EventTable, SavedWindow, SavedWindowOut, Windowed};
 use super::{DetectorSet, SourceWindows};
+use crate::model::Event;
 
 /// Detector name of per-source windows.
 const SOURCES: &str = "ssh.source";
@@ -60,16 +63,45 @@ pub struct StateChange {
     pub state: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct SavedSource {
+/// One saved row: its windows (sources: brute, slow, spray, failures;
+/// users: one) and their evidence, each event once.
+#[derive(Debug, Serialize)]
+struct RowOut<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ev: Vec<&'a Event>,
+    w: Vec<SavedWindowOut<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RowIn {
     #[serde(default)]
-    brute: SavedWindow,
+    ev: Vec<Event>,
     #[serde(default)]
-    slow: SavedWindow,
-    #[serde(default)]
-    spray: SavedWindow,
-    #[serde(default)]
-    failures: SavedWindow,
+    w: Vec<SavedWindow>,
+}
+
+impl RowIn {
+    /// The row's windows, `n` of them (missing ones empty); `None` when
+    /// an evidence index is out of range.
+    fn windows(self, n: usize) -> Option<Vec<Windowed>> {
+        let events: Vec<Arc<Event>> = self.ev.into_iter().map(Arc::new).collect();
+        let mut w: Vec<Windowed> = self
+            .w
+            .into_iter()
+            .map(|s| Windowed::restore(s, &events))
+            .collect::<Option<_>>()?;
+        w.resize_with(n.max(w.len()), Windowed::default);
+        Some(w)
+    }
+}
+
+fn row<'a>(windows: &[&'a Windowed]) -> Option<String> {
+    let mut table = EventTable::default();
+    let w = windows.iter().map(|w| w.save(&mut table)).collect();
+    json(&RowOut {
+        ev: table.events,
+        w,
+    })
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -89,14 +121,7 @@ impl DetectorSet {
     pub fn take_changes(&mut self) -> Vec<StateChange> {
         let mut out = Vec::new();
         for (key, v) in self.sources.take_changes() {
-            let state = v.and_then(|sw| {
-                json(&SavedSource {
-                    brute: sw.brute.save(),
-                    slow: sw.slow.save(),
-                    spray: sw.spray.save(),
-                    failures: sw.failures.save(),
-                })
-            });
+            let state = v.and_then(|sw| row(&[&sw.brute, &sw.slow, &sw.spray, &sw.failures]));
             out.push(StateChange {
                 detector: SOURCES.into(),
                 key,
@@ -107,7 +132,7 @@ impl DetectorSet {
             out.push(StateChange {
                 detector: USERS.into(),
                 key,
-                state: v.and_then(|w| json(&w.save())),
+                state: v.and_then(|w| row(&[w])),
             });
         }
         if !out.is_empty() {
@@ -136,22 +161,29 @@ impl DetectorSet {
         let mut bad = 0;
         for (detector, key, state) in rows {
             let ok = match detector.as_str() {
-                SOURCES => serde_json::from_str::<SavedSource>(&state)
-                    .map(|s| {
-                        self.sources.restore(
-                            key.clone(),
-                            SourceWindows {
-                                brute: Windowed::restore(s.brute),
-                                slow: Windowed::restore(s.slow),
-                                spray: Windowed::restore(s.spray),
-                                failures: Windowed::restore(s.failures),
-                            },
-                        )
+                SOURCES => serde_json::from_str::<RowIn>(&state)
+                    .ok()
+                    .and_then(|r| r.windows(4))
+                    .map(|w| {
+                        let mut w = w.into_iter();
+                        let mut next = || w.next().unwrap_or_default();
+                        let sw = SourceWindows {
+                            brute: next(),
+                            slow: next(),
+                            spray: next(),
+                            failures: next(),
+                        };
+                        self.sources.restore(key.clone(), sw);
                     })
-                    .is_ok(),
-                USERS => serde_json::from_str::<SavedWindow>(&state)
-                    .map(|w| self.users.restore(key.clone(), Windowed::restore(w)))
-                    .is_ok(),
+                    .is_some(),
+                USERS => serde_json::from_str::<RowIn>(&state)
+                    .ok()
+                    .and_then(|r| r.windows(1))
+                    .map(|w| {
+                        let w = w.into_iter().next().unwrap_or_default();
+                        self.users.restore(key.clone(), w);
+                    })
+                    .is_some(),
                 CLOCK => serde_json::from_str::<SavedClock>(&state)
                     .map(|c| {
                         self.now = c.now;

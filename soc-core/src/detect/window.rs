@@ -226,72 +226,123 @@ impl Windowed {
     }
 }
 
-/// A window as persisted in the state store (see [`super::persist`]).
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct SavedWindow {
+/// Evidence events of one saved row, each once however many of the row's
+/// windows share it (the windows refer to them by index).
+#[derive(Debug, Default)]
+pub(crate) struct EventTable<'a> {
+    pub events: Vec<&'a Event>,
+    index: super::Map<usize, u32>,
+}
+
+impl<'a> EventTable<'a> {
+    fn add(&mut self, e: &'a Arc<Event>) -> u32 {
+        let key = Arc::as_ptr(e) as usize;
+        let events = &mut self.events;
+        *self.index.entry(key).or_insert_with(|| {
+            events.push(e);
+            events.len() as u32 - 1
+        })
+    }
+}
+
+/// A window as written to the state store (see [`super::persist`]).
+#[derive(Debug, Serialize)]
+pub(crate) struct SavedWindowOut<'a> {
     /// Item times.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     t: Vec<DateTime<Utc>>,
     /// Item distinct values (empty for counting windows).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    v: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    ev: Vec<Event>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    v: Vec<&'a str>,
+    /// Evidence, as indexes into the row's events.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    e: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     last: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open: Option<SavedEpisodeOut<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct SavedEpisodeOut<'a> {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u64,
+    reported: u64,
+    distinct: Vec<&'a str>,
+    e: Vec<u32>,
+}
+
+/// A window as read back from the state store.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SavedWindow {
+    #[serde(default)]
+    t: Vec<DateTime<Utc>>,
+    #[serde(default)]
+    v: Vec<String>,
+    #[serde(default)]
+    e: Vec<u32>,
+    #[serde(default)]
+    last: Option<DateTime<Utc>>,
+    #[serde(default)]
     open: Option<SavedEpisode>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct SavedEpisode {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     count: u64,
     #[serde(default)]
+    reported: u64,
+    #[serde(default)]
     distinct: Vec<String>,
     #[serde(default)]
-    ev: Vec<Event>,
-    #[serde(default)]
-    reported: u64,
+    e: Vec<u32>,
 }
 
 impl Windowed {
-    /// The persisted form.
-    pub fn save(&self) -> SavedWindow {
+    /// The persisted form; evidence goes into `table`.
+    pub fn save<'a>(&'a self, table: &mut EventTable<'a>) -> SavedWindowOut<'a> {
         let has_values = self.items.iter().any(|x| x.1 != 0);
-        SavedWindow {
+        SavedWindowOut {
             t: self.items.iter().map(|x| x.0).collect(),
             v: if has_values {
                 self.items
                     .iter()
                     .map(|x| match x.1 {
-                        0 => String::new(),
-                        s => self.values[s as usize - 1].0.clone(),
+                        0 => "",
+                        s => self.values[s as usize - 1].0.as_str(),
                     })
                     .collect()
             } else {
                 Vec::new()
             },
-            ev: self.evidence.iter().map(|e| Event::clone(e)).collect(),
+            e: self.evidence.iter().map(|e| table.add(e)).collect(),
             last: self.last,
             open: self.open.as_ref().map(|ep| {
-                let mut distinct: Vec<String> = ep.distinct.iter().cloned().collect();
-                distinct.sort();
-                SavedEpisode {
+                let mut distinct: Vec<&str> = ep.distinct.iter().map(String::as_str).collect();
+                distinct.sort_unstable();
+                SavedEpisodeOut {
                     first: ep.first,
                     last: ep.last,
                     count: ep.count,
-                    distinct,
-                    ev: ep.events.iter().map(|e| Event::clone(e)).collect(),
                     reported: ep.reported,
+                    distinct,
+                    e: ep.events.iter().map(|e| table.add(e)).collect(),
                 }
             }),
         }
     }
 
-    /// A window from its persisted form.
-    pub fn restore(s: SavedWindow) -> Windowed {
+    /// A window from its persisted form and its row's `events`; `None`
+    /// when an evidence index is out of range.
+    pub fn restore(s: SavedWindow, events: &[Arc<Event>]) -> Option<Windowed> {
+        let pick = |ix: Vec<u32>| -> Option<Vec<Arc<Event>>> {
+            ix.into_iter()
+                .map(|i| events.get(i as usize).cloned())
+                .collect()
+        };
         let mut w = Windowed {
             last: s.last,
             ..Default::default()
@@ -300,15 +351,18 @@ impl Windowed {
             let slot = w.acquire(s.v.get(i).map_or("", String::as_str));
             w.items.push_back((t, slot));
         }
-        w.evidence = s.ev.into_iter().map(Arc::new).collect();
-        w.open = s.open.map(|ep| Episode {
-            first: ep.first,
-            last: ep.last,
-            count: ep.count,
-            distinct: ep.distinct.into_iter().collect(),
-            events: ep.ev.into_iter().map(Arc::new).collect(),
-            reported: ep.reported,
-        });
-        w
+        w.evidence = pick(s.e)?.into();
+        w.open = match s.open {
+            None => None,
+            Some(ep) => Some(Episode {
+                first: ep.first,
+                last: ep.last,
+                count: ep.count,
+                distinct: ep.distinct.into_iter().collect(),
+                events: pick(ep.e)?,
+                reported: ep.reported,
+            }),
+        };
+        Some(w)
     }
 }
