@@ -29,11 +29,12 @@ const MAX_CONSECUTIVE_ERRORS: usize = 100;
 
 pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 
-/// Batches between two saves of the detector state while input keeps
+/// Longest time between two saves of the detector state while input keeps
 /// coming (it is also saved whenever the reader catches up and at the end).
-/// A kill -9 can lose at most the window increments of these batches,
-/// never a stored alert.
-const SAVE_STATE_EVERY: u32 = 16;
+/// A kill -9 can lose at most the window increments of this span (the
+/// checkpoints kept moving), never a stored alert. Saving at every batch
+/// instead cost a bulk `--once` run more than its detectors.
+const SAVE_STATE_EVERY: Duration = Duration::from_secs(10);
 
 /// Hands `analysis` on with the sources' checkpoints (and, with `save`, the
 /// detector state); false when the receiver is gone.
@@ -64,6 +65,7 @@ pub(super) fn read_loop(
 ) -> ReaderParts {
     let mut batch = Analysis::default();
     let mut unsaved = 0u32;
+    let mut last_save = std::time::Instant::now();
     loop {
         let mut progressed = false;
         let mut receiver_gone = false;
@@ -104,9 +106,10 @@ pub(super) fn read_loop(
                 || batch.alerts.len() >= cfg.batch_records;
             if full {
                 unsaved += 1;
-                let save = unsaved >= SAVE_STATE_EVERY;
+                let save = last_save.elapsed() >= SAVE_STATE_EVERY;
                 if save {
                     unsaved = 0;
+                    last_save = std::time::Instant::now();
                 }
                 let b = std::mem::take(&mut batch);
                 if !send(&tx, b, &sources, analyzer.as_mut(), save) {
@@ -144,6 +147,7 @@ pub(super) fn read_loop(
                 break;
             }
             unsaved = 0;
+            last_save = std::time::Instant::now();
             sleep_unless(&cfg.shutdown, cfg.poll);
         }
     }

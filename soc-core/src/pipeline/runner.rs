@@ -20,8 +20,9 @@
 //!   first one's actions.
 //!
 //! Detection windows outlive a run: the detectors' changed windows are saved
-//! in the same transaction as the checkpoints (every few batches, whenever
-//! the reader catches up, and at the end), and restored by the next run, so
+//! in the same transaction as the checkpoints (at least every 10 s while
+//! input keeps coming, whenever the reader catches up, and at the end), and
+//! restored by the next run, so
 //! splitting a log into runs gives the alerts of one pass. A kill -9 between
 //! two saves can lose the window increments since the last save (the
 //! checkpoint kept moving), never a stored alert.

@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS action_claims (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS detector_state (
     detector TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
-    PRIMARY KEY (detector, key)) WITHOUT ROWID;
+    PRIMARY KEY (detector, key));
 "#;
 
 /// An active (or expired, not yet removed) firewall block.
