@@ -95,7 +95,7 @@ impl RowIn {
     }
 }
 
-fn row<'a>(windows: &[&'a Windowed]) -> Option<String> {
+fn row(windows: &[&Windowed]) -> Option<String> {
     let mut table = EventTable::default();
     let w = windows.iter().map(|w| w.save(&mut table)).collect();
     json(&RowOut {
