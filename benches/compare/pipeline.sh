@@ -3,7 +3,9 @@
 # ~200 MiB eve.json: times `soc ssh --events` and `soc eve --summary` (the bare
 # parse times) and `soc run --once` over both (offline enrichment, dry-run
 # playbook), and prints the ratio and the peak RSS of each (/usr/bin/time -v).
-# Target: run <= 1.5 x (ssh + eve), peak RSS < 200 MiB.
+# Target: run <= 1.5 x (ssh + eve), peak RSS < 200 MiB. With SOC_BASELINE set
+# to an older soc binary, also runs it and checks both give the same alerts
+# and action records (benches/compare/pipeline_equiv.py).
 # Usage: benches/compare/pipeline.sh [AUTH_LINES] [EVE_MIB]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,9 +45,11 @@ measure() {
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-cat > "$TMP/soc.toml" <<TOML
+# config STORE [EXTRA]: the run's soc.toml
+config() {
+  cat <<TOML
 [store]
-path = "$TMP/state.db"
+path = "$1"
 [run]
 offline = true
 [[sources]]
@@ -56,7 +60,10 @@ kind = "eve"
 path = "$PWD/$DATA/eve.json"
 [response]
 dry_run = true
+${2:-}
 TOML
+}
+config "$TMP/state.db" > "$TMP/soc.toml"
 
 read -r _ t_ssh r_ssh < <(measure ssh "$SOC" ssh --events --format jsonl "$DATA/auth.log")
 read -r _ t_eve r_eve < <(measure eve "$SOC" eve --summary --format jsonl "$DATA/eve.json")
@@ -67,3 +74,17 @@ printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc ssh --events ($LINES lines)" "$t
 printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc eve --summary ($MIB MiB)" "$t_eve" $((r_eve / 1024))
 printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc run --once (both)" "$t_run" $((r_run / 1024))
 printf 'ratio run / (ssh + eve) = %.2f (target <= 1.5); run peak RSS %d MiB (target < 200)\n' "$ratio" $((r_run / 1024))
+
+# SOC_BASELINE=/path/to/an/older/soc: the same run with that binary, then a
+# comparison of the two stores' alerts and action records
+# (pipeline_equiv.py). IPv6 aggregation (detect.ipv6_prefix, /64 by default
+# since #14) is set to 128 for the comparison, which older builds did not have.
+if [ -n "${SOC_BASELINE:-}" ]; then
+  config "$TMP/old.db" > "$TMP/old.toml"
+  config "$TMP/new.db" "$(printf '[detect]\nipv6_prefix = 128')" > "$TMP/new.toml"
+  read -r _ t_old r_old < <(measure old "$SOC_BASELINE" run --once -q --config "$TMP/old.toml")
+  read -r _ t_new r_new < <(measure new "$SOC" run --once -q --config "$TMP/new.toml")
+  printf '%-32s %8.2f s  peak RSS %6d MiB\n' "baseline run --once" "$t_old" $((r_old / 1024))
+  printf '%-32s %8.2f s  peak RSS %6d MiB\n' "this run --once (ipv6_prefix=128)" "$t_new" $((r_new / 1024))
+  python3 benches/compare/pipeline_equiv.py "$TMP/old.db" "$TMP/new.db"
+fi

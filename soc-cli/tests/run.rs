@@ -305,3 +305,118 @@ fn usage_and_config_errors_exit_non_zero() {
         .code(2)
         .stderr(predicate::str::contains("run `soc run --once` first"));
 }
+
+/// A local webhook sink: answers every request 200 after `delay`, and
+/// records the alert id of each POST body.
+fn webhook_sink(delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = posts.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut out = conn.try_clone().unwrap();
+                let mut r = BufReader::new(conn);
+                loop {
+                    let mut head = String::new();
+                    let mut len = 0usize;
+                    loop {
+                        let mut l = String::new();
+                        if r.read_line(&mut l).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                        if l == "\r\n" {
+                            break;
+                        }
+                        head.push_str(&l);
+                    }
+                    let mut body = vec![0; len];
+                    if r.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    if head.starts_with("POST") {
+                        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let id = v["alert"]["id"].as_str().unwrap_or("?").to_string();
+                        seen.lock().unwrap().push(id);
+                    }
+                    std::thread::sleep(delay);
+                    let _ = out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+                }
+            });
+        }
+    });
+    (url, posts)
+}
+
+/// #14 item 6: two `soc run --once` started while the first is still
+/// acting send exactly one POST per alert: the second run finds the state
+/// file locked and stops at once with a clear message, doing nothing.
+#[test]
+fn overlapping_once_runs_post_each_alert_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (url, posts) = webhook_sink(Duration::from_millis(15));
+    let n = 60;
+    let alerts: String = (0..n)
+        .map(|i| {
+            format!(
+                "{{\"@timestamp\":\"2026-11-21T02:00:{:02}Z\",\"src_ip\":\"198.51.100.{}\",\"signature\":\"scan {i}\",\"severity\":\"high\"}}\n",
+                i % 60,
+                i + 1
+            )
+        })
+        .collect();
+    std::fs::write(root.join("alerts.jsonl"), alerts).unwrap();
+    let config = root.join("soc.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = {:?}\n[run]\noffline = true\n[[sources]]\nkind = \"alerts\"\npath = {:?}\n\
+             [response]\ndry_run = false\n[response.webhook]\nurl = {url:?}\nmax_retries = 0\n\
+             [response.playbook.levels]\nlow = [\"record\", \"notify\"]\nmedium = [\"record\", \"notify\"]\n\
+             high = [\"record\", \"notify\"]\ncritical = [\"record\", \"notify\"]\n",
+            root.join("state.db").display().to_string(),
+            root.join("alerts.jsonl").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("soc");
+    let mut first = std::process::Command::new(&bin)
+        .args(["run", "--once", "-q", "--config"])
+        .arg(&config)
+        .env_remove("SOC_CONFIG")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first run is acting (so it holds the lock): start the second.
+    wait_until("the first POST", || !posts.lock().unwrap().is_empty());
+    let second = soc()
+        .args(["run", "--once", "-q", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!second.status.success(), "the second run must not run");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("is in use by pid"), "clear message: {err}");
+    let status = first.wait().unwrap();
+    let mut e = String::new();
+    std::io::Read::read_to_string(first.stderr.as_mut().unwrap(), &mut e).unwrap();
+    assert!(status.success(), "{e}");
+    // A third run afterwards finds nothing new and repeats nothing.
+    soc()
+        .args(["run", "--once", "-q", "--config"])
+        .arg(&config)
+        .assert()
+        .success();
+    let got = posts.lock().unwrap().clone();
+    let distinct: std::collections::BTreeSet<&String> = got.iter().collect();
+    assert_eq!(got.len(), n, "one POST per alert: {got:?}");
+    assert_eq!(distinct.len(), n);
+}

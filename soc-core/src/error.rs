@@ -447,4 +447,12 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// Another process is writing to this state file (see `StateStore::lock_writer`).
+    #[error("state store {path} is in use by {holder} (another soc run?); this run did nothing, try again when it has finished")]
+    Locked {
+        /// The database file.
+        path: String,
+        /// Who holds the lock (`pid N` when known).
+        holder: String,
+    },
 }

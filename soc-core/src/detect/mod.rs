@@ -10,6 +10,13 @@
 //! `Alert::new(kind, "<key>|<episode start>")`, so re-running gives the
 //! same ids.
 //!
+//! State: per-key windows live in bounded maps (`max_tracked_keys`, least
+//! recently active keys evicted first, see `keyed`); IPv6 sources are keyed
+//! by their network (`ipv6_prefix`, /64 by default); the windows can be
+//! saved and restored between runs ([`DetectorSet::take_changes`],
+//! [`DetectorSet::restore`]), and [`DetectorSet::flush`] reports open
+//! episodes at the end of a run without ending them.
+//!
 //! Which events count as a failed attempt: events with `fields.attempt ==
 //! true` (the SSH parser marks one per password or key guess, so follow-up
 //! lines such as `Connection closed` are not counted twice), or, for events
@@ -44,20 +51,25 @@
 //! assert_eq!(bf[0].count, 6);
 //! ```
 
+mod alerts;
+mod keyed;
+mod persist;
+mod source_key;
 mod summary;
 mod window;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use persist::StateChange;
 pub use summary::SshSummary;
 
-use crate::model::{Alert, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Severity};
+use crate::model::{Alert, Event, EventOutcome};
+use keyed::{KeyState, KeyedState};
+use source_key::SourceKey;
 use window::{Episode, Windowed};
 
 /// Thresholds of the detectors (embeddable in `soc.toml` as `[detect]`).
@@ -86,6 +98,15 @@ pub struct DetectConfig {
     pub success_window_secs: u64,
     /// Evidence events kept per alert (the count has the full number). Default 20.
     pub max_evidence: usize,
+    /// Most sources, and most users, tracked at once. Past it the least
+    /// recently active (by event time) are forgotten, an open episode
+    /// first raising its alert; evictions are counted in the run metrics.
+    /// Default 100000.
+    pub max_tracked_keys: usize,
+    /// IPv6 sources are one source per network of this prefix length
+    /// (an attacker rotating through its /64 is one attacker), for
+    /// detection and in the alert (`src_prefix`). 128 turns it off. Default 64.
+    pub ipv6_prefix: u8,
 }
 
 impl Default for DetectConfig {
@@ -102,6 +123,8 @@ impl Default for DetectConfig {
             success_after_failures: 5,
             success_window_secs: 3600,
             max_evidence: 20,
+            max_tracked_keys: 100_000,
+            ipv6_prefix: 64,
         }
     }
 }
@@ -115,12 +138,6 @@ enum Rule {
 }
 
 impl Rule {
-    const ALL: [Rule; 4] = [Rule::Brute, Rule::Slow, Rule::Spray, Rule::Distributed];
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
     fn kind(self) -> &'static str {
         match self {
             Rule::Brute => "ssh.brute_force",
@@ -131,14 +148,50 @@ impl Rule {
     }
 }
 
+/// The windows of one source: brute force and slow brute force share its
+/// failures (one map look-up per event for all of them).
+#[derive(Debug, Default)]
+pub(crate) struct SourceWindows {
+    brute: Windowed,
+    slow: Windowed,
+    spray: Windowed,
+    /// Failure times, for success-after-failures.
+    failures: Windowed,
+}
+
+impl SourceWindows {
+    fn rules_mut(&mut self) -> [(Rule, &mut Windowed); 3] {
+        [
+            (Rule::Brute, &mut self.brute),
+            (Rule::Slow, &mut self.slow),
+            (Rule::Spray, &mut self.spray),
+        ]
+    }
+}
+
+impl KeyState for SourceWindows {
+    fn last_time(&self) -> Option<DateTime<Utc>> {
+        [&self.brute, &self.slow, &self.spray, &self.failures]
+            .iter()
+            .filter_map(|w| w.last_time())
+            .max()
+    }
+}
+
+impl KeyState for Windowed {
+    fn last_time(&self) -> Option<DateTime<Utc>> {
+        Windowed::last_time(self)
+    }
+}
+
 /// All detectors, fed one event at a time.
 #[derive(Debug)]
 pub struct DetectorSet {
     cfg: DetectConfig,
-    /// One map per rule (indexed by [`Rule::index`]), keyed by source or user.
-    state: [Map<String, Windowed>; 4],
-    /// Failure times per source, for success-after-failures.
-    recent_failures: Map<String, Windowed>,
+    /// Brute force, slow brute force, spraying and recent failures, by source.
+    sources: KeyedState<SourceWindows>,
+    /// Distributed attacks, by user.
+    users: KeyedState<Windowed>,
     now: Option<DateTime<Utc>>,
     seen: u64,
 }
@@ -157,66 +210,49 @@ pub fn is_attempt(e: &Event) -> bool {
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type Set<T> = HashSet<T, foldhash::fast::RandomState>;
 
-/// An event's source as the detectors key it: the address as text, else
-/// the host name; formatted on the stack (no allocation per event).
-enum SourceKey<'e> {
-    Ip([u8; 48], usize),
-    Name(&'e str),
-}
-
-impl<'e> SourceKey<'e> {
-    fn of(e: &'e Event) -> Option<SourceKey<'e>> {
-        match (e.src_ip, e.src_host.as_deref()) {
-            (Some(ip), _) => Some(Self::ip(ip)),
-            (None, Some(h)) => Some(SourceKey::Name(h)),
-            (None, None) => None,
-        }
-    }
-
-    fn ip(ip: IpAddr) -> SourceKey<'static> {
-        let mut buf = [0u8; 48];
-        let mut w = &mut buf[..];
-        // An address is at most 45 bytes of text.
-        let _ = write!(w, "{ip}");
-        let len = 48 - w.len();
-        SourceKey::Ip(buf, len)
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            SourceKey::Ip(buf, len) => std::str::from_utf8(&buf[..*len]).unwrap_or(""),
-            SourceKey::Name(h) => h,
-        }
-    }
+fn secs(s: u64) -> Duration {
+    Duration::seconds(
+        i64::try_from(s)
+            .unwrap_or(i64::MAX / 2_000)
+            .min(i64::MAX / 2_000),
+    )
 }
 
 impl DetectorSet {
     /// Detectors with `cfg`.
     pub fn new(cfg: DetectConfig) -> DetectorSet {
+        let cap = cfg.max_tracked_keys;
         DetectorSet {
             cfg,
-            state: Default::default(),
-            recent_failures: Map::default(),
+            sources: KeyedState::new(cap),
+            users: KeyedState::new(cap),
             now: None,
             seen: 0,
         }
     }
 
-    fn params(&self, r: Rule) -> (Duration, u32, bool) {
+    /// Keys forgotten because of `max_tracked_keys`, since creation.
+    pub fn evictions(&self) -> u64 {
+        self.sources.evictions() + self.users.evictions()
+    }
+
+    /// Sources and users tracked now.
+    pub fn tracked_keys(&self) -> usize {
+        self.sources.len() + self.users.len()
+    }
+
+    fn params(&self, r: Rule) -> (Duration, u32) {
         let c = &self.cfg;
-        let d = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2_000));
         match r {
             Rule::Brute => (
-                d(c.brute_force_window_secs),
+                secs(c.brute_force_window_secs),
                 c.brute_force_threshold.max(1),
-                false,
             ),
-            Rule::Slow => (d(c.slow_window_secs), c.slow_threshold.max(1), false),
-            Rule::Spray => (d(c.spray_window_secs), c.spray_users.max(2), true),
+            Rule::Slow => (secs(c.slow_window_secs), c.slow_threshold.max(1)),
+            Rule::Spray => (secs(c.spray_window_secs), c.spray_users.max(2)),
             Rule::Distributed => (
-                d(c.distributed_window_secs),
+                secs(c.distributed_window_secs),
                 c.distributed_sources.max(2),
-                true,
             ),
         }
     }
@@ -256,7 +292,7 @@ impl DetectorSet {
         if !attempt && e.outcome != EventOutcome::Success {
             return out;
         }
-        let Some(key) = SourceKey::of(e) else {
+        let Some(key) = SourceKey::of(e, self.cfg.ipv6_prefix) else {
             return out;
         };
         let src = key.as_str();
@@ -267,251 +303,205 @@ impl DetectorSet {
         let user = e.user.as_deref().unwrap_or_default();
         let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
         let max_ev = self.cfg.max_evidence;
-        for rule in Rule::ALL {
-            let (key, distinct) = match rule {
-                Rule::Brute | Rule::Slow => (src, ""),
-                Rule::Spray => (src, user),
-                Rule::Distributed if user.is_empty() => continue,
-                Rule::Distributed => (user, src),
-            };
-            let (window, threshold, _) = self.params(rule);
-            let map = &mut self.state[rule.index()];
-            let w = match map.get_mut(key) {
-                Some(w) => w,
-                None => map.entry(key.to_string()).or_default(),
-            };
-            let done = w.push(t, distinct, &mut evidence, window, threshold, max_ev);
-            if let Some(ep) = done {
-                out.extend(self.alert(rule, key, ep));
+        let (bw, bt) = self.params(Rule::Brute);
+        let (sw, st) = self.params(Rule::Slow);
+        let (pw, pt) = self.params(Rule::Spray);
+        let fw = secs(self.cfg.success_window_secs);
+        if self.sources.is_full() && self.sources.get_mut(src).is_none() {
+            out.extend(self.make_room(true));
+        }
+        let w = self.sources.get_or_insert(src);
+        let done = [
+            (
+                Rule::Brute,
+                w.brute.push(t, "", &mut evidence, bw, bt, max_ev),
+            ),
+            (
+                Rule::Slow,
+                w.slow.push(t, "", &mut evidence, sw, st, max_ev),
+            ),
+            (
+                Rule::Spray,
+                w.spray.push(t, user, &mut evidence, pw, pt, max_ev),
+            ),
+        ];
+        w.failures
+            .push(t, user, &mut evidence, fw, u32::MAX, max_ev);
+        for (rule, ep) in done {
+            if let Some(ep) = ep {
+                out.extend(self.alert(rule, src, ep));
             }
         }
-        let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
-        let w = match self.recent_failures.get_mut(src) {
-            Some(w) => w,
-            None => self.recent_failures.entry(src.to_string()).or_default(),
-        };
-        w.push(t, user, &mut evidence, sw, u32::MAX, max_ev);
+        if !user.is_empty() {
+            let (dw, dt) = self.params(Rule::Distributed);
+            if self.users.is_full() && self.users.get_mut(user).is_none() {
+                out.extend(self.make_room(false));
+            }
+            let w = self.users.get_or_insert(user);
+            if let Some(ep) = w.push(t, src, &mut evidence, dw, dt, max_ev) {
+                out.extend(self.alert(Rule::Distributed, user, ep));
+            }
+        }
         out
     }
 
-    fn success(&mut self, src: &str, t: DateTime<Utc>, e: &Event) -> Option<Alert> {
-        let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
-        let n = self.cfg.success_after_failures.max(1) as usize;
-        let w = self.recent_failures.get_mut(src)?;
-        w.prune(t, sw);
-        if w.len() < n {
-            return None;
-        }
-        let first = w.first_time()?;
-        let mut ev: Vec<Event> = w
-            .take_evidence()
-            .into_iter()
-            .map(Arc::unwrap_or_clone)
-            .collect();
-        let failures = w.len() as u64;
-        w.clear();
-        ev.push(e.clone());
-        let key = format!("{src}|{}", first.to_rfc3339());
-        let user = e.user.clone().unwrap_or_default();
-        let mut a = Alert::new(
-            "ssh.success_after_failures",
-            &key,
-            format!("Successful SSH login as {user} from {src} after {failures} failures"),
-            Severity::Critical,
-        );
-        a.source = "detect".into();
-        a.src_ip = e.src_ip;
-        a.user = e.user.clone();
-        a.host = e.host.clone();
-        a.first_seen = Some(first);
-        a.last_seen = Some(t);
-        a.count = failures + 1;
-        a.attack = vec![attack(
-            "T1078",
-            "Valid Accounts",
-            "TA0001",
-            "initial-access",
-        )];
-        a.indicators = indicators(e.src_ip);
-        a.events = ev;
-        a.fields.insert("failures".into(), failures.into());
-        Some(a)
-    }
-
-    /// The alert of a finished episode; `None` for a slow brute force that
-    /// is really a fast one (it spans no more than the fast window, so the
-    /// brute-force alert already covers it).
-    fn alert(&self, rule: Rule, key: &str, ep: Episode) -> Option<Alert> {
-        if rule == Rule::Slow {
-            let fast = self.params(Rule::Brute).0;
-            if ep.last - ep.first <= fast {
-                return None;
-            }
-        }
-        let first = ep.first;
-        let id_key = format!("{key}|{}", first.to_rfc3339());
-        let (title, sev, att) = match rule {
-            Rule::Brute => (
-                format!("SSH brute force from {key}: {} failures", ep.count),
-                Severity::High,
-                attack(
-                    "T1110.001",
-                    "Password Guessing",
-                    "TA0006",
-                    "credential-access",
-                ),
-            ),
-            Rule::Slow => (
-                format!("Slow SSH brute force from {key}: {} failures", ep.count),
-                Severity::Medium,
-                attack(
-                    "T1110.001",
-                    "Password Guessing",
-                    "TA0006",
-                    "credential-access",
-                ),
-            ),
-            Rule::Spray => (
-                format!(
-                    "SSH password spraying from {key}: {} users",
-                    ep.distinct.len()
-                ),
-                Severity::High,
-                attack(
-                    "T1110.003",
-                    "Password Spraying",
-                    "TA0006",
-                    "credential-access",
-                ),
-            ),
-            Rule::Distributed => (
-                format!(
-                    "Distributed SSH attack on user {key}: {} sources",
-                    ep.distinct.len()
-                ),
-                Severity::High,
-                attack(
-                    "T1110.001",
-                    "Password Guessing",
-                    "TA0006",
-                    "credential-access",
-                ),
-            ),
-        };
-        let mut a = Alert::new(rule.kind(), &id_key, title, sev);
-        a.source = "detect".into();
-        a.first_seen = Some(ep.first);
-        a.last_seen = Some(ep.last);
-        a.count = ep.count;
-        a.attack = vec![att];
-        a.host = ep.events.first().and_then(|e| e.host.clone());
-        let mut distinct: Vec<String> = ep.distinct.into_iter().collect();
-        distinct.sort();
-        if rule == Rule::Distributed {
-            a.user = Some(key.to_string());
-            a.fields.insert("sources".into(), distinct.into());
-        } else {
-            let ip = key.parse().ok();
-            a.src_ip = ip;
-            a.indicators = indicators(ip);
-            if rule == Rule::Spray {
-                a.fields.insert("users".into(), distinct.into());
-            } else {
-                let users: std::collections::BTreeSet<String> =
-                    ep.events.iter().filter_map(|e| e.user.clone()).collect();
-                if users.len() == 1 {
-                    a.user = users.into_iter().next();
-                }
-            }
-        }
-        a.events = ep.events.into_iter().map(Arc::unwrap_or_clone).collect();
-        Some(a)
-    }
-
-    fn sweep(&mut self, all: bool) -> Vec<Alert> {
-        let now = self.now;
-        let mut done = Vec::new();
-        for rule in Rule::ALL {
-            let (window, _, _) = self.params(rule);
-            let cutoff = now.and_then(|n| window::cutoff(n, window));
-            self.state[rule.index()].retain(|key, w| {
-                let expired = match (now, w.last_time()) {
-                    (Some(_), Some(l)) => cutoff.is_some_and(|c| l < c),
-                    _ => true,
-                };
-                if all || expired {
-                    if let Some(ep) = w.close() {
-                        done.push((rule, key.clone(), ep));
+    /// Frees room for a new source (or user): expired windows first, then
+    /// the least recently active keys, whose open episodes raise their alerts.
+    fn make_room(&mut self, sources: bool) -> Vec<Alert> {
+        let mut out = self.sweep(false);
+        let mut done: Vec<(Rule, String, Episode)> = Vec::new();
+        if sources {
+            self.sources.make_room(|k, mut w| {
+                for (rule, win) in w.rules_mut() {
+                    if let Some(ep) = win.close() {
+                        done.push((rule, k.clone(), ep));
                     }
                 }
-                !expired
+            });
+        } else {
+            self.users.make_room(|k, mut w| {
+                if let Some(ep) = w.close() {
+                    done.push((Rule::Distributed, k, ep));
+                }
             });
         }
-        let sw = Duration::seconds(i64::try_from(self.cfg.success_window_secs).unwrap_or(86_400));
-        if let Some(n) = now {
-            let cutoff = window::cutoff(n, sw);
-            self.recent_failures
-                .retain(|_, w| w.last_time().is_some_and(|l| cutoff.is_none_or(|c| l >= c)));
-        }
+        out.extend(self.alerts_of(done));
+        out
+    }
+
+    /// Alerts of finished episodes, oldest episode first (then by key).
+    /// Episodes already reported with their final count are left out.
+    fn alerts_of(&self, mut done: Vec<(Rule, String, Episode)>) -> Vec<Alert> {
+        done.retain(|d| d.2.count != d.2.reported);
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
         done.into_iter()
             .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
             .collect()
     }
 
+    /// Closes the episodes of windows with no evidence for a whole window
+    /// (all of them with `all`) and forgets expired windows.
+    fn sweep(&mut self, all: bool) -> Vec<Alert> {
+        let done = self.sweep_episodes(all);
+        self.alerts_of(done)
+    }
+
+    fn sweep_episodes(&mut self, all: bool) -> Vec<(Rule, String, Episode)> {
+        let now = self.now;
+        let cut = |w: Duration| now.and_then(|n| window::cutoff(n, w));
+        let cuts = [
+            cut(self.params(Rule::Brute).0),
+            cut(self.params(Rule::Slow).0),
+            cut(self.params(Rule::Spray).0),
+        ];
+        let fcut = cut(secs(self.cfg.success_window_secs));
+        let dcut = cut(self.params(Rule::Distributed).0);
+        let mut done = Vec::new();
+        let expired = |w: &Windowed, c: Option<DateTime<Utc>>| match (now, w.last_time()) {
+            (Some(_), Some(l)) => c.is_some_and(|c| l < c),
+            _ => true,
+        };
+        self.sources.retain(|key, sw| {
+            let mut changed = false;
+            for (i, (rule, w)) in sw.rules_mut().into_iter().enumerate() {
+                let gone = expired(w, cuts[i]);
+                if all || gone {
+                    if let Some(ep) = w.close() {
+                        done.push((rule, key.clone(), ep));
+                        changed = true;
+                    }
+                }
+                if gone && w.last_time().is_some() {
+                    *w = Windowed::default();
+                    changed = true;
+                }
+            }
+            if now.is_some()
+                && sw
+                    .failures
+                    .last_time()
+                    .is_some_and(|l| fcut.is_some_and(|c| l < c))
+            {
+                sw.failures = Windowed::default();
+                changed = true;
+            }
+            (sw.last_time().is_some(), changed)
+        });
+        self.users.retain(|key, w| {
+            let gone = expired(w, dcut);
+            let mut changed = false;
+            if all || gone {
+                if let Some(ep) = w.close() {
+                    done.push((Rule::Distributed, key.clone(), ep));
+                    changed = true;
+                }
+            }
+            (!gone, changed)
+        });
+        done
+    }
+
     /// Ends all open episodes and returns their alerts (call at end of input).
     pub fn finish(&mut self) -> Vec<Alert> {
         let out = self.sweep(true);
-        self.state.iter_mut().for_each(Map::clear);
+        self.sources.clear();
+        self.users.clear();
         out
     }
-}
 
-fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
-    AttackRef {
-        technique_id: tid.into(),
-        technique_name: Some(tname.into()),
-        tactic_id: Some(aid.into()),
-        tactic_name: Some(aname.into()),
-    }
-}
-
-fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
-    ip.map(|ip| {
-        let kind = if ip.is_ipv4() {
-            IndicatorKind::Ipv4
-        } else {
-            IndicatorKind::Ipv6
+    /// Alerts for every episode still open, as they stand now, without
+    /// ending them (call at the end of a run whose input continues in a
+    /// later run: the episode keeps its alert id and grows). Episodes that
+    /// did end are closed and reported as with [`finish`](Self::finish).
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::model::{Event, EventOutcome};
+    /// let t0: chrono::DateTime<chrono::Utc> = "2026-11-21T02:00:00Z".parse().unwrap();
+    /// let fail = |i: i64| {
+    ///     let mut e = Event::new("ssh", "ssh.failed_auth");
+    ///     e.time = Some(t0 + chrono::Duration::seconds(i));
+    ///     e.src_ip = Some("203.0.113.45".parse().unwrap());
+    ///     e.fields.insert("attempt".into(), true.into());
+    ///     e
+    /// };
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// (0..5).for_each(|i| { d.observe(&fail(i)); });
+    /// let first = d.flush();
+    /// (5..8).for_each(|i| { d.observe(&fail(i)); });
+    /// let last = d.finish();
+    /// assert_eq!(first[0].id, last[0].id);
+    /// assert_eq!((first[0].count, last[0].count), (5, 8));
+    /// ```
+    pub fn flush(&mut self) -> Vec<Alert> {
+        let mut open = self.sweep_episodes(false);
+        let mut touched: Vec<(bool, String)> = Vec::new();
+        let mut report = |ep: &mut Episode, rule: Rule, k: &String, by_source: bool| {
+            if ep.count != ep.reported {
+                open.push((rule, k.clone(), ep.clone()));
+                ep.reported = ep.count;
+                touched.push((by_source, k.clone()));
+            }
         };
-        vec![Indicator::new(kind, ip.to_string())]
-    })
-    .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The stack-formatted source key is the address's `to_string()`, the
-    /// longest forms included.
-    #[test]
-    fn source_key_is_the_address_text() {
-        for ip in [
-            "203.0.113.7",
-            "255.255.255.255",
-            "2001:db8::1",
-            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-            "::ffff:255.255.255.255",
-            "1:2:3:4:5:6:7:8",
-        ] {
-            let ip: IpAddr = ip.parse().unwrap();
-            assert_eq!(SourceKey::ip(ip).as_str(), ip.to_string());
+        for (k, sw) in self.sources.iter_mut() {
+            for (rule, w) in sw.rules_mut() {
+                if let Some(ep) = w.peek_mut() {
+                    report(ep, rule, k, true);
+                }
+            }
         }
-        let mut e = Event::new("ssh", "ssh.failed_auth");
-        e.src_host = Some("scanner.example.net".into());
-        assert_eq!(
-            SourceKey::of(&e).map(|k| k.as_str().to_string()),
-            Some("scanner.example.net".to_string())
-        );
+        for (k, w) in self.users.iter_mut() {
+            if let Some(ep) = w.peek_mut() {
+                report(ep, Rule::Distributed, k, false);
+            }
+        }
+        for (by_source, k) in touched {
+            if by_source {
+                self.sources.get_mut(&k);
+            } else {
+                self.users.get_mut(&k);
+            }
+        }
+        self.alerts_of(open)
     }
 }

@@ -1,11 +1,18 @@
 //! A sliding window of evidence for one detector key, and its episodes.
+//!
+//! Memory per window is bounded: while an episode is open the window keeps
+//! no items (the episode counts them; when it ends, every item it saw is
+//! older than the window anyway), so a source hammering one key costs a few
+//! counters, not one entry per guess. Distinct values (users, sources) are
+//! kept once per window in a small slot table, never once per item.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::{Map, Set};
+use super::Set;
 use crate::model::Event;
 
 /// Most items a window keeps (bounded memory under floods).
@@ -27,17 +34,23 @@ pub(crate) struct Episode {
     pub distinct: Set<String>,
     /// Evidence, shared between the windows that saw the same event.
     pub events: Vec<Arc<Event>>,
+    /// `count` when this episode's alert was last reported while open
+    /// (0: never), so an unchanged episode is not reported again.
+    pub reported: u64,
 }
 
-/// Recent items (time, distinct value) within the window, plus the open
-/// episode if the threshold was reached.
+/// Recent items (time, distinct value slot) within the window, plus the
+/// open episode if the threshold was reached.
 #[derive(Debug, Default)]
 pub(crate) struct Windowed {
-    items: VecDeque<(DateTime<Utc>, String)>,
-    /// Items per non-empty distinct value.
-    counts: Map<String, u32>,
-    /// Items whose distinct value is empty (every item of a counting
-    /// window), kept apart so counting windows never allocate a map.
+    /// Item times and the slot of their distinct value (0: none, else
+    /// index + 1 into `values`).
+    items: VecDeque<(DateTime<Utc>, u32)>,
+    /// Distinct values with their item counts; a slot with count 0 is free.
+    values: Vec<(String, u32)>,
+    /// Non-empty distinct values in `values`.
+    live_values: u32,
+    /// Items whose distinct value is empty (every item of a counting window).
     empty: u32,
     evidence: VecDeque<Arc<Event>>,
     open: Option<Episode>,
@@ -47,7 +60,7 @@ pub(crate) struct Windowed {
 impl Windowed {
     /// Distinct values in the window (the empty value counts as one).
     fn distinct_values(&self) -> u64 {
-        self.counts.len() as u64 + u64::from(self.empty > 0)
+        u64::from(self.live_values) + u64::from(self.empty > 0)
     }
 
     pub fn len(&self) -> usize {
@@ -68,7 +81,8 @@ impl Windowed {
 
     pub fn clear(&mut self) {
         self.items.clear();
-        self.counts.clear();
+        self.values.clear();
+        self.live_values = 0;
         self.empty = 0;
         self.evidence.clear();
     }
@@ -81,22 +95,55 @@ impl Windowed {
     /// beyond [`MAX_ITEMS`].
     fn prune_before(&mut self, cutoff: Option<DateTime<Utc>>) {
         while let Some((t, _)) = self.items.front() {
-            if cutoff.is_some_and(|c| *t < c) || self.items.len() > MAX_ITEMS {
-                if let Some((_, v)) = self.items.pop_front() {
-                    if v.is_empty() {
-                        self.empty = self.empty.saturating_sub(1);
-                    } else if let Some(c) = self.counts.get_mut(&v) {
-                        *c -= 1;
-                        if *c == 0 {
-                            self.counts.remove(&v);
-                        }
-                    }
-                }
-                if self.evidence.len() > self.items.len() {
-                    self.evidence.pop_front();
-                }
-            } else {
+            if !(cutoff.is_some_and(|c| *t < c) || self.items.len() > MAX_ITEMS) {
                 break;
+            }
+            if let Some((_, slot)) = self.items.pop_front() {
+                self.release(slot);
+            }
+            if self.evidence.len() > self.items.len() {
+                self.evidence.pop_front();
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        if slot == 0 {
+            self.empty = self.empty.saturating_sub(1);
+        } else if let Some(v) = self.values.get_mut(slot as usize - 1) {
+            v.1 = v.1.saturating_sub(1);
+            if v.1 == 0 {
+                v.0.clear();
+                self.live_values = self.live_values.saturating_sub(1);
+            }
+        }
+    }
+
+    /// The slot of `value` (counted once more), allocating one if new.
+    fn acquire(&mut self, value: &str) -> u32 {
+        if value.is_empty() {
+            self.empty += 1;
+            return 0;
+        }
+        let mut free = None;
+        for (i, (v, n)) in self.values.iter_mut().enumerate() {
+            if *n > 0 && v == value {
+                *n += 1;
+                return i as u32 + 1;
+            }
+            if *n == 0 && free.is_none() {
+                free = Some(i);
+            }
+        }
+        self.live_values += 1;
+        match free {
+            Some(i) => {
+                self.values[i] = (value.to_string(), 1);
+                i as u32 + 1
+            }
+            None => {
+                self.values.push((value.to_string(), 1));
+                self.values.len() as u32
             }
         }
     }
@@ -124,52 +171,198 @@ impl Windowed {
             }
         }
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        if let Some(ep) = &mut self.open {
+            ep.count += 1;
+            ep.last = ep.last.max(t);
+            if !distinct.is_empty() && !ep.distinct.contains(distinct) {
+                ep.distinct.insert(distinct.to_string());
+            }
+            if ep.events.len() < max_evidence {
+                ep.events.push(e());
+            }
+            return finished;
+        }
         self.prune_before(cutoff);
         let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
-        if distinct.is_empty() {
-            self.empty += 1;
-        } else if let Some(c) = self.counts.get_mut(distinct) {
-            *c += 1;
-        } else {
-            self.counts.insert(distinct.to_string(), 1);
-        }
-        self.items.push_back((t, distinct.to_string()));
+        let slot = self.acquire(distinct);
+        self.items.push_back((t, slot));
         if self.evidence.len() < max_evidence {
             self.evidence.push_back(e());
         }
-        match &mut self.open {
-            Some(ep) => {
-                ep.count += 1;
-                ep.last = ep.last.max(t);
-                if !distinct.is_empty() && !ep.distinct.contains(distinct) {
-                    ep.distinct.insert(distinct.to_string());
-                }
-                if ep.events.len() < max_evidence {
-                    ep.events.push(e());
-                }
-            }
-            None => {
-                let reached = if by_distinct && threshold != u32::MAX {
-                    self.distinct_values() >= u64::from(threshold)
-                } else {
-                    self.items.len() as u64 >= u64::from(threshold)
-                };
-                if reached {
-                    self.open = Some(Episode {
-                        first: self.items.front().map_or(t, |x| x.0),
-                        last: t,
-                        count: self.items.len() as u64,
-                        distinct: self.counts.keys().cloned().collect(),
-                        events: self.evidence.drain(..).collect(),
-                    });
-                }
-            }
+        let reached = if by_distinct && threshold != u32::MAX {
+            self.distinct_values() >= u64::from(threshold)
+        } else {
+            self.items.len() as u64 >= u64::from(threshold)
+        };
+        if reached {
+            self.open = Some(Episode {
+                first: self.items.front().map_or(t, |x| x.0),
+                last: t,
+                count: self.items.len() as u64,
+                distinct: self
+                    .values
+                    .iter()
+                    .filter(|v| v.1 > 0)
+                    .map(|v| v.0.clone())
+                    .collect(),
+                events: self.evidence.drain(..).collect(),
+                reported: 0,
+            });
+            // Every item is now counted by the episode; when it ends, all of
+            // them are older than the window, so none is needed again.
+            self.clear();
         }
         finished
+    }
+
+    /// The open episode, left open (for a provisional alert).
+    pub fn peek_mut(&mut self) -> Option<&mut Episode> {
+        self.open.as_mut()
     }
 
     /// Ends the open episode.
     pub fn close(&mut self) -> Option<Episode> {
         self.open.take()
+    }
+}
+
+/// Evidence events of one saved row, each once however many of the row's
+/// windows share it (the windows refer to them by index).
+#[derive(Debug, Default)]
+pub(crate) struct EventTable<'a> {
+    pub events: Vec<&'a Event>,
+    index: super::Map<usize, u32>,
+}
+
+impl<'a> EventTable<'a> {
+    fn add(&mut self, e: &'a Arc<Event>) -> u32 {
+        let key = Arc::as_ptr(e) as usize;
+        let events = &mut self.events;
+        *self.index.entry(key).or_insert_with(|| {
+            events.push(e);
+            events.len() as u32 - 1
+        })
+    }
+}
+
+/// A window as written to the state store (see [`super::persist`]).
+#[derive(Debug, Serialize)]
+pub(crate) struct SavedWindowOut<'a> {
+    /// Item times.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    t: Vec<DateTime<Utc>>,
+    /// Item distinct values (empty for counting windows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    v: Vec<&'a str>,
+    /// Evidence, as indexes into the row's events.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    e: Vec<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open: Option<SavedEpisodeOut<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct SavedEpisodeOut<'a> {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u64,
+    reported: u64,
+    distinct: Vec<&'a str>,
+    e: Vec<u32>,
+}
+
+/// A window as read back from the state store.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SavedWindow {
+    #[serde(default)]
+    t: Vec<DateTime<Utc>>,
+    #[serde(default)]
+    v: Vec<String>,
+    #[serde(default)]
+    e: Vec<u32>,
+    #[serde(default)]
+    last: Option<DateTime<Utc>>,
+    #[serde(default)]
+    open: Option<SavedEpisode>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SavedEpisode {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    count: u64,
+    #[serde(default)]
+    reported: u64,
+    #[serde(default)]
+    distinct: Vec<String>,
+    #[serde(default)]
+    e: Vec<u32>,
+}
+
+impl Windowed {
+    /// The persisted form; evidence goes into `table`.
+    pub fn save<'a>(&'a self, table: &mut EventTable<'a>) -> SavedWindowOut<'a> {
+        let has_values = self.items.iter().any(|x| x.1 != 0);
+        SavedWindowOut {
+            t: self.items.iter().map(|x| x.0).collect(),
+            v: if has_values {
+                self.items
+                    .iter()
+                    .map(|x| match x.1 {
+                        0 => "",
+                        s => self.values[s as usize - 1].0.as_str(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            e: self.evidence.iter().map(|e| table.add(e)).collect(),
+            last: self.last,
+            open: self.open.as_ref().map(|ep| {
+                let mut distinct: Vec<&str> = ep.distinct.iter().map(String::as_str).collect();
+                distinct.sort_unstable();
+                SavedEpisodeOut {
+                    first: ep.first,
+                    last: ep.last,
+                    count: ep.count,
+                    reported: ep.reported,
+                    distinct,
+                    e: ep.events.iter().map(|e| table.add(e)).collect(),
+                }
+            }),
+        }
+    }
+
+    /// A window from its persisted form and its row's `events`; `None`
+    /// when an evidence index is out of range.
+    pub fn restore(s: SavedWindow, events: &[Arc<Event>]) -> Option<Windowed> {
+        let pick = |ix: Vec<u32>| -> Option<Vec<Arc<Event>>> {
+            ix.into_iter()
+                .map(|i| events.get(i as usize).cloned())
+                .collect()
+        };
+        let mut w = Windowed {
+            last: s.last,
+            ..Default::default()
+        };
+        for (i, t) in s.t.into_iter().enumerate() {
+            let slot = w.acquire(s.v.get(i).map_or("", String::as_str));
+            w.items.push_back((t, slot));
+        }
+        w.evidence = pick(s.e)?.into();
+        w.open = match s.open {
+            None => None,
+            Some(ep) => Some(Episode {
+                first: ep.first,
+                last: ep.last,
+                count: ep.count,
+                distinct: ep.distinct.into_iter().collect(),
+                events: pick(ep.e)?,
+                reported: ep.reported,
+            }),
+        };
+        Some(w)
     }
 }

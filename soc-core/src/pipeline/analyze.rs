@@ -56,11 +56,19 @@ impl Default for ParseConfig {
     }
 }
 
-/// Parsers + detectors.
+/// Parsers + detectors. The detectors' windows outlive a run: at the end
+/// of input their open episodes are reported without being closed
+/// ([`DetectorSet::flush`]), and their state is saved with the checkpoints
+/// and restored by the next run.
 pub struct StandardAnalyzer {
     ssh: SshParser,
     detectors: DetectorSet,
     mapping: AlertMapping,
+    /// Evictions already reported.
+    evictions: u64,
+    /// The configuration, for [`Analyzer::fork`].
+    parse: ParseConfig,
+    detect: DetectConfig,
 }
 
 impl StandardAnalyzer {
@@ -90,8 +98,11 @@ impl StandardAnalyzer {
             })?;
         Ok(StandardAnalyzer {
             ssh,
-            detectors: DetectorSet::new(detect),
+            detectors: DetectorSet::new(detect.clone()),
             mapping,
+            evictions: 0,
+            parse: parse.clone(),
+            detect,
         })
     }
 }
@@ -177,7 +188,27 @@ impl Analyzer for StandardAnalyzer {
     }
 
     fn finish(&mut self, out: &mut Analysis) {
-        out.alerts.extend(self.detectors.finish());
+        out.alerts.extend(self.detectors.flush());
+    }
+
+    fn end_batch(&mut self, out: &mut Analysis, save: bool) {
+        let ev = self.detectors.evictions();
+        out.detector_evictions += ev.saturating_sub(self.evictions);
+        self.evictions = ev;
+        if save {
+            out.detector_state = Some(self.detectors.take_changes());
+        }
+    }
+
+    fn fork(&self) -> Option<Box<dyn Analyzer>> {
+        let a = StandardAnalyzer::new(&self.parse, self.detect.clone()).ok()?;
+        Some(Box::new(a))
+    }
+
+    fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {
+        let skipped = self.detectors.restore(rows);
+        self.evictions = self.detectors.evictions();
+        skipped
     }
 }
 

@@ -171,7 +171,11 @@ impl Pipeline {
                 crate::error::SourceError::Io { .. } => Error::from(e),
                 other => bad(&format!("sources[{i}]"), other),
             })?;
-            p.add_source(src);
+            if sc.kind == crate::source::SourceKind::Ssh {
+                p.add_source(src);
+            } else {
+                p.add_independent_source(src);
+            }
         }
 
         let offline = opts.offline || cfg.run.offline;

@@ -118,6 +118,9 @@ pub struct RunMetrics {
     pub skipped: u64,
     /// Source errors (I/O, remote) that did not stop the run.
     pub source_errors: u64,
+    /// Detector keys (sources, users) forgotten because there were more
+    /// than `detect.max_tracked_keys`, least recently active first.
+    pub detector_evictions: u64,
     /// Events by kind (`ssh.failed_password`, `suricata.flow`, ...).
     pub events_by_kind: BTreeMap<String, u64>,
     /// Alerts raised (new or updated) by kind.
@@ -183,6 +186,7 @@ impl RunMetrics {
         self.malformed += o.malformed;
         self.skipped += o.skipped;
         self.source_errors += o.source_errors;
+        self.detector_evictions += o.detector_evictions;
         for (k, v) in &o.events_by_kind {
             *self.events_by_kind.entry(k.clone()).or_default() += v;
         }

@@ -13,10 +13,19 @@
 //!   nothing lost);
 //! * a crash after it finds the pending marks and runs the actions then
 //!   (idempotency keys prevent duplicates);
-//! * `--once` twice reads nothing new the second time.
+//! * `--once` twice reads nothing new the second time;
+//! * two runs never overlap on one state file: a run holds the store's
+//!   writer lock (an OS file lock, released even by kill -9), and a second
+//!   run stops at once with `StoreError::Locked` instead of repeating the
+//!   first one's actions.
 //!
-//! Detection windows live in memory: a kill -9 in follow mode can lose the
-//! partial window of events not yet raised as alerts, never a stored alert.
+//! Detection windows outlive a run: the detectors' changed windows are saved
+//! in the same transaction as the checkpoints (at least every 10 s while
+//! input keeps coming, whenever the reader catches up, and at the end), and
+//! restored by the next run, so
+//! splitting a log into runs gives the alerts of one pass. A kill -9 between
+//! two saves can lose the window increments since the last save (the
+//! checkpoint kept moving), never a stored alert.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,6 +78,9 @@ pub struct Pipeline {
     pub(super) config: PipelineConfig,
     pub(super) store: Arc<StateStore>,
     pub(super) sources: Vec<Box<dyn LogSource>>,
+    /// Per source: its records need no state shared with other sources
+    /// (EVE, generic alerts), so it may be read on a thread of its own.
+    pub(super) independent: Vec<bool>,
     pub(super) analyzer: Option<Box<dyn Analyzer>>,
     pub(super) enrichers: Vec<Arc<dyn EnrichStage>>,
     pub(super) custom_enrichers: Option<Arc<EnricherList>>,
@@ -125,6 +137,7 @@ impl Pipeline {
             config,
             store,
             sources: Vec::new(),
+            independent: Vec::new(),
             analyzer: None,
             enrichers: Vec::new(),
             custom_enrichers: None,
@@ -140,7 +153,7 @@ impl Pipeline {
 
     /// Adds a source.
     pub fn with_source(mut self, source: Box<dyn LogSource>) -> Self {
-        self.sources.push(source);
+        self.add_source(source);
         self
     }
 
@@ -178,6 +191,14 @@ impl Pipeline {
     /// Adds a source to a built pipeline.
     pub fn add_source(&mut self, source: Box<dyn LogSource>) {
         self.sources.push(source);
+        self.independent.push(false);
+    }
+
+    /// Adds a source whose records need no state shared with other sources
+    /// (see [`Analyzer::fork`]).
+    pub(super) fn add_independent_source(&mut self, source: Box<dyn LogSource>) {
+        self.sources.push(source);
+        self.independent.push(true);
     }
 
     /// Adds a custom enricher (Rust or Python) after the configured ones.
@@ -248,6 +269,20 @@ impl Pipeline {
     /// `shutdown` is set, and records the run's metrics in the store.
     pub async fn run(&mut self, opts: RunOptions) -> Result<RunMetrics, Error> {
         let started = Utc::now();
+        // One writer per state file, for the whole run (see `store::lock`).
+        let _writer = self.store.lock_writer()?;
+        // Dry-run records commit with their batch (see `clear_pending`).
+        self.store.defer_dry_run_actions(true);
+        let out = self.run_locked(opts, started).await;
+        self.store.defer_dry_run_actions(false);
+        out
+    }
+
+    async fn run_locked(
+        &mut self,
+        opts: RunOptions,
+        started: DateTime<Utc>,
+    ) -> Result<RunMetrics, Error> {
         let mut metrics = RunMetrics {
             started_at: Some(started),
             mode: if opts.follow { "follow" } else { "once" }.to_string(),
@@ -267,14 +302,27 @@ impl Pipeline {
                 message: "no sources: add a [[sources]] entry, e.g. kind = \"ssh\" path = \"/var/log/auth.log\"".into(),
             }));
         }
-        let analyzer = self.analyzer.take().ok_or_else(|| {
+        let mut analyzer = self.analyzer.take().ok_or_else(|| {
             Error::Config(crate::error::ConfigError::BadValue {
                 path: "<pipeline>".into(),
                 key: "detect".into(),
                 message: "no analyzer (parse + detect stage) configured".into(),
             })
         })?;
-        let sources = std::mem::take(&mut self.sources);
+        let saved = match self.store.detector_state() {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.analyzer = Some(analyzer);
+                return Err(e.into());
+            }
+        };
+        let skipped = analyzer.restore_state(saved);
+        if skipped > 0 {
+            tracing::warn!(
+                skipped,
+                "saved detector windows that did not decode were dropped"
+            );
+        }
         let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));
         let shutdown = opts.shutdown.clone().unwrap_or_default();
         let reader_cfg = ReaderConfig {
@@ -283,8 +331,14 @@ impl Pipeline {
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
         };
-        let reader =
-            tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, reader_cfg));
+        let lanes = self.split_lanes(analyzer);
+        let mut readers = Vec::with_capacity(lanes.len());
+        for (idx, sources, analyzer) in lanes {
+            let (tx, cfg) = (tx.clone(), reader_cfg.clone());
+            let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
+            readers.push((idx, h));
+        }
+        drop(tx);
 
         let mut fatal: Option<Error> = None;
         while let Some(batch) = rx.recv().await {
@@ -295,17 +349,28 @@ impl Pipeline {
             }
         }
         drop(rx);
-        match reader.await {
-            Ok((sources, analyzer)) => {
-                self.sources = sources;
-                self.analyzer = Some(analyzer);
+        let n = self.independent.len();
+        let mut back: Vec<Option<Box<dyn LogSource>>> = (0..n).map(|_| None).collect();
+        let mut thread_error = None;
+        for (lane, (idx, h)) in readers.into_iter().enumerate() {
+            match h.await {
+                Ok((sources, analyzer)) => {
+                    for (i, s) in idx.into_iter().zip(sources) {
+                        back[i] = Some(s);
+                    }
+                    if lane == 0 {
+                        self.analyzer = Some(analyzer);
+                    }
+                }
+                Err(e) => thread_error = Some(e.to_string()),
             }
-            Err(e) => {
-                return Err(Error::Io {
-                    context: "pipeline reader thread".into(),
-                    source: std::io::Error::other(e.to_string()),
-                })
-            }
+        }
+        self.sources = back.into_iter().flatten().collect();
+        if let Some(e) = thread_error {
+            return Err(Error::Io {
+                context: "pipeline reader thread".into(),
+                source: std::io::Error::other(e),
+            });
         }
         if let Some(e) = fatal {
             return Err(e);
@@ -343,9 +408,11 @@ impl Pipeline {
 
     async fn process(&mut self, batch: Batch, metrics: &mut RunMetrics) -> Result<(), Error> {
         let Batch {
-            analysis,
+            mut analysis,
             checkpoints,
         } = batch;
+        let detector_state = analysis.detector_state.take();
+        metrics.detector_evictions += analysis.detector_evictions;
         metrics.records += analysis.records;
         metrics.malformed += analysis.malformed;
         metrics.skipped += analysis.skipped;
@@ -382,6 +449,9 @@ impl Pipeline {
             }
             for cp in &checkpoints {
                 store::put_checkpoint(tx, &cp.source, &cp.identity, cp.offset)?;
+            }
+            if let Some(changes) = &detector_state {
+                store::put_detector_state(tx, changes)?;
             }
             Ok(flags)
         })?;

@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 
+use crate::detect::StateChange;
 use crate::enrich::Enricher;
 use crate::error::EnrichError;
 use crate::model::{
@@ -60,6 +61,11 @@ pub struct Analysis {
     pub source_errors: u64,
     /// A few `file:line: reason` reports (bounded by the runner).
     pub samples: Vec<String>,
+    /// Detector keys forgotten because of `detect.max_tracked_keys`.
+    pub detector_evictions: u64,
+    /// Detector state to persist with this batch's checkpoints (`None`:
+    /// nothing to save at this batch).
+    pub detector_state: Option<Vec<StateChange>>,
 }
 
 impl Analysis {
@@ -95,6 +101,25 @@ pub trait Analyzer: Send {
     fn analyze(&mut self, record: &SourceRecord, out: &mut Analysis);
     /// End of input (a `--once` run, or shutdown): flush pending episodes.
     fn finish(&mut self, out: &mut Analysis);
+    /// Called before each batch is handed on; with `save`, puts the
+    /// detector state changed since the last save into
+    /// `out.detector_state`, to be committed with the batch's checkpoints.
+    fn end_batch(&mut self, out: &mut Analysis, save: bool) {
+        let _ = (out, save);
+    }
+    /// A fresh analyzer of the same configuration for sources whose records
+    /// need no state shared with other sources (EVE, generic alerts), so the
+    /// runner can read them on a thread of their own; `None`: read every
+    /// source on one thread.
+    fn fork(&self) -> Option<Box<dyn Analyzer>> {
+        None
+    }
+    /// Restores detector state saved by an earlier run, as
+    /// `(detector, key, state)` rows; returns how many rows were skipped.
+    fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {
+        let _ = rows;
+        0
+    }
 }
 
 /// Results of enriching indicators: per indicator, each provider's answer.

@@ -108,9 +108,11 @@ impl StateStore {
         })
     }
 
-    /// Clears the pending marks of `ids`.
+    /// Clears the pending marks of `ids`, writing the deferred dry-run
+    /// action records of their actions in the same transaction.
     pub fn clear_pending(&self, ids: &[String]) -> Result<(), StoreError> {
         self.with_tx(|tx| {
+            self.write_deferred_actions(tx)?;
             for id in ids {
                 tx.prepare_cached("DELETE FROM pipeline_pending WHERE alert_id = ?1")?
                     .execute(params![id])?;

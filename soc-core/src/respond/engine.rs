@@ -216,23 +216,35 @@ impl ResponseEngine {
             )));
         };
         // The watch-list is an upsert that counts sightings, so it always runs.
+        // A live action claims its key atomically in the store (see
+        // `StateStore::claim_action`): of two racing runs only one acts.
+        let key = p.key(alert);
+        let mut claimed = false;
         if self.suppress > chrono::Duration::zero() && p.action != "watch" {
-            match self.store.last_done(&p.key(alert)) {
-                Ok(Some(at)) if Utc::now() - at < self.suppress => {
+            let now = Utc::now();
+            let prior = match self.mode {
+                Mode::Live => self.store.claim_action(&key, now, self.suppress),
+                Mode::DryRun => self
+                    .store
+                    .last_done(&key)
+                    .map(|d| d.filter(|at| now - *at < self.suppress)),
+            };
+            match prior {
+                Ok(Some(at)) => {
                     return blank(ActionOutcome::Skipped(format!(
                         "already done at {} (suppressed for {}s)",
                         at.to_rfc3339(),
                         self.suppress.num_seconds()
                     )));
                 }
-                Ok(_) => {}
+                Ok(None) => claimed = self.mode == Mode::Live,
                 Err(e) => {
                     // Without the idempotency state we cannot know it is safe to repeat.
                     return blank(ActionOutcome::Failed(format!("idempotency check: {e}")));
                 }
             }
         }
-        match responder.respond(alert, self.mode).await {
+        let rec = match responder.respond(alert, self.mode).await {
             Ok(mut r) => {
                 if r.alert_id.is_empty() {
                     r.alert_id = alert.id.clone();
@@ -250,6 +262,13 @@ impl ResponseEngine {
                 tracing::warn!(alert = %alert.id, responder = %p.responder, "{e}");
                 blank(ActionOutcome::Failed(e.to_string()))
             }
+        };
+        if claimed && rec.outcome != ActionOutcome::Done {
+            // Not done: a later run may try again.
+            if let Err(e) = self.store.release_action_claim(&key) {
+                tracing::warn!(alert = %alert.id, responder = %p.responder, "releasing the action claim: {e}");
+            }
         }
+        rec
     }
 }

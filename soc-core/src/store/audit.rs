@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{from_ts, put_action, ts, BlockEntry, StateStore, WatchEntry};
+use super::{from_ts, put_action, ts, BlockEntry, DeferredAction, StateStore, WatchEntry};
 use crate::error::StoreError;
-use crate::model::ActionRecord;
+use crate::model::{ActionRecord, Mode};
 
 impl StateStore {
     // ---- actions (audit log and idempotency) --------------------------------
@@ -15,7 +15,48 @@ impl StateStore {
     /// (typically `responder|target|alert kind`).
     pub fn record_action(&self, key: &str, record: &ActionRecord) -> Result<(), StoreError> {
         let json = serde_json::to_string(record).map_err(|e| self.corrupt("action", e))?;
+        if record.mode == Mode::DryRun {
+            let mut d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(buf) = d.as_mut() {
+                buf.push(DeferredAction {
+                    key: key.to_string(),
+                    record: record.clone(),
+                    json,
+                });
+                return Ok(());
+            }
+        }
         self.with_tx(|tx| put_action(tx, key, record, &json))
+    }
+
+    /// While on, dry-run action records are kept in memory and written by
+    /// the next [`write_deferred_actions`](Self::write_deferred_actions)
+    /// (the pipeline does it in the transaction that clears the batch's
+    /// pending marks, so a crash before it re-runs the dry-run actions of
+    /// those alerts: nothing is lost or recorded twice). One commit per
+    /// batch instead of one per record. Live records are always written at
+    /// once. Turning it off drops what is still buffered: records of alerts
+    /// whose pending marks were not cleared, whose actions the next run
+    /// re-runs (and records then).
+    pub fn defer_dry_run_actions(&self, on: bool) {
+        let mut d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+        match (on, d.is_some()) {
+            (true, false) => *d = Some(Vec::new()),
+            (false, _) => *d = None,
+            _ => {}
+        }
+    }
+
+    /// Writes the deferred dry-run records inside `tx`.
+    pub fn write_deferred_actions(&self, tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+        let buf = {
+            let mut d = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+            d.as_mut().map(std::mem::take).unwrap_or_default()
+        };
+        for a in &buf {
+            put_action(tx, &a.key, &a.record, &a.json)?;
+        }
+        Ok(())
     }
 
     /// When an action with `key` last succeeded for real (status `done`), if ever.

@@ -24,6 +24,12 @@ use crate::error::StoreError;
 use crate::model::{ActionRecord, Alert};
 
 mod audit;
+mod claim;
+mod detector;
+mod lock;
+
+pub use detector::put_detector_state;
+pub use lock::WriterLock;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +58,10 @@ CREATE TABLE IF NOT EXISTS watchlist (
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
     json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS action_claims (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS detector_state (
+    detector TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (detector, key));
 "#;
 
 /// An active (or expired, not yet removed) firewall block.
@@ -101,6 +111,16 @@ pub struct StoredAlert {
 pub struct StateStore {
     conn: Mutex<Connection>,
     path: String,
+    /// Dry-run action records waiting for the next batch commit (see
+    /// [`StateStore::defer_dry_run_actions`]); `None`: write at once.
+    deferred: Mutex<Option<Vec<DeferredAction>>>,
+}
+
+/// A dry-run action record waiting for its batch's commit.
+struct DeferredAction {
+    key: String,
+    record: ActionRecord,
+    json: String,
 }
 
 impl std::fmt::Debug for StateStore {
@@ -175,6 +195,7 @@ impl StateStore {
         Ok(StateStore {
             conn: Mutex::new(conn),
             path,
+            deferred: Mutex::new(None),
         })
     }
 

@@ -93,3 +93,62 @@ fn watchlist_counts_hits() {
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].hits, 2);
 }
+
+/// #14 item 6: the suppression claim is one atomic step: of many
+/// connections racing on one key, exactly one wins; a released claim
+/// can be taken again, and an old one (past the window) is taken over.
+#[test]
+fn racing_claims_have_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    StateStore::open(&path).unwrap();
+    let now = Utc::now();
+    let day = chrono::Duration::days(1);
+    let winners: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                s.spawn(move || {
+                    let st = StateStore::open(&path).unwrap();
+                    (0..20)
+                        .filter(|i| {
+                            st.claim_action(&format!("webhook|k{i}"), now, day)
+                                .unwrap()
+                                .is_none()
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 20, "one winner per key");
+    let st = StateStore::open(&path).unwrap();
+    assert!(st.claim_action("webhook|k0", now, day).unwrap().is_some());
+    st.release_action_claim("webhook|k0").unwrap();
+    assert!(st.claim_action("webhook|k0", now, day).unwrap().is_none());
+    let later = now + chrono::Duration::days(2);
+    assert!(st.claim_action("webhook|k1", later, day).unwrap().is_none());
+}
+
+/// Deferred dry-run records are written only by the batch commit; live
+/// records at once; turning deferral off drops what was not committed.
+#[test]
+fn dry_run_records_wait_for_the_batch_commit() {
+    let s = StateStore::in_memory().unwrap();
+    let all = || s.actions_since(DateTime::<Utc>::MIN_UTC).unwrap().len();
+    s.defer_dry_run_actions(true);
+    let dry = ActionRecord::new("webhook", "notify", "x", "a1", Mode::DryRun);
+    let live = ActionRecord::new("webhook", "notify", "y", "a2", Mode::Live);
+    s.record_action("k1", &dry).unwrap();
+    s.record_action("k2", &live).unwrap();
+    assert_eq!(all(), 1, "only the live record is written at once");
+    s.with_tx(|tx| s.write_deferred_actions(tx)).unwrap();
+    assert_eq!(all(), 2);
+    s.record_action("k3", &dry).unwrap();
+    s.defer_dry_run_actions(false);
+    s.with_tx(|tx| s.write_deferred_actions(tx)).unwrap();
+    assert_eq!(all(), 2, "an uncommitted batch's records are dropped");
+    s.record_action("k4", &dry).unwrap();
+    assert_eq!(all(), 3, "written at once when not deferring");
+}

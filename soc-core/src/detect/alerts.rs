@@ -1,0 +1,182 @@
+//! Building the detectors' alerts: titles, severities, ATT&CK techniques,
+//! the source address (and IPv6 prefix) and the evidence of an episode.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::source_key::key_address;
+use super::window::Episode;
+use super::{secs, DetectorSet, Rule};
+use crate::model::{Alert, AttackRef, Event, Indicator, IndicatorKind, Severity};
+
+impl DetectorSet {
+    pub(super) fn success(&mut self, src: &str, t: DateTime<Utc>, e: &Event) -> Option<Alert> {
+        let sw = secs(self.cfg.success_window_secs);
+        let n = self.cfg.success_after_failures.max(1) as usize;
+        let w = &mut self.sources.get_mut(src)?.failures;
+        w.prune(t, sw);
+        if w.len() < n {
+            return None;
+        }
+        let first = w.first_time()?;
+        let mut ev: Vec<Event> = w
+            .take_evidence()
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect();
+        let failures = w.len() as u64;
+        w.clear();
+        ev.push(e.clone());
+        let key = format!("{src}|{}", first.to_rfc3339());
+        let user = e.user.clone().unwrap_or_default();
+        let mut a = Alert::new(
+            "ssh.success_after_failures",
+            &key,
+            format!("Successful SSH login as {user} from {src} after {failures} failures"),
+            Severity::Critical,
+        );
+        a.source = "detect".into();
+        a.src_ip = e.src_ip;
+        a.user = e.user.clone();
+        a.host = e.host.clone();
+        a.first_seen = Some(first);
+        a.last_seen = Some(t);
+        a.count = failures + 1;
+        a.attack = vec![attack(
+            "T1078",
+            "Valid Accounts",
+            "TA0001",
+            "initial-access",
+        )];
+        a.indicators = indicators(e.src_ip);
+        if let (_, Some(len)) = key_address(src) {
+            a.fields.insert("src_prefix".into(), src.into());
+            a.fields.insert("src_prefix_len".into(), len.into());
+        }
+        a.events = ev;
+        a.fields.insert("failures".into(), failures.into());
+        Some(a)
+    }
+
+    /// The alert of a finished episode; `None` for a slow brute force that
+    /// is really a fast one (it spans no more than the fast window, so the
+    /// brute-force alert already covers it).
+    pub(super) fn alert(&self, rule: Rule, key: &str, ep: Episode) -> Option<Alert> {
+        if rule == Rule::Slow {
+            let fast = self.params(Rule::Brute).0;
+            if ep.last - ep.first <= fast {
+                return None;
+            }
+        }
+        let first = ep.first;
+        let id_key = format!("{key}|{}", first.to_rfc3339());
+        let (title, sev, att) = match rule {
+            Rule::Brute => (
+                format!("SSH brute force from {key}: {} failures", ep.count),
+                Severity::High,
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+            Rule::Slow => (
+                format!("Slow SSH brute force from {key}: {} failures", ep.count),
+                Severity::Medium,
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+            Rule::Spray => (
+                format!(
+                    "SSH password spraying from {key}: {} users",
+                    ep.distinct.len()
+                ),
+                Severity::High,
+                attack(
+                    "T1110.003",
+                    "Password Spraying",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+            Rule::Distributed => (
+                format!(
+                    "Distributed SSH attack on user {key}: {} sources",
+                    ep.distinct.len()
+                ),
+                Severity::High,
+                attack(
+                    "T1110.001",
+                    "Password Guessing",
+                    "TA0006",
+                    "credential-access",
+                ),
+            ),
+        };
+        let mut a = Alert::new(rule.kind(), &id_key, title, sev);
+        a.source = "detect".into();
+        a.first_seen = Some(ep.first);
+        a.last_seen = Some(ep.last);
+        a.count = ep.count;
+        a.attack = vec![att];
+        a.host = ep.events.first().and_then(|e| e.host.clone());
+        let mut distinct: Vec<String> = ep.distinct.into_iter().collect();
+        distinct.sort();
+        if rule == Rule::Distributed {
+            a.user = Some(key.to_string());
+            a.fields.insert("sources".into(), distinct.into());
+        } else {
+            let (ip, prefix) = key_address(key);
+            // An aggregated IPv6 source: the address is the first one seen
+            // (a real attacker address), the network goes in `src_prefix`.
+            let ip = match prefix {
+                Some(_) => ep.events.iter().find_map(|e| e.src_ip).or(ip),
+                None => ip,
+            };
+            a.src_ip = ip;
+            a.indicators = indicators(ip);
+            if let Some(len) = prefix {
+                a.fields.insert("src_prefix".into(), key.into());
+                a.fields.insert("src_prefix_len".into(), len.into());
+            }
+            if rule == Rule::Spray {
+                a.fields.insert("users".into(), distinct.into());
+            } else {
+                let users: std::collections::BTreeSet<String> =
+                    ep.events.iter().filter_map(|e| e.user.clone()).collect();
+                if users.len() == 1 {
+                    a.user = users.into_iter().next();
+                }
+            }
+        }
+        a.events = ep.events.into_iter().map(Arc::unwrap_or_clone).collect();
+        Some(a)
+    }
+}
+
+fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
+    AttackRef {
+        technique_id: tid.into(),
+        technique_name: Some(tname.into()),
+        tactic_id: Some(aid.into()),
+        tactic_name: Some(aname.into()),
+    }
+}
+
+fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
+    ip.map(|ip| {
+        let kind = if ip.is_ipv4() {
+            IndicatorKind::Ipv4
+        } else {
+            IndicatorKind::Ipv6
+        };
+        vec![Indicator::new(kind, ip.to_string())]
+    })
+    .unwrap_or_default()
+}

@@ -1,0 +1,119 @@
+//! An event's source as the detectors key it: the address as text, an IPv6
+//! address aggregated to its network (`2001:db8:1:2::/64`: one attacker
+//! owns a whole /64 and rotates through it), else the host name. Formatted
+//! on the stack, so keying an event allocates nothing.
+
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv6Addr};
+
+use crate::model::Event;
+
+/// A detector source key (see the module docs).
+pub(crate) enum SourceKey<'e> {
+    Ip([u8; 52], usize),
+    Name(&'e str),
+}
+
+/// `ip` with only its first `prefix` bits kept, when it is an IPv6 address
+/// (not IPv4-mapped) and `prefix < 128`; `None` otherwise.
+pub(crate) fn ipv6_network(ip: IpAddr, prefix: u8) -> Option<Ipv6Addr> {
+    match ip {
+        IpAddr::V6(v6) if prefix < 128 && v6.to_ipv4_mapped().is_none() => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            Some(Ipv6Addr::from(u128::from(v6) & mask))
+        }
+        _ => None,
+    }
+}
+
+impl<'e> SourceKey<'e> {
+    /// The key of `e`'s source with IPv6 aggregated to `/ipv6_prefix`.
+    pub fn of(e: &'e Event, ipv6_prefix: u8) -> Option<SourceKey<'e>> {
+        match (e.src_ip, e.src_host.as_deref()) {
+            (Some(ip), _) => Some(Self::ip(ip, ipv6_prefix)),
+            (None, Some(h)) => Some(SourceKey::Name(h)),
+            (None, None) => None,
+        }
+    }
+
+    pub fn ip(ip: IpAddr, ipv6_prefix: u8) -> SourceKey<'static> {
+        let mut buf = [0u8; 52];
+        let mut w = &mut buf[..];
+        // An address is at most 45 bytes of text, plus "/128".
+        let _ = match ipv6_network(ip, ipv6_prefix) {
+            Some(net) => write!(w, "{net}/{ipv6_prefix}"),
+            None => write!(w, "{ip}"),
+        };
+        let len = 52 - w.len();
+        SourceKey::Ip(buf, len)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            SourceKey::Ip(buf, len) => std::str::from_utf8(&buf[..*len]).unwrap_or(""),
+            SourceKey::Name(h) => h,
+        }
+    }
+}
+
+/// The address a source key names (the network address for an aggregated
+/// IPv6 key), and the prefix length when aggregated.
+pub(crate) fn key_address(key: &str) -> (Option<IpAddr>, Option<u8>) {
+    match key.split_once('/') {
+        Some((addr, len)) => (addr.parse().ok(), len.parse().ok()),
+        None => (key.parse().ok(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stack-formatted source key is the address's `to_string()`, the
+    /// longest forms included; IPv6 is aggregated only below /128.
+    #[test]
+    fn source_key_is_the_address_text() {
+        for ip in [
+            "203.0.113.7",
+            "255.255.255.255",
+            "2001:db8::1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:255.255.255.255",
+            "1:2:3:4:5:6:7:8",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(SourceKey::ip(ip, 128).as_str(), ip.to_string());
+        }
+        let ip: IpAddr = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff".parse().unwrap();
+        assert_eq!(
+            SourceKey::ip(ip, 127).as_str(),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"
+        );
+        let mut e = Event::new("ssh", "ssh.failed_auth");
+        e.src_host = Some("scanner.example.net".into());
+        assert_eq!(
+            SourceKey::of(&e, 64).map(|k| k.as_str().to_string()),
+            Some("scanner.example.net".to_string())
+        );
+    }
+
+    #[test]
+    fn ipv6_is_aggregated_to_its_prefix_and_ipv4_never() {
+        let k = |s: &str, p| SourceKey::ip(s.parse().unwrap(), p).as_str().to_string();
+        assert_eq!(k("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+        assert_eq!(k("2001:db8:1:2:bbbb::9", 64), "2001:db8:1:2::/64");
+        assert_eq!(k("2001:db8:1:3::1", 64), "2001:db8:1:3::/64");
+        assert_eq!(k("2001:db8:1:2::1", 48), "2001:db8:1::/48");
+        assert_eq!(k("2001:db8::1", 0), "::/0");
+        assert_eq!(k("203.0.113.7", 64), "203.0.113.7");
+        assert_eq!(k("::ffff:203.0.113.7", 64), "::ffff:203.0.113.7");
+        assert_eq!(
+            key_address("2001:db8:1:2::/64"),
+            (Some("2001:db8:1:2::".parse().unwrap()), Some(64))
+        );
+        assert_eq!(
+            key_address("203.0.113.7"),
+            (Some("203.0.113.7".parse().unwrap()), None)
+        );
+    }
+}
