@@ -10,10 +10,11 @@
 //! `Alert::new(kind, "<key>|<episode start>")`, so re-running gives the
 //! same ids.
 //!
-//! Which events count as a failed attempt: events with `fields.attempt ==
-//! true` (the SSH parser marks one per password or key guess, so follow-up
-//! lines such as `Connection closed` are not counted twice), or, for events
-//! without that field from other parsers, `outcome == failure`.
+//! Which events count as a failed attempt: events with `attempt ==
+//! Some(Attempt::Failure)` (the SSH parser counts each connection's real
+//! attempts once, see [`crate::parse::ssh`]), or, for events without an
+//! attempt class from other parsers, `outcome == failure`. Events with
+//! `attempt == Some(Attempt::Probe)` feed the `ssh.scan` detector.
 //!
 //! | kind | key | ATT&CK |
 //! |---|---|---|
@@ -22,10 +23,11 @@
 //! | `ssh.password_spraying` | source (many users) | T1110.003 |
 //! | `ssh.distributed_attack` | user (many sources) | T1110.001 |
 //! | `ssh.success_after_failures` | source | T1078 |
+//! | `ssh.scan` | source (probes) | T1595 |
 //!
 //! ```
 //! use soc_core::detect::{DetectConfig, DetectorSet};
-//! use soc_core::model::{Event, EventOutcome};
+//! use soc_core::model::{Attempt, Event, EventOutcome};
 //! let mut d = DetectorSet::new(DetectConfig::default());
 //! let t0: chrono::DateTime<chrono::Utc> = "2026-11-21T02:00:00Z".parse().unwrap();
 //! let mut alerts = Vec::new();
@@ -35,7 +37,7 @@
 //!     e.src_ip = Some("203.0.113.45".parse().unwrap());
 //!     e.user = Some("root".into());
 //!     e.outcome = EventOutcome::Failure;
-//!     e.fields.insert("attempt".into(), true.into()); // as the SSH parser marks guesses
+//!     e.attempt = Some(Attempt::Failure); // as the SSH parser classifies guesses
 //!     alerts.extend(d.observe(&e));
 //! }
 //! alerts.extend(d.finish());
@@ -44,6 +46,7 @@
 //! assert_eq!(bf[0].count, 6);
 //! ```
 
+mod scan;
 mod summary;
 mod window;
 
@@ -57,7 +60,9 @@ use serde::{Deserialize, Serialize};
 
 pub use summary::SshSummary;
 
-use crate::model::{Alert, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Severity};
+use crate::model::{
+    Alert, Attempt, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Severity,
+};
 use window::{Episode, Windowed};
 
 /// Thresholds of the detectors (embeddable in `soc.toml` as `[detect]`).
@@ -86,6 +91,10 @@ pub struct DetectConfig {
     pub success_window_secs: u64,
     /// Evidence events kept per alert (the count has the full number). Default 20.
     pub max_evidence: usize,
+    /// Probes from one source within `scan_window_secs` for `ssh.scan`. Default 10.
+    pub scan_threshold: u32,
+    /// Window of the scan detector in seconds. Default 600.
+    pub scan_window_secs: u64,
 }
 
 impl Default for DetectConfig {
@@ -102,6 +111,8 @@ impl Default for DetectConfig {
             success_after_failures: 5,
             success_window_secs: 3600,
             max_evidence: 20,
+            scan_threshold: 10,
+            scan_window_secs: 600,
         }
     }
 }
@@ -139,15 +150,20 @@ pub struct DetectorSet {
     state: [Map<String, Windowed>; 4],
     /// Failure times per source, for success-after-failures.
     recent_failures: Map<String, Windowed>,
+    /// `ssh.scan` (probes per source).
+    scan: scan::ScanDetector,
     now: Option<DateTime<Utc>>,
     seen: u64,
 }
 
-/// Whether the event is one failed attempt (see the module docs).
+/// Whether the event is one failed attempt (see the module docs). Events
+/// without an attempt class may still carry the older `fields.attempt ==
+/// true` mark.
 pub fn is_attempt(e: &Event) -> bool {
-    match e.fields.get("attempt") {
-        Some(v) => v.as_bool().unwrap_or(false),
-        None => e.source != "ssh" && e.outcome == EventOutcome::Failure,
+    match (e.attempt, e.fields.get("attempt")) {
+        (Some(a), _) => a == Attempt::Failure,
+        (None, Some(v)) => v.as_bool().unwrap_or(false),
+        (None, None) => e.source != "ssh" && e.outcome == EventOutcome::Failure,
     }
 }
 
@@ -197,6 +213,7 @@ impl DetectorSet {
             cfg,
             state: Default::default(),
             recent_failures: Map::default(),
+            scan: scan::ScanDetector::default(),
             now: None,
             seen: 0,
         }
@@ -253,13 +270,21 @@ impl DetectorSet {
             out.extend(self.sweep(false));
         }
         let attempt = is_attempt(e);
-        if !attempt && e.outcome != EventOutcome::Success {
+        let probe = e.attempt == Some(Attempt::Probe);
+        if !attempt && !probe && e.outcome != EventOutcome::Success {
             return out;
         }
         let Some(key) = SourceKey::of(e) else {
             return out;
         };
         let src = key.as_str();
+        if probe {
+            let window = Duration::seconds(i64::try_from(self.cfg.scan_window_secs).unwrap_or(86_400));
+            let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+            let (threshold, max_ev) = (self.cfg.scan_threshold, self.cfg.max_evidence);
+            out.extend(self.scan.probe(src, t, &mut evidence, window, threshold, max_ev));
+            return out;
+        }
         if !attempt {
             out.extend(self.success(src, t, e));
             return out;
@@ -454,9 +479,13 @@ impl DetectorSet {
                 .retain(|_, w| w.last_time().is_some_and(|l| cutoff.is_none_or(|c| l >= c)));
         }
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
-        done.into_iter()
+        let mut out: Vec<Alert> = done
+            .into_iter()
             .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
-            .collect()
+            .collect();
+        let scan_window = Duration::seconds(i64::try_from(self.cfg.scan_window_secs).unwrap_or(86_400));
+        out.extend(self.scan.sweep(now, scan_window, all));
+        out
     }
 
     /// Ends all open episodes and returns their alerts (call at end of input).
@@ -467,7 +496,7 @@ impl DetectorSet {
     }
 }
 
-fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
+pub(crate) fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
     AttackRef {
         technique_id: tid.into(),
         technique_name: Some(tname.into()),
@@ -476,7 +505,7 @@ fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
     }
 }
 
-fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
+pub(crate) fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {
     ip.map(|ip| {
         let kind = if ip.is_ipv4() {
             IndicatorKind::Ipv4

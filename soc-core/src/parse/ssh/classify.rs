@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::addr::{find_from_port, host_port, parse_remote_ref, FromPort, Pick, RemoteRef};
+use super::addr::{host_port, parse_remote_ref, RemoteRef};
+use super::attrib::{auth_from, from_at_end, id_candidates, no_tail, via_tail, Attribution, Found};
 use super::header::find_byte;
 use super::kind::SshKind;
 use super::message::{SshMessage, SshMessageRef};
@@ -75,17 +76,40 @@ fn with(kind: SshKind, remote: Option<RemoteRef<'_>>, port: Option<u16>) -> SshM
 }
 
 #[inline]
-/// Reads `<user> from <host> port <n>` (the last such tail) into `m`;
-/// false when `r` has no such tail.
-fn user_from_port<'a>(m: &mut SshMessageRef<'a>, r: &'a str) -> bool {
-    match find_from_port(r, true, Pick::Last) {
-        Some(fp) => {
-            m.user = Some(Cow::Borrowed(fp.before));
-            m.remote = Some(fp.remote);
-            m.port = fp.port;
+/// Reads `<user> from <host>[ port <n>]` ending `r` (or followed by a tail
+/// `tail_ok` accepts) into `m`; false when `r` has no such end.
+fn user_from_end<'a>(m: &mut SshMessageRef<'a>, r: &'a str, tail_ok: fn(&str) -> bool) -> bool {
+    match from_at_end(r, true, tail_ok) {
+        Some(f) => {
+            m.user = Some(Cow::Borrowed(f.before));
+            m.remote = Some(f.remote);
+            m.port = f.port;
             true
         }
         None => false,
+    }
+}
+
+/// Sets `m`'s address from `a`; an ambiguous one leaves it unset and
+/// lists the candidates. Returns the text before the (first) address.
+fn attribute<'a>(m: &mut SshMessageRef<'a>, a: Attribution<'a>) -> Option<&'a str> {
+    match a {
+        Attribution::Nothing => None,
+        Attribution::One(Found {
+            before,
+            remote,
+            port,
+        }) => {
+            m.remote = Some(remote);
+            m.port = port;
+            Some(before)
+        }
+        Attribution::Ambiguous(v) => {
+            m.ambiguous = true;
+            let before = v.first().map(|f| f.before);
+            m.candidates = v.into_iter().map(|f| f.remote).collect();
+            before
+        }
     }
 }
 
@@ -121,7 +145,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             {
                 let mut m = SshMessageRef::new(InvalidUser);
                 m.invalid_user = true;
-                if !user_from_port(&mut m, r) {
+                if !user_from_end(&mut m, r, no_tail) {
                     m.user = Some(Cow::Borrowed(r));
                 }
                 return Some(m);
@@ -132,6 +156,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 let mut m = SshMessageRef::new(PamAuthFailure);
                 // The tokens of `r.split(' ')`, found with the SWAR search.
                 let mut rest = Some(r);
+                let mut seen_rhost = false;
                 while let Some(cur) = rest {
                     let kv = match find_byte(cur.as_bytes(), b' ') {
                         Some(i) => {
@@ -144,7 +169,11 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                         }
                     };
                     if let Some(v) = kv.strip_prefix("rhost=") {
-                        m.remote = parse_remote_ref(v);
+                        // The first one: `user=` (client text) comes after it.
+                        if !seen_rhost {
+                            m.remote = parse_remote_ref(v);
+                            seen_rhost = true;
+                        }
                     } else if let Some(v) = kv.strip_prefix("user=") {
                         m.user = Some(Cow::Borrowed(v));
                     } else if let Some(v) = kv.strip_prefix("ruser=") {
@@ -178,8 +207,14 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                     .or_else(|| r.strip_prefix("invalid user "))
                     .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
-                user_from_port(&mut m, r);
+                user_from_end(&mut m, r, via_tail);
                 return Some(m);
+            }
+            if let Some(r) = msg.strip_prefix("Postponed ") {
+                return Some(auth_line(Postponed, r));
+            }
+            if let Some(r) = msg.strip_prefix("Partial ") {
+                return Some(auth_line(Postponed, r));
             }
         }
         b'C' => {
@@ -192,6 +227,9 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 }
             }
             if let Some(r) = msg.strip_prefix("Connection from ") {
+                if let Some(id) = r.strip_suffix(" timed out") {
+                    return Some(user_host_port(ConnectionTimedOut, id));
+                }
                 let (remote, port, _) = host_port(r).unzip3();
                 return Some(with(ConnectionFrom, remote, port));
             }
@@ -215,13 +253,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             }
             if let Some(r) = msg.strip_prefix("Disconnecting ") {
                 // "Disconnecting invalid user U H port P: reason"
-                let (head, reason) = r.split_once(": ").unwrap_or((r, ""));
-                let mut m = user_host_port(Disconnecting, head);
-                if reason.starts_with("Too many authentication failures") {
-                    m.kind = TooManyAuthFailures;
-                }
-                m.detail = Some(Cow::Borrowed(reason));
-                return Some(m);
+                return Some(connection_id(Disconnecting, r));
             }
             if let Some(r) = msg.strip_prefix("Did not receive identification string from ") {
                 let (remote, port, _) = host_port(r).unzip3();
@@ -235,27 +267,24 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                     .strip_prefix("invalid user ")
                     .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
-                user_from_port(&mut m, r);
+                user_from_end(&mut m, r, no_tail);
                 return Some(m);
             }
         }
         b'B' => {
             if let Some(r) = msg.strip_prefix("Bad protocol version identification ") {
                 let mut m = SshMessageRef::new(BadProtocolVersion);
-                if let Some(fp) = find_from_port(r, false, Pick::Last) {
-                    m.detail = Some(Cow::Borrowed(fp.before.trim_matches('\'')));
-                    m.remote = Some(fp.remote);
-                    m.port = fp.port;
+                if let Some(f) = from_at_end(r, false, no_tail) {
+                    m.detail = Some(Cow::Borrowed(f.before.trim_matches('\'')));
+                    m.remote = Some(f.remote);
+                    m.port = f.port;
                 }
                 return Some(m);
             }
         }
         b'b' => {
             if let Some(r) = msg.strip_prefix("banner exchange: Connection from ") {
-                let (remote, port, rest) = host_port(r).unzip3();
-                let mut m = with(BannerExchangeInvalid, remote, port);
-                m.detail = rest.map(|s| Cow::Borrowed(s.trim_start_matches(": ")));
-                return Some(m);
+                return Some(connection_id(BannerExchangeInvalid, r));
             }
         }
         b'k' => {
@@ -279,18 +308,27 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 return Some(m);
             }
             if let Some(r) = msg.strip_prefix("User ") {
-                if let Some((head, reason)) = r.split_once(" not allowed because ") {
+                if let Some((head, reason)) = r.rsplit_once(" not allowed because ") {
                     let mut m = SshMessageRef::new(NotAllowed);
                     m.detail = Some(Cow::Borrowed(reason));
-                    if let Some(fp) = find_from_port(head, true, Pick::Last) {
-                        m.user = Some(Cow::Borrowed(fp.before));
-                        m.remote = Some(fp.remote);
-                        m.port = fp.port;
-                    } else {
+                    if !user_from_end(&mut m, head, no_tail) {
                         m.user = Some(Cow::Borrowed(head));
                     }
                     return Some(m);
                 }
+            }
+        }
+        b'd' => {
+            if let Some(r) = msg.strip_prefix("drop connection #") {
+                return Some(drop_connection(r));
+            }
+        }
+        b'i' => {
+            if let Some(u) = msg.strip_prefix("input_userauth_request: invalid user ") {
+                let mut m = SshMessageRef::new(InvalidUser);
+                m.invalid_user = true;
+                m.user = Some(Cow::Borrowed(u));
+                return Some(m);
             }
         }
         b'n' if msg.starts_with("no matching ") => {
@@ -300,14 +338,11 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         }
         b's' => {
             if let Some(r) = msg.strip_prefix("ssh_dispatch_run_fatal: Connection from ") {
-                let r = r
-                    .strip_prefix("invalid user ")
-                    .or_else(|| r.strip_prefix("authenticating user "))
-                    .map(|x| x.split_once(' ').map_or(x, |y| y.1))
-                    .unwrap_or(r);
-                let (remote, port, rest) = host_port(r).unzip3();
-                let mut m = with(DispatchRunFatal, remote, port);
-                m.detail = rest.map(|s| Cow::Borrowed(s.trim_start_matches(": ")));
+                return Some(connection_id(DispatchRunFatal, r));
+            }
+            if let Some(r) = msg.strip_prefix("srclimit_penalise: ") {
+                let mut m = SshMessageRef::new(Penalty);
+                m.detail = Some(Cow::Borrowed(r));
                 return Some(m);
             }
         }
@@ -344,10 +379,10 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             }
             if msg.starts_with("reverse mapping checking") {
                 let mut m = SshMessageRef::new(PossibleBreakIn);
-                if let (Some(a), Some(b)) = (msg.find('['), msg.find(']')) {
-                    if a < b {
-                        m.remote = parse_remote_ref(&msg[a + 1..b]);
-                    }
+                // "... for NAME [IP] failed": NAME comes from DNS (client-controlled).
+                let head = msg.rsplit_once("] failed").map_or(msg, |x| x.0);
+                if let Some(a) = head.rfind(" [") {
+                    m.remote = parse_remote_ref(&head[a + 2..]);
                 }
                 m.detail = msg
                     .split(" for ")
@@ -378,40 +413,73 @@ fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
         }
         None => rest,
     };
-    if let Some(fp) = auth_from_port(rest) {
-        let user = fp.before;
+    if let Some(user) = attribute(&mut m, auth_from(rest, method)) {
         if user == "<invalid username>" {
             m.invalid_user = true;
             m.user = Some(Cow::Borrowed(""));
         } else {
             m.user = Some(Cow::Borrowed(user));
         }
-        m.remote = Some(fp.remote);
-        m.port = fp.port;
     }
     m
 }
 
-/// [`find_from_port`] with [`Pick::AuthInfo`], with a shortcut for the
-/// usual `USER from H port N ssh2[: ...]` (a one-token user followed by the
-/// first candidate, which that pick takes).
-pub(crate) fn auth_from_port(rest: &str) -> Option<FromPort<'_>> {
-    let b = rest.as_bytes();
-    if let Some(sp) = find_byte(b, b' ') {
-        if b[sp..].starts_with(b" from ") && !b.starts_with(b"from ") {
-            if let Some((remote, Some(port), after)) = host_port(&rest[sp + 6..]) {
-                if after.is_empty() || after.starts_with(": ") {
-                    return Some(FromPort {
-                        before: &rest[..sp],
-                        remote,
-                        port: Some(port),
-                        after,
-                    });
-                }
-            }
+/// `<id>: <reason>` where `<id>` is `[authenticating |invalid ]user U H
+/// port P` or `H port P` (`Disconnecting ...`, `<tag>: Connection from
+/// ...`): every `H port P: ` is a candidate (see [`id_candidates`]).
+fn connection_id(kind: SshKind, r: &str) -> SshMessageRef<'_> {
+    let mut m = SshMessageRef::new(kind);
+    let before = attribute(&mut m, id_candidates(r));
+    if let Some(before) = before {
+        // after "<before> H port P: "
+        m.detail = r
+            .get(before.len()..)
+            .and_then(|t| t.split_once(": "))
+            .map(|x| Cow::Borrowed(x.1));
+        let who = if let Some(u) = before.strip_prefix("authenticating user ") {
+            Some((u, false))
+        } else if let Some(u) = before.strip_prefix("invalid user ") {
+            Some((u, true))
+        } else {
+            before.strip_prefix("user ").map(|u| (u, false))
+        };
+        if let Some((u, inv)) = who {
+            m.user = Some(Cow::Borrowed(u));
+            m.invalid_user = inv;
         }
+    } else if let Some((_, reason)) = r.split_once(": ") {
+        m.detail = Some(Cow::Borrowed(reason));
     }
-    find_from_port(rest, true, Pick::AuthInfo)
+    if kind == SshKind::Disconnecting
+        && m
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Too many authentication failures"))
+    {
+        m.kind = SshKind::TooManyAuthFailures;
+    }
+    m
+}
+
+/// `N from [H]:P on [L]:N <reason>` of `drop connection #`.
+fn drop_connection(r: &str) -> SshMessageRef<'_> {
+    let mut m = SshMessageRef::new(SshKind::DropConnection);
+    let Some(r) = r.split_once(" from [").map(|x| x.1) else {
+        return m;
+    };
+    let Some((host, rest)) = r.split_once("]:") else {
+        return m;
+    };
+    m.remote = parse_remote_ref(host);
+    let (port, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    m.port = port.parse().ok();
+    // "on [L]:N <reason>"
+    m.detail = rest
+        .strip_prefix("on [")
+        .and_then(|x| x.split_once("]:"))
+        .and_then(|x| x.1.split_once(' '))
+        .map(|x| Cow::Borrowed(x.1));
+    m
 }
 
 /// `[authenticating user U |invalid user U |user U ]H[ port P]`.

@@ -26,6 +26,8 @@
 //! ```
 
 mod addr;
+mod attempt;
+mod attrib;
 mod classify;
 mod clock;
 mod event;
@@ -48,7 +50,7 @@ pub use kind::{AuthMethod, SshKind};
 pub use message::{SshMessage, SshMessageRef};
 
 use crate::error::ParseError;
-use crate::model::{Event, Origin};
+use crate::model::{Attempt, Event, Origin};
 use clock::Clock;
 use header::parse_header;
 use state::PidTable;
@@ -99,7 +101,9 @@ pub struct SshRecord {
     pub message: SshMessage,
     /// Whether the stateful mode filled the address from an earlier line.
     pub joined: bool,
-    /// Whether this line counts as a failure (after stateful joining).
+    /// The attempt class, counted per connection in stateful mode.
+    pub attempt: Option<Attempt>,
+    /// `attempt == Some(Attempt::Failure)`.
     pub failure: bool,
 }
 
@@ -119,7 +123,9 @@ pub struct SshRecordRef<'a> {
     pub message: SshMessageRef<'a>,
     /// Whether the stateful mode filled the address from an earlier line.
     pub joined: bool,
-    /// Whether this line counts as a failure (after stateful joining).
+    /// The attempt class, counted per connection in stateful mode.
+    pub attempt: Option<Attempt>,
+    /// `attempt == Some(Attempt::Failure)`.
     pub failure: bool,
 }
 
@@ -133,6 +139,7 @@ impl SshRecordRef<'_> {
             pid: self.pid,
             message: self.message.to_owned_message(),
             joined: self.joined,
+            attempt: self.attempt,
             failure: self.failure,
         }
     }
@@ -148,6 +155,7 @@ impl SshRecord {
             pid: self.pid,
             message: self.message.as_ref(),
             joined: self.joined,
+            attempt: self.attempt,
             failure: self.failure,
         }
     }
@@ -301,13 +309,10 @@ impl SshParser {
         pid: Option<u32>,
         mut message: SshMessageRef<'a>,
     ) -> SshRecordRef<'a> {
-        let mut failure = message.is_failure();
-        let mut joined = false;
-        if let (true, Some(pid)) = (self.opts.stateful, pid) {
-            joined = self
-                .pids
-                .join(host.as_deref(), pid, &mut message, &mut failure);
-        }
+        let (attempt, joined) = match (self.opts.stateful, pid) {
+            (true, Some(pid)) => self.pids.join(host.as_deref(), pid, &mut message),
+            _ => (message.attempt(), false),
+        };
         SshRecordRef {
             time,
             host,
@@ -315,7 +320,8 @@ impl SshParser {
             pid,
             message,
             joined,
-            failure,
+            attempt,
+            failure: attempt == Some(Attempt::Failure),
         }
     }
 

@@ -9,8 +9,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::RemoteRef;
+use super::attempt::{names_user, role, Role};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use crate::model::Attempt;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
 /// them all (bounded memory).
@@ -73,11 +75,20 @@ const REMOTE_V4: u8 = 1;
 const REMOTE_V6: u8 = 2;
 const REMOTE_NAME: u8 = 3;
 
-/// [`PidState::flags`] bits.
+/// [`PidState::flags`] bits: a port is known; the connection named a
+/// user; a failure was counted; a connection's announced failure waits
+/// for its first `Failed` line (which then does not count again); a probe
+/// was counted; an attempt's announced failure waits for its `Failed` line.
 const HAS_PORT: u8 = 1;
-const PENDING_FAILURE: u8 = 2;
-const MAX_ATTEMPTS_SEEN: u8 = 4;
-const HAS_PAM_USERS: u8 = 8;
+const NAMED: u8 = 2;
+const COUNTED: u8 = 4;
+const CREDIT: u8 = 8;
+const PROBED: u8 = 16;
+const CREDIT_ATTEMPT: u8 = 32;
+/// A failure counted on a line without an address waits for the next line
+/// of the connection that has one (`User root not allowed because account
+/// is locked`, then `Received disconnect from H ...`).
+const PENDING: u8 = 64;
 
 /// One connection's memory in 28 bytes (36 with its key), so a table of
 /// tens of thousands of connections stays cache-friendly: names live in
@@ -190,8 +201,6 @@ type PidKey = (u32, u32);
 pub(crate) struct PidTable {
     map: HashMap<PidKey, PidState, BuildHasherDefault<PidHasher>>,
     texts: Texts,
-    /// Users of a connection's `pam_unix(sshd:auth)` failures (rare).
-    pam_users: HashMap<PidKey, Vec<String>, BuildHasherDefault<PidHasher>>,
     hosts: Vec<Box<str>>,
     last_host: usize,
 }
@@ -239,20 +248,20 @@ impl PidTable {
     fn forget(&mut self) {
         self.map.clear();
         self.texts.clear();
-        self.pam_users.clear();
     }
 
     /// Joins `message` (of `host`'s `sshd[pid]`) with what earlier lines of
     /// the pid said: fills a missing address (and port, and the user of
-    /// `Too many authentication failures`), remembers this line's, and
-    /// adjusts `failure`. Returns whether the address was filled in.
+    /// `Too many authentication failures`), resolves an ambiguous address
+    /// to the connection's known one, remembers this line's, and returns
+    /// the line's attempt class counted per connection (see the table in
+    /// the module docs of [`super`]) with whether the address was filled in.
     pub(crate) fn join(
         &mut self,
         host: Option<&str>,
         pid: u32,
         message: &mut SshMessageRef<'_>,
-        failure: &mut bool,
-    ) -> bool {
+    ) -> (Option<Attempt>, bool) {
         if self.map.len() >= MAX_PIDS {
             self.forget();
         } else if self.texts.full() {
@@ -266,23 +275,30 @@ impl PidTable {
         match &message.remote {
             None => {
                 if let Some(r) = st.remote_ref(texts) {
-                    message.remote = Some(r);
-                    message.port = message.port.or(st.port());
-                    if message.user.is_none() && kind == SshKind::TooManyAuthFailures {
+                    if message.ambiguous {
+                        // Only an address the line's format allows.
+                        if message.candidates.contains(&r) {
+                            message.remote = Some(r);
+                            joined = true;
+                        }
+                    } else {
+                        message.remote = Some(r);
+                        message.port = message.port.or(st.port());
+                        joined = true;
+                    }
+                    if joined
+                        && message.user.is_none()
+                        && kind == SshKind::TooManyAuthFailures
+                    {
                         message.user =
                             (st.user != 0).then(|| Cow::Owned(texts.get(st.user - 1).to_string()));
                     }
-                    joined = true;
-                } else if kind == SshKind::TooManyAuthFailures {
-                    // No address yet: the next line of this pid with one is the failure.
-                    st.flags |= PENDING_FAILURE;
-                    *failure = false;
                 }
             }
             Some(remote) => {
-                if st.flags & PENDING_FAILURE != 0 {
-                    st.flags &= !PENDING_FAILURE;
-                    *failure = true;
+                if st.remote != 0 && st.remote_ref(texts).as_ref() != Some(remote) {
+                    // Another address: a new connection on a reused pid.
+                    st.flags &= HAS_PORT;
                 }
                 st.set_remote(remote, texts);
                 if let Some(p) = message.port {
@@ -298,36 +314,93 @@ impl PidTable {
                 st.user_hash = h;
             }
         }
-        if kind == SshKind::PamAuthFailure {
-            // pam_unix failures duplicate "Failed password"; but a second,
-            // different user on the same connection is a guessing attempt.
-            let who = match (&message.user, &message.detail) {
-                (Some(u), _) => u.as_ref(),
-                (None, Some(d)) => d.strip_prefix("ruser=").unwrap_or(""),
-                (None, None) => "",
-            };
-            st.flags |= HAS_PAM_USERS;
-            let users = self.pam_users.entry(key).or_default();
-            if users.iter().any(|u| u != who) {
-                *failure = true;
-            }
-            if users.len() < 16 && !users.iter().any(|u| u == who) {
-                users.push(who.to_string());
-            }
+        if kind == SshKind::ConnectionFrom {
+            // A new connection.
+            st.flags &= HAS_PORT;
         }
-        if kind == SshKind::MaxAuthAttempts {
-            st.flags |= MAX_ATTEMPTS_SEEN;
-        } else if kind == SshKind::TooManyAuthFailures && st.flags & MAX_ATTEMPTS_SEEN != 0 {
-            // Already counted by "maximum authentication attempts exceeded".
-            *failure = false;
+        let attributed = message.remote.is_some();
+        let mut attempt = match role(message) {
+            Role::Announce => {
+                st.flags |= NAMED;
+                if st.flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
+                    None
+                } else {
+                    st.flags |= CREDIT | COUNTED;
+                    Some(Attempt::Failure)
+                }
+            }
+            Role::AnnounceAttempt => {
+                st.flags |= NAMED;
+                if st.flags & CREDIT != 0 {
+                    // The connection's announced failure is this attempt.
+                    st.flags = (st.flags & !CREDIT) | CREDIT_ATTEMPT;
+                    None
+                } else {
+                    // (a previous announced attempt without its Failed line
+                    // still counted once)
+                    st.flags |= CREDIT_ATTEMPT | COUNTED;
+                    Some(Attempt::Failure)
+                }
+            }
+            Role::Refused => {
+                st.flags |= NAMED | COUNTED;
+                Some(Attempt::Failure)
+            }
+            Role::Auth => {
+                st.flags |= NAMED;
+                if st.flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
+                    st.flags &= !(CREDIT | CREDIT_ATTEMPT);
+                    None
+                } else {
+                    st.flags |= COUNTED;
+                    Some(Attempt::Failure)
+                }
+            }
+            Role::Named => {
+                st.flags |= NAMED;
+                None
+            }
+            Role::End { probe } => {
+                if st.flags & COUNTED != 0 {
+                    None
+                } else if st.flags & NAMED != 0 || names_user(message) {
+                    st.flags |= COUNTED;
+                    Some(Attempt::Failure)
+                } else if !probe || st.flags & PROBED != 0 {
+                    None
+                } else {
+                    if attributed {
+                        st.flags |= PROBED;
+                    }
+                    Some(Attempt::Probe)
+                }
+            }
+            Role::Probe => {
+                if st.flags & (PROBED | COUNTED) != 0 {
+                    None
+                } else {
+                    if attributed {
+                        st.flags |= PROBED;
+                    }
+                    Some(Attempt::Probe)
+                }
+            }
+            Role::Success => Some(Attempt::Success),
+            Role::Nothing => None,
+        };
+        if !attributed && attempt == Some(Attempt::Failure) {
+            st.flags |= PENDING;
+            attempt = None;
+        } else if attributed && st.flags & PENDING != 0 {
+            st.flags &= !PENDING;
+            if attempt != Some(Attempt::Success) {
+                attempt = Some(Attempt::Failure);
+            }
         }
         if kind == SshKind::SessionClosed {
-            if st.flags & HAS_PAM_USERS != 0 {
-                self.pam_users.remove(&key);
-            }
             self.map.remove(&key);
         }
-        joined
+        (attempt, joined)
     }
 }
 
@@ -366,7 +439,7 @@ mod tests {
                 remote: Some(remote),
                 ..SshMessageRef::new(SshKind::FailedAuth)
             };
-            t.join(Some("h"), pid, &mut m, &mut true);
+            t.join(Some("h"), pid, &mut m);
         };
         let name = || RemoteRef::Name(Cow::Borrowed("scanner.example.net"));
         join(&mut t, 1, "alice", name());
@@ -380,7 +453,7 @@ mod tests {
         }
         assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
-        t.join(Some("h"), 1, &mut m, &mut false);
+        t.join(Some("h"), 1, &mut m);
         assert_eq!(m.user.as_deref(), Some("alice"));
         assert_eq!(m.remote, Some(name()));
     }
