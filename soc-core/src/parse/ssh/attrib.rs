@@ -164,7 +164,7 @@ fn info_ok(method: &str, ssh1: bool, after: &str) -> bool {
     }
     match method {
         "publickey" => key_info(info),
-        "hostbased" => hostbased_info(info),
+        "hostbased" => hostbased_info(info) || key_info(info),
         "password" | "none" => false,
         m if m.starts_with("keyboard-interactive") || m.starts_with("gssapi") => false,
         // Methods this reader does not know: any info.

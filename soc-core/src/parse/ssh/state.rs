@@ -89,6 +89,9 @@ const CREDIT_ATTEMPT: u8 = 32;
 /// of the connection that has one (`User root not allowed because account
 /// is locked`, then `Received disconnect from H ...`).
 const PENDING: u8 = 64;
+/// The same for a probe (`kex_exchange_identification: ...`, then `banner
+/// exchange: Connection from H ...` or `Connection closed by H ...`).
+const PENDING_PROBE: u8 = 128;
 
 /// One connection's memory in 28 bytes (36 with its key), so a table of
 /// tens of thousands of connections stays cache-friendly: names live in
@@ -391,10 +394,22 @@ impl PidTable {
         if !attributed && attempt == Some(Attempt::Failure) {
             st.flags |= PENDING;
             attempt = None;
+        } else if !attributed && attempt == Some(Attempt::Probe) {
+            st.flags |= PENDING_PROBE;
+            attempt = None;
         } else if attributed && st.flags & PENDING != 0 {
-            st.flags &= !PENDING;
+            st.flags &= !(PENDING | PENDING_PROBE);
             if attempt != Some(Attempt::Success) {
                 attempt = Some(Attempt::Failure);
+                st.flags |= COUNTED;
+            }
+        } else if attributed && st.flags & PENDING_PROBE != 0 {
+            st.flags &= !PENDING_PROBE;
+            if attempt.is_none() && st.flags & (PROBED | COUNTED) == 0 {
+                attempt = Some(Attempt::Probe);
+            }
+            if attempt == Some(Attempt::Probe) {
+                st.flags |= PROBED;
             }
         }
         if kind == SshKind::SessionClosed {
