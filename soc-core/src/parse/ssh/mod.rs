@@ -14,6 +14,48 @@
 //! `sshd[pid]` and fills it into later lines of the same pid that lack one
 //! (like fail2ban does for `Disconnecting: Too many authentication failures`).
 //!
+//! # Attempt classes
+//!
+//! Every event carries [`Event::attempt`](crate::model::Event::attempt): `failure` (an authentication
+//! attempt that failed), `probe` (pre-authentication activity that is no
+//! login attempt), `success`, or none (bookkeeping, or a line whose attempt
+//! another line of the same connection already counted). One `sshd[pid]`
+//! is one connection, so that the number of `failure` events is the number
+//! of failed attempts (and `Event::outcome` is `failure` exactly for them):
+//!
+//! | message (OpenSSH source) | class | how it counts |
+//! |---|---|---|
+//! | `Failed password\|keyboard-interactive\|hostbased\|gssapi-with-mic for U from H port P ssh2` (auth.c `auth_log`) | failure | one per line, unless the connection's announced failure below is still waiting for its first `Failed` line (then none: counted there) |
+//! | `Failed publickey for invalid user U ...` | failure | as above |
+//! | `Failed publickey for U ...` (existing user), `Failed none for ...`, `Postponed`/`Partial ...`, `pam_unix(sshd:auth): authentication failure` | none | clients offer keys in turn, `none` asks for the method list, PAM repeats the `Failed` line; the line names the user of the connection |
+//! | `Invalid user U from H port P` (auth.c `getpwnamallow`), `User U from H not allowed because ...` (auth.c `allowed_user`), `input_userauth_request: invalid user U` | failure | once per connection; the connection's first `Failed` line then counts none |
+//! | `error: PAM: Authentication failure for U from H`, `ROOT LOGIN REFUSED FROM H` | failure | once per attempt; the `Failed` line of that attempt then counts none |
+//! | `Disconnecting ...: Change of username or service not allowed` (auth2.c) | failure | always (the client tried another user) |
+//! | `Connection closed by\|reset by\|Disconnected from [authenticating\|invalid user U] H port P [preauth]`, `Received disconnect from H port P:N: ... [preauth]` (packet.c `sshpkt_fatal`, `ssh_packet_read_poll2`), `Connection from ... timed out`, `Timeout before authentication for H port P` (sshd-session.c), `<tag>: Connection from ... [preauth]` | failure / probe / none | a connection that named a user (this line or an earlier one) and counted no failure: **one failure** (how a key-only server logs a password guess); one that named no user: one probe; else none |
+//! | `maximum authentication attempts exceeded for U from H port P ssh2`, `Disconnecting: Too many authentication failures` (auth.c `auth_maxtries_exceeded`) | failure / none | the end of a connection: one failure only if nothing counted yet |
+//! | `Did not receive identification string from H`, `Bad protocol version identification '...' from H`, `kex_exchange_identification: ...`, `banner exchange: Connection from H port P: invalid format`, `Unable to negotiate with H port P: no matching ...` (kex.c, sshd-session.c) | probe | once per connection, on the first line with the source |
+//! | `drop connection #N from [H]:P on [L]:N past MaxStartups\|penalty: ...` (sshd.c, OpenSSH 9.8+ srclimit.c), `refused connect from ... (H)` (tcpwrappers) | probe | one per line (a refused connection) |
+//! | `Accepted <method> for U from H port P ssh2` | success | one per line |
+//! | `srclimit_penalise: ... penalty ...`, `Connection from H port P on L port N`, sessions, `Received disconnect ... disconnected by user`, `POSSIBLE BREAK-IN ATTEMPT`, anything else | none | bookkeeping (penalties and reverse-DNS warnings follow lines counted themselves) |
+//!
+//! A failure (or probe) on a line without an address (`User root not
+//! allowed because account is locked`) waits for the connection's next
+//! line with one and counts there. Without the pid join (no pid, or
+//! `stateful = false`) each line is classed alone: an `Invalid user` and
+//! its `Failed` line then count twice.
+//!
+//! # Which address is the source
+//!
+//! Log text is written by attackers: a user name may hold `from 8.8.8.8
+//! port 22 ssh2`. The source is the address in the position OpenSSH's own
+//! format string puts it, per message kind and per authentication method
+//! (the `: <info>` suffix of `Failed`/`Accepted` exists only for
+//! `publickey` and `hostbased`). Where client text on both sides still
+//! lets two addresses fit (certificate key ids, hostbased client names,
+//! `Disconnecting` reasons), the event is marked `ambiguous` with its
+//! `candidates`, and takes the address already known for the connection,
+//! or none.
+//!
 //! ```
 //! use soc_core::parse::ssh::{SshOptions, SshParser};
 //! use soc_core::model::Origin;
