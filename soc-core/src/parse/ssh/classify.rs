@@ -124,6 +124,10 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         }
         b'A' => {
             if let Some(r) = msg.strip_prefix("Accepted ") {
+                if r.starts_with("key ") || !r.contains(" for ") {
+                    // "Accepted key RSA SHA256:... found at ...": not a login
+                    return Some(SshMessageRef::new(Other));
+                }
                 return Some(auth_line(Accepted, r));
             }
             if msg.starts_with("Address ") && msg.contains("POSSIBLE BREAK-IN") {

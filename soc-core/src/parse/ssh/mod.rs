@@ -1,9 +1,17 @@
 //! OpenSSH authentication logs.
 //!
-//! Reads `sshd` / `sshd-session` messages from BSD syslog (`Jan  5 01:31:41
-//! host sshd[1643]: ...`), ISO-timestamped syslog, RFC 5424, `journalctl`
-//! (`short`, `short-iso`, `short-precise`, `-o json`, `-o cat`) and bare
-//! message exports. Each message is classified into an [`SshKind`] with its
+//! Reads `sshd` / `sshd-session` / `sshd-auth` messages from BSD syslog
+//! (`Jan  5 01:31:41 host sshd[1643]: ...`), ISO-timestamped syslog (any
+//! number of fraction digits), RFC 5424, `journalctl` (`short`,
+//! `short-iso`, `short-precise`, `-o json`, `-o cat`), bare message
+//! exports, and these dialects: a `facility.level` token before the
+//! program or instead of the host (`host auth.info sshd[1]: ...`), or
+//! instead of the program (`2015-05-27T04:31:27.46667 auth.info: Invalid
+//! user ...`); a `<PRI>` after a relay's timestamp; `sshd[pid] error:`
+//! without the colon; daemontools/s6/runit `multilog` lines (`@4000...`
+//! TAI64N labels, and the `2018-06-26 13:22:02.108781500` form
+//! `tai64nlocal` prints). A line without a program name is accepted only
+//! when its message is a known sshd message. Each message is classified into an [`SshKind`] with its
 //! user, remote address (or host name), port and method ([`SshMessage`]),
 //! and turned into an [`Event`] with `kind = "ssh.<kind>"`.
 //!
@@ -72,6 +80,7 @@ mod attempt;
 mod attrib;
 mod classify;
 mod clock;
+mod dialect;
 mod event;
 pub(crate) mod header;
 mod ipv6;
@@ -284,6 +293,15 @@ impl SshParser {
         let message = match h.program {
             Some(p) if is_sshd(p) => classify_ref(h.msg)?,
             Some(_) if h.stamp.is_some() || h.host.is_some() => return None,
+            // A stamp but no program (busybox `auth.info:`, multilog):
+            // only a known sshd message.
+            None if h.stamp.is_some() => {
+                let m = classify_ref(h.msg)?;
+                if m.kind == SshKind::Other {
+                    return None;
+                }
+                m
+            }
             Some(_) | None => {
                 // no recognizable prefix: maybe a bare message
                 if !self.opts.bare {
