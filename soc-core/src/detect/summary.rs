@@ -66,9 +66,11 @@ pub struct SshSummary {
     /// Accepted logins (the same count as `successes`, kept for readers of
     /// the older field).
     pub accepted: u64,
-    /// Distinct probing sources.
+    /// Distinct probing sources: addresses and host names.
     #[serde(skip)]
-    probe_sources: std::collections::HashSet<String>,
+    probe_ips: std::collections::HashSet<IpAddr>,
+    #[serde(skip)]
+    probe_names: std::collections::HashSet<String>,
     /// Events per kind.
     pub by_kind: BTreeMap<String, u64>,
     /// Failures per hour (`YYYY-MM-DDTHH`, UTC).
@@ -180,15 +182,16 @@ impl SshSummary {
             }
             Some(Attempt::Probe) => {
                 self.probes += 1;
-                let key = match source {
-                    Some(Source::Ip(ip)) => Some(ip.to_string()),
-                    Some(Source::Name(h)) => Some(h.to_string()),
-                    None => None,
-                };
-                if let Some(k) = key {
-                    if !self.probe_sources.contains(&k) {
-                        self.probe_sources.insert(k);
+                match source {
+                    Some(Source::Ip(ip)) => {
+                        self.probe_ips.insert(ip);
                     }
+                    Some(Source::Name(h)) => {
+                        if !self.probe_names.contains(h) {
+                            self.probe_names.insert(h.to_string());
+                        }
+                    }
+                    None => {}
                 }
             }
             None => {}
@@ -211,7 +214,7 @@ impl SshSummary {
 
     /// Distinct probing sources.
     pub fn distinct_probe_sources(&self) -> usize {
-        self.probe_sources.len()
+        self.probe_ips.len() + self.probe_names.len()
     }
 
     /// Distinct failing sources.

@@ -74,8 +74,10 @@ pub(crate) fn from_at_end<'a>(
     lead: bool,
     tail_ok: fn(&str) -> bool,
 ) -> Option<Found<'a>> {
-    let hits: Vec<(usize, usize)> = froms(s, lead).collect();
-    for &(i, at) in hits.iter().rev() {
+    let b = s.as_bytes();
+    let lead_hit = (lead && b.starts_with(b"from ")).then_some((0, 5));
+    let hits = memchr::memmem::rfind_iter(b, b" from ").map(|i| (i, i + 6));
+    for (i, at) in hits.chain(lead_hit) {
         if let Some((remote, port, after)) = host_port(&s[at..]) {
             if after.is_empty() || tail_ok(after) {
                 return Some(Found {
