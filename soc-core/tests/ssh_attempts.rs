@@ -55,6 +55,7 @@ fn one_connection_counts_the_attempts_it_made() {
     let evs = events(&fixture("connections.log"));
     let got: Vec<Option<&str>> = evs.iter().map(|e| e.attempt.map(|a| a.as_str())).collect();
     let (f, p, s) = (Some("failure"), Some("probe"), Some("success"));
+    #[rustfmt::skip]
     let want = vec![
         // Invalid user + Failed password + Connection closed: one attempt
         f, None, None,
@@ -73,17 +74,32 @@ fn one_connection_counts_the_attempts_it_made() {
     ];
     assert_eq!(got, want);
     for e in &evs {
-        assert_eq!(e.is_failure(), e.attempt == Some(Attempt::Failure), "{}", e.raw);
+        assert_eq!(
+            e.is_failure(),
+            e.attempt == Some(Attempt::Failure),
+            "{}",
+            e.raw
+        );
         if e.attempt.is_some() {
-            assert!(e.src_ip.is_some(), "a counted line has its source: {}", e.raw);
+            assert!(
+                e.src_ip.is_some(),
+                "a counted line has its source: {}",
+                e.raw
+            );
         }
     }
     // The invariant a notebook relies on: failure events = real attempts.
-    let failures = evs.iter().filter(|e| e.attempt == Some(Attempt::Failure)).count();
+    let failures = evs
+        .iter()
+        .filter(|e| e.attempt == Some(Attempt::Failure))
+        .count();
     assert_eq!(failures, 1 + 3 + 1 + 2 + 1);
     let mut summary = SshSummary::default();
     evs.iter().for_each(|e| summary.add(&e.clone()));
-    assert_eq!((summary.failures, summary.probes, summary.successes), (8, 1, 1));
+    assert_eq!(
+        (summary.failures, summary.probes, summary.successes),
+        (8, 1, 1)
+    );
 }
 
 /// The same three lines read without the pid join count three times
@@ -124,7 +140,10 @@ fn key_only_scenario_gives_brute_force_spraying_and_scan() {
     assert_eq!(by, want);
     let scan = got.iter().find(|a| a.kind == "ssh.scan").unwrap();
     let brute = got.iter().find(|a| a.kind == "ssh.brute_force").unwrap();
-    assert!(scan.severity < brute.severity, "scan ranks below brute force");
+    assert!(
+        scan.severity < brute.severity,
+        "scan ranks below brute force"
+    );
     assert_eq!(scan.attack[0].technique_id, "T1595");
     // stable ids: the same input gives the same alerts
     let again = alerts(events(&fixture("keyonly.log")));
@@ -273,15 +292,24 @@ fn forged_auth_info_blames_the_real_source() {
 #[test]
 fn ambiguous_lines_are_marked_and_take_the_joined_address() {
     let cert = "Failed publickey for invalid user x from 8.8.8.8 port 22 ssh2: RSA-CERT SHA256:a ID from 203.0.113.5 port 4711 ssh2: RSA-CERT SHA256:b ID k (serial 1) CA ED25519 SHA256:c";
-    let o = || Origin { file: "t".into(), line: 1 };
+    let o = || Origin {
+        file: "t".into(),
+        line: 1,
+    };
     let e = parser(false)
         .parse_line(&format!("Mar  3 10:00:00 h sshd[5]: {cert}"), o())
         .unwrap();
     assert_eq!(e.fields["ambiguous"], true);
     assert_eq!(e.src_ip, None);
-    assert_eq!(e.fields["candidates"], serde_json::json!(["8.8.8.8", "203.0.113.5"]));
+    assert_eq!(
+        e.fields["candidates"],
+        serde_json::json!(["8.8.8.8", "203.0.113.5"])
+    );
     let mut p = parser(true);
-    p.parse_line("Mar  3 10:00:00 h sshd[5]: Invalid user x from 203.0.113.5 port 4711", o());
+    p.parse_line(
+        "Mar  3 10:00:00 h sshd[5]: Invalid user x from 203.0.113.5 port 4711",
+        o(),
+    );
     let e = p
         .parse_line(&format!("Mar  3 10:00:01 h sshd[5]: {cert}"), o())
         .unwrap();

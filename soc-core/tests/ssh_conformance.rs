@@ -141,7 +141,8 @@ fn run(name: &str) -> Option<Score> {
                 s.probes_matching += 1;
             }
         }
-        let got = matches!(attempt, Some(Attempt::Failure) | Some(Attempt::Probe)) && host.is_some();
+        let got =
+            matches!(attempt, Some(Attempt::Failure) | Some(Attempt::Probe)) && host.is_some();
         let got_failure_only = attempt == Some(Attempt::Failure) && host.is_some();
         if got_failure_only == want {
             s.failure_only_ok += 1;

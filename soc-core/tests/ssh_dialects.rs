@@ -74,9 +74,13 @@ fn every_dialect_gives_the_sshd_event() {
 
 #[test]
 fn dialect_details() {
-    let e = read("dialects", "facility_before_program.log")[0].clone().unwrap();
+    let e = read("dialects", "facility_before_program.log")[0]
+        .clone()
+        .unwrap();
     assert_eq!(e.host.as_deref(), Some("web01"));
-    let e = read("dialects", "facility_instead_of_host.log")[0].clone().unwrap();
+    let e = read("dialects", "facility_instead_of_host.log")[0]
+        .clone()
+        .unwrap();
     assert_eq!(e.host, None);
     let e = read("dialects", "multilog_tai64n.log")[0].clone().unwrap();
     assert_eq!(e.time.unwrap().timestamp_subsec_nanos(), 500);
@@ -154,7 +158,10 @@ fn every_probe_kind_counts_once() {
     for (name, want) in PROBES {
         let got: Vec<Option<Attempt>> = read("probes", name)
             .into_iter()
-            .map(|e| e.unwrap_or_else(|| panic!("{name}: a line gave no event")).attempt)
+            .map(|e| {
+                e.unwrap_or_else(|| panic!("{name}: a line gave no event"))
+                    .attempt
+            })
             .collect();
         assert_eq!(&got, want, "{name}");
         let ev = read("probes", name);

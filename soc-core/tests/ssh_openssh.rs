@@ -107,7 +107,13 @@ fn every_openssh_message_is_classified() {
             stateful: false,
             ..Default::default()
         });
-        let Some(e) = p.parse_line(&line, Origin { file: "t".into(), line: 1 }) else {
+        let Some(e) = p.parse_line(
+            &line,
+            Origin {
+                file: "t".into(),
+                line: 1,
+            },
+        ) else {
             bad.push(format!("{file}: no event: {msg}"));
             continue;
         };

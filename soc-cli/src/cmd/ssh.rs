@@ -124,8 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             out,
             format,
             &[
-                "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt",
-                "failure",
+                "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt", "failure",
             ],
         )
     });

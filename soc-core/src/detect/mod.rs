@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 pub use summary::SshSummary;
 
 use crate::model::{
-    Alert, Attempt, AttackRef, Event, EventOutcome, Indicator, IndicatorKind, Severity,
+    Alert, AttackRef, Attempt, Event, EventOutcome, Indicator, IndicatorKind, Severity,
 };
 use window::{Episode, Windowed};
 
@@ -279,10 +279,14 @@ impl DetectorSet {
         };
         let src = key.as_str();
         if probe {
-            let window = Duration::seconds(i64::try_from(self.cfg.scan_window_secs).unwrap_or(86_400));
+            let window =
+                Duration::seconds(i64::try_from(self.cfg.scan_window_secs).unwrap_or(86_400));
             let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
             let (threshold, max_ev) = (self.cfg.scan_threshold, self.cfg.max_evidence);
-            out.extend(self.scan.probe(src, t, &mut evidence, window, threshold, max_ev));
+            out.extend(
+                self.scan
+                    .probe(src, t, &mut evidence, window, threshold, max_ev),
+            );
             return out;
         }
         if !attempt {
@@ -483,7 +487,8 @@ impl DetectorSet {
             .into_iter()
             .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
             .collect();
-        let scan_window = Duration::seconds(i64::try_from(self.cfg.scan_window_secs).unwrap_or(86_400));
+        let scan_window =
+            Duration::seconds(i64::try_from(self.cfg.scan_window_secs).unwrap_or(86_400));
         out.extend(self.scan.sweep(now, scan_window, all));
         out
     }

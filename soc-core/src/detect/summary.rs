@@ -186,11 +186,10 @@ impl SshSummary {
                     Some(Source::Ip(ip)) => {
                         self.probe_ips.insert(ip);
                     }
-                    Some(Source::Name(h)) => {
-                        if !self.probe_names.contains(h) {
-                            self.probe_names.insert(h.to_string());
-                        }
+                    Some(Source::Name(h)) if !self.probe_names.contains(h) => {
+                        self.probe_names.insert(h.to_string());
                     }
+                    Some(Source::Name(_)) => {}
                     None => {}
                 }
             }

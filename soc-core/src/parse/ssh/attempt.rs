@@ -63,8 +63,7 @@ pub(crate) fn role(m: &SshMessageRef<'_>) -> Role {
         InvalidUser | NotAllowed => Role::Announce,
         PamError | RootLoginRefused => Role::AnnounceAttempt,
         Disconnecting
-            if m
-                .detail
+            if m.detail
                 .as_deref()
                 .is_some_and(|d| d.starts_with("Change of username")) =>
         {

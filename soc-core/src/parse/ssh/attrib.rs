@@ -61,9 +61,9 @@ impl<'a> Attribution<'a> {
 fn froms(s: &str, lead: bool) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = s.as_bytes();
     let lead_hit = (lead && b.starts_with(b"from ")).then_some((0, 5));
-    lead_hit.into_iter().chain(
-        memchr::memmem::find_iter(b, b" from ").map(|i| (i, i + 6)),
-    )
+    lead_hit
+        .into_iter()
+        .chain(memchr::memmem::find_iter(b, b" from ").map(|i| (i, i + 6)))
 }
 
 /// `... from HOST[ port N][ ssh1|ssh2]` where that address ends `s` (or is
@@ -254,7 +254,9 @@ pub(crate) fn id_candidates(s: &str) -> Attribution<'_> {
         if port.is_none() || !(after.is_empty() || after.starts_with(": ")) {
             continue;
         }
-        let before = s[..host_start].strip_suffix(' ').unwrap_or(&s[..host_start]);
+        let before = s[..host_start]
+            .strip_suffix(' ')
+            .unwrap_or(&s[..host_start]);
         out = out.add(Found {
             before,
             remote,
@@ -293,7 +295,10 @@ mod tests {
             "203.0.113.5"
         );
         assert_eq!(
-            ip("root from 192.0.2.1 port 22 ssh2: ED25519 SHA256:x", "publickey"),
+            ip(
+                "root from 192.0.2.1 port 22 ssh2: ED25519 SHA256:x",
+                "publickey"
+            ),
             "192.0.2.1"
         );
         assert_eq!(
@@ -321,8 +326,12 @@ mod tests {
 
     #[test]
     fn end_anchored() {
-        let f = from_at_end("x from 10.0.0.1 port 22 from 203.0.113.5 port 4000", true, no_tail)
-            .unwrap();
+        let f = from_at_end(
+            "x from 10.0.0.1 port 22 from 203.0.113.5 port 4000",
+            true,
+            no_tail,
+        )
+        .unwrap();
         assert_eq!(f.remote.to_remote().to_string(), "203.0.113.5");
         assert_eq!(f.before, "x from 10.0.0.1 port 22");
         let f = from_at_end("james from 1.2.3.4 via 192.168.1.1", true, via_tail).unwrap();

@@ -455,8 +455,7 @@ fn connection_id(kind: SshKind, r: &str) -> SshMessageRef<'_> {
         m.detail = Some(Cow::Borrowed(reason));
     }
     if kind == SshKind::Disconnecting
-        && m
-            .detail
+        && m.detail
             .as_deref()
             .is_some_and(|d| d.starts_with("Too many authentication failures"))
     {

@@ -257,8 +257,7 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
         return None;
     }
     // `auth.info` where the host would be: the general path.
-    if find_byte(&b[16..h_end], b'.').is_some()
-        && dialect::is_facility_level(line.get(16..h_end)?)
+    if find_byte(&b[16..h_end], b'.').is_some() && dialect::is_facility_level(line.get(16..h_end)?)
     {
         return None;
     }

@@ -289,10 +289,7 @@ impl PidTable {
                         message.port = message.port.or(st.port());
                         joined = true;
                     }
-                    if joined
-                        && message.user.is_none()
-                        && kind == SshKind::TooManyAuthFailures
-                    {
+                    if joined && message.user.is_none() && kind == SshKind::TooManyAuthFailures {
                         message.user =
                             (st.user != 0).then(|| Cow::Owned(texts.get(st.user - 1).to_string()));
                     }
