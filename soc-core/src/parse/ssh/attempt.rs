@@ -5,6 +5,24 @@ use super::kind::SshKind;
 use super::message::SshMessageRef;
 use crate::model::Attempt;
 
+// Per-connection counting flags (bits of the parser's per-pid state, whose
+// bit 0 is its own): the connection named a user; a failure was counted;
+// a connection's announced failure waits for its first `Failed` line
+// (which then does not count again); a probe was counted; an attempt's
+// announced failure waits for its `Failed` line.
+const NAMED: u8 = 2;
+const COUNTED: u8 = 4;
+const CREDIT: u8 = 8;
+const PROBED: u8 = 16;
+const CREDIT_ATTEMPT: u8 = 32;
+/// A failure counted on a line without an address waits for the next line
+/// of the connection that has one (`User root not allowed because account
+/// is locked`, then `Received disconnect from H ...`).
+const PENDING: u8 = 64;
+/// The same for a probe (`kex_exchange_identification: ...`, then `banner
+/// exchange: Connection from H ...` or `Connection closed by H ...`).
+const PENDING_PROBE: u8 = 128;
+
 /// What a message means for counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -130,4 +148,102 @@ pub(crate) fn alone(m: &SshMessageRef<'_>) -> Option<Attempt> {
         Role::Success => Some(Attempt::Success),
         Role::Named | Role::Nothing => None,
     }
+}
+
+/// The class of `m`, a line of the connection whose counting flags are
+/// `flags` (updated): the per-connection rules of the table in the module
+/// docs of [`super`].
+pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Option<Attempt> {
+    let attributed = m.remote.is_some();
+    let mut attempt = match role(m) {
+        Role::Announce => {
+            *flags |= NAMED;
+            if *flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
+                None
+            } else {
+                *flags |= CREDIT | COUNTED;
+                Some(Attempt::Failure)
+            }
+        }
+        Role::AnnounceAttempt => {
+            *flags |= NAMED;
+            if *flags & CREDIT != 0 {
+                // The connection's announced failure is this attempt.
+                *flags = (*flags & !CREDIT) | CREDIT_ATTEMPT;
+                None
+            } else {
+                // (a previous announced attempt without its Failed line
+                // still counted once)
+                *flags |= CREDIT_ATTEMPT | COUNTED;
+                Some(Attempt::Failure)
+            }
+        }
+        Role::Refused => {
+            *flags |= NAMED | COUNTED;
+            Some(Attempt::Failure)
+        }
+        Role::Auth => {
+            *flags |= NAMED;
+            if *flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
+                *flags &= !(CREDIT | CREDIT_ATTEMPT);
+                None
+            } else {
+                *flags |= COUNTED;
+                Some(Attempt::Failure)
+            }
+        }
+        Role::Named => {
+            *flags |= NAMED;
+            None
+        }
+        Role::End { probe } => {
+            if *flags & COUNTED != 0 {
+                None
+            } else if *flags & NAMED != 0 || names_user(m) {
+                *flags |= COUNTED;
+                Some(Attempt::Failure)
+            } else if !probe || *flags & PROBED != 0 {
+                None
+            } else {
+                if attributed {
+                    *flags |= PROBED;
+                }
+                Some(Attempt::Probe)
+            }
+        }
+        Role::Probe => {
+            if *flags & (PROBED | COUNTED) != 0 {
+                None
+            } else {
+                if attributed {
+                    *flags |= PROBED;
+                }
+                Some(Attempt::Probe)
+            }
+        }
+        Role::Success => Some(Attempt::Success),
+        Role::Nothing => None,
+    };
+    if !attributed && attempt == Some(Attempt::Failure) {
+        *flags |= PENDING;
+        attempt = None;
+    } else if !attributed && attempt == Some(Attempt::Probe) {
+        *flags |= PENDING_PROBE;
+        attempt = None;
+    } else if attributed && *flags & PENDING != 0 {
+        *flags &= !(PENDING | PENDING_PROBE);
+        if attempt != Some(Attempt::Success) {
+            attempt = Some(Attempt::Failure);
+            *flags |= COUNTED;
+        }
+    } else if attributed && *flags & PENDING_PROBE != 0 {
+        *flags &= !PENDING_PROBE;
+        if attempt.is_none() && *flags & (PROBED | COUNTED) == 0 {
+            attempt = Some(Attempt::Probe);
+        }
+        if attempt == Some(Attempt::Probe) {
+            *flags |= PROBED;
+        }
+    }
+    attempt
 }

@@ -1,11 +1,12 @@
 //! Syslog dialects beside BSD, ISO 8601 and RFC 5424 prefixes: a
 //! `facility.level` token (syslog-ng, busybox, some relays) before the
 //! program or instead of the host, a `<PRI>` after a relay's timestamp,
-//! and daemontools/s6/runit `multilog` TAI64N labels.
+//! daemontools/s6/runit `multilog` TAI64N labels, and RFC 5424's
+//! `<PRI>1 TS HOST APP PROCID MSGID SD MSG`.
 
 use chrono::DateTime;
 
-use super::header::Stamp;
+use super::header::{iso, Header, Stamp};
 
 /// Syslog facility names (RFC 5424 and the BSD aliases).
 const FACILITIES: &[&str] = &[
@@ -59,6 +60,58 @@ pub(crate) fn tai64n(b: &[u8]) -> Option<(Stamp, usize)> {
     let secs = label.checked_sub((1u64 << 62) + 10)?;
     let t = DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)?;
     Some((Stamp::Full(t), 25))
+}
+
+/// `TS HOST APP PROCID MSGID SD MSG` after `<PRI>1 `.
+pub(crate) fn rfc5424(r: &str) -> Option<Header<'_>> {
+    let mut parts = r.splitn(6, ' ');
+    let ts = parts.next()?;
+    let host = parts.next()?;
+    let app = parts.next()?;
+    let procid = parts.next()?;
+    let _msgid = parts.next()?;
+    let rest = parts.next().unwrap_or("");
+    let stamp = if ts == "-" {
+        None
+    } else {
+        iso(ts.as_bytes()).map(|x| x.0)
+    };
+    // Structured data: "-" or one or more [..] with quoted values.
+    let msg = if let Some(m) = rest.strip_prefix("- ") {
+        m
+    } else if rest == "-" {
+        ""
+    } else if rest.starts_with('[') {
+        let b = rest.as_bytes();
+        let (mut i, mut depth, mut quoted) = (0usize, 0i32, false);
+        while i < b.len() {
+            match b[i] {
+                b'\\' if quoted => i += 1,
+                b'"' => quoted = !quoted,
+                b'[' if !quoted => depth += 1,
+                b']' if !quoted => {
+                    depth -= 1;
+                    if depth == 0 && b.get(i + 1) != Some(&b'[') {
+                        i += 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        rest.get(i..).unwrap_or("").trim_start_matches(' ')
+    } else {
+        rest
+    };
+    let msg = msg.trim_start_matches('\u{feff}');
+    Some(Header {
+        stamp,
+        host: (host != "-").then_some(host),
+        program: Some(if app == "-" { "" } else { app }),
+        pid: procid.parse().ok(),
+        msg,
+    })
 }
 
 #[cfg(test)]

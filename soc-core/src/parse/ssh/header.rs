@@ -332,7 +332,7 @@ pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
         if let Some(close) = b[..b.len().min(6)].iter().position(|&c| c == b'>') {
             let after = &line[close + 1..];
             if let Some(r) = after.strip_prefix("1 ") {
-                return rfc5424(r).unwrap_or(bare);
+                return dialect::rfc5424(r).unwrap_or(bare);
             }
             let h = parse_header(after);
             return if h.program.is_some() { h } else { bare };
@@ -402,58 +402,6 @@ pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
         },
         None => bare,
     }
-}
-
-/// `TS HOST APP PROCID MSGID SD MSG` after `<PRI>1 `.
-fn rfc5424(r: &str) -> Option<Header<'_>> {
-    let mut parts = r.splitn(6, ' ');
-    let ts = parts.next()?;
-    let host = parts.next()?;
-    let app = parts.next()?;
-    let procid = parts.next()?;
-    let _msgid = parts.next()?;
-    let rest = parts.next().unwrap_or("");
-    let stamp = if ts == "-" {
-        None
-    } else {
-        iso(ts.as_bytes()).map(|x| x.0)
-    };
-    // Structured data: "-" or one or more [..] with quoted values.
-    let msg = if let Some(m) = rest.strip_prefix("- ") {
-        m
-    } else if rest == "-" {
-        ""
-    } else if rest.starts_with('[') {
-        let b = rest.as_bytes();
-        let (mut i, mut depth, mut quoted) = (0usize, 0i32, false);
-        while i < b.len() {
-            match b[i] {
-                b'\\' if quoted => i += 1,
-                b'"' => quoted = !quoted,
-                b'[' if !quoted => depth += 1,
-                b']' if !quoted => {
-                    depth -= 1;
-                    if depth == 0 && b.get(i + 1) != Some(&b'[') {
-                        i += 1;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        rest.get(i..).unwrap_or("").trim_start_matches(' ')
-    } else {
-        rest
-    };
-    let msg = msg.trim_start_matches('\u{feff}');
-    Some(Header {
-        stamp,
-        host: (host != "-").then_some(host),
-        program: Some(if app == "-" { "" } else { app }),
-        pid: procid.parse().ok(),
-        msg,
-    })
 }
 
 #[cfg(test)]

@@ -88,6 +88,7 @@ mod kind;
 mod message;
 #[cfg(test)]
 mod props;
+mod shapes;
 mod state;
 
 use std::borrow::Cow;

@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::RemoteRef;
-use super::attempt::{names_user, role, Role};
+use super::attempt::count;
 use super::kind::SshKind;
 use super::message::SshMessageRef;
 use crate::model::Attempt;
@@ -75,23 +75,9 @@ const REMOTE_V4: u8 = 1;
 const REMOTE_V6: u8 = 2;
 const REMOTE_NAME: u8 = 3;
 
-/// [`PidState::flags`] bits: a port is known; the connection named a
-/// user; a failure was counted; a connection's announced failure waits
-/// for its first `Failed` line (which then does not count again); a probe
-/// was counted; an attempt's announced failure waits for its `Failed` line.
+/// [`PidState::flags`] bit: a port is known (the other bits are the
+/// counting flags of [`super::attempt`]).
 const HAS_PORT: u8 = 1;
-const NAMED: u8 = 2;
-const COUNTED: u8 = 4;
-const CREDIT: u8 = 8;
-const PROBED: u8 = 16;
-const CREDIT_ATTEMPT: u8 = 32;
-/// A failure counted on a line without an address waits for the next line
-/// of the connection that has one (`User root not allowed because account
-/// is locked`, then `Received disconnect from H ...`).
-const PENDING: u8 = 64;
-/// The same for a probe (`kex_exchange_identification: ...`, then `banner
-/// exchange: Connection from H ...` or `Connection closed by H ...`).
-const PENDING_PROBE: u8 = 128;
 
 /// One connection's memory in 28 bytes (36 with its key), so a table of
 /// tens of thousands of connections stays cache-friendly: names live in
@@ -318,97 +304,7 @@ impl PidTable {
             // A new connection.
             st.flags &= HAS_PORT;
         }
-        let attributed = message.remote.is_some();
-        let mut attempt = match role(message) {
-            Role::Announce => {
-                st.flags |= NAMED;
-                if st.flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
-                    None
-                } else {
-                    st.flags |= CREDIT | COUNTED;
-                    Some(Attempt::Failure)
-                }
-            }
-            Role::AnnounceAttempt => {
-                st.flags |= NAMED;
-                if st.flags & CREDIT != 0 {
-                    // The connection's announced failure is this attempt.
-                    st.flags = (st.flags & !CREDIT) | CREDIT_ATTEMPT;
-                    None
-                } else {
-                    // (a previous announced attempt without its Failed line
-                    // still counted once)
-                    st.flags |= CREDIT_ATTEMPT | COUNTED;
-                    Some(Attempt::Failure)
-                }
-            }
-            Role::Refused => {
-                st.flags |= NAMED | COUNTED;
-                Some(Attempt::Failure)
-            }
-            Role::Auth => {
-                st.flags |= NAMED;
-                if st.flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
-                    st.flags &= !(CREDIT | CREDIT_ATTEMPT);
-                    None
-                } else {
-                    st.flags |= COUNTED;
-                    Some(Attempt::Failure)
-                }
-            }
-            Role::Named => {
-                st.flags |= NAMED;
-                None
-            }
-            Role::End { probe } => {
-                if st.flags & COUNTED != 0 {
-                    None
-                } else if st.flags & NAMED != 0 || names_user(message) {
-                    st.flags |= COUNTED;
-                    Some(Attempt::Failure)
-                } else if !probe || st.flags & PROBED != 0 {
-                    None
-                } else {
-                    if attributed {
-                        st.flags |= PROBED;
-                    }
-                    Some(Attempt::Probe)
-                }
-            }
-            Role::Probe => {
-                if st.flags & (PROBED | COUNTED) != 0 {
-                    None
-                } else {
-                    if attributed {
-                        st.flags |= PROBED;
-                    }
-                    Some(Attempt::Probe)
-                }
-            }
-            Role::Success => Some(Attempt::Success),
-            Role::Nothing => None,
-        };
-        if !attributed && attempt == Some(Attempt::Failure) {
-            st.flags |= PENDING;
-            attempt = None;
-        } else if !attributed && attempt == Some(Attempt::Probe) {
-            st.flags |= PENDING_PROBE;
-            attempt = None;
-        } else if attributed && st.flags & PENDING != 0 {
-            st.flags &= !(PENDING | PENDING_PROBE);
-            if attempt != Some(Attempt::Success) {
-                attempt = Some(Attempt::Failure);
-                st.flags |= COUNTED;
-            }
-        } else if attributed && st.flags & PENDING_PROBE != 0 {
-            st.flags &= !PENDING_PROBE;
-            if attempt.is_none() && st.flags & (PROBED | COUNTED) == 0 {
-                attempt = Some(Attempt::Probe);
-            }
-            if attempt == Some(Attempt::Probe) {
-                st.flags |= PROBED;
-            }
-        }
+        let attempt = count(message, &mut st.flags);
         if kind == SshKind::SessionClosed {
             self.map.remove(&key);
         }
