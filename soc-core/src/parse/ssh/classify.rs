@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::addr::{host_port, parse_remote_ref, RemoteRef};
-use super::attrib::{from_at_end, no_tail, via_tail};
+use super::attrib::{from_at_end, no_tail, spaced_rev, via_tail};
 use super::header::find_byte;
 use super::kind::SshKind;
 use super::message::{SshMessage, SshMessageRef};
@@ -275,7 +275,8 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 return Some(m);
             }
             if let Some(r) = msg.strip_prefix("User ") {
-                if let Some((head, reason)) = r.rsplit_once(" not allowed because ") {
+                let at = spaced_rev(r.as_bytes(), b" not allowed because ").next();
+                if let Some((head, reason)) = at.map(|i| (&r[..i], &r[i + 21..])) {
                     let mut m = SshMessageRef::new(NotAllowed);
                     m.detail = Some(Cow::Borrowed(reason));
                     if !user_from_end(&mut m, head, no_tail) {

@@ -53,6 +53,7 @@ impl SshRecordRef<'_> {
             let c: Vec<serde_json::Value> = m
                 .candidates
                 .iter()
+                .flatten()
                 .map(|r| r.to_remote().to_string().into())
                 .collect();
             f.insert("candidates".into(), c.into());

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::addr::parse_remote_ref;
-use super::attrib::{auth_from, from_at_end, id_candidates, Attribution, Found};
+use super::attrib::{auth_from, from_at_end, id_candidates, spaced_rev, Attribution, Found};
 use super::header::find_byte;
 use super::kind::SshKind;
 use super::message::SshMessageRef;
@@ -48,7 +48,7 @@ fn attribute<'a>(m: &mut SshMessageRef<'a>, a: Attribution<'a>) -> Option<&'a st
         Attribution::Ambiguous(v) => {
             m.ambiguous = true;
             let before = v.first().map(|f| f.before);
-            m.candidates = v.into_iter().map(|f| f.remote).collect();
+            m.candidates = Some(v.into_iter().map(|f| f.remote).collect());
             before
         }
     }
@@ -152,7 +152,7 @@ pub(super) fn user_host_port(kind: SshKind, r: &str) -> SshMessageRef<'_> {
     };
     // Take an optional " port N" off the end, then the host is the last token.
     let mut body = r;
-    if let Some(i) = memchr::memmem::rfind(body.as_bytes(), b" port ") {
+    if let Some(i) = spaced_rev(body.as_bytes(), b" port ").next() {
         if let Ok(p) = body[i + 6..].parse::<u16>() {
             m.port = Some(p);
             body = &body[..i];

@@ -266,7 +266,7 @@ impl PidTable {
                 if let Some(r) = st.remote_ref(texts) {
                     if message.ambiguous {
                         // Only an address the line's format allows.
-                        if message.candidates.contains(&r) {
+                        if message.candidates.iter().flatten().any(|c| *c == r) {
                             message.remote = Some(r);
                             joined = true;
                         }
