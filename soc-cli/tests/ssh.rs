@@ -257,7 +257,7 @@ fn summary_counts_failures_probes_and_successes() {
         .stdout
         .clone();
     let text = String::from_utf8_lossy(&out);
-    for row in ["failures,,8", "probes,,1", "successes,,1"] {
+    for row in ["failures,,10", "probes,,1", "successes,,1"] {
         assert!(text.lines().any(|l| l == row), "{row} missing:\n{text}");
     }
 }

@@ -49,7 +49,7 @@ fn alerts(evs: Vec<Event>) -> Vec<Alert> {
     out
 }
 
-/// Each line's class in `connections.log`: seven connections.
+/// Each line's class in `connections.log`: eight connections.
 #[test]
 fn one_connection_counts_the_attempts_it_made() {
     let evs = events(&fixture("connections.log"));
@@ -71,6 +71,8 @@ fn one_connection_counts_the_attempts_it_made() {
         None, p,
         // a login and its session
         s, None, None, None, None,
+        // Invalid user + Failed none (the method list) + two passwords
+        f, None, None, f, None,
     ];
     assert_eq!(got, want);
     for e in &evs {
@@ -93,12 +95,12 @@ fn one_connection_counts_the_attempts_it_made() {
         .iter()
         .filter(|e| e.attempt == Some(Attempt::Failure))
         .count();
-    assert_eq!(failures, 1 + 3 + 1 + 2 + 1);
+    assert_eq!(failures, 1 + 3 + 1 + 2 + 1 + 2);
     let mut summary = SshSummary::default();
     evs.iter().for_each(|e| summary.add(&e.clone()));
     assert_eq!(
         (summary.failures, summary.probes, summary.successes),
-        (8, 1, 1)
+        (10, 1, 1)
     );
 }
 

@@ -30,7 +30,7 @@ const OPENSSH: &[Row] = &[
     ("auth.c", "sshd-session", "Failed password for root from 198.51.100.1 port 22 ssh2", "failed_auth", F, Some("198.51.100.1")),
     ("auth.c", "sshd-session", "Failed password for invalid user admin from 198.51.100.1 port 22 ssh2", "failed_auth", F, Some("198.51.100.1")),
     ("auth.c", "sshd-auth", "Failed keyboard-interactive/pam for root from 198.51.100.1 port 22 ssh2", "failed_auth", F, Some("198.51.100.1")),
-    ("auth.c", "sshd", "Failed none for invalid user admin from 198.51.100.1 port 22 ssh2", "failed_auth", N, Some("198.51.100.1")),
+    ("auth.c", "sshd", "Failed none for invalid user admin from 198.51.100.1 port 22 ssh2", "failed_auth", F, Some("198.51.100.1")),
     ("auth2-pubkey.c", "sshd-session", "Failed publickey for root from 198.51.100.1 port 22 ssh2: ED25519 SHA256:8Kq0mEJ6dX1kzjTQ8r8yQ4sJg3m0aY9m2T1s3fH7w2c", "failed_auth", N, Some("198.51.100.1")),
     ("auth2-pubkey.c", "sshd-session", "Failed publickey for invalid user git from 198.51.100.1 port 22 ssh2: RSA SHA256:8Kq0mEJ6dX1kzjTQ8r8yQ4sJg3m0aY9m2T1s3fH7w2c", "failed_auth", F, Some("198.51.100.1")),
     ("auth2-pubkey.c", "sshd-session", "Accepted publickey for alice from 2001:db8::7 port 50022 ssh2: ED25519-CERT SHA256:abc ID alice@corp (serial 7) CA ED25519 SHA256:def", "accepted", S, Some("2001:db8::7")),

@@ -34,7 +34,7 @@ const CASES: &[Case] = &[
     ("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA SHA256:abc", "failed_auth", Some("git"), Some("192.0.2.1"), Some(57904), None),
     ("Failed publickey for invalid user bob from 192.0.2.1 port 1 ssh2: RSA SHA256:abc", "failed_auth", Some("bob"), Some("192.0.2.1"), Some(1), Some(Attempt::Failure)),
     ("Failed keyboard-interactive/pam for invalid user x from 192.0.2.2 port 2 ssh2", "failed_auth", Some("x"), Some("192.0.2.2"), Some(2), Some(Attempt::Failure)),
-    ("Failed none for invalid user  from 192.0.2.3 port 3 ssh2", "failed_auth", Some(""), Some("192.0.2.3"), Some(3), None),
+    ("Failed none for invalid user  from 192.0.2.3 port 3 ssh2", "failed_auth", Some(""), Some("192.0.2.3"), Some(3), Some(Attempt::Failure)),
     ("Failed hostbased for dan from 127.0.0.1 port 45785 ssh2: RSA 8c:e3", "failed_auth", Some("dan"), Some("127.0.0.1"), Some(45785), Some(Attempt::Failure)),
     ("Invalid user oracle from 198.51.100.23 port 5000", "invalid_user", Some("oracle"), Some("198.51.100.23"), Some(5000), Some(Attempt::Failure)),
     ("Illegal user test from 198.51.100.24", "invalid_user", Some("test"), Some("198.51.100.24"), None, Some(Attempt::Failure)),

@@ -87,7 +87,7 @@ def test_events_carry_the_attempt_class():
     # one connection's Invalid user + Failed password + closed: one attempt
     assert classes[:3] == ["failure", None, None]
     assert all(e.failure == (e.attempt == "failure") for e in events)
-    assert classes.count("failure") == 8
+    assert classes.count("failure") == 10
     assert classes.count("probe") == 1 and classes.count("success") == 1
     assert events[0].to_dict()["attempt"] == "failure"
 
@@ -109,7 +109,7 @@ def test_detect_bruteforce_key_only_scenario():
 
 def test_ssh_summary_counts_probes_and_successes():
     s = soc_core.ssh_summary(str(SSH_FIXTURES / "connections.log"), year=2026)
-    assert (s["failures"], s["probes"], s["successes"]) == (8, 1, 1)
+    assert (s["failures"], s["probes"], s["successes"]) == (10, 1, 1)
 
 
 def test_parse_eve_with_filter():

@@ -65,12 +65,15 @@ fn auth_tried(detail: Option<&str>) -> bool {
     })
 }
 
-/// Whether a `Failed <method>` line is a failed attempt on its own.
-fn failed_counts(m: &SshMessageRef<'_>) -> bool {
-    match m.method.as_deref() {
-        Some("none") => false,
-        Some("publickey") => m.invalid_user,
-        _ => true,
+/// The role of a `Failed <method>` line: a guess for passwords and the
+/// like; for `none` (a request for the method list) and `publickey`
+/// (clients offer their keys in turn) only the user counts: an invalid
+/// user announces the connection's attempt, a valid one is named.
+fn failed_role(m: &SshMessageRef<'_>) -> Role {
+    match (m.method.as_deref(), m.invalid_user) {
+        (Some("none" | "publickey"), true) => Role::Announce,
+        (Some("none" | "publickey"), false) => Role::Named,
+        _ => Role::Auth,
     }
 }
 
@@ -87,8 +90,8 @@ pub(crate) fn role(m: &SshMessageRef<'_>) -> Role {
         {
             Role::Refused
         }
-        FailedAuth if failed_counts(m) => Role::Auth,
-        FailedAuth | Postponed | PamAuthFailure => Role::Named,
+        FailedAuth => failed_role(m),
+        Postponed | PamAuthFailure => Role::Named,
         Accepted => Role::Success,
         ConnectionClosed | ConnectionReset | Disconnected => {
             if m.preauth {
