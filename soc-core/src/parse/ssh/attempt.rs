@@ -78,6 +78,7 @@ fn failed_role(m: &SshMessageRef<'_>) -> Role {
 }
 
 /// The role of `m`.
+#[inline]
 pub(crate) fn role(m: &SshMessageRef<'_>) -> Role {
     use SshKind::*;
     match m.kind {
@@ -135,6 +136,7 @@ pub(crate) fn names_user(m: &SshMessageRef<'_>) -> bool {
 }
 
 /// The class of `m` read alone (no other line of its connection known).
+#[inline]
 pub(crate) fn alone(m: &SshMessageRef<'_>) -> Option<Attempt> {
     match role(m) {
         Role::Announce | Role::AnnounceAttempt | Role::Refused | Role::Auth => {

@@ -192,6 +192,7 @@ fn info_ok(method: &str, ssh1: bool, after: &str) -> bool {
 /// The address of `<user> from H port N ssh2[: <info>]` (the text after
 /// `Failed <method> for [invalid user ]`), by `auth_log`'s format for
 /// `method` (see the module docs).
+#[inline]
 pub(crate) fn auth_from<'a>(rest: &'a str, method: &str) -> Attribution<'a> {
     match auth_fast(rest, method) {
         Some(f) => Attribution::One(f),
@@ -201,6 +202,7 @@ pub(crate) fn auth_from<'a>(rest: &'a str, method: &str) -> Attribution<'a> {
 
 /// The common `USER from H port N ssh2[: TYPE FP]` with a one-token user:
 /// the first candidate, when nothing else can fit. `None` otherwise.
+#[inline]
 pub(crate) fn auth_fast<'a>(rest: &'a str, method: &str) -> Option<Found<'a>> {
     let b = rest.as_bytes();
     // Fast path: a one-token user and the address ending the line, or

@@ -256,8 +256,12 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
     if b[16] == b'[' || b[h_end - 1] == b':' {
         return None;
     }
-    // `auth.info` where the host would be: the general path.
-    if find_byte(&b[16..h_end], b'.').is_some() && dialect::is_facility_level(line.get(16..h_end)?)
+    // `auth.info` where the host would be: the general path. (A level
+    // name ends in a lowercase letter or `*`; most host names do not get
+    // past this first test.)
+    if matches!(b[h_end - 1], b'a'..=b'z' | b'*')
+        && h_end - 16 <= 16
+        && dialect::is_facility_level(line.get(16..h_end)?)
     {
         return None;
     }

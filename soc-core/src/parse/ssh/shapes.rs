@@ -33,6 +33,7 @@ pub(super) fn user_from_end<'a>(
 
 /// Sets `m`'s address from `a`; an ambiguous one leaves it unset and
 /// lists the candidates. Returns the text before the (first) address.
+#[inline]
 fn attribute<'a>(m: &mut SshMessageRef<'a>, a: Attribution<'a>) -> Option<&'a str> {
     match a {
         Attribution::Nothing => None,
