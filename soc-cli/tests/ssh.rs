@@ -36,6 +36,7 @@ fn events_jsonl_have_the_documented_fields() {
         .unwrap();
     assert!(r["line"].as_u64().unwrap() > 0);
     assert_eq!(r["failure"], true);
+    assert_eq!(r["attempt"], "failure");
     assert!(r["time"].as_str().unwrap().starts_with("2026-11-21T13:"));
     assert!(r["port"].as_u64().is_some());
     let injected = rows
@@ -172,6 +173,91 @@ fn reads_stdin() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "ssh.invalid_user,bob,203.0.113.5,,22,true",
+            "ssh.invalid_user,bob,203.0.113.5,,22,failure,true",
         ));
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../soc-core/tests/fixtures/ssh/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Every `--events` row has `attempt` (`failure`/`probe`/`success`/null),
+/// and `failure` is `attempt == "failure"`.
+#[test]
+fn event_rows_carry_the_attempt_class() {
+    for file in [sample(), fixture("connections.log")] {
+        let out = Command::cargo_bin("soc")
+            .unwrap()
+            .args(["ssh", &file, "--year", "2026", "--format", "jsonl"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let rows = jsonl(&out);
+        assert!(!rows.is_empty());
+        for r in &rows {
+            let a = r.get("attempt").expect("attempt column");
+            assert!(
+                a.is_null() || ["failure", "probe", "success"].contains(&a.as_str().unwrap()),
+                "{r}"
+            );
+            assert_eq!(r["failure"], *a == "failure", "{r}");
+        }
+    }
+}
+
+/// Issue #12's key-only scenario: the alerts are exactly the golden file.
+#[test]
+fn key_only_scenario_alerts_golden() {
+    let out = Command::cargo_bin("soc")
+        .unwrap()
+        .args([
+            "ssh",
+            &fixture("keyonly.log"),
+            "--year",
+            "2026",
+            "--alerts",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let golden = std::fs::read_to_string(format!(
+        "{}/tests/golden/ssh_keyonly_alerts.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out), golden);
+}
+
+/// `--summary` counts failures, probes and successes by the same rules.
+#[test]
+fn summary_counts_failures_probes_and_successes() {
+    let out = Command::cargo_bin("soc")
+        .unwrap()
+        .args([
+            "ssh",
+            &fixture("connections.log"),
+            "--year",
+            "2026",
+            "--summary",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    for row in ["failures,,10", "probes,,1", "successes,,1"] {
+        assert!(text.lines().any(|l| l == row), "{row} missing:\n{text}");
+    }
 }

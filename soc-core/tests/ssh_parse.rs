@@ -1,7 +1,7 @@
 //! OpenSSH parser: every message kind, every prefix format, injection
 //! resistance, year handling and the stateful pid join.
 
-use soc_core::model::{EventOutcome, Origin};
+use soc_core::model::{Attempt, EventOutcome, Origin};
 use soc_core::parse::ssh::{SshKind, SshOptions, SshParser};
 
 fn parser() -> SshParser {
@@ -18,59 +18,59 @@ fn o() -> Origin {
     }
 }
 
-/// (message, kind, user, host, port, failure)
+/// (message, kind, user, host, port, attempt class of the line read alone)
 type Case = (
     &'static str,
     &'static str,
     Option<&'static str>,
     Option<&'static str>,
     Option<u16>,
-    bool,
+    Option<Attempt>,
 );
 
 const CASES: &[Case] = &[
-    ("Failed password for root from 203.0.113.9 port 4242 ssh2", "failed_auth", Some("root"), Some("203.0.113.9"), Some(4242), true),
-    ("Failed password for invalid user admin from 2001:db8::1 port 22 ssh2", "failed_auth", Some("admin"), Some("2001:db8::1"), Some(22), true),
-    ("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA SHA256:abc", "failed_auth", Some("git"), Some("192.0.2.1"), Some(57904), false),
-    ("Failed publickey for invalid user bob from 192.0.2.1 port 1 ssh2: RSA SHA256:abc", "failed_auth", Some("bob"), Some("192.0.2.1"), Some(1), true),
-    ("Failed keyboard-interactive/pam for invalid user x from 192.0.2.2 port 2 ssh2", "failed_auth", Some("x"), Some("192.0.2.2"), Some(2), true),
-    ("Failed none for invalid user  from 192.0.2.3 port 3 ssh2", "failed_auth", Some(""), Some("192.0.2.3"), Some(3), true),
-    ("Failed hostbased for dan from 127.0.0.1 port 45785 ssh2: RSA 8c:e3", "failed_auth", Some("dan"), Some("127.0.0.1"), Some(45785), true),
-    ("Invalid user oracle from 198.51.100.23 port 5000", "invalid_user", Some("oracle"), Some("198.51.100.23"), Some(5000), true),
-    ("Illegal user test from 198.51.100.24", "invalid_user", Some("test"), Some("198.51.100.24"), None, true),
-    ("Invalid user  from 192.0.2.68 port 34916", "invalid_user", Some(""), Some("192.0.2.68"), Some(34916), true),
-    ("Accepted password for deploy from 203.0.113.200 port 48822 ssh2", "accepted", Some("deploy"), Some("203.0.113.200"), Some(48822), false),
-    ("Accepted publickey for alice from 10.0.1.15 port 5 ssh2: ED25519 SHA256:x", "accepted", Some("alice"), Some("10.0.1.15"), Some(5), false),
-    ("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.45  user=root", "pam_auth_failure", Some("root"), Some("203.0.113.45"), None, false),
-    ("error: PAM: Authentication failure for james from example.com via 192.168.1.201", "pam_error", Some("james"), Some("example.com"), None, true),
-    ("Connection closed by authenticating user root 192.0.2.10 port 33 [preauth]", "connection_closed", Some("root"), Some("192.0.2.10"), Some(33), false),
-    ("Connection reset by invalid user admin 192.0.2.20 port 44 [preauth]", "connection_reset", Some("admin"), Some("192.0.2.20"), Some(44), false),
-    ("Disconnected from invalid user admin 192.0.2.6 port 3 [preauth]", "disconnected", Some("admin"), Some("192.0.2.6"), Some(3), false),
-    ("error: maximum authentication attempts exceeded for invalid user xxx from 192.0.2.7 port 49941 ssh2 [preauth]", "max_auth_attempts", Some("xxx"), Some("192.0.2.7"), Some(49941), true),
-    ("Disconnecting invalid user xxx 192.0.2.7 port 49941: Too many authentication failures [preauth]", "too_many_auth_failures", Some("xxx"), Some("192.0.2.7"), Some(49941), true),
-    ("Did not receive identification string from 198.51.100.99 port 61000", "no_identification", None, Some("198.51.100.99"), Some(61000), false),
-    ("Bad protocol version identification 'GET / HTTP/1.1' from 198.51.100.99 port 61088", "bad_protocol_version", None, Some("198.51.100.99"), Some(61088), false),
-    ("error: kex_exchange_identification: Connection closed by remote host", "kex_exchange_identification", None, None, None, false),
-    ("banner exchange: Connection from 192.0.2.12 port 44105: invalid format", "banner_exchange_invalid", None, Some("192.0.2.12"), Some(44105), false),
-    ("Unable to negotiate with 192.0.2.4 port 50404: no matching host key type found. Their offer: ssh-dss [preauth]", "unable_to_negotiate", None, Some("192.0.2.4"), Some(50404), false),
-    ("ssh_dispatch_run_fatal: Connection from 192.0.2.13 port 52451: message authentication code incorrect [preauth]", "dispatch_run_fatal", None, Some("192.0.2.13"), Some(52451), false),
-    ("fatal: Timeout before authentication for 192.0.2.14 port 55555", "auth_timeout", None, Some("192.0.2.14"), Some(55555), false),
-    ("ROOT LOGIN REFUSED FROM ::ffff:1.2.3.4", "root_login_refused", Some("root"), Some("1.2.3.4"), None, true),
-    ("User root from 46.45.128.3 not allowed because listed in DenyUsers", "not_allowed", Some("root"), Some("46.45.128.3"), None, true),
-    ("refused connect from _U2FsdGVk_@::ffff:218.249.210.161 (::ffff:218.249.210.161)", "refused_connect", None, Some("218.249.210.161"), None, true),
-    ("Received disconnect from 198.51.100.76 port 58846:11: Bye Bye [preauth]", "received_disconnect", None, Some("198.51.100.76"), Some(58846), true),
-    ("Received disconnect from 10.0.1.15 port 6:11: disconnected by user", "received_disconnect", None, Some("10.0.1.15"), Some(6), false),
-    ("reverse mapping checking getaddrinfo for scanner.example.net [198.51.100.98] failed - POSSIBLE BREAK-IN ATTEMPT!", "possible_break_in", None, Some("198.51.100.98"), None, false),
-    ("pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)", "session_opened", Some("alice"), None, None, false),
-    ("pam_unix(sshd:session): session closed for user alice", "session_closed", Some("alice"), None, None, false),
-    ("Server listening on 0.0.0.0 port 22.", "other", None, None, None, false),
-    ("Failed password for invalid user a from 10.0.0.1 port 22 from 203.0.113.5 port 4000 ssh2", "failed_auth", Some("a from 10.0.0.1 port 22"), Some("203.0.113.5"), Some(4000), true),
-    ("Failed password for root from fe80::1%eth0 port 22 ssh2", "failed_auth", Some("root"), Some("fe80::1"), Some(22), true),
+    ("Failed password for root from 203.0.113.9 port 4242 ssh2", "failed_auth", Some("root"), Some("203.0.113.9"), Some(4242), Some(Attempt::Failure)),
+    ("Failed password for invalid user admin from 2001:db8::1 port 22 ssh2", "failed_auth", Some("admin"), Some("2001:db8::1"), Some(22), Some(Attempt::Failure)),
+    ("Failed publickey for git from 192.0.2.1 port 57904 ssh2: RSA SHA256:abc", "failed_auth", Some("git"), Some("192.0.2.1"), Some(57904), None),
+    ("Failed publickey for invalid user bob from 192.0.2.1 port 1 ssh2: RSA SHA256:abc", "failed_auth", Some("bob"), Some("192.0.2.1"), Some(1), Some(Attempt::Failure)),
+    ("Failed keyboard-interactive/pam for invalid user x from 192.0.2.2 port 2 ssh2", "failed_auth", Some("x"), Some("192.0.2.2"), Some(2), Some(Attempt::Failure)),
+    ("Failed none for invalid user  from 192.0.2.3 port 3 ssh2", "failed_auth", Some(""), Some("192.0.2.3"), Some(3), Some(Attempt::Failure)),
+    ("Failed hostbased for dan from 127.0.0.1 port 45785 ssh2: RSA 8c:e3", "failed_auth", Some("dan"), Some("127.0.0.1"), Some(45785), Some(Attempt::Failure)),
+    ("Invalid user oracle from 198.51.100.23 port 5000", "invalid_user", Some("oracle"), Some("198.51.100.23"), Some(5000), Some(Attempt::Failure)),
+    ("Illegal user test from 198.51.100.24", "invalid_user", Some("test"), Some("198.51.100.24"), None, Some(Attempt::Failure)),
+    ("Invalid user  from 192.0.2.68 port 34916", "invalid_user", Some(""), Some("192.0.2.68"), Some(34916), Some(Attempt::Failure)),
+    ("Accepted password for deploy from 203.0.113.200 port 48822 ssh2", "accepted", Some("deploy"), Some("203.0.113.200"), Some(48822), Some(Attempt::Success)),
+    ("Accepted publickey for alice from 10.0.1.15 port 5 ssh2: ED25519 SHA256:x", "accepted", Some("alice"), Some("10.0.1.15"), Some(5), Some(Attempt::Success)),
+    ("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.45  user=root", "pam_auth_failure", Some("root"), Some("203.0.113.45"), None, None),
+    ("error: PAM: Authentication failure for james from example.com via 192.168.1.201", "pam_error", Some("james"), Some("example.com"), None, Some(Attempt::Failure)),
+    ("Connection closed by authenticating user root 192.0.2.10 port 33 [preauth]", "connection_closed", Some("root"), Some("192.0.2.10"), Some(33), Some(Attempt::Failure)),
+    ("Connection reset by invalid user admin 192.0.2.20 port 44 [preauth]", "connection_reset", Some("admin"), Some("192.0.2.20"), Some(44), Some(Attempt::Failure)),
+    ("Disconnected from invalid user admin 192.0.2.6 port 3 [preauth]", "disconnected", Some("admin"), Some("192.0.2.6"), Some(3), Some(Attempt::Failure)),
+    ("error: maximum authentication attempts exceeded for invalid user xxx from 192.0.2.7 port 49941 ssh2 [preauth]", "max_auth_attempts", Some("xxx"), Some("192.0.2.7"), Some(49941), Some(Attempt::Failure)),
+    ("Disconnecting invalid user xxx 192.0.2.7 port 49941: Too many authentication failures [preauth]", "too_many_auth_failures", Some("xxx"), Some("192.0.2.7"), Some(49941), Some(Attempt::Failure)),
+    ("Did not receive identification string from 198.51.100.99 port 61000", "no_identification", None, Some("198.51.100.99"), Some(61000), Some(Attempt::Probe)),
+    ("Bad protocol version identification 'GET / HTTP/1.1' from 198.51.100.99 port 61088", "bad_protocol_version", None, Some("198.51.100.99"), Some(61088), Some(Attempt::Probe)),
+    ("error: kex_exchange_identification: Connection closed by remote host", "kex_exchange_identification", None, None, None, Some(Attempt::Probe)),
+    ("banner exchange: Connection from 192.0.2.12 port 44105: invalid format", "banner_exchange_invalid", None, Some("192.0.2.12"), Some(44105), Some(Attempt::Probe)),
+    ("Unable to negotiate with 192.0.2.4 port 50404: no matching host key type found. Their offer: ssh-dss [preauth]", "unable_to_negotiate", None, Some("192.0.2.4"), Some(50404), Some(Attempt::Probe)),
+    ("ssh_dispatch_run_fatal: Connection from 192.0.2.13 port 52451: message authentication code incorrect [preauth]", "dispatch_run_fatal", None, Some("192.0.2.13"), Some(52451), Some(Attempt::Probe)),
+    ("fatal: Timeout before authentication for 192.0.2.14 port 55555", "auth_timeout", None, Some("192.0.2.14"), Some(55555), Some(Attempt::Probe)),
+    ("ROOT LOGIN REFUSED FROM ::ffff:1.2.3.4", "root_login_refused", Some("root"), Some("1.2.3.4"), None, Some(Attempt::Failure)),
+    ("User root from 46.45.128.3 not allowed because listed in DenyUsers", "not_allowed", Some("root"), Some("46.45.128.3"), None, Some(Attempt::Failure)),
+    ("refused connect from _U2FsdGVk_@::ffff:218.249.210.161 (::ffff:218.249.210.161)", "refused_connect", None, Some("218.249.210.161"), None, Some(Attempt::Probe)),
+    ("Received disconnect from 198.51.100.76 port 58846:11: Bye Bye [preauth]", "received_disconnect", None, Some("198.51.100.76"), Some(58846), Some(Attempt::Probe)),
+    ("Received disconnect from 10.0.1.15 port 6:11: disconnected by user", "received_disconnect", None, Some("10.0.1.15"), Some(6), None),
+    ("reverse mapping checking getaddrinfo for scanner.example.net [198.51.100.98] failed - POSSIBLE BREAK-IN ATTEMPT!", "possible_break_in", None, Some("198.51.100.98"), None, None),
+    ("pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)", "session_opened", Some("alice"), None, None, None),
+    ("pam_unix(sshd:session): session closed for user alice", "session_closed", Some("alice"), None, None, None),
+    ("Server listening on 0.0.0.0 port 22.", "other", None, None, None, None),
+    ("Failed password for invalid user a from 10.0.0.1 port 22 from 203.0.113.5 port 4000 ssh2", "failed_auth", Some("a from 10.0.0.1 port 22"), Some("203.0.113.5"), Some(4000), Some(Attempt::Failure)),
+    ("Failed password for root from fe80::1%eth0 port 22 ssh2", "failed_auth", Some("root"), Some("fe80::1"), Some(22), Some(Attempt::Failure)),
 ];
 
 #[test]
 fn every_message_kind() {
-    for (msg, kind, user, host, port, failure) in CASES {
+    for (msg, kind, user, host, port, attempt) in CASES {
         let line = format!("Mar  1 10:00:00 web01 sshd[42]: {msg}");
         let e = SshParser::new(SshOptions {
             year: Some(2024),
@@ -84,7 +84,8 @@ fn every_message_kind() {
         let h = e.src_ip.map(|i| i.to_string()).or(e.src_host.clone());
         assert_eq!(h.as_deref(), *host, "{msg}");
         assert_eq!(e.src_port, *port, "{msg}");
-        assert_eq!(e.is_failure(), *failure, "{msg}");
+        assert_eq!(e.attempt, *attempt, "{msg}");
+        assert_eq!(e.is_failure(), *attempt == Some(Attempt::Failure), "{msg}");
     }
 }
 
@@ -232,15 +233,24 @@ fn accepted_is_success_and_attempt_marks_guesses() {
             o(),
         )
         .unwrap();
-    assert_eq!(e.fields["attempt"], true);
+    assert_eq!(e.attempt, Some(Attempt::Failure));
+    // A connection announcing an invalid user: that line counts the
+    // attempt and the Failed line of the same attempt does not.
     let e = p
         .parse_line(
-            "Mar  1 10:00:00 h sshd[10]: Invalid user b from 192.0.2.1 port 1",
+            "Mar  1 10:00:00 h sshd[11]: Invalid user b from 192.0.2.1 port 1",
             o(),
         )
         .unwrap();
-    assert!(e.is_failure());
-    assert!(!e.fields.contains_key("attempt"));
+    assert_eq!(e.attempt, Some(Attempt::Failure));
+    let e = p
+        .parse_line(
+            "Mar  1 10:00:00 h sshd[11]: Failed password for invalid user b from 192.0.2.1 port 1 ssh2",
+            o(),
+        )
+        .unwrap();
+    assert_eq!(e.attempt, None);
+    assert!(!e.is_failure());
 }
 
 #[test]

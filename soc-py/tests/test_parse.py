@@ -77,6 +77,41 @@ def test_ssh_summary():
     assert s["accepted"] > 0 and s["failures"] > 100
 
 
+SSH_FIXTURES = Path(__file__).resolve().parents[2] / "soc-core" / "tests" / "fixtures" / "ssh"
+
+
+def test_events_carry_the_attempt_class():
+    events = list(soc_core.parse_ssh(SSH_FIXTURES / "connections.log", year=2026))
+    classes = [e.attempt for e in events]
+    assert set(classes) <= {"failure", "probe", "success", None}
+    # one connection's Invalid user + Failed password + closed: one attempt
+    assert classes[:3] == ["failure", None, None]
+    assert all(e.failure == (e.attempt == "failure") for e in events)
+    assert classes.count("failure") == 10
+    assert classes.count("probe") == 1 and classes.count("success") == 1
+    assert events[0].to_dict()["attempt"] == "failure"
+
+
+def test_detect_bruteforce_key_only_scenario():
+    events = soc_core.parse_ssh(SSH_FIXTURES / "keyonly.log", year=2026)
+    got = sorted((a.kind, a.src_ip, a.count) for a in soc_core.detect_bruteforce(events))
+    assert got == [
+        ("ssh.brute_force", "198.51.100.10", 40),
+        ("ssh.brute_force", "203.0.113.20", 30),
+        ("ssh.password_spraying", "203.0.113.20", 30),
+        ("ssh.scan", "192.0.2.30", 30),
+    ]
+    quiet = soc_core.detect_bruteforce(
+        soc_core.parse_ssh(SSH_FIXTURES / "keyonly.log", year=2026), scan_threshold=1000
+    )
+    assert "ssh.scan" not in {a.kind for a in quiet}
+
+
+def test_ssh_summary_counts_probes_and_successes():
+    s = soc_core.ssh_summary(str(SSH_FIXTURES / "connections.log"), year=2026)
+    assert (s["failures"], s["probes"], s["successes"]) == (10, 1, 1)
+
+
 def test_parse_eve_with_filter():
     it = soc_core.parse_eve(DATA / "eve.json", event_types=["alert"])
     alerts = list(it)

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::{json, Value};
 use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
+use soc_core::model::{Attempt, Event, Origin};
 use soc_core::model::{Event, Origin};
 use soc_core::parse::ssh::{SshOptions, SshParser};
 use soc_core::parse::ParseStats;
@@ -23,7 +24,8 @@ pub struct Args {
     /// Print one row per sshd event (the default).
     #[arg(long, conflicts_with_all = ["summary", "alerts"])]
     pub events: bool,
-    /// Print summary statistics (failures, top sources and users, per hour).
+    /// Print summary statistics (failures, probes, successes, top sources
+    /// and users, failures per hour).
     #[arg(long, conflicts_with = "alerts")]
     pub summary: bool,
     /// Run the detectors and print their alerts.
@@ -51,6 +53,7 @@ pub fn event_row(e: &Event) -> EventRow<'_> {
         kind: &e.kind,
         user: e.user.as_deref(),
         port: e.src_port,
+        attempt: e.attempt.map(Attempt::as_str),
         failure: e.is_failure(),
         src_ip: e.src_ip,
         src_host: e.src_host.as_deref().filter(|_| e.src_ip.is_none()),
@@ -68,6 +71,9 @@ pub struct EventRow<'a> {
     kind: &'a str,
     user: Option<&'a str>,
     port: Option<u16>,
+    /// `failure`, `probe`, `success`, or null.
+    attempt: Option<&'static str>,
+    /// `attempt == "failure"`.
     failure: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_ip: Option<IpAddr>,
@@ -121,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             out,
             format,
             &[
-                "line", "time", "kind", "user", "src_ip", "src_host", "port", "failure",
+                "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt", "failure",
             ],
         )
     });
@@ -176,8 +182,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             |m: &str, k: &str, v: u64| w.write(&json!({"metric": m, "key": k, "value": v}));
         row("events", "", summary.events)?;
         row("failures", "", summary.failures)?;
+        row("probes", "", summary.probes)?;
+        row("successes", "", summary.successes)?;
         row("accepted", "", summary.accepted)?;
         row("distinct_sources", "", summary.distinct_sources() as u64)?;
+        row(
+            "distinct_probe_sources",
+            "",
+            summary.distinct_probe_sources() as u64,
+        )?;
         for (k, v) in summary.top_sources(10) {
             row("top_source", &k, v)?;
         }

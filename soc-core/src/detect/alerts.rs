@@ -118,6 +118,11 @@ impl DetectorSet {
                     "credential-access",
                 ),
             ),
+            Rule::Scan => (
+                format!("SSH scanning from {key}: {} probes", ep.count),
+                Severity::Low,
+                attack("T1595", "Active Scanning", "TA0043", "reconnaissance"),
+            ),
         };
         let mut a = Alert::new(rule.kind(), &id_key, title, sev);
         a.source = "detect".into();

@@ -17,10 +17,13 @@
 //! [`DetectorSet::restore`]), and [`DetectorSet::flush`] reports open
 //! episodes at the end of a run without ending them.
 //!
-//! Which events count as a failed attempt: events with `fields.attempt ==
-//! true` (the SSH parser marks one per password or key guess, so follow-up
-//! lines such as `Connection closed` are not counted twice), or, for events
-//! without that field from other parsers, `outcome == failure`.
+//! Which events count as a failed attempt: events with `attempt ==
+//! Some(Attempt::Failure)` (the SSH parser counts each connection's real
+//! attempts once, see [`crate::parse::ssh`]), or, for events without an
+//! attempt class from other parsers, `outcome == failure` (or the older
+//! `fields.attempt == true` mark). Events with `attempt ==
+//! Some(Attempt::Probe)` feed the `ssh.scan` detector, which shares the
+//! per-source windows (and so their persistence and bounds).
 //!
 //! | kind | key | ATT&CK |
 //! |---|---|---|
@@ -29,6 +32,7 @@
 //! | `ssh.password_spraying` | source (many users) | T1110.003 |
 //! | `ssh.distributed_attack` | user (many sources) | T1110.001 |
 //! | `ssh.success_after_failures` | source | T1078 |
+//! | `ssh.scan` | source (probes) | T1595 |
 //!
 //! ```
 //! use soc_core::detect::{DetectConfig, DetectorSet};
@@ -67,7 +71,7 @@ use serde::{Deserialize, Serialize};
 pub use persist::StateChange;
 pub use summary::SshSummary;
 
-use crate::model::{Alert, Event, EventOutcome};
+use crate::model::{Alert, Attempt, Event, EventOutcome};
 use keyed::{KeyState, KeyedState};
 use source_key::SourceKey;
 use window::{Episode, Windowed};
@@ -107,6 +111,10 @@ pub struct DetectConfig {
     /// (an attacker rotating through its /64 is one attacker), for
     /// detection and in the alert (`src_prefix`). 128 turns it off. Default 64.
     pub ipv6_prefix: u8,
+    /// Probes from one source within `scan_window_secs` for `ssh.scan`. Default 10.
+    pub scan_threshold: u32,
+    /// Window of the scan detector in seconds. Default 600.
+    pub scan_window_secs: u64,
 }
 
 impl Default for DetectConfig {
@@ -125,6 +133,8 @@ impl Default for DetectConfig {
             max_evidence: 20,
             max_tracked_keys: 100_000,
             ipv6_prefix: 64,
+            scan_threshold: 10,
+            scan_window_secs: 600,
         }
     }
 }
@@ -135,6 +145,7 @@ enum Rule {
     Slow,
     Spray,
     Distributed,
+    Scan,
 }
 
 impl Rule {
@@ -144,6 +155,7 @@ impl Rule {
             Rule::Slow => "ssh.slow_brute_force",
             Rule::Spray => "ssh.password_spraying",
             Rule::Distributed => "ssh.distributed_attack",
+            Rule::Scan => "ssh.scan",
         }
     }
 }
@@ -155,26 +167,35 @@ pub(crate) struct SourceWindows {
     brute: Windowed,
     slow: Windowed,
     spray: Windowed,
+    /// Probes, for `ssh.scan`.
+    scan: Windowed,
     /// Failure times, for success-after-failures.
     failures: Windowed,
 }
 
 impl SourceWindows {
-    fn rules_mut(&mut self) -> [(Rule, &mut Windowed); 3] {
+    fn rules_mut(&mut self) -> [(Rule, &mut Windowed); 4] {
         [
             (Rule::Brute, &mut self.brute),
             (Rule::Slow, &mut self.slow),
             (Rule::Spray, &mut self.spray),
+            (Rule::Scan, &mut self.scan),
         ]
     }
 }
 
 impl KeyState for SourceWindows {
     fn last_time(&self) -> Option<DateTime<Utc>> {
-        [&self.brute, &self.slow, &self.spray, &self.failures]
-            .iter()
-            .filter_map(|w| w.last_time())
-            .max()
+        [
+            &self.brute,
+            &self.slow,
+            &self.spray,
+            &self.scan,
+            &self.failures,
+        ]
+        .iter()
+        .filter_map(|w| w.last_time())
+        .max()
     }
 }
 
@@ -198,9 +219,10 @@ pub struct DetectorSet {
 
 /// Whether the event is one failed attempt (see the module docs).
 pub fn is_attempt(e: &Event) -> bool {
-    match e.fields.get("attempt") {
-        Some(v) => v.as_bool().unwrap_or(false),
-        None => e.source != "ssh" && e.outcome == EventOutcome::Failure,
+    match (e.attempt, e.fields.get("attempt")) {
+        (Some(a), _) => a == Attempt::Failure,
+        (None, Some(v)) => v.as_bool().unwrap_or(false),
+        (None, None) => e.source != "ssh" && e.outcome == EventOutcome::Failure,
     }
 }
 
@@ -254,6 +276,7 @@ impl DetectorSet {
                 secs(c.distributed_window_secs),
                 c.distributed_sources.max(2),
             ),
+            Rule::Scan => (secs(c.scan_window_secs), c.scan_threshold.max(1)),
         }
     }
 
@@ -289,13 +312,27 @@ impl DetectorSet {
             out.extend(self.sweep(false));
         }
         let attempt = is_attempt(e);
-        if !attempt && e.outcome != EventOutcome::Success {
+        let probe = e.attempt == Some(Attempt::Probe);
+        if !attempt && !probe && e.outcome != EventOutcome::Success {
             return out;
         }
         let Some(key) = SourceKey::of(e, self.cfg.ipv6_prefix) else {
             return out;
         };
         let src = key.as_str();
+        if probe {
+            let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+            let max_ev = self.cfg.max_evidence;
+            let (cw, ct) = self.params(Rule::Scan);
+            if self.sources.is_full() && self.sources.get_mut(src).is_none() {
+                out.extend(self.make_room(true));
+            }
+            let w = self.sources.get_or_insert(src);
+            if let Some(ep) = w.scan.push(t, "", &mut evidence, cw, ct, max_ev) {
+                out.extend(self.alert(Rule::Scan, src, ep));
+            }
+            return out;
+        }
         if !attempt {
             out.extend(self.success(src, t, e));
             return out;
@@ -393,6 +430,7 @@ impl DetectorSet {
             cut(self.params(Rule::Brute).0),
             cut(self.params(Rule::Slow).0),
             cut(self.params(Rule::Spray).0),
+            cut(self.params(Rule::Scan).0),
         ];
         let fcut = cut(secs(self.cfg.success_window_secs));
         let dcut = cut(self.params(Rule::Distributed).0);

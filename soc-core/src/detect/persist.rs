@@ -121,7 +121,8 @@ impl DetectorSet {
     pub fn take_changes(&mut self) -> Vec<StateChange> {
         let mut out = Vec::new();
         for (key, v) in self.sources.take_changes() {
-            let state = v.and_then(|sw| row(&[&sw.brute, &sw.slow, &sw.spray, &sw.failures]));
+            let state =
+                v.and_then(|sw| row(&[&sw.brute, &sw.slow, &sw.spray, &sw.failures, &sw.scan]));
             out.push(StateChange {
                 detector: SOURCES.into(),
                 key,
@@ -163,7 +164,7 @@ impl DetectorSet {
             let ok = match detector.as_str() {
                 SOURCES => serde_json::from_str::<RowIn>(&state)
                     .ok()
-                    .and_then(|r| r.windows(4))
+                    .and_then(|r| r.windows(5))
                     .map(|w| {
                         let mut w = w.into_iter();
                         let mut next = || w.next().unwrap_or_default();
@@ -172,6 +173,7 @@ impl DetectorSet {
                             slow: next(),
                             spray: next(),
                             failures: next(),
+                            scan: next(),
                         };
                         self.sources.restore(key.clone(), sw);
                     })

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Event, EventOutcome};
-use crate::parse::ssh::{RemoteRef, SshKind, SshRecordRef};
+use crate::model::{Attempt, Event, EventOutcome};
+use crate::parse::ssh::{RemoteRef, SshRecordRef};
 
 /// A failure's source: an address or a host name.
 enum Source<'a> {
@@ -34,15 +34,19 @@ fn bump_hash(m: &mut HashMap<String, u64>, k: &str) {
     }
 }
 
-/// Counts over SSH events: failures, accepted logins, top sources and
-/// users, events per kind and a per-hour histogram of failures.
+/// Counts over SSH events by attempt class (failures, probes, successes),
+/// top failing sources and users, events per kind and a per-hour histogram
+/// of failures. `failures` counts events with `attempt == failure` (each
+/// connection's real attempts once), `probes` those with `attempt ==
+/// probe`, `successes` those with `attempt == success`.
 ///
 /// ```
 /// use soc_core::detect::SshSummary;
-/// use soc_core::model::{Event, EventOutcome};
+/// use soc_core::model::{Attempt, Event, EventOutcome};
 /// let mut s = SshSummary::default();
 /// let mut e = Event::new("ssh", "ssh.failed_auth");
 /// e.outcome = EventOutcome::Failure;
+/// e.attempt = Some(Attempt::Failure);
 /// e.src_ip = Some("198.51.100.1".parse().unwrap());
 /// e.user = Some("root".into());
 /// s.add(&e);
@@ -53,10 +57,20 @@ fn bump_hash(m: &mut HashMap<String, u64>, k: &str) {
 pub struct SshSummary {
     /// Events seen.
     pub events: u64,
-    /// Failed or illegitimate attempts.
+    /// Failed authentication attempts.
     pub failures: u64,
-    /// Accepted logins.
+    /// Probes (pre-authentication activity that is no login attempt).
+    pub probes: u64,
+    /// Successful authentications (`attempt == success`).
+    pub successes: u64,
+    /// Accepted logins (the same count as `successes`, kept for readers of
+    /// the older field).
     pub accepted: u64,
+    /// Distinct probing sources: addresses and host names.
+    #[serde(skip)]
+    probe_ips: std::collections::HashSet<IpAddr>,
+    #[serde(skip)]
+    probe_names: std::collections::HashSet<String>,
     /// Events per kind.
     pub by_kind: BTreeMap<String, u64>,
     /// Failures per hour (`YYYY-MM-DDTHH`, UTC).
@@ -89,7 +103,12 @@ impl SshSummary {
             (None, Some(h)) => Some(Source::Name(h)),
             (None, None) => None,
         };
-        self.count(&e.kind, e.outcome, source, e.user.as_deref(), e.time);
+        let attempt = e.attempt.or(match e.outcome {
+            EventOutcome::Failure => Some(Attempt::Failure),
+            EventOutcome::Success => Some(Attempt::Success),
+            EventOutcome::Unknown => None,
+        });
+        self.count(&e.kind, attempt, source, e.user.as_deref(), e.time);
     }
 
     /// Adds one record of the borrowed fast path
@@ -111,13 +130,6 @@ impl SshSummary {
     /// ```
     pub fn add_record(&mut self, r: &SshRecordRef<'_>) {
         let m = &r.message;
-        let outcome = if r.failure {
-            EventOutcome::Failure
-        } else if m.kind == SshKind::Accepted {
-            EventOutcome::Success
-        } else {
-            EventOutcome::Unknown
-        };
         let source = match &m.remote {
             Some(RemoteRef::Ip(ip)) => Some(Source::Ip(*ip)),
             Some(RemoteRef::Name(n)) => Some(Source::Name(n)),
@@ -125,7 +137,7 @@ impl SshSummary {
         };
         self.count(
             m.kind.event_kind(),
-            outcome,
+            r.attempt,
             source,
             m.user.as_deref(),
             r.time,
@@ -135,15 +147,15 @@ impl SshSummary {
     fn count(
         &mut self,
         kind: &str,
-        outcome: EventOutcome,
+        attempt: Option<Attempt>,
         source: Option<Source<'_>>,
         user: Option<&str>,
         time: Option<DateTime<Utc>>,
     ) {
         self.events += 1;
         bump(&mut self.by_kind, kind);
-        match outcome {
-            EventOutcome::Failure => {
+        match attempt {
+            Some(Attempt::Failure) => {
                 self.failures += 1;
                 match source {
                     Some(Source::Ip(ip)) => *self.ip_sources.entry(ip).or_default() += 1,
@@ -164,8 +176,24 @@ impl SshSummary {
                     }
                 }
             }
-            EventOutcome::Success => self.accepted += 1,
-            EventOutcome::Unknown => {}
+            Some(Attempt::Success) => {
+                self.successes += 1;
+                self.accepted += 1;
+            }
+            Some(Attempt::Probe) => {
+                self.probes += 1;
+                match source {
+                    Some(Source::Ip(ip)) => {
+                        self.probe_ips.insert(ip);
+                    }
+                    Some(Source::Name(h)) if !self.probe_names.contains(h) => {
+                        self.probe_names.insert(h.to_string());
+                    }
+                    Some(Source::Name(_)) => {}
+                    None => {}
+                }
+            }
+            None => {}
         }
     }
 
@@ -181,6 +209,11 @@ impl SshSummary {
     /// The `n` most targeted users.
     pub fn top_users(&self, n: usize) -> Vec<(String, u64)> {
         top(&self.users, n)
+    }
+
+    /// Distinct probing sources.
+    pub fn distinct_probe_sources(&self) -> usize {
+        self.probe_ips.len() + self.probe_names.len()
     }
 
     /// Distinct failing sources.
@@ -234,6 +267,7 @@ mod tests {
         for src in ["198.51.100.1", "198.51.100.1", "attacker.example"] {
             let mut e = Event::new("ssh", "ssh.failed_auth");
             e.outcome = EventOutcome::Failure;
+            e.attempt = Some(Attempt::Failure);
             match src.parse() {
                 Ok(ip) => e.src_ip = Some(ip),
                 Err(_) => e.src_host = Some(src.into()),

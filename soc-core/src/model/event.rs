@@ -26,6 +26,40 @@ pub enum EventOutcome {
     Unknown,
 }
 
+/// What kind of access attempt an event records: the one field a notebook
+/// or a detector counts. Set by the SSH parser on every event it can
+/// classify (`None` there means session bookkeeping, or a line whose
+/// attempt another line of the same connection already counted).
+///
+/// ```
+/// use soc_core::model::Attempt;
+/// assert_eq!(Attempt::Probe.as_str(), "probe");
+/// assert_eq!(serde_json::to_string(&Attempt::Failure).unwrap(), "\"failure\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attempt {
+    /// One authentication attempt that failed.
+    Failure,
+    /// Pre-authentication activity that is not a login attempt: scanners,
+    /// garbage banners, protocol or key-exchange mismatches, timeouts,
+    /// connections refused before authentication.
+    Probe,
+    /// A successful authentication.
+    Success,
+}
+
+impl Attempt {
+    /// `failure`, `probe` or `success`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attempt::Failure => "failure",
+            Attempt::Probe => "probe",
+            Attempt::Success => "success",
+        }
+    }
+}
+
 /// A normalized log event. Parser-specific detail (the typed sshd message,
 /// the Suricata objects) stays in the parser's own types; this is what every
 /// stage after parsing needs.
@@ -53,6 +87,10 @@ pub struct Event {
     pub user: Option<String>,
     /// What the event records.
     pub outcome: EventOutcome,
+    /// The attempt class (see [`Attempt`]); `None` when the event is no
+    /// attempt or its parser does not classify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<Attempt>,
     /// The raw record as read.
     pub raw: String,
     /// Where it was read.
@@ -83,6 +121,7 @@ impl Event {
             dst_port: None,
             user: None,
             outcome: EventOutcome::Unknown,
+            attempt: None,
             raw: String::new(),
             origin: None,
             fields: serde_json::Map::new(),

@@ -19,6 +19,6 @@ mod score;
 pub use action::{ActionOutcome, ActionRecord, Mode};
 pub use alert::{Alert, AttackRef, Severity};
 pub use enrichment::{Enrichment, Facts, Verdict};
-pub use event::{Event, EventOutcome, Origin};
+pub use event::{Attempt, Event, EventOutcome, Origin};
 pub use indicator::{ip_tags, Indicator, IndicatorKind, IndicatorTag};
 pub use score::{RiskLevel, Score, ScoreFactor};

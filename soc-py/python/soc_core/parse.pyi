@@ -1,5 +1,5 @@
 import os
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Literal, Mapping
 
 __all__: list[str]
 
@@ -29,6 +29,8 @@ class Event:
     def outcome(self) -> str: ...
     @property
     def failure(self) -> bool: ...
+    @property
+    def attempt(self) -> Literal["failure", "probe", "success"] | None: ...
     @property
     def line(self) -> int | None: ...
     @property

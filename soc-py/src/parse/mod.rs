@@ -126,6 +126,11 @@ impl PyEvent {
     fn failure(&self) -> bool {
         self.inner.is_failure()
     }
+    /// Attempt class: `failure`, `probe`, `success`, or None.
+    #[getter]
+    fn attempt(&self) -> Option<&'static str> {
+        self.inner.attempt.map(|a| a.as_str())
+    }
     /// 1-based line number in its file.
     #[getter]
     fn line(&self) -> Option<u64> {

@@ -172,8 +172,11 @@ fn collect_events(events: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEvent>> {
 }
 
 /// Runs the SSH detectors over `events` (an iterable of `Event`, e.g. from
-/// `parse_ssh`) and returns their `Alert`s. Keyword arguments override the
-/// `DetectConfig` defaults (`brute_force_threshold=5`, ...).
+/// `parse_ssh`) and returns their `Alert`s: the same detectors and rules as
+/// `soc run` and `soc ssh --alerts` (failure attempts for brute force,
+/// spraying and distributed attacks, probes for `ssh.scan`). Keyword
+/// arguments override the `DetectConfig` defaults
+/// (`brute_force_threshold=5`, `scan_threshold=10`, ...).
 #[pyfunction]
 #[pyo3(signature = (events, **config))]
 pub(super) fn detect_bruteforce(
@@ -247,7 +250,10 @@ pub(super) fn ssh_summary(
     let d = PyDict::new(py);
     d.set_item("events", s.events)?;
     d.set_item("failures", s.failures)?;
+    d.set_item("probes", s.probes)?;
+    d.set_item("successes", s.successes)?;
     d.set_item("accepted", s.accepted)?;
+    d.set_item("distinct_probe_sources", s.distinct_probe_sources())?;
     d.set_item("distinct_sources", s.distinct_sources())?;
     d.set_item("top_sources", s.top_sources(top))?;
     d.set_item("top_users", s.top_users(top))?;

@@ -156,90 +156,6 @@ pub(crate) fn port_digits(b: &[u8]) -> Option<(u16, usize)> {
     Some((u16::try_from(v).ok()?, n))
 }
 
-/// A `from HOST [port N]` found in a message, with the text around it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FromPort<'a> {
-    pub before: &'a str,
-    pub remote: RemoteRef<'a>,
-    pub port: Option<u16>,
-    pub after: &'a str,
-}
-
-/// How [`find_from_port`] picks among several `from HOST port N`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pick {
-    /// The last candidate with a port (user names may hold the words).
-    Last,
-    /// OpenSSH's `Failed|Accepted` grammar, as fail2ban reads it: the first
-    /// candidate when the user before it is one token and it ends the line
-    /// or is followed by the auth-info separator `: `; else the last.
-    AuthInfo,
-}
-
-/// Finds the `from HOST port N` that OpenSSH wrote, resisting user names that
-/// contain the same words: among all ` from ` occurrences followed by a valid
-/// host, the last one with a port wins; without any port, the last one (see
-/// [`Pick`] for the auth-info exception). A candidate must be followed by the
-/// end, `ssh1`/`ssh2`, `: `, ` [preauth]` or ` via `. With `lead`, `msg`
-/// counts as preceded by a space (a candidate may start it, with an empty
-/// `before`).
-pub(crate) fn find_from_port(msg: &str, lead: bool, pick: Pick) -> Option<FromPort<'_>> {
-    let bytes = msg.as_bytes();
-    let lead_hit = (lead && bytes.starts_with(b"from ")).then_some((0, 5));
-    // Every " from ": messages are short, so a hop from space to space
-    // (eight bytes at a time) beats setting up a substring searcher.
-    let mut next = 0;
-    let hits = std::iter::from_fn(|| loop {
-        let i = next + find_byte(bytes.get(next..)?, b' ')?;
-        next = i + 1;
-        if bytes.get(i + 1..).is_some_and(|r| r.starts_with(b"from ")) {
-            return Some((i, i + 6));
-        }
-    });
-    let mut best: Option<FromPort<'_>> = None;
-    let mut best_has_port = false;
-    let mut first = true;
-    for (i, host_at) in lead_hit.into_iter().chain(hits) {
-        let Some((remote, port, after)) = host_port(&msg[host_at..]) else {
-            continue;
-        };
-        let ok_tail = after.is_empty()
-            || after.starts_with(": ")
-            || after.starts_with(" [preauth]")
-            || after.starts_with(" via ");
-        if !ok_tail {
-            continue;
-        }
-        let before = &msg[..i];
-        if pick == Pick::AuthInfo && first && port.is_some() {
-            first = false;
-            let is_lead = lead_hit.is_some() && host_at == 5;
-            if !is_lead
-                && memchr::memchr(b' ', before.as_bytes()).is_none()
-                && (after.is_empty() || after.starts_with(": "))
-            {
-                return Some(FromPort {
-                    before,
-                    remote,
-                    port,
-                    after,
-                });
-            }
-        }
-        let has_port = port.is_some();
-        if has_port || !best_has_port {
-            best_has_port |= has_port;
-            best = Some(FromPort {
-                before,
-                remote,
-                port,
-                after,
-            });
-        }
-    }
-    best
-}
-
 /// Parses `HOST[ port N][ ssh1| ssh2]` at the start of `s`; returns the
 /// rest after it.
 pub(crate) fn host_port(s: &str) -> Option<(RemoteRef<'_>, Option<u16>, &str)> {
@@ -287,30 +203,6 @@ fn port_tail<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn host(msg: &str) -> String {
-        find_from_port(msg, false, Pick::Last)
-            .unwrap()
-            .remote
-            .to_remote()
-            .to_string()
-    }
-
-    #[test]
-    fn injection_in_user_name_is_ignored() {
-        assert_eq!(
-            host("invalid user x from 10.0.0.1 port 22 from 203.0.113.5 port 4000 ssh2"),
-            "203.0.113.5"
-        );
-        assert_eq!(
-            host("user from 127.0.0.1 port 20000 ssh1: ruser from 1.2.3.4"),
-            "127.0.0.1"
-        );
-        assert_eq!(
-            host("x from 1.2.3.4 port 22 ssh2: RSA SHA256:abc"),
-            "1.2.3.4"
-        );
-    }
 
     #[test]
     fn hand_parsers_agree_with_std() {

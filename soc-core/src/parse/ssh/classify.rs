@@ -3,10 +3,12 @@
 
 use std::borrow::Cow;
 
-use super::addr::{find_from_port, host_port, parse_remote_ref, FromPort, Pick, RemoteRef};
+use super::addr::{host_port, parse_remote_ref, RemoteRef};
+use super::attrib::{from_at_end, no_tail, spaced_rev, via_tail};
 use super::header::find_byte;
 use super::kind::SshKind;
 use super::message::{SshMessage, SshMessageRef};
+use super::shapes::{auth_line, connection_id, drop_connection, user_from_end, user_host_port};
 
 /// Classifies one sshd message (with the `sshd[pid]: ` prefix removed) into
 /// an owned [`SshMessage`]; see [`classify_ref`].
@@ -74,21 +76,6 @@ fn with(kind: SshKind, remote: Option<RemoteRef<'_>>, port: Option<u16>) -> SshM
     m
 }
 
-#[inline]
-/// Reads `<user> from <host> port <n>` (the last such tail) into `m`;
-/// false when `r` has no such tail.
-fn user_from_port<'a>(m: &mut SshMessageRef<'a>, r: &'a str) -> bool {
-    match find_from_port(r, true, Pick::Last) {
-        Some(fp) => {
-            m.user = Some(Cow::Borrowed(fp.before));
-            m.remote = Some(fp.remote);
-            m.port = fp.port;
-            true
-        }
-        None => false,
-    }
-}
-
 fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
     use SshKind::*;
     let first = *msg.as_bytes().first()?;
@@ -100,6 +87,10 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         }
         b'A' => {
             if let Some(r) = msg.strip_prefix("Accepted ") {
+                if r.starts_with("key ") || !r.contains(" for ") {
+                    // "Accepted key RSA SHA256:... found at ...": not a login
+                    return Some(SshMessageRef::new(Other));
+                }
                 return Some(auth_line(Accepted, r));
             }
             if msg.starts_with("Address ") && msg.contains("POSSIBLE BREAK-IN") {
@@ -121,7 +112,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             {
                 let mut m = SshMessageRef::new(InvalidUser);
                 m.invalid_user = true;
-                if !user_from_port(&mut m, r) {
+                if !user_from_end(&mut m, r, no_tail) {
                     m.user = Some(Cow::Borrowed(r));
                 }
                 return Some(m);
@@ -132,6 +123,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 let mut m = SshMessageRef::new(PamAuthFailure);
                 // The tokens of `r.split(' ')`, found with the SWAR search.
                 let mut rest = Some(r);
+                let mut seen_rhost = false;
                 while let Some(cur) = rest {
                     let kv = match find_byte(cur.as_bytes(), b' ') {
                         Some(i) => {
@@ -144,7 +136,11 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                         }
                     };
                     if let Some(v) = kv.strip_prefix("rhost=") {
-                        m.remote = parse_remote_ref(v);
+                        // The first one: `user=` (client text) comes after it.
+                        if !seen_rhost {
+                            m.remote = parse_remote_ref(v);
+                            seen_rhost = true;
+                        }
                     } else if let Some(v) = kv.strip_prefix("user=") {
                         m.user = Some(Cow::Borrowed(v));
                     } else if let Some(v) = kv.strip_prefix("ruser=") {
@@ -178,8 +174,14 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                     .or_else(|| r.strip_prefix("invalid user "))
                     .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
-                user_from_port(&mut m, r);
+                user_from_end(&mut m, r, via_tail);
                 return Some(m);
+            }
+            if let Some(r) = msg.strip_prefix("Postponed ") {
+                return Some(auth_line(Postponed, r));
+            }
+            if let Some(r) = msg.strip_prefix("Partial ") {
+                return Some(auth_line(Postponed, r));
             }
         }
         b'C' => {
@@ -192,6 +194,9 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 }
             }
             if let Some(r) = msg.strip_prefix("Connection from ") {
+                if let Some(id) = r.strip_suffix(" timed out") {
+                    return Some(user_host_port(ConnectionTimedOut, id));
+                }
                 let (remote, port, _) = host_port(r).unzip3();
                 return Some(with(ConnectionFrom, remote, port));
             }
@@ -215,13 +220,7 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             }
             if let Some(r) = msg.strip_prefix("Disconnecting ") {
                 // "Disconnecting invalid user U H port P: reason"
-                let (head, reason) = r.split_once(": ").unwrap_or((r, ""));
-                let mut m = user_host_port(Disconnecting, head);
-                if reason.starts_with("Too many authentication failures") {
-                    m.kind = TooManyAuthFailures;
-                }
-                m.detail = Some(Cow::Borrowed(reason));
-                return Some(m);
+                return Some(connection_id(Disconnecting, r));
             }
             if let Some(r) = msg.strip_prefix("Did not receive identification string from ") {
                 let (remote, port, _) = host_port(r).unzip3();
@@ -235,27 +234,24 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                     .strip_prefix("invalid user ")
                     .inspect(|_| m.invalid_user = true)
                     .unwrap_or(r);
-                user_from_port(&mut m, r);
+                user_from_end(&mut m, r, no_tail);
                 return Some(m);
             }
         }
         b'B' => {
             if let Some(r) = msg.strip_prefix("Bad protocol version identification ") {
                 let mut m = SshMessageRef::new(BadProtocolVersion);
-                if let Some(fp) = find_from_port(r, false, Pick::Last) {
-                    m.detail = Some(Cow::Borrowed(fp.before.trim_matches('\'')));
-                    m.remote = Some(fp.remote);
-                    m.port = fp.port;
+                if let Some(f) = from_at_end(r, false, no_tail) {
+                    m.detail = Some(Cow::Borrowed(f.before.trim_matches('\'')));
+                    m.remote = Some(f.remote);
+                    m.port = f.port;
                 }
                 return Some(m);
             }
         }
         b'b' => {
             if let Some(r) = msg.strip_prefix("banner exchange: Connection from ") {
-                let (remote, port, rest) = host_port(r).unzip3();
-                let mut m = with(BannerExchangeInvalid, remote, port);
-                m.detail = rest.map(|s| Cow::Borrowed(s.trim_start_matches(": ")));
-                return Some(m);
+                return Some(connection_id(BannerExchangeInvalid, r));
             }
         }
         b'k' => {
@@ -279,18 +275,28 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
                 return Some(m);
             }
             if let Some(r) = msg.strip_prefix("User ") {
-                if let Some((head, reason)) = r.split_once(" not allowed because ") {
+                let at = spaced_rev(r.as_bytes(), b" not allowed because ").next();
+                if let Some((head, reason)) = at.map(|i| (&r[..i], &r[i + 21..])) {
                     let mut m = SshMessageRef::new(NotAllowed);
                     m.detail = Some(Cow::Borrowed(reason));
-                    if let Some(fp) = find_from_port(head, true, Pick::Last) {
-                        m.user = Some(Cow::Borrowed(fp.before));
-                        m.remote = Some(fp.remote);
-                        m.port = fp.port;
-                    } else {
+                    if !user_from_end(&mut m, head, no_tail) {
                         m.user = Some(Cow::Borrowed(head));
                     }
                     return Some(m);
                 }
+            }
+        }
+        b'd' => {
+            if let Some(r) = msg.strip_prefix("drop connection #") {
+                return Some(drop_connection(r));
+            }
+        }
+        b'i' => {
+            if let Some(u) = msg.strip_prefix("input_userauth_request: invalid user ") {
+                let mut m = SshMessageRef::new(InvalidUser);
+                m.invalid_user = true;
+                m.user = Some(Cow::Borrowed(u));
+                return Some(m);
             }
         }
         b'n' if msg.starts_with("no matching ") => {
@@ -300,14 +306,11 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         }
         b's' => {
             if let Some(r) = msg.strip_prefix("ssh_dispatch_run_fatal: Connection from ") {
-                let r = r
-                    .strip_prefix("invalid user ")
-                    .or_else(|| r.strip_prefix("authenticating user "))
-                    .map(|x| x.split_once(' ').map_or(x, |y| y.1))
-                    .unwrap_or(r);
-                let (remote, port, rest) = host_port(r).unzip3();
-                let mut m = with(DispatchRunFatal, remote, port);
-                m.detail = rest.map(|s| Cow::Borrowed(s.trim_start_matches(": ")));
+                return Some(connection_id(DispatchRunFatal, r));
+            }
+            if let Some(r) = msg.strip_prefix("srclimit_penalise: ") {
+                let mut m = SshMessageRef::new(Penalty);
+                m.detail = Some(Cow::Borrowed(r));
                 return Some(m);
             }
         }
@@ -344,10 +347,10 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
             }
             if msg.starts_with("reverse mapping checking") {
                 let mut m = SshMessageRef::new(PossibleBreakIn);
-                if let (Some(a), Some(b)) = (msg.find('['), msg.find(']')) {
-                    if a < b {
-                        m.remote = parse_remote_ref(&msg[a + 1..b]);
-                    }
+                // "... for NAME [IP] failed": NAME comes from DNS (client-controlled).
+                let head = msg.rsplit_once("] failed").map_or(msg, |x| x.0);
+                if let Some(a) = head.rfind(" [") {
+                    m.remote = parse_remote_ref(&head[a + 2..]);
                 }
                 m.detail = msg
                     .split(" for ")
@@ -360,90 +363,6 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         _ => {}
     }
     Some(SshMessageRef::new(Other))
-}
-
-/// `Failed|Accepted <method> for [invalid user] U from H port P ssh2[: ...]`.
-fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
-    let mut m = SshMessageRef::new(kind);
-    // The method is one token: " for " nearly always follows the first space.
-    let (method, rest) = match find_byte(r.as_bytes(), b' ') {
-        Some(i) if r[i..].starts_with(" for ") => (&r[..i], &r[i + 5..]),
-        _ => r.split_once(" for ").unwrap_or((r, "")),
-    };
-    m.method = Some(Cow::Borrowed(method));
-    let rest = match rest.strip_prefix("invalid user ") {
-        Some(x) => {
-            m.invalid_user = true;
-            x
-        }
-        None => rest,
-    };
-    if let Some(fp) = auth_from_port(rest) {
-        let user = fp.before;
-        if user == "<invalid username>" {
-            m.invalid_user = true;
-            m.user = Some(Cow::Borrowed(""));
-        } else {
-            m.user = Some(Cow::Borrowed(user));
-        }
-        m.remote = Some(fp.remote);
-        m.port = fp.port;
-    }
-    m
-}
-
-/// [`find_from_port`] with [`Pick::AuthInfo`], with a shortcut for the
-/// usual `USER from H port N ssh2[: ...]` (a one-token user followed by the
-/// first candidate, which that pick takes).
-pub(crate) fn auth_from_port(rest: &str) -> Option<FromPort<'_>> {
-    let b = rest.as_bytes();
-    if let Some(sp) = find_byte(b, b' ') {
-        if b[sp..].starts_with(b" from ") && !b.starts_with(b"from ") {
-            if let Some((remote, Some(port), after)) = host_port(&rest[sp + 6..]) {
-                if after.is_empty() || after.starts_with(": ") {
-                    return Some(FromPort {
-                        before: &rest[..sp],
-                        remote,
-                        port: Some(port),
-                        after,
-                    });
-                }
-            }
-        }
-    }
-    find_from_port(rest, true, Pick::AuthInfo)
-}
-
-/// `[authenticating user U |invalid user U |user U ]H[ port P]`.
-fn user_host_port(kind: SshKind, r: &str) -> SshMessageRef<'_> {
-    let mut m = SshMessageRef::new(kind);
-    let (who, r) = if let Some(x) = r.strip_prefix("authenticating user ") {
-        (Some(false), x)
-    } else if let Some(x) = r.strip_prefix("invalid user ") {
-        (Some(true), x)
-    } else if let Some(x) = r.strip_prefix("user ") {
-        (Some(false), x)
-    } else {
-        (None, r)
-    };
-    // Take an optional " port N" off the end, then the host is the last token.
-    let mut body = r;
-    if let Some(i) = memchr::memmem::rfind(body.as_bytes(), b" port ") {
-        if let Ok(p) = body[i + 6..].parse::<u16>() {
-            m.port = Some(p);
-            body = &body[..i];
-        }
-    }
-    let (user, host) = match body.rfind(' ') {
-        Some(i) => (&body[..i], &body[i + 1..]),
-        None => ("", body),
-    };
-    m.remote = parse_remote_ref(host);
-    if let Some(inv) = who {
-        m.invalid_user = inv;
-        m.user = Some(Cow::Borrowed(user));
-    }
-    m
 }
 
 trait Unzip3<'a> {

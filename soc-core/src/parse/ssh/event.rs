@@ -1,14 +1,14 @@
 //! Turning a parsed sshd line into a normalized [`Event`].
 
 use super::addr::RemoteRef;
-use super::kind::{AuthMethod, SshKind};
+use super::kind::AuthMethod;
 use super::SshRecordRef;
-use crate::model::{Event, EventOutcome, Origin};
+use crate::model::{Attempt, Event, EventOutcome, Origin};
 
 impl SshRecordRef<'_> {
     /// The normalized event (`raw` is `line`): `kind = "ssh.<kind>"`, and
-    /// `fields` with `method`, `invalid_user`, `preauth`, `pid`, `detail`,
-    /// `joined` and `attempt` (one password/key guess) when set.
+    /// `attempt` set, and `fields` with `method`, `invalid_user`, `preauth`,
+    /// `pid`, `detail`, `joined`, `ambiguous` and `candidates` when set.
     pub fn to_event(&self, line: &str, origin: Origin) -> Event {
         let m = &self.message;
         let mut e = Event::new("ssh", m.kind.event_kind());
@@ -21,12 +21,11 @@ impl SshRecordRef<'_> {
         }
         e.src_port = m.port;
         e.user = m.user.as_deref().map(str::to_string);
-        e.outcome = if self.failure {
-            EventOutcome::Failure
-        } else if m.kind == SshKind::Accepted {
-            EventOutcome::Success
-        } else {
-            EventOutcome::Unknown
+        e.attempt = self.attempt;
+        e.outcome = match self.attempt {
+            Some(Attempt::Failure) => EventOutcome::Failure,
+            Some(Attempt::Success) => EventOutcome::Success,
+            _ => EventOutcome::Unknown,
         };
         e.raw = line.to_string();
         e.origin = Some(origin);
@@ -49,13 +48,15 @@ impl SshRecordRef<'_> {
         if self.joined {
             f.insert("joined".into(), true.into());
         }
-        let attempt = match m.kind {
-            SshKind::FailedAuth => self.failure,
-            SshKind::PamError | SshKind::RootLoginRefused | SshKind::NotAllowed => true,
-            _ => false,
-        };
-        if attempt {
-            f.insert("attempt".into(), true.into());
+        if m.ambiguous {
+            f.insert("ambiguous".into(), true.into());
+            let c: Vec<serde_json::Value> = m
+                .candidates
+                .iter()
+                .flatten()
+                .map(|r| r.to_remote().to_string().into())
+                .collect();
+            f.insert("candidates".into(), c.into());
         }
         e
     }

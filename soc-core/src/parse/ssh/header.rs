@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
+use super::dialect;
+
 /// A timestamp as found in the prefix.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Stamp {
@@ -166,7 +168,12 @@ fn program_tag(tok: &str) -> Option<(&str, Option<u32>)> {
         let name = inner.strip_suffix(']')?;
         return Some((name, None));
     }
-    let t = tok.strip_suffix(':')?;
+    let Some(t) = tok.strip_suffix(':') else {
+        // `sshd[123] error: ...`: a pid tag without the colon.
+        let open = byte_pos(b, b'[')?;
+        let pid = tok[open + 1..].strip_suffix(']')?.parse().ok()?;
+        return (open > 0).then(|| (&tok[..open], Some(pid)));
+    };
     if let Some(open) = byte_pos(t.as_bytes(), b'[') {
         let name = &t[..open];
         let pid = t[open + 1..].strip_suffix(']').and_then(|p| p.parse().ok());
@@ -249,6 +256,15 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
     if b[16] == b'[' || b[h_end - 1] == b':' {
         return None;
     }
+    // `auth.info` where the host would be: the general path. (A level
+    // name ends in a lowercase letter or `*`; most host names do not get
+    // past this first test.)
+    if matches!(b[h_end - 1], b'a'..=b'z' | b'*')
+        && h_end - 16 <= 16
+        && dialect::is_facility_level(line.get(16..h_end)?)
+    {
+        return None;
+    }
     // Tag `prog[pid]: `: the program runs to the first '[' (no space in it).
     let t = h_end + 1;
     let open = t + find_byte(b.get(t..)?, b'[')?;
@@ -320,7 +336,7 @@ pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
         if let Some(close) = b[..b.len().min(6)].iter().position(|&c| c == b'>') {
             let after = &line[close + 1..];
             if let Some(r) = after.strip_prefix("1 ") {
-                return rfc5424(r).unwrap_or(bare);
+                return dialect::rfc5424(r).unwrap_or(bare);
             }
             let h = parse_header(after);
             return if h.program.is_some() { h } else { bare };
@@ -331,13 +347,51 @@ pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
             Some(x) => (Some(x.0), x.1),
             None => (None, 0),
         }
-    } else if let Some(x) = bsd(b) {
+    } else if let Some(x) = bsd(b).or_else(|| dialect::tai64n(b)) {
         (Some(x.0), x.1)
     } else {
         (None, 0)
     };
-    let rest = line[used..].trim_start_matches(' ');
-    match host_prog(rest) {
+    let mut rest = line[used..].trim_start_matches(' ');
+    if stamp.is_some() {
+        // A relay's stamp, then `<PRI>` and the original line.
+        if let Some(after) = dialect::strip_pri(rest) {
+            let inner = parse_header_general(after);
+            if inner.program.is_some() || inner.stamp.is_some() {
+                return Header {
+                    stamp: inner.stamp.or(stamp),
+                    ..inner
+                };
+            }
+            rest = after;
+        }
+    }
+    // `facility.level` instead of the host or before the program; with a
+    // colon, instead of the program (no program name at all).
+    let mut fac_host = None;
+    let (t1, r1) = split_space(rest);
+    let (t2, r2) = split_space(r1);
+    for (host, tok, after) in [(None, t1, r1), (Some(t1), t2, r2)] {
+        if host.is_some() && program_tag(t1).is_some() {
+            break;
+        }
+        if let Some(f) = tok.strip_suffix(':') {
+            if dialect::is_facility_level(f) {
+                return Header {
+                    stamp,
+                    host,
+                    msg: after,
+                    ..bare
+                };
+            }
+        }
+        if dialect::is_facility_level(tok) {
+            fac_host = host;
+            rest = after;
+            break;
+        }
+    }
+    match host_prog(rest).map(|(h, p, pid, m)| (h.or(fac_host), p, pid, m)) {
         Some((host, prog, pid, msg)) => Header {
             stamp,
             host,
@@ -352,58 +406,6 @@ pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
         },
         None => bare,
     }
-}
-
-/// `TS HOST APP PROCID MSGID SD MSG` after `<PRI>1 `.
-fn rfc5424(r: &str) -> Option<Header<'_>> {
-    let mut parts = r.splitn(6, ' ');
-    let ts = parts.next()?;
-    let host = parts.next()?;
-    let app = parts.next()?;
-    let procid = parts.next()?;
-    let _msgid = parts.next()?;
-    let rest = parts.next().unwrap_or("");
-    let stamp = if ts == "-" {
-        None
-    } else {
-        iso(ts.as_bytes()).map(|x| x.0)
-    };
-    // Structured data: "-" or one or more [..] with quoted values.
-    let msg = if let Some(m) = rest.strip_prefix("- ") {
-        m
-    } else if rest == "-" {
-        ""
-    } else if rest.starts_with('[') {
-        let b = rest.as_bytes();
-        let (mut i, mut depth, mut quoted) = (0usize, 0i32, false);
-        while i < b.len() {
-            match b[i] {
-                b'\\' if quoted => i += 1,
-                b'"' => quoted = !quoted,
-                b'[' if !quoted => depth += 1,
-                b']' if !quoted => {
-                    depth -= 1;
-                    if depth == 0 && b.get(i + 1) != Some(&b'[') {
-                        i += 1;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        rest.get(i..).unwrap_or("").trim_start_matches(' ')
-    } else {
-        rest
-    };
-    let msg = msg.trim_start_matches('\u{feff}');
-    Some(Header {
-        stamp,
-        host: (host != "-").then_some(host),
-        program: Some(if app == "-" { "" } else { app }),
-        pid: procid.parse().ok(),
-        msg,
-    })
 }
 
 #[cfg(test)]

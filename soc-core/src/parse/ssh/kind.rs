@@ -55,6 +55,17 @@ pub enum SshKind {
     PossibleBreakIn,
     /// `Connection from H port P on L port N`.
     ConnectionFrom,
+    /// `drop connection #N from [H]:P on [L]:N past MaxStartups` or
+    /// `... penalty: <reason>` (OpenSSH 9.8+ `PerSourcePenalties`).
+    DropConnection,
+    /// `Connection from [authenticating|invalid user U] H port P timed out`.
+    ConnectionTimedOut,
+    /// `Postponed|Partial <method> for U from H port P ssh2` (a step of a
+    /// multi-step authentication, not a result).
+    Postponed,
+    /// `srclimit_penalise: ... penalty ...`: sshd penalising a source (the
+    /// lines that caused it are counted themselves).
+    Penalty,
     /// `pam_unix(sshd:session): session opened for user U`.
     SessionOpened,
     /// `pam_unix(sshd:session): session closed for user U`.
@@ -109,6 +120,10 @@ kind_names! {
     ReceivedDisconnect => "received_disconnect",
     PossibleBreakIn => "possible_break_in",
     ConnectionFrom => "connection_from",
+    DropConnection => "drop_connection",
+    ConnectionTimedOut => "connection_timed_out",
+    Postponed => "postponed",
+    Penalty => "penalty",
     SessionOpened => "session_opened",
     SessionClosed => "session_closed",
     Other => "other",

@@ -1,9 +1,17 @@
 //! OpenSSH authentication logs.
 //!
-//! Reads `sshd` / `sshd-session` messages from BSD syslog (`Jan  5 01:31:41
-//! host sshd[1643]: ...`), ISO-timestamped syslog, RFC 5424, `journalctl`
-//! (`short`, `short-iso`, `short-precise`, `-o json`, `-o cat`) and bare
-//! message exports. Each message is classified into an [`SshKind`] with its
+//! Reads `sshd` / `sshd-session` / `sshd-auth` messages from BSD syslog
+//! (`Jan  5 01:31:41 host sshd[1643]: ...`), ISO-timestamped syslog (any
+//! number of fraction digits), RFC 5424, `journalctl` (`short`,
+//! `short-iso`, `short-precise`, `-o json`, `-o cat`), bare message
+//! exports, and these dialects: a `facility.level` token before the
+//! program or instead of the host (`host auth.info sshd[1]: ...`), or
+//! instead of the program (`2015-05-27T04:31:27.46667 auth.info: Invalid
+//! user ...`); a `<PRI>` after a relay's timestamp; `sshd[pid] error:`
+//! without the colon; daemontools/s6/runit `multilog` lines (`@4000...`
+//! TAI64N labels, and the `2018-06-26 13:22:02.108781500` form
+//! `tai64nlocal` prints). A line without a program name is accepted only
+//! when its message is a known sshd message. Each message is classified into an [`SshKind`] with its
 //! user, remote address (or host name), port and method ([`SshMessage`]),
 //! and turned into an [`Event`] with `kind = "ssh.<kind>"`.
 //!
@@ -13,6 +21,47 @@
 //! With [`SshOptions::stateful`] the parser remembers the address of each
 //! `sshd[pid]` and fills it into later lines of the same pid that lack one
 //! (like fail2ban does for `Disconnecting: Too many authentication failures`).
+//!
+//! # Attempt classes
+//!
+//! Every event carries [`Event::attempt`](crate::model::Event::attempt): `failure` (an authentication
+//! attempt that failed), `probe` (pre-authentication activity that is no
+//! login attempt), `success`, or none (bookkeeping, or a line whose attempt
+//! another line of the same connection already counted). One `sshd[pid]`
+//! is one connection, so that the number of `failure` events is the number
+//! of failed attempts (and `Event::outcome` is `failure` exactly for them):
+//!
+//! | message (OpenSSH source) | class | how it counts |
+//! |---|---|---|
+//! | `Failed password\|keyboard-interactive\|hostbased\|gssapi-with-mic for U from H port P ssh2` (auth.c `auth_log`) | failure | one per line, unless the connection's announced failure below is still waiting for its first `Failed` line (then none: counted there) |
+//! | `Failed publickey for U ...` (existing user), `Failed none for U ...`, `Postponed`/`Partial ...`, `pam_unix(sshd:auth): authentication failure` | none | clients offer keys in turn, `none` asks for the method list, PAM repeats the `Failed` line; the line names the user of the connection |
+//! | `Invalid user U from H port P` (auth.c `getpwnamallow`), `User U from H not allowed because ...` (auth.c `allowed_user`), `input_userauth_request: invalid user U`, `Failed publickey\|none for invalid user U ...` | failure | once per connection; the connection's first `Failed` line then counts none |
+//! | `error: PAM: Authentication failure for U from H`, `ROOT LOGIN REFUSED FROM H` | failure | once per attempt; the `Failed` line of that attempt then counts none |
+//! | `Disconnecting ...: Change of username or service not allowed` (auth2.c) | failure | always (the client tried another user) |
+//! | `Connection closed by\|reset by\|Disconnected from [authenticating\|invalid user U] H port P [preauth]`, `Received disconnect from H port P:N: ... [preauth]` (packet.c `sshpkt_fatal`, `ssh_packet_read_poll2`), `Connection from ... timed out`, `Timeout before authentication for H port P` (sshd-session.c), `<tag>: Connection from ... [preauth]` | failure / probe / none | a connection that named a user (this line or an earlier one) and counted no failure: **one failure** (how a key-only server logs a password guess); one that named no user: one probe; else none |
+//! | `maximum authentication attempts exceeded for U from H port P ssh2`, `Disconnecting: Too many authentication failures` (auth.c `auth_maxtries_exceeded`) | failure / none | the end of a connection: one failure only if nothing counted yet |
+//! | `Did not receive identification string from H`, `Bad protocol version identification '...' from H`, `kex_exchange_identification: ...`, `banner exchange: Connection from H port P: invalid format`, `Unable to negotiate with H port P: no matching ...` (kex.c, sshd-session.c) | probe | once per connection, on the first line with the source |
+//! | `drop connection #N from [H]:P on [L]:N past MaxStartups\|penalty: ...` (sshd.c, OpenSSH 9.8+ srclimit.c), `refused connect from ... (H)` (tcpwrappers) | probe | one per line (a refused connection) |
+//! | `Accepted <method> for U from H port P ssh2` | success | one per line |
+//! | `srclimit_penalise: ... penalty ...`, `Connection from H port P on L port N`, sessions, `Received disconnect ... disconnected by user`, `POSSIBLE BREAK-IN ATTEMPT`, anything else | none | bookkeeping (penalties and reverse-DNS warnings follow lines counted themselves) |
+//!
+//! A failure (or probe) on a line without an address (`User root not
+//! allowed because account is locked`) waits for the connection's next
+//! line with one and counts there. Without the pid join (no pid, or
+//! `stateful = false`) each line is classed alone: an `Invalid user` and
+//! its `Failed` line then count twice.
+//!
+//! # Which address is the source
+//!
+//! Log text is written by attackers: a user name may hold `from 8.8.8.8
+//! port 22 ssh2`. The source is the address in the position OpenSSH's own
+//! format string puts it, per message kind and per authentication method
+//! (the `: <info>` suffix of `Failed`/`Accepted` exists only for
+//! `publickey` and `hostbased`). Where client text on both sides still
+//! lets two addresses fit (certificate key ids, hostbased client names,
+//! `Disconnecting` reasons), the event is marked `ambiguous` with its
+//! `candidates`, and takes the address already known for the connection,
+//! or none.
 //!
 //! ```
 //! use soc_core::parse::ssh::{SshOptions, SshParser};
@@ -26,8 +75,11 @@
 //! ```
 
 mod addr;
+mod attempt;
+mod attrib;
 mod classify;
 mod clock;
+mod dialect;
 mod event;
 pub(crate) mod header;
 mod ipv6;
@@ -35,6 +87,7 @@ mod kind;
 mod message;
 #[cfg(test)]
 mod props;
+mod shapes;
 mod state;
 
 use std::borrow::Cow;
@@ -48,7 +101,7 @@ pub use kind::{AuthMethod, SshKind};
 pub use message::{SshMessage, SshMessageRef};
 
 use crate::error::ParseError;
-use crate::model::{Event, Origin};
+use crate::model::{Attempt, Event, Origin};
 use clock::Clock;
 use header::parse_header;
 use state::PidTable;
@@ -99,7 +152,9 @@ pub struct SshRecord {
     pub message: SshMessage,
     /// Whether the stateful mode filled the address from an earlier line.
     pub joined: bool,
-    /// Whether this line counts as a failure (after stateful joining).
+    /// The attempt class, counted per connection in stateful mode.
+    pub attempt: Option<Attempt>,
+    /// `attempt == Some(Attempt::Failure)`.
     pub failure: bool,
 }
 
@@ -119,7 +174,9 @@ pub struct SshRecordRef<'a> {
     pub message: SshMessageRef<'a>,
     /// Whether the stateful mode filled the address from an earlier line.
     pub joined: bool,
-    /// Whether this line counts as a failure (after stateful joining).
+    /// The attempt class, counted per connection in stateful mode.
+    pub attempt: Option<Attempt>,
+    /// `attempt == Some(Attempt::Failure)`.
     pub failure: bool,
 }
 
@@ -133,6 +190,7 @@ impl SshRecordRef<'_> {
             pid: self.pid,
             message: self.message.to_owned_message(),
             joined: self.joined,
+            attempt: self.attempt,
             failure: self.failure,
         }
     }
@@ -148,6 +206,7 @@ impl SshRecord {
             pid: self.pid,
             message: self.message.as_ref(),
             joined: self.joined,
+            attempt: self.attempt,
             failure: self.failure,
         }
     }
@@ -234,6 +293,15 @@ impl SshParser {
         let message = match h.program {
             Some(p) if is_sshd(p) => classify_ref(h.msg)?,
             Some(_) if h.stamp.is_some() || h.host.is_some() => return None,
+            // A stamp but no program (busybox `auth.info:`, multilog):
+            // only a known sshd message.
+            None if h.stamp.is_some() => {
+                let m = classify_ref(h.msg)?;
+                if m.kind == SshKind::Other {
+                    return None;
+                }
+                m
+            }
             Some(_) | None => {
                 // no recognizable prefix: maybe a bare message
                 if !self.opts.bare {
@@ -301,13 +369,10 @@ impl SshParser {
         pid: Option<u32>,
         mut message: SshMessageRef<'a>,
     ) -> SshRecordRef<'a> {
-        let mut failure = message.is_failure();
-        let mut joined = false;
-        if let (true, Some(pid)) = (self.opts.stateful, pid) {
-            joined = self
-                .pids
-                .join(host.as_deref(), pid, &mut message, &mut failure);
-        }
+        let (attempt, joined) = match (self.opts.stateful, pid) {
+            (true, Some(pid)) => self.pids.join(host.as_deref(), pid, &mut message),
+            _ => (message.attempt(), false),
+        };
         SshRecordRef {
             time,
             host,
@@ -315,7 +380,8 @@ impl SshParser {
             pid,
             message,
             joined,
-            failure,
+            attempt,
+            failure: attempt == Some(Attempt::Failure),
         }
     }
 

@@ -4,8 +4,9 @@
 use chrono::{NaiveDate, NaiveTime, Utc};
 use proptest::prelude::*;
 
-use super::addr::{find_from_port, ipv4, port_digits, Pick};
-use super::classify::{auth_from_port, classify_ref};
+use super::addr::{ipv4, port_digits};
+use super::attrib::{auth_fast, auth_scan, Attribution};
+use super::classify::classify_ref;
 use super::clock::Clock;
 use super::header::{bsd_fast, find_byte, hms_swar, month, parse_header_general, Stamp};
 
@@ -38,14 +39,17 @@ proptest! {
     }
 
     #[test]
-    fn auth_shortcut_matches_find_from_port(
+    fn auth_fast_path_matches_the_scan(
         user in "(from|[a-z0-9:]{0,6})( from [0-9.:a-f]{1,12}( port [0-9]{1,6})?( ssh2)?:?)?",
         host in "[0-9.:a-f]{1,15}",
-        tail in prop::sample::select(vec!["", " ssh2", " ssh2: RSA x", ": x", " x", " ssh2 from 1.2.3.4 port 5 ssh2"]),
+        tail in prop::sample::select(vec!["", " ssh2", " ssh2: RSA x", ": x", " x", " ssh2 from 1.2.3.4 port 5 ssh2", " ssh2: RSA x from 1.2.3.4 port 5 ssh2: RSA y"]),
         port in 0u32..70000,
+        method in prop::sample::select(vec!["password", "publickey", "hostbased", "none", "gssapi-with-mic", "keyboard-interactive/pam"]),
     ) {
         let rest = format!("{user} from {host} port {port}{tail}");
-        prop_assert_eq!(auth_from_port(&rest), find_from_port(&rest, true, Pick::AuthInfo));
+        if let Some(f) = auth_fast(&rest, method) {
+            prop_assert_eq!(Attribution::One(f), auth_scan(&rest, method));
+        }
     }
 
     #[test]
@@ -152,12 +156,14 @@ fn injection_shapes_take_the_real_source() {
             "127.0.0.1",
             58946,
         ),
-        // auth-info suffix holding "from X port N" (sshd.log:147)
+        // fail2ban reads sshd.log:147 as an auth-info suffix holding "from X
+        // port N"; OpenSSH writes no info after a password failure, so the
+        // user name holds the first part (issue #14.1).
         (
             "invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2",
-            "test",
-            "127.0.0.1",
-            58946,
+            "test from 127.0.0.1 port 58946 ssh2:",
+            "10.10.1.2",
+            55555,
         ),
     ];
     for (rest, user, host, port) in cases {

@@ -9,8 +9,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::RemoteRef;
+use super::attempt::count;
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use crate::model::Attempt;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
 /// them all (bounded memory).
@@ -73,11 +75,9 @@ const REMOTE_V4: u8 = 1;
 const REMOTE_V6: u8 = 2;
 const REMOTE_NAME: u8 = 3;
 
-/// [`PidState::flags`] bits.
+/// [`PidState::flags`] bit: a port is known (the other bits are the
+/// counting flags of [`super::attempt`]).
 const HAS_PORT: u8 = 1;
-const PENDING_FAILURE: u8 = 2;
-const MAX_ATTEMPTS_SEEN: u8 = 4;
-const HAS_PAM_USERS: u8 = 8;
 
 /// One connection's memory in 28 bytes (36 with its key), so a table of
 /// tens of thousands of connections stays cache-friendly: names live in
@@ -190,8 +190,6 @@ type PidKey = (u32, u32);
 pub(crate) struct PidTable {
     map: HashMap<PidKey, PidState, BuildHasherDefault<PidHasher>>,
     texts: Texts,
-    /// Users of a connection's `pam_unix(sshd:auth)` failures (rare).
-    pam_users: HashMap<PidKey, Vec<String>, BuildHasherDefault<PidHasher>>,
     hosts: Vec<Box<str>>,
     last_host: usize,
 }
@@ -239,20 +237,20 @@ impl PidTable {
     fn forget(&mut self) {
         self.map.clear();
         self.texts.clear();
-        self.pam_users.clear();
     }
 
     /// Joins `message` (of `host`'s `sshd[pid]`) with what earlier lines of
     /// the pid said: fills a missing address (and port, and the user of
-    /// `Too many authentication failures`), remembers this line's, and
-    /// adjusts `failure`. Returns whether the address was filled in.
+    /// `Too many authentication failures`), resolves an ambiguous address
+    /// to the connection's known one, remembers this line's, and returns
+    /// the line's attempt class counted per connection (see the table in
+    /// the module docs of [`super`]) with whether the address was filled in.
     pub(crate) fn join(
         &mut self,
         host: Option<&str>,
         pid: u32,
         message: &mut SshMessageRef<'_>,
-        failure: &mut bool,
-    ) -> bool {
+    ) -> (Option<Attempt>, bool) {
         if self.map.len() >= MAX_PIDS {
             self.forget();
         } else if self.texts.full() {
@@ -266,23 +264,27 @@ impl PidTable {
         match &message.remote {
             None => {
                 if let Some(r) = st.remote_ref(texts) {
-                    message.remote = Some(r);
-                    message.port = message.port.or(st.port());
-                    if message.user.is_none() && kind == SshKind::TooManyAuthFailures {
+                    if message.ambiguous {
+                        // Only an address the line's format allows.
+                        if message.candidates.iter().flatten().any(|c| *c == r) {
+                            message.remote = Some(r);
+                            joined = true;
+                        }
+                    } else {
+                        message.remote = Some(r);
+                        message.port = message.port.or(st.port());
+                        joined = true;
+                    }
+                    if joined && message.user.is_none() && kind == SshKind::TooManyAuthFailures {
                         message.user =
                             (st.user != 0).then(|| Cow::Owned(texts.get(st.user - 1).to_string()));
                     }
-                    joined = true;
-                } else if kind == SshKind::TooManyAuthFailures {
-                    // No address yet: the next line of this pid with one is the failure.
-                    st.flags |= PENDING_FAILURE;
-                    *failure = false;
                 }
             }
             Some(remote) => {
-                if st.flags & PENDING_FAILURE != 0 {
-                    st.flags &= !PENDING_FAILURE;
-                    *failure = true;
+                if st.remote != 0 && st.remote_ref(texts).as_ref() != Some(remote) {
+                    // Another address: a new connection on a reused pid.
+                    st.flags &= HAS_PORT;
                 }
                 st.set_remote(remote, texts);
                 if let Some(p) = message.port {
@@ -298,36 +300,15 @@ impl PidTable {
                 st.user_hash = h;
             }
         }
-        if kind == SshKind::PamAuthFailure {
-            // pam_unix failures duplicate "Failed password"; but a second,
-            // different user on the same connection is a guessing attempt.
-            let who = match (&message.user, &message.detail) {
-                (Some(u), _) => u.as_ref(),
-                (None, Some(d)) => d.strip_prefix("ruser=").unwrap_or(""),
-                (None, None) => "",
-            };
-            st.flags |= HAS_PAM_USERS;
-            let users = self.pam_users.entry(key).or_default();
-            if users.iter().any(|u| u != who) {
-                *failure = true;
-            }
-            if users.len() < 16 && !users.iter().any(|u| u == who) {
-                users.push(who.to_string());
-            }
+        if kind == SshKind::ConnectionFrom {
+            // A new connection.
+            st.flags &= HAS_PORT;
         }
-        if kind == SshKind::MaxAuthAttempts {
-            st.flags |= MAX_ATTEMPTS_SEEN;
-        } else if kind == SshKind::TooManyAuthFailures && st.flags & MAX_ATTEMPTS_SEEN != 0 {
-            // Already counted by "maximum authentication attempts exceeded".
-            *failure = false;
-        }
+        let attempt = count(message, &mut st.flags);
         if kind == SshKind::SessionClosed {
-            if st.flags & HAS_PAM_USERS != 0 {
-                self.pam_users.remove(&key);
-            }
             self.map.remove(&key);
         }
-        joined
+        (attempt, joined)
     }
 }
 
@@ -366,7 +347,7 @@ mod tests {
                 remote: Some(remote),
                 ..SshMessageRef::new(SshKind::FailedAuth)
             };
-            t.join(Some("h"), pid, &mut m, &mut true);
+            t.join(Some("h"), pid, &mut m);
         };
         let name = || RemoteRef::Name(Cow::Borrowed("scanner.example.net"));
         join(&mut t, 1, "alice", name());
@@ -380,7 +361,7 @@ mod tests {
         }
         assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
-        t.join(Some("h"), 1, &mut m, &mut false);
+        t.join(Some("h"), 1, &mut m);
         assert_eq!(m.user.as_deref(), Some("alice"));
         assert_eq!(m.remote, Some(name()));
     }
