@@ -24,6 +24,9 @@ use crate::error::StoreError;
 use crate::model::{ActionRecord, Alert};
 
 mod audit;
+pub mod overview;
+pub mod queries;
+pub mod triage;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
