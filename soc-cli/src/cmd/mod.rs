@@ -14,6 +14,7 @@ pub mod iocs;
 pub mod notify;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod ssh;
 pub mod status;
 pub mod triage;

@@ -161,6 +161,29 @@ impl StateStore {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The metrics of runs that overlap `[since, until)`, oldest first.
+    pub fn runs_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows: Vec<String> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT json FROM runs WHERE finished_at >= ?1 AND started_at < ?2 ORDER BY id",
+                )
+                .map_err(|e| self.err(e))?;
+            let it = stmt
+                .query_map([ts(since), ts(until)], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            it.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| self.corrupt("run", e)))
+            .collect()
+    }
+
     /// The metrics of the last `limit` runs, newest first.
     pub fn recent_runs(&self, limit: u32) -> Result<Vec<serde_json::Value>, StoreError> {
         let rows: Vec<String> = {

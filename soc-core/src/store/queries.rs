@@ -77,7 +77,8 @@ impl InboxSort {
     }
 }
 
-/// Filters, sort and page of the inbox. Empty filters match everything.
+/// Filters, sort and page of the inbox. `None` matches everything; an
+/// empty string matches alerts without that field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxQuery {
     /// Alerts stored at or after this time.
@@ -180,8 +181,10 @@ fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
         Value::Integer(q.since.map(ts).unwrap_or(i64::MIN)),
         Value::Integer(q.until.map(ts).unwrap_or(i64::MAX)),
     ];
-    let mut eq = |col: &str, v: &Option<String>| {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+    let mut eq = |col: &str, v: &Option<String>| match v.as_deref() {
+        None => {}
+        Some("") => clauses.push(format!("coalesce({col}, '') = ''")),
+        Some(v) => {
             clauses.push(format!("{col} = ?"));
             args.push(Value::Text(v.to_string()));
         }
