@@ -45,6 +45,19 @@ pub struct Overview {
     pub cache_by_provider: Counts,
 }
 
+/// A source's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The source (its path for files).
+    pub source: String,
+    /// The file identity (device and inode).
+    pub identity: String,
+    /// Bytes read.
+    pub offset: u64,
+    /// When it last moved.
+    pub updated_at: DateTime<Utc>,
+}
+
 const TOP: i64 = 10;
 
 impl StateStore {
@@ -140,8 +153,8 @@ impl StateStore {
         })
     }
 
-    /// Checkpoints: `(source, file identity, offset, updated_at)`.
-    pub fn checkpoints(&self) -> Result<Vec<(String, String, u64, DateTime<Utc>)>, StoreError> {
+    /// Every source's checkpoint.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
@@ -150,12 +163,12 @@ impl StateStore {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get::<_, i64>(2)?.max(0) as u64,
-                    super::from_ts(r.get(3)?),
-                ))
+                Ok(Checkpoint {
+                    source: r.get(0)?,
+                    identity: r.get(1)?,
+                    offset: r.get::<_, i64>(2)?.max(0) as u64,
+                    updated_at: super::from_ts(r.get(3)?),
+                })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))

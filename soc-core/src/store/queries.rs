@@ -169,6 +169,19 @@ pub struct InboxPage {
     pub total_alerts: u64,
 }
 
+/// A neighbouring alert (same source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimilarAlert {
+    /// Its id.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its title.
+    pub title: String,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}
+
 const RISK_RANK: &str = "CASE a.risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
 
 /// `WHERE` clause and parameters of an inbox query (without sort and page).
@@ -336,13 +349,13 @@ impl StateStore {
         .transpose()
     }
 
-    /// Other alerts from the same source address, newest first: `(id, kind, title, created_at)`.
+    /// Other alerts from the same source address, newest first.
     pub fn similar_alerts(
         &self,
         src_ip: &str,
         except_id: &str,
         limit: u32,
-    ) -> Result<Vec<(String, String, String, DateTime<Utc>)>, StoreError> {
+    ) -> Result<Vec<SimilarAlert>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
@@ -352,12 +365,12 @@ impl StateStore {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![src_ip, except_id, limit], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    from_ts(r.get(3)?),
-                ))
+                Ok(SimilarAlert {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    title: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    created_at: from_ts(r.get(3)?),
+                })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))

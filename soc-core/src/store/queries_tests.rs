@@ -185,7 +185,7 @@ fn detail_lookups_and_overview() {
     assert!(s.alert("missing").unwrap().is_none());
     let similar = s.similar_alerts("198.51.100.1", &a.id, 10).unwrap();
     assert_eq!(similar.len(), 3);
-    assert!(similar.iter().all(|(id, ..)| *id != a.id));
+    assert!(similar.iter().all(|s| s.id != a.id));
     let now = Utc::now();
     let o = s
         .overview(

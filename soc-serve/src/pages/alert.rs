@@ -115,8 +115,8 @@ pub(crate) async fn alert(
         section #similar {
             h2 { "Similar alerts from the same source" }
             @if similar.is_empty() { p.muted { "none" } }
-            ul { @for (sid, kind, title, at) in &similar {
-                li { a href=(alert_href(sid, &range)) { (title) } " " span.muted { (kind) " · " (time(*at)) } }
+            ul { @for s in &similar {
+                li { a href=(alert_href(&s.id, &range)) { (s.title) } " " span.muted { (s.kind) " · " (time(s.created_at)) } }
             } }
         }
     };

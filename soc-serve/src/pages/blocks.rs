@@ -26,7 +26,7 @@ use crate::range::{RangeParams, TimeRange};
 
 /// What a block or unblock did, for the message box.
 enum Outcome {
-    Record(ActionRecord),
+    Record(Box<ActionRecord>),
     Refused(String),
 }
 
@@ -211,7 +211,7 @@ pub(crate) async fn block(
             {
                 Ok(mut rec) => {
                     audit(&app, &who, &mut rec).await;
-                    Outcome::Record(rec)
+                    Outcome::Record(Box::new(rec))
                 }
                 Err(e) => Outcome::Refused(e.to_string()),
             }
@@ -240,7 +240,7 @@ pub(crate) async fn unblock(
     let outcome = match fw.unblock(f.ip.trim(), mode(&app)).await {
         Ok(mut rec) => {
             audit(&app, &who, &mut rec).await;
-            Outcome::Record(rec)
+            Outcome::Record(Box::new(rec))
         }
         Err(e) => Outcome::Refused(e.to_string()),
     };

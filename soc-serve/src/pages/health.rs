@@ -62,10 +62,10 @@ pub(crate) async fn health(
             @if checkpoints.is_empty() { p.muted { "No checkpoints yet: `soc run` has not read any file source." } }
             table #sources {
                 thead { tr { th { "source" } th { "file identity" } th { "checkpoint (bytes)" } th { "lag (bytes)" } th { "updated" } } }
-                tbody { @for (source, identity, offset, at) in &checkpoints { tr {
-                    td { (source) } td.muted { (identity) } td.num { (offset) }
-                    td.num { @match lag(source, *offset) { Some(l) => { (l) } None => { span.muted { "n/a" } } } }
-                    td { (time(*at)) " (" (ago(Some(*at))) ")" }
+                tbody { @for cp in &checkpoints { tr {
+                    td { (cp.source) } td.muted { (cp.identity) } td.num { (cp.offset) }
+                    td.num { @match lag(&cp.source, cp.offset) { Some(l) => { (l) } None => { span.muted { "n/a" } } } }
+                    td { (time(cp.updated_at)) " (" (ago(Some(cp.updated_at))) ")" }
                 } } }
             }
         }

@@ -164,8 +164,8 @@ pub(crate) async fn overview(
             section { h2 { "ATT&CK techniques" } (table(["technique", "alerts"], &o.techniques, |v| v.to_string())) }
             section { h2 { "Actions by responder / outcome" } (table(["responder / outcome", "actions"], &o.actions, |v| v.to_string())) }
             section { h2 { "Triage status" } (table(["status", "alerts"], &o.by_status, |v| v.to_string())) }
-            section { h2 { "Mean time to detect, per day" } p.muted { "evidence start to alert stored" } (table(["day", "MTTD"], &o.mttd_by_day, |v| span(v))) }
-            section { h2 { "Mean time to resolve, per day" } p.muted { "alert stored to closed by an analyst" } (table(["day", "MTTR"], &o.mttr_by_day, |v| span(v))) }
+            section { h2 { "Mean time to detect, per day" } p.muted { "evidence start to alert stored" } (table(["day", "MTTD"], &o.mttd_by_day, span)) }
+            section { h2 { "Mean time to resolve, per day" } p.muted { "alert stored to closed by an analyst" } (table(["day", "MTTR"], &o.mttr_by_day, span)) }
             section {
                 h2 { "Enrichment" }
                 p { "Lookups in this range: " (enrich.requests) " to providers, " (enrich.cache_hits) " from cache, " (enrich.errors) " failed; cache hit rate "
