@@ -239,7 +239,8 @@ impl StateStore {
                     min(coalesce(a.first_seen, a.created_at)) AS first_seen,
                     max(coalesce(a.last_seen, a.created_at)) AS last_seen,
                     max(a.score) AS max_score, max({RISK_RANK}),
-                    max(printf('%020d|%s', a.created_at, a.id)) AS newest
+                    max(printf('%020d|%s', a.created_at, a.id)) AS newest,
+                    count(*) OVER (), sum(count(*)) OVER ()
              {from} WHERE {cond}
              GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target
              ORDER BY {} LIMIT {per_page} OFFSET {}",
@@ -252,7 +253,8 @@ impl StateStore {
             .query_map(params_from_iter(args.iter()), |r| {
                 let newest: String = r.get(10)?;
                 let rank: i64 = r.get(9)?;
-                Ok(AlertGroup {
+                let totals = (r.get::<_, i64>(11)? as u64, r.get::<_, i64>(12)? as u64);
+                let group = AlertGroup {
                     kind: r.get(0)?,
                     signature: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     src_ip: r.get(2)?,
@@ -274,11 +276,16 @@ impl StateStore {
                         .map(|(_, id)| id.to_string())
                         .unwrap_or_default(),
                     newest_title: String::new(),
-                })
+                };
+                Ok((group, totals))
             })
             .map_err(|e| self.err(e))?;
-        let mut groups: Vec<AlertGroup> =
+        let rows: Vec<(AlertGroup, (u64, u64))> =
             rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        // The totals come with the page (window over every group); a page
+        // past the end has no rows, so count separately then.
+        let totals = rows.first().map(|(_, t)| *t);
+        let mut groups: Vec<AlertGroup> = rows.into_iter().map(|(g, _)| g).collect();
         let mut title = conn
             .prepare_cached("SELECT json ->> '$.title' FROM alerts WHERE id = ?1")
             .map_err(|e| self.err(e))?;
@@ -290,18 +297,22 @@ impl StateStore {
                 .flatten()
                 .unwrap_or_default();
         }
-        let count_sql = format!(
-            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n {from} WHERE {cond}
-             GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target)"
-        );
-        let (total_groups, total_alerts) = conn
-            .prepare_cached(&count_sql)
-            .and_then(|mut s| {
-                s.query_row(params_from_iter(args.iter()), |r| {
-                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let (total_groups, total_alerts) = match totals {
+            Some(t) => t,
+            None => {
+                let count_sql = format!(
+                    "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n {from} WHERE {cond}
+                     GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target)"
+                );
+                conn.prepare_cached(&count_sql)
+                    .and_then(|mut s| {
+                        s.query_row(params_from_iter(args.iter()), |r| {
+                            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+                        })
+                    })
+                    .map_err(|e| self.err(e))?
+            }
+        };
         Ok(InboxPage {
             groups,
             total_groups,

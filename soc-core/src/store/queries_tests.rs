@@ -96,6 +96,13 @@ fn inbox_pages_and_filters_on_the_server() {
         (2, 1, 3)
     );
     assert_eq!(p1.groups[0].target, "admin");
+    let past = s
+        .inbox(&InboxQuery {
+            page: 9,
+            ..q.clone()
+        })
+        .unwrap();
+    assert_eq!((past.groups.len(), past.total_groups, past.total_alerts), (0, 3, 6));
     let f = s
         .inbox(&InboxQuery {
             user: Some("admin".into()),
