@@ -31,6 +31,9 @@ pub(crate) struct App {
     pub actor: String,
     /// How often the live feed looks for new alerts.
     pub live_poll: Duration,
+    /// Turns `true` when the server shuts down (live feeds end then, so a
+    /// graceful shutdown does not wait for open browser tabs).
+    pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 pub(crate) type AppState = Arc<App>;

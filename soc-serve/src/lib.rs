@@ -120,6 +120,11 @@ async fn js() -> impl IntoResponse {
 /// The application: opens the store (adding the dashboard's tables and
 /// indexes if missing) and builds every route.
 pub fn router(cfg: &ServeConfig) -> Result<Router, ServeError> {
+    build(cfg).map(|(router, _)| router)
+}
+
+/// The router and the sender that ends the live feeds.
+fn build(cfg: &ServeConfig) -> Result<(Router, tokio::sync::watch::Sender<bool>), ServeError> {
     cfg.check()?;
     let store = StateStore::open(&cfg.store_path)?;
     store.ensure_triage_schema()?;
@@ -134,8 +139,10 @@ pub fn router(cfg: &ServeConfig) -> Result<Router, ServeError> {
         open_csrf: auth::random_token(),
         actor: cfg.actor.clone(),
         live_poll: cfg.live_poll,
+        shutdown: tokio::sync::watch::channel(false).0,
     });
-    Ok(Router::new()
+    let shutdown = app.shutdown.clone();
+    let router = Router::new()
         .route("/", get(pages::overview::overview))
         .route("/inbox", get(pages::inbox::inbox))
         .route("/inbox/triage", post(pages::inbox::group_triage))
@@ -160,7 +167,8 @@ pub fn router(cfg: &ServeConfig) -> Result<Router, ServeError> {
             app.clone(),
             app::guard,
         ))
-        .with_state(app))
+        .with_state(app);
+    Ok((router, shutdown))
 }
 
 /// Serves on an already bound listener until `shutdown` completes.
@@ -173,9 +181,12 @@ pub async fn serve_on(
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let app = router(cfg)?;
+    let (app, live) = build(cfg)?;
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = live.send(true);
+        })
         .await
         .map_err(|source| ServeError::Io { addr, source })
 }

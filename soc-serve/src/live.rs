@@ -29,8 +29,12 @@ pub(crate) async fn events(
             let hello = Event::default().event("hello").data(last.to_string());
             return Some((Ok(hello), (app, last, false)));
         }
+        let mut stop = app.shutdown.subscribe();
         loop {
-            tokio::time::sleep(poll).await;
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.wait_for(|down| *down) => return None,
+            }
             let now = app
                 .db(|s| s.alerts_cursor())
                 .await

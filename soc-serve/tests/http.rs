@@ -357,3 +357,79 @@ async fn live_feed_announces_new_alerts() {
     .expect("an alerts event");
     assert!(next.contains("\"new\":1"), "{next}");
 }
+
+#[tokio::test]
+async fn graceful_shutdown_ends_open_live_feeds() {
+    let (srv, _) = start(AuthConfig::none(), 1).await;
+    let mut r = client()
+        .get(format!("{}/events", srv.base))
+        .send()
+        .await
+        .unwrap();
+    let first = String::from_utf8(r.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(first.contains("event: hello"));
+    tokio::time::timeout(std::time::Duration::from_secs(30), srv.shutdown())
+        .await
+        .expect("the server stopped although a browser was still listening");
+    assert!(
+        r.chunk().await.map(|c| c.is_none()).unwrap_or(true),
+        "the feed ended"
+    );
+}
+
+#[tokio::test]
+async fn closed_alerts_are_labels_soc_triage_train_accepts() {
+    let (srv, _) = start(AuthConfig::none(), 40).await;
+    let store = StateStore::open(&srv.store_path).unwrap();
+    store.ensure_triage_schema().unwrap();
+    let page = store
+        .inbox(&soc_core::store::queries::InboxQuery {
+            per_page: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let ids: Vec<String> = page.groups.iter().map(|g| g.newest_id.clone()).collect();
+    assert_eq!(ids.len(), 41);
+    let c = client();
+    let token = csrf_of(
+        &c.get(format!("{}/inbox", srv.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    for (i, id) in ids.iter().enumerate() {
+        let reason = if i % 2 == 0 {
+            "true_positive"
+        } else {
+            "false_positive"
+        };
+        let r = c
+            .post(format!("{}/alerts/{}/triage", srv.base, enc(id)))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("op", "close"),
+                ("reason", reason),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    let csv = c
+        .get(format!("{}/labels.csv", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 42);
+    assert_eq!(csv.lines().filter(|l| l.ends_with(",0")).count(), 20);
+    let file = srv.store_path.with_file_name("labels.csv");
+    std::fs::write(&file, csv).unwrap();
+    let report = soc_core::score::train::train_csv(&file, &Default::default()).unwrap();
+    assert!(report.train_rows + report.test_rows == 41, "{report:?}");
+}

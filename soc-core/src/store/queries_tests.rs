@@ -102,7 +102,10 @@ fn inbox_pages_and_filters_on_the_server() {
             ..q.clone()
         })
         .unwrap();
-    assert_eq!((past.groups.len(), past.total_groups, past.total_alerts), (0, 3, 6));
+    assert_eq!(
+        (past.groups.len(), past.total_groups, past.total_alerts),
+        (0, 3, 6)
+    );
     let f = s
         .inbox(&InboxQuery {
             user: Some("admin".into()),

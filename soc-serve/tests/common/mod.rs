@@ -20,6 +20,19 @@ pub struct Server {
     pub store_path: PathBuf,
     pub _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Asks for a graceful shutdown and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
 }
 
 impl Drop for Server {
@@ -96,7 +109,7 @@ pub async fn start(auth: AuthConfig, seed_n: usize) -> (Server, String) {
     cfg.actor = "tester".into();
     cfg.live_poll = Duration::from_millis(100);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         soc_serve::serve_on(listener, &cfg, async {
             let _ = rx.await;
         })
@@ -109,6 +122,7 @@ pub async fn start(auth: AuthConfig, seed_n: usize) -> (Server, String) {
         store_path,
         _dir: dir,
         stop: Some(tx),
+        task: Some(task),
     };
     (server, evil)
 }
