@@ -76,7 +76,8 @@ impl Dashboard {
     }
 
     fn __repr__(&self) -> String {
-        format!("Dashboard(url={:?}, running={})", self.url, self.running())
+        let running = if self.running() { "True" } else { "False" };
+        format!("Dashboard(url='{}', running={running})", self.url)
     }
 }
 
