@@ -126,6 +126,12 @@ async fn inbox_is_paginated_on_the_server() {
     assert!(p2.contains("rel=\"prev\"") && !p2.contains("rel=\"next\""));
     let (_, f) = get(&format!("{}/inbox?risk=critical", srv.base)).await;
     assert!(f.contains("1 alerts in 1 groups"));
+    assert!(
+        f.contains(
+            r#"<form class="range" method="get"><input type="hidden" name="risk" value="critical">"#
+        ),
+        "the time-range picker keeps the filters"
+    );
     let (_, f) = get(&format!("{}/inbox?src=198.51.100.1", srv.base)).await;
     assert!(
         f.contains("1 alerts in 1 groups"),

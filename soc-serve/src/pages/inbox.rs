@@ -12,7 +12,7 @@ use serde::Deserialize;
 use soc_core::store::queries::{InboxQuery, InboxSort};
 use soc_core::store::triage::{CloseReason, TriageChange, TriageStatus};
 
-use super::layout::{alert_href, csrf, page, pivot_href, risk, time, url, Nav};
+use super::layout::{alert_href, csrf, page_with, pivot_href, risk, time, url, Nav};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::HttpError;
@@ -209,7 +209,14 @@ pub(crate) async fn inbox(
             @if u64::from(page_no) + 1 < pages { " " a rel="next" href=(page_link(page_no + 1)) { "older →" } }
         }
     };
-    Ok(page("Inbox", Nav::Inbox, &who, &range, body))
+    Ok(page_with(
+        "Inbox",
+        Nav::Inbox,
+        &who,
+        &range,
+        &p.pairs(&range),
+        body,
+    ))
 }
 
 /// The group-action form.

@@ -101,6 +101,18 @@ pub(crate) fn page(
     range: &TimeRange,
     body: Markup,
 ) -> Markup {
+    page_with(title, nav, who, range, &[], body)
+}
+
+/// [`page`], with query pairs the time-range picker keeps (the inbox filters).
+pub(crate) fn page_with(
+    title: &str,
+    nav: Nav,
+    who: &Principal,
+    range: &TimeRange,
+    keep: &[(&str, String)],
+    body: Markup,
+) -> Markup {
     let link = |n: Nav, path: &str, label: &str| {
         html! {
             a href=(url(path, &range.pairs())) class=[(n == nav).then_some("current")] { (label) }
@@ -134,7 +146,7 @@ pub(crate) fn page(
                         }
                     }
                 }
-                (range_picker(range))
+                (range_picker(range, keep))
                 div id="newalerts" hidden {}
                 main { (body) }
             }
@@ -144,9 +156,12 @@ pub(crate) fn page(
 
 /// The time-range form (a plain GET form: works without JavaScript). It
 /// keeps the page's own filters except the page number.
-fn range_picker(range: &TimeRange) -> Markup {
+fn range_picker(range: &TimeRange, keep: &[(&str, String)]) -> Markup {
     html! {
         form.range method="get" {
+            @for (k, v) in keep.iter().filter(|(k, v)| !v.is_empty() && !["range", "from", "to", "page"].contains(k)) {
+                input type="hidden" name=(k) value=(v);
+            }
             label { "Time range "
                 select name="range" {
                     @for (value, label) in PRESETS {
