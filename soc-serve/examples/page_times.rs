@@ -97,8 +97,37 @@ fn rusqlite_params(now: i64, n: i64, step: i64) -> [i64; 3] {
     [now, n, step]
 }
 
+/// What the dashboard's generated columns and indexes cost the pipeline's
+/// writes: 20,000 alerts into a fresh store without and with them,
+/// interleaved (plain, indexed, plain, indexed) to even out machine load.
+fn insert_cost() {
+    let dir = std::env::temp_dir().join(format!("soc-insert-cost-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    for round in 0..2 {
+        for indexed in [false, true] {
+            let path = dir.join(format!("r{round}-{indexed}.db"));
+            let store = StateStore::open(&path).unwrap();
+            if indexed {
+                store.ensure_triage_schema().unwrap();
+            }
+            let t = Instant::now();
+            generate(&store, 20_000);
+            println!(
+                "insert 20000 alerts, {}: {:.2?}",
+                if indexed { "with dashboard indexes" } else { "pipeline schema only" },
+                t.elapsed()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--insert-cost") {
+        insert_cost();
+        return;
+    }
     let mut args = std::env::args().skip(1);
     let n: usize = args
         .next()
