@@ -114,7 +114,11 @@ fn insert_cost() {
             generate(&store, 20_000);
             println!(
                 "insert 20000 alerts, {}: {:.2?}",
-                if indexed { "with dashboard indexes" } else { "pipeline schema only" },
+                if indexed {
+                    "with dashboard indexes"
+                } else {
+                    "pipeline schema only"
+                },
                 t.elapsed()
             );
         }
@@ -169,6 +173,9 @@ async fn main() {
             store.update_triage(chunk, "bench", &close).unwrap();
         }
     }
+    let t = Instant::now();
+    store.ensure_triage_schema().unwrap();
+    eprintln!("schema checked in {:.1?}", t.elapsed());
     let any_id: String = store
         .inbox(&Default::default())
         .unwrap()

@@ -4,7 +4,7 @@
 //! enrichment cache contents per provider.
 //!
 //! Each is one `GROUP BY` over the range, answered from the covering index
-//! `alerts_time_cover` (see [`StateStore::ensure_triage_schema`]).
+//! `alerts_range` (see [`StateStore::ensure_triage_schema`]).
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -73,7 +73,7 @@ impl StateStore {
         let top = |col: &str| {
             self.pairs(
                 &format!(
-                    "SELECT {col}, count(*) FROM alerts WHERE created_at >= ?1 AND created_at < ?2
+                    "SELECT {col}, count(*) FROM alerts INDEXED BY alerts_range WHERE created_at >= ?1 AND created_at < ?2
                      AND {col} IS NOT NULL GROUP BY {col} ORDER BY 2 DESC, 1 LIMIT {TOP}"
                 ),
                 &range,
@@ -85,22 +85,28 @@ impl StateStore {
             let mut stmt = conn
                 .prepare_cached(&format!(
                     "SELECT (created_at / {bucket_ms}) * {bucket_ms}, coalesce(risk_level, 'unscored'), count(*)
-                     FROM alerts WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1, 2 ORDER BY 1, 2"
+                     FROM alerts INDEXED BY alerts_range WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1, 2 ORDER BY 1, 2"
                 ))
                 .map_err(|e| self.err(e))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(range.iter()), |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
                 })
                 .map_err(|e| self.err(e))?;
             rows.collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.err(e))?
         };
-        let by_risk = self.pairs(
-            "SELECT coalesce(risk_level, 'unscored'), count(*) FROM alerts
-             WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1 ORDER BY 2 DESC",
-            &range,
-        )?;
+        // Alerts by risk level: the timeline's buckets added up (one scan less).
+        let mut risk: std::collections::BTreeMap<&str, i64> = Default::default();
+        for (_, level, n) in &timeline {
+            *risk.entry(level.as_str()).or_default() += n;
+        }
+        let mut by_risk: Counts = risk.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
+        by_risk.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let day = |col: &str| format!("strftime('%Y-%m-%d', {col} / 1000, 'unixepoch')");
         Ok(Overview {
             alerts: by_risk.iter().map(|(_, n)| n).sum(),
@@ -112,7 +118,7 @@ impl StateStore {
             techniques: self.pairs(
                 &format!(
                     "SELECT (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), count(*)
-                     FROM alerts a, json_each(a.json, '$.attack') j
+                     FROM alerts a INDEXED BY alerts_range, json_each(a.v_attack) j
                      WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"
                 ),
                 &range,
@@ -125,15 +131,15 @@ impl StateStore {
             mttd_by_day: self.pairs(
                 &format!(
                     "SELECT {}, CAST(avg(max(created_at - coalesce(first_seen, created_at), 0)) / 1000 AS INTEGER)
-                     FROM alerts WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1 ORDER BY 1",
+                     FROM alerts INDEXED BY alerts_range WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1 ORDER BY 1",
                     day("created_at")
                 ),
                 &range,
             )?,
             mttr_by_day: self.pairs(
                 &format!(
-                    "SELECT {}, CAST(avg(max(t.updated_at - a.created_at, 0)) / 1000 AS INTEGER)
-                     FROM triage t JOIN alerts a ON a.id = t.alert_id
+                    "SELECT {}, CAST(avg(max(t.updated_at - t.alert_created_at, 0)) / 1000 AS INTEGER)
+                     FROM triage t
                      WHERE t.status = 'closed' AND t.updated_at >= ?1 AND t.updated_at < ?2
                      GROUP BY 1 ORDER BY 1",
                     day("t.updated_at")
@@ -141,7 +147,7 @@ impl StateStore {
                 &range,
             )?,
             by_status: self.pairs(
-                "SELECT coalesce(t.status, 'open'), count(*) FROM alerts a
+                "SELECT coalesce(t.status, 'open'), count(*) FROM alerts a INDEXED BY alerts_range
                  LEFT JOIN triage t ON t.alert_id = a.id
                  WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 1 ORDER BY 2 DESC",
                 &range,

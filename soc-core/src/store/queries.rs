@@ -99,7 +99,7 @@ pub struct InboxQuery {
     pub target: Option<String>,
     /// Triage status: `open`, `acknowledged`, `closed`.
     pub status: Option<String>,
-    /// Free text, matched in title, kind, source and target.
+    /// Free text, matched in signature, kind, source and target.
     pub text: Option<String>,
     /// Sort.
     pub sort: InboxSort,
@@ -217,10 +217,10 @@ fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
                 .replace('_', "\\_")
         );
         clauses.push(
-            "(a.v_sig LIKE ?1x ESCAPE '\\' OR a.kind LIKE ?1x ESCAPE '\\' OR a.src_ip LIKE ?1x ESCAPE '\\' OR a.v_target LIKE ?1x ESCAPE '\\' OR (a.json ->> '$.title') LIKE ?1x ESCAPE '\\')"
+            "(a.v_sig LIKE ?1x ESCAPE '\\' OR a.kind LIKE ?1x ESCAPE '\\' OR a.src_ip LIKE ?1x ESCAPE '\\' OR a.v_target LIKE ?1x ESCAPE '\\')"
                 .replace("?1x", "?"),
         );
-        for _ in 0..5 {
+        for _ in 0..4 {
             args.push(Value::Text(pattern.clone()));
         }
     }
@@ -231,7 +231,16 @@ impl StateStore {
     /// One page of alert groups (see [`InboxQuery`]).
     pub fn inbox(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
         let (cond, args) = inbox_where(q);
-        let from = "FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id";
+        // A pivot (source, user, signature, target) has its own index;
+        // otherwise read the range from the covering index, never the table.
+        let pivot = [&q.src, &q.user, &q.sig, &q.target]
+            .iter()
+            .any(|v| v.is_some());
+        let from = if pivot {
+            "FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id"
+        } else {
+            "FROM alerts a INDEXED BY alerts_range LEFT JOIN triage t ON t.alert_id = a.id"
+        };
         let per_page = q.per_page.clamp(1, 500);
         let sql = format!(
             "SELECT a.kind, a.v_sig, a.src_ip, a.v_target, count(*) AS n,
@@ -239,7 +248,7 @@ impl StateStore {
                     min(coalesce(a.first_seen, a.created_at)) AS first_seen,
                     max(coalesce(a.last_seen, a.created_at)) AS last_seen,
                     max(a.score) AS max_score, max({RISK_RANK}),
-                    max(printf('%020d|%s', a.created_at, a.id)) AS newest,
+                    max(a.rowid) AS newest,
                     count(*) OVER (), sum(count(*)) OVER ()
              {from} WHERE {cond}
              GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target
@@ -251,7 +260,7 @@ impl StateStore {
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |r| {
-                let newest: String = r.get(10)?;
+                let newest: i64 = r.get(10)?;
                 let rank: i64 = r.get(9)?;
                 let totals = (r.get::<_, i64>(11)? as u64, r.get::<_, i64>(12)? as u64);
                 let group = AlertGroup {
@@ -271,10 +280,7 @@ impl StateStore {
                         1 => Some("low".into()),
                         _ => None,
                     },
-                    newest_id: newest
-                        .split_once('|')
-                        .map(|(_, id)| id.to_string())
-                        .unwrap_or_default(),
+                    newest_id: newest.to_string(),
                     newest_title: String::new(),
                 };
                 Ok((group, totals))
@@ -286,16 +292,22 @@ impl StateStore {
         // past the end has no rows, so count separately then.
         let totals = rows.first().map(|(_, t)| *t);
         let mut groups: Vec<AlertGroup> = rows.into_iter().map(|(g, _)| g).collect();
-        let mut title = conn
-            .prepare_cached("SELECT json ->> '$.title' FROM alerts WHERE id = ?1")
+        // The newest alert of each group on the page, by rowid (alerts are
+        // inserted when first stored, so the largest rowid is the newest).
+        let mut newest = conn
+            .prepare_cached("SELECT id, json ->> '$.title' FROM alerts WHERE rowid = ?1")
             .map_err(|e| self.err(e))?;
         for g in &mut groups {
-            g.newest_title = title
-                .query_row(params![g.newest_id], |r| r.get::<_, Option<String>>(0))
+            let rowid: i64 = g.newest_id.parse().unwrap_or(-1);
+            let (id, title) = newest
+                .query_row(params![rowid], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
                 .optional()
                 .map_err(|e| self.err(e))?
-                .flatten()
                 .unwrap_or_default();
+            g.newest_id = id;
+            g.newest_title = title.unwrap_or_default();
         }
         let (total_groups, total_alerts) = match totals {
             Some(t) => t,

@@ -41,7 +41,7 @@ use crate::model::Alert;
 const TRIAGE_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS triage (
     alert_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT, assignee TEXT,
-    updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);
+    updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL, alert_created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS triage_status ON triage(status, updated_at);
 CREATE TABLE IF NOT EXISTS triage_audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, at INTEGER NOT NULL,
@@ -54,13 +54,14 @@ CREATE INDEX IF NOT EXISTS actions_at ON actions(at);
 
 /// Generated (virtual) columns on `alerts`: computed from the JSON, so the
 /// pipeline's writes need no change, and indexable.
-const ALERT_COLUMNS: [(&str, &str); 4] = [
+const ALERT_COLUMNS: [(&str, &str); 5] = [
     ("v_user", "json ->> '$.user'"),
     ("v_host", "json ->> '$.host'"),
     (
         "v_target",
         "coalesce(json ->> '$.user', json ->> '$.host', json ->> '$.dst_ip', '')",
     ),
+    ("v_attack", "json -> '$.attack'"),
     (
         "v_sig",
         "CASE WHEN json ->> '$.fields.signature_id' IS NOT NULL THEN json ->> '$.title' ELSE kind END",
@@ -68,8 +69,9 @@ const ALERT_COLUMNS: [(&str, &str); 4] = [
 ];
 
 const ALERT_INDEXES: &str = r#"
-CREATE INDEX IF NOT EXISTS alerts_time_cover ON alerts(created_at, risk_level, kind, v_sig, src_ip, v_target,
-    v_user, v_host, score, first_seen, last_seen, id);
+DROP INDEX IF EXISTS alerts_time_cover;
+CREATE INDEX IF NOT EXISTS alerts_range ON alerts(created_at, risk_level, kind, v_sig, src_ip, v_target,
+    v_user, v_host, score, first_seen, last_seen, id, v_attack);
 CREATE INDEX IF NOT EXISTS alerts_src_time ON alerts(src_ip, created_at);
 CREATE INDEX IF NOT EXISTS alerts_user_time ON alerts(v_user, created_at);
 CREATE INDEX IF NOT EXISTS alerts_sig_time ON alerts(v_sig, created_at);
@@ -288,12 +290,13 @@ impl StateStore {
         self.with_tx(|tx| {
             let mut changed = 0;
             for id in alert_ids {
-                let exists = tx
-                    .prepare_cached("SELECT 1 FROM alerts WHERE id = ?1")?
-                    .exists(params![id])?;
-                if !exists {
+                let created: Option<i64> = tx
+                    .prepare_cached("SELECT created_at FROM alerts WHERE id = ?1")?
+                    .query_row(params![id], |r| r.get(0))
+                    .optional()?;
+                let Some(created) = created else {
                     continue;
-                }
+                };
                 let old: Option<(String, Option<String>, Option<String>)> = tx
                     .prepare_cached("SELECT status, reason, assignee FROM triage WHERE alert_id = ?1")?
                     .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -318,8 +321,8 @@ impl StateStore {
                     continue;
                 }
                 tx.prepare_cached(
-                    "INSERT INTO triage(alert_id, status, reason, assignee, updated_at, updated_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    "INSERT INTO triage(alert_id, status, reason, assignee, updated_at, updated_by, alert_created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT(alert_id) DO UPDATE SET status = ?2, reason = ?3, assignee = ?4,
                      updated_at = ?5, updated_by = ?6",
                 )?
@@ -329,7 +332,8 @@ impl StateStore {
                     status.reason().map(CloseReason::as_str),
                     assignee,
                     now,
-                    actor
+                    actor,
+                    created
                 ])?;
                 for (action, detail) in audit {
                     tx.prepare_cached(
