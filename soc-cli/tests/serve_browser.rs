@@ -112,13 +112,31 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// The text of the element matching `css`, retried (bounded) while the
+/// page is navigating or a live refresh replaces the element.
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = el.text().await {
+                return t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no element {css}");
+}
+
+/// Clicks the element matching `css`, retried like [`text`].
+async fn click(c: &Client, css: &str) {
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            if el.click().await.is_ok() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not click {css}");
 }
 
 async fn shot(c: &Client, dir: &Path, name: &str) {
@@ -348,12 +366,7 @@ async fn steps(
     c.goto(&format!("{base}/inbox?sort=first_seen"))
         .await
         .unwrap();
-    c.find(Locator::Css("#inbox tr.group a.title"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#inbox tr.group a.title").await;
     wait_for("the alert page", || async {
         c.current_url()
             .await
@@ -368,28 +381,13 @@ async fn steps(
     );
 
     // Acknowledge, then close as a false positive; the audit log shows both.
-    c.find(Locator::Css("#ack"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#ack").await;
     wait_for("acknowledged", || async {
         (text(c, "#status").await == "acknowledged").then_some(())
     })
     .await;
-    c.find(Locator::Css("#reason option[value=false_positive]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#close"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#reason option[value=false_positive]").await;
+    click(c, "#close").await;
     wait_for("closed", || async {
         (text(c, "#status").await == "closed (false_positive)").then_some(())
     })
@@ -406,12 +404,7 @@ async fn steps(
     c.goto(&format!("{base}/blocks")).await.unwrap();
     assert!(text(c, "#blocks").await.contains(BLOCKED));
     shot(c, shots, "blocks").await;
-    c.find(Locator::Css("button.unblock"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "button.unblock").await;
     let msg = wait_for("the unblock message", || async {
         c.find(Locator::Css("#message"))
             .await
