@@ -28,10 +28,10 @@ fmt:
 rust-test:
 	$(CARGO) test --workspace
 
-# Firewall, sshd and SMTP tests need real tools; install them when we can (root + apt).
+# Firewall, sshd, SMTP and browser (chromium) tests need real tools; install them when we can (root + apt).
 system-deps:
 	@missing=""; \
-	for t in nft:nftables iptables:iptables ipset:ipset sshd:openssh-server ssh:openssh-client ip:iproute2; do \
+	for t in nft:nftables iptables:iptables ipset:ipset sshd:openssh-server ssh:openssh-client ip:iproute2 chromium:chromium chromedriver:chromium-driver; do \
 	  cmd=$${t%%:*}; pkg=$${t##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; \
 	done; \

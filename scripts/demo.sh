@@ -35,3 +35,13 @@ echo "== soc report (markdown; --format html gives charts) =="
 "$SOC" report --config "$CONFIG" --since all --format html -o "$TMP/report.html"
 echo
 echo "demo finished: dry-run only, nothing was changed on this machine."
+
+# Keep this run's state for the dashboard (the temporary folder goes away).
+mkdir -p target/demo
+for f in "$SOC_DEMO_STATE" "$SOC_DEMO_STATE-wal" "$SOC_DEMO_STATE-shm"; do
+  if [ -e "$f" ]; then cp "$f" "target/demo/$(basename "$f")"; fi
+done
+echo
+echo "== The live dashboard on this demo's state (loopback only; Ctrl-C to stop) =="
+echo "  SOC_DEMO_STATE=$PWD/target/demo/state.db $SOC serve --config $CONFIG"
+echo "  then open http://127.0.0.1:8080/"

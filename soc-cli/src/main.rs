@@ -54,6 +54,8 @@ enum Command {
     Status(cmd::status::Args),
     /// Write a report of alerts, attackers and actions.
     Report(cmd::report::Args),
+    /// Serve the live dashboard on the state store (loopback by default).
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Config(a) => cmd::config::run(a),
         Command::Status(a) => cmd::status::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -13,6 +13,7 @@ mod iocs;
 mod parse;
 mod pipeline;
 mod respond;
+mod serve;
 mod triage;
 
 /// mimalloc for the module's own (Rust) allocations, as in the `soc` binary:
@@ -33,5 +34,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     triage::register(m)?;
     pipeline::register(m)?;
     respond::register(m)?;
+    serve::register(m)?;
     Ok(())
 }

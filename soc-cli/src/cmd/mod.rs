@@ -15,6 +15,7 @@ pub mod journal;
 pub mod notify;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod ssh;
 pub mod status;
 pub mod triage;

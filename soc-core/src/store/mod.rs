@@ -30,6 +30,9 @@ mod lock;
 
 pub use detector::put_detector_state;
 pub use lock::WriterLock;
+pub mod overview;
+pub mod queries;
+pub mod triage;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

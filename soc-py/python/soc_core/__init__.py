@@ -24,12 +24,14 @@ from . import iocs as _iocs
 from . import parse as _parse
 from . import pipeline as _pipeline
 from . import respond as _respond
+from . import serve as _serve
 from . import triage as _triage
 from .enrich import *  # noqa: F401,F403
 from .iocs import *  # noqa: F401,F403
 from .parse import *  # noqa: F401,F403
 from .pipeline import *  # noqa: F401,F403
 from .respond import *  # noqa: F401,F403
+from .serve import *  # noqa: F401,F403
 from .triage import *  # noqa: F401,F403
 
 __all__ = [
@@ -52,4 +54,5 @@ __all__ = [
     *_triage.__all__,
     *_pipeline.__all__,
     *_respond.__all__,
+    *_serve.__all__,
 ]

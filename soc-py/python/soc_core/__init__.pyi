@@ -3,6 +3,7 @@ from .iocs import *
 from .parse import *
 from .pipeline import *
 from .respond import *
+from .serve import *
 from .triage import *
 
 __version__: str

@@ -17,7 +17,7 @@
 mod html;
 mod markdown;
 mod summary;
-mod svg;
+pub mod svg;
 
 pub use summary::triage_summary;
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 /// Escapes text for HTML and XML (element content and attribute values).
-pub(crate) fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -20,7 +20,7 @@ pub(crate) fn esc(s: &str) -> String {
 }
 
 /// A vertical bar chart of `(label, value)` (e.g. alerts by hour).
-pub(crate) fn vertical_bars(title: &str, data: &[(String, u64)]) -> String {
+pub fn vertical_bars(title: &str, data: &[(String, u64)]) -> String {
     let bar_w = 28u64;
     let gap = 8u64;
     let h = 160u64;
@@ -56,7 +56,7 @@ pub(crate) fn vertical_bars(title: &str, data: &[(String, u64)]) -> String {
 }
 
 /// A horizontal bar chart of `(label, value)` (e.g. top sources).
-pub(crate) fn horizontal_bars(title: &str, data: &[(String, u64)]) -> String {
+pub fn horizontal_bars(title: &str, data: &[(String, u64)]) -> String {
     let row = 22u64;
     let label_w = 180u64;
     let bar_max = 300u64;

@@ -1,0 +1,455 @@
+//! Read queries for the dashboard: the grouped, filtered, paginated inbox,
+//! one alert with its neighbours, and the overview's aggregates.
+//!
+//! Every query is bounded by a time range on `created_at` and reads the
+//! indexes added by [`StateStore::ensure_triage_schema`]; pages are
+//! `LIMIT`/`OFFSET` on the database, never whole tables in memory. Call
+//! `ensure_triage_schema` once before using these.
+//!
+//! ```
+//! use soc_core::store::queries::InboxQuery;
+//! use soc_core::{Alert, Severity, StateStore};
+//! let store = StateStore::in_memory().unwrap();
+//! store.ensure_triage_schema().unwrap();
+//! for ip in ["198.51.100.7", "198.51.100.7", "203.0.113.9"] {
+//!     let mut a = Alert::new("ssh.brute_force", &format!("{ip}{}", rand_suffix()), "SSH brute force", Severity::High);
+//!     a.src_ip = ip.parse().ok();
+//!     store.save_alert(&a, None).unwrap();
+//! }
+//! # fn rand_suffix() -> String { use std::sync::atomic::*; static N: AtomicU32 = AtomicU32::new(0); N.fetch_add(1, Ordering::SeqCst).to_string() }
+//! let page = store.inbox(&InboxQuery::default()).unwrap();
+//! assert_eq!(page.total_groups, 2);
+//! assert_eq!(page.groups.iter().map(|g| g.count).max(), Some(2));
+//! ```
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, params_from_iter, types::Value, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{from_ts, ts, StateStore, StoredAlert};
+use crate::error::StoreError;
+use crate::model::ActionRecord;
+
+/// How the inbox is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxSort {
+    /// Most recent evidence first.
+    #[default]
+    LastSeen,
+    /// Highest score first.
+    Score,
+    /// Most alerts first.
+    Count,
+    /// Oldest first evidence first.
+    FirstSeen,
+}
+
+impl InboxSort {
+    /// Parses a sort name (`last_seen`, `score`, `count`, `first_seen`).
+    pub fn parse(s: &str) -> Option<InboxSort> {
+        Some(match s {
+            "last_seen" => InboxSort::LastSeen,
+            "score" => InboxSort::Score,
+            "count" => InboxSort::Count,
+            "first_seen" => InboxSort::FirstSeen,
+            _ => return None,
+        })
+    }
+
+    /// The name used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboxSort::LastSeen => "last_seen",
+            InboxSort::Score => "score",
+            InboxSort::Count => "count",
+            InboxSort::FirstSeen => "first_seen",
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            InboxSort::LastSeen => "last_seen DESC, newest DESC",
+            InboxSort::Score => "max_score DESC, last_seen DESC, newest DESC",
+            InboxSort::Count => "n DESC, last_seen DESC, newest DESC",
+            InboxSort::FirstSeen => "first_seen ASC, newest ASC",
+        }
+    }
+}
+
+/// Filters, sort and page of the inbox. `None` matches everything; an
+/// empty string matches alerts without that field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxQuery {
+    /// Alerts stored at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// ... and before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Risk level (`low`..`critical`).
+    pub risk: Option<String>,
+    /// Alert kind.
+    pub kind: Option<String>,
+    /// Source address (exact).
+    pub src: Option<String>,
+    /// User (exact).
+    pub user: Option<String>,
+    /// Signature (exact; the kind for alerts without one).
+    pub sig: Option<String>,
+    /// Target (exact: user, else host, else destination).
+    pub target: Option<String>,
+    /// Triage status: `open`, `acknowledged`, `closed`.
+    pub status: Option<String>,
+    /// Free text, matched in signature, kind, source and target.
+    pub text: Option<String>,
+    /// Sort.
+    pub sort: InboxSort,
+    /// Page number, from 0.
+    pub page: u32,
+    /// Groups per page (1..=500).
+    pub per_page: u32,
+}
+
+impl Default for InboxQuery {
+    fn default() -> Self {
+        InboxQuery {
+            since: None,
+            until: None,
+            risk: None,
+            kind: None,
+            src: None,
+            user: None,
+            sig: None,
+            target: None,
+            status: None,
+            text: None,
+            sort: InboxSort::default(),
+            page: 0,
+            per_page: 50,
+        }
+    }
+}
+
+/// One inbox row: the alerts sharing signature, source and target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertGroup {
+    /// Alert kind.
+    pub kind: String,
+    /// Signature (Suricata rule message) or the kind.
+    pub signature: String,
+    /// Source address.
+    pub src_ip: Option<String>,
+    /// Target: user, else host, else destination address (may be empty).
+    pub target: String,
+    /// Alerts in the group (in range and matching the filters).
+    pub count: u64,
+    /// How many of them are still open.
+    pub open: u64,
+    /// Earliest evidence.
+    pub first_seen: DateTime<Utc>,
+    /// Latest evidence.
+    pub last_seen: DateTime<Utc>,
+    /// Highest score, if scored.
+    pub max_score: Option<f64>,
+    /// Highest risk level, if scored.
+    pub risk_level: Option<String>,
+    /// The most recently stored alert of the group.
+    pub newest_id: String,
+    /// Its title.
+    pub newest_title: String,
+}
+
+/// One page of the inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxPage {
+    /// The groups on this page.
+    pub groups: Vec<AlertGroup>,
+    /// Groups matching in all pages.
+    pub total_groups: u64,
+    /// Alerts matching in all pages.
+    pub total_alerts: u64,
+}
+
+/// A neighbouring alert (same source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimilarAlert {
+    /// Its id.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its title.
+    pub title: String,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+}
+
+const RISK_RANK: &str = "CASE a.risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+
+/// `WHERE` clause and parameters of an inbox query (without sort and page).
+fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
+    let mut clauses = vec![
+        "a.created_at >= ?".to_string(),
+        "a.created_at < ?".to_string(),
+    ];
+    let mut args: Vec<Value> = vec![
+        Value::Integer(q.since.map(ts).unwrap_or(i64::MIN)),
+        Value::Integer(q.until.map(ts).unwrap_or(i64::MAX)),
+    ];
+    let mut eq = |col: &str, v: &Option<String>| match v.as_deref() {
+        None => {}
+        Some("") => clauses.push(format!("coalesce({col}, '') = ''")),
+        Some(v) => {
+            clauses.push(format!("{col} = ?"));
+            args.push(Value::Text(v.to_string()));
+        }
+    };
+    eq("a.risk_level", &q.risk);
+    eq("a.kind", &q.kind);
+    eq("a.src_ip", &q.src);
+    eq("a.v_user", &q.user);
+    eq("a.v_sig", &q.sig);
+    eq("a.v_target", &q.target);
+    eq("coalesce(t.status, 'open')", &q.status);
+    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        clauses.push(
+            "(a.v_sig LIKE ?1x ESCAPE '\\' OR a.kind LIKE ?1x ESCAPE '\\' OR a.src_ip LIKE ?1x ESCAPE '\\' OR a.v_target LIKE ?1x ESCAPE '\\')"
+                .replace("?1x", "?"),
+        );
+        for _ in 0..4 {
+            args.push(Value::Text(pattern.clone()));
+        }
+    }
+    (clauses.join(" AND "), args)
+}
+
+impl StateStore {
+    /// One page of alert groups (see [`InboxQuery`]).
+    pub fn inbox(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
+        let (cond, args) = inbox_where(q);
+        // A pivot (source, user, signature, target) has its own index;
+        // otherwise read the range from the covering index, never the table.
+        let pivot = [&q.src, &q.user, &q.sig, &q.target]
+            .iter()
+            .any(|v| v.is_some());
+        let from = if pivot {
+            "FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id"
+        } else {
+            "FROM alerts a INDEXED BY alerts_range LEFT JOIN triage t ON t.alert_id = a.id"
+        };
+        let per_page = q.per_page.clamp(1, 500);
+        let sql = format!(
+            "SELECT a.kind, a.v_sig, a.src_ip, a.v_target, count(*) AS n,
+                    sum(coalesce(t.status, 'open') = 'open'),
+                    min(coalesce(a.first_seen, a.created_at)) AS first_seen,
+                    max(coalesce(a.last_seen, a.created_at)) AS last_seen,
+                    max(a.score) AS max_score, max({RISK_RANK}),
+                    max(a.rowid) AS newest,
+                    count(*) OVER (), sum(count(*)) OVER ()
+             {from} WHERE {cond}
+             GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target
+             ORDER BY {} LIMIT {per_page} OFFSET {}",
+            q.sort.order_by(),
+            u64::from(q.page) * u64::from(per_page)
+        );
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                let newest: i64 = r.get(10)?;
+                let rank: i64 = r.get(9)?;
+                let totals = (r.get::<_, i64>(11)? as u64, r.get::<_, i64>(12)? as u64);
+                let group = AlertGroup {
+                    kind: r.get(0)?,
+                    signature: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    src_ip: r.get(2)?,
+                    target: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    count: r.get::<_, i64>(4)? as u64,
+                    open: r.get::<_, i64>(5)? as u64,
+                    first_seen: from_ts(r.get(6)?),
+                    last_seen: from_ts(r.get(7)?),
+                    max_score: r.get(8)?,
+                    risk_level: match rank {
+                        4 => Some("critical".into()),
+                        3 => Some("high".into()),
+                        2 => Some("medium".into()),
+                        1 => Some("low".into()),
+                        _ => None,
+                    },
+                    newest_id: newest.to_string(),
+                    newest_title: String::new(),
+                };
+                Ok((group, totals))
+            })
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(AlertGroup, (u64, u64))> =
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        // The totals come with the page (window over every group); a page
+        // past the end has no rows, so count separately then.
+        let totals = rows.first().map(|(_, t)| *t);
+        let mut groups: Vec<AlertGroup> = rows.into_iter().map(|(g, _)| g).collect();
+        // The newest alert of each group on the page, by rowid (alerts are
+        // inserted when first stored, so the largest rowid is the newest).
+        let mut newest = conn
+            .prepare_cached("SELECT id, json ->> '$.title' FROM alerts WHERE rowid = ?1")
+            .map_err(|e| self.err(e))?;
+        for g in &mut groups {
+            let rowid: i64 = g.newest_id.parse().unwrap_or(-1);
+            let (id, title) = newest
+                .query_row(params![rowid], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .optional()
+                .map_err(|e| self.err(e))?
+                .unwrap_or_default();
+            g.newest_id = id;
+            g.newest_title = title.unwrap_or_default();
+        }
+        let (total_groups, total_alerts) = match totals {
+            Some(t) => t,
+            None => {
+                let count_sql = format!(
+                    "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n {from} WHERE {cond}
+                     GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target)"
+                );
+                conn.prepare_cached(&count_sql)
+                    .and_then(|mut s| {
+                        s.query_row(params_from_iter(args.iter()), |r| {
+                            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+                        })
+                    })
+                    .map_err(|e| self.err(e))?
+            }
+        };
+        Ok(InboxPage {
+            groups,
+            total_groups,
+            total_alerts,
+        })
+    }
+
+    /// Ids of the alerts of one inbox group (same filters), newest first, at most `limit`.
+    pub fn group_alert_ids(&self, q: &InboxQuery, limit: u32) -> Result<Vec<String>, StoreError> {
+        let (cond, args) = inbox_where(q);
+        let sql = format!(
+            "SELECT a.id FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id WHERE {cond}
+             ORDER BY a.created_at DESC, a.id LIMIT {limit}"
+        );
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// One stored alert by id.
+    pub fn alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
+        let row: Option<(String, Option<String>, i64)> = {
+            let conn = self.lock();
+            conn.query_row(
+                "SELECT json, score_json, created_at FROM alerts WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+        };
+        row.map(|(json, score, created)| {
+            Ok(StoredAlert {
+                alert: serde_json::from_str(&json).map_err(|e| self.corrupt("alert", e))?,
+                score: score
+                    .map(|s| serde_json::from_str(&s))
+                    .transpose()
+                    .map_err(|e| self.corrupt("score", e))?,
+                created_at: from_ts(created),
+            })
+        })
+        .transpose()
+    }
+
+    /// Other alerts from the same source address, newest first.
+    pub fn similar_alerts(
+        &self,
+        src_ip: &str,
+        except_id: &str,
+        limit: u32,
+    ) -> Result<Vec<SimilarAlert>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, kind, json ->> '$.title', created_at FROM alerts
+                 WHERE src_ip = ?1 AND id <> ?2 ORDER BY created_at DESC LIMIT ?3",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![src_ip, except_id, limit], |r| {
+                Ok(SimilarAlert {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    title: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    created_at: from_ts(r.get(3)?),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The actions recorded for `alert_id`, oldest first.
+    pub fn actions_for_alert(&self, alert_id: &str) -> Result<Vec<ActionRecord>, StoreError> {
+        let rows: Vec<String> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT json FROM actions WHERE alert_id = ?1 ORDER BY id LIMIT 200",
+                )
+                .map_err(|e| self.err(e))?;
+            let it = stmt
+                .query_map(params![alert_id], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            it.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| self.corrupt("action", e)))
+            .collect()
+    }
+
+    /// The newest `created_at` and the number of alerts (the live feed's cursor).
+    pub fn alerts_cursor(&self) -> Result<(i64, u64), StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT coalesce(max(created_at), 0), (SELECT coalesce(max(rowid), 0) FROM alerts) FROM alerts",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+        )
+        .map_err(|e| self.err(e))
+    }
+
+    /// Runs `sql` (an aggregate over the dashboard's tables) with `args` and
+    /// returns `(label, value)` rows. For the overview; `sql` is ours, never user text.
+    pub(crate) fn pairs(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+#[path = "queries_tests.rs"]
+mod tests;

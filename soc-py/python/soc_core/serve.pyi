@@ -1,0 +1,38 @@
+import os
+from types import TracebackType
+from typing import Any, Literal, overload
+
+class Dashboard:
+    @property
+    def url(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Dashboard: ...
+    def __exit__(
+        self,
+        a: type[BaseException] | None,
+        b: BaseException | None,
+        c: TracebackType | None,
+    ) -> bool: ...
+
+@overload
+def serve(
+    config: str | os.PathLike[str] | dict[str, Any],
+    listen: str = "127.0.0.1:8080",
+    *,
+    state: str | os.PathLike[str] | None = None,
+    user: str | None = None,
+    block: Literal[True] = True,
+) -> None: ...
+@overload
+def serve(
+    config: str | os.PathLike[str] | dict[str, Any],
+    listen: str = "127.0.0.1:8080",
+    *,
+    state: str | os.PathLike[str] | None = None,
+    user: str | None = None,
+    block: Literal[False],
+) -> Dashboard: ...
+
+__all__ = ["Dashboard", "serve"]
