@@ -50,13 +50,15 @@ venv: $(VENV)/.installed
 $(VENV)/.installed:
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.5,<2" pytest aiosmtpd
+	$(PY) -m pip install -q "maturin>=1.5,<2" pytest aiosmtpd mypy
 	touch $@
 
 py-build: venv
 	cd soc-py && VIRTUAL_ENV=$(VENV) PATH=$(VENV)/bin:$$PATH $(VENV)/bin/maturin develop -q
 
 py-test: py-build
+	@$(PY) -c "import mypy" 2>/dev/null || $(PY) -m pip install -q mypy
+	cd soc-py && $(PY) -m mypy.stubtest soc_core --allowlist stubtest-allowlist.txt
 	cd soc-py && $(PY) -m pytest -q
 
 ## bench: criterion benches (see README for the figures)

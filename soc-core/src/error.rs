@@ -78,6 +78,15 @@ pub enum IocError {
         #[source]
         source: std::io::Error,
     },
+    /// A value given as one indicator is not a valid indicator (of the
+    /// expected kind): see `Indicator::parse`.
+    #[error("'{text}' is not {expected}")]
+    NotAnIndicator {
+        /// The text as given (trimmed, at most 200 characters).
+        text: String,
+        /// What was expected, e.g. "a valid domain".
+        expected: String,
+    },
 }
 
 /// Errors of reading and parsing logs and alert files.
@@ -255,6 +264,23 @@ pub enum EnrichError {
     /// The cache (state store) failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A provider name that soc does not know (a typo in config or code).
+    #[error("unknown provider '{name}'; known providers: {known}")]
+    UnknownProvider {
+        /// The name as given.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
+    /// A local threat-intel list file could not be read (a missing file is
+    /// `FileNotFoundError` in Python).
+    #[error("{path}: cannot read: {source}")]
+    ListIo {
+        /// The list file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 /// Errors of scorers.

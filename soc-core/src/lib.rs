@@ -38,6 +38,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod respond;
 pub mod score;
+pub mod secret;
 pub mod source;
 pub mod store;
 

@@ -72,7 +72,7 @@ def test_state_store_expire_and_blocks(tmp_path):
 
 def test_repr_to_dict_and_pickle():
     fw = Firewall(backend="ipset", allow=["192.0.2.0/24"], permit_private=True)
-    assert repr(fw) == "Firewall(backend=\"ipset\", dry_run=True, allow=[\"192.0.2.0/24\"], permit_private=True)"
+    assert repr(fw) == "Firewall(backend='ipset', dry_run=True, allow=['192.0.2.0/24'], permit_private=True, state=None)"
     d = fw.to_dict()
     assert d["backend"] == "ipset" and d["allow"] == ["192.0.2.0/24"] and d["dry_run"] is True
     clone = pickle.loads(pickle.dumps(fw))
@@ -94,7 +94,7 @@ def test_isolator_dry_run_and_validation():
         SshIsolator("not-an-ip")
     clone = pickle.loads(pickle.dumps(iso))
     assert clone.to_dict() == iso.to_dict()
-    assert "SshIsolator(mgmt_ip=\"192.0.2.10\"" in repr(iso)
+    assert "SshIsolator(mgmt_ip='192.0.2.10'" in repr(iso)
 
 
 def _root_with(*tools):

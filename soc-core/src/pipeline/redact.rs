@@ -21,7 +21,7 @@ pub(super) fn strip_nulls(value: &mut serde_json::Value) {
 }
 
 /// The text shown in place of a secret.
-pub const REDACTED: &str = "***";
+pub use crate::secret::REDACTED;
 
 /// Whether a config key holds a secret.
 pub fn is_secret_key(key: &str) -> bool {

@@ -42,6 +42,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SourceError;
+use crate::secret::Secret;
 use crate::source::{SourceKind, SourceRecord};
 
 pub use adapter::SplunkLogSource;
@@ -55,13 +56,13 @@ pub struct SplunkConfig {
     /// SPL; `search ` is prepended unless it starts with `search ` or `|`.
     pub query: String,
     /// Auth token (`${VAR}` is read from the environment).
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// `Bearer` (JWT auth tokens, default) or `Splunk` (session keys).
     pub token_type: String,
     /// Basic-auth user name (when no token).
     pub username: Option<String>,
     /// Basic-auth password (`${VAR}` is read from the environment).
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Start of the first window, when there is no checkpoint (default `-15m`).
     pub earliest: String,
     /// Seconds before now where each window ends, for late-indexed events (default 0).
@@ -100,14 +101,13 @@ impl Default for SplunkConfig {
 
 impl std::fmt::Debug for SplunkConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redact = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
         f.debug_struct("SplunkConfig")
             .field("url", &self.url)
             .field("query", &self.query)
-            .field("token", &redact(&self.token))
+            .field("token", &self.token)
             .field("token_type", &self.token_type)
             .field("username", &self.username)
-            .field("password", &redact(&self.password))
+            .field("password", &self.password)
             .field("earliest", &self.earliest)
             .field("lag_secs", &self.lag_secs)
             .field("verify_tls", &self.verify_tls)
@@ -153,14 +153,14 @@ impl std::fmt::Debug for SplunkSource {
     }
 }
 
-/// Resolves a `${VAR}` value from the environment.
-fn resolve(name: &str, key: &str, v: &str) -> Result<String, SourceError> {
-    match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        Some(var) => std::env::var(var).map_err(|_| SourceError::Config {
+/// Resolves a secret's `${VAR}` references (the crate's one resolver).
+fn resolve(name: &str, key: &str, v: Option<&Secret>) -> Result<String, SourceError> {
+    match v {
+        Some(s) => s.expose().map_err(|e| SourceError::Config {
             source_name: name.to_string(),
-            message: format!("{key} references ${{{var}}}, which is not set; export it"),
+            message: format!("{key} {e}"),
         }),
-        None => Ok(v.to_string()),
+        None => Ok(String::new()),
     }
 }
 
@@ -201,16 +201,12 @@ impl SplunkSource {
                 };
                 Auth::Token {
                     kind: kind.into(),
-                    token: resolve(&name, "splunk.token", t)?,
+                    token: resolve(&name, "splunk.token", Some(t))?,
                 }
             }
             (None, Some(user)) => Auth::Basic {
                 user: user.clone(),
-                password: resolve(
-                    &name,
-                    "splunk.password",
-                    cfg.password.as_deref().unwrap_or(""),
-                )?,
+                password: resolve(&name, "splunk.password", cfg.password.as_ref())?,
             },
             (None, None) => {
                 return Err(bad(
