@@ -116,5 +116,9 @@ def test_live_block_in_a_namespace(tmp_path):
         assert again["outcome"]["status"] == "skipped"
         assert [b["ip"] for b in fw.blocks()] == ["198.51.100.23"]
         assert fw.unblock("198.51.100.23")["outcome"] == {"status": "done"}
+        # Operator actions are audited the way `soc block` audits them.
+        store = soc_core.Pipeline.from_config({"store": {"path": str(tmp_path / "s.db")}, "run": {"offline": True}})
+        audited = {(a["action"], a["target"]) for a in store.actions()}
+        assert {("block", "198.51.100.23"), ("unblock", "198.51.100.23")} <= audited, audited
     finally:
         subprocess.run(["ip", "netns", "del", ns], check=False)

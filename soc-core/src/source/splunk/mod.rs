@@ -42,6 +42,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SourceError;
+use crate::http::{Outcome, RetryPolicy, RetryingClient};
 use crate::secret::Secret;
 use crate::source::{SourceKind, SourceRecord};
 
@@ -73,6 +74,10 @@ pub struct SplunkConfig {
     pub ca_cert: Option<PathBuf>,
     /// Timeout of one export request, seconds (default 300).
     pub timeout_secs: u64,
+    /// Retries of a failed export (connection errors, 429, 502-504; default 3).
+    pub max_retries: u32,
+    /// First retry delay in milliseconds, doubled per retry, with jitter (default 1000).
+    pub retry_backoff_ms: u64,
     /// When following: seconds between searches (default 60).
     pub interval_secs: u64,
     /// Name for logs and the checkpoint key (default: the query).
@@ -93,6 +98,8 @@ impl Default for SplunkConfig {
             verify_tls: true,
             ca_cert: None,
             timeout_secs: 300,
+            max_retries: 3,
+            retry_backoff_ms: 1000,
             interval_secs: 60,
             name: None,
         }
@@ -113,6 +120,8 @@ impl std::fmt::Debug for SplunkConfig {
             .field("verify_tls", &self.verify_tls)
             .field("ca_cert", &self.ca_cert)
             .field("timeout_secs", &self.timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .field("retry_backoff_ms", &self.retry_backoff_ms)
             .field("interval_secs", &self.interval_secs)
             .field("name", &self.name)
             .finish()
@@ -261,8 +270,7 @@ impl SplunkSource {
     }
 
     fn client(&self) -> Result<reqwest::Client, SourceError> {
-        let mut b = reqwest::Client::builder()
-            .timeout(Duration::from_secs(self.cfg.timeout_secs.max(1)))
+        let mut b = RetryingClient::builder(Duration::from_secs(self.cfg.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(30))
             .danger_accept_invalid_certs(!self.cfg.verify_tls);
         if let Some(path) = &self.cfg.ca_cert {
@@ -300,18 +308,35 @@ impl SplunkSource {
             ("earliest_time", window.earliest.as_str()),
             ("latest_time", latest.as_str()),
         ];
-        let req = self.client()?.post(&url).form(&form);
-        let req = match &self.auth {
-            Auth::Token { kind, token } => {
-                req.header(reqwest::header::AUTHORIZATION, format!("{kind} {token}"))
-            }
-            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+        // The shared retry loop (backoff with jitter, Retry-After): a search
+        // export only reads, so retrying it is safe.
+        let policy = RetryPolicy {
+            max_retries: self.cfg.max_retries,
+            backoff: Duration::from_millis(self.cfg.retry_backoff_ms),
+            max_retry_after: Duration::from_secs(120),
         };
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| self.transport(format!("POST {url}: {}", stream::without_url(e))))?;
-        stream::read_export(self, resp).await
+        let client = RetryingClient::new(self.client()?, policy, &self.name);
+        let build = |c: &reqwest::Client| {
+            let req = c.post(&url).form(&form);
+            match &self.auth {
+                Auth::Token { kind, token } => {
+                    req.header(reqwest::header::AUTHORIZATION, format!("{kind} {token}"))
+                }
+                Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+            }
+        };
+        let retryable = |o: &Outcome| match o {
+            Outcome::Failed(f) => f.transient,
+            Outcome::Reply(r) => matches!(r.status, 429 | 502 | 503 | 504),
+        };
+        match client.send(build, retryable).await {
+            Outcome::Failed(f) => Err(self.transport(format!(
+                "POST {url}: {} (after {} attempt(s))",
+                f.message,
+                client.requests()
+            ))),
+            Outcome::Reply(r) => stream::read_export(self, r.status, &r.body),
+        }
     }
 
     /// Wraps this search into a sync [`LogSource`](crate::source::LogSource).
