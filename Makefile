@@ -36,6 +36,8 @@ rust-test:
 # A program outside the workspace that implements Enricher with only soc-core
 # as a dependency (what a `cargo add soc-core` user writes) builds and runs.
 sdk-test:
+	cd examples/sdk-consumer && $(CARGO) fmt --check
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) clippy -q --manifest-path examples/sdk-consumer/Cargo.toml -- -D warnings
 	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) run -q --manifest-path examples/sdk-consumer/Cargo.toml
 
 # Firewall, sshd and SMTP tests need real tools; install them when we can (root + apt).

@@ -71,8 +71,14 @@ fn main() -> ExitCode {
     );
     match (mine, builtin.first()) {
         (Ok(e), Some(Ok(attack))) if e.verdict == Verdict::Malicious => {
-            println!("{} {}: {} ({})", e.provider, e.indicator, e.verdict, e.summary);
-            println!("{} {}: {}", attack.provider, attack.indicator, attack.summary);
+            println!(
+                "{} {}: {} ({})",
+                e.provider, e.indicator, e.verdict, e.summary
+            );
+            println!(
+                "{} {}: {}",
+                attack.provider, attack.indicator, attack.summary
+            );
             ExitCode::SUCCESS
         }
         other => {
