@@ -94,11 +94,11 @@ pub enum IocError {
 #[non_exhaustive]
 pub enum ParseError {
     /// A line could not be parsed; reading goes on, this is reported and counted.
-    #[error("{source_name}:{line}: {reason}")]
+    #[error("{source_name}{}: {reason}", at_line(*line))]
     Malformed {
         /// The file (or `<stdin>`) the line came from.
         source_name: String,
-        /// 1-based line number.
+        /// 1-based line number (0 when the error is not about one line).
         line: u64,
         /// Why it is malformed.
         reason: String,
@@ -252,7 +252,7 @@ pub enum EnrichError {
         provider: String,
     },
     /// A local threat-intel list is unreadable.
-    #[error("{path}:{line}: {reason}")]
+    #[error("{path}{}: {reason}", at_line(*line as u64))]
     List {
         /// The list file.
         path: String,
@@ -473,4 +473,13 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+}
+
+/// `:N` for a 1-based line number, nothing for 0 ("not about one line").
+fn at_line(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }

@@ -419,3 +419,23 @@ impl std::io::Read for LineBytes {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soc_alerts_from_every_shape_and_errors_without_line_zero() {
+        let one = r#"{"kind": "ssh.brute_force", "src_ip": "198.51.100.23"}"#;
+        assert_eq!(parse_soc_alerts(one, "a.json").unwrap().len(), 1);
+        let lines = format!("{one}\n\n{one}\n");
+        assert_eq!(parse_soc_alerts(&lines, "a.jsonl").unwrap().len(), 2);
+        let arr = format!("[{one}, 3]");
+        let e = parse_soc_alerts(&arr, "a.json").unwrap_err().to_string();
+        assert_eq!(e, "a.json: item 2: an alert must be a JSON object");
+        let e = parse_soc_alerts(&format!("{one}\n{{\"title\": 1}}\n"), "b.jsonl")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "b.jsonl:2: an alert needs a non-empty 'kind'");
+    }
+}
