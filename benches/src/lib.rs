@@ -1,6 +1,15 @@
 //! Deterministic input generators for the criterion benches and the
-//! comparison scripts (`benches/compare/`). Run `cargo run -p soc-benches
-//! --release --bin gen -- ...` to write the inputs to `benches/data/`.
+//! comparison scripts (`benches/compare/`). To write the inputs to disk:
+//!
+//! ```text
+//! cargo run -p soc-benches --release --bin gen-ioc -- benches/data/corpus.txt [MIB] [SEED]
+//! cargo run -p soc-benches --release --bin gen-authlog -- [LINES] [OUT]
+//! cargo run -p soc-benches --release --bin gen-eve -- [MIB] [OUT]
+//! ```
+//!
+//! The benches themselves: `make bench` (or `cargo bench -p soc-benches
+//! --bench ioc|ssh|eve|enrich|pipeline`); figures in the README, their
+//! history in `BENCHMARKS.md`.
 
 /// Every bench and generator runs on mimalloc, the allocator the `soc`
 /// binary and the `soc_core` Python module ship with, so the figures are

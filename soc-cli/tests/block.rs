@@ -2,6 +2,9 @@
 //! usage errors (exit 2), `block list`, `block sweep`, and a live run inside
 //! a throwaway network namespace (root only).
 
+#[path = "../../soc-core/tests/support/mod.rs"]
+mod support;
+
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
@@ -244,7 +247,10 @@ impl Drop for Netns {
 #[test]
 fn live_block_list_unblock_inside_a_namespace() {
     if !root_with(&["ip", "nft"]) {
-        eprintln!("skipping: needs root, ip and nft");
+        support::skip(
+            "live_block_list_unblock_inside_a_namespace",
+            "needs root, ip and nft",
+        );
         return;
     }
     let ns = Netns(format!("soccli{}", std::process::id()));
@@ -253,7 +259,10 @@ fn live_block_list_unblock_inside_a_namespace() {
         .status()
         .is_ok_and(|s| s.success())
     {
-        eprintln!("skipping: cannot create a network namespace");
+        support::skip(
+            "live_block_list_unblock_inside_a_namespace",
+            "cannot create a network namespace",
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -165,7 +165,7 @@ fn provider_errors_are_shown_and_exit_nonzero() {
         .args([
             "enrich",
             "domain",
-            "evil.example",
+            "evil.example.com",
             "--providers",
             "vt",
             "--no-cache",

@@ -1,5 +1,9 @@
-//! Behaviour and golden tests of `soc iocs`. Set `UPDATE_GOLDEN=1` to
-//! rewrite the golden files after an intended change.
+//! Behaviour and golden tests of `soc iocs`. Set `SOC_UPDATE_GOLDEN=1` to
+//! rewrite the golden files after an intended change (a missing golden
+//! file fails).
+
+#[path = "../../soc-core/tests/support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -18,14 +22,7 @@ fn golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        actual, want,
-        "golden {name} differs (UPDATE_GOLDEN=1 to accept)"
-    );
+    support::golden(&path, actual);
 }
 
 #[test]

@@ -78,6 +78,15 @@ pub enum IocError {
         #[source]
         source: std::io::Error,
     },
+    /// A value given as one indicator is not a valid indicator (of the
+    /// expected kind): see `Indicator::parse`.
+    #[error("'{text}' is not {expected}")]
+    NotAnIndicator {
+        /// The text as given (trimmed, at most 200 characters).
+        text: String,
+        /// What was expected, e.g. "a valid domain".
+        expected: String,
+    },
 }
 
 /// Errors of reading and parsing logs and alert files.
@@ -85,11 +94,11 @@ pub enum IocError {
 #[non_exhaustive]
 pub enum ParseError {
     /// A line could not be parsed; reading goes on, this is reported and counted.
-    #[error("{source_name}:{line}: {reason}")]
+    #[error("{source_name}{}: {reason}", at_line(*line))]
     Malformed {
         /// The file (or `<stdin>`) the line came from.
         source_name: String,
-        /// 1-based line number.
+        /// 1-based line number (0 when the error is not about one line).
         line: u64,
         /// Why it is malformed.
         reason: String,
@@ -243,7 +252,7 @@ pub enum EnrichError {
         provider: String,
     },
     /// A local threat-intel list is unreadable.
-    #[error("{path}:{line}: {reason}")]
+    #[error("{path}{}: {reason}", at_line(*line as u64))]
     List {
         /// The list file.
         path: String,
@@ -255,6 +264,23 @@ pub enum EnrichError {
     /// The cache (state store) failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A provider name that soc does not know (a typo in config or code).
+    #[error("unknown provider '{name}'; known providers: {known}")]
+    UnknownProvider {
+        /// The name as given.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
+    /// A local threat-intel list file could not be read (a missing file is
+    /// `FileNotFoundError` in Python).
+    #[error("{path}: cannot read: {source}")]
+    ListIo {
+        /// The list file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 /// Errors of scorers.
@@ -455,4 +481,13 @@ pub enum StoreError {
         /// Who holds the lock (`pid N` when known).
         holder: String,
     },
+}
+
+/// `:N` for a 1-based line number, nothing for 0 ("not about one line").
+fn at_line(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }

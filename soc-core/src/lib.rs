@@ -19,6 +19,34 @@
 //! | [`respond`] | the [`Responder`] trait: firewall, notify, SIEM, tickets, host isolation |
 //! | [`pipeline`] | configuration and orchestration of all of the above |
 //! | [`store`] | the embedded SQLite state store shared by all stages |
+//! | [`rt`] | drive async code from sync code; [`async_trait`] for implementers |
+//!
+//! The Python module `soc_core` binds the same pieces under matching names:
+//! `extract_iocs` is [`ioc::extract`], `parse_ssh` [`parse::ssh::SshParser`],
+//! `detect_bruteforce` [`DetectorSet`], `Enrichers` [`EnrichmentService`],
+//! `WeightedScorer` [`score::WeightedScorer`], `Firewall(backend="nft")`
+//! [`respond::firewall::Firewall`], `Pipeline` [`pipeline::Pipeline`].
+//!
+//! Implementing a provider needs only this crate:
+//!
+//! ```
+//! use soc_core::{async_trait, EnrichError, Enricher, Enrichment, Indicator, Verdict};
+//!
+//! struct Watchlist;
+//!
+//! #[async_trait]
+//! impl Enricher for Watchlist {
+//!     fn name(&self) -> &str { "watchlist" }
+//!     fn supports(&self, i: &Indicator) -> bool { i.kind.is_ip() }
+//!     async fn enrich(&self, i: &Indicator) -> Result<Enrichment, EnrichError> {
+//!         Ok(Enrichment::found(self.name(), i, Verdict::Suspicious, 60, "on the watchlist"))
+//!     }
+//! }
+//!
+//! let ip = Indicator::parse(None, "198.51.100.23").unwrap();
+//! let e = soc_core::rt::block_on(Watchlist.enrich(&ip)).unwrap();
+//! assert_eq!((e.verdict, e.score), (Verdict::Suspicious, 60));
+//! ```
 //!
 //! ```
 //! use soc_core::model::{Indicator, IndicatorKind};
@@ -37,18 +65,25 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod respond;
+pub mod rt;
 pub mod score;
+pub mod secret;
 pub mod source;
 pub mod store;
 
-pub use enrich::Enricher;
+/// The attribute for implementing [`Enricher`], [`Responder`] and the other
+/// async traits (re-exported so implementers need no extra dependency).
+pub use async_trait::async_trait;
+pub use detect::{DetectConfig, DetectorSet};
+pub use enrich::{Enricher, EnrichmentService};
 pub use error::{
     ConfigError, EnrichError, Error, IocError, ParseError, RespondError, ScoreError, SourceError,
     StoreError,
 };
 pub use model::{
-    ActionOutcome, ActionRecord, Alert, AttackRef, Enrichment, Event, EventOutcome, Indicator,
-    IndicatorKind, IndicatorTag, Mode, RiskLevel, Score, ScoreFactor, Severity, Verdict,
+    ActionOutcome, ActionRecord, Alert, AttackRef, Enrichment, Event, EventOutcome, Facts,
+    Indicator, IndicatorKind, IndicatorTag, Mode, Origin, RiskLevel, Score, ScoreFactor, Severity,
+    Verdict,
 };
 pub use respond::Responder;
 pub use score::Scorer;

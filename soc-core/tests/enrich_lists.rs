@@ -183,7 +183,7 @@ fn load_reports_missing_files_and_names_lists_by_stem() {
     let err = ListSet::load(&["/nonexistent/list.txt"]).unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("/nonexistent/list.txt:0: cannot read"),
+            .starts_with("/nonexistent/list.txt: cannot read: "),
         "{err}"
     );
     let dir = tempfile::tempdir().unwrap();

@@ -144,7 +144,11 @@ async fn missing_key_for_a_named_provider_is_an_error() {
         ..EnrichConfig::default()
     };
     let err = EnrichmentService::from_config(&bad, None, false).unwrap_err();
-    assert!(err.to_string().contains("virustotal,abuseipdb"), "{err}");
+    assert!(
+        matches!(err, EnrichError::UnknownProvider { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("virustotal, abuseipdb"), "{err}");
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@
 //! Needs root, `ip`, `python3` and the backend's tools; skips with a reason
 //! otherwise. Never touches the host's own namespace or rules.
 
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -206,12 +208,13 @@ impl Pair {
 
 async fn exercise(backend: Backend, tools: &[&str]) {
     if let Some(why) = skip_reason(tools) {
-        eprintln!("skipping {backend} netns test: {why}");
+        support::skip(&format!("{backend} netns test"), &why);
         return;
     }
     let Some(pair) = Pair::new() else {
-        eprintln!(
-            "skipping {backend} netns test: could not set up namespaces (no netns/veth support?)"
+        support::skip(
+            &format!("{backend} netns test"),
+            "could not set up namespaces (no netns/veth support?)",
         );
         return;
     };

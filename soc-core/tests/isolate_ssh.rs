@@ -5,6 +5,8 @@
 //! Needs root (sshd's privilege separation), `sshd`, `ssh` and `ssh-keygen`;
 //! skips with a reason otherwise.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -44,19 +46,19 @@ fn start() -> Option<Sshd> {
         .find(|l| l.starts_with("Uid:"))
         .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"));
     if !root {
-        eprintln!("skipping: needs root to run a throwaway sshd");
+        support::skip("isolate_ssh", "needs root to run a throwaway sshd");
         return None;
     }
     for t in ["sshd", "ssh", "ssh-keygen"] {
         if find_program(t).is_none() {
-            eprintln!("skipping: '{t}' is not installed");
+            support::skip("isolate_ssh", &format!("'{t}' is not installed"));
             return None;
         }
     }
     let dir = tempfile::tempdir().ok()?;
     let d = dir.path();
     if !(keygen(&d.join("hostkey")) && keygen(&d.join("userkey")) && keygen(&d.join("otherkey"))) {
-        eprintln!("skipping: ssh-keygen failed");
+        support::skip("isolate_ssh", "ssh-keygen failed");
         return None;
     }
     std::fs::copy(d.join("userkey.pub"), d.join("authorized_keys")).ok()?;
@@ -82,7 +84,7 @@ fn start() -> Option<Sshd> {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("skipping: sshd did not start");
+        support::skip("isolate_ssh", "sshd did not start");
         return None;
     }
     // sshd listens before it daemonizes; wait for its pid file (readiness only).

@@ -2,6 +2,8 @@
 //! byte-identical Markdown, HTML, JSON and CSV. Regenerate the golden files
 //! with `SOC_UPDATE_GOLDEN=1 cargo test -p soc-core --test pipeline_report`.
 
+mod support;
+
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -129,14 +131,7 @@ fn golden(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/pipeline")
         .join(name);
-    if std::env::var_os("SOC_UPDATE_GOLDEN").is_some() || !path.exists() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        actual, expected,
-        "{name} differs from the golden file (SOC_UPDATE_GOLDEN=1 to accept)"
-    );
+    support::golden(&path, actual);
 }
 
 #[test]

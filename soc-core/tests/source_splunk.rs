@@ -23,6 +23,7 @@ fn config(url: &str) -> SplunkConfig {
         url: url.to_string(),
         query: "index=linux sourcetype=linux_secure".into(),
         token: Some("s3cret-token".into()),
+        retry_backoff_ms: 1,
         ..SplunkConfig::default()
     }
 }
@@ -218,6 +219,49 @@ fn http_401_and_400_are_typed_errors_without_the_secret() {
     let e = rt.block_on(src.fetch(&window)).unwrap_err();
     assert!(matches!(e, SourceError::Remote { status: 400, .. }));
     assert!(e.to_string().contains("Unable to parse the search"), "{e}");
+}
+
+#[test]
+fn busy_servers_are_retried_through_the_shared_client() {
+    let mut server = Server::new();
+    let busy = server
+        .mock("POST", EXPORT)
+        .with_status(503)
+        .with_body("search head busy")
+        .expect(1)
+        .create();
+    let ok = server
+        .mock("POST", EXPORT)
+        .with_body(fixture("splunk_export_events.ndjson"))
+        .expect(1)
+        .create();
+    let src = SplunkSource::new(config(&server.url()), SourceKind::Ssh).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let window = src.window(None, chrono::Utc::now());
+    let records = rt.block_on(src.fetch(&window)).unwrap();
+    assert_eq!(records.len(), 2);
+    busy.assert();
+    ok.assert();
+
+    // With retries used up, the last answer is the error.
+    let mut server = Server::new();
+    let always = server
+        .mock("POST", EXPORT)
+        .with_status(503)
+        .with_body("search head busy")
+        .expect(3)
+        .create();
+    let cfg = SplunkConfig {
+        max_retries: 2,
+        ..config(&server.url())
+    };
+    let src = SplunkSource::new(cfg, SourceKind::Ssh).unwrap();
+    let e = rt.block_on(src.fetch(&window)).unwrap_err();
+    assert!(matches!(e, SourceError::Remote { status: 503, .. }), "{e}");
+    always.assert();
 }
 
 #[test]

@@ -33,3 +33,47 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
             .unwrap_or_else(|e| panic!("cannot start the tokio runtime: {e}"))
     })
 }
+
+/// Builds a Python-style repr, `Name(field=value, ...)`, with each value
+/// shown by Python's own `repr()` (`'1.2.3.4'`, `None`, `False`).
+pub(crate) struct Repr<'py> {
+    py: Python<'py>,
+    out: String,
+    first: bool,
+}
+
+impl<'py> Repr<'py> {
+    /// Starts `class(`.
+    pub(crate) fn new(py: Python<'py>, class: &str) -> Self {
+        Repr {
+            py,
+            out: format!("{class}("),
+            first: true,
+        }
+    }
+
+    /// Appends `name=repr(value)`.
+    pub(crate) fn field<T>(mut self, name: &str, value: T) -> Self
+    where
+        T: pyo3::IntoPyObject<'py>,
+    {
+        if !self.first {
+            self.out.push_str(", ");
+        }
+        self.first = false;
+        self.out.push_str(name);
+        self.out.push('=');
+        let shown = pyo3::IntoPyObjectExt::into_bound_py_any(value, self.py)
+            .and_then(|v| v.repr())
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| "?".into());
+        self.out.push_str(&shown);
+        self
+    }
+
+    /// Closes the parenthesis.
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push(')');
+        self.out
+    }
+}

@@ -2,21 +2,21 @@
 //! more providers behind the shared cache, rate limits and de-duplication).
 //! Network waits release the GIL.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use soc_core::enrich::{EnrichConfig, EnrichmentService, ProviderName};
 use soc_core::model::{Enrichment, Indicator, IndicatorKind, Verdict};
+use soc_core::secret::Secret;
 use soc_core::EnrichError;
 
-use crate::convert::{from_py_data, runtime, to_py_data};
-use crate::errors::to_py;
+use crate::convert::{from_py_data, runtime, to_py_data, Repr};
+use crate::errors::{config_error, kwargs_error, to_py, type_error};
 
-/// What one provider said about one indicator.
+/// What one provider said about one indicator. Rust: `soc_core::model::Enrichment`.
 #[pyclass(module = "soc_core", name = "Enrichment")]
 #[derive(Clone)]
 pub(crate) struct PyEnrichment {
@@ -25,15 +25,14 @@ pub(crate) struct PyEnrichment {
 
 fn parse_verdict(s: &str) -> PyResult<Verdict> {
     serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase())).map_err(|_| {
-        PyValueError::new_err(format!(
+        config_error(format!(
             "verdict '{s}' is not one of malicious, suspicious, harmless, unknown"
         ))
     })
 }
 
 fn parse_kind(s: &str) -> PyResult<IndicatorKind> {
-    s.parse::<IndicatorKind>()
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+    s.parse::<IndicatorKind>().map_err(to_py)
 }
 
 #[pymethods]
@@ -116,94 +115,53 @@ impl PyEnrichment {
     fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
         to_py_data(py, &self.inner)
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "Enrichment(provider={:?}, indicator={:?}, verdict={:?}, score={}, summary={:?})",
-            self.inner.provider,
-            self.inner.indicator,
-            self.inner.verdict.as_str(),
-            self.inner.score,
-            self.inner.summary
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "Enrichment")
+            .field("provider", &self.inner.provider)
+            .field("indicator", &self.inner.indicator)
+            .field("verdict", self.inner.verdict.as_str())
+            .field("score", self.inner.score)
+            .field("summary", &self.inner.summary)
+            .finish()
     }
     fn __eq__(&self, other: &Self) -> bool {
         self.inner == other.inner
     }
     fn __getstate__(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(|e| PyValueError::new_err(e.to_string()))
+        serde_json::to_string(&self.inner).map_err(|e| config_error(e.to_string()))
     }
     fn __setstate__(&mut self, state: &str) -> PyResult<()> {
-        self.inner =
-            serde_json::from_str(state).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.inner = serde_json::from_str(state)
+            .map_err(|e| config_error(format!("not a pickled Enrichment: {e}")))?;
         Ok(())
     }
-}
-
-/// A string as an indicator: IP, hash (by length), URL, ATT&CK id or domain.
-fn classify(value: &str) -> PyResult<Indicator> {
-    let v = value.trim();
-    if let Ok(ip) = v.parse::<IpAddr>() {
-        let kind = if ip.is_ipv4() {
-            IndicatorKind::Ipv4
-        } else {
-            IndicatorKind::Ipv6
-        };
-        return Ok(Indicator::new(kind, ip.to_string()));
-    }
-    if v.chars().all(|c| c.is_ascii_hexdigit()) {
-        let kind = match v.len() {
-            32 => Some(IndicatorKind::Md5),
-            40 => Some(IndicatorKind::Sha1),
-            64 => Some(IndicatorKind::Sha256),
-            128 => Some(IndicatorKind::Sha512),
-            _ => None,
-        };
-        if let Some(kind) = kind {
-            return Ok(Indicator::new(kind, v.to_ascii_lowercase()));
-        }
-    }
-    if v.contains("://") {
-        return Ok(Indicator::new(IndicatorKind::Url, v));
-    }
-    let upper = v.to_ascii_uppercase();
-    let digits = |s: &str| s.len() >= 4 && s.chars().all(|c| c.is_ascii_digit() || c == '.');
-    if let Some(rest) = upper.strip_prefix("TA") {
-        if digits(rest) {
-            return Ok(Indicator::new(IndicatorKind::AttackTactic, upper));
-        }
-    } else if let Some(rest) = upper.strip_prefix('T') {
-        if digits(rest) {
-            return Ok(Indicator::new(IndicatorKind::AttackTechnique, upper));
-        }
-    }
-    let d = v.trim_end_matches('.').to_ascii_lowercase();
-    if d.contains('.') && !d.contains(char::is_whitespace) && !d.contains('/') {
-        return Ok(Indicator::new(IndicatorKind::Domain, d));
-    }
-    Err(PyValueError::new_err(format!(
-        "'{v}' is not an IP, hash, URL, domain or ATT&CK id; pass {{'kind': ..., 'value': ...}} to say what it is"
-    )))
 }
 
 /// A str, a `{"kind", "value"}` dict, or any object with `kind` and `value` attributes.
 fn to_indicator(obj: &Bound<'_, PyAny>) -> PyResult<Indicator> {
     if let Ok(s) = obj.downcast::<PyString>() {
-        return classify(s.to_str()?);
+        // The core rule for a typed indicator (the same as `soc enrich`).
+        return Indicator::parse(None, s.to_str()?).map_err(to_py);
     }
     let (kind, value): (String, String) = if let Ok(d) = obj.downcast::<PyDict>() {
         let get = |k: &str| -> PyResult<String> {
             d.get_item(k)?
-                .ok_or_else(|| PyValueError::new_err(format!("indicator dict needs '{k}'")))?
+                .ok_or_else(|| config_error(format!("an indicator dict needs '{k}'")))?
                 .extract()
+                .map_err(|_| type_error(format!("the indicator's '{k}' must be a str")))
         };
         (get("kind")?, get("value")?)
-    } else {
+    } else if obj.hasattr("kind")? && obj.hasattr("value")? {
         (
             obj.getattr("kind")?.str()?.to_string(),
             obj.getattr("value")?.extract()?,
         )
+    } else {
+        return Err(type_error(
+            "an indicator is a str, a {'kind': ..., 'value': ...} dict or an object with kind and value",
+        ));
     };
-    Ok(Indicator::new(parse_kind(&kind)?, value))
+    Indicator::parse(Some(parse_kind(&kind)?), &value).map_err(to_py)
 }
 
 fn wrap(results: Vec<Result<Enrichment, EnrichError>>, raise: bool) -> PyResult<Vec<PyEnrichment>> {
@@ -222,14 +180,14 @@ fn errors_mode(errors: &str) -> PyResult<bool> {
     match errors {
         "raise" => Ok(true),
         "ignore" => Ok(false),
-        other => Err(PyValueError::new_err(format!(
+        other => Err(config_error(format!(
             "errors='{other}': use 'raise' or 'ignore'"
         ))),
     }
 }
 
 /// One or more threat-intel providers behind a shared cache, rate limits
-/// and in-flight de-duplication.
+/// and in-flight de-duplication. Rust: `soc_core::enrich::EnrichmentService`.
 #[pyclass(module = "soc_core", name = "Enrichers")]
 pub(crate) struct PyEnrichers {
     svc: EnrichmentService,
@@ -261,7 +219,7 @@ impl PyEnrichers {
     ) -> PyResult<Self> {
         let cfg: EnrichConfig = match config {
             Some(c) if !c.is_none() => serde_json::from_value(from_py_data(c)?)
-                .map_err(|e| crate::errors::ConfigError::new_err(format!("enrich config: {e}")))?,
+                .map_err(|e| kwargs_error("Enrichers.from_config()", &e))?,
             _ => EnrichConfig::default(),
         };
         Self::build(&cfg, cache, offline)
@@ -285,7 +243,7 @@ impl PyEnrichers {
             ..EnrichConfig::default()
         };
         if let Some(pc) = cfg.provider_mut(p) {
-            pc.api_key = api_key;
+            pc.api_key = api_key.map(Secret::new);
             pc.base_url = base_url;
             pc.rate_per_min = rate_per_min.or(pc.rate_per_min);
             pc.per_day = per_day.or(pc.per_day);
@@ -352,8 +310,21 @@ impl PyEnrichers {
         to_py_data(py, &self.svc.stats())
     }
 
-    fn __repr__(&self) -> String {
-        format!("Enrichers({:?})", self.svc.provider_names())
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "Enrichers")
+            .field("providers", self.svc.provider_names())
+            .finish()
+    }
+
+    /// Always raises `TypeError`: the providers hold connections, rate-limit
+    /// state and a cache handle. Pickle the config dict and call
+    /// `Enrichers.from_config(config)` in the other process instead.
+    fn __reduce__(&self) -> PyResult<PyObject> {
+        Err(PyTypeError::new_err(
+            "cannot pickle 'Enrichers': it holds open HTTP connections, rate-limit and \
+             quota state and a cache handle; pickle the config dict and call \
+             Enrichers.from_config(config) in the other process",
+        ))
     }
 }
 

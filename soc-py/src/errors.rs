@@ -1,11 +1,13 @@
-//! The Python exception hierarchy and the one mapping from Rust errors.
+//! The one mapping from Rust errors onto the Python exception hierarchy.
+//!
+//! The classes live in `soc_core/_errors.py` (Python, so that `ConfigError`
+//! can also be a `ValueError` and `ArgumentTypeError` a `TypeError`):
 //!
 //! ```text
 //! SocError
-//! ├── IocError
-//! ├── ParseError
-//! ├── SourceError
-//! ├── ConfigError
+//! ├── IocError (+ ValueError), ParseError, SourceError
+//! ├── ConfigError (+ ValueError)
+//! │   └── ArgumentTypeError (+ TypeError)
 //! ├── EnrichError
 //! │   ├── AuthError
 //! │   └── RateLimitError
@@ -14,77 +16,58 @@
 //! │   └── RefusedError
 //! └── StoreError
 //! ```
-//! I/O "not found" errors become `FileNotFoundError`.
+//! I/O "not found" errors become the built-in `FileNotFoundError`.
 
-use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyFileNotFoundError};
+use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError};
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 use soc_core::error::{EnrichError as E, RespondError as R};
 
-create_exception!(
-    soc_core,
-    SocError,
-    PyException,
-    "Base class of every soc error."
-);
-create_exception!(
-    soc_core,
-    IocError,
-    SocError,
-    "IOC extraction error (e.g. unknown kind)."
-);
-create_exception!(
-    soc_core,
-    ParseError,
-    SocError,
-    "Log or alert parsing error."
-);
-create_exception!(soc_core, SourceError, SocError, "Log source error.");
-create_exception!(soc_core, ConfigError, SocError, "Invalid configuration.");
-create_exception!(
-    soc_core,
-    EnrichError,
-    SocError,
-    "Enrichment provider error."
-);
-create_exception!(
-    soc_core,
-    AuthError,
-    EnrichError,
-    "Provider rejected the credentials."
-);
-create_exception!(
-    soc_core,
-    RateLimitError,
-    EnrichError,
-    "Provider rate limit hit."
-);
-create_exception!(soc_core, ScoreError, SocError, "Scorer error.");
-create_exception!(soc_core, RespondError, SocError, "Responder error.");
-create_exception!(
-    soc_core,
-    RefusedError,
-    RespondError,
-    "Target is protected or invalid."
-);
-create_exception!(soc_core, StoreError, SocError, "State store error.");
+/// An exception of class `soc_core._errors.<name>` with `msg`.
+fn raise(name: &str, msg: String) -> PyErr {
+    Python::with_gil(|py| {
+        let class = py
+            .import("soc_core._errors")
+            .and_then(|m| m.getattr(name))
+            .and_then(|c| c.downcast_into::<PyType>().map_err(PyErr::from));
+        match class {
+            Ok(c) => PyErr::from_type(c, msg),
+            Err(e) => PyRuntimeError::new_err(format!(
+                "soc_core._errors.{name} is unavailable ({e}); original error: {msg}"
+            )),
+        }
+    })
+}
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("SocError", py.get_type::<SocError>())?;
-    m.add("IocError", py.get_type::<IocError>())?;
-    m.add("ParseError", py.get_type::<ParseError>())?;
-    m.add("SourceError", py.get_type::<SourceError>())?;
-    m.add("ConfigError", py.get_type::<ConfigError>())?;
-    m.add("EnrichError", py.get_type::<EnrichError>())?;
-    m.add("AuthError", py.get_type::<AuthError>())?;
-    m.add("RateLimitError", py.get_type::<RateLimitError>())?;
-    m.add("ScoreError", py.get_type::<ScoreError>())?;
-    m.add("RespondError", py.get_type::<RespondError>())?;
-    m.add("RefusedError", py.get_type::<RefusedError>())?;
-    m.add("StoreError", py.get_type::<StoreError>())?;
-    Ok(())
+/// `ConfigError`: a bad configuration or argument value.
+pub(crate) fn config_error(msg: impl Into<String>) -> PyErr {
+    raise("ConfigError", msg.into())
+}
+
+/// `ArgumentTypeError`: an argument of the wrong type (also a `TypeError`).
+pub(crate) fn type_error(msg: impl Into<String>) -> PyErr {
+    raise("ArgumentTypeError", msg.into())
+}
+
+/// `ConfigError` for a config struct built from keyword arguments or a dict:
+/// serde's "unknown field `x`, expected one of ..." becomes a message that
+/// names the bad keyword and the valid ones.
+pub(crate) fn kwargs_error(what: &str, err: &serde_json::Error) -> PyErr {
+    let text = err.to_string();
+    if let Some(rest) = text.strip_prefix("unknown field `") {
+        if let Some((name, tail)) = rest.split_once('`') {
+            let valid = tail
+                .trim_start_matches(", ")
+                .trim_start_matches("expected one of ")
+                .trim_start_matches("expected ")
+                .replace('`', "");
+            return config_error(format!(
+                "{what}: unknown keyword '{name}'; valid keywords: {valid}"
+            ));
+        }
+    }
+    config_error(format!("{what}: {text}"))
 }
 
 fn is_not_found(err: &(dyn std::error::Error + 'static)) -> bool {
@@ -105,20 +88,20 @@ pub(crate) fn to_py(err: impl Into<soc_core::Error>) -> PyErr {
     if is_not_found(&err) {
         return PyFileNotFoundError::new_err(msg);
     }
-    match err {
-        soc_core::Error::Ioc(_) => IocError::new_err(msg),
-        soc_core::Error::Parse(_) => ParseError::new_err(msg),
-        soc_core::Error::Source(_) => SourceError::new_err(msg),
-        soc_core::Error::Config(_) => ConfigError::new_err(msg),
-        soc_core::Error::Enrich(E::Auth { .. } | E::MissingKey { .. }) => AuthError::new_err(msg),
-        soc_core::Error::Enrich(E::RateLimited { .. }) => RateLimitError::new_err(msg),
-        soc_core::Error::Enrich(_) => EnrichError::new_err(msg),
-        soc_core::Error::Score(_) => ScoreError::new_err(msg),
-        soc_core::Error::Respond(R::Refused { .. } | R::InvalidTarget { .. }) => {
-            RefusedError::new_err(msg)
-        }
-        soc_core::Error::Respond(_) => RespondError::new_err(msg),
-        soc_core::Error::Store(_) => StoreError::new_err(msg),
-        _ => SocError::new_err(msg),
-    }
+    let class = match err {
+        soc_core::Error::Ioc(_) => "IocError",
+        soc_core::Error::Parse(_) => "ParseError",
+        soc_core::Error::Source(_) => "SourceError",
+        soc_core::Error::Config(_) => "ConfigError",
+        soc_core::Error::Enrich(E::Auth { .. } | E::MissingKey { .. }) => "AuthError",
+        soc_core::Error::Enrich(E::RateLimited { .. }) => "RateLimitError",
+        soc_core::Error::Enrich(E::UnknownProvider { .. }) => "ConfigError",
+        soc_core::Error::Enrich(_) => "EnrichError",
+        soc_core::Error::Score(_) => "ScoreError",
+        soc_core::Error::Respond(R::Refused { .. } | R::InvalidTarget { .. }) => "RefusedError",
+        soc_core::Error::Respond(_) => "RespondError",
+        soc_core::Error::Store(_) => "StoreError",
+        _ => "SocError",
+    };
+    raise(class, msg)
 }

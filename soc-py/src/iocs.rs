@@ -1,16 +1,16 @@
 //! Bindings for IOC extraction: `extract_iocs`, `extract_iocs_from_file`,
 //! `refang`, `defang` and the `Indicator` class.
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use soc_core::ioc::{self, AllowList, ExtractOptions, Extractor};
 use soc_core::model::{Indicator, IndicatorKind, IndicatorTag};
 
-use crate::errors::to_py;
+use crate::convert::Repr;
+use crate::errors::{config_error, to_py, type_error};
 
-/// An indicator of compromise found in text.
+/// An indicator of compromise found in text. Rust: `soc_core::model::Indicator`.
 #[pyclass(module = "soc_core", name = "Indicator", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyIndicator {
@@ -19,7 +19,7 @@ pub(crate) struct PyIndicator {
 
 fn tag_from_str(s: &str) -> PyResult<IndicatorTag> {
     serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| pyo3::exceptions::PyValueError::new_err(format!("unknown tag '{s}'")))
+        .map_err(|_| config_error(format!("unknown indicator tag '{s}'")))
 }
 
 #[pymethods]
@@ -119,14 +119,13 @@ impl PyIndicator {
         ioc::defang(&self.inner)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Indicator(kind={:?}, value={:?}, count={}, start={})",
-            self.kind(),
-            self.inner.value,
-            self.inner.count,
-            self.inner.start
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "Indicator")
+            .field("kind", self.kind())
+            .field("value", &self.inner.value)
+            .field("count", self.inner.count)
+            .field("start", self.inner.start)
+            .finish()
     }
 
     fn __reduce__<'py>(
@@ -159,7 +158,7 @@ fn strings(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Vec<St
     }
     obj.extract::<Vec<String>>()
         .map(Some)
-        .map_err(|_| PyTypeError::new_err(format!("{what} must be a string or a list of strings")))
+        .map_err(|_| type_error(format!("{what} must be a string or a list of strings")))
 }
 
 fn extractor(
@@ -190,6 +189,7 @@ fn wrap(found: Vec<Indicator>) -> Vec<PyIndicator> {
 }
 
 /// Extracts indicators from text (the GIL is released while it runs).
+/// Rust: `soc_core::ioc::extract` / `soc_core::ioc::Extractor`.
 #[pyfunction]
 #[pyo3(signature = (text, kinds=None, allow=None, no_private=false))]
 fn extract_iocs(
@@ -239,7 +239,7 @@ fn defang(value: &Bound<'_, PyAny>, kind: Option<&str>) -> PyResult<String> {
     }
     let text: String = value
         .extract()
-        .map_err(|_| PyTypeError::new_err("defang() takes a str or an Indicator"))?;
+        .map_err(|_| type_error("defang() takes a str or an Indicator"))?;
     let kind = match kind {
         Some(k) => k.parse().map_err(to_py)?,
         None => ioc::extract(&text)

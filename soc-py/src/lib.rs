@@ -27,7 +27,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", soc_core::VERSION)?;
-    errors::register(m)?;
     iocs::register(m)?;
     parse::register(m)?;
     enrich::register(m)?;

@@ -12,7 +12,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use std::future::Future;
@@ -24,8 +24,9 @@ use soc_core::pipeline::report::{render, triage_summary, ReportData, ReportForma
 use soc_core::pipeline::{BuildOptions, PipelineConfig, RunMetrics, RunOptions};
 use soc_core::Enricher;
 
-use crate::convert::{from_py_data, runtime, to_py_data};
-use crate::errors::to_py;
+use crate::convert::{from_py_data, runtime, to_py_data, Repr};
+use crate::errors::{config_error, to_py, type_error};
+use crate::triage::FailureLog;
 
 /// The name of a plugged-in Python object: its `name` attribute, else its class name.
 fn object_name(obj: &Bound<'_, PyAny>) -> String {
@@ -44,7 +45,7 @@ fn require_method(obj: &Bound<'_, PyAny>, method: &str) -> PyResult<()> {
     if obj.hasattr(method)? && obj.getattr(method)?.is_callable() {
         Ok(())
     } else {
-        Err(PyTypeError::new_err(format!(
+        Err(type_error(format!(
             "{} has no callable {method}() method",
             object_name(obj)
         )))
@@ -143,12 +144,19 @@ impl PyEnricher {
     }
 }
 
-/// The configured soc pipeline.
+/// The configured soc pipeline. Rust: `soc_core::pipeline::Pipeline`.
 #[pyclass(module = "soc_core", name = "Pipeline")]
 pub(crate) struct PyPipeline {
     inner: Mutex<Option<soc_core::pipeline::Pipeline>>,
     source: Py<PyAny>,
+    state: Option<std::path::PathBuf>,
+    dry_run: Option<bool>,
+    offline: bool,
     last: Mutex<Option<RunMetrics>>,
+    /// Failures of plugged-in Python scorers and responders.
+    failures: FailureLog,
+    /// The failures of the last run, reported by `last_run` and `summary()`.
+    last_failures: Mutex<Vec<String>>,
 }
 
 impl PyPipeline {
@@ -168,25 +176,49 @@ impl PyPipeline {
     }
 }
 
+/// `since` as `soc report --since` takes it (`24h`, `7d`, RFC 3339, `all`).
 fn since_arg(since: Option<&str>) -> PyResult<chrono::DateTime<chrono::Utc>> {
     let Some(s) = since else {
         return Ok(chrono::DateTime::<chrono::Utc>::MIN_UTC);
     };
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.with_timezone(&chrono::Utc))
-        .map_err(|e| PyValueError::new_err(format!("since must be an RFC 3339 time: {e}")))
+    soc_core::pipeline::since::parse_since(s, chrono::Utc::now())
+        .map_err(|e| config_error(e.to_string()))
+}
+
+/// The run's metrics as JSON plus what failed: `failed_actions` (action
+/// records with outcome `failed`), `errors` (plug-in failures, as text) and
+/// `ok` (nothing failed).
+fn run_report(metrics: &RunMetrics, errors: &[String]) -> serde_json::Value {
+    let mut json = metrics.to_json();
+    let failed_actions: u64 = metrics
+        .actions
+        .values()
+        .filter_map(|by_outcome| by_outcome.get("failed"))
+        .sum();
+    if let Some(m) = json.as_object_mut() {
+        m.insert("failed_actions".into(), failed_actions.into());
+        m.insert("errors".into(), serde_json::json!(errors));
+        m.insert(
+            "ok".into(),
+            (failed_actions == 0 && errors.is_empty()).into(),
+        );
+    }
+    json
 }
 
 #[pymethods]
 impl PyPipeline {
     /// Builds the pipeline from a `soc.toml` path or a dict of the same shape.
+    /// `dry_run`: `None` keeps the config's `response.dry_run` (itself
+    /// dry-run by default); `True`/`False` means what it means for
+    /// `Firewall(dry_run=...)`. `state` overrides `store.path`.
     #[staticmethod]
-    #[pyo3(signature = (config, *, state=None, dry_run=false, offline=false))]
+    #[pyo3(signature = (config, *, state=None, dry_run=None, offline=false))]
     fn from_config(
         py: Python<'_>,
         config: &Bound<'_, PyAny>,
         state: Option<std::path::PathBuf>,
-        dry_run: bool,
+        dry_run: Option<bool>,
         offline: bool,
     ) -> PyResult<Self> {
         let mut cfg = if config.is_instance_of::<PyDict>() {
@@ -195,14 +227,19 @@ impl PyPipeline {
             let path: std::path::PathBuf = config.extract()?;
             PipelineConfig::load(&path).map_err(to_py)?
         } else {
-            return Err(PyTypeError::new_err("config must be a path or a dict"));
+            return Err(type_error(
+                "Pipeline.from_config: config must be a path or a dict",
+            ));
         };
-        if let Some(s) = state {
-            cfg.store.path = s;
+        if let Some(s) = &state {
+            cfg.store.path = s.clone();
+        }
+        if let Some(d) = dry_run {
+            cfg.response.dry_run = d;
         }
         let opts = BuildOptions {
             follow: false,
-            force_dry_run: dry_run,
+            force_dry_run: dry_run == Some(true),
             offline,
             store: None,
         };
@@ -212,12 +249,19 @@ impl PyPipeline {
         Ok(PyPipeline {
             inner: Mutex::new(Some(pipeline)),
             source: config.clone().unbind(),
+            state,
+            dry_run,
+            offline,
             last: Mutex::new(None),
+            failures: FailureLog::default(),
+            last_failures: Mutex::new(Vec::new()),
         })
     }
 
     /// Processes what is new since the last checkpoint, acts, and returns the
-    /// run's metrics as a dict. The GIL is released while it runs.
+    /// run's metrics as a dict, with `ok` (False when a Python scorer or
+    /// responder raised or an action failed), `failed_actions` and `errors`.
+    /// The GIL is released while it runs.
     fn run_once(&self, py: Python<'_>) -> PyResult<PyObject> {
         let mut pipeline = {
             let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -227,13 +271,16 @@ impl PyPipeline {
         };
         let result = py.allow_threads(|| runtime().block_on(pipeline.run(RunOptions::default())));
         *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Some(pipeline);
+        let errors = self.failures.take();
         let metrics = result.map_err(to_py)?;
-        let json = metrics.to_json();
+        let json = run_report(&metrics, &errors);
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(metrics);
+        *self.last_failures.lock().unwrap_or_else(|p| p.into_inner()) = errors;
         to_py_data(py, &json)
     }
 
-    /// Stored alerts (dicts with `score`), optionally since an RFC 3339 time.
+    /// Stored alerts (dicts with `score`), optionally `since` a time (`24h`,
+    /// `7d`, RFC 3339, `all`: the forms of `soc report --since`).
     #[pyo3(signature = (since=None))]
     fn alerts(&self, py: Python<'_>, since: Option<&str>) -> PyResult<PyObject> {
         let store = self.store()?;
@@ -261,7 +308,7 @@ impl PyPipeline {
         to_py_data(py, &rows)
     }
 
-    /// Audited actions (dicts), optionally since an RFC 3339 time.
+    /// Audited actions (dicts), optionally `since` a time (as in `alerts`).
     #[pyo3(signature = (since=None))]
     fn actions(&self, py: Python<'_>, since: Option<&str>) -> PyResult<PyObject> {
         let store = self.store()?;
@@ -279,11 +326,16 @@ impl PyPipeline {
         to_py_data(py, &RunMetrics::cumulative(&runs).to_json())
     }
 
-    /// The last `run_once()`'s metrics, or None.
+    /// The last `run_once()`'s report (as it returned), or None.
     #[getter]
     fn last_run(&self, py: Python<'_>) -> PyResult<PyObject> {
+        let errors = self
+            .last_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         match &*self.last.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some(m) => to_py_data(py, &m.to_json()),
+            Some(m) => to_py_data(py, &run_report(m, &errors)),
             None => Ok(py.None()),
         }
     }
@@ -294,10 +346,11 @@ impl PyPipeline {
         self.with(|p| Ok(p.mode().to_string()))
     }
 
-    /// A report: `md`, `html`, `json` or `csv`, optionally since an RFC 3339 time.
+    /// A report: `md`, `html`, `json` or `csv`, optionally `since` a time
+    /// (as in `alerts`).
     #[pyo3(signature = (format="md", since=None))]
     fn report(&self, format: &str, since: Option<&str>) -> PyResult<String> {
-        let format: ReportFormat = format.parse().map_err(PyValueError::new_err)?;
+        let format: ReportFormat = format.parse().map_err(config_error)?;
         let store = self.store()?;
         let data =
             ReportData::from_store(&store, since_arg(since)?, chrono::Utc::now()).map_err(to_py)?;
@@ -321,7 +374,18 @@ impl PyPipeline {
             .and_then(|m| m.started_at)
             .unwrap_or_default();
         let actions = store.actions_since(since).map_err(to_py)?;
-        Ok(triage_summary(&alerts, &actions))
+        let mut text = triage_summary(&alerts, &actions);
+        let failures = self.last_failures.lock().unwrap_or_else(|p| p.into_inner());
+        if !failures.is_empty() {
+            text.push_str(&format!(
+                "\nFAILED: {} plug-in error(s) in the last run:\n",
+                failures.len()
+            ));
+            for f in failures.iter() {
+                text.push_str(&format!("  - {f}\n"));
+            }
+        }
+        Ok(text)
     }
 
     /// Adds a Python enricher: an object with `enrich(indicator) -> dict | None`.
@@ -336,7 +400,7 @@ impl PyPipeline {
     /// Replaces the scorer: a `WeightedScorer`/`ModelScorer`, or any object
     /// with `score(alert) -> dict | float`.
     fn set_scorer(&self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-        let s = crate::triage::scorer_from_py(obj)?;
+        let s = crate::triage::scorer_from_py(obj, &self.failures)?;
         self.with(|p| {
             p.set_scorer(s);
             Ok(())
@@ -346,27 +410,35 @@ impl PyPipeline {
     /// Adds a Python responder: an object with `respond(alert, dry_run) -> dict | None`,
     /// called once per alert.
     fn add_responder(&self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
-        let r = crate::triage::responder_from_py(obj)?;
+        let r = crate::triage::responder_from_py(obj, &self.failures)?;
         self.with(|p| {
             p.add_responder(r);
             Ok(())
         })
     }
 
-    /// Pickles as "build again from the same config".
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (PyObject,))> {
+    /// Pickles as "build again from the same config and options" (plugged-in
+    /// Python steps are not included: add them again after unpickling).
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(PyObject, (PyObject, PyObject))> {
         let py = slf.py();
-        let ctor = py.get_type::<PyPipeline>().getattr("from_config")?.unbind();
-        Ok((ctor, (slf.borrow().source.clone_ref(py),)))
+        let me = slf.borrow();
+        let rebuild = py
+            .import("soc_core.pipeline")?
+            .getattr("_rebuild_pipeline")?
+            .unbind();
+        let opts = PyDict::new(py);
+        opts.set_item("state", me.state.clone())?;
+        opts.set_item("dry_run", me.dry_run)?;
+        opts.set_item("offline", me.offline)?;
+        Ok((rebuild, (me.source.clone_ref(py), opts.into_any().unbind())))
     }
 
-    fn __repr__(&self) -> PyResult<String> {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         self.with(|p| {
-            Ok(format!(
-                "Pipeline(store={:?}, mode={})",
-                p.store().path(),
-                p.mode()
-            ))
+            Ok(Repr::new(py, "Pipeline")
+                .field("store", p.store().path().display().to_string())
+                .field("mode", p.mode().to_string())
+                .finish())
         })
     }
 }

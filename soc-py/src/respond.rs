@@ -13,9 +13,10 @@ use soc_core::respond::firewall::{
     parse_duration, Backend, Firewall as CoreFirewall, FirewallConfig,
 };
 use soc_core::respond::isolate::{IsolateConfig, SshIsolator as CoreIsolator};
-use soc_core::{Mode, StateStore};
+use soc_core::respond::AuditLog;
+use soc_core::{ActionRecord, Mode, StateStore};
 
-use crate::convert::{runtime, to_py_data};
+use crate::convert::{runtime, to_py_data, Repr};
 use crate::errors::to_py;
 
 fn mode(dry_run: bool) -> Mode {
@@ -28,7 +29,9 @@ fn mode(dry_run: bool) -> Mode {
 
 /// Blocks and unblocks addresses on the local firewall (nftables, ipset or
 /// iptables). Dry-run by default: actions return the exact commands and
-/// change nothing.
+/// change nothing. Live actions are audited in the state store (when one is
+/// given) exactly as `soc block` audits them. Rust:
+/// `soc_core::respond::firewall::Firewall`.
 #[pyclass(module = "soc_core", frozen)]
 pub struct Firewall {
     inner: Arc<CoreFirewall>,
@@ -71,10 +74,14 @@ impl Firewall {
         })
     }
 
-    /// The backend name: `nftables`, `ipset` or `iptables`.
+    /// The backend, as passed to the constructor and `soc block --backend`:
+    /// `nft`, `ipset` or `iptables`.
     #[getter]
     fn backend(&self) -> &'static str {
-        self.inner.backend().as_str()
+        match self.inner.backend() {
+            Backend::Nftables => "nft",
+            other => other.as_str(),
+        }
     }
 
     /// Whether actions only describe what they would do.
@@ -141,6 +148,7 @@ impl Firewall {
         let rec = py
             .allow_threads(|| runtime().block_on(fw.block(ip, d, m, reason)))
             .map_err(to_py)?;
+        self.audit(&rec)?;
         to_py_data(py, &rec)
     }
 
@@ -151,6 +159,7 @@ impl Firewall {
         let rec = py
             .allow_threads(|| runtime().block_on(fw.unblock(ip, m)))
             .map_err(to_py)?;
+        self.audit(&rec)?;
         to_py_data(py, &rec)
     }
 
@@ -161,6 +170,9 @@ impl Firewall {
         let recs = py
             .allow_threads(|| runtime().block_on(fw.expire(m)))
             .map_err(to_py)?;
+        for rec in &recs {
+            self.audit(rec)?;
+        }
         to_py_data(py, &recs)
     }
 
@@ -186,18 +198,14 @@ impl Firewall {
         Ok(d)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Firewall(backend={:?}, dry_run={}, allow={:?}, permit_private={})",
-            self.backend(),
-            if self.dry_run { "True" } else { "False" },
-            self.allow(),
-            if self.permit_private() {
-                "True"
-            } else {
-                "False"
-            },
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "Firewall")
+            .field("backend", self.backend())
+            .field("dry_run", self.dry_run)
+            .field("allow", self.allow())
+            .field("permit_private", self.permit_private())
+            .field("state", self.state())
+            .finish()
     }
 
     fn __reduce__<'py>(
@@ -219,8 +227,21 @@ impl Firewall {
     }
 }
 
+impl Firewall {
+    /// Audits an operator action the way `soc block` does (live actions, in
+    /// the state store when there is one).
+    fn audit(&self, rec: &ActionRecord) -> PyResult<()> {
+        match &self.store {
+            Some(store) => AuditLog::new(store.clone(), None)
+                .record_operator_action(rec)
+                .map_err(to_py),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Runs a configured isolation command on a host over SSH (host keys
-/// checked strictly). Dry-run by default.
+/// checked strictly). Dry-run by default. Rust: `soc_core::respond::isolate::SshIsolator`.
 #[pyclass(module = "soc_core", frozen)]
 pub struct SshIsolator {
     inner: Arc<CoreIsolator>,
@@ -291,22 +312,21 @@ impl SshIsolator {
     /// The configuration as a dict.
     fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
         let mut v = serde_json::to_value(self.inner.config())
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| crate::errors::config_error(e.to_string()))?;
         if let Some(o) = v.as_object_mut() {
             o.insert("dry_run".into(), self.dry_run.into());
         }
         to_py_data(py, &v)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         let c = self.inner.config();
-        format!(
-            "SshIsolator(mgmt_ip={:?}, user={:?}, port={}, dry_run={})",
-            self.mgmt_ip(),
-            c.user,
-            c.port,
-            if self.dry_run { "True" } else { "False" }
-        )
+        Repr::new(py, "SshIsolator")
+            .field("mgmt_ip", self.mgmt_ip())
+            .field("user", &c.user)
+            .field("port", c.port)
+            .field("dry_run", self.dry_run)
+            .finish()
     }
 
     fn __reduce__<'py>(

@@ -8,9 +8,8 @@
 //!   `score(alert)` or `respond(alert, dry_run)` method stand in for a Rust
 //!   scorer or responder; the pipeline bindings reuse them.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 use serde::de::DeserializeOwned;
@@ -18,14 +17,31 @@ use serde::Serialize;
 use serde_json::Value;
 use soc_core::score::features::FEATURE_NAMES;
 use soc_core::score::train::{train_csv, TrainOptions};
-use soc_core::score::{LogisticModel, RiskThresholds, WeightedConfig};
-use soc_core::{Alert, RiskLevel, Score, ScoreError, ScoreFactor, Scorer, Severity};
+use soc_core::score::{LogisticModel, RiskThresholds, SeverityScorer, WeightedConfig};
+use soc_core::{Alert, Score, ScoreError, ScoreFactor, Scorer};
 
-use crate::convert::{from_py_data, to_py_data};
-use crate::errors::to_py;
+use crate::convert::{from_py_data, to_py_data, Repr};
+use crate::errors::{config_error, kwargs_error, to_py};
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    config_error(e.to_string())
+}
+
+/// Failures of plug-in (Python) scorers and responders, shared between the
+/// adapters and the pipeline that reports them after a run.
+#[derive(Clone, Default)]
+pub(crate) struct FailureLog(Arc<Mutex<Vec<String>>>);
+
+impl FailureLog {
+    /// Records one failure.
+    pub(crate) fn push(&self, what: String) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(what);
+    }
+
+    /// The failures recorded so far, leaving the log empty.
+    pub(crate) fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 /// An alert from Python: a dict in the serde form of `soc_core::Alert`, or
@@ -37,48 +53,18 @@ pub(crate) fn alert_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Alert> {
     } else {
         from_py_data(obj)?
     };
-    let Value::Object(mut m) = data else {
-        return Err(value_err("an alert must be a dict (or have to_dict())"));
-    };
-    let kind = m
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if kind.is_empty() {
-        return Err(value_err("alert needs a 'kind'"));
-    }
-    let severity: Severity = match m.get("severity") {
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| value_err(format!("alert severity: {e}")))?,
-        None => Severity::Medium,
-    };
-    m.entry("severity").or_insert(serde_json::json!(severity));
-    m.entry("title")
-        .or_insert_with(|| Value::String(kind.clone()));
-    m.entry("source")
-        .or_insert_with(|| Value::String(String::new()));
-    m.entry("count").or_insert(Value::from(1u64));
-    if !m.contains_key("id") {
-        let key = m
-            .get("src_ip")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        m.insert(
-            "id".into(),
-            Value::String(Alert::new(kind.clone(), &key, "", severity).id),
-        );
-    }
-    serde_json::from_value(Value::Object(m)).map_err(|e| value_err(format!("not an alert: {e}")))
+    soc_core::parse::json_csv::soc_alert_from_json(data).map_err(config_error)
 }
 
-fn from_kwargs<T: DeserializeOwned>(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<(T, Value)> {
+fn from_kwargs<T: DeserializeOwned>(
+    class: &str,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(T, Value)> {
     let raw = match kwargs {
         Some(k) => from_py_data(k.as_any())?,
         None => Value::Object(Default::default()),
     };
-    let cfg = serde_json::from_value(raw.clone()).map_err(value_err)?;
+    let cfg = serde_json::from_value(raw.clone()).map_err(|e| kwargs_error(class, &e))?;
     Ok((cfg, raw))
 }
 
@@ -158,11 +144,12 @@ impl WeightedScorer {
         )
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "WeightedScorer(thresholds=medium {} / high {} / critical {})",
-            self.thresholds.medium, self.thresholds.high, self.thresholds.critical
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "WeightedScorer")
+            .field("medium", self.thresholds.medium)
+            .field("high", self.thresholds.high)
+            .field("critical", self.thresholds.critical)
+            .finish()
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -217,12 +204,11 @@ impl ModelScorer {
         to_py_data(py, &self.model)
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "ModelScorer(features={}, bias={:.3})",
-            self.model.features.len(),
-            self.model.bias
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "ModelScorer")
+            .field("features", self.model.features.len())
+            .field("bias", self.model.bias)
+            .finish()
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -235,12 +221,15 @@ impl ModelScorer {
 
 /// Any Python object with `score(alert: dict)` returning a score dict
 /// (`value`, optional `level`, `factors`) or a number, usable as a Rust
-/// [`Scorer`]. Errors never propagate as panics: they become a zero score
-/// whose single factor explains the error.
+/// [`Scorer`]. When the Python call raises, the alert is not dropped nor
+/// quietly rated low: it gets the [`SeverityScorer`] score with a
+/// `scorer_error` factor saying what failed, and the failure goes to the
+/// [`FailureLog`] the pipeline reports after the run.
 pub(crate) struct PyScorer {
     obj: Py<PyAny>,
     name: String,
     thresholds: RiskThresholds,
+    failures: FailureLog,
 }
 
 impl PyScorer {
@@ -257,10 +246,17 @@ impl PyScorer {
             obj: obj.clone().unbind(),
             name,
             thresholds: RiskThresholds::default(),
+            failures: FailureLog::default(),
         })
     }
 
-    fn try_score(&self, alert: &Alert) -> PyResult<Score> {
+    /// Reports failures to `log` instead of a private one.
+    pub(crate) fn with_failures(mut self, log: FailureLog) -> Self {
+        self.failures = log;
+        self
+    }
+
+    pub(crate) fn try_score(&self, alert: &Alert) -> PyResult<Score> {
         Python::with_gil(|py| {
             let arg = to_py_data(py, alert)?;
             let out = self.obj.bind(py).call_method1("score", (arg,))?;
@@ -309,28 +305,38 @@ impl Scorer for PyScorer {
     }
 
     fn score(&self, alert: &Alert) -> Score {
-        self.try_score(alert).unwrap_or_else(|e| Score {
-            scorer: self.name.clone(),
-            value: 0.0,
-            level: RiskLevel::Low,
-            factors: vec![ScoreFactor {
-                name: "error".into(),
+        self.try_score(alert).unwrap_or_else(|e| {
+            let message = format!("python scorer '{}' raised: {e}", self.name);
+            self.failures
+                .push(format!("scorer {}: alert {}: {e}", self.name, alert.id));
+            let mut s = SeverityScorer.score(alert);
+            s.scorer = format!("severity (fallback: {} failed)", self.name);
+            s.factors.push(ScoreFactor {
+                name: "scorer_error".into(),
                 contribution: 0.0,
-                detail: format!("python scorer failed: {e}"),
-            }],
+                detail: format!("{message}; scored by alert severity instead"),
+            });
+            s
         })
     }
 }
 
-/// A Rust scorer from a `WeightedScorer`/`ModelScorer`, or a [`PyScorer`] around any other object.
-pub(crate) fn scorer_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn Scorer>> {
+/// A Rust scorer from a `WeightedScorer`/`ModelScorer`, or a [`PyScorer`]
+/// around any other object, whose failures go to `failures`.
+pub(crate) fn scorer_from_py(
+    obj: &Bound<'_, PyAny>,
+    failures: &FailureLog,
+) -> PyResult<Arc<dyn Scorer>> {
     if let Ok(r) = obj.downcast::<RustScorer>() {
         return Ok(r.get().inner.clone());
     }
-    Ok(Arc::new(PyScorer::new(obj)?))
+    Ok(Arc::new(
+        PyScorer::new(obj)?.with_failures(failures.clone()),
+    ))
 }
 
-/// Scores alerts with a scorer (Rust or Python); returns score dicts.
+/// Scores alerts with a scorer (Rust or Python); returns score dicts. An
+/// exception raised by a Python scorer propagates.
 #[pyfunction]
 #[pyo3(signature = (alerts, scorer = None))]
 fn score_alerts(
@@ -338,17 +344,24 @@ fn score_alerts(
     alerts: &Bound<'_, PyAny>,
     scorer: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<PyObject>> {
-    let scorer: Arc<dyn Scorer> = match scorer {
-        Some(s) => scorer_from_py(s)?,
-        None => Arc::new(soc_core::score::WeightedScorer::default()),
-    };
     let alerts: Vec<Alert> = alerts
         .try_iter()?
         .map(|a| alert_from_py(&a?))
         .collect::<PyResult<_>>()?;
+    let rust: Arc<dyn Scorer> = match scorer {
+        Some(s) if s.downcast::<RustScorer>().is_ok() => scorer_from_py(s, &FailureLog::default())?,
+        Some(s) => {
+            let py_scorer = PyScorer::new(s)?;
+            return alerts
+                .iter()
+                .map(|a| to_py_data(py, &py_scorer.try_score(a)?))
+                .collect();
+        }
+        None => Arc::new(soc_core::score::WeightedScorer::default()),
+    };
     alerts
         .iter()
-        .map(|a| to_py_data(py, &scorer.score(a)))
+        .map(|a| to_py_data(py, &rust.score(a)))
         .collect()
 }
 
@@ -394,8 +407,7 @@ fn train(
 
 mod responders;
 
-#[allow(unused_imports)] // for the pipeline bindings
-pub(crate) use responders::{responder_from_py, PyResponder};
+pub(crate) use responders::responder_from_py;
 use responders::{
     run_responders, PyEmailNotifier, PyJira, PySlackNotifier, PyTheHive, PyTicketFile,
     PyWebhookNotifier, RustResponder,

@@ -153,12 +153,19 @@ def test_errors_raise_typed_exceptions(server):
 
 
 def test_config_errors():
-    with pytest.raises(soc_core.ConfigError):
+    with pytest.raises(soc_core.ConfigError, match="unknown keyword 'no_such_key'; valid keywords: .*virustotal"):
         soc_core.Enrichers.from_config({"no_such_key": 1})
-    with pytest.raises(soc_core.EnrichError):
-        soc_core.Enrichers.provider("nosuch")
-    with pytest.raises(soc_core.EnrichError):
-        soc_core.LocalLists("/nonexistent/list.txt")
+    with pytest.raises(soc_core.ConfigError) as exc:
+        soc_core.Enrichers.provider("virustotl")
+    assert str(exc.value).startswith("unknown provider 'virustotl'; known providers: virustotal,")
+    assert "does not support" not in str(exc.value)
+    # A missing list file is FileNotFoundError (as the README says), without a ":0:" artefact.
+    with pytest.raises(FileNotFoundError) as missing:
+        soc_core.LocalLists("/nonexistent/intel.txt")
+    assert str(missing.value).startswith("/nonexistent/intel.txt: cannot read: ")
+    # Not an indicator: an IocError, which is also a ValueError.
+    with pytest.raises(soc_core.IocError, match="is not a valid indicator"):
+        soc_core.Attack().enrich("not an indicator at all")
     with pytest.raises(ValueError):
         soc_core.Attack().enrich("not an indicator at all")
 

@@ -58,7 +58,7 @@ def test_indicator_object_protocols():
         "kind": "ipv4", "value": "198.51.100.7", "raw": "198.51.100.7", "start": 4,
         "end": 16, "defanged": False, "count": 1, "tags": ["documentation"],
     }
-    assert repr(ind) == 'Indicator(kind="ipv4", value="198.51.100.7", count=1, start=4)'
+    assert repr(ind) == "Indicator(kind='ipv4', value='198.51.100.7', count=1, start=4)"
     clone = pickle.loads(pickle.dumps(ind))
     assert clone == ind and clone.tags == ["documentation"]
     assert ind != Indicator("ipv4", "198.51.100.8")

@@ -72,7 +72,7 @@ def test_state_store_expire_and_blocks(tmp_path):
 
 def test_repr_to_dict_and_pickle():
     fw = Firewall(backend="ipset", allow=["192.0.2.0/24"], permit_private=True)
-    assert repr(fw) == "Firewall(backend=\"ipset\", dry_run=True, allow=[\"192.0.2.0/24\"], permit_private=True)"
+    assert repr(fw) == "Firewall(backend='ipset', dry_run=True, allow=['192.0.2.0/24'], permit_private=True, state=None)"
     d = fw.to_dict()
     assert d["backend"] == "ipset" and d["allow"] == ["192.0.2.0/24"] and d["dry_run"] is True
     clone = pickle.loads(pickle.dumps(fw))
@@ -94,7 +94,7 @@ def test_isolator_dry_run_and_validation():
         SshIsolator("not-an-ip")
     clone = pickle.loads(pickle.dumps(iso))
     assert clone.to_dict() == iso.to_dict()
-    assert "SshIsolator(mgmt_ip=\"192.0.2.10\"" in repr(iso)
+    assert "SshIsolator(mgmt_ip='192.0.2.10'" in repr(iso)
 
 
 def _root_with(*tools):
@@ -116,5 +116,9 @@ def test_live_block_in_a_namespace(tmp_path):
         assert again["outcome"]["status"] == "skipped"
         assert [b["ip"] for b in fw.blocks()] == ["198.51.100.23"]
         assert fw.unblock("198.51.100.23")["outcome"] == {"status": "done"}
+        # Operator actions are audited the way `soc block` audits them.
+        store = soc_core.Pipeline.from_config({"store": {"path": str(tmp_path / "s.db")}, "run": {"offline": True}})
+        audited = {(a["action"], a["target"]) for a in store.actions()}
+        assert {("block", "198.51.100.23"), ("unblock", "198.51.100.23")} <= audited, audited
     finally:
         subprocess.run(["ip", "netns", "del", ns], check=False)

@@ -95,8 +95,9 @@ def test_python_scorer_adapter():
 
     [s] = soc_core.score_alerts([ALERT], Mine())
     assert s["scorer"] == "mine" and s["level"] == "high"
-    [s] = soc_core.score_alerts([ALERT], Broken())
-    assert s["value"] == 0 and "boom" in s["factors"][0]["detail"]
+    # Called directly, a Python scorer's exception propagates (never a quiet Low score).
+    with pytest.raises(RuntimeError, match="boom"):
+        soc_core.score_alerts([ALERT], Broken())
     [s] = soc_core.score_alerts([ALERT])
     assert s["scorer"] == "weighted"
     with pytest.raises(ValueError):

@@ -184,12 +184,10 @@ fn print_record(
 }
 
 fn audit(store: Option<&Arc<StateStore>>, rec: &ActionRecord) {
-    if rec.mode == Mode::Live {
-        if let Some(store) = store {
-            let key = format!("operator:{}:{}", rec.action, rec.target);
-            if let Err(e) = store.record_action(&key, rec) {
-                tracing::warn!("could not record the action in the audit log: {e}");
-            }
+    if let Some(store) = store {
+        let log = soc_core::respond::AuditLog::new(store.clone(), None);
+        if let Err(e) = log.record_operator_action(rec) {
+            tracing::warn!("could not record the action in the audit log: {e}");
         }
     }
 }

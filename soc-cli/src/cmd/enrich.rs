@@ -5,14 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use serde_json::{json, Map, Value};
-use soc_core::enrich::{EnrichConfig, EnrichmentService, ProviderName};
+use soc_core::enrich::{enrichable, provider_of, EnrichConfig, EnrichmentService, ProviderName};
 use soc_core::model::{Enrichment, Indicator, IndicatorKind, Verdict};
 use soc_core::store::StateStore;
 use soc_core::EnrichError;
@@ -274,76 +273,24 @@ fn extract_indicators_with_ioc_module(text: &str) -> Vec<Indicator> {
     soc_core::ioc::extract(text)
 }
 
-fn enrichable(kind: IndicatorKind) -> bool {
-    kind.is_ip()
-        || kind.is_hash()
-        || matches!(
-            kind,
-            IndicatorKind::Domain
-                | IndicatorKind::Url
-                | IndicatorKind::AttackTechnique
-                | IndicatorKind::AttackTactic
-        )
-}
-
-/// Parses `soc enrich KIND VALUE`.
+/// Parses `soc enrich KIND VALUE` with the core rule, [`Indicator::parse`]
+/// (`ip` and `hash` stand for any address or hash kind).
 fn single(kind: &str, value: &str) -> Result<Indicator, String> {
-    let v = value.trim();
-    match kind {
-        "ip" => match v.parse::<IpAddr>() {
-            Ok(IpAddr::V4(ip)) => Ok(Indicator::new(IndicatorKind::Ipv4, ip.to_string())),
-            Ok(IpAddr::V6(ip)) => Ok(Indicator::new(IndicatorKind::Ipv6, ip.to_string())),
-            Err(_) => Err(format!("'{v}' is not an IP address")),
-        },
-        "domain" => {
-            let d = v.trim_end_matches('.').to_ascii_lowercase();
-            let ok = d.contains('.')
-                && d.split('.').all(|l| {
-                    !l.is_empty()
-                        && l.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                });
-            if ok {
-                Ok(Indicator::new(IndicatorKind::Domain, d))
-            } else {
-                Err(format!("'{v}' is not a domain name"))
-            }
+    let (want, check): (Option<IndicatorKind>, fn(IndicatorKind) -> bool) = match kind {
+        "ip" => (None, IndicatorKind::is_ip),
+        "hash" => (None, IndicatorKind::is_hash),
+        "domain" => (Some(IndicatorKind::Domain), |_| true),
+        "url" => (Some(IndicatorKind::Url), |_| true),
+        other => {
+            return Err(format!(
+                "unknown indicator kind '{other}'; use ip, domain, url or hash (or give a FILE)"
+            ))
         }
-        "url" => {
-            let ok = v.split_once("://").is_some_and(|(scheme, rest)| {
-                !scheme.is_empty()
-                    && scheme
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                    && !rest.is_empty()
-            });
-            if ok {
-                Ok(Indicator::new(IndicatorKind::Url, v))
-            } else {
-                Err(format!("'{v}' is not a URL (scheme://host/...)"))
-            }
-        }
-        "hash" => {
-            let kind = match v.len() {
-                32 => IndicatorKind::Md5,
-                40 => IndicatorKind::Sha1,
-                64 => IndicatorKind::Sha256,
-                128 => IndicatorKind::Sha512,
-                _ => {
-                    return Err(format!(
-                        "'{v}' is not an MD5, SHA-1, SHA-256 or SHA-512 hash"
-                    ))
-                }
-            };
-            if v.chars().all(|c| c.is_ascii_hexdigit()) {
-                Ok(Indicator::new(kind, v.to_ascii_lowercase()))
-            } else {
-                Err(format!("'{v}' is not a hex hash"))
-            }
-        }
-        other => Err(format!(
-            "unknown indicator kind '{other}'; use ip, domain, url or hash (or give a FILE)"
-        )),
+    };
+    match Indicator::parse(want, value) {
+        Ok(ind) if check(ind.kind) => Ok(ind),
+        Ok(ind) => Err(format!("'{}' is a {}, not {kind}", value.trim(), ind.kind)),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -380,7 +327,7 @@ fn row(ind: &Indicator, results: &[Result<Enrichment, EnrichError>]) -> (Value, 
                 enrichments.push(serde_json::to_value(slim).unwrap_or(Value::Null));
             }
             Err(err) => {
-                let provider = provider_of(err);
+                let provider = provider_of(err).to_string();
                 row.insert(provider.clone(), format!("error: {err}").into());
                 errors.insert(provider, err.to_string());
             }
@@ -399,22 +346,6 @@ fn row(ind: &Indicator, results: &[Result<Enrichment, EnrichError>]) -> (Value, 
     (Value::Object(row), n)
 }
 
-fn provider_of(err: &EnrichError) -> String {
-    use EnrichError as E;
-    match err {
-        E::MissingKey { provider, .. }
-        | E::Auth { provider, .. }
-        | E::RateLimited { provider, .. }
-        | E::Api { provider, .. }
-        | E::Timeout { provider, .. }
-        | E::Transport { provider, .. }
-        | E::Malformed { provider, .. }
-        | E::Unsupported { provider, .. }
-        | E::Offline { provider } => provider.clone(),
-        _ => "enrich".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,13 +357,18 @@ mod tests {
             IndicatorKind::Ipv6
         );
         assert_eq!(
-            single("hash", &"A".repeat(40)).unwrap().kind,
+            single("hash", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709")
+                .unwrap()
+                .kind,
             IndicatorKind::Sha1
         );
         assert_eq!(
-            single("domain", "Evil.Example.").unwrap().value,
-            "evil.example"
+            single("domain", "Evil.Example.COM.").unwrap().value,
+            "evil.example.com"
         );
+        // The same rule as extraction: the name must end in a public suffix.
+        assert!(single("domain", "evil.invalidtld").is_err());
+        assert!(single("ip", "da39a3ee5e6b4b0d3255bfef95601890afd80709").is_err());
         assert!(single("ip", "999.1.1.1").is_err());
         assert!(single("hash", "xyz").is_err());
         assert!(single("url", "evil.example").is_err());

@@ -28,35 +28,9 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-/// Parses `--since` relative to `now`.
+/// Parses `--since` relative to `now`: the core rule, shared with Python.
 pub(crate) fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("all") {
-        return Ok(DateTime::<Utc>::MIN_UTC);
-    }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.with_timezone(&Utc));
-    }
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| {
-        format!("--since '{text}': use e.g. 24h, 7d, 30m, an RFC 3339 time, or all")
-    })?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" | "" => n.saturating_mul(3600),
-        "d" => n.saturating_mul(86_400),
-        "w" => n.saturating_mul(604_800),
-        _ => {
-            return Err(format!(
-                "--since '{text}': unknown unit '{unit}' (use s, m, h, d or w)"
-            ))
-        }
-    };
-    Ok(chrono::Duration::try_seconds(secs)
-        .and_then(|d| now.checked_sub_signed(d))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC))
+    soc_core::pipeline::since::parse_since(text, now).map_err(|e| format!("--{e}"))
 }
 
 /// Runs `soc report`.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use serde_json::{json, Value};
+use serde_json::json;
 use soc_core::score::features::{features, FEATURE_NAMES};
 use soc_core::score::train::{train_csv, TrainOptions};
 use soc_core::score::{ModelScorer, RiskThresholds, Scorer, WeightedConfig, WeightedScorer};
@@ -156,17 +156,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn alert_from(v: Value, what: &str) -> anyhow::Result<Alert> {
-    let v = match v {
-        Value::Object(mut m) if m.get("alert").is_some_and(Value::is_object) => {
-            m.remove("alert").unwrap_or_default()
-        }
-        other => other,
-    };
-    serde_json::from_value(v).with_context(|| format!("{what}: not an alert"))
-}
-
-/// Reads alerts from a JSON array, a single JSON object or JSON lines.
+/// Reads alerts from a JSON array, a single JSON object or JSON lines, with
+/// the core reader of soc alerts (shared with Python).
 pub fn read_alerts(path: &Path) -> anyhow::Result<Vec<Alert>> {
     let name = path.display().to_string();
     let text = if name == "-" {
@@ -179,29 +170,7 @@ pub fn read_alerts(path: &Path) -> anyhow::Result<Vec<Alert>> {
     } else {
         std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?
     };
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        let items: Vec<Value> =
-            serde_json::from_str(trimmed).with_context(|| format!("{name}: invalid JSON array"))?;
-        return items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| alert_from(v, &format!("{name}: item {}", i + 1)))
-            .collect();
-    }
-    if let Ok(v) = serde_json::from_str::<Value>(trimmed) {
-        return Ok(vec![alert_from(v, &name)?]);
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            let what = format!("{name}:{}", i + 1);
-            let v: Value =
-                serde_json::from_str(l).with_context(|| format!("{what}: invalid JSON"))?;
-            alert_from(v, &what)
-        })
-        .collect()
+    Ok(soc_core::parse::json_csv::parse_soc_alerts(&text, &name)?)
 }
 
 fn train(t: TrainArgs) -> anyhow::Result<ExitCode> {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::EnrichError;
+use crate::secret::{Secret, REDACTED};
 
 /// The providers soc knows, by the names used in config, `--providers` and `--rate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -97,7 +98,7 @@ impl ProviderName {
 
     /// Comma-separated list of all names (for help and errors).
     pub fn all_names() -> String {
-        Self::ALL.map(|p| p.as_str()).join(",")
+        Self::ALL.map(|p| p.as_str()).join(", ")
     }
 }
 
@@ -126,9 +127,9 @@ impl FromStr for ProviderName {
         ProviderName::ALL
             .into_iter()
             .find(|p| p.as_str() == name)
-            .ok_or_else(|| EnrichError::Unsupported {
-                provider: s.to_string(),
-                kind: format!("unknown provider; known providers: {}", Self::all_names()),
+            .ok_or_else(|| EnrichError::UnknownProvider {
+                name: s.to_string(),
+                known: Self::all_names(),
             })
     }
 }
@@ -141,9 +142,10 @@ pub struct ProviderConfig {
     /// `true` forces the provider on (an error if its key is missing),
     /// `false` turns it off; unset: on when it needs no key or its key is set.
     pub enabled: Option<bool>,
-    /// API key; else read from the provider's environment variable. Never serialized.
+    /// API key (a literal or `${VAR}`, resolved like every other secret);
+    /// else read from the provider's environment variable. Never serialized.
     #[serde(skip_serializing)]
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     /// Base URL (proxies, private mirrors, tests); for `rdns` the resolver `IP:port`.
     pub base_url: Option<String>,
     /// Requests per minute (token bucket).
@@ -158,7 +160,7 @@ impl fmt::Debug for ProviderConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderConfig")
             .field("enabled", &self.enabled)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key", &self.api_key)
             .field("base_url", &self.base_url)
             .field("rate_per_min", &self.rate_per_min)
             .field("per_day", &self.per_day)
@@ -185,7 +187,7 @@ pub struct Resolved {
 impl fmt::Debug for Resolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Resolved")
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
             .field("base_url", &self.base_url)
             .field("rate_per_min", &self.rate_per_min)
             .field("per_day", &self.per_day)
@@ -201,12 +203,19 @@ fn env_nonempty(var: &str) -> Option<String> {
 impl ProviderConfig {
     /// Applies environment variables and `provider`'s defaults: key from
     /// config, else its env var; URL from config, else its `SOC_*_URL` env
-    /// var, else the public endpoint.
-    pub fn resolved(&self, provider: ProviderName) -> Resolved {
+    /// var, else the public endpoint. A `${VAR}` in the key is resolved from
+    /// the environment; an unset variable is [`EnrichError::MissingKey`].
+    pub fn resolved(&self, provider: ProviderName) -> Result<Resolved, EnrichError> {
         let (url, per_min, per_day, ttl) = defaults(provider);
-        let api_key = self
-            .api_key
-            .clone()
+        let configured = match self.api_key.as_ref().filter(|k| !k.is_empty()) {
+            Some(k) => Some(k.expose().map_err(|_| EnrichError::MissingKey {
+                provider: provider.as_str().into(),
+                env_var: k.env_var().unwrap_or_default().into(),
+                config_key: format!("enrich.{provider}.api_key"),
+            })?),
+            None => None,
+        };
+        let api_key = configured
             .filter(|k| !k.trim().is_empty())
             .or_else(|| provider.key_env().and_then(env_nonempty));
         let base_url = self
@@ -214,13 +223,13 @@ impl ProviderConfig {
             .clone()
             .or_else(|| provider.url_env().and_then(env_nonempty))
             .unwrap_or_else(|| url.to_string());
-        Resolved {
+        Ok(Resolved {
             api_key,
             base_url: base_url.trim_end_matches('/').to_string(),
             rate_per_min: self.rate_per_min.or(per_min),
             per_day: self.per_day.or(per_day),
             ttl_secs: self.ttl_secs.unwrap_or(ttl),
-        }
+        })
     }
 }
 

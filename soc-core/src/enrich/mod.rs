@@ -34,7 +34,7 @@
 use async_trait::async_trait;
 
 use crate::error::EnrichError;
-use crate::model::{Enrichment, Indicator};
+use crate::model::{Enrichment, Indicator, IndicatorKind};
 
 pub mod abuseipdb;
 pub mod attack;
@@ -99,6 +99,54 @@ pub(crate) fn answer(
     }
 }
 
+/// Whether some enricher can say something about indicators of `kind`
+/// (addresses, domains, URLs, file hashes, ATT&CK ids): what `soc enrich
+/// FILE` and `Enrichers.enrich_many` keep from extracted indicators.
+///
+/// ```
+/// use soc_core::enrich::enrichable;
+/// use soc_core::IndicatorKind;
+/// assert!(enrichable(IndicatorKind::Sha256));
+/// assert!(!enrichable(IndicatorKind::Cve));
+/// ```
+pub fn enrichable(kind: IndicatorKind) -> bool {
+    kind.is_ip()
+        || kind.is_hash()
+        || matches!(
+            kind,
+            IndicatorKind::Domain
+                | IndicatorKind::Url
+                | IndicatorKind::AttackTechnique
+                | IndicatorKind::AttackTactic
+        )
+}
+
+/// The provider an enrichment error is about (`"enrich"` for errors that
+/// belong to no single provider, such as the cache).
+///
+/// ```
+/// use soc_core::enrich::provider_of;
+/// use soc_core::EnrichError;
+/// let e = EnrichError::Offline { provider: "virustotal".into() };
+/// assert_eq!(provider_of(&e), "virustotal");
+/// ```
+pub fn provider_of(err: &EnrichError) -> &str {
+    use EnrichError as E;
+    match err {
+        E::MissingKey { provider, .. }
+        | E::Auth { provider, .. }
+        | E::RateLimited { provider, .. }
+        | E::Api { provider, .. }
+        | E::Timeout { provider, .. }
+        | E::Transport { provider, .. }
+        | E::Malformed { provider, .. }
+        | E::Unsupported { provider, .. }
+        | E::Offline { provider } => provider,
+        E::List { .. } | E::ListIo { .. } => "lists",
+        _ => "enrich",
+    }
+}
+
 /// The unsupported-kind error of `provider` for `indicator`.
 pub(crate) fn unsupported(provider: &str, indicator: &Indicator) -> EnrichError {
     EnrichError::Unsupported {
@@ -108,4 +156,4 @@ pub(crate) fn unsupported(provider: &str, indicator: &Indicator) -> EnrichError 
 }
 
 /// A string stored in Debug output in place of a secret.
-pub(crate) const REDACTED: &str = "<redacted>";
+pub(crate) use crate::secret::REDACTED;

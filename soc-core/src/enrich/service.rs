@@ -125,7 +125,7 @@ impl EnrichmentService {
                 }
                 continue;
             }
-            let r = pc.resolved(p);
+            let r = pc.resolved(p)?;
             if p.key_required() && r.api_key.is_none() {
                 if forced {
                     return Err(EnrichError::MissingKey {

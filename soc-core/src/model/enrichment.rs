@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::IndicatorKind;
+use super::{Indicator, IndicatorKind};
 
 /// A provider's normalized verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,7 +111,50 @@ pub struct Enrichment {
 }
 
 impl Enrichment {
-    /// An `unknown` enrichment (no data) from `provider` for an indicator.
+    /// What `provider` found about `indicator`: a verdict, a 0..=100 score
+    /// (clamped) and a one-line summary; cached for a day unless
+    /// [`with_ttl`](Self::with_ttl) says otherwise.
+    ///
+    /// ```
+    /// use soc_core::{Enrichment, Indicator, IndicatorKind, Verdict};
+    /// let ip = Indicator::new(IndicatorKind::Ipv4, "198.51.100.23");
+    /// let e = Enrichment::found("mylist", &ip, Verdict::Malicious, 250, "listed").with_ttl(60);
+    /// assert_eq!((e.score, e.ttl_secs, e.indicator.as_str()), (100, 60, "198.51.100.23"));
+    /// ```
+    pub fn found(
+        provider: &str,
+        indicator: &Indicator,
+        verdict: Verdict,
+        score: u8,
+        summary: impl Into<String>,
+    ) -> Self {
+        let mut e = Self::unknown(provider, indicator.kind, &indicator.value, 86_400);
+        e.verdict = verdict;
+        e.score = score.min(100);
+        e.summary = summary.into();
+        e
+    }
+
+    /// "Nothing known": verdict `unknown`, score 0, summary "no data"
+    /// (cached for a day unless [`with_ttl`](Self::with_ttl) says otherwise).
+    pub fn no_data(provider: &str, indicator: &Indicator) -> Self {
+        Self::unknown(provider, indicator.kind, &indicator.value, 86_400)
+    }
+
+    /// The same enrichment, cached for `secs` seconds.
+    pub fn with_ttl(mut self, secs: u64) -> Self {
+        self.ttl_secs = secs;
+        self
+    }
+
+    /// The same enrichment with the provider's raw answer attached.
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// "Nothing known" from the parts of an indicator, with its cache
+    /// lifetime ([`no_data`](Self::no_data) takes the indicator itself).
     pub fn unknown(provider: &str, kind: IndicatorKind, indicator: &str, ttl_secs: u64) -> Self {
         Enrichment {
             provider: provider.to_string(),

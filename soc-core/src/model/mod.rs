@@ -14,6 +14,7 @@ mod alert;
 mod enrichment;
 mod event;
 mod indicator;
+mod indicator_parse;
 mod score;
 
 pub use action::{ActionOutcome, ActionRecord, Mode};

@@ -312,6 +312,89 @@ pub fn read_alerts(
     }
 }
 
+/// One alert in soc's own JSON form (as `soc ssh --alerts --format json`,
+/// the state store and Python `Alert.to_dict()` write it), optionally
+/// wrapped as `{"alert": {...}}` (as `soc triage` writes it). Only `kind`
+/// is required: `severity` defaults to medium, `title` to the kind,
+/// `count` to 1 and `id` to the stable id of kind and source address. The
+/// one reader of soc alerts for the CLI (`soc triage`) and Python.
+///
+/// ```
+/// use soc_core::parse::json_csv::soc_alert_from_json;
+/// let v = serde_json::json!({"alert": {"kind": "ssh.brute_force", "src_ip": "198.51.100.23"}});
+/// let a = soc_alert_from_json(v).unwrap();
+/// assert_eq!(a.title, "ssh.brute_force");
+/// assert_eq!(a.severity, soc_core::Severity::Medium);
+/// assert!(soc_alert_from_json(serde_json::json!({"title": "no kind"})).is_err());
+/// ```
+pub fn soc_alert_from_json(v: Value) -> Result<Alert, String> {
+    let v = match v {
+        Value::Object(mut m) if m.get("alert").is_some_and(Value::is_object) => {
+            m.remove("alert").unwrap_or_default()
+        }
+        other => other,
+    };
+    let Value::Object(mut m) = v else {
+        return Err("an alert must be a JSON object".into());
+    };
+    let kind = match m.get("kind").and_then(Value::as_str) {
+        Some(k) if !k.is_empty() => k.to_string(),
+        _ => return Err("an alert needs a non-empty 'kind'".into()),
+    };
+    let severity: Severity = match m.get("severity") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("severity: {e}"))?,
+        None => Severity::Medium,
+    };
+    m.entry("severity").or_insert(serde_json::json!(severity));
+    m.entry("title")
+        .or_insert_with(|| Value::String(kind.clone()));
+    m.entry("source")
+        .or_insert_with(|| Value::String(String::new()));
+    m.entry("count").or_insert(Value::from(1u64));
+    if !m.contains_key("id") {
+        let key = m.get("src_ip").and_then(Value::as_str).unwrap_or("");
+        let id = Alert::new(kind.clone(), key, "", severity).id;
+        m.insert("id".into(), Value::String(id));
+    }
+    serde_json::from_value(Value::Object(m)).map_err(|e| format!("not an alert: {e}"))
+}
+
+/// Alerts in soc's own JSON form ([`soc_alert_from_json`]) from `text`: a
+/// JSON array, one object, or JSON lines. Errors name `name` and the item
+/// or line.
+pub fn parse_soc_alerts(text: &str, name: &str) -> Result<Vec<Alert>, ParseError> {
+    let bad = |line: u64, reason: String| ParseError::Malformed {
+        source_name: name.to_string(),
+        line,
+        reason,
+    };
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let items: Vec<Value> = serde_json::from_str(trimmed)
+            .map_err(|e| bad(e.line() as u64, format!("invalid JSON array: {e}")))?;
+        return items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                soc_alert_from_json(v).map_err(|r| bad(0, format!("item {}: {r}", i + 1)))
+            })
+            .collect();
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(trimmed) {
+        return Ok(vec![soc_alert_from_json(v).map_err(|r| bad(1, r))?]);
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let line = i as u64 + 1;
+            let v: Value =
+                serde_json::from_str(l).map_err(|e| bad(line, format!("invalid JSON: {e}")))?;
+            soc_alert_from_json(v).map_err(|r| bad(line, r))
+        })
+        .collect()
+}
+
 /// Adapts a [`LineReader`] back into a byte stream (gzip already undone).
 struct LineBytes {
     lr: LineReader,
@@ -334,5 +417,25 @@ impl std::io::Read for LineBytes {
         out[..n].copy_from_slice(&self.buf[..n]);
         self.buf.drain(..n);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soc_alerts_from_every_shape_and_errors_without_line_zero() {
+        let one = r#"{"kind": "ssh.brute_force", "src_ip": "198.51.100.23"}"#;
+        assert_eq!(parse_soc_alerts(one, "a.json").unwrap().len(), 1);
+        let lines = format!("{one}\n\n{one}\n");
+        assert_eq!(parse_soc_alerts(&lines, "a.jsonl").unwrap().len(), 2);
+        let arr = format!("[{one}, 3]");
+        let e = parse_soc_alerts(&arr, "a.json").unwrap_err().to_string();
+        assert_eq!(e, "a.json: item 2: an alert must be a JSON object");
+        let e = parse_soc_alerts(&format!("{one}\n{{\"title\": 1}}\n"), "b.jsonl")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "b.jsonl:2: an alert needs a non-empty 'kind'");
     }
 }

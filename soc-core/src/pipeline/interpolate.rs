@@ -1,4 +1,6 @@
-//! `${ENV_VAR}` interpolation in configuration string values.
+//! `${ENV_VAR}` interpolation in configuration string values: the one
+//! resolver behind the config file, [`crate::secret::Secret`] (enrichment
+//! API keys, responder tokens) and the Splunk source.
 //!
 //! Rules:
 //! * `${NAME}` is replaced by the value of the environment variable `NAME`;
@@ -17,11 +19,13 @@
 //! ```
 
 /// Why a string could not be interpolated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InterpolateError {
     /// `${NAME}` names an unset variable.
+    #[error("references ${{{0}}}, which is not set; export it")]
     Missing(String),
     /// `${` without a closing `}` or with an invalid name.
+    #[error("{0}")]
     Malformed(String),
 }
 

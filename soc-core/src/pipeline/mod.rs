@@ -24,6 +24,7 @@ mod reader;
 mod redact;
 pub mod report;
 pub mod runner;
+pub mod since;
 pub mod stages;
 pub mod state;
 mod steps;

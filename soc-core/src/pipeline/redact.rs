@@ -21,7 +21,7 @@ pub(super) fn strip_nulls(value: &mut serde_json::Value) {
 }
 
 /// The text shown in place of a secret.
-pub const REDACTED: &str = "***";
+pub use crate::secret::REDACTED;
 
 /// Whether a config key holds a secret.
 pub fn is_secret_key(key: &str) -> bool {
@@ -74,7 +74,7 @@ mod tests {
             serde_json::json!({"a": {"api_key": "k", "url": "https://x/?t=tok-123", "n": 1}});
         redact(&mut value, false, &["tok-123".to_string()]);
         assert_eq!(value["a"]["api_key"], REDACTED);
-        assert_eq!(value["a"]["url"], "https://x/?t=***");
+        assert_eq!(value["a"]["url"], format!("https://x/?t={REDACTED}"));
         assert_eq!(value["a"]["n"], 1);
         assert!(is_secret_key("SOC_TEST_TOKEN"));
         assert!(!is_secret_key("path"));

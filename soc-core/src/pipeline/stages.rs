@@ -38,10 +38,7 @@ use async_trait::async_trait;
 use crate::detect::StateChange;
 use crate::enrich::Enricher;
 use crate::error::EnrichError;
-use crate::model::{
-    ActionRecord, Alert, Enrichment, Indicator, Mode, RiskLevel, Score, ScoreFactor, Severity,
-};
-use crate::score::Scorer;
+use crate::model::{ActionRecord, Alert, Enrichment, Indicator, Mode, Score};
 use crate::source::SourceRecord;
 
 /// What parsing and detection produced from some records.
@@ -246,57 +243,5 @@ pub trait ActionStage: Send + Sync {
     async fn handle(&self, alert: &Alert, score: &Score) -> Vec<ActionRecord>;
 }
 
-/// A minimal scorer: alert severity plus the worst enrichment score. Used
-/// when no scoring stage is configured (and in tests); the configured
-/// `[score]` scorer replaces it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SeverityScorer;
-
-impl Scorer for SeverityScorer {
-    fn name(&self) -> &str {
-        "severity"
-    }
-
-    fn score(&self, alert: &Alert) -> Score {
-        let sev = match alert.severity {
-            Severity::Info => 5.0,
-            Severity::Low => 15.0,
-            Severity::Medium => 30.0,
-            Severity::High => 45.0,
-            Severity::Critical => 60.0,
-        };
-        let mut factors = vec![ScoreFactor {
-            name: "severity".into(),
-            contribution: sev,
-            detail: format!("alert severity {}", alert.severity),
-        }];
-        if let Some(worst) = alert.enrichments.iter().max_by_key(|e| e.score) {
-            let c = f64::from(worst.score) * 0.4;
-            factors.push(ScoreFactor {
-                name: "threat_intel".into(),
-                contribution: c,
-                detail: format!(
-                    "{} says {} ({}) x 0.4",
-                    worst.provider, worst.verdict, worst.score
-                ),
-            });
-        }
-        let value = factors
-            .iter()
-            .map(|f| f.contribution)
-            .sum::<f64>()
-            .clamp(0.0, 100.0);
-        let level = match value {
-            v if v >= 80.0 => RiskLevel::Critical,
-            v if v >= 60.0 => RiskLevel::High,
-            v if v >= 30.0 => RiskLevel::Medium,
-            _ => RiskLevel::Low,
-        };
-        Score {
-            scorer: "severity".into(),
-            value,
-            level,
-            factors,
-        }
-    }
-}
+/// The minimal scorer, now in [`crate::score`] (one risk table for every scorer).
+pub use crate::score::SeverityScorer;

@@ -78,6 +78,18 @@ impl AuditLog {
         stored.and(filed)
     }
 
+    /// Records an action an operator ran by hand (`soc block`, Python
+    /// `Firewall.block`): live actions only, under the key
+    /// `operator:<action>:<target>`, so every face audits the same way.
+    /// Dry-run records change nothing and are not recorded.
+    pub fn record_operator_action(&self, record: &ActionRecord) -> Result<(), RespondError> {
+        if record.mode != crate::model::Mode::Live {
+            return Ok(());
+        }
+        let key = format!("operator:{}:{}", record.action, record.target);
+        self.record(&key, record)
+    }
+
     fn append(&self, path: &Path, key: &str, record: &ActionRecord) -> Result<(), RespondError> {
         let io = |source| RespondError::Io {
             context: format!("appending to audit log {}", path.display()),

@@ -30,11 +30,13 @@ use crate::model::{Alert, RiskLevel, Score};
 
 pub mod features;
 mod model;
+mod severity;
 pub mod train;
 mod weighted;
 
 pub use features::features;
 pub use model::{LogisticModel, ModelScorer};
+pub use severity::SeverityScorer;
 pub use weighted::{WeightedConfig, WeightedScorer};
 
 /// Scores an alert. CPU-only, so synchronous.

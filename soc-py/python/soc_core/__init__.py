@@ -4,7 +4,8 @@ IOC extraction, OpenSSH/Suricata parsing, detection, threat-intel
 enrichment, triage and response, driven from Python.
 """
 
-from ._native import (
+from ._errors import (
+    ArgumentTypeError,
     AuthError,
     ConfigError,
     EnrichError,
@@ -17,8 +18,8 @@ from ._native import (
     SocError,
     SourceError,
     StoreError,
-    __version__,
 )
+from ._native import __version__
 from . import enrich as _enrich
 from . import iocs as _iocs
 from . import parse as _parse
@@ -41,6 +42,7 @@ __all__ = [
     "ParseError",
     "SourceError",
     "ConfigError",
+    "ArgumentTypeError",
     "EnrichError",
     "AuthError",
     "RateLimitError",

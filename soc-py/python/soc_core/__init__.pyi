@@ -1,3 +1,24 @@
+"""soc_core: fast, safe security-operations automation (Rust core).
+
+IOC extraction, OpenSSH/Suricata parsing, detection, threat-intel
+enrichment, triage and response, driven from Python.
+"""
+
+from ._errors import (
+    ArgumentTypeError as ArgumentTypeError,
+    AuthError as AuthError,
+    ConfigError as ConfigError,
+    EnrichError as EnrichError,
+    IocError as IocError,
+    ParseError as ParseError,
+    RateLimitError as RateLimitError,
+    RefusedError as RefusedError,
+    RespondError as RespondError,
+    ScoreError as ScoreError,
+    SocError as SocError,
+    SourceError as SourceError,
+    StoreError as StoreError,
+)
 from .enrich import *
 from .iocs import *
 from .parse import *
@@ -7,16 +28,60 @@ from .serve import *
 from .triage import *
 
 __version__: str
-
-class SocError(Exception): ...
-class IocError(SocError): ...
-class ParseError(SocError): ...
-class SourceError(SocError): ...
-class ConfigError(SocError): ...
-class EnrichError(SocError): ...
-class AuthError(EnrichError): ...
-class RateLimitError(EnrichError): ...
-class ScoreError(SocError): ...
-class RespondError(SocError): ...
-class RefusedError(RespondError): ...
-class StoreError(SocError): ...
+__all__ = [
+    "__version__",
+    "SocError",
+    "IocError",
+    "ParseError",
+    "SourceError",
+    "ConfigError",
+    "ArgumentTypeError",
+    "EnrichError",
+    "AuthError",
+    "RateLimitError",
+    "ScoreError",
+    "RespondError",
+    "RefusedError",
+    "StoreError",
+    "Indicator",
+    "extract_iocs",
+    "extract_iocs_from_file",
+    "refang",
+    "defang",
+    "Alert",
+    "Event",
+    "EveEvents",
+    "SshEvents",
+    "detect_bruteforce",
+    "parse_eve",
+    "parse_ssh",
+    "read_alerts",
+    "ssh_summary",
+    "Enrichment",
+    "Enrichers",
+    "VirusTotal",
+    "AbuseIPDB",
+    "GreyNoise",
+    "InternetDB",
+    "Rdap",
+    "ReverseDns",
+    "LocalLists",
+    "Attack",
+    "attack_for_kind",
+    "FEATURE_NAMES",
+    "WeightedScorer",
+    "ModelScorer",
+    "features",
+    "score_alerts",
+    "train",
+    "EmailNotifier",
+    "SlackNotifier",
+    "WebhookNotifier",
+    "TheHive",
+    "Jira",
+    "TicketFile",
+    "run_responders",
+    "Pipeline",
+    "Firewall",
+    "SshIsolator",
+]

@@ -1,86 +1,233 @@
+"""Log parsing and detection: OpenSSH auth logs, Suricata EVE, generic alerts.
+
+Rust: ``soc_core::parse`` (``ssh::SshParser``, ``suricata``, ``json_csv``) and
+``soc_core::detect::DetectorSet``.
+"""
+
 import os
-from typing import Any, Iterable, Iterator, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Iterator, Literal, Mapping, final
 
-__all__: list[str]
+from typing_extensions import Self
 
+__all__ = [
+    "Alert",
+    "Event",
+    "EveEvents",
+    "SshEvents",
+    "detect_bruteforce",
+    "parse_eve",
+    "parse_ssh",
+    "read_alerts",
+    "ssh_summary",
+]
+
+@final
 class Event:
-    def __init__(self, source: str = "ssh", kind: str = "ssh.other") -> None: ...
+    """One normalized event: an sshd line or a Suricata record (Rust ``model::Event``).
+
+    Events compare equal when every field is equal, and pickle.
+    """
+
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __new__(cls, source: str = "ssh", kind: str = "ssh.other") -> Self:
+        """An empty event of ``kind`` from parser ``source``."""
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """Kind, e.g. ``ssh.failed_password``, ``suricata.alert``."""
     @property
-    def source(self) -> str: ...
+    def source(self) -> str:
+        """The parser: ``ssh`` or ``suricata``."""
     @property
-    def time(self) -> str | None: ...
+    def time(self) -> str | None:
+        """Event time as RFC 3339 UTC, or None."""
     @property
-    def host(self) -> str | None: ...
+    def host(self) -> str | None:
+        """The logging host."""
     @property
-    def src_ip(self) -> str | None: ...
+    def src_ip(self) -> str | None:
+        """Source address."""
     @property
-    def src_host(self) -> str | None: ...
+    def src_host(self) -> str | None:
+        """Source host name, when the log has a name instead of an address."""
     @property
-    def src_port(self) -> int | None: ...
+    def src_port(self) -> int | None:
+        """Source port."""
     @property
-    def dst_ip(self) -> str | None: ...
+    def dst_ip(self) -> str | None:
+        """Destination address."""
     @property
-    def dst_port(self) -> int | None: ...
+    def dst_port(self) -> int | None:
+        """Destination port."""
     @property
-    def user(self) -> str | None: ...
+    def user(self) -> str | None:
+        """User name."""
     @property
-    def outcome(self) -> str: ...
+    def outcome(self) -> Literal["failure", "success", "unknown"]:
+        """``failure``, ``success`` or ``unknown``."""
     @property
-    def failure(self) -> bool: ...
+    def failure(self) -> bool:
+        """True for a failed or illegitimate access attempt."""
     @property
-    def attempt(self) -> Literal["failure", "probe", "success"] | None: ...
+    def attempt(self) -> Literal["failure", "probe", "success"] | None:
+        """Attempt class: ``failure``, ``probe``, ``success`` or None (bookkeeping)."""
     @property
-    def line(self) -> int | None: ...
+    def line(self) -> int | None:
+        """1-based line number in its file."""
     @property
-    def raw(self) -> str: ...
+    def raw(self) -> str:
+        """The raw line (attacker-controlled text: escape it before display)."""
     @property
-    def fields(self) -> dict[str, Any]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def fields(self) -> dict[str, Any]:
+        """Parser-specific fields."""
+    def to_dict(self) -> dict[str, Any]:
+        """The event as plain Python data."""
+    def __eq__(self, value: object, /) -> bool: ...
     def __getstate__(self) -> str: ...
     def __setstate__(self, state: str) -> None: ...
 
+@final
 class Alert:
-    def __init__(self, kind: str = "alerts.generic", key: str = "", title: str = "", severity: str = "medium") -> None: ...
+    """A detector or sensor alert (Rust ``model::Alert``). Compares by value, pickles."""
+
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __new__(
+        cls, kind: str = "alerts.generic", key: str = "", title: str = "", severity: str = "medium"
+    ) -> Self:
+        """A new alert; ``key`` (e.g. the source address) makes the stable id.
+
+        Raises ``ConfigError`` for an unknown severity (info, low, medium, high, critical).
+        """
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """Stable id (kind and key)."""
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """Kind, e.g. ``ssh.brute_force``."""
     @property
-    def title(self) -> str: ...
+    def title(self) -> str:
+        """Title."""
     @property
-    def severity(self) -> str: ...
+    def severity(self) -> str:
+        """``info``, ``low``, ``medium``, ``high`` or ``critical``."""
     @property
-    def src_ip(self) -> str | None: ...
+    def src_ip(self) -> str | None:
+        """Source address."""
     @property
-    def user(self) -> str | None: ...
+    def user(self) -> str | None:
+        """User."""
     @property
-    def count(self) -> int: ...
+    def count(self) -> int:
+        """Number of events behind it."""
     @property
-    def techniques(self) -> list[str]: ...
+    def techniques(self) -> list[str]:
+        """MITRE ATT&CK technique ids."""
     @property
-    def first_seen(self) -> str | None: ...
+    def first_seen(self) -> str | None:
+        """First evidence time (RFC 3339)."""
     @property
-    def last_seen(self) -> str | None: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def last_seen(self) -> str | None:
+        """Last evidence time (RFC 3339)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The alert as plain Python data (the form ``score_alerts`` and responders take)."""
+    def __eq__(self, value: object, /) -> bool: ...
     def __getstate__(self) -> str: ...
     def __setstate__(self, state: str) -> None: ...
 
+@final
 class SshEvents(Iterator[Event]):
-    def __iter__(self) -> SshEvents: ...
+    """Iterator of ``Event`` from ``parse_ssh``; ``.stats`` counts what it read.
+
+    Cannot be pickled (``TypeError``): pickle ``list(events)`` instead.
+    """
+
+    def __iter__(self) -> Self: ...
     def __next__(self) -> Event: ...
     @property
-    def stats(self) -> dict[str, Any]: ...
+    def stats(self) -> dict[str, Any]:
+        """Counts so far: ``lines``, ``events``, ``skipped``, ``malformed``, and the first ``errors``."""
+    def __reduce__(self) -> Any:
+        """Always raises ``TypeError``."""
 
+@final
 class EveEvents(Iterator[Event]):
-    def __iter__(self) -> EveEvents: ...
+    """Iterator of ``Event`` from ``parse_eve``; ``.stats`` counts what it read.
+
+    Cannot be pickled (``TypeError``): pickle ``list(events)`` instead.
+    """
+
+    def __iter__(self) -> Self: ...
     def __next__(self) -> Event: ...
     @property
-    def stats(self) -> dict[str, Any]: ...
+    def stats(self) -> dict[str, Any]:
+        """Counts so far: ``lines``, ``events``, ``skipped``, ``malformed``, and the first ``errors``."""
+    def __reduce__(self) -> Any:
+        """Always raises ``TypeError``."""
 
-def parse_ssh(source: str | os.PathLike[str] | Iterable[str], year: int | None = None, tz: str = "UTC", stateful: bool = True) -> SshEvents: ...
-def parse_eve(path: str | os.PathLike[str], event_types: list[str] | None = None) -> EveEvents: ...
-def read_alerts(path: str | os.PathLike[str], format: str = "json", mapping: Mapping[str, str] | None = None, tool: str | None = None, strict: bool = False) -> list[Alert]: ...
-def detect_bruteforce(events: Iterable[Event], **config: int) -> list[Alert]: ...
-def ssh_summary(source: str | os.PathLike[str] | Iterable[str] | Iterable[Event], top: int = 10, year: int | None = None, tz: str = "UTC") -> dict[str, Any]: ...
+def parse_ssh(
+    source: str | os.PathLike[str] | Iterable[str],
+    year: int | None = None,
+    tz: str = "UTC",
+    stateful: bool = True,
+) -> SshEvents:
+    """Parses an OpenSSH auth log: a path (``.gz`` transparent) or an iterable of lines.
+
+    ``year``/``tz`` complete syslog timestamps; ``stateful`` joins lines of one
+    connection by pid. Missing file: ``FileNotFoundError``; a non-str line:
+    ``ArgumentTypeError``. Rust: ``soc_core::parse::ssh::SshParser``.
+    """
+
+def parse_eve(path: str | os.PathLike[str], event_types: list[str] | None = None) -> EveEvents:
+    """Parses a Suricata EVE file (kinds ``suricata.<type>``), optionally only ``event_types``.
+
+    Malformed lines are counted in ``.stats``, not raised.
+    """
+
+def read_alerts(
+    path: str | os.PathLike[str],
+    format: Literal["json", "jsonl", "csv"] = "json",
+    mapping: Mapping[str, str] | None = None,
+    tool: str | None = None,
+    strict: bool = False,
+) -> list[Alert]:
+    """Reads alerts exported by other tools (JSON, JSON lines or CSV).
+
+    ``mapping`` names input fields (``{"src_ip": "attacker"}``); ``tool`` sets
+    the kind ``alerts.<tool>``. Malformed records raise ``ParseError`` only when
+    ``strict``. Rust: ``soc_core::parse::json_csv::read_alerts``.
+    """
+
+def detect_bruteforce(
+    events: Iterable[Event],
+    *,
+    brute_force_threshold: int = 5,
+    brute_force_window_secs: int = 600,
+    slow_threshold: int = 20,
+    slow_window_secs: int = 43200,
+    spray_users: int = 8,
+    spray_window_secs: int = 3600,
+    distributed_sources: int = 5,
+    distributed_window_secs: int = 3600,
+    success_after_failures: int = 5,
+    success_window_secs: int = 3600,
+    max_evidence: int = 20,
+    max_tracked_keys: int = 100000,
+    ipv6_prefix: int = 64,
+    scan_threshold: int = 10,
+    scan_window_secs: int = 600,
+) -> list[Alert]:
+    """Runs the SSH detectors over ``events``; returns their alerts.
+
+    The keywords are ``soc.toml``'s ``[detect]`` keys: brute force (fail2ban's
+    maxretry/findtime), slow brute force, password spraying, distributed
+    attacks on one user, success after failures, the tracked-key cap, the IPv6
+    source prefix and SSH scanning (``ssh.scan``). An unknown keyword raises
+    ``ConfigError`` naming the valid ones. Rust: ``soc_core::detect::DetectorSet``.
+    """
+
+def ssh_summary(
+    source: str | os.PathLike[str] | Iterable[str] | Iterable[Event],
+    top: int = 10,
+    year: int | None = None,
+    tz: str = "UTC",
+) -> dict[str, Any]:
+    """Summary of SSH activity: events, failures, accepted, top sources and users, per-hour failures."""

@@ -1,39 +1,74 @@
+"""The configured soc pipeline, driven from Python (Rust: ``soc_core::pipeline::Pipeline``)."""
+
 from os import PathLike
-from typing import Any, Protocol
+from typing import Any, Dict, Optional, Protocol, Union, final
+
+__all__ = ["Pipeline"]
 
 class EnricherLike(Protocol):
-    def enrich(self, indicator: dict[str, Any]) -> dict[str, Any] | None: ...
+    """A Python enricher: ``enrich(indicator_dict)`` returns ``Enrichment`` fields as a dict, or None."""
+
+    def enrich(self, indicator: Dict[str, Any]) -> Optional[Dict[str, Any]]: ...
 
 class ScorerLike(Protocol):
-    def score(self, alert: dict[str, Any]) -> dict[str, Any] | float: ...
+    """A Python scorer: ``score(alert_dict)`` returns a score dict or a number 0..100."""
+
+    def score(self, alert: Dict[str, Any]) -> Union[Dict[str, Any], float]: ...
 
 class ResponderLike(Protocol):
-    def respond(self, alert: dict[str, Any], dry_run: bool) -> dict[str, Any] | None: ...
+    """A Python responder: ``respond(alert_dict, dry_run)`` returns an action-record dict or None."""
 
+    def respond(self, alert: Dict[str, Any], dry_run: bool) -> Optional[Dict[str, Any]]: ...
+
+@final
 class Pipeline:
-    """The configured soc pipeline (source -> parse -> detect -> enrich -> score -> respond)."""
+    """The configured soc pipeline: source → parse → detect → enrich → score → respond."""
 
     @staticmethod
     def from_config(
-        config: str | PathLike[str] | dict[str, Any],
+        config: Union[str, PathLike[str], Dict[str, Any]],
         *,
-        state: str | PathLike[str] | None = None,
-        dry_run: bool = False,
+        state: Union[str, PathLike[str], None] = None,
+        dry_run: Optional[bool] = None,
         offline: bool = False,
-    ) -> Pipeline: ...
-    def run_once(self) -> dict[str, Any]: ...
-    def alerts(self, since: str | None = None) -> list[dict[str, Any]]: ...
-    def actions(self, since: str | None = None) -> list[dict[str, Any]]: ...
-    def metrics(self) -> dict[str, Any]: ...
-    @property
-    def last_run(self) -> dict[str, Any] | None: ...
-    @property
-    def mode(self) -> str: ...
-    def report(self, format: str = "md", since: str | None = None) -> str: ...
-    def summary(self) -> str: ...
-    def add_enricher(self, obj: EnricherLike) -> None: ...
-    def set_scorer(self, obj: ScorerLike) -> None: ...
-    def add_responder(self, obj: ResponderLike) -> None: ...
-    def __reduce__(self) -> tuple[Any, tuple[Any]]: ...
+    ) -> "Pipeline":
+        """Builds the pipeline from a ``soc.toml`` path or a dict of the same shape.
 
-__all__: list[str]
+        Relative paths in a config file are relative to the file's folder.
+        ``state`` overrides ``[store] path``. ``dry_run``: None keeps the
+        config's ``[response] dry_run`` (dry-run unless it says otherwise);
+        True or False mean what they mean for ``Firewall(dry_run=...)``.
+        ``offline`` forbids network enrichment. Invalid config: ``ConfigError``.
+        """
+    def run_once(self) -> Dict[str, Any]:
+        """Processes what is new since the last checkpoint and acts.
+
+        Returns the run's metrics with ``ok`` (False when a plugged-in scorer
+        or responder raised or an action failed), ``failed_actions`` and
+        ``errors``. An alert whose Python scorer raised is kept, scored by
+        severity, with a ``scorer_error`` factor.
+        """
+    def alerts(self, since: Optional[str] = None) -> list[Dict[str, Any]]:
+        """Stored alerts with their ``score``; ``since`` as in ``soc report --since`` (``24h``, ``7d``, RFC 3339, ``all``)."""
+    def actions(self, since: Optional[str] = None) -> list[Dict[str, Any]]:
+        """Audited actions; ``since`` as in ``alerts``."""
+    def metrics(self) -> Dict[str, Any]:
+        """Cumulative metrics over every recorded run."""
+    @property
+    def last_run(self) -> Optional[Dict[str, Any]]:
+        """What the last ``run_once()`` returned, or None."""
+    @property
+    def mode(self) -> str:
+        """``dry_run`` or ``live``."""
+    def report(self, format: str = "md", since: Optional[str] = None) -> str:
+        """A report: ``md``, ``html``, ``json`` or ``csv``."""
+    def summary(self) -> str:
+        """The plain-text triage summary of the last run (with a FAILED section when something failed)."""
+    def add_enricher(self, obj: EnricherLike) -> None:
+        """Adds a Python enricher."""
+    def set_scorer(self, obj: ScorerLike) -> None:
+        """Replaces the scorer: a ``WeightedScorer``/``ModelScorer`` or any ``ScorerLike``."""
+    def add_responder(self, obj: ResponderLike) -> None:
+        """Adds a responder, called once per alert."""
+    def __reduce__(self) -> Any:
+        """Pickles as "build again from the same config and options" (plugged-in steps are not kept)."""

@@ -84,6 +84,10 @@ impl EveEvents {
     fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
         stats_dict(py, &self.stats)
     }
+    /// Always raises `TypeError`: a live parse cannot be pickled.
+    fn __reduce__(&self) -> PyResult<PyObject> {
+        Err(not_picklable("EveEvents", "an EVE file"))
+    }
 }
 
 /// Parses a Suricata EVE file into `Event`s (`kind = "suricata.<type>"`),
@@ -123,8 +127,8 @@ pub(super) fn read_alerts(
         "json" | "jsonl" => AlertFormat::Json,
         "csv" => AlertFormat::Csv,
         other => {
-            return Err(PyValueError::new_err(format!(
-                "format must be 'json' or 'csv', not '{other}'"
+            return Err(config_error(format!(
+                "read_alerts: format must be 'json' or 'csv', not '{other}'"
             )))
         }
     };

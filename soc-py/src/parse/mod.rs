@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -18,8 +18,8 @@ use soc_core::parse::ssh::{SshOptions, SshParser};
 use soc_core::parse::suricata::{parse_eve_line, EveRecord};
 use soc_core::parse::ParseStats;
 
-use crate::convert::to_py_data;
-use crate::errors::to_py;
+use crate::convert::{to_py_data, Repr};
+use crate::errors::{config_error, to_py, type_error};
 
 mod eve;
 mod ssh;
@@ -43,12 +43,22 @@ fn stats_dict(py: Python<'_>, stats: &ParseStats) -> PyResult<PyObject> {
 }
 
 fn json_err(e: serde_json::Error) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    config_error(format!("not a pickled soc object: {e}"))
 }
 
-/// One normalized event (an sshd line, a Suricata record).
-#[pyclass(module = "soc_core", name = "Event")]
-#[derive(Clone)]
+/// The `TypeError` of iterators that cannot be pickled, saying why.
+fn not_picklable(class: &str, what: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "cannot pickle '{class}': it is a live iterator over {what}, whose position \
+         and parser state live in Rust; pickle list(events) (Event objects pickle) \
+         or parse the file again"
+    ))
+}
+
+/// One normalized event (an sshd line, a Suricata record). Rust:
+/// `soc_core::model::Event`.
+#[pyclass(module = "soc_core", name = "Event", eq)]
+#[derive(Clone, PartialEq)]
 pub(crate) struct PyEvent {
     pub(crate) inner: CoreEvent,
 }
@@ -150,18 +160,17 @@ impl PyEvent {
     fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
         to_py_data(py, &self.inner)
     }
-    fn __repr__(&self) -> String {
-        let who = self
-            .src_ip()
-            .or_else(|| self.inner.src_host.clone())
-            .unwrap_or_default();
-        format!(
-            "Event(kind={:?}, src={:?}, user={:?}, failure={})",
-            self.inner.kind,
-            who,
-            self.inner.user,
-            self.failure()
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let mut r = Repr::new(py, "Event")
+            .field("kind", &self.inner.kind)
+            .field("src_ip", self.src_ip());
+        if self.inner.src_ip.is_none() && self.inner.src_host.is_some() {
+            r = r.field("src_host", self.src_host());
+        }
+        r.field("user", self.user())
+            .field("failure", self.failure())
+            .field("line", self.line())
+            .finish()
     }
     fn __getstate__(&self) -> PyResult<String> {
         serde_json::to_string(&self.inner).map_err(json_err)
@@ -172,9 +181,9 @@ impl PyEvent {
     }
 }
 
-/// A detector or sensor alert.
-#[pyclass(module = "soc_core", name = "Alert")]
-#[derive(Clone)]
+/// A detector or sensor alert. Rust: `soc_core::model::Alert`.
+#[pyclass(module = "soc_core", name = "Alert", eq)]
+#[derive(Clone, PartialEq)]
 pub(crate) struct PyAlert {
     pub(crate) inner: CoreAlert,
 }
@@ -184,8 +193,11 @@ impl PyAlert {
     #[new]
     #[pyo3(signature = (kind = "alerts.generic", key = "", title = "", severity = "medium"))]
     fn new(kind: &str, key: &str, title: &str, severity: &str) -> PyResult<Self> {
-        let sev = soc_core::Severity::parse_loose(severity)
-            .ok_or_else(|| PyValueError::new_err(format!("unknown severity '{severity}'")))?;
+        let sev = soc_core::Severity::parse_loose(severity).ok_or_else(|| {
+            config_error(format!(
+                "unknown severity '{severity}'; use info, low, medium, high or critical"
+            ))
+        })?;
         Ok(PyAlert {
             inner: CoreAlert::new(kind, key, title, sev),
         })
@@ -248,14 +260,14 @@ impl PyAlert {
     fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
         to_py_data(py, &self.inner)
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "Alert(kind={:?}, src_ip={:?}, count={}, severity={:?})",
-            self.inner.kind,
-            self.src_ip(),
-            self.inner.count,
-            self.severity()
-        )
+    fn __repr__(&self, py: Python<'_>) -> String {
+        Repr::new(py, "Alert")
+            .field("kind", &self.inner.kind)
+            .field("src_ip", self.src_ip())
+            .field("user", self.user())
+            .field("count", self.inner.count)
+            .field("severity", self.severity())
+            .finish()
     }
     fn __getstate__(&self) -> PyResult<String> {
         serde_json::to_string(&self.inner).map_err(json_err)

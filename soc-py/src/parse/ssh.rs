@@ -79,7 +79,14 @@ impl SshEvents {
                             *line += 1;
                             self.stats.lines += 1;
                             let s: String = obj.extract().map_err(|_| {
-                                PyTypeError::new_err("parse_ssh: lines must be str")
+                                type_error(format!(
+                                    "parse_ssh: line {} is {}, not str",
+                                    *line,
+                                    obj.get_type()
+                                        .name()
+                                        .map(|n| n.to_string())
+                                        .unwrap_or_default()
+                                ))
                             })?;
                             match parser.parse_line(
                                 s.trim_end_matches(['\n', '\r']),
@@ -113,6 +120,10 @@ impl SshEvents {
     fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
         stats_dict(py, &self.stats)
     }
+    /// Always raises `TypeError`: a live parse cannot be pickled.
+    fn __reduce__(&self) -> PyResult<PyObject> {
+        Err(not_picklable("SshEvents", "an auth log"))
+    }
 }
 
 fn ssh_opts(year: Option<i32>, tz: &str, stateful: bool) -> SshOptions {
@@ -143,9 +154,9 @@ pub(super) fn parse_ssh(
             .map_err(to_py)?;
         SshInput::File { reader, parser }
     } else {
-        let iter = source.try_iter().map_err(|_| {
-            PyTypeError::new_err("parse_ssh: source must be a path or an iterable of str")
-        })?;
+        let iter = source
+            .try_iter()
+            .map_err(|_| type_error("parse_ssh: source must be a path or an iterable of str"))?;
         SshInput::Lines {
             iter: iter.into_any().unbind(),
             parser,
@@ -165,18 +176,18 @@ fn collect_events(events: &Bound<'_, PyAny>) -> PyResult<Vec<CoreEvent>> {
         let item = item?;
         let e: PyRef<'_, PyEvent> = item
             .extract()
-            .map_err(|_| PyTypeError::new_err("expected soc_core.Event objects"))?;
+            .map_err(|_| type_error("detect_bruteforce: events must be soc_core.Event objects"))?;
         v.push(e.inner.clone());
     }
     Ok(v)
 }
 
 /// Runs the SSH detectors over `events` (an iterable of `Event`, e.g. from
-/// `parse_ssh`) and returns their `Alert`s: the same detectors and rules as
-/// `soc run` and `soc ssh --alerts` (failure attempts for brute force,
-/// spraying and distributed attacks, probes for `ssh.scan`). Keyword
-/// arguments override the `DetectConfig` defaults
-/// (`brute_force_threshold=5`, `scan_threshold=10`, ...).
+/// `parse_ssh`) and returns their `Alert`s: the same detectors and rules as `soc run` and
+/// `soc ssh --alerts`. Rust: `soc_core::detect::DetectorSet`.
+/// Keyword arguments override the `DetectConfig` defaults
+/// (`brute_force_threshold=5`, `scan_threshold=10`, ...); an unknown keyword is a `ConfigError`
+/// naming the valid ones.
 #[pyfunction]
 #[pyo3(signature = (events, **config))]
 pub(super) fn detect_bruteforce(
@@ -186,7 +197,7 @@ pub(super) fn detect_bruteforce(
 ) -> PyResult<Vec<PyAlert>> {
     let cfg: DetectConfig = match config {
         Some(c) => serde_json::from_value(crate::convert::from_py_data(c.as_any())?)
-            .map_err(|e| PyValueError::new_err(format!("detect_bruteforce: {e}")))?,
+            .map_err(|e| crate::errors::kwargs_error("detect_bruteforce()", &e))?,
         None => DetectConfig::default(),
     };
     let evs = collect_events(events)?;
@@ -234,7 +245,7 @@ pub(super) fn ssh_summary(
             } else {
                 let l: String = item
                     .extract()
-                    .map_err(|_| PyTypeError::new_err("ssh_summary: items must be str or Event"))?;
+                    .map_err(|_| type_error("ssh_summary: items must be str or Event"))?;
                 if let Some(e) = parser.parse_line(
                     &l,
                     Origin {

@@ -16,7 +16,7 @@ use soc_core::respond::ticket::{
 };
 use soc_core::{ActionRecord, Alert, Mode, RespondError, Responder};
 
-use super::{alert_from_py, from_kwargs, redacted_dict, value_err};
+use super::{alert_from_py, from_kwargs, redacted_dict, value_err, FailureLog};
 use crate::convert::{from_py_data, runtime, to_py_data};
 use crate::errors::to_py;
 
@@ -65,8 +65,17 @@ impl RustResponder {
         to_py_data(py, &self.shown)
     }
 
-    fn __repr__(&self) -> String {
-        format!("{}({})", self.inner.name(), self.shown)
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let class = slf.get_type().name()?.to_string();
+        let kwargs = to_py_data(py, &slf.get().shown)?;
+        let mut parts = Vec::new();
+        if let Ok(d) = kwargs.bind(py).downcast::<PyDict>() {
+            for (k, v) in d.iter() {
+                parts.push(format!("{}={}", k.str()?, v.repr()?));
+            }
+        }
+        Ok(format!("{class}({})", parts.join(", ")))
     }
 
     /// Pickles as the class and the keyword arguments it was built with
@@ -95,7 +104,7 @@ macro_rules! py_responder {
                 py: Python<'_>,
                 kwargs: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<(Self, RustResponder)> {
-                let (cfg, raw): ($cfg, Value) = from_kwargs(kwargs)?;
+                let (cfg, raw): ($cfg, Value) = from_kwargs(concat!($name, "()"), kwargs)?;
                 let shown = from_py_data(redacted_dict(py, &cfg)?.bind(py))?;
                 let build: fn(&$cfg) -> Result<Arc<dyn Responder>, RespondError> = $build;
                 let inner = build(&cfg).map_err(to_py)?;
@@ -124,10 +133,12 @@ py_responder!(PyTicketFile, "TicketFile", TicketFileConfig, |c| Ok(
 
 /// Any Python object with `respond(alert: dict, dry_run: bool)` returning an
 /// action-record dict (missing keys get defaults) or `None`, usable as a Rust
-/// [`Responder`]. Python exceptions become `RespondError::Plugin`.
+/// [`Responder`]. Python exceptions become `RespondError::Plugin` (a
+/// `failed` action record) and go to the [`FailureLog`].
 pub(crate) struct PyResponder {
     obj: Py<PyAny>,
     name: String,
+    failures: FailureLog,
 }
 
 impl PyResponder {
@@ -145,6 +156,7 @@ impl PyResponder {
         Ok(PyResponder {
             obj: obj.clone().unbind(),
             name,
+            failures: FailureLog::default(),
         })
     }
 
@@ -187,20 +199,30 @@ impl Responder for PyResponder {
         'life1: 'async_trait,
         Self: 'async_trait,
     {
-        let out = self.call(alert, mode).map_err(|e| RespondError::Plugin {
-            responder: self.name.clone(),
-            message: e.to_string(),
+        let out = self.call(alert, mode).map_err(|e| {
+            self.failures
+                .push(format!("responder {}: alert {}: {e}", self.name, alert.id));
+            RespondError::Plugin {
+                responder: self.name.clone(),
+                message: e.to_string(),
+            }
         });
         Box::pin(std::future::ready(out))
     }
 }
 
-/// A Rust responder from one of the responder classes, or a [`PyResponder`] around any other object.
-pub(crate) fn responder_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn Responder>> {
+/// A Rust responder from one of the responder classes, or a
+/// [`PyResponder`] around any other object, whose failures go to `failures`.
+pub(crate) fn responder_from_py(
+    obj: &Bound<'_, PyAny>,
+    failures: &FailureLog,
+) -> PyResult<Arc<dyn Responder>> {
     if let Ok(r) = obj.downcast::<RustResponder>() {
         return Ok(r.get().inner.clone());
     }
-    Ok(Arc::new(PyResponder::new(obj)?))
+    let mut r = PyResponder::new(obj)?;
+    r.failures = failures.clone();
+    Ok(Arc::new(r))
 }
 
 /// Runs responders (Rust or Python objects) on an alert through the Rust
@@ -216,7 +238,7 @@ pub(super) fn run_responders(
     let a = alert_from_py(alert)?;
     let rs: Vec<Arc<dyn Responder>> = responders
         .try_iter()?
-        .map(|r| responder_from_py(&r?))
+        .map(|r| responder_from_py(&r?, &FailureLog::default()))
         .collect::<PyResult<_>>()?;
     let mode = if dry_run { Mode::DryRun } else { Mode::Live };
     let mut out = Vec::new();

@@ -102,10 +102,9 @@ impl ThreatList {
     /// Reads a list file; the name is the file stem.
     pub fn load(path: &Path) -> Result<(ThreatList, Vec<String>), EnrichError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| EnrichError::List {
+        let bytes = std::fs::read(path).map_err(|source| EnrichError::ListIo {
             path: shown.clone(),
-            line: 0,
-            reason: format!("cannot read: {e}"),
+            source,
         })?;
         let text = String::from_utf8_lossy(&bytes);
         let name = path

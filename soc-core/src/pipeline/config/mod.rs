@@ -32,6 +32,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::interpolate::{interpolate, referenced_vars, InterpolateError};
 use super::parts::*;
+
+mod paths;
 pub use super::redact::{is_secret_key, REDACTED};
 use super::redact::{looks_secret_var, redact, strip_nulls};
 use crate::error::ConfigError;
@@ -91,8 +93,8 @@ impl std::fmt::Debug for Secrets {
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// The SQLite file (checkpoints, alerts, enrichment cache, blocks,
-    /// actions, run metrics). Relative paths are relative to the working
-    /// directory; use an absolute path for cron and services.
+    /// actions, run metrics). In a config file, a relative path is relative
+    /// to the file's folder.
     pub path: PathBuf,
 }
 
@@ -174,14 +176,19 @@ impl PipelineConfig {
     }
 
     /// Reads and validates the config file at `path`, interpolating `${VAR}`s
-    /// from the process environment.
+    /// from the process environment. Relative paths in it are relative to
+    /// its folder ([`resolve_relative_paths`](Self::resolve_relative_paths)).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        Self::from_toml_str(&text, &path.display().to_string())
+        let mut cfg = Self::from_toml_str(&text, &path.display().to_string())?;
+        if let Some(dir) = path.parent() {
+            cfg.resolve_relative_paths(dir);
+        }
+        Ok(cfg)
     }
 
     /// Parses config `text`; `name` is the file name used in errors.

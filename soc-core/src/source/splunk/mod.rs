@@ -42,6 +42,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SourceError;
+use crate::http::{Outcome, RetryPolicy, RetryingClient};
+use crate::secret::Secret;
 use crate::source::{SourceKind, SourceRecord};
 
 pub use adapter::SplunkLogSource;
@@ -55,13 +57,13 @@ pub struct SplunkConfig {
     /// SPL; `search ` is prepended unless it starts with `search ` or `|`.
     pub query: String,
     /// Auth token (`${VAR}` is read from the environment).
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// `Bearer` (JWT auth tokens, default) or `Splunk` (session keys).
     pub token_type: String,
     /// Basic-auth user name (when no token).
     pub username: Option<String>,
     /// Basic-auth password (`${VAR}` is read from the environment).
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Start of the first window, when there is no checkpoint (default `-15m`).
     pub earliest: String,
     /// Seconds before now where each window ends, for late-indexed events (default 0).
@@ -72,6 +74,10 @@ pub struct SplunkConfig {
     pub ca_cert: Option<PathBuf>,
     /// Timeout of one export request, seconds (default 300).
     pub timeout_secs: u64,
+    /// Retries of a failed export (connection errors, 429, 502-504; default 3).
+    pub max_retries: u32,
+    /// First retry delay in milliseconds, doubled per retry, with jitter (default 1000).
+    pub retry_backoff_ms: u64,
     /// When following: seconds between searches (default 60).
     pub interval_secs: u64,
     /// Name for logs and the checkpoint key (default: the query).
@@ -92,6 +98,8 @@ impl Default for SplunkConfig {
             verify_tls: true,
             ca_cert: None,
             timeout_secs: 300,
+            max_retries: 3,
+            retry_backoff_ms: 1000,
             interval_secs: 60,
             name: None,
         }
@@ -100,19 +108,20 @@ impl Default for SplunkConfig {
 
 impl std::fmt::Debug for SplunkConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redact = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
         f.debug_struct("SplunkConfig")
             .field("url", &self.url)
             .field("query", &self.query)
-            .field("token", &redact(&self.token))
+            .field("token", &self.token)
             .field("token_type", &self.token_type)
             .field("username", &self.username)
-            .field("password", &redact(&self.password))
+            .field("password", &self.password)
             .field("earliest", &self.earliest)
             .field("lag_secs", &self.lag_secs)
             .field("verify_tls", &self.verify_tls)
             .field("ca_cert", &self.ca_cert)
             .field("timeout_secs", &self.timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .field("retry_backoff_ms", &self.retry_backoff_ms)
             .field("interval_secs", &self.interval_secs)
             .field("name", &self.name)
             .finish()
@@ -153,14 +162,14 @@ impl std::fmt::Debug for SplunkSource {
     }
 }
 
-/// Resolves a `${VAR}` value from the environment.
-fn resolve(name: &str, key: &str, v: &str) -> Result<String, SourceError> {
-    match v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        Some(var) => std::env::var(var).map_err(|_| SourceError::Config {
+/// Resolves a secret's `${VAR}` references (the crate's one resolver).
+fn resolve(name: &str, key: &str, v: Option<&Secret>) -> Result<String, SourceError> {
+    match v {
+        Some(s) => s.expose().map_err(|e| SourceError::Config {
             source_name: name.to_string(),
-            message: format!("{key} references ${{{var}}}, which is not set; export it"),
+            message: format!("{key} {e}"),
         }),
-        None => Ok(v.to_string()),
+        None => Ok(String::new()),
     }
 }
 
@@ -201,16 +210,12 @@ impl SplunkSource {
                 };
                 Auth::Token {
                     kind: kind.into(),
-                    token: resolve(&name, "splunk.token", t)?,
+                    token: resolve(&name, "splunk.token", Some(t))?,
                 }
             }
             (None, Some(user)) => Auth::Basic {
                 user: user.clone(),
-                password: resolve(
-                    &name,
-                    "splunk.password",
-                    cfg.password.as_deref().unwrap_or(""),
-                )?,
+                password: resolve(&name, "splunk.password", cfg.password.as_ref())?,
             },
             (None, None) => {
                 return Err(bad(
@@ -265,8 +270,7 @@ impl SplunkSource {
     }
 
     fn client(&self) -> Result<reqwest::Client, SourceError> {
-        let mut b = reqwest::Client::builder()
-            .timeout(Duration::from_secs(self.cfg.timeout_secs.max(1)))
+        let mut b = RetryingClient::builder(Duration::from_secs(self.cfg.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(30))
             .danger_accept_invalid_certs(!self.cfg.verify_tls);
         if let Some(path) = &self.cfg.ca_cert {
@@ -304,18 +308,35 @@ impl SplunkSource {
             ("earliest_time", window.earliest.as_str()),
             ("latest_time", latest.as_str()),
         ];
-        let req = self.client()?.post(&url).form(&form);
-        let req = match &self.auth {
-            Auth::Token { kind, token } => {
-                req.header(reqwest::header::AUTHORIZATION, format!("{kind} {token}"))
-            }
-            Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+        // The shared retry loop (backoff with jitter, Retry-After): a search
+        // export only reads, so retrying it is safe.
+        let policy = RetryPolicy {
+            max_retries: self.cfg.max_retries,
+            backoff: Duration::from_millis(self.cfg.retry_backoff_ms),
+            max_retry_after: Duration::from_secs(120),
         };
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| self.transport(format!("POST {url}: {}", stream::without_url(e))))?;
-        stream::read_export(self, resp).await
+        let client = RetryingClient::new(self.client()?, policy, &self.name);
+        let build = |c: &reqwest::Client| {
+            let req = c.post(&url).form(&form);
+            match &self.auth {
+                Auth::Token { kind, token } => {
+                    req.header(reqwest::header::AUTHORIZATION, format!("{kind} {token}"))
+                }
+                Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+            }
+        };
+        let retryable = |o: &Outcome| match o {
+            Outcome::Failed(f) => f.transient,
+            Outcome::Reply(r) => matches!(r.status, 429 | 502 | 503 | 504),
+        };
+        match client.send(build, retryable).await {
+            Outcome::Failed(f) => Err(self.transport(format!(
+                "POST {url}: {} (after {} attempt(s))",
+                f.message,
+                client.requests()
+            ))),
+            Outcome::Reply(r) => stream::read_export(self, r.status, &r.body),
+        }
     }
 
     /// Wraps this search into a sync [`LogSource`](crate::source::LogSource).

@@ -8,11 +8,6 @@ use crate::error::SourceError;
 use crate::model::Origin;
 use crate::source::SourceRecord;
 
-/// A transport error's text without the request URL.
-pub(super) fn without_url(e: reqwest::Error) -> String {
-    e.without_url().to_string()
-}
-
 /// The `messages[].text` of a Splunk JSON body, joined; `None` when there are none.
 fn messages_text(body: &str) -> Option<String> {
     let v: Value = serde_json::from_str(body.trim()).ok()?;
@@ -29,15 +24,14 @@ fn messages_text(body: &str) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join("; "))
 }
 
-/// Reads a whole export response into records, or the error it carries.
-pub(super) async fn read_export(
+/// Turns an export reply (status and body) into records, or the error it carries.
+pub(super) fn read_export(
     src: &SplunkSource,
-    mut resp: reqwest::Response,
+    status: u16,
+    body: &str,
 ) -> Result<Vec<SourceRecord>, SourceError> {
-    let status = resp.status().as_u16();
-    if !resp.status().is_success() {
-        let body = resp.text().await.unwrap_or_default();
-        let said = messages_text(&body).unwrap_or_else(|| truncate(body.trim(), 300));
+    if !(200..300).contains(&status) {
+        let said = messages_text(body).unwrap_or_else(|| truncate(body.trim(), 300));
         let hint = match status {
             401 => {
                 "authentication failed; check splunk.token (and token_type) or username/password. "
@@ -61,26 +55,11 @@ pub(super) async fn read_export(
         done: false,
         line_no: 0,
     };
-    let mut buf: Vec<u8> = Vec::new();
-    while !reader.done {
-        let chunk = resp.chunk().await.map_err(|e| SourceError::Transport {
-            source_name: src.name.clone(),
-            message: format!("reading the export stream: {}", without_url(e)),
-        })?;
-        let Some(chunk) = chunk else { break };
-        buf.extend_from_slice(&chunk);
-        let mut start = 0;
-        while let Some(i) = memchr::memchr(b'\n', &buf[start..]) {
-            reader.line(&buf[start..start + i])?;
-            start += i + 1;
-            if reader.done {
-                break;
-            }
+    for line in body.as_bytes().split(|&b| b == b'\n') {
+        if reader.done {
+            break;
         }
-        buf.drain(..start);
-    }
-    if !reader.done {
-        reader.line(&buf)?;
+        reader.line(line)?;
     }
     Ok(reader.out)
 }
