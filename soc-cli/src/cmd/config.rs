@@ -39,12 +39,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Sub::Check { config, json } => {
             let path = PipelineConfig::resolve_path(config.as_deref());
             let cfg = PipelineConfig::load(&path).map_err(soc_core::Error::from)?;
-            eprintln!("{}: valid", path.display());
+            crate::esay!("{}: valid", path.display());
             if json {
-                println!("{}", serde_json::to_string_pretty(&cfg.to_redacted_json())?);
+                crate::say!("{}", serde_json::to_string_pretty(&cfg.to_redacted_json())?);
             } else {
                 for line in soc_core::pipeline::build::describe(&cfg) {
-                    println!("# {line}");
+                    crate::say!("# {line}");
                 }
                 print!("{}", cfg.to_redacted_toml());
             }

@@ -39,7 +39,7 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
             }
         }
     }
-    eprintln!("soc: error: {err:#}");
+    crate::esay!("soc: error: {err:#}");
     if err.downcast_ref::<UsageError>().is_some() {
         return ExitCode::from(EXIT_USAGE);
     }

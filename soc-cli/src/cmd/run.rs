@@ -103,9 +103,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{s}");
     }
     if !args.quiet {
-        eprintln!("{}", one_line(&metrics));
+        crate::esay!("{}", one_line(&metrics));
         for s in metrics.malformed_samples.iter().take(5) {
-            eprintln!("  malformed: {s}");
+            crate::esay!("  malformed: {s}");
         }
     }
     Ok(ExitCode::SUCCESS)
