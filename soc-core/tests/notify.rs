@@ -334,3 +334,35 @@ async fn webhook_posts_alert_json_with_bearer() {
     );
     m500.assert_async().await;
 }
+
+/// #14 item 7 for responders: a webhook answering 307 to another origin
+/// must not receive the bearer token (the redirect is refused and the
+/// action fails), and no `Referer` is sent.
+#[tokio::test]
+async fn webhook_bearer_never_follows_a_cross_origin_redirect() {
+    let mut server = mockito::Server::new_async().await;
+    let mut elsewhere = mockito::Server::new_async().await;
+    let stolen = elsewhere
+        .mock("POST", mockito::Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    server
+        .mock("POST", "/hook")
+        .match_header("referer", mockito::Matcher::Missing)
+        .with_status(307)
+        .with_header("location", &format!("{}/collect", elsewhere.url()))
+        .create_async()
+        .await;
+    let w = WebhookNotifier::new(&WebhookConfig {
+        url: Secret::new(format!("{}/hook", server.url())),
+        bearer_token: Some(Secret::new("s3cret")),
+        retry_backoff_ms: 1,
+        max_retries: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    stolen.assert_async().await;
+}

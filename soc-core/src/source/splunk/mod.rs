@@ -268,6 +268,8 @@ impl SplunkSource {
         let mut b = reqwest::Client::builder()
             .timeout(Duration::from_secs(self.cfg.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(30))
+            .referer(false)
+            .redirect(crate::http::same_origin_redirects())
             .danger_accept_invalid_certs(!self.cfg.verify_tls);
         if let Some(path) = &self.cfg.ca_cert {
             let pem = std::fs::read(path).map_err(|source| SourceError::Io {
