@@ -2,7 +2,7 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode, Severity};
-use crate::respond::http::{check_url, join, Http};
+use crate::respond::http::{check_url, join, shown_endpoint, Http};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -72,7 +72,7 @@ pub struct Jira {
 impl std::fmt::Debug for Jira {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jira")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .finish_non_exhaustive()
     }
 }
@@ -186,9 +186,11 @@ impl Responder for Jira {
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let mut rec = ActionRecord::new("jira", "ticket", &self.cfg.project, &alert.id, mode);
         if self.cfg.search_existing {
-            rec.requests.push(format!("GET {}", self.search));
+            rec.requests
+                .push(format!("GET {}", shown_endpoint(&self.search)));
         }
-        rec.requests.push(format!("POST {}", self.endpoint));
+        rec.requests
+            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         let body = self.body(alert);
         if mode == Mode::DryRun {
             rec.detail = format!("body: {body}");

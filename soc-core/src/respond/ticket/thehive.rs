@@ -3,7 +3,7 @@
 use super::thehive_severity;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, IndicatorKind, Mode};
-use crate::respond::http::{check_url, join, Http};
+use crate::respond::http::{check_url, join, shown_endpoint, Http};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -67,7 +67,7 @@ pub struct TheHive {
 impl std::fmt::Debug for TheHive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TheHive")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .finish_non_exhaustive()
     }
 }
@@ -147,7 +147,8 @@ impl Responder for TheHive {
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let mut rec = ActionRecord::new("thehive", "ticket", &alert.id, &alert.id, mode);
-        rec.requests.push(format!("POST {}", self.endpoint));
+        rec.requests
+            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         let body = self.body(alert);
         if mode == Mode::DryRun {
             rec.detail = format!("body: {body}");
