@@ -167,7 +167,7 @@ fn print_record(
     done: impl Fn(&ActionRecord) -> String,
 ) -> anyhow::Result<()> {
     if json {
-        crate::say!("{}", serde_json::to_string(rec)?);
+        println!("{}", serde_json::to_string(rec)?);
         return Ok(());
     }
     match &rec.outcome {
