@@ -194,3 +194,56 @@ fn run_with_failed_actions_exits_non_zero() {
     assert!(err.contains("failed actions"), "{err}");
     assert!(!err.contains("0 failed actions"), "{err}");
 }
+
+/// Reproduction (#14 low): `soc status` / `soc report` failed on a state
+/// file the user may only read ("attempt to write a readonly database").
+/// Runs them as `nobody` on a root-owned store; needs root and `setpriv`.
+#[test]
+fn status_and_report_work_on_a_read_only_state_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let (true, Some(setpriv)) = (root, setpriv) else {
+        eprintln!("skipping: needs root and setpriv to read the store as another user");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let out = soc()
+        .args(["run", "--once", "-q", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The folder and file stay root's: nobody may read, not write.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.path().join("soc");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("soc"), &bin).unwrap();
+    let state = dir.path().join("state.db");
+    let before = std::fs::read(&state).unwrap();
+    for args in [
+        &["status", "--state"][..],
+        &["report", "--since", "all", "--state"][..],
+    ] {
+        let out = std::process::Command::new(setpriv)
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(&bin)
+            .args(args)
+            .arg(&state)
+            .env_remove("SOC_CONFIG")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(!stdout(&out).is_empty());
+    }
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "the store was written"
+    );
+}

@@ -44,9 +44,14 @@ pub(crate) fn open_store(
         ))
         .into());
     }
-    let store = StateStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    store.pipeline_init()?;
-    Ok(store)
+    // Read-write when we may (creating the pipeline tables of a store made
+    // by `soc block` alone); read-only when the file or folder is not ours.
+    match StateStore::open(&path).and_then(|s| s.pipeline_init().map(|()| s)) {
+        Ok(store) => Ok(store),
+        Err(rw) => StateStore::open_read_only(&path)
+            .map_err(|_| rw)
+            .with_context(|| format!("opening {}", path.display())),
+    }
 }
 
 fn secs(v: Option<f64>) -> String {
