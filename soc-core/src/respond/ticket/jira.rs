@@ -95,7 +95,8 @@ impl Jira {
         })
     }
 
-    /// The request body for an alert.
+    /// The request body for an alert. Log text in the description is
+    /// escaped for Jira wiki markup ([`jira_text`]).
     pub fn body(&self, alert: &Alert) -> Value {
         let (_, description) = alert_message(alert);
         let mut labels = self.cfg.labels.clone();
@@ -111,8 +112,8 @@ impl Jira {
         json!({"fields": {
             "project": {"key": self.cfg.project},
             "issuetype": {"name": self.cfg.issue_type},
-            "summary": alert.title,
-            "description": format!("{description}\nsoc alert id: {}", alert.id),
+            "summary": crate::pipeline::report::visible(&alert.title.replace(['\r', '\n'], " ")),
+            "description": format!("{}\nsoc alert id: {}", jira_text(&description), jira_text(&alert.id)),
             "labels": labels,
             "priority": {"name": priority},
         }})
@@ -217,4 +218,23 @@ impl Responder for Jira {
         rec.detail = format!("created {}", parsed["key"].as_str().unwrap_or("issue"));
         Ok(rec)
     }
+}
+
+/// `text` with Jira wiki markup from log text made inert: the characters
+/// that open links (`[...|url]`), images (`!url!`), macros (`{html}`) and
+/// table cells are backslash-escaped; line breaks stay.
+///
+/// ```
+/// use soc_core::respond::ticket::jira_text;
+/// assert_eq!(jira_text("[click|http://evil] !http://evil/x.png!"), "\\[click\\|http://evil\\] \\!http://evil/x.png\\!");
+/// ```
+pub fn jira_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(c, '[' | ']' | '{' | '}' | '!' | '|' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

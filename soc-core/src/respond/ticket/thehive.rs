@@ -91,7 +91,14 @@ impl TheHive {
 
     /// The request body for an alert (contract: `thehive_alert_request.json`).
     pub fn body(&self, alert: &Alert) -> Value {
-        let (_, description) = alert_message(alert);
+        // TheHive renders the description as Markdown: no links or images
+        // from log text.
+        let (_, text) = alert_message(alert);
+        let description = text
+            .lines()
+            .map(crate::pipeline::report::markdown_text)
+            .collect::<Vec<_>>()
+            .join("  \n");
         let mut tags = vec!["soc-auto".to_string(), alert.kind.clone()];
         for a in &alert.attack {
             tags.push(format!("attack.{}", a.technique_id.to_ascii_lowercase()));
