@@ -221,7 +221,12 @@ mod tests {
             host("web01", "web01"),
         ] {
             assert!(
-                Inventory::new(std::slice::from_ref(&bad), &[MatchRule::SourceAddress], mgmt).is_err(),
+                Inventory::new(
+                    std::slice::from_ref(&bad),
+                    &[MatchRule::SourceAddress],
+                    mgmt
+                )
+                .is_err(),
                 "{bad:?}"
             );
         }
