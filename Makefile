@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all demo test lint fmt rust-test sdk-test py-test venv py-build system-deps bench compare clean
+.PHONY: all demo test lint fmt rust-test sdk-test py-test venv py-build system-deps bench compare clean fuzz
 
 all: test
 
@@ -77,6 +77,20 @@ py-test: py-build
 ## bench: criterion benches (see README for the figures)
 bench:
 	$(CARGO) bench -p soc-benches
+
+## fuzz: each cargo-fuzz target for FUZZ_SECS seconds (nightly toolchain +
+## cargo-fuzz; fuzz/ is its own workspace, so `make test` never builds it)
+FUZZ_SECS ?= 60
+FUZZ_TARGETS ?= ssh_parser eve_reader ioc_extract alert_reader config_loader
+fuzz:
+	@rustup toolchain list 2>/dev/null | grep -q '^nightly' \
+	  || { echo "fuzz: needs the nightly toolchain: rustup toolchain install nightly"; exit 1; }
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	./fuzz/seed.sh
+	for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t for $(FUZZ_SECS)s"; \
+	  $(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1; \
+	done
 
 clean:
 	$(CARGO) clean

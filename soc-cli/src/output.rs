@@ -2,8 +2,15 @@
 //!
 //! Every command builds rows as JSON objects and hands them to a
 //! [`RowWriter`]; the writer decides how they look.
+//!
+//! Cells hold attacker-written text, so every human-readable format
+//! escapes it: table cells show control characters visibly (`\x1b`, `\n`;
+//! no terminal escape runs, no newline forges a row), and CSV cells that
+//! would start a spreadsheet formula (`= + - @`, tab, CR) get a leading `'`
+//! (OWASP's rule) unless `--raw-csv` asks for the cells as they are.
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -19,6 +26,37 @@ pub fn buffered_stdout() -> Box<dyn Write> {
     } else {
         Box::new(io::BufWriter::with_capacity(64 * 1024, out.lock()))
     }
+}
+
+static RAW_CSV: AtomicBool = AtomicBool::new(false);
+
+/// Sets `--raw-csv`: CSV cells are written without formula neutralisation.
+pub fn set_raw_csv(raw: bool) {
+    RAW_CSV.store(raw, Ordering::Relaxed);
+}
+
+/// Whether `--raw-csv` was given.
+pub fn raw_csv() -> bool {
+    RAW_CSV.load(Ordering::Relaxed)
+}
+
+pub use soc_core::pipeline::report::visible;
+
+/// `println!` for text a person reads: control characters from log text
+/// are shown visibly (see [`visible`]).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::output::visible(&format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` with control characters shown visibly.
+#[macro_export]
+macro_rules! esay {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::output::visible(&format!($($arg)*)))
+    };
 }
 
 /// A time as printed in rows: RFC 3339, UTC, `Z`, fractions only when set.
@@ -60,6 +98,7 @@ pub struct RowWriter<W: Write> {
     columns: Vec<String>,
     buffered: Vec<Vec<String>>,
     rows: usize,
+    raw_csv: bool,
 }
 
 impl<W: Write> RowWriter<W> {
@@ -71,7 +110,15 @@ impl<W: Write> RowWriter<W> {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             buffered: Vec::new(),
             rows: 0,
+            raw_csv: raw_csv(),
         }
+    }
+
+    /// Writes CSV cells as they are (`true`) or formula-neutralised.
+    #[cfg(test)]
+    pub fn with_raw_csv(mut self, raw: bool) -> Self {
+        self.raw_csv = raw;
+        self
     }
 
     /// Writes one row.
@@ -82,11 +129,26 @@ impl<W: Write> RowWriter<W> {
                 if self.rows == 0 {
                     self.out.write_all(&csv_line(&self.columns)?)?;
                 }
-                let cells: Vec<String> = self.columns.iter().map(|c| cell(row, c)).collect();
+                let cells: Vec<String> = self
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let text = cell(row, c);
+                        if self.raw_csv {
+                            text
+                        } else {
+                            soc_core::pipeline::report::csv_cell(&text).into_owned()
+                        }
+                    })
+                    .collect();
                 self.out.write_all(&csv_line(&cells)?)?;
             }
             Format::Table => {
-                let cells = self.columns.iter().map(|c| cell(row, c)).collect();
+                let cells = self
+                    .columns
+                    .iter()
+                    .map(|c| visible(&cell(row, c)).into_owned())
+                    .collect();
                 self.buffered.push(cells);
             }
         }
@@ -220,6 +282,48 @@ mod tests {
         assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "[]\n");
         let w = RowWriter::new(Vec::new(), Format::Csv, &["a"]);
         assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "a\n");
+    }
+
+    /// Reproduction (#14 item 4): ESC/OSC/BEL bytes from a URL and a
+    /// newline in a user name reached the terminal and forged a row.
+    #[test]
+    fn table_cells_show_control_characters() {
+        let mut w = RowWriter::new(Vec::new(), Format::Table, &["user", "url"]);
+        w.write(&json!({"user": "x\nFORGED  row", "url": "http://a/\u{1b}]8;;http://evil\u{7}\u{1b}[2J"}))
+            .unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("x\\nFORGED"), "{out}");
+        assert!(out.contains("\\x1b]8;;http://evil\\x07\\x1b[2J"), "{out}");
+    }
+
+    /// Reproduction (#14 item 5): a user name `=HYPERLINK(...)` or
+    /// `+cmd|'/c calc'!A1` was written unprefixed to CSV.
+    #[test]
+    fn csv_cells_that_start_formulas_are_neutralised_unless_raw() {
+        let rows = [
+            json!({"user": "=HYPERLINK(\"http://evil\",\"x\")", "n": 1}),
+            json!({"user": "+cmd|'/c calc'!A1", "n": -2}),
+            json!({"user": "@SUM(A1)", "n": 0}),
+            json!({"user": "\tx", "n": 0}),
+        ];
+        let render = |raw: bool| {
+            let mut w = RowWriter::new(Vec::new(), Format::Csv, &["user", "n"]).with_raw_csv(raw);
+            for r in &rows {
+                w.write(r).unwrap();
+            }
+            String::from_utf8(w.finish().unwrap()).unwrap()
+        };
+        let safe = render(false);
+        let mut reader = csv::Reader::from_reader(safe.as_bytes());
+        for (rec, row) in reader.records().zip(&rows) {
+            let rec = rec.unwrap();
+            assert_eq!(rec[0], format!("'{}", row["user"].as_str().unwrap()));
+            assert!(!rec[1].starts_with(['=', '+', '-', '@']), "{safe}");
+        }
+        let raw = render(true);
+        assert!(raw.contains("\n+cmd|'/c calc'!A1,-2\n"), "{raw}");
     }
 
     /// A typed row prints exactly as the same row built as a JSON object,

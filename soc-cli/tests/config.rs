@@ -26,7 +26,12 @@ fn example_is_valid_and_check_prints_the_resolved_pipeline() {
         let tail = &rest[i + 2..];
         let end = tail.find('}').unwrap();
         let name = tail[..end].split(":-").next().unwrap();
-        cmd.env(name, format!("secret-value-{name}"));
+        // URLs must be URLs: `config check` builds every responder, as `soc run` does.
+        if name.ends_with("_URL") {
+            cmd.env(name, format!("https://hooks.example/secret-value-{name}"));
+        } else {
+            cmd.env(name, format!("secret-value-{name}"));
+        }
         vars += 1;
         rest = &tail[end..];
     }

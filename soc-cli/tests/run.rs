@@ -293,7 +293,7 @@ fn usage_and_config_errors_exit_non_zero() {
         .args(["run", "--once", "--config"])
         .arg(&bad)
         .assert()
-        .code(1)
+        .code(4) // configuration error (README: exit codes)
         .stderr(
             predicate::str::contains(format!("{}:3:", bad.display()))
                 .and(predicate::str::contains("paht")),

@@ -75,11 +75,16 @@ impl RetryingClient {
         }
     }
 
-    /// A client builder with soc's user agent and `timeout`.
+    /// A client builder with soc's user agent and `timeout`, no `Referer`,
+    /// and [`same_origin_redirects`]: the integrations send API keys in
+    /// headers reqwest does not know are secret, so a redirect to another
+    /// origin is refused rather than followed with them.
     pub fn builder(timeout: Duration) -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("soc/", env!("CARGO_PKG_VERSION")))
+            .referer(false)
+            .redirect(same_origin_redirects())
     }
 
     /// HTTP requests sent so far (retries included).
@@ -144,6 +149,39 @@ impl RetryingClient {
             attempt += 1;
         }
     }
+}
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 10;
+
+/// `scheme://host:port` of `url` (the port made explicit).
+fn origin(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// A redirect policy for clients that send credentials (`x-apikey`, `Key`,
+/// `Authorization`, tokens in headers): redirects are followed (up to 10)
+/// only within the origin (scheme, host and port) of the first request; a
+/// redirect anywhere else is an error, so no credential reaches another
+/// host and no `https` request is downgraded.
+pub(crate) fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let to = origin(attempt.url());
+        match attempt.previous().first() {
+            Some(first) if origin(first) == to => attempt.follow(),
+            _ => attempt.error(format!(
+                "refused a redirect to another origin ({to}): the request carries credentials"
+            )),
+        }
+    })
 }
 
 /// Exponential backoff with jitter: uniform in `[d/2, d]` where

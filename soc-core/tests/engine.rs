@@ -245,3 +245,54 @@ fn config_errors_are_typed() {
         toml::from_str("[thehive]\nurl = \"ftp://x\"\napi_key = \"k\"\n").unwrap();
     assert!(ResponseEngine::from_config(&c, store).is_err());
 }
+
+/// Issue #14 item 3: through the whole engine, a critical Suricata alert
+/// from 10.0.2.5 to the C2 server 198.51.100.66 plans and records isolating
+/// the inventory host 10.0.2.5 is, never the destination.
+#[tokio::test]
+async fn isolation_plan_names_the_inventory_host_never_the_destination() {
+    use soc_core::respond::isolate::{InventoryHost, IsolateConfig, SshIsolator};
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let mut engine = ResponseEngine::from_config(&ResponseConfig::default(), store).unwrap();
+    let iso = SshIsolator::new(IsolateConfig {
+        mgmt_ip: Some("192.0.2.10".into()),
+        inventory: vec![InventoryHost {
+            name: "ws17".into(),
+            address: "10.0.2.5".into(),
+        }],
+        ..IsolateConfig::default()
+    })
+    .unwrap();
+    engine.register("isolate", Box::new(iso));
+    let mut a = Alert::new("suricata.alert", "k", "ET MALWARE C2", Severity::Critical);
+    a.src_ip = Some("10.0.2.5".parse().unwrap());
+    a.dst_ip = Some("198.51.100.66".parse().unwrap());
+    let score = Score {
+        scorer: "t".into(),
+        value: 95.0,
+        level: RiskLevel::Critical,
+        factors: vec![],
+    };
+    let plan = engine.plan(&a, &score);
+    let iso_plan = plan.iter().find(|p| p.action == "isolate").unwrap();
+    assert_eq!(iso_plan.target, "ws17");
+    let records = engine.handle(&a, &score).await;
+    let rec = records.iter().find(|r| r.action == "isolate").unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::DryRun);
+    assert!(rec.commands[0].contains(&"10.0.2.5".to_string()));
+    for r in &records {
+        assert!(
+            !r.commands
+                .iter()
+                .flatten()
+                .any(|w| w.contains("198.51.100.66")),
+            "{r:?}"
+        );
+    }
+    // An unknown internal source: skipped, nothing run, the destination untouched.
+    a.src_ip = Some("10.0.2.6".parse().unwrap());
+    let records = engine.handle(&a, &score).await;
+    let rec = records.iter().find(|r| r.action == "isolate").unwrap();
+    assert!(matches!(rec.outcome, ActionOutcome::Skipped(_)), "{rec:?}");
+    assert!(rec.commands.is_empty());
+}

@@ -557,3 +557,61 @@ async fn rdap_404_and_young_domain() {
     );
     assert_eq!(d.facts.hostnames, vec!["ns1.example"]);
 }
+
+// ---- redirects (#14 item 7) -------------------------------------------------
+
+/// Reproduction: a provider answering 302 to another host made soc send its
+/// `x-apikey` / `Key` / `key` header there. Now a cross-origin redirect is
+/// refused: the other origin receives nothing, no `Referer` is ever sent,
+/// and the error does not carry the key.
+#[tokio::test]
+async fn api_keys_never_follow_redirects_to_another_origin() {
+    let mut provider = Server::new_async().await;
+    let mut elsewhere = Server::new_async().await;
+    let stolen = elsewhere
+        .mock("GET", Matcher::Any)
+        .with_body("{}")
+        .expect(0)
+        .create_async()
+        .await;
+    let to = format!("{}/stolen", elsewhere.url());
+    provider
+        .mock("GET", Matcher::Any)
+        .with_status(302)
+        .with_header("location", &to)
+        .create_async()
+        .await;
+    let gn = GreyNoise::new(Some(KEY.into()), &provider.url(), opts(), 60).unwrap();
+    let results = [
+        vt(&provider).enrich(&ip("198.51.100.23")).await,
+        abuse(&provider).enrich(&ip("198.51.100.23")).await,
+        gn.enrich(&ip("198.51.100.23")).await,
+    ];
+    for r in results {
+        let err = r.unwrap_err();
+        assert!(!format!("{err:?}").contains(KEY), "{err:?}");
+    }
+    stolen.assert_async().await;
+}
+
+/// A redirect within the provider's own origin is still followed, with the
+/// key and without a `Referer`.
+#[tokio::test]
+async fn same_origin_redirects_are_followed_without_referer() {
+    let mut s = Server::new_async().await;
+    s.mock("GET", "/ip_addresses/198.51.100.23")
+        .with_status(301)
+        .with_header("location", "/v3/ip_addresses/198.51.100.23")
+        .create_async()
+        .await;
+    let moved = s
+        .mock("GET", "/v3/ip_addresses/198.51.100.23")
+        .match_header("x-apikey", KEY)
+        .match_header("referer", Matcher::Missing)
+        .with_body(fixture("vt_ip.json"))
+        .expect(1)
+        .create_async()
+        .await;
+    vt(&s).enrich(&ip("198.51.100.23")).await.unwrap();
+    moved.assert_async().await;
+}

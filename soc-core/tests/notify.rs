@@ -334,3 +334,94 @@ async fn webhook_posts_alert_json_with_bearer() {
     );
     m500.assert_async().await;
 }
+
+/// #14 item 7 for responders: a webhook answering 307 to another origin
+/// must not receive the bearer token (the redirect is refused and the
+/// action fails), and no `Referer` is sent.
+#[tokio::test]
+async fn webhook_bearer_never_follows_a_cross_origin_redirect() {
+    let mut server = mockito::Server::new_async().await;
+    let mut elsewhere = mockito::Server::new_async().await;
+    let stolen = elsewhere
+        .mock("POST", mockito::Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    server
+        .mock("POST", "/hook")
+        .match_header("referer", mockito::Matcher::Missing)
+        .with_status(307)
+        .with_header("location", &format!("{}/collect", elsewhere.url()))
+        .create_async()
+        .await;
+    let w = WebhookNotifier::new(&WebhookConfig {
+        url: Secret::new(format!("{}/hook", server.url())),
+        bearer_token: Some(Secret::new("s3cret")),
+        retry_backoff_ms: 1,
+        max_retries: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    stolen.assert_async().await;
+}
+
+/// An alert whose title and user were written by an attacker.
+fn hostile_alert() -> Alert {
+    let mut a = alert();
+    a.title = "SSH brute force\r\nBcc: victim@example.net\r\n\x1b]0;pwned\x07 <!channel> <https://evil.example|click> & ```".into();
+    a.user = Some("root\nforged: line".into());
+    a
+}
+
+/// Reproduction (#14 low): control characters in an alert title reached
+/// the e-mail subject; a CRLF must not add a header, ESC must not survive.
+#[tokio::test]
+async fn email_subject_and_body_carry_no_control_characters() {
+    let (port, got) = smtp_sink(false).await;
+    let n = EmailNotifier::new(&email_cfg(port)).unwrap();
+    let rec = n.respond(&hostile_alert(), Mode::Live).await.unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::Done);
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.rcpt_to, ["<analyst@example.org>"], "no extra recipient");
+    let data = &got.data[0];
+    assert!(!data.lines().any(|l| l.starts_with("Bcc:")), "{data}");
+    assert!(!data.contains('\x1b') && !data.contains('\x07'), "{data}");
+    assert!(!data.lines().any(|l| l.starts_with("forged:")), "{data}");
+    let subject = data.lines().find(|l| l.starts_with("Subject:")).unwrap();
+    assert!(subject.contains("\\r\\nBcc"), "{subject}");
+}
+
+/// Reproduction (#14 low): Slack mrkdwn `<!channel>` and `<url|label>` from
+/// log text were sent unescaped.
+#[tokio::test]
+async fn slack_text_escapes_mrkdwn_and_disables_unfurling() {
+    let mut server = mockito::Server::new_async().await;
+    let body = Arc::new(Mutex::new(String::new()));
+    let seen = body.clone();
+    let m = server
+        .mock("POST", "/services/T1/B1/tok")
+        .with_body_from_request(move |req| {
+            *seen.lock().unwrap() = String::from_utf8_lossy(req.body().unwrap()).into_owned();
+            b"ok".to_vec()
+        })
+        .create_async()
+        .await;
+    let s = slack(format!("{}/services/T1/B1/tok", server.url()));
+    let rec = s.respond(&hostile_alert(), Mode::Live).await.unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::Done);
+    m.assert_async().await;
+    let payload: serde_json::Value = serde_json::from_str(&body.lock().unwrap()).unwrap();
+    let text = payload["text"].as_str().unwrap();
+    assert!(!text.contains('<') && !text.contains('>'), "{text}");
+    assert!(text.contains("&lt;!channel&gt;"), "{text}");
+    assert!(
+        text.contains("&lt;https://evil.example|click&gt; &amp;"),
+        "{text}"
+    );
+    // The only code fence is soc's own: log text cannot close it.
+    assert_eq!(text.matches("```").count(), 2, "{text}");
+    assert_eq!(payload["unfurl_links"], false);
+    assert_eq!(payload["unfurl_media"], false);
+}

@@ -192,3 +192,73 @@ fn attackers_hourly_and_summary() {
         "{s}"
     );
 }
+
+/// One alert whose attacker-written fields carry terminal escapes, a
+/// forged line, a formula and Markdown link/image syntax.
+fn hostile() -> ReportData {
+    let mut s = stored(
+        "ssh.brute_force",
+        "203.0.113.9",
+        8,
+        1,
+        80.0,
+        RiskLevel::High,
+        "=HYPERLINK(\"http://evil.example\",\"x\") ![img](http://evil.example/p.png) [click](https://evil.example)\x1b]0;pwned\x07\nFAKE] line",
+    );
+    s.alert.user = Some("+cmd|'/c calc'!A1\x1b[2J".into());
+    ReportData::new(t0() + Duration::hours(30), t0(), vec![s], vec![])
+}
+
+/// Reproduction (#14 item 4): ESC/OSC/BEL bytes and a newline in a title
+/// reached the terminal through `soc run --summary`.
+#[test]
+fn summary_shows_control_characters_visibly() {
+    let d = hostile();
+    let text = triage_summary(&d.alerts, &d.actions);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(text.contains("\\x1b]0;pwned\\x07\\nFAKE] line"), "{text}");
+    assert!(text.contains("user +cmd|'/c calc'!A1\\x1b[2J"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("FAKE")), "{text}");
+}
+
+/// Reproduction (#14 low): the Markdown report rendered links and images
+/// from log text.
+#[test]
+fn markdown_neutralises_links_and_images_from_log_text() {
+    let md = render(&hostile(), ReportFormat::Markdown);
+    assert!(!md.replace("\\]", "").contains("]("), "{md}");
+    assert!(!md.contains("://evil"), "{md}");
+    assert!(
+        md.contains("!\\[img\\](http\\[:\\]//evil.example/p.png)"),
+        "{md}"
+    );
+    assert!(!md.chars().any(|c| c.is_control() && c != '\n'));
+}
+
+/// Reproduction (#14 item 5): `soc report --format csv` wrote formulas
+/// unprefixed; `render_csv(.., raw = true)` is the documented opt-out.
+#[test]
+fn report_csv_neutralises_formulas_unless_raw() {
+    use soc_core::pipeline::report::render_csv;
+    let d = hostile();
+    let safe = render(&d, ReportFormat::Csv);
+    let mut r = csv::Reader::from_reader(safe.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let rec = r.records().next().unwrap().unwrap();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert!(rec[col("title")].starts_with("'=HYPERLINK("), "{safe}");
+    assert!(rec[col("user")].starts_with("'+cmd|"), "{safe}");
+    for cell in rec.iter() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{cell}"
+        );
+    }
+    let raw = render_csv(&d, true);
+    let mut r = csv::Reader::from_reader(raw.as_bytes());
+    let rec = r.records().next().unwrap().unwrap();
+    assert!(rec[col("title")].starts_with("=HYPERLINK("));
+}

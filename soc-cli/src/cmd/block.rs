@@ -173,12 +173,12 @@ fn print_record(
     match &rec.outcome {
         ActionOutcome::DryRun => {
             for c in &rec.commands {
-                println!("{}", display_argv(c));
+                crate::say!("{}", display_argv(c));
             }
         }
-        ActionOutcome::Skipped(why) => println!("{why}"),
-        ActionOutcome::Failed(why) => println!("failed: {why}"),
-        ActionOutcome::Done => println!("{}", done(rec)),
+        ActionOutcome::Skipped(why) => crate::say!("{why}"),
+        ActionOutcome::Failed(why) => crate::say!("failed: {why}"),
+        ActionOutcome::Done => crate::say!("{}", done(rec)),
     }
     Ok(())
 }
@@ -250,7 +250,7 @@ fn run_sweep(args: FirewallArgs) -> anyhow::Result<ExitCode> {
         })?;
     }
     if recs.is_empty() && !args.json {
-        eprintln!("no expired blocks");
+        crate::esay!("no expired blocks");
     }
     Ok(ExitCode::SUCCESS)
 }

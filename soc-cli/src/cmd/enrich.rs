@@ -143,7 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .collect();
         summary.push_str(&format!("; quota left: {}", q.join(", ")));
     }
-    eprintln!("{summary}");
+    crate::esay!("{summary}");
     Ok(if errors > 0 {
         ExitCode::FAILURE
     } else {

@@ -1,8 +1,16 @@
 //! One module per subcommand. Each has an `Args` (clap) and a `run` that
 //! returns the process exit code.
 //!
-//! Exit codes: 0 success, 1 runtime error, 2 usage error, 3 refused
-//! (protected or invalid target).
+//! Exit codes, one per error class, the same for every subcommand:
+//!
+//! | code | class |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | runtime failure: I/O, network, state store, a failed action of `soc block`/`soc notify` |
+//! | 2 | usage: bad arguments or options |
+//! | 3 | refused: a protected or invalid target |
+//! | 4 | configuration: invalid, missing or unreadable config, unset secret |
+//! | 5 | incomplete run: `soc run` finished but a source was unreadable or an action failed |
 
 pub mod alert_rows;
 pub mod alerts;
@@ -26,6 +34,10 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code for a refused (protected or invalid) target.
 pub const EXIT_REFUSED: u8 = 3;
+/// Exit code for a configuration error.
+pub const EXIT_CONFIG: u8 = 4;
+/// Exit code of a run that completed with unreadable sources or failed actions.
+pub const EXIT_INCOMPLETE: u8 = 5;
 
 /// A usage error raised after argument parsing (bad `--kinds`, bad file).
 #[derive(Debug)]
@@ -41,23 +53,72 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
             }
         }
     }
-    eprintln!("soc: error: {err:#}");
+    let text = error_text(err);
+    let text = soc_core::pipeline::config::redact_urls_in(&text);
+    crate::esay!("soc: error: {text}");
+    ExitCode::from(exit_code(err))
+}
+
+/// The error and its causes on one line, each cause once: a cause whose
+/// text its parent already shows (thiserror's `"{context}: {source}"`) is
+/// not repeated.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let t = cause.to_string();
+        if t.is_empty() || out.contains(&t) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&t);
+    }
+    out
+}
+
+/// The exit code of an error's class (see the module docs).
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    use soc_core::{ConfigError, EnrichError, RespondError, SourceError};
     if err.downcast_ref::<UsageError>().is_some() {
-        return ExitCode::from(EXIT_USAGE);
+        return EXIT_USAGE;
     }
-    if let Some(soc_core::Error::Respond(
-        soc_core::RespondError::Refused { .. } | soc_core::RespondError::InvalidTarget { .. },
-    )) = err.downcast_ref::<soc_core::Error>()
-    {
-        return ExitCode::from(EXIT_REFUSED);
+    for cause in err.chain() {
+        let respond = cause.downcast_ref::<RespondError>().or_else(|| {
+            match cause.downcast_ref::<soc_core::Error>() {
+                Some(soc_core::Error::Respond(r)) => Some(r),
+                _ => None,
+            }
+        });
+        match respond {
+            Some(RespondError::Refused { .. } | RespondError::InvalidTarget { .. }) => {
+                return EXIT_REFUSED
+            }
+            Some(RespondError::Config { .. }) => return EXIT_CONFIG,
+            _ => {}
+        }
+        let config = cause.downcast_ref::<ConfigError>().is_some()
+            || matches!(
+                cause.downcast_ref::<soc_core::Error>(),
+                Some(
+                    soc_core::Error::Config(_)
+                        | soc_core::Error::Source(SourceError::Config { .. })
+                        | soc_core::Error::Enrich(EnrichError::MissingKey { .. })
+                )
+            )
+            || matches!(
+                cause.downcast_ref::<SourceError>(),
+                Some(SourceError::Config { .. })
+            )
+            || matches!(
+                cause.downcast_ref::<EnrichError>(),
+                Some(EnrichError::MissingKey { .. })
+            );
+        if config {
+            return EXIT_CONFIG;
+        }
     }
-    if let Some(
-        soc_core::RespondError::Refused { .. } | soc_core::RespondError::InvalidTarget { .. },
-    ) = err.downcast_ref::<soc_core::RespondError>()
-    {
-        return ExitCode::from(EXIT_REFUSED);
-    }
-    ExitCode::FAILURE
+    1
 }
 
 /// A tokio runtime for commands that do network I/O.
@@ -75,3 +136,39 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each error class has its code, whatever the subcommand.
+    #[test]
+    fn one_exit_code_per_error_class() {
+        let cfg = soc_core::Error::Config(soc_core::ConfigError::BadValue {
+            path: "a.toml".into(),
+            key: "k".into(),
+            message: "m".into(),
+        });
+        assert_eq!(exit_code(&anyhow::Error::from(cfg)), EXIT_CONFIG);
+        let refused = soc_core::RespondError::Refused {
+            target: "127.0.0.1".into(),
+            reason: "loopback".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(refused)), EXIT_REFUSED);
+        let usage = anyhow::Error::from(UsageError("bad".into()));
+        assert_eq!(exit_code(&usage), EXIT_USAGE);
+        let io = anyhow::Error::from(std::io::Error::other("disk"));
+        assert_eq!(exit_code(&io), 1);
+    }
+
+    /// Reproduction: `"{context}: {source}"` errors printed their cause twice.
+    #[test]
+    fn causes_are_not_repeated() {
+        let e = soc_core::Error::Io {
+            context: "reading x.log".into(),
+            source: std::io::Error::other("permission denied"),
+        };
+        let text = error_text(&anyhow::Error::from(e).context("soc run"));
+        assert_eq!(text, "soc run: reading x.log: permission denied");
+    }
+}

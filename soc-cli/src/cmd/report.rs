@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use soc_core::pipeline::report::{render, ReportData, ReportFormat};
+use soc_core::pipeline::report::{render, render_csv, ReportData, ReportFormat};
 
 /// Arguments of `soc report`.
 #[derive(Debug, clap::Args)]
@@ -14,7 +14,8 @@ pub struct Args {
     /// Period covered: `24h`, `7d`, `30m`, `90s`, an RFC 3339 time, or `all`.
     #[arg(long, default_value = "24h")]
     since: String,
-    /// Output format: md, html, json or csv.
+    /// Output format: md, html, json or csv (cells starting `= + - @`, tab
+    /// or CR get a leading `'`; `--raw-csv` writes them as they are).
     #[arg(long, short = 'f', default_value = "md")]
     format: String,
     /// State store to read (overrides the config's `store.path`).
@@ -40,12 +41,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let since = parse_since(&args.since, now).map_err(crate::cmd::UsageError)?;
     let store = crate::cmd::status::open_store(args.state.as_deref(), args.config.as_deref())?;
     let data = ReportData::from_store(&store, since, now)?;
-    let text = render(&data, format);
+    let text = match format {
+        ReportFormat::Csv => render_csv(&data, crate::output::raw_csv()),
+        other => render(&data, other),
+    };
     match &args.output {
         Some(path) => {
             std::fs::write(path, text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
-            eprintln!("report written to {}", path.display());
+            crate::esay!("report written to {}", path.display());
         }
         None => {
             let mut out = std::io::stdout().lock();

@@ -4,14 +4,16 @@
 //! state before exiting).
 //!
 //! Exit status: 0 when the run completed (malformed input is counted and
-//! reported, not fatal), 1 on configuration or fatal errors, 2 on usage errors.
+//! reported, not fatal); 5 when it completed but a source was unreadable or
+//! an action failed (a summary line on stderr says how many); otherwise the
+//! error class's code (1 runtime, 2 usage, 4 configuration; see `cmd`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use soc_core::pipeline::report::triage_summary;
 use soc_core::pipeline::runner::shutdown_on_signals;
-use soc_core::pipeline::{BuildOptions, Pipeline, PipelineConfig, RunMetrics, RunOptions};
+use soc_core::pipeline::{BuildOptions, PipelineConfig, RunMetrics, RunOptions};
 
 /// Arguments of `soc run`.
 #[derive(Debug, clap::Args)]
@@ -70,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let rt = crate::cmd::runtime()?;
     let (metrics, summary) = rt.block_on(async {
-        let mut pipeline = Pipeline::from_config(&cfg, &opts)?;
+        let mut pipeline = crate::cmd::config::build_pipeline(&cfg, &opts, &path)?;
         let shutdown = shutdown_on_signals();
         let metrics = pipeline
             .run(RunOptions {
@@ -92,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             None
         };
-        Ok::<_, soc_core::Error>((metrics, summary))
+        Ok::<_, anyhow::Error>((metrics, summary))
     })?;
     if let Some(p) = &metrics_path {
         let text = serde_json::to_string_pretty(&metrics.to_json())?;
@@ -103,12 +105,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{s}");
     }
     if !args.quiet {
-        eprintln!("{}", one_line(&metrics));
+        crate::esay!("{}", one_line(&metrics));
         for s in metrics.malformed_samples.iter().take(5) {
-            eprintln!("  malformed: {s}");
+            crate::esay!("  malformed: {s}");
         }
     }
+    let failed = failed_actions(&metrics);
+    if metrics.source_errors > 0 || failed > 0 {
+        crate::esay!(
+            "soc run: incomplete: {} source errors, {} failed actions (see the messages above and the audit log)",
+            metrics.source_errors,
+            failed
+        );
+        return Ok(ExitCode::from(crate::cmd::EXIT_INCOMPLETE));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Actions of every responder whose outcome was `failed`.
+fn failed_actions(m: &RunMetrics) -> u64 {
+    m.actions.values().filter_map(|by| by.get("failed")).sum()
 }
 
 /// The end-of-run line on stderr.

@@ -88,15 +88,15 @@ pub struct EventRow<'a> {
 /// Reports malformed lines (bounded) and the summary line on stderr.
 pub fn report_stats(stats: &ParseStats) {
     for e in &stats.errors {
-        eprintln!("soc: warning: {e}");
+        crate::esay!("soc: warning: {e}");
     }
     if stats.malformed as usize > stats.errors.len() {
-        eprintln!(
+        crate::esay!(
             "soc: warning: {} more malformed lines not shown",
             stats.malformed as usize - stats.errors.len()
         );
     }
-    eprintln!("soc: {}", stats.summary());
+    crate::esay!("soc: {}", stats.summary());
 }
 
 /// The input files, `-` when none are given.

@@ -44,9 +44,14 @@ pub(crate) fn open_store(
         ))
         .into());
     }
-    let store = StateStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    store.pipeline_init()?;
-    Ok(store)
+    // Read-write when we may (creating the pipeline tables of a store made
+    // by `soc block` alone); read-only when the file or folder is not ours.
+    match StateStore::open(&path).and_then(|s| s.pipeline_init().map(|()| s)) {
+        Ok(store) => Ok(store),
+        Err(rw) => StateStore::open_read_only(&path)
+            .map_err(|_| rw)
+            .with_context(|| format!("opening {}", path.display())),
+    }
 }
 
 fn secs(v: Option<f64>) -> String {
@@ -72,11 +77,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("state store: {}", store.path().display());
+    crate::say!("state store: {}", store.path().display());
     match &last {
-        None => println!("no runs recorded yet"),
+        None => crate::say!("no runs recorded yet"),
         Some(m) => {
-            println!(
+            crate::say!(
                 "last run: {} ({}{}), {} records, {} events, {} alerts ({} new), {} actions, {} malformed",
                 m.finished_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_default(),
                 m.mode,
@@ -90,19 +95,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    println!(
+    crate::say!(
         "all runs ({}): {} records, {} events, {} alerts ({} new, {} updated), {} malformed, {} source errors",
         total.runs, total.records, total.events(), total.alerts(), total.alerts_new, total.alerts_updated,
         total.malformed, total.source_errors
     );
-    println!(
+    crate::say!(
         "  MTTD mean {} (max {}), MTTR mean {} (max {})",
         secs(total.mttd.mean()),
         secs((total.mttd.count > 0).then_some(total.mttd.max_secs)),
         secs(total.mttr.mean()),
         secs((total.mttr.count > 0).then_some(total.mttr.max_secs))
     );
-    println!(
+    crate::say!(
         "  enrichment: {} indicators, {} requests, {} cache hits{}, {} errors",
         total.enrich.indicators,
         total.enrich.requests,
@@ -115,21 +120,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         total.enrich.errors
     );
     for (kind, n) in &total.events_by_kind {
-        println!("  events {kind}: {n}");
+        crate::say!("  events {kind}: {n}");
     }
     for (kind, n) in &total.alerts_by_kind {
-        println!("  alerts {kind}: {n}");
+        crate::say!("  alerts {kind}: {n}");
     }
     for (r, m) in &total.actions {
         let by: Vec<String> = m.iter().map(|(s, n)| format!("{s} {n}")).collect();
-        println!("  actions {r}: {}", by.join(", "));
+        crate::say!("  actions {r}: {}", by.join(", "));
     }
     let risks: Vec<String> = counts
         .alerts_by_risk
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!(
+    crate::say!(
         "stored alerts: {} ({})",
         counts.alerts,
         if risks.is_empty() {
@@ -143,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!(
+    crate::say!(
         "audited actions: {}",
         if acts.is_empty() {
             "none".into()
@@ -151,12 +156,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             acts.join(", ")
         }
     );
-    println!(
+    crate::say!(
         "active blocks: {}, watch-list: {}, pending: {}",
-        counts.active_blocks, counts.watchlist, counts.pending
+        counts.active_blocks,
+        counts.watchlist,
+        counts.pending
     );
     for cp in &counts.checkpoints {
-        println!(
+        crate::say!(
             "checkpoint {}: offset {} ({})",
             cp.source,
             cp.offset,

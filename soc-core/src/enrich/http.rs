@@ -75,11 +75,29 @@ impl std::fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// A client for `provider` with `options`.
+    /// A client for `provider` with `options`. Redirects are followed only
+    /// within the origin of the request (a cross-origin redirect is an
+    /// error), because providers send their API key in headers; no
+    /// `Referer` is sent.
     pub fn new(provider: &str, options: HttpOptions) -> Result<Self, EnrichError> {
+        Self::build(provider, options, crate::http::same_origin_redirects())
+    }
+
+    /// A client for a provider that sends no credentials (RDAP, InternetDB):
+    /// redirects to other origins are followed (up to 10), as RDAP's
+    /// bootstrap redirects to the authoritative registry.
+    pub fn without_credentials(provider: &str, options: HttpOptions) -> Result<Self, EnrichError> {
+        Self::build(provider, options, reqwest::redirect::Policy::limited(10))
+    }
+
+    fn build(
+        provider: &str,
+        options: HttpOptions,
+        redirects: reqwest::redirect::Policy,
+    ) -> Result<Self, EnrichError> {
         let client = RetryingClient::builder(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(10))
+            .redirect(redirects)
             .build()
             .map_err(|e| EnrichError::Transport {
                 provider: provider.to_string(),

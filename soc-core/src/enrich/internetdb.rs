@@ -34,7 +34,7 @@ impl InternetDb {
     pub fn new(base_url: &str, options: HttpOptions, ttl_secs: u64) -> Result<Self, EnrichError> {
         Ok(InternetDb {
             base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::new(NAME, options)?,
+            http: HttpClient::without_credentials(NAME, options)?,
             ttl_secs,
         })
     }

@@ -39,7 +39,7 @@ impl Rdap {
     pub fn new(base_url: &str, options: HttpOptions, ttl_secs: u64) -> Result<Self, EnrichError> {
         Ok(Rdap {
             base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::new(NAME, options)?,
+            http: HttpClient::without_credentials(NAME, options)?,
             ttl_secs,
         })
     }

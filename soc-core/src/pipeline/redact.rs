@@ -1,12 +1,19 @@
 //! Redaction of secrets in printed configuration (`soc config check`):
-//! values of keys that look secret, and interpolated secret values wherever
-//! they appear.
+//! values of keys that look secret, interpolated secret values wherever
+//! they appear, and the secret parts of URLs (user-info and sensitive query
+//! parameters) everywhere a URL is printed or logged ([`redact_url`]).
 //!
 //! ```
-//! use soc_core::pipeline::config::is_secret_key;
+//! use soc_core::pipeline::config::{is_secret_key, redact_url};
 //! assert!(is_secret_key("api_key"));
 //! assert!(!is_secret_key("path"));
+//! assert_eq!(
+//!     redact_url("http://elastic:SECRET@es.internal:9200/_bulk?apikey=k&pretty=1"),
+//!     "http://<redacted>:<redacted>@es.internal:9200/_bulk?apikey=<redacted>&pretty=1"
+//! );
 //! ```
+
+use std::borrow::Cow;
 
 /// Removes `null`s (unset options), which TOML cannot represent.
 pub(super) fn strip_nulls(value: &mut serde_json::Value) {
@@ -34,6 +41,131 @@ pub fn is_secret_key(key: &str) -> bool {
         && k != "keys"
 }
 
+/// Query parameter names whose values are secret (compared without case,
+/// `-` and `_`): API keys, tokens, passwords, signatures.
+const SECRET_PARAMS: [&str; 16] = [
+    "key",
+    "apikey",
+    "token",
+    "accesstoken",
+    "authtoken",
+    "auth",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "clientsecret",
+    "sig",
+    "signature",
+    "session",
+    "credential",
+];
+
+/// Whether a query parameter name holds a secret.
+fn is_secret_param(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    SECRET_PARAMS.contains(&n.as_str())
+        || n.ends_with("key")
+        || n.ends_with("token")
+        || n.ends_with("secret")
+        || n.ends_with("password")
+        || n.starts_with("xamz")
+}
+
+/// `text` with the secret parts of a URL replaced by [`REDACTED`]: the user-info
+/// (`user:password@`) and the values of sensitive query parameters (`key`,
+/// `apikey`, `api_key`, `token`, `password`, `secret`, `sig`, ...).
+/// Text that is not an absolute URL with a host comes back unchanged.
+pub fn redact_url(text: &str) -> Cow<'_, str> {
+    let Ok(mut url) = url::Url::parse(text.trim()) else {
+        return Cow::Borrowed(text);
+    };
+    if url.cannot_be_a_base() {
+        return Cow::Borrowed(text);
+    }
+    let mut changed = false;
+    if !url.username().is_empty() {
+        changed |= url.set_username(REDACTED).is_ok();
+    }
+    if url.password().is_some() {
+        changed |= url.set_password(Some(REDACTED)).is_ok();
+    }
+    if let Some(query) = url.query() {
+        let mut parts = Vec::new();
+        let mut query_changed = false;
+        for pair in query.split('&') {
+            let name = pair.split('=').next().unwrap_or("");
+            let decoded = url::form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned())
+                .unwrap_or_default();
+            if pair.contains('=') && is_secret_param(&decoded) {
+                parts.push(format!("{name}={REDACTED}"));
+                query_changed = true;
+            } else {
+                parts.push(pair.to_string());
+            }
+        }
+        if query_changed {
+            url.set_query(Some(&parts.join("&")));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    // `Url` percent-encodes the marker's punctuation; show it plainly.
+    let encoded: String = REDACTED
+        .bytes()
+        .map(|b| match b {
+            b if b.is_ascii_alphanumeric() => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    Cow::Owned(url.as_str().replace(&encoded, REDACTED))
+}
+
+/// Every URL inside free text (error messages, log lines) redacted with
+/// [`redact_url`]; URLs are taken as the runs of non-space characters that
+/// contain `://`.
+pub fn redact_urls_in(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(i) = rest.find(|c: char| !c.is_whitespace()) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        let trimmed = word.trim_matches(|c: char| "'\"()<>[],;".contains(c));
+        let start = word.find(trimmed).unwrap_or(0);
+        match redact_url(trimmed) {
+            Cow::Owned(r) if trimmed.contains("://") => {
+                out.push_str(&word[..start]);
+                out.push_str(&r);
+                out.push_str(&word[start + trimmed.len()..]);
+                changed = true;
+            }
+            _ => out.push_str(word),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 pub(super) fn redact(value: &mut serde_json::Value, secret_key: bool, secrets: &[String]) {
     use serde_json::Value;
     match value {
@@ -49,6 +181,9 @@ pub(super) fn redact(value: &mut serde_json::Value, secret_key: bool, secrets: &
             if secret_key && !s.is_empty() {
                 *s = REDACTED.to_string();
             } else {
+                if let Cow::Owned(r) = redact_url(s) {
+                    *s = r;
+                }
                 for secret in secrets {
                     if s.contains(secret.as_str()) {
                         *s = s.replace(secret.as_str(), REDACTED);
@@ -78,5 +213,52 @@ mod tests {
         assert_eq!(value["a"]["n"], 1);
         assert!(is_secret_key("SOC_TEST_TOKEN"));
         assert!(!is_secret_key("path"));
+    }
+
+    /// Reproduction (#14 item 10): `soc config check` printed
+    /// `http://elastic:SECRET@...` and an API key in a base URL's query.
+    #[test]
+    fn urls_lose_user_info_and_secret_query_values() {
+        let mut value = serde_json::json!({
+            "elasticsearch": {"url": "http://elastic:SECRET@es.internal:9200"},
+            "lists": {"feed": "https://feeds.example/ioc.txt?API_KEY=abc123&format=txt&X-Amz-Signature=f00"},
+            "plain": "https://rdap.org/ip/{ip}"
+        });
+        redact(&mut value, false, &[]);
+        let text = value.to_string();
+        for secret in ["SECRET", "elastic:", "abc123", "f00"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(
+            value["elasticsearch"]["url"],
+            "http://<redacted>:<redacted>@es.internal:9200/"
+        );
+        assert_eq!(
+            value["lists"]["feed"],
+            "https://feeds.example/ioc.txt?API_KEY=<redacted>&format=txt&X-Amz-Signature=<redacted>"
+        );
+        assert_eq!(value["plain"], "https://rdap.org/ip/{ip}");
+        for p in [
+            "key",
+            "apikey",
+            "api_key",
+            "token",
+            "password",
+            "secret",
+            "sig",
+            "access_token",
+        ] {
+            let u = format!("https://h/p?{p}=v1&a=b");
+            assert_eq!(
+                redact_url(&u),
+                format!("https://h/p?{p}=<redacted>&a=b"),
+                "{p}"
+            );
+        }
+        assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(
+            redact_urls_in("GET https://u:p@h/x?token=t failed (\"https://h/?key=k\")"),
+            "GET https://<redacted>:<redacted>@h/x?token=<redacted> failed (\"https://h/?key=<redacted>\")"
+        );
     }
 }

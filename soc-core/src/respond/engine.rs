@@ -171,6 +171,16 @@ impl ResponseEngine {
                     || matches!(p.action.as_str(), "block" | "isolate")
                     || self.responders.contains_key(&p.responder)
             })
+            .map(|mut p| {
+                if let Some(t) = self
+                    .responders
+                    .get(&p.responder)
+                    .and_then(|r| r.target_of(alert))
+                {
+                    p.target = t;
+                }
+                p
+            })
             .collect()
     }
 

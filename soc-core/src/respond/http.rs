@@ -111,6 +111,13 @@ pub(crate) fn redact_url(url: &str) -> String {
     }
 }
 
+/// An API endpoint as shown in records, audit logs and `Debug`: the path
+/// stays (it says what was called), user-info and secret query values
+/// become `<redacted>` (see [`crate::pipeline::config::redact_url`]).
+pub(crate) fn shown_endpoint(url: &str) -> String {
+    crate::pipeline::config::redact_url(url).into_owned()
+}
+
 /// Joins a base URL and a path with exactly one `/`.
 pub(crate) fn join(base: &str, path: &str) -> String {
     format!(

@@ -22,6 +22,12 @@ pub trait Responder: Send + Sync {
     fn name(&self) -> &str;
     /// Act (or, in dry-run, describe the action) for `alert`.
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError>;
+    /// The target this responder would act on for `alert` when the
+    /// responder, not the playbook, decides it (host isolation resolves its
+    /// inventory host); `None`: the playbook's target stands.
+    fn target_of(&self, _alert: &Alert) -> Option<String> {
+        None
+    }
 }
 
 pub mod firewall;

@@ -162,6 +162,43 @@ impl StateStore {
         Self::init(conn, name)
     }
 
+    /// Opens an existing store for reading only (`soc status`, `soc report`
+    /// on a state file the user may only read): nothing is created or
+    /// written, not even the schema or pragmas. A WAL store whose folder is
+    /// not writable (no `-shm` file can be made) is read as immutable.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        use rusqlite::OpenFlags;
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let open = |target: &str| {
+            let conn = Connection::open_with_flags(target, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            // Reading the schema proves the file can be read here.
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok(conn)
+        };
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let base = url::Url::from_file_path(&abs)
+            .map(String::from)
+            .unwrap_or_else(|()| format!("file:{}", abs.display()));
+        let uri = |extra: &str| format!("{base}?mode=ro{extra}");
+        let conn = open(&uri(""))
+            .or_else(|_: rusqlite::Error| open(&uri("&immutable=1")))
+            .map_err(|source| StoreError::Sqlite {
+                path: name.clone(),
+                source,
+            })?;
+        Ok(StateStore {
+            conn: Mutex::new(conn),
+            path: name,
+        })
+    }
+
     /// An in-memory store (tests, `--no-cache` runs).
     pub fn in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {

@@ -34,7 +34,7 @@ use super::interpolate::{interpolate, referenced_vars, InterpolateError};
 use super::parts::*;
 
 mod paths;
-pub use super::redact::{is_secret_key, REDACTED};
+pub use super::redact::{is_secret_key, redact_url, redact_urls_in, REDACTED};
 use super::redact::{looks_secret_var, redact, strip_nulls};
 use crate::error::ConfigError;
 use crate::model::IndicatorKind;

@@ -4,13 +4,10 @@ use std::fmt::Write;
 
 use super::{describe_action, explain, risk_name, ReportData};
 
-/// Makes text safe inside a Markdown table cell.
+/// Makes log text inert inside a Markdown table cell (no links, images,
+/// HTML, emphasis or extra cells).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+    super::escape::markdown_text(s)
 }
 
 pub(super) fn render(d: &ReportData) -> String {

@@ -14,13 +14,16 @@
 //! assert!(md.contains("No alerts"));
 //! ```
 
+mod escape;
 mod html;
 mod markdown;
 mod summary;
 pub mod svg;
 
+pub use escape::{csv_cell, markdown_text, visible};
 pub use summary::triage_summary;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -278,7 +281,7 @@ pub fn render(data: &ReportData, format: ReportFormat) -> String {
         ReportFormat::Markdown => markdown::render(data),
         ReportFormat::Html => html::render(data),
         ReportFormat::Json => render_json(data),
-        ReportFormat::Csv => render_csv(data),
+        ReportFormat::Csv => render_csv(data, false),
     }
 }
 
@@ -312,7 +315,11 @@ fn render_json(data: &ReportData) -> String {
     s
 }
 
-fn render_csv(data: &ReportData) -> String {
+/// The CSV report, one row per alert. Cells from log text that start a
+/// spreadsheet formula are neutralised with a leading `'` (see
+/// [`csv_cell`]) unless `raw` is set (for programs that read the CSV, not
+/// spreadsheets).
+pub fn render_csv(data: &ReportData, raw: bool) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "id",
@@ -359,7 +366,14 @@ fn render_csv(data: &ReportData) -> String {
                 .join("; "),
         ]);
     }
-    for r in rows {
+    for mut r in rows {
+        if !raw {
+            for c in &mut r {
+                if let Cow::Owned(safe) = csv_cell(c) {
+                    *c = safe;
+                }
+            }
+        }
         // Writing to a Vec cannot fail for I/O reasons; a row error would be a bug.
         if w.write_record(&r).is_err() {
             break;

@@ -3,11 +3,19 @@
 //! threat intelligence said, and the actions taken or, in dry-run, the exact
 //! commands and requests that would run.
 
-use std::fmt::Write;
-
+use super::escape::visible;
 use super::{describe_action, risk_name};
 use crate::model::ActionRecord;
 use crate::store::StoredAlert;
+
+/// Appends one formatted line with every control character from log text
+/// shown visibly, so it can neither drive the terminal nor forge lines.
+macro_rules! push_line {
+    ($o:expr, $($arg:tt)*) => {{
+        $o.push_str(&visible(&format!($($arg)*)));
+        $o.push('\n');
+    }};
+}
 
 /// Renders the triage summary of `alerts` (worst first) with their `actions`.
 ///
@@ -29,11 +37,11 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
     let mut by_risk: Vec<(&String, &u64)> = data.by_risk.iter().collect();
     by_risk.sort_by_key(|(k, _)| std::cmp::Reverse(super::level_rank(k)));
     let risks: Vec<String> = by_risk.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    let _ = writeln!(o, "{} alerts ({})", data.alerts.len(), risks.join(", "));
+    push_line!(o, "{} alerts ({})", data.alerts.len(), risks.join(", "));
     for s in &data.alerts {
         let a = &s.alert;
-        let _ = writeln!(o);
-        let _ = writeln!(
+        o.push('\n');
+        push_line!(
             o,
             "[{} {}] {}  {}",
             risk_name(s).to_uppercase(),
@@ -62,7 +70,7 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
                 l.format("%H:%M:%S")
             ));
         }
-        let _ = writeln!(o, "    {}", who.join(", "));
+        push_line!(o, "    {}", who.join(", "));
         if !a.attack.is_empty() {
             let t: Vec<String> = a
                 .attack
@@ -72,22 +80,25 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
                     None => r.technique_id.clone(),
                 })
                 .collect();
-            let _ = writeln!(o, "    ATT&CK: {}", t.join(", "));
+            push_line!(o, "    ATT&CK: {}", t.join(", "));
         }
         if let Some(score) = &s.score {
             for f in &score.factors {
-                let _ = writeln!(o, "    {:+6.1}  {}: {}", f.contribution, f.name, f.detail);
+                push_line!(o, "    {:+6.1}  {}: {}", f.contribution, f.name, f.detail);
             }
         }
         for e in &a.enrichments {
-            let _ = writeln!(
+            push_line!(
                 o,
                 "    intel  {} {}: {} ({})",
-                e.provider, e.indicator, e.verdict, e.summary
+                e.provider,
+                e.indicator,
+                e.verdict,
+                e.summary
             );
         }
         for r in data.actions_of(&a.id) {
-            let _ = writeln!(o, "    action {}", describe_action(r));
+            push_line!(o, "    action {}", describe_action(r));
         }
     }
     o

@@ -185,8 +185,18 @@ impl Responder for SlackNotifier {
         let mut rec = ActionRecord::new("slack", "notify", &shown, &alert.id, mode);
         rec.requests.push(format!("POST {shown}"));
         let (subject, body) = alert_message(alert);
-        let text = format!("*{subject}*\n```{body}```");
-        let payload = serde_json::json!({ "text": text });
+        // Log text is escaped for mrkdwn and cannot close the code block;
+        // no link or media previews are fetched for URLs it contains.
+        let text = format!(
+            "*{}*\n```{}```",
+            super::slack_escape(&subject.replace("```", "'''")),
+            super::slack_escape(&body.replace("```", "'''"))
+        );
+        let payload = serde_json::json!({
+            "text": text,
+            "unfurl_links": false,
+            "unfurl_media": false,
+        });
         if mode == Mode::DryRun {
             rec.detail = format!("text: {subject}");
             return Ok(rec);

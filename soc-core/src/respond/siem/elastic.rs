@@ -3,7 +3,7 @@
 use super::http_cfg_defaults;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode};
-use crate::respond::http::{check_url, join, truncate, Http};
+use crate::respond::http::{check_url, join, shown_endpoint, truncate, Http};
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
 use async_trait::async_trait;
@@ -58,7 +58,7 @@ pub struct ElasticBulk {
 impl std::fmt::Debug for ElasticBulk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ElasticBulk")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .finish_non_exhaustive()
     }
 }
@@ -236,9 +236,15 @@ impl Responder for ElasticBulk {
     }
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let mut rec =
-            ActionRecord::new("elasticsearch", "forward", &self.endpoint, &alert.id, mode);
-        rec.requests.push(format!("POST {}", self.endpoint));
+        let mut rec = ActionRecord::new(
+            "elasticsearch",
+            "forward",
+            &shown_endpoint(&self.endpoint),
+            &alert.id,
+            mode,
+        );
+        rec.requests
+            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         if mode == Mode::DryRun {
             rec.detail = format!("body: {}", self.bulk_body(&[alert]));
             return Ok(rec);

@@ -3,7 +3,7 @@
 use super::http_cfg_defaults;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode};
-use crate::respond::http::{check_url, join, truncate, Http};
+use crate::respond::http::{check_url, join, shown_endpoint, truncate, Http};
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
 use async_trait::async_trait;
@@ -63,7 +63,7 @@ pub struct SplunkHec {
 impl std::fmt::Debug for SplunkHec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SplunkHec")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .finish_non_exhaustive()
     }
 }
@@ -154,8 +154,15 @@ impl Responder for SplunkHec {
     }
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let mut rec = ActionRecord::new("splunk_hec", "forward", &self.endpoint, &alert.id, mode);
-        rec.requests.push(format!("POST {}", self.endpoint));
+        let mut rec = ActionRecord::new(
+            "splunk_hec",
+            "forward",
+            &shown_endpoint(&self.endpoint),
+            &alert.id,
+            mode,
+        );
+        rec.requests
+            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         if mode == Mode::DryRun {
             rec.detail = format!("body: {}", self.event(alert));
             return Ok(rec);

@@ -2,7 +2,7 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode, Severity};
-use crate::respond::http::{check_url, join, Http};
+use crate::respond::http::{check_url, join, shown_endpoint, Http};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -72,7 +72,7 @@ pub struct Jira {
 impl std::fmt::Debug for Jira {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jira")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +95,8 @@ impl Jira {
         })
     }
 
-    /// The request body for an alert.
+    /// The request body for an alert. Log text in the description is
+    /// escaped for Jira wiki markup ([`jira_text`]).
     pub fn body(&self, alert: &Alert) -> Value {
         let (_, description) = alert_message(alert);
         let mut labels = self.cfg.labels.clone();
@@ -111,8 +112,8 @@ impl Jira {
         json!({"fields": {
             "project": {"key": self.cfg.project},
             "issuetype": {"name": self.cfg.issue_type},
-            "summary": alert.title,
-            "description": format!("{description}\nsoc alert id: {}", alert.id),
+            "summary": crate::pipeline::report::visible(&alert.title.replace(['\r', '\n'], " ")),
+            "description": format!("{}\nsoc alert id: {}", jira_text(&description), jira_text(&alert.id)),
             "labels": labels,
             "priority": {"name": priority},
         }})
@@ -186,9 +187,11 @@ impl Responder for Jira {
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let mut rec = ActionRecord::new("jira", "ticket", &self.cfg.project, &alert.id, mode);
         if self.cfg.search_existing {
-            rec.requests.push(format!("GET {}", self.search));
+            rec.requests
+                .push(format!("GET {}", shown_endpoint(&self.search)));
         }
-        rec.requests.push(format!("POST {}", self.endpoint));
+        rec.requests
+            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         let body = self.body(alert);
         if mode == Mode::DryRun {
             rec.detail = format!("body: {body}");
@@ -215,4 +218,23 @@ impl Responder for Jira {
         rec.detail = format!("created {}", parsed["key"].as_str().unwrap_or("issue"));
         Ok(rec)
     }
+}
+
+/// `text` with Jira wiki markup from log text made inert: the characters
+/// that open links (`[...|url]`), images (`!url!`), macros (`{html}`) and
+/// table cells are backslash-escaped; line breaks stay.
+///
+/// ```
+/// use soc_core::respond::ticket::jira_text;
+/// assert_eq!(jira_text("[click|http://evil] !http://evil/x.png!"), "\\[click\\|http://evil\\] \\!http://evil/x.png\\!");
+/// ```
+pub fn jira_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(c, '[' | ']' | '{' | '}' | '!' | '|' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -22,7 +22,7 @@ mod jira;
 mod thehive;
 
 pub use file::{LocalTicket, TicketFile, TicketFileConfig};
-pub use jira::{jira_alert_label, Jira, JiraConfig};
+pub use jira::{jira_alert_label, jira_text, Jira, JiraConfig};
 pub use thehive::{TheHive, TheHiveConfig};
 
 pub(super) fn thehive_severity(s: Severity) -> u8 {

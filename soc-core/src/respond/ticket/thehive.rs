@@ -3,7 +3,7 @@
 use super::thehive_severity;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, IndicatorKind, Mode};
-use crate::respond::http::{check_url, join, Http};
+use crate::respond::http::{check_url, join, shown_endpoint, Http};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -67,7 +67,7 @@ pub struct TheHive {
 impl std::fmt::Debug for TheHive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TheHive")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .finish_non_exhaustive()
     }
 }
@@ -91,7 +91,14 @@ impl TheHive {
 
     /// The request body for an alert (contract: `thehive_alert_request.json`).
     pub fn body(&self, alert: &Alert) -> Value {
-        let (_, description) = alert_message(alert);
+        // TheHive renders the description as Markdown: no links or images
+        // from log text.
+        let (_, text) = alert_message(alert);
+        let description = text
+            .lines()
+            .map(crate::pipeline::report::markdown_text)
+            .collect::<Vec<_>>()
+            .join("  \n");
         let mut tags = vec!["soc-auto".to_string(), alert.kind.clone()];
         for a in &alert.attack {
             tags.push(format!("attack.{}", a.technique_id.to_ascii_lowercase()));
@@ -147,7 +154,8 @@ impl Responder for TheHive {
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let mut rec = ActionRecord::new("thehive", "ticket", &alert.id, &alert.id, mode);
-        rec.requests.push(format!("POST {}", self.endpoint));
+        rec.requests
+            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         let body = self.body(alert);
         if mode == Mode::DryRun {
             rec.detail = format!("body: {body}");

@@ -272,6 +272,8 @@ impl SplunkSource {
     fn client(&self) -> Result<reqwest::Client, SourceError> {
         let mut b = RetryingClient::builder(Duration::from_secs(self.cfg.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(30))
+            .referer(false)
+            .redirect(crate::http::same_origin_redirects())
             .danger_accept_invalid_certs(!self.cfg.verify_tls);
         if let Some(path) = &self.cfg.ca_cert {
             let pem = std::fs::read(path).map_err(|source| SourceError::Io {

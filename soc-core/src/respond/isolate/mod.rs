@@ -11,7 +11,10 @@
 //!   ([`shell_quote`]);
 //! * the command is fixed configuration; only `{mgmt_ip}` and `{host}` are
 //!   templated, with a parsed address and a validated host name. Alert text
-//!   is never interpolated.
+//!   is never interpolated;
+//! * an alert isolates only a host of the configured inventory, chosen by an
+//!   explicit rule ([`MatchRule`]); never its destination address or a name
+//!   from log text alone, never loopback or the management address.
 //!
 //! ```
 //! use soc_core::respond::isolate::{IsolateConfig, SshIsolator};
@@ -42,6 +45,9 @@ use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::exec::{display_argv, shell_quote, CommandRunner, SystemRunner};
 use crate::respond::Responder;
 
+mod inventory;
+pub use inventory::{is_loopback_name, Host, Inventory, InventoryHost, MatchRule};
+
 /// Isolation configuration (`[isolate]` in `soc.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -67,6 +73,13 @@ pub struct IsolateConfig {
     pub timeout_secs: u64,
     /// The ssh client program (`ssh`).
     pub ssh_program: String,
+    /// The only hosts alerts may isolate (`[[isolate.inventory]]`). Empty:
+    /// alerts isolate nothing (the action is skipped with the reason).
+    pub inventory: Vec<InventoryHost>,
+    /// How an alert names its inventory host, rules tried in order
+    /// (default `["source_address"]`; add `"log_host"` to isolate the
+    /// machine that wrote the log line, e.g. the target of a brute force).
+    pub match_by: Vec<MatchRule>,
 }
 
 impl Default for IsolateConfig {
@@ -81,6 +94,8 @@ impl Default for IsolateConfig {
             connect_timeout_secs: 10,
             timeout_secs: 60,
             ssh_program: "ssh".into(),
+            inventory: Vec::new(),
+            match_by: vec![MatchRule::SourceAddress],
         }
     }
 }
@@ -111,6 +126,7 @@ pub struct SshIsolator {
     config: IsolateConfig,
     mgmt_ip: IpAddr,
     command: Vec<String>,
+    inventory: Inventory,
     runner: Arc<dyn CommandRunner>,
 }
 
@@ -213,10 +229,12 @@ impl SshIsolator {
         if let Some(p) = &config.identity_file {
             path_arg("identity_file", p)?;
         }
+        let inventory = Inventory::new(&config.inventory, &config.match_by, mgmt_ip)?;
         Ok(SshIsolator {
             config,
             mgmt_ip,
             command,
+            inventory,
             runner,
         })
     }
@@ -281,7 +299,9 @@ impl SshIsolator {
         Ok(argv)
     }
 
-    /// Isolates `host` (or, in dry-run, returns the ssh argv).
+    /// Isolates `host`, an address or name the operator chose (or, in
+    /// dry-run, returns the ssh argv). Alerts never call this with their own
+    /// text: [`Responder::respond`] resolves them through the inventory.
     pub async fn isolate(&self, host: &str, mode: Mode) -> Result<ActionRecord, RespondError> {
         let argv = self.ssh_argv(host)?;
         let target = self.check_host(host)?;
@@ -317,133 +337,29 @@ impl Responder for SshIsolator {
         "isolate"
     }
 
-    /// Isolates the alert's host (`alert.host`, else `alert.dst_ip`).
+    /// Isolates the inventory host the alert designates under
+    /// `match_by` (see [`Inventory::resolve`]); skipped with the reason when
+    /// there is none. The SSH target is the entry's configured address.
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let target = alert
-            .host
-            .clone()
-            .filter(|h| !h.trim().is_empty())
-            .or_else(|| alert.dst_ip.map(|ip| ip.to_string()));
-        let Some(target) = target else {
-            let mut rec = ActionRecord::new("isolate", "isolate", "", &alert.id, mode);
-            rec.outcome = ActionOutcome::Skipped("the alert names no host".into());
-            return Ok(rec);
+        let host = match self.inventory.resolve(alert) {
+            Ok(h) => h,
+            Err(why) => {
+                let mut rec = ActionRecord::new("isolate", "isolate", "", &alert.id, mode);
+                rec.outcome = ActionOutcome::Skipped(why);
+                return Ok(rec);
+            }
         };
-        let mut rec = self.isolate(&target, mode).await?;
+        let mut rec = self.isolate(&host.address.to_string(), mode).await?;
+        rec.target = host.name.clone();
+        rec.detail = format!("{} ({}); {}", host.name, host.address, rec.detail);
         rec.alert_id = alert.id.clone();
         Ok(rec)
+    }
+
+    fn target_of(&self, alert: &Alert) -> Option<String> {
+        self.inventory.resolve(alert).ok().map(|h| h.name.clone())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Severity;
-
-    fn iso(command: Vec<String>) -> SshIsolator {
-        SshIsolator::new(IsolateConfig {
-            mgmt_ip: Some("192.0.2.10".into()),
-            known_hosts: Some("/k/known_hosts".into()),
-            identity_file: Some("/k/id".into()),
-            port: 2222,
-            command,
-            ..IsolateConfig::default()
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn argv_is_exact_and_remote_words_are_quoted() {
-        let i = iso(vec![
-            "sh".into(),
-            "-c".into(),
-            "echo {host} {mgmt_ip} > /tmp/m".into(),
-        ]);
-        assert_eq!(
-            display_argv(&i.ssh_argv("10.0.0.5").unwrap()),
-            "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/k/known_hosts \
-             -o ConnectTimeout=10 -o IdentitiesOnly=yes -i /k/id -p 2222 -l root -- 10.0.0.5 \
-             sh -c ''\\''echo 10.0.0.5 192.0.2.10 > /tmp/m'\\'''"
-        );
-        let argv = i.ssh_argv("10.0.0.5").unwrap();
-        assert_eq!(argv.last().unwrap(), "'echo 10.0.0.5 192.0.2.10 > /tmp/m'");
-    }
-
-    #[test]
-    fn default_command_keeps_the_management_address() {
-        let i = iso(Vec::new());
-        let argv = i.ssh_argv("web01").unwrap();
-        let remote = argv.last().unwrap();
-        assert!(remote.contains("ip saddr 192.0.2.10 accept"), "{remote}");
-        assert!(remote.contains("ip daddr 192.0.2.10 accept"), "{remote}");
-        assert!(remote.starts_with('\'') && remote.ends_with('\''));
-        let v6 = default_command("2001:db8::1".parse().unwrap()).join(" ");
-        assert!(v6.contains("ip6 saddr {mgmt_ip}"));
-    }
-
-    #[test]
-    fn hostile_hosts_and_configs_are_rejected() {
-        let i = iso(Vec::new());
-        for bad in [
-            "web01; rm -rf /",
-            "-oProxyCommand=x",
-            "$(id)",
-            "a..b",
-            "",
-            "web 01",
-        ] {
-            assert!(
-                matches!(i.ssh_argv(bad), Err(RespondError::InvalidTarget { .. })),
-                "{bad}"
-            );
-        }
-        assert!(matches!(
-            i.ssh_argv("192.0.2.10"),
-            Err(RespondError::Refused { .. })
-        ));
-        let base = || IsolateConfig {
-            mgmt_ip: Some("192.0.2.10".into()),
-            ..IsolateConfig::default()
-        };
-        assert!(SshIsolator::new(IsolateConfig {
-            mgmt_ip: None,
-            ..base()
-        })
-        .is_err());
-        assert!(SshIsolator::new(IsolateConfig {
-            user: "root -oX".into(),
-            ..base()
-        })
-        .is_err());
-        assert!(SshIsolator::new(IsolateConfig {
-            known_hosts: Some("/a b".into()),
-            ..base()
-        })
-        .is_err());
-        assert!(SshIsolator::new(IsolateConfig {
-            command: vec!["-x".into()],
-            ..base()
-        })
-        .is_err());
-        assert!(SshIsolator::new(IsolateConfig {
-            command: vec!["a\nb".into()],
-            ..base()
-        })
-        .is_err());
-    }
-
-    #[tokio::test]
-    async fn dry_run_and_responder() {
-        let i = iso(vec!["true".into()]);
-        assert_eq!(Responder::name(&i), "isolate");
-        let mut alert = Alert::new("edr", "x", "t", Severity::High);
-        let rec = i.respond(&alert, Mode::DryRun).await.unwrap();
-        assert!(matches!(rec.outcome, ActionOutcome::Skipped(_)));
-        alert.dst_ip = Some("10.0.0.7".parse().unwrap());
-        let rec = i.respond(&alert, Mode::DryRun).await.unwrap();
-        assert_eq!(rec.outcome, ActionOutcome::DryRun);
-        assert_eq!(rec.target, "10.0.0.7");
-        assert_eq!(rec.alert_id, alert.id);
-        assert_eq!(rec.commands, [i.ssh_argv("10.0.0.7").unwrap()]);
-    }
-}
+mod tests;
