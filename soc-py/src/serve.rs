@@ -17,14 +17,14 @@ use soc_core::pipeline::PipelineConfig;
 use soc_serve::{AuthConfig, ServeConfig, ServeError};
 
 use crate::convert::{from_py_data, runtime};
-use crate::errors::{to_py, ConfigError};
+use crate::errors::{config_error, to_py};
 
 fn serve_err(e: ServeError) -> PyErr {
     match e {
         ServeError::Store(s) => to_py(s),
         ServeError::Firewall(r) => to_py(r),
         ServeError::Io { .. } => PyOSError::new_err(e.to_string()),
-        other => ConfigError::new_err(other.to_string()),
+        other => config_error(other.to_string()),
     }
 }
 

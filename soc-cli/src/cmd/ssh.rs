@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
 use soc_core::model::{Attempt, Event, Origin};
-use soc_core::model::{Event, Origin};
 use soc_core::parse::ssh::{SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 

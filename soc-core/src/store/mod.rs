@@ -196,6 +196,7 @@ impl StateStore {
         Ok(StateStore {
             conn: Mutex::new(conn),
             path: name,
+            deferred: Mutex::new(None),
         })
     }
 
