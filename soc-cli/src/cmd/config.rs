@@ -116,15 +116,15 @@ pub(crate) fn build_pipeline(
 /// Whether the build failed because a local threat-intel list file is
 /// missing here (reported as a warning by `soc config check`).
 fn missing_list(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<soc_core::Error>(),
-            Some(soc_core::Error::Enrich(soc_core::EnrichError::List {
-                line: 0,
-                ..
-            }))
-        )
-    })
+    use soc_core::EnrichError;
+    e.chain()
+        .any(|c| match c.downcast_ref::<soc_core::Error>() {
+            Some(soc_core::Error::Enrich(EnrichError::List { line: 0, .. })) => true,
+            Some(soc_core::Error::Enrich(EnrichError::ListIo { source, .. })) => {
+                source.kind() == std::io::ErrorKind::NotFound
+            }
+            _ => false,
+        })
 }
 
 /// Builds every responder of the config (as the pipeline does).
