@@ -28,17 +28,22 @@
 //! are not reported), so every offset is a char boundary.
 
 mod allow;
+mod altcoins;
 mod classify;
+mod classify_ids;
 mod classify_ip;
 mod coins;
 mod collect;
 mod config;
 mod domain;
+mod encoded;
+mod ids;
 mod memo;
 mod normalize;
 mod prose;
 mod refang;
 mod scan;
+mod url;
 mod validate;
 mod winpath;
 
@@ -72,7 +77,7 @@ pub struct ExtractOptions {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     opts: ExtractOptions,
-    mask: u32,
+    mask: u64,
 }
 
 impl Default for Extractor {
@@ -258,6 +263,17 @@ impl Pass {
     }
 }
 
+/// Extracts everything from text decoded out of a group (base64, hex,
+/// percent-encoding), without decoding again.
+fn extract_nested(text: &str) -> Vec<Indicator> {
+    let opts = ExtractOptions::default();
+    let mut col = Collector::new(&opts, u64::MAX);
+    col.nested = true;
+    let mut pass = Pass::default();
+    scan_groups::<true>(text, 0, text.len(), pass.sink(&mut col, text));
+    col.finish()
+}
+
 /// Moves the decodable prefix of `pending` into `out`, replacing invalid
 /// sequences with U+FFFD; an incomplete sequence at the end waits for more
 /// input unless `eof`.
@@ -298,7 +314,8 @@ fn decode_lossy(pending: &mut Vec<u8>, out: &mut String, eof: bool) {
 /// let found = soc_core::ioc::extract("bob[@]evil[.]example[.]org sent CVE-2021-44228");
 /// assert_eq!(found[0].kind.as_str(), "email");
 /// assert_eq!(found[0].value, "bob@evil.example.org");
-/// assert_eq!(found[1].value, "CVE-2021-44228");
+/// assert_eq!(found[1].value, "evil.example.org"); // the address's domain
+/// assert_eq!(found[2].value, "CVE-2021-44228");
 /// ```
 pub fn extract(text: &str) -> Vec<Indicator> {
     Extractor::default().extract(text)

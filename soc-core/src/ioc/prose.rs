@@ -176,7 +176,7 @@ fn prev_word(b: &[u8], s: usize, mut p: usize) -> usize {
 /// Whether a plain word may be the `AS` / `ASN` of `AS 13335` (it ends in
 /// one: a leading quote does not change the shape).
 fn ends_in_as(w: &[u8]) -> bool {
-    w.ends_with(b"AS") || w.ends_with(b"ASN")
+    w.ends_with(b"AS") || (w.len() >= 3 && w[w.len() - 3..].eq_ignore_ascii_case(b"asn"))
 }
 
 /// The end of the word `j..` holding the stop `p` when `sink` knows the

@@ -308,7 +308,9 @@ pub(crate) fn scan_groups<const FAST: bool>(
                     // Accept `x at y` only when the right side is defanged too.
                     let mut end = ne;
                     let mut dotted = false;
-                    while let Some(ne2) = spelled_join(b, end, b"dot") {
+                    let first = &b[e + 4..word_end(b, e + 4)];
+                    let stop_word = STOP.iter().any(|st| first.eq_ignore_ascii_case(st));
+                    while let Some(ne2) = spelled_join(b, end, b"dot").filter(|_| !stop_word) {
                         end = ne2;
                         dotted = true;
                     }
@@ -318,7 +320,7 @@ pub(crate) fn scan_groups<const FAST: bool>(
                         spaced = true;
                     }
                 }
-            } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
+            } else if (w == b"AS" || w.eq_ignore_ascii_case(b"ASN")) && b[e + 1].is_ascii_digit() {
                 e = word_end(b, e + 1);
                 spaced = true;
             }
