@@ -122,7 +122,11 @@ impl Group<'_> {
             return;
         }
         let rs = self.start + self.norm.raw_at(a);
-        let re = self.start + self.norm.raw_at(b);
+        let mut re = self.start + self.norm.raw_at(b);
+        // Blanks dropped from a spaced defang (`example .com /x`) at the end.
+        while re > rs && matches!(self.text.as_bytes()[re - 1], b' ' | b'\t') {
+            re -= 1;
+        }
         let raw = &self.text[rs..re];
         let defanged = raw.as_bytes() != &self.t()[a..b];
         out.emit(kind, value, raw, rs, re, defanged, from_url);
