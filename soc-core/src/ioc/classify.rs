@@ -13,6 +13,10 @@ use super::winpath::windows_start;
 use super::{altcoins, coins, ids, validate as v};
 use crate::model::IndicatorKind as K;
 
+/// Schemes taken alone when glued to a word before them (`wordshttp://`),
+/// longest first.
+const KNOWN_SCHEMES: [&[u8]; 5] = [b"https", b"sftp", b"ftps", b"http", b"ftp"];
+
 /// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
 pub(super) const SEPARATORS: &[u8] = b"=,;'()[]{}!*&^$ \t\"<>|";
 
@@ -206,7 +210,15 @@ impl Group<'_> {
                 while ss < p && !t[ss].is_ascii_alphabetic() {
                     ss += 1;
                 }
-                ss
+                // `wordshttp://`: a well-known scheme glued to a word.
+                let word = &t[ss..p];
+                KNOWN_SCHEMES
+                    .iter()
+                    .find(|k| {
+                        word.len() >= k.len()
+                            && word[word.len() - k.len()..].eq_ignore_ascii_case(k)
+                    })
+                    .map_or(ss, |k| p - k.len())
             });
             let lim = [scheme_start, arn, literal.map(|l| l.0)]
                 .into_iter()
@@ -221,6 +233,10 @@ impl Group<'_> {
                 }
             }
             if let Some(q) = arn.filter(|&q| q == lim) {
+                if self.quoted_arn(out, q) {
+                    self.pieces(out, pos, q);
+                    break;
+                }
                 if let Some(len) = super::ids::arn_len(&t[q..]) {
                     self.pieces(out, pos, q);
                     self.emit(out, K::Arn, self.st(q, q + len), q, q + len, false);
@@ -282,7 +298,19 @@ impl Group<'_> {
     /// Classifies one piece `a..b` (after trimming punctuation).
     fn piece(&self, out: &mut Collector, mut a: usize, mut b: usize, depth: u8) {
         let t = self.t();
-        while a < b && !(t[a].is_ascii_alphanumeric() || matches!(t[a], b'/' | b'~')) {
+        // Percent-escapes around a name (`%2Fevil.com%2F`) are not part of it.
+        let esc =
+            |k: usize| t[k] == b'%' && t[k + 1].is_ascii_hexdigit() && t[k + 2].is_ascii_hexdigit();
+        while b - a > 3 && esc(a) {
+            a += 3;
+        }
+        while b - a > 3 && esc(b - 3) {
+            b -= 3;
+        }
+        // `::1` and `::ffff:...` start with colons.
+        let v6_start =
+            t[a..b].starts_with(b"::") && t.get(a + 2).is_some_and(u8::is_ascii_hexdigit);
+        while !v6_start && a < b && !(t[a].is_ascii_alphanumeric() || matches!(t[a], b'/' | b'~')) {
             a += 1;
         }
         while b > a

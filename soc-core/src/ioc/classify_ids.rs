@@ -61,7 +61,9 @@ impl Group<'_> {
                 ids::google_adsense(p)
                     .map(|_| (K::GoogleAdsenseId, Cow::Borrowed(self.st(a + 3, b))))
             }),
-            b'T' => v::attack(p).map(|kind| (kind, Cow::Borrowed(self.st(a, b)))),
+            b'T' | b't' => {
+                v::attack(p).map(|kind| (kind, Cow::Owned(self.st(a, b).to_ascii_uppercase())))
+            }
             b'A' | b'a' => v::asn(p).map(|val| (K::Asn, Cow::Owned(val))),
             b'M' if ids::mitigation(p) => Some((K::AttackMitigation, Cow::Borrowed(self.st(a, b)))),
             b'U' | b'G' if ids::google_analytics(p) => {
@@ -247,6 +249,28 @@ impl Group<'_> {
         let re = self.start + self.norm.raw_at(e);
         let local = String::from_utf8_lossy(&text[qs..rs]);
         self.emit_raw(out, K::Email, format!("{local}@{}", d.value), qs, re);
+    }
+
+    /// An ARN at refanged offset `q` right after a quote, which runs on to
+    /// the closing quote across blanks (`"arn:...:application/My App"`).
+    pub(super) fn quoted_arn(&self, out: &mut Collector, q: usize) -> bool {
+        let text = self.text.as_bytes();
+        let rs = self.start + self.norm.raw_at(q);
+        let Some(&quote) = rs.checked_sub(1).and_then(|k| text.get(k)) else {
+            return false;
+        };
+        if self.norm.changed || !matches!(quote, b'"' | b'\'') {
+            return false;
+        }
+        out.looked_around = true;
+        match ids::quoted_arn_len(&text[rs..], quote) {
+            Some(len) => {
+                let arn = self.text.get(rs..rs + len).unwrap_or("");
+                self.emit_raw(out, K::Arn, arn, rs, rs + len);
+                true
+            }
+            None => false,
+        }
     }
 
     /// A user agent starting the group (`Mozilla/5.0 (...) ...`), which

@@ -9,6 +9,21 @@
 /// the start of `p` (it ends at a blank, quote or bracket that closes
 /// nothing in it).
 pub(crate) fn arn_len(p: &[u8]) -> Option<usize> {
+    arn_len_in(p, false)
+}
+
+/// [`arn_len`] for an ARN inside quotes (`"Resource": "arn:...:My App"`):
+/// blanks belong to it, the closing quote ends it.
+pub(crate) fn quoted_arn_len(p: &[u8], quote: u8) -> Option<usize> {
+    let close = p
+        .iter()
+        .take(1024)
+        .position(|&c| c == quote || c == b'\n')?;
+    (p[close] == quote).then_some(())?;
+    arn_len_in(&p[..close], true).filter(|&n| n == close)
+}
+
+fn arn_len_in(p: &[u8], quoted: bool) -> Option<usize> {
     let low = |a: usize, b: usize| p.get(a..b).map(<[u8]>::to_ascii_lowercase);
     if low(0, 4)? != b"arn:" {
         return None;
@@ -16,10 +31,8 @@ pub(crate) fn arn_len(p: &[u8]) -> Option<usize> {
     let end = p
         .iter()
         .position(|&c| {
-            matches!(
-                c,
-                b' ' | b'\t' | b'"' | b'\'' | b'<' | b'>' | b',' | b';' | b'`' | b'|'
-            )
+            matches!(c, b'"' | b'\'' | b'<' | b'>' | b',' | b';' | b'`' | b'|')
+                || !quoted && matches!(c, b' ' | b'\t')
         })
         .unwrap_or(p.len());
     let mut end = end;
@@ -45,7 +58,9 @@ pub(crate) fn arn_len(p: &[u8]) -> Option<usize> {
             || acct == b"*"
             || acct.len() == 12 && acct.iter().all(u8::is_ascii_digit))
         && !res.is_empty()
-        && res.iter().all(|&c| c.is_ascii_graphic());
+        && res
+            .iter()
+            .all(|&c| c.is_ascii_graphic() || quoted && c == b' ');
     ok.then_some(end)
 }
 
@@ -155,6 +170,12 @@ mod tests {
         assert_eq!(arn_len(b"arn:gcp:iam::123456789012:user/Bob"), None);
         assert_eq!(arn_len(b"arn:aws:iam::1234:user/Bob"), None);
         assert_eq!(arn_len(b"arn:aws:iam::123456789012:"), None);
+        let q = b"arn:aws:elasticbeanstalk:us-east-1:123456789012:application/My App\", x";
+        assert_eq!(quoted_arn_len(q, b'"'), Some(q.len() - 4));
+        assert_eq!(
+            quoted_arn_len(b"arn:aws:iam::123456789012:user/Bob is\n\"", b'"'),
+            None
+        );
     }
 
     #[test]

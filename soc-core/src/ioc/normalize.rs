@@ -81,7 +81,7 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     let unclosed_ok = len == 1
         && matches!(rep, "." | "/")
         && i > 0
-        && raw[i - 1].is_ascii_alphanumeric()
+        && (raw[i - 1].is_ascii_alphanumeric() || is_blank(raw[i - 1]))
         && raw.get(j + len).is_some_and(u8::is_ascii_alphanumeric);
     unclosed_ok.then_some((rep, j + len - i))
 }

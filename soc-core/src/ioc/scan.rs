@@ -230,10 +230,15 @@ pub(super) fn spaced_defang(b: &[u8], s: usize, mut e: usize) -> Option<usize> {
             merged = true;
             continue;
         }
-        let tail =
-            next == b'/' || next == b'.' && b.get(k + 1).is_some_and(u8::is_ascii_alphabetic);
-        if spaced_scheme && tail {
+        // After a scheme: ` .tld` while the host is not over, and after a
+        // spaced scheme ` /path` too.
+        let host_open =
+            memchr::memmem::find(word, b"://").is_some_and(|p| !word[p + 3..].contains(&b'/'));
+        let tld = next == b'.' && b.get(k + 1).is_some_and(u8::is_ascii_alphabetic);
+        if tld && host_open || spaced_scheme && next == b'/' {
             e = word_end(b, k);
+            merged = true;
+            spaced_scheme = true;
             continue;
         }
         break;

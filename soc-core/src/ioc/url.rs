@@ -29,7 +29,13 @@ impl Group<'_> {
         let t = self.t();
         // A group without separators or backslashes is all URL to its end.
         let mut end = if self.norm.unsplit { t.len() } else { p + 3 };
-        while end < t.len() && !url_end(t[end]) {
+        // A URL after a quote or a comma ends at the next one (`('http://x');`,
+        // `url,http://x/y,next field`).
+        let closer = ss
+            .checked_sub(1)
+            .map(|k| t[k])
+            .filter(|c| matches!(c, b'\'' | b','));
+        while end < t.len() && !url_end(t[end]) && Some(t[end]) != closer {
             end += 1;
         }
         let end = trim_url(t, p + 3, end);
@@ -106,9 +112,6 @@ impl Group<'_> {
                 return;
             }
         }
-        if b - a < 33 {
-            return;
-        }
         let mut s = a;
         while s < b {
             while s < b && !t[s].is_ascii_alphanumeric() {
@@ -119,6 +122,44 @@ impl Group<'_> {
                 e += 1;
             }
             let run = &t[s..e];
+            // ATT&CK ids and CVEs as path segments (`/tactics/TA0001/`).
+            let mut id_end = e;
+            while id_end < b
+                && matches!(t[id_end], b'.' | b'-')
+                && t.get(id_end + 1).is_some_and(u8::is_ascii_digit)
+            {
+                id_end += 1;
+                while id_end < b && t[id_end].is_ascii_alphanumeric() {
+                    id_end += 1;
+                }
+            }
+            let id = &t[s..id_end];
+            // A dotted quad as a whole path segment (`/ip-address/1.2.3.4/`).
+            let mut q_end = e;
+            while q_end < b && (t[q_end] == b'.' || t[q_end].is_ascii_digit()) {
+                q_end += 1;
+            }
+            let segment_end = q_end == b || matches!(t[q_end], b'/' | b'?' | b'&' | b'#');
+            let after_sep = s > a && matches!(t[s - 1], b'/' | b'=');
+            if after_sep && segment_end && run.iter().all(u8::is_ascii_digit) {
+                if let Some(ip) = v::ipv4(&t[s..q_end]) {
+                    self.emit(out, K::Ipv4, ip.to_string(), s, q_end, false);
+                    s = q_end;
+                    continue;
+                }
+            }
+            if let Some(kind) = v::attack(id) {
+                self.emit(
+                    out,
+                    kind,
+                    self.st(s, id_end).to_ascii_uppercase(),
+                    s,
+                    id_end,
+                    false,
+                );
+            } else if let Some(cve) = v::cve(id) {
+                self.emit(out, K::Cve, cve, s, id_end, false);
+            }
             if let Some(kind) = v::hash_kind_of_len(run.len()) {
                 let letter = run.iter().any(u8::is_ascii_alphabetic);
                 let digit = run.iter().any(u8::is_ascii_digit);

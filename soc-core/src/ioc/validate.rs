@@ -185,13 +185,14 @@ pub(crate) fn cve(p: &[u8]) -> Option<String> {
 }
 
 /// `T1059`, `T1059.001` (technique) or `TA0001` (tactic).
+/// Lower-case ids (`t1059`, `ta0001`) are accepted; values are upper-cased.
 pub(crate) fn attack(p: &[u8]) -> Option<crate::model::IndicatorKind> {
     use crate::model::IndicatorKind as K;
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    if p.len() == 6 && p.starts_with(b"TA00") && digits(&p[2..]) {
+    if p.len() == 6 && p[..4].eq_ignore_ascii_case(b"TA00") && digits(&p[2..]) {
         return Some(K::AttackTactic);
     }
-    let tech = p.len() >= 5 && p[0] == b'T' && p[1] == b'1' && digits(&p[1..5]);
+    let tech = p.len() >= 5 && p[0] | 0x20 == b't' && p[1] == b'1' && digits(&p[1..5]);
     match p.len() {
         5 if tech => Some(K::AttackTechnique),
         9 if tech && p[5] == b'.' && digits(&p[6..]) => Some(K::AttackTechnique),
