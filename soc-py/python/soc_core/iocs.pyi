@@ -1,7 +1,55 @@
 import os
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 __all__: list[str]
+
+IndicatorKindName = Literal[
+    "ipv4",
+    "ipv6",
+    "cidr",
+    "domain",
+    "url",
+    "email",
+    "md5",
+    "sha1",
+    "sha256",
+    "sha512",
+    "ssdeep",
+    "cve",
+    "attack_technique",
+    "attack_tactic",
+    "asn",
+    "mac",
+    "btc",
+    "eth",
+    "xmr",
+    "registry_key",
+    "file_path",
+    "onion",
+    "imphash",
+    "authentihash",
+    "arn",
+    "tlp",
+    "google_analytics_id",
+    "google_adsense_id",
+    "user_agent",
+    "xmpp",
+    "attack_mitigation",
+    "ltc",
+    "bch",
+    "doge",
+    "dash",
+    "xrp",
+    "ada",
+    "sol",
+    "xtz",
+    "zec",
+    "trx",
+]
+"""Every kind name `extract_iocs` reports and accepts in `kinds=`."""
+
+KINDS: tuple[IndicatorKindName, ...]
+"""Every kind name, in output order."""
 
 class Indicator:
     """An indicator of compromise found in text."""
@@ -18,7 +66,7 @@ class Indicator:
         tags: Sequence[str] | None = None,
     ) -> None: ...
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> IndicatorKindName: ...
     @property
     def value(self) -> str: ...
     @property
@@ -39,13 +87,13 @@ class Indicator:
 
 def extract_iocs(
     text: str,
-    kinds: str | Sequence[str] | None = None,
+    kinds: str | Sequence[IndicatorKindName] | None = None,
     allow: str | Sequence[str] | None = None,
     no_private: bool = False,
 ) -> list[Indicator]: ...
 def extract_iocs_from_file(
     path: str | os.PathLike[str],
-    kinds: str | Sequence[str] | None = None,
+    kinds: str | Sequence[IndicatorKindName] | None = None,
     allow: str | Sequence[str] | None = None,
     no_private: bool = False,
 ) -> list[Indicator]: ...
