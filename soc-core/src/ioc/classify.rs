@@ -183,7 +183,7 @@ impl Group<'_> {
         }
         match rest.first() {
             Some(b'M' | b'm' | b'O' | b'o') => self.user_agent(out, lead),
-            Some(b'@') => self.quoted_email(out, lead),
+            Some(b'@') if self.quoted_email(out, lead) => return,
             _ => {}
         }
         let at = self.holds(S_AT, b'@');
@@ -195,8 +195,9 @@ impl Group<'_> {
             } else {
                 None
             };
+            // An ARN has no `://`: look only before a scheme.
             let arn = if self.norm.colon {
-                find(&t[pos..], b"arn:").map(|p| p + pos)
+                find(&t[pos..scheme.unwrap_or(t.len())], b"arn:").map(|p| p + pos)
             } else {
                 None
             };

@@ -13,7 +13,8 @@ use crate::model::IndicatorKind as K;
 
 /// Domains of public XMPP services: an address on one is a chat account.
 fn xmpp_domain(d: &str) -> bool {
-    d.contains("jabber") || d.contains("xmpp")
+    let d = d.as_bytes();
+    super::refang::find(d, b"jabber").is_some() || super::refang::find(d, b"xmpp").is_some()
 }
 
 impl Group<'_> {
@@ -61,9 +62,8 @@ impl Group<'_> {
                 ids::google_adsense(p)
                     .map(|_| (K::GoogleAdsenseId, Cow::Borrowed(self.st(a + 3, b))))
             }),
-            b'T' | b't' => {
-                v::attack(p).map(|kind| (kind, Cow::Owned(self.st(a, b).to_ascii_uppercase())))
-            }
+            b'T' => v::attack(p).map(|kind| (kind, Cow::Borrowed(self.st(a, b)))),
+            b't' => v::attack(p).map(|kind| (kind, Cow::Owned(self.st(a, b).to_ascii_uppercase()))),
             b'A' | b'a' => v::asn(p).map(|val| (K::Asn, Cow::Owned(val))),
             b'M' if ids::mitigation(p) => Some((K::AttackMitigation, Cow::Borrowed(self.st(a, b)))),
             b'U' | b'G' if ids::google_analytics(p) => {
@@ -135,7 +135,8 @@ impl Group<'_> {
 
     /// `local@domain` in `a..b` with the `@` at `q`: an e-mail address
     /// (an XMPP address on a chat service), or `user@127.0.0.1`. The
-    /// domain is reported too. True when it was one.
+    /// domain is part of the address and not reported on its own (as
+    /// before). True when it was one.
     pub(super) fn email(&self, out: &mut Collector, a: usize, q: usize, b: usize) -> bool {
         let t = self.t();
         if !v::email_local(&t[a..q]) {
@@ -160,7 +161,6 @@ impl Group<'_> {
         val.push('@');
         val.push_str(&d.value);
         self.emit(out, kind, val, a, b, false);
-        self.emit(out, K::Domain, d.value, q + 1, b, false);
         true
     }
 
@@ -211,12 +211,13 @@ impl Group<'_> {
     }
 
     /// A group starting `@domain` right after a quoted local part
-    /// (`"john..doe"@example.com`): the whole address.
-    pub(super) fn quoted_email(&self, out: &mut Collector, lead: usize) {
+    /// (`"john..doe"@example.com`): the whole address. True when it was
+    /// one (the group is then all address).
+    pub(super) fn quoted_email(&self, out: &mut Collector, lead: usize) -> bool {
         let text = self.text.as_bytes();
         let rs = self.start + self.norm.raw_at(lead);
         if rs < 3 || text[rs - 1] != b'"' {
-            return;
+            return false;
         }
         out.looked_around = true;
         let from = rs.saturating_sub(66);
@@ -225,7 +226,7 @@ impl Group<'_> {
             .rposition(|&c| c == b'"')
             .map(|k| k + from)
         else {
-            return;
+            return false;
         };
         let local = &text[qs + 1..rs - 1];
         if local.is_empty()
@@ -233,7 +234,7 @@ impl Group<'_> {
                 .iter()
                 .any(|&c| c == b'\n' || c == b'\\' || !c.is_ascii_graphic() && c != b' ')
         {
-            return;
+            return false;
         }
         let t = self.t();
         let mut e = lead + 1;
@@ -244,11 +245,12 @@ impl Group<'_> {
             e -= 1;
         }
         let Some(d) = v::domain(self.st(lead + 1, e)).filter(|d| !d.onion) else {
-            return;
+            return false;
         };
         let re = self.start + self.norm.raw_at(e);
         let local = String::from_utf8_lossy(&text[qs..rs]);
         self.emit_raw(out, K::Email, format!("{local}@{}", d.value), qs, re);
+        true
     }
 
     /// An ARN at refanged offset `q` right after a quote, which runs on to

@@ -1,16 +1,28 @@
 //! IOC extraction: finds indicators of compromise in free text, defang-aware.
 //!
 //! One linear pass over the text (see `scan`) finds candidate tokens with
-//! a byte-class table, refangs them (`hxxp`, `[.]`, `(dot)`, ` at `, ...),
-//! and classifies each by its shape; validators (octet ranges, the Public
-//! Suffix List, coin checksums, ...) run only on candidates of the right
-//! shape. Results are deduplicated per (kind, value) with a count and the
-//! first occurrence's offsets, and ordered by first offset.
+//! a byte-class table, refangs them (`hxxp`, `[.]`, `(dot)`, ` at `,
+//! `example [.] com`, `example[.com`, ...), and classifies each by its
+//! shape; validators (octet ranges, the Public Suffix List, coin
+//! checksums, ...) run only on candidates of the right shape. Results are
+//! deduplicated per (kind, value) with a count and the first occurrence's
+//! offsets, and ordered by first offset.
 //!
 //! Kinds: `ipv4`, `ipv6`, `cidr`, `domain`, `url`, `email`, `md5`, `sha1`,
-//! `sha256`, `sha512`, `ssdeep`, `cve`, `attack_technique`, `attack_tactic`,
-//! `asn`, `mac`, `btc`, `eth`, `xmr`, `registry_key`, `file_path`, `onion`.
-//! A URL also yields its host (tagged `from_url`).
+//! `sha256`, `sha512`, `ssdeep`, `imphash`, `authentihash`, `cve`,
+//! `attack_technique`, `attack_tactic`, `attack_mitigation`, `asn`, `mac`,
+//! `btc`, `eth`, `xmr`, `ltc`, `bch`, `doge`, `dash`, `xrp`, `ada`, `sol`,
+//! `xtz`, `zec`, `trx`, `registry_key`, `file_path`, `onion`, `arn`, `tlp`,
+//! `google_analytics_id`, `google_adsense_id`, `user_agent`, `xmpp`.
+//! A URL also yields its host (tagged `from_url`). URLs need no scheme (`example.com/x` is `http://example.com/x`);
+//! a URL inside another URL, and hashes, ATT&CK ids and addresses in a
+//! URL's path, are reported too. Base64, hex and percent-encoded URLs are
+//! decoded where the encoded form of `://` appears (tagged `base64`, `hex`,
+//! `percent_encoded`; see `encoded`).
+//!
+//! Degenerate hex runs (all letters or all digits, such as `aaaa...` or
+//! `0000...`) are not reported as hashes: they are placeholders and
+//! padding, never a real digest, and would only waste enrichment lookups.
 //!
 //! ```
 //! use soc_core::ioc::extract;
@@ -314,8 +326,7 @@ fn decode_lossy(pending: &mut Vec<u8>, out: &mut String, eof: bool) {
 /// let found = soc_core::ioc::extract("bob[@]evil[.]example[.]org sent CVE-2021-44228");
 /// assert_eq!(found[0].kind.as_str(), "email");
 /// assert_eq!(found[0].value, "bob@evil.example.org");
-/// assert_eq!(found[1].value, "evil.example.org"); // the address's domain
-/// assert_eq!(found[2].value, "CVE-2021-44228");
+/// assert_eq!(found[1].value, "CVE-2021-44228");
 /// ```
 pub fn extract(text: &str) -> Vec<Indicator> {
     Extractor::default().extract(text)

@@ -8,7 +8,9 @@
 
 use wide::{i8x16, u8x16};
 
-use super::scan::{joint, spaced_defang, starts_ci, GroupSink, CLASS, DOT, LETTER, PUNCT};
+use super::scan::{
+    joint, may_join, spaced_defang, starts_ci, GroupSink, CLASS, DOT, LETTER, PUNCT,
+};
 
 /// Bit 7 of each byte of `w` set where that byte is an ASCII letter.
 fn letters(w: u64) -> u64 {
@@ -189,7 +191,7 @@ fn known_word_end(b: &[u8], j: usize, p: usize, sink: &impl GroupSink) -> Option
         && b.get(e + 1)
             .is_some_and(|&c| matches!(c | 0x20, b'a' | b'd') || c.is_ascii_digit());
     let word = &b[j..e];
-    let joins = b.get(e) == Some(&b' ') && spaced_defang(b, j, e).is_some();
+    let joins = may_join(b, e) && spaced_defang(b, j, e).is_some();
     (!shape_next && !joins && sink.known_empty(word) && !word.contains(&b'\\')).then_some(e)
 }
 
@@ -244,7 +246,11 @@ pub(super) fn skip_prose(
                     }
                 }
                 // `example [.] com`: a defang may join the word before.
-                if j > s && (b[j - 1] == b' ' || b[j - 1] == b'\t') && joint(b, j).is_some() {
+                if j > s
+                    && matches!(b[j], b'[' | b'(' | b'{' | b'\\' | b'@')
+                    && matches!(b[j - 1], b' ' | b'\t')
+                    && joint(b, j).is_some()
+                {
                     let w = prev_word(b, s, j - 1);
                     let we = word_end_from(b, w);
                     if we < j && spaced_defang(b, w, we).is_some() {
@@ -309,10 +315,7 @@ pub(super) fn plain_word(b: &[u8], s: usize) -> Option<usize> {
         && (b.get(i + 1).is_some_and(u8::is_ascii_digit)
             || starts_ci(b, i + 1, b"dot ")
             || starts_ci(b, i + 1, b"at ")
-            || matches!(
-                b.get(i + 1),
-                Some(b'[' | b'(' | b'{' | b'\\' | b'@' | b' ' | b'\t')
-            ) && spaced_defang(b, s, i).is_some());
+            || may_join(b, i) && spaced_defang(b, s, i).is_some());
     (!starts_shape).then_some(i)
 }
 

@@ -173,6 +173,26 @@ pub(super) fn joint(b: &[u8], k: usize) -> Option<usize> {
     }
 }
 
+/// The cheap test before [`spaced_defang`]: whether the word ending at
+/// `e` is followed by a space and either ends in a byte that may end a
+/// defang or is followed (after blanks) by one that may start one. Most
+/// words followed by a space have neither.
+#[inline]
+pub(super) fn may_join(b: &[u8], e: usize) -> bool {
+    if b.get(e) != Some(&b' ') || e == 0 {
+        return false;
+    }
+    let mut k = e + 1;
+    while k < b.len() && k - e < 8 && is_blank(b[k]) {
+        k += 1;
+    }
+    let Some(&next) = b.get(k) else {
+        return false;
+    };
+    matches!(next, b'[' | b'(' | b'{' | b'\\' | b'@' | b'.' | b'/')
+        || matches!(b[e - 1], b'@' | b'/' | b']' | b')' | b'}')
+}
+
 /// Whether word `w` ends in a defang that joins it to the next word
 /// (`a[.]b[.]`, `user@`, `http://`).
 fn ends_in_joint(w: &[u8]) -> bool {
@@ -197,6 +217,9 @@ fn ends_in_joint(w: &[u8]) -> bool {
 /// com` has no defang and stays apart. Returns the new end.
 pub(super) fn spaced_defang(b: &[u8], s: usize, mut e: usize) -> Option<usize> {
     let n = b.len();
+    if e <= s || !may_join(b, e) {
+        return None;
+    }
     let mut merged = false;
     let mut spaced_scheme = false;
     for _ in 0..16 {
@@ -232,10 +255,10 @@ pub(super) fn spaced_defang(b: &[u8], s: usize, mut e: usize) -> Option<usize> {
         }
         // After a scheme: ` .tld` while the host is not over, and after a
         // spaced scheme ` /path` too.
-        let host_open =
-            memchr::memmem::find(word, b"://").is_some_and(|p| !word[p + 3..].contains(&b'/'));
         let tld = next == b'.' && b.get(k + 1).is_some_and(u8::is_ascii_alphabetic);
-        if tld && host_open || spaced_scheme && next == b'/' {
+        let host_open =
+            || memchr::memmem::find(word, b"://").is_some_and(|p| !word[p + 3..].contains(&b'/'));
+        if tld && host_open() || spaced_scheme && next == b'/' {
             e = word_end(b, k);
             merged = true;
             spaced_scheme = true;
@@ -437,7 +460,7 @@ pub(crate) fn scan_groups<const FAST: bool>(
                 e = word_end(b, e + 1);
                 spaced = true;
             }
-            if !spaced {
+            if !spaced && may_join(b, e) {
                 if let Some(ne) = spaced_defang(b, s, e) {
                     e = ne;
                     spaced = true;

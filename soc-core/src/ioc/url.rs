@@ -122,43 +122,49 @@ impl Group<'_> {
                 e += 1;
             }
             let run = &t[s..e];
-            // ATT&CK ids and CVEs as path segments (`/tactics/TA0001/`).
-            let mut id_end = e;
-            while id_end < b
-                && matches!(t[id_end], b'.' | b'-')
-                && t.get(id_end + 1).is_some_and(u8::is_ascii_digit)
-            {
-                id_end += 1;
-                while id_end < b && t[id_end].is_ascii_alphanumeric() {
-                    id_end += 1;
-                }
-            }
-            let id = &t[s..id_end];
+            let c0 = run.first().map_or(0, |c| c | 0x20);
             // A dotted quad as a whole path segment (`/ip-address/1.2.3.4/`).
-            let mut q_end = e;
-            while q_end < b && (t[q_end] == b'.' || t[q_end].is_ascii_digit()) {
-                q_end += 1;
-            }
-            let segment_end = q_end == b || matches!(t[q_end], b'/' | b'?' | b'&' | b'#');
-            let after_sep = s > a && matches!(t[s - 1], b'/' | b'=');
-            if after_sep && segment_end && run.iter().all(u8::is_ascii_digit) {
-                if let Some(ip) = v::ipv4(&t[s..q_end]) {
+            if c0.is_ascii_digit()
+                && t.get(e) == Some(&b'.')
+                && s > a
+                && matches!(t[s - 1], b'/' | b'=')
+            {
+                let mut q_end = e;
+                while q_end < b && (t[q_end] == b'.' || t[q_end].is_ascii_digit()) {
+                    q_end += 1;
+                }
+                let segment_end = q_end == b || matches!(t[q_end], b'/' | b'?' | b'&' | b'#');
+                if let Some(ip) = v::ipv4(&t[s..q_end]).filter(|_| segment_end) {
                     self.emit(out, K::Ipv4, ip.to_string(), s, q_end, false);
                     s = q_end;
                     continue;
                 }
             }
-            if let Some(kind) = v::attack(id) {
-                self.emit(
-                    out,
-                    kind,
-                    self.st(s, id_end).to_ascii_uppercase(),
-                    s,
-                    id_end,
-                    false,
-                );
-            } else if let Some(cve) = v::cve(id) {
-                self.emit(out, K::Cve, cve, s, id_end, false);
+            // ATT&CK ids and CVEs as path segments (`/tactics/TA0001/`).
+            if c0 == b't' && (5..=6).contains(&run.len()) || c0 == b'c' && run.len() == 3 {
+                let mut id_end = e;
+                while id_end < b
+                    && matches!(t[id_end], b'.' | b'-')
+                    && t.get(id_end + 1).is_some_and(u8::is_ascii_digit)
+                {
+                    id_end += 1;
+                    while id_end < b && t[id_end].is_ascii_alphanumeric() {
+                        id_end += 1;
+                    }
+                }
+                let id = &t[s..id_end];
+                if let Some(kind) = v::attack(id) {
+                    self.emit(
+                        out,
+                        kind,
+                        self.st(s, id_end).to_ascii_uppercase(),
+                        s,
+                        id_end,
+                        false,
+                    );
+                } else if let Some(cve) = v::cve(id) {
+                    self.emit(out, K::Cve, cve, s, id_end, false);
+                }
             }
             if let Some(kind) = v::hash_kind_of_len(run.len()) {
                 let letter = run.iter().any(u8::is_ascii_alphabetic);
