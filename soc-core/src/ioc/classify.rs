@@ -386,10 +386,9 @@ impl Group<'_> {
                 return self.emit(out, K::Mac, m, a, b, false);
             }
         }
-        if !out.nested && !dot && !colon && !at && f & S_UPPER != 0 && p.len() >= 16 {
-            if self.base64_encoded(out, a, b) {
-                return;
-            }
+        let b64_shape = !dot && !colon && !at && f & S_UPPER != 0 && p.len() >= 16;
+        if !out.nested && b64_shape && self.base64_encoded(out, a, b) {
+            return;
         }
         if self.id_like(out, f, a, b) {
             return;
