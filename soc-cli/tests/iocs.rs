@@ -168,3 +168,63 @@ fn usage_errors_exit_2() {
         .code(2)
         .stderr(predicate::str::contains(":2:"));
 }
+
+#[test]
+fn help_lists_every_kind() {
+    let out = soc()
+        .args(["iocs", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    for kind in soc_core::IndicatorKind::ALL {
+        assert!(
+            help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w == kind.as_str()),
+            "`soc iocs --help` does not list {kind}"
+        );
+    }
+}
+
+#[test]
+fn new_kinds_and_encoded_urls_end_to_end() {
+    let out = soc()
+        .args([
+            "iocs",
+            "--format",
+            "jsonl",
+            "--kinds",
+            "url,imphash,arn,ltc",
+        ])
+        .write_stdin(
+            "imphash: 18ddf28a71089acdbab5038f58044c0a\n\
+             aHR0cDovL2V4YW1wbGUuY29tL3NvbWUvdXJs arn:aws:iam::123456789012:user/Bob\n\
+             LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1\n",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kv: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kv,
+        [
+            ("imphash", "18ddf28a71089acdbab5038f58044c0a"),
+            ("url", "http://example.com/some/url"),
+            ("arn", "arn:aws:iam::123456789012:user/Bob"),
+            ("ltc", "LM2WMpR1Rp6j3Sa59cMXMs1SPzj9eXpGc1"),
+        ]
+    );
+    assert_eq!(rows[1]["tags"], serde_json::json!(["base64"]));
+}

@@ -87,3 +87,27 @@ def test_runs_in_threads():
     for t in threads:
         t.join()
     assert results == [2, 2, 2, 2]
+
+
+def test_kinds_constant_matches_the_extractor():
+    # The extractor names every kind it knows when it rejects one.
+    with pytest.raises(soc_core.IocError) as err:
+        extract_iocs("x", kinds=["nope"])
+    known = str(err.value).split("known kinds: ")[-1].strip().rstrip(")").split(",")
+    assert sorted(known) == sorted(soc_core.KINDS)
+    for kind in soc_core.KINDS:
+        extract_iocs("x", kinds=[kind])
+
+
+def test_new_kinds_and_encoded_urls():
+    text = (
+        "imphash: 18ddf28a71089acdbab5038f58044c0a TLP:AMBER+STRICT "
+        "aHR0cDovL2V4YW1wbGUuY29tL3NvbWUvdXJs ltc1qr07zu594qf63xm7l7x6pu3a2v39m2z6hh5pp4t"
+    )
+    found = {(i.kind, i.value): i for i in extract_iocs(text)}
+    assert ("imphash", "18ddf28a71089acdbab5038f58044c0a") in found
+    assert ("md5", "18ddf28a71089acdbab5038f58044c0a") not in found
+    assert ("tlp", "TLP:AMBER+STRICT") in found
+    url = found[("url", "http://example.com/some/url")]
+    assert url.tags == ["base64"] and url.raw.startswith("aHR0c")
+    assert ("ltc", "ltc1qr07zu594qf63xm7l7x6pu3a2v39m2z6hh5pp4t") in found

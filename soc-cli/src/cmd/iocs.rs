@@ -30,6 +30,12 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Only these kinds, comma-separated (e.g. `ipv4,domain,sha256`).
+    ///
+    /// Kinds: ipv4 ipv6 cidr domain url email md5 sha1 sha256 sha512 ssdeep
+    /// cve attack_technique attack_tactic attack_mitigation asn mac btc eth
+    /// xmr ltc bch doge dash xrp ada sol xtz zec trx registry_key file_path
+    /// onion imphash authentihash arn tlp google_analytics_id
+    /// google_adsense_id user_agent xmpp.
     #[arg(long, value_name = "KINDS")]
     pub kinds: Option<String>,
     /// Allow-list file: CIDRs, IPs and domains (with subdomains) to leave out.

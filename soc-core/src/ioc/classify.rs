@@ -6,21 +6,16 @@
 
 use std::borrow::Cow;
 
-use super::classify_ip::v4_text;
 use super::collect::Collector;
 use super::refang::{find, Normalizer};
+use super::scan::starts_ci;
 use super::winpath::windows_start;
-use super::{coins, validate as v};
+use super::{altcoins, coins, ids, validate as v};
 use crate::model::IndicatorKind as K;
 
-/// Lower-cased, allocating only when there is an upper-case letter.
-fn lower(p: &str) -> Cow<'_, str> {
-    if p.bytes().any(|c| c.is_ascii_uppercase()) {
-        Cow::Owned(p.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(p)
-    }
-}
+/// Schemes taken alone when glued to a word before them (`wordshttp://`),
+/// longest first.
+const KNOWN_SCHEMES: [&[u8]; 5] = [b"https", b"sftp", b"ftps", b"http", b"ftp"];
 
 /// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
 pub(super) const SEPARATORS: &[u8] = b"=,;'()[]{}!*&^$ \t\"<>|";
@@ -42,16 +37,17 @@ fn is_sep(c: u8) -> bool {
     SEP[c as usize]
 }
 
-const S_NOT_DIGITS: u16 = 1; // not a digit, `.` or `/`
-const S_NOT_HEX: u16 = 2;
-const S_COLON: u16 = 4;
-const S_DOT: u16 = 8;
-const S_SLASH: u16 = 16;
-const S_AT: u16 = 32;
-const S_DASH: u16 = 64;
-const S_UPPER: u16 = 128;
-const S_ALPHA: u16 = 256;
-const S_DIGIT: u16 = 512;
+pub(super) const S_NOT_DIGITS: u16 = 1; // not a digit, `.` or `/`
+pub(super) const S_NOT_HEX: u16 = 2;
+pub(super) const S_COLON: u16 = 4;
+pub(super) const S_DOT: u16 = 8;
+pub(super) const S_SLASH: u16 = 16;
+pub(super) const S_AT: u16 = 32;
+pub(super) const S_DASH: u16 = 64;
+pub(super) const S_UPPER: u16 = 128;
+pub(super) const S_ALPHA: u16 = 256;
+pub(super) const S_DIGIT: u16 = 512;
+pub(super) const S_PERCENT: u16 = 1024;
 
 /// Shape flags of each byte, OR-ed over a piece in one pass (the scanner
 /// ORs them over whole words as it finds them: see `scan::WORD`).
@@ -82,6 +78,7 @@ pub(super) static SHAPE: [u16; 256] = {
             b'/' => S_SLASH,
             b'@' => S_AT,
             b'-' => S_DASH,
+            b'%' => S_PERCENT,
             _ => 0,
         };
         t[c] = f;
@@ -129,17 +126,49 @@ impl Group<'_> {
             return;
         }
         let rs = self.start + self.norm.raw_at(a);
-        let re = self.start + self.norm.raw_at(b);
+        let mut re = self.start + self.norm.raw_at(b);
+        // Blanks dropped from a spaced defang (`example .com /x`) at the end.
+        while re > rs && matches!(self.text.as_bytes()[re - 1], b' ' | b'\t') {
+            re -= 1;
+        }
         let raw = &self.text[rs..re];
         let defanged = raw.as_bytes() != &self.t()[a..b];
         out.emit(kind, value, raw, rs, re, defanged, from_url);
+    }
+
+    /// Emits `value` for the raw text range `rs..re` (offsets into `text`),
+    /// for kinds found by looking past the group (`CVE 2014-1001`, user agents).
+    pub(super) fn emit_raw<'v, V: Into<Cow<'v, str>>>(
+        &self,
+        out: &mut Collector,
+        kind: K,
+        value: V,
+        rs: usize,
+        re: usize,
+    ) {
+        out.tried += 1;
+        out.looked_around = true;
+        if out.wants(kind) {
+            let raw = self.text.get(rs..re).unwrap_or("");
+            out.emit(kind, value, raw, rs, re, false, false);
+        }
+    }
+
+    /// Whether the group holds byte `c` (shape flag `bit`): from the
+    /// scanner's flags when it has them.
+    fn holds(&self, bit: u16, c: u8) -> bool {
+        match self.shape {
+            Some(f) => f & bit != 0,
+            None => memchr::memchr(c, self.t()).is_some(),
+        }
     }
 
     /// Classifies the whole group.
     pub(crate) fn classify(&self, out: &mut Collector) {
         let t = self.t();
         let lead = t.iter().take_while(|c| b"([{'".contains(c)).count();
-        if t[lead..].starts_with(b"AS ") || t[lead..].starts_with(b"ASN ") {
+        let rest = &t[lead..];
+        if rest.starts_with(b"AS ") || rest.starts_with(b"ASN ") || starts_ci(rest, 0, b"asn ") {
             let end = t
                 .iter()
                 .rposition(u8::is_ascii_digit)
@@ -149,6 +178,16 @@ impl Group<'_> {
             }
             return;
         }
+        if !out.nested && self.holds(S_PERCENT, b'%') {
+            self.percent_encoded(out);
+        }
+        match rest.first() {
+            Some(b'M' | b'm' | b'O' | b'o') => self.user_agent(out, lead),
+            Some(b'@') if self.quoted_email(out, lead) => return,
+            _ => {}
+        }
+        let at = self.holds(S_AT, b'@');
+        let slash = self.holds(S_SLASH, b'/');
         let mut pos = 0;
         while pos < t.len() {
             let scheme = if self.norm.colon {
@@ -156,7 +195,14 @@ impl Group<'_> {
             } else {
                 None
             };
-            if let Some(p) = scheme {
+            // An ARN has no `://`: look only before a scheme.
+            let arn = if self.norm.colon {
+                find(&t[pos..scheme.unwrap_or(t.len())], b"arn:").map(|p| p + pos)
+            } else {
+                None
+            };
+            let literal = if at { self.address_literal(pos) } else { None };
+            let scheme_start = scheme.map(|p| {
                 let mut ss = p;
                 while ss > pos && (t[ss - 1].is_ascii_alphanumeric() || b"+.-".contains(&t[ss - 1]))
                 {
@@ -165,6 +211,50 @@ impl Group<'_> {
                 while ss < p && !t[ss].is_ascii_alphabetic() {
                     ss += 1;
                 }
+                // `wordshttp://`: a well-known scheme glued to a word.
+                let word = &t[ss..p];
+                KNOWN_SCHEMES
+                    .iter()
+                    .find(|k| {
+                        word.len() >= k.len()
+                            && word[word.len() - k.len()..].eq_ignore_ascii_case(k)
+                    })
+                    .map_or(ss, |k| p - k.len())
+            });
+            let lim = [scheme_start, arn, literal.map(|l| l.0)]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(t.len());
+            if slash && lim > pos {
+                if let Some((hs, end)) = self.schemeless(out, pos, lim) {
+                    self.pieces(out, pos, hs);
+                    pos = end;
+                    continue;
+                }
+            }
+            if let Some(q) = arn.filter(|&q| q == lim) {
+                if self.quoted_arn(out, q) {
+                    self.pieces(out, pos, q);
+                    break;
+                }
+                if let Some(len) = super::ids::arn_len(&t[q..]) {
+                    self.pieces(out, pos, q);
+                    self.emit(out, K::Arn, self.st(q, q + len), q, q + len, false);
+                    pos = q + len;
+                    continue;
+                }
+                self.pieces(out, pos, q + 4);
+                pos = q + 4;
+                continue;
+            }
+            if let Some((ls, le)) = literal.filter(|l| l.0 == lim) {
+                self.pieces(out, pos, ls);
+                self.emit_literal(out, ls, le);
+                pos = le;
+                continue;
+            }
+            if let (Some(p), Some(ss)) = (scheme, scheme_start) {
                 self.pieces(out, pos, ss);
                 pos = if ss < p { self.url(out, ss, p) } else { p + 3 };
                 continue;
@@ -179,73 +269,6 @@ impl Group<'_> {
             self.pieces(out, pos, t.len());
             break;
         }
-    }
-
-    /// A URL whose scheme starts at `ss` and whose `://` is at `p`; returns
-    /// where scanning goes on.
-    fn url(&self, out: &mut Collector, ss: usize, p: usize) -> usize {
-        let t = self.t();
-        // A group without separators or backslashes is all URL to its end.
-        let mut end = if self.norm.unsplit { t.len() } else { p + 3 };
-        while end < t.len()
-            && !matches!(
-                t[end],
-                b' ' | b'\t' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'|'
-            )
-        {
-            end += 1;
-        }
-        let end = trim_url(t, p + 3, end);
-        let auth_end = t[p + 3..end]
-            .iter()
-            .position(|c| matches!(c, b'/' | b'?' | b'#'))
-            .map_or(end, |q| q + p + 3);
-        let hs = t[p + 3..auth_end]
-            .iter()
-            .rposition(|&c| c == b'@')
-            .map_or(p + 3, |q| q + p + 4);
-        let bracketed = t.get(hs) == Some(&b'[');
-        let (host_s, host_e) = if bracketed {
-            match t[hs..auth_end].iter().position(|&c| c == b']') {
-                Some(q) => (hs + 1, hs + q),
-                None => return p + 3,
-            }
-        } else {
-            let he = t[hs..auth_end]
-                .iter()
-                .position(|&c| c == b':')
-                .map_or(auth_end, |q| q + hs);
-            (hs, he)
-        };
-        let host = &t[host_s..host_e];
-        let host_ind = if let Some(ip) = v::ipv4(host) {
-            Some((K::Ipv4, v4_text(self.st(host_s, host_e), ip)))
-        } else if let Some(ip) = bracketed.then(|| v::ipv6(host)).flatten() {
-            // Only a bracketed host can hold `:`, so only it can be IPv6.
-            Some(match ip.to_ipv4_mapped() {
-                Some(m) => (K::Ipv4, Cow::Owned(m.to_string())),
-                None => (K::Ipv6, Cow::Owned(ip.to_string())),
-            })
-        } else {
-            v::domain(self.st(host_s, host_e))
-                .map(|d| (if d.onion { K::Onion } else { K::Domain }, d.value))
-        };
-        let Some((hk, hv)) = host_ind else {
-            return p + 3;
-        };
-        if out.wants(K::Url) {
-            let mut value = String::with_capacity(end - ss);
-            value.push_str(self.st(ss, p));
-            value[..p - ss].make_ascii_lowercase();
-            value.push_str(self.st(p, host_s));
-            let hv_at = value.len();
-            value.push_str(self.st(host_s, host_e));
-            value[hv_at..].make_ascii_lowercase();
-            value.push_str(self.st(host_e, end));
-            self.emit(out, K::Url, value, ss, end, false);
-        }
-        self.emit(out, hk, hv, host_s, host_e, true);
-        end
     }
 
     /// Splits `a..b` at separators and classifies each piece.
@@ -276,7 +299,19 @@ impl Group<'_> {
     /// Classifies one piece `a..b` (after trimming punctuation).
     fn piece(&self, out: &mut Collector, mut a: usize, mut b: usize, depth: u8) {
         let t = self.t();
-        while a < b && !(t[a].is_ascii_alphanumeric() || matches!(t[a], b'/' | b'~')) {
+        // Percent-escapes around a name (`%2Fevil.com%2F`) are not part of it.
+        let esc =
+            |k: usize| t[k] == b'%' && t[k + 1].is_ascii_hexdigit() && t[k + 2].is_ascii_hexdigit();
+        while b - a > 3 && esc(a) {
+            a += 3;
+        }
+        while b - a > 3 && esc(b - 3) {
+            b -= 3;
+        }
+        // `::1` and `::ffff:...` start with colons.
+        let v6_start =
+            t[a..b].starts_with(b"::") && t.get(a + 2).is_some_and(u8::is_ascii_hexdigit);
+        while !v6_start && a < b && !(t[a].is_ascii_alphanumeric() || matches!(t[a], b'/' | b'~')) {
             a += 1;
         }
         while b > a
@@ -314,25 +349,10 @@ impl Group<'_> {
             return;
         }
         if hex {
-            // A hash: all hex digits, at least one letter and one digit.
-            let mixed = f & (S_ALPHA | S_DIGIT) == S_ALPHA | S_DIGIT;
-            if let Some(kind) = v::hash_kind_of_len(p.len()).filter(|_| mixed) {
-                // The word before the group decides (`imphash: <md5>`).
-                out.looked_around = true;
-                if !(kind == K::Md5 || kind == K::Sha256)
-                    || !v::named_non_file_hash(
-                        self.text.as_bytes(),
-                        self.start + self.norm.raw_at(a),
-                    )
-                {
-                    let value = if f & S_UPPER != 0 {
-                        Cow::Owned(self.st(a, b).to_ascii_lowercase())
-                    } else {
-                        Cow::Borrowed(self.st(a, b))
-                    };
-                    self.emit(out, kind, value, a, b, false);
-                }
+            if !out.nested && p.len() >= 14 && self.hex_encoded(out, a, b) {
+                return;
             }
+            self.hash(out, f, a, b);
             return;
         }
         let c0 = p[0];
@@ -352,42 +372,26 @@ impl Group<'_> {
                     return;
                 }
             }
+            if c0 | 0x20 == b't' {
+                if let Some(val) = ids::tlp(p) {
+                    return self.emit(out, K::Tlp, val, a, b, false);
+                }
+            }
+            if c0 | 0x20 == b'b' && altcoins::cashaddr(self.st(a, b)) {
+                let val = self.st(a + 12, b).to_ascii_lowercase();
+                return self.emit(out, K::Bch, val, a, b, false);
+            }
         } else if p.len() == 17 && dash || p.len() == 14 && count(S_DOT, b'.') == 2 {
             if let Some(m) = v::mac(p) {
                 return self.emit(out, K::Mac, m, a, b, false);
             }
         }
-        match c0 {
-            b'0' if p.len() == 42 && coins::is_eth(self.st(a, b)) => {
-                return self.emit(out, K::Eth, lower(self.st(a, b)), a, b, false);
-            }
-            b'C' | b'c' => {
-                if let Some(val) = v::cve(p) {
-                    return self.emit(out, K::Cve, val, a, b, false);
-                }
-            }
-            b'T' => {
-                if let Some(kind) = v::attack(p) {
-                    return self.emit(out, kind, self.st(a, b), a, b, false);
-                }
-            }
-            b'A' => {
-                if let Some(val) = v::asn(p) {
-                    return self.emit(out, K::Asn, val, a, b, false);
-                }
-            }
-            _ => {}
+        let b64_shape = !dot && !colon && !at && f & S_UPPER != 0 && p.len() >= 16;
+        if !out.nested && b64_shape && self.base64_encoded(out, a, b) {
+            return;
         }
-        if (26..=90).contains(&p.len()) && matches!(c0, b'1' | b'3' | b'b' | b'B') {
-            let s = self.st(a, b);
-            if coins::is_btc(s) {
-                let val = if c0 == b'b' || c0 == b'B' {
-                    s.to_ascii_lowercase()
-                } else {
-                    s.to_string()
-                };
-                return self.emit(out, K::Btc, val, a, b, false);
-            }
+        if self.id_like(out, f, a, b) {
+            return;
         }
         if (p.len() == 95 || p.len() == 106) && coins::is_xmr(self.st(a, b)) {
             return self.emit(out, K::Xmr, self.st(a, b), a, b, false);
@@ -397,15 +401,8 @@ impl Group<'_> {
         }
         if at {
             if let Some(q) = p.iter().rposition(|&c| c == b'@') {
-                if v::email_local(&p[..q]) {
-                    if let Some(d) = v::domain(self.st(a + q + 1, b)).filter(|d| !d.onion) {
-                        let local = self.st(a, a + q);
-                        let mut val = String::with_capacity(q + 1 + d.value.len());
-                        val.push_str(local);
-                        val.push('@');
-                        val.push_str(&d.value);
-                        return self.emit(out, K::Email, val, a, b, false);
-                    }
+                if self.email(out, a, a + q, b) {
+                    return;
                 }
             }
         }

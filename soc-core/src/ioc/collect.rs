@@ -57,6 +57,7 @@ struct Pending {
     end: usize,
     defanged: bool,
     from_url: bool,
+    origin: Option<IndicatorTag>,
 }
 
 /// Collects indicators: one entry per (kind, value), with counts and the
@@ -71,7 +72,7 @@ struct Pending {
 /// instead of coming one after another.
 pub(crate) struct Collector<'o> {
     opts: &'o ExtractOptions,
-    mask: u32,
+    mask: u64,
     /// `(index + 1, hash)` per slot; index 0 marks an empty slot.
     slots: Vec<(u32, u32)>,
     /// Every distinct indicator seen, in first-seen order (dropped ones too).
@@ -91,18 +92,23 @@ pub(crate) struct Collector<'o> {
     pub(crate) tried: u64,
     /// Set when a classification looked at text outside its group.
     pub(crate) looked_around: bool,
+    /// How the text being classified was encoded (`base64`, `hex`,
+    /// `percent_encoded`): tags every emit while set.
+    pub(crate) origin: Option<IndicatorTag>,
+    /// True in a nested extraction over decoded text (no decoding again).
+    pub(crate) nested: bool,
 }
 
 /// Bit mask of the kinds to report.
-pub(crate) fn kind_mask(kinds: Option<&[IndicatorKind]>) -> u32 {
+pub(crate) fn kind_mask(kinds: Option<&[IndicatorKind]>) -> u64 {
     match kinds {
-        None => u32::MAX,
-        Some(ks) => ks.iter().fold(0, |m, &k| m | 1 << (k as u32)),
+        None => u64::MAX,
+        Some(ks) => ks.iter().fold(0, |m, &k| m | 1 << (k as u64)),
     }
 }
 
 impl<'o> Collector<'o> {
-    pub(crate) fn new(opts: &'o ExtractOptions, mask: u32) -> Self {
+    pub(crate) fn new(opts: &'o ExtractOptions, mask: u64) -> Self {
         Collector {
             opts,
             mask,
@@ -116,6 +122,8 @@ impl<'o> Collector<'o> {
             base: 0,
             tried: 0,
             looked_around: false,
+            origin: None,
+            nested: false,
         }
     }
 
@@ -147,7 +155,7 @@ impl<'o> Collector<'o> {
 
     /// Whether `kind` is reported at all.
     pub(crate) fn wants(&self, kind: IndicatorKind) -> bool {
-        self.mask & (1 << (kind as u32)) != 0
+        self.mask & (1 << (kind as u64)) != 0
     }
 
     /// Records one occurrence (offsets relative to the current chunk). The
@@ -179,6 +187,7 @@ impl<'o> Collector<'o> {
             end: self.base + end,
             defanged,
             from_url,
+            origin: self.origin,
         });
         if self.pending.len() == BATCH {
             self.flush();
@@ -234,6 +243,9 @@ impl<'o> Collector<'o> {
                             if p.from_url && !ind.has_tag(IndicatorTag::FromUrl) {
                                 ind.tags.push(IndicatorTag::FromUrl);
                             }
+                            if let Some(t) = p.origin.filter(|t| !ind.has_tag(*t)) {
+                                ind.tags.push(t);
+                            }
                         }
                         return;
                     }
@@ -273,6 +285,7 @@ impl<'o> Collector<'o> {
         if p.from_url {
             tags.push(IndicatorTag::FromUrl);
         }
+        tags.extend(p.origin);
         let ind = Indicator {
             kind,
             value,

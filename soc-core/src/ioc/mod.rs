@@ -1,16 +1,28 @@
 //! IOC extraction: finds indicators of compromise in free text, defang-aware.
 //!
 //! One linear pass over the text (see `scan`) finds candidate tokens with
-//! a byte-class table, refangs them (`hxxp`, `[.]`, `(dot)`, ` at `, ...),
-//! and classifies each by its shape; validators (octet ranges, the Public
-//! Suffix List, coin checksums, ...) run only on candidates of the right
-//! shape. Results are deduplicated per (kind, value) with a count and the
-//! first occurrence's offsets, and ordered by first offset.
+//! a byte-class table, refangs them (`hxxp`, `[.]`, `(dot)`, ` at `,
+//! `example [.] com`, `example[.com`, ...), and classifies each by its
+//! shape; validators (octet ranges, the Public Suffix List, coin
+//! checksums, ...) run only on candidates of the right shape. Results are
+//! deduplicated per (kind, value) with a count and the first occurrence's
+//! offsets, and ordered by first offset.
 //!
 //! Kinds: `ipv4`, `ipv6`, `cidr`, `domain`, `url`, `email`, `md5`, `sha1`,
-//! `sha256`, `sha512`, `ssdeep`, `cve`, `attack_technique`, `attack_tactic`,
-//! `asn`, `mac`, `btc`, `eth`, `xmr`, `registry_key`, `file_path`, `onion`.
-//! A URL also yields its host (tagged `from_url`).
+//! `sha256`, `sha512`, `ssdeep`, `imphash`, `authentihash`, `cve`,
+//! `attack_technique`, `attack_tactic`, `attack_mitigation`, `asn`, `mac`,
+//! `btc`, `eth`, `xmr`, `ltc`, `bch`, `doge`, `dash`, `xrp`, `ada`, `sol`,
+//! `xtz`, `zec`, `trx`, `registry_key`, `file_path`, `onion`, `arn`, `tlp`,
+//! `google_analytics_id`, `google_adsense_id`, `user_agent`, `xmpp`.
+//! A URL also yields its host (tagged `from_url`). URLs need no scheme (`example.com/x` is `http://example.com/x`);
+//! a URL inside another URL, and hashes, ATT&CK ids and addresses in a
+//! URL's path, are reported too. Base64, hex and percent-encoded URLs are
+//! decoded where the encoded form of `://` appears (tagged `base64`, `hex`,
+//! `percent_encoded`; see `encoded`).
+//!
+//! Degenerate hex runs (all letters or all digits, such as `aaaa...` or
+//! `0000...`) are not reported as hashes: they are placeholders and
+//! padding, never a real digest, and would only waste enrichment lookups.
 //!
 //! ```
 //! use soc_core::ioc::extract;
@@ -28,17 +40,22 @@
 //! are not reported), so every offset is a char boundary.
 
 mod allow;
+mod altcoins;
 mod classify;
+mod classify_ids;
 mod classify_ip;
 mod coins;
 mod collect;
 mod config;
 mod domain;
+mod encoded;
+mod ids;
 mod memo;
 mod normalize;
 mod prose;
 mod refang;
 mod scan;
+mod url;
 mod validate;
 mod winpath;
 
@@ -72,7 +89,7 @@ pub struct ExtractOptions {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     opts: ExtractOptions,
-    mask: u32,
+    mask: u64,
 }
 
 impl Default for Extractor {
@@ -256,6 +273,17 @@ impl Pass {
             self.memo.insert(raw);
         }
     }
+}
+
+/// Extracts everything from text decoded out of a group (base64, hex,
+/// percent-encoding), without decoding again.
+fn extract_nested(text: &str) -> Vec<Indicator> {
+    let opts = ExtractOptions::default();
+    let mut col = Collector::new(&opts, u64::MAX);
+    col.nested = true;
+    let mut pass = Pass::default();
+    scan_groups::<true>(text, 0, text.len(), pass.sink(&mut col, text));
+    col.finish()
 }
 
 /// Moves the decodable prefix of `pending` into `out`, replacing invalid

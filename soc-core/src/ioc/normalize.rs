@@ -30,14 +30,20 @@ pub(crate) struct Normalizer {
 const OPEN: [u8; 3] = [b'[', b'(', b'{'];
 const CLOSE: [u8; 3] = [b']', b')', b'}'];
 
-/// Matches a bracketed defang at `i` (`[.]`, `((dot]]`, `[://]`, `[@]`, `[at]`):
-/// returns the replacement and the raw length consumed.
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// Matches a bracketed defang at `i` (`[.]`, `((dot]]`, `[://]`, `[@]`,
+/// `[at]`, blanks inside as in `[ . ]`): returns the replacement and the
+/// raw length consumed. A `.` or `/` may lack its closing bracket
+/// (`example[.com`) when a letter or digit is on both sides.
 fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     let mut j = i;
-    while j < raw.len() && j - i < 4 && OPEN.contains(&raw[j]) {
+    while j < raw.len() && j - i < 12 && (OPEN.contains(&raw[j]) || is_blank(raw[j])) {
         j += 1;
     }
-    if j == i {
+    if j == i || !OPEN.contains(&raw[i]) {
         return None;
     }
     let rest = &raw[j..];
@@ -60,10 +66,52 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     };
     let mut k = j + len;
     let close_start = k;
-    while k < raw.len() && k - close_start < 4 && CLOSE.contains(&raw[k]) {
+    let mut closes = 0;
+    while k < raw.len() && k - close_start < 12 && (CLOSE.contains(&raw[k]) || is_blank(raw[k])) {
+        closes += usize::from(CLOSE.contains(&raw[k]));
         k += 1;
     }
-    (k > close_start).then_some((rep, k - i))
+    // Blanks after the last close are not part of the unit.
+    while k > close_start && is_blank(raw[k - 1]) {
+        k -= 1;
+    }
+    if closes > 0 {
+        return Some((rep, k - i));
+    }
+    let unclosed_ok = len == 1
+        && matches!(rep, "." | "/")
+        && i > 0
+        && (raw[i - 1].is_ascii_alphanumeric() || is_blank(raw[i - 1]))
+        && raw.get(j + len).is_some_and(u8::is_ascii_alphanumeric);
+    unclosed_ok.then_some((rep, j + len - i))
+}
+
+/// Closing brackets right after a `.` (`example.]com`, `10.)))10`): dropped.
+fn stray_close(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
+    if i == 0 || raw[i - 1] != b'.' {
+        return None;
+    }
+    let mut k = i;
+    while k < raw.len() && k - i < 8 && CLOSE.contains(&raw[k]) {
+        k += 1;
+    }
+    raw.get(k)
+        .is_some_and(u8::is_ascii_alphanumeric)
+        .then_some(("", k - i))
+}
+
+/// Blanks next to a defang inside a merged group (`example [.] com`,
+/// `user @ example.com`, `http:// example .com /x`): dropped.
+fn loose_blanks(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
+    let mut k = i;
+    while k < raw.len() && is_blank(raw[k]) {
+        k += 1;
+    }
+    let next = raw.get(k).copied().unwrap_or(b' ');
+    let prev = if i > 0 { raw[i - 1] } else { b' ' };
+    let joined = matches!(next, b'[' | b'(' | b'{' | b'\\' | b'@' | b'.' | b'/')
+        || matches!(prev, b']' | b')' | b'}' | b'@' | b'.' | b'/');
+    (joined && k > i).then_some(("", k - i))
 }
 
 /// Matches ` dot ` / ` at ` (one or more spaces or tabs around) at `i`.
@@ -98,15 +146,20 @@ fn spelled(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
 fn unit_at(raw: &[u8], i: usize, spaced: bool) -> Option<(&'static str, usize)> {
     match raw.get(i)? {
         b'[' | b'(' | b'{' => bracketed(raw, i),
-        b'\\'
-            if i > 0
-                && raw[i - 1].is_ascii_alphanumeric()
-                && raw.get(i + 1) == Some(&b'.')
-                && raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) =>
-        {
-            Some((".", 2))
+        b'\\' if i > 0 && raw[i - 1].is_ascii_alphanumeric() || spaced => {
+            // `\.`, also after a run of backslashes (`10\\\\.10`).
+            let mut k = i;
+            while k < raw.len() && k - i < 16 && raw[k] == b'\\' {
+                k += 1;
+            }
+            let ok = raw.get(k) == Some(&b'.')
+                && raw
+                    .get(k + 1)
+                    .is_some_and(|&c| c.is_ascii_alphanumeric() || spaced && is_blank(c));
+            ok.then_some((".", k + 1 - i))
         }
-        b' ' | b'\t' if spaced => spelled(raw, i),
+        b']' | b')' | b'}' => stray_close(raw, i),
+        b' ' | b'\t' if spaced => spelled(raw, i).or_else(|| loose_blanks(raw, i)),
         _ => None,
     }
 }
@@ -125,6 +178,9 @@ pub(super) static MARK: [u8; 256] = {
     t[b'(' as usize] = MARK_BRACKET;
     t[b'{' as usize] = MARK_BRACKET;
     t[b'\\' as usize] = MARK_BRACKET;
+    t[b']' as usize] = MARK_BRACKET;
+    t[b')' as usize] = MARK_BRACKET;
+    t[b'}' as usize] = MARK_BRACKET;
     t[b':' as usize] = MARK_COLON;
     t[b' ' as usize] = MARK_BLANK;
     t[b'\t' as usize] = MARK_BLANK;
@@ -137,13 +193,14 @@ pub(super) static MARK: [u8; 256] = {
 };
 
 /// Defanged scheme spellings and their refanged form (same length).
-const SCHEMES: [(&[u8], &str); 6] = [
+const SCHEMES: [(&[u8], &str); 7] = [
     (b"hxxps", "https"),
     (b"hxxp", "http"),
     (b"hxtps", "https"),
     (b"hxtp", "http"),
     (b"fxps", "ftps"),
     (b"fxp", "ftp"),
+    (b"ftx", "ftp"),
 ];
 
 impl Normalizer {

@@ -8,7 +8,9 @@
 
 use wide::{i8x16, u8x16};
 
-use super::scan::{starts_ci, GroupSink, CLASS, DOT, LETTER, PUNCT};
+use super::scan::{
+    joint, may_join, spaced_defang, starts_ci, GroupSink, CLASS, DOT, LETTER, PUNCT,
+};
 
 /// Bit 7 of each byte of `w` set where that byte is an ASCII letter.
 fn letters(w: u64) -> u64 {
@@ -176,7 +178,7 @@ fn prev_word(b: &[u8], s: usize, mut p: usize) -> usize {
 /// Whether a plain word may be the `AS` / `ASN` of `AS 13335` (it ends in
 /// one: a leading quote does not change the shape).
 fn ends_in_as(w: &[u8]) -> bool {
-    w.ends_with(b"AS") || w.ends_with(b"ASN")
+    w.ends_with(b"AS") || (w.len() >= 3 && w[w.len() - 3..].eq_ignore_ascii_case(b"asn"))
 }
 
 /// The end of the word `j..` holding the stop `p` when `sink` knows the
@@ -189,7 +191,8 @@ fn known_word_end(b: &[u8], j: usize, p: usize, sink: &impl GroupSink) -> Option
         && b.get(e + 1)
             .is_some_and(|&c| matches!(c | 0x20, b'a' | b'd') || c.is_ascii_digit());
     let word = &b[j..e];
-    (!shape_next && sink.known_empty(word) && !word.contains(&b'\\')).then_some(e)
+    let joins = may_join(b, e) && spaced_defang(b, j, e).is_some();
+    (!shape_next && !joins && sink.known_empty(word) && !word.contains(&b'\\')).then_some(e)
 }
 
 /// Skips plain prose from word start `s`: words of letters and plain
@@ -239,6 +242,18 @@ pub(super) fn skip_prose(
                 if b[j].is_ascii_digit() && j > s && b[j - 1] == b' ' {
                     let w = prev_word(b, s, j - 1);
                     if ends_in_as(&b[w..j - 1]) {
+                        return (w, p, true);
+                    }
+                }
+                // `example [.] com`: a defang may join the word before.
+                if j > s
+                    && matches!(b[j], b'[' | b'(' | b'{' | b'\\' | b'@')
+                    && matches!(b[j - 1], b' ' | b'\t')
+                    && joint(b, j).is_some()
+                {
+                    let w = prev_word(b, s, j - 1);
+                    let we = word_end_from(b, w);
+                    if we < j && spaced_defang(b, w, we).is_some() {
                         return (w, p, true);
                     }
                 }
@@ -299,7 +314,8 @@ pub(super) fn plain_word(b: &[u8], s: usize) -> Option<usize> {
     let starts_shape = b.get(i) == Some(&b' ')
         && (b.get(i + 1).is_some_and(u8::is_ascii_digit)
             || starts_ci(b, i + 1, b"dot ")
-            || starts_ci(b, i + 1, b"at "));
+            || starts_ci(b, i + 1, b"at ")
+            || may_join(b, i) && spaced_defang(b, s, i).is_some());
     (!starts_shape).then_some(i)
 }
 

@@ -133,6 +133,142 @@ fn spelled_join(b: &[u8], e: usize, kw: &[u8]) -> Option<usize> {
     Some(ne)
 }
 
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// A free-standing defang at `k`: a bracketed `.` / `dot` / `@` / `at`
+/// (blanks allowed inside: `[ . ]`; `dot` and `at` need a closing
+/// bracket), `\.` or `@`. Returns its end.
+pub(super) fn joint(b: &[u8], k: usize) -> Option<usize> {
+    match *b.get(k)? {
+        b'[' | b'(' | b'{' => {
+            let mut j = k;
+            while j < b.len() && j - k < 12 && (b"[({".contains(&b[j]) || is_blank(b[j])) {
+                j += 1;
+            }
+            let word = if starts_ci(b, j, b"dot") {
+                3
+            } else if starts_ci(b, j, b"at") {
+                2
+            } else if matches!(b.get(j), Some(b'.' | b'@')) {
+                1
+            } else {
+                return None;
+            };
+            let mut m = j + word;
+            let mut closes = 0;
+            while m < b.len() && m - j < 16 && (b"])}".contains(&b[m]) || is_blank(b[m])) {
+                closes += usize::from(!is_blank(b[m]));
+                m += 1;
+            }
+            while m > j + word && is_blank(b[m - 1]) {
+                m -= 1;
+            }
+            (closes > 0 || word == 1).then_some(m)
+        }
+        b'\\' if b.get(k + 1) == Some(&b'.') => Some(k + 2),
+        b'@' => Some(k + 1),
+        _ => None,
+    }
+}
+
+/// The cheap test before [`spaced_defang`]: whether the word ending at
+/// `e` is followed by a space and either ends in a byte that may end a
+/// defang or is followed (after blanks) by one that may start one. Most
+/// words followed by a space have neither.
+#[inline]
+pub(super) fn may_join(b: &[u8], e: usize) -> bool {
+    if b.get(e) != Some(&b' ') || e == 0 {
+        return false;
+    }
+    let mut k = e + 1;
+    while k < b.len() && k - e < 8 && is_blank(b[k]) {
+        k += 1;
+    }
+    let Some(&next) = b.get(k) else {
+        return false;
+    };
+    matches!(next, b'[' | b'(' | b'{' | b'\\' | b'@' | b'.' | b'/')
+        || matches!(b[e - 1], b'@' | b'/' | b']' | b')' | b'}')
+}
+
+/// Whether word `w` ends in a defang that joins it to the next word
+/// (`a[.]b[.]`, `user@`, `http://`).
+fn ends_in_joint(w: &[u8]) -> bool {
+    if w.ends_with(b"@") || w.ends_with(b"//") && w.contains(&b':') {
+        return true;
+    }
+    let body = w.len() - w.iter().rev().take_while(|c| b"])}".contains(c)).count();
+    body < w.len()
+        && body > 0
+        && matches!(w[body - 1], b'.' | b'@')
+        && w[..body - 1]
+            .iter()
+            .rev()
+            .take(4)
+            .any(|c| b"[({".contains(c))
+}
+
+/// Extends the word `s..e` across blanks where a defang joins it to the
+/// next word: `example [.] com`, `a[.]b[.] example[.]com`, `test \. com`,
+/// `user @ example[.]com`, `http:// example .com /x` (after a spaced
+/// scheme, ` .tld` and ` /path` join too). Prose such as `the server .
+/// com` has no defang and stays apart. Returns the new end.
+pub(super) fn spaced_defang(b: &[u8], s: usize, mut e: usize) -> Option<usize> {
+    let n = b.len();
+    if e <= s || !may_join(b, e) {
+        return None;
+    }
+    let mut merged = false;
+    let mut spaced_scheme = false;
+    for _ in 0..16 {
+        if b.get(e) != Some(&b' ') {
+            break;
+        }
+        let mut k = e;
+        while k < n && k - e < 8 && is_blank(b[k]) {
+            k += 1;
+        }
+        let Some(&next) = b.get(k) else { break };
+        let word = &b[s..e];
+        if ends_in_joint(word) && next.is_ascii_alphanumeric() {
+            spaced_scheme |= word.ends_with(b"//");
+            e = word_end(b, k);
+            merged = true;
+            continue;
+        }
+        if let Some(je) = joint(b, k) {
+            if !b[e - 1].is_ascii_alphanumeric() {
+                break;
+            }
+            let mut m = je;
+            while m < n && m - je < 8 && is_blank(b[m]) {
+                m += 1;
+            }
+            if !b.get(m).is_some_and(u8::is_ascii_alphanumeric) {
+                break;
+            }
+            e = word_end(b, m);
+            merged = true;
+            continue;
+        }
+        // After a scheme: ` .tld` while the host is not over, and after a
+        // spaced scheme ` /path` too.
+        let tld = next == b'.' && b.get(k + 1).is_some_and(u8::is_ascii_alphabetic);
+        let host_open =
+            || memchr::memmem::find(word, b"://").is_some_and(|p| !word[p + 3..].contains(&b'/'));
+        if tld && host_open() || spaced_scheme && next == b'/' {
+            e = word_end(b, k);
+            merged = true;
+            spaced_scheme = true;
+            continue;
+        }
+        break;
+    }
+    merged.then_some(e)
+}
+
 fn is_path_start(w: &[u8]) -> bool {
     memchr::memmem::find(w, b":\\").is_some()
         || w.starts_with(b"\\\\")
@@ -308,7 +444,9 @@ pub(crate) fn scan_groups<const FAST: bool>(
                     // Accept `x at y` only when the right side is defanged too.
                     let mut end = ne;
                     let mut dotted = false;
-                    while let Some(ne2) = spelled_join(b, end, b"dot") {
+                    let first = &b[e + 4..word_end(b, e + 4)];
+                    let stop_word = STOP.iter().any(|st| first.eq_ignore_ascii_case(st));
+                    while let Some(ne2) = spelled_join(b, end, b"dot").filter(|_| !stop_word) {
                         end = ne2;
                         dotted = true;
                     }
@@ -318,9 +456,15 @@ pub(crate) fn scan_groups<const FAST: bool>(
                         spaced = true;
                     }
                 }
-            } else if (w == b"AS" || w == b"ASN") && b[e + 1].is_ascii_digit() {
+            } else if (w == b"AS" || w.eq_ignore_ascii_case(b"ASN")) && b[e + 1].is_ascii_digit() {
                 e = word_end(b, e + 1);
                 spaced = true;
+            }
+            if !spaced && may_join(b, e) {
+                if let Some(ne) = spaced_defang(b, s, e) {
+                    e = ne;
+                    spaced = true;
+                }
             }
         }
         if spaced {
@@ -476,6 +620,12 @@ mod tests {
             "x dot y dot z",
             "word. e.g. more",
             "w 1.2.3.4",
+            "example [.] com",
+            "a[.]b[.] example[.]com",
+            "user @ evil[.]com",
+            "test \\. example \\. com",
+            "http:// x .com /y",
+            "word (see) [1] x",
         ];
         for lead in 0..40 {
             for shape in shapes {
@@ -491,6 +641,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn spaced_defangs_join_only_around_a_defang() {
+        assert_eq!(
+            groups("at example [.] com now"),
+            ["example [.] com|example.com"]
+        );
+        assert_eq!(
+            groups("mail user @ evil.com"),
+            ["user @ evil.com|user@evil.com"]
+        );
+        assert_eq!(
+            groups("go http:// evil .com /x now"),
+            ["http:// evil .com /x|http://evil.com/x"]
+        );
+        assert_eq!(
+            groups("test \\. example"),
+            ["test \\. example|test.example"]
+        );
+        assert!(groups("the server . com is down").is_empty());
+        assert_eq!(groups("a word (see above) and more"), ["(see|(see"]);
     }
 
     #[test]

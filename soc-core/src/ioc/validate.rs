@@ -109,14 +109,25 @@ const NOT_FILE_HASH: [&str; 7] = [
     "vhash",
 ];
 
-/// True when the word just before `at` in `text` (same line) names a
-/// non-file hash such as `imphash` or `ja3`.
-pub(crate) fn named_non_file_hash(text: &[u8], at: usize) -> bool {
-    let from = at.saturating_sub(40);
-    let mut end = at.min(text.len());
+/// What the label in front of a hash says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HashLabel {
+    /// No label, or one that does not name a non-file hash: a file hash.
+    File,
+    /// `imphash`, `import hash`, `IMPORT-HASH:` (the PE import table hash).
+    Imphash,
+    /// `authentihash` (the PE Authenticode hash).
+    Authentihash,
+    /// Another hash that is not a file's (`ja3`, `pehash`, `vhash`, ...).
+    Other,
+}
+
+/// The alphanumeric word before `end` (after skipping separators back to
+/// `from`), counting the line breaks skipped in `newlines`.
+fn word_before(text: &[u8], from: usize, mut end: usize, newlines: &mut u8) -> (usize, usize) {
     while end > from && !text[end - 1].is_ascii_alphanumeric() {
         if text[end - 1] == b'\n' {
-            return false;
+            *newlines += 1;
         }
         end -= 1;
     }
@@ -124,11 +135,40 @@ pub(crate) fn named_non_file_hash(text: &[u8], at: usize) -> bool {
     while start > from && text[start - 1].is_ascii_alphanumeric() {
         start -= 1;
     }
+    (start, end)
+}
+
+/// What the label just before `at` in `text` names: on the same line, or
+/// ending the line before (`IMPORT HASH:` then the hash alone on the next
+/// line). `import hash` may be two words; any case, any separator.
+pub(crate) fn hash_label(text: &[u8], at: usize) -> HashLabel {
+    let from = at.saturating_sub(64);
+    let at = at.min(text.len());
+    let mut newlines = 0u8;
+    let (start, end) = word_before(text, from, at, &mut newlines);
     let word = &text[start..end];
-    !word.is_empty()
-        && NOT_FILE_HASH
-            .iter()
-            .any(|n| word.eq_ignore_ascii_case(n.as_bytes()))
+    if newlines > 1 || word.is_empty() {
+        return HashLabel::File;
+    }
+    let is = |w: &[u8], name: &str| w.eq_ignore_ascii_case(name.as_bytes());
+    let label = if is(word, "imphash") {
+        HashLabel::Imphash
+    } else if is(word, "authentihash") {
+        HashLabel::Authentihash
+    } else if NOT_FILE_HASH.iter().any(|n| is(word, n)) {
+        HashLabel::Other
+    } else if is(word, "hash") {
+        let mut nl2 = newlines;
+        let (s2, e2) = word_before(text, from, start, &mut nl2);
+        if nl2 == newlines && is(&text[s2..e2], "import") {
+            HashLabel::Imphash
+        } else {
+            return HashLabel::File;
+        }
+    } else {
+        return HashLabel::File;
+    };
+    label
 }
 
 /// `CVE-2021-44228` (any case) -> upper case.
@@ -145,13 +185,14 @@ pub(crate) fn cve(p: &[u8]) -> Option<String> {
 }
 
 /// `T1059`, `T1059.001` (technique) or `TA0001` (tactic).
+/// Lower-case ids (`t1059`, `ta0001`) are accepted; values are upper-cased.
 pub(crate) fn attack(p: &[u8]) -> Option<crate::model::IndicatorKind> {
     use crate::model::IndicatorKind as K;
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    if p.len() == 6 && p.starts_with(b"TA00") && digits(&p[2..]) {
+    if p.len() == 6 && p[..4].eq_ignore_ascii_case(b"TA00") && digits(&p[2..]) {
         return Some(K::AttackTactic);
     }
-    let tech = p.len() >= 5 && p[0] == b'T' && p[1] == b'1' && digits(&p[1..5]);
+    let tech = p.len() >= 5 && p[0] | 0x20 == b't' && p[1] == b'1' && digits(&p[1..5]);
     match p.len() {
         5 if tech => Some(K::AttackTechnique),
         9 if tech && p[5] == b'.' && digits(&p[6..]) => Some(K::AttackTechnique),
@@ -159,10 +200,17 @@ pub(crate) fn attack(p: &[u8]) -> Option<crate::model::IndicatorKind> {
     }
 }
 
-/// `AS13335`, `ASN13335`, `AS 13335` -> `AS13335`.
+/// `AS13335`, `ASN13335`, `AS 13335`, `as13335`, `asn 13335` -> `AS13335`.
+/// (The scanner decides which spaced forms are groups: `as 2014` is not.)
 pub(crate) fn asn(p: &[u8]) -> Option<String> {
-    let rest = p.strip_prefix(b"AS")?;
-    let rest = rest.strip_prefix(b"N").unwrap_or(rest);
+    if p.len() < 3 || !p[..2].eq_ignore_ascii_case(b"as") {
+        return None;
+    }
+    let rest = &p[2..];
+    let rest = match rest.first() {
+        Some(b'N' | b'n') => &rest[1..],
+        _ => rest,
+    };
     let rest = rest.strip_prefix(b" ").unwrap_or(rest);
     if rest.is_empty() || rest.len() > 10 || !rest.iter().all(u8::is_ascii_digit) {
         return None;
@@ -253,7 +301,7 @@ pub(crate) fn email_local(p: &[u8]) -> bool {
         && p[0] != b'.'
         && p[p.len() - 1] != b'.'
         && p.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || b"._%+-".contains(&c))
+            .all(|&c| c.is_ascii_alphanumeric() || b"._%+-_".contains(&c))
 }
 
 #[cfg(test)]
@@ -317,26 +365,6 @@ mod tests {
         (n == 4).then(|| Ipv4Addr::from(oct))
     }
 
-    /// The hash-name check as first written (window, line, last word).
-    fn named_reference(text: &[u8], at: usize) -> bool {
-        let from = at.saturating_sub(40);
-        let window = &text[from..at];
-        let window = match window.iter().rposition(|&c| c == b'\n') {
-            Some(nl) => &window[nl + 1..],
-            None => window,
-        };
-        let Some(end) = window.iter().rposition(|c| c.is_ascii_alphanumeric()) else {
-            return false;
-        };
-        let start = window[..=end]
-            .iter()
-            .rposition(|c| !c.is_ascii_alphanumeric())
-            .map_or(0, |p| p + 1);
-        NOT_FILE_HASH
-            .iter()
-            .any(|n| window[start..=end].eq_ignore_ascii_case(n.as_bytes()))
-    }
-
     proptest::proptest! {
         /// The one-pass dotted-quad parser agrees with the split-based one.
         #[test]
@@ -344,23 +372,21 @@ mod tests {
             proptest::prop_assert_eq!(ipv4(s.as_bytes()), ipv4_reference(s.as_bytes()));
         }
 
-        /// The backward hash-name scan agrees with the window-based one.
-        #[test]
-        fn named_hash_matches_reference(
-            s in "([a-zA-Z0-9]{0,8}|imphash|JA3|ja3s|vhash)[ :=\n,]{0,3}(imphash|ja3|x|\n){0,3}[ :=]{0,2}",
-            cut in 0..60usize,
-        ) {
-            let t = s.as_bytes();
-            let at = cut.min(t.len());
-            proptest::prop_assert_eq!(named_non_file_hash(t, at), named_reference(t, at));
-        }
     }
 
     #[test]
-    fn non_file_hash_names() {
-        let t = b"imphash: ";
-        assert!(named_non_file_hash(t, t.len()));
-        let t = b"Imphash\nmd5 = ";
-        assert!(!named_non_file_hash(t, t.len()));
+    fn hash_labels() {
+        let label = |t: &str| hash_label(t.as_bytes(), t.len());
+        assert_eq!(label("imphash: "), HashLabel::Imphash);
+        assert_eq!(label("Import Hash = "), HashLabel::Imphash);
+        assert_eq!(label("IMPORT-HASH:\n"), HashLabel::Imphash);
+        assert_eq!(label("import_hash\r\n  "), HashLabel::Imphash);
+        assert_eq!(label("Authentihash "), HashLabel::Authentihash);
+        assert_eq!(label("ja3="), HashLabel::Other);
+        assert_eq!(label("Imphash\nmd5 = "), HashLabel::File);
+        assert_eq!(label("imphash:\n\n"), HashLabel::File);
+        assert_eq!(label("the hash "), HashLabel::File);
+        assert_eq!(label("import the hash "), HashLabel::File);
+        assert_eq!(label(""), HashLabel::File);
     }
 }

@@ -58,11 +58,49 @@ pub enum IndicatorKind {
     FilePath,
     /// Tor onion address.
     Onion,
+    /// PE import hash (md5 shape, labelled `imphash` / `import hash`).
+    Imphash,
+    /// PE Authenticode hash (sha256 shape, labelled `authentihash`).
+    Authentihash,
+    /// AWS Amazon Resource Name (`arn:aws:iam::123456789012:user/Bob`).
+    Arn,
+    /// Traffic Light Protocol label, upper case (`TLP:AMBER+STRICT`).
+    Tlp,
+    /// Google Analytics id (`UA-000000-2`, `G-XXXXXXXXXX`).
+    GoogleAnalyticsId,
+    /// Google AdSense publisher id (`pub-1234567891234567`).
+    GoogleAdsenseId,
+    /// HTTP User-Agent string (`Mozilla/5.0 (...) ...`).
+    UserAgent,
+    /// XMPP (Jabber) address on a known XMPP service.
+    Xmpp,
+    /// MITRE ATT&CK mitigation (`M1036`).
+    AttackMitigation,
+    /// Litecoin address (base58check or bech32 `ltc1`, checksum-validated).
+    Ltc,
+    /// Bitcoin Cash CashAddr address (checksum-validated), `bitcoincash:` prefix dropped.
+    Bch,
+    /// Dogecoin address (base58check, checksum-validated).
+    Doge,
+    /// Dash address (base58check, checksum-validated).
+    Dash,
+    /// Ripple (XRP) address (Ripple base58check, checksum-validated).
+    Xrp,
+    /// Cardano address (Shelley bech32 `addr1` or Byron base58 with CRC32, validated).
+    Ada,
+    /// Solana address (base58 of a 32-byte key; no checksum in the format).
+    Sol,
+    /// Tezos address (`tz1`/`tz2`/`tz3`/`KT1`, base58check, checksum-validated).
+    Xtz,
+    /// Zcash transparent address (`t1`/`t3`, base58check, checksum-validated).
+    Zec,
+    /// Tron address (`T...`, base58check, checksum-validated).
+    Trx,
 }
 
 impl IndicatorKind {
     /// Every kind, in output order.
-    pub const ALL: [IndicatorKind; 22] = [
+    pub const ALL: [IndicatorKind; 41] = [
         IndicatorKind::Ipv4,
         IndicatorKind::Ipv6,
         IndicatorKind::Cidr,
@@ -85,6 +123,25 @@ impl IndicatorKind {
         IndicatorKind::RegistryKey,
         IndicatorKind::FilePath,
         IndicatorKind::Onion,
+        IndicatorKind::Imphash,
+        IndicatorKind::Authentihash,
+        IndicatorKind::Arn,
+        IndicatorKind::Tlp,
+        IndicatorKind::GoogleAnalyticsId,
+        IndicatorKind::GoogleAdsenseId,
+        IndicatorKind::UserAgent,
+        IndicatorKind::Xmpp,
+        IndicatorKind::AttackMitigation,
+        IndicatorKind::Ltc,
+        IndicatorKind::Bch,
+        IndicatorKind::Doge,
+        IndicatorKind::Dash,
+        IndicatorKind::Xrp,
+        IndicatorKind::Ada,
+        IndicatorKind::Sol,
+        IndicatorKind::Xtz,
+        IndicatorKind::Zec,
+        IndicatorKind::Trx,
     ];
 
     /// The output name of this kind.
@@ -117,6 +174,25 @@ impl IndicatorKind {
             IndicatorKind::RegistryKey => "registry_key",
             IndicatorKind::FilePath => "file_path",
             IndicatorKind::Onion => "onion",
+            IndicatorKind::Imphash => "imphash",
+            IndicatorKind::Authentihash => "authentihash",
+            IndicatorKind::Arn => "arn",
+            IndicatorKind::Tlp => "tlp",
+            IndicatorKind::GoogleAnalyticsId => "google_analytics_id",
+            IndicatorKind::GoogleAdsenseId => "google_adsense_id",
+            IndicatorKind::UserAgent => "user_agent",
+            IndicatorKind::Xmpp => "xmpp",
+            IndicatorKind::AttackMitigation => "attack_mitigation",
+            IndicatorKind::Ltc => "ltc",
+            IndicatorKind::Bch => "bch",
+            IndicatorKind::Doge => "doge",
+            IndicatorKind::Dash => "dash",
+            IndicatorKind::Xrp => "xrp",
+            IndicatorKind::Ada => "ada",
+            IndicatorKind::Sol => "sol",
+            IndicatorKind::Xtz => "xtz",
+            IndicatorKind::Zec => "zec",
+            IndicatorKind::Trx => "trx",
         }
     }
 
@@ -168,6 +244,17 @@ impl FromStr for IndicatorKind {
             "bitcoin" => "btc",
             "ethereum" => "eth",
             "monero" => "xmr",
+            "litecoin" => "ltc",
+            "bitcoincash" | "bitcoin_cash" => "bch",
+            "dogecoin" => "doge",
+            "ripple" => "xrp",
+            "cardano" => "ada",
+            "solana" => "sol",
+            "tezos" => "xtz",
+            "zcash" => "zec",
+            "tron" => "trx",
+            "mitigation" => "attack_mitigation",
+            "useragent" => "user_agent",
             other => other,
         };
         IndicatorKind::ALL
@@ -200,6 +287,12 @@ pub enum IndicatorTag {
     Reserved,
     /// The indicator came from inside a URL (host part).
     FromUrl,
+    /// Found by decoding base64 text (the raw text is the encoded run).
+    Base64,
+    /// Found by decoding hex text.
+    Hex,
+    /// Found by decoding percent-encoded text (`http%3A%2F%2F...`).
+    PercentEncoded,
 }
 
 impl IndicatorTag {
@@ -213,6 +306,9 @@ impl IndicatorTag {
             IndicatorTag::Documentation => "documentation",
             IndicatorTag::Reserved => "reserved",
             IndicatorTag::FromUrl => "from_url",
+            IndicatorTag::Base64 => "base64",
+            IndicatorTag::Hex => "hex",
+            IndicatorTag::PercentEncoded => "percent_encoded",
         }
     }
 }

@@ -4,11 +4,66 @@ Rust: ``soc_core::ioc::extract`` / ``soc_core::ioc::Extractor``.
 """
 
 import os
-from typing import Any, ClassVar, Sequence, final
+from typing import Any, ClassVar, Literal, Sequence, final
 
 from typing_extensions import Self
 
-__all__ = ["Indicator", "extract_iocs", "extract_iocs_from_file", "refang", "defang"]
+__all__ = [
+    "KINDS",
+    "Indicator",
+    "extract_iocs",
+    "extract_iocs_from_file",
+    "refang",
+    "defang",
+]
+
+IndicatorKindName = Literal[
+    "ipv4",
+    "ipv6",
+    "cidr",
+    "domain",
+    "url",
+    "email",
+    "md5",
+    "sha1",
+    "sha256",
+    "sha512",
+    "ssdeep",
+    "cve",
+    "attack_technique",
+    "attack_tactic",
+    "asn",
+    "mac",
+    "btc",
+    "eth",
+    "xmr",
+    "registry_key",
+    "file_path",
+    "onion",
+    "imphash",
+    "authentihash",
+    "arn",
+    "tlp",
+    "google_analytics_id",
+    "google_adsense_id",
+    "user_agent",
+    "xmpp",
+    "attack_mitigation",
+    "ltc",
+    "bch",
+    "doge",
+    "dash",
+    "xrp",
+    "ada",
+    "sol",
+    "xtz",
+    "zec",
+    "trx",
+]
+"""Every kind name `extract_iocs` reports and accepts in `kinds=`."""
+
+KINDS: tuple[IndicatorKindName, ...]
+"""Every kind name, in output order."""
 
 @final
 class Indicator:
@@ -31,9 +86,8 @@ class Indicator:
     ) -> Self:
         """An indicator; ``kind`` is a kind name (``IocError`` when unknown)."""
     @property
-    def kind(self) -> str:
-        """The kind: ``ipv4``, ``ipv6``, ``cidr``, ``domain``, ``url``, ``email``, ``md5``,
-        ``sha1``, ``sha256``, ``sha512``, ``ssdeep``, ``cve``, ``attack_technique``, ..."""
+    def kind(self) -> IndicatorKindName:
+        """The kind (one of ``KINDS``)."""
     @property
     def value(self) -> str:
         """The normalized (refanged) value."""
@@ -64,7 +118,7 @@ class Indicator:
 
 def extract_iocs(
     text: str,
-    kinds: str | Sequence[str] | None = None,
+    kinds: str | Sequence[IndicatorKindName] | None = None,
     allow: str | Sequence[str] | None = None,
     no_private: bool = False,
 ) -> list[Indicator]:
@@ -77,7 +131,7 @@ def extract_iocs(
 
 def extract_iocs_from_file(
     path: str | os.PathLike[str],
-    kinds: str | Sequence[str] | None = None,
+    kinds: str | Sequence[IndicatorKindName] | None = None,
     allow: str | Sequence[str] | None = None,
     no_private: bool = False,
 ) -> list[Indicator]:
