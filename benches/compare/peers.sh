@@ -22,6 +22,14 @@ command -v crowdsec >/dev/null 2>&1 || missing="$missing crowdsec"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing:$missing" >&2
+    # CrowdSec's postinst registers with the online API and fails offline,
+    # leaving dpkg half-configured; a non-empty credentials file created
+    # first is Debian's documented opt-out (README.Debian).
+    if [[ "$missing" == *crowdsec* ]]; then
+      mkdir -p /etc/crowdsec
+      [ -s /etc/crowdsec/online_api_credentials.yaml ] \
+        || echo '# online API registration disabled (offline benchmark)' > /etc/crowdsec/online_api_credentials.yaml
+    fi
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null) \
       || echo "warning: could not install$missing; those rows are left out" >&2
   else

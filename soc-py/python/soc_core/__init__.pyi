@@ -43,6 +43,7 @@ __all__ = [
     "RespondError",
     "RefusedError",
     "StoreError",
+    "KINDS",
     "Indicator",
     "extract_iocs",
     "extract_iocs_from_file",
@@ -84,4 +85,6 @@ __all__ = [
     "Pipeline",
     "Firewall",
     "SshIsolator",
+    "Dashboard",
+    "serve",
 ]

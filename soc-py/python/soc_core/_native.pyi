@@ -47,6 +47,10 @@ from .respond import (
     Firewall as Firewall,
     SshIsolator as SshIsolator,
 )
+from .serve import (
+    Dashboard as Dashboard,
+    serve as serve,
+)
 
 __version__: str
 __all__ = [
@@ -86,4 +90,6 @@ __all__ = [
     "Pipeline",
     "Firewall",
     "SshIsolator",
+    "Dashboard",
+    "serve",
 ]

@@ -1,5 +1,7 @@
 """IOC extraction: find indicators in text, defang-aware, validated."""
 
+from typing import Literal, Union
+
 from ._native import Indicator, defang, extract_iocs, extract_iocs_from_file, refang
 
 #: Every kind name, in output order (the `kinds=` argument takes these).
@@ -46,5 +48,8 @@ KINDS = (
     "zec",
     "trx",
 )
+
+#: The type of a kind name, for type checkers (the stub spells the names out).
+IndicatorKindName = Union[tuple(Literal[k] for k in KINDS)]  # noqa: UP007
 
 __all__ = ["Indicator", "KINDS", "extract_iocs", "extract_iocs_from_file", "refang", "defang"]

@@ -1,8 +1,13 @@
+"""The live dashboard (``soc serve``) from Python. Rust: the ``soc-serve`` crate."""
+
 import os
 from types import TracebackType
-from typing import Any, Literal, overload
+from typing import Any, Literal, final, overload
 
+@final
 class Dashboard:
+    """A dashboard serving in the background (``serve(..., block=False)``)."""
+
     @property
     def url(self) -> str: ...
     @property
