@@ -380,17 +380,26 @@ impl StateStore {
             it.collect::<Result<_, _>>().map_err(|e| self.err(e))?
         };
         rows.into_iter()
-            .map(|(json, score, created)| {
-                Ok(StoredAlert {
-                    alert: serde_json::from_str(&json).map_err(|e| self.corrupt("alert", e))?,
-                    score: score
-                        .map(|s| serde_json::from_str(&s))
-                        .transpose()
-                        .map_err(|e| self.corrupt("score", e))?,
-                    created_at: from_ts(created),
-                })
-            })
+            .map(|(json, score, created)| self.stored_alert(&json, score.as_deref(), created))
             .collect()
+    }
+
+    /// A stored alert from its row: the alert JSON, the score JSON and the
+    /// creation time in milliseconds.
+    pub(crate) fn stored_alert(
+        &self,
+        json: &str,
+        score: Option<&str>,
+        created_ms: i64,
+    ) -> Result<StoredAlert, StoreError> {
+        Ok(StoredAlert {
+            alert: serde_json::from_str(json).map_err(|e| self.corrupt("alert", e))?,
+            score: score
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| self.corrupt("score", e))?,
+            created_at: from_ts(created_ms),
+        })
     }
 }
 

@@ -359,15 +359,8 @@ impl StateStore {
             .optional()
             .map_err(|e| self.err(e))?
         };
-        row.map(|(json, score, created)| {
-            Ok(StoredAlert {
-                alert: serde_json::from_str(&json).map_err(|e| self.corrupt("alert", e))?,
-                score: score
-                    .map(|s| serde_json::from_str(&s))
-                    .transpose()
-                    .map_err(|e| self.corrupt("score", e))?,
-                created_at: from_ts(created),
-            })
+        row.map(|(json, score, created): (String, Option<String>, i64)| {
+            self.stored_alert(&json, score.as_deref(), created)
         })
         .transpose()
     }
