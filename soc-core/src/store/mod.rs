@@ -26,12 +26,14 @@ use crate::model::{ActionRecord, Alert};
 mod audit;
 mod claim;
 mod detector;
+mod inbox;
 mod lock;
 
 pub use detector::put_detector_state;
 pub use lock::WriterLock;
 pub mod overview;
 pub mod queries;
+pub mod rollup;
 pub mod triage;
 
 const SCHEMA: &str = r#"

@@ -3,13 +3,16 @@
 //! by responder and outcome, time to detect and to resolve per day, and
 //! enrichment cache contents per provider.
 //!
-//! Each is one `GROUP BY` over the range, answered from the covering index
-//! `alerts_range` (see [`StateStore::ensure_triage_schema`]).
+//! Whole hours are read from the hourly rollups ([`super::rollup`]), the
+//! partial hours at the range's edges from the alert table.
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
+use std::collections::{BTreeMap, HashMap};
+
+use super::rollup::{HourSplit, HOUR_MS};
 use super::{ts, StateStore};
 use crate::error::StoreError;
 
@@ -58,84 +61,237 @@ pub struct Checkpoint {
     pub updated_at: DateTime<Utc>,
 }
 
-const TOP: i64 = 10;
+const TOP: usize = 10;
+
+/// Counts gathered from rollup hours and raw edges before ranking.
+#[derive(Default)]
+struct Tally {
+    timeline: BTreeMap<(i64, String), i64>,
+    dims: HashMap<String, HashMap<String, i64>>,
+    /// Per UTC day number: (summed detection delay in ms, alerts).
+    detect: BTreeMap<i64, (i64, i64)>,
+}
+
+impl Tally {
+    fn add(&mut self, dim: &str, value: String, n: i64) {
+        *self
+            .dims
+            .entry(dim.to_string())
+            .or_default()
+            .entry(value)
+            .or_default() += n;
+    }
+
+    /// The `limit` largest non-zero counts of `dim`, largest first.
+    fn top(&mut self, dim: &str, limit: usize) -> Counts {
+        let mut v: Counts = self
+            .dims
+            .remove(dim)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.truncate(limit);
+        v
+    }
+}
+
+/// `YYYY-MM-DD` of a day number since the epoch.
+fn day_label(day: i64) -> String {
+    DateTime::<Utc>::from_timestamp(day * 86_400, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
 
 impl StateStore {
+    /// Runs `sql` (ours, never user text) with `args`, handing each row to `each`.
+    fn each_row(
+        &self,
+        sql: &str,
+        args: &[Value],
+        mut each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
+            .map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            each(r).map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Adds the rollups of whole hours `[first, end)` to `t`.
+    fn tally_hours(
+        &self,
+        (first, end): (i64, i64),
+        bucket_ms: i64,
+        t: &mut Tally,
+    ) -> Result<(), StoreError> {
+        let hours = [
+            Value::Integer(first),
+            Value::Integer(end),
+            Value::Integer(bucket_ms),
+        ];
+        self.each_row(
+            "SELECT (hour * 3600000 / ?3) * ?3, value, sum(n) FROM rollup_hour
+             WHERE dim = 'risk' AND hour >= ?1 AND hour < ?2 GROUP BY 1, 2",
+            &hours,
+            |r| {
+                *t.timeline.entry((r.get(0)?, r.get(1)?)).or_default() += r.get::<_, i64>(2)?;
+                Ok(())
+            },
+        )?;
+        self.each_row(
+            "SELECT dim, value, sum(n) FROM rollup_hour
+             WHERE dim IN ('src', 'user', 'host', 'technique', 'status') AND hour >= ?1 AND hour < ?2
+             GROUP BY dim, value",
+            &hours[..2],
+            |r| {
+                t.add(&r.get::<_, String>(0)?, r.get(1)?, r.get(2)?);
+                Ok(())
+            },
+        )?;
+        self.each_row(
+            "SELECT hour / 24, sum(CASE dim WHEN 'detect_ms' THEN n END), sum(CASE dim WHEN 'risk' THEN n END)
+             FROM rollup_hour WHERE dim IN ('detect_ms', 'risk') AND hour >= ?1 AND hour < ?2 GROUP BY 1",
+            &hours[..2],
+            |r| {
+                let e = t.detect.entry(r.get(0)?).or_default();
+                e.0 += r.get::<_, Option<i64>>(1)?.unwrap_or(0);
+                e.1 += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
+                Ok(())
+            },
+        )
+    }
+
+    /// Adds the raw alerts stored in `[since, until)` (ms) to `t`.
+    fn tally_raw(
+        &self,
+        (since, until): (i64, i64),
+        bucket_ms: i64,
+        t: &mut Tally,
+    ) -> Result<(), StoreError> {
+        let range = [
+            Value::Integer(since),
+            Value::Integer(until),
+            Value::Integer(bucket_ms),
+        ];
+        let within = "FROM alerts a WHERE a.created_at >= ?1 AND a.created_at < ?2";
+        self.each_row(
+            &format!("SELECT (a.created_at / ?3) * ?3, coalesce(a.risk_level, 'unscored'), count(*) {within} GROUP BY 1, 2"),
+            &range,
+            |r| {
+                *t.timeline.entry((r.get(0)?, r.get(1)?)).or_default() += r.get::<_, i64>(2)?;
+                Ok(())
+            },
+        )?;
+        let by = |dim: &str, expr: &str| {
+            format!("SELECT '{dim}', {expr}, count(*) {within} AND {expr} IS NOT NULL GROUP BY 2")
+        };
+        let sql = [
+            by("src", "a.src_ip"),
+            by("user", "a.v_user"),
+            by("host", "a.v_host"),
+            format!(
+                "SELECT 'technique', (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), count(*)
+                 FROM alerts a, json_each(a.v_attack) j WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 2"
+            ),
+            format!("SELECT 'status', coalesce(t.status, 'open'), count(*) FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id
+                     WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 2"),
+        ]
+        .join(" UNION ALL ");
+        self.each_row(&sql, &range[..2], |r| {
+            t.add(&r.get::<_, String>(0)?, r.get(1)?, r.get(2)?);
+            Ok(())
+        })?;
+        self.each_row(
+            &format!("SELECT a.created_at / 86400000, sum(max(a.created_at - coalesce(a.first_seen, a.created_at), 0)), count(*) {within} GROUP BY 1"),
+            &range[..2],
+            |r| {
+                let e = t.detect.entry(r.get(0)?).or_default();
+                e.0 += r.get::<_, i64>(1)?;
+                e.1 += r.get::<_, i64>(2)?;
+                Ok(())
+            },
+        )
+    }
+
     /// The overview of alerts stored in `[since, until)`, the timeline in
-    /// buckets of `bucket_secs` seconds.
+    /// buckets of `bucket_secs` seconds. Whole hours come from the rollups
+    /// (see [`super::rollup`]), the partial hours at the edges from the
+    /// alert table; timelines finer than an hour read only the alert table.
     pub fn overview(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
         bucket_secs: i64,
     ) -> Result<Overview, StoreError> {
+        self.overview_from(since, until, bucket_secs, true)
+    }
+
+    /// [`overview`](Self::overview), from the alert table alone unless `rollups`.
+    pub(super) fn overview_from(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        bucket_secs: i64,
+        rollups: bool,
+    ) -> Result<Overview, StoreError> {
         let range = [Value::Integer(ts(since)), Value::Integer(ts(until))];
-        let top = |col: &str| {
-            self.pairs(
-                &format!(
-                    "SELECT {col}, count(*) FROM alerts INDEXED BY alerts_range WHERE created_at >= ?1 AND created_at < ?2
-                     AND {col} IS NOT NULL GROUP BY {col} ORDER BY 2 DESC, 1 LIMIT {TOP}"
-                ),
-                &range,
-            )
-        };
         let bucket_ms = bucket_secs.max(60) * 1000;
-        let timeline = {
-            let conn = self.lock();
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT (created_at / {bucket_ms}) * {bucket_ms}, coalesce(risk_level, 'unscored'), count(*)
-                     FROM alerts INDEXED BY alerts_range WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1, 2 ORDER BY 1, 2"
-                ))
-                .map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map(rusqlite::params_from_iter(range.iter()), |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                })
-                .map_err(|e| self.err(e))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(|e| self.err(e))?
+        let split = if rollups && bucket_ms % HOUR_MS == 0 {
+            HourSplit::new(since, until)
+        } else {
+            HourSplit {
+                hours: (0, 0),
+                edges: vec![(ts(since), ts(until))],
+            }
         };
-        // Alerts by risk level: the timeline's buckets added up (one scan less).
-        let mut risk: std::collections::BTreeMap<&str, i64> = Default::default();
+        let mut t = Tally::default();
+        if split.has_hours() {
+            self.tally_hours(split.hours, bucket_ms, &mut t)?;
+        }
+        for edge in &split.edges {
+            self.tally_raw(*edge, bucket_ms, &mut t)?;
+        }
+        let timeline: Vec<(i64, String, i64)> = t
+            .timeline
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|((b, l), n)| (*b, l.clone(), *n))
+            .collect();
+        // Alerts by risk level: the timeline's buckets added up.
+        let mut risk: BTreeMap<&str, i64> = Default::default();
         for (_, level, n) in &timeline {
             *risk.entry(level.as_str()).or_default() += n;
         }
         let mut by_risk: Counts = risk.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
         by_risk.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mttd_by_day = t
+            .detect
+            .iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(day, (ms, n))| (day_label(*day), ms / n / 1000))
+            .collect();
         let day = |col: &str| format!("strftime('%Y-%m-%d', {col} / 1000, 'unixepoch')");
         Ok(Overview {
             alerts: by_risk.iter().map(|(_, n)| n).sum(),
             timeline,
             by_risk,
-            top_sources: top("src_ip")?,
-            top_users: top("v_user")?,
-            top_hosts: top("v_host")?,
-            techniques: self.pairs(
-                &format!(
-                    "SELECT (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), count(*)
-                     FROM alerts a INDEXED BY alerts_range, json_each(a.v_attack) j
-                     WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"
-                ),
-                &range,
-            )?,
+            top_sources: t.top("src", TOP),
+            top_users: t.top("user", TOP),
+            top_hosts: t.top("host", TOP),
+            techniques: t.top("technique", TOP),
+            by_status: t.top("status", usize::MAX),
             actions: self.pairs(
                 "SELECT responder || ' / ' || status, count(*) FROM actions
                  WHERE at >= ?1 AND at < ?2 GROUP BY 1 ORDER BY 2 DESC, 1",
                 &range,
             )?,
-            mttd_by_day: self.pairs(
-                &format!(
-                    "SELECT {}, CAST(avg(max(created_at - coalesce(first_seen, created_at), 0)) / 1000 AS INTEGER)
-                     FROM alerts INDEXED BY alerts_range WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1 ORDER BY 1",
-                    day("created_at")
-                ),
-                &range,
-            )?,
+            mttd_by_day,
             mttr_by_day: self.pairs(
                 &format!(
                     "SELECT {}, CAST(avg(max(t.updated_at - t.alert_created_at, 0)) / 1000 AS INTEGER)
@@ -144,12 +300,6 @@ impl StateStore {
                      GROUP BY 1 ORDER BY 1",
                     day("t.updated_at")
                 ),
-                &range,
-            )?,
-            by_status: self.pairs(
-                "SELECT coalesce(t.status, 'open'), count(*) FROM alerts a INDEXED BY alerts_range
-                 LEFT JOIN triage t ON t.alert_id = a.id
-                 WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 1 ORDER BY 2 DESC",
                 &range,
             )?,
             cache_by_provider: self.pairs(

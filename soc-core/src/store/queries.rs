@@ -182,10 +182,22 @@ pub struct SimilarAlert {
     pub created_at: DateTime<Utc>,
 }
 
-const RISK_RANK: &str = "CASE a.risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+pub(super) const RISK_RANK: &str = "CASE a.risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+
+/// The `LIKE` pattern (escape `\\`) matching `text` literally anywhere,
+/// `None` for no or blank text.
+pub(super) fn like_pattern(text: Option<&str>) -> Option<String> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+    Some(format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    ))
+}
 
 /// `WHERE` clause and parameters of an inbox query (without sort and page).
-fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
+pub(super) fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
     let mut clauses = vec![
         "a.created_at >= ?".to_string(),
         "a.created_at < ?".to_string(),
@@ -209,13 +221,7 @@ fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
     eq("a.v_sig", &q.sig);
     eq("a.v_target", &q.target);
     eq("coalesce(t.status, 'open')", &q.status);
-    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+    if let Some(pattern) = like_pattern(q.text.as_deref()) {
         clauses.push(
             "(a.v_sig LIKE ?1x ESCAPE '\\' OR a.kind LIKE ?1x ESCAPE '\\' OR a.src_ip LIKE ?1x ESCAPE '\\' OR a.v_target LIKE ?1x ESCAPE '\\')"
                 .replace("?1x", "?"),
@@ -228,19 +234,21 @@ fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
 }
 
 impl StateStore {
-    /// One page of alert groups (see [`InboxQuery`]).
+    /// One page of alert groups (see [`InboxQuery`]). Read from the
+    /// hourly rollups (see [`super::rollup`]) with the raw table for the
+    /// partial hours at the edges; a user pivot reads its own index.
     pub fn inbox(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
-        let (cond, args) = inbox_where(q);
-        // A pivot (source, user, signature, target) has its own index;
-        // otherwise read the range from the covering index, never the table.
-        let pivot = [&q.src, &q.user, &q.sig, &q.target]
-            .iter()
-            .any(|v| v.is_some());
-        let from = if pivot {
-            "FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id"
+        if q.user.is_some() {
+            self.inbox_raw(q)
         } else {
-            "FROM alerts a INDEXED BY alerts_range LEFT JOIN triage t ON t.alert_id = a.id"
-        };
+            self.inbox_from_rollups(q)
+        }
+    }
+
+    /// [`inbox`](Self::inbox) from the alert table alone.
+    pub(super) fn inbox_raw(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
+        let (cond, args) = inbox_where(q);
+        let from = "FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id";
         let per_page = q.per_page.clamp(1, 500);
         let sql = format!(
             "SELECT a.kind, a.v_sig, a.src_ip, a.v_target, count(*) AS n,
@@ -291,24 +299,7 @@ impl StateStore {
         // The totals come with the page (window over every group); a page
         // past the end has no rows, so count separately then.
         let totals = rows.first().map(|(_, t)| *t);
-        let mut groups: Vec<AlertGroup> = rows.into_iter().map(|(g, _)| g).collect();
-        // The newest alert of each group on the page, by rowid (alerts are
-        // inserted when first stored, so the largest rowid is the newest).
-        let mut newest = conn
-            .prepare_cached("SELECT id, json ->> '$.title' FROM alerts WHERE rowid = ?1")
-            .map_err(|e| self.err(e))?;
-        for g in &mut groups {
-            let rowid: i64 = g.newest_id.parse().unwrap_or(-1);
-            let (id, title) = newest
-                .query_row(params![rowid], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-                })
-                .optional()
-                .map_err(|e| self.err(e))?
-                .unwrap_or_default();
-            g.newest_id = id;
-            g.newest_title = title.unwrap_or_default();
-        }
+        let groups: Vec<AlertGroup> = rows.into_iter().map(|(g, _)| g).collect();
         let (total_groups, total_alerts) = match totals {
             Some(t) => t,
             None => {
@@ -325,11 +316,39 @@ impl StateStore {
                     .map_err(|e| self.err(e))?
             }
         };
+        drop(stmt);
+        drop(conn);
         Ok(InboxPage {
-            groups,
+            groups: self.with_newest(groups)?,
             total_groups,
             total_alerts,
         })
+    }
+
+    /// Fills in each group's newest alert id and title from the rowid that
+    /// `newest_id` holds (alerts are inserted when first stored, so the
+    /// largest rowid is the newest).
+    pub(super) fn with_newest(
+        &self,
+        mut groups: Vec<AlertGroup>,
+    ) -> Result<Vec<AlertGroup>, StoreError> {
+        let conn = self.lock();
+        let mut newest = conn
+            .prepare_cached("SELECT id, json ->> '$.title' FROM alerts WHERE rowid = ?1")
+            .map_err(|e| self.err(e))?;
+        for g in &mut groups {
+            let rowid: i64 = g.newest_id.parse().unwrap_or(-1);
+            let (id, title) = newest
+                .query_row(params![rowid], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .optional()
+                .map_err(|e| self.err(e))?
+                .unwrap_or_default();
+            g.newest_id = id;
+            g.newest_title = title.unwrap_or_default();
+        }
+        Ok(groups)
     }
 
     /// Ids of the alerts of one inbox group (same filters), newest first, at most `limit`.

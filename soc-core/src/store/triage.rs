@@ -70,11 +70,10 @@ const ALERT_COLUMNS: [(&str, &str); 5] = [
 
 const ALERT_INDEXES: &str = r#"
 DROP INDEX IF EXISTS alerts_time_cover;
-CREATE INDEX IF NOT EXISTS alerts_range ON alerts(created_at, risk_level, kind, v_sig, src_ip, v_target,
-    v_user, v_host, score, first_seen, last_seen, id, v_attack);
+DROP INDEX IF EXISTS alerts_range;
+DROP INDEX IF EXISTS alerts_sig_time;
 CREATE INDEX IF NOT EXISTS alerts_src_time ON alerts(src_ip, created_at);
 CREATE INDEX IF NOT EXISTS alerts_user_time ON alerts(v_user, created_at);
-CREATE INDEX IF NOT EXISTS alerts_sig_time ON alerts(v_sig, created_at);
 "#;
 
 /// Why an alert was closed.
@@ -248,7 +247,8 @@ impl StateStore {
                     ))?;
                 }
             }
-            tx.execute_batch(ALERT_INDEXES)
+            tx.execute_batch(ALERT_INDEXES)?;
+            super::rollup::ensure(tx)
         })
     }
 

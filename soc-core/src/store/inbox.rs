@@ -1,0 +1,233 @@
+//! The inbox from the rollups: whole hours from `inbox_hour` (one row per
+//! hour, group and risk level; see [`super::rollup`]), the partial hours at
+//! the range's edges from the alert table, merged, sorted and paged.
+//!
+//! Counts are exact. With a status filter, a group's first/last seen and
+//! highest score cover all its alerts of the hours it matched in, whatever
+//! their status.
+
+use std::collections::HashMap;
+
+use rusqlite::{params_from_iter, types::Value};
+
+use super::queries::{inbox_where, AlertGroup, InboxPage, InboxQuery, InboxSort, RISK_RANK};
+use super::rollup::HourSplit;
+use super::{from_ts, ts, StateStore};
+use crate::error::StoreError;
+
+/// A group's key: kind, signature, source (`""`: none), target.
+type Key = (String, String, String, String);
+
+/// A group's aggregates before paging.
+#[derive(Debug, Clone, Copy, Default)]
+struct Agg {
+    n: i64,
+    open: i64,
+    first: i64,
+    last: i64,
+    max_score: Option<f64>,
+    rank: i64,
+    newest: i64,
+}
+
+impl Agg {
+    fn merge(&mut self, o: &Agg) {
+        if self.n == 0 {
+            *self = *o;
+            return;
+        }
+        self.n += o.n;
+        self.open += o.open;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.max_score = match (self.max_score, o.max_score) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.rank = self.rank.max(o.rank);
+        self.newest = self.newest.max(o.newest);
+    }
+}
+
+const LEVELS: [&str; 5] = ["", "low", "medium", "high", "critical"];
+
+fn rank_sql(col: &str) -> String {
+    RISK_RANK.replace("a.risk_level", col)
+}
+
+/// Reads `(key, agg)` rows: columns kind, sig, src, target, n, open, first,
+/// last, max_score, rank, newest.
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Key, Agg)> {
+    Ok((
+        (
+            r.get(0)?,
+            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        ),
+        Agg {
+            n: r.get(4)?,
+            open: r.get(5)?,
+            first: r.get(6)?,
+            last: r.get(7)?,
+            max_score: r.get(8)?,
+            rank: r.get(9)?,
+            newest: r.get(10)?,
+        },
+    ))
+}
+
+impl StateStore {
+    fn collect(
+        &self,
+        sql: &str,
+        args: &[Value],
+        into: &mut HashMap<Key, Agg>,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), read)
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (k, a) = row.map_err(|e| self.err(e))?;
+            into.entry(k).or_default().merge(&a);
+        }
+        Ok(())
+    }
+
+    /// Groups of whole hours `[first, end)` from `inbox_hour`.
+    fn inbox_hours(
+        &self,
+        q: &InboxQuery,
+        (first, end): (i64, i64),
+        into: &mut HashMap<Key, Agg>,
+    ) -> Result<(), StoreError> {
+        let (count, open) = match q.status.as_deref() {
+            None => ("h.n", "h.n_open"),
+            Some("open") => ("h.n_open", "h.n_open"),
+            Some("acknowledged") => ("h.n_ack", "0"),
+            Some("closed") => ("h.n - h.n_open - h.n_ack", "0"),
+            Some(_) => return Ok(()),
+        };
+        let mut cond = vec![
+            "h.hour >= ?".to_string(),
+            "h.hour < ?".into(),
+            format!("{count} > 0"),
+        ];
+        let mut args = vec![Value::Integer(first), Value::Integer(end)];
+        let mut eq = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                cond.push(format!("{col} = ?"));
+                args.push(Value::Text(v.clone()));
+            }
+        };
+        eq("h.risk", &q.risk);
+        eq("g.kind", &q.kind);
+        eq("g.src", &q.src);
+        eq("g.sig", &q.sig);
+        eq("g.target", &q.target);
+        if let Some(pattern) = super::queries::like_pattern(q.text.as_deref()) {
+            cond.push(
+                "(g.sig LIKE ? ESCAPE '\\' OR g.kind LIKE ? ESCAPE '\\' OR g.src LIKE ? ESCAPE '\\' OR g.target LIKE ? ESCAPE '\\')".into(),
+            );
+            args.extend(std::iter::repeat_n(Value::Text(pattern), 4));
+        }
+        let sql = format!(
+            "SELECT g.kind, g.sig, g.src, g.target, sum({count}), sum({open}), min(h.first_seen),
+                    max(h.last_seen), max(h.max_score), max({}), max(h.newest)
+             FROM inbox_hour h JOIN alert_group g ON g.id = h.grp
+             WHERE {} GROUP BY h.grp",
+            rank_sql("h.risk"),
+            cond.join(" AND ")
+        );
+        self.collect(&sql, &args, into)
+    }
+
+    /// Groups of the alerts stored in `[since, until)` (ms), from the alert table.
+    fn inbox_raw_range(
+        &self,
+        q: &InboxQuery,
+        (since, until): (i64, i64),
+        into: &mut HashMap<Key, Agg>,
+    ) -> Result<(), StoreError> {
+        let edge = InboxQuery {
+            since: Some(from_ts(since)),
+            until: Some(from_ts(until)),
+            ..q.clone()
+        };
+        let (cond, args) = inbox_where(&edge);
+        let sql = format!(
+            "SELECT a.kind, a.v_sig, coalesce(a.src_ip, ''), a.v_target, count(*),
+                    sum(coalesce(t.status, 'open') = 'open'),
+                    min(coalesce(a.first_seen, a.created_at)), max(coalesce(a.last_seen, a.created_at)),
+                    max(a.score), max({RISK_RANK}), max(a.rowid)
+             FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id WHERE {cond}
+             GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target"
+        );
+        self.collect(&sql, &args, into)
+    }
+
+    /// One inbox page from the rollups (see the module docs).
+    pub(crate) fn inbox_from_rollups(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
+        let since = q.since.map(ts).unwrap_or(0).max(0);
+        let until = q.until.map(ts).unwrap_or(i64::MAX / 2);
+        let split = HourSplit::from_ms(since, until);
+        let mut groups: HashMap<Key, Agg> = HashMap::new();
+        if split.has_hours() {
+            self.inbox_hours(q, split.hours, &mut groups)?;
+        }
+        for edge in &split.edges {
+            self.inbox_raw_range(q, *edge, &mut groups)?;
+        }
+        let mut all: Vec<(Key, Agg)> = groups.into_iter().filter(|(_, a)| a.n > 0).collect();
+        let total_groups = all.len() as u64;
+        let total_alerts = all.iter().map(|(_, a)| a.n.max(0) as u64).sum();
+        let cmp_score = |a: &Agg, b: &Agg| {
+            b.max_score
+                .unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&a.max_score.unwrap_or(f64::NEG_INFINITY))
+        };
+        all.sort_by(|(_, a), (_, b)| match q.sort {
+            InboxSort::LastSeen => b.last.cmp(&a.last).then(b.newest.cmp(&a.newest)),
+            InboxSort::Score => cmp_score(a, b)
+                .then(b.last.cmp(&a.last))
+                .then(b.newest.cmp(&a.newest)),
+            InboxSort::Count => {
+                b.n.cmp(&a.n)
+                    .then(b.last.cmp(&a.last))
+                    .then(b.newest.cmp(&a.newest))
+            }
+            InboxSort::FirstSeen => a.first.cmp(&b.first).then(a.newest.cmp(&b.newest)),
+        });
+        let per_page = q.per_page.clamp(1, 500) as usize;
+        let skip = (q.page as usize).saturating_mul(per_page);
+        let page: Vec<AlertGroup> = all
+            .into_iter()
+            .skip(skip)
+            .take(per_page)
+            .map(|((kind, signature, src, target), a)| AlertGroup {
+                kind,
+                signature,
+                src_ip: (!src.is_empty()).then_some(src),
+                target,
+                count: a.n.max(0) as u64,
+                open: a.open.max(0) as u64,
+                first_seen: from_ts(a.first),
+                last_seen: from_ts(a.last),
+                max_score: a.max_score,
+                risk_level: LEVELS
+                    .get(a.rank.clamp(0, 4) as usize)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.to_string()),
+                newest_id: a.newest.to_string(),
+                newest_title: String::new(),
+            })
+            .collect();
+        Ok(InboxPage {
+            groups: self.with_newest(page)?,
+            total_groups,
+            total_alerts,
+        })
+    }
+}

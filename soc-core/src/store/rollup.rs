@@ -1,0 +1,297 @@
+//! Hourly rollups of the alert table, so that dashboard pages over long
+//! ranges read a few rows per hour instead of every alert.
+//!
+//! Two tables, kept by SQLite triggers in the same transaction as every
+//! alert insert or update and every triage change (so any writer, the
+//! pipeline, `soc serve` or a script, keeps them exact):
+//!
+//! * `rollup_hour(dim, hour, value, n)`: per UTC hour (`created_at` in
+//!   hours since the epoch), alert counts by risk level, triage status,
+//!   source, user, host and ATT&CK technique, and the summed detection
+//!   delay (`detect_ms`) for the mean time to detect.
+//! * `inbox_hour(hour, grp, risk, ...)`: per hour, inbox group
+//!   ([`alert_group`](#) = kind, signature, source, target) and risk level,
+//!   the alert count, how many are open or acknowledged, first and last
+//!   evidence, highest score and newest alert (its rowid).
+//!
+//! Counts are exact: an update removes the old row's contribution and adds
+//! the new one. First/last seen and the highest score only ever widen (an
+//! alert whose score drops keeps its group's old maximum for that hour).
+//!
+//! Queries read whole hours here and the raw table only for the partial
+//! hours at the edges of a range (see [`HourSplit`]).
+//!
+//! ```
+//! use soc_core::{Alert, Severity, StateStore};
+//! let store = StateStore::in_memory().unwrap();
+//! store.ensure_triage_schema().unwrap();
+//! let mut a = Alert::new("ssh.brute_force", "198.51.100.7", "SSH brute force", Severity::High);
+//! a.src_ip = "198.51.100.7".parse().ok();
+//! store.save_alert(&a, None).unwrap();
+//! assert_eq!(store.rollup_total("src", "198.51.100.7").unwrap(), 1);
+//! ```
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+
+use super::{ts, StateStore};
+use crate::error::StoreError;
+
+/// Milliseconds in an hour (rollup bucket).
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// Bumped when the rollup definitions change: the tables are rebuilt.
+const ROLLUP_VERSION: &str = "1";
+
+const TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS rollup_hour (
+    dim TEXT NOT NULL, hour INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dim, hour, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_group (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, sig TEXT NOT NULL, src TEXT NOT NULL,
+    target TEXT NOT NULL, UNIQUE (kind, sig, src, target));
+CREATE TABLE IF NOT EXISTS inbox_hour (
+    hour INTEGER NOT NULL, grp INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL,
+    n_open INTEGER NOT NULL, n_ack INTEGER NOT NULL, first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL, max_score REAL, newest INTEGER NOT NULL,
+    PRIMARY KEY (hour, grp, risk)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_hour_grp ON inbox_hour(grp, hour);
+"#;
+
+const DROP: &str = r#"
+DROP TRIGGER IF EXISTS rollup_alert_insert;
+DROP TRIGGER IF EXISTS rollup_alert_update;
+DROP TRIGGER IF EXISTS rollup_alert_delete;
+DROP TRIGGER IF EXISTS rollup_triage_insert;
+DROP TRIGGER IF EXISTS rollup_triage_update;
+DROP TABLE IF EXISTS rollup_hour;
+DROP TABLE IF EXISTS inbox_hour;
+DROP TABLE IF EXISTS alert_group;
+"#;
+
+/// The triage status of the alert in row `r`.
+fn status_of(r: &str) -> String {
+    format!("coalesce((SELECT status FROM triage WHERE alert_id = {r}.id), 'open')")
+}
+
+/// `SELECT`s of the `rollup_hour` rows that alert row `r` adds (`sign` 1)
+/// or removes (-1); `from` is `""` in a trigger or `"alerts r,"`-style
+/// source for a backfill.
+fn hour_rows(r: &str, sign: i64, from: &str) -> String {
+    let from_one = from.trim_end_matches(',');
+    let from_one = if from_one.is_empty() {
+        String::new()
+    } else {
+        format!(" FROM {from_one}")
+    };
+    let status = status_of(r);
+    format!(
+        "SELECT 'risk' AS dim, {r}.created_at / {HOUR_MS} AS hour, coalesce({r}.risk_level, 'unscored') AS value, {sign} AS n{from_one}
+         UNION ALL SELECT 'status', {r}.created_at / {HOUR_MS}, {status}, {sign}{from_one}
+         UNION ALL SELECT 'detect_ms', {r}.created_at / {HOUR_MS}, '', {sign} * max({r}.created_at - coalesce({r}.first_seen, {r}.created_at), 0){from_one}
+         UNION ALL SELECT 'src', {r}.created_at / {HOUR_MS}, {r}.src_ip, {sign}{from_one} WHERE {r}.src_ip IS NOT NULL
+         UNION ALL SELECT 'user', {r}.created_at / {HOUR_MS}, {r}.v_user, {sign}{from_one} WHERE {r}.v_user IS NOT NULL
+         UNION ALL SELECT 'host', {r}.created_at / {HOUR_MS}, {r}.v_host, {sign}{from_one} WHERE {r}.v_host IS NOT NULL
+         UNION ALL SELECT 'technique', {r}.created_at / {HOUR_MS},
+             (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), {sign}
+             FROM {from} json_each({r}.v_attack) j"
+    )
+}
+
+/// The group of alert row `r` (join condition on `alert_group g`).
+fn group_match(r: &str) -> String {
+    format!(
+        "g.kind = {r}.kind AND g.sig = {r}.v_sig AND g.src = coalesce({r}.src_ip, '') AND g.target = {r}.v_target"
+    )
+}
+
+/// `SELECT` of the `inbox_hour` row that alert row `r` adds or removes.
+fn inbox_row(r: &str, sign: i64, from: &str) -> String {
+    let status = status_of(r);
+    format!(
+        "SELECT {r}.created_at / {HOUR_MS} AS c0, g.id AS c1, coalesce({r}.risk_level, '') AS c2,
+                {sign} AS c3, {sign} * ({status} = 'open') AS c4, {sign} * ({status} = 'acknowledged') AS c5,
+                coalesce({r}.first_seen, {r}.created_at) AS c6, coalesce({r}.last_seen, {r}.created_at) AS c7,
+                {r}.score AS c8, {r}.rowid AS c9
+         FROM {from} alert_group g WHERE {}",
+        group_match(r)
+    )
+}
+
+const HOUR_UPSERT: &str = "ON CONFLICT(dim, hour, value) DO UPDATE SET n = n + excluded.n";
+const INBOX_UPSERT: &str = "ON CONFLICT(hour, grp, risk) DO UPDATE SET n = n + excluded.n,
+    n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
+    first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+    max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
+    newest = max(newest, excluded.newest)";
+const INBOX_COLUMNS: &str =
+    "inbox_hour(hour, grp, risk, n, n_open, n_ack, first_seen, last_seen, max_score, newest)";
+
+/// The statements that add (`sign` 1) or remove (-1) alert row `r`.
+fn contribution(r: &str, sign: i64) -> String {
+    let mut sql = format!(
+        "INSERT INTO rollup_hour(dim, hour, value, n) SELECT * FROM ({}) WHERE true {HOUR_UPSERT};\n",
+        hour_rows(r, sign, "")
+    );
+    if sign > 0 {
+        sql.push_str(&format!(
+            // Not `OR IGNORE`: an outer `INSERT OR REPLACE` or upsert would override it.
+            "INSERT INTO alert_group(kind, sig, src, target) SELECT {r}.kind, {r}.v_sig, coalesce({r}.src_ip, ''), {r}.v_target
+             WHERE NOT EXISTS (SELECT 1 FROM alert_group g WHERE {});\n",
+            group_match(r)
+        ));
+    }
+    sql.push_str(&format!(
+        "INSERT INTO {INBOX_COLUMNS} {} {INBOX_UPSERT};\n",
+        inbox_row(r, sign, "")
+    ));
+    sql
+}
+
+/// Statements moving the alert of triage row `NEW` from status `from` (an
+/// SQL expression) to `NEW.status`.
+fn status_move(from: &str) -> String {
+    let alert = format!(
+        "SELECT a.created_at / {HOUR_MS} AS h, g.id AS gid, coalesce(a.risk_level, '') AS r
+         FROM alerts a JOIN alert_group g ON {} WHERE a.id = NEW.alert_id",
+        group_match("a")
+    );
+    format!(
+        "INSERT INTO rollup_hour(dim, hour, value, n)
+             SELECT 'status', NEW.alert_created_at / {HOUR_MS}, {from}, -1 UNION ALL
+             SELECT 'status', NEW.alert_created_at / {HOUR_MS}, NEW.status, 1 WHERE true {HOUR_UPSERT};
+         UPDATE inbox_hour SET
+             n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
+             n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
+         FROM ({alert}) x WHERE hour = x.h AND grp = x.gid AND risk = x.r;"
+    )
+}
+
+fn triggers() -> String {
+    format!(
+        "CREATE TRIGGER rollup_alert_insert AFTER INSERT ON alerts BEGIN\n{}END;
+         CREATE TRIGGER rollup_alert_update AFTER UPDATE OF risk_level, score, json, last_seen, first_seen, created_at, src_ip, kind ON alerts BEGIN\n{}{}END;
+         CREATE TRIGGER rollup_alert_delete AFTER DELETE ON alerts BEGIN\n{}END;
+         CREATE TRIGGER rollup_triage_insert AFTER INSERT ON triage WHEN NEW.status <> 'open' BEGIN\n{}\nEND;
+         CREATE TRIGGER rollup_triage_update AFTER UPDATE OF status ON triage WHEN OLD.status <> NEW.status BEGIN\n{}\nEND;",
+        contribution("NEW", 1),
+        contribution("OLD", -1),
+        contribution("NEW", 1),
+        contribution("OLD", -1),
+        status_move("'open'"),
+        status_move("OLD.status"),
+    )
+}
+
+/// Creates the rollup tables and triggers and fills them from the alerts
+/// already stored (once per [`ROLLUP_VERSION`]); inside the caller's
+/// transaction, so no alert written meanwhile is missed or counted twice.
+/// Needs the triage table and the alert's generated columns.
+pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let have: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'rollup_version'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if have.as_deref() == Some(ROLLUP_VERSION) {
+        return Ok(());
+    }
+    tx.execute_batch(DROP)?;
+    tx.execute_batch(TABLES)?;
+    tx.execute_batch(&triggers())?;
+    tx.execute_batch(&format!(
+        "INSERT INTO rollup_hour(dim, hour, value, n)
+             SELECT dim, hour, value, sum(n) FROM ({}) GROUP BY 1, 2, 3;
+         INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
+             SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts;
+         INSERT INTO {INBOX_COLUMNS}
+             SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
+             FROM ({}) GROUP BY 1, 2, 3;",
+        hour_rows("a", 1, "alerts a,"),
+        inbox_row("a", 1, "alerts a,"),
+    ))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
+        params![ROLLUP_VERSION],
+    )?;
+    Ok(())
+}
+
+/// A time range cut at whole hours: `hours` is the (possibly empty) span
+/// of whole hours answered from the rollups, `edges` the millisecond
+/// ranges before and after it answered from the raw table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourSplit {
+    /// Whole hours `[first, end)`, in hours since the epoch.
+    pub hours: (i64, i64),
+    /// Raw `[since, until)` ranges in milliseconds (at most two).
+    pub edges: Vec<(i64, i64)>,
+}
+
+impl HourSplit {
+    /// Splits `[since, until)`.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use soc_core::store::rollup::HourSplit;
+    /// let s = HourSplit::new(Utc.with_ymd_and_hms(2026, 1, 1, 10, 30, 0).unwrap(),
+    ///                        Utc.with_ymd_and_hms(2026, 1, 1, 13, 15, 0).unwrap());
+    /// assert_eq!(s.hours.1 - s.hours.0, 2);      // 11:00-13:00 from the rollups
+    /// assert_eq!(s.edges.len(), 2);              // 10:30-11:00 and 13:00-13:15 raw
+    /// ```
+    pub fn new(since: DateTime<Utc>, until: DateTime<Utc>) -> HourSplit {
+        Self::from_ms(ts(since), ts(until))
+    }
+
+    /// [`new`](Self::new) on milliseconds since the epoch.
+    pub fn from_ms(since: i64, until: i64) -> HourSplit {
+        let first = since.div_euclid(HOUR_MS) + i64::from(since.rem_euclid(HOUR_MS) != 0);
+        let end = until.div_euclid(HOUR_MS);
+        if until <= since || end <= first {
+            return HourSplit {
+                hours: (0, 0),
+                edges: if until > since {
+                    vec![(since, until)]
+                } else {
+                    vec![]
+                },
+            };
+        }
+        let mut edges = Vec::new();
+        if since < first * HOUR_MS {
+            edges.push((since, first * HOUR_MS));
+        }
+        if end * HOUR_MS < until {
+            edges.push((end * HOUR_MS, until));
+        }
+        HourSplit {
+            hours: (first, end),
+            edges,
+        }
+    }
+
+    /// Whether any whole hour is answered from the rollups.
+    pub fn has_hours(&self) -> bool {
+        self.hours.1 > self.hours.0
+    }
+}
+
+impl StateStore {
+    /// All-time count of `value` in rollup dimension `dim` (`risk`,
+    /// `status`, `src`, `user`, `host`, `technique`): for checks and tests.
+    pub fn rollup_total(&self, dim: &str, value: &str) -> Result<i64, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT coalesce(sum(n), 0) FROM rollup_hour WHERE dim = ?1 AND value = ?2",
+            params![dim, value],
+            |r| r.get(0),
+        )
+        .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+#[path = "rollup_tests.rs"]
+mod tests;
