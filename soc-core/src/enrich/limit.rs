@@ -1,5 +1,11 @@
 //! Per-provider rate limits: a token bucket per minute, a counter per UTC
 //! day, and a concurrency semaphore. Waiters are served in arrival order.
+//!
+//! With a state store ([`RateLimiter::shared`]) the daily quota and the
+//! per-minute count live in the store (see [`crate::store::usage`]), shared
+//! by every run and process on that file: cron's run every minute does not
+//! start with a fresh quota, and a restart within a minute does not grant a
+//! second minute's worth of lookups.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +14,8 @@ use chrono::{NaiveDate, Utc};
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use crate::error::EnrichError;
+use crate::error::{EnrichError, StoreError};
+use crate::store::StateStore;
 
 struct Bucket {
     tokens: f64,
@@ -34,6 +41,7 @@ pub struct RateLimiter {
     // A fair (FIFO) mutex: whoever waits first gets the next token.
     bucket: Mutex<Bucket>,
     concurrency: Arc<Semaphore>,
+    shared: Option<Arc<StateStore>>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -74,6 +82,71 @@ impl RateLimiter {
                 used_today: 0,
             }),
             concurrency: Arc::new(Semaphore::new(concurrency.max(1))),
+            shared: None,
+        }
+    }
+
+    /// Keeps the daily quota and the per-minute count in `store`, shared
+    /// with every other limiter (in this or another process) on that file.
+    pub fn shared(mut self, store: Arc<StateStore>) -> Self {
+        self.shared = Some(store);
+        self
+    }
+
+    /// The daily quota, if any.
+    pub fn per_day(&self) -> Option<u32> {
+        self.per_day
+    }
+
+    /// Runs a store call off the async runtime's threads.
+    async fn in_store<T: Send + 'static>(
+        &self,
+        store: &Arc<StateStore>,
+        f: impl FnOnce(&StateStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, EnrichError> {
+        let store = store.clone();
+        let failed = |message: String| EnrichError::Transport {
+            provider: self.provider.clone(),
+            message: format!("rate limit state: {message}"),
+        };
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()))
+    }
+
+    /// Takes the daily and per-minute slots in the shared store, waiting for
+    /// the next minute while this one is full.
+    async fn acquire_shared(&self, store: &Arc<StateStore>) -> Result<(), EnrichError> {
+        let (provider, per_day) = (self.provider.clone(), self.per_day);
+        let today = Utc::now().date_naive();
+        if !self
+            .in_store(store, move |s| s.take_daily_slot(&provider, today, per_day))
+            .await?
+        {
+            return Err(EnrichError::RateLimited {
+                provider: self.provider.clone(),
+                retry_after: Some(until_midnight()),
+            });
+        }
+        let Some(per_min) = self.per_min else {
+            return Ok(());
+        };
+        loop {
+            let now = Utc::now();
+            let minute = now.timestamp().div_euclid(60);
+            let provider = self.provider.clone();
+            if self
+                .in_store(store, move |s| {
+                    s.take_minute_slot(&provider, minute, per_min)
+                })
+                .await?
+            {
+                return Ok(());
+            }
+            let into_minute = now.timestamp_millis().rem_euclid(60_000) as u64;
+            tracing::debug!(provider = %self.provider, "per-minute limit reached by this or another run: waiting for the next minute");
+            tokio::time::sleep(Duration::from_millis(60_000 - into_minute + 10)).await;
         }
     }
 
@@ -87,7 +160,7 @@ impl RateLimiter {
                 b.day = today;
                 b.used_today = 0;
             }
-            if let Some(per_day) = self.per_day {
+            if let Some(per_day) = self.per_day.filter(|_| self.shared.is_none()) {
                 if b.used_today >= per_day {
                     return Err(EnrichError::RateLimited {
                         provider: self.provider.clone(),
@@ -112,6 +185,10 @@ impl RateLimiter {
                     tokio::time::sleep(wait).await;
                 }
             }
+            if let Some(store) = &self.shared {
+                // Under the bucket's lock: this process's waiters keep their order.
+                self.acquire_shared(store).await?;
+            }
             b.used_today += 1;
         }
         let permit = self
@@ -126,7 +203,9 @@ impl RateLimiter {
         Ok(Permit { _permit: permit })
     }
 
-    /// Requests left today under the configured daily quota.
+    /// Requests left today under the configured daily quota (counted by
+    /// this limiter; a shared limiter's count is in the store's
+    /// [`provider_usage`](StateStore::provider_usage)).
     pub fn remaining_today(&self) -> Option<u64> {
         let per_day = self.per_day?;
         let used = self.bucket.try_lock().map(|b| b.used_today).unwrap_or(0);

@@ -1,8 +1,16 @@
 //! [`EnrichmentService`]: the providers, each wrapped by the cache, its rate
 //! limiter and in-flight de-duplication, with counters for the run summary.
+//!
+//! With a state store, daily quotas and per-minute limits are shared by
+//! every run and process on that file, and provider errors are counted there
+//! by provider, kind and day (see [`crate::store::usage`]). A lookup refused
+//! because the quota is spent is *deferred*: it yields no answer (and no
+//! error) for that provider, the run reports the spent quota once, and a
+//! later run looks the indicator up.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -16,6 +24,7 @@ use super::lists::{ListSet, LocalLists};
 use super::{abuseipdb, attack, greynoise, internetdb, rdap, rdns, virustotal, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Indicator};
+use crate::store::usage::error_kind;
 use crate::store::StateStore;
 
 /// An enricher with its `(per_min, per_day)` rate limits.
@@ -33,6 +42,8 @@ pub struct EnrichStats {
     /// Requests left per provider, where the API reports it
     /// (`X-RateLimit-Remaining`).
     pub quota: BTreeMap<String, u64>,
+    /// Lookups deferred because a provider's daily quota was spent.
+    pub deferred: u64,
 }
 
 struct Managed {
@@ -47,6 +58,11 @@ struct Inner {
     requests: AtomicU64,
     cache_hits: AtomicU64,
     errors: AtomicU64,
+    deferred: AtomicU64,
+    /// Where usage and errors are recorded.
+    store: Option<Arc<StateStore>>,
+    /// Providers whose spent quota was reported (once each), and the notices.
+    quota_spent: std::sync::Mutex<(BTreeSet<String>, Vec<String>)>,
 }
 
 /// Providers behind one cache, per-provider rate limits and de-duplication.
@@ -176,12 +192,16 @@ impl EnrichmentService {
                 ProviderName::Attack => Box::new(attack::AttackEnricher),
                 ProviderName::Lists => continue,
             };
-            let limiter = (!p.is_local())
-                .then(|| RateLimiter::new(p.as_str(), r.rate_per_min, r.per_day, concurrency));
+            let limiter = (!p.is_local()).then(|| {
+                shared(
+                    RateLimiter::new(p.as_str(), r.rate_per_min, r.per_day, concurrency),
+                    &store,
+                )
+            });
             providers.push(Managed { enricher, limiter });
         }
-        let cache = Cache::new(store, config.cache);
-        Ok(Self::build(providers, cache, concurrency))
+        let cache = Cache::new(store.clone(), config.cache);
+        Ok(Self::build(providers, cache, concurrency, store))
     }
 
     /// A service over custom enrichers (no rate limits; cached in `store`
@@ -197,7 +217,7 @@ impl EnrichmentService {
                 limiter: None,
             })
             .collect();
-        Self::build(providers, Cache::new(store, true), 8)
+        Self::build(providers, Cache::new(store.clone(), true), 8, store)
     }
 
     /// Like [`with_enrichers`](Self::with_enrichers), giving each enricher a
@@ -213,15 +233,29 @@ impl EnrichmentService {
         let providers = enrichers
             .into_iter()
             .map(|(enricher, per_min, per_day)| {
-                let limiter = (!enricher.is_local())
-                    .then(|| RateLimiter::new(enricher.name(), per_min, per_day, concurrency));
+                let limiter = (!enricher.is_local()).then(|| {
+                    shared(
+                        RateLimiter::new(enricher.name(), per_min, per_day, concurrency),
+                        &store,
+                    )
+                });
                 Managed { enricher, limiter }
             })
             .collect();
-        Self::build(providers, Cache::new(store, cache), concurrency)
+        Self::build(
+            providers,
+            Cache::new(store.clone(), cache),
+            concurrency,
+            store,
+        )
     }
 
-    fn build(providers: Vec<Managed>, cache: Cache, concurrency: usize) -> Self {
+    fn build(
+        providers: Vec<Managed>,
+        cache: Cache,
+        concurrency: usize,
+        store: Option<Arc<StateStore>>,
+    ) -> Self {
         EnrichmentService {
             inner: Arc::new(Inner {
                 providers,
@@ -230,8 +264,17 @@ impl EnrichmentService {
                 requests: AtomicU64::new(0),
                 cache_hits: AtomicU64::new(0),
                 errors: AtomicU64::new(0),
+                deferred: AtomicU64::new(0),
+                store,
+                quota_spent: Default::default(),
             }),
         }
+    }
+
+    /// One notice per provider whose daily quota was spent during this
+    /// service's life (each is also logged once, as a warning).
+    pub fn notices(&self) -> Vec<String> {
+        lock(&self.inner.quota_spent).1.clone()
     }
 
     /// Names of the providers in use, in order.
@@ -258,7 +301,9 @@ impl EnrichmentService {
         let mut out = Vec::new();
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok(pair) => out.push(pair),
+                Ok((i, Some(r))) => out.push((i, r)),
+                // Deferred: the provider's quota is spent.
+                Ok((_, None)) => {}
                 Err(e) => {
                     self.inner.errors.fetch_add(1, Ordering::Relaxed);
                     out.push((
@@ -343,37 +388,103 @@ impl EnrichmentService {
             cache_hits: self.inner.cache_hits.load(Ordering::Relaxed),
             errors: self.inner.errors.load(Ordering::Relaxed),
             quota,
+            deferred: self.inner.deferred.load(Ordering::Relaxed),
         }
     }
 }
 
+/// `limiter` sharing its quota through `store`, when there is one.
+fn shared(limiter: RateLimiter, store: &Option<Arc<StateStore>>) -> RateLimiter {
+    match store {
+        Some(s) => limiter.shared(s.clone()),
+        None => limiter,
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Inner {
-    async fn lookup(&self, i: usize, ind: &Indicator) -> Result<Enrichment, EnrichError> {
+    /// One lookup; `None` when deferred because the provider's quota is spent.
+    async fn lookup(&self, i: usize, ind: &Indicator) -> Option<Result<Enrichment, EnrichError>> {
         let m = &self.providers[i];
         if m.enricher.is_local() {
             let r = m.enricher.enrich(ind).await;
-            if r.is_err() {
-                self.errors.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = &r {
+                self.count_error(m.enricher.name(), e).await;
             }
-            return r;
+            return Some(r);
         }
+        let refused = AtomicBool::new(false);
         let (result, source) = self
             .cache
             .get_or_fetch(m.enricher.name(), ind, || async {
                 let _permit = match &m.limiter {
-                    Some(l) => Some(l.acquire().await?),
+                    Some(l) => Some(l.acquire().await.inspect_err(|e| {
+                        if matches!(e, EnrichError::RateLimited { .. }) {
+                            refused.store(true, Ordering::Relaxed);
+                        }
+                    })?),
                     None => None,
                 };
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 m.enricher.enrich(ind).await
             })
             .await;
+        if refused.load(Ordering::Relaxed) {
+            self.deferred.fetch_add(1, Ordering::Relaxed);
+            self.report_spent(m);
+            return None;
+        }
         if source == Source::Cache {
             self.cache_hits.fetch_add(1, Ordering::Relaxed);
         }
-        if result.is_err() && source != Source::Shared {
-            self.errors.fetch_add(1, Ordering::Relaxed);
+        if let (Err(e), true) = (&result, source != Source::Shared) {
+            self.count_error(m.enricher.name(), e).await;
         }
-        result
+        Some(result)
+    }
+
+    /// Counts an error, and records it in the store by provider, kind and day.
+    async fn count_error(&self, provider: &str, e: &EnrichError) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let (provider, kind) = (provider.to_string(), error_kind(e));
+        let today = chrono::Utc::now().date_naive();
+        let done = tokio::task::spawn_blocking(move || {
+            store.record_provider_error(&provider, today, kind)
+        })
+        .await;
+        if let Ok(Err(e)) = done {
+            tracing::warn!("could not record a provider error: {e}");
+        }
+    }
+
+    /// Reports, once per provider, that its daily quota is spent.
+    fn report_spent(&self, m: &Managed) {
+        let name = m.enricher.name();
+        let mut spent = lock(&self.quota_spent);
+        if !spent.0.insert(name.to_string()) {
+            return;
+        }
+        let quota = m
+            .limiter
+            .as_ref()
+            .and_then(RateLimiter::per_day)
+            .map(|q| format!(" of {q} lookups"))
+            .unwrap_or_default();
+        let shared = self
+            .store
+            .as_ref()
+            .map(|s| format!(", shared by every run on {}", s.path().display()))
+            .unwrap_or_default();
+        let notice = format!(
+            "{name}: the daily quota{quota} is spent{shared}; its remaining lookups are left for a later run (the quota resets at 00:00 UTC)"
+        );
+        tracing::warn!("{notice}");
+        spent.1.push(notice);
     }
 }

@@ -35,6 +35,7 @@ pub mod overview;
 pub mod queries;
 pub mod rollup;
 pub mod triage;
+pub mod usage;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
