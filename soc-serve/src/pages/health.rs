@@ -1,6 +1,7 @@
 //! `GET /health`: the pipeline's health: per source checkpoint position and
-//! lag behind the file, recent runs with their counters, and the last
-//! run's malformed-input samples (`file:line: reason`).
+//! lag behind the file, the enrichment providers' quota left and errors by
+//! kind, recent runs with their counters, and the last run's
+//! malformed-input samples (`file:line: reason`).
 
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
@@ -43,8 +44,14 @@ pub(crate) async fn health(
     Query(rp): Query<RangeParams>,
 ) -> Result<Markup, HttpError> {
     let range = TimeRange::resolve(&rp, Utc::now())?;
-    let (checkpoints, runs) = app
-        .db(|s| Ok((s.checkpoints()?, s.recent_runs(RUNS)?)))
+    let (checkpoints, runs, usage) = app
+        .db(|s| {
+            Ok((
+                s.checkpoints()?,
+                s.recent_runs(RUNS)?,
+                s.provider_usage(Utc::now().date_naive())?,
+            ))
+        })
         .await?;
     let runs: Vec<RunMetrics> = runs
         .into_iter()
@@ -68,6 +75,10 @@ pub(crate) async fn health(
                     td { (time(cp.updated_at)) " (" (ago(Some(cp.updated_at))) ")" }
                 } } }
             }
+        }
+        section {
+            h2 { "Enrichment providers today (UTC): quota and errors" }
+            (super::usage::providers(&usage))
         }
         section {
             h2 { "Recent runs" }

@@ -8,3 +8,4 @@ pub(crate) mod inbox;
 pub(crate) mod layout;
 pub(crate) mod login;
 pub(crate) mod overview;
+pub(crate) mod usage;

@@ -128,11 +128,12 @@ pub(crate) async fn overview(
 ) -> Result<Markup, HttpError> {
     let range = TimeRange::resolve(&rp, Utc::now())?;
     let (since, until, bucket) = (range.since, range.until, range.bucket_secs());
-    let (o, runs) = app
+    let (o, runs, usage) = app
         .db(move |s| {
             Ok((
                 s.overview(since, until, bucket)?,
                 s.runs_between(since, until)?,
+                s.provider_usage(Utc::now().date_naive())?,
             ))
         })
         .await?;
@@ -171,7 +172,8 @@ pub(crate) async fn overview(
                 p { "Lookups in this range: " (enrich.requests) " to providers, " (enrich.cache_hits) " from cache, " (enrich.errors) " failed; cache hit rate "
                     @match enrich.cache_hit_rate() { Some(r) => { (format!("{:.0}%", r * 100.0)) } None => { "n/a" } } "." }
                 (table(["provider", "fresh cache entries"], &o.cache_by_provider, |v| v.to_string()))
-                p.muted { "Quota left per provider is not recorded by the pipeline; rate-limited lookups count as failed." }
+                h3 { "Providers today (UTC)" }
+                (super::usage::providers(&usage))
             }
         }
     };
