@@ -135,6 +135,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ", {skipped} indicators of kinds no provider handles"
         ));
     }
+    if stats.deferred > 0 {
+        summary.push_str(&format!(
+            ", {} lookups deferred (daily quota spent; run again later)",
+            stats.deferred
+        ));
+    }
     if !stats.quota.is_empty() {
         let q: Vec<String> = stats
             .quota
