@@ -74,6 +74,26 @@ pub trait Enricher: Send + Sync {
     }
 }
 
+/// A shared enricher is an enricher (so one can sit in several services).
+#[async_trait]
+impl<E: Enricher + ?Sized> Enricher for std::sync::Arc<E> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn supports(&self, indicator: &Indicator) -> bool {
+        (**self).supports(indicator)
+    }
+    async fn enrich(&self, indicator: &Indicator) -> Result<Enrichment, EnrichError> {
+        (**self).enrich(indicator).await
+    }
+    fn is_local(&self) -> bool {
+        (**self).is_local()
+    }
+    fn quota_remaining(&self) -> Option<u64> {
+        (**self).quota_remaining()
+    }
+}
+
 /// A fresh enrichment of `indicator` by `provider` (fetched now).
 pub(crate) fn answer(
     provider: &str,

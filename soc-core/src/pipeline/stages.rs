@@ -31,15 +31,17 @@
 //! assert_eq!(a.alerts.len(), 1);
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::detect::StateChange;
-use crate::enrich::Enricher;
+use crate::enrich::{Enricher, EnrichmentService};
 use crate::error::EnrichError;
 use crate::model::{ActionRecord, Alert, Enrichment, Indicator, Mode, Score};
 use crate::source::SourceRecord;
+use crate::store::StateStore;
 
 /// What parsing and detection produced from some records.
 #[derive(Debug, Default, Clone)]
@@ -145,27 +147,47 @@ pub trait EnrichStage: Send + Sync {
 }
 
 /// An [`EnrichStage`] over plain [`Enricher`]s (custom Rust or Python
-/// enrichers), calling each supporting enricher for each indicator, with a
-/// per-process memory cache so an indicator is looked up once per provider.
+/// enrichers), run by the same [`EnrichmentService`] as the built-in
+/// providers: concurrent lookups, in-flight de-duplication, the cache
+/// (in the state store when given one), error accounting.
 pub struct EnricherList {
-    enrichers: Vec<Box<dyn Enricher>>,
-    cache: std::sync::Mutex<HashMap<(String, String), Enrichment>>,
-    counters: std::sync::Mutex<EnrichCounters>,
+    enrichers: Vec<Arc<dyn Enricher>>,
+    store: Option<Arc<StateStore>>,
+    service: EnrichmentService,
 }
 
 impl EnricherList {
-    /// A stage over `enrichers`.
+    /// A stage over `enrichers`, cached in memory.
     pub fn new(enrichers: Vec<Box<dyn Enricher>>) -> Self {
+        Self::with_store(enrichers, None)
+    }
+
+    /// A stage over `enrichers`, cached in `store` (shared across runs).
+    pub fn with_store(enrichers: Vec<Box<dyn Enricher>>, store: Option<Arc<StateStore>>) -> Self {
+        let enrichers: Vec<Arc<dyn Enricher>> = enrichers.into_iter().map(Arc::from).collect();
+        let service = Self::service_over(&enrichers, &store);
         EnricherList {
             enrichers,
-            cache: Default::default(),
-            counters: Default::default(),
+            store,
+            service,
         }
     }
 
-    /// Adds an enricher.
+    fn service_over(
+        enrichers: &[Arc<dyn Enricher>],
+        store: &Option<Arc<StateStore>>,
+    ) -> EnrichmentService {
+        let boxed = enrichers
+            .iter()
+            .map(|e| Box::new(e.clone()) as Box<dyn Enricher>)
+            .collect();
+        EnrichmentService::with_enrichers(boxed, store.clone())
+    }
+
+    /// Adds an enricher (the service is rebuilt: add them before use).
     pub fn push(&mut self, enricher: Box<dyn Enricher>) {
-        self.enrichers.push(enricher);
+        self.enrichers.push(Arc::from(enricher));
+        self.service = Self::service_over(&self.enrichers, &self.store);
     }
 
     /// Number of enrichers.
@@ -177,6 +199,11 @@ impl EnricherList {
     pub fn is_empty(&self) -> bool {
         self.enrichers.is_empty()
     }
+
+    /// The service that runs them.
+    pub fn service(&self) -> &EnrichmentService {
+        &self.service
+    }
 }
 
 #[async_trait]
@@ -186,51 +213,17 @@ impl EnrichStage for EnricherList {
     }
 
     async fn enrich_all(&self, indicators: &[Indicator]) -> EnrichResults {
-        let mut out = Vec::with_capacity(indicators.len());
-        for ind in indicators {
-            let mut results = Vec::new();
-            for e in &self.enrichers {
-                if !e.supports(ind) {
-                    continue;
-                }
-                let key = (e.name().to_string(), ind.value.clone());
-                let cached = self
-                    .cache
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&key)
-                    .cloned();
-                if let Some(mut hit) = cached {
-                    hit.cached = true;
-                    bump(&self.counters, |c| c.cache_hits += 1);
-                    results.push(Ok(hit));
-                    continue;
-                }
-                bump(&self.counters, |c| c.requests += 1);
-                let r = e.enrich(ind).await;
-                match &r {
-                    Ok(en) => {
-                        self.cache
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .insert(key, en.clone());
-                    }
-                    Err(_) => bump(&self.counters, |c| c.errors += 1),
-                }
-                results.push(r);
-            }
-            out.push((ind.clone(), results));
-        }
-        out
+        self.service.enrich_many(indicators).await
     }
 
     fn counters(&self) -> EnrichCounters {
-        *self.counters.lock().unwrap_or_else(|p| p.into_inner())
+        let s = self.service.stats();
+        EnrichCounters {
+            requests: s.requests,
+            cache_hits: s.cache_hits,
+            errors: s.errors,
+        }
     }
-}
-
-fn bump(c: &std::sync::Mutex<EnrichCounters>, f: impl FnOnce(&mut EnrichCounters)) {
-    f(&mut c.lock().unwrap_or_else(|p| p.into_inner()));
 }
 
 /// Playbook + responders: decides and performs the actions for a scored alert.
