@@ -20,7 +20,9 @@ use soc_serve::{AuthConfig, ServeConfig};
 
 const DAYS: i64 = 30;
 
-fn generate(store: &StateStore, n: usize) {
+/// Stores `n` generated alerts in batches; with `spread`, moves their
+/// creation times evenly over the last [`DAYS`] days afterwards.
+fn generate(store: &StateStore, n: usize, spread: bool) {
     let batch = 20_000;
     let start = Instant::now();
     let mut done = 0;
@@ -80,6 +82,9 @@ fn generate(store: &StateStore, n: usize) {
         eprint!("\rgenerated {done}/{n} alerts ({:.0?})", start.elapsed());
     }
     eprintln!();
+    if !spread {
+        return;
+    }
     // Spread creation times evenly over the last DAYS days (newest last).
     let now = Utc::now().timestamp_millis();
     let step = DAYS * 86_400_000 / n.max(1) as i64;
@@ -97,8 +102,9 @@ fn rusqlite_params(now: i64, n: i64, step: i64) -> [i64; 3] {
     [now, n, step]
 }
 
-/// What the dashboard's generated columns and indexes cost the pipeline's
-/// writes: 20,000 alerts into a fresh store without and with them,
+/// What the dashboard's schema (generated columns, two pivot indexes and
+/// the rollup triggers) costs the pipeline's writes: 20,000 alerts into a
+/// fresh store without and with it,
 /// interleaved (plain, indexed, plain, indexed) to even out machine load.
 fn insert_cost() {
     let dir = std::env::temp_dir().join(format!("soc-insert-cost-{}", std::process::id()));
@@ -111,11 +117,11 @@ fn insert_cost() {
                 store.ensure_triage_schema().unwrap();
             }
             let t = Instant::now();
-            generate(&store, 20_000);
+            generate(&store, 20_000, false);
             println!(
                 "insert 20000 alerts, {}: {:.2?}",
                 if indexed {
-                    "with dashboard indexes"
+                    "with the dashboard schema"
                 } else {
                     "pipeline schema only"
                 },
@@ -143,7 +149,7 @@ async fn main() {
     let fresh = !std::path::Path::new(&path).exists();
     let store = StateStore::open(&path).unwrap();
     if fresh {
-        generate(&store, n);
+        generate(&store, n, true);
         let ids: Vec<String> = (0..n)
             .step_by(50)
             .map(|i| {
@@ -205,15 +211,29 @@ async fn main() {
         "page", "median ms", "max ms", "KiB"
     );
     let id = url::form_urlencoded::byte_serialize(any_id.as_bytes()).collect::<String>();
+    // A custom range of 3 days that starts and ends mid-hour.
+    let custom = {
+        let now = Utc::now();
+        let f = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
+        format!(
+            "range=custom&from={}&to={}",
+            f(now - chrono::Duration::minutes(3 * 1440 + 17)),
+            f(now - chrono::Duration::minutes(23))
+        )
+    };
     let pages = [
         "/?range=1h".to_string(),
         "/?range=24h".into(),
         "/?range=7d".into(),
+        "/?range=30d".into(),
+        format!("/?{custom}"),
         "/inbox?range=1h".into(),
         "/inbox?range=24h".into(),
         "/inbox?range=24h&sort=score&page=3".into(),
         "/inbox?range=24h&status=any&q=signature".into(),
         "/inbox?range=7d".into(),
+        "/inbox?range=30d".into(),
+        format!("/inbox?{custom}"),
         "/inbox?range=all&src=198.51.7.9".into(),
         "/inbox?range=all&user=user7".into(),
         format!("/alerts/{id}"),

@@ -15,8 +15,8 @@ use super::rollup::HourSplit;
 use super::{from_ts, ts, StateStore};
 use crate::error::StoreError;
 
-/// A group's key: kind, signature, source (`""`: none), target.
-type Key = (String, String, String, String);
+/// A group's id in `alert_group` (kind, signature, source, target).
+type GroupId = i64;
 
 /// A group's aggregates before paging.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,24 +55,19 @@ fn rank_sql(col: &str) -> String {
     RISK_RANK.replace("a.risk_level", col)
 }
 
-/// Reads `(key, agg)` rows: columns kind, sig, src, target, n, open, first,
-/// last, max_score, rank, newest.
-fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Key, Agg)> {
+/// Reads `(group, agg)` rows: columns group id, n, open, first, last,
+/// max_score, rank, newest.
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<(GroupId, Agg)> {
     Ok((
-        (
-            r.get(0)?,
-            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-        ),
+        r.get(0)?,
         Agg {
-            n: r.get(4)?,
-            open: r.get(5)?,
-            first: r.get(6)?,
-            last: r.get(7)?,
-            max_score: r.get(8)?,
-            rank: r.get(9)?,
-            newest: r.get(10)?,
+            n: r.get(1)?,
+            open: r.get(2)?,
+            first: r.get(3)?,
+            last: r.get(4)?,
+            max_score: r.get(5)?,
+            rank: r.get(6)?,
+            newest: r.get(7)?,
         },
     ))
 }
@@ -82,7 +77,7 @@ impl StateStore {
         &self,
         sql: &str,
         args: &[Value],
-        into: &mut HashMap<Key, Agg>,
+        into: &mut HashMap<GroupId, Agg>,
     ) -> Result<(), StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
@@ -101,7 +96,7 @@ impl StateStore {
         &self,
         q: &InboxQuery,
         (first, end): (i64, i64),
-        into: &mut HashMap<Key, Agg>,
+        into: &mut HashMap<GroupId, Agg>,
     ) -> Result<(), StoreError> {
         let (count, open) = match q.status.as_deref() {
             None => ("h.n", "h.n_open"),
@@ -134,7 +129,7 @@ impl StateStore {
             args.extend(std::iter::repeat_n(Value::Text(pattern), 4));
         }
         let sql = format!(
-            "SELECT g.kind, g.sig, g.src, g.target, sum({count}), sum({open}), min(h.first_seen),
+            "SELECT h.grp, sum({count}), sum({open}), min(h.first_seen),
                     max(h.last_seen), max(h.max_score), max({}), max(h.newest)
              FROM inbox_hour h JOIN alert_group g ON g.id = h.grp
              WHERE {} GROUP BY h.grp",
@@ -149,7 +144,7 @@ impl StateStore {
         &self,
         q: &InboxQuery,
         (since, until): (i64, i64),
-        into: &mut HashMap<Key, Agg>,
+        into: &mut HashMap<GroupId, Agg>,
     ) -> Result<(), StoreError> {
         let edge = InboxQuery {
             since: Some(from_ts(since)),
@@ -158,12 +153,13 @@ impl StateStore {
         };
         let (cond, args) = inbox_where(&edge);
         let sql = format!(
-            "SELECT a.kind, a.v_sig, coalesce(a.src_ip, ''), a.v_target, count(*),
-                    sum(coalesce(t.status, 'open') = 'open'),
+            "SELECT g.id, count(*), sum(coalesce(t.status, 'open') = 'open'),
                     min(coalesce(a.first_seen, a.created_at)), max(coalesce(a.last_seen, a.created_at)),
                     max(a.score), max({RISK_RANK}), max(a.rowid)
-             FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id WHERE {cond}
-             GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target"
+             FROM alerts a JOIN alert_group g ON {}
+             LEFT JOIN triage t ON t.alert_id = a.id WHERE {cond}
+             GROUP BY g.id",
+            super::rollup::group_match("a")
         );
         self.collect(&sql, &args, into)
     }
@@ -173,14 +169,14 @@ impl StateStore {
         let since = q.since.map(ts).unwrap_or(0).max(0);
         let until = q.until.map(ts).unwrap_or(i64::MAX / 2);
         let split = HourSplit::from_ms(since, until);
-        let mut groups: HashMap<Key, Agg> = HashMap::new();
+        let mut groups: HashMap<GroupId, Agg> = HashMap::new();
         if split.has_hours() {
             self.inbox_hours(q, split.hours, &mut groups)?;
         }
         for edge in &split.edges {
             self.inbox_raw_range(q, *edge, &mut groups)?;
         }
-        let mut all: Vec<(Key, Agg)> = groups.into_iter().filter(|(_, a)| a.n > 0).collect();
+        let mut all: Vec<(GroupId, Agg)> = groups.into_iter().filter(|(_, a)| a.n > 0).collect();
         let total_groups = all.len() as u64;
         let total_alerts = all.iter().map(|(_, a)| a.n.max(0) as u64).sum();
         let cmp_score = |a: &Agg, b: &Agg| {
@@ -202,11 +198,17 @@ impl StateStore {
         });
         let per_page = q.per_page.clamp(1, 500) as usize;
         let skip = (q.page as usize).saturating_mul(per_page);
-        let page: Vec<AlertGroup> = all
-            .into_iter()
-            .skip(skip)
-            .take(per_page)
-            .map(|((kind, signature, src, target), a)| AlertGroup {
+        let page: Vec<(GroupId, Agg)> = all.into_iter().skip(skip).take(per_page).collect();
+        let conn = self.lock();
+        let mut key = conn
+            .prepare_cached("SELECT kind, sig, src, target FROM alert_group WHERE id = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut groups = Vec::with_capacity(page.len());
+        for (id, a) in page {
+            let (kind, signature, src, target): (String, String, String, String) = key
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(|e| self.err(e))?;
+            groups.push(AlertGroup {
                 kind,
                 signature,
                 src_ip: (!src.is_empty()).then_some(src),
@@ -222,10 +224,12 @@ impl StateStore {
                     .map(|l| l.to_string()),
                 newest_id: a.newest.to_string(),
                 newest_title: String::new(),
-            })
-            .collect();
+            });
+        }
+        drop(key);
+        drop(conn);
         Ok(InboxPage {
-            groups: self.with_newest(page)?,
+            groups: self.with_newest(groups)?,
             total_groups,
             total_alerts,
         })

@@ -99,7 +99,7 @@ fn hour_rows(r: &str, sign: i64, from: &str) -> String {
 }
 
 /// The group of alert row `r` (join condition on `alert_group g`).
-fn group_match(r: &str) -> String {
+pub(super) fn group_match(r: &str) -> String {
     format!(
         "g.kind = {r}.kind AND g.sig = {r}.v_sig AND g.src = coalesce({r}.src_ip, '') AND g.target = {r}.v_target"
     )
