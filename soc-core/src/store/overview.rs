@@ -195,12 +195,12 @@ impl StateStore {
             by("src", "a.src_ip"),
             by("user", "a.v_user"),
             by("host", "a.v_host"),
-            format!(
-                "SELECT 'technique', (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), count(*)
-                 FROM alerts a, json_each(a.v_attack) j WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 2"
-            ),
-            format!("SELECT 'status', coalesce(t.status, 'open'), count(*) FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id
-                     WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 2"),
+            "SELECT 'technique', (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), count(*)
+             FROM alerts a, json_each(a.v_attack) j WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 2"
+                .to_string(),
+            "SELECT 'status', coalesce(t.status, 'open'), count(*) FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id
+             WHERE a.created_at >= ?1 AND a.created_at < ?2 GROUP BY 2"
+                .to_string(),
         ]
         .join(" UNION ALL ");
         self.each_row(&sql, &range[..2], |r| {
