@@ -128,7 +128,8 @@ impl EventBatchBuilder {
     /// Appends one event.
     pub fn append(&mut self, e: &Event) {
         let origin = e.origin.as_ref();
-        self.file.append_option(origin.map(|o| o.file.as_str()));
+        self.file
+            .append_option(origin.map(|o| o.file.as_str()).filter(|f| !f.is_empty()));
         self.line.append_option(origin.and_then(|o| i64_of(o.line)));
         self.time.append_option(micros(e.time));
         self.source.append_value(&e.source);

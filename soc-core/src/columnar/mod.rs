@@ -20,8 +20,8 @@
 //!
 //! | column | type | null | meaning |
 //! |---|---|---|---|
-//! | file | dict | yes | file the line was read from |
-//! | line | int64 | yes | 1-based line number |
+//! | file | dict | yes | file the line was read from (null for a batch of lines) |
+//! | line | int64 | yes | 1-based line number (in a batch: position) |
 //! | time | timestamp | yes | event time |
 //! | source | dict | no | parser: `ssh`, `suricata`, ... |
 //! | host | utf8 | yes | host that logged it |

@@ -18,9 +18,29 @@ use super::build::from_micros;
 use super::ColumnarError;
 use crate::model::{Attempt, Event, EventOutcome, Origin};
 
-/// One column read as optional strings.
+/// One column read as optional strings: plain, large or view strings, or
+/// a dictionary of them with any integer keys (polars' categoricals are
+/// `dictionary<uint32, large_utf8>`).
 pub(crate) struct StrColumn<'a> {
     array: &'a ArrayRef,
+    /// For a dictionary: each row's index into `values`.
+    dict: Option<(Vec<usize>, ArrayRef)>,
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+fn string_at(a: &ArrayRef, i: usize) -> Option<&str> {
+    if i >= a.len() || a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Utf8 => Some(a.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => Some(a.as_string::<i64>().value(i)),
+        DataType::Utf8View => Some(a.as_string_view().value(i)),
+        _ => None,
+    }
 }
 
 impl<'a> StrColumn<'a> {
@@ -29,31 +49,34 @@ impl<'a> StrColumn<'a> {
         let Some(array) = batch.column_by_name(name) else {
             return Ok(None);
         };
-        match array.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {}
-            DataType::Dictionary(k, v)
-                if k.as_ref() == &DataType::Int32 && v.as_ref() == &DataType::Utf8 => {}
+        let dict = match array.data_type() {
+            t if is_string(t) || t == &DataType::Null => None,
+            DataType::Dictionary(k, v) if k.is_integer() && is_string(v) => {
+                let d = array
+                    .as_any_dictionary_opt()
+                    .ok_or_else(|| wrong_type(name, array.data_type(), "a string"))?;
+                // `normalized_keys` asserts a non-empty dictionary; an
+                // empty one can only back null rows.
+                let keys = if d.values().is_empty() {
+                    Vec::new()
+                } else {
+                    d.normalized_keys()
+                };
+                Some((keys, d.values().clone()))
+            }
             other => return Err(wrong_type(name, other, "a string")),
-        }
-        Ok(Some(StrColumn { array }))
+        };
+        Ok(Some(StrColumn { array, dict }))
     }
 
     /// The value at `row` (null: `None`).
-    pub(crate) fn value(&self, row: usize) -> Option<&'a str> {
+    pub(crate) fn value(&self, row: usize) -> Option<&str> {
         if self.array.is_null(row) {
             return None;
         }
-        match self.array.data_type() {
-            DataType::Utf8 => Some(self.array.as_string::<i32>().value(row)),
-            DataType::LargeUtf8 => Some(self.array.as_string::<i64>().value(row)),
-            DataType::Utf8View => Some(self.array.as_string_view().value(row)),
-            DataType::Dictionary(..) => {
-                let d = self.array.as_dictionary::<Int32Type>();
-                let key = usize::try_from(d.keys().value(row)).ok()?;
-                let values = d.values().as_string_opt::<i32>()?;
-                (key < values.len()).then(|| values.value(key))
-            }
-            _ => None,
+        match &self.dict {
+            None => string_at(self.array, row),
+            Some((keys, values)) => string_at(values, *keys.get(row)?),
         }
     }
 }
@@ -144,7 +167,7 @@ fn wrong_type(column: &str, found: &DataType, wanted: &str) -> ColumnarError {
     }
 }
 
-fn s<'a>(c: &Option<StrColumn<'a>>, row: usize) -> Option<&'a str> {
+fn s<'c>(c: &'c Option<StrColumn<'_>>, row: usize) -> Option<&'c str> {
     c.as_ref().and_then(|c| c.value(row))
 }
 
