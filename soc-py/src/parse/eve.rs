@@ -85,7 +85,8 @@ impl EveEvents {
         stats_dict(py, &self.stats)
     }
     /// The events not yet read, as one Arrow batch (`soc.events`).
-    fn to_arrow(&mut self, py: Python<'_>) -> PyResult<crate::columnar::ArrowBatch> {
+    #[pyo3(name = "to_arrow")]
+    fn drain_to_arrow(&mut self, py: Python<'_>) -> PyResult<crate::columnar::ArrowBatch> {
         crate::columnar::drain_events(|| Ok(self.__next__(py).map(|e| e.inner)))
     }
     /// Always raises `TypeError`: a live parse cannot be pickled.
