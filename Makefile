@@ -71,6 +71,7 @@ py-build: venv
 
 py-test: py-build
 	@$(PY) -c "import mypy" 2>/dev/null || $(PY) -m pip install -q mypy
+	@$(PY) -c "import pyarrow, polars, pandas" 2>/dev/null || $(PY) -m pip install -q pyarrow polars pandas
 	cd soc-py && $(PY) -m mypy.stubtest soc_core --allowlist stubtest-allowlist.txt
 	cd soc-py && $(PY) -m pytest -q -rs
 

@@ -5,6 +5,7 @@
 
 mod cmd;
 mod output;
+mod parquet_out;
 
 use std::process::ExitCode;
 

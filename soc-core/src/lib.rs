@@ -56,6 +56,8 @@
 //! assert_eq!(ind.ip(), Some("198.51.100.23".parse().unwrap()));
 //! ```
 
+#[cfg(feature = "arrow")]
+pub mod columnar;
 pub mod detect;
 pub mod enrich;
 pub mod error;

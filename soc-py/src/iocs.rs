@@ -14,7 +14,7 @@ use crate::errors::{config_error, to_py, type_error};
 #[pyclass(module = "soc_core", name = "Indicator", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyIndicator {
-    inner: Indicator,
+    pub(crate) inner: Indicator,
 }
 
 fn tag_from_str(s: &str) -> PyResult<IndicatorTag> {
@@ -161,7 +161,7 @@ fn strings(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Vec<St
         .map_err(|_| type_error(format!("{what} must be a string or a list of strings")))
 }
 
-fn extractor(
+pub(crate) fn extractor(
     kinds: Option<&Bound<'_, PyAny>>,
     allow: Option<&Bound<'_, PyAny>>,
     no_private: bool,

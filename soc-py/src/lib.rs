@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod columnar;
 mod convert;
 mod enrich;
 mod errors;
@@ -34,5 +35,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pipeline::register(m)?;
     respond::register(m)?;
     serve::register(m)?;
+    columnar::register(m)?;
     Ok(())
 }

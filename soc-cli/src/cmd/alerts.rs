@@ -10,6 +10,8 @@ use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::report_stats;
 use crate::cmd::UsageError;
 use crate::output::{buffered_stdout, Format, RowWriter};
+use crate::parquet_out::ParquetOut;
+use soc_core::columnar::AlertBatchBuilder;
 
 /// Input format of `soc alerts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,9 +37,9 @@ pub struct Args {
     /// Tool name for the alert kind `alerts.<tool>` (default `generic`).
     #[arg(long)]
     pub tool: Option<String>,
-    /// Output format (default: table on a terminal, jsonl otherwise).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    /// `--format` (table, json, jsonl, csv, parquet) and `-o FILE`.
+    #[command(flatten)]
+    pub out: crate::parquet_out::OutputArgs,
 }
 
 /// Runs `soc alerts`.
@@ -52,7 +54,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         From::Csv => AlertFormat::Csv,
     };
     let items = read_alerts(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
-    let format = Format::resolve(args.format);
+    if let Some(p) = args.out.parquet()? {
+        let mut out = ParquetOut::create(p, AlertBatchBuilder::new())?;
+        let mut stats = ParseStats::default();
+        for item in items {
+            stats.lines += 1;
+            match item {
+                Ok(a) => {
+                    stats.events += 1;
+                    out.append(|b| b.append(&a))?;
+                }
+                Err(e) => stats.malformed(e),
+            }
+        }
+        out.finish()?;
+        report_stats(&stats);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format = Format::resolve(args.out.rows());
     let out = buffered_stdout();
     let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
     let mut stats = ParseStats::default();

@@ -18,6 +18,7 @@ use soc_core::EnrichError;
 
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
+use crate::parquet_out::{EnrichmentRows, ParquetOut};
 
 /// Arguments of `soc enrich`.
 #[derive(Debug, clap::Args)]
@@ -62,13 +63,14 @@ pub struct Args {
     /// Local threat-intel lists (IP/CIDR, FireHOL, Spamhaus DROP, abuse.ch CSV, domains, hashes).
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub lists: Vec<PathBuf>,
-    /// Output format (default: table on a terminal, jsonl otherwise).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    /// `--format` (table, json, jsonl, csv, parquet) and `-o FILE`.
+    #[command(flatten)]
+    pub out: crate::parquet_out::OutputArgs,
 }
 
 /// Runs `soc enrich`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let parquet = args.out.parquet()?;
     let (indicators, skipped) = indicators(&args)?;
     let config = config(&args)?;
     let store = if args.no_cache {
@@ -112,15 +114,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "as_owner",
     ];
     columns.extend(providers.iter().map(String::as_str));
-    let stdout = std::io::stdout().lock();
-    let mut out = RowWriter::new(stdout, Format::resolve(args.format), &columns);
     let mut errors = 0usize;
-    for (ind, res) in &results {
-        let (row, n_err) = row(ind, res);
-        errors += n_err;
-        out.write(&row)?;
+    if let Some(p) = parquet {
+        let mut out = ParquetOut::create(p, EnrichmentRows::new(&providers))?;
+        for (ind, res) in &results {
+            let (row, n_err) = row(ind, res);
+            errors += n_err;
+            out.append(|b| b.append(&row))?;
+        }
+        out.finish()?;
+    } else {
+        let stdout = std::io::stdout().lock();
+        let mut out = RowWriter::new(stdout, Format::resolve(args.out.rows()), &columns);
+        for (ind, res) in &results {
+            let (row, n_err) = row(ind, res);
+            errors += n_err;
+            out.write(&row)?;
+        }
+        drop(out.finish()?);
     }
-    let _stdout = out.finish()?;
 
     let stats = service.stats();
     let mut summary = format!(

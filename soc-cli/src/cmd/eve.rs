@@ -17,6 +17,8 @@ use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::{inputs, report_stats};
 use crate::cmd::UsageError;
 use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
+use crate::parquet_out::ParquetOut;
+use soc_core::columnar::{AlertBatchBuilder, EveBatchBuilder};
 
 /// Arguments of `soc eve`.
 #[derive(Debug, clap::Args)]
@@ -35,9 +37,9 @@ pub struct Args {
     /// Only these event types (repeatable), for `--events`.
     #[arg(long = "event-type")]
     pub event_types: Vec<String>,
-    /// Output format (default: table on a terminal, jsonl otherwise).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    /// `--format` (table, json, jsonl, csv, parquet) and `-o FILE`.
+    #[command(flatten)]
+    pub out: crate::parquet_out::OutputArgs,
 }
 
 /// One `--events` row.
@@ -56,7 +58,21 @@ struct EventRow<'a> {
 
 /// Runs `soc eve`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let format = Format::resolve(args.format);
+    let format = Format::resolve(args.out.rows());
+    let parquet = args.out.parquet()?;
+    if parquet.is_some() && args.summary {
+        return Err(
+            UsageError("--format parquet writes events or alerts, not --summary".into()).into(),
+        );
+    }
+    let mut parquet_alerts = match parquet {
+        Some(p) if args.alerts => Some(ParquetOut::create(p, AlertBatchBuilder::new())?),
+        _ => None,
+    };
+    let mut parquet_events = match parquet {
+        Some(p) if !args.alerts => Some(ParquetOut::create(p, EveBatchBuilder::new())?),
+        _ => None,
+    };
     let mut stats = ParseStats::default();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let out = buffered_stdout();
@@ -107,6 +123,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 match alert_from_line(text) {
                     Ok(Some(a)) => {
                         stats.events += 1;
+                        if let Some(p) = parquet_alerts.as_mut() {
+                            p.append(|b| b.append(&a))?;
+                            continue;
+                        }
                         write_alert(&mut w, format, &a)?;
                     }
                     Ok(None) => stats.skipped += 1,
@@ -143,6 +163,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
             stats.events += 1;
+            if let Some(p) = parquet_events.as_mut() {
+                p.append(|b| b.append(&rec, Some(&name), Some(no)))?;
+                continue;
+            }
             let ev = rec.to_event(Origin {
                 file: name.clone(),
                 line: no,
@@ -167,6 +191,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         w.write(&json!({"event_type": k, "count": v}))?;
     }
     drop(w.finish()?);
+    if let Some(p) = parquet_alerts {
+        p.finish()?;
+    }
+    if let Some(p) = parquet_events {
+        p.finish()?;
+    }
     report_stats(&stats);
     Ok(ExitCode::SUCCESS)
 }

@@ -19,6 +19,8 @@ use soc_core::Indicator;
 
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
+use crate::parquet_out::ParquetOut;
+use soc_core::columnar::IndicatorBatchBuilder;
 
 /// Arguments of `soc iocs`.
 #[derive(Debug, clap::Args)]
@@ -26,9 +28,9 @@ pub struct Args {
     /// Input files; stdin when none is given or for `-`.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Output format (default: table on a terminal, jsonl otherwise).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    /// `--format` (table, json, jsonl, csv, parquet) and `-o FILE`.
+    #[command(flatten)]
+    pub out: crate::parquet_out::OutputArgs,
     /// Only these kinds, comma-separated (e.g. `ipv4,domain,sha256`).
     ///
     /// Kinds: ipv4 ipv6 cidr domain url email md5 sha1 sha256 sha512 ssdeep
@@ -118,7 +120,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         no_private: args.no_private,
     });
     let several = inputs.len() > 1;
-    let format = Format::resolve(args.format);
+    if let Some(p) = args.out.parquet()? {
+        let mut out = ParquetOut::create(p, IndicatorBatchBuilder::new())?;
+        for input in inputs {
+            let name = input.name();
+            let found = ex
+                .extract_reader(input.reader())
+                .with_context(|| format!("reading {name}"))?;
+            for ind in &found {
+                out.append(|b| {
+                    b.set_input(None, Some(&name));
+                    b.append(ind)
+                })?;
+            }
+        }
+        out.finish()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let format = Format::resolve(args.out.rows());
     let columns: &[&str] = match (format, several) {
         (Format::Table, false) => &["kind", "value", "count", "defanged", "tags"],
         (Format::Table, true) => &["file", "kind", "value", "count", "defanged", "tags"],

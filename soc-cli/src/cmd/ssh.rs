@@ -14,6 +14,8 @@ use soc_core::parse::ParseStats;
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::UsageError;
 use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
+use crate::parquet_out::ParquetOut;
+use soc_core::columnar::EventBatchBuilder;
 
 /// Arguments of `soc ssh`.
 #[derive(Debug, clap::Args)]
@@ -30,9 +32,9 @@ pub struct Args {
     /// Run the detectors and print their alerts.
     #[arg(long)]
     pub alerts: bool,
-    /// Output format (default: table on a terminal, jsonl otherwise).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    /// `--format` (table, json, jsonl, csv, parquet) and `-o FILE`.
+    #[command(flatten)]
+    pub out: crate::parquet_out::OutputArgs,
     /// Year of BSD-syslog timestamps (default: inferred from today).
     #[arg(long)]
     pub year: Option<i32>,
@@ -115,13 +117,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..SshOptions::default()
     };
     SshParser::try_new(opts.clone()).map_err(|e| UsageError(e.to_string()))?;
-    let format = Format::resolve(args.format);
+    let format = Format::resolve(args.out.rows());
+    let parquet = args.out.parquet()?;
+    if parquet.is_some() && args.summary {
+        return Err(
+            UsageError("--format parquet writes events or alerts, not --summary".into()).into(),
+        );
+    }
+    let mut parquet_events = match parquet {
+        Some(p) if !args.alerts => Some(ParquetOut::create(p, EventBatchBuilder::new())?),
+        _ => None,
+    };
     let out = buffered_stdout();
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut detectors = DetectorSet::new(DetectConfig::default());
     let mut alerts = Vec::new();
-    let mut writer = (!args.summary && !args.alerts).then(|| {
+    let mut writer = (parquet.is_none() && !args.summary && !args.alerts).then(|| {
         RowWriter::new(
             out,
             format,
@@ -167,6 +179,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             stats.events += 1;
             if let Some(w) = writer.as_mut() {
                 w.write_ser(&event_row(&ev))?;
+            } else if let Some(p) = parquet_events.as_mut() {
+                p.append(|b| b.append(&ev))?;
             } else {
                 alerts.extend(detectors.observe_owned(ev));
             }
@@ -174,6 +188,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(w) = writer {
         drop(w.finish()?);
+    } else if let Some(p) = parquet_events {
+        p.finish()?;
     } else if args.summary {
         let out = buffered_stdout();
         let mut w = RowWriter::new(out, format, &["metric", "key", "value"]);
@@ -203,6 +219,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         alerts.extend(detectors.finish());
         alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
+        if let Some(p) = parquet {
+            crate::parquet_out::write_alerts(p, &alerts)?;
+            report_stats(&stats);
+            return Ok(ExitCode::SUCCESS);
+        }
         let out = buffered_stdout();
         let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
         for a in &alerts {

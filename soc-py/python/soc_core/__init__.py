@@ -20,6 +20,7 @@ from ._errors import (
     StoreError,
 )
 from ._native import __version__
+from . import columnar as _columnar
 from . import enrich as _enrich
 from . import iocs as _iocs
 from . import parse as _parse
@@ -27,6 +28,7 @@ from . import pipeline as _pipeline
 from . import respond as _respond
 from . import serve as _serve
 from . import triage as _triage
+from .columnar import *  # noqa: F401,F403
 from .enrich import *  # noqa: F401,F403
 from .iocs import *  # noqa: F401,F403
 from .parse import *  # noqa: F401,F403
@@ -57,4 +59,5 @@ __all__ = [
     *_pipeline.__all__,
     *_respond.__all__,
     *_serve.__all__,
+    *_columnar.__all__,
 ]

@@ -19,6 +19,7 @@ from ._errors import (
     SourceError as SourceError,
     StoreError as StoreError,
 )
+from .columnar import *
 from .enrich import *
 from .iocs import *
 from .parse import *
@@ -87,4 +88,10 @@ __all__ = [
     "SshIsolator",
     "Dashboard",
     "serve",
+    "ArrowBatch",
+    "parse_ssh_batch",
+    "parse_eve_batch",
+    "extract_iocs_batch",
+    "detect_batch",
+    "to_arrow",
 ]

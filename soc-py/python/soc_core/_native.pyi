@@ -18,6 +18,14 @@ from .parse import (
     detect_bruteforce as detect_bruteforce,
     ssh_summary as ssh_summary,
 )
+from .columnar import (
+    ArrowBatch as ArrowBatch,
+    parse_ssh_batch as parse_ssh_batch,
+    parse_eve_batch as parse_eve_batch,
+    extract_iocs_batch as extract_iocs_batch,
+    detect_batch as detect_batch,
+    to_arrow as to_arrow,
+)
 from .enrich import (
     Enrichment as Enrichment,
     Enrichers as Enrichers,
@@ -92,4 +100,10 @@ __all__ = [
     "SshIsolator",
     "Dashboard",
     "serve",
+    "ArrowBatch",
+    "parse_ssh_batch",
+    "parse_eve_batch",
+    "extract_iocs_batch",
+    "detect_batch",
+    "to_arrow",
 ]

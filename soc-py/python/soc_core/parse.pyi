@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Iterable, Iterator, Literal, Mapping, final
 
 from typing_extensions import Self
 
+from .columnar import ArrowBatch
+
 __all__ = [
     "Alert",
     "Event",
@@ -142,6 +144,8 @@ class SshEvents(Iterator[Event]):
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> Event: ...
+    def to_arrow(self) -> ArrowBatch:
+        """The events not yet read, as one Arrow batch (``soc.events``)."""
     @property
     def stats(self) -> dict[str, Any]:
         """Counts so far: ``lines``, ``events``, ``skipped``, ``malformed``, and the first ``errors``."""
@@ -157,6 +161,8 @@ class EveEvents(Iterator[Event]):
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> Event: ...
+    def to_arrow(self) -> ArrowBatch:
+        """The events not yet read, as one Arrow batch (``soc.events``)."""
     @property
     def stats(self) -> dict[str, Any]:
         """Counts so far: ``lines``, ``events``, ``skipped``, ``malformed``, and the first ``errors``."""

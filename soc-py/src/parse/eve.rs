@@ -84,6 +84,11 @@ impl EveEvents {
     fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
         stats_dict(py, &self.stats)
     }
+    /// The events not yet read, as one Arrow batch (`soc.events`).
+    #[pyo3(name = "to_arrow")]
+    fn drain_to_arrow(&mut self, py: Python<'_>) -> PyResult<crate::columnar::ArrowBatch> {
+        crate::columnar::drain_events(|| Ok(self.__next__(py).map(|e| e.inner)))
+    }
     /// Always raises `TypeError`: a live parse cannot be pickled.
     fn __reduce__(&self) -> PyResult<PyObject> {
         Err(not_picklable("EveEvents", "an EVE file"))

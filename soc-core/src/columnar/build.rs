@@ -1,0 +1,141 @@
+//! Column builders shared by the batch builders: data types, timestamp and
+//! integer conversions, a list-of-string-structs column, schema metadata.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arrow_array::builder::{StringBuilder, StringDictionaryBuilder};
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StructArray};
+use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use chrono::{DateTime, Utc};
+
+use super::{ColumnarError, SCHEMA_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
+
+/// A dictionary-encoded string column builder (the enums: kinds,
+/// severities, attempt classes, ...).
+pub(crate) type DictBuilder = StringDictionaryBuilder<Int32Type>;
+
+/// `dictionary<int32, utf8>`.
+pub(crate) fn dict_utf8() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
+/// `timestamp[us, UTC]`.
+pub(crate) fn ts_utc() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// Microseconds since the epoch.
+pub(crate) fn micros(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_micros())
+}
+
+/// The time back from microseconds since the epoch.
+pub(crate) fn from_micros(us: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us)
+}
+
+/// A `u64` as `int64`; values past `i64::MAX` (never written by the
+/// sources soc reads) become null rather than wrapping.
+pub(crate) fn i64_of(v: u64) -> Option<i64> {
+    i64::try_from(v).ok()
+}
+
+/// An address as its canonical text.
+pub(crate) fn ip_text(ip: Option<IpAddr>) -> Option<String> {
+    ip.map(|i| i.to_string())
+}
+
+/// The schema with soc's metadata: `soc.schema` (its name) and
+/// `soc.schema_version`.
+pub(crate) fn schema(name: &str, fields: Vec<Field>) -> SchemaRef {
+    let meta = HashMap::from([
+        (SCHEMA_KEY.to_string(), name.to_string()),
+        (SCHEMA_VERSION_KEY.to_string(), SCHEMA_VERSION.to_string()),
+    ]);
+    Arc::new(Schema::new(fields).with_metadata(meta))
+}
+
+/// A record batch of `columns` under `schema`.
+pub(crate) fn batch(
+    schema: &SchemaRef,
+    columns: Vec<ArrayRef>,
+) -> Result<RecordBatch, ColumnarError> {
+    RecordBatch::try_new(schema.clone(), columns).map_err(ColumnarError::from)
+}
+
+/// The nullable `item` field of a list column of `inner`.
+pub(crate) fn list_of(inner: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("item", inner, true)))
+}
+
+/// A struct of nullable string fields `names`.
+pub(crate) fn string_struct(names: &[&str]) -> DataType {
+    DataType::Struct(string_fields(names))
+}
+
+fn string_fields(names: &[&str]) -> Fields {
+    names
+        .iter()
+        .map(|n| Field::new(*n, DataType::Utf8, true))
+        .collect()
+}
+
+/// A `list<struct<name: utf8, ...>>` column (an alert's ATT&CK references,
+/// its indicators), built item by item without per-row objects.
+pub(crate) struct StringStructList {
+    names: &'static [&'static str],
+    children: Vec<StringBuilder>,
+    offsets: Vec<i32>,
+    items: i32,
+}
+
+impl StringStructList {
+    pub(crate) fn new(names: &'static [&'static str]) -> Self {
+        StringStructList {
+            names,
+            children: names.iter().map(|_| StringBuilder::new()).collect(),
+            offsets: vec![0],
+            items: 0,
+        }
+    }
+
+    /// Appends one struct to the current row's list (`values` in field order).
+    pub(crate) fn push_item<const N: usize>(&mut self, values: [Option<&str>; N]) {
+        for (b, v) in self.children.iter_mut().zip(values) {
+            b.append_option(v);
+        }
+        self.items = self.items.saturating_add(1);
+    }
+
+    /// Ends the current row.
+    pub(crate) fn end_row(&mut self) {
+        self.offsets.push(self.items);
+    }
+
+    pub(crate) fn data_type(names: &[&str]) -> DataType {
+        list_of(string_struct(names))
+    }
+
+    pub(crate) fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let columns: Vec<ArrayRef> = self
+            .children
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let values = StructArray::try_new(string_fields(self.names), columns, None)?;
+        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
+        self.items = 0;
+        let field = Arc::new(Field::new("item", values.data_type().clone(), true));
+        let list = ListArray::try_new(
+            field,
+            OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            Arc::new(values),
+            None,
+        )?;
+        Ok(Arc::new(list))
+    }
+}

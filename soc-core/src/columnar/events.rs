@@ -1,0 +1,200 @@
+//! Normalized events ([`Event`], the SSH parser's output and every other
+//! parser's) as record batches of the `soc.events` schema.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, SchemaRef};
+
+use super::build::{batch, dict_utf8, i64_of, ip_text, micros, schema, ts_utc, DictBuilder};
+use super::{BatchBuilder, ColumnarError};
+use crate::model::{Attempt, Event, EventOutcome};
+
+/// The `soc.events` schema (see the [module docs](super) for the table).
+pub fn event_schema() -> SchemaRef {
+    let f = |name: &str, t: DataType, nullable: bool| Field::new(name, t, nullable);
+    schema(
+        "soc.events",
+        vec![
+            f("file", dict_utf8(), true),
+            f("line", DataType::Int64, true),
+            f("time", ts_utc(), true),
+            f("source", dict_utf8(), false),
+            f("host", DataType::Utf8, true),
+            f("kind", dict_utf8(), false),
+            f("user", DataType::Utf8, true),
+            f("src_ip", DataType::Utf8, true),
+            f("src_host", DataType::Utf8, true),
+            f("src_port", DataType::Int32, true),
+            f("dst_ip", DataType::Utf8, true),
+            f("dst_port", DataType::Int32, true),
+            f("outcome", dict_utf8(), false),
+            f("attempt", dict_utf8(), true),
+            f("failure", DataType::Boolean, false),
+            f("method", dict_utf8(), true),
+            f("fields", DataType::Utf8, true),
+            f("raw", DataType::Utf8, false),
+        ],
+    )
+}
+
+/// The name of an outcome in the `outcome` column.
+pub(crate) fn outcome_str(o: EventOutcome) -> &'static str {
+    match o {
+        EventOutcome::Failure => "failure",
+        EventOutcome::Success => "success",
+        EventOutcome::Unknown => "unknown",
+    }
+}
+
+/// Appends events row by row into column builders; [`finish`](BatchBuilder::finish)
+/// returns the batch and starts the next one.
+///
+/// ```
+/// use soc_core::columnar::{BatchBuilder, EventBatchBuilder};
+/// use soc_core::model::Origin;
+/// use soc_core::parse::ssh::{SshOptions, SshParser};
+///
+/// let mut parser = SshParser::new(SshOptions { year: Some(2026), ..SshOptions::default() });
+/// let line = "Nov 21 02:14:40 web1 sshd[811]: Failed password for root from 203.0.113.45 port 4242 ssh2";
+/// let ev = parser.parse_line(line, Origin { file: "auth.log".into(), line: 1 }).unwrap();
+/// let mut b = EventBatchBuilder::new();
+/// b.append(&ev);
+/// let batch = b.finish().unwrap();
+/// assert_eq!(batch.num_rows(), 1);
+/// assert_eq!(batch.schema().metadata()["soc.schema"], "soc.events");
+/// ```
+pub struct EventBatchBuilder {
+    schema: SchemaRef,
+    file: DictBuilder,
+    line: Int64Builder,
+    time: TimestampMicrosecondBuilder,
+    source: DictBuilder,
+    host: StringBuilder,
+    kind: DictBuilder,
+    user: StringBuilder,
+    src_ip: StringBuilder,
+    src_host: StringBuilder,
+    src_port: Int32Builder,
+    dst_ip: StringBuilder,
+    dst_port: Int32Builder,
+    outcome: DictBuilder,
+    attempt: DictBuilder,
+    failure: BooleanBuilder,
+    method: DictBuilder,
+    fields: StringBuilder,
+    raw: StringBuilder,
+    rows: usize,
+    bytes: usize,
+}
+
+impl Default for EventBatchBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBatchBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        EventBatchBuilder {
+            schema: event_schema(),
+            file: DictBuilder::new(),
+            line: Int64Builder::new(),
+            time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            source: DictBuilder::new(),
+            host: StringBuilder::new(),
+            kind: DictBuilder::new(),
+            user: StringBuilder::new(),
+            src_ip: StringBuilder::new(),
+            src_host: StringBuilder::new(),
+            src_port: Int32Builder::new(),
+            dst_ip: StringBuilder::new(),
+            dst_port: Int32Builder::new(),
+            outcome: DictBuilder::new(),
+            attempt: DictBuilder::new(),
+            failure: BooleanBuilder::new(),
+            method: DictBuilder::new(),
+            fields: StringBuilder::new(),
+            raw: StringBuilder::new(),
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Appends one event.
+    pub fn append(&mut self, e: &Event) {
+        let origin = e.origin.as_ref();
+        self.file
+            .append_option(origin.map(|o| o.file.as_str()).filter(|f| !f.is_empty()));
+        self.line.append_option(origin.and_then(|o| i64_of(o.line)));
+        self.time.append_option(micros(e.time));
+        self.source.append_value(&e.source);
+        self.host.append_option(e.host.as_deref());
+        self.kind.append_value(&e.kind);
+        self.user.append_option(e.user.as_deref());
+        self.src_ip.append_option(ip_text(e.src_ip));
+        self.src_host.append_option(e.src_host.as_deref());
+        self.src_port.append_option(e.src_port.map(i32::from));
+        self.dst_ip.append_option(ip_text(e.dst_ip));
+        self.dst_port.append_option(e.dst_port.map(i32::from));
+        self.outcome.append_value(outcome_str(e.outcome));
+        self.attempt.append_option(e.attempt.map(Attempt::as_str));
+        self.failure.append_value(e.is_failure());
+        self.method
+            .append_option(e.fields.get("method").and_then(|v| v.as_str()));
+        if e.fields.is_empty() {
+            self.fields.append_null();
+        } else {
+            let text = serde_json::Value::Object(e.fields.clone()).to_string();
+            self.bytes += text.len();
+            self.fields.append_value(text);
+        }
+        self.raw.append_value(&e.raw);
+        self.bytes += e.raw.len();
+        self.rows += 1;
+    }
+}
+
+impl BatchBuilder for EventBatchBuilder {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
+        self.rows = 0;
+        self.bytes = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.file.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.time.finish()),
+            Arc::new(self.source.finish()),
+            Arc::new(self.host.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.user.finish()),
+            Arc::new(self.src_ip.finish()),
+            Arc::new(self.src_host.finish()),
+            Arc::new(self.src_port.finish()),
+            Arc::new(self.dst_ip.finish()),
+            Arc::new(self.dst_port.finish()),
+            Arc::new(self.outcome.finish()),
+            Arc::new(self.attempt.finish()),
+            Arc::new(self.failure.finish()),
+            Arc::new(self.method.finish()),
+            Arc::new(self.fields.finish()),
+            Arc::new(self.raw.finish()),
+        ];
+        batch(&self.schema, columns)
+    }
+}

@@ -1,0 +1,155 @@
+//! Indicators ([`Indicator`]) as record batches of the `soc.indicators`
+//! schema, each row saying where it was found: the input row (in a batch
+//! of texts) or the file.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBuilder, Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, SchemaRef};
+
+use super::build::{batch, dict_utf8, i64_of, list_of, schema, DictBuilder};
+use super::{BatchBuilder, ColumnarError};
+use crate::model::Indicator;
+
+/// The `soc.indicators` schema (see the [module docs](super) for the table).
+pub fn indicator_schema() -> SchemaRef {
+    let f = |name: &str, t: DataType, nullable: bool| Field::new(name, t, nullable);
+    schema(
+        "soc.indicators",
+        vec![
+            f("row", DataType::Int64, true),
+            f("file", dict_utf8(), true),
+            f("kind", dict_utf8(), false),
+            f("value", DataType::Utf8, false),
+            f("raw", DataType::Utf8, false),
+            f("start", DataType::Int64, false),
+            f("end", DataType::Int64, false),
+            f("defanged", DataType::Boolean, false),
+            f("count", DataType::Int64, false),
+            f("tags", list_of(DataType::Utf8), false),
+        ],
+    )
+}
+
+/// Appends indicators row by row into column builders; the input row or
+/// file they came from is set once per input with
+/// [`set_input`](Self::set_input).
+///
+/// ```
+/// use soc_core::columnar::{BatchBuilder, IndicatorBatchBuilder};
+/// let mut b = IndicatorBatchBuilder::new();
+/// for (row, text) in ["beacon to 203.0.113.45", "nothing here"].iter().enumerate() {
+///     b.set_input(Some(row as u64), None);
+///     for ind in soc_core::ioc::extract(text) {
+///         b.append(&ind);
+///     }
+/// }
+/// assert_eq!(b.finish().unwrap().num_rows(), 1);
+/// ```
+pub struct IndicatorBatchBuilder {
+    schema: SchemaRef,
+    input_row: Option<i64>,
+    input_file: Option<String>,
+    row: Int64Builder,
+    file: DictBuilder,
+    kind: DictBuilder,
+    value: StringBuilder,
+    raw: StringBuilder,
+    start: Int64Builder,
+    end: Int64Builder,
+    defanged: BooleanBuilder,
+    count: Int64Builder,
+    tags: ListBuilder<StringBuilder>,
+    rows: usize,
+    bytes: usize,
+}
+
+impl Default for IndicatorBatchBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IndicatorBatchBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        IndicatorBatchBuilder {
+            schema: indicator_schema(),
+            input_row: None,
+            input_file: None,
+            row: Int64Builder::new(),
+            file: DictBuilder::new(),
+            kind: DictBuilder::new(),
+            value: StringBuilder::new(),
+            raw: StringBuilder::new(),
+            start: Int64Builder::new(),
+            end: Int64Builder::new(),
+            defanged: BooleanBuilder::new(),
+            count: Int64Builder::new(),
+            tags: ListBuilder::new(StringBuilder::new()),
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The input row (0-based, in a batch of texts) and file the next
+    /// indicators came from.
+    pub fn set_input(&mut self, row: Option<u64>, file: Option<&str>) {
+        self.input_row = row.and_then(i64_of);
+        if self.input_file.as_deref() != file {
+            self.input_file = file.map(str::to_string);
+        }
+    }
+
+    /// Appends one indicator.
+    pub fn append(&mut self, ind: &Indicator) {
+        self.row.append_option(self.input_row);
+        self.file.append_option(self.input_file.as_deref());
+        self.kind.append_value(ind.kind.as_str());
+        self.value.append_value(&ind.value);
+        self.raw.append_value(&ind.raw);
+        let pos = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        self.start.append_value(pos(ind.start));
+        self.end.append_value(pos(ind.end));
+        self.defanged.append_value(ind.defanged);
+        self.count
+            .append_value(i64_of(ind.count).unwrap_or(i64::MAX));
+        self.tags
+            .append_value(ind.tags.iter().map(|t| Some(t.as_str())));
+        self.bytes += ind.value.len() + ind.raw.len();
+        self.rows += 1;
+    }
+}
+
+impl BatchBuilder for IndicatorBatchBuilder {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
+        self.rows = 0;
+        self.bytes = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.row.finish()),
+            Arc::new(self.file.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.value.finish()),
+            Arc::new(self.raw.finish()),
+            Arc::new(self.start.finish()),
+            Arc::new(self.end.finish()),
+            Arc::new(self.defanged.finish()),
+            Arc::new(self.count.finish()),
+            Arc::new(self.tags.finish()),
+        ];
+        batch(&self.schema, columns)
+    }
+}
