@@ -163,7 +163,7 @@ fn path_arg(what: &str, p: &std::path::Path) -> Result<String, RespondError> {
 
 /// Whether `host` is a valid DNS name (letters, digits, `-`, `.`; labels not
 /// starting with `-`).
-fn valid_hostname(host: &str) -> bool {
+pub(crate) fn valid_hostname(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 253
         && host.split('.').all(|l| {
