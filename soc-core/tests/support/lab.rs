@@ -257,32 +257,12 @@ impl Lab {
         ]) && run(&["ip", "-n", &s, "link", "set", &peer, "master", "br0", "up"])
             && run(&["ip", "-n", ns, "link", "set", dev, "up"])
             && run(&["ip", "-n", ns, "link", "set", "lo", "up"]);
-        for a in v4 {
-            ok = ok
-                && run(&[
-                    "ip",
-                    "-n",
-                    ns,
-                    "addr",
-                    "add",
-                    &format!("{a}/24"),
-                    "dev",
-                    dev,
-                ]);
-        }
-        for a in v6 {
-            ok = ok
-                && run(&[
-                    "ip",
-                    "-n",
-                    ns,
-                    "addr",
-                    "add",
-                    &format!("{a}/48"),
-                    "dev",
-                    dev,
-                    "nodad",
-                ]);
+        let v4 = v4.iter().map(|a| (format!("{a}/24"), None));
+        let v6 = v6.iter().map(|a| (format!("{a}/48"), Some("nodad")));
+        for (a, flag) in v4.chain(v6) {
+            let mut argv = vec!["ip", "-n", ns, "addr", "add", &a, "dev", dev];
+            argv.extend(flag);
+            ok = ok && run(&argv);
         }
         ok
     }
@@ -404,7 +384,8 @@ fn mac_of(dev: &str) -> String {
     }
 }
 
-fn keygen(path: &Path) -> bool {
+/// Makes an ed25519 key pair without passphrase at `path` (and `.pub`).
+pub fn keygen(path: &Path) -> bool {
     let _ = std::fs::remove_file(path);
     Command::new(find_program("ssh-keygen").unwrap_or_else(|| "ssh-keygen".into()))
         .args(["-q", "-t", "ed25519", "-N", ""])

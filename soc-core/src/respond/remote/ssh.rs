@@ -38,6 +38,7 @@ use super::config::{config_err, HostSpec, RemoteFirewallConfig};
 use crate::error::RespondError;
 use crate::respond::firewall::exec::{display_argv, find_program, package_for};
 use crate::respond::firewall::{CommandOutput, CommandRunner};
+use crate::respond::isolate::ssh_path_arg;
 
 /// The marker between the ssh argv and the stdin script in records.
 pub const STDIN_MARKER: &str = "<<<";
@@ -59,19 +60,7 @@ pub fn remote_safe(w: &str) -> bool {
 }
 
 fn path_arg(what: &str, p: &std::path::Path) -> Result<String, RespondError> {
-    let s = p
-        .to_str()
-        .ok_or_else(|| config_err(format!("{what} path is not UTF-8")))?;
-    // ssh expands %-tokens and splits on whitespace in these options.
-    if s.is_empty()
-        || s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "%\"'".contains(c))
-    {
-        return Err(config_err(format!(
-            "{what} path '{s}' must not be empty or contain spaces, quotes or %"
-        )));
-    }
-    Ok(s.to_string())
+    ssh_path_arg(what, p).map_err(config_err)
 }
 
 impl SshRunner {
