@@ -6,6 +6,8 @@
 //! Needs root, `ip`, `python3` and the backend's tools; skips with a reason
 //! otherwise. Never touches the host's own namespace or rules.
 
+#[path = "support/lab.rs"]
+mod lab;
 mod support;
 
 use std::process::{Child, Command, Stdio};
@@ -14,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use soc_core::model::{ActionOutcome, Mode};
-use soc_core::respond::firewall::exec::find_program;
 use soc_core::respond::firewall::{Backend, Firewall, FirewallConfig};
 use soc_core::StateStore;
 
@@ -27,29 +28,6 @@ const BLOCK6: &str = "fd00:231::2";
 const BYSTANDER6: &str = "fd00:231::3";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-fn skip_reason(tools: &[&str]) -> Option<String> {
-    if !is_root() {
-        return Some("needs root (network namespaces and firewall rules)".into());
-    }
-    for t in tools.iter().chain(&["ip", "python3"]) {
-        if find_program(t).is_none() {
-            return Some(format!("'{t}' is not installed"));
-        }
-    }
-    None
-}
 
 fn sh(argv: &[&str]) -> bool {
     Command::new(argv[0])
@@ -207,7 +185,7 @@ impl Pair {
 }
 
 async fn exercise(backend: Backend, tools: &[&str]) {
-    if let Some(why) = skip_reason(tools) {
+    if let Some(why) = lab::missing(tools) {
         support::skip(&format!("{backend} netns test"), &why);
         return;
     }

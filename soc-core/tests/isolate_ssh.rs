@@ -5,10 +5,12 @@
 //! Needs root (sshd's privilege separation), `sshd`, `ssh` and `ssh-keygen`;
 //! skips with a reason otherwise.
 
+#[path = "support/lab.rs"]
+mod lab;
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
 use soc_core::model::{ActionOutcome, Mode};
 use soc_core::respond::firewall::exec::find_program;
@@ -28,23 +30,8 @@ impl Drop for Sshd {
     }
 }
 
-fn keygen(path: &Path) -> bool {
-    Command::new(find_program("ssh-keygen").unwrap_or_else(|| "ssh-keygen".into()))
-        .args(["-q", "-t", "ed25519", "-N", ""])
-        .arg("-f")
-        .arg(path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn start() -> Option<Sshd> {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .is_some_and(|l| l.split_whitespace().nth(2) == Some("0"));
+    let root = lab::is_root();
     if !root {
         support::skip("isolate_ssh", "needs root to run a throwaway sshd");
         return None;
@@ -57,7 +44,10 @@ fn start() -> Option<Sshd> {
     }
     let dir = tempfile::tempdir().ok()?;
     let d = dir.path();
-    if !(keygen(&d.join("hostkey")) && keygen(&d.join("userkey")) && keygen(&d.join("otherkey"))) {
+    if !(lab::keygen(&d.join("hostkey"))
+        && lab::keygen(&d.join("userkey"))
+        && lab::keygen(&d.join("otherkey")))
+    {
         support::skip("isolate_ssh", "ssh-keygen failed");
         return None;
     }

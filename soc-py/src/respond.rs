@@ -64,6 +64,7 @@ impl Firewall {
             allow,
             permit_private,
             netns,
+            ..FirewallConfig::default()
         };
         let inner = CoreFirewall::new(cfg, store.clone()).map_err(to_py)?;
         Ok(Firewall {

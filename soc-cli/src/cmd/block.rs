@@ -7,6 +7,11 @@
 //!
 //! Blocks are recorded in the state store: `--state PATH`, else `$SOC_STATE`,
 //! else `/var/lib/soc/state.db` when running as root, else `./.soc/state.db`.
+//!
+//! The target may be a network (`2001:db8::/64`). `--host web1,web2` sends
+//! the action to remote firewalls over SSH instead (see [`remote`]).
+
+mod remote;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +50,8 @@ pub struct FirewallArgs {
     /// Print the action record as JSON instead of a sentence.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    remote: Box<remote::RemoteArgs>,
 }
 
 /// Arguments of `soc block`.
@@ -53,7 +60,7 @@ pub struct FirewallArgs {
 pub struct BlockArgs {
     #[command(subcommand)]
     action: Option<BlockAction>,
-    /// The address to block (IPv4 or IPv6).
+    /// The address (IPv4 or IPv6) or network (`2001:db8::/64`) to block.
     #[arg(required = true, value_name = "IP")]
     ip: Option<String>,
     /// How long: 30s, 10m, 1h, 2d, or 0/permanent.
@@ -76,7 +83,8 @@ pub struct BlockArgs {
 enum BlockAction {
     /// List blocks recorded in the state store, with their expiry.
     List(ListArgs),
-    /// Remove expired blocks (plain-iptables rules; nftables/ipset expire in the kernel).
+    /// Remove expired blocks (plain-iptables rules; nftables/ipset expire in
+    /// the kernel); with --host, retry pending remote actions first.
     Sweep(FirewallArgs),
 }
 
@@ -92,12 +100,15 @@ struct ListArgs {
     /// State store [default: as for `soc block`].
     #[arg(long, value_name = "PATH", env = "SOC_STATE")]
     state: Option<PathBuf>,
+    /// Only these hosts' blocks (`local` for this host's; comma-separated).
+    #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
+    host: Vec<String>,
 }
 
 /// Arguments of `soc unblock`.
 #[derive(Debug, clap::Args)]
 pub struct UnblockArgs {
-    /// The address to unblock.
+    /// The address or network to unblock.
     #[arg(value_name = "IP")]
     ip: String,
     #[command(flatten)]
@@ -203,6 +214,16 @@ pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
         return Err(UsageError("give an address to block, or `soc block list`".into()).into());
     };
     let duration = parse_duration(&args.duration).map_err(|e| UsageError(format!("--for: {e}")))?;
+    if args.fw.remote.active() {
+        return remote::block(
+            &args.fw,
+            &ip,
+            duration,
+            args.allow,
+            args.permit_private,
+            &args.reason,
+        );
+    }
     let (fw, store) = firewall(&args.fw, args.allow, args.permit_private)?;
     let rt = crate::cmd::runtime()?;
     let rec = rt.block_on(fw.block(
@@ -229,6 +250,9 @@ pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `soc unblock`.
 pub fn run_unblock(args: UnblockArgs) -> anyhow::Result<ExitCode> {
+    if args.fw.remote.active() {
+        return remote::unblock(&args.fw, &args.ip);
+    }
     let (fw, store) = firewall(&args.fw, Vec::new(), false)?;
     let rt = crate::cmd::runtime()?;
     let rec = rt.block_on(fw.unblock(&args.ip, mode(&args.fw)))?;
@@ -240,6 +264,9 @@ pub fn run_unblock(args: UnblockArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_sweep(args: FirewallArgs) -> anyhow::Result<ExitCode> {
+    if args.remote.active() {
+        return remote::sweep(&args);
+    }
     let (fw, store) = firewall(&args, Vec::new(), false)?;
     let rt = crate::cmd::runtime()?;
     let recs = rt.block_on(fw.expire(mode(&args)))?;
@@ -283,7 +310,11 @@ fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
         ],
     );
     let ts = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    for b in blocks {
+    let on_hosts = |backend: &str| {
+        let host = backend.split_once('@').map_or("local", |(_, h)| h);
+        args.host.is_empty() || args.host.iter().any(|h| h == host)
+    };
+    for b in blocks.into_iter().filter(|b| on_hosts(&b.backend)) {
         let remaining = match b.expires_at {
             None => "permanent".to_string(),
             Some(e) if e <= now => "expired".to_string(),

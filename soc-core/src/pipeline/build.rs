@@ -24,6 +24,7 @@ use crate::error::{ConfigError, Error};
 use crate::model::{ActionRecord, Alert, Indicator, Mode, Score};
 use crate::respond::firewall::Firewall;
 use crate::respond::isolate::SshIsolator;
+use crate::respond::remote::RemoteFirewalls;
 use crate::respond::ResponseEngine;
 use crate::source::build_source;
 use crate::store::StateStore;
@@ -91,8 +92,12 @@ pub fn describe(cfg: &PipelineConfig) -> Vec<String> {
     ));
     lines.push(format!("score: {:?}", cfg.score.scorer).to_lowercase());
     lines.push(format!(
-        "respond: firewall ({}){}",
+        "respond: firewall ({}{}){}",
         cfg.firewall.backend.as_str(),
+        match cfg.response.firewall.remote.len() {
+            0 => String::new(),
+            n => format!(" + {n} remote host(s) over SSH"),
+        },
         if cfg.isolate.mgmt_ip.is_some() {
             ", isolate"
         } else {
@@ -187,10 +192,19 @@ impl Pipeline {
         let mut engine = ResponseEngine::from_config(&cfg.response, store.clone())?;
         // Alerts are saved with their scores in the batch transaction.
         engine.set_alerts_stored_by_caller(true);
-        engine.register(
-            "firewall",
-            Box::new(Firewall::new(cfg.firewall.clone(), Some(store.clone()))?),
-        );
+        let local = Firewall::new(cfg.firewall.clone(), Some(store.clone()))?;
+        let remote = &cfg.response.firewall;
+        if remote.remote.is_empty() {
+            engine.register("firewall", Box::new(local));
+        } else {
+            let fleet = RemoteFirewalls::new(
+                remote.clone(),
+                cfg.firewall.clone(),
+                Some(store.clone()),
+                remote.local.then_some(local),
+            )?;
+            engine.register("firewall", Box::new(fleet));
+        }
         if cfg.isolate.mgmt_ip.is_some() {
             engine.register("isolate", Box::new(SshIsolator::new(cfg.isolate.clone())?));
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::notify::{EmailConfig, SlackConfig, WebhookConfig};
 use super::playbook::PlaybookConfig;
+use super::remote::RemoteFirewallConfig;
 use super::siem::{ElasticConfig, SinkConfig, SplunkHecConfig};
 use super::ticket::{JiraConfig, TheHiveConfig, TicketFileConfig};
 
@@ -53,6 +54,9 @@ pub struct ResponseConfig {
     pub jira: Option<JiraConfig>,
     /// Local JSONL ticket file.
     pub ticket_file: Option<TicketFileConfig>,
+    /// Remote firewalls over SSH (`[[response.firewall.remote]]`); blocks
+    /// go to every one of them (and this host's unless `local = false`).
+    pub firewall: RemoteFirewallConfig,
 }
 
 impl Default for ResponseConfig {
@@ -71,6 +75,7 @@ impl Default for ResponseConfig {
             thehive: None,
             jira: None,
             ticket_file: None,
+            firewall: RemoteFirewallConfig::default(),
         }
     }
 }

@@ -8,7 +8,8 @@
 //!   writes every [`ActionRecord`] to the [`AuditLog`].
 //! * Responders: [`notify`] (e-mail, Slack, webhooks), [`siem`] (Splunk HEC,
 //!   Elasticsearch, JSON sink), [`ticket`] (TheHive, Jira, local file),
-//!   [`watch`] (watch-list), [`firewall`] and [`isolate`].
+//!   [`watch`] (watch-list), [`firewall`], [`remote`] (the same block on
+//!   remote hosts' firewalls over SSH) and [`isolate`].
 
 use async_trait::async_trait;
 
@@ -32,6 +33,7 @@ pub trait Responder: Send + Sync {
 
 pub mod firewall;
 pub mod isolate;
+pub mod remote;
 
 mod audit;
 mod config;

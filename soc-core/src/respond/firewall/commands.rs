@@ -5,10 +5,12 @@
 //! * nftables: table `inet soc`, sets `block4`/`block6` with `flags timeout`
 //!   (per-element timeouts, expired by the kernel), chain `input` at priority
 //!   -10 with `ip saddr @block4 counter drop` / `ip6 saddr @block6 counter drop`.
+//!   Networks go to `net4`/`net6`, the same with `flags interval, timeout`.
 //! * ipset: sets `soc-block4`/`soc-block6` (`hash:ip timeout 0`, `-exist`
-//!   everywhere) and one `-m set --match-set ... src -j DROP` rule in INPUT.
+//!   everywhere) and one `-m set --match-set ... src -j DROP` rule in INPUT;
+//!   networks go to `soc-net4`/`soc-net6` (`hash:net`), with their own rule.
 //! * iptables: chain `soc-block` jumped to from INPUT, one
-//!   `-s <ip> -j DROP` rule per address; expiry is soc's job (`expire`).
+//!   `-s <ip or network> -j DROP` rule per target; expiry is soc's job (`expire`).
 //!
 //! Each action is a list of [`Step`]s: a mutating command, optionally guarded
 //! by a read-only check whose success means "already there, skip it".
@@ -16,7 +18,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::Backend;
+use super::{Backend, BlockTarget};
 
 /// nftables table family and name.
 pub const NFT_TABLE: [&str; 2] = ["inet", "soc"];
@@ -74,36 +76,47 @@ pub fn iptables_for(ip: IpAddr) -> &'static str {
     }
 }
 
-/// The nft set name for the family of `ip`.
-pub fn nft_set(ip: IpAddr) -> &'static str {
-    if ip.is_ipv4() {
-        "block4"
-    } else {
-        "block6"
+/// The nft set for `t`: `block4`/`block6` for addresses, `net4`/`net6`
+/// (interval sets) for networks.
+pub fn nft_set(t: BlockTarget) -> &'static str {
+    match (t.is_ipv4(), t.is_network()) {
+        (true, false) => "block4",
+        (false, false) => "block6",
+        (true, true) => "net4",
+        (false, true) => "net6",
     }
 }
 
-/// The ipset name for the family of `ip`.
-pub fn ipset_name(ip: IpAddr) -> &'static str {
-    if ip.is_ipv4() {
-        "soc-block4"
-    } else {
-        "soc-block6"
+/// The ipset for `t`: `soc-block4`/`soc-block6` (`hash:ip`) for addresses,
+/// `soc-net4`/`soc-net6` (`hash:net`) for networks.
+pub fn ipset_name(t: BlockTarget) -> &'static str {
+    match (t.is_ipv4(), t.is_network()) {
+        (true, false) => "soc-block4",
+        (false, false) => "soc-block6",
+        (true, true) => "soc-net4",
+        (false, true) => "soc-net6",
     }
 }
 
-/// The idempotent setup for `ip`'s family: table/set/chain creation and the
-/// rule that drops members, each rule guarded by a check.
-pub fn setup(backend: Backend, ip: IpAddr) -> Vec<Step> {
-    let v4 = ip.is_ipv4();
+/// The idempotent setup for `t`'s family and kind: table/set/chain creation
+/// and the rule that drops members, each rule guarded by a check.
+pub fn setup(backend: Backend, t: BlockTarget) -> Vec<Step> {
+    let v4 = t.is_ipv4();
+    let ip = t.ip();
     match backend {
         Backend::Nftables => {
-            let (set, ty, match_kw) = if v4 {
-                ("block4", "ipv4_addr", "ip")
+            let set = nft_set(t);
+            let (ty, match_kw) = if v4 {
+                ("ipv4_addr", "ip")
             } else {
-                ("block6", "ipv6_addr", "ip6")
+                ("ipv6_addr", "ip6")
             };
-            let set_def = format!("{{ type {ty}; flags timeout; }}");
+            let flags = if t.is_network() {
+                "interval, timeout"
+            } else {
+                "timeout"
+            };
+            let set_def = format!("{{ type {ty}; flags {flags}; }}");
             let rule = argv(&[
                 "nft",
                 "add",
@@ -136,7 +149,12 @@ pub fn setup(backend: Backend, ip: IpAddr) -> Vec<Step> {
             ]
         }
         Backend::Ipset => {
-            let set = ipset_name(ip);
+            let set = ipset_name(t);
+            let kind = if t.is_network() {
+                "hash:net"
+            } else {
+                "hash:ip"
+            };
             let family = if v4 { "inet" } else { "inet6" };
             let ipt = iptables_for(ip);
             let rule = |op: &str| {
@@ -158,7 +176,7 @@ pub fn setup(backend: Backend, ip: IpAddr) -> Vec<Step> {
             insert.insert(4, "1".into());
             vec![
                 step(argv(&[
-                    "ipset", "-exist", "create", set, "hash:ip", "family", family, "timeout", "0",
+                    "ipset", "-exist", "create", set, kind, "family", family, "timeout", "0",
                     "maxelem", "65536",
                 ])),
                 guarded(rule("-C"), insert),
@@ -195,9 +213,10 @@ pub fn rule_marker(step: &Step) -> Option<String> {
     })
 }
 
-/// The read-only probe that says whether `ip` is currently blocked.
-pub fn is_blocked(backend: Backend, ip: IpAddr) -> Vec<String> {
-    let a = ip.to_string();
+/// The read-only probe that says whether `t` is currently blocked.
+pub fn is_blocked(backend: Backend, t: BlockTarget) -> Vec<String> {
+    let a = t.to_string();
+    let ip = t.ip();
     match backend {
         Backend::Nftables => argv(&[
             "nft",
@@ -205,10 +224,10 @@ pub fn is_blocked(backend: Backend, ip: IpAddr) -> Vec<String> {
             "element",
             "inet",
             "soc",
-            nft_set(ip),
+            nft_set(t),
             &format!("{{ {a} }}"),
         ]),
-        Backend::Ipset => argv(&["ipset", "test", ipset_name(ip), &a]),
+        Backend::Ipset => argv(&["ipset", "test", ipset_name(t), &a]),
         Backend::Iptables => argv(&[
             iptables_for(ip),
             "-w",
@@ -223,15 +242,16 @@ pub fn is_blocked(backend: Backend, ip: IpAddr) -> Vec<String> {
 }
 
 /// The command that adds the block (`None` duration: permanent).
-pub fn add(backend: Backend, ip: IpAddr, duration: Option<Duration>) -> Vec<String> {
-    let a = ip.to_string();
+pub fn add(backend: Backend, t: BlockTarget, duration: Option<Duration>) -> Vec<String> {
+    let a = t.to_string();
+    let ip = t.ip();
     match backend {
         Backend::Nftables => {
             let elem = match duration {
                 Some(d) => format!("{{ {a} timeout {}s }}", d.as_secs().max(1)),
                 None => format!("{{ {a} }}"),
             };
-            argv(&["nft", "add", "element", "inet", "soc", nft_set(ip), &elem])
+            argv(&["nft", "add", "element", "inet", "soc", nft_set(t), &elem])
         }
         Backend::Ipset => {
             let secs = duration
@@ -241,7 +261,7 @@ pub fn add(backend: Backend, ip: IpAddr, duration: Option<Duration>) -> Vec<Stri
                 "ipset",
                 "-exist",
                 "add",
-                ipset_name(ip),
+                ipset_name(t),
                 &a,
                 "timeout",
                 &secs.to_string(),
@@ -262,8 +282,9 @@ pub fn add(backend: Backend, ip: IpAddr, duration: Option<Duration>) -> Vec<Stri
 }
 
 /// The command that removes the block.
-pub fn delete(backend: Backend, ip: IpAddr) -> Vec<String> {
-    let a = ip.to_string();
+pub fn delete(backend: Backend, t: BlockTarget) -> Vec<String> {
+    let a = t.to_string();
+    let ip = t.ip();
     match backend {
         Backend::Nftables => argv(&[
             "nft",
@@ -271,10 +292,10 @@ pub fn delete(backend: Backend, ip: IpAddr) -> Vec<String> {
             "element",
             "inet",
             "soc",
-            nft_set(ip),
+            nft_set(t),
             &format!("{{ {a} }}"),
         ]),
-        Backend::Ipset => argv(&["ipset", "-exist", "del", ipset_name(ip), &a]),
+        Backend::Ipset => argv(&["ipset", "-exist", "del", ipset_name(t), &a]),
         Backend::Iptables => argv(&[
             iptables_for(ip),
             "-w",
@@ -290,13 +311,13 @@ pub fn delete(backend: Backend, ip: IpAddr) -> Vec<String> {
 
 /// The steps of a block after the [`is_blocked`] probe said "not blocked":
 /// the setup, then the add.
-pub fn block_steps(backend: Backend, ip: IpAddr, duration: Option<Duration>) -> Vec<Step> {
-    let mut steps = setup(backend, ip);
-    steps.push(step(add(backend, ip, duration)));
+pub fn block_steps(backend: Backend, t: BlockTarget, duration: Option<Duration>) -> Vec<Step> {
+    let mut steps = setup(backend, t);
+    steps.push(step(add(backend, t, duration)));
     steps
 }
 
 /// The steps of an unblock: the delete, run only if the block exists.
-pub fn unblock_steps(backend: Backend, ip: IpAddr) -> Vec<Step> {
-    vec![if_present(is_blocked(backend, ip), delete(backend, ip))]
+pub fn unblock_steps(backend: Backend, t: BlockTarget) -> Vec<Step> {
+    vec![if_present(is_blocked(backend, t), delete(backend, t))]
 }

@@ -77,6 +77,9 @@ pub struct FirewallConfig {
     pub permit_private: bool,
     /// Run every command inside this network namespace (`ip netns exec NS ...`).
     pub netns: Option<String>,
+    /// Block an alert's aggregated IPv6 source network (`src_prefix`, the
+    /// detectors' /64 by default) rather than its single address (true).
+    pub block_src_prefix: bool,
 }
 
 impl Default for FirewallConfig {
@@ -87,6 +90,7 @@ impl Default for FirewallConfig {
             allow: Vec::new(),
             permit_private: false,
             netns: None,
+            block_src_prefix: true,
         }
     }
 }

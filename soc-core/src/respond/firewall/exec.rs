@@ -245,6 +245,41 @@ pub fn display_argv(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// The addresses configured inside network namespace `ns` (`ip -n NS -o addr show`).
+pub(crate) fn netns_addresses(ns: &str) -> Vec<std::net::IpAddr> {
+    let Some(ip) = find_program("ip") else {
+        return Vec::new();
+    };
+    let Ok(out) = std::process::Command::new(ip)
+        .args(["-n", ns, "-o", "addr", "show"])
+        .stdin(std::process::Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    parse_addr_show(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The addresses in the output of `ip -o addr show` (`inet`/`inet6` words).
+pub fn parse_addr_show(text: &str) -> Vec<std::net::IpAddr> {
+    let mut addrs = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        while let Some(w) = words.next() {
+            if w == "inet" || w == "inet6" {
+                if let Some(a) = words
+                    .next()
+                    .and_then(|a| a.split('/').next())
+                    .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+                {
+                    addrs.push(a.to_canonical());
+                }
+            }
+        }
+    }
+    addrs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,11 @@
 //! timeouts), ipset + iptables, or plain iptables, for IPv4 and IPv6.
 //!
 //! Safe by construction:
-//! * the target is parsed as an [`IpAddr`] and checked against a
+//! * the target is parsed as an [`IpAddr`] or a network ([`BlockTarget`],
+//!   e.g. the IPv6 /64 of an alert's `src_prefix`) and checked against a
 //!   [`TargetPolicy`] (allow-list, loopback, own addresses, the SSH client,
-//!   private/reserved ranges) before anything runs;
+//!   private/reserved ranges; for a network, every address inside it)
+//!   before anything runs;
 //! * commands run as argv (never through a shell), see [`exec`];
 //! * setup (table, sets, chain, rules) is idempotent, and blocking an address
 //!   that is already blocked is a no-op ([`ActionOutcome::Skipped`]);
@@ -29,12 +31,14 @@ pub mod commands;
 mod config;
 mod duration;
 pub mod exec;
+#[cfg(test)]
+mod net_tests;
 mod policy;
+mod target;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +54,9 @@ pub use config::{Backend, FirewallConfig};
 pub use duration::{format_duration, parse_duration};
 pub use exec::{CommandOutput, CommandRunner, SystemRunner};
 pub use policy::{parse_ip, Protection, TargetPolicy};
+pub use target::{
+    alert_block_target, BlockTarget, ALERT_PREFIX_MIN_V6, MIN_PREFIX_V4, MIN_PREFIX_V6,
+};
 
 use commands::Step;
 
@@ -60,6 +67,9 @@ pub struct Firewall {
     policy: TargetPolicy,
     store: Option<Arc<StateStore>>,
     runner: Arc<dyn CommandRunner>,
+    // The remote host this firewall acts on (`None`: this host); part of the
+    // store key so that each host's blocks are its own.
+    scope: Option<String>,
     // Serializes actions in this process (check-then-insert must not interleave).
     lock: tokio::sync::Mutex<()>,
 }
@@ -118,7 +128,7 @@ impl Firewall {
                     "netns '{ns}' is not a valid namespace name (letters, digits, _ . -)"
                 )));
             }
-            policy = policy.with_own_addresses(netns_addresses(ns));
+            policy = policy.with_own_addresses(exec::netns_addresses(ns));
         }
         Ok(Firewall {
             config,
@@ -126,8 +136,29 @@ impl Firewall {
             policy,
             store,
             runner,
+            scope: None,
             lock: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Scopes the firewall to a remote host: its blocks are stored under
+    /// `backend@host` and [`Firewall::expire`] handles only those.
+    pub fn with_scope(mut self, host: &str) -> Self {
+        self.scope = Some(host.to_string());
+        self
+    }
+
+    /// The key blocks are stored under: the backend, `backend@host` for a
+    /// remote host.
+    pub fn store_key(&self) -> String {
+        self.key_for(self.backend())
+    }
+
+    fn key_for(&self, backend: Backend) -> String {
+        match &self.scope {
+            Some(h) => format!("{backend}@{h}"),
+            None => backend.to_string(),
+        }
     }
 
     /// Replaces the protection policy (e.g. one without host discovery).
@@ -151,12 +182,14 @@ impl Firewall {
         &self.policy
     }
 
-    /// Parses `ip` and applies the protection policy; runs nothing.
-    pub fn check_target(&self, ip: &str) -> Result<IpAddr, RespondError> {
-        self.policy.check(ip)
+    /// Parses `target` (an address or a network) and applies the protection
+    /// policy to all of it; runs nothing.
+    pub fn check_target(&self, target: &str) -> Result<BlockTarget, RespondError> {
+        self.policy.check_block_target(&BlockTarget::parse(target)?)
     }
 
-    /// Blocks `ip` for `duration` (`None`: the configured default;
+    /// Blocks `ip` (an address or a network such as `2001:db8::/64`) for
+    /// `duration` (`None`: the configured default;
     /// `Some(Duration::ZERO)`: permanent). `reason` (alert id or note) is
     /// stored with the block. Already blocked: `Skipped`, nothing changed.
     pub async fn block(
@@ -187,10 +220,14 @@ impl Firewall {
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .and_then(|d| now.checked_add_signed(d));
         let mut rec = ActionRecord::new("firewall", "block", &ip.to_string(), "", mode);
+        if ip.is_network() {
+            rec.detail = "network, ".into();
+        }
         rec.expires_at = expires_at;
-        rec.detail = format!("{backend}, {}", format_duration(duration));
+        rec.detail
+            .push_str(&format!("{backend}, {}", format_duration(duration)));
         let _guard = self.lock.lock().await;
-        let existing = self.stored_block(ip, backend)?;
+        let existing = self.stored_block(ip)?;
         if mode == Mode::DryRun {
             if let Some(e) = existing.filter(|e| e.expires_at.is_none_or(|x| x > now)) {
                 rec.outcome = ActionOutcome::Skipped(already_blocked(ip, &e));
@@ -209,7 +246,7 @@ impl Firewall {
         }
         let entry = BlockEntry {
             ip: ip.to_string(),
-            backend: backend.to_string(),
+            backend: self.store_key(),
             created_at: now,
             expires_at,
             reason: reason.to_string(),
@@ -241,10 +278,10 @@ impl Firewall {
         Ok(rec)
     }
 
-    /// Removes the block of `ip` (no policy check: any valid address may be
-    /// unblocked). Not blocked: `Skipped`.
+    /// Removes the block of `ip` (an address or network; no policy check:
+    /// anything valid may be unblocked). Not blocked: `Skipped`.
     pub async fn unblock(&self, ip: &str, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let ip = parse_ip(ip)?;
+        let ip = BlockTarget::parse(ip)?;
         let _guard = self.lock.lock().await;
         self.remove(ip, self.backend(), "unblock", mode).await
     }
@@ -259,7 +296,16 @@ impl Firewall {
         let _guard = self.lock.lock().await;
         let mut records = Vec::new();
         for entry in store.expired_blocks(Utc::now())? {
-            let (Ok(ip), Ok(backend)) = (parse_ip(&entry.ip), entry.backend.parse::<Backend>())
+            // Another scope's entry (a remote host's, or this host's when
+            // scoped) belongs to the firewall of that scope.
+            let (kind, scope) = match entry.backend.split_once('@') {
+                Some((k, h)) => (k, Some(h)),
+                None => (entry.backend.as_str(), None),
+            };
+            if scope != self.scope.as_deref() || kind.starts_with("retry") {
+                continue;
+            }
+            let (Ok(ip), Ok(backend)) = (BlockTarget::parse(&entry.ip), kind.parse::<Backend>())
             else {
                 tracing::warn!(ip = %entry.ip, backend = %entry.backend, "forgetting an unreadable block entry");
                 if mode == Mode::Live {
@@ -284,7 +330,7 @@ impl Firewall {
 
     async fn remove(
         &self,
-        ip: IpAddr,
+        ip: BlockTarget,
         backend: Backend,
         action: &str,
         mode: Mode,
@@ -302,7 +348,7 @@ impl Firewall {
             removed |= self.run_step(&step, &mut rec).await?;
         }
         if let Some(store) = &self.store {
-            store.remove_block(&ip.to_string(), backend.as_str())?;
+            store.remove_block(&ip.to_string(), &self.key_for(backend))?;
         }
         if !removed {
             rec.outcome = ActionOutcome::Skipped(format!("{ip} is not blocked ({backend})"));
@@ -352,19 +398,15 @@ impl Firewall {
         }
     }
 
-    fn stored_block(
-        &self,
-        ip: IpAddr,
-        backend: Backend,
-    ) -> Result<Option<BlockEntry>, RespondError> {
+    fn stored_block(&self, ip: BlockTarget) -> Result<Option<BlockEntry>, RespondError> {
         let Some(store) = &self.store else {
             return Ok(None);
         };
-        let ip = ip.to_string();
+        let (ip, key) = (ip.to_string(), self.store_key());
         Ok(store
             .blocks()?
             .into_iter()
-            .find(|b| b.ip == ip && b.backend == backend.as_str()))
+            .find(|b| b.ip == ip && b.backend == key))
     }
 
     fn store_add(&self, entry: &BlockEntry) -> Result<(), RespondError> {
@@ -375,11 +417,11 @@ impl Firewall {
     }
 }
 
-fn already_blocked(ip: IpAddr, e: &BlockEntry) -> String {
+fn already_blocked(ip: BlockTarget, e: &BlockEntry) -> String {
     already_blocked_plain(ip, Some(e))
 }
 
-fn already_blocked_plain(ip: IpAddr, e: Option<&BlockEntry>) -> String {
+fn already_blocked_plain(ip: BlockTarget, e: Option<&BlockEntry>) -> String {
     match e.map(|e| e.expires_at) {
         Some(Some(t)) => format!(
             "{ip} is already blocked (until {})",
@@ -390,51 +432,23 @@ fn already_blocked_plain(ip: IpAddr, e: Option<&BlockEntry>) -> String {
     }
 }
 
-/// The addresses configured inside network namespace `ns` (`ip -n NS -o addr show`).
-fn netns_addresses(ns: &str) -> Vec<IpAddr> {
-    let Some(ip) = exec::find_program("ip") else {
-        return Vec::new();
-    };
-    let Ok(out) = std::process::Command::new(ip)
-        .args(["-n", ns, "-o", "addr", "show"])
-        .stdin(std::process::Stdio::null())
-        .output()
-    else {
-        return Vec::new();
-    };
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut addrs = Vec::new();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        while let Some(w) = words.next() {
-            if w == "inet" || w == "inet6" {
-                if let Some(a) = words
-                    .next()
-                    .and_then(|a| a.split('/').next())
-                    .and_then(|a| a.parse().ok())
-                {
-                    addrs.push(a);
-                }
-            }
-        }
-    }
-    addrs
-}
-
 #[async_trait]
 impl Responder for Firewall {
     fn name(&self) -> &str {
         "firewall"
     }
 
-    /// Blocks the alert's source address for the default duration.
+    /// Blocks the alert's source (see [`alert_block_target`]) for the
+    /// default duration.
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let Some(src) = alert.src_ip else {
+        let Some(target) = alert_block_target(alert, self.config.block_src_prefix) else {
             let mut rec = ActionRecord::new("firewall", "block", "", &alert.id, mode);
             rec.outcome = ActionOutcome::Skipped("the alert has no source address".into());
             return Ok(rec);
         };
-        let mut rec = self.block(&src.to_string(), None, mode, &alert.id).await?;
+        let mut rec = self
+            .block(&target.to_string(), None, mode, &alert.id)
+            .await?;
         rec.alert_id = alert.id.clone();
         Ok(rec)
     }

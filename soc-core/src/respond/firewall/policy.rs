@@ -199,6 +199,22 @@ impl TargetPolicy {
             None => Ok(ip),
         }
     }
+
+    /// Every single address this policy pins (own, SSH client, resolvers,
+    /// gateways): a network containing one of them is refused.
+    pub(super) fn pinned_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.own
+            .iter()
+            .chain(&self.ssh_client)
+            .chain(&self.resolvers)
+            .chain(&self.gateways)
+            .copied()
+    }
+
+    /// The allow-list entries, parsed and as written.
+    pub(super) fn allow_entries(&self) -> impl Iterator<Item = (&IpNetwork, &str)> + '_ {
+        self.allow.iter().map(|(n, e)| (n, e.as_str()))
+    }
 }
 
 /// Parses one IP address strictly (surrounding whitespace allowed; IPv4-mapped

@@ -2,6 +2,7 @@
 //! block state, so idempotency and the exact argv can be checked without root.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use super::*;

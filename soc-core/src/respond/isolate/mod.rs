@@ -146,24 +146,29 @@ fn config_err(message: impl Into<String>) -> RespondError {
 }
 
 fn path_arg(what: &str, p: &std::path::Path) -> Result<String, RespondError> {
+    ssh_path_arg(what, p).map_err(config_err)
+}
+
+/// `p` as an ssh option value, or why it cannot be one (ssh expands
+/// %-tokens and splits on whitespace in `-i`/`UserKnownHostsFile`).
+pub(crate) fn ssh_path_arg(what: &str, p: &std::path::Path) -> Result<String, String> {
     let s = p
         .to_str()
-        .ok_or_else(|| config_err(format!("{what} path is not UTF-8")))?;
-    // ssh expands %-tokens and splits on whitespace in these options.
+        .ok_or_else(|| format!("{what} path is not UTF-8"))?;
     if s.is_empty()
         || s.chars()
             .any(|c| c.is_whitespace() || c.is_control() || "%\"'".contains(c))
     {
-        return Err(config_err(format!(
+        return Err(format!(
             "{what} path '{s}' must not be empty or contain spaces, quotes or %"
-        )));
+        ));
     }
     Ok(s.to_string())
 }
 
 /// Whether `host` is a valid DNS name (letters, digits, `-`, `.`; labels not
 /// starting with `-`).
-fn valid_hostname(host: &str) -> bool {
+pub(crate) fn valid_hostname(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 253
         && host.split('.').all(|l| {
