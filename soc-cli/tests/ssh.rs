@@ -185,7 +185,8 @@ fn fixture(name: &str) -> String {
 }
 
 /// Every `--events` row has `attempt` (`failure`/`probe`/`success`/null),
-/// and `failure` is `attempt == "failure"`.
+/// `failure` is `attempt == "failure"`, and `continues` is set only on
+/// rows without an attempt of their own.
 #[test]
 fn event_rows_carry_the_attempt_class() {
     for file in [sample(), fixture("connections.log")] {
@@ -206,6 +207,13 @@ fn event_rows_carry_the_attempt_class() {
                 "{r}"
             );
             assert_eq!(r["failure"], *a == "failure", "{r}");
+            let c = r.get("continues").expect("continues column");
+            assert!(c.is_null() || a.is_null(), "{r}");
+        }
+        if file.ends_with("connections.log") {
+            // `Failed password for invalid user oracle` after its `Invalid user`
+            assert_eq!(rows[1]["continues"], "failure", "{}", rows[1]);
+            assert!(rows[1]["attempt"].is_null());
         }
     }
 }

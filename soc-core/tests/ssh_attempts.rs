@@ -104,6 +104,79 @@ fn one_connection_counts_the_attempts_it_made() {
     );
 }
 
+/// Lines that record an attempt their connection already counted carry
+/// `continues` (so "attempt or continues" marks every attack trace), while
+/// `attempt` stays the count; connection ends never continue.
+#[test]
+fn lines_of_a_counted_attempt_continue_it() {
+    let evs = events(&fixture("connections.log"));
+    let got: Vec<Option<&str>> = evs
+        .iter()
+        .map(|e| e.continues.map(|a| a.as_str()))
+        .collect();
+    let f = Some("failure");
+    #[rustfmt::skip]
+    let want = vec![
+        // the Failed line after `Invalid user`; the close ends it
+        None, f, None,
+        None, f, None, None, None,
+        None, None,
+        // each Failed line after its `PAM: Authentication failure`
+        None, f, None, f, None,
+        // the failure still waits for its address: nothing counted yet
+        None, None, None,
+        None, None,
+        None, None, None, None, None,
+        // `Failed none` and the first password after `Invalid user`
+        None, f, f, None, None,
+    ];
+    assert_eq!(got, want);
+    for e in &evs {
+        if e.continues.is_some() {
+            assert_eq!(e.attempt, None, "{}", e.raw);
+            assert!(e.src_ip.is_some(), "{}", e.raw);
+        }
+    }
+    // read alone, nothing continues
+    let mut p = parser(false);
+    let text = fixture("connections.log");
+    assert!(text
+        .lines()
+        .filter_map(|l| p.parse_record(l))
+        .all(|r| r.continues.is_none()));
+}
+
+/// A second scanner complaint of one connection continues its probe.
+#[test]
+fn a_probe_connection_continues_its_probe() {
+    let evs = events(
+        "Mar  3 11:05:00 h sshd[7]: Bad protocol version identification 'GET / HTTP/1.1' from 192.0.2.9 port 5\n\
+         Mar  3 11:05:00 h sshd[7]: Did not receive identification string from 192.0.2.9 port 5\n",
+    );
+    let got: Vec<_> = evs.iter().map(|e| (e.attempt, e.continues)).collect();
+    assert_eq!(
+        got,
+        vec![(Some(Attempt::Probe), None), (None, Some(Attempt::Probe))]
+    );
+}
+
+/// A connection reads one disconnect message (packet.c): a second
+/// `Received disconnect` on the pid is another connection and counts.
+#[test]
+fn a_second_received_disconnect_is_another_connection() {
+    let line = "Oct  1 17:27:44 h sshd[24077]: error: Received disconnect from 94.249.236.6: 3: com.jcraft.jsch.JSchException: Auth fail [preauth]";
+    let evs = events(&format!("{line}\n{line}\n"));
+    let got: Vec<_> = evs.iter().map(|e| e.attempt).collect();
+    assert_eq!(got, vec![Some(Attempt::Failure), Some(Attempt::Failure)]);
+    // the usual pair, `Received disconnect` then `Disconnected from`, is one
+    let evs = events(
+        "Mar  3 11:00:00 h sshd[8]: Received disconnect from 192.0.2.9 port 5:11: Bye Bye [preauth]\n\
+         Mar  3 11:00:00 h sshd[8]: Disconnected from 192.0.2.9 port 5 [preauth]\n",
+    );
+    let got: Vec<_> = evs.iter().map(|e| (e.attempt, e.continues)).collect();
+    assert_eq!(got, vec![(Some(Attempt::Probe), None), (None, None)]);
+}
+
 /// The same three lines read without the pid join count three times
 /// (documented): the join is what makes a connection one unit.
 #[test]

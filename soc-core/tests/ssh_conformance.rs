@@ -5,38 +5,42 @@
 //! including fail2ban's injection cases (user names and auth-info suffixes
 //! holding `from H port N`).
 //!
-//! A line's decision is "soc counts it as an attempt" (`attempt` is
-//! `failure` or `probe`, with a source), against fail2ban's `match`. Where
-//! soc deliberately differs (OpenSSH's format, or counting each connection
-//! once), the line is listed in [`DELIBERATE`] with the reason; those count
-//! as agreed in the targets, and the raw figures are printed beside them.
+//! A line's decision is "soc sees an attack trace with a source": the
+//! event's `attempt` is `failure` or `probe`, or it `continues` an attempt
+//! an earlier line of the same connection counted (so each attempt still
+//! counts once), against fail2ban's `match`. Where soc deliberately differs
+//! because the issues' rules demand it, the line is listed in
+//! [`DELIBERATE`] with the reason; the targets count those as agreed, and
+//! the raw figures are printed (and held) beside them.
 
 /// Lines (by a unique fragment) where soc deliberately disagrees with
 /// fail2ban's annotation, and why.
 const DELIBERATE: &[(&str, &str)] = &[
     (
         "test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2",
-        "host: OpenSSH writes no `: <info>` after a password failure (auth.c auth_log), \
-         so `test from 127.0.0.1 port 58946 ssh2:` is the user name and 10.10.1.2 the source",
-    ),
-    (
-        "Ha ha, suckers!: Auth fail [preauth]",
-        "the second disconnect line of one connection (same sshd[pid], same second): \
-         a connection counts once",
+        "host (#14.1): OpenSSH writes no `: <info>` after a password failure (auth.c \
+         auth_log), so `test from 127.0.0.1 port 58946 ssh2:` is the user name and \
+         10.10.1.2 the source",
     ),
     (
         "ruser=sudoer rhost=192.0.2.114",
-        "pam_unix(sshd:auth) lines duplicate the Failed line of the same attempt; \
-         the attempt is counted there",
+        "a pam_unix(sshd:auth) failure is one PAM module's result, not sshd's verdict: \
+         with stacked modules it precedes a success (gh-2070, sshd[1556] in the same \
+         file), so the attempt counts on sshd's own `Failed` line. fail2ban counts this \
+         line because `ruser` changed, but `ruser` is PAM_RUSER, which sshd never sets \
+         (auth-pam.c), and a connection cannot change its user (auth2.c)",
     ),
     (
         "Accepted password for known from",
-        "a successful login is `success`; ssh.success_after_failures reports it",
+        "`Accepted` is a `success` (#12); fail2ban counts it as a failure because the \
+         pam_unix lines before it named another `ruser` (see above), which OpenSSH \
+         cannot log for one connection",
     ),
     (
         "Disconnected from authenticating user admin 192.0.2.6 port 33553 [preauth]",
-        "a connection that names a user and ends before authentication without a \
-         failure line is one failed attempt (how key-only servers log a guess, #12)",
+        "#12: a connection that names a user and ends before authentication without a \
+         failure line is one failed attempt (how key-only servers log a guess); \
+         fail2ban matches it only in aggressive mode",
     ),
 ];
 
@@ -67,6 +71,7 @@ struct Score {
     failure_only_ok: usize,
     probes: usize,
     probes_matching: usize,
+    continued: usize,
     deliberate: usize,
     host_deliberate: usize,
     notes: Vec<String>,
@@ -91,6 +96,7 @@ fn run(name: &str) -> Option<Score> {
         failure_only_ok: 0,
         probes: 0,
         probes_matching: 0,
+        continued: 0,
         deliberate: 0,
         host_deliberate: 0,
         notes: Vec::new(),
@@ -141,8 +147,13 @@ fn run(name: &str) -> Option<Score> {
                 s.probes_matching += 1;
             }
         }
-        let got =
-            matches!(attempt, Some(Attempt::Failure) | Some(Attempt::Probe)) && host.is_some();
+        let continues = ev.as_ref().and_then(|e| e.continues);
+        if continues.is_some() {
+            s.continued += 1;
+        }
+        let got = (matches!(attempt, Some(Attempt::Failure) | Some(Attempt::Probe))
+            || continues.is_some())
+            && host.is_some();
         let got_failure_only = attempt == Some(Attempt::Failure) && host.is_some();
         if got_failure_only == want {
             s.failure_only_ok += 1;
@@ -191,6 +202,7 @@ fn fail2ban_sshd_corpus_normal_mode() {
         failure_only_ok: 0,
         probes: 0,
         probes_matching: 0,
+        continued: 0,
         deliberate: 0,
         host_deliberate: 0,
         notes: Vec::new(),
@@ -208,6 +220,7 @@ fn fail2ban_sshd_corpus_normal_mode() {
         total.failure_only_ok += s.failure_only_ok;
         total.probes += s.probes;
         total.probes_matching += s.probes_matching;
+        total.continued += s.continued;
         total.deliberate += s.deliberate;
         total.host_deliberate += s.host_deliberate;
         total.notes.extend(s.notes);
@@ -238,11 +251,13 @@ fn fail2ban_sshd_corpus_normal_mode() {
         raw_host * 100.0
     );
     println!(
-        "decision as failure only: {} ({:.1}%); probes: {} ({} of them fail2ban matches)",
+        "decision as failure only: {} ({:.1}%); probes: {} ({} of them fail2ban matches); \
+         lines continuing a counted attempt: {}",
         total.failure_only_ok,
         total.failure_only_ok as f64 / total.lines as f64 * 100.0,
         total.probes,
-        total.probes_matching
+        total.probes_matching,
+        total.continued
     );
     for m in &total.misses {
         println!("miss: {m}");
@@ -253,5 +268,9 @@ fn fail2ban_sshd_corpus_normal_mode() {
         total.lines
     );
     assert!(dec >= 0.98, "decision agreement {:.1}% < 98%", dec * 100.0);
+    // The raw figures as they stand (every difference above is demanded
+    // by the issues' rules): a new difference fails here.
+    assert!(raw_dec >= 0.96, "raw decision {:.1}% < 96%", raw_dec * 100.0);
+    assert!(raw_host >= 0.98, "raw host {:.1}% < 98%", raw_host * 100.0);
     assert!(host >= 0.99, "host agreement {:.1}% < 99%", host * 100.0);
 }

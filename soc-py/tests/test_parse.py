@@ -90,6 +90,10 @@ def test_events_carry_the_attempt_class():
     assert classes.count("failure") == 10
     assert classes.count("probe") == 1 and classes.count("success") == 1
     assert events[0].to_dict()["attempt"] == "failure"
+    # the Failed line after its Invalid user continues the counted attempt
+    assert [e.continues for e in events[:3]] == [None, "failure", None]
+    assert events[1].to_dict()["continues"] == "failure"
+    assert all(e.continues is None or e.attempt is None for e in events)
 
 
 def test_detect_bruteforce_key_only_scenario():

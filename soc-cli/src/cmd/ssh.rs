@@ -56,6 +56,7 @@ pub fn event_row(e: &Event) -> EventRow<'_> {
         port: e.src_port,
         attempt: e.attempt.map(Attempt::as_str),
         failure: e.is_failure(),
+        continues: e.continues.map(Attempt::as_str),
         src_ip: e.src_ip,
         src_host: e.src_host.as_deref().filter(|_| e.src_ip.is_none()),
         method: e.fields.get("method"),
@@ -76,6 +77,9 @@ pub struct EventRow<'a> {
     attempt: Option<&'static str>,
     /// `attempt == "failure"`.
     failure: bool,
+    /// The class of an attempt an earlier line of the connection counted,
+    /// which this line records again (`failure`, `probe`), or null.
+    continues: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_ip: Option<IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             format,
             &[
                 "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt", "failure",
+                "continues",
             ],
         )
     });

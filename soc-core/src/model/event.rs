@@ -91,6 +91,30 @@ pub struct Event {
     /// attempt or its parser does not classify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<Attempt>,
+    /// Set when this line records an attempt that an earlier line of the
+    /// same connection already counted: `Failed password for invalid user
+    /// x` after that connection's `Invalid user x`, the `Failed` line of a
+    /// `PAM: Authentication failure`, a second banner complaint of one
+    /// scanner connection. Its value is the class of that attempt, and
+    /// `attempt` is then `None`, so counting `attempt == failure` per
+    /// source still gives the real number of failed attempts, while
+    /// "`attempt` is `failure`/`probe` or `continues` is set" picks every
+    /// line that is a trace of an attack. Connection ends (`Connection
+    /// closed`, `Disconnecting`) never continue: they end the connection,
+    /// they do not record an attempt again.
+    ///
+    /// ```
+    /// use soc_core::model::{Attempt, Origin};
+    /// use soc_core::parse::ssh::{SshOptions, SshParser};
+    /// let mut p = SshParser::new(SshOptions { year: Some(2024), ..Default::default() });
+    /// let o = || Origin { file: "auth.log".into(), line: 1 };
+    /// let a = p.parse_line("Jan  5 01:31:41 www sshd[9]: Invalid user x from 198.51.100.7 port 4444", o()).unwrap();
+    /// let b = p.parse_line("Jan  5 01:31:43 www sshd[9]: Failed password for invalid user x from 198.51.100.7 port 4444 ssh2", o()).unwrap();
+    /// assert_eq!((a.attempt, a.continues), (Some(Attempt::Failure), None));
+    /// assert_eq!((b.attempt, b.continues), (None, Some(Attempt::Failure)));
+    /// ```
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<Attempt>,
     /// The raw record as read.
     pub raw: String,
     /// Where it was read.
@@ -122,6 +146,7 @@ impl Event {
             user: None,
             outcome: EventOutcome::Unknown,
             attempt: None,
+            continues: None,
             raw: String::new(),
             origin: None,
             fields: serde_json::Map::new(),

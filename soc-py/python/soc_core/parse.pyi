@@ -73,6 +73,10 @@ class Event:
     def attempt(self) -> Literal["failure", "probe", "success"] | None:
         """Attempt class: ``failure``, ``probe``, ``success`` or None (bookkeeping)."""
     @property
+    def continues(self) -> Literal["failure", "probe"] | None:
+        """Class of an attempt an earlier line of the same connection counted,
+        which this line records again; None otherwise (then ``attempt`` counts)."""
+    @property
     def line(self) -> int | None:
         """1-based line number in its file."""
     @property

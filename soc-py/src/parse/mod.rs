@@ -141,6 +141,12 @@ impl PyEvent {
     fn attempt(&self) -> Option<&'static str> {
         self.inner.attempt.map(|a| a.as_str())
     }
+    /// The class of an attempt an earlier line of the same connection
+    /// counted, which this line records again (`failure`, `probe`), or None.
+    #[getter]
+    fn continues(&self) -> Option<&'static str> {
+        self.inner.continues.map(|a| a.as_str())
+    }
     /// 1-based line number in its file.
     #[getter]
     fn line(&self) -> Option<u64> {

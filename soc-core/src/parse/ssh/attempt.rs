@@ -5,8 +5,8 @@ use super::kind::SshKind;
 use super::message::SshMessageRef;
 use crate::model::Attempt;
 
-// Per-connection counting flags (bits of the parser's per-pid state, whose
-// bit 0 is its own): the connection named a user; a failure was counted;
+// Per-connection counting flags (bits of the parser's per-pid state): the
+// connection named a user; a failure was counted;
 // a connection's announced failure waits for its first `Failed` line
 // (which then does not count again); a probe was counted; an attempt's
 // announced failure waits for its `Failed` line.
@@ -155,15 +155,31 @@ pub(crate) fn alone(m: &SshMessageRef<'_>) -> Option<Attempt> {
     }
 }
 
+/// How one line of a connection counts: its attempt class, and whether it
+/// records an attempt an earlier line of the connection already counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counted {
+    /// The class counted on this line.
+    pub attempt: Option<Attempt>,
+    /// The class of the attempt this line records again (see
+    /// [`Event::continues`](crate::model::Event::continues)).
+    pub continues: Option<Attempt>,
+}
+
 /// The class of `m`, a line of the connection whose counting flags are
 /// `flags` (updated): the per-connection rules of the table in the module
 /// docs of [`super`].
-pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Option<Attempt> {
+pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Counted {
     let attributed = m.remote.is_some();
+    // An earlier line counted this line's attempt (not one still waiting
+    // for its address: that one counts on a later line).
+    let counted_before = *flags & PENDING == 0;
+    let mut continues = None;
     let mut attempt = match role(m) {
         Role::Announce => {
             *flags |= NAMED;
             if *flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
+                continues = counted_before.then_some(Attempt::Failure);
                 None
             } else {
                 *flags |= CREDIT | COUNTED;
@@ -175,6 +191,7 @@ pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Option<Attempt> {
             if *flags & CREDIT != 0 {
                 // The connection's announced failure is this attempt.
                 *flags = (*flags & !CREDIT) | CREDIT_ATTEMPT;
+                continues = counted_before.then_some(Attempt::Failure);
                 None
             } else {
                 // (a previous announced attempt without its Failed line
@@ -191,6 +208,7 @@ pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Option<Attempt> {
             *flags |= NAMED;
             if *flags & (CREDIT | CREDIT_ATTEMPT) != 0 {
                 *flags &= !(CREDIT | CREDIT_ATTEMPT);
+                continues = counted_before.then_some(Attempt::Failure);
                 None
             } else {
                 *flags |= COUNTED;
@@ -218,6 +236,9 @@ pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Option<Attempt> {
         }
         Role::Probe => {
             if *flags & (PROBED | COUNTED) != 0 {
+                if *flags & PROBED != 0 {
+                    continues = Some(Attempt::Probe);
+                }
                 None
             } else {
                 if attributed {
@@ -250,5 +271,8 @@ pub(crate) fn count(m: &SshMessageRef<'_>, flags: &mut u8) -> Option<Attempt> {
             *flags |= PROBED;
         }
     }
-    attempt
+    if attempt.is_some() {
+        continues = None;
+    }
+    Counted { attempt, continues }
 }

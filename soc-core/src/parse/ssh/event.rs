@@ -7,7 +7,7 @@ use crate::model::{Attempt, Event, EventOutcome, Origin};
 
 impl SshRecordRef<'_> {
     /// The normalized event (`raw` is `line`): `kind = "ssh.<kind>"`, and
-    /// `attempt` set, and `fields` with `method`, `invalid_user`, `preauth`,
+    /// `attempt` and `continues` set, and `fields` with `method`, `invalid_user`, `preauth`,
     /// `pid`, `detail`, `joined`, `ambiguous` and `candidates` when set.
     pub fn to_event(&self, line: &str, origin: Origin) -> Event {
         let m = &self.message;
@@ -22,6 +22,7 @@ impl SshRecordRef<'_> {
         e.src_port = m.port;
         e.user = m.user.as_deref().map(str::to_string);
         e.attempt = self.attempt;
+        e.continues = self.continues;
         e.outcome = match self.attempt {
             Some(Attempt::Failure) => EventOutcome::Failure,
             Some(Attempt::Success) => EventOutcome::Success,

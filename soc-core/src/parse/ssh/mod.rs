@@ -51,6 +51,17 @@
 //! `stateful = false`) each line is classed alone: an `Invalid user` and
 //! its `Failed` line then count twice.
 //!
+//! A line whose attempt an earlier line of its connection already counted
+//! (the `Failed` line after `Invalid user` or after `PAM: Authentication
+//! failure`, a second `Invalid user`-like line, a second scanner complaint)
+//! is still a trace of the attack: its
+//! [`Event::continues`](crate::model::Event::continues) names the class of
+//! that attempt (`failure` or `probe`) while `attempt` stays `None`.
+//! "`attempt` is `failure` or `probe`, or `continues` is set" selects the
+//! attack lines; counting `attempt` counts attempts. Connection ends never
+//! continue. A connection reads one disconnect message (packet.c), so a
+//! second `Received disconnect` on a pid starts another connection.
+//!
 //! # Which address is the source
 //!
 //! Log text is written by attackers: a user name may hold `from 8.8.8.8
@@ -102,6 +113,7 @@ pub use message::{SshMessage, SshMessageRef};
 
 use crate::error::ParseError;
 use crate::model::{Attempt, Event, Origin};
+use attempt::Counted;
 use clock::Clock;
 use header::parse_header;
 use state::PidTable;
@@ -154,6 +166,10 @@ pub struct SshRecord {
     pub joined: bool,
     /// The attempt class, counted per connection in stateful mode.
     pub attempt: Option<Attempt>,
+    /// The class of an attempt an earlier line of the same connection
+    /// already counted, which this line records again (see
+    /// [`Event::continues`]).
+    pub continues: Option<Attempt>,
     /// `attempt == Some(Attempt::Failure)`.
     pub failure: bool,
 }
@@ -176,6 +192,10 @@ pub struct SshRecordRef<'a> {
     pub joined: bool,
     /// The attempt class, counted per connection in stateful mode.
     pub attempt: Option<Attempt>,
+    /// The class of an attempt an earlier line of the same connection
+    /// already counted, which this line records again (see
+    /// [`Event::continues`]).
+    pub continues: Option<Attempt>,
     /// `attempt == Some(Attempt::Failure)`.
     pub failure: bool,
 }
@@ -191,6 +211,7 @@ impl SshRecordRef<'_> {
             message: self.message.to_owned_message(),
             joined: self.joined,
             attempt: self.attempt,
+            continues: self.continues,
             failure: self.failure,
         }
     }
@@ -207,6 +228,7 @@ impl SshRecord {
             message: self.message.as_ref(),
             joined: self.joined,
             attempt: self.attempt,
+            continues: self.continues,
             failure: self.failure,
         }
     }
@@ -369,9 +391,15 @@ impl SshParser {
         pid: Option<u32>,
         mut message: SshMessageRef<'a>,
     ) -> SshRecordRef<'a> {
-        let (attempt, joined) = match (self.opts.stateful, pid) {
+        let (counted, joined) = match (self.opts.stateful, pid) {
             (true, Some(pid)) => self.pids.join(host.as_deref(), pid, &mut message),
-            _ => (message.attempt(), false),
+            _ => (
+                Counted {
+                    attempt: message.attempt(),
+                    continues: None,
+                },
+                false,
+            ),
         };
         SshRecordRef {
             time,
@@ -380,14 +408,17 @@ impl SshParser {
             pid,
             message,
             joined,
-            attempt,
-            failure: attempt == Some(Attempt::Failure),
+            attempt: counted.attempt,
+            continues: counted.continues,
+            failure: counted.attempt == Some(Attempt::Failure),
         }
     }
 
     /// Parses one line into an [`Event`]; `None` when it is not an sshd line.
-    /// `Event.fields` carries `method`, `invalid_user`, `preauth`, `pid`,
-    /// `detail`, `joined` and `attempt` (one password/key guess) when set.
+    /// The event's `attempt` and `continues` are set as counted per
+    /// connection; `Event.fields` carries `method`, `invalid_user`,
+    /// `preauth`, `pid`, `detail`, `joined`, `ambiguous` and `candidates`
+    /// when set.
     pub fn parse_line(&mut self, line: &str, origin: Origin) -> Option<Event> {
         let rec = self.parse_ref(line)?;
         Some(rec.to_event(line, origin))

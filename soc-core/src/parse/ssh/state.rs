@@ -9,10 +9,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::RemoteRef;
-use super::attempt::count;
+use super::attempt::{count, Counted};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
-use crate::model::Attempt;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
 /// them all (bounded memory).
@@ -70,14 +69,21 @@ fn name_hash(s: &str) -> u32 {
     (h.finish() >> 32) as u32
 }
 
-/// What [`PidState::addr`] holds (0: no remote yet).
+/// What [`PidState::addr`] holds (bits 0-1 of [`PidState::remote`]; 0:
+/// no remote yet).
 const REMOTE_V4: u8 = 1;
 const REMOTE_V6: u8 = 2;
 const REMOTE_NAME: u8 = 3;
+const REMOTE_KIND: u8 = 3;
 
-/// [`PidState::flags`] bit: a port is known (the other bits are the
-/// counting flags of [`super::attempt`]).
-const HAS_PORT: u8 = 1;
+/// [`PidState::remote`] bit: a port is known.
+const HAS_PORT: u8 = 4;
+
+/// [`PidState::remote`] bit: the connection received the client's
+/// disconnect message. A connection reads at most one (packet.c stops
+/// reading after `SSH2_MSG_DISCONNECT`), so a second `Received
+/// disconnect` on the pid is another connection.
+const DISCONNECTED: u8 = 8;
 
 /// One connection's memory in 28 bytes (36 with its key), so a table of
 /// tens of thousands of connections stays cache-friendly: names live in
@@ -93,13 +99,21 @@ struct PidState {
     /// without a look at the text (a cache miss in a large table).
     user_hash: u32,
     port: u16,
+    /// What `addr` holds (`REMOTE_*`), plus [`HAS_PORT`] and [`DISCONNECTED`].
     remote: u8,
+    /// The counting flags of [`super::attempt`].
     flags: u8,
 }
 
 impl PidState {
     fn port(&self) -> Option<u16> {
-        (self.flags & HAS_PORT != 0).then_some(self.port)
+        (self.remote & HAS_PORT != 0).then_some(self.port)
+    }
+
+    /// Forgets the counting of the connection (a new one on the same pid).
+    fn new_connection(&mut self) {
+        self.flags = 0;
+        self.remote &= !DISCONNECTED;
     }
 
     fn text_id(&self) -> u32 {
@@ -108,7 +122,7 @@ impl PidState {
 
     /// The remembered remote (`None` when there is none).
     fn remote_ref(&self, texts: &Texts) -> Option<RemoteRef<'static>> {
-        match self.remote {
+        match self.remote & REMOTE_KIND {
             REMOTE_V4 => Some(RemoteRef::Ip(IpAddr::V4(Ipv4Addr::new(
                 self.addr[0],
                 self.addr[1],
@@ -126,20 +140,21 @@ impl PidState {
     /// Remembers `remote`.
     fn set_remote(&mut self, remote: &RemoteRef<'_>, texts: &mut Texts) {
         self.addr = [0; 16];
-        match remote {
+        let kind = match remote {
             RemoteRef::Ip(IpAddr::V4(ip)) => {
-                self.remote = REMOTE_V4;
                 self.addr[..4].copy_from_slice(&ip.octets());
+                REMOTE_V4
             }
             RemoteRef::Ip(IpAddr::V6(ip)) => {
-                self.remote = REMOTE_V6;
                 self.addr = ip.octets();
+                REMOTE_V6
             }
             RemoteRef::Name(n) => {
-                self.remote = REMOTE_NAME;
                 self.addr[..4].copy_from_slice(&texts.add(n).to_le_bytes());
+                REMOTE_NAME
             }
-        }
+        };
+        self.remote = (self.remote & !REMOTE_KIND) | kind;
     }
 }
 
@@ -223,7 +238,7 @@ impl PidTable {
             if st.user != 0 {
                 st.user = self.texts.add(old.get(st.user - 1)) + 1;
             }
-            if st.remote == REMOTE_NAME {
+            if st.remote & REMOTE_KIND == REMOTE_NAME {
                 let id = self.texts.add(old.get(st.text_id()));
                 st.addr[..4].copy_from_slice(&id.to_le_bytes());
             }
@@ -243,14 +258,14 @@ impl PidTable {
     /// the pid said: fills a missing address (and port, and the user of
     /// `Too many authentication failures`), resolves an ambiguous address
     /// to the connection's known one, remembers this line's, and returns
-    /// the line's attempt class counted per connection (see the table in
-    /// the module docs of [`super`]) with whether the address was filled in.
+    /// how the line counts per connection (see the table in the module docs
+    /// of [`super`]) with whether the address was filled in.
     pub(crate) fn join(
         &mut self,
         host: Option<&str>,
         pid: u32,
         message: &mut SshMessageRef<'_>,
-    ) -> (Option<Attempt>, bool) {
+    ) -> (Counted, bool) {
         if self.map.len() >= MAX_PIDS {
             self.forget();
         } else if self.texts.full() {
@@ -282,14 +297,15 @@ impl PidTable {
                 }
             }
             Some(remote) => {
-                if st.remote != 0 && st.remote_ref(texts).as_ref() != Some(remote) {
+                if st.remote & REMOTE_KIND != 0 && st.remote_ref(texts).as_ref() != Some(remote)
+                {
                     // Another address: a new connection on a reused pid.
-                    st.flags &= HAS_PORT;
+                    st.new_connection();
                 }
                 st.set_remote(remote, texts);
                 if let Some(p) = message.port {
                     st.port = p;
-                    st.flags |= HAS_PORT;
+                    st.remote |= HAS_PORT;
                 }
             }
         }
@@ -302,13 +318,18 @@ impl PidTable {
         }
         if kind == SshKind::ConnectionFrom {
             // A new connection.
-            st.flags &= HAS_PORT;
+            st.new_connection();
+        } else if kind == SshKind::ReceivedDisconnect {
+            if st.remote & DISCONNECTED != 0 {
+                st.new_connection();
+            }
+            st.remote |= DISCONNECTED;
         }
-        let attempt = count(message, &mut st.flags);
+        let counted = count(message, &mut st.flags);
         if kind == SshKind::SessionClosed {
             self.map.remove(&key);
         }
-        (attempt, joined)
+        (counted, joined)
     }
 }
 
