@@ -56,6 +56,8 @@
 //! assert_eq!(ind.ip(), Some("198.51.100.23".parse().unwrap()));
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod detect;
 pub mod enrich;
 pub mod error;
@@ -74,17 +76,21 @@ pub mod store;
 /// The attribute for implementing [`Enricher`], [`Responder`] and the other
 /// async traits (re-exported so implementers need no extra dependency).
 pub use async_trait::async_trait;
-pub use detect::{DetectConfig, DetectorSet};
+pub use detect::{alerts_of, DetectConfig, DetectorSet, SshSummary};
 pub use enrich::{Enricher, EnrichmentService};
 pub use error::{
     ConfigError, EnrichError, Error, IocError, ParseError, RespondError, ScoreError, SourceError,
     StoreError,
 };
 pub use model::{
-    ActionOutcome, ActionRecord, Alert, AttackRef, Enrichment, Event, EventOutcome, Facts,
-    Indicator, IndicatorKind, IndicatorTag, Mode, Origin, RiskLevel, Score, ScoreFactor, Severity,
-    Verdict,
+    ActionOutcome, ActionRecord, AddrClass, Alert, AttackRef, Enrichment, Event, EventOutcome,
+    Facts, Indicator, IndicatorKind, IndicatorTag, Mode, Origin, RiskLevel, Score, ScoreFactor,
+    Severity, Verdict,
 };
+pub use parse::alerts::AlertReader;
+pub use parse::ssh::Reader as SshReader;
+pub use parse::suricata::Reader as EveReader;
+pub use parse::ParseStats;
 pub use respond::Responder;
 pub use score::Scorer;
 pub use source::LogSource;
