@@ -22,8 +22,11 @@
 //! | [`rt`] | drive async code from sync code; [`async_trait`] for implementers |
 //!
 //! The Python module `soc_core` binds the same pieces under matching names:
-//! `extract_iocs` is [`ioc::extract`], `parse_ssh` [`parse::ssh::SshParser`],
-//! `detect_bruteforce` [`DetectorSet`], `Enrichers` [`EnrichmentService`],
+//! `extract_iocs` is [`ioc::extract`], `parse_ssh` [`SshReader`] (over
+//! [`parse::ssh::SshParser`]), `parse_eve` [`EveReader`], `read_alerts`
+//! [`AlertReader`], `ssh_summary` [`SshSummary`], the iterators' `.stats`
+//! [`ParseStats`], `detect_bruteforce` [`alerts_of`] over a [`DetectorSet`],
+//! `Enrichers` [`EnrichmentService`],
 //! `WeightedScorer` [`score::WeightedScorer`], `Firewall(backend="nft")`
 //! [`respond::firewall::Firewall`], `Pipeline` [`pipeline::Pipeline`].
 //!
