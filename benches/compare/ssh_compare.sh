@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Compare soc's SSH parser with baselines on the same generated auth.log.
+# #16's target: soc ssh --summary and --alerts >= 2x the naive Python loop.
 # Usage: benches/compare/ssh_compare.sh [LINES]   (run from the repo root; never run in tests)
 # Baselines: fail2ban-regex and ripgrep from the system when installed
 # (Debian: apt-get install fail2ban ripgrep; the fail2ban service is not needed).
@@ -10,6 +11,7 @@ cargo run -q --release -p soc-benches --bin gen-authlog -- "$LINES" "$DATA"
 cargo build -q --release -p soc-cli
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); python3 -c "print(f'{$LINES/($e-$s):,.0f} lines/s  ({$e-$s:.2f}s)')"; }
 echo "soc ssh --summary:";        t target/release/soc ssh "$DATA" --summary --format jsonl
+echo "soc ssh --alerts:";         t target/release/soc ssh "$DATA" --alerts --format jsonl
 echo "naive python regex loop:";  t python3 -c "
 import re,sys
 r=re.compile(r'Failed password for (?:invalid user )?(\S+) from (\S+) port (\d+)')

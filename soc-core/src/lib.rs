@@ -22,8 +22,11 @@
 //! | [`rt`] | drive async code from sync code; [`async_trait`] for implementers |
 //!
 //! The Python module `soc_core` binds the same pieces under matching names:
-//! `extract_iocs` is [`ioc::extract`], `parse_ssh` [`parse::ssh::SshParser`],
-//! `detect_bruteforce` [`DetectorSet`], `Enrichers` [`EnrichmentService`],
+//! `extract_iocs` is [`ioc::extract`], `parse_ssh` [`SshReader`] (over
+//! [`parse::ssh::SshParser`]), `parse_eve` [`EveReader`], `read_alerts`
+//! [`AlertReader`], `ssh_summary` [`SshSummary`], the iterators' `.stats`
+//! [`ParseStats`], `detect_bruteforce` [`alerts_of`] over a [`DetectorSet`],
+//! `Enrichers` [`EnrichmentService`],
 //! `WeightedScorer` [`score::WeightedScorer`], `Firewall(backend="nft")`
 //! [`respond::firewall::Firewall`], `Pipeline` [`pipeline::Pipeline`].
 //!
@@ -56,6 +59,8 @@
 //! assert_eq!(ind.ip(), Some("198.51.100.23".parse().unwrap()));
 //! ```
 
+#![deny(missing_docs)]
+
 #[cfg(feature = "arrow")]
 pub mod columnar;
 pub mod detect;
@@ -76,17 +81,21 @@ pub mod store;
 /// The attribute for implementing [`Enricher`], [`Responder`] and the other
 /// async traits (re-exported so implementers need no extra dependency).
 pub use async_trait::async_trait;
-pub use detect::{DetectConfig, DetectorSet};
+pub use detect::{alerts_of, DetectConfig, DetectorSet, SshSummary};
 pub use enrich::{Enricher, EnrichmentService};
 pub use error::{
     ConfigError, EnrichError, Error, IocError, ParseError, RespondError, ScoreError, SourceError,
     StoreError,
 };
 pub use model::{
-    ActionOutcome, ActionRecord, Alert, AttackRef, Enrichment, Event, EventOutcome, Facts,
-    Indicator, IndicatorKind, IndicatorTag, Mode, Origin, RiskLevel, Score, ScoreFactor, Severity,
-    Verdict,
+    ActionOutcome, ActionRecord, AddrClass, Alert, AttackRef, Enrichment, Event, EventOutcome,
+    Facts, Indicator, IndicatorKind, IndicatorTag, Mode, Origin, RiskLevel, Score, ScoreFactor,
+    Severity, Verdict,
 };
+pub use parse::alerts::AlertReader;
+pub use parse::ssh::Reader as SshReader;
+pub use parse::suricata::Reader as EveReader;
+pub use parse::ParseStats;
 pub use respond::Responder;
 pub use score::Scorer;
 pub use source::LogSource;

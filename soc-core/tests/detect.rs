@@ -231,8 +231,8 @@ fn summary_counts() {
     assert_eq!(s.failures, 4);
     assert_eq!(s.top_sources(1), vec![("198.51.100.1".to_string(), 3)]);
     assert_eq!(s.top_users(5)[1], ("admin".to_string(), 1));
-    assert_eq!(s.failures_per_hour.len(), 2);
-    assert_eq!(s.by_kind["ssh.failed_auth"], 4);
+    assert_eq!(s.failures_per_hour().len(), 2);
+    assert_eq!(s.by_kind()["ssh.failed_auth"], 4);
 }
 
 #[test]

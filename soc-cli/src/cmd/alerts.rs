@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use soc_core::parse::json_csv::{read_alerts, AlertFormat, AlertMapping};
-use soc_core::parse::ParseStats;
+use soc_core::parse::alerts::AlertReader;
+use soc_core::parse::json_csv::{AlertFormat, AlertMapping};
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::report_stats;
@@ -53,39 +53,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         From::Json => AlertFormat::Json,
         From::Csv => AlertFormat::Csv,
     };
-    let items = read_alerts(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
+    let mut reader =
+        AlertReader::open(&args.file, fmt, &mapping).map_err(|e| UsageError(e.to_string()))?;
     if let Some(p) = args.out.parquet()? {
         let mut out = ParquetOut::create(p, AlertBatchBuilder::new())?;
-        let mut stats = ParseStats::default();
-        for item in items {
-            stats.lines += 1;
-            match item {
-                Ok(a) => {
-                    stats.events += 1;
-                    out.append(|b| b.append(&a))?;
-                }
-                Err(e) => stats.malformed(e),
-            }
+        for a in reader.by_ref() {
+            out.append(|b| b.append(&a))?;
         }
         out.finish()?;
-        report_stats(&stats);
+        report_stats(reader.stats());
         return Ok(ExitCode::SUCCESS);
     }
     let format = Format::resolve(args.out.rows());
-    let out = buffered_stdout();
-    let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
-    let mut stats = ParseStats::default();
-    for item in items {
-        stats.lines += 1;
-        match item {
-            Ok(a) => {
-                stats.events += 1;
-                write_alert(&mut w, format, &a)?;
-            }
-            Err(e) => stats.malformed(e),
-        }
+    let mut w = RowWriter::new(buffered_stdout(), format, ALERT_COLUMNS);
+    for a in reader.by_ref() {
+        write_alert(&mut w, format, &a)?;
     }
     drop(w.finish()?);
-    report_stats(&stats);
+    report_stats(reader.stats());
     Ok(ExitCode::SUCCESS)
 }

@@ -7,11 +7,9 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use soc_core::model::Origin;
-use soc_core::parse::lines::LineReader;
-use soc_core::parse::suricata::{alert_from_line, is_alert_line, parse_eve_line};
+use soc_core::model::Event;
+use soc_core::parse::suricata::Reader;
 use soc_core::parse::ParseStats;
-use soc_core::ParseError;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
 use crate::cmd::ssh::{inputs, report_stats};
@@ -75,7 +73,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut stats = ParseStats::default();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let out = buffered_stdout();
     let cols: &[&str] = if args.alerts {
         ALERT_COLUMNS
     } else if args.summary {
@@ -85,107 +82,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "line", "time", "kind", "src_ip", "src_port", "dst_ip", "dst_port", "proto", "detail",
         ]
     };
-    let mut w = RowWriter::new(out, format, cols);
+    let mut w = RowWriter::new(buffered_stdout(), format, cols);
     for path in inputs(&args.files) {
-        let mut reader = LineReader::open(&path).map_err(|e| UsageError(e.to_string()))?;
-        let name = reader.name().to_string();
-        while let Some((no, bytes)) = reader.next_bytes() {
-            stats.lines += 1;
-            let bytes = match bytes {
-                Ok(b) => b,
-                Err(e) => {
-                    stats.malformed(e);
-                    continue;
+        let reader = Reader::open(&path).map_err(|e| UsageError(e.to_string()))?;
+        let mut reader = reader.event_types(args.event_types.clone());
+        if args.alerts {
+            while let Some(a) = reader.next_alert() {
+                match parquet_alerts.as_mut() {
+                    Some(p) => p.append(|b| b.append(&a))?,
+                    None => write_alert(&mut w, format, &a)?,
                 }
-            };
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                stats.skipped += 1;
-                continue;
             }
-            if args.alerts && !is_alert_line(bytes) {
-                stats.skipped += 1;
-                continue;
+        } else if args.summary {
+            for (k, v) in reader.count_event_types() {
+                *counts.entry(k).or_default() += v;
             }
-            let bad = |reason: String| ParseError::Malformed {
-                source_name: name.clone(),
-                line: no,
-                reason,
-            };
-            let text = match std::str::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    stats.malformed(bad(format!("invalid UTF-8 at byte {}", e.valid_up_to())));
-                    continue;
-                }
-            };
-            if args.alerts {
-                // Fast path: only the envelope and the alert object are read.
-                match alert_from_line(text) {
-                    Ok(Some(a)) => {
-                        stats.events += 1;
-                        if let Some(p) = parquet_alerts.as_mut() {
-                            p.append(|b| b.append(&a))?;
-                            continue;
-                        }
-                        write_alert(&mut w, format, &a)?;
-                    }
-                    Ok(None) => stats.skipped += 1,
-                    Err(ParseError::Malformed { reason, .. }) => stats.malformed(bad(reason)),
-                    Err(e) => return Err(e.into()),
-                }
-                continue;
-            }
-            let rec = match parse_eve_line(text) {
-                Ok(r) => r,
-                Err(ParseError::Malformed { reason, .. }) => {
-                    stats.malformed(bad(reason));
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if args.summary {
-                stats.events += 1;
-                let et = if rec.event_type.is_empty() {
-                    "(none)"
-                } else {
-                    &rec.event_type
-                };
-                match counts.get_mut(et) {
-                    Some(n) => *n += 1,
-                    None => {
-                        counts.insert(et.to_string(), 1);
-                    }
-                }
-                continue;
-            }
-            if !args.event_types.is_empty() && !args.event_types.contains(&rec.event_type) {
-                stats.skipped += 1;
-                continue;
-            }
-            stats.events += 1;
-            if let Some(p) = parquet_events.as_mut() {
+        } else if let Some(p) = parquet_events.as_mut() {
+            let name = reader.name().to_string();
+            while let Some((no, rec)) = reader.next_wanted_record() {
                 p.append(|b| b.append(&rec, Some(&name), Some(no)))?;
-                continue;
             }
-            let ev = rec.to_event(Origin {
-                file: name.clone(),
-                line: no,
-            });
-            let detail = ["signature", "rrname", "url", "sni", "filename"]
-                .iter()
-                .find_map(|k| ev.fields.get(*k).cloned());
-            w.write_ser(&EventRow {
-                line: no,
-                time: ev.time.map(rfc3339),
-                kind: &ev.kind,
-                src_ip: ev.src_ip,
-                src_port: ev.src_port,
-                dst_ip: ev.dst_ip,
-                dst_port: ev.dst_port,
-                proto: ev.fields.get("proto"),
-                detail,
-            })?;
+        } else {
+            for ev in reader.by_ref() {
+                w.write_ser(&event_row(&ev))?;
+            }
         }
+        stats.merge(reader.take_stats());
     }
     for (k, v) in &counts {
         w.write(&json!({"event_type": k, "count": v}))?;
@@ -199,4 +121,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     report_stats(&stats);
     Ok(ExitCode::SUCCESS)
+}
+
+/// An event as an `--events` row: the tuple and the main detail of its type.
+fn event_row(ev: &Event) -> EventRow<'_> {
+    let detail = ["signature", "rrname", "url", "sni", "filename"]
+        .iter()
+        .find_map(|k| ev.fields.get(*k).cloned());
+    EventRow {
+        line: ev.origin.as_ref().map_or(0, |o| o.line),
+        time: ev.time.map(rfc3339),
+        kind: &ev.kind,
+        src_ip: ev.src_ip,
+        src_port: ev.src_port,
+        dst_ip: ev.dst_ip,
+        dst_port: ev.dst_port,
+        proto: ev.fields.get("proto"),
+        detail,
+    }
 }

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use serde_json::{json, Value};
-use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
-use soc_core::model::{Attempt, Event, Origin};
-use soc_core::parse::ssh::{SshOptions, SshParser};
+use serde_json::Value;
+use soc_core::detect::{AlertCollector, DetectConfig, SshSummary};
+use soc_core::model::{Attempt, Event};
+use soc_core::parse::ssh::{Reader, SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
@@ -92,14 +92,8 @@ pub struct EventRow<'a> {
 
 /// Reports malformed lines (bounded) and the summary line on stderr.
 pub fn report_stats(stats: &ParseStats) {
-    for e in &stats.errors {
-        crate::esay!("soc: warning: {e}");
-    }
-    if stats.malformed as usize > stats.errors.len() {
-        crate::esay!(
-            "soc: warning: {} more malformed lines not shown",
-            stats.malformed as usize - stats.errors.len()
-        );
+    for w in stats.warnings() {
+        crate::esay!("soc: warning: {w}");
     }
     crate::esay!("soc: {}", stats.summary());
 }
@@ -132,14 +126,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) if !args.alerts => Some(ParquetOut::create(p, EventBatchBuilder::new())?),
         _ => None,
     };
-    let out = buffered_stdout();
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
-    let mut detectors = DetectorSet::new(DetectConfig::default());
-    let mut alerts = Vec::new();
-    let mut writer = (parquet.is_none() && !args.summary && !args.alerts).then(|| {
+    let mut alerts = AlertCollector::new(DetectConfig::default());
+    let mut events = (parquet.is_none() && !args.summary && !args.alerts).then(|| {
         RowWriter::new(
-            out,
+            buffered_stdout(),
             format,
             &[
                 "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt", "failure",
@@ -147,90 +139,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             ],
         )
     });
-    for reader in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
-        let mut reader = reader?;
-        let name = reader.name().to_string();
-        let mut parser = SshParser::new(opts.clone());
-        while let Some((no, line)) = reader.next_str() {
-            stats.lines += 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(e) => {
-                    stats.malformed(e);
-                    continue;
-                }
-            };
-            if args.summary {
-                // The summary needs no Event: count on the borrowed fast path.
-                match parser.parse_ref(line) {
-                    Some(r) => {
-                        stats.events += 1;
-                        summary.add_record(&r);
-                    }
-                    None => stats.skipped += 1,
-                }
-                continue;
-            }
-            let Some(ev) = parser.parse_line(
-                line,
-                Origin {
-                    file: name.clone(),
-                    line: no,
-                },
-            ) else {
-                stats.skipped += 1;
-                continue;
-            };
-            stats.events += 1;
-            if let Some(w) = writer.as_mut() {
+    for lines in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
+        let mut reader = Reader::new(lines?, opts.clone())?;
+        if let Some(w) = events.as_mut() {
+            for ev in reader.by_ref() {
                 w.write_ser(&event_row(&ev))?;
-            } else if let Some(p) = parquet_events.as_mut() {
-                p.append(|b| b.append(&ev))?;
-            } else {
-                alerts.extend(detectors.observe_owned(ev));
             }
+        } else if let Some(p) = parquet_events.as_mut() {
+            for ev in reader.by_ref() {
+                p.append(|b| b.append(&ev))?;
+            }
+        } else if args.summary {
+            summary.read(&mut reader);
+        } else {
+            alerts.observe_all(reader.by_ref());
         }
+        stats.merge(reader.take_stats());
     }
-    if let Some(w) = writer {
+    if let Some(w) = events {
         drop(w.finish()?);
     } else if let Some(p) = parquet_events {
         p.finish()?;
     } else if args.summary {
-        let out = buffered_stdout();
-        let mut w = RowWriter::new(out, format, &["metric", "key", "value"]);
-        let mut row =
-            |m: &str, k: &str, v: u64| w.write(&json!({"metric": m, "key": k, "value": v}));
-        row("events", "", summary.events)?;
-        row("failures", "", summary.failures)?;
-        row("probes", "", summary.probes)?;
-        row("successes", "", summary.successes)?;
-        row("accepted", "", summary.accepted)?;
-        row("distinct_sources", "", summary.distinct_sources() as u64)?;
-        row(
-            "distinct_probe_sources",
-            "",
-            summary.distinct_probe_sources() as u64,
-        )?;
-        for (k, v) in summary.top_sources(10) {
-            row("top_source", &k, v)?;
-        }
-        for (k, v) in summary.top_users(10) {
-            row("top_user", &k, v)?;
-        }
-        for (k, v) in &summary.failures_per_hour {
-            row("failures_per_hour", k, *v)?;
+        let mut w = RowWriter::new(buffered_stdout(), format, &["metric", "key", "value"]);
+        for row in summary.rows(10) {
+            w.write_ser(&row)?;
         }
         drop(w.finish()?);
     } else {
-        alerts.extend(detectors.finish());
-        alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
+        let alerts = alerts.finish();
         if let Some(p) = parquet {
             crate::parquet_out::write_alerts(p, &alerts)?;
             report_stats(&stats);
             return Ok(ExitCode::SUCCESS);
         }
-        let out = buffered_stdout();
-        let mut w = RowWriter::new(out, format, ALERT_COLUMNS);
+        let mut w = RowWriter::new(buffered_stdout(), format, ALERT_COLUMNS);
         for a in &alerts {
             write_alert(&mut w, format, a)?;
         }

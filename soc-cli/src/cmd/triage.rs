@@ -1,16 +1,14 @@
 //! `soc triage`: score alerts and explain the scores; `soc triage train`
 //! fits the triage model on analyst-labelled alerts.
 
-use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::json;
 use soc_core::score::features::{features, FEATURE_NAMES};
 use soc_core::score::train::{train_csv, TrainOptions};
 use soc_core::score::{ModelScorer, RiskThresholds, Scorer, WeightedConfig, WeightedScorer};
-use soc_core::Alert;
 
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
@@ -91,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(file) = args.file.as_deref() else {
         return Err(UsageError("soc triage needs a FILE of alerts (or `-` for stdin), or `soc triage train LABELED.csv -o model.json`".into()).into());
     };
-    let alerts = read_alerts(file)?;
+    let alerts = soc_core::parse::alerts::read_soc_alerts(file)?;
     let stdout = std::io::stdout().lock();
     if args.features {
         let mut w = csv::Writer::from_writer(stdout);
@@ -154,23 +152,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let _ = out.finish()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads alerts from a JSON array, a single JSON object or JSON lines, with
-/// the core reader of soc alerts (shared with Python).
-pub fn read_alerts(path: &Path) -> anyhow::Result<Vec<Alert>> {
-    let name = path.display().to_string();
-    let text = if name == "-" {
-        let mut s = String::new();
-        for line in std::io::stdin().lock().lines() {
-            s.push_str(&line?);
-            s.push('\n');
-        }
-        s
-    } else {
-        std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?
-    };
-    Ok(soc_core::parse::json_csv::parse_soc_alerts(&text, &name)?)
 }
 
 fn train(t: TrainArgs) -> anyhow::Result<ExitCode> {

@@ -56,6 +56,7 @@
 //! ```
 
 mod alerts;
+mod collect;
 mod keyed;
 mod persist;
 mod source_key;
@@ -68,8 +69,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use collect::{alerts_of, AlertCollector};
 pub use persist::StateChange;
-pub use summary::SshSummary;
+pub use summary::{SshSummary, SummaryRow};
 
 use crate::model::{Alert, Attempt, Event, EventOutcome};
 use keyed::{KeyState, KeyedState};

@@ -1,14 +1,21 @@
-//! Summary statistics of an SSH log.
+//! Summary statistics of an SSH log: the counts `soc ssh --summary` and
+//! Python `ssh_summary` print.
+//!
+//! Built for a million lines a second: keys are interned once (a source,
+//! user or event kind seen again costs one hash lookup of a cheap hash and
+//! an array increment), hours are integers, and strings are made only when
+//! the summary is printed ([`SshSummary::rows`], the accessors).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use chrono::{DateTime, Utc};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
+use crate::detect::{Map, Set};
 use crate::model::{Attempt, Event, EventOutcome};
-use crate::parse::ssh::{RemoteRef, SshRecordRef};
+use crate::parse::ssh::{Reader, RemoteRef, SshRecordRef};
 
 /// A failure's source: an address or a host name.
 enum Source<'a> {
@@ -16,22 +23,55 @@ enum Source<'a> {
     Name(&'a str),
 }
 
-fn bump(m: &mut BTreeMap<String, u64>, k: &str) {
-    match m.get_mut(k) {
-        Some(c) => *c += 1,
-        None => {
-            m.insert(k.to_string(), 1);
+/// Strings counted by interned id: one hash lookup per occurrence, one
+/// allocation per distinct string.
+#[derive(Debug, Default, Clone)]
+struct Tally {
+    ids: Map<Box<str>, u32>,
+    counts: Vec<u64>,
+}
+
+impl Tally {
+    /// The id of `key`, interned on first sight.
+    fn id(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
         }
+        let id = self.counts.len() as u32;
+        self.ids.insert(key.into(), id);
+        self.counts.push(0);
+        id
+    }
+
+    fn bump(&mut self, key: &str) {
+        let id = self.id(key);
+        self.counts[id as usize] += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// `(key, count)` pairs, in no order.
+    fn pairs(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.ids
+            .iter()
+            .map(|(k, &id)| (&**k, self.counts[id as usize]))
     }
 }
 
-fn bump_hash(m: &mut HashMap<String, u64>, k: &str) {
-    match m.get_mut(k) {
-        Some(c) => *c += 1,
-        None => {
-            m.insert(k.to_string(), 1);
-        }
-    }
+/// One row of the printed summary: `metric`, an optional `key` (a source,
+/// user or hour) and the `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SummaryRow {
+    /// `events`, `failures`, `probes`, `successes`, `accepted`,
+    /// `distinct_sources`, `distinct_probe_sources`, `top_source`,
+    /// `top_user` or `failures_per_hour`.
+    pub metric: &'static str,
+    /// The source, user or hour (`YYYY-MM-DDTHH`, UTC); empty for totals.
+    pub key: String,
+    /// The count.
+    pub value: u64,
 }
 
 /// Counts over SSH events by attempt class (failures, probes, successes),
@@ -39,6 +79,8 @@ fn bump_hash(m: &mut HashMap<String, u64>, k: &str) {
 /// of failures. `failures` counts events with `attempt == failure` (each
 /// connection's real attempts once), `probes` those with `attempt ==
 /// probe`, `successes` those with `attempt == success`.
+///
+/// Python: `soc_core.ssh_summary`; CLI: `soc ssh --summary`.
 ///
 /// ```
 /// use soc_core::detect::SshSummary;
@@ -52,8 +94,9 @@ fn bump_hash(m: &mut HashMap<String, u64>, k: &str) {
 /// s.add(&e);
 /// assert_eq!(s.failures, 1);
 /// assert_eq!(s.top_sources(5), vec![("198.51.100.1".to_string(), 1)]);
+/// assert_eq!(s.by_kind()["ssh.failed_auth"], 1);
 /// ```
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone)]
 pub struct SshSummary {
     /// Events seen.
     pub events: u64,
@@ -66,36 +109,49 @@ pub struct SshSummary {
     /// Accepted logins (the same count as `successes`, kept for readers of
     /// the older field).
     pub accepted: u64,
-    /// Distinct probing sources: addresses and host names.
-    #[serde(skip)]
-    probe_ips: std::collections::HashSet<IpAddr>,
-    #[serde(skip)]
-    probe_names: std::collections::HashSet<String>,
     /// Events per kind.
-    pub by_kind: BTreeMap<String, u64>,
-    /// Failures per hour (`YYYY-MM-DDTHH`, UTC).
-    pub failures_per_hour: BTreeMap<String, u64>,
+    kinds: Tally,
+    /// The interned id of each [`SshKind`](crate::parse::ssh::SshKind)'s
+    /// event kind, by discriminant (`u32::MAX`: not seen yet).
+    kind_ids: Vec<u32>,
+    /// Distinct probing sources: addresses and host names.
+    probe_ips: Set<IpAddr>,
+    probe_names: Set<Box<str>>,
+    /// Failures per hour (hours since the epoch, UTC).
+    hours: Map<i64, u64>,
     /// Failures per source host name (sources without an address).
-    #[serde(skip)]
-    sources: HashMap<String, u64>,
-    /// Failures per source address (formatted only for the top list).
-    #[serde(skip)]
-    ip_sources: HashMap<IpAddr, u64>,
-    /// The last hour key formatted, with its hour number.
-    #[serde(skip)]
-    last_hour: Option<(i64, String)>,
-    #[serde(skip)]
-    users: HashMap<String, u64>,
+    names: Tally,
+    /// Failures per source address.
+    ips: Map<IpAddr, u64>,
+    /// Failures per user.
+    users: Tally,
 }
 
-fn top(m: &HashMap<String, u64>, n: usize) -> Vec<(String, u64)> {
-    let mut v: Vec<(String, u64)> = m.iter().map(|(k, c)| (k.clone(), *c)).collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+fn top<'a>(pairs: impl Iterator<Item = (&'a str, u64)>, n: usize) -> Vec<(String, u64)> {
+    let mut v: Vec<(&str, u64)> = pairs.collect();
+    v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     v.truncate(n);
-    v
+    v.into_iter().map(|(k, c)| (k.to_string(), c)).collect()
 }
 
 impl SshSummary {
+    /// The summary of everything `reader` has left to read (its counts of
+    /// lines stay in the reader, see [`Reader::stats`]).
+    ///
+    /// ```
+    /// use soc_core::detect::SshSummary;
+    /// use soc_core::parse::ssh::{Reader, SshOptions};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/auth.log");
+    /// let mut reader = Reader::open(path, SshOptions { year: Some(2026), ..Default::default() }).unwrap();
+    /// let mut s = SshSummary::default();
+    /// s.read(&mut reader);
+    /// assert_eq!(s.events, reader.stats().events);
+    /// assert!(s.failures > 10);
+    /// ```
+    pub fn read(&mut self, reader: &mut Reader) {
+        reader.for_each_record(|r| self.add_record(r));
+    }
+
     /// Adds one event.
     pub fn add(&mut self, e: &Event) {
         let source = match (e.src_ip, e.src_host.as_deref()) {
@@ -108,7 +164,8 @@ impl SshSummary {
             EventOutcome::Success => Some(Attempt::Success),
             EventOutcome::Unknown => None,
         });
-        self.count(&e.kind, attempt, source, e.user.as_deref(), e.time);
+        self.kinds.bump(&e.kind);
+        self.count(attempt, source, e.user.as_deref(), e.time);
     }
 
     /// Adds one record of the borrowed fast path
@@ -135,45 +192,41 @@ impl SshSummary {
             Some(RemoteRef::Name(n)) => Some(Source::Name(n)),
             None => None,
         };
-        self.count(
-            m.kind.event_kind(),
-            r.attempt,
-            source,
-            m.user.as_deref(),
-            r.time,
-        );
+        let k = m.kind as usize;
+        if self.kind_ids.len() <= k {
+            self.kind_ids.resize(k + 1, u32::MAX);
+        }
+        if self.kind_ids[k] == u32::MAX {
+            self.kind_ids[k] = self.kinds.id(m.kind.event_kind());
+        }
+        self.kinds.counts[self.kind_ids[k] as usize] += 1;
+        self.count(r.attempt, source, m.user.as_deref(), r.time);
     }
 
     fn count(
         &mut self,
-        kind: &str,
         attempt: Option<Attempt>,
         source: Option<Source<'_>>,
         user: Option<&str>,
         time: Option<DateTime<Utc>>,
     ) {
         self.events += 1;
-        bump(&mut self.by_kind, kind);
         match attempt {
             Some(Attempt::Failure) => {
                 self.failures += 1;
                 match source {
-                    Some(Source::Ip(ip)) => *self.ip_sources.entry(ip).or_default() += 1,
-                    Some(Source::Name(h)) => bump_hash(&mut self.sources, h),
+                    Some(Source::Ip(ip)) => *self.ips.entry(ip).or_default() += 1,
+                    Some(Source::Name(h)) => self.names.bump(h),
                     None => {}
                 }
                 if let Some(u) = user {
-                    bump_hash(&mut self.users, u);
+                    self.users.bump(u);
                 }
                 if let Some(t) = time {
-                    // Logs are in time order: format each hour's key once.
-                    let hour = t.timestamp().div_euclid(3600);
-                    if self.last_hour.as_ref().is_none_or(|(h, _)| *h != hour) {
-                        self.last_hour = Some((hour, t.format("%Y-%m-%dT%H").to_string()));
-                    }
-                    if let Some((_, key)) = &self.last_hour {
-                        bump(&mut self.failures_per_hour, key);
-                    }
+                    *self
+                        .hours
+                        .entry(t.timestamp().div_euclid(3600))
+                        .or_default() += 1;
                 }
             }
             Some(Attempt::Success) => {
@@ -187,28 +240,58 @@ impl SshSummary {
                         self.probe_ips.insert(ip);
                     }
                     Some(Source::Name(h)) if !self.probe_names.contains(h) => {
-                        self.probe_names.insert(h.to_string());
+                        self.probe_names.insert(h.into());
                     }
-                    Some(Source::Name(_)) => {}
-                    None => {}
+                    Some(Source::Name(_)) | None => {}
                 }
             }
             None => {}
         }
     }
 
+    /// Events per kind (`ssh.failed_auth`, ...).
+    pub fn by_kind(&self) -> BTreeMap<String, u64> {
+        self.kinds
+            .pairs()
+            .filter(|(_, c)| *c > 0)
+            .map(|(k, c)| (k.to_string(), c))
+            .collect()
+    }
+
+    /// Failures per hour, keyed `YYYY-MM-DDTHH` (UTC), in time order.
+    pub fn failures_per_hour(&self) -> BTreeMap<String, u64> {
+        let mut hours: Vec<(i64, u64)> = self.hours.iter().map(|(h, c)| (*h, *c)).collect();
+        hours.sort_unstable();
+        hours
+            .into_iter()
+            .filter_map(|(h, c)| {
+                let t = DateTime::<Utc>::from_timestamp(h.checked_mul(3600)?, 0)?;
+                Some((t.format("%Y-%m-%dT%H").to_string(), c))
+            })
+            .collect()
+    }
+
     /// The `n` sources with most failures (ties by name).
     pub fn top_sources(&self, n: usize) -> Vec<(String, u64)> {
-        let mut all: HashMap<String, u64> = self.sources.clone();
-        for (ip, c) in &self.ip_sources {
-            *all.entry(ip.to_string()).or_default() += c;
+        let ips: Vec<(String, u64)> = self
+            .ips
+            .iter()
+            .map(|(ip, c)| (ip.to_string(), *c))
+            .collect();
+        let mut all: Map<&str, u64> = Map::default();
+        for (k, c) in self
+            .names
+            .pairs()
+            .chain(ips.iter().map(|(k, c)| (k.as_str(), *c)))
+        {
+            *all.entry(k).or_default() += c;
         }
-        top(&all, n)
+        top(all.into_iter(), n)
     }
 
     /// The `n` most targeted users.
     pub fn top_users(&self, n: usize) -> Vec<(String, u64)> {
-        top(&self.users, n)
+        top(self.users.pairs(), n)
     }
 
     /// Distinct probing sources.
@@ -218,7 +301,72 @@ impl SshSummary {
 
     /// Distinct failing sources.
     pub fn distinct_sources(&self) -> usize {
-        self.sources.len() + self.ip_sources.len()
+        self.names.len() + self.ips.len()
+    }
+
+    /// The summary as printed by `soc ssh --summary`: the totals, the `top`
+    /// sources and users, and the failures per hour.
+    ///
+    /// ```
+    /// let rows = soc_core::detect::SshSummary::default().rows(10);
+    /// assert_eq!((rows[0].metric, rows[0].value), ("events", 0));
+    /// assert_eq!(rows.len(), 7);
+    /// ```
+    pub fn rows(&self, top: usize) -> Vec<SummaryRow> {
+        let row = |metric, key: &str, value| SummaryRow {
+            metric,
+            key: key.to_string(),
+            value,
+        };
+        let mut rows = vec![
+            row("events", "", self.events),
+            row("failures", "", self.failures),
+            row("probes", "", self.probes),
+            row("successes", "", self.successes),
+            row("accepted", "", self.accepted),
+            row("distinct_sources", "", self.distinct_sources() as u64),
+            row(
+                "distinct_probe_sources",
+                "",
+                self.distinct_probe_sources() as u64,
+            ),
+        ];
+        rows.extend(self.top_sources(top).into_iter().map(|(k, v)| SummaryRow {
+            metric: "top_source",
+            key: k,
+            value: v,
+        }));
+        rows.extend(self.top_users(top).into_iter().map(|(k, v)| SummaryRow {
+            metric: "top_user",
+            key: k,
+            value: v,
+        }));
+        rows.extend(
+            self.failures_per_hour()
+                .into_iter()
+                .map(|(k, v)| SummaryRow {
+                    metric: "failures_per_hour",
+                    key: k,
+                    value: v,
+                }),
+        );
+        rows
+    }
+}
+
+/// The counters and the per-kind and per-hour maps (what the summary
+/// serialized before the maps were interned).
+impl Serialize for SshSummary {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut st = ser.serialize_struct("SshSummary", 7)?;
+        st.serialize_field("events", &self.events)?;
+        st.serialize_field("failures", &self.failures)?;
+        st.serialize_field("probes", &self.probes)?;
+        st.serialize_field("successes", &self.successes)?;
+        st.serialize_field("accepted", &self.accepted)?;
+        st.serialize_field("by_kind", &self.by_kind())?;
+        st.serialize_field("failures_per_hour", &self.failures_per_hour())?;
+        st.end()
     }
 }
 

@@ -5,7 +5,7 @@ use std::hash::Hasher;
 use std::net::IpAddr;
 
 use super::ExtractOptions;
-use crate::model::{ip_tags, Indicator, IndicatorKind, IndicatorTag};
+use crate::model::{ip_tags, AddrClass, Indicator, IndicatorKind, IndicatorTag};
 
 /// A small multiplicative hasher (FxHash): the keys are our own values,
 /// not attacker-chosen table keys in a long-lived service, and SipHash
@@ -273,15 +273,10 @@ impl<'o> Collector<'o> {
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        let internal = tags.iter().any(|t| {
-            matches!(
-                t,
-                IndicatorTag::Private
-                    | IndicatorTag::Loopback
-                    | IndicatorTag::LinkLocal
-                    | IndicatorTag::Reserved
-            )
-        });
+        let internal = tags
+            .iter()
+            .filter_map(|t| AddrClass::from_tag(*t))
+            .any(|c| !c.is_public());
         if p.from_url {
             tags.push(IndicatorTag::FromUrl);
         }

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::AddrClass;
 use crate::error::IocError;
 
 /// The kind of an indicator. The `snake_case` names (`ipv4`, `sha256`,
@@ -373,8 +374,9 @@ impl Indicator {
     }
 }
 
-/// Classifies an address: private, loopback, link-local, multicast,
-/// documentation or otherwise reserved. Public unicast addresses get no tag.
+/// The tag of an address's [`AddrClass`]: private, loopback, link-local,
+/// multicast, documentation or otherwise reserved. Public unicast
+/// addresses get no tag.
 ///
 /// `::ffff:a.b.c.d` is classified as the IPv4 address it maps.
 ///
@@ -386,60 +388,5 @@ impl Indicator {
 /// assert!(ip_tags("8.8.8.8".parse().unwrap()).is_empty());
 /// ```
 pub fn ip_tags(ip: IpAddr) -> Vec<IndicatorTag> {
-    use std::net::{Ipv4Addr, Ipv6Addr};
-    fn v4(ip: Ipv4Addr) -> Vec<IndicatorTag> {
-        let o = ip.octets();
-        let tag = if ip.is_loopback() {
-            Some(IndicatorTag::Loopback)
-        } else if ip.is_private() {
-            Some(IndicatorTag::Private)
-        } else if ip.is_link_local() {
-            Some(IndicatorTag::LinkLocal)
-        } else if ip.is_multicast() {
-            Some(IndicatorTag::Multicast)
-        } else if ip.is_documentation() {
-            Some(IndicatorTag::Documentation)
-        } else if o[0] == 0
-            || o[0] >= 240
-            || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64/10 CGNAT
-            || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0/24
-            || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18/15 benchmarking
-            || ip.is_broadcast()
-        {
-            Some(IndicatorTag::Reserved)
-        } else {
-            None
-        };
-        tag.into_iter().collect()
-    }
-    fn v6(ip: Ipv6Addr) -> Vec<IndicatorTag> {
-        if let Some(m) = ip.to_ipv4_mapped() {
-            return v4(m);
-        }
-        let s = ip.segments();
-        let tag = if ip.is_loopback() {
-            Some(IndicatorTag::Loopback)
-        } else if (s[0] & 0xfe00) == 0xfc00 {
-            Some(IndicatorTag::Private) // fc00::/7 unique local
-        } else if (s[0] & 0xffc0) == 0xfe80 {
-            Some(IndicatorTag::LinkLocal)
-        } else if ip.is_multicast() {
-            Some(IndicatorTag::Multicast)
-        } else if s[0] == 0x2001 && s[1] == 0x0db8 {
-            Some(IndicatorTag::Documentation)
-        } else if ip.is_unspecified()
-            || (s[0] & 0xe000) != 0x2000 // outside 2000::/3 global unicast
-            || (s[0] == 0x2001 && s[1] < 0x0200)
-        // 2001::/23 IETF protocol assignments
-        {
-            Some(IndicatorTag::Reserved)
-        } else {
-            None
-        };
-        tag.into_iter().collect()
-    }
-    match ip {
-        IpAddr::V4(a) => v4(a),
-        IpAddr::V6(a) => v6(a),
-    }
+    AddrClass::of(ip).tag().into_iter().collect()
 }

@@ -10,6 +10,7 @@
 //! All types are `serde` serializable; enums serialize as `snake_case` strings.
 
 mod action;
+mod addr_class;
 mod alert;
 mod enrichment;
 mod event;
@@ -18,6 +19,7 @@ mod indicator_parse;
 mod score;
 
 pub use action::{ActionOutcome, ActionRecord, Mode};
+pub use addr_class::AddrClass;
 pub use alert::{Alert, AttackRef, Severity};
 pub use enrichment::{Enrichment, Facts, Verdict};
 pub use event::{Attempt, Event, EventOutcome, Origin};

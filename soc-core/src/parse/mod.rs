@@ -21,11 +21,13 @@
 //! assert!(ev.is_failure());
 //! ```
 
+pub mod alerts;
 pub(crate) mod dotted_quad;
 pub mod json_csv;
 pub mod lines;
 pub mod ssh;
 pub mod suricata;
+pub(crate) mod time;
 
 use serde::Serialize;
 
@@ -89,6 +91,30 @@ impl ParseStats {
             skipped: self.skipped,
             malformed: self.malformed,
         }
+    }
+
+    /// What a person should be told about malformed lines: each kept
+    /// error (`file:line: reason`), then how many more were not kept. The
+    /// CLI prints these as warnings; Python shows the errors in `.stats`.
+    ///
+    /// ```
+    /// use soc_core::parse::ParseStats;
+    /// use soc_core::ParseError;
+    /// let mut s = ParseStats::default();
+    /// for line in 1..=102 {
+    ///     s.malformed(ParseError::Malformed { source_name: "a.log".into(), line, reason: "bad".into() });
+    /// }
+    /// let w = s.warnings();
+    /// assert_eq!(w[0], "a.log:1: bad");
+    /// assert_eq!(w.last().unwrap(), "2 more malformed lines not shown");
+    /// ```
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+        let hidden = self.malformed.saturating_sub(self.errors.len() as u64);
+        if hidden > 0 {
+            out.push(format!("{hidden} more malformed lines not shown"));
+        }
+        out
     }
 
     /// Adds another reader's counts (and errors, within the bound).

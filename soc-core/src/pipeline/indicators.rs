@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use crate::model::{ip_tags, Alert, Indicator, IndicatorKind, IndicatorTag};
+use crate::model::{ip_tags, AddrClass, Alert, Indicator, IndicatorKind};
 
 /// Evidence lines scanned for indicators per alert (bounded for speed).
 const MAX_EVIDENCE_LINES: usize = 5;
@@ -80,20 +80,14 @@ pub fn enrichable(ind: &Indicator, kinds: &[IndicatorKind], include_private: boo
     if include_private {
         return true;
     }
-    let tags = match ind.ip() {
-        Some(ip) => ip_tags(ip),
-        None => ind.tags.clone(),
-    };
-    !tags.iter().any(|t| {
-        matches!(
-            t,
-            IndicatorTag::Private
-                | IndicatorTag::Loopback
-                | IndicatorTag::LinkLocal
-                | IndicatorTag::Multicast
-                | IndicatorTag::Reserved
-        )
-    })
+    match ind.ip() {
+        Some(ip) => AddrClass::of(ip).is_public(),
+        None => ind
+            .tags
+            .iter()
+            .filter_map(|t| AddrClass::from_tag(*t))
+            .all(AddrClass::is_public),
+    }
 }
 
 #[cfg(test)]

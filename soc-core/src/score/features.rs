@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use crate::model::{ip_tags, Alert, IndicatorTag, Severity, Verdict};
+use crate::model::{AddrClass, Alert, Severity, Verdict};
 
 /// Alert kinds with their own one-hot column; anything else sets `kind_other`.
 pub const KNOWN_KINDS: [&str; 5] = [
@@ -61,14 +61,10 @@ pub fn port_risk(port: u16) -> f64 {
     }
 }
 
-/// Whether an address is internal: private, loopback, link-local or unique-local.
+/// Whether an address is internal: private, loopback, link-local or
+/// unique-local ([`AddrClass::is_internal`]).
 pub fn is_internal(ip: IpAddr) -> bool {
-    ip_tags(ip).iter().any(|t| {
-        matches!(
-            t,
-            IndicatorTag::Private | IndicatorTag::Loopback | IndicatorTag::LinkLocal
-        )
-    })
+    AddrClass::of(ip).is_internal()
 }
 
 /// The highest AbuseIPDB confidence (0..=100) among the alert's enrichments.

@@ -1,7 +1,8 @@
 """Log parsing and detection: OpenSSH auth logs, Suricata EVE, generic alerts.
 
-Rust: ``soc_core::parse`` (``ssh::SshParser``, ``suricata``, ``json_csv``) and
-``soc_core::detect::DetectorSet``.
+Rust: ``soc_core::parse`` (the readers ``ssh::Reader``, ``suricata::Reader``,
+``alerts::AlertReader``, whose counts are ``ParseStats``) and
+``soc_core::detect`` (``alerts_of`` over a ``DetectorSet``, ``SshSummary``).
 """
 
 import os
@@ -183,13 +184,14 @@ def parse_ssh(
 
     ``year``/``tz`` complete syslog timestamps; ``stateful`` joins lines of one
     connection by pid. Missing file: ``FileNotFoundError``; a non-str line:
-    ``ArgumentTypeError``. Rust: ``soc_core::parse::ssh::SshParser``.
+    ``ArgumentTypeError``. Rust: ``soc_core::parse::ssh::Reader`` (``SshReader``).
     """
 
 def parse_eve(path: str | os.PathLike[str], event_types: list[str] | None = None) -> EveEvents:
     """Parses a Suricata EVE file (kinds ``suricata.<type>``), optionally only ``event_types``.
 
     Malformed lines are counted in ``.stats``, not raised.
+    Rust: ``soc_core::parse::suricata::Reader`` (``EveReader``).
     """
 
 def read_alerts(
@@ -203,7 +205,7 @@ def read_alerts(
 
     ``mapping`` names input fields (``{"src_ip": "attacker"}``); ``tool`` sets
     the kind ``alerts.<tool>``. Malformed records raise ``ParseError`` only when
-    ``strict``. Rust: ``soc_core::parse::json_csv::read_alerts``.
+    ``strict``. Rust: ``soc_core::parse::alerts::AlertReader``.
     """
 
 def detect_bruteforce(
@@ -231,7 +233,9 @@ def detect_bruteforce(
     maxretry/findtime), slow brute force, password spraying, distributed
     attacks on one user, success after failures, the tracked-key cap, the IPv6
     source prefix and SSH scanning (``ssh.scan``). An unknown keyword raises
-    ``ConfigError`` naming the valid ones. Rust: ``soc_core::detect::DetectorSet``.
+    ``ConfigError`` naming the valid ones. Alerts come ordered by first
+    evidence, then kind, as ``soc ssh --alerts`` prints them.
+    Rust: ``soc_core::detect::alerts_of`` over a ``DetectorSet``.
     """
 
 def ssh_summary(
@@ -240,4 +244,7 @@ def ssh_summary(
     year: int | None = None,
     tz: str = "UTC",
 ) -> dict[str, Any]:
-    """Summary of SSH activity: events, failures, accepted, top sources and users, per-hour failures."""
+    """Summary of SSH activity: events, failures, accepted, top sources and users, per-hour failures.
+
+    Rust: ``soc_core::detect::SshSummary`` (``soc ssh --summary``).
+    """

@@ -2,62 +2,22 @@
 
 use super::*;
 
-/// Iterator of `Event`s from an EVE file (see `parse_eve`).
+/// Iterator of `Event`s from an EVE file (see `parse_eve`). The reading
+/// and counting is soc-core's `parse::suricata::Reader`; this only converts.
 #[pyclass(module = "soc_core", unsendable)]
 pub(crate) struct EveEvents {
-    reader: Option<LineReader>,
-    types: Option<Vec<String>>,
+    reader: EveReader,
     buf: VecDeque<CoreEvent>,
-    stats: ParseStats,
+    done: bool,
 }
 
-fn fill_eve(
-    reader: &mut LineReader,
-    types: &Option<Vec<String>>,
-    buf: &mut VecDeque<CoreEvent>,
-    stats: &mut ParseStats,
-) -> bool {
-    let name = reader.name().to_string();
+/// Up to `BATCH` events into `buf`; false at the end.
+fn fill_eve(reader: &mut EveReader, buf: &mut VecDeque<CoreEvent>) -> bool {
     while buf.len() < BATCH {
-        let Some((no, line)) = reader.next_str() else {
+        let Some(e) = reader.next() else {
             return false;
         };
-        stats.lines += 1;
-        let line = match line {
-            Ok(l) if l.trim().is_empty() => {
-                stats.skipped += 1;
-                continue;
-            }
-            Ok(l) => l,
-            Err(e) => {
-                stats.malformed(e);
-                continue;
-            }
-        };
-        let rec: EveRecord = match parse_eve_line(line) {
-            Ok(r) => r,
-            Err(e) => {
-                let reason = match e {
-                    soc_core::ParseError::Malformed { reason, .. } => reason,
-                    other => other.to_string(),
-                };
-                stats.malformed(soc_core::ParseError::Malformed {
-                    source_name: name.clone(),
-                    line: no,
-                    reason,
-                });
-                continue;
-            }
-        };
-        if types.as_ref().is_some_and(|t| !t.contains(&rec.event_type)) {
-            stats.skipped += 1;
-            continue;
-        }
-        stats.events += 1;
-        buf.push_back(rec.to_event(Origin {
-            file: name.clone(),
-            line: no,
-        }));
+        buf.push_back(e);
     }
     true
 }
@@ -72,17 +32,17 @@ impl EveEvents {
             if let Some(e) = self.buf.pop_front() {
                 return Some(PyEvent { inner: e });
             }
-            let reader = self.reader.as_mut()?;
-            let (types, buf, stats) = (&self.types, &mut self.buf, &mut self.stats);
-            if !py.allow_threads(|| fill_eve(reader, types, buf, stats)) {
-                self.reader = None;
+            if self.done {
+                return None;
             }
+            let (reader, buf) = (&mut self.reader, &mut self.buf);
+            self.done = !py.allow_threads(|| fill_eve(reader, buf));
         }
     }
     /// Counts so far: lines, events, skipped, malformed, and the first errors.
     #[getter]
     fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
-        stats_dict(py, &self.stats)
+        stats_dict(py, self.reader.stats())
     }
     /// The events not yet read, as one Arrow batch (`soc.events`).
     #[pyo3(name = "to_arrow")]
@@ -104,14 +64,11 @@ pub(super) fn parse_eve(
     path: PathBuf,
     event_types: Option<Vec<String>>,
 ) -> PyResult<EveEvents> {
-    let reader = py
-        .allow_threads(|| LineReader::open(&path))
-        .map_err(to_py)?;
+    let reader = py.allow_threads(|| EveReader::open(&path)).map_err(to_py)?;
     Ok(EveEvents {
-        reader: Some(reader),
-        types: event_types,
+        reader: reader.event_types(event_types.unwrap_or_default()),
         buf: VecDeque::new(),
-        stats: ParseStats::default(),
+        done: false,
     })
 }
 
@@ -142,15 +99,12 @@ pub(super) fn read_alerts(
         fields: mapping.unwrap_or_default(),
     };
     py.allow_threads(|| {
-        let mut out = Vec::new();
-        for item in json_csv::read_alerts(&path, fmt, &m)? {
-            match item {
-                Ok(a) => out.push(PyAlert { inner: a }),
-                Err(e) if strict => return Err(e),
-                Err(_) => {}
-            }
+        let mut reader = AlertReader::open(&path, fmt, &m)?;
+        let out: Vec<PyAlert> = reader.by_ref().map(|a| PyAlert { inner: a }).collect();
+        match reader.take_stats().errors.into_iter().next() {
+            Some(e) if strict => Err(e),
+            _ => Ok(out),
         }
-        Ok(out)
     })
     .map_err(to_py)
 }

@@ -10,12 +10,12 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
-use soc_core::model::{Alert as CoreAlert, Event as CoreEvent, Origin};
-use soc_core::parse::json_csv::{self, AlertFormat, AlertMapping};
-use soc_core::parse::lines::LineReader;
-use soc_core::parse::ssh::{SshOptions, SshParser};
-use soc_core::parse::suricata::{parse_eve_line, EveRecord};
+use soc_core::detect::{alerts_of, DetectConfig, SshSummary};
+use soc_core::model::{Alert as CoreAlert, Event as CoreEvent};
+use soc_core::parse::alerts::AlertReader;
+use soc_core::parse::json_csv::{AlertFormat, AlertMapping};
+use soc_core::parse::ssh::{Reader, SshOptions};
+use soc_core::parse::suricata::Reader as EveReader;
 use soc_core::parse::ParseStats;
 
 use crate::convert::{to_py_data, Repr};

@@ -2,56 +2,43 @@
 
 use super::*;
 
-enum SshInput {
-    File {
-        reader: LineReader,
-        parser: SshParser,
-    },
-    Lines {
-        iter: PyObject,
-        parser: SshParser,
-        line: u64,
-    },
-}
-
-/// Iterator of `Event`s from an auth log (see `parse_ssh`).
+/// Iterator of `Event`s from an auth log (see `parse_ssh`). The reading
+/// and counting is soc-core's `parse::ssh::Reader`; this only converts.
 #[pyclass(module = "soc_core", unsendable)]
 pub(crate) struct SshEvents {
-    input: Option<SshInput>,
+    reader: Reader,
+    /// Lines handed in from Python (`None`: the reader reads its file).
+    lines: Option<PyObject>,
     buf: VecDeque<CoreEvent>,
-    stats: ParseStats,
+    done: bool,
 }
 
-fn fill_file(
-    reader: &mut LineReader,
-    parser: &mut SshParser,
-    buf: &mut VecDeque<CoreEvent>,
-    stats: &mut ParseStats,
-) -> bool {
-    let name = reader.name().to_string();
+/// Up to `BATCH` events of a file into `buf`; false at the end.
+fn fill_file(reader: &mut Reader, buf: &mut VecDeque<CoreEvent>) -> bool {
     while buf.len() < BATCH {
-        let Some((no, line)) = reader.next_str() else {
+        let Some(e) = reader.next() else {
             return false;
         };
-        stats.lines += 1;
-        match line {
-            Ok(l) => match parser.parse_line(
-                l,
-                Origin {
-                    file: name.clone(),
-                    line: no,
-                },
-            ) {
-                Some(e) => {
-                    stats.events += 1;
-                    buf.push_back(e);
-                }
-                None => stats.skipped += 1,
-            },
-            Err(e) => stats.malformed(e),
-        }
+        buf.push_back(e);
     }
     true
+}
+
+/// The next item of a Python iterable of lines as text, `None` at its end.
+fn next_py_line(py: Python<'_>, iter: &PyObject, no: u64) -> PyResult<Option<String>> {
+    match iter.bind(py).call_method0("__next__") {
+        Ok(obj) => obj.extract().map(Some).map_err(|_| {
+            type_error(format!(
+                "parse_ssh: line {no} is {}, not str",
+                obj.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        }),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[pymethods]
@@ -64,61 +51,31 @@ impl SshEvents {
             if let Some(e) = self.buf.pop_front() {
                 return Ok(Some(PyEvent { inner: e }));
             }
-            let Some(input) = self.input.as_mut() else {
+            if self.done {
                 return Ok(None);
-            };
-            let more = match input {
-                SshInput::File { reader, parser } => {
-                    let (buf, stats) = (&mut self.buf, &mut self.stats);
-                    py.allow_threads(|| fill_file(reader, parser, buf, stats))
+            }
+            match &self.lines {
+                None => {
+                    let (reader, buf) = (&mut self.reader, &mut self.buf);
+                    self.done = !py.allow_threads(|| fill_file(reader, buf));
                 }
-                SshInput::Lines { iter, parser, line } => {
-                    let it = iter.bind(py);
-                    match it.call_method0("__next__") {
-                        Ok(obj) => {
-                            *line += 1;
-                            self.stats.lines += 1;
-                            let s: String = obj.extract().map_err(|_| {
-                                type_error(format!(
-                                    "parse_ssh: line {} is {}, not str",
-                                    *line,
-                                    obj.get_type()
-                                        .name()
-                                        .map(|n| n.to_string())
-                                        .unwrap_or_default()
-                                ))
-                            })?;
-                            match parser.parse_line(
-                                s.trim_end_matches(['\n', '\r']),
-                                Origin {
-                                    file: "<lines>".into(),
-                                    line: *line,
-                                },
-                            ) {
-                                Some(e) => {
-                                    self.stats.events += 1;
-                                    self.buf.push_back(e);
-                                }
-                                None => self.stats.skipped += 1,
-                            }
-                            true
+                Some(iter) => {
+                    let no = self.reader.stats().lines + 1;
+                    match next_py_line(py, iter, no)? {
+                        Some(s) => {
+                            let ev = self.reader.read_line(s.trim_end_matches(['\n', '\r']));
+                            self.buf.extend(ev);
                         }
-                        Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => {
-                            false
-                        }
-                        Err(e) => return Err(e),
+                        None => self.done = true,
                     }
                 }
-            };
-            if !more {
-                self.input = None;
             }
         }
     }
     /// Counts so far: lines, events, skipped, malformed, and the first errors.
     #[getter]
     fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
-        stats_dict(py, &self.stats)
+        stats_dict(py, self.reader.stats())
     }
     /// The events not yet read, as one Arrow batch (`soc.events`).
     #[pyo3(name = "to_arrow")]
@@ -151,27 +108,28 @@ pub(super) fn parse_ssh(
     tz: &str,
     stateful: bool,
 ) -> PyResult<SshEvents> {
-    let parser = SshParser::try_new(ssh_opts(year, tz, stateful)).map_err(to_py)?;
-    let input = if source.is_instance_of::<PyString>() || source.hasattr("__fspath__")? {
+    let opts = ssh_opts(year, tz, stateful);
+    if source.is_instance_of::<PyString>() || source.hasattr("__fspath__")? {
         let path: PathBuf = source.extract()?;
         let reader = py
-            .allow_threads(|| LineReader::open(&path))
+            .allow_threads(|| Reader::open(&path, opts))
             .map_err(to_py)?;
-        SshInput::File { reader, parser }
-    } else {
-        let iter = source
-            .try_iter()
-            .map_err(|_| type_error("parse_ssh: source must be a path or an iterable of str"))?;
-        SshInput::Lines {
-            iter: iter.into_any().unbind(),
-            parser,
-            line: 0,
-        }
-    };
+        return Ok(SshEvents {
+            reader,
+            lines: None,
+            buf: VecDeque::new(),
+            done: false,
+        });
+    }
+    let reader = Reader::for_lines("<lines>", opts).map_err(to_py)?;
+    let iter = source
+        .try_iter()
+        .map_err(|_| type_error("parse_ssh: source must be a path or an iterable of str"))?;
     Ok(SshEvents {
-        input: Some(input),
+        reader,
+        lines: Some(iter.into_any().unbind()),
         buf: VecDeque::new(),
-        stats: ParseStats::default(),
+        done: false,
     })
 }
 
@@ -206,12 +164,7 @@ pub(super) fn detect_bruteforce(
         None => DetectConfig::default(),
     };
     let evs = collect_events(events)?;
-    let alerts = py.allow_threads(move || {
-        let mut d = DetectorSet::new(cfg);
-        let mut out: Vec<CoreAlert> = evs.iter().flat_map(|e| d.observe(e)).collect();
-        out.extend(d.finish());
-        out
-    });
+    let alerts = py.allow_threads(move || alerts_of(cfg, evs));
     Ok(alerts.into_iter().map(|a| PyAlert { inner: a }).collect())
 }
 
@@ -227,23 +180,17 @@ pub(super) fn ssh_summary(
     tz: &str,
 ) -> PyResult<PyObject> {
     let mut s = SshSummary::default();
+    let opts = ssh_opts(year, tz, true);
     if source.is_instance_of::<PyString>() || source.hasattr("__fspath__")? {
         let path: PathBuf = source.extract()?;
-        let mut parser = SshParser::try_new(ssh_opts(year, tz, true)).map_err(to_py)?;
         py.allow_threads(|| -> Result<(), soc_core::ParseError> {
-            let mut reader = LineReader::open(&path)?;
-            while let Some((_, line)) = reader.next_str() {
-                // The borrowed fast path counts exactly what `add` counts.
-                if let Some(r) = line.ok().and_then(|l| parser.parse_ref(l)) {
-                    s.add_record(&r);
-                }
-            }
+            s.read(&mut Reader::open(&path, opts)?);
             Ok(())
         })
         .map_err(to_py)?;
     } else {
-        let mut parser = SshParser::try_new(ssh_opts(year, tz, true)).map_err(to_py)?;
-        for (i, item) in source.try_iter()?.enumerate() {
+        let mut reader = Reader::for_lines("", opts).map_err(to_py)?;
+        for item in source.try_iter()? {
             let item = item?;
             if let Ok(e) = item.extract::<PyRef<'_, PyEvent>>() {
                 s.add(&e.inner);
@@ -251,13 +198,7 @@ pub(super) fn ssh_summary(
                 let l: String = item
                     .extract()
                     .map_err(|_| type_error("ssh_summary: items must be str or Event"))?;
-                if let Some(e) = parser.parse_line(
-                    &l,
-                    Origin {
-                        file: String::new(),
-                        line: i as u64 + 1,
-                    },
-                ) {
+                if let Some(e) = reader.read_line(&l) {
                     s.add(&e);
                 }
             }
@@ -273,7 +214,7 @@ pub(super) fn ssh_summary(
     d.set_item("distinct_sources", s.distinct_sources())?;
     d.set_item("top_sources", s.top_sources(top))?;
     d.set_item("top_users", s.top_users(top))?;
-    d.set_item("by_kind", to_py_data(py, &s.by_kind)?)?;
-    d.set_item("failures_per_hour", to_py_data(py, &s.failures_per_hour)?)?;
+    d.set_item("by_kind", to_py_data(py, &s.by_kind())?)?;
+    d.set_item("failures_per_hour", to_py_data(py, &s.failures_per_hour())?)?;
     Ok(d.into_any().unbind())
 }

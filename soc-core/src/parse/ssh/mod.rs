@@ -98,6 +98,7 @@ mod kind;
 mod message;
 #[cfg(test)]
 mod props;
+mod reader;
 mod shapes;
 mod state;
 
@@ -110,6 +111,7 @@ pub use addr::{parse_remote, parse_remote_ref, Remote, RemoteRef};
 pub use classify::{classify, classify_ref};
 pub use kind::{AuthMethod, SshKind};
 pub use message::{SshMessage, SshMessageRef};
+pub use reader::Reader;
 
 use crate::error::ParseError;
 use crate::model::{Attempt, Event, Origin};

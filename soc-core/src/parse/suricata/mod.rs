@@ -37,6 +37,7 @@ mod fast_tests;
 mod lenient;
 mod normalize;
 mod objects;
+mod reader;
 mod record;
 mod scalars;
 mod scan;
@@ -55,10 +56,12 @@ pub use normalize::{alert_from_eve, alert_from_line};
 pub use objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
+pub use reader::Reader;
 pub use scan::{AlertScanner, SCAN_BLOCK};
 
 use crate::error::ParseError;
 use crate::model::{Event, EventOutcome, Origin};
+use crate::parse::time::Stamp;
 use record::Views;
 
 /// One EVE record: the typed envelope, typed views of the event objects,
@@ -187,9 +190,9 @@ pub fn parse_eve_time(t: &str) -> Option<DateTime<Utc>> {
 
 /// [`parse_eve_time`] without the minute cache.
 fn iso_time(t: &str) -> Option<DateTime<Utc>> {
-    match crate::parse::ssh::header::iso(t.as_bytes())? {
-        (crate::parse::ssh::header::Stamp::Full(d), _) => Some(d),
-        (crate::parse::ssh::header::Stamp::Local(n), _) => Some(n.and_utc()),
+    match crate::parse::time::iso(t.as_bytes())? {
+        (Stamp::Full(d), _) => Some(d),
+        (Stamp::Local(n), _) => Some(n.and_utc()),
         _ => None,
     }
 }

@@ -24,7 +24,7 @@ use std::net::IpAddr;
 use ipnetwork::IpNetwork;
 
 use crate::error::RespondError;
-use crate::model::{ip_tags, IndicatorTag};
+use crate::model::AddrClass;
 
 /// Why an address is protected from blocking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,8 +161,8 @@ impl TargetPolicy {
         if self.ssh_client == Some(ip) {
             return Some(Protection::SshClient);
         }
-        let tags = ip_tags(ip);
-        if tags.contains(&IndicatorTag::Loopback) {
+        let class = AddrClass::of(ip);
+        if class == AddrClass::Loopback {
             return Some(Protection::Loopback);
         }
         if self.own.contains(&ip) {
@@ -174,19 +174,16 @@ impl TargetPolicy {
         if self.gateways.contains(&ip) {
             return Some(Protection::Gateway);
         }
-        for tag in tags {
-            match tag {
-                IndicatorTag::Private if !self.permit_private => return Some(Protection::Private),
-                IndicatorTag::LinkLocal => return Some(Protection::LinkLocal),
-                IndicatorTag::Multicast => return Some(Protection::Multicast),
-                IndicatorTag::Reserved => return Some(Protection::Reserved),
-                _ => {}
-            }
+        match class {
+            AddrClass::Private if !self.permit_private => Some(Protection::Private),
+            AddrClass::LinkLocal => Some(Protection::LinkLocal),
+            AddrClass::Multicast => Some(Protection::Multicast),
+            AddrClass::Reserved => Some(Protection::Reserved),
+            AddrClass::Public
+            | AddrClass::Documentation
+            | AddrClass::Private
+            | AddrClass::Loopback => None,
         }
-        if ip.is_unspecified() {
-            return Some(Protection::Reserved);
-        }
-        None
     }
 
     /// Parses `input` as one IP address (IPv4-mapped IPv6 becomes IPv4) and

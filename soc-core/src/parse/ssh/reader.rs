@@ -1,0 +1,252 @@
+//! [`Reader`]: an auth log read line by line into sshd events, with the
+//! counting ([`ParseStats`]) every face shows.
+//!
+//! The one read-and-count loop of the project: `soc ssh`, Python
+//! `parse_ssh` / `ssh_summary` and the examples use it, so a line is
+//! counted the same way everywhere: every line read is counted in
+//! `lines`; an sshd line is an `event`, any other line (cron, blank) is
+//! `skipped`, and a line that is not UTF-8 or too long is `malformed`,
+//! its error kept with file and line.
+
+use std::path::Path;
+
+use crate::error::ParseError;
+use crate::model::{Event, Origin};
+use crate::parse::lines::LineReader;
+use crate::parse::ParseStats;
+
+use super::{SshOptions, SshParser, SshRecordRef};
+
+/// Reads sshd events from one input (a file, standard input, or lines
+/// handed in one at a time), counting what it saw. One parser per input,
+/// as the year inference and the per-connection join need.
+///
+/// As an iterator it yields [`Event`]s; [`Reader::for_each_record`] is the
+/// allocation-free path for counters (a summary needs no `Event`).
+///
+/// ```
+/// use std::io::Write;
+/// use soc_core::parse::ssh::{Reader, SshOptions};
+///
+/// let mut f = tempfile::NamedTempFile::new().unwrap();
+/// writeln!(f, "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2").unwrap();
+/// writeln!(f, "Jan  5 01:31:42 www CRON[1]: pam_unix(cron:session): session opened").unwrap();
+/// f.write_all(b"\xff\xfe\n").unwrap();
+/// let opts = SshOptions { year: Some(2024), ..SshOptions::default() };
+/// let mut reader = Reader::open(f.path(), opts).unwrap();
+/// let events: Vec<_> = reader.by_ref().collect();
+/// assert_eq!(events[0].src_ip, Some("203.0.113.9".parse().unwrap()));
+/// let stats = reader.stats();
+/// assert_eq!((stats.lines, stats.events, stats.skipped, stats.malformed), (3, 1, 1, 1));
+/// assert!(stats.errors[0].to_string().ends_with(":3: invalid UTF-8 at byte 0; line skipped"));
+/// ```
+#[derive(Debug)]
+pub struct Reader {
+    /// `None` for a reader fed with [`Reader::read_line`].
+    lines: Option<LineReader>,
+    name: String,
+    parser: SshParser,
+    stats: ParseStats,
+}
+
+impl Reader {
+    /// Opens `path` (`-` is standard input; `.gz` is read transparently).
+    /// Fails on an unknown time zone in `opts` or an unreadable file.
+    pub fn open(path: impl AsRef<Path>, opts: SshOptions) -> Result<Reader, ParseError> {
+        let parser = SshParser::try_new(opts)?;
+        let lines = LineReader::open(path)?;
+        Ok(Self::with_parser(Some(lines), parser))
+    }
+
+    /// Reads `lines` (any [`LineReader`], e.g. the systemd journal's
+    /// entries as lines).
+    pub fn new(lines: LineReader, opts: SshOptions) -> Result<Reader, ParseError> {
+        Ok(Self::with_parser(Some(lines), SshParser::try_new(opts)?))
+    }
+
+    /// A reader without input of its own: the caller hands it lines with
+    /// [`Reader::read_line`] (Python iterables, channels). `name` is the
+    /// file name events carry.
+    pub fn for_lines(name: &str, opts: SshOptions) -> Result<Reader, ParseError> {
+        let mut r = Self::with_parser(None, SshParser::try_new(opts)?);
+        r.name = name.to_string();
+        Ok(r)
+    }
+
+    fn with_parser(lines: Option<LineReader>, parser: SshParser) -> Reader {
+        let name = lines
+            .as_ref()
+            .map(|l| l.name().to_string())
+            .unwrap_or_default();
+        Reader {
+            lines,
+            name,
+            parser,
+            stats: ParseStats::default(),
+        }
+    }
+
+    /// The input's name (the path, `<stdin>`, or the name given).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What was read so far.
+    pub fn stats(&self) -> &ParseStats {
+        &self.stats
+    }
+
+    /// The counts, leaving the reader's empty.
+    pub fn take_stats(&mut self) -> ParseStats {
+        std::mem::take(&mut self.stats)
+    }
+
+    /// Hands the next sshd line to `f` as a borrowed record (lines that
+    /// are not sshd's or are malformed are counted and passed over) and
+    /// returns what `f` returns; `None` at the end.
+    pub fn next_record_with<R>(&mut self, f: impl FnOnce(&SshRecordRef<'_>) -> R) -> Option<R> {
+        let Reader {
+            lines,
+            parser,
+            stats,
+            ..
+        } = self;
+        let lines = lines.as_mut()?;
+        loop {
+            let (_, line) = lines.next_str()?;
+            stats.lines += 1;
+            match line {
+                Err(e) => stats.malformed(e),
+                Ok(text) => match parser.parse_ref(text) {
+                    Some(r) => {
+                        stats.events += 1;
+                        return Some(f(&r));
+                    }
+                    None => stats.skipped += 1,
+                },
+            }
+        }
+    }
+
+    /// Hands every remaining sshd line to `f` as a borrowed record.
+    pub fn for_each_record(&mut self, mut f: impl FnMut(&SshRecordRef<'_>)) {
+        while self.next_record_with(&mut f).is_some() {}
+    }
+
+    /// Parses one line handed in by the caller, numbered after the last
+    /// one, and counts it: the event, or `None` when it is not an sshd line.
+    pub fn read_line(&mut self, line: &str) -> Option<Event> {
+        self.stats.lines += 1;
+        let origin = Origin {
+            file: self.name.clone(),
+            line: self.stats.lines,
+        };
+        let ev = self.parser.parse_line(line, origin);
+        self.count(ev)
+    }
+
+    fn count(&mut self, ev: Option<Event>) -> Option<Event> {
+        match ev {
+            Some(e) => {
+                self.stats.events += 1;
+                Some(e)
+            }
+            None => {
+                self.stats.skipped += 1;
+                None
+            }
+        }
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        let Reader {
+            lines,
+            name,
+            parser,
+            stats,
+        } = self;
+        let lines = lines.as_mut()?;
+        loop {
+            let (no, line) = lines.next_str()?;
+            stats.lines += 1;
+            match line {
+                Err(e) => stats.malformed(e),
+                Ok(text) => {
+                    let origin = Origin {
+                        file: name.clone(),
+                        line: no,
+                    };
+                    match parser.parse_line(text, origin) {
+                        Some(e) => {
+                            stats.events += 1;
+                            return Some(e);
+                        }
+                        None => stats.skipped += 1,
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAIL: &str =
+        "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2";
+
+    fn opts() -> SshOptions {
+        SshOptions {
+            year: Some(2024),
+            ..SshOptions::default()
+        }
+    }
+
+    /// Records and events count the same lines the same way.
+    #[test]
+    fn records_and_events_count_alike() {
+        let text = format!("{FAIL}\n\nnot sshd at all\n\u{0}{FAIL}\n{FAIL}\n");
+        let lr = || LineReader::from_reader(std::io::Cursor::new(text.clone()), "a.log").unwrap();
+        let mut by_event = Reader::new(lr(), opts()).unwrap();
+        let events: Vec<_> = by_event.by_ref().collect();
+        let mut by_record = Reader::new(lr(), opts()).unwrap();
+        let mut n = 0;
+        by_record.for_each_record(|_| n += 1);
+        assert_eq!(events.len(), n);
+        assert_eq!(events[1].origin.as_ref().unwrap().line, 5);
+        assert_eq!(events[1].origin.as_ref().unwrap().file, "a.log");
+        assert_eq!(by_event.stats().summary(), by_record.stats().summary());
+        assert_eq!(by_event.stats().lines, 5);
+    }
+
+    #[test]
+    fn fed_lines_are_numbered_and_counted() {
+        let mut r = Reader::for_lines("<lines>", opts()).unwrap();
+        assert!(r.read_line("cron says hi").is_none());
+        let e = r.read_line(FAIL).unwrap();
+        assert_eq!(e.origin.unwrap().line, 2);
+        assert_eq!(r.next(), None, "a fed reader has no input of its own");
+        let s = r.take_stats();
+        assert_eq!((s.lines, s.events, s.skipped), (2, 1, 1));
+        assert_eq!(r.stats().lines, 0);
+    }
+
+    #[test]
+    fn bad_time_zone_and_missing_file_are_errors() {
+        let bad = SshOptions {
+            tz: "Nowhere/Atlantis".into(),
+            ..SshOptions::default()
+        };
+        assert!(matches!(
+            Reader::for_lines("x", bad),
+            Err(ParseError::BadOption { .. })
+        ));
+        let e = Reader::open("/nonexistent/auth.log", opts()).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/auth.log"), "{e}");
+    }
+}
