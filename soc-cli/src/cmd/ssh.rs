@@ -62,6 +62,20 @@ pub fn event_row(e: &Event) -> EventRow<'_> {
     }
 }
 
+/// The table and CSV columns of `--events` rows.
+const EVENT_COLUMNS: &[&str] = &[
+    "line",
+    "time",
+    "kind",
+    "user",
+    "src_ip",
+    "src_host",
+    "port",
+    "attempt",
+    "failure",
+    "continues",
+];
+
 /// One `--events` row; `src_ip` or else `src_host`, `method` and `host`
 /// only when known.
 #[derive(Serialize)]
@@ -125,16 +139,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut summary = SshSummary::default();
     let mut detectors = DetectorSet::new(DetectConfig::default());
     let mut alerts = Vec::new();
-    let mut writer = (!args.summary && !args.alerts).then(|| {
-        RowWriter::new(
-            out,
-            format,
-            &[
-                "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt", "failure",
-                "continues",
-            ],
-        )
-    });
+    let mut writer =
+        (!args.summary && !args.alerts).then(|| RowWriter::new(out, format, EVENT_COLUMNS));
     for reader in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
         let mut reader = reader?;
         let name = reader.name().to_string();
