@@ -149,9 +149,18 @@ mod tests {
             markdown_text("login as admin@evil.example, mailto:x@evil.example"),
             "login as admin\\[@\\]evil.example, mailto:x\\[@\\]evil.example"
         );
-        for s in ["www.a.example", "a@b.example", "xmpp:a@b.example/r", "wwwx.é"] {
+        for s in [
+            "www.a.example",
+            "a@b.example",
+            "xmpp:a@b.example/r",
+            "wwwx.é",
+        ] {
             let out = markdown_text(s);
-            assert!(!out.to_ascii_lowercase().contains("www.") && !out.replace("\\[@\\]", "").contains('@'), "{out}");
+            assert!(
+                !out.to_ascii_lowercase().contains("www.")
+                    && !out.replace("\\[@\\]", "").contains('@'),
+                "{out}"
+            );
         }
     }
 
