@@ -338,6 +338,45 @@ proptest! {
     }
 }
 
+/// Client text in other places than the user name: banners, disconnect
+/// reasons, algorithm lists, PAM user names. Where OpenSSH writes the
+/// address before the text, the source is that address; where the text
+/// comes first, the source is that address or none, never a forged one.
+const TEXT_AFTER: &[&str] = &[
+    "Received disconnect from {R} port 4711:11: {T} [preauth]",
+    "Received disconnect from {R} port 4711:3: {T}: Auth fail [preauth]",
+    "Unable to negotiate with {R} port 4711: no matching key exchange method found. Their offer: {T} [preauth]",
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={R}  user={T}",
+    "Connection from {R} port 4711 on 10.0.0.1 port 22 rdomain \"{T}\"",
+];
+const TEXT_BEFORE: &[&str] = &[
+    "Bad protocol version identification '{T}' from {R} port 4711",
+    "Postponed keyboard-interactive for {T} from {R} port 4711 ssh2 [preauth]",
+    "Failed keyboard-interactive/pam for invalid user {T} from {R} port 4711 ssh2",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Issue #14: attacker text anywhere in a line never changes the
+    /// attributed source.
+    #[test]
+    fn client_text_never_changes_the_source(text in user_name()) {
+        let o = || Origin { file: "t".into(), line: 1 };
+        for (templates, exact) in [(TEXT_AFTER, true), (TEXT_BEFORE, false)] {
+            for t in templates {
+                let l = line(&t.replace("{T}", &text), "u", 3);
+                let s = parser(false).parse_line(&l, o()).as_ref().and_then(source);
+                if exact {
+                    prop_assert_eq!(s.as_deref(), Some(REAL), "{}", l);
+                } else {
+                    prop_assert!(s.is_none() || s.as_deref() == Some(REAL), "{} gave {:?}", l, s);
+                }
+            }
+        }
+    }
+}
+
 /// The issue's reproduction: 8 forged lines blame nobody but the sender.
 #[test]
 fn forged_auth_info_blames_the_real_source() {

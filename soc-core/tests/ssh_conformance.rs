@@ -270,7 +270,11 @@ fn fail2ban_sshd_corpus_normal_mode() {
     assert!(dec >= 0.98, "decision agreement {:.1}% < 98%", dec * 100.0);
     // The raw figures as they stand (every difference above is demanded
     // by the issues' rules): a new difference fails here.
-    assert!(raw_dec >= 0.96, "raw decision {:.1}% < 96%", raw_dec * 100.0);
+    assert!(
+        raw_dec >= 0.96,
+        "raw decision {:.1}% < 96%",
+        raw_dec * 100.0
+    );
     assert!(raw_host >= 0.98, "raw host {:.1}% < 98%", raw_host * 100.0);
     assert!(host >= 0.99, "host agreement {:.1}% < 99%", host * 100.0);
 }

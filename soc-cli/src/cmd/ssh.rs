@@ -64,6 +64,20 @@ pub fn event_row(e: &Event) -> EventRow<'_> {
     }
 }
 
+/// The table and CSV columns of `--events` rows.
+const EVENT_COLUMNS: &[&str] = &[
+    "line",
+    "time",
+    "kind",
+    "user",
+    "src_ip",
+    "src_host",
+    "port",
+    "attempt",
+    "failure",
+    "continues",
+];
+
 /// One `--events` row; `src_ip` or else `src_host`, `method` and `host`
 /// only when known.
 #[derive(Serialize)]
@@ -129,16 +143,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut alerts = AlertCollector::new(DetectConfig::default());
-    let mut events = (parquet.is_none() && !args.summary && !args.alerts).then(|| {
-        RowWriter::new(
-            buffered_stdout(),
-            format,
-            &[
-                "line", "time", "kind", "user", "src_ip", "src_host", "port", "attempt", "failure",
-                "continues",
-            ],
-        )
-    });
+    let mut events = (parquet.is_none() && !args.summary && !args.alerts)
+        .then(|| RowWriter::new(buffered_stdout(), format, EVENT_COLUMNS));
     for lines in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
         let mut reader = Reader::new(lines?, opts.clone())?;
         if let Some(w) = events.as_mut() {

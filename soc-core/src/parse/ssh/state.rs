@@ -297,8 +297,7 @@ impl PidTable {
                 }
             }
             Some(remote) => {
-                if st.remote & REMOTE_KIND != 0 && st.remote_ref(texts).as_ref() != Some(remote)
-                {
+                if st.remote & REMOTE_KIND != 0 && st.remote_ref(texts).as_ref() != Some(remote) {
                     // Another address: a new connection on a reused pid.
                     st.new_connection();
                 }

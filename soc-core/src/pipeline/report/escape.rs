@@ -72,17 +72,33 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
 /// `s` made inert in Markdown: the brackets that build links and images,
 /// `|` (table cells) and `\\` are backslash-escaped,
 /// `<`/`>`/`&` become entities, line breaks become spaces, control
-/// characters are shown visibly, and `://` is written `\[:\]//` (shown as
-/// `[:]//`) so bare URLs
-/// are not auto-linked.
+/// characters are shown visibly, and what GitHub-flavoured Markdown
+/// turns into a link without any bracket is defanged: `://` is written
+/// `\[:\]//` (shown as `[:]//`), `www.` as `www\[.\]` and `@` as `\[@\]`
+/// (e-mail, `mailto:` and `xmpp:` autolinks).
 pub fn markdown_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    let mut skip = 0;
     for (i, c) in s.char_indices() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
         if c == ':' && s[i..].starts_with("://") {
             out.push_str("\\[:\\]");
             continue;
         }
+        if matches!(c, 'w' | 'W')
+            && s.get(i..i + 4)
+                .is_some_and(|w| w.eq_ignore_ascii_case("www."))
+        {
+            out.push_str(&s[i..i + 3]);
+            out.push_str("\\[.\\]");
+            skip = 3;
+            continue;
+        }
         match c {
+            '@' => out.push_str("\\[@\\]"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -119,6 +135,33 @@ mod tests {
         }
         assert_eq!(csv_cell(""), "");
         assert_eq!(csv_cell("a=b"), "a=b");
+    }
+
+    /// GFM's extended autolinks need no brackets: `www.` names, e-mail
+    /// addresses (a reverse-DNS name or a user name is attacker text).
+    #[test]
+    fn markdown_bracketless_autolinks_are_defanged() {
+        assert_eq!(
+            markdown_text("SSH scanning from WWW.evil.example: 12 probes"),
+            "SSH scanning from WWW\\[.\\]evil.example: 12 probes"
+        );
+        assert_eq!(
+            markdown_text("login as admin@evil.example, mailto:x@evil.example"),
+            "login as admin\\[@\\]evil.example, mailto:x\\[@\\]evil.example"
+        );
+        for s in [
+            "www.a.example",
+            "a@b.example",
+            "xmpp:a@b.example/r",
+            "wwwx.é",
+        ] {
+            let out = markdown_text(s);
+            assert!(
+                !out.to_ascii_lowercase().contains("www.")
+                    && !out.replace("\\[@\\]", "").contains('@'),
+                "{out}"
+            );
+        }
     }
 
     #[test]
