@@ -24,7 +24,7 @@ use soc_core::columnar::{
 use soc_core::detect::{DetectConfig, DetectorSet};
 use soc_core::model::{Event, Origin};
 use soc_core::parse::ssh::{SshOptions, SshParser};
-use soc_core::parse::suricata::parse_eve_line;
+use soc_core::parse::suricata::{alert_from_line, is_alert_line, parse_eve_line};
 
 use crate::errors::{config_error, to_py, type_error};
 use crate::iocs::PyIndicator;
@@ -264,6 +264,26 @@ pub(crate) fn parse_eve_batch(py: Python<'_>, lines: &Bound<'_, PyAny>) -> PyRes
     })
 }
 
+/// The normalized alerts of an array of EVE lines (`soc.alerts`), as
+/// `soc eve --alerts` gives them: one per alert (or drop-with-alert)
+/// record; other, blank and malformed lines are left out.
+#[pyfunction]
+pub(crate) fn eve_alerts_batch(py: Python<'_>, lines: &Bound<'_, PyAny>) -> PyResult<ArrowBatch> {
+    let texts = Texts::extract(lines, "eve_alerts_batch")?;
+    py.allow_threads(|| {
+        let mut b = AlertBatchBuilder::new();
+        texts.for_each(|_, line| {
+            let Some(line) = line.filter(|l| is_alert_line(l.as_bytes())) else {
+                return;
+            };
+            if let Ok(Some(a)) = alert_from_line(line) {
+                b.append(&a);
+            }
+        });
+        finish(b)
+    })
+}
+
 /// Extracts indicators from an array of texts into one `soc.indicators`
 /// batch; `row` is the 0-based index of the text each came from. Options
 /// as in `extract_iocs`.
@@ -388,6 +408,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ArrowBatch>()?;
     m.add_function(wrap_pyfunction!(parse_ssh_batch, m)?)?;
     m.add_function(wrap_pyfunction!(parse_eve_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(eve_alerts_batch, m)?)?;
     m.add_function(wrap_pyfunction!(extract_iocs_batch, m)?)?;
     m.add_function(wrap_pyfunction!(detect_batch, m)?)?;
     m.add_function(wrap_pyfunction!(to_arrow, m)?)?;

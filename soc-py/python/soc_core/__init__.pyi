@@ -91,6 +91,7 @@ __all__ = [
     "ArrowBatch",
     "parse_ssh_batch",
     "parse_eve_batch",
+    "eve_alerts_batch",
     "extract_iocs_batch",
     "detect_batch",
     "to_arrow",

@@ -12,6 +12,7 @@ list of ``str`` or any Arrow string array (pyarrow, polars, a Spark
 from ._native import (
     ArrowBatch,
     detect_batch,
+    eve_alerts_batch,
     extract_iocs_batch,
     parse_eve_batch,
     parse_ssh_batch,
@@ -21,6 +22,7 @@ from ._native import (
 __all__ = [
     "ArrowBatch",
     "detect_batch",
+    "eve_alerts_batch",
     "extract_iocs_batch",
     "parse_eve_batch",
     "parse_ssh_batch",

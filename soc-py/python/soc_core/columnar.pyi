@@ -8,6 +8,7 @@ from typing import Any, Iterable, final
 __all__ = [
     "ArrowBatch",
     "detect_batch",
+    "eve_alerts_batch",
     "extract_iocs_batch",
     "parse_eve_batch",
     "parse_ssh_batch",
@@ -43,6 +44,10 @@ def parse_ssh_batch(
 def parse_eve_batch(lines: Any) -> ArrowBatch:
     """Suricata EVE lines as one ``soc.eve_events`` batch; blank and
     malformed lines are left out."""
+
+def eve_alerts_batch(lines: Any) -> ArrowBatch:
+    """The normalized alerts of EVE lines as one ``soc.alerts`` batch, as
+    ``soc eve --alerts`` gives them."""
 
 def extract_iocs_batch(
     texts: Any,

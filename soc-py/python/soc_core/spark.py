@@ -1,0 +1,165 @@
+"""soc on Spark: soc's Rust parsers, extractor and detectors on the executors.
+
+Pure Python on top of the batch functions (``parse_ssh_batch``,
+``parse_eve_batch``, ``extract_iocs_batch``, ``detect_batch``); the
+executors need the ``soc_core`` wheel (``pip install``) and pyarrow, nothing
+else. Batches travel as Arrow (``mapInArrow``, ``applyInArrow``);
+dictionary columns are decoded to strings, which Spark reads.
+
+The SSH parser joins the lines of one sshd connection, and the detectors
+run in file order, so ``ssh_events`` parses whole files (read them with
+``spark.read.text(paths, wholetext=True)``) and ``ssh_alerts`` orders each
+group by file and line: the alerts are those of ``soc ssh --alerts`` over
+the same files, given in path order.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _native
+
+__all__ = ["eve_alerts", "eve_events", "iocs", "ssh_alerts", "ssh_events"]
+
+# Rules keyed by user; every other SSH rule is keyed by source.
+_BY_USER = "ssh.distributed_attack"
+
+
+def _plain(batch: Any) -> pa.RecordBatch:
+    """A soc batch as a pyarrow batch Spark can read: dictionaries decoded."""
+    rb = pa.record_batch(batch)
+    cols, fields = [], []
+    for field, col in zip(rb.schema, rb.columns):
+        if pa.types.is_dictionary(field.type):
+            col = col.dictionary_decode()
+            field = pa.field(field.name, field.type.value_type, field.nullable)
+        cols.append(col)
+        fields.append(field)
+    return pa.RecordBatch.from_arrays(cols, schema=pa.schema(fields))
+
+
+def _spark_schema(empty: Any) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(_plain(empty).schema)
+
+
+def ssh_events(df: Any, column: str = "value", **parser_options: Any) -> Any:
+    """A DataFrame of ``soc.events`` from a column of auth-log text.
+
+    Each row of ``column`` is a whole file (``wholetext=True``) or one line;
+    ``parser_options`` are those of ``parse_ssh`` (``year``, ``tz``,
+    ``stateful``). ``file`` holds the input row's ``path`` column when the
+    DataFrame has one (else null); ``line`` is the line in that row's text.
+    """
+    schema = _spark_schema(_native.parse_ssh_batch([], **parser_options))
+    has_path = "path" in df.columns
+    cols = [column, "path"] if has_path else [column]
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            texts = b.column(column).to_pylist()
+            paths = b.column("path").to_pylist() if has_path else [None] * len(texts)
+            for text, path in zip(texts, paths):
+                out = _plain(_native.parse_ssh_batch((text or "").splitlines(), **parser_options))
+                if path is not None:
+                    i = out.schema.get_field_index("file")
+                    out = out.set_column(i, "file", pa.array([path] * out.num_rows, pa.string()))
+                yield out
+
+    return df.select(*cols).mapInArrow(run, schema)
+
+
+def eve_events(df: Any, column: str = "value") -> Any:
+    """A DataFrame of ``soc.eve_events`` from a column of EVE lines (one per
+    row, as ``spark.read.text`` gives); malformed lines are left out."""
+    schema = _spark_schema(_native.parse_eve_batch([]))
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            yield _plain(_native.parse_eve_batch(b.column(column)))
+
+    return df.select(column).mapInArrow(run, schema)
+
+
+def eve_alerts(events: Any) -> Any:
+    """The normalized alerts (``soc.alerts``) of an ``eve_events`` DataFrame,
+    as ``soc eve --alerts`` gives them: one per alert record."""
+    schema = _spark_schema(_native.eve_alerts_batch([]))
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            raw = b.column("raw").to_pylist()
+            lines = [r for r, t in zip(raw, b.column("event_type").to_pylist()) if t in ("alert", "drop")]
+            yield _plain(_native.eve_alerts_batch(lines))
+
+    return events.select("raw", "event_type").mapInArrow(run, schema)
+
+
+def iocs(df: Any, column: str = "text", **options: Any) -> Any:
+    """A DataFrame of ``soc.indicators`` from a text column; ``options`` are
+    those of ``extract_iocs``. ``row`` is the index within the Arrow batch,
+    so select an id column beside the text to join back."""
+    schema = _spark_schema(_native.extract_iocs_batch([], **options))
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            yield _plain(_native.extract_iocs_batch(b.column(column), **options))
+
+    return df.select(column).mapInArrow(run, schema)
+
+
+def _source_key(ip: str | None, host: str | None, prefix: int) -> str | None:
+    """A key equal for all events of one detector source (coarser is fine:
+    it only chooses the group)."""
+    if ip is None:
+        return None if host is None else "host:" + host
+    if ":" in ip and prefix < 128:
+        net = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+        return "net:" + str(net)
+    return ip
+
+
+def ssh_alerts(events: Any, **config: Any) -> Any:
+    """The SSH detectors, distributed: ``events`` (from ``ssh_events``) are
+    grouped by the detector's key (the source for brute force, slow brute
+    force, spraying, scan and success-after-failures; the user for the
+    distributed attack), ordered by file and line within each group, and
+    fed to the same Rust detectors. ``config`` keys are ``DetectConfig``'s.
+    Returns a DataFrame of ``soc.alerts``."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    schema = _spark_schema(_native.detect_batch(_native.parse_ssh_batch([])))
+    prefix = int(config.get("ipv6_prefix", 64))
+
+    source_key = F.udf(lambda ip, host: _source_key(ip, host, prefix), StringType(), useArrow=False)
+
+    def detector(keep_user_rule: bool) -> Any:
+        def run(table: pa.Table) -> pa.Table:
+            order = [("file", "ascending"), ("line", "ascending")]
+            table = table.drop_columns(["_key"]).sort_by(order)
+            alerts = pa.record_batch(_native.detect_batch(table, **config))
+            is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
+            mask = is_user if keep_user_rule else pc.invert(is_user)
+            return pa.Table.from_batches([_plain(alerts.filter(mask))])
+
+        return run
+
+    by_source = (
+        events.withColumn("_key", source_key("src_ip", "src_host"))
+        .where(F.col("_key").isNotNull())
+        .groupBy("_key")
+        .applyInArrow(detector(False), schema)
+    )
+    by_user = (
+        events.where(F.col("attempt") == "failure")
+        .withColumn("_key", F.coalesce(F.col("user"), F.lit("")))
+        .groupBy("_key")
+        .applyInArrow(detector(True), schema)
+    )
+    return by_source.unionByName(by_user)

@@ -1,0 +1,163 @@
+"""soc on a real Spark standalone cluster (a master and two workers on
+loopback, started with the spark-class the pyspark wheel ships): SSH events
+and alerts, EVE alerts and IOCs computed on the executors equal the
+single-machine CLI's over the same generated files."""
+
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (make test installs it)")
+pytest.importorskip("pyarrow", reason="pyarrow is not installed (make test installs it)")
+
+import soc_core  # noqa: E402
+import soc_core.spark as soc_spark  # noqa: E402
+
+# PySpark 4.3 warns about pandas 3, which it is not using here.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+YEAR = "2026"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tool(name):
+    path = ROOT / "target" / "debug" / name
+    if not path.exists():
+        pkg = "soc-cli" if name == "soc" else "soc-benches"
+        subprocess.run(["cargo", "build", "-q", "-p", pkg, "--bin", name], cwd=ROOT, check=True)
+    return str(path)
+
+
+def wait_for(pred, what, secs=90):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    home = pathlib.Path(pyspark.__file__).parent
+    spark_class = home / "bin" / "spark-class"
+    tmp = tmp_path_factory.mktemp("spark")
+    env = dict(os.environ, SPARK_HOME=str(home), PYSPARK_PYTHON=sys.executable,
+               SPARK_LOCAL_IP="127.0.0.1", SPARK_LOG_DIR=str(tmp), SPARK_WORKER_DIR=str(tmp / "work"))
+    port = free_port()
+    url = f"spark://127.0.0.1:{port}"
+    procs = []
+
+    def start(args, log):
+        f = open(tmp / log, "w")
+        procs.append((subprocess.Popen([str(spark_class), *args], env=env, stdout=f, stderr=subprocess.STDOUT), f))
+
+    try:
+        start(["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
+               "--webui-port", str(free_port())], "master.log")
+        for i in range(2):
+            start(["org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1", "--cores", "1",
+                   "--memory", "1g", "--webui-port", str(free_port()), "--work-dir", str(tmp / f"w{i}")],
+                  f"worker{i}.log")
+        wait_for(lambda: sum("Registering worker" in (tmp / "master.log").read_text() for _ in [0])
+                 and (tmp / "master.log").read_text().count("Registering worker") >= 2, "two workers")
+        from pyspark.sql import SparkSession
+
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # the driver, too, stays on loopback
+        os.environ["PYSPARK_PYTHON"] = sys.executable  # the executors' Python has soc_core
+
+        spark = (SparkSession.builder.master(url).appName("soc-test")
+                 .config("spark.driver.host", "127.0.0.1")
+                 .config("spark.driver.bindAddress", "127.0.0.1")
+                 .config("spark.executor.memory", "768m")
+                 .config("spark.sql.shuffle.partitions", "4")
+                 .config("spark.sql.session.timeZone", "UTC")
+                 .config("spark.pyspark.python", sys.executable)
+                 .config("spark.task.maxFailures", "1")
+                 .getOrCreate())
+        yield spark, tmp
+        spark.stop()
+    finally:
+        for p, f in procs:
+            p.terminate()
+        for p, f in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            f.close()
+
+
+def cli(*args):
+    out = subprocess.run([tool("soc"), *args, "--format", "jsonl"], capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def key(a):
+    return (a["id"], a["kind"], a["count"], a["first_seen"], a["last_seen"])
+
+
+def spark_alert_keys(df):
+    rows = df.select("id", "kind", "count", "first_seen", "last_seen").collect()
+
+    def ts(t):
+        return None if t is None else t.astimezone(__import__("datetime").timezone.utc)
+
+    return sorted((r["id"], r["kind"], r["count"], ts(r["first_seen"]), ts(r["last_seen"])) for r in rows)
+
+
+def cli_alert_keys(rows):
+    import datetime as dt
+
+    def ts(s):
+        return None if s is None else dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+    return sorted((r["id"], r["kind"], r["count"], ts(r["first_seen"]), ts(r["last_seen"])) for r in rows)
+
+
+def test_ssh_alerts_on_the_cluster_equal_the_cli(cluster):
+    spark, tmp = cluster
+    log = tmp / "auth.log"
+    subprocess.run([tool("gen-authlog"), "100000", str(log)], check=True)
+    df = spark.read.text(str(log), wholetext=True).withColumnRenamed("value", "value")
+    events = soc_spark.ssh_events(df, year=int(YEAR)).cache()
+    assert events.count() == len(cli("ssh", "--year", YEAR, str(log)))
+    alerts = soc_spark.ssh_alerts(events)
+    want = cli_alert_keys(cli("ssh", "--alerts", "--year", YEAR, str(log)))
+    got = spark_alert_keys(alerts)
+    assert len(want) > 10
+    assert got == want
+
+
+def test_eve_alerts_and_iocs_on_the_cluster_equal_the_cli(cluster):
+    spark, tmp = cluster
+    eve = tmp / "eve.json"
+    subprocess.run([tool("gen-eve"), "5", str(eve)], check=True)
+    lines = spark.read.text(str(eve)).repartition(4)
+    alerts = soc_spark.eve_alerts(soc_spark.eve_events(lines))
+    want = cli_alert_keys(cli("eve", "--alerts", str(eve)))
+    assert len(want) > 10
+    assert spark_alert_keys(alerts) == want
+
+    report = ROOT / "examples" / "data" / "threat-report.txt"
+    texts = spark.createDataFrame([(t,) for t in report.read_text().splitlines()], ["text"])
+    got = sorted((r["kind"], r["value"]) for r in soc_spark.iocs(texts).collect())
+    want = sorted(
+        (i.kind, i.value) for t in report.read_text().splitlines() for i in soc_core.extract_iocs(t)
+    )
+    assert got == want and len(want) > 10
