@@ -105,6 +105,15 @@ impl Reader {
     /// are not sshd's or are malformed are counted and passed over) and
     /// returns what `f` returns; `None` at the end.
     pub fn next_record_with<R>(&mut self, f: impl FnOnce(&SshRecordRef<'_>) -> R) -> Option<R> {
+        self.next_line_with(|r, _, _| f(r))
+    }
+
+    /// [`Reader::next_record_with`] that also hands `f` the line's
+    /// number and text.
+    fn next_line_with<R>(
+        &mut self,
+        f: impl FnOnce(&SshRecordRef<'_>, u64, &str) -> R,
+    ) -> Option<R> {
         let Reader {
             lines,
             parser,
@@ -113,14 +122,14 @@ impl Reader {
         } = self;
         let lines = lines.as_mut()?;
         loop {
-            let (_, line) = lines.next_str()?;
+            let (no, line) = lines.next_str()?;
             stats.lines += 1;
             match line {
                 Err(e) => stats.malformed(e),
                 Ok(text) => match parser.parse_ref(text) {
                     Some(r) => {
                         stats.events += 1;
-                        return Some(f(&r));
+                        return Some(f(&r, no, text));
                     }
                     None => stats.skipped += 1,
                 },
@@ -163,33 +172,8 @@ impl Iterator for Reader {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
-        let Reader {
-            lines,
-            name,
-            parser,
-            stats,
-        } = self;
-        let lines = lines.as_mut()?;
-        loop {
-            let (no, line) = lines.next_str()?;
-            stats.lines += 1;
-            match line {
-                Err(e) => stats.malformed(e),
-                Ok(text) => {
-                    let origin = Origin {
-                        file: name.clone(),
-                        line: no,
-                    };
-                    match parser.parse_line(text, origin) {
-                        Some(e) => {
-                            stats.events += 1;
-                            return Some(e);
-                        }
-                        None => stats.skipped += 1,
-                    }
-                }
-            }
-        }
+        let file = self.name.clone();
+        self.next_line_with(|r, line, text| r.to_event(text, Origin { file, line }))
     }
 }
 

@@ -36,8 +36,14 @@ use super::{alert_from_line, is_alert_line, parse_eve_line, EveRecord};
 /// let alert = reader.next_alert().unwrap();
 /// assert_eq!(alert.title, "X");
 /// assert!(reader.next_alert().is_none());
+/// // The fast path does not parse lines without an alert: all skipped.
 /// let s = reader.stats();
-/// assert_eq!((s.lines, s.events, s.skipped, s.malformed), (3, 1, 1, 1));
+/// assert_eq!((s.lines, s.events, s.skipped, s.malformed), (3, 1, 2, 0));
+/// // Reading every record finds the bad line.
+/// let mut reader = Reader::open(f.path()).unwrap();
+/// assert_eq!(reader.count_event_types().len(), 2);
+/// let s = reader.stats();
+/// assert_eq!((s.lines, s.events, s.skipped, s.malformed), (3, 2, 0, 1));
 /// assert!(s.errors[0].to_string().contains(":3: invalid JSON"));
 /// ```
 #[derive(Debug)]
