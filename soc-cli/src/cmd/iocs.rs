@@ -3,13 +3,14 @@
 //! ```text
 //! soc iocs report.txt                      # table on a terminal, jsonl when piped
 //! soc iocs --kinds ipv4,domain,url a.txt b.txt --format csv
+//! soc iocs --threads 2 reports/               # every file under a folder
 //! cat mail.eml | soc iocs --no-private --allow ours.txt
 //! soc iocs --refang report.txt             # print the text with indicators refanged
 //! ```
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -23,7 +24,8 @@ use crate::output::{Format, RowWriter};
 /// Arguments of `soc iocs`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input files; stdin when none is given or for `-`.
+    /// Input files or folders (every file under a folder, in name order);
+    /// stdin when none is given or for `-`.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format (default: table on a terminal, jsonl otherwise).
@@ -47,48 +49,69 @@ pub struct Args {
     /// Print the input with defanged indicators refanged instead of extracting.
     #[arg(long)]
     pub refang: bool,
+    /// Files extracted at the same time (default: one per core). The output
+    /// is the same, in input order, whatever the number.
+    #[arg(long, value_name = "N", env = "SOC_THREADS")]
+    pub threads: Option<NonZeroUsize>,
 }
 
 enum Input {
     Stdin,
-    File(PathBuf, File),
+    File(PathBuf),
 }
 
 impl Input {
     fn name(&self) -> String {
         match self {
             Input::Stdin => "-".to_string(),
-            Input::File(p, _) => p.display().to_string(),
-        }
-    }
-
-    fn reader(self) -> Box<dyn Read> {
-        match self {
-            Input::Stdin => Box::new(io::stdin().lock()),
-            Input::File(_, f) => Box::new(f),
+            Input::File(p) => p.display().to_string(),
         }
     }
 }
 
-fn open_inputs(files: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+/// The inputs named on the command line, folders replaced by the files
+/// under them; whether any was a folder.
+fn inputs(files: &[PathBuf]) -> anyhow::Result<(Vec<Input>, bool)> {
     if files.is_empty() {
-        return Ok(vec![Input::Stdin]);
+        return Ok((vec![Input::Stdin], false));
     }
-    files
-        .iter()
-        .map(|p| {
-            if p.as_os_str() == "-" {
-                return Ok(Input::Stdin);
+    let mut out = Vec::new();
+    let mut folder = false;
+    for p in files {
+        if p.as_os_str() == "-" {
+            out.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                folder = true;
+                files_under(p, &mut out)
+                    .map_err(|e| UsageError(format!("{}: cannot list: {e}", p.display())))?;
             }
-            match File::open(p) {
-                Ok(f) => Ok(Input::File(p.clone(), f)),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    Err(UsageError(format!("{}: no such file", p.display())).into())
-                }
-                Err(e) => Err(UsageError(format!("{}: cannot open: {e}", p.display())).into()),
+            Ok(_) => out.push(Input::File(p.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(UsageError(format!("{}: no such file", p.display())).into())
             }
-        })
-        .collect()
+            Err(e) => return Err(UsageError(format!("{}: cannot open: {e}", p.display())).into()),
+        }
+    }
+    Ok((out, folder))
+}
+
+/// The files under `dir`, depth first in name order. Symbolic links to
+/// folders are not followed (no loops).
+fn files_under(dir: &Path, out: &mut Vec<Input>) -> io::Result<()> {
+    let mut entries = std::fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        if e.file_type()?.is_dir() {
+            files_under(&path, out)?;
+        } else if path.is_file() {
+            out.push(Input::File(path));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `soc iocs`.
@@ -101,13 +124,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) => AllowList::from_file(p).map_err(|e| UsageError(format!("--allow: {e}")))?,
         None => AllowList::default(),
     };
-    let inputs = open_inputs(&args.files)?;
+    let (inputs, folder) = inputs(&args.files)?;
     let stdout = io::stdout();
     if args.refang {
         let mut out = io::BufWriter::new(stdout.lock());
         for input in inputs {
             let name = input.name();
-            refang_stream(input.reader(), &mut out).with_context(|| format!("reading {name}"))?;
+            let done = match &input {
+                Input::Stdin => refang_stream(io::stdin().lock(), &mut out),
+                Input::File(p) => std::fs::File::open(p).and_then(|f| refang_stream(f, &mut out)),
+            };
+            done.with_context(|| format!("reading {name}"))?;
         }
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
@@ -117,7 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         allow,
         no_private: args.no_private,
     });
-    let several = inputs.len() > 1;
+    let several = inputs.len() > 1 || folder;
     let format = Format::resolve(args.format);
     let columns: &[&str] = match (format, several) {
         (Format::Table, false) => &["kind", "value", "count", "defanged", "tags"],
@@ -130,13 +157,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ],
     };
     let mut w = RowWriter::new(io::BufWriter::new(stdout.lock()), format, columns);
-    for input in inputs {
-        let name = input.name();
-        let found = ex
-            .extract_reader(input.reader())
-            .with_context(|| format!("reading {name}"))?;
+    let mut write = |name: &str, found: Result<Vec<Indicator>, soc_core::IocError>| {
+        let found = found.with_context(|| format!("reading {name}"))?;
         for ind in &found {
-            w.write_ser(&row(ind, several.then_some(name.as_str())))?;
+            w.write_ser(&row(ind, several.then_some(name)))?;
+        }
+        anyhow::Ok(())
+    };
+    let paths: Option<Vec<PathBuf>> = inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => Some(p.clone()),
+            Input::Stdin => None,
+        })
+        .collect();
+    match paths {
+        // Files only: several at a time, written in input order.
+        Some(paths) => {
+            let threads = args
+                .threads
+                .or_else(|| std::thread::available_parallelism().ok())
+                .map_or(1, NonZeroUsize::get);
+            ex.extract_files(&paths, threads, |k, found| {
+                write(&paths[k].display().to_string(), found)
+            })?;
+        }
+        None => {
+            for input in &inputs {
+                let found = match input {
+                    Input::Stdin => ex.extract_reader(io::stdin().lock()),
+                    Input::File(p) => ex.extract_file(p),
+                };
+                write(&input.name(), found)?;
+            }
         }
     }
     w.finish()?;
