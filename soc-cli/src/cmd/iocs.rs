@@ -156,11 +156,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "file", "kind", "value", "raw", "start", "end", "defanged", "count", "tags",
         ],
     };
-    let mut w = RowWriter::new(io::BufWriter::new(stdout.lock()), format, columns);
+    let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut w = match format {
+        Format::Jsonl => Rows::Jsonl(out),
+        _ => Rows::Other(RowWriter::new(out, format, columns)),
+    };
     let mut write = |name: &str, found: Result<Vec<Indicator>, soc_core::IocError>| {
         let found = found.with_context(|| format!("reading {name}"))?;
+        let file = several.then_some(name);
         for ind in &found {
-            w.write_ser(&row(ind, several.then_some(name)))?;
+            match &mut w {
+                Rows::Jsonl(out) => jsonl_row(out, ind, file)?,
+                Rows::Other(rows) => rows.write_ser(&row(ind, file))?,
+            }
         }
         anyhow::Ok(())
     };
@@ -192,10 +200,68 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    w.finish()?;
+    match w {
+        Rows::Jsonl(mut out) => out.flush()?,
+        Rows::Other(rows) => drop(rows.finish()?),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where rows go: JSON Lines written directly (the hot path), or the
+/// shared [`RowWriter`] for the other formats.
+enum Rows<W: Write> {
+    Jsonl(W),
+    Other(RowWriter<W>),
+}
+
+/// One JSON Lines row, the same bytes as serde_json writes for [`Row`]:
+/// the keys are constant text and most strings need no escaping, so
+/// serde_json runs only on the strings that do (and on the numbers).
+fn jsonl_row(out: &mut impl Write, ind: &Indicator, file: Option<&str>) -> io::Result<()> {
+    out.write_all(b"{\"kind\":\"")?;
+    out.write_all(ind.kind.as_str().as_bytes())?;
+    out.write_all(b"\",\"value\":")?;
+    json_str(out, &ind.value)?;
+    out.write_all(b",\"raw\":")?;
+    json_str(out, &ind.raw)?;
+    out.write_all(b",\"start\":")?;
+    serde_json::to_writer(&mut *out, &ind.start)?;
+    out.write_all(b",\"end\":")?;
+    serde_json::to_writer(&mut *out, &ind.end)?;
+    out.write_all(if ind.defanged {
+        b",\"defanged\":true,\"count\":"
+    } else {
+        b",\"defanged\":false,\"count\":"
+    })?;
+    serde_json::to_writer(&mut *out, &ind.count)?;
+    out.write_all(b",\"tags\":[")?;
+    for (k, tag) in ind.tags.iter().enumerate() {
+        out.write_all(if k == 0 { b"\"" } else { b",\"" })?;
+        out.write_all(tag.as_str().as_bytes())?;
+        out.write_all(b"\"")?;
+    }
+    out.write_all(b"]")?;
+    if let Some(file) = file {
+        out.write_all(b",\"file\":")?;
+        json_str(out, file)?;
+    }
+    out.write_all(b"}\n")
+}
+
+/// `s` as a JSON string: copied between quotes when nothing in it needs
+/// escaping, else written by serde_json.
+fn json_str(out: &mut impl Write, s: &str) -> io::Result<()> {
+    // No early exit: the compiler turns this into a vector loop.
+    let escape = s
+        .bytes()
+        .fold(false, |e, c| e | (c < 0x20) | (c == b'"') | (c == b'\\'));
+    if escape {
+        return Ok(serde_json::to_writer(out, s)?);
+    }
+    out.write_all(b"\"")?;
+    out.write_all(s.as_bytes())?;
+    out.write_all(b"\"")
+}
 /// One output row: the indicator's fields in this order, then the file
 /// when there are several inputs.
 #[derive(Serialize)]
@@ -236,5 +302,44 @@ fn refang_stream(r: impl Read, out: &mut impl Write) -> io::Result<()> {
             return Ok(());
         }
         out.write_all(refang(&String::from_utf8_lossy(&line)).as_bytes())?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use soc_core::model::{IndicatorKind, IndicatorTag};
+
+    /// The direct JSON Lines row is byte for byte serde_json's, on text
+    /// that needs escaping (quotes, backslashes, control bytes) and on
+    /// text that does not (non-ASCII and DEL are not escaped).
+    #[test]
+    fn jsonl_rows_are_serde_jsons() {
+        let raws = [
+            "evil[.]example[.]com",
+            "a\"b\\c",
+            "tab\there\u{1}\u{1f}",
+            "é\u{7f}\u{2028}",
+            "",
+        ];
+        for (k, raw) in raws.into_iter().enumerate() {
+            let mut ind = Indicator::new(IndicatorKind::Url, format!("http://x.example/{raw}"));
+            ind.raw = raw.to_string();
+            ind.start = k * 1_000_000_007;
+            ind.end = usize::MAX;
+            ind.count = u64::MAX - k as u64;
+            ind.defanged = k % 2 == 0;
+            ind.tags = [IndicatorTag::FromUrl, IndicatorTag::Base64][..k.min(2)].to_vec();
+            for file in [None, Some("dir/a \"b\".txt")] {
+                let mut mine = Vec::new();
+                jsonl_row(&mut mine, &ind, file).unwrap();
+                let mut want = serde_json::to_vec(&row(&ind, file)).unwrap();
+                want.push(b'\n');
+                assert_eq!(
+                    String::from_utf8(mine).unwrap(),
+                    String::from_utf8(want).unwrap()
+                );
+            }
+        }
     }
 }
