@@ -77,6 +77,7 @@ pub mod score;
 pub mod secret;
 pub mod source;
 pub mod store;
+mod swar;
 
 /// The attribute for implementing [`Enricher`], [`Responder`] and the other
 /// async traits (re-exported so implementers need no extra dependency).

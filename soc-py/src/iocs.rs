@@ -203,7 +203,8 @@ fn extract_iocs(
     Ok(wrap(py.allow_threads(|| ex.extract(&text))))
 }
 
-/// Extracts indicators from a file, streaming it in bounded memory.
+/// Extracts indicators from a file (read whole up to 64 MiB, streamed in
+/// bounded memory beyond: `Extractor::extract_file`).
 #[pyfunction]
 #[pyo3(signature = (path, kinds=None, allow=None, no_private=false))]
 fn extract_iocs_from_file(
@@ -214,13 +215,7 @@ fn extract_iocs_from_file(
     no_private: bool,
 ) -> PyResult<Vec<PyIndicator>> {
     let ex = extractor(kinds, allow, no_private)?;
-    let found = py.allow_threads(|| {
-        let file = std::fs::File::open(&path).map_err(|source| soc_core::IocError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        ex.extract_reader(std::io::BufReader::new(file))
-    });
+    let found = py.allow_threads(|| ex.extract_file(&path));
     Ok(wrap(found.map_err(to_py)?))
 }
 

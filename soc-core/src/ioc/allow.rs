@@ -38,7 +38,7 @@ impl AllowList {
                 .split(|c: char| c.is_whitespace() || c == ',')
                 .filter(|e| !e.is_empty())
             {
-                let refanged = super::refang(entry);
+                let refanged = super::refang::refang(entry);
                 let e = refanged.trim_start_matches("*.").trim_end_matches('.');
                 if let Ok(net) = e.parse::<IpNetwork>() {
                     list.nets.push(net);

@@ -7,85 +7,17 @@
 use std::borrow::Cow;
 
 use super::collect::Collector;
-use super::refang::{find, Normalizer};
-use super::scan::starts_ci;
-use super::winpath::windows_start;
+use super::normalize::Normalizer;
+use super::shape::{
+    find, is_sep, starts_ci, SHAPE, S_AT, S_COLON, S_DASH, S_DOT, S_NOT_DIGITS, S_NOT_HEX,
+    S_PERCENT, S_SLASH, S_UPPER,
+};
 use super::{altcoins, coins, ids, validate as v};
 use crate::model::IndicatorKind as K;
 
 /// Schemes taken alone when glued to a word before them (`wordshttp://`),
 /// longest first.
 const KNOWN_SCHEMES: [&[u8]; 5] = [b"https", b"sftp", b"ftps", b"http", b"ftp"];
-
-/// Bytes that separate pieces inside a token (`ip=1.2.3.4;host=(x.com)`).
-pub(super) const SEPARATORS: &[u8] = b"=,;'()[]{}!*&^$ \t\"<>|";
-
-/// [`SEPARATORS`] as a lookup table (this runs on every byte of every
-/// candidate that has a separator at all).
-static SEP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut k = 0;
-    while k < SEPARATORS.len() {
-        t[SEPARATORS[k] as usize] = true;
-        k += 1;
-    }
-    t
-};
-
-/// Bytes that separate pieces inside a token.
-fn is_sep(c: u8) -> bool {
-    SEP[c as usize]
-}
-
-pub(super) const S_NOT_DIGITS: u16 = 1; // not a digit, `.` or `/`
-pub(super) const S_NOT_HEX: u16 = 2;
-pub(super) const S_COLON: u16 = 4;
-pub(super) const S_DOT: u16 = 8;
-pub(super) const S_SLASH: u16 = 16;
-pub(super) const S_AT: u16 = 32;
-pub(super) const S_DASH: u16 = 64;
-pub(super) const S_UPPER: u16 = 128;
-pub(super) const S_ALPHA: u16 = 256;
-pub(super) const S_DIGIT: u16 = 512;
-pub(super) const S_PERCENT: u16 = 1024;
-
-/// Shape flags of each byte, OR-ed over a piece in one pass (the scanner
-/// ORs them over whole words as it finds them: see `scan::WORD`).
-pub(super) static SHAPE: [u16; 256] = {
-    let mut t = [0u16; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        let mut f = 0;
-        if !(b.is_ascii_digit() || b == b'.' || b == b'/') {
-            f |= S_NOT_DIGITS;
-        }
-        if !b.is_ascii_hexdigit() {
-            f |= S_NOT_HEX;
-        }
-        if b.is_ascii_uppercase() {
-            f |= S_UPPER;
-        }
-        if b.is_ascii_alphabetic() {
-            f |= S_ALPHA;
-        }
-        if b.is_ascii_digit() {
-            f |= S_DIGIT;
-        }
-        f |= match b {
-            b':' => S_COLON,
-            b'.' => S_DOT,
-            b'/' => S_SLASH,
-            b'@' => S_AT,
-            b'-' => S_DASH,
-            b'%' => S_PERCENT,
-            _ => 0,
-        };
-        t[c] = f;
-        c += 1;
-    }
-    t
-};
 
 /// The classifier for one group: the refanged bytes and where they came from.
 pub(crate) struct Group<'a> {
@@ -260,9 +192,8 @@ impl Group<'_> {
                 continue;
             }
             if t[pos..].contains(&b'\\') {
-                if let Some((ps, kind)) = windows_start(t, pos) {
-                    self.pieces(out, pos, ps);
-                    pos = self.windows_path(out, ps, kind);
+                if let Some(end) = self.windows_at(out, pos) {
+                    pos = end;
                     continue;
                 }
             }
@@ -272,7 +203,7 @@ impl Group<'_> {
     }
 
     /// Splits `a..b` at separators and classifies each piece.
-    fn pieces(&self, out: &mut Collector, a: usize, b: usize) {
+    pub(super) fn pieces(&self, out: &mut Collector, a: usize, b: usize) {
         if self.norm.unsplit {
             if b > a {
                 self.piece(out, a, b, 0);
@@ -439,42 +370,5 @@ impl Group<'_> {
                 s += part.len() + 1;
             }
         }
-    }
-}
-
-/// Drops trailing punctuation that is not part of a URL, and closing
-/// brackets that have no opening one inside it.
-pub(super) fn trim_url(t: &[u8], start: usize, mut end: usize) -> usize {
-    while end > start {
-        let c = t[end - 1];
-        let drop = match c {
-            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' | b'*' => true,
-            b')' | b']' | b'}' => {
-                let open = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
-                };
-                let s = &t[start..end];
-                s.iter().filter(|&&x| x == open).count() < s.iter().filter(|&&x| x == c).count()
-            }
-            _ => false,
-        };
-        if !drop {
-            break;
-        }
-        end -= 1;
-    }
-    end
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn separator_table() {
-        let seps: Vec<u8> = (0..=255u8).filter(|&c| super::is_sep(c)).collect();
-        let mut want = b"=,;'()[]{}!*&^$ \t\"<>|".to_vec();
-        want.sort_unstable();
-        assert_eq!(seps, want);
     }
 }

@@ -5,8 +5,11 @@
 
 use std::borrow::Cow;
 
-use super::classify::{Group, S_ALPHA, S_AT, S_COLON, S_DASH, S_DIGIT, S_DOT, S_SLASH, S_UPPER};
+use super::classify::Group;
 use super::collect::Collector;
+use super::shape::{
+    find, starts_ci, S_ALPHA, S_AT, S_COLON, S_DASH, S_DIGIT, S_DOT, S_SLASH, S_UPPER,
+};
 use super::validate::HashLabel;
 use super::{altcoins, coins, ids, validate as v};
 use crate::model::IndicatorKind as K;
@@ -14,7 +17,7 @@ use crate::model::IndicatorKind as K;
 /// Domains of public XMPP services: an address on one is a chat account.
 fn xmpp_domain(d: &str) -> bool {
     let d = d.as_bytes();
-    super::refang::find(d, b"jabber").is_some() || super::refang::find(d, b"xmpp").is_some()
+    find(d, b"jabber").is_some() || find(d, b"xmpp").is_some()
 }
 
 impl Group<'_> {
@@ -168,7 +171,7 @@ impl Group<'_> {
     /// `user@[IPv6:2001:db8::1]`) starting in `pos..`: its range.
     pub(super) fn address_literal(&self, pos: usize) -> Option<(usize, usize)> {
         let t = self.t();
-        let q = pos + super::refang::find(&t[pos..], b"@[")?;
+        let q = pos + find(&t[pos..], b"@[")?;
         let mut ls = q;
         while ls > pos && (t[ls - 1].is_ascii_alphanumeric() || b"._%+-".contains(&t[ls - 1])) {
             ls -= 1;
@@ -279,8 +282,7 @@ impl Group<'_> {
     /// runs on past it to the end of the line or a quote.
     pub(super) fn user_agent(&self, out: &mut Collector, lead: usize) {
         let t = self.t();
-        let browser = super::scan::starts_ci(t, lead, b"mozilla/")
-            || super::scan::starts_ci(t, lead, b"opera/");
+        let browser = starts_ci(t, lead, b"mozilla/") || starts_ci(t, lead, b"opera/");
         if self.norm.changed || !browser {
             return;
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::hash::Hasher;
 use std::net::IpAddr;
 
-use super::ExtractOptions;
+use super::config::ExtractOptions;
 use crate::model::{ip_tags, AddrClass, Indicator, IndicatorKind, IndicatorTag};
 
 /// A small multiplicative hasher (FxHash): the keys are our own values,

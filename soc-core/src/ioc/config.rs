@@ -1,9 +1,22 @@
-//! `[iocs]` configuration for the pipeline (`soc.toml`).
+//! What to extract: [`ExtractOptions`] for the library, [`IocConfig`] for
+//! the pipeline's `[iocs]` section of `soc.toml`, and [`parse_kinds`].
 
 use serde::{Deserialize, Serialize};
 
-use super::{parse_kinds, AllowList, ExtractOptions};
+use super::AllowList;
 use crate::error::IocError;
+use crate::model::IndicatorKind;
+
+/// What to extract and what to leave out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtractOptions {
+    /// Only these kinds (`None`: all kinds).
+    pub kinds: Option<Vec<IndicatorKind>>,
+    /// Indicators covered by this list are dropped.
+    pub allow: AllowList,
+    /// Drop private, loopback, link-local and reserved addresses and networks.
+    pub no_private: bool,
+}
 
 /// IOC extraction settings as written in `soc.toml`.
 ///
@@ -50,4 +63,19 @@ impl IocConfig {
             no_private: self.no_private,
         })
     }
+}
+
+/// Parses a comma-separated list of kind names (`ipv4,domain,sha256`).
+///
+/// ```
+/// use soc_core::ioc::parse_kinds;
+/// assert_eq!(parse_kinds("ipv4, url").unwrap().len(), 2);
+/// assert!(parse_kinds("ipv5").is_err());
+/// ```
+pub fn parse_kinds(list: &str) -> Result<Vec<IndicatorKind>, IocError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect()
 }

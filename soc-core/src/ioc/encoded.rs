@@ -12,7 +12,8 @@ use base64::Engine as _;
 
 use super::classify::Group;
 use super::collect::Collector;
-use super::refang::find;
+use super::pass::extract_nested;
+use super::shape::find;
 use crate::model::{IndicatorKind as K, IndicatorTag};
 
 /// Standard alphabet, padding optional, stray trailing bits allowed.
@@ -137,7 +138,7 @@ impl Group<'_> {
         b: usize,
         tag: IndicatorTag,
     ) -> bool {
-        let found = super::extract_nested(decoded);
+        let found = extract_nested(decoded);
         let rs = self.start + self.norm.raw_at(a);
         let re = self.start + self.norm.raw_at(b);
         let raw = self.text.get(rs..re).unwrap_or("");

@@ -49,12 +49,16 @@ mod collect;
 mod config;
 mod domain;
 mod encoded;
+mod files;
 mod ids;
 mod memo;
 mod normalize;
+mod pass;
 mod prose;
 mod refang;
 mod scan;
+mod shape;
+mod spaced;
 mod url;
 mod validate;
 mod winpath;
@@ -62,27 +66,14 @@ mod winpath;
 use std::io::Read;
 
 pub use allow::AllowList;
-pub use config::IocConfig;
+pub use config::{parse_kinds, ExtractOptions, IocConfig};
 pub use refang::{defang, defang_value, refang};
 
 use crate::error::IocError;
-use crate::model::{Indicator, IndicatorKind};
-use classify::Group;
+use crate::model::Indicator;
 use collect::{kind_mask, Collector};
-use memo::Memo;
-use refang::Normalizer;
-use scan::{scan_groups, GroupSink, WordFlags, LOOKAHEAD};
-
-/// What to extract and what to leave out.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExtractOptions {
-    /// Only these kinds (`None`: all kinds).
-    pub kinds: Option<Vec<IndicatorKind>>,
-    /// Indicators covered by this list are dropped.
-    pub allow: AllowList,
-    /// Drop private, loopback, link-local and reserved addresses and networks.
-    pub no_private: bool,
-}
+use pass::Pass;
+use scan::{scan_groups, LOOKAHEAD};
 
 /// An indicator extractor with fixed options; cheap to create, reusable,
 /// `Send + Sync`.
@@ -200,92 +191,6 @@ impl Extractor {
     }
 }
 
-/// Per-extraction state: the refang buffer and the memo of groups that
-/// yield nothing.
-#[derive(Default)]
-struct Pass {
-    norm: Normalizer,
-    memo: Memo,
-}
-
-/// The scan's view of a [`Pass`] over one text.
-struct PassSink<'p, 'c, 'o, 't> {
-    pass: &'p mut Pass,
-    col: &'c mut Collector<'o>,
-    text: &'t str,
-}
-
-impl GroupSink for PassSink<'_, '_, '_, '_> {
-    fn group(&mut self, start: usize, end: usize, spaced: bool, word: Option<WordFlags>) {
-        self.pass
-            .group(self.col, self.text, start, end, spaced, word);
-    }
-
-    fn known_empty(&self, word: &[u8]) -> bool {
-        self.pass.memo.contains(word)
-    }
-}
-
-impl Pass {
-    /// The sink that classifies the groups of `text` into `col`.
-    fn sink<'p, 'c, 'o, 't>(
-        &'p mut self,
-        col: &'c mut Collector<'o>,
-        text: &'t str,
-    ) -> PassSink<'p, 'c, 'o, 't> {
-        PassSink {
-            pass: self,
-            col,
-            text,
-        }
-    }
-
-    /// Refangs and classifies the group `start..end` of `text`, unless it
-    /// is a single word already known to yield nothing.
-    /// `word`: the scanner's flags of the group when it is one word.
-    fn group(
-        &mut self,
-        col: &mut Collector,
-        text: &str,
-        start: usize,
-        end: usize,
-        spaced: bool,
-        word: Option<WordFlags>,
-    ) {
-        let raw_text = text.get(start..end).unwrap_or("");
-        let raw = raw_text.as_bytes();
-        if !spaced && self.memo.contains(raw) {
-            return;
-        }
-        self.norm
-            .run_marked(raw_text, spaced, word.map(WordFlags::marks));
-        let tried = col.tried;
-        col.looked_around = false;
-        Group {
-            text,
-            start,
-            norm: &self.norm,
-            // Unchanged by refanging: the word's shape is the group's.
-            shape: word.filter(|_| !self.norm.changed).map(WordFlags::shape),
-        }
-        .classify(col);
-        if !spaced && col.tried == tried && !col.looked_around {
-            self.memo.insert(raw);
-        }
-    }
-}
-
-/// Extracts everything from text decoded out of a group (base64, hex,
-/// percent-encoding), without decoding again.
-fn extract_nested(text: &str) -> Vec<Indicator> {
-    let opts = ExtractOptions::default();
-    let mut col = Collector::new(&opts, u64::MAX);
-    col.nested = true;
-    let mut pass = Pass::default();
-    scan_groups::<true>(text, 0, text.len(), pass.sink(&mut col, text));
-    col.finish()
-}
-
 /// Moves the decodable prefix of `pending` into `out`, replacing invalid
 /// sequences with U+FFFD; an incomplete sequence at the end waits for more
 /// input unless `eof`.
@@ -330,19 +235,4 @@ fn decode_lossy(pending: &mut Vec<u8>, out: &mut String, eof: bool) {
 /// ```
 pub fn extract(text: &str) -> Vec<Indicator> {
     Extractor::default().extract(text)
-}
-
-/// Parses a comma-separated list of kind names (`ipv4,domain,sha256`).
-///
-/// ```
-/// use soc_core::ioc::parse_kinds;
-/// assert_eq!(parse_kinds("ipv4, url").unwrap().len(), 2);
-/// assert!(parse_kinds("ipv5").is_err());
-/// ```
-pub fn parse_kinds(list: &str) -> Result<Vec<IndicatorKind>, IocError> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::parse)
-        .collect()
 }

@@ -2,7 +2,7 @@
 //! (`evil[.]com`, `hxxp://`, `bob at evil dot com`) and maps every output
 //! byte back to its offset in the raw token.
 
-use super::classify::SEPARATORS;
+use super::shape::{find, is_blank, SEPARATORS};
 
 /// Refangs one candidate token into a reusable buffer, keeping an offset map.
 #[derive(Debug, Default)]
@@ -29,10 +29,6 @@ pub(crate) struct Normalizer {
 
 const OPEN: [u8; 3] = [b'[', b'(', b'{'];
 const CLOSE: [u8; 3] = [b']', b')', b'}'];
-
-fn is_blank(c: u8) -> bool {
-    c == b' ' || c == b'\t'
-}
 
 /// Matches a bracketed defang at `i` (`[.]`, `((dot]]`, `[://]`, `[@]`,
 /// `[at]`, blanks inside as in `[ . ]`): returns the replacement and the
@@ -83,7 +79,63 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
         && i > 0
         && (raw[i - 1].is_ascii_alphanumeric() || is_blank(raw[i - 1]))
         && raw.get(j + len).is_some_and(u8::is_ascii_alphanumeric);
-    unclosed_ok.then_some((rep, j + len - i))
+    (unclosed_ok || len == 3 && rep == "." && unclosed_dot(raw, i, j + 3))
+        .then_some((rep, j + len - i))
+}
+
+/// An unclosed `[dot` at `i` (`example[dotcom/x`), the letters after it
+/// starting at `r`: a defang when a word byte is before it and the letters
+/// after it are not closed (`[dotnet]` is not `.net]`).
+fn unclosed_dot(raw: &[u8], i: usize, r: usize) -> bool {
+    let letters = raw[r..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    i > 0
+        && raw[i - 1].is_ascii_alphanumeric()
+        && letters >= 2
+        && raw
+            .get(r + letters)
+            .is_none_or(|c| !CLOSE.contains(c) && !c.is_ascii_alphanumeric())
+}
+
+/// `dot]` (closing brackets without an opening one, `exampledot]com`) at
+/// `i - 3`, `i` on the first bracket: the raw end of the unit.
+fn dot_close(raw: &[u8], i: usize) -> Option<usize> {
+    if i < 4 || !raw[i - 3..i].eq_ignore_ascii_case(b"dot") || !raw[i - 4].is_ascii_alphanumeric() {
+        return None;
+    }
+    // `[anecdot]co` is a bracketed word, not a defang.
+    let word = raw[..i - 3]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+        .count();
+    if i - 3 > word && OPEN.contains(&raw[i - 3 - word - 1]) {
+        return None;
+    }
+    let closes = raw[i..].iter().take_while(|c| CLOSE.contains(c)).count();
+    (closes > 0 && raw.get(i + closes).is_some_and(u8::is_ascii_alphanumeric)).then_some(i + closes)
+}
+
+/// iocextract's `http__example.com` (a scheme, then `__` for `://`) at
+/// `i` (the first `_`): the scheme is a whole word before it and a word
+/// byte follows.
+fn underscore_scheme(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
+    if !raw[i..].starts_with(b"__") || !raw.get(i + 2).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let s = i - raw[..i]
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    let word = &raw[s..i];
+    let whole = s == 0 || !raw[s - 1].is_ascii_alphanumeric() && raw[s - 1] != b'_';
+    let scheme = SCHEMES.iter().any(|(bad, good)| {
+        word.eq_ignore_ascii_case(bad) || word.eq_ignore_ascii_case(good.as_bytes())
+    });
+    (whole && scheme).then_some(("://", 2))
 }
 
 /// Closing brackets right after a `.` (`example.]com`, `10.)))10`): dropped.
@@ -159,6 +211,7 @@ fn unit_at(raw: &[u8], i: usize, spaced: bool) -> Option<(&'static str, usize)> 
             ok.then_some((".", k + 1 - i))
         }
         b']' | b')' | b'}' => stray_close(raw, i),
+        b'_' => underscore_scheme(raw, i),
         b' ' | b'\t' if spaced => spelled(raw, i).or_else(|| loose_blanks(raw, i)),
         _ => None,
     }
@@ -168,6 +221,7 @@ const MARK_BRACKET: u8 = 1;
 const MARK_COLON: u8 = 2;
 const MARK_BLANK: u8 = 4;
 const MARK_SEP: u8 = 8;
+const MARK_UNDERSCORE: u8 = 16;
 
 /// Bytes that can start a defang (`[`, `(`, `{`, `\`, and blanks before a
 /// spelled-out ` dot `) or a scheme (`:`), and piece separators (the
@@ -184,6 +238,7 @@ pub(super) static MARK: [u8; 256] = {
     t[b':' as usize] = MARK_COLON;
     t[b' ' as usize] = MARK_BLANK;
     t[b'\t' as usize] = MARK_BLANK;
+    t[b'_' as usize] = MARK_UNDERSCORE;
     let mut k = 0;
     while k < SEPARATORS.len() {
         t[SEPARATORS[k] as usize] |= MARK_SEP;
@@ -225,9 +280,12 @@ impl Normalizer {
         // copy the token and leave the offset map as the identity.
         // Tokens are short: one table pass beats three `memchr` calls.
         let flags = marks.unwrap_or_else(|| raw.iter().fold(0u8, |f, &c| f | MARK[c as usize]));
-        // Every `:` of the output comes from a `:` of the input.
-        self.colon = flags & MARK_COLON != 0;
-        if !spaced && flags & MARK_BRACKET == 0 {
+        // `http__host`: only where the `__` follows a scheme.
+        let underscore = flags & MARK_UNDERSCORE != 0
+            && find(raw, b"__").is_some_and(|p| underscore_scheme(raw, p).is_some());
+        // Every `:` of the output comes from a `:` of the input or a `__`.
+        self.colon = flags & MARK_COLON != 0 || underscore;
+        if !spaced && flags & MARK_BRACKET == 0 && !underscore {
             self.out.push_str(raw_text);
             self.identity = true;
             // Schemes only change letters: separators stay as they are.
@@ -240,11 +298,14 @@ impl Normalizer {
         self.identity = false;
         self.unsplit = false;
         // Bytes that may start a unit; runs of other bytes are copied whole.
-        let unit_start = if spaced {
+        let mut unit_start = if spaced {
             MARK_BRACKET | MARK_BLANK
         } else {
             MARK_BRACKET
         };
+        if underscore {
+            unit_start |= MARK_UNDERSCORE;
+        }
         let mut i = 0;
         while i < raw.len() {
             let run = raw[i..]
@@ -255,6 +316,18 @@ impl Normalizer {
                 self.segs.push((self.out.len(), i, true));
                 self.out.push_str(piece(i, i + run));
                 i += run;
+                continue;
+            }
+            if let Some(end) = dot_close(raw, i).filter(|_| self.ends_copied(i - 3)) {
+                // The `dot` was copied with the run before: replace it.
+                self.out.truncate(self.out.len() - 3);
+                if self.segs.last().is_some_and(|seg| seg.0 == self.out.len()) {
+                    self.segs.pop();
+                }
+                self.segs.push((self.out.len(), i - 3, false));
+                self.out.push('.');
+                self.changed = true;
+                i = end;
                 continue;
             }
             let unit = unit_at(raw, i, spaced);
@@ -273,6 +346,14 @@ impl Normalizer {
             }
         }
         self.fix_schemes();
+    }
+
+    /// Whether the output ends with raw bytes `from..` copied as they were
+    /// (one copied segment).
+    fn ends_copied(&self, from: usize) -> bool {
+        self.segs
+            .last()
+            .is_some_and(|&(_, raw_start, copied)| copied && raw_start <= from)
     }
 
     /// Rewrites `hxxp://` and friends in place (same length, map unchanged).
@@ -319,21 +400,6 @@ impl Normalizer {
     pub(crate) fn text(&self) -> &str {
         &self.out
     }
-}
-
-/// Finds `needle` in `hay` (short inputs).
-pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    // Candidates are short: a first-byte memchr beats building a searcher.
-    let (&first, rest) = needle.split_first()?;
-    let mut from = 0;
-    while let Some(p) = memchr::memchr(first, &hay[from..]) {
-        let at = from + p;
-        if hay[at + 1..].starts_with(rest) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 #[cfg(test)]

@@ -8,22 +8,10 @@
 
 use wide::{i8x16, u8x16};
 
-use super::scan::{
-    joint, may_join, spaced_defang, starts_ci, GroupSink, CLASS, DOT, LETTER, PUNCT,
-};
+use crate::swar::{ascii_letters, word_at, HI};
 
-/// Bit 7 of each byte of `w` set where that byte is an ASCII letter.
-fn letters(w: u64) -> u64 {
-    // Fold case, clear bit 7 (so the additions below cannot carry across
-    // bytes); bytes that had bit 7 set are not ASCII and are masked out.
-    let x = (w | (0x20 * ONES)) & !HIGH;
-    let ge_a = x + (0x80 - u64::from(b'a')) * ONES;
-    let gt_z = x + (0x80 - u64::from(b'z') - 1) * ONES;
-    ge_a & !gt_z & !w & HIGH
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+use super::shape::{starts_ci, CLASS, DOT, LETTER, PUNCT};
+use super::spaced::{joint, may_join, spaced_defang};
 
 /// The 16 bytes at `i` as a vector, when they are all there.
 #[inline]
@@ -181,25 +169,30 @@ fn ends_in_as(w: &[u8]) -> bool {
     w.ends_with(b"AS") || (w.len() >= 3 && w[w.len() - 3..].eq_ignore_ascii_case(b"asn"))
 }
 
-/// The end of the word `j..` holding the stop `p` when `sink` knows the
+/// The end of the word `j..` holding the stop `p` when `known_empty` says the
 /// word yields nothing as a group of its own and the word stands alone:
 /// not followed by a space and a byte that may start a multi-word shape,
 /// no backslash that may begin a Windows path across spaces.
-fn known_word_end(b: &[u8], j: usize, p: usize, sink: &impl GroupSink) -> Option<usize> {
+fn known_word_end(
+    b: &[u8],
+    j: usize,
+    p: usize,
+    known_empty: &impl Fn(&[u8]) -> bool,
+) -> Option<usize> {
     let e = word_end_from(b, p + 1);
     let shape_next = b.get(e) == Some(&b' ')
         && b.get(e + 1)
             .is_some_and(|&c| matches!(c | 0x20, b'a' | b'd') || c.is_ascii_digit());
     let word = &b[j..e];
     let joins = may_join(b, e) && spaced_defang(b, j, e).is_some();
-    (!shape_next && !joins && sink.known_empty(word) && !word.contains(&b'\\')).then_some(e)
+    (!shape_next && !joins && known_empty(word) && !word.contains(&b'\\')).then_some(e)
 }
 
 /// Skips plain prose from word start `s`: words of letters and plain
 /// punctuation (a `.` only at the end) that are not followed by ` at `,
 /// ` dot ` or a space and a digit (the multi-word shapes), and words that
-/// `sink` knows yield nothing (`e.g.`, `2.1.4`; see
-/// [`GroupSink::known_empty`]). Returns a position at or after `s` such
+/// `known_empty` says yield nothing as groups of their own (`e.g.`,
+/// `2.1.4`; the scan's `GroupSink::known_empty`). Returns a position at or after `s` such
 /// that every word starting before it is such a word (the byte-by-byte
 /// scan would skip each of them, or hand on a group known to yield
 /// nothing), and where the look stopped: word starts before the stop need
@@ -212,7 +205,7 @@ pub(super) fn skip_prose(
     b: &[u8],
     s: usize,
     limit: usize,
-    sink: &impl GroupSink,
+    known_empty: &impl Fn(&[u8]) -> bool,
 ) -> (usize, usize, bool) {
     let mut i = s;
     // Bit 0 set when the byte before the current block is a space.
@@ -257,7 +250,7 @@ pub(super) fn skip_prose(
                         return (w, p, true);
                     }
                 }
-                match known_word_end(b, j, p, sink) {
+                match known_word_end(b, j, p, known_empty) {
                     // Go on with the blocks right after the word.
                     Some(e) if e + 16 <= limit => {
                         i = e;
@@ -286,10 +279,8 @@ pub(super) fn plain_word(b: &[u8], s: usize) -> Option<usize> {
     let n = b.len();
     let mut i = s;
     loop {
-        if let Some(chunk) = b.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let other = !letters(u64::from_le_bytes(w)) & HIGH;
+        if let Some(w) = word_at(b, i) {
+            let other = !ascii_letters(w) & HI;
             if other == 0 {
                 i += 8;
                 continue;
@@ -410,25 +401,6 @@ mod tests {
                 }
                 proptest::prop_assert_eq!(word_start(b, s, p), q);
             }
-        }
-    }
-
-    #[test]
-    fn letter_mask() {
-        for c in 0..=255u8 {
-            let w = u64::from_le_bytes([b'x', c, b'Q', 0xc3, b'@', b'[', b'`', b'{']);
-            let want = [
-                true,
-                c.is_ascii_alphabetic(),
-                true,
-                false,
-                false,
-                false,
-                false,
-                false,
-            ];
-            let got: Vec<bool> = (0..8).map(|k| letters(w) >> (8 * k + 7) & 1 == 1).collect();
-            assert_eq!(got, want, "{c}");
         }
     }
 }

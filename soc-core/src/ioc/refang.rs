@@ -13,8 +13,6 @@ use std::borrow::Cow;
 
 use crate::model::{Indicator, IndicatorKind};
 
-pub(crate) use super::normalize::{find, Normalizer};
-
 /// Refangs a whole text: every defanged indicator the extractor would find
 /// is rewritten in place; everything else is left as it was.
 ///

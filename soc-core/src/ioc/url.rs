@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
-use super::classify::{trim_url, Group};
+use super::classify::Group;
 use super::classify_ip::v4_text;
 use super::collect::Collector;
-use super::refang::find;
+use super::shape::{find, trim_url};
 use super::validate as v;
 use crate::model::IndicatorKind as K;
 

@@ -1,13 +1,22 @@
 //! Windows paths (`C:\\x`, `\\\\host\\share`, `%APPDATA%\\x`) and registry
 //! keys (`HKLM\\Software\\...`) inside a candidate group.
 
-use super::classify::{trim_url, Group};
+use super::classify::Group;
 use super::collect::Collector;
+use super::shape::trim_url;
 use crate::model::IndicatorKind as K;
 
 impl Group<'_> {
+    /// The first Windows path or registry key at or after `pos`: classifies
+    /// the pieces before it and it; returns its end (`None`: there is none).
+    pub(super) fn windows_at(&self, out: &mut Collector, pos: usize) -> Option<usize> {
+        let (ps, kind) = windows_start(self.t(), pos)?;
+        self.pieces(out, pos, ps);
+        Some(self.windows_path(out, ps, kind))
+    }
+
     /// A Windows path or registry key starting at `ps`; returns its end.
-    pub(super) fn windows_path(&self, out: &mut Collector, ps: usize, kind: K) -> usize {
+    fn windows_path(&self, out: &mut Collector, ps: usize, kind: K) -> usize {
         let t = self.t();
         let mut end = ps;
         while end < t.len()
@@ -49,7 +58,7 @@ const HIVES: [&[u8]; 10] = [
 
 /// Finds the first Windows path (`C:\`, `\\host\`, `%VAR%\`) or registry
 /// key (`HKLM\`) at or after `from`.
-pub(super) fn windows_start(t: &[u8], from: usize) -> Option<(usize, K)> {
+fn windows_start(t: &[u8], from: usize) -> Option<(usize, K)> {
     let boundary = |i: usize| {
         i == 0 || !(t[i - 1].is_ascii_alphanumeric() || t[i - 1] == b'\\' || t[i - 1] == b'_')
     };

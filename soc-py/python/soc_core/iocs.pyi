@@ -135,7 +135,7 @@ def extract_iocs_from_file(
     allow: str | Sequence[str] | None = None,
     no_private: bool = False,
 ) -> list[Indicator]:
-    """Extracts indicators from a file, streaming it in bounded memory (``FileNotFoundError``)."""
+    """Extracts indicators from a file: read whole up to 64 MiB, streamed in bounded memory beyond (``FileNotFoundError``)."""
 
 def refang(text: str) -> str:
     """Refangs text: ``hxxp`` → ``http``, ``[.]`` → ``.``, ``[at]`` → ``@``, ..."""

@@ -6,6 +6,7 @@ use chrono::NaiveTime;
 use super::dialect;
 use crate::parse::time::bsd;
 pub(crate) use crate::parse::time::{iso, month, Stamp};
+pub(crate) use crate::swar::find_byte;
 
 /// The parsed prefix.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,30 +17,6 @@ pub(crate) struct Header<'a> {
     pub program: Option<&'a str>,
     pub pid: Option<u32>,
     pub msg: &'a str,
-}
-
-/// The first `c` in `b`, eight bytes at a time (SWAR): cheaper than
-/// `memchr`'s setup and than a byte loop on the 4-16 byte tokens of a
-/// syslog prefix.
-#[inline]
-pub(crate) fn find_byte(b: &[u8], c: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pat = LO * u64::from(c);
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w) ^ pat;
-        // The lowest set bit marks the first zero byte exactly (borrows
-        // only run upwards, to later bytes).
-        let z = x.wrapping_sub(LO) & !x & HI;
-        if z != 0 {
-            return Some(i + (z.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?.iter().position(|&x| x == c).map(|p| i + p)
 }
 
 /// Splits `prog[pid]:` / `prog:` / `[prog]:` / `[prog]`; returns

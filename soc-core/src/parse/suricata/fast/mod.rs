@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use super::lenient::{Fields, Lv, RawObj, Src};
 use super::record::TopWire;
 use super::EveRecord;
+use crate::swar::{HI, LO};
 
 mod alert;
 
@@ -57,9 +58,6 @@ pub(super) fn read(line: &str, full: bool) -> Option<EveRecord> {
     let mut rec = EveRecord::empty();
     read_into(line, full, &mut rec).then_some(rec)
 }
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
 
 /// Index of the first `"`, `\` or control character at or after `i`.
 #[inline]
