@@ -111,5 +111,5 @@ packaging-test:
 deb:
 	@command -v cargo-deb >/dev/null 2>&1 || { echo "deb: needs cargo-deb: cargo install cargo-deb --locked"; exit 1; }
 	./packaging/build-tree.sh "$${CARGO_TARGET_DIR:-target}/release/pkg-tree"
-	$(CARGO) deb -p soc-cli --no-build
+	$(CARGO) deb -p soc-cli --no-build --strip
 	dpkg-deb -c "$${CARGO_TARGET_DIR:-target}"/debian/soc_*.deb
