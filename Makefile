@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all demo test lint fmt rust-test sdk-test py-test venv py-build system-deps bench compare clean fuzz
+.PHONY: all demo test lint fmt rust-test sdk-test py-test venv py-build system-deps bench compare clean fuzz deb packaging-test
 
 all: test
 
@@ -16,7 +16,7 @@ demo:
 	./scripts/demo.sh target/release/soc
 
 ## test: every gate: fmt, clippy, Rust tests, Python tests
-test: system-deps lint rust-test sdk-test py-test
+test: system-deps lint rust-test sdk-test py-test packaging-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -43,7 +43,7 @@ sdk-test:
 # Firewall, sshd, SMTP and browser (chromium) tests need real tools; install them when we can (root + apt).
 system-deps:
 	@missing=""; \
-	for t in nft:nftables iptables:iptables ipset:ipset sshd:openssh-server ssh:openssh-client ip:iproute2 chromium:chromium chromedriver:chromium-driver; do \
+	for t in systemd-analyze:systemd setpriv:util-linux nft:nftables iptables:iptables ipset:ipset sshd:openssh-server ssh:openssh-client ip:iproute2 chromium:chromium chromedriver:chromium-driver; do \
 	  cmd=$${t%%:*}; pkg=$${t##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; \
 	done; \
@@ -97,3 +97,21 @@ fuzz:
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV)
+
+## packaging-test: the Dockerfile's build steps (packaging/build-tree.sh, dev
+## profile, into a temporary prefix) and the tree they install; the units,
+## Dockerfile, compose.yaml and .deb metadata are checked by rust-test
+## (soc-cli/tests/packaging.rs)
+PKG_TREE := $(CURDIR)/target/tmp/pkg-tree
+packaging-test:
+	rm -rf $(PKG_TREE)
+	SOC_PROFILE=dev CARGO=$(CARGO) ./packaging/build-tree.sh $(PKG_TREE)
+	SOC_PKG_TREE=$(PKG_TREE) $(CARGO) test -q --workspace --test packaging -- --ignored
+
+## deb: target/debian/soc_<version>-1_<arch>.deb (needs cargo-deb:
+## `cargo install cargo-deb --locked`): binary, units, config, completions, man pages
+deb:
+	@command -v cargo-deb >/dev/null 2>&1 || { echo "deb: needs cargo-deb: cargo install cargo-deb --locked"; exit 1; }
+	./packaging/build-tree.sh "$${CARGO_TARGET_DIR:-target}/release/pkg-tree"
+	$(CARGO) deb -p soc-cli --no-build --strip
+	dpkg-deb -c "$${CARGO_TARGET_DIR:-target}"/debian/soc_*.deb

@@ -61,6 +61,12 @@ enum Command {
     Report(cmd::report::Args),
     /// Serve the live dashboard on the state store (loopback by default).
     Serve(cmd::serve::Args),
+    /// Print a shell completion script (bash, zsh, fish, ...) for packaging.
+    #[command(hide = true)]
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print the man page, or write every page with --dir, for packaging.
+    #[command(hide = true)]
+    Man(cmd::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +88,8 @@ fn main() -> ExitCode {
         Command::Status(a) => cmd::status::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Completions(a) => cmd::completions::run_completions(a),
+        Command::Man(a) => cmd::completions::run_man(a),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@
 pub mod alert_rows;
 pub mod alerts;
 pub mod block;
+pub mod completions;
 pub mod config;
 pub mod enrich;
 pub mod eve;
