@@ -25,7 +25,8 @@ if ! [ -x "$TIME" ]; then
   TIME=""
 fi
 
-# measure NAME CMD... -> prints "NAME seconds rss_kib"
+# measure NAME CMD... -> prints "NAME wall_seconds rss_kib cpu_seconds"
+# (cpu = user + sys: the figure to compare on a loaded machine)
 measure() {
   local name=$1; shift
   local log; log=$(mktemp)
@@ -37,10 +38,11 @@ measure() {
     "$@" >/dev/null 2>"$log"
   fi
   end=$(date +%s.%N)
-  local rss
+  local rss cpu
   rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$log")
+  cpu=$(awk -F: '/(User|System) time \(seconds\)/ {s += $2} END {print s + 0}' "$log")
   rm -f "$log"
-  echo "$name $(echo "$end - $start" | bc -l) ${rss:-0}"
+  echo "$name $(echo "$end - $start" | bc -l) ${rss:-0} ${cpu:-0}"
 }
 
 TMP=$(mktemp -d)
@@ -65,26 +67,29 @@ TOML
 }
 config "$TMP/state.db" > "$TMP/soc.toml"
 
-read -r _ t_ssh r_ssh < <(measure ssh "$SOC" ssh --events --format jsonl "$DATA/auth.log")
-read -r _ t_eve r_eve < <(measure eve "$SOC" eve --summary --format jsonl "$DATA/eve.json")
-read -r _ t_run r_run < <(measure run "$SOC" run --once -q --config "$TMP/soc.toml")
+read -r _ t_ssh r_ssh c_ssh < <(measure ssh "$SOC" ssh --events --format jsonl "$DATA/auth.log")
+read -r _ t_eve r_eve c_eve < <(measure eve "$SOC" eve --summary --format jsonl "$DATA/eve.json")
+read -r _ t_run r_run c_run < <(measure run "$SOC" run --once -q --config "$TMP/soc.toml")
 sum=$(echo "$t_ssh + $t_eve" | bc -l)
 ratio=$(echo "$t_run / $sum" | bc -l)
-printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc ssh --events ($LINES lines)" "$t_ssh" $((r_ssh / 1024))
-printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc eve --summary ($MIB MiB)" "$t_eve" $((r_eve / 1024))
-printf '%-32s %8.2f s  peak RSS %6d MiB\n' "soc run --once (both)" "$t_run" $((r_run / 1024))
-printf 'ratio run / (ssh + eve) = %.2f (target <= 1.5); run peak RSS %d MiB (target < 200)\n' "$ratio" $((r_run / 1024))
+cpu_ratio=$(echo "$c_run / ($c_ssh + $c_eve)" | bc -l)
+row() { printf '%-34s %7.2f s wall %7.2f s CPU  peak RSS %5d MiB\n' "$1" "$2" "$4" $(($3 / 1024)); }
+row "soc ssh --events ($LINES lines)" "$t_ssh" "$r_ssh" "$c_ssh"
+row "soc eve --summary ($MIB MiB)" "$t_eve" "$r_eve" "$c_eve"
+row "soc run --once (both)" "$t_run" "$r_run" "$c_run"
+printf 'ratio run / (ssh + eve) = %.2f wall, %.2f CPU (target <= 1.5); run peak RSS %d MiB (target < 200)\n' \
+  "$ratio" "$cpu_ratio" $((r_run / 1024))
 
 # SOC_BASELINE=/path/to/an/older/soc: the same run with that binary, then a
 # comparison of the two stores' alerts and action records
-# (pipeline_equiv.py). IPv6 aggregation (detect.ipv6_prefix, /64 by default
-# since #14) is set to 128 for the comparison, which older builds did not have.
+# (pipeline_equiv.py). Both runs use the same config; for a baseline built
+# before #14 (no IPv6 aggregation) set SOC_NEW_EXTRA="$(printf '[detect]\nipv6_prefix = 128')".
 if [ -n "${SOC_BASELINE:-}" ]; then
   config "$TMP/old.db" > "$TMP/old.toml"
-  config "$TMP/new.db" "$(printf '[detect]\nipv6_prefix = 128')" > "$TMP/new.toml"
-  read -r _ t_old r_old < <(measure old "$SOC_BASELINE" run --once -q --config "$TMP/old.toml")
-  read -r _ t_new r_new < <(measure new "$SOC" run --once -q --config "$TMP/new.toml")
-  printf '%-32s %8.2f s  peak RSS %6d MiB\n' "baseline run --once" "$t_old" $((r_old / 1024))
-  printf '%-32s %8.2f s  peak RSS %6d MiB\n' "this run --once (ipv6_prefix=128)" "$t_new" $((r_new / 1024))
+  config "$TMP/new.db" "${SOC_NEW_EXTRA:-}" > "$TMP/new.toml"
+  read -r _ t_old r_old c_old < <(measure old "$SOC_BASELINE" run --once -q --config "$TMP/old.toml")
+  read -r _ t_new r_new c_new < <(measure new "$SOC" run --once -q --config "$TMP/new.toml")
+  row "baseline run --once" "$t_old" "$r_old" "$c_old"
+  row "this run --once" "$t_new" "$r_new" "$c_new"
   python3 benches/compare/pipeline_equiv.py "$TMP/old.db" "$TMP/new.db"
 fi

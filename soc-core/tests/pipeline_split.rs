@@ -215,26 +215,42 @@ impl soc_core::pipeline::stages::Analyzer for NoFork {
     fn end_batch(&mut self, out: &mut soc_core::pipeline::stages::Analysis, save: bool) {
         self.0.end_batch(out, save)
     }
+    fn has_unsaved_state(&self) -> bool {
+        self.0.has_unsaved_state()
+    }
     fn restore_state(&mut self, rows: Vec<(String, String, String)>) -> usize {
         self.0.restore_state(rows)
     }
 }
 
-/// SSH and EVE sources read on two threads (the EVE one with a forked
-/// analyzer) store exactly what one thread stores.
+/// SSH and EVE sources read on two or three threads (the EVE files with
+/// forked analyzers) store exactly what one thread stores.
 #[test]
-fn two_reader_threads_store_what_one_stores() {
+fn reader_threads_store_what_one_stores() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let eve = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/eve.json");
     let mut results = Vec::new();
-    for fork in [true, false] {
+    for (fork, threads) in [(true, 2), (false, 2), (true, 1), (true, 3)] {
         let dir = tempfile::tempdir().unwrap();
         append(&dir.path().join("auth.log"), &log_lines());
         let mut cfg = config(dir.path(), false);
-        let mut eve_src = cfg.sources[0].clone();
-        eve_src.kind = soc_core::source::SourceKind::Eve;
-        eve_src.path = Some(soc_core::source::PathSpec::One(eve.display().to_string()));
-        cfg.sources.push(eve_src);
+        cfg.run.threads = threads;
+        // A generic alert file beside the EVE one: two independent sources
+        // whose alert kinds differ, so no interleaving can change a result.
+        let alerts = dir.path().join("alerts.jsonl");
+        let rows: Vec<String> = (1..=4)
+            .map(|i| format!(r#"{{"id":"a{i}","title":"test","severity":"high","src_ip":"198.51.100.{i}","time":"2026-11-21T02:0{i}:00Z"}}"#))
+            .collect();
+        append(&alerts, &rows);
+        for (kind, path) in [
+            (soc_core::source::SourceKind::Eve, eve.clone()),
+            (soc_core::source::SourceKind::Alerts, alerts),
+        ] {
+            let mut src = cfg.sources[0].clone();
+            src.kind = kind;
+            src.path = Some(soc_core::source::PathSpec::One(path.display().to_string()));
+            cfg.sources.push(src);
+        }
         let mut p = Pipeline::from_config(&cfg, &BuildOptions::default()).unwrap();
         if !fork {
             let a =
@@ -247,6 +263,9 @@ fn two_reader_threads_store_what_one_stores() {
         results.push((stored(dir.path()), m.records, m.events_by_kind));
     }
     assert!(results[0].0.values().any(|a| a.0 == "ssh.brute_force"));
+    assert!(results[0].0.values().any(|a| a.0.starts_with("alerts.")));
     assert!(results[0].0.keys().count() > 5);
-    assert_eq!(results[0], results[1]);
+    for r in &results[1..] {
+        assert_eq!(&results[0], r);
+    }
 }

@@ -45,6 +45,11 @@ pub struct Args {
     /// Print nothing on stderr except errors.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Reader threads (default: the config's `run.threads`, 2): SSH sources
+    /// share one, EVE and alert files are spread over the others; 1 reads
+    /// everything on one thread. Results are the same for any value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 /// Runs `soc run`.
@@ -59,6 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut cfg = PipelineConfig::load(&path).map_err(soc_core::Error::from)?;
     if let Some(state) = &args.state {
         cfg.store.path = state.clone();
+    }
+    if let Some(n) = args.threads {
+        cfg.run.threads = usize::from(n);
     }
     let metrics_path = args
         .metrics_json

@@ -37,6 +37,8 @@ pub(crate) struct KeyedState<V> {
     evictions: u64,
     /// Saved keys removed since the last `take_changes`.
     removed: Vec<String>,
+    /// Whether anything may have changed since the last `take_changes`.
+    touched: bool,
 }
 
 impl<V: KeyState> KeyedState<V> {
@@ -47,7 +49,15 @@ impl<V: KeyState> KeyedState<V> {
             cap: cap.max(1),
             evictions: 0,
             removed: Vec::new(),
+            touched: false,
         }
+    }
+
+    /// Whether anything may have changed since the last
+    /// [`take_changes`](Self::take_changes) (cheap; may say yes when a
+    /// change was undone).
+    pub fn has_changes(&self) -> bool {
+        self.touched || !self.removed.is_empty()
     }
 
     pub fn len(&self) -> usize {
@@ -71,15 +81,16 @@ impl<V: KeyState> KeyedState<V> {
         }
         let e = self.map.get_mut(key).expect("inserted above");
         e.dirty = true;
+        self.touched = true;
         &mut e.value
     }
 
     /// The state of `key` if present, marked changed.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.map.get_mut(key).map(|e| {
-            e.dirty = true;
-            &mut e.value
-        })
+        let e = self.map.get_mut(key)?;
+        e.dirty = true;
+        self.touched = true;
+        Some(&mut e.value)
     }
 
     /// Every state, mutably, without marking changes (for reading).
@@ -91,12 +102,14 @@ impl<V: KeyState> KeyedState<V> {
     /// change the value and says so with `(_, true)`.
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> (bool, bool)) {
         let removed = &mut self.removed;
+        let touched = &mut self.touched;
         self.map.retain(|k, e| {
             let (kept, changed) = keep(k, &mut e.value);
             if !kept && e.saved {
                 removed.push(k.clone());
             }
             e.dirty |= changed;
+            *touched |= changed;
             kept
         });
     }
@@ -139,6 +152,7 @@ impl<V: KeyState> KeyedState<V> {
     /// The changes since the last call: `(key, Some(value))` for changed
     /// keys, `(key, None)` for removed ones. Everything is then clean.
     pub fn take_changes(&mut self) -> Vec<(String, Option<&V>)> {
+        self.touched = false;
         let mut out: Vec<(String, Option<&V>)> =
             self.removed.drain(..).map(|k| (k, None)).collect();
         for (k, e) in self.map.iter_mut() {
@@ -208,11 +222,14 @@ mod tests {
         let mut m: KeyedState<T> = KeyedState::new(10);
         m.get_or_insert("a").0 = at(1);
         m.get_or_insert("b").0 = at(2);
+        assert!(m.has_changes());
         let ch = m.take_changes();
         assert_eq!(ch.len(), 2);
         assert!(ch.iter().all(|(_, v)| v.is_some()));
+        assert!(!m.has_changes());
         assert!(m.take_changes().is_empty());
         m.retain(|k, _| (k != "a", false));
+        assert!(m.has_changes());
         let ch = m.take_changes();
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].0, "a");

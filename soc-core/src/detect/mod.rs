@@ -217,6 +217,8 @@ pub struct DetectorSet {
     users: KeyedState<Windowed>,
     now: Option<DateTime<Utc>>,
     seen: u64,
+    /// `seen` as last handed to the state store.
+    saved_seen: u64,
 }
 
 /// Whether the event is one failed attempt (see the module docs).
@@ -252,7 +254,15 @@ impl DetectorSet {
             users: KeyedState::new(cap),
             now: None,
             seen: 0,
+            saved_seen: 0,
         }
+    }
+
+    /// Whether the state changed since the last
+    /// [`take_changes`](Self::take_changes) (or restore): an input position
+    /// past this point must not be saved without the state.
+    pub fn has_unsaved_state(&self) -> bool {
+        self.seen != self.saved_seen || self.sources.has_changes() || self.users.has_changes()
     }
 
     /// Keys forgotten because of `max_tracked_keys`, since creation.
@@ -301,11 +311,26 @@ impl DetectorSet {
         self.observe_shared(&shared, Some(shared.clone()))
     }
 
-    fn observe_shared(&mut self, e: &Event, mut shared: Option<Arc<Event>>) -> Vec<Alert> {
+    /// Feeds an event that is neither an attempt nor a success (an sshd
+    /// event with `attempt == None`) by its time alone: it only moves the
+    /// detectors' clock, so the caller need not build it. The same as
+    /// [`observe`](Self::observe) of that event.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_time("2026-11-21T02:00:00Z".parse().ok()).is_empty());
+    /// ```
+    pub fn observe_time(&mut self, time: Option<DateTime<Utc>>) -> Vec<Alert> {
         let mut out = Vec::new();
-        let Some(t) = e.time.or(self.now) else {
-            return out;
-        };
+        self.tick(time, &mut out);
+        out
+    }
+
+    /// Moves the clock to an event at `time` (sweeping every 1,024 events);
+    /// the time the event counts at, `None` when there is none yet.
+    fn tick(&mut self, time: Option<DateTime<Utc>>, out: &mut Vec<Alert>) -> Option<DateTime<Utc>> {
+        let t = time.or(self.now)?;
         if self.now.is_none_or(|n| t > n) {
             self.now = Some(t);
         }
@@ -313,6 +338,14 @@ impl DetectorSet {
         if self.seen % 1024 == 0 {
             out.extend(self.sweep(false));
         }
+        Some(t)
+    }
+
+    fn observe_shared(&mut self, e: &Event, mut shared: Option<Arc<Event>>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        let Some(t) = self.tick(e.time, &mut out) else {
+            return out;
+        };
         let attempt = is_attempt(e);
         let probe = e.attempt == Some(Attempt::Probe);
         if !attempt && !probe && e.outcome != EventOutcome::Success {

@@ -26,8 +26,10 @@
 //! let mut run1 = DetectorSet::new(DetectConfig::default());
 //! (0..3).for_each(|i| { run1.observe(&fail(i)); });
 //! assert!(run1.flush().is_empty());
+//! assert!(run1.has_unsaved_state());
 //! let rows: Vec<_> = run1.take_changes().into_iter()
 //!     .filter_map(|c| Some((c.detector, c.key, c.state?))).collect();
+//! assert!(!run1.has_unsaved_state());
 //! let mut run2 = DetectorSet::new(DetectConfig::default());
 //! assert_eq!(run2.restore(rows), 0);
 //! (3..5).for_each(|i| { run2.observe(&fail(i)); });
@@ -136,7 +138,8 @@ impl DetectorSet {
                 state: v.and_then(|w| row(&[w])),
             });
         }
-        if !out.is_empty() {
+        if !out.is_empty() || self.seen != self.saved_seen {
+            self.saved_seen = self.seen;
             out.push(StateChange {
                 detector: CLOCK.into(),
                 key: String::new(),
@@ -159,6 +162,7 @@ impl DetectorSet {
         self.users = super::KeyedState::new(cap);
         self.now = None;
         self.seen = 0;
+        self.saved_seen = 0;
         let mut bad = 0;
         for (detector, key, state) in rows {
             let ok = match detector.as_str() {
@@ -190,6 +194,7 @@ impl DetectorSet {
                     .map(|c| {
                         self.now = c.now;
                         self.seen = c.seen;
+                        self.saved_seen = c.seen;
                     })
                     .is_ok(),
                 _ => true,

@@ -116,6 +116,22 @@ fn eve_event_type(line: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
+/// Counts one EVE event of type `t` as `suricata.<t>`, the name built on
+/// the stack (one count per line, no allocation).
+fn count_eve_type(out: &mut Analysis, t: &str) {
+    const PREFIX: &[u8] = b"suricata.";
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..PREFIX.len() + t.len()) {
+        Some(dst) => {
+            dst[..PREFIX.len()].copy_from_slice(PREFIX);
+            dst[PREFIX.len()..].copy_from_slice(t.as_bytes());
+            // Two valid UTF-8 strings joined are valid UTF-8.
+            out.count_event(std::str::from_utf8(dst).unwrap_or("suricata.?"));
+        }
+        None => out.count_event(&format!("suricata.{t}")),
+    }
+}
+
 fn looks_like_object(line: &str) -> bool {
     let t = line.trim();
     t.starts_with('{') && t.ends_with('}')
@@ -124,15 +140,20 @@ fn looks_like_object(line: &str) -> bool {
 impl Analyzer for StandardAnalyzer {
     fn analyze(&mut self, rec: &SourceRecord, out: &mut Analysis) {
         match rec.kind {
-            SourceKind::Ssh | SourceKind::Journal => {
-                match self.ssh.parse_line(&rec.text, rec.origin.clone()) {
-                    None => out.skipped += 1,
-                    Some(ev) => {
-                        out.count_event(&ev.kind);
-                        out.alerts.extend(self.detectors.observe_owned(ev));
-                    }
+            SourceKind::Ssh | SourceKind::Journal => match self.ssh.parse_ref(&rec.text) {
+                None => out.skipped += 1,
+                // Only attempts and successes reach the detectors' windows:
+                // other events move their clock, and are never built.
+                Some(r) if r.attempt.is_none() => {
+                    out.count_event(r.message.kind.event_kind());
+                    out.alerts.extend(self.detectors.observe_time(r.time));
                 }
-            }
+                Some(r) => {
+                    out.count_event(r.message.kind.event_kind());
+                    let ev = r.to_event(&rec.text, rec.origin.clone());
+                    out.alerts.extend(self.detectors.observe_owned(ev));
+                }
+            },
             SourceKind::Eve => {
                 if rec.text.trim().is_empty() {
                     out.skipped += 1;
@@ -158,7 +179,7 @@ impl Analyzer for StandardAnalyzer {
                     ));
                 } else {
                     match eve_event_type(&rec.text) {
-                        Some(t) => out.count_event(&format!("suricata.{t}")),
+                        Some(t) => count_eve_type(out, t),
                         None => out.malformed(format!(
                             "{}:{}: no event_type",
                             rec.origin.file, rec.origin.line
@@ -200,6 +221,10 @@ impl Analyzer for StandardAnalyzer {
         }
     }
 
+    fn has_unsaved_state(&self) -> bool {
+        self.detectors.has_unsaved_state()
+    }
+
     fn fork(&self) -> Option<Box<dyn Analyzer>> {
         let a = StandardAnalyzer::new(&self.parse, self.detect.clone()).ok()?;
         Some(Box::new(a))
@@ -224,5 +249,13 @@ mod tests {
         );
         assert_eq!(eve_event_type(r#"{"a":1}"#), None);
         assert!(!looks_like_object(r#"{"truncated":"#));
+        let mut out = Analysis::default();
+        count_eve_type(&mut out, "dns");
+        count_eve_type(&mut out, &"x".repeat(80));
+        assert_eq!(out.events_by_kind["suricata.dns"], 1);
+        assert_eq!(
+            out.events_by_kind[&format!("suricata.{}", "x".repeat(80))],
+            1
+        );
     }
 }

@@ -29,23 +29,24 @@ const MAX_CONSECUTIVE_ERRORS: usize = 100;
 
 pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 
-/// Longest time between two saves of the detector state while input keeps
-/// coming (it is also saved whenever the reader catches up and at the end).
-/// A kill -9 can lose at most the window increments of this span (the
-/// checkpoints kept moving), never a stored alert. Saving at every batch
-/// instead cost a bulk `--once` run more than its detectors.
+/// Longest time a stateful lane batches its input between two saves of
+/// the detector state while input keeps coming (it also saves whenever the
+/// reader catches up, when its alerts fill a batch, and at the end). Its
+/// checkpoints move only with the state, in the same transaction, so a
+/// kill -9 loses no window increment: the next run re-reads from the last
+/// save (at most this span of input). Saving at every batch instead cost a
+/// bulk `--once` run more than its detectors.
 const SAVE_STATE_EVERY: Duration = Duration::from_secs(10);
 
-/// Hands `analysis` on with the sources' checkpoints (and, with `save`, the
-/// detector state); false when the receiver is gone.
+/// Hands `analysis` on with the sources' checkpoints and the detector state
+/// changed since the last send; false when the receiver is gone.
 fn send(
     tx: &mpsc::Sender<Batch>,
     mut analysis: Analysis,
     sources: &[Box<dyn LogSource>],
     analyzer: &mut dyn Analyzer,
-    save: bool,
 ) -> bool {
-    analyzer.end_batch(&mut analysis, save);
+    analyzer.end_batch(&mut analysis, true);
     let checkpoints = sources
         .iter()
         .flat_map(|s| checkpoints_of(s.as_ref()))
@@ -57,6 +58,10 @@ fn send(
     .is_ok()
 }
 
+/// Reads `sources` in rounds of at most `batch_records` records each and
+/// hands batches on: a stateless analyzer's batch as soon as it is full, a
+/// stateful one's (see [`Analyzer::has_unsaved_state`]) only with its state,
+/// so the checkpoints never run ahead of the detector windows.
 pub(super) fn read_loop(
     mut sources: Vec<Box<dyn LogSource>>,
     mut analyzer: Box<dyn Analyzer>,
@@ -64,7 +69,6 @@ pub(super) fn read_loop(
     cfg: ReaderConfig,
 ) -> ReaderParts {
     let mut batch = Analysis::default();
-    let mut unsaved = 0u32;
     let mut last_save = std::time::Instant::now();
     loop {
         let mut progressed = false;
@@ -102,17 +106,15 @@ pub(super) fn read_loop(
                 }
             }
             progressed |= n > 0;
-            let full = batch.records as usize >= cfg.batch_records
-                || batch.alerts.len() >= cfg.batch_records;
-            if full {
-                unsaved += 1;
-                let save = last_save.elapsed() >= SAVE_STATE_EVERY;
-                if save {
-                    unsaved = 0;
-                    last_save = std::time::Instant::now();
-                }
+            let alerts_full = batch.alerts.len() >= cfg.batch_records;
+            let full = batch.records as usize >= cfg.batch_records || alerts_full;
+            let due = alerts_full
+                || !analyzer.has_unsaved_state()
+                || last_save.elapsed() >= SAVE_STATE_EVERY;
+            if full && due {
+                last_save = std::time::Instant::now();
                 let b = std::mem::take(&mut batch);
-                if !send(&tx, b, &sources, analyzer.as_mut(), save) {
+                if !send(&tx, b, &sources, analyzer.as_mut()) {
                     receiver_gone = true;
                     break;
                 }
@@ -124,29 +126,16 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
-            send(
-                &tx,
-                std::mem::take(&mut batch),
-                &sources,
-                analyzer.as_mut(),
-                true,
-            );
+            send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut());
             break;
         }
         if !progressed {
             // Caught up: save the state with whatever is pending.
-            if (!batch.is_empty() || unsaved > 0)
-                && !send(
-                    &tx,
-                    std::mem::take(&mut batch),
-                    &sources,
-                    analyzer.as_mut(),
-                    true,
-                )
+            if (!batch.is_empty() || analyzer.has_unsaved_state())
+                && !send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut())
             {
                 break;
             }
-            unsaved = 0;
             last_save = std::time::Instant::now();
             sleep_unless(&cfg.shutdown, cfg.poll);
         }
@@ -208,25 +197,166 @@ pub fn shutdown_on_signals() -> Arc<AtomicBool> {
 pub(super) type Lane = (Vec<usize>, Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 
 impl super::runner::Pipeline {
-    /// Splits the sources into reader threads: the independent ones (EVE,
-    /// generic alerts) on a second thread with a forked analyzer when the
-    /// analyzer can fork and both kinds are present, so parsing uses two
-    /// cores; everything else (the SSH sources, whose detectors share state)
-    /// on the first, with `analyzer`. Results are the same either way.
+    /// Splits the sources into at most `run.threads` reader threads: the
+    /// dependent ones (the SSH sources, whose detectors share state) all on
+    /// the first, with `analyzer`; the independent ones (EVE, generic
+    /// alerts) round-robin over the others, each with a forked analyzer
+    /// (on the first too when there is no dependent source). Everything on
+    /// one thread when `run.threads` is 1 or the analyzer cannot fork.
+    /// Results are the same either way.
     pub(super) fn split_lanes(&mut self, analyzer: Box<dyn Analyzer>) -> Vec<Lane> {
         let sources = std::mem::take(&mut self.sources);
-        let mixed = self.independent.iter().any(|i| *i) && self.independent.iter().any(|i| !*i);
-        let fork = if mixed { analyzer.fork() } else { None };
-        let Some(fork) = fork else {
+        let independent = self.independent.iter().filter(|i| **i).count();
+        let dependent = self.independent.len() - independent;
+        let threads = self.config.run.threads.max(1);
+        let side = if dependent == 0 {
+            threads.min(independent).saturating_sub(1)
+        } else {
+            (threads - 1).min(independent)
+        };
+        let forks: Option<Vec<Box<dyn Analyzer>>> = (0..side).map(|_| analyzer.fork()).collect();
+        let forks = forks.unwrap_or_default();
+        if forks.is_empty() {
             let idx = (0..sources.len()).collect();
             return vec![(idx, sources, analyzer)];
-        };
-        let (mut main, mut side) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
-        for (i, (s, ind)) in sources.into_iter().zip(&self.independent).enumerate() {
-            let lane = if *ind { &mut side } else { &mut main };
-            lane.0.push(i);
-            lane.1.push(s);
         }
-        vec![(main.0, main.1, analyzer), (side.0, side.1, fork)]
+        let mut lanes: Vec<Lane> = std::iter::once(analyzer)
+            .chain(forks)
+            .map(|a| (Vec::new(), Vec::new(), a))
+            .collect();
+        // Independent sources go round-robin over the side lanes, and over
+        // the first lane too when it has nothing else to read.
+        let (first, spread) = if dependent == 0 {
+            (0, lanes.len())
+        } else {
+            (1, lanes.len() - 1)
+        };
+        let mut next = 0;
+        for (i, (s, ind)) in sources.into_iter().zip(&self.independent).enumerate() {
+            let lane = if *ind {
+                next += 1;
+                first + (next - 1) % spread
+            } else {
+                0
+            };
+            lanes[lane].0.push(i);
+            lanes[lane].1.push(s);
+        }
+        lanes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+    use crate::source::{Checkpoint, SourceKind, SourceRecord};
+
+    /// `n` records; its checkpoint is the number yielded so far.
+    struct Numbers {
+        n: u64,
+        at: u64,
+    }
+
+    impl LogSource for Numbers {
+        fn name(&self) -> &str {
+            "numbers"
+        }
+        fn next_record(&mut self) -> Option<Result<SourceRecord, SourceError>> {
+            (self.at < self.n).then(|| {
+                self.at += 1;
+                Ok(SourceRecord {
+                    kind: SourceKind::Ssh,
+                    text: self.at.to_string(),
+                    origin: Origin {
+                        file: "numbers".into(),
+                        line: self.at,
+                    },
+                })
+            })
+        }
+        fn checkpoints(&self) -> Vec<Checkpoint> {
+            vec![Checkpoint {
+                source_key: "numbers".into(),
+                identity: String::new(),
+                offset: self.at,
+                line: self.at,
+            }]
+        }
+    }
+
+    /// Every record changes its state (when `stateful`); a save hands the
+    /// number of records seen so far on as its one state row.
+    struct Counting {
+        stateful: bool,
+        seen: u64,
+        saved: u64,
+    }
+
+    impl Analyzer for Counting {
+        fn analyze(&mut self, _: &SourceRecord, _: &mut Analysis) {
+            self.seen += 1;
+        }
+        fn finish(&mut self, _: &mut Analysis) {}
+        fn end_batch(&mut self, out: &mut Analysis, save: bool) {
+            if save && self.stateful {
+                self.saved = self.seen;
+                out.detector_state = Some(vec![crate::detect::StateChange {
+                    detector: "count".into(),
+                    key: String::new(),
+                    state: Some(self.seen.to_string()),
+                }]);
+            }
+        }
+        fn has_unsaved_state(&self) -> bool {
+            self.stateful && self.seen != self.saved
+        }
+    }
+
+    /// (records, checkpoint offset, saved state) of every batch handed on.
+    fn batches(stateful: bool) -> Vec<(u64, u64, Option<String>)> {
+        let (tx, mut rx) = mpsc::channel(1000);
+        let cfg = ReaderConfig {
+            follow: false,
+            batch_records: 10,
+            poll: Duration::from_millis(1),
+            shutdown: Arc::default(),
+        };
+        let analyzer = Counting {
+            stateful,
+            seen: 0,
+            saved: 0,
+        };
+        let source: Box<dyn LogSource> = Box::new(Numbers { n: 95, at: 0 });
+        read_loop(vec![source], Box::new(analyzer), tx, cfg);
+        let mut out = Vec::new();
+        while let Ok(b) = rx.try_recv() {
+            let state = b
+                .analysis
+                .detector_state
+                .and_then(|s| s.into_iter().next())
+                .and_then(|c| c.state);
+            out.push((b.analysis.records, b.checkpoints[0].offset, state));
+        }
+        out
+    }
+
+    #[test]
+    fn stateless_batches_commit_their_checkpoints_as_they_fill() {
+        let b = batches(false);
+        assert_eq!(b.len(), 10, "{b:?}");
+        assert_eq!(b[0], (10, 10, None));
+        assert_eq!(b.iter().map(|x| x.0).sum::<u64>(), 95);
+        assert_eq!(b.last().map(|x| x.1), Some(95));
+    }
+
+    #[test]
+    fn a_checkpoint_never_runs_ahead_of_the_saved_state() {
+        let b = batches(true);
+        assert!(!b.is_empty());
+        for (_, offset, state) in &b {
+            assert_eq!(state.as_deref(), Some(offset.to_string().as_str()), "{b:?}");
+        }
+        assert_eq!(b.iter().map(|x| x.0).sum::<u64>(), 95);
     }
 }

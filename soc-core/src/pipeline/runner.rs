@@ -19,13 +19,13 @@
 //!   run stops at once with `StoreError::Locked` instead of repeating the
 //!   first one's actions.
 //!
-//! Detection windows outlive a run: the detectors' changed windows are saved
-//! in the same transaction as the checkpoints (at least every 10 s while
-//! input keeps coming, whenever the reader catches up, and at the end), and
-//! restored by the next run, so
-//! splitting a log into runs gives the alerts of one pass. A kill -9 between
-//! two saves can lose the window increments since the last save (the
-//! checkpoint kept moving), never a stored alert.
+//! Detection windows outlive a run: the detectors' changed windows are
+//! committed in the same transaction as the checkpoints, always. A lane
+//! whose detectors hold state batches its input until it saves (at least
+//! every 10 s while input keeps coming, whenever the reader catches up, and
+//! at the end), so its checkpoints never run ahead of its windows; the next
+//! run restores them, and splitting a log into runs (or a kill -9 at any
+//! moment) gives the alerts of one pass.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

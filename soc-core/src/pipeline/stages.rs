@@ -106,6 +106,14 @@ pub trait Analyzer: Send {
     fn end_batch(&mut self, out: &mut Analysis, save: bool) {
         let _ = (out, save);
     }
+    /// Whether state that [`end_batch`](Self::end_batch) would save changed
+    /// since the last save. While it has, the runner hands on no
+    /// checkpoint without that state (the two always commit together), so
+    /// a stateless analyzer (the default) lets every batch commit its
+    /// checkpoints and a stateful one batches its input between saves.
+    fn has_unsaved_state(&self) -> bool {
+        false
+    }
     /// A fresh analyzer of the same configuration for sources whose records
     /// need no state shared with other sources (EVE, generic alerts), so the
     /// runner can read them on a thread of their own; `None`: read every

@@ -52,6 +52,16 @@ pub struct CheckpointInfo {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The part of a stored alert that continuing its episode needs (see
+/// [`StateStore::latest_episode`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredEpisode {
+    pub id: String,
+    pub count: u64,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
 /// What the store holds, counted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StoreCounts {
@@ -150,6 +160,51 @@ impl StateStore {
         row.map(|(j, s, c)| decode(self, &j, s, c)).transpose()
     }
 
+    /// What continuing the most recent stored alert of `kind` from `src_ip`
+    /// needs (its id, count, first and last evidence), read from the row
+    /// without decoding the whole alert.
+    pub(crate) fn latest_episode(
+        &self,
+        kind: &str,
+        src_ip: IpAddr,
+    ) -> Result<Option<StoredEpisode>, StoreError> {
+        type Row = (String, Option<i64>, Option<String>, Option<String>);
+        let row: Option<Row> = {
+            let conn = self.lock();
+            conn.prepare_cached(
+                "SELECT id, json_extract(json, '$.count'), json_extract(json, '$.first_seen'),
+                        json_extract(json, '$.last_seen')
+                 FROM alerts WHERE kind = ?1 AND src_ip = ?2 ORDER BY last_seen DESC LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![kind, src_ip.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))?
+        };
+        let time = |t: Option<String>| -> Result<Option<DateTime<Utc>>, StoreError> {
+            t.map(|t| {
+                t.parse::<DateTime<Utc>>().map_err(|e| StoreError::Corrupt {
+                    path: self.path().display().to_string(),
+                    what: "alert".into(),
+                    reason: format!("time '{t}': {e}"),
+                })
+            })
+            .transpose()
+        };
+        row.map(|(id, count, first, last)| {
+            Ok(StoredEpisode {
+                id,
+                count: count.unwrap_or(0).max(0) as u64,
+                first_seen: time(first)?,
+                last_seen: time(last)?,
+            })
+        })
+        .transpose()
+    }
+
     /// Whether an action under idempotency `key` was recorded with an
     /// outcome other than `failed`.
     pub fn has_action(&self, key: &str) -> Result<bool, StoreError> {
@@ -222,6 +277,10 @@ mod tests {
         s.save_alert(&a, None).unwrap();
         let got = s.latest_alert("ssh.brute_force", ip).unwrap().unwrap();
         assert_eq!(got.alert.id, a.id);
+        let ep = s.latest_episode("ssh.brute_force", ip).unwrap().unwrap();
+        assert_eq!((ep.id, ep.count), (a.id.clone(), a.count));
+        assert_eq!((ep.first_seen, ep.last_seen), (a.first_seen, a.last_seen));
+        assert!(s.latest_episode("ssh.other", ip).unwrap().is_none());
         assert!(s.latest_alert("ssh.other", ip).unwrap().is_none());
         assert_eq!(s.alert_by_id(&a.id).unwrap().unwrap().alert, a);
         let c = s.counts(Utc::now()).unwrap();

@@ -9,12 +9,15 @@ use chrono::{DateTime, Utc};
 use super::indicators::{attach_indicators, enrichable};
 use super::metrics::RunMetrics;
 use super::runner::{secs, Continuation, Pipeline};
+use super::state::StoredEpisode;
 use crate::error::Error;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Score};
 
 impl Pipeline {
     /// Deduplicates a batch's alerts by id, bounds their evidence, continues
-    /// stored episodes and attaches indicators.
+    /// stored episodes and attaches indicators. An alert continues the
+    /// latest one of its kind and source stored *or prepared earlier in
+    /// this batch*, so where a batch ends changes nothing.
     pub(super) fn prepare(&mut self, raw: Vec<Alert>) -> Result<Vec<Alert>, Error> {
         let mut order: Vec<String> = Vec::new();
         let mut by_id: HashMap<String, Alert> = HashMap::new();
@@ -28,6 +31,7 @@ impl Pipeline {
             chrono::Duration::seconds(self.config.run.episode_gap_secs.min(i64::MAX as u64) as i64);
         let max_events = self.config.run.max_alert_events;
         let mut out = Vec::with_capacity(order.len());
+        let mut earlier = Earlier::new();
         for id in order {
             let Some(mut a) = by_id.remove(&id) else {
                 continue;
@@ -35,14 +39,20 @@ impl Pipeline {
             if a.events.len() > max_events {
                 a.events.truncate(max_events);
             }
-            self.continue_episode(&mut a, gap)?;
+            self.continue_episode(&mut a, gap, &earlier)?;
+            earlier.add(&a);
             attach_indicators(&mut a);
             out.push(a);
         }
         Ok(out)
     }
 
-    fn continue_episode(&mut self, a: &mut Alert, gap: chrono::Duration) -> Result<(), Error> {
+    fn continue_episode(
+        &mut self,
+        a: &mut Alert,
+        gap: chrono::Duration,
+        earlier: &Earlier,
+    ) -> Result<(), Error> {
         if let Some(c) = self.continuations.get(&a.id).cloned() {
             apply_continuation(a, &c);
             return Ok(());
@@ -53,8 +63,8 @@ impl Pipeline {
         if gap <= chrono::Duration::zero() {
             return Ok(());
         }
-        if let Some(prev) = self.store.latest_alert(&a.kind, ip)? {
-            let p = &prev.alert;
+        let stored = self.store.latest_episode(&a.kind, ip)?;
+        if let Some(p) = earlier.latest(&a.kind, ip, stored) {
             if p.id == a.id {
                 return Ok(());
             }
@@ -178,6 +188,60 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+/// Alerts prepared earlier in a batch, the latest (by last evidence) per
+/// kind and source: what the store would return for them had each been
+/// stored before the next was prepared.
+struct Earlier(HashMap<(String, std::net::IpAddr), StoredEpisode>);
+
+impl Earlier {
+    fn new() -> Self {
+        Earlier(HashMap::new())
+    }
+
+    fn add(&mut self, a: &Alert) {
+        let Some(ip) = a.src_ip else {
+            return;
+        };
+        let ep = StoredEpisode {
+            id: a.id.clone(),
+            count: a.count,
+            first_seen: a.first_seen,
+            last_seen: a.last_seen,
+        };
+        let key = (a.kind.clone(), ip);
+        // An update of the same id replaces it; otherwise the store's
+        // `ORDER BY last_seen DESC` (millisecond columns) decides.
+        let newer = self
+            .0
+            .get(&key)
+            .is_none_or(|old| old.id == ep.id || millis(ep.last_seen) >= millis(old.last_seen));
+        if newer {
+            self.0.insert(key, ep);
+        }
+    }
+
+    /// The latest of `stored` and the batch's own for `kind` and `ip`.
+    fn latest(
+        &self,
+        kind: &str,
+        ip: std::net::IpAddr,
+        stored: Option<StoredEpisode>,
+    ) -> Option<StoredEpisode> {
+        let mine = self.0.get(&(kind.to_string(), ip));
+        match (stored, mine) {
+            (Some(s), Some(m)) if s.id != m.id && millis(s.last_seen) > millis(m.last_seen) => {
+                Some(s)
+            }
+            (_, Some(m)) => Some(m.clone()),
+            (s, None) => s,
+        }
+    }
+}
+
+fn millis(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_millis())
 }
 
 fn apply_continuation(a: &mut Alert, c: &Continuation) {

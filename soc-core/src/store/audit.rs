@@ -62,13 +62,10 @@ impl StateStore {
     /// When an action with `key` last succeeded for real (status `done`), if ever.
     pub fn last_done(&self, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         let conn = self.lock();
-        conn.query_row(
-            "SELECT MAX(at) FROM actions WHERE key = ?1 AND status = 'done'",
-            params![key],
-            |r| r.get::<_, Option<i64>>(0),
-        )
-        .map(|v| v.map(from_ts))
-        .map_err(|e| self.err(e))
+        conn.prepare_cached("SELECT MAX(at) FROM actions WHERE key = ?1 AND status = 'done'")
+            .and_then(|mut s| s.query_row(params![key], |r| r.get::<_, Option<i64>>(0)))
+            .map(|v| v.map(from_ts))
+            .map_err(|e| self.err(e))
     }
 
     /// Actions recorded at or after `since`, oldest first.

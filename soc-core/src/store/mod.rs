@@ -248,7 +248,7 @@ impl StateStore {
         PathBuf::from(&self.path)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (transactions roll back), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -428,11 +428,8 @@ pub fn put_alert(
 ) -> rusqlite::Result<bool> {
     let now = ts(Utc::now());
     let existed: bool = tx
-        .query_row(
-            "SELECT 1 FROM alerts WHERE id = ?1",
-            params![alert.id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM alerts WHERE id = ?1")?
+        .query_row(params![alert.id], |_| Ok(()))
         .optional()?
         .is_some();
     tx.prepare_cached("INSERT INTO alerts(id, kind, src_ip, first_seen, last_seen, risk_level, score, json, score_json, created_at, updated_at)

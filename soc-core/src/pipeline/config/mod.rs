@@ -130,6 +130,11 @@ pub struct RunConfig {
     pub offline: bool,
     /// Write the run's metrics as JSON to this file after each run.
     pub metrics_json: Option<PathBuf>,
+    /// Reader threads. The SSH sources share one thread (their detectors
+    /// share state); EVE and generic-alert sources need no shared state
+    /// and are spread over the others. 1 reads everything on one thread.
+    /// The stored alerts and actions are the same for any value. Default 2.
+    pub threads: usize,
 }
 
 impl Default for RunConfig {
@@ -152,6 +157,7 @@ impl Default for RunConfig {
             episode_gap_secs: 600,
             offline: false,
             metrics_json: None,
+            threads: 2,
         }
     }
 }
@@ -236,6 +242,9 @@ impl PipelineConfig {
         }
         if self.run.queue_batches == 0 {
             return Err(bad("run.queue_batches", "must be at least 1"));
+        }
+        if self.run.threads == 0 {
+            return Err(bad("run.threads", "must be at least 1"));
         }
         if self.run.poll_ms == 0 {
             return Err(bad("run.poll_ms", "must be at least 1 (milliseconds)"));
