@@ -33,6 +33,7 @@ pub fn event_schema() -> SchemaRef {
             f("dst_port", DataType::Int32, true),
             f("outcome", dict_utf8(), false),
             f("attempt", dict_utf8(), true),
+            f("continues", dict_utf8(), true),
             f("failure", DataType::Boolean, false),
             f("method", dict_utf8(), true),
             f("fields", DataType::Utf8, true),
@@ -83,6 +84,7 @@ pub struct EventBatchBuilder {
     dst_port: Int32Builder,
     outcome: DictBuilder,
     attempt: DictBuilder,
+    continues: DictBuilder,
     failure: BooleanBuilder,
     method: DictBuilder,
     fields: StringBuilder,
@@ -116,6 +118,7 @@ impl EventBatchBuilder {
             dst_port: Int32Builder::new(),
             outcome: DictBuilder::new(),
             attempt: DictBuilder::new(),
+            continues: DictBuilder::new(),
             failure: BooleanBuilder::new(),
             method: DictBuilder::new(),
             fields: StringBuilder::new(),
@@ -143,6 +146,8 @@ impl EventBatchBuilder {
         self.dst_port.append_option(e.dst_port.map(i32::from));
         self.outcome.append_value(outcome_str(e.outcome));
         self.attempt.append_option(e.attempt.map(Attempt::as_str));
+        self.continues
+            .append_option(e.continues.map(Attempt::as_str));
         self.failure.append_value(e.is_failure());
         self.method
             .append_option(e.fields.get("method").and_then(|v| v.as_str()));
@@ -190,6 +195,7 @@ impl BatchBuilder for EventBatchBuilder {
             Arc::new(self.dst_port.finish()),
             Arc::new(self.outcome.finish()),
             Arc::new(self.attempt.finish()),
+            Arc::new(self.continues.finish()),
             Arc::new(self.failure.finish()),
             Arc::new(self.method.finish()),
             Arc::new(self.fields.finish()),

@@ -34,6 +34,7 @@
 //! | dst_port | int32 | yes | destination port |
 //! | outcome | dict | no | `failure`, `success`, `unknown` |
 //! | attempt | dict | yes | `failure`, `probe`, `success` (see [`Attempt`](crate::model::Attempt)) |
+//! | continues | dict | yes | `failure` or `probe`: the line continues an attempt counted on an earlier line of its connection |
 //! | failure | bool | no | outcome is `failure` (the JSONL `failure`) |
 //! | method | dict | yes | authentication method (`password`, `publickey`, ...) |
 //! | fields | utf8 | yes | the other parser fields, a JSON object (null when none) |

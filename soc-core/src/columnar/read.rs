@@ -216,6 +216,7 @@ pub fn events_from_batch(batch: &RecordBatch) -> Result<Vec<Event>, ColumnarErro
     let dst_port = IntColumn::get(batch, "dst_port")?;
     let outcome = StrColumn::get(batch, "outcome")?;
     let attempt = StrColumn::get(batch, "attempt")?;
+    let continues = StrColumn::get(batch, "continues")?;
     let fields = StrColumn::get(batch, "fields")?;
     let ip =
         |c: &Option<StrColumn<'_>>, name: &str, row| -> Result<Option<IpAddr>, ColumnarError> {
@@ -253,13 +254,8 @@ pub fn events_from_batch(batch: &RecordBatch) -> Result<Vec<Event>, ColumnarErro
             Some("success") => EventOutcome::Success,
             Some(o) => return Err(bad_value("outcome", row, format!("unknown outcome {o:?}"))),
         };
-        e.attempt = match s(&attempt, row) {
-            None => None,
-            Some("failure") => Some(Attempt::Failure),
-            Some("probe") => Some(Attempt::Probe),
-            Some("success") => Some(Attempt::Success),
-            Some(a) => return Err(bad_value("attempt", row, format!("unknown attempt {a:?}"))),
-        };
+        e.attempt = attempt_at(&attempt, "attempt", row)?;
+        e.continues = attempt_at(&continues, "continues", row)?;
         if let Some(text) = s(&fields, row) {
             e.fields = serde_json::from_str(text)
                 .map_err(|err| bad_value("fields", row, format!("not a JSON object: {err}")))?;
@@ -274,4 +270,20 @@ pub fn events_from_batch(batch: &RecordBatch) -> Result<Vec<Event>, ColumnarErro
         out.push(e);
     }
     Ok(out)
+}
+
+/// The attempt class in column `name` at `row` (`None` when the column is
+/// missing or null).
+fn attempt_at(
+    col: &Option<StrColumn<'_>>,
+    name: &str,
+    row: usize,
+) -> Result<Option<Attempt>, ColumnarError> {
+    Ok(match s(col, row) {
+        None => None,
+        Some("failure") => Some(Attempt::Failure),
+        Some("probe") => Some(Attempt::Probe),
+        Some("success") => Some(Attempt::Success),
+        Some(a) => return Err(bad_value(name, row, format!("unknown {name} {a:?}"))),
+    })
 }
