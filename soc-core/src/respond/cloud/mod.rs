@@ -41,7 +41,12 @@
 //! ```
 
 mod api;
+mod appliance;
+mod cloudflare;
+mod config;
 mod memory;
+mod opnsense;
+mod pfsense;
 mod responder;
 #[cfg(test)]
 mod tests;
@@ -52,7 +57,11 @@ use async_trait::async_trait;
 
 pub use crate::error::CloudError;
 pub use api::{check_base_url, ApiClient, ApiReply, ApiRequest, HttpSettings, REDACTED};
+pub use cloudflare::{Cloudflare, CloudflareConfig, CLOUDFLARE_API};
+pub use config::CloudConfig;
 pub use memory::MemoryBlockList;
+pub use opnsense::{Opnsense, OpnsenseConfig};
+pub use pfsense::{Pfsense, PfsenseConfig};
 pub use responder::{CloudResponder, RETRY_CLOUD_BLOCK, RETRY_CLOUD_UNBLOCK};
 
 use crate::respond::firewall::BlockTarget;
