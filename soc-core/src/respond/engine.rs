@@ -127,7 +127,8 @@ impl ResponseEngine {
     /// every backend of `cloud` under its id (`cloudflare@cloudflare`,
     /// `opnsense@fw1`), protecting what the local firewall under `fw`
     /// protects, and sends the `block` action to them too unless the
-    /// playbook lists `block` responders itself. Returns the ids.
+    /// playbook's `block` responders were changed from the default
+    /// (`["firewall"]`). Returns the ids.
     pub fn register_cloud(
         &mut self,
         cloud: &CloudConfig,
