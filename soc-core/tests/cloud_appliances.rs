@@ -296,6 +296,18 @@ fn config_rejects_bad_values() {
         ..Default::default()
     };
     assert!(cfg.ids().unwrap_err().to_string().contains("two backends"));
+    let clash: ResponseConfig = toml::from_str(
+        "[[firewall.remote]]\nname = \"fw1\"\nhost = \"192.0.2.21\"\n\
+         [[cloud.opnsense]]\nname = \"fw1\"\nurl = \"https://192.0.2.1\"\nkey = \"k\"\nsecret = \"s\"\n",
+    )
+    .unwrap();
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let e = ResponseEngine::from_config(&clash, store).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("also a [[response.firewall.remote]] host"),
+        "{e}"
+    );
     let unknown = toml::from_str::<CloudConfig>(
         "[[pfsense]]\nname = \"x\"\nurl = \"https://x\"\napi_key = \"k\"\nbogus = 1",
     );

@@ -92,6 +92,9 @@ impl ResponseEngine {
             ),
             alerts_stored_by_caller: false,
         };
+        let remote_hosts: Vec<String> =
+            cfg.firewall.remote.iter().map(|t| t.name.clone()).collect();
+        cfg.cloud.check_names_against(&remote_hosts)?;
         e.register("watchlist", Box::new(WatchList::new(store)));
         if let Some(c) = &cfg.email {
             e.register("email", Box::new(EmailNotifier::new(c)?));

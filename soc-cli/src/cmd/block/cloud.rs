@@ -54,6 +54,16 @@ fn backends(
         responder: "cloud".into(),
         message: e.to_string(),
     };
+    let remote_hosts: Vec<String> = cfg
+        .response
+        .firewall
+        .remote
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    cloud
+        .check_names_against(&remote_hosts)
+        .map_err(as_config)?;
     let ids = cloud.resolve(&fw.cloud.cloud).map_err(as_config)?;
     let mut fw_config = FirewallConfig {
         permit_private: permit_private || cfg.firewall.permit_private,

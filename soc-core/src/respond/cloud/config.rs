@@ -96,6 +96,24 @@ impl CloudConfig {
         Ok(out)
     }
 
+    /// Refuses a backend named like a remote firewall host: both keep
+    /// their blocks under `…@<name>` in the state store, and each host's
+    /// expiry would take the other's records for its own.
+    pub fn check_names_against(&self, remote_hosts: &[String]) -> Result<(), CloudError> {
+        for id in self.ids()? {
+            let name = id.split_once('@').map_or(id.as_str(), |(_, n)| n);
+            if remote_hosts.iter().any(|h| h == name) {
+                return Err(CloudError::Config {
+                    backend: id.clone(),
+                    message: format!(
+                        "'{name}' is also a [[response.firewall.remote]] host; give one of them another name"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The configured backend ids (validates the section).
     pub fn ids(&self) -> Result<Vec<String>, CloudError> {
         Ok(self
