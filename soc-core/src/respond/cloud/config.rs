@@ -65,6 +65,17 @@ pub(crate) fn valid_id_part(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
+/// Refuses a `name` that cannot be part of a backend id.
+pub(crate) fn check_name(id: &str, name: &str) -> Result<(), CloudError> {
+    if valid_id_part(name) {
+        return Ok(());
+    }
+    Err(CloudError::Config {
+        backend: id.to_string(),
+        message: format!("name '{name}' must be letters, digits, _ . - (not starting with -)"),
+    })
+}
+
 impl CloudConfig {
     /// Whether no backend is configured.
     pub fn is_empty(&self) -> bool {
