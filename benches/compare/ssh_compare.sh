@@ -2,6 +2,9 @@
 # Compare soc's SSH parser with baselines on the same generated auth.log.
 # #16's target: soc ssh --summary and --alerts >= 2x the naive Python loop.
 # Usage: benches/compare/ssh_compare.sh [LINES]   (run from the repo root; never run in tests)
+# With SOC_BASELINE=/path/to/an/older/soc, also checks that both print the
+# same `--alerts --format jsonl`, byte for byte (a speed change must not
+# change an alert).
 # Baselines: fail2ban-regex and ripgrep from the system when installed
 # (Debian: apt-get install fail2ban ripgrep; the fail2ban service is not needed).
 set -euo pipefail
@@ -12,6 +15,14 @@ cargo build -q --release -p soc-cli
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); python3 -c "print(f'{$LINES/($e-$s):,.0f} lines/s  ({$e-$s:.2f}s)')"; }
 echo "soc ssh --summary:";        t target/release/soc ssh "$DATA" --summary --format jsonl
 echo "soc ssh --alerts:";         t target/release/soc ssh "$DATA" --alerts --format jsonl
+if [ -n "${SOC_BASELINE:-}" ]; then
+  OLD=$(mktemp); NEW=$(mktemp)
+  "$SOC_BASELINE" ssh "$DATA" --alerts --format jsonl >"$OLD" 2>/dev/null
+  target/release/soc ssh "$DATA" --alerts --format jsonl >"$NEW" 2>/dev/null
+  if cmp -s "$OLD" "$NEW"; then echo "alerts: identical to the baseline ($(wc -l <"$NEW") lines)";
+  else echo "alerts: DIFFER from the baseline"; diff "$OLD" "$NEW" | head -5; fi
+  rm -f "$OLD" "$NEW"
+fi
 echo "naive python regex loop:";  t python3 -c "
 import re,sys
 r=re.compile(r'Failed password for (?:invalid user )?(\S+) from (\S+) port (\d+)')

@@ -158,7 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else if args.summary {
             summary.read(&mut reader);
         } else {
-            alerts.observe_all(reader.by_ref());
+            alerts.read(&mut reader);
         }
         stats.merge(reader.take_stats());
     }

@@ -2,7 +2,8 @@
 //! input, as `soc ssh --alerts` and Python `detect_bruteforce` run them.
 
 use crate::detect::{DetectConfig, DetectorSet};
-use crate::model::{Alert, Event};
+use crate::model::{Alert, Event, Origin};
+use crate::parse::ssh::Reader;
 
 /// A [`DetectorSet`] and the alerts it has made so far. Feed it any
 /// number of inputs, then [`finish`](AlertCollector::finish).
@@ -26,6 +27,37 @@ impl AlertCollector {
         for e in events {
             self.alerts.extend(self.detectors.observe_owned(e));
         }
+    }
+
+    /// Feeds every remaining line of `reader`, the same as
+    /// [`observe_all`](Self::observe_all) of its events, but builds an
+    /// [`Event`] only for attempts and successes: other sshd lines only
+    /// move the detectors' clock ([`DetectorSet::observe_time`]).
+    ///
+    /// ```
+    /// use soc_core::detect::{AlertCollector, DetectConfig};
+    /// use soc_core::parse::ssh::{Reader, SshOptions};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/auth.log");
+    /// let opts = SshOptions { year: Some(2026), ..Default::default() };
+    /// let mut by_line = AlertCollector::new(DetectConfig::default());
+    /// by_line.read(&mut Reader::open(path, opts.clone()).unwrap());
+    /// let mut by_event = AlertCollector::new(DetectConfig::default());
+    /// by_event.observe_all(Reader::open(path, opts).unwrap());
+    /// assert_eq!(by_line.finish(), by_event.finish());
+    /// ```
+    pub fn read(&mut self, reader: &mut Reader) {
+        let AlertCollector { detectors, alerts } = self;
+        reader.for_each_line(|r, file, line, text| {
+            if r.attempt.is_none() {
+                alerts.extend(detectors.observe_time(r.time));
+            } else {
+                let origin = Origin {
+                    file: file.to_string(),
+                    line,
+                };
+                alerts.extend(detectors.observe_owned(r.to_event(text, origin)));
+            }
+        });
     }
 
     /// Ends every open episode and returns all alerts, ordered by first

@@ -138,7 +138,11 @@ impl Windowed {
         self.live_values += 1;
         match free {
             Some(i) => {
-                self.values[i] = (value.to_string(), 1);
+                // A freed slot keeps its buffer: refill it in place.
+                let slot = &mut self.values[i];
+                slot.0.clear();
+                slot.0.push_str(value);
+                slot.1 = 1;
                 i as u32 + 1
             }
             None => {

@@ -58,10 +58,27 @@ fn send(
     .is_ok()
 }
 
+/// Hands `analysis` on without checkpoints or detector state (its alerts
+/// and counts only); false when the receiver is gone.
+fn send_alerts(
+    tx: &mpsc::Sender<Batch>,
+    mut analysis: Analysis,
+    analyzer: &mut dyn Analyzer,
+) -> bool {
+    analyzer.end_batch(&mut analysis, false);
+    tx.blocking_send(Batch {
+        analysis,
+        checkpoints: Vec::new(),
+    })
+    .is_ok()
+}
+
 /// Reads `sources` in rounds of at most `batch_records` records each and
 /// hands batches on: a stateless analyzer's batch as soon as it is full, a
-/// stateful one's (see [`Analyzer::has_unsaved_state`]) only with its state,
-/// so the checkpoints never run ahead of the detector windows.
+/// stateful one's (see [`Analyzer::has_unsaved_state`]) checkpoints only
+/// with its state, so the checkpoints never run ahead of the detector
+/// windows; between two saves its alerts go on in full batches without
+/// checkpoints, so memory does not grow with the time between saves.
 pub(super) fn read_loop(
     mut sources: Vec<Box<dyn LogSource>>,
     mut analyzer: Box<dyn Analyzer>,
@@ -115,6 +132,15 @@ pub(super) fn read_loop(
                 last_save = std::time::Instant::now();
                 let b = std::mem::take(&mut batch);
                 if !send(&tx, b, &sources, analyzer.as_mut()) {
+                    receiver_gone = true;
+                    break;
+                }
+            } else if full && !batch.alerts.is_empty() {
+                // Not due to save: the alerts go on without checkpoints
+                // (bounded memory). A crash before the next save re-reads
+                // their input and makes the same alerts (same ids) again.
+                let b = std::mem::take(&mut batch);
+                if !send_alerts(&tx, b, analyzer.as_mut()) {
                     receiver_gone = true;
                     break;
                 }
@@ -289,15 +315,26 @@ mod tests {
     /// number of records seen so far on as its one state row.
     struct Counting {
         stateful: bool,
+        /// Raises one alert every second record.
+        alerting: bool,
         seen: u64,
         saved: u64,
     }
 
     impl Analyzer for Counting {
-        fn analyze(&mut self, _: &SourceRecord, _: &mut Analysis) {
-            self.seen += 1;
-        }
         fn finish(&mut self, _: &mut Analysis) {}
+        fn analyze(&mut self, _: &SourceRecord, out: &mut Analysis) {
+            self.seen += 1;
+            if self.alerting && self.seen % 2 == 0 {
+                let id = self.seen.to_string();
+                out.alerts.push(crate::model::Alert::new(
+                    "t",
+                    &id,
+                    id.clone(),
+                    crate::model::Severity::Low,
+                ));
+            }
+        }
         fn end_batch(&mut self, out: &mut Analysis, save: bool) {
             if save && self.stateful {
                 self.saved = self.seen;
@@ -315,6 +352,21 @@ mod tests {
 
     /// (records, checkpoint offset, saved state) of every batch handed on.
     fn batches(stateful: bool) -> Vec<(u64, u64, Option<String>)> {
+        handed_on(stateful, false)
+            .into_iter()
+            .map(|b| {
+                let state = b
+                    .analysis
+                    .detector_state
+                    .and_then(|s| s.into_iter().next())
+                    .and_then(|c| c.state);
+                (b.analysis.records, b.checkpoints[0].offset, state)
+            })
+            .collect()
+    }
+
+    /// Every batch a reader over 95 numbers hands on, 10 records a round.
+    fn handed_on(stateful: bool, alerting: bool) -> Vec<Batch> {
         let (tx, mut rx) = mpsc::channel(1000);
         let cfg = ReaderConfig {
             follow: false,
@@ -324,6 +376,7 @@ mod tests {
         };
         let analyzer = Counting {
             stateful,
+            alerting,
             seen: 0,
             saved: 0,
         };
@@ -331,14 +384,38 @@ mod tests {
         read_loop(vec![source], Box::new(analyzer), tx, cfg);
         let mut out = Vec::new();
         while let Ok(b) = rx.try_recv() {
-            let state = b
-                .analysis
-                .detector_state
-                .and_then(|s| s.into_iter().next())
-                .and_then(|c| c.state);
-            out.push((b.analysis.records, b.checkpoints[0].offset, state));
+            out.push(b);
         }
         out
+    }
+
+    /// A stateful lane's alerts do not wait for its next save: between
+    /// saves they go on in batches without checkpoints or state (bounded
+    /// memory), and every checkpoint still goes with its state.
+    #[test]
+    fn alerts_go_on_between_saves_without_checkpoints() {
+        let b = handed_on(true, true);
+        let alerts_only: Vec<&Batch> = b.iter().filter(|x| x.checkpoints.is_empty()).collect();
+        assert!(alerts_only.len() >= 5, "{}", alerts_only.len());
+        for x in &alerts_only {
+            assert!(x.analysis.detector_state.is_none());
+            assert_eq!(x.analysis.alerts.len(), 5);
+        }
+        for x in b.iter().filter(|x| !x.checkpoints.is_empty()) {
+            let state = x
+                .analysis
+                .detector_state
+                .as_ref()
+                .and_then(|s| s[0].state.clone());
+            assert_eq!(state, Some(x.checkpoints[0].offset.to_string()));
+        }
+        let alerts: Vec<&str> = b
+            .iter()
+            .flat_map(|x| &x.analysis.alerts)
+            .map(|a| a.title.as_str())
+            .collect();
+        let want: Vec<String> = (1..=47).map(|i| (2 * i).to_string()).collect();
+        assert_eq!(alerts, want, "every alert once, in order");
     }
 
     #[test]

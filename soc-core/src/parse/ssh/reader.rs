@@ -105,20 +105,20 @@ impl Reader {
     /// are not sshd's or are malformed are counted and passed over) and
     /// returns what `f` returns; `None` at the end.
     pub fn next_record_with<R>(&mut self, f: impl FnOnce(&SshRecordRef<'_>) -> R) -> Option<R> {
-        self.next_line_with(|r, _, _| f(r))
+        self.next_line_with(|r, _, _, _| f(r))
     }
 
-    /// [`Reader::next_record_with`] that also hands `f` the line's
-    /// number and text.
+    /// [`Reader::next_record_with`] that also hands `f` the input's name,
+    /// the line's number and its text.
     fn next_line_with<R>(
         &mut self,
-        f: impl FnOnce(&SshRecordRef<'_>, u64, &str) -> R,
+        f: impl FnOnce(&SshRecordRef<'_>, &str, u64, &str) -> R,
     ) -> Option<R> {
         let Reader {
             lines,
+            name,
             parser,
             stats,
-            ..
         } = self;
         let lines = lines.as_mut()?;
         loop {
@@ -129,7 +129,7 @@ impl Reader {
                 Ok(text) => match parser.parse_ref(text) {
                     Some(r) => {
                         stats.events += 1;
-                        return Some(f(&r, no, text));
+                        return Some(f(&r, name, no, text));
                     }
                     None => stats.skipped += 1,
                 },
@@ -140,6 +140,15 @@ impl Reader {
     /// Hands every remaining sshd line to `f` as a borrowed record.
     pub fn for_each_record(&mut self, mut f: impl FnMut(&SshRecordRef<'_>)) {
         while self.next_record_with(&mut f).is_some() {}
+    }
+
+    /// Hands every remaining sshd line to `f` as a borrowed record with
+    /// the input's name, the line's number and its text, so `f` builds an
+    /// [`Event`] only for the lines it needs as events
+    /// ([`SshRecordRef::to_event`] with that origin gives the event the
+    /// iterator yields).
+    pub fn for_each_line(&mut self, mut f: impl FnMut(&SshRecordRef<'_>, &str, u64, &str)) {
+        while self.next_line_with(&mut f).is_some() {}
     }
 
     /// Parses one line handed in by the caller, numbered after the last
@@ -172,8 +181,10 @@ impl Iterator for Reader {
     type Item = Event;
 
     fn next(&mut self) -> Option<Event> {
-        let file = self.name.clone();
-        self.next_line_with(|r, line, text| r.to_event(text, Origin { file, line }))
+        self.next_line_with(|r, file, line, text| {
+            let file = file.to_string();
+            r.to_event(text, Origin { file, line })
+        })
     }
 }
 
