@@ -165,9 +165,15 @@ impl StateStore {
         let sql = format!(
             "SELECT h.grp, sum({count}), sum({open}), min(h.first_seen),
                     max(h.last_seen), max(h.max_score), max({}), max(h.newest)
-             FROM inbox_hour h JOIN alert_group g ON g.id = h.grp
+             FROM inbox_hour h {} JOIN alert_group g ON g.id = h.grp
              WHERE {cond} GROUP BY h.grp",
             rank_sql("h.risk"),
+            // One group: its own rows, not every row of the range.
+            if only.is_some() {
+                "INDEXED BY inbox_hour_grp"
+            } else {
+                ""
+            },
         );
         self.collect(&sql, &args, into)
     }
@@ -202,7 +208,10 @@ impl StateStore {
         let since = q.since.map(ts).unwrap_or(0).max(0);
         let until = q.until.map(ts).unwrap_or(i64::MAX / 2);
         let split = HourSplit::from_ms(since, until);
+        // A source, signature or target names few groups: group them all.
+        let few_groups = q.src.is_some() || q.sig.is_some() || q.target.is_some();
         if split.has_hours()
+            && !few_groups
             && q.sort != InboxSort::Count
             && self.hour_alerts(split.hours)? > super::rollup_walk::WALK_ABOVE
         {

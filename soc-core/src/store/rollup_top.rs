@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, Transaction};
 
+use super::rollup::HOUR_MS;
 use super::StateStore;
 use crate::error::StoreError;
 
@@ -163,13 +164,32 @@ impl StateStore {
                      ON r.dim = ?1 AND r.hour = hs.h AND r.value = ?4 WHERE hs.h < ?3",
             )
             .map_err(|e| self.err(e))?;
+        // Sources and users have (value, created_at) indexes on the alerts.
+        let indexed = match *col {
+            "src" => Some("src_ip"),
+            "user" => Some("v_user"),
+            _ => None,
+        };
+        let mut by_index = match indexed {
+            Some(c) => Some(
+                conn.prepare_cached(&format!(
+                    "SELECT count(*) FROM alerts WHERE {c} = ?1 AND created_at >= ?2 AND created_at < ?3"
+                ))
+                .map_err(|e| self.err(e))?,
+            ),
+            None => None,
+        };
+        let (from_ms, to_ms) = (
+            hours.0.saturating_mul(HOUR_MS),
+            hours.1.saturating_mul(HOUR_MS),
+        );
         for (value, n) in &mut ranked {
-            *n = exact
-                .query_row(params![dim, hours.0, hours.1, &*value], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .map_err(|e| self.err(e))?
-                + edge.get(value.as_str()).copied().unwrap_or(0);
+            let whole: i64 = match &mut by_index {
+                Some(s) => s.query_row(params![&*value, from_ms, to_ms], |r| r.get(0)),
+                None => exact.query_row(params![dim, hours.0, hours.1, &*value], |r| r.get(0)),
+            }
+            .map_err(|e| self.err(e))?;
+            *n = whole + edge.get(value.as_str()).copied().unwrap_or(0);
         }
         rank(&mut ranked);
         let last = if ranked.len() == limit {
