@@ -95,16 +95,21 @@ fn status_of(r: &str) -> String {
     format!("coalesce((SELECT status FROM triage WHERE alert_id = {r}.id), 'open')")
 }
 
+/// `" FROM alerts r"` of a backfill's `"alerts r,"`, nothing in a trigger.
+fn from_clause(from: &str) -> String {
+    let from = from.trim_end_matches(',');
+    if from.is_empty() {
+        String::new()
+    } else {
+        format!(" FROM {from}")
+    }
+}
+
 /// `SELECT`s of the `rollup_hour` rows that alert row `r` adds (`sign` 1)
 /// or removes (-1); `from` is `""` in a trigger or `"alerts r,"`-style
 /// source for a backfill.
 fn hour_rows(r: &str, sign: i64, from: &str) -> String {
-    let from_one = from.trim_end_matches(',');
-    let from_one = if from_one.is_empty() {
-        String::new()
-    } else {
-        format!(" FROM {from_one}")
-    };
+    let from_one = from_clause(from);
     format!(
         "SELECT 'src' AS dim, {r}.created_at / {HOUR_MS} AS hour, {r}.src_ip AS value, {sign} AS n{from_one} WHERE {r}.src_ip IS NOT NULL
          UNION ALL SELECT 'user', {r}.created_at / {HOUR_MS}, {r}.v_user, {sign}{from_one} WHERE {r}.v_user IS NOT NULL
@@ -118,12 +123,7 @@ fn hour_rows(r: &str, sign: i64, from: &str) -> String {
 /// `SELECT` of the `hour_risk` row that alert row `r` adds or removes.
 fn risk_row(r: &str, sign: i64, from: &str) -> String {
     let status = status_of(r);
-    let from = from.trim_end_matches(',');
-    let from = if from.is_empty() {
-        String::new()
-    } else {
-        format!(" FROM {from}")
-    };
+    let from = from_clause(from);
     format!(
         "SELECT {r}.created_at / {HOUR_MS} AS c0, coalesce({r}.risk_level, 'unscored') AS c1, {sign} AS c2,
                 {sign} * ({status} = 'open') AS c3, {sign} * ({status} = 'acknowledged') AS c4,
