@@ -23,6 +23,8 @@ pub(crate) struct App {
     pub firewall: FirewallConfig,
     /// Dashboard firewall actions only describe their commands.
     pub dry_run: bool,
+    /// Remote firewalls (`[response.firewall]`), for unblocking `backend@host` blocks.
+    pub remote_firewalls: soc_core::respond::remote::RemoteFirewallConfig,
     pub auth: AuthConfig,
     pub sessions: Sessions,
     /// The CSRF token of the no-sign-in (loopback) mode.

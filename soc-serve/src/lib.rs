@@ -61,6 +61,9 @@ pub struct ServeConfig {
     pub firewall: FirewallConfig,
     /// Block and unblock only show their commands (`[response] dry_run`).
     pub dry_run: bool,
+    /// Remote firewalls (`[response.firewall]`): a block stored as
+    /// `backend@host` is unblocked there, as `soc unblock --host` does.
+    pub remote_firewalls: soc_core::respond::remote::RemoteFirewallConfig,
     /// The name the audit log records when nobody signs in.
     pub actor: String,
     /// How often the live feed looks for new alerts.
@@ -77,6 +80,7 @@ impl ServeConfig {
             auth,
             firewall: FirewallConfig::default(),
             dry_run: true,
+            remote_firewalls: Default::default(),
             actor: std::env::var("USER")
                 .ok()
                 .filter(|u| !u.is_empty())
@@ -134,6 +138,7 @@ fn build(cfg: &ServeConfig) -> Result<(Router, tokio::sync::watch::Sender<bool>)
         store: Arc::new(store),
         firewall: cfg.firewall.clone(),
         dry_run: cfg.dry_run,
+        remote_firewalls: cfg.remote_firewalls.clone(),
         auth: cfg.auth.clone(),
         sessions: auth::Sessions::default(),
         open_csrf: auth::random_token(),

@@ -43,6 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut cfg = ServeConfig::new(store_path, args.listen, AuthConfig::from_env()?);
     cfg.firewall = pipeline.firewall;
     cfg.dry_run = pipeline.response.dry_run;
+    cfg.remote_firewalls = pipeline.response.firewall;
     if let Some(u) = args.user {
         cfg.actor = u;
     }

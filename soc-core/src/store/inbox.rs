@@ -16,22 +16,22 @@ use super::{from_ts, ts, StateStore};
 use crate::error::StoreError;
 
 /// A group's id in `alert_group` (kind, signature, source, target).
-type GroupId = i64;
+pub(super) type GroupId = i64;
 
 /// A group's aggregates before paging.
 #[derive(Debug, Clone, Copy, Default)]
-struct Agg {
-    n: i64,
-    open: i64,
-    first: i64,
-    last: i64,
-    max_score: Option<f64>,
-    rank: i64,
-    newest: i64,
+pub(super) struct Agg {
+    pub(super) n: i64,
+    pub(super) open: i64,
+    pub(super) first: i64,
+    pub(super) last: i64,
+    pub(super) max_score: Option<f64>,
+    pub(super) rank: i64,
+    pub(super) newest: i64,
 }
 
 impl Agg {
-    fn merge(&mut self, o: &Agg) {
+    pub(super) fn merge(&mut self, o: &Agg) {
         if self.n == 0 {
             *self = *o;
             return;
@@ -72,6 +72,52 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<(GroupId, Agg)> {
     ))
 }
 
+/// The filters of an inbox query on `inbox_hour h` joined with
+/// `alert_group g` (no time bounds): the count and open-count expressions
+/// for the status filter, conditions and their parameters. `None`: an
+/// unknown status, which matches nothing.
+pub(super) struct HourWhere {
+    pub(super) count: &'static str,
+    pub(super) open: &'static str,
+    pub(super) cond: Vec<String>,
+    pub(super) args: Vec<Value>,
+}
+
+pub(super) fn hour_where(q: &InboxQuery) -> Option<HourWhere> {
+    let (count, open) = match q.status.as_deref() {
+        None => ("h.n", "h.n_open"),
+        Some("open") => ("h.n_open", "h.n_open"),
+        Some("acknowledged") => ("h.n_ack", "0"),
+        Some("closed") => ("h.n - h.n_open - h.n_ack", "0"),
+        Some(_) => return None,
+    };
+    let mut cond = vec![format!("{count} > 0")];
+    let mut args = Vec::new();
+    let mut eq = |col: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            cond.push(format!("{col} = ?"));
+            args.push(Value::Text(v.clone()));
+        }
+    };
+    eq("h.risk", &q.risk);
+    eq("g.kind", &q.kind);
+    eq("g.src", &q.src);
+    eq("g.sig", &q.sig);
+    eq("g.target", &q.target);
+    if let Some(pattern) = super::queries::like_pattern(q.text.as_deref()) {
+        cond.push(
+            "(g.sig LIKE ? ESCAPE '\\' OR g.kind LIKE ? ESCAPE '\\' OR g.src LIKE ? ESCAPE '\\' OR g.target LIKE ? ESCAPE '\\')".into(),
+        );
+        args.extend(std::iter::repeat_n(Value::Text(pattern), 4));
+    }
+    Some(HourWhere {
+        count,
+        open,
+        cond,
+        args,
+    })
+}
+
 impl StateStore {
     fn collect(
         &self,
@@ -91,56 +137,49 @@ impl StateStore {
         Ok(())
     }
 
-    /// Groups of whole hours `[first, end)` from `inbox_hour`.
-    fn inbox_hours(
+    /// Groups of whole hours `[first, end)` from `inbox_hour` (only group
+    /// `only` when given).
+    pub(super) fn inbox_hours(
         &self,
         q: &InboxQuery,
         (first, end): (i64, i64),
+        only: Option<GroupId>,
         into: &mut HashMap<GroupId, Agg>,
     ) -> Result<(), StoreError> {
-        let (count, open) = match q.status.as_deref() {
-            None => ("h.n", "h.n_open"),
-            Some("open") => ("h.n_open", "h.n_open"),
-            Some("acknowledged") => ("h.n_ack", "0"),
-            Some("closed") => ("h.n - h.n_open - h.n_ack", "0"),
-            Some(_) => return Ok(()),
+        let Some(HourWhere {
+            count,
+            open,
+            mut cond,
+            mut args,
+        }) = hour_where(q)
+        else {
+            return Ok(());
         };
-        let mut cond = vec![
-            "h.hour >= ?".to_string(),
-            "h.hour < ?".into(),
-            format!("{count} > 0"),
-        ];
-        let mut args = vec![Value::Integer(first), Value::Integer(end)];
-        let mut eq = |col: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                cond.push(format!("{col} = ?"));
-                args.push(Value::Text(v.clone()));
-            }
-        };
-        eq("h.risk", &q.risk);
-        eq("g.kind", &q.kind);
-        eq("g.src", &q.src);
-        eq("g.sig", &q.sig);
-        eq("g.target", &q.target);
-        if let Some(pattern) = super::queries::like_pattern(q.text.as_deref()) {
-            cond.push(
-                "(g.sig LIKE ? ESCAPE '\\' OR g.kind LIKE ? ESCAPE '\\' OR g.src LIKE ? ESCAPE '\\' OR g.target LIKE ? ESCAPE '\\')".into(),
-            );
-            args.extend(std::iter::repeat_n(Value::Text(pattern), 4));
+        cond.extend(["h.hour >= ?".to_string(), "h.hour < ?".into()]);
+        args.extend([Value::Integer(first), Value::Integer(end)]);
+        if let Some(g) = only {
+            cond.push("h.grp = ?".into());
+            args.push(Value::Integer(g));
         }
+        let cond = cond.join(" AND ");
         let sql = format!(
             "SELECT h.grp, sum({count}), sum({open}), min(h.first_seen),
                     max(h.last_seen), max(h.max_score), max({}), max(h.newest)
-             FROM inbox_hour h JOIN alert_group g ON g.id = h.grp
-             WHERE {} GROUP BY h.grp",
+             FROM inbox_hour h {} JOIN alert_group g ON g.id = h.grp
+             WHERE {cond} GROUP BY h.grp",
             rank_sql("h.risk"),
-            cond.join(" AND ")
+            // One group: its own rows, not every row of the range.
+            if only.is_some() {
+                "INDEXED BY inbox_hour_grp"
+            } else {
+                ""
+            },
         );
         self.collect(&sql, &args, into)
     }
 
     /// Groups of the alerts stored in `[since, until)` (ms), from the alert table.
-    fn inbox_raw_range(
+    pub(super) fn inbox_raw_range(
         &self,
         q: &InboxQuery,
         (since, until): (i64, i64),
@@ -169,33 +208,40 @@ impl StateStore {
         let since = q.since.map(ts).unwrap_or(0).max(0);
         let until = q.until.map(ts).unwrap_or(i64::MAX / 2);
         let split = HourSplit::from_ms(since, until);
+        // A source, signature or target names few groups: group them all.
+        let few_groups = q.src.is_some() || q.sig.is_some() || q.target.is_some();
+        if split.has_hours()
+            && !few_groups
+            && q.sort != InboxSort::Count
+            && self.hour_alerts(split.hours)? > super::rollup_walk::WALK_ABOVE
+        {
+            return self.inbox_walk(q, &split);
+        }
+        self.inbox_bulk(q, &split)
+    }
+
+    /// The inbox from every rollup row of the range (exact totals).
+    pub(super) fn inbox_bulk(
+        &self,
+        q: &InboxQuery,
+        split: &HourSplit,
+    ) -> Result<InboxPage, StoreError> {
         let mut groups: HashMap<GroupId, Agg> = HashMap::new();
         if split.has_hours() {
-            self.inbox_hours(q, split.hours, &mut groups)?;
+            self.inbox_hours(q, split.hours, None, &mut groups)?;
         }
         for edge in &split.edges {
             self.inbox_raw_range(q, *edge, &mut groups)?;
         }
-        let mut all: Vec<(GroupId, Agg)> = groups.into_iter().filter(|(_, a)| a.n > 0).collect();
-        let total_groups = all.len() as u64;
-        let total_alerts = all.iter().map(|(_, a)| a.n.max(0) as u64).sum();
-        let cmp_score = |a: &Agg, b: &Agg| {
-            b.max_score
-                .unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&a.max_score.unwrap_or(f64::NEG_INFINITY))
-        };
-        all.sort_by(|(_, a), (_, b)| match q.sort {
-            InboxSort::LastSeen => b.last.cmp(&a.last).then(b.newest.cmp(&a.newest)),
-            InboxSort::Score => cmp_score(a, b)
-                .then(b.last.cmp(&a.last))
-                .then(b.newest.cmp(&a.newest)),
-            InboxSort::Count => {
-                b.n.cmp(&a.n)
-                    .then(b.last.cmp(&a.last))
-                    .then(b.newest.cmp(&a.newest))
-            }
-            InboxSort::FirstSeen => a.first.cmp(&b.first).then(a.newest.cmp(&b.newest)),
-        });
+        self.inbox_from_groups(q, groups, true)
+    }
+
+    /// The groups of page `q.page` of `all` (sorted), with their keys and newest alert.
+    pub(super) fn page_of(
+        &self,
+        all: Vec<(GroupId, Agg)>,
+        q: &InboxQuery,
+    ) -> Result<Vec<AlertGroup>, StoreError> {
         let per_page = q.per_page.clamp(1, 500) as usize;
         let skip = (q.page as usize).saturating_mul(per_page);
         let page: Vec<(GroupId, Agg)> = all.into_iter().skip(skip).take(per_page).collect();
@@ -228,10 +274,27 @@ impl StateStore {
         }
         drop(key);
         drop(conn);
-        Ok(InboxPage {
-            groups: self.with_newest(groups)?,
-            total_groups,
-            total_alerts,
-        })
+        self.with_newest(groups)
     }
+}
+
+/// Sorts groups the way `sort` orders the inbox (ties: newest alert first).
+pub(super) fn sort_groups(all: &mut [(GroupId, Agg)], sort: InboxSort) {
+    let cmp_score = |a: &Agg, b: &Agg| {
+        b.max_score
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.max_score.unwrap_or(f64::NEG_INFINITY))
+    };
+    all.sort_by(|(_, a), (_, b)| match sort {
+        InboxSort::LastSeen => b.last.cmp(&a.last).then(b.newest.cmp(&a.newest)),
+        InboxSort::Score => cmp_score(a, b)
+            .then(b.last.cmp(&a.last))
+            .then(b.newest.cmp(&a.newest)),
+        InboxSort::Count => {
+            b.n.cmp(&a.n)
+                .then(b.last.cmp(&a.last))
+                .then(b.newest.cmp(&a.newest))
+        }
+        InboxSort::FirstSeen => a.first.cmp(&b.first).then(a.newest.cmp(&b.newest)),
+    });
 }

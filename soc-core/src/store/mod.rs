@@ -34,6 +34,8 @@ pub use lock::WriterLock;
 pub mod overview;
 pub mod queries;
 pub mod rollup;
+pub mod rollup_top;
+mod rollup_walk;
 pub mod triage;
 pub mod usage;
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use super::rollup::{HourSplit, HOUR_MS};
+use super::rollup_top::DIMS;
 use super::{ts, StateStore};
 use crate::error::StoreError;
 
@@ -46,6 +47,11 @@ pub struct Overview {
     pub by_status: Counts,
     /// Fresh enrichment cache entries per provider.
     pub cache_by_provider: Counts,
+    /// Top lists that may be approximate (see [`super::rollup_top`]):
+    /// `(dimension, most alerts a value not listed can have)`. Empty when
+    /// every top list is exact.
+    #[serde(default)]
+    pub top_bounds: Counts,
 }
 
 /// A source's checkpoint.
@@ -136,8 +142,8 @@ impl StateStore {
             Value::Integer(bucket_ms),
         ];
         self.each_row(
-            "SELECT (hour * 3600000 / ?3) * ?3, value, sum(n) FROM rollup_hour
-             WHERE dim = 'risk' AND hour >= ?1 AND hour < ?2 GROUP BY 1, 2",
+            "SELECT (hour * 3600000 / ?3) * ?3, risk, sum(n) FROM hour_risk
+             WHERE hour >= ?1 AND hour < ?2 GROUP BY 1, 2",
             &hours,
             |r| {
                 *t.timeline.entry((r.get(0)?, r.get(1)?)).or_default() += r.get::<_, i64>(2)?;
@@ -145,23 +151,24 @@ impl StateStore {
             },
         )?;
         self.each_row(
-            "SELECT dim, value, sum(n) FROM rollup_hour
-             WHERE dim IN ('src', 'user', 'host', 'technique', 'status') AND hour >= ?1 AND hour < ?2
-             GROUP BY dim, value",
+            "SELECT coalesce(sum(n_open), 0), coalesce(sum(n_ack), 0), coalesce(sum(n - n_open - n_ack), 0)
+             FROM hour_risk WHERE hour >= ?1 AND hour < ?2",
             &hours[..2],
             |r| {
-                t.add(&r.get::<_, String>(0)?, r.get(1)?, r.get(2)?);
+                for (i, status) in ["open", "acknowledged", "closed"].into_iter().enumerate() {
+                    t.add("status", status.to_string(), r.get(i)?);
+                }
                 Ok(())
             },
         )?;
         self.each_row(
-            "SELECT hour / 24, sum(CASE dim WHEN 'detect_ms' THEN n END), sum(CASE dim WHEN 'risk' THEN n END)
-             FROM rollup_hour WHERE dim IN ('detect_ms', 'risk') AND hour >= ?1 AND hour < ?2 GROUP BY 1",
+            "SELECT hour / 24, sum(detect_ms), sum(n) FROM hour_risk
+             WHERE hour >= ?1 AND hour < ?2 GROUP BY 1",
             &hours[..2],
             |r| {
                 let e = t.detect.entry(r.get(0)?).or_default();
-                e.0 += r.get::<_, Option<i64>>(1)?.unwrap_or(0);
-                e.1 += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
+                e.0 += r.get::<_, i64>(1)?;
+                e.1 += r.get::<_, i64>(2)?;
                 Ok(())
             },
         )
@@ -277,14 +284,31 @@ impl StateStore {
             .map(|(day, (ms, n))| (day_label(*day), ms / n / 1000))
             .collect();
         let day = |col: &str| format!("strftime('%Y-%m-%d', {col} / 1000, 'unixepoch')");
+        let mut top_bounds = Counts::new();
+        let mut tops = Vec::with_capacity(DIMS.len());
+        for dim in DIMS {
+            if split.has_hours() {
+                let edge = t.dims.remove(dim).unwrap_or_default();
+                let top = self.top_values(dim, split.hours, edge, TOP)?;
+                if let Some(b) = top.bound {
+                    top_bounds.push((dim.to_string(), b));
+                }
+                tops.push(top.values);
+            } else {
+                tops.push(t.top(dim, TOP));
+            }
+        }
+        let [top_sources, top_users, top_hosts, techniques]: [Counts; 4] =
+            tops.try_into().unwrap_or_default();
         Ok(Overview {
             alerts: by_risk.iter().map(|(_, n)| n).sum(),
             timeline,
             by_risk,
-            top_sources: t.top("src", TOP),
-            top_users: t.top("user", TOP),
-            top_hosts: t.top("host", TOP),
-            techniques: t.top("technique", TOP),
+            top_sources,
+            top_users,
+            top_hosts,
+            techniques,
+            top_bounds,
             by_status: t.top("status", usize::MAX),
             actions: self.pairs(
                 "SELECT responder || ' / ' || status, count(*) FROM actions

@@ -167,6 +167,17 @@ pub struct InboxPage {
     pub total_groups: u64,
     /// Alerts matching in all pages.
     pub total_alerts: u64,
+    /// Whether `total_groups` is exact; when not, it is a lower bound (an
+    /// inbox over a long range reads only as far as the page it shows).
+    #[serde(default = "exact")]
+    pub groups_exact: bool,
+    /// Whether `total_alerts` is exact (else a lower bound).
+    #[serde(default = "exact")]
+    pub alerts_exact: bool,
+}
+
+fn exact() -> bool {
+    true
 }
 
 /// A neighbouring alert (same source).
@@ -322,6 +333,8 @@ impl StateStore {
             groups: self.with_newest(groups)?,
             total_groups,
             total_alerts,
+            groups_exact: true,
+            alerts_exact: true,
         })
     }
 

@@ -5,10 +5,15 @@
 //! alert insert or update and every triage change (so any writer, the
 //! pipeline, `soc serve` or a script, keeps them exact):
 //!
-//! * `rollup_hour(dim, hour, value, n)`: per UTC hour (`created_at` in
-//!   hours since the epoch), alert counts by risk level, triage status,
-//!   source, user, host and ATT&CK technique, and the summed detection
-//!   delay (`detect_ms`) for the mean time to detect.
+//! * `hour_risk(hour, risk, ...)`: per UTC hour (`created_at` in hours
+//!   since the epoch) and risk level, the alert count, how many are open
+//!   or acknowledged, the summed detection delay (for the mean time to
+//!   detect), and the newest evidence and oldest first evidence: a few
+//!   rows per hour whatever the alerts look like (timeline, totals, MTTD).
+//! * `rollup_hour(dim, hour, value, n)`: per hour, alert counts by source,
+//!   user, host and ATT&CK technique (exact; as many rows per hour as
+//!   distinct values, so ranges read the per-hour top lists of
+//!   [`super::rollup_top`] instead of summing these).
 //! * `inbox_hour(hour, grp, risk, ...)`: per hour, inbox group
 //!   ([`alert_group`](#) = kind, signature, source, target) and risk level,
 //!   the alert count, how many are open or acknowledged, first and last
@@ -41,7 +46,7 @@ use crate::error::StoreError;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// Bumped when the rollup definitions change: the tables are rebuilt.
-const ROLLUP_VERSION: &str = "1";
+const ROLLUP_VERSION: &str = "2";
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS rollup_hour (
@@ -56,6 +61,19 @@ CREATE TABLE IF NOT EXISTS inbox_hour (
     last_seen INTEGER NOT NULL, max_score REAL, newest INTEGER NOT NULL,
     PRIMARY KEY (hour, grp, risk)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_hour_grp ON inbox_hour(grp, hour);
+CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, newest);
+CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, newest);
+CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, newest);
+CREATE TABLE IF NOT EXISTS hour_risk (
+    hour INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
+    n_ack INTEGER NOT NULL, detect_ms INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL, PRIMARY KEY (hour, risk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_top (
+    dim TEXT NOT NULL, hour INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dim, hour, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_top_hour (
+    hour INTEGER PRIMARY KEY, alerts INTEGER NOT NULL, f_src INTEGER NOT NULL,
+    f_user INTEGER NOT NULL, f_host INTEGER NOT NULL, f_technique INTEGER NOT NULL);
 "#;
 
 const DROP: &str = r#"
@@ -67,6 +85,9 @@ DROP TRIGGER IF EXISTS rollup_triage_update;
 DROP TABLE IF EXISTS rollup_hour;
 DROP TABLE IF EXISTS inbox_hour;
 DROP TABLE IF EXISTS alert_group;
+DROP TABLE IF EXISTS hour_risk;
+DROP TABLE IF EXISTS rollup_top;
+DROP TABLE IF EXISTS rollup_top_hour;
 "#;
 
 /// The triage status of the alert in row `r`.
@@ -74,27 +95,40 @@ fn status_of(r: &str) -> String {
     format!("coalesce((SELECT status FROM triage WHERE alert_id = {r}.id), 'open')")
 }
 
+/// `" FROM alerts r"` of a backfill's `"alerts r,"`, nothing in a trigger.
+fn from_clause(from: &str) -> String {
+    let from = from.trim_end_matches(',');
+    if from.is_empty() {
+        String::new()
+    } else {
+        format!(" FROM {from}")
+    }
+}
+
 /// `SELECT`s of the `rollup_hour` rows that alert row `r` adds (`sign` 1)
 /// or removes (-1); `from` is `""` in a trigger or `"alerts r,"`-style
 /// source for a backfill.
 fn hour_rows(r: &str, sign: i64, from: &str) -> String {
-    let from_one = from.trim_end_matches(',');
-    let from_one = if from_one.is_empty() {
-        String::new()
-    } else {
-        format!(" FROM {from_one}")
-    };
-    let status = status_of(r);
+    let from_one = from_clause(from);
     format!(
-        "SELECT 'risk' AS dim, {r}.created_at / {HOUR_MS} AS hour, coalesce({r}.risk_level, 'unscored') AS value, {sign} AS n{from_one}
-         UNION ALL SELECT 'status', {r}.created_at / {HOUR_MS}, {status}, {sign}{from_one}
-         UNION ALL SELECT 'detect_ms', {r}.created_at / {HOUR_MS}, '', {sign} * max({r}.created_at - coalesce({r}.first_seen, {r}.created_at), 0){from_one}
-         UNION ALL SELECT 'src', {r}.created_at / {HOUR_MS}, {r}.src_ip, {sign}{from_one} WHERE {r}.src_ip IS NOT NULL
+        "SELECT 'src' AS dim, {r}.created_at / {HOUR_MS} AS hour, {r}.src_ip AS value, {sign} AS n{from_one} WHERE {r}.src_ip IS NOT NULL
          UNION ALL SELECT 'user', {r}.created_at / {HOUR_MS}, {r}.v_user, {sign}{from_one} WHERE {r}.v_user IS NOT NULL
          UNION ALL SELECT 'host', {r}.created_at / {HOUR_MS}, {r}.v_host, {sign}{from_one} WHERE {r}.v_host IS NOT NULL
          UNION ALL SELECT 'technique', {r}.created_at / {HOUR_MS},
              (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), {sign}
              FROM {from} json_each({r}.v_attack) j"
+    )
+}
+
+/// `SELECT` of the `hour_risk` row that alert row `r` adds or removes.
+fn risk_row(r: &str, sign: i64, from: &str) -> String {
+    let status = status_of(r);
+    let from = from_clause(from);
+    format!(
+        "SELECT {r}.created_at / {HOUR_MS} AS c0, coalesce({r}.risk_level, 'unscored') AS c1, {sign} AS c2,
+                {sign} * ({status} = 'open') AS c3, {sign} * ({status} = 'acknowledged') AS c4,
+                {sign} * max({r}.created_at - coalesce({r}.first_seen, {r}.created_at), 0) AS c5,
+                coalesce({r}.last_seen, {r}.created_at) AS c6, coalesce({r}.first_seen, {r}.created_at) AS c7{from}"
     )
 }
 
@@ -124,6 +158,12 @@ const INBOX_UPSERT: &str = "ON CONFLICT(hour, grp, risk) DO UPDATE SET n = n + e
     first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
     max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
     newest = max(newest, excluded.newest)";
+const RISK_UPSERT: &str = "ON CONFLICT(hour, risk) DO UPDATE SET n = n + excluded.n,
+    n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
+    detect_ms = detect_ms + excluded.detect_ms, last_seen = max(last_seen, excluded.last_seen),
+    first_seen = min(first_seen, excluded.first_seen)";
+const RISK_COLUMNS: &str =
+    "hour_risk(hour, risk, n, n_open, n_ack, detect_ms, last_seen, first_seen)";
 const INBOX_COLUMNS: &str =
     "inbox_hour(hour, grp, risk, n, n_open, n_ack, first_seen, last_seen, max_score, newest)";
 
@@ -133,6 +173,10 @@ fn contribution(r: &str, sign: i64) -> String {
         "INSERT INTO rollup_hour(dim, hour, value, n) SELECT * FROM ({}) WHERE true {HOUR_UPSERT};\n",
         hour_rows(r, sign, "")
     );
+    sql.push_str(&format!(
+        "INSERT INTO {RISK_COLUMNS} SELECT * FROM ({}) WHERE true {RISK_UPSERT};\n",
+        risk_row(r, sign, "")
+    ));
     if sign > 0 {
         sql.push_str(&format!(
             // Not `OR IGNORE`: an outer `INSERT OR REPLACE` or upsert would override it.
@@ -152,14 +196,15 @@ fn contribution(r: &str, sign: i64) -> String {
 /// SQL expression) to `NEW.status`.
 fn status_move(from: &str) -> String {
     let alert = format!(
-        "SELECT a.created_at / {HOUR_MS} AS h, g.id AS gid, coalesce(a.risk_level, '') AS r
+        "SELECT a.created_at / {HOUR_MS} AS h, g.id AS gid, coalesce(a.risk_level, '') AS r, a.risk_level AS rl
          FROM alerts a JOIN alert_group g ON {} WHERE a.id = NEW.alert_id",
         group_match("a")
     );
     format!(
-        "INSERT INTO rollup_hour(dim, hour, value, n)
-             SELECT 'status', NEW.alert_created_at / {HOUR_MS}, {from}, -1 UNION ALL
-             SELECT 'status', NEW.alert_created_at / {HOUR_MS}, NEW.status, 1 WHERE true {HOUR_UPSERT};
+        "UPDATE hour_risk SET
+             n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
+             n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
+         FROM ({alert}) x WHERE hour = x.h AND risk = coalesce(x.rl, 'unscored');
          UPDATE inbox_hour SET
              n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
              n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
@@ -204,19 +249,22 @@ pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "INSERT INTO rollup_hour(dim, hour, value, n)
              SELECT dim, hour, value, sum(n) FROM ({}) GROUP BY 1, 2, 3;
+         INSERT INTO {RISK_COLUMNS}
+             SELECT c0, c1, sum(c2), sum(c3), sum(c4), sum(c5), max(c6), min(c7) FROM ({}) GROUP BY 1, 2;
          INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
              SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts;
          INSERT INTO {INBOX_COLUMNS}
              SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
              FROM ({}) GROUP BY 1, 2, 3;",
         hour_rows("a", 1, "alerts a,"),
+        risk_row("a", 1, "alerts a,"),
         inbox_row("a", 1, "alerts a,"),
     ))?;
     tx.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
         params![ROLLUP_VERSION],
     )?;
-    Ok(())
+    super::rollup_top::refresh_all(tx)
 }
 
 /// A time range cut at whole hours: `hours` is the (possibly empty) span
@@ -279,8 +327,8 @@ impl HourSplit {
 }
 
 impl StateStore {
-    /// All-time count of `value` in rollup dimension `dim` (`risk`,
-    /// `status`, `src`, `user`, `host`, `technique`): for checks and tests.
+    /// All-time count of `value` in rollup dimension `dim` (`src`, `user`,
+    /// `host`, `technique`): for checks and tests.
     pub fn rollup_total(&self, dim: &str, value: &str) -> Result<i64, StoreError> {
         let conn = self.lock();
         conn.query_row(

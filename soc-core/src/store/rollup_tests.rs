@@ -239,17 +239,119 @@ fn inbox_from_rollups_equals_the_raw_tables() {
 }
 
 #[test]
+fn inbox_walk_pages_equal_the_raw_tables() {
+    let s = populated();
+    let now = Utc::now();
+    let mut checked = 0;
+    for (since, until) in [
+        (now - Duration::hours(24), now + Duration::minutes(1)),
+        (
+            now - Duration::minutes(61 * 60 + 7),
+            now - Duration::minutes(5 * 60 + 13),
+        ),
+        (Utc.timestamp_opt(0, 0).unwrap(), now + Duration::days(1)),
+    ] {
+        let split = HourSplit::new(since, until);
+        for status in [None, Some("open"), Some("closed")] {
+            for sort in [InboxSort::LastSeen, InboxSort::Score, InboxSort::FirstSeen] {
+                for (page, kind) in [(0, None), (1, None), (2, None), (0, Some("suricata.alert"))] {
+                    let q = InboxQuery {
+                        since: Some(since),
+                        until: Some(until),
+                        status: status.map(str::to_string),
+                        kind: kind.map(str::to_string),
+                        sort,
+                        page,
+                        per_page: 3,
+                        ..Default::default()
+                    };
+                    let walk = s.inbox_walk(&q, &split).unwrap();
+                    let raw = s.inbox_raw(&q).unwrap();
+                    let view = |p: &crate::store::queries::InboxPage| {
+                        p.groups
+                            .iter()
+                            .map(|g| {
+                                (
+                                    g.kind.clone(),
+                                    g.signature.clone(),
+                                    g.src_ip.clone(),
+                                    g.target.clone(),
+                                    g.count,
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    if status.is_none() || sort == InboxSort::LastSeen {
+                        assert_eq!(view(&walk), view(&raw), "{q:?}");
+                    }
+                    if walk.groups_exact {
+                        assert_eq!(walk.total_groups, raw.total_groups, "{q:?}");
+                    } else {
+                        assert!(walk.total_groups > u64::from((page + 1) * 3), "{q:?}");
+                        assert!(walk.total_groups <= raw.total_groups, "{q:?}");
+                        checked += 1;
+                    }
+                    if walk.alerts_exact {
+                        assert_eq!(walk.total_alerts, raw.total_alerts, "{q:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "the walks must stop early: {checked}");
+}
+
+#[test]
+fn top_lists_of_crowded_hours_are_exact_or_say_their_bound() {
+    let s = StateStore::in_memory().unwrap();
+    s.ensure_triage_schema().unwrap();
+    // Three hours, each with 30 one-off sources and 198.51.100.1 twice:
+    // more values than an hour's list keeps.
+    let hour0 = Utc::now().timestamp_millis() / HOUR_MS - 5;
+    let mut n = 0;
+    for h in 0..3 {
+        for i in 0..32 {
+            let src = if i < 2 {
+                "198.51.100.1".to_string()
+            } else {
+                format!("203.0.113.{}", h * 40 + i)
+            };
+            let mut a = Alert::new("ssh.brute_force", &format!("t{n}"), "t", Severity::High);
+            a.src_ip = src.parse().ok();
+            s.save_alert(&a, None).unwrap();
+            let at = (hour0 + h) * HOUR_MS + i * 1000;
+            s.with_tx(|tx| {
+                tx.execute(
+                    "UPDATE alerts SET created_at = ?1 WHERE id = ?2",
+                    rusqlite::params![at, a.id],
+                )
+            })
+            .unwrap();
+            n += 1;
+        }
+    }
+    let since = crate::store::from_ts(hour0 * HOUR_MS);
+    let until = crate::store::from_ts((hour0 + 3) * HOUR_MS);
+    let fast = s.overview(since, until, 3600).unwrap();
+    let raw = s.overview_from(since, until, 3600, false).unwrap();
+    assert_eq!(fast.top_sources[0], ("198.51.100.1".to_string(), 6));
+    assert_eq!(fast.top_sources[0], raw.top_sources[0]);
+    // Each hour left values out with one alert each (floor 1, 3 in all);
+    // a value not listed is bounded by its listed count (1) plus that, and
+    // the last one listed has 1, so the list says it is approximate.
+    assert_eq!(fast.top_bounds, vec![("src".to_string(), 4)]);
+    assert!(raw.top_bounds.is_empty());
+    assert_eq!(fast.alerts, 96);
+}
+
+#[test]
 fn migration_is_idempotent_and_counts_once() {
     let s = populated();
     s.ensure_triage_schema().unwrap();
     let total: i64 = {
         let conn = s.lock();
-        conn.query_row(
-            "SELECT sum(n) FROM rollup_hour WHERE dim = 'risk'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+        conn.query_row("SELECT sum(n) FROM hour_risk", [], |r| r.get(0))
+            .unwrap()
     };
     assert_eq!(total, 120);
     assert_eq!(s.rollup_total("host", "web0").unwrap(), 60);

@@ -4,7 +4,9 @@
 //! parsed and checked against the allow-list and the protected addresses
 //! before anything runs, commands run as argv, and a refusal is shown as a
 //! message. In dry-run (`[response] dry_run`, the default) the exact
-//! commands are shown and nothing changes.
+//! commands are shown and nothing changes. A block on a remote firewall
+//! (stored as `backend@host`) is unblocked on that host over SSH through
+//! the same [`RemoteFirewalls`] as `soc unblock --host`.
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use serde::Deserialize;
 use soc_core::model::{ActionOutcome, ActionRecord, Mode};
 use soc_core::respond::firewall::exec::display_argv;
 use soc_core::respond::firewall::{parse_duration, Backend, Firewall};
+use soc_core::respond::remote::RemoteFirewalls;
 
 use super::layout::{alert_href, csrf, page, span, time, Nav};
 use crate::app::{App, AppState};
@@ -229,6 +232,10 @@ pub(crate) async fn unblock(
 ) -> Result<Markup, HttpError> {
     who.may_write(&f.csrf)?;
     let range = TimeRange::resolve(&RangeParams::default(), Utc::now())?;
+    if let Some((_, host)) = f.backend.trim().split_once('@') {
+        let outcome = unblock_remote(&app, &who, f.ip.trim(), host).await;
+        return render(&app, &who, &range, Some(outcome)).await;
+    }
     let backend = match f.backend.trim() {
         "" => None,
         b => Some(
@@ -245,4 +252,34 @@ pub(crate) async fn unblock(
         Err(e) => Outcome::Refused(e.to_string()),
     };
     render(&app, &who, &range, Some(outcome)).await
+}
+
+/// Unblocks `ip` on the configured remote firewall `host`, as `soc unblock
+/// --host` does (only hosts named in `[[response.firewall.remote]]`: the
+/// form never chooses where soc connects).
+async fn unblock_remote(app: &App, who: &Principal, ip: &str, host: &str) -> Outcome {
+    if !app.remote_firewalls.remote.iter().any(|t| t.name == host) {
+        return Outcome::Refused(format!(
+            "'{host}' is not a configured remote firewall ([[response.firewall.remote]] in soc.toml)"
+        ));
+    }
+    let fleet = match RemoteFirewalls::new(
+        app.remote_firewalls.clone(),
+        app.firewall.clone(),
+        Some(Arc::clone(&app.store)),
+        None,
+    ) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Refused(e.to_string()),
+    };
+    match fleet.unblock(ip, &[host.to_string()], mode(app)).await {
+        Ok(recs) => match recs.into_iter().next() {
+            Some(mut rec) => {
+                audit(app, who, &mut rec).await;
+                Outcome::Record(Box::new(rec))
+            }
+            None => Outcome::Refused(format!("no firewall answered for '{host}'")),
+        },
+        Err(e) => Outcome::Refused(e.to_string()),
+    }
 }

@@ -157,6 +157,7 @@ pub(crate) async fn inbox(
     let (page_no, per_page) = (q.page, q.per_page);
     let res = app.db(move |s| s.inbox(&q)).await?;
     let pages = res.total_groups.div_ceil(u64::from(per_page)).max(1);
+    let at_least = |exact: bool| if exact { "" } else { "at least " };
     let here = url("/inbox", &p.pairs(&range));
     let page_link = |n: u32| {
         let mut pairs = p.pairs(&range);
@@ -167,7 +168,8 @@ pub(crate) async fn inbox(
         h1 { "Inbox" }
         (filters(&p, &range))
         p #inbox-summary {
-            (res.total_alerts) " alerts in " (res.total_groups) " groups · page " (page_no + 1) " of " (pages)
+            (at_least(res.alerts_exact)) (res.total_alerts) " alerts in " (at_least(res.groups_exact)) (res.total_groups) " groups · page " (page_no + 1)
+            @if res.groups_exact { " of " (pages) } @else { span.muted title="a long range is read only as far as this page" { " (estimated totals)" } }
             span.muted { " · keys: j/k move, Enter open, e escalate, x archive" }
         }
         table #inbox {

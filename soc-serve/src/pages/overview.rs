@@ -163,6 +163,12 @@ pub(crate) async fn overview(
             section { h2 { "Top targeted users" } (counts_chart("top users", &o.top_users)) (pivots("user", &o.top_users, &range)) }
             section { h2 { "Top hosts" } (counts_chart("top hosts", &o.top_hosts)) }
             section { h2 { "ATT&CK techniques" } (table(["technique", "alerts"], &o.techniques, |v| v.to_string())) }
+            @if !o.top_bounds.is_empty() {
+                p.muted #top-bounds {
+                    "Approximate top lists (counts shown are exact, but a value not listed may have up to: "
+                    @for (i, (dim, n)) in o.top_bounds.iter().enumerate() { @if i > 0 { ", " } (dim) " " (n) } " alerts)."
+                }
+            }
             section { h2 { "Actions by responder / outcome" } (table(["responder / outcome", "actions"], &o.actions, |v| v.to_string())) }
             section { h2 { "Triage status" } (table(["status", "alerts"], &o.by_status, |v| v.to_string())) }
             section { h2 { "Mean time to detect, per day" } p.muted { "evidence start to alert stored" } (table(["day", "MTTD"], &o.mttd_by_day, span)) }

@@ -97,6 +97,16 @@ pub fn seed(store: &StateStore, n: usize) -> String {
 }
 
 pub async fn start(auth: AuthConfig, seed_n: usize) -> (Server, String) {
+    start_with(auth, seed_n, |_| {}).await
+}
+
+/// [`start`], with `configure` changing the server's configuration first.
+#[allow(dead_code)]
+pub async fn start_with(
+    auth: AuthConfig,
+    seed_n: usize,
+    configure: impl FnOnce(&mut ServeConfig),
+) -> (Server, String) {
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("state.db");
     let evil = {
@@ -108,6 +118,7 @@ pub async fn start(auth: AuthConfig, seed_n: usize) -> (Server, String) {
     let mut cfg = ServeConfig::new(&store_path, addr, auth);
     cfg.actor = "tester".into();
     cfg.live_poll = Duration::from_millis(100);
+    configure(&mut cfg);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         soc_serve::serve_on(listener, &cfg, async {
