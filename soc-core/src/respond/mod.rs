@@ -31,6 +31,7 @@ pub trait Responder: Send + Sync {
     }
 }
 
+pub mod cloud;
 pub mod firewall;
 pub mod isolate;
 pub mod remote;
