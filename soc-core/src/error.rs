@@ -384,6 +384,9 @@ pub enum RespondError {
     /// Writing the audit log or state failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A cloud or appliance firewall API failed (see `respond::cloud`).
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
     /// I/O error (e.g. ticket file).
     #[error("{context}: {source}")]
     Io {
@@ -481,6 +484,122 @@ pub enum StoreError {
         /// Who holds the lock (`pid N` when known).
         holder: String,
     },
+}
+
+/// Errors of cloud and appliance firewall APIs (`respond::cloud`): each
+/// names the backend (`cloudflare@cloudflare`, `opnsense@fw1`) and says
+/// what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CloudError {
+    /// HTTP 401: the credentials were refused.
+    #[error("{backend}: HTTP 401 unauthorized: the API credentials were refused; check them in [[response.cloud]] ({body})")]
+    Unauthorized {
+        /// Backend id.
+        backend: String,
+        /// The (truncated) response body.
+        body: String,
+    },
+    /// HTTP 403: the credentials lack a permission.
+    #[error("{backend}: HTTP 403 forbidden: the credentials lack the permission for this change ({body})")]
+    Forbidden {
+        /// Backend id.
+        backend: String,
+        /// The (truncated) response body.
+        body: String,
+    },
+    /// HTTP 404: the zone, account, alias or rule does not exist.
+    #[error("{backend}: HTTP 404 not found: check the configured zone/account/alias ({body})")]
+    NotFound {
+        /// Backend id.
+        backend: String,
+        /// The (truncated) response body.
+        body: String,
+    },
+    /// HTTP 429 after the retries (or with a `Retry-After` too long to wait).
+    #[error("{backend}: HTTP 429 rate limited{}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// Backend id.
+        backend: String,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// HTTP 5xx after the retries.
+    #[error("{backend}: HTTP {status} server error ({body})")]
+    Server {
+        /// Backend id.
+        backend: String,
+        /// The status.
+        status: u16,
+        /// The (truncated) response body.
+        body: String,
+    },
+    /// Another HTTP error status, or a 2xx whose body reports failure.
+    #[error("{backend}: HTTP {status}: {body}")]
+    Api {
+        /// Backend id.
+        backend: String,
+        /// The status.
+        status: u16,
+        /// The (truncated) response body or the API's error message.
+        body: String,
+    },
+    /// No answer within the timeout (after the retries).
+    #[error("{backend}: no answer within {timeout_secs}s")]
+    Timeout {
+        /// Backend id.
+        backend: String,
+        /// The request timeout.
+        timeout_secs: u64,
+    },
+    /// Connecting or sending failed (after the retries).
+    #[error("{backend}: {message}")]
+    Transport {
+        /// Backend id.
+        backend: String,
+        /// The transport error, without the URL.
+        message: String,
+    },
+    /// A 2xx answer soc cannot read.
+    #[error("{backend}: unexpected response: {reason}")]
+    BadResponse {
+        /// Backend id.
+        backend: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The backend cannot hold this target (IPv6, a network, a full list).
+    #[error("{backend} cannot block {target}: {reason}")]
+    Unsupported {
+        /// Backend id.
+        backend: String,
+        /// The target.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+    /// The backend's configuration is invalid or incomplete.
+    #[error("{backend}: {message}")]
+    Config {
+        /// Backend id (or kind).
+        backend: String,
+        /// What to fix.
+        message: String,
+    },
+}
+
+impl CloudError {
+    /// The HTTP status behind this error, when there is one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CloudError::Unauthorized { .. } => Some(401),
+            CloudError::Forbidden { .. } => Some(403),
+            CloudError::NotFound { .. } => Some(404),
+            CloudError::RateLimited { .. } => Some(429),
+            CloudError::Server { status, .. } | CloudError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
 }
 
 /// `:N` for a 1-based line number, nothing for 0 ("not about one line").

@@ -205,6 +205,7 @@ impl Pipeline {
             )?;
             engine.register("firewall", Box::new(fleet));
         }
+        engine.register_cloud(&cfg.response.cloud, &cfg.firewall)?;
         if cfg.isolate.mgmt_ip.is_some() {
             engine.register("isolate", Box::new(SshIsolator::new(cfg.isolate.clone())?));
         }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::cloud::CloudConfig;
 use super::notify::{EmailConfig, SlackConfig, WebhookConfig};
 use super::playbook::PlaybookConfig;
 use super::remote::RemoteFirewallConfig;
@@ -57,6 +58,10 @@ pub struct ResponseConfig {
     /// Remote firewalls over SSH (`[[response.firewall.remote]]`); blocks
     /// go to every one of them (and this host's unless `local = false`).
     pub firewall: RemoteFirewallConfig,
+    /// Cloud and appliance firewalls (`[[response.cloud.cloudflare]]`,
+    /// `[[response.cloud.opnsense]]`, `[[response.cloud.pfsense]]`); blocks
+    /// go to every one of them too.
+    pub cloud: CloudConfig,
 }
 
 impl Default for ResponseConfig {
@@ -76,6 +81,7 @@ impl Default for ResponseConfig {
             jira: None,
             ticket_file: None,
             firewall: RemoteFirewallConfig::default(),
+            cloud: CloudConfig::default(),
         }
     }
 }

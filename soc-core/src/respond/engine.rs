@@ -7,7 +7,9 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::audit::AuditLog;
+use super::cloud::CloudConfig;
 use super::config::ResponseConfig;
+use super::firewall::FirewallConfig;
 use super::notify::{EmailNotifier, SlackNotifier, WebhookNotifier};
 use super::playbook::{PlannedAction, Playbook};
 use super::siem::{ElasticBulk, JsonSink, SplunkHec};
@@ -119,6 +121,26 @@ impl ResponseEngine {
             e.register("ticket_file", Box::new(TicketFile::new(c.path.clone())));
         }
         Ok(e)
+    }
+
+    /// Registers a [`CloudResponder`](super::cloud::CloudResponder) for
+    /// every backend of `cloud` under its id (`cloudflare@cloudflare`,
+    /// `opnsense@fw1`), protecting what the local firewall under `fw`
+    /// protects, and sends the `block` action to them too unless the
+    /// playbook lists `block` responders itself. Returns the ids.
+    pub fn register_cloud(
+        &mut self,
+        cloud: &CloudConfig,
+        fw: &FirewallConfig,
+    ) -> Result<Vec<String>, RespondError> {
+        let mut ids = Vec::new();
+        for r in cloud.responders(fw, Some(self.store.clone()))? {
+            let id = r.backend().to_string();
+            self.register(&id, Box::new(r));
+            ids.push(id);
+        }
+        self.playbook.extend_default_responders("block", &ids);
+        Ok(ids)
     }
 
     /// Registers (or replaces) a responder under `name`, the name playbooks use.

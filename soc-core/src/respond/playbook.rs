@@ -131,6 +131,8 @@ impl PlannedAction {
 pub struct Playbook {
     cfg: PlaybookConfig,
     internal: Vec<IpNetwork>,
+    // Actions whose responder list is the default (the config left it out).
+    defaulted: Vec<String>,
 }
 
 impl Playbook {
@@ -144,7 +146,11 @@ impl Playbook {
         l.medium = l.medium.take().or(defaults.levels.medium);
         l.high = l.high.take().or(defaults.levels.high);
         l.critical = l.critical.take().or(defaults.levels.critical);
+        let mut defaulted = Vec::new();
         for (action, responders) in defaults.responders {
+            if !cfg.responders.contains_key(&action) {
+                defaulted.push(action.clone());
+            }
             cfg.responders.entry(action).or_insert(responders);
         }
         let bad = |message: String| RespondError::Config {
@@ -182,7 +188,27 @@ impl Playbook {
                     .map_err(|e| bad(format!("internal_networks: '{n}': {e}")))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Playbook { cfg, internal })
+        Ok(Playbook {
+            cfg,
+            internal,
+            defaulted,
+        })
+    }
+
+    /// Appends `responders` to the responders of `action` when the config
+    /// left that list at its default (an explicit list is the operator's
+    /// choice and stays as written). Returns whether they were added.
+    pub fn extend_default_responders(&mut self, action: &str, responders: &[String]) -> bool {
+        if !self.defaulted.iter().any(|a| a == action) {
+            return false;
+        }
+        let list = self.cfg.responders.entry(action.to_string()).or_default();
+        for r in responders {
+            if !list.contains(r) {
+                list.push(r.clone());
+            }
+        }
+        true
     }
 
     /// The configuration.
