@@ -1,16 +1,27 @@
 //! AWS WAF v2 IP sets and VPC network ACL deny entries against `moto` in
 //! server mode on 127.0.0.1: the real AWS wire protocols (JSON 1.1 with
-//! SigV4, the EC2 Query API with XML answers), no mock of our own.
+//! SigV4, the EC2 Query API with XML answers), no mock of our own. Blocks
+//! go through the generic `CloudResponder` (protected ranges, dry-run,
+//! idempotency, expiry) as in production.
 
 #[path = "support/moto.rs"]
 mod moto;
 mod support;
 
-use ipnetwork::IpNetwork;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
 use serde_json::json;
-use soc_core::respond::cloud::aws::{
-    AwsApi, AwsNacl, AwsNaclConfig, AwsWaf, AwsWafConfig, WafScope,
+
+use soc_core::respond::cloud::aws::{AwsApi, AwsNaclConfig, AwsWafConfig, WafScope};
+use soc_core::respond::cloud::{
+    ApiRequest, BlockList, Capabilities, CloudError, CloudResponder, HttpSettings, ListedBlock,
 };
+use soc_core::respond::firewall::{BlockTarget, FirewallConfig};
+use soc_core::store::BlockEntry;
+use soc_core::{ActionOutcome, Mode, StateStore};
 
 /// The moto URL, or `None` after reporting the skip.
 fn moto_or_skip(test: &str) -> Option<String> {
@@ -23,8 +34,74 @@ fn moto_or_skip(test: &str) -> Option<String> {
     }
 }
 
-fn net(s: &str) -> IpNetwork {
-    s.parse().unwrap()
+fn target(s: &str) -> BlockTarget {
+    BlockTarget::parse(s).unwrap()
+}
+
+fn http() -> HttpSettings {
+    HttpSettings {
+        timeout_secs: 10,
+        max_retries: 1,
+        backoff_ms: 10,
+    }
+}
+
+/// Lends a backend to the responder while the test keeps counting its
+/// HTTP requests.
+struct Lent<T>(Arc<T>);
+
+#[async_trait]
+impl<T: BlockList> BlockList for Lent<T> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    fn unsupported(&self, t: &BlockTarget) -> Option<String> {
+        self.0.unsupported(t)
+    }
+    async fn contains(&self, t: &BlockTarget) -> Result<bool, CloudError> {
+        self.0.contains(t).await
+    }
+    async fn add(&self, t: &BlockTarget, note: &str) -> Result<(), CloudError> {
+        self.0.add(t, note).await
+    }
+    async fn remove(&self, t: &BlockTarget) -> Result<bool, CloudError> {
+        self.0.remove(t).await
+    }
+    async fn list(&self) -> Result<Vec<ListedBlock>, CloudError> {
+        self.0.list().await
+    }
+    fn describe_add(&self, t: &BlockTarget, note: &str) -> Vec<ApiRequest> {
+        self.0.describe_add(t, note)
+    }
+    fn describe_remove(&self, t: &BlockTarget) -> Vec<ApiRequest> {
+        self.0.describe_remove(t)
+    }
+}
+
+fn responder<T: BlockList + 'static>(list: &Arc<T>) -> (CloudResponder, Arc<StateStore>) {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let fw = FirewallConfig {
+        allow: vec!["192.0.2.50".into()],
+        ..FirewallConfig::default()
+    };
+    let r = CloudResponder::new(Box::new(Lent(list.clone())), &fw, Some(store.clone())).unwrap();
+    (r, store)
+}
+
+/// Marks the stored block of `ip` on `backend` as expired an hour ago.
+fn expire_now(store: &StateStore, ip: &str, backend: &str) {
+    store
+        .add_block(&BlockEntry {
+            ip: ip.into(),
+            backend: backend.into(),
+            created_at: Utc::now() - chrono::Duration::hours(2),
+            expires_at: Some(Utc::now() - chrono::Duration::hours(1)),
+            reason: "alert-1".into(),
+        })
+        .unwrap();
 }
 
 async fn create_ip_set(api: &AwsApi, name: &str, version: &str) -> String {
@@ -74,38 +151,112 @@ fn waf_config(url: &str, v4: Option<&str>, v6: Option<&str>) -> AwsWafConfig {
 }
 
 #[tokio::test]
-async fn waf_ip_sets_block_v4_v6_and_networks_once() {
-    let Some(url) = moto_or_skip("waf_ip_sets_block_v4_v6_and_networks_once") else {
+async fn waf_blocks_v4_v6_and_networks_once_and_sweeps_expired_ones() {
+    let Some(url) = moto_or_skip("waf_blocks_v4_v6_and_networks_once_and_sweeps_expired_ones")
+    else {
         return;
     };
     let api = AwsApi::new("wafv2", None, None, Some(&url)).unwrap();
     let (v4, v6) = (moto::unique("soc-v4"), moto::unique("soc-v6"));
     let id4 = create_ip_set(&api, &v4, "IPV4").await;
     let id6 = create_ip_set(&api, &v6, "IPV6").await;
-    let waf = AwsWaf::new(&waf_config(&url, Some(&v4), Some(&v6))).unwrap();
-
-    assert!(waf.add(&net("198.51.100.7/32")).await.unwrap());
-    assert!(
-        !waf.add(&net("198.51.100.7/32")).await.unwrap(),
-        "second block is a no-op"
+    let waf = Arc::new(
+        waf_config(&url, Some(&v4), Some(&v6))
+            .block_list(http())
+            .unwrap(),
     );
-    assert!(waf.add(&net("203.0.113.0/24")).await.unwrap());
-    assert!(waf.add(&net("2001:db8::7/128")).await.unwrap());
-    assert!(!waf.add(&net("2001:db8::7/128")).await.unwrap());
+    let (r, store) = responder(&waf);
+    let name = waf.name().to_string();
+
+    // Dry-run: the exact requests, signature redacted, nothing sent.
+    let dry = r
+        .block("198.51.100.7", None, Mode::DryRun, "alert-1")
+        .await
+        .unwrap();
+    assert_eq!(dry.outcome, ActionOutcome::DryRun);
+    assert_eq!(dry.requests.len(), 3, "{:?}", dry.requests);
+    let update = &dry.requests[2];
+    assert!(update.starts_with(&format!("POST {url}/\n")), "{update}");
+    assert!(
+        update.contains("x-amz-target: AWSWAF_20190729.UpdateIPSet"),
+        "{update}"
+    );
+    assert!(
+        update.contains("Authorization: AWS4-HMAC-SHA256 <redacted>"),
+        "{update}"
+    );
+    assert!(
+        update.contains(r#""Addresses":["{addresses}","198.51.100.7/32"]"#),
+        "{update}"
+    );
+    assert!(update.contains(r#""LockToken":"{lock_token}""#), "{update}");
+    let shown = format!("{dry:?} {r:?} {waf:?}");
+    assert!(
+        !shown.contains(moto::SECRET_KEY),
+        "the secret key leaked: {shown}"
+    );
+    assert_eq!(waf.requests(), 0);
+
+    // Protected addresses: refused before any request.
+    for protected in ["127.0.0.1", "10.1.2.3", "192.0.2.50", "::1"] {
+        assert!(
+            r.block(protected, None, Mode::Live, "x").await.is_err(),
+            "{protected}"
+        );
+    }
+    assert_eq!(waf.requests(), 0);
+
+    let live = |t: &'static str| r.block(t, Some(Duration::from_secs(3600)), Mode::Live, "alert-1");
+    assert_eq!(
+        live("198.51.100.7").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert!(matches!(
+        live("198.51.100.7").await.unwrap().outcome,
+        ActionOutcome::Skipped(_)
+    ));
+    assert_eq!(
+        live("203.0.113.0/24").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert_eq!(
+        live("2001:db8::7").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert!(matches!(
+        live("2001:db8::7").await.unwrap().outcome,
+        ActionOutcome::Skipped(_)
+    ));
 
     let (list4, description) = addresses(&api, &v4, &id4).await;
-    assert_eq!(list4, ["198.51.100.7/32", "203.0.113.0/24"]);
+    assert_eq!(
+        list4,
+        ["198.51.100.7/32", "203.0.113.0/24"],
+        "one entry per block"
+    );
     assert_eq!(
         description, "soc test set",
         "the description is sent back unchanged"
     );
     assert_eq!(addresses(&api, &v6, &id6).await.0, ["2001:db8::7/128"]);
-    assert!(waf.contains(&net("2001:db8::7/128")).await.unwrap());
     assert_eq!(waf.list().await.unwrap().len(), 3);
+    assert_eq!(store.blocks().unwrap().len(), 3);
 
-    assert!(waf.remove(&net("198.51.100.7/32")).await.unwrap());
-    assert!(!waf.remove(&net("198.51.100.7/32")).await.unwrap());
+    // Unblock, then a sweep removes the block whose expiry has passed.
+    assert_eq!(
+        r.unblock("2001:db8::7", Mode::Live).await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert!(addresses(&api, &v6, &id6).await.0.is_empty());
+    expire_now(&store, "198.51.100.7", &name);
+    let swept = r.sweep(Mode::Live).await.unwrap();
+    assert_eq!(swept.len(), 1, "{swept:?}");
+    assert_eq!(
+        (swept[0].action.as_str(), &swept[0].outcome),
+        ("expire", &ActionOutcome::Done)
+    );
     assert_eq!(addresses(&api, &v4, &id4).await.0, ["203.0.113.0/24"]);
+    assert_eq!(store.blocks().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -116,14 +267,18 @@ async fn waf_lock_conflict_is_read_again_and_retried_once() {
     let api = AwsApi::new("wafv2", None, None, Some(&url)).unwrap();
     let v4 = moto::unique("soc-lock");
     let id4 = create_ip_set(&api, &v4, "IPV4").await;
-    let ours = AwsWaf::new(&waf_config(&url, Some(&v4), None)).unwrap();
-    let theirs = AwsWaf::new(&waf_config(&url, Some(&v4), None)).unwrap();
+    let ours = waf_config(&url, Some(&v4), None)
+        .block_list(http())
+        .unwrap();
+    let theirs = waf_config(&url, Some(&v4), None)
+        .block_list(http())
+        .unwrap();
 
     assert!(ours.list().await.unwrap().is_empty()); // ListIPSets + GetIPSet
     assert_eq!(ours.requests(), 2);
     // Another writer changes the set: our lock token is now stale.
-    assert!(theirs.add(&net("192.0.2.10/32")).await.unwrap());
-    assert!(ours.add(&net("192.0.2.20/32")).await.unwrap());
+    theirs.add(&target("192.0.2.10"), "soc: x").await.unwrap();
+    ours.add(&target("192.0.2.20"), "soc: y").await.unwrap();
     // UpdateIPSet refused (WAFOptimisticLockException), GetIPSet, UpdateIPSet.
     assert_eq!(ours.requests(), 5);
     let (list, _) = addresses(&api, &v4, &id4).await;
@@ -132,6 +287,26 @@ async fn waf_lock_conflict_is_read_again_and_retried_once() {
         ["192.0.2.10/32", "192.0.2.20/32"],
         "the other writer's entry survives"
     );
+
+    // A set of the wrong family, and a missing set, are clear errors.
+    let wrong = waf_config(&url, None, Some(&v4))
+        .block_list(http())
+        .unwrap();
+    let e = wrong
+        .add(&target("2001:db8::1"), "soc: z")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("holds IPV4 addresses"), "{e}");
+    let missing = waf_config(&url, Some("no-such-set"), None)
+        .block_list(http())
+        .unwrap();
+    let e = missing
+        .contains(&target("192.0.2.1"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no WAF IP set named 'no-such-set'"), "{e}");
 }
 
 async fn create_acl(api: &AwsApi) -> String {
@@ -210,19 +385,42 @@ async fn nacl_deny_entries_below_the_allow_rule_once_each() {
     };
     let api = AwsApi::new("ec2", None, None, Some(&url)).unwrap();
     let acl_id = create_acl(&api).await;
-    let nacl = AwsNacl::new(&nacl_config(&url, &acl_id)).unwrap();
+    let nacl = Arc::new(nacl_config(&url, &acl_id).block_list(http()).unwrap());
+    let (r, store) = responder(&nacl);
+    let name = nacl.name().to_string();
 
-    assert!(nacl.add(&net("198.51.100.7/32")).await.unwrap());
+    let dry = r
+        .block("198.51.100.7", None, Mode::DryRun, "alert-1")
+        .await
+        .unwrap();
     assert!(
-        !nacl.add(&net("198.51.100.7/32")).await.unwrap(),
-        "one entry per address"
+        dry.requests[1].ends_with("RuleAction=deny&Egress=false&CidrBlock=198.51.100.7%2F32"),
+        "{:?}",
+        dry.requests
     );
-    assert!(nacl.add(&net("2001:db8::/64")).await.unwrap());
-    assert!(nacl.add(&net("203.0.113.0/24")).await.unwrap());
-    let entries = ingress(&api, &acl_id).await;
+    assert!(r.block("192.168.1.1", None, Mode::Live, "x").await.is_err());
+    assert_eq!(nacl.requests(), 0, "dry-run and refusals send nothing");
+
+    let live = |t: &'static str| r.block(t, Some(Duration::from_secs(3600)), Mode::Live, "alert-1");
+    assert_eq!(
+        live("198.51.100.7").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert!(matches!(
+        live("198.51.100.7").await.unwrap().outcome,
+        ActionOutcome::Skipped(_)
+    ));
+    assert_eq!(
+        live("2001:db8::/64").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert_eq!(
+        live("203.0.113.0/24").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
     let deny = |n: u32, c: &str| (n, "deny".to_string(), c.to_string());
     assert_eq!(
-        entries,
+        ingress(&api, &acl_id).await,
         [
             deny(1, "198.51.100.7/32"),
             deny(2, "2001:db8::/64"),
@@ -232,11 +430,28 @@ async fn nacl_deny_entries_below_the_allow_rule_once_each() {
     );
     assert_eq!(nacl.list().await.unwrap().len(), 3);
 
-    assert!(nacl.remove(&net("198.51.100.7/32")).await.unwrap());
-    assert!(!nacl.remove(&net("198.51.100.7/32")).await.unwrap());
+    assert_eq!(
+        r.unblock("198.51.100.7", Mode::Live).await.unwrap().outcome,
+        ActionOutcome::Done
+    );
+    assert!(matches!(
+        r.unblock("198.51.100.7", Mode::Live).await.unwrap().outcome,
+        ActionOutcome::Skipped(_)
+    ));
     // The freed number is reused.
-    assert!(nacl.add(&net("192.0.2.99/32")).await.unwrap());
+    assert_eq!(
+        live("192.0.2.99").await.unwrap().outcome,
+        ActionOutcome::Done
+    );
     assert_eq!(ingress(&api, &acl_id).await[0], deny(1, "192.0.2.99/32"));
+
+    expire_now(&store, "2001:db8::/64", &name);
+    let swept = r.sweep(Mode::Live).await.unwrap();
+    assert_eq!(swept.len(), 1, "{swept:?}");
+    assert_eq!(swept[0].outcome, ActionOutcome::Done);
+    assert!(!ingress(&api, &acl_id)
+        .await
+        .contains(&deny(2, "2001:db8::/64")));
 }
 
 #[tokio::test]
@@ -250,13 +465,17 @@ async fn nacl_refuses_past_twenty_rules_and_under_an_allow_rule() {
     for rule in 101..120 {
         allow(&api, &acl_id, rule).await;
     }
-    let nacl = AwsNacl::new(&nacl_config(&url, &acl_id)).unwrap();
+    let nacl = Arc::new(nacl_config(&url, &acl_id).block_list(http()).unwrap());
+    assert_eq!(nacl.capabilities().max_entries, Some(20));
+    let (r, _store) = responder(&nacl);
     let before = ingress(&api, &acl_id).await.len();
-    let e = nacl
-        .add(&net("198.51.100.8/32"))
+    let rec = r
+        .block("198.51.100.8", None, Mode::Live, "x")
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap();
+    let ActionOutcome::Failed(e) = &rec.outcome else {
+        panic!("{rec:?}");
+    };
     assert!(e.contains("20 ingress rules") && e.contains("limit"), "{e}");
     assert_eq!(
         ingress(&api, &acl_id).await.len(),
@@ -267,9 +486,9 @@ async fn nacl_refuses_past_twenty_rules_and_under_an_allow_rule() {
     // An allow rule inside soc's range would shadow its denies.
     let acl2 = create_acl(&api).await;
     allow(&api, &acl2, 50).await;
-    let nacl2 = AwsNacl::new(&nacl_config(&url, &acl2)).unwrap();
+    let nacl2 = nacl_config(&url, &acl2).block_list(http()).unwrap();
     let e = nacl2
-        .add(&net("198.51.100.8/32"))
+        .add(&target("198.51.100.8"), "soc: x")
         .await
         .unwrap_err()
         .to_string();

@@ -2,15 +2,17 @@
 //! (setting up an IP set or a network ACL, checking one).
 
 use super::client::{AwsClient, AwsRequest};
+use super::config::endpoint;
 use super::credentials::{self, CredentialsConfig};
-use super::{endpoint, to_error, MAX_RETRIES, TIMEOUT};
-use crate::error::RespondError;
+use super::to_cloud_error;
+use crate::error::CloudError;
+use crate::respond::cloud::HttpSettings;
 
 /// A SigV4-signed client of one AWS service (JSON 1.1 or EC2 Query), with
 /// credentials and region from the standard chain.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), soc_core::RespondError> {
+/// # async fn demo() -> Result<(), soc_core::respond::cloud::CloudError> {
 /// use soc_core::respond::cloud::aws::AwsApi;
 /// let ec2 = AwsApi::new("ec2", Some("eu-west-1"), None, None)?;
 /// let xml = ec2.query("DescribeNetworkAcls", &[("NetworkAclId.1", "acl-0123")]).await?;
@@ -32,24 +34,23 @@ impl AwsApi {
         region: Option<&str>,
         profile: Option<&str>,
         endpoint_url: Option<&str>,
-    ) -> Result<Self, RespondError> {
+    ) -> Result<Self, CloudError> {
         let label = format!("aws {service}");
         let resolved = credentials::resolve(&CredentialsConfig {
             profile: profile.map(str::to_string),
             region: region.map(str::to_string),
         })
-        .map_err(|e| to_error(&label, e))?;
-        let endpoint =
-            endpoint(endpoint_url, service, &resolved.region).map_err(|e| to_error(&label, e))?;
+        .map_err(|e| to_cloud_error(&label, e, None))?;
+        let endpoint = endpoint(endpoint_url, service, &resolved.region)
+            .map_err(|e| to_cloud_error(&label, e, None))?;
         let client = AwsClient::new(
             &label,
             service,
             &resolved.region,
             resolved.credentials,
-            TIMEOUT,
-            MAX_RETRIES,
+            HttpSettings::default(),
         )
-        .map_err(|e| to_error(&label, e))?;
+        .map_err(|e| to_cloud_error(&label, e, None))?;
         Ok(AwsApi {
             client,
             endpoint,
@@ -64,20 +65,16 @@ impl AwsApi {
         target_prefix: &str,
         action: &str,
         body: &serde_json::Value,
-    ) -> Result<String, RespondError> {
+    ) -> Result<String, CloudError> {
         let request = AwsRequest::json(&self.endpoint, target_prefix, action, body);
         self.client
             .call(&request)
             .await
-            .map_err(|e| to_error(&self.label, e))
+            .map_err(|e| to_cloud_error(&self.label, e, None))
     }
 
     /// Calls an EC2 Query `action` with `params`; the answer's XML.
-    pub async fn query(
-        &self,
-        action: &str,
-        params: &[(&str, &str)],
-    ) -> Result<String, RespondError> {
+    pub async fn query(&self, action: &str, params: &[(&str, &str)]) -> Result<String, CloudError> {
         let params: Vec<(String, String)> = params
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -86,7 +83,7 @@ impl AwsApi {
         self.client
             .call(&request)
             .await
-            .map_err(|e| to_error(&self.label, e))
+            .map_err(|e| to_cloud_error(&self.label, e, None))
     }
 
     /// HTTP requests sent so far (retries included).

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use super::credentials::AwsCredentials;
 use super::sigv4::{self, Scope};
 use crate::http::{truncate, Outcome, RetryPolicy, RetryingClient};
+use crate::respond::cloud::{ApiRequest, HttpSettings};
 use crate::secret::REDACTED;
 
 /// The EC2 Query API version soc speaks.
@@ -72,18 +73,16 @@ impl AwsRequest {
         }
     }
 
-    /// The request as a dry-run shows it: method, URL, protocol headers,
-    /// the signature header redacted, and the body.
-    pub fn shown(&self) -> String {
-        let mut out = format!("POST {}", self.url);
+    /// The request as dry-runs and audit records show it: method, URL,
+    /// protocol headers, the signature redacted, and the body.
+    pub fn to_api(&self) -> ApiRequest {
+        let mut r = ApiRequest::new("POST", &self.url);
         for (k, v) in sigv4::shown_headers(&self.headers) {
-            out.push_str(&format!(" {k}: {v}"));
+            r = r.header(&k, &v);
         }
-        out.push_str(&format!(
-            " authorization: AWS4-HMAC-SHA256 {REDACTED} {}",
-            self.body
-        ));
-        out
+        r = r.header("Authorization", &format!("AWS4-HMAC-SHA256 {REDACTED}"));
+        r.body = Some(self.body.clone());
+        r
     }
 }
 
@@ -163,15 +162,15 @@ impl AwsClient {
         service: &'static str,
         region: &str,
         credentials: Result<AwsCredentials, String>,
-        timeout: Duration,
-        max_retries: u32,
+        http: HttpSettings,
     ) -> Result<Self, AwsError> {
+        let timeout = Duration::from_secs(http.timeout_secs.max(1));
         let client = RetryingClient::builder(timeout).build().map_err(|e| {
             AwsError::Config(format!("cannot build HTTP client: {}", e.without_url()))
         })?;
         let policy = RetryPolicy {
-            max_retries,
-            backoff: Duration::from_millis(200),
+            max_retries: http.max_retries,
+            backoff: Duration::from_millis(http.backoff_ms),
             max_retry_after: Duration::from_secs(30),
         };
         Ok(AwsClient {
@@ -316,19 +315,26 @@ mod tests {
             q.body,
             "Action=CreateNetworkAclEntry&Version=2016-11-15&CidrBlock=198.51.100.7%2F32"
         );
-        let shown = q.shown();
+        let shown = q.to_api().to_string();
         assert!(
-            shown.starts_with("POST https://ec2.us-east-1.amazonaws.com/ "),
+            shown.starts_with("POST https://ec2.us-east-1.amazonaws.com/\n"),
             "{shown}"
         );
-        assert!(shown.contains(REDACTED), "{shown}");
+        assert!(
+            shown.contains("Authorization: AWS4-HMAC-SHA256 <redacted>"),
+            "{shown}"
+        );
         let j = AwsRequest::json(
             "https://wafv2.us-east-1.amazonaws.com/",
             "AWSWAF_20190729",
             "GetIPSet",
             &serde_json::json!({"Name": "n"}),
         );
-        assert!(j.shown().contains("x-amz-target: AWSWAF_20190729.GetIPSet"));
-        assert!(j.shown().ends_with(r#"{"Name":"n"}"#));
+        let shown = j.to_api().to_string();
+        assert!(
+            shown.contains("x-amz-target: AWSWAF_20190729.GetIPSet"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("\n\n{\"Name\":\"n\"}"), "{shown}");
     }
 }
