@@ -91,6 +91,25 @@ fn responder<T: BlockList + 'static>(list: &Arc<T>) -> (CloudResponder, Arc<Stat
     (r, store)
 }
 
+/// Blocks each target live for an hour: `true` expects a new block,
+/// `false` an already blocked one (nothing created).
+async fn block_each(r: &CloudResponder, steps: &[(&str, bool)]) {
+    for (t, new) in steps {
+        let rec = r
+            .block(t, Some(Duration::from_secs(3600)), Mode::Live, "alert-1")
+            .await
+            .unwrap();
+        if *new {
+            assert_eq!(rec.outcome, ActionOutcome::Done, "{t}");
+        } else {
+            assert!(
+                matches!(rec.outcome, ActionOutcome::Skipped(_)),
+                "{t}: {rec:?}"
+            );
+        }
+    }
+}
+
 /// Marks the stored block of `ip` on `backend` as expired an hour ago.
 fn expire_now(store: &StateStore, ip: &str, backend: &str) {
     store
@@ -206,27 +225,14 @@ async fn waf_blocks_v4_v6_and_networks_once_and_sweeps_expired_ones() {
     }
     assert_eq!(waf.requests(), 0);
 
-    let live = |t: &'static str| r.block(t, Some(Duration::from_secs(3600)), Mode::Live, "alert-1");
-    assert_eq!(
-        live("198.51.100.7").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
-    assert!(matches!(
-        live("198.51.100.7").await.unwrap().outcome,
-        ActionOutcome::Skipped(_)
-    ));
-    assert_eq!(
-        live("203.0.113.0/24").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
-    assert_eq!(
-        live("2001:db8::7").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
-    assert!(matches!(
-        live("2001:db8::7").await.unwrap().outcome,
-        ActionOutcome::Skipped(_)
-    ));
+    let steps = [
+        ("198.51.100.7", true),
+        ("198.51.100.7", false),
+        ("203.0.113.0/24", true),
+        ("2001:db8::7", true),
+        ("2001:db8::7", false),
+    ];
+    block_each(&r, &steps).await;
 
     let (list4, description) = addresses(&api, &v4, &id4).await;
     assert_eq!(
@@ -401,23 +407,13 @@ async fn nacl_deny_entries_below_the_allow_rule_once_each() {
     assert!(r.block("192.168.1.1", None, Mode::Live, "x").await.is_err());
     assert_eq!(nacl.requests(), 0, "dry-run and refusals send nothing");
 
-    let live = |t: &'static str| r.block(t, Some(Duration::from_secs(3600)), Mode::Live, "alert-1");
-    assert_eq!(
-        live("198.51.100.7").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
-    assert!(matches!(
-        live("198.51.100.7").await.unwrap().outcome,
-        ActionOutcome::Skipped(_)
-    ));
-    assert_eq!(
-        live("2001:db8::/64").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
-    assert_eq!(
-        live("203.0.113.0/24").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
+    let steps = [
+        ("198.51.100.7", true),
+        ("198.51.100.7", false),
+        ("2001:db8::/64", true),
+        ("203.0.113.0/24", true),
+    ];
+    block_each(&r, &steps).await;
     let deny = |n: u32, c: &str| (n, "deny".to_string(), c.to_string());
     assert_eq!(
         ingress(&api, &acl_id).await,
@@ -439,10 +435,7 @@ async fn nacl_deny_entries_below_the_allow_rule_once_each() {
         ActionOutcome::Skipped(_)
     ));
     // The freed number is reused.
-    assert_eq!(
-        live("192.0.2.99").await.unwrap().outcome,
-        ActionOutcome::Done
-    );
+    block_each(&r, &[("192.0.2.99", true)]).await;
     assert_eq!(ingress(&api, &acl_id).await[0], deny(1, "192.0.2.99/32"));
 
     expire_now(&store, "2001:db8::/64", &name);

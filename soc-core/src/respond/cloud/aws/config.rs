@@ -7,7 +7,7 @@ use super::client::{AwsClient, AwsError};
 use super::credentials::{self, CredentialsConfig};
 use super::nacl::{NetworkAclDeny, RuleRange};
 use super::waf::{SetRef, WafIpSets};
-use super::{to_cloud_error, AwsNacl, AwsWaf};
+use super::{to_cloud_error, AwsBlockList, Backend};
 use crate::error::CloudError;
 use crate::respond::cloud::config::{backend_id, valid_id_part};
 use crate::respond::cloud::HttpSettings;
@@ -171,6 +171,23 @@ fn check_id(what: &str, id: &str) -> Result<(), AwsError> {
     }
 }
 
+/// Checks a backend's name and resolves the region and credentials.
+fn resolve(
+    name: &str,
+    profile: &Option<String>,
+    region: &Option<String>,
+) -> Result<credentials::ResolvedAws, AwsError> {
+    if !valid_id_part(name) {
+        return Err(AwsError::Config(format!(
+            "name '{name}' must be letters, digits, _ . -"
+        )));
+    }
+    credentials::resolve(&CredentialsConfig {
+        profile: profile.clone(),
+        region: region.clone(),
+    })
+}
+
 impl AwsWafConfig {
     /// The backend id, `aws_waf@<name>`.
     pub fn id(&self) -> String {
@@ -180,23 +197,14 @@ impl AwsWafConfig {
     /// Validates the section and builds the backend, with the region and
     /// credentials of the standard chain (missing credentials fail at the
     /// first live request, so dry-runs work without them).
-    pub fn block_list(&self, http: HttpSettings) -> Result<AwsWaf, CloudError> {
+    pub fn block_list(&self, http: HttpSettings) -> Result<AwsBlockList, CloudError> {
         let id = self.id();
         self.build(&id, http)
             .map_err(|e| to_cloud_error(&id, e, None))
     }
 
-    fn build(&self, id: &str, http: HttpSettings) -> Result<AwsWaf, AwsError> {
-        if !valid_id_part(&self.name) {
-            return Err(AwsError::Config(format!(
-                "name '{}' must be letters, digits, _ . -",
-                self.name
-            )));
-        }
-        let resolved = credentials::resolve(&CredentialsConfig {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-        })?;
+    fn build(&self, id: &str, http: HttpSettings) -> Result<AwsBlockList, AwsError> {
+        let resolved = resolve(&self.name, &self.profile, &self.region)?;
         // CloudFront's WAF API is in us-east-1 whatever the default region.
         let region = match self.scope {
             WafScope::Cloudfront => "us-east-1".to_string(),
@@ -221,10 +229,8 @@ impl AwsWafConfig {
             return Err(AwsError::Config("set ipv4_set, ipv6_set or both".into()));
         }
         let client = AwsClient::new(id, "wafv2", &region, resolved.credentials, http)?;
-        Ok(AwsWaf {
-            id: id.to_string(),
-            sets: WafIpSets::new(client, &endpoint, self.scope.as_str(), v4, v6),
-        })
+        let sets = WafIpSets::new(client, &endpoint, self.scope.as_str(), v4, v6);
+        Ok(AwsBlockList::new(id, Backend::Waf(sets)))
     }
 }
 
@@ -236,19 +242,13 @@ impl AwsNaclConfig {
 
     /// Validates the section and builds the backend, with the region and
     /// credentials of the standard chain.
-    pub fn block_list(&self, http: HttpSettings) -> Result<AwsNacl, CloudError> {
+    pub fn block_list(&self, http: HttpSettings) -> Result<AwsBlockList, CloudError> {
         let id = self.id();
         self.build(&id, http)
             .map_err(|e| to_cloud_error(&id, e, None))
     }
 
-    fn build(&self, id: &str, http: HttpSettings) -> Result<AwsNacl, AwsError> {
-        if !valid_id_part(&self.name) {
-            return Err(AwsError::Config(format!(
-                "name '{}' must be letters, digits, _ . -",
-                self.name
-            )));
-        }
+    fn build(&self, id: &str, http: HttpSettings) -> Result<AwsBlockList, AwsError> {
         check_id("network_acl_id", &self.network_acl_id)?;
         if !(1..=32_766).contains(&self.first_rule)
             || !(self.first_rule..=32_766).contains(&self.last_rule)
@@ -261,10 +261,7 @@ impl AwsNaclConfig {
         if self.max_rules == 0 {
             return Err(AwsError::Config("max_rules must be at least 1".into()));
         }
-        let resolved = credentials::resolve(&CredentialsConfig {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-        })?;
+        let resolved = resolve(&self.name, &self.profile, &self.region)?;
         let endpoint = endpoint(self.endpoint_url.as_deref(), "ec2", &resolved.region)?;
         let client = AwsClient::new(id, "ec2", &resolved.region, resolved.credentials, http)?;
         let range = RuleRange {
@@ -273,9 +270,7 @@ impl AwsNaclConfig {
             egress: self.direction == Direction::Egress,
             max_rules: self.max_rules,
         };
-        Ok(AwsNacl {
-            id: id.to_string(),
-            acl: NetworkAclDeny::new(client, &endpoint, &self.network_acl_id, range),
-        })
+        let acl = NetworkAclDeny::new(client, &endpoint, &self.network_acl_id, range);
+        Ok(AwsBlockList::new(id, Backend::Nacl(acl)))
     }
 }

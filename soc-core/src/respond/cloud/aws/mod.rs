@@ -1,5 +1,5 @@
-//! AWS block lists: WAF v2 IP sets ([`AwsWaf`]) and VPC network ACL deny
-//! entries ([`AwsNacl`]).
+//! AWS block lists ([`AwsBlockList`]): WAF v2 IP sets
+//! ([`AwsWafConfig`]) and VPC network ACL deny entries ([`AwsNaclConfig`]).
 //!
 //! Requests are signed with SigV4 by the `aws-sigv4` crate and sent through
 //! soc's shared retrying HTTP client (the full AWS SDK is not used):
@@ -67,9 +67,6 @@ use client::AwsError;
 use nacl::NetworkAclDeny;
 use waf::WafIpSets;
 
-/// The most addresses a WAF IP set holds (an AWS quota).
-const WAF_MAX_ADDRESSES: usize = 10_000;
-
 /// The cloud error for `e` of backend `backend` (acting on `target`).
 pub(crate) fn to_cloud_error(
     backend: &str,
@@ -122,159 +119,114 @@ fn listed(nets: Vec<ipnetwork::IpNetwork>) -> Vec<ListedBlock> {
         .collect()
 }
 
-/// WAF v2 IP sets as a [`BlockList`] (`aws_waf@<name>`). See the module docs.
+/// What an [`AwsBlockList`] writes to.
 #[derive(Debug)]
-pub struct AwsWaf {
-    id: String,
-    sets: WafIpSets,
+pub(crate) enum Backend {
+    /// WAF v2 IP sets.
+    Waf(WafIpSets),
+    /// Deny entries of a network ACL.
+    Nacl(NetworkAclDeny),
 }
 
-impl AwsWaf {
+/// An AWS block list (`aws_waf@<name>`: WAF v2 IP sets; `aws_nacl@<name>`:
+/// VPC network ACL deny entries) as a [`BlockList`]. See the module docs.
+#[derive(Debug)]
+pub struct AwsBlockList {
+    id: String,
+    backend: Backend,
+}
+
+impl AwsBlockList {
+    pub(crate) fn new(id: &str, backend: Backend) -> Self {
+        AwsBlockList {
+            id: id.to_string(),
+            backend,
+        }
+    }
+
     /// HTTP requests sent so far (retries included).
     pub fn requests(&self) -> u64 {
-        self.sets.requests()
+        match &self.backend {
+            Backend::Waf(w) => w.requests(),
+            Backend::Nacl(n) => n.requests(),
+        }
+    }
+
+    /// Adds (`add`) or removes `t`; whether anything changed.
+    async fn change(&self, t: &BlockTarget, add: bool) -> Result<bool, CloudError> {
+        let net = t.network();
+        let done = match (&self.backend, add) {
+            (Backend::Waf(w), _) => w.change(&net, add).await,
+            (Backend::Nacl(n), true) => n.add(&net).await,
+            (Backend::Nacl(n), false) => n.remove(&net).await,
+        };
+        done.map_err(|e| to_cloud_error(&self.id, e, Some(t)))
+    }
+
+    fn describe(&self, t: &BlockTarget, add: bool) -> Vec<super::ApiRequest> {
+        let requests = match &self.backend {
+            Backend::Waf(w) => w.describe(&t.network(), add),
+            Backend::Nacl(n) => n.describe(&t.network(), add),
+        };
+        requests.iter().map(|r| r.to_api()).collect()
     }
 }
 
 #[async_trait]
-impl BlockList for AwsWaf {
+impl BlockList for AwsBlockList {
     fn name(&self) -> &str {
         &self.id
     }
 
     fn capabilities(&self) -> Capabilities {
+        let max = match &self.backend {
+            Backend::Waf(_) => waf::MAX_ADDRESSES,
+            Backend::Nacl(n) => n.range().max_rules,
+        };
         Capabilities {
             ipv6: true,
             networks: true,
-            max_entries: Some(WAF_MAX_ADDRESSES),
+            max_entries: Some(max),
         }
     }
 
     fn unsupported(&self, t: &BlockTarget) -> Option<String> {
-        self.sets.unsupported(&t.network())
-    }
-
-    async fn contains(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.sets
-            .contains(&t.network())
-            .await
-            .map_err(|e| to_cloud_error(&self.id, e, Some(t)))
-    }
-
-    async fn add(&self, t: &BlockTarget, _note: &str) -> Result<(), CloudError> {
-        self.sets
-            .change(&t.network(), true)
-            .await
-            .map(|_| ())
-            .map_err(|e| to_cloud_error(&self.id, e, Some(t)))
-    }
-
-    async fn remove(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.sets
-            .change(&t.network(), false)
-            .await
-            .map_err(|e| to_cloud_error(&self.id, e, Some(t)))
-    }
-
-    async fn list(&self) -> Result<Vec<ListedBlock>, CloudError> {
-        let nets = self
-            .sets
-            .list()
-            .await
-            .map_err(|e| to_cloud_error(&self.id, e, None))?;
-        Ok(listed(nets))
-    }
-
-    fn describe_add(&self, t: &BlockTarget, _note: &str) -> Vec<super::ApiRequest> {
-        self.sets
-            .describe(&t.network(), true)
-            .iter()
-            .map(|r| r.to_api())
-            .collect()
-    }
-
-    fn describe_remove(&self, t: &BlockTarget) -> Vec<super::ApiRequest> {
-        self.sets
-            .describe(&t.network(), false)
-            .iter()
-            .map(|r| r.to_api())
-            .collect()
-    }
-}
-
-/// VPC network ACL deny entries as a [`BlockList`] (`aws_nacl@<name>`).
-/// See the module docs.
-#[derive(Debug)]
-pub struct AwsNacl {
-    id: String,
-    acl: NetworkAclDeny,
-}
-
-impl AwsNacl {
-    /// HTTP requests sent so far (retries included).
-    pub fn requests(&self) -> u64 {
-        self.acl.requests()
-    }
-}
-
-#[async_trait]
-impl BlockList for AwsNacl {
-    fn name(&self) -> &str {
-        &self.id
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            ipv6: true,
-            networks: true,
-            max_entries: Some(self.acl.range().max_rules),
+        match &self.backend {
+            Backend::Waf(w) => w.unsupported(&t.network()),
+            Backend::Nacl(_) => None,
         }
     }
 
     async fn contains(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.acl
-            .contains(&t.network())
-            .await
-            .map_err(|e| to_cloud_error(&self.id, e, Some(t)))
+        let net = t.network();
+        let found = match &self.backend {
+            Backend::Waf(w) => w.contains(&net).await,
+            Backend::Nacl(n) => n.contains(&net).await,
+        };
+        found.map_err(|e| to_cloud_error(&self.id, e, Some(t)))
     }
 
     async fn add(&self, t: &BlockTarget, _note: &str) -> Result<(), CloudError> {
-        self.acl
-            .add(&t.network())
-            .await
-            .map(|_| ())
-            .map_err(|e| to_cloud_error(&self.id, e, Some(t)))
+        self.change(t, true).await.map(|_| ())
     }
 
     async fn remove(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.acl
-            .remove(&t.network())
-            .await
-            .map_err(|e| to_cloud_error(&self.id, e, Some(t)))
+        self.change(t, false).await
     }
 
     async fn list(&self) -> Result<Vec<ListedBlock>, CloudError> {
-        let nets = self
-            .acl
-            .list()
-            .await
-            .map_err(|e| to_cloud_error(&self.id, e, None))?;
-        Ok(listed(nets))
+        let nets = match &self.backend {
+            Backend::Waf(w) => w.list().await,
+            Backend::Nacl(n) => n.list().await,
+        };
+        Ok(listed(nets.map_err(|e| to_cloud_error(&self.id, e, None))?))
     }
 
     fn describe_add(&self, t: &BlockTarget, _note: &str) -> Vec<super::ApiRequest> {
-        self.acl
-            .describe(&t.network(), true)
-            .iter()
-            .map(|r| r.to_api())
-            .collect()
+        self.describe(t, true)
     }
 
     fn describe_remove(&self, t: &BlockTarget) -> Vec<super::ApiRequest> {
-        self.acl
-            .describe(&t.network(), false)
-            .iter()
-            .map(|r| r.to_api())
-            .collect()
+        self.describe(t, false)
     }
 }

@@ -112,13 +112,9 @@ mod tests {
             region: "us-east-1",
             service: "ec2",
         };
-        let signed = sign(
-            &creds(Some("tok3n")),
-            scope,
-            &request("Action=DescribeNetworkAcls&Version=2016-11-15"),
-            time,
-        )
-        .unwrap();
+        let signed_body =
+            |body: &str| sign(&creds(Some("tok3n")), scope, &request(body), time).unwrap();
+        let signed = signed_body("Action=DescribeNetworkAcls&Version=2016-11-15");
         let get = |name: &str| {
             signed
                 .iter()
@@ -137,22 +133,14 @@ mod tests {
         assert_eq!(get("x-amz-date"), "20150830T123600Z");
         assert_eq!(get("x-amz-security-token"), "tok3n");
         // The same input signs the same; another body signs differently.
-        let again = sign(
-            &creds(Some("tok3n")),
-            scope,
-            &request("Action=DescribeNetworkAcls&Version=2016-11-15"),
-            time,
-        )
-        .unwrap();
-        assert_eq!(signed, again);
-        let other = sign(
-            &creds(Some("tok3n")),
-            scope,
-            &request("Action=DescribeVpcs&Version=2016-11-15"),
-            time,
-        )
-        .unwrap();
-        assert_ne!(signed, other);
+        assert_eq!(
+            signed,
+            signed_body("Action=DescribeNetworkAcls&Version=2016-11-15")
+        );
+        assert_ne!(
+            signed,
+            signed_body("Action=DescribeVpcs&Version=2016-11-15")
+        );
 
         let shown = format!("{:?}", shown_headers(&signed));
         assert!(

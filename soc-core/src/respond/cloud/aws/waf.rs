@@ -24,6 +24,8 @@ use super::client::{AwsClient, AwsError, AwsRequest};
 
 /// The JSON 1.1 target prefix of WAF v2.
 pub(crate) const TARGET_PREFIX: &str = "AWSWAF_20190729";
+/// The most addresses a WAF IP set holds (an AWS quota).
+pub(crate) const MAX_ADDRESSES: usize = 10_000;
 /// The error code of a stale lock token.
 pub(crate) const LOCK_CONFLICT: &str = "WAFOptimisticLockException";
 
@@ -306,6 +308,13 @@ impl WafIpSets {
                 state = self.get(family, set, &id).await?;
                 fresh = true;
                 continue;
+            }
+            if add && state.addresses.len() >= MAX_ADDRESSES {
+                known.insert(family, (id, Some(state)));
+                return Err(AwsError::Unsupported(format!(
+                    "WAF IP set '{}' holds {MAX_ADDRESSES} addresses, the AWS limit per set",
+                    set.name
+                )));
             }
             let addresses: Vec<String> = if add {
                 let mut a = state.addresses.clone();
