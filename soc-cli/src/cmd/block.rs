@@ -9,8 +9,10 @@
 //! else `/var/lib/soc/state.db` when running as root, else `./.soc/state.db`.
 //!
 //! The target may be a network (`2001:db8::/64`). `--host web1,web2` sends
-//! the action to remote firewalls over SSH instead (see [`remote`]).
+//! the action to remote firewalls over SSH instead (see [`remote`]);
+//! `--cloud cloudflare,fw1` to cloud and appliance firewalls (see [`cloud`]).
 
+mod cloud;
 mod remote;
 
 use std::path::PathBuf;
@@ -52,6 +54,8 @@ pub struct FirewallArgs {
     pub json: bool,
     #[command(flatten)]
     remote: Box<remote::RemoteArgs>,
+    #[command(flatten)]
+    cloud: cloud::CloudArgs,
 }
 
 /// Arguments of `soc block`.
@@ -84,7 +88,8 @@ enum BlockAction {
     /// List blocks recorded in the state store, with their expiry.
     List(ListArgs),
     /// Remove expired blocks (plain-iptables rules; nftables/ipset expire in
-    /// the kernel); with --host, retry pending remote actions first.
+    /// the kernel); with --host or --cloud, retry pending remote or cloud
+    /// actions first and remove expired cloud/appliance blocks via their API.
     Sweep(FirewallArgs),
 }
 
@@ -103,6 +108,9 @@ struct ListArgs {
     /// Only these hosts' blocks (`local` for this host's; comma-separated).
     #[arg(long, value_name = "HOSTS", value_delimiter = ',')]
     host: Vec<String>,
+    /// Only these cloud/appliance backends' blocks (names, ids, kinds or `all`).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    cloud: Vec<String>,
 }
 
 /// Arguments of `soc unblock`.
@@ -214,6 +222,16 @@ pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
         return Err(UsageError("give an address to block, or `soc block list`".into()).into());
     };
     let duration = parse_duration(&args.duration).map_err(|e| UsageError(format!("--for: {e}")))?;
+    if args.fw.cloud.active() {
+        return cloud::block(
+            &args.fw,
+            &ip,
+            duration,
+            args.allow,
+            args.permit_private,
+            &args.reason,
+        );
+    }
     if args.fw.remote.active() {
         return remote::block(
             &args.fw,
@@ -250,6 +268,9 @@ pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `soc unblock`.
 pub fn run_unblock(args: UnblockArgs) -> anyhow::Result<ExitCode> {
+    if args.fw.cloud.active() {
+        return cloud::unblock(&args.fw, &args.ip);
+    }
     if args.fw.remote.active() {
         return remote::unblock(&args.fw, &args.ip);
     }
@@ -264,6 +285,9 @@ pub fn run_unblock(args: UnblockArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_sweep(args: FirewallArgs) -> anyhow::Result<ExitCode> {
+    if args.cloud.active() {
+        return cloud::sweep(&args);
+    }
     if args.remote.active() {
         return remote::sweep(&args);
     }
@@ -311,8 +335,11 @@ fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
     );
     let ts = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let on_hosts = |backend: &str| {
+        if args.host.is_empty() && args.cloud.is_empty() {
+            return true;
+        }
         let host = backend.split_once('@').map_or("local", |(_, h)| h);
-        args.host.is_empty() || args.host.iter().any(|h| h == host)
+        args.host.iter().any(|h| h == host) || cloud::lists(&args.cloud, backend)
     };
     for b in blocks.into_iter().filter(|b| on_hosts(&b.backend)) {
         let remaining = match b.expires_at {

@@ -92,6 +92,9 @@ impl ResponseEngine {
             ),
             alerts_stored_by_caller: false,
         };
+        let remote_hosts: Vec<String> =
+            cfg.firewall.remote.iter().map(|t| t.name.clone()).collect();
+        cfg.cloud.check_names_against(&remote_hosts)?;
         e.register("watchlist", Box::new(WatchList::new(store)));
         if let Some(c) = &cfg.email {
             e.register("email", Box::new(EmailNotifier::new(c)?));
@@ -127,7 +130,8 @@ impl ResponseEngine {
     /// every backend of `cloud` under its id (`cloudflare@cloudflare`,
     /// `opnsense@fw1`), protecting what the local firewall under `fw`
     /// protects, and sends the `block` action to them too unless the
-    /// playbook lists `block` responders itself. Returns the ids.
+    /// playbook's `block` responders were changed from the default
+    /// (`["firewall"]`). Returns the ids.
     pub fn register_cloud(
         &mut self,
         cloud: &CloudConfig,

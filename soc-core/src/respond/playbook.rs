@@ -148,7 +148,7 @@ impl Playbook {
         l.critical = l.critical.take().or(defaults.levels.critical);
         let mut defaulted = Vec::new();
         for (action, responders) in defaults.responders {
-            if !cfg.responders.contains_key(&action) {
+            if cfg.responders.get(&action).is_none_or(|r| *r == responders) {
                 defaulted.push(action.clone());
             }
             cfg.responders.entry(action).or_insert(responders);
@@ -196,7 +196,7 @@ impl Playbook {
     }
 
     /// Appends `responders` to the responders of `action` when the config
-    /// left that list at its default (an explicit list is the operator's
+    /// left that list at its default (a changed list is the operator's
     /// choice and stays as written). Returns whether they were added.
     pub fn extend_default_responders(&mut self, action: &str, responders: &[String]) -> bool {
         if !self.defaulted.iter().any(|a| a == action) {

@@ -45,6 +45,17 @@ impl RemoteArgs {
     }
 }
 
+/// The config file of `--config` (else $SOC_CONFIG, else ./soc.toml if
+/// present, else the defaults).
+pub fn load_config(r: &RemoteArgs) -> anyhow::Result<PipelineConfig> {
+    let path = PipelineConfig::resolve_path(r.config.as_deref());
+    Ok(if r.config.is_some() || path.exists() {
+        PipelineConfig::load(&path).map_err(soc_core::Error::from)?
+    } else {
+        PipelineConfig::default()
+    })
+}
+
 /// The fleet for `--host`, with this host's firewall as `local`.
 pub fn fleet(
     fw: &FirewallArgs,
@@ -52,12 +63,7 @@ pub fn fleet(
     permit_private: bool,
 ) -> anyhow::Result<(RemoteFirewalls, Option<Arc<StateStore>>)> {
     let r = &fw.remote;
-    let path = PipelineConfig::resolve_path(r.config.as_deref());
-    let cfg = if r.config.is_some() || path.exists() {
-        PipelineConfig::load(&path).map_err(soc_core::Error::from)?
-    } else {
-        PipelineConfig::default()
-    };
+    let cfg = load_config(r)?;
     let mut section = cfg.response.firewall.clone();
     if let Some(k) = &r.ssh_key {
         section.key = Some(k.clone());

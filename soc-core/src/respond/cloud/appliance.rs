@@ -3,12 +3,43 @@
 
 use std::net::IpAddr;
 
-use super::api::check_base_url;
+use super::api::{check_base_url, ApiClient, HttpSettings};
+use super::config::{backend_id, check_name};
 use super::CloudError;
+
+/// A validated appliance section: its id, base URL, own addresses and client.
+pub(crate) struct Appliance {
+    pub id: String,
+    pub base: String,
+    pub own: Vec<IpAddr>,
+    pub client: ApiClient,
+}
+
+impl Appliance {
+    /// Validates the name, alias and URL of a `kind` section.
+    pub fn new(
+        kind: &str,
+        name: &str,
+        alias: &str,
+        url: &str,
+        http: HttpSettings,
+    ) -> Result<Self, CloudError> {
+        let id = backend_id(kind, name);
+        check_name(&id, name)?;
+        check_alias(&id, alias)?;
+        let (base, own) = appliance_base(&id, url)?;
+        Ok(Appliance {
+            client: ApiClient::new(&id, http)?,
+            id,
+            base,
+            own,
+        })
+    }
+}
 
 /// A validated appliance base URL (`https://fw1.example.net`), without a
 /// trailing `/`, and its address when the host is an IP literal.
-pub(crate) fn appliance_base(id: &str, url: &str) -> Result<(String, Vec<IpAddr>), CloudError> {
+fn appliance_base(id: &str, url: &str) -> Result<(String, Vec<IpAddr>), CloudError> {
     let u = check_base_url(id, url)?;
     let own = match u.host() {
         Some(url::Host::Ipv4(a)) => vec![IpAddr::V4(a)],
@@ -20,7 +51,7 @@ pub(crate) fn appliance_base(id: &str, url: &str) -> Result<(String, Vec<IpAddr>
 
 /// An alias name both appliances accept: letters, digits and `_`, at most
 /// 31 characters, not starting with a digit.
-pub(crate) fn check_alias(id: &str, alias: &str) -> Result<(), CloudError> {
+fn check_alias(id: &str, alias: &str) -> Result<(), CloudError> {
     let ok = !alias.is_empty()
         && alias.len() <= 31
         && !alias.starts_with(|c: char| c.is_ascii_digit())

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::api::{check_base_url, ApiClient, ApiRequest, HttpSettings, REDACTED};
-use super::config::{backend_id, valid_id_part};
+use super::config::{backend_id, check_name};
 use super::{BlockList, Capabilities, CloudError, ListedBlock, NOTE_MARKER};
 use crate::respond::firewall::BlockTarget;
 use crate::respond::Secret;
@@ -81,12 +81,7 @@ impl CloudflareConfig {
             backend: id.clone(),
             message,
         };
-        if !valid_id_part(&self.name) {
-            return Err(bad(format!(
-                "name '{}' must be letters, digits, _ . -",
-                self.name
-            )));
-        }
+        check_name(&id, &self.name)?;
         let scope = match (&self.zone_id, &self.account_id) {
             (Some(z), None) => format!(
                 "zones/{}",

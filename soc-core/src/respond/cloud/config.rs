@@ -70,6 +70,17 @@ pub(crate) fn valid_id_part(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
+/// Refuses a `name` that cannot be part of a backend id.
+pub(crate) fn check_name(id: &str, name: &str) -> Result<(), CloudError> {
+    if valid_id_part(name) {
+        return Ok(());
+    }
+    Err(CloudError::Config {
+        backend: id.to_string(),
+        message: format!("name '{name}' must be letters, digits, _ . - (not starting with -)"),
+    })
+}
+
 impl CloudConfig {
     /// Whether no backend is configured.
     pub fn is_empty(&self) -> bool {
@@ -109,6 +120,24 @@ impl CloudConfig {
             }
         }
         Ok(out)
+    }
+
+    /// Refuses a backend named like a remote firewall host: both keep
+    /// their blocks under `…@<name>` in the state store, and each host's
+    /// expiry would take the other's records for its own.
+    pub fn check_names_against(&self, remote_hosts: &[String]) -> Result<(), CloudError> {
+        for id in self.ids()? {
+            let name = id.split_once('@').map_or(id.as_str(), |(_, n)| n);
+            if remote_hosts.iter().any(|h| h == name) {
+                return Err(CloudError::Config {
+                    backend: id.clone(),
+                    message: format!(
+                        "'{name}' is also a [[response.firewall.remote]] host; give one of them another name"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The configured backend ids (validates the section).

@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::api::{ApiClient, ApiRequest, HttpSettings, REDACTED};
-use super::appliance::{appliance_base, check_alias, expose};
-use super::config::{backend_id, valid_id_part};
+use super::appliance::{expose, Appliance};
+use super::config::backend_id;
 use super::{BlockList, Capabilities, CloudError, ListedBlock};
 use crate::respond::firewall::BlockTarget;
 use crate::respond::Secret;
@@ -70,23 +70,15 @@ impl OpnsenseConfig {
 
     /// Validates the section and builds the backend.
     pub fn block_list(&self, http: HttpSettings) -> Result<Opnsense, CloudError> {
-        let id = self.id();
-        if !valid_id_part(&self.name) {
-            return Err(CloudError::Config {
-                backend: id,
-                message: format!("name '{}' must be letters, digits, _ . -", self.name),
-            });
-        }
-        check_alias(&id, &self.alias)?;
-        let (base, own) = appliance_base(&id, &self.url)?;
+        let a = Appliance::new("opnsense", &self.name, &self.alias, &self.url, http)?;
         Ok(Opnsense {
-            util: format!("{base}/api/firewall/alias_util"),
+            util: format!("{}/api/firewall/alias_util", a.base),
             alias: self.alias.clone(),
             key: self.key.clone(),
             secret: self.secret.clone(),
-            client: ApiClient::new(&id, http)?,
-            own,
-            id,
+            client: a.client,
+            own: a.own,
+            id: a.id,
         })
     }
 }

@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::api::{ApiClient, ApiReply, ApiRequest, HttpSettings, REDACTED};
-use super::appliance::{appliance_base, check_alias, expose};
-use super::config::{backend_id, valid_id_part};
+use super::appliance::{expose, Appliance};
+use super::config::backend_id;
 use super::opnsense::default_alias;
 use super::{BlockList, Capabilities, CloudError, ListedBlock};
 use crate::respond::firewall::BlockTarget;
@@ -72,24 +72,16 @@ impl PfsenseConfig {
 
     /// Validates the section and builds the backend.
     pub fn block_list(&self, http: HttpSettings) -> Result<Pfsense, CloudError> {
-        let id = self.id();
-        if !valid_id_part(&self.name) {
-            return Err(CloudError::Config {
-                backend: id,
-                message: format!("name '{}' must be letters, digits, _ . -", self.name),
-            });
-        }
-        check_alias(&id, &self.alias)?;
-        let (base, own) = appliance_base(&id, &self.url)?;
+        let a = Appliance::new("pfsense", &self.name, &self.alias, &self.url, http)?;
         Ok(Pfsense {
-            api: format!("{base}/api/v2"),
+            api: format!("{}/api/v2", a.base),
             alias: self.alias.clone(),
             key: self.api_key.clone(),
             apply: self.apply,
-            client: ApiClient::new(&id, http)?,
-            own,
+            client: a.client,
+            own: a.own,
             lock: tokio::sync::Mutex::new(()),
-            id,
+            id: a.id,
         })
     }
 }
