@@ -29,6 +29,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::api::HttpSettings;
+use super::aws::{AwsNaclConfig, AwsWafConfig};
 use super::cloudflare::CloudflareConfig;
 use super::opnsense::OpnsenseConfig;
 use super::pfsense::PfsenseConfig;
@@ -49,6 +50,10 @@ pub struct CloudConfig {
     pub opnsense: Vec<OpnsenseConfig>,
     /// pfSense aliases through the REST API package (`[[response.cloud.pfsense]]`).
     pub pfsense: Vec<PfsenseConfig>,
+    /// AWS WAF v2 IP sets (`[[response.cloud.aws_waf]]`).
+    pub aws_waf: Vec<AwsWafConfig>,
+    /// AWS VPC network ACL deny entries (`[[response.cloud.aws_nacl]]`).
+    pub aws_nacl: Vec<AwsNaclConfig>,
 }
 
 /// `kind@name`.
@@ -79,11 +84,15 @@ pub(crate) fn check_name(id: &str, name: &str) -> Result<(), CloudError> {
 impl CloudConfig {
     /// Whether no backend is configured.
     pub fn is_empty(&self) -> bool {
-        self.cloudflare.is_empty() && self.opnsense.is_empty() && self.pfsense.is_empty()
+        self.cloudflare.is_empty()
+            && self.opnsense.is_empty()
+            && self.pfsense.is_empty()
+            && self.aws_waf.is_empty()
+            && self.aws_nacl.is_empty()
     }
 
     /// Builds every configured backend, in config order (Cloudflare,
-    /// OPNsense, pfSense). Ids must be unique.
+    /// OPNsense, pfSense, AWS WAF, AWS network ACLs). Ids must be unique.
     pub fn block_lists(&self) -> Result<Vec<Box<dyn BlockList>>, CloudError> {
         let mut out: Vec<Box<dyn BlockList>> = Vec::new();
         for c in &self.cloudflare {
@@ -93,6 +102,12 @@ impl CloudConfig {
             out.push(Box::new(c.block_list(self.http)?));
         }
         for c in &self.pfsense {
+            out.push(Box::new(c.block_list(self.http)?));
+        }
+        for c in &self.aws_waf {
+            out.push(Box::new(c.block_list(self.http)?));
+        }
+        for c in &self.aws_nacl {
             out.push(Box::new(c.block_list(self.http)?));
         }
         let mut seen = std::collections::BTreeSet::new();

@@ -42,6 +42,7 @@
 
 mod api;
 mod appliance;
+pub mod aws;
 mod cloudflare;
 mod config;
 mod memory;
