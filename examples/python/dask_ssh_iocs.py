@@ -14,7 +14,6 @@ Usage: dask_ssh_iocs.py [AUTH_LOG ...] [--year 2026] [--tz UTC] [--workers 2]
        [--texts REPORT]
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -25,7 +24,8 @@ import pyarrow as pa
 
 import soc_core
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import batch_example_args, print_events_and_iocs  # noqa: E402
 
 
 def _pandas(batch):
@@ -81,25 +81,11 @@ def iocs(texts, **options):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("logs", nargs="*", default=[str(DATA / "auth.log")])
-    ap.add_argument("--year", type=int, default=None)
-    ap.add_argument("--tz", default=None)
-    ap.add_argument("--workers", type=int, default=2, help="worker processes")
-    ap.add_argument("--texts", default=str(DATA / "threat-report.txt"), help="one text per line")
-    args = ap.parse_args(argv)
-    options = {k: v for k, v in (("year", args.year), ("tz", args.tz)) if v is not None}
-    lines = Path(args.texts).read_text(errors="replace").splitlines()
-    texts = dd.from_pandas(pd.Series(lines, name="text"), npartitions=max(1, args.workers))
+    args = batch_example_args(__doc__, argv, "worker processes")
+    texts = dd.from_pandas(pd.Series(args.lines, name="text"), npartitions=max(1, args.workers))
     with dask.config.set(scheduler="processes", num_workers=args.workers):
-        events, found = dask.compute(ssh_events(args.logs, **options), iocs(texts))
-    failed = events[events["attempt"] == "failure"]
-    print(f"{len(events)} sshd events, {len(failed)} failed logins from {failed['src_ip'].nunique()} sources")
-    for ip, n in failed["src_ip"].value_counts().head(5).items():
-        print(f"    {ip:<40} {n:>6}")
-    print(f"{len(found)} indicators in {len(lines)} texts")
-    for kind, n in found["kind"].value_counts().items():
-        print(f"    {kind:<18} {n:>6}")
+        events, found = dask.compute(ssh_events(args.logs, **args.options), iocs(texts))
+    print_events_and_iocs(events, found, args.lines)
     return 0
 
 

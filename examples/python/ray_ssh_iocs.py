@@ -9,11 +9,10 @@ of one sshd connection stay in one parse, as in `soc_core.spark`;
 `extract_iocs_batch`; its `row` column becomes the input's `id`. Batches
 stay Arrow tables end to end (`batch_format="pyarrow"`).
 
-Usage: ray_ssh_iocs.py [AUTH_LOG ...] [--year 2026] [--tz UTC] [--cpus 2]
+Usage: ray_ssh_iocs.py [AUTH_LOG ...] [--year 2026] [--tz UTC] [--workers 2]
        [--texts REPORT]
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,7 +22,8 @@ import ray.data
 
 import soc_core
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import batch_example_args, print_events_and_iocs  # noqa: E402
 
 
 def _parse_files(batch, options):
@@ -70,32 +70,18 @@ def to_table(ds):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("logs", nargs="*", default=[str(DATA / "auth.log")])
-    ap.add_argument("--year", type=int, default=None)
-    ap.add_argument("--tz", default=None)
-    ap.add_argument("--cpus", type=int, default=2, help="CPUs of the local Ray instance")
-    ap.add_argument("--texts", default=str(DATA / "threat-report.txt"), help="one text per line")
-    args = ap.parse_args(argv)
-    options = {k: v for k, v in (("year", args.year), ("tz", args.tz)) if v is not None}
-    lines = Path(args.texts).read_text(errors="replace").splitlines()
+    args = batch_example_args(__doc__, argv, "CPUs of the local Ray instance")
     started = not ray.is_initialized()
     if started:  # a local instance on loopback; ray.init(address=...) joins a cluster instead
-        ray.init(num_cpus=args.cpus, include_dashboard=False, object_store_memory=128 << 20,
+        ray.init(num_cpus=args.workers, include_dashboard=False, object_store_memory=128 << 20,
                  log_to_driver=False)
     try:
-        events = to_table(ssh_events(args.logs, **options)).to_pandas()
-        found = to_table(iocs(texts_dataset(lines))).to_pandas()
+        events = to_table(ssh_events(args.logs, **args.options)).to_pandas()
+        found = to_table(iocs(texts_dataset(args.lines))).to_pandas()
     finally:
         if started:
             ray.shutdown()
-    failed = events[events["attempt"] == "failure"]
-    print(f"{len(events)} sshd events, {len(failed)} failed logins from {failed['src_ip'].nunique()} sources")
-    for ip, n in failed["src_ip"].value_counts().head(5).items():
-        print(f"    {ip:<40} {n:>6}")
-    print(f"{len(found)} indicators in {len(lines)} texts")
-    for kind, n in found["kind"].value_counts().items():
-        print(f"    {kind:<18} {n:>6}")
+    print_events_and_iocs(events, found, args.lines)
     return 0
 
 

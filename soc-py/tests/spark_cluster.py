@@ -17,7 +17,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(pred, what, secs=90):
+def wait_for(pred, what, secs=300):
     end = time.monotonic() + secs
     while time.monotonic() < end:
         if pred():
