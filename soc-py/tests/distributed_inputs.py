@@ -86,3 +86,10 @@ def ioc_keys(rows):
 
 def event_order(row):
     return (row["file"], row["line"])
+
+
+def failed_logins_line(path=DATA / "auth.log"):
+    """The examples' summary line for `path`, from `parse_ssh`'s Event objects."""
+    failed = [e.to_dict() for e in soc_core.parse_ssh(str(path), year=YEAR)]
+    failed = [e for e in failed if e.get("attempt") == "failure"]
+    return f"{len(failed)} failed logins from {len({e['src_ip'] for e in failed})} sources"
