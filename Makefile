@@ -73,6 +73,8 @@ py-test: py-build
 	@$(PY) -c "import mypy" 2>/dev/null || $(PY) -m pip install -q mypy
 	@$(PY) -c "import pyarrow, polars, pandas" 2>/dev/null || $(PY) -m pip install -q pyarrow polars pandas
 	@$(PY) -c "import pyspark" 2>/dev/null || $(PY) -m pip install -q "pyspark>=4,<5"
+	@$(PY) -c "import dask.dataframe" 2>/dev/null || $(PY) -m pip install -q "dask[dataframe]"
+	@$(PY) -c "import ray.data" 2>/dev/null || $(PY) -m pip install -q "ray[data]"
 	cd soc-py && $(PY) -m mypy.stubtest soc_core --allowlist stubtest-allowlist.txt
 	cd soc-py && $(PY) -m pytest -q -rs
 

@@ -2,7 +2,8 @@
 
     python benches/compare/arrow_pandas.py AUTH_LOG [YEAR]
 
-Prints seconds for: parsing alone (iterating Event objects), the DataFrame
+Prints wall and CPU seconds (CPU time is what to compare on a loaded
+machine) for: parsing alone (iterating Event objects), the DataFrame
 through `to_dict()` per event, the DataFrame through `.to_arrow()` of the
 iterator, and through `parse_ssh_batch` over the lines. Run it with a
 release build of the module (`maturin develop --release`).
@@ -18,10 +19,10 @@ import soc_core
 
 
 def timed(label, f):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     out = f()
-    dt = time.perf_counter() - t
-    print(f"{label:<44} {dt:7.2f} s  rows={len(out):,}")
+    dt, dc = time.perf_counter() - t, time.process_time() - c
+    print(f"{label:<44} {dt:7.2f} s wall {dc:7.2f} s cpu  rows={len(out):,}", flush=True)
     return out
 
 

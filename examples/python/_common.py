@@ -73,3 +73,32 @@ class MockServer:
 def toml_str(value):
     """A TOML basic string."""
     return json.dumps(str(value))
+
+
+def batch_example_args(doc, argv, workers_help):
+    """The command line of the Dask and Ray examples: logs, parser options
+    (`args.options`), worker count and the texts (`args.lines`)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("logs", nargs="*", default=[str(DATA / "auth.log")])
+    ap.add_argument("--year", type=int, default=None)
+    ap.add_argument("--tz", default=None)
+    ap.add_argument("--workers", type=int, default=2, help=workers_help)
+    ap.add_argument("--texts", default=str(DATA / "threat-report.txt"), help="one text per line")
+    args = ap.parse_args(argv)
+    args.options = {k: v for k, v in (("year", args.year), ("tz", args.tz)) if v is not None}
+    args.lines = Path(args.texts).read_text(errors="replace").splitlines()
+    return args
+
+
+def print_events_and_iocs(events, found, texts):
+    """The Dask and Ray examples' report, from pandas DataFrames of
+    `soc.events` and `soc.indicators`."""
+    failed = events[events["attempt"] == "failure"]
+    print(f"{len(events)} sshd events, {len(failed)} failed logins from {failed['src_ip'].nunique()} sources")
+    for ip, n in failed["src_ip"].value_counts().head(5).items():
+        print(f"    {ip:<40} {n:>6}")
+    print(f"{len(found)} indicators in {len(texts)} texts")
+    for kind, n in found["kind"].value_counts().items():
+        print(f"    {kind:<18} {n:>6}")

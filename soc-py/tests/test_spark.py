@@ -4,13 +4,9 @@ and alerts, EVE alerts and IOCs computed on the executors equal the
 single-machine CLI's over the same generated files."""
 
 import json
-import os
 import pathlib
 import shutil
-import socket
 import subprocess
-import sys
-import time
 
 import pytest
 
@@ -19,18 +15,13 @@ pytest.importorskip("pyarrow", reason="pyarrow is not installed (make test insta
 
 import soc_core  # noqa: E402
 import soc_core.spark as soc_spark  # noqa: E402
+from spark_cluster import standalone_cluster  # noqa: E402
 
 # PySpark 4.3 warns about pandas 3, which it is not using here.
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 YEAR = "2026"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tool(name):
@@ -41,66 +32,13 @@ def tool(name):
     return str(path)
 
 
-def wait_for(pred, what, secs=90):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     if shutil.which("java") is None:
         pytest.skip("java is not installed")
-    home = pathlib.Path(pyspark.__file__).parent
-    spark_class = home / "bin" / "spark-class"
     tmp = tmp_path_factory.mktemp("spark")
-    env = dict(os.environ, SPARK_HOME=str(home), PYSPARK_PYTHON=sys.executable,
-               SPARK_LOCAL_IP="127.0.0.1", SPARK_LOG_DIR=str(tmp), SPARK_WORKER_DIR=str(tmp / "work"))
-    port = free_port()
-    url = f"spark://127.0.0.1:{port}"
-    procs = []
-
-    def start(args, log):
-        f = open(tmp / log, "w")
-        procs.append((subprocess.Popen([str(spark_class), *args], env=env, stdout=f, stderr=subprocess.STDOUT), f))
-
-    try:
-        start(["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
-               "--webui-port", str(free_port())], "master.log")
-        for i in range(2):
-            start(["org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1", "--cores", "1",
-                   "--memory", "1g", "--webui-port", str(free_port()), "--work-dir", str(tmp / f"w{i}")],
-                  f"worker{i}.log")
-        wait_for(lambda: sum("Registering worker" in (tmp / "master.log").read_text() for _ in [0])
-                 and (tmp / "master.log").read_text().count("Registering worker") >= 2, "two workers")
-        from pyspark.sql import SparkSession
-
-        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # the driver, too, stays on loopback
-        os.environ["PYSPARK_PYTHON"] = sys.executable  # the executors' Python has soc_core
-
-        spark = (SparkSession.builder.master(url).appName("soc-test")
-                 .config("spark.driver.host", "127.0.0.1")
-                 .config("spark.driver.bindAddress", "127.0.0.1")
-                 .config("spark.executor.memory", "768m")
-                 .config("spark.sql.shuffle.partitions", "4")
-                 .config("spark.sql.session.timeZone", "UTC")
-                 .config("spark.pyspark.python", sys.executable)
-                 .config("spark.task.maxFailures", "1")
-                 .getOrCreate())
+    with standalone_cluster(tmp) as spark:
         yield spark, tmp
-        spark.stop()
-    finally:
-        for p, f in procs:
-            p.terminate()
-        for p, f in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-            f.close()
 
 
 def cli(*args):
