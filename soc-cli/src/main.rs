@@ -103,8 +103,13 @@ fn init_tracing(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SOC_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("SOC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // aws-sigv4 traces its canonical request, which holds the session
+    // token: never log it, whatever SOC_LOG asks for.
+    if let Ok(quiet) = "aws_sigv4=off".parse() {
+        filter = filter.add_directive(quiet);
+    }
     // Colour only on a terminal (and never with NO_COLOR set): escape
     // sequences in a log file or pipe are noise at best.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
