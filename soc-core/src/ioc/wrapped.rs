@@ -41,13 +41,15 @@ pub(super) struct Block {
 }
 
 /// Whether `run` (base64 characters, then optional `=` padding) reads as
-/// base64 rather than a word: four characters or more, holding a digit,
-/// `+`, `/`, `=`, or an upper-case letter after its first character.
+/// base64 rather than a word or a hex digest: four characters or more,
+/// holding a digit, `+`, `/`, `=`, or an upper-case letter after its
+/// first character, and not only hex digits.
 pub(super) fn looks_base64(run: &[u8]) -> bool {
     run.len() >= 4
         && run.iter().enumerate().any(|(i, &c)| {
             c.is_ascii_digit() || matches!(c, b'+' | b'/' | b'=') || i > 0 && c.is_ascii_uppercase()
         })
+        && !run.iter().all(u8::is_ascii_hexdigit)
 }
 
 /// A run a wrap may follow: long, whole 4-character groups, unpadded.
@@ -104,22 +106,26 @@ fn run_at(t: &[u8], i: usize) -> &[u8] {
 }
 
 /// The wrapped block holding the run `t[s..e]`, starting no earlier than
-/// `floor`; `None` when no other run joins it.
+/// `floor`; `None` when no other run joins it. Allocates only for a block.
 pub(super) fn block_around(t: &[u8], s: usize, e: usize, floor: usize) -> Option<Block> {
-    let mut runs = vec![(s, e)];
-    // Backwards, across line breaks only.
+    // Backwards, across line breaks only; no line shorter than the next.
     let mut first = s;
+    let mut next_len = e - s;
     while first > floor {
         let Some(w) = break_before(t, first) else {
             break;
         };
         let end = first - w;
         let start = end - t[..end].iter().rev().take_while(|&&c| is_b64(c)).count();
-        if start < floor || s - start > MAX_REACH || !wrappable(&t[start..end]) {
+        if start < floor
+            || s - start > MAX_REACH
+            || end - start < next_len
+            || !wrappable(&t[start..end])
+        {
             break;
         }
-        runs.insert(0, (start, end));
         first = start;
+        next_len = end - start;
     }
     let mut last = (s, e);
     let mut capped = false;
@@ -132,7 +138,8 @@ pub(super) fn block_around(t: &[u8], s: usize, e: usize, floor: usize) -> Option
             break;
         }
         let run = run_at(t, next);
-        if !looks_base64(run) {
+        // After the first line, no line is longer than the one before.
+        if !looks_base64(run) || last.0 != first && run.len() > last.1 - last.0 {
             break;
         }
         if next + run.len() - s > MAX_REACH {
@@ -140,15 +147,20 @@ pub(super) fn block_around(t: &[u8], s: usize, e: usize, floor: usize) -> Option
             break;
         }
         last = (next, next + run.len());
-        runs.push(last);
     }
-    if runs.len() < 2 {
+    if first == s && last.0 == s {
         return None;
     }
+    // Only blanks stand between the runs.
+    let joined = t[first..last.1]
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        .collect();
     Some(Block {
-        start: runs[0].0,
+        start: first,
         end: last.1,
-        joined: runs.iter().flat_map(|&(a, b)| &t[a..b]).copied().collect(),
+        joined,
         capped,
         last_run: last.0,
     })
