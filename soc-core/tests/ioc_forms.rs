@@ -193,15 +193,57 @@ fn reader_finds_the_new_forms_across_blocks() {
     assert!(a.iter().all(|i| i.count == 40_000), "{a:#?}");
 }
 
+#[test]
+fn wrapped_base64_escaped_emails_and_bare_tlp() {
+    let text = "Body:\n  aHR0cDovL2V2aWwuZXhhbXBsZS5jb20v\n  bWFsd2FyZS5leGU=\nmail john\\ doe@example.com, \
+                \"first@last\"@example.com and first\\@last@example.com (TLP: amber; TLP-RED)\n";
+    let found = extract(text);
+    check_offsets(text, &found);
+    let got: Vec<(&str, &str, &str, u64)> = found
+        .iter()
+        .map(|i| (i.kind.as_str(), i.value.as_str(), i.raw.as_str(), i.count))
+        .collect();
+    let block = "aHR0cDovL2V2aWwuZXhhbXBsZS5jb20v\n  bWFsd2FyZS5leGU=";
+    assert_eq!(
+        got,
+        [
+            ("domain", "evil.example.com", block, 1),
+            ("url", "http://evil.example.com/malware.exe", block, 1),
+            (
+                "email",
+                "\"john doe\"@example.com",
+                "john\\ doe@example.com",
+                1
+            ),
+            (
+                "email",
+                "\"first@last\"@example.com",
+                "\"first@last\"@example.com",
+                2
+            ),
+            ("tlp", "TLP:AMBER", "TLP: amber", 1),
+            ("tlp", "TLP:RED", "TLP-RED", 1),
+        ]
+    );
+    assert!(found[..2].iter().all(|i| i.has_tag(IndicatorTag::Base64)));
+    // The same through the reader, in blocks, many times over.
+    let many = text.repeat(8_000); // > 1 MiB
+    let ex = Extractor::default();
+    let a = ex.extract(&many);
+    assert_eq!(a, ex.extract_reader(many.as_bytes()).unwrap());
+    assert!(a.iter().all(|i| i.count % 8_000 == 0), "{a:#?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
     /// The new shapes never panic and always point at their raw text.
     #[test]
-    fn new_shapes_never_panic(parts in proptest::collection::vec(0..24usize, 0..40), seps in proptest::collection::vec(0..4usize, 40)) {
-        const P: [&str; 24] = [
+    fn new_shapes_never_panic(parts in proptest::collection::vec(0..30usize, 0..40), seps in proptest::collection::vec(0..4usize, 40)) {
+        const P: [&str; 30] = [
             "arn:aws:", "Mozilla/5.0", "(x)", "TLP:", "\"", "@[", "IPv6:", "Oi8v", "aHR0c", "3a2f2f",
             "%3A%2F%2F", "[.]", "[", ".]", "\\.", "@", "http://", "example", "com", "1.2.3.4", "/p",
-            "imphash:", "cve", "2021-1234",
+            "imphash:", "cve", "2021-1234", "\\", "TLP", "amber", "aHR0cDovL2V2aWwuZXhhbXBsZS5jb20v",
+            "bWFsd2FyZS5leGU=", "\\ ",
         ];
         let mut t = String::new();
         for (k, p) in parts.iter().enumerate() {

@@ -12,7 +12,7 @@ use super::shape::{
     find, is_sep, starts_ci, SHAPE, S_AT, S_COLON, S_DASH, S_DOT, S_NOT_DIGITS, S_NOT_HEX,
     S_PERCENT, S_SLASH, S_UPPER,
 };
-use super::{altcoins, coins, ids, validate as v};
+use super::{altcoins, coins, validate as v};
 use crate::model::IndicatorKind as K;
 
 /// Schemes taken alone when glued to a word before them (`wordshttp://`),
@@ -301,11 +301,6 @@ impl Group<'_> {
                 }
                 if self.ipv6_or_cidr(out, p, a, b) {
                     return;
-                }
-            }
-            if c0 | 0x20 == b't' {
-                if let Some(val) = ids::tlp(p) {
-                    return self.emit(out, K::Tlp, val, a, b, false);
                 }
             }
             if c0 | 0x20 == b'b' && altcoins::cashaddr(self.st(a, b)) {

@@ -11,7 +11,7 @@ use super::shape::{
     find, starts_ci, S_ALPHA, S_AT, S_COLON, S_DASH, S_DIGIT, S_DOT, S_SLASH, S_UPPER,
 };
 use super::validate::HashLabel;
-use super::{altcoins, coins, ids, validate as v};
+use super::{altcoins, coins, ids, local_part, validate as v};
 use crate::model::IndicatorKind as K;
 
 /// Domains of public XMPP services: an address on one is a chat account.
@@ -142,6 +142,9 @@ impl Group<'_> {
     /// before). True when it was one.
     pub(super) fn email(&self, out: &mut Collector, a: usize, q: usize, b: usize) -> bool {
         let t = self.t();
+        if self.escaped_email(out, a, q) {
+            return true;
+        }
         if !v::email_local(&t[a..q]) {
             return false;
         }
@@ -214,8 +217,9 @@ impl Group<'_> {
     }
 
     /// A group starting `@domain` right after a quoted local part
-    /// (`"john..doe"@example.com`): the whole address. True when it was
-    /// one (the group is then all address).
+    /// (`"john..doe"@example.com`, see [`local_part`]): the whole address
+    /// in canonical form. True when it was one (the group is then all
+    /// address).
     pub(super) fn quoted_email(&self, out: &mut Collector, lead: usize) -> bool {
         let text = self.text.as_bytes();
         let rs = self.start + self.norm.raw_at(lead);
@@ -223,37 +227,50 @@ impl Group<'_> {
             return false;
         }
         out.looked_around = true;
-        let from = rs.saturating_sub(66);
-        let Some(qs) = text[from..rs - 1]
-            .iter()
-            .rposition(|&c| c == b'"')
-            .map(|k| k + from)
-        else {
+        let Some((qs, local)) = local_part::quoted(text, rs - 1) else {
             return false;
         };
-        let local = &text[qs + 1..rs - 1];
-        if local.is_empty()
-            || local
-                .iter()
-                .any(|&c| c == b'\n' || c == b'\\' || !c.is_ascii_graphic() && c != b' ')
-        {
-            return false;
-        }
+        self.emit_local(out, qs, local, lead + 1)
+    }
+
+    /// Emits `local@domain` for a local part found in the raw text from
+    /// `rs` and a domain starting at refanged offset `ds`. True when the
+    /// domain was one.
+    fn emit_local(&self, out: &mut Collector, rs: usize, local: String, ds: usize) -> bool {
         let t = self.t();
-        let mut e = lead + 1;
+        let mut e = ds;
         while e < t.len() && (t[e].is_ascii_alphanumeric() || matches!(t[e], b'.' | b'-' | b'_')) {
             e += 1;
         }
-        while e > lead + 1 && matches!(t[e - 1], b'.' | b'-') {
+        while e > ds && matches!(t[e - 1], b'.' | b'-') {
             e -= 1;
         }
-        let Some(d) = v::domain(self.st(lead + 1, e)).filter(|d| !d.onion) else {
+        let Some(d) = v::domain(self.st(ds, e)).filter(|d| !d.onion) else {
             return false;
         };
         let re = self.start + self.norm.raw_at(e);
-        let local = String::from_utf8_lossy(&text[qs..rs]);
-        self.emit_raw(out, K::Email, format!("{local}@{}", d.value), qs, re);
+        self.emit_raw(out, K::Email, format!("{local}@{}", d.value), rs, re);
         true
+    }
+
+    /// `local@domain` with quoted pairs in or right before the local part
+    /// `a..q` (`john\ doe@example.com`, `first\@last@example.com`; see
+    /// [`local_part`]). True when it was one.
+    fn escaped_email(&self, out: &mut Collector, a: usize, q: usize) -> bool {
+        let text = self.text.as_bytes();
+        let (rl, rq) = (
+            self.start + self.norm.raw_at(a),
+            self.start + self.norm.raw_at(q),
+        );
+        let pair_before = rl >= 2 && text[rl - 2] == b'\\';
+        if (!pair_before && !self.t()[a..q].contains(&b'\\')) || text.get(rq) != Some(&b'@') {
+            return false;
+        }
+        out.looked_around = true;
+        match local_part::escaped(text, rq) {
+            Some((ls, local)) => self.emit_local(out, ls, local, q + 1),
+            None => false,
+        }
     }
 
     /// An ARN at refanged offset `q` right after a quote, which runs on to

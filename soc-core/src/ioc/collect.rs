@@ -97,6 +97,9 @@ pub(crate) struct Collector<'o> {
     pub(crate) origin: Option<IndicatorTag>,
     /// True in a nested extraction over decoded text (no decoding again).
     pub(crate) nested: bool,
+    /// The last wrapped base64 block decoded (see `wrapped`): its start and
+    /// end in the whole input, and whether it held a URL.
+    pub(crate) b64_block: (usize, usize, bool),
 }
 
 /// Bit mask of the kinds to report.
@@ -124,6 +127,7 @@ impl<'o> Collector<'o> {
             looked_around: false,
             origin: None,
             nested: false,
+            b64_block: (0, 0, false),
         }
     }
 

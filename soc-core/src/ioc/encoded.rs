@@ -4,6 +4,11 @@
 //! extracted again (one level deep) and its URLs and their hosts are
 //! reported with the raw encoded text and a tag saying how it was encoded.
 //!
+//! Base64 wrapped across lines or split by single spaces is joined first
+//! (see [`wrapped`]): a block is looked for only around a run that already
+//! has base64's shape and is followed or preceded by a blank, and is
+//! decoded once.
+//!
 //! Decoding runs only where the encoded form of `://` is present, so text
 //! that cannot hold an encoded URL costs one byte search.
 
@@ -14,6 +19,7 @@ use super::classify::Group;
 use super::collect::Collector;
 use super::pass::extract_nested;
 use super::shape::find;
+use super::wrapped;
 use crate::model::{IndicatorKind as K, IndicatorTag};
 
 /// Standard alphabet, padding optional, stray trailing bits allowed.
@@ -54,7 +60,8 @@ impl Group<'_> {
             return;
         }
         let decoded = percent_encoding::percent_decode(&t[s..e]).decode_utf8_lossy();
-        self.emit_decoded(out, &decoded, s, e, IndicatorTag::PercentEncoded);
+        let (rs, re) = self.raw_range(s, e);
+        self.emit_decoded(out, &decoded, rs, re, IndicatorTag::PercentEncoded);
     }
 
     /// A hex run `a..b` holding `3a2f2f` (`://`) at a byte boundary: the
@@ -80,19 +87,60 @@ impl Group<'_> {
                 u8::try_from(hi << 4 | lo).ok()
             })
             .collect();
+        let (rs, re) = self.raw_range(a, b);
         self.emit_decoded(
             out,
             &String::from_utf8_lossy(&bytes),
-            a,
-            b,
+            rs,
+            re,
             IndicatorTag::Hex,
         )
     }
 
-    /// A base64 run `a..b` holding the encoding of `://`: the URLs of its
+    /// A base64 run `a..b` holding the encoding of `://`, alone or in a
+    /// block wrapped across lines (see [`wrapped`]): the URLs of its
     /// decoded text. True when it held one.
     pub(super) fn base64_encoded(&self, out: &mut Collector, a: usize, b: usize) -> bool {
-        let p = &self.t()[a..b];
+        let (rs, re) = self.raw_range(a, b);
+        if !self.norm.changed && self.wrapped_base64(out, rs, re) {
+            return true;
+        }
+        self.base64_run(out, &self.t()[a..b], rs, re)
+    }
+
+    /// The wrapped block around the raw run `rs..re`, decoded once per
+    /// block: true when the block held a URL (then the run alone is not
+    /// looked at).
+    fn wrapped_base64(&self, out: &mut Collector, rs: usize, re: usize) -> bool {
+        let text = self.text.as_bytes();
+        let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        if !(text.get(re).is_some_and(blank) || rs > 0 && blank(&text[rs - 1])) {
+            return false;
+        }
+        let (bs, be, held) = out.b64_block;
+        if (bs..be).contains(&(out.base + rs)) {
+            out.looked_around = true;
+            return held;
+        }
+        let floor = be.saturating_sub(out.base).min(rs);
+        let Some(block) = wrapped::block_around(text, rs, re, floor) else {
+            return false;
+        };
+        out.looked_around = true;
+        let held = self.base64_run(out, &block.joined, block.start, block.end);
+        // A block cut short resumes at its last run.
+        let covered = if block.capped {
+            block.last_run
+        } else {
+            block.end
+        };
+        out.b64_block = (out.base + block.start, out.base + covered, held);
+        held
+    }
+
+    /// Base64 text `p` (raw range `rs..re`) holding the encoding of `://`:
+    /// the URLs of its decoded text. True when it held one.
+    fn base64_run(&self, out: &mut Collector, p: &[u8], rs: usize, re: usize) -> bool {
         let Some(off) = B64_SCHEME_SEP
             .iter()
             .find_map(|(needle, at)| find(p, needle).filter(|&k| k >= *at).map(|k| (k - at) % 4))
@@ -121,26 +169,32 @@ impl Group<'_> {
             if !text.contains("://") {
                 return false;
             }
-            if self.emit_decoded(out, &text, a, b, IndicatorTag::Base64) {
+            if self.emit_decoded(out, &text, rs, re, IndicatorTag::Base64) {
                 return true;
             }
         }
         false
     }
 
-    /// Extracts `decoded` (text decoded from refanged range `a..b`) and
+    /// The raw text range (offsets into `text`) of refanged range `a..b`.
+    fn raw_range(&self, a: usize, b: usize) -> (usize, usize) {
+        (
+            self.start + self.norm.raw_at(a),
+            self.start + self.norm.raw_at(b),
+        )
+    }
+
+    /// Extracts `decoded` (text decoded from raw range `rs..re`) and
     /// emits its URLs and their hosts, tagged `tag`. True when any.
     fn emit_decoded(
         &self,
         out: &mut Collector,
         decoded: &str,
-        a: usize,
-        b: usize,
+        rs: usize,
+        re: usize,
         tag: IndicatorTag,
     ) -> bool {
         let found = extract_nested(decoded);
-        let rs = self.start + self.norm.raw_at(a);
-        let re = self.start + self.norm.raw_at(b);
         let raw = self.text.get(rs..re).unwrap_or("");
         let before = out.origin.replace(tag);
         let mut any = false;

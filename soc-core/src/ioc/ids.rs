@@ -1,4 +1,4 @@
-//! Identifier-shaped kinds: AWS ARNs, TLP labels, Google Analytics and
+//! Identifier-shaped kinds: AWS ARNs, Google Analytics and
 //! AdSense ids, ATT&CK mitigations and user agents. Each function takes
 //! the refanged bytes of one candidate and returns the normalized value,
 //! or `None`.
@@ -62,20 +62,6 @@ fn arn_len_in(p: &[u8], quoted: bool) -> Option<usize> {
             .iter()
             .all(|&c| c.is_ascii_graphic() || quoted && c == b' ');
     ok.then_some(end)
-}
-
-/// The TLP colours (TLP 2.0 and 1.0).
-const TLP: [&str; 6] = ["AMBER+STRICT", "AMBER", "CLEAR", "GREEN", "WHITE", "RED"];
-
-/// `TLP:AMBER+STRICT`, `tlp:red` -> `TLP:AMBER+STRICT`, `TLP:RED`.
-pub(crate) fn tlp(p: &[u8]) -> Option<String> {
-    let colour = p.get(4..)?;
-    if !p[..4].eq_ignore_ascii_case(b"tlp:") {
-        return None;
-    }
-    TLP.iter()
-        .find(|c| colour.eq_ignore_ascii_case(c.as_bytes()))
-        .map(|c| format!("TLP:{c}"))
 }
 
 /// `UA-12345678-1` (Universal Analytics) or `G-XXXXXXXXXX` (GA4: ten
@@ -180,11 +166,6 @@ mod tests {
 
     #[test]
     fn small_ids() {
-        assert_eq!(
-            tlp(b"tlp:amber+strict").as_deref(),
-            Some("TLP:AMBER+STRICT")
-        );
-        assert_eq!(tlp(b"TLP:BLUE"), None);
         assert!(google_analytics(b"UA-000000-2"));
         assert!(google_analytics(b"G-ABCDE12345"));
         assert!(!google_analytics(b"G-ABCDEFGHIJ"));

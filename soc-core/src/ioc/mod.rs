@@ -18,7 +18,14 @@
 //! a URL inside another URL, and hashes, ATT&CK ids and addresses in a
 //! URL's path, are reported too. Base64, hex and percent-encoded URLs are
 //! decoded where the encoded form of `://` appears (tagged `base64`, `hex`,
-//! `percent_encoded`; see `encoded`).
+//! `percent_encoded`; see `encoded`), base64 also when wrapped across
+//! lines or split by single spaces (see `wrapped`).
+//!
+//! E-mail local parts may be quoted or escaped (`"john doe"@example.com`,
+//! `john\ doe@example.com`); they are reported in one canonical form,
+//! bare when they can be, else quoted (`"john doe"@example.com`; see
+//! `local_part`). TLP labels are found bare in prose too (`TLP AMBER`,
+//! `TLP-RED`, `tlp: amber` -> `TLP:AMBER`; see `tlp`).
 //!
 //! Degenerate hex runs (all letters or all digits, such as `aaaa...` or
 //! `0000...`) are not reported as hashes: they are placeholders and
@@ -51,6 +58,7 @@ mod domain;
 mod encoded;
 mod files;
 mod ids;
+mod local_part;
 mod memo;
 mod normalize;
 mod pass;
@@ -59,9 +67,11 @@ mod refang;
 mod scan;
 mod shape;
 mod spaced;
+mod tlp;
 mod url;
 mod validate;
 mod winpath;
+mod wrapped;
 
 use std::io::Read;
 
@@ -130,6 +140,7 @@ impl Extractor {
         col.reserve_for(text.len());
         let mut pass = Pass::default();
         scan_groups::<true>(text, 0, text.len(), pass.sink(&mut col, text));
+        tlp::bare_labels(text, 0, text.len(), &mut col);
         col.finish()
     }
 
@@ -175,6 +186,7 @@ impl Extractor {
             };
             let text = buf.as_str();
             let next = scan_groups::<true>(text, from, limit, pass.sink(&mut col, text));
+            tlp::bare_labels(text, from, next, &mut col);
             if eof {
                 break;
             }
