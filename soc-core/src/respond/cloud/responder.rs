@@ -395,14 +395,16 @@ impl Responder for CloudResponder {
         self.backend()
     }
 
-    /// Retries pending work once per process, then blocks the alert's
-    /// source (its aggregated IPv6 network when configured).
+    /// Once per process sweeps the backend (retries pending work, removes
+    /// expired blocks through the API), then blocks the alert's source (its
+    /// aggregated IPv6 network when configured). Between alerts, expiry
+    /// needs `soc block sweep --cloud all` (e.g. from a timer).
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         if !self.retried.swap(true, Ordering::SeqCst) {
-            match self.retry_pending(mode).await {
+            match self.sweep(mode).await {
                 Ok(recs) => {
                     for r in recs {
-                        tracing::info!(responder = %r.responder, target = %r.target, outcome = ?r.outcome, "retried a pending cloud block action");
+                        tracing::info!(responder = %r.responder, target = %r.target, outcome = ?r.outcome, "swept the cloud backend (retry or expiry)");
                     }
                 }
                 Err(e) => {
