@@ -202,14 +202,15 @@ impl Pipeline {
     }
 
     /// Adds a custom enricher (Rust or Python) after the configured ones.
+    /// It runs through the same [`crate::enrich::EnrichmentService`] as the
+    /// built-in providers, and its answers are cached in the pipeline's
+    /// state store (for their TTL), so later runs on that file reuse them.
     pub fn add_enricher(&mut self, enricher: Box<dyn Enricher>) {
-        let mut list = EnricherList::new(Vec::new());
-        if let Some(old) = self.custom_enrichers.take() {
-            match Arc::try_unwrap(old) {
-                Ok(l) => list = l,
-                Err(shared) => self.custom_enrichers = Some(shared),
-            }
-        }
+        let mut list = match self.custom_enrichers.take().map(Arc::try_unwrap) {
+            Some(Ok(list)) => list,
+            Some(Err(shared)) => shared.to_unshared(),
+            None => EnricherList::with_store(Vec::new(), Some(self.store.clone())),
+        };
         list.push(enricher);
         self.custom_enrichers = Some(Arc::new(list));
     }
