@@ -37,6 +37,7 @@ use crate::error::EnrichError;
 use crate::model::{Enrichment, Indicator, IndicatorKind};
 
 pub mod abuseipdb;
+mod api;
 pub mod attack;
 pub mod cache;
 mod config;
