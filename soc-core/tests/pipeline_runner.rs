@@ -139,7 +139,7 @@ impl Enricher for ListEnricher {
     }
     async fn enrich(&self, i: &Indicator) -> Result<Enrichment, EnrichError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let mut e = Enrichment::unknown("testlist", i.kind, &i.value, 3600);
+        let mut e = Enrichment::unknown("testlist", i).with_ttl(3600);
         if i.value.starts_with("203.0.113.") {
             e.verdict = Verdict::Malicious;
             e.score = 100;

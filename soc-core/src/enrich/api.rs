@@ -147,7 +147,7 @@ impl ProviderApi {
     ) -> Result<Enrichment, EnrichError> {
         let resp = self.get(path, &[], accept, &[404]).await?;
         if resp.status == 404 {
-            let mut e = Enrichment::unknown(self.name, ind.kind, &ind.value, self.ttl_secs);
+            let mut e = Enrichment::unknown(self.name, ind).with_ttl(self.ttl_secs);
             e.summary = not_found.into();
             e.raw = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
             return Ok(e);

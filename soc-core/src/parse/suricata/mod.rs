@@ -62,6 +62,7 @@ pub use scan::{AlertScanner, SCAN_BLOCK};
 use crate::error::ParseError;
 use crate::model::{Event, EventOutcome, Origin};
 use crate::parse::time::Stamp;
+use objects::u;
 use record::Views;
 
 /// One EVE record: the typed envelope, typed views of the event objects,
@@ -161,14 +162,6 @@ fn s(m: &Map<String, Value>, k: &str) -> Option<String> {
     match m.get(k)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn u(m: &Map<String, Value>, k: &str) -> Option<u64> {
-    match m.get(k)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
         _ => None,
     }
 }

@@ -148,13 +148,7 @@ impl<'a> Cur<'a> {
     /// quote.
     #[inline]
     fn skip_string(&mut self) -> Result<(), Bail> {
-        let b = self.s.as_bytes();
-        let end = string_end(b, self.i + 1).ok_or(Bail)?;
-        if b.get(end) != Some(&b'"') {
-            return Err(Bail);
-        }
-        self.i = end + 1;
-        Ok(())
+        self.string().map(drop)
     }
 
     /// A non-negative integer of at most 19 digits (no fraction, no
@@ -285,31 +279,7 @@ impl<'a> Src<'a> for Cur<'a> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'{') => {
-                self.enter()?;
-                if self.ws() == Some(b'}') {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                loop {
-                    if self.ws() != Some(b'"') {
-                        return Err(Bail);
-                    }
-                    self.skip_string()?;
-                    self.eat(b':')?;
-                    self.skip()?;
-                    match self.ws() {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            self.depth -= 1;
-                            return Ok(());
-                        }
-                        _ => return Err(Bail),
-                    }
-                }
-            }
+            Some(b'{') => self.object(|c, _| c.skip()),
             Some(b'[') => self.array(Cur::skip),
             _ => Err(Bail),
         }
