@@ -49,7 +49,7 @@ impl Enricher for InternalIntel {
     }
 
     async fn enrich(&self, indicator: &Indicator) -> Result<Enrichment, EnrichError> {
-        let mut e = Enrichment::unknown("internal_intel", indicator.kind, &indicator.value, 3600);
+        let mut e = Enrichment::unknown("internal_intel", indicator).with_ttl(3600);
         if indicator.ip().is_some_and(|ip| self.listed(ip)) {
             e.verdict = Verdict::Malicious;
             e.score = 90;

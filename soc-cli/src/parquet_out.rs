@@ -14,7 +14,9 @@ use arrow_array::builder::{Int32Builder, ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use serde_json::Value;
-use soc_core::columnar::{BatchBuilder, ColumnarError, ParquetSink, DEFAULT_ROWS_PER_GROUP};
+use soc_core::columnar::{
+    BatchBuilder, BatchCounts, ColumnarError, ParquetSink, DEFAULT_ROWS_PER_GROUP,
+};
 
 use crate::cmd::UsageError;
 use crate::output::Format;
@@ -152,28 +154,24 @@ fn enrichment_schema() -> SchemaRef {
 
 /// Builds `soc.enrichments` batches from the rows `soc enrich` prints.
 pub struct EnrichmentRows {
-    schema: SchemaRef,
+    counts: BatchCounts,
     providers: Vec<String>,
     text: [StringBuilder; 5],
     score: Int32Builder,
     tags: ListBuilder<StringBuilder>,
     json: [StringBuilder; 3],
-    rows: usize,
-    bytes: usize,
 }
 
 impl EnrichmentRows {
     /// A builder; `providers` are the per-provider columns of the rows.
     pub fn new(providers: &[String]) -> Self {
         EnrichmentRows {
-            schema: enrichment_schema(),
+            counts: BatchCounts::new(enrichment_schema()),
             providers: providers.to_vec(),
             text: Default::default(),
             score: Int32Builder::new(),
             tags: ListBuilder::new(StringBuilder::new()),
             json: Default::default(),
-            rows: 0,
-            bytes: 0,
         }
     }
 
@@ -203,29 +201,19 @@ impl EnrichmentRows {
             row.get("errors").map(Value::to_string),
         ];
         for (b, t) in self.json.iter_mut().zip(texts) {
-            self.bytes += t.as_ref().map_or(0, String::len);
+            self.counts.add_text(t.as_ref().map_or(0, String::len));
             b.append_option(t);
         }
-        self.rows += 1;
+        self.counts.add_row(0);
     }
 }
 
 impl BatchBuilder for EnrichmentRows {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn len(&self) -> usize {
-        self.rows
-    }
-
-    fn text_bytes(&self) -> usize {
-        self.bytes
+    fn counts(&self) -> &BatchCounts {
+        &self.counts
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        self.rows = 0;
-        self.bytes = 0;
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(10);
         for b in &mut self.text {
             columns.push(Arc::new(b.finish()));
@@ -235,7 +223,7 @@ impl BatchBuilder for EnrichmentRows {
         for b in &mut self.json {
             columns.push(Arc::new(b.finish()));
         }
-        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
+        self.counts.batch(columns)
     }
 }
 

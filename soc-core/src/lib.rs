@@ -42,7 +42,7 @@
 //!     fn name(&self) -> &str { "watchlist" }
 //!     fn supports(&self, i: &Indicator) -> bool { i.kind.is_ip() }
 //!     async fn enrich(&self, i: &Indicator) -> Result<Enrichment, EnrichError> {
-//!         Ok(Enrichment::found(self.name(), i, Verdict::Suspicious, 60, "on the watchlist"))
+//!         Ok(Enrichment::new(self.name(), i, Verdict::Suspicious, 60, "on the watchlist"))
 //!     }
 //! }
 //!

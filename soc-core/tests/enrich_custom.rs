@@ -45,12 +45,7 @@ impl Enricher for Intel {
                 body: "upstream down".into(),
             });
         }
-        Ok(Enrichment::unknown(
-            "internal_intel",
-            i.kind,
-            &i.value,
-            3600,
-        ))
+        Ok(Enrichment::unknown("internal_intel", i).with_ttl(3600))
     }
 }
 

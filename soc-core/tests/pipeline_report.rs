@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use soc_core::model::{
-    ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Mode, RiskLevel, Score,
-    ScoreFactor, Severity, Verdict,
+    ActionOutcome, ActionRecord, Alert, Enrichment, Indicator, IndicatorKind, Mode, RiskLevel,
+    Score, ScoreFactor, Severity, Verdict,
 };
 use soc_core::pipeline::report::{render, triage_summary, ReportData, ReportFormat};
 use soc_core::store::StoredAlert;
@@ -32,7 +32,8 @@ fn stored(
     a.first_seen = Some(t0() + Duration::hours(hours));
     a.last_seen = Some(t0() + Duration::hours(hours) + Duration::minutes(3));
     a.count = count;
-    let mut e = Enrichment::unknown("lists", IndicatorKind::Ipv4, ip, 3600);
+    let mut e =
+        Enrichment::unknown("lists", &Indicator::new(IndicatorKind::Ipv4, ip)).with_ttl(3600);
     e.fetched_at = t0();
     if ip.starts_with("203.") {
         e.verdict = Verdict::Malicious;

@@ -139,7 +139,7 @@ impl Enricher for ListEnricher {
     }
     async fn enrich(&self, i: &Indicator) -> Result<Enrichment, EnrichError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let mut e = Enrichment::unknown("testlist", i.kind, &i.value, 60);
+        let mut e = Enrichment::unknown("testlist", i).with_ttl(3600);
         if i.value.starts_with("203.0.113.") {
             e.verdict = Verdict::Malicious;
             e.score = 100;
@@ -365,4 +365,30 @@ fn a_pipeline_without_analyzer_is_a_config_error() {
     p.add_source(queue(&[]).0);
     let err = rt().block_on(p.run(RunOptions::default())).unwrap_err();
     assert!(err.to_string().contains("analyzer"), "{err}");
+}
+
+#[test]
+fn a_custom_enrichers_answer_is_cached_in_the_state_file_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let rt = rt();
+    let mut enriched = Vec::new();
+    for minute in ["1", "90"] {
+        let mut p = pipeline(Arc::new(StateStore::open(&path).unwrap()));
+        p.add_enricher(Box::new(ListEnricher {
+            calls: lookups.clone(),
+        }));
+        let (src, _q) = queue(&[&format!("203.0.113.5 {minute}")]);
+        p.add_source(src);
+        let m = rt.block_on(p.run(RunOptions::default())).unwrap();
+        assert_eq!(m.alerts_new, 1, "run at minute {minute}: {m:?}");
+        enriched.push(m.enrich.clone());
+    }
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        1,
+        "the second run is answered from the state file's cache: {enriched:?}"
+    );
+    assert_eq!(enriched[1].cache_hits, 1, "{enriched:?}");
 }

@@ -1,7 +1,7 @@
 //! Scorers: explanations add up, thresholds, training beats a constant baseline.
 
 use proptest::prelude::*;
-use soc_core::model::{Enrichment, Facts, IndicatorKind, Verdict};
+use soc_core::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 use soc_core::score::features::{features, FEATURE_NAMES};
 use soc_core::score::train::{train_csv, train_rows, TrainOptions};
 use soc_core::score::{
@@ -10,7 +10,11 @@ use soc_core::score::{
 use soc_core::{Alert, RiskLevel, Severity};
 
 fn enrichment(provider: &str, verdict: Verdict, score: u8, malicious: Option<u32>) -> Enrichment {
-    let mut e = Enrichment::unknown(provider, IndicatorKind::Ipv4, "203.0.113.9", 60);
+    let mut e = Enrichment::unknown(
+        provider,
+        &Indicator::new(IndicatorKind::Ipv4, "203.0.113.9"),
+    )
+    .with_ttl(60);
     e.verdict = verdict;
     e.score = score;
     e.facts = Facts {

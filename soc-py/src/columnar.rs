@@ -7,7 +7,6 @@
 //! and Spark's `mapInArrow` batches come in and go out without a copy.
 //! The work runs with the GIL released.
 
-use arrow_array::cast::AsArray;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
@@ -18,7 +17,7 @@ use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 use pyo3_arrow::{PyArray, PyRecordBatch, PyTable};
 
 use soc_core::columnar::{
-    events_from_batch, AlertBatchBuilder, BatchBuilder, ColumnarError, EveBatchBuilder,
+    events_from_batch, string_at, AlertBatchBuilder, BatchBuilder, ColumnarError, EveBatchBuilder,
     EventBatchBuilder, IndicatorBatchBuilder,
 };
 use soc_core::detect::{DetectConfig, DetectorSet};
@@ -188,18 +187,6 @@ impl Texts {
                 }
             }
         }
-    }
-}
-
-fn string_at(a: &ArrayRef, i: usize) -> Option<&str> {
-    if a.is_null(i) {
-        return None;
-    }
-    match a.data_type() {
-        DataType::Utf8 => Some(a.as_string::<i32>().value(i)),
-        DataType::LargeUtf8 => Some(a.as_string::<i64>().value(i)),
-        DataType::Utf8View => Some(a.as_string_view().value(i)),
-        _ => None,
     }
 }
 

@@ -49,7 +49,8 @@ impl PyEnrichment {
         summary: &str,
         ttl_secs: u64,
     ) -> PyResult<Self> {
-        let mut e = Enrichment::unknown(provider, parse_kind(kind)?, indicator, ttl_secs);
+        let mut e = Enrichment::unknown(provider, &Indicator::new(parse_kind(kind)?, indicator))
+            .with_ttl(ttl_secs);
         e.verdict = parse_verdict(verdict)?;
         e.score = score.min(100);
         e.summary = summary.to_string();

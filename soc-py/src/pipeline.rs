@@ -121,7 +121,7 @@ impl PyEnricher {
             from_py_data(&out).map(Some)
         })
         .map_err(|e| fail(format!("Python enrich() raised: {e}")))?;
-        let base = Enrichment::unknown(&self.name, indicator.kind, &indicator.value, 3600);
+        let base = Enrichment::unknown(&self.name, indicator).with_ttl(3600);
         let Some(value) = value else { return Ok(base) };
         let serde_json::Value::Object(fields) = value else {
             return Err(EnrichError::Malformed {

@@ -34,7 +34,7 @@ impl Enricher for Watchlist {
             .await
             .unwrap_or(0);
         Ok(if listed {
-            Enrichment::found(
+            Enrichment::new(
                 self.name(),
                 indicator,
                 Verdict::Malicious,
@@ -42,7 +42,7 @@ impl Enricher for Watchlist {
                 format!("on the in-house watchlist ({checked} chars checked)"),
             )
         } else {
-            Enrichment::no_data(self.name(), indicator)
+            Enrichment::unknown(self.name(), indicator)
         })
     }
 }

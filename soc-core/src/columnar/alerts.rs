@@ -2,19 +2,17 @@
 //! alerts read from other tools) as record batches of the `soc.alerts`
 //! schema.
 
-use std::sync::Arc;
-
 use arrow_array::builder::{
     Int32Builder, Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
 use super::build::{
-    batch, dict_utf8, i64_of, ip_text, list_of, micros, schema, ts_utc, DictBuilder,
-    StringStructList,
+    append_json, dict_utf8, i64_of, ip_text, list_of, micros, object_text, schema, ts_utc,
+    DictBuilder, StringStructList,
 };
-use super::{BatchBuilder, ColumnarError};
+use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
 use crate::model::Alert;
 
 const ATTACK_FIELDS: &[&str] = &["technique_id", "technique_name", "tactic_id", "tactic_name"];
@@ -63,7 +61,7 @@ pub fn alert_schema() -> SchemaRef {
 /// assert_eq!(b.finish().unwrap().num_rows(), 1);
 /// ```
 pub struct AlertBatchBuilder {
-    schema: SchemaRef,
+    counts: BatchCounts,
     id: StringBuilder,
     kind: DictBuilder,
     title: StringBuilder,
@@ -82,8 +80,6 @@ pub struct AlertBatchBuilder {
     evidence_lines: ListBuilder<Int64Builder>,
     enrichments: StringBuilder,
     fields: StringBuilder,
-    rows: usize,
-    bytes: usize,
 }
 
 impl Default for AlertBatchBuilder {
@@ -96,7 +92,7 @@ impl AlertBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         AlertBatchBuilder {
-            schema: alert_schema(),
+            counts: BatchCounts::new(alert_schema()),
             id: StringBuilder::new(),
             kind: DictBuilder::new(),
             title: StringBuilder::new(),
@@ -115,8 +111,6 @@ impl AlertBatchBuilder {
             evidence_lines: ListBuilder::new(Int64Builder::new()),
             enrichments: StringBuilder::new(),
             fields: StringBuilder::new(),
-            rows: 0,
-            bytes: 0,
         }
     }
 
@@ -154,61 +148,42 @@ impl AlertBatchBuilder {
             .iter()
             .map(|e| e.origin.as_ref().and_then(|o| i64_of(o.line)));
         self.evidence_lines.append_value(lines);
-        if a.enrichments.is_empty() {
-            self.enrichments.append_null();
-        } else {
-            let text = serde_json::to_string(&a.enrichments).unwrap_or_default();
-            self.bytes += text.len();
-            self.enrichments.append_value(text);
-        }
-        if a.fields.is_empty() {
-            self.fields.append_null();
-        } else {
-            let text = serde_json::Value::Object(a.fields.clone()).to_string();
-            self.bytes += text.len();
-            self.fields.append_value(text);
-        }
-        self.bytes += a.title.len();
-        self.rows += 1;
+        let enrichments = (!a.enrichments.is_empty())
+            .then(|| serde_json::to_string(&a.enrichments).unwrap_or_default());
+        append_json(&mut self.enrichments, enrichments, &mut self.counts);
+        append_json(&mut self.fields, object_text(&a.fields), &mut self.counts);
+        self.counts.add_row(a.title.len());
     }
 }
 
 impl BatchBuilder for AlertBatchBuilder {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn len(&self) -> usize {
-        self.rows
-    }
-
-    fn text_bytes(&self) -> usize {
-        self.bytes
+    fn counts(&self) -> &BatchCounts {
+        &self.counts
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        self.rows = 0;
-        self.bytes = 0;
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.id.finish()),
-            Arc::new(self.kind.finish()),
-            Arc::new(self.title.finish()),
-            Arc::new(self.severity.finish()),
-            Arc::new(self.source.finish()),
-            Arc::new(self.src_ip.finish()),
-            Arc::new(self.dst_ip.finish()),
-            Arc::new(self.dst_port.finish()),
-            Arc::new(self.user.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.first_seen.finish()),
-            Arc::new(self.last_seen.finish()),
-            Arc::new(self.count.finish()),
-            self.attack.finish()?,
-            self.indicators.finish()?,
-            Arc::new(self.evidence_lines.finish()),
-            Arc::new(self.enrichments.finish()),
-            Arc::new(self.fields.finish()),
-        ];
-        batch(&self.schema, columns)
+        let mut columns = finish_all([
+            &mut self.id,
+            &mut self.kind,
+            &mut self.title,
+            &mut self.severity,
+            &mut self.source,
+            &mut self.src_ip,
+            &mut self.dst_ip,
+            &mut self.dst_port,
+            &mut self.user,
+            &mut self.host,
+            &mut self.first_seen,
+            &mut self.last_seen,
+            &mut self.count,
+        ]);
+        columns.push(self.attack.finish()?);
+        columns.push(self.indicators.finish()?);
+        columns.extend(finish_all([
+            &mut self.evidence_lines,
+            &mut self.enrichments,
+            &mut self.fields,
+        ]));
+        self.counts.batch(columns)
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{StringBuilder, StringDictionaryBuilder};
+use arrow_array::builder::{ArrayBuilder, StringBuilder, StringDictionaryBuilder};
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
@@ -59,12 +59,96 @@ pub(crate) fn schema(name: &str, fields: Vec<Field>) -> SchemaRef {
     Arc::new(Schema::new(fields).with_metadata(meta))
 }
 
-/// A record batch of `columns` under `schema`.
-pub(crate) fn batch(
-    schema: &SchemaRef,
-    columns: Vec<ArrayRef>,
-) -> Result<RecordBatch, ColumnarError> {
-    RecordBatch::try_new(schema.clone(), columns).map_err(ColumnarError::from)
+/// A batch builder's schema and what it appended since its last batch:
+/// rows, and bytes of text (to end batches before string offsets overflow).
+///
+/// ```
+/// use soc_core::columnar::{event_schema, BatchCounts};
+/// let mut counts = BatchCounts::new(event_schema());
+/// counts.add_row(12);
+/// assert_eq!((counts.rows(), counts.text_bytes()), (1, 12));
+/// ```
+#[derive(Debug, Clone)]
+pub struct BatchCounts {
+    schema: SchemaRef,
+    rows: usize,
+    bytes: usize,
+}
+
+impl BatchCounts {
+    /// Nothing appended yet, under `schema`.
+    pub fn new(schema: SchemaRef) -> Self {
+        BatchCounts {
+            schema,
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The schema of the batches.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Rows appended since the last batch.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Bytes of text appended since the last batch.
+    pub fn text_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Counts `text_bytes` more bytes of text in the current row.
+    pub fn add_text(&mut self, text_bytes: usize) {
+        self.bytes = self.bytes.saturating_add(text_bytes);
+    }
+
+    /// Counts one row, with `text_bytes` bytes of text not yet counted.
+    pub fn add_row(&mut self, text_bytes: usize) {
+        self.add_text(text_bytes);
+        self.rows += 1;
+    }
+
+    /// The record batch of `columns` (in schema order); the counts start
+    /// again from zero.
+    pub fn batch(&mut self, columns: Vec<ArrayRef>) -> Result<RecordBatch, ColumnarError> {
+        self.rows = 0;
+        self.bytes = 0;
+        RecordBatch::try_new(self.schema.clone(), columns).map_err(ColumnarError::from)
+    }
+}
+
+/// Finishes each column builder into its array, in order.
+///
+/// ```
+/// use arrow_array::builder::{Int64Builder, StringBuilder};
+/// let (mut n, mut s) = (Int64Builder::new(), StringBuilder::new());
+/// n.append_value(7);
+/// s.append_value("seven");
+/// let columns = soc_core::columnar::finish_all([&mut n, &mut s]);
+/// assert_eq!(columns.len(), 2);
+/// assert_eq!(columns[1].len(), 1);
+/// ```
+pub fn finish_all<const N: usize>(builders: [&mut dyn ArrayBuilder; N]) -> Vec<ArrayRef> {
+    builders.into_iter().map(|b| b.finish()).collect()
+}
+
+/// Appends a JSON text, or null for `None`, counting its bytes.
+pub(crate) fn append_json(b: &mut StringBuilder, text: Option<String>, counts: &mut BatchCounts) {
+    match text {
+        Some(text) => {
+            counts.add_text(text.len());
+            b.append_value(text);
+        }
+        None => b.append_null(),
+    }
+}
+
+/// A JSON object as text, or `None` when it is empty.
+pub(crate) fn object_text(fields: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    (!fields.is_empty()).then(|| serde_json::Value::Object(fields.clone()).to_string())
 }
 
 /// The nullable `item` field of a list column of `inner`.

@@ -2,18 +2,14 @@
 //! `soc.eve_events` schema: the envelope, the alert object's columns, the
 //! main detail of the event type, and the line itself.
 
-use std::sync::Arc;
-
 use arrow_array::builder::{
     Int32Builder, Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
-use super::build::{
-    batch, dict_utf8, i64_of, ip_text, list_of, micros, schema, ts_utc, DictBuilder,
-};
-use super::{BatchBuilder, ColumnarError};
+use super::build::{dict_utf8, i64_of, ip_text, list_of, micros, schema, ts_utc, DictBuilder};
+use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
 use crate::parse::suricata::EveRecord;
 
 /// The `soc.eve_events` schema (see the [module docs](super) for the table).
@@ -79,7 +75,7 @@ fn detail(rec: &EveRecord) -> Option<String> {
 /// assert_eq!(batch.num_rows(), 1);
 /// ```
 pub struct EveBatchBuilder {
-    schema: SchemaRef,
+    counts: BatchCounts,
     file: DictBuilder,
     line: Int64Builder,
     time: TimestampMicrosecondBuilder,
@@ -106,8 +102,6 @@ pub struct EveBatchBuilder {
     alert_severity: Int64Builder,
     detail: StringBuilder,
     raw: StringBuilder,
-    rows: usize,
-    bytes: usize,
 }
 
 impl Default for EveBatchBuilder {
@@ -120,7 +114,7 @@ impl EveBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         EveBatchBuilder {
-            schema: eve_schema(),
+            counts: BatchCounts::new(eve_schema()),
             file: DictBuilder::new(),
             line: Int64Builder::new(),
             time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
@@ -147,8 +141,6 @@ impl EveBatchBuilder {
             alert_severity: Int64Builder::new(),
             detail: StringBuilder::new(),
             raw: StringBuilder::new(),
-            rows: 0,
-            bytes: 0,
         }
     }
 
@@ -194,55 +186,44 @@ impl EveBatchBuilder {
             .append_option(a.and_then(|a| a.severity).and_then(i64_of));
         self.detail.append_option(detail(rec));
         self.raw.append_value(rec.line());
-        self.bytes += rec.line().len();
-        self.rows += 1;
+        self.counts.add_row(rec.line().len());
     }
 }
 
 impl BatchBuilder for EveBatchBuilder {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn len(&self) -> usize {
-        self.rows
-    }
-
-    fn text_bytes(&self) -> usize {
-        self.bytes
+    fn counts(&self) -> &BatchCounts {
+        &self.counts
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        self.rows = 0;
-        self.bytes = 0;
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.file.finish()),
-            Arc::new(self.line.finish()),
-            Arc::new(self.time.finish()),
-            Arc::new(self.event_type.finish()),
-            Arc::new(self.flow_id.finish()),
-            Arc::new(self.in_iface.finish()),
-            Arc::new(self.src_ip.finish()),
-            Arc::new(self.src_port.finish()),
-            Arc::new(self.dest_ip.finish()),
-            Arc::new(self.dest_port.finish()),
-            Arc::new(self.proto.finish()),
-            Arc::new(self.app_proto.finish()),
-            Arc::new(self.community_id.finish()),
-            Arc::new(self.vlan.finish()),
-            Arc::new(self.tx_id.finish()),
-            Arc::new(self.direction.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.alert_action.finish()),
-            Arc::new(self.alert_gid.finish()),
-            Arc::new(self.alert_signature_id.finish()),
-            Arc::new(self.alert_rev.finish()),
-            Arc::new(self.alert_signature.finish()),
-            Arc::new(self.alert_category.finish()),
-            Arc::new(self.alert_severity.finish()),
-            Arc::new(self.detail.finish()),
-            Arc::new(self.raw.finish()),
-        ];
-        batch(&self.schema, columns)
+        let columns = finish_all([
+            &mut self.file,
+            &mut self.line,
+            &mut self.time,
+            &mut self.event_type,
+            &mut self.flow_id,
+            &mut self.in_iface,
+            &mut self.src_ip,
+            &mut self.src_port,
+            &mut self.dest_ip,
+            &mut self.dest_port,
+            &mut self.proto,
+            &mut self.app_proto,
+            &mut self.community_id,
+            &mut self.vlan,
+            &mut self.tx_id,
+            &mut self.direction,
+            &mut self.host,
+            &mut self.alert_action,
+            &mut self.alert_gid,
+            &mut self.alert_signature_id,
+            &mut self.alert_rev,
+            &mut self.alert_signature,
+            &mut self.alert_category,
+            &mut self.alert_severity,
+            &mut self.detail,
+            &mut self.raw,
+        ]);
+        self.counts.batch(columns)
     }
 }

@@ -1,16 +1,16 @@
 //! Normalized events ([`Event`], the SSH parser's output and every other
 //! parser's) as record batches of the `soc.events` schema.
 
-use std::sync::Arc;
-
 use arrow_array::builder::{
     BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
-use super::build::{batch, dict_utf8, i64_of, ip_text, micros, schema, ts_utc, DictBuilder};
-use super::{BatchBuilder, ColumnarError};
+use super::build::{
+    append_json, dict_utf8, i64_of, ip_text, micros, object_text, schema, ts_utc, DictBuilder,
+};
+use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
 use crate::model::{Attempt, Event, EventOutcome};
 
 /// The `soc.events` schema (see the [module docs](super) for the table).
@@ -69,7 +69,7 @@ pub(crate) fn outcome_str(o: EventOutcome) -> &'static str {
 /// assert_eq!(batch.schema().metadata()["soc.schema"], "soc.events");
 /// ```
 pub struct EventBatchBuilder {
-    schema: SchemaRef,
+    counts: BatchCounts,
     file: DictBuilder,
     line: Int64Builder,
     time: TimestampMicrosecondBuilder,
@@ -89,8 +89,6 @@ pub struct EventBatchBuilder {
     method: DictBuilder,
     fields: StringBuilder,
     raw: StringBuilder,
-    rows: usize,
-    bytes: usize,
 }
 
 impl Default for EventBatchBuilder {
@@ -103,7 +101,7 @@ impl EventBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         EventBatchBuilder {
-            schema: event_schema(),
+            counts: BatchCounts::new(event_schema()),
             file: DictBuilder::new(),
             line: Int64Builder::new(),
             time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
@@ -123,8 +121,6 @@ impl EventBatchBuilder {
             method: DictBuilder::new(),
             fields: StringBuilder::new(),
             raw: StringBuilder::new(),
-            rows: 0,
-            bytes: 0,
         }
     }
 
@@ -151,56 +147,39 @@ impl EventBatchBuilder {
         self.failure.append_value(e.is_failure());
         self.method
             .append_option(e.fields.get("method").and_then(|v| v.as_str()));
-        if e.fields.is_empty() {
-            self.fields.append_null();
-        } else {
-            let text = serde_json::Value::Object(e.fields.clone()).to_string();
-            self.bytes += text.len();
-            self.fields.append_value(text);
-        }
+        append_json(&mut self.fields, object_text(&e.fields), &mut self.counts);
         self.raw.append_value(&e.raw);
-        self.bytes += e.raw.len();
-        self.rows += 1;
+        self.counts.add_row(e.raw.len());
     }
 }
 
 impl BatchBuilder for EventBatchBuilder {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn len(&self) -> usize {
-        self.rows
-    }
-
-    fn text_bytes(&self) -> usize {
-        self.bytes
+    fn counts(&self) -> &BatchCounts {
+        &self.counts
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        self.rows = 0;
-        self.bytes = 0;
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.file.finish()),
-            Arc::new(self.line.finish()),
-            Arc::new(self.time.finish()),
-            Arc::new(self.source.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.kind.finish()),
-            Arc::new(self.user.finish()),
-            Arc::new(self.src_ip.finish()),
-            Arc::new(self.src_host.finish()),
-            Arc::new(self.src_port.finish()),
-            Arc::new(self.dst_ip.finish()),
-            Arc::new(self.dst_port.finish()),
-            Arc::new(self.outcome.finish()),
-            Arc::new(self.attempt.finish()),
-            Arc::new(self.continues.finish()),
-            Arc::new(self.failure.finish()),
-            Arc::new(self.method.finish()),
-            Arc::new(self.fields.finish()),
-            Arc::new(self.raw.finish()),
-        ];
-        batch(&self.schema, columns)
+        let columns = finish_all([
+            &mut self.file,
+            &mut self.line,
+            &mut self.time,
+            &mut self.source,
+            &mut self.host,
+            &mut self.kind,
+            &mut self.user,
+            &mut self.src_ip,
+            &mut self.src_host,
+            &mut self.src_port,
+            &mut self.dst_ip,
+            &mut self.dst_port,
+            &mut self.outcome,
+            &mut self.attempt,
+            &mut self.continues,
+            &mut self.failure,
+            &mut self.method,
+            &mut self.fields,
+            &mut self.raw,
+        ]);
+        self.counts.batch(columns)
     }
 }

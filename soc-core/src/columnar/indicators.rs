@@ -2,14 +2,12 @@
 //! schema, each row saying where it was found: the input row (in a batch
 //! of texts) or the file.
 
-use std::sync::Arc;
-
 use arrow_array::builder::{BooleanBuilder, Int64Builder, ListBuilder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
-use super::build::{batch, dict_utf8, i64_of, list_of, schema, DictBuilder};
-use super::{BatchBuilder, ColumnarError};
+use super::build::{dict_utf8, i64_of, list_of, schema, DictBuilder};
+use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
 use crate::model::Indicator;
 
 /// The `soc.indicators` schema (see the [module docs](super) for the table).
@@ -48,7 +46,7 @@ pub fn indicator_schema() -> SchemaRef {
 /// assert_eq!(b.finish().unwrap().num_rows(), 1);
 /// ```
 pub struct IndicatorBatchBuilder {
-    schema: SchemaRef,
+    counts: BatchCounts,
     input_row: Option<i64>,
     input_file: Option<String>,
     row: Int64Builder,
@@ -61,8 +59,6 @@ pub struct IndicatorBatchBuilder {
     defanged: BooleanBuilder,
     count: Int64Builder,
     tags: ListBuilder<StringBuilder>,
-    rows: usize,
-    bytes: usize,
 }
 
 impl Default for IndicatorBatchBuilder {
@@ -75,7 +71,7 @@ impl IndicatorBatchBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         IndicatorBatchBuilder {
-            schema: indicator_schema(),
+            counts: BatchCounts::new(indicator_schema()),
             input_row: None,
             input_file: None,
             row: Int64Builder::new(),
@@ -88,8 +84,6 @@ impl IndicatorBatchBuilder {
             defanged: BooleanBuilder::new(),
             count: Int64Builder::new(),
             tags: ListBuilder::new(StringBuilder::new()),
-            rows: 0,
-            bytes: 0,
         }
     }
 
@@ -117,39 +111,28 @@ impl IndicatorBatchBuilder {
             .append_value(i64_of(ind.count).unwrap_or(i64::MAX));
         self.tags
             .append_value(ind.tags.iter().map(|t| Some(t.as_str())));
-        self.bytes += ind.value.len() + ind.raw.len();
-        self.rows += 1;
+        self.counts.add_row(ind.value.len() + ind.raw.len());
     }
 }
 
 impl BatchBuilder for IndicatorBatchBuilder {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn len(&self) -> usize {
-        self.rows
-    }
-
-    fn text_bytes(&self) -> usize {
-        self.bytes
+    fn counts(&self) -> &BatchCounts {
+        &self.counts
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        self.rows = 0;
-        self.bytes = 0;
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.row.finish()),
-            Arc::new(self.file.finish()),
-            Arc::new(self.kind.finish()),
-            Arc::new(self.value.finish()),
-            Arc::new(self.raw.finish()),
-            Arc::new(self.start.finish()),
-            Arc::new(self.end.finish()),
-            Arc::new(self.defanged.finish()),
-            Arc::new(self.count.finish()),
-            Arc::new(self.tags.finish()),
-        ];
-        batch(&self.schema, columns)
+        let columns = finish_all([
+            &mut self.row,
+            &mut self.file,
+            &mut self.kind,
+            &mut self.value,
+            &mut self.raw,
+            &mut self.start,
+            &mut self.end,
+            &mut self.defanged,
+            &mut self.count,
+            &mut self.tags,
+        ]);
+        self.counts.batch(columns)
     }
 }

@@ -106,12 +106,13 @@ mod read;
 pub use alerts::{alert_schema, AlertBatchBuilder};
 pub use arrow_array::RecordBatch;
 pub use arrow_schema::SchemaRef;
+pub use build::{finish_all, BatchCounts};
 pub use eve::{eve_schema, EveBatchBuilder};
 pub use events::{event_schema, EventBatchBuilder};
 pub use indicators::{indicator_schema, IndicatorBatchBuilder};
 #[cfg(feature = "parquet")]
 pub use parquet::{ParquetSink, DEFAULT_ROWS_PER_GROUP};
-pub use read::events_from_batch;
+pub use read::{events_from_batch, string_at};
 
 /// Version of the schemas, in each schema's metadata.
 pub const SCHEMA_VERSION: &str = "1";
@@ -121,21 +122,32 @@ pub const SCHEMA_KEY: &str = "soc.schema";
 pub const SCHEMA_VERSION_KEY: &str = "soc.schema_version";
 
 /// What the batch builders share: the schema, the rows appended since the
-/// last batch, and `finish`.
+/// last batch, and `finish`. An implementation keeps a [`BatchCounts`] and
+/// finishes its columns; the rest is provided.
 pub trait BatchBuilder {
+    /// The schema and what was appended since the last batch.
+    fn counts(&self) -> &BatchCounts;
+    /// The batch of the rows appended so far; the builder starts empty again
+    /// (an implementation finishes its columns in schema order and hands
+    /// them to [`BatchCounts::batch`]).
+    fn finish(&mut self) -> Result<RecordBatch, ColumnarError>;
     /// The schema of the batches.
-    fn schema(&self) -> SchemaRef;
+    fn schema(&self) -> SchemaRef {
+        self.counts().schema().clone()
+    }
     /// Rows appended since the last [`finish`](Self::finish).
-    fn len(&self) -> usize;
+    fn len(&self) -> usize {
+        self.counts().rows()
+    }
     /// Whether no row was appended since the last batch.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// Bytes of text appended since the last batch (raw lines, JSON), to
     /// end batches before string offsets overflow.
-    fn text_bytes(&self) -> usize;
-    /// The batch of the rows appended so far; the builder starts empty again.
-    fn finish(&mut self) -> Result<RecordBatch, ColumnarError>;
+    fn text_bytes(&self) -> usize {
+        self.counts().text_bytes()
+    }
 }
 
 /// Errors of the columnar layer.

@@ -31,7 +31,18 @@ fn is_string(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
-fn string_at(a: &ArrayRef, i: usize) -> Option<&str> {
+/// The string at row `i` of a plain, large or view string array; `None`
+/// for a null, a row past the end, or an array of another type.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{ArrayRef, LargeStringArray};
+/// let a: ArrayRef = Arc::new(LargeStringArray::from(vec![Some("sshd"), None]));
+/// assert_eq!(soc_core::columnar::string_at(&a, 0), Some("sshd"));
+/// assert_eq!(soc_core::columnar::string_at(&a, 1), None);
+/// assert_eq!(soc_core::columnar::string_at(&a, 9), None);
+/// ```
+pub fn string_at(a: &ArrayRef, i: usize) -> Option<&str> {
     if i >= a.len() || a.is_null(i) {
         return None;
     }

@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::http::{malformed, HttpClient, HttpOptions};
-use super::{answer, unsupported, Enricher, REDACTED};
+use super::api::ProviderApi;
+use super::http::{malformed, HttpOptions};
+use super::{answer, unsupported, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -22,23 +23,10 @@ const NAME: &str = "abuseipdb";
 /// assert!(!format!("{db:?}").contains("secret"));
 /// assert_eq!(category_name(22), Some("SSH"));
 /// ```
+#[derive(Debug)]
 pub struct AbuseIpDb {
-    api_key: String,
-    base_url: String,
-    http: HttpClient,
-    ttl_secs: u64,
+    api: ProviderApi,
     max_age_days: u32,
-}
-
-impl std::fmt::Debug for AbuseIpDb {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AbuseIpDb")
-            .field("api_key", &REDACTED)
-            .field("base_url", &self.base_url)
-            .field("ttl_secs", &self.ttl_secs)
-            .field("max_age_days", &self.max_age_days)
-            .finish()
-    }
 }
 
 /// AbuseIPDB category names by number (1–23).
@@ -79,18 +67,9 @@ impl AbuseIpDb {
         options: HttpOptions,
         ttl_secs: u64,
     ) -> Result<Self, EnrichError> {
-        if api_key.trim().is_empty() {
-            return Err(EnrichError::MissingKey {
-                provider: NAME.into(),
-                env_var: "ABUSEIPDB_API_KEY".into(),
-                config_key: "enrich.abuseipdb.api_key".into(),
-            });
-        }
+        let key = ProviderApi::require_key(NAME, api_key, "ABUSEIPDB_API_KEY")?;
         Ok(AbuseIpDb {
-            api_key,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::new(NAME, options)?,
-            ttl_secs,
+            api: ProviderApi::keyed(NAME, "Key", Some(key), base_url, options, ttl_secs)?,
             max_age_days: 90,
         })
     }
@@ -119,20 +98,19 @@ impl AbuseIpDb {
         while comment.len() > 1024 {
             comment.pop();
         }
-        let url = format!("{}/report", self.base_url);
+        let url = self.api.url("report");
         let form = [
             ("ip", ip.to_string()),
             ("categories", cats),
             ("comment", comment),
         ];
         let resp = self
-            .http
+            .api
+            .http()
             .send(
                 |c| {
-                    c.post(&url)
-                        .header("Key", &self.api_key)
-                        .header("Accept", "application/json")
-                        .form(&form)
+                    let r = c.post(&url).header("Accept", "application/json");
+                    self.api.with_key(r).form(&form)
                 },
                 &[],
             )
@@ -156,30 +134,21 @@ impl Enricher for AbuseIpDb {
     }
 
     fn quota_remaining(&self) -> Option<u64> {
-        self.http.quota_remaining()
+        self.api.http().quota_remaining()
     }
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
-        let url = format!("{}/check", self.base_url);
         let query = [
             ("ipAddress", ip.to_string()),
             ("maxAgeInDays", self.max_age_days.to_string()),
             ("verbose", String::new()),
         ];
         let resp = self
-            .http
-            .send(
-                |c| {
-                    c.get(&url)
-                        .query(&query)
-                        .header("Key", &self.api_key)
-                        .header("Accept", "application/json")
-                },
-                &[],
-            )
+            .api
+            .get("check", &query, "application/json", &[])
             .await?;
-        parse(ind, resp.json(NAME)?, self.ttl_secs)
+        parse(ind, resp.json(NAME)?, self.api.ttl_secs())
     }
 }
 

@@ -35,7 +35,7 @@ pub enum Source {
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let cache = Cache::new(None, true);
 /// let ind = Indicator::new(IndicatorKind::Ipv4, "198.51.100.23");
-/// let fetch = || async { Ok(Enrichment::unknown("demo", IndicatorKind::Ipv4, "198.51.100.23", 60)) };
+/// let fetch = || async { Ok(Enrichment::unknown("demo", &Indicator::new(IndicatorKind::Ipv4, "198.51.100.23")).with_ttl(60)) };
 /// let (_, first) = cache.get_or_fetch("demo", &ind, fetch).await;
 /// let (_, second) = cache.get_or_fetch("demo", &ind, fetch).await;
 /// assert_eq!((first, second), (Source::Fetched, Source::Cache));
@@ -276,7 +276,7 @@ mod tests {
     async fn store_cache_survives_a_new_cache() {
         let store = Arc::new(StateStore::in_memory().unwrap());
         let c1 = Cache::new(Some(store.clone()), true);
-        let mut e = Enrichment::unknown("p", IndicatorKind::Ipv4, "198.51.100.23", 600);
+        let mut e = Enrichment::unknown("p", &ind()).with_ttl(600);
         e.summary = "from the network".into();
         c1.put(&e);
         let c2 = Cache::new(Some(store), true);
@@ -288,17 +288,12 @@ mod tests {
     #[tokio::test]
     async fn expired_and_disabled_entries_miss() {
         let c = Cache::new(None, true);
-        let mut e = Enrichment::unknown("p", IndicatorKind::Ipv4, "198.51.100.23", 10);
+        let mut e = Enrichment::unknown("p", &ind()).with_ttl(10);
         e.fetched_at = Utc::now() - ChronoDuration::seconds(11);
         c.put(&e);
         assert!(c.get("p", &ind()).is_none());
         let off = Cache::new(None, false);
-        off.put(&Enrichment::unknown(
-            "p",
-            IndicatorKind::Ipv4,
-            "198.51.100.23",
-            600,
-        ));
+        off.put(&Enrichment::unknown("p", &ind()).with_ttl(600));
         assert!(off.get("p", &ind()).is_none());
     }
 
@@ -314,12 +309,7 @@ mod tests {
                 c.get_or_fetch("p", &ind(), || async move {
                     calls.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    Ok(Enrichment::unknown(
-                        "p",
-                        IndicatorKind::Ipv4,
-                        "198.51.100.23",
-                        60,
-                    ))
+                    Ok(Enrichment::unknown("p", &ind()).with_ttl(60))
                 })
                 .await
                 .1

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::http::{malformed, HttpClient, HttpOptions};
+use super::api::ProviderApi;
+use super::http::{malformed, HttpOptions};
 use super::{answer, unsupported, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
@@ -24,18 +25,14 @@ const BAD_TAGS: [&str; 4] = ["c2", "malware", "compromised", "botnet"];
 /// ```
 #[derive(Debug)]
 pub struct InternetDb {
-    base_url: String,
-    http: HttpClient,
-    ttl_secs: u64,
+    api: ProviderApi,
 }
 
 impl InternetDb {
     /// A client for `base_url` (e.g. `https://internetdb.shodan.io`).
     pub fn new(base_url: &str, options: HttpOptions, ttl_secs: u64) -> Result<Self, EnrichError> {
         Ok(InternetDb {
-            base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::without_credentials(NAME, options)?,
-            ttl_secs,
+            api: ProviderApi::keyless(NAME, base_url, options, ttl_secs)?,
         })
     }
 }
@@ -52,18 +49,16 @@ impl Enricher for InternetDb {
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
-        let url = format!("{}/{ip}", self.base_url);
-        let resp = self
-            .http
-            .send(|c| c.get(&url).header("accept", "application/json"), &[404])
-            .await?;
-        if resp.status == 404 {
-            let mut e = Enrichment::unknown(NAME, ind.kind, &ind.value, self.ttl_secs);
-            e.summary = "no data in InternetDB".into();
-            e.raw = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
-            return Ok(e);
-        }
-        parse(ind, resp.json(NAME)?, self.ttl_secs)
+        let ttl = self.api.ttl_secs();
+        self.api
+            .lookup(
+                ind,
+                &ip.to_string(),
+                "application/json",
+                "no data in InternetDB",
+                |raw| parse(ind, raw, ttl),
+            )
+            .await
     }
 }
 

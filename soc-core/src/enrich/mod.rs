@@ -37,6 +37,7 @@ use crate::error::EnrichError;
 use crate::model::{Enrichment, Indicator, IndicatorKind};
 
 pub mod abuseipdb;
+mod api;
 pub mod attack;
 pub mod cache;
 mod config;
@@ -104,19 +105,11 @@ pub(crate) fn answer(
     raw: serde_json::Value,
     ttl_secs: u64,
 ) -> Enrichment {
-    Enrichment {
-        provider: provider.to_string(),
-        kind: indicator.kind,
-        indicator: indicator.value.clone(),
-        verdict,
-        score: score.min(100),
-        facts,
-        summary,
-        raw,
-        fetched_at: chrono::Utc::now(),
-        ttl_secs,
-        cached: false,
-    }
+    let mut e = Enrichment::new(provider, indicator, verdict, score, summary)
+        .with_ttl(ttl_secs)
+        .with_raw(raw);
+    e.facts = facts;
+    e
 }
 
 /// Whether some enricher can say something about indicators of `kind`

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::http::{malformed, HttpClient, HttpOptions};
+use super::api::ProviderApi;
+use super::http::{malformed, HttpOptions};
 use super::{answer, unsupported, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
@@ -29,18 +30,14 @@ const YOUNG_DOMAIN_DAYS: i64 = 30;
 /// ```
 #[derive(Debug)]
 pub struct Rdap {
-    base_url: String,
-    http: HttpClient,
-    ttl_secs: u64,
+    api: ProviderApi,
 }
 
 impl Rdap {
     /// A client for the bootstrap server `base_url` (e.g. `https://rdap.org`).
     pub fn new(base_url: &str, options: HttpOptions, ttl_secs: u64) -> Result<Self, EnrichError> {
         Ok(Rdap {
-            base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::without_credentials(NAME, options)?,
-            ttl_secs,
+            api: ProviderApi::keyless(NAME, base_url, options, ttl_secs)?,
         })
     }
 }
@@ -59,31 +56,21 @@ impl Enricher for Rdap {
     }
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let url = match ind.kind {
+        let path = match ind.kind {
             IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => {
                 let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
-                format!("{}/ip/{ip}", self.base_url)
+                format!("ip/{ip}")
             }
-            IndicatorKind::Domain => format!("{}/domain/{}", self.base_url, ind.value),
+            IndicatorKind::Domain => format!("domain/{}", ind.value),
             _ => return Err(unsupported(NAME, ind)),
         };
-        let resp = self
-            .http
-            .send(
-                |c| {
-                    c.get(&url)
-                        .header("accept", "application/rdap+json, application/json")
-                },
-                &[404],
-            )
-            .await?;
-        if resp.status == 404 {
-            let mut e = Enrichment::unknown(NAME, ind.kind, &ind.value, self.ttl_secs);
-            e.summary = "not found in RDAP".into();
-            e.raw = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
-            return Ok(e);
-        }
-        parse(ind, resp.json(NAME)?, self.ttl_secs)
+        let accept = "application/rdap+json, application/json";
+        let ttl = self.api.ttl_secs();
+        self.api
+            .lookup(ind, &path, accept, "not found in RDAP", |raw| {
+                parse(ind, raw, ttl)
+            })
+            .await
     }
 }
 

@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use base64::Engine;
 use serde_json::Value;
 
-use super::http::{malformed, HttpClient, HttpOptions};
-use super::{answer, unsupported, Enricher, REDACTED};
+use super::api::ProviderApi;
+use super::http::{malformed, HttpOptions};
+use super::{answer, unsupported, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 
@@ -24,21 +25,9 @@ const NAME: &str = "virustotal";
 /// assert!(!format!("{vt:?}").contains("secret"));
 /// assert_eq!(VirusTotal::url_id("http://example.com/a?b=c"), "aHR0cDovL2V4YW1wbGUuY29tL2E_Yj1j");
 /// ```
+#[derive(Debug)]
 pub struct VirusTotal {
-    api_key: String,
-    base_url: String,
-    http: HttpClient,
-    ttl_secs: u64,
-}
-
-impl std::fmt::Debug for VirusTotal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VirusTotal")
-            .field("api_key", &REDACTED)
-            .field("base_url", &self.base_url)
-            .field("ttl_secs", &self.ttl_secs)
-            .finish()
-    }
+    api: ProviderApi,
 }
 
 impl VirusTotal {
@@ -49,18 +38,9 @@ impl VirusTotal {
         options: HttpOptions,
         ttl_secs: u64,
     ) -> Result<Self, EnrichError> {
-        if api_key.trim().is_empty() {
-            return Err(EnrichError::MissingKey {
-                provider: NAME.into(),
-                env_var: "VIRUSTOTAL_API_KEY".into(),
-                config_key: "enrich.virustotal.api_key".into(),
-            });
-        }
+        let key = ProviderApi::require_key(NAME, api_key, "VIRUSTOTAL_API_KEY")?;
         Ok(VirusTotal {
-            api_key,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::new(NAME, options)?,
-            ttl_secs,
+            api: ProviderApi::keyed(NAME, "x-apikey", Some(key), base_url, options, ttl_secs)?,
         })
     }
 
@@ -95,26 +75,13 @@ impl Enricher for VirusTotal {
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let path = self.path(ind).ok_or_else(|| unsupported(NAME, ind))?;
-        let url = format!("{}/{path}", self.base_url);
-        let resp = self
-            .http
-            .send(
-                |c| {
-                    c.get(&url)
-                        .header("x-apikey", &self.api_key)
-                        .header("accept", "application/json")
-                },
-                &[404],
-            )
-            .await?;
-        if resp.status == 404 {
-            let mut e = Enrichment::unknown(NAME, ind.kind, &ind.value, self.ttl_secs);
-            e.summary = "not found in VirusTotal".into();
-            e.raw = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
-            return Ok(e);
-        }
-        let raw = resp.json(NAME)?;
-        parse(ind, raw, self.ttl_secs)
+        let not_found = "not found in VirusTotal";
+        let ttl = self.api.ttl_secs();
+        self.api
+            .lookup(ind, &path, "application/json", not_found, |raw| {
+                parse(ind, raw, ttl)
+            })
+            .await
     }
 }
 

@@ -111,34 +111,49 @@ pub struct Enrichment {
 }
 
 impl Enrichment {
-    /// What `provider` found about `indicator`: a verdict, a 0..=100 score
+    /// What `provider` says about `indicator`: a verdict, a 0..=100 score
     /// (clamped) and a one-line summary; cached for a day unless
     /// [`with_ttl`](Self::with_ttl) says otherwise.
     ///
     /// ```
     /// use soc_core::{Enrichment, Indicator, IndicatorKind, Verdict};
     /// let ip = Indicator::new(IndicatorKind::Ipv4, "198.51.100.23");
-    /// let e = Enrichment::found("mylist", &ip, Verdict::Malicious, 250, "listed").with_ttl(60);
+    /// let e = Enrichment::new("mylist", &ip, Verdict::Malicious, 250, "listed").with_ttl(60);
     /// assert_eq!((e.score, e.ttl_secs, e.indicator.as_str()), (100, 60, "198.51.100.23"));
     /// ```
-    pub fn found(
+    pub fn new(
         provider: &str,
         indicator: &Indicator,
         verdict: Verdict,
         score: u8,
         summary: impl Into<String>,
     ) -> Self {
-        let mut e = Self::unknown(provider, indicator.kind, &indicator.value, 86_400);
-        e.verdict = verdict;
-        e.score = score.min(100);
-        e.summary = summary.into();
-        e
+        Enrichment {
+            provider: provider.to_string(),
+            kind: indicator.kind,
+            indicator: indicator.value.clone(),
+            verdict,
+            score: score.min(100),
+            facts: Facts::default(),
+            summary: summary.into(),
+            raw: serde_json::Value::Null,
+            fetched_at: Utc::now(),
+            ttl_secs: 86_400,
+            cached: false,
+        }
     }
 
-    /// "Nothing known": verdict `unknown`, score 0, summary "no data"
-    /// (cached for a day unless [`with_ttl`](Self::with_ttl) says otherwise).
-    pub fn no_data(provider: &str, indicator: &Indicator) -> Self {
-        Self::unknown(provider, indicator.kind, &indicator.value, 86_400)
+    /// "Nothing known": verdict `unknown`, score 0, summary "no data",
+    /// cached for a day unless [`with_ttl`](Self::with_ttl) says otherwise.
+    ///
+    /// ```
+    /// use soc_core::{Enrichment, Indicator, IndicatorKind, Verdict};
+    /// let ip = Indicator::new(IndicatorKind::Ipv4, "198.51.100.23");
+    /// let e = Enrichment::unknown("mylist", &ip).with_ttl(0);
+    /// assert_eq!((e.verdict, e.score, e.ttl_secs), (Verdict::Unknown, 0, 0));
+    /// ```
+    pub fn unknown(provider: &str, indicator: &Indicator) -> Self {
+        Self::new(provider, indicator, Verdict::Unknown, 0, "no data")
     }
 
     /// The same enrichment, cached for `secs` seconds.
@@ -151,23 +166,5 @@ impl Enrichment {
     pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
         self.raw = raw;
         self
-    }
-
-    /// "Nothing known" from the parts of an indicator, with its cache
-    /// lifetime ([`no_data`](Self::no_data) takes the indicator itself).
-    pub fn unknown(provider: &str, kind: IndicatorKind, indicator: &str, ttl_secs: u64) -> Self {
-        Enrichment {
-            provider: provider.to_string(),
-            kind,
-            indicator: indicator.to_string(),
-            verdict: Verdict::Unknown,
-            score: 0,
-            facts: Facts::default(),
-            summary: "no data".to_string(),
-            raw: serde_json::Value::Null,
-            fetched_at: Utc::now(),
-            ttl_secs,
-            cached: false,
-        }
     }
 }

@@ -243,6 +243,11 @@ impl RunMetrics {
     }
 }
 
+/// A duration in seconds (millisecond precision), as metrics report it.
+pub(super) fn secs(d: chrono::Duration) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@
 pub mod analyze;
 pub mod build;
 pub mod config;
+mod definition;
 pub mod indicators;
 pub mod interpolate;
 pub mod metrics;

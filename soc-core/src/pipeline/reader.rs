@@ -9,11 +9,18 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::runner::Batch;
+use super::definition::Pipeline;
 use super::stages::{Analysis, Analyzer};
-use super::wiring::checkpoints_of;
+use super::wiring::{checkpoints_of, CheckpointRow};
 use crate::error::SourceError;
 use crate::source::LogSource;
+
+/// What a reader thread hands the async side: the analysis of a batch
+/// and the sources' checkpoints after it.
+pub(super) struct Batch {
+    pub(super) analysis: Analysis,
+    pub(super) checkpoints: Vec<CheckpointRow>,
+}
 
 #[derive(Clone)]
 pub(super) struct ReaderConfig {
@@ -222,7 +229,7 @@ pub fn shutdown_on_signals() -> Arc<AtomicBool> {
 /// the sources, and its analyzer.
 pub(super) type Lane = (Vec<usize>, Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 
-impl super::runner::Pipeline {
+impl Pipeline {
     /// Splits the sources into at most `run.threads` reader threads: the
     /// dependent ones (the SSH sources, whose detectors share state) all on
     /// the first, with `analyzer`; the independent ones (EVE, generic

@@ -36,11 +36,12 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::config::PipelineConfig;
+pub use super::definition::Pipeline;
+use super::metrics::secs;
 use super::metrics::RunMetrics;
 pub use super::reader::shutdown_on_signals;
-use super::reader::{read_loop, ReaderConfig};
-use super::stages::{ActionStage, Analysis, Analyzer, EnrichCounters, EnrichStage, EnricherList};
-use super::wiring::CheckpointRow;
+use super::reader::{read_loop, Batch, ReaderConfig};
+use super::stages::{ActionStage, Analyzer, EnrichCounters, EnrichStage, EnricherList};
 use crate::enrich::Enricher;
 use crate::error::{Error, StoreError};
 use crate::model::{Alert, Mode, Score};
@@ -57,75 +58,6 @@ pub struct RunOptions {
     /// Set to stop a follow run (drains in-flight work first); also honoured
     /// by `--once` runs between batches.
     pub shutdown: Option<Arc<AtomicBool>>,
-}
-
-pub(super) struct Batch {
-    pub(super) analysis: Analysis,
-    pub(super) checkpoints: Vec<CheckpointRow>,
-}
-
-/// Continuation of a stored alert by a new episode id in this run.
-#[derive(Clone)]
-pub(super) struct Continuation {
-    pub(super) stored_id: String,
-    pub(super) base_count: u64,
-    pub(super) first_seen: Option<DateTime<Utc>>,
-}
-
-/// A configured pipeline. Build it with [`Pipeline::new`] and the `with_*`
-/// methods, or from `soc.toml` with [`Pipeline::from_config`].
-pub struct Pipeline {
-    pub(super) config: PipelineConfig,
-    pub(super) store: Arc<StateStore>,
-    pub(super) sources: Vec<Box<dyn LogSource>>,
-    /// Per source: its records need no state shared with other sources
-    /// (EVE, generic alerts), so it may be read on a thread of its own.
-    pub(super) independent: Vec<bool>,
-    pub(super) analyzer: Option<Box<dyn Analyzer>>,
-    pub(super) enrichers: Vec<Arc<dyn EnrichStage>>,
-    pub(super) custom_enrichers: Option<Arc<EnricherList>>,
-    pub(super) scorer: Arc<dyn Scorer>,
-    pub(super) actions: Option<Arc<dyn ActionStage>>,
-    pub(super) responders: Vec<Arc<dyn Responder>>,
-    pub(super) mode: Mode,
-    pub(super) continuations: HashMap<String, Continuation>,
-    pub(super) last_alert_ids: Vec<String>,
-    /// The same ids as a set, so recording an alert is O(1).
-    pub(super) last_alert_set: HashSet<String>,
-}
-
-impl std::fmt::Debug for Pipeline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline")
-            .field("store", &self.store.path())
-            .field(
-                "sources",
-                &self
-                    .sources
-                    .iter()
-                    .map(|s| s.name().to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .field(
-                "enrichers",
-                &self
-                    .enrichers
-                    .iter()
-                    .map(|e| e.name().to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .field("scorer", &self.scorer.name())
-            .field(
-                "responders",
-                &self
-                    .responders
-                    .iter()
-                    .map(|r| r.name().to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .field("mode", &self.mode)
-            .finish()
-    }
 }
 
 impl Pipeline {
@@ -202,14 +134,15 @@ impl Pipeline {
     }
 
     /// Adds a custom enricher (Rust or Python) after the configured ones.
+    /// It runs through the same [`crate::enrich::EnrichmentService`] as the
+    /// built-in providers, and its answers are cached in the pipeline's
+    /// state store (for their TTL), so later runs on that file reuse them.
     pub fn add_enricher(&mut self, enricher: Box<dyn Enricher>) {
-        let mut list = EnricherList::new(Vec::new());
-        if let Some(old) = self.custom_enrichers.take() {
-            match Arc::try_unwrap(old) {
-                Ok(l) => list = l,
-                Err(shared) => self.custom_enrichers = Some(shared),
-            }
-        }
+        let mut list = match self.custom_enrichers.take().map(Arc::try_unwrap) {
+            Some(Ok(list)) => list,
+            Some(Err(shared)) => shared.to_unshared(),
+            None => EnricherList::with_store(Vec::new(), Some(self.store.clone())),
+        };
         list.push(enricher);
         self.custom_enrichers = Some(Arc::new(list));
     }
@@ -483,10 +416,6 @@ impl Pipeline {
         }
         Ok(())
     }
-}
-
-pub(super) fn secs(d: chrono::Duration) -> f64 {
-    d.num_milliseconds() as f64 / 1000.0
 }
 
 fn corrupt(store: &StateStore, what: &str, e: serde_json::Error) -> StoreError {

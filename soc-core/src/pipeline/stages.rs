@@ -192,6 +192,16 @@ impl EnricherList {
         EnrichmentService::with_enrichers(boxed, store.clone())
     }
 
+    /// A list of the same enrichers on the same store, with a service (and
+    /// counters) of its own: for adding to a list that is still shared.
+    pub(crate) fn to_unshared(&self) -> Self {
+        EnricherList {
+            enrichers: self.enrichers.clone(),
+            store: self.store.clone(),
+            service: Self::service_over(&self.enrichers, &self.store),
+        }
+    }
+
     /// Adds an enricher (the service is rebuilt: add them before use).
     pub fn push(&mut self, enricher: Box<dyn Enricher>) {
         self.enrichers.push(Arc::from(enricher));

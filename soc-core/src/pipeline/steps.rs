@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::definition::{Continuation, Pipeline};
 use super::indicators::{attach_indicators, enrichable};
+use super::metrics::secs;
 use super::metrics::RunMetrics;
-use super::runner::{secs, Continuation, Pipeline};
 use super::state::StoredEpisode;
 use crate::error::Error;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Score};

@@ -40,6 +40,7 @@ mod audit;
 mod config;
 mod engine;
 mod http;
+mod json_post;
 pub mod notify;
 mod playbook;
 mod secret;

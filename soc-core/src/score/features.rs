@@ -140,19 +140,20 @@ pub fn features(alert: &Alert) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Enrichment, IndicatorKind};
+    use crate::model::{Enrichment, Indicator, IndicatorKind};
 
     #[test]
     fn enrichment_features() {
         let mut a = Alert::new("custom.thing", "k", "t", Severity::Low);
         a.src_ip = Some("10.0.0.5".parse().unwrap());
-        let mut abuse = Enrichment::unknown("abuseipdb", IndicatorKind::Ipv4, "10.0.0.5", 60);
+        let ip = Indicator::new(IndicatorKind::Ipv4, "10.0.0.5");
+        let mut abuse = Enrichment::unknown("abuseipdb", &ip).with_ttl(60);
         abuse.score = 87;
         abuse.verdict = Verdict::Malicious;
-        let mut vt = Enrichment::unknown("virustotal", IndicatorKind::Ipv4, "10.0.0.5", 60);
+        let mut vt = Enrichment::unknown("virustotal", &ip).with_ttl(60);
         vt.facts.malicious = Some(7);
         vt.verdict = Verdict::Suspicious;
-        let mut list = Enrichment::unknown("lists", IndicatorKind::Ipv4, "10.0.0.5", 60);
+        let mut list = Enrichment::unknown("lists", &ip).with_ttl(60);
         list.verdict = Verdict::Malicious;
         a.enrichments = vec![abuse, vt, list];
         let f = features(&a);

@@ -328,7 +328,7 @@ impl Enricher for LocalLists {
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let matches = self.set.lookup(ind);
         if matches.is_empty() {
-            let mut e = Enrichment::unknown("lists", ind.kind, &ind.value, 0);
+            let mut e = Enrichment::unknown("lists", ind).with_ttl(0);
             e.summary = format!("not on {} local lists", self.set.lists.len());
             return Ok(e);
         }

@@ -50,7 +50,7 @@ fn sample_lines_take_the_fast_path_and_agree() {
     let mut n = 0;
     for line in SAMPLE.lines() {
         assert!(agrees(line), "fast path refused {line}");
-        let (mut rec, mut meta) = (EveRecord::empty(), super::normalize::Meta::default());
+        let (mut rec, mut meta) = (EveRecord::empty(), super::rule_meta::Meta::default());
         assert!(fast::read_alert_into(line, &mut rec, &mut meta), "{line}");
         n += 1;
     }

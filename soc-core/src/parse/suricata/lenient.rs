@@ -18,83 +18,7 @@ use std::marker::PhantomData;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::record::Vlan;
-use super::typed::HashOf;
-
-/// A map key, borrowed from the input when it has no escapes.
-pub(super) struct Key<'de>(pub Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// Any JSON value, validated and dropped.
-pub(super) struct Skip;
-
-/// The visitor of [`Skip`], for other visitors that skip a compound value.
-pub(super) struct SkipVisitor;
-
-impl<'de> Visitor<'de> for SkipVisitor {
-    type Value = Skip;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_unit<E>(self) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_none<E>(self) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
-        Ok(Skip)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-        while map.next_key::<Skip>()?.is_some() {
-            map.next_value::<Skip>()?;
-        }
-        Ok(Skip)
-    }
-}
-
-impl<'de> Deserialize<'de> for Skip {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(SkipVisitor)
-    }
-}
+pub(super) use super::skip::{Key, Skip, SkipVisitor};
 
 /// A scalar JSON value; arrays and objects are validated and become
 /// [`Lv::Other`].
@@ -393,5 +317,103 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Arr<T> {
             }
         }
         d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// `vlan`: an array of ids (non-numbers dropped) or a single id.
+pub(super) struct Vlan(pub Vec<u64>);
+
+impl<'de> Deserialize<'de> for Vlan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vlan;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vlan, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element::<Lv<'de>>()? {
+                    v.extend(x.number());
+                }
+                Ok(Vlan(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vlan, A::Error> {
+                SkipVisitor.visit_map(map).map(|_| Vlan(Vec::new()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Vlan, E> {
+                Ok(Vlan(vec![v]))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+            fn visit_none<E>(self) -> Result<Vlan, E> {
+                Ok(Vlan(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `ja3` / `ja3s` / `ja4`: an object's `hash`, or a plain string.
+pub(super) struct HashOf(pub Option<String>);
+
+impl<'de> Deserialize<'de> for HashOf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HashOf;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HashOf, A::Error> {
+                let mut h = None;
+                while let Some(k) = map.next_key::<Key<'de>>()? {
+                    if k.0 == "hash" {
+                        h = map.next_value::<Lv<'de>>()?.text_or_bool();
+                    } else {
+                        map.next_value::<Skip>()?;
+                    }
+                }
+                Ok(HashOf(h))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<HashOf, E> {
+                Ok(HashOf(Some(v.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<HashOf, A::Error> {
+                SkipVisitor.visit_seq(seq).map(|_| HashOf(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_unit<E>(self) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+            fn visit_none<E>(self) -> Result<HashOf, E> {
+                Ok(HashOf(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }

@@ -12,7 +12,8 @@ fn s(m: &Map<String, Value>, k: &str) -> Option<String> {
     }
 }
 
-fn u(m: &Map<String, Value>, k: &str) -> Option<u64> {
+/// An unsigned number, also when written as a string.
+pub(super) fn u(m: &Map<String, Value>, k: &str) -> Option<u64> {
     match m.get(k)? {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),

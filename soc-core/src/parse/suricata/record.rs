@@ -8,42 +8,11 @@ use std::fmt;
 use std::net::IpAddr;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
 
+use super::eve_record::{parse_eve_time, EveRecord};
 use super::lenient::{Key, Lv, Ma, SkipVisitor, Src};
-use super::objects::{EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls};
+use super::objects::{EveAlert, EveAnomaly, EveFileinfo, EveFlow, EveHttp, EveTls};
 use super::typed::{DnsWire, FlowWire};
-use super::{parse_eve_time, EveRecord};
-
-/// The typed event objects of a record, read once.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Views {
-    pub(super) alert: Option<Box<EveAlert>>,
-    pub(super) flow: Option<Box<EveFlow>>,
-    pub(super) dns: Option<Box<EveDns>>,
-    pub(super) http: Option<Box<EveHttp>>,
-    pub(super) tls: Option<Box<EveTls>>,
-    pub(super) fileinfo: Option<Box<EveFileinfo>>,
-    pub(super) anomaly: Option<Box<EveAnomaly>>,
-}
-
-impl Views {
-    /// The views of a parsed object (the reference behaviour).
-    pub(super) fn from_map(raw: &Map<String, Value>) -> Views {
-        let obj = |k: &str| raw.get(k).and_then(Value::as_object);
-        Views {
-            alert: obj("alert").map(|m| Box::new(EveAlert::from_map(m))),
-            flow: obj("flow")
-                .or_else(|| obj("netflow"))
-                .map(|m| Box::new(EveFlow::from_map(m))),
-            dns: obj("dns").map(|m| Box::new(EveDns::from_map(m))),
-            http: obj("http").map(|m| Box::new(EveHttp::from_map(m))),
-            tls: obj("tls").map(|m| Box::new(EveTls::from_map(m))),
-            fileinfo: obj("fileinfo").map(|m| Box::new(EveFileinfo::from_map(m))),
-            anomaly: obj("anomaly").map(|m| Box::new(EveAnomaly::from_map(m))),
-        }
-    }
-}
 
 pub(super) use super::scalars::ip_of;
 
@@ -56,53 +25,6 @@ fn ip(v: Lv<'_>) -> Option<IpAddr> {
 
 fn port(v: Lv<'_>) -> Option<u16> {
     v.uint().and_then(|p| u16::try_from(p).ok())
-}
-
-/// `vlan`: an array of ids (non-numbers dropped) or a single id.
-pub(super) struct Vlan(pub Vec<u64>);
-
-impl<'de> serde::Deserialize<'de> for Vlan {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vlan;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vlan, A::Error> {
-                let mut v = Vec::new();
-                while let Some(x) = seq.next_element::<Lv<'de>>()? {
-                    v.extend(x.number());
-                }
-                Ok(Vlan(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vlan, A::Error> {
-                SkipVisitor.visit_map(map).map(|_| Vlan(Vec::new()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Vlan, E> {
-                Ok(Vlan(vec![v]))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Vlan, E> {
-                Ok(Vlan(Vec::new()))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Vlan, E> {
-                Ok(Vlan(Vec::new()))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Vlan, E> {
-                Ok(Vlan(Vec::new()))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Vlan, E> {
-                Ok(Vlan(Vec::new()))
-            }
-            fn visit_unit<E>(self) -> Result<Vlan, E> {
-                Ok(Vlan(Vec::new()))
-            }
-            fn visit_none<E>(self) -> Result<Vlan, E> {
-                Ok(Vlan(Vec::new()))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// A record being read: the envelope and views read so far, and the

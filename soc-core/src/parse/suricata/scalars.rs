@@ -104,7 +104,7 @@ mod tests {
     use super::*;
 
     fn general(t: &str) -> Option<DateTime<Utc>> {
-        super::super::iso_time(t)
+        super::super::eve_record::iso_time(t)
     }
 
     proptest! {

@@ -1,12 +1,9 @@
 //! The EVE views read straight from the line text (no `Value` tree), with
 //! the same lenient rules as their `from_map` constructors in `objects`.
 
-use std::fmt;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::lenient::{Fields, Key, Lv, RawObj, Skip, SkipVisitor, Src};
+use super::lenient::{Fields, RawObj, Src};
 use super::objects::{
     DnsAnswer, DnsQuery, EveAlert, EveAnomaly, EveDns, EveFileinfo, EveFlow, EveHttp, EveTls,
 };
@@ -110,57 +107,6 @@ impl<'de> Fields<'de> for EveHttp {
             }
         }
         Ok(())
-    }
-}
-
-/// `ja3` / `ja3s` / `ja4`: an object's `hash`, or a plain string.
-pub(super) struct HashOf(pub Option<String>);
-
-impl<'de> Deserialize<'de> for HashOf {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = HashOf;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HashOf, A::Error> {
-                let mut h = None;
-                while let Some(k) = map.next_key::<Key<'de>>()? {
-                    if k.0 == "hash" {
-                        h = map.next_value::<Lv<'de>>()?.text_or_bool();
-                    } else {
-                        map.next_value::<Skip>()?;
-                    }
-                }
-                Ok(HashOf(h))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<HashOf, E> {
-                Ok(HashOf(Some(v.to_owned())))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<HashOf, A::Error> {
-                SkipVisitor.visit_seq(seq).map(|_| HashOf(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<HashOf, E> {
-                Ok(HashOf(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<HashOf, E> {
-                Ok(HashOf(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<HashOf, E> {
-                Ok(HashOf(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<HashOf, E> {
-                Ok(HashOf(None))
-            }
-            fn visit_unit<E>(self) -> Result<HashOf, E> {
-                Ok(HashOf(None))
-            }
-            fn visit_none<E>(self) -> Result<HashOf, E> {
-                Ok(HashOf(None))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 

@@ -4,6 +4,7 @@ use super::alert_message;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode};
 use crate::respond::http::{check_url, redact_url, Http};
+use crate::respond::json_post::{JsonPost, RetrySettings};
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
 use async_trait::async_trait;
@@ -42,39 +43,22 @@ impl Default for WebhookConfig {
 }
 
 /// POSTs `{"text": ..., "alert": {...}}` to a URL; any 2xx is success.
+#[derive(Debug)]
 pub struct WebhookNotifier {
-    http: Http,
-    url: String,
-    token: Option<String>,
-}
-
-impl std::fmt::Debug for WebhookNotifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookNotifier")
-            .field("url", &redact_url(&self.url))
-            .finish_non_exhaustive()
-    }
+    target: JsonPost,
 }
 
 impl WebhookNotifier {
     /// Builds the notifier, resolving `${VAR}` references.
     pub fn new(cfg: &WebhookConfig) -> Result<Self, RespondError> {
-        let url = cfg.url.resolve("webhook", "url")?;
-        check_url("webhook", &url)?;
-        let token = cfg
-            .bearer_token
-            .as_ref()
-            .map(|t| t.resolve("webhook", "bearer_token"))
-            .transpose()?;
+        let retry = RetrySettings {
+            timeout_secs: cfg.timeout_secs,
+            max_retries: cfg.max_retries,
+            backoff_ms: cfg.retry_backoff_ms,
+        };
+        let token = cfg.bearer_token.as_ref();
         Ok(WebhookNotifier {
-            http: Http::new(
-                "webhook",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
-            url,
-            token,
+            target: JsonPost::new("webhook", &cfg.url, token, "bearer_token", retry)?,
         })
     }
 }
@@ -86,7 +70,7 @@ impl Responder for WebhookNotifier {
     }
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let shown = redact_url(&self.url);
+        let shown = self.target.shown_url();
         let mut rec = ActionRecord::new("webhook", "notify", &shown, &alert.id, mode);
         rec.requests.push(format!("POST {shown}"));
         let (subject, _) = alert_message(alert);
@@ -95,22 +79,7 @@ impl Responder for WebhookNotifier {
             rec.detail = format!("body: {{\"text\":{:?},\"alert\":{{...}}}}", subject);
             return Ok(rec);
         }
-        let reply = self
-            .http
-            .send(
-                |c| {
-                    let r = c.post(&self.url).json(&payload);
-                    match &self.token {
-                        Some(t) => r.bearer_auth(t),
-                        None => r,
-                    }
-                },
-                |s, _| s == 429 || s >= 500,
-            )
-            .await?;
-        if !reply.ok() {
-            return Err(reply.error("webhook"));
-        }
+        let reply = self.target.post(&payload).await?;
         rec.detail = format!("HTTP {}", reply.status);
         Ok(rec)
     }

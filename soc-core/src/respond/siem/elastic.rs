@@ -1,11 +1,10 @@
 //! Elasticsearch `_bulk` indexing with per-item status checks.
 
-use super::http_cfg_defaults;
+use super::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
-use crate::model::{ActionRecord, Alert, Mode};
+use crate::model::Alert;
 use crate::respond::http::{check_url, join, shown_endpoint, truncate, Http};
 use crate::respond::secret::Secret;
-use crate::respond::Responder;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -230,27 +229,19 @@ impl ElasticBulk {
 }
 
 #[async_trait]
-impl Responder for ElasticBulk {
-    fn name(&self) -> &str {
-        "elasticsearch"
+impl Forwarder for ElasticBulk {
+    const NAME: &'static str = "elasticsearch";
+    const SENT_DETAIL: &'static str = "indexed";
+
+    fn shown_target(&self) -> String {
+        shown_endpoint(&self.endpoint)
     }
 
-    async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let mut rec = ActionRecord::new(
-            "elasticsearch",
-            "forward",
-            &shown_endpoint(&self.endpoint),
-            &alert.id,
-            mode,
-        );
-        rec.requests
-            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
-        if mode == Mode::DryRun {
-            rec.detail = format!("body: {}", self.bulk_body(&[alert]));
-            return Ok(rec);
-        }
-        self.forward(std::slice::from_ref(alert)).await?;
-        rec.detail = "indexed".into();
-        Ok(rec)
+    fn dry_run_body(&self, alert: &Alert) -> String {
+        self.bulk_body(&[alert])
+    }
+
+    async fn forward_alerts(&self, alerts: &[Alert]) -> Result<usize, RespondError> {
+        self.forward(alerts).await
     }
 }

@@ -1,11 +1,10 @@
 //! Splunk HTTP Event Collector forwarding.
 
-use super::http_cfg_defaults;
+use super::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
-use crate::model::{ActionRecord, Alert, Mode};
+use crate::model::Alert;
 use crate::respond::http::{check_url, join, shown_endpoint, truncate, Http};
 use crate::respond::secret::Secret;
-use crate::respond::Responder;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -148,27 +147,19 @@ impl SplunkHec {
 }
 
 #[async_trait]
-impl Responder for SplunkHec {
-    fn name(&self) -> &str {
-        "splunk_hec"
+impl Forwarder for SplunkHec {
+    const NAME: &'static str = "splunk_hec";
+    const SENT_DETAIL: &'static str = "HEC code 0: Success";
+
+    fn shown_target(&self) -> String {
+        shown_endpoint(&self.endpoint)
     }
 
-    async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let mut rec = ActionRecord::new(
-            "splunk_hec",
-            "forward",
-            &shown_endpoint(&self.endpoint),
-            &alert.id,
-            mode,
-        );
-        rec.requests
-            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
-        if mode == Mode::DryRun {
-            rec.detail = format!("body: {}", self.event(alert));
-            return Ok(rec);
-        }
-        self.forward(std::slice::from_ref(alert)).await?;
-        rec.detail = "HEC code 0: Success".into();
-        Ok(rec)
+    fn dry_run_body(&self, alert: &Alert) -> String {
+        self.event(alert).to_string()
+    }
+
+    async fn forward_alerts(&self, alerts: &[Alert]) -> Result<usize, RespondError> {
+        self.forward(alerts).await
     }
 }

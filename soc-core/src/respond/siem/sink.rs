@@ -1,11 +1,10 @@
 //! A generic HTTPS JSON sink with bearer token.
 
-use super::http_cfg_defaults;
+use super::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
-use crate::model::{ActionRecord, Alert, Mode};
-use crate::respond::http::{check_url, redact_url, Http};
+use crate::model::Alert;
+use crate::respond::json_post::{JsonPost, RetrySettings};
 use crate::respond::secret::Secret;
-use crate::respond::Responder;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -42,40 +41,22 @@ impl Default for SinkConfig {
 }
 
 /// POSTs alerts as a JSON array with an optional bearer token.
+#[derive(Debug)]
 pub struct JsonSink {
-    http: Http,
-    url: String,
-    token: Option<String>,
+    target: JsonPost,
     batch_size: usize,
-}
-
-impl std::fmt::Debug for JsonSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsonSink")
-            .field("url", &redact_url(&self.url))
-            .finish_non_exhaustive()
-    }
 }
 
 impl JsonSink {
     /// Builds the sink.
     pub fn new(cfg: &SinkConfig) -> Result<Self, RespondError> {
-        let url = cfg.url.resolve("sink", "url")?;
-        check_url("sink", &url)?;
-        let token = cfg
-            .token
-            .as_ref()
-            .map(|t| t.resolve("sink", "token"))
-            .transpose()?;
+        let retry = RetrySettings {
+            timeout_secs: cfg.timeout_secs,
+            max_retries: cfg.max_retries,
+            backoff_ms: cfg.retry_backoff_ms,
+        };
         Ok(JsonSink {
-            http: Http::new(
-                "sink",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
-            url,
-            token,
+            target: JsonPost::new("sink", &cfg.url, cfg.token.as_ref(), "token", retry)?,
             batch_size: cfg.batch_size.max(1),
         })
     }
@@ -84,22 +65,7 @@ impl JsonSink {
     pub async fn forward(&self, alerts: &[Alert]) -> Result<usize, RespondError> {
         let mut sent = 0;
         for chunk in alerts.chunks(self.batch_size) {
-            let reply = self
-                .http
-                .send(
-                    |c| {
-                        let r = c.post(&self.url).json(chunk);
-                        match &self.token {
-                            Some(t) => r.bearer_auth(t),
-                            None => r,
-                        }
-                    },
-                    |s, _| s == 429 || s >= 500,
-                )
-                .await?;
-            if !reply.ok() {
-                return Err(reply.error("sink"));
-            }
+            self.target.post(chunk).await?;
             sent += chunk.len();
         }
         Ok(sent)
@@ -107,20 +73,19 @@ impl JsonSink {
 }
 
 #[async_trait]
-impl Responder for JsonSink {
-    fn name(&self) -> &str {
-        "sink"
+impl Forwarder for JsonSink {
+    const NAME: &'static str = "sink";
+    const SENT_DETAIL: &'static str = "";
+
+    fn shown_target(&self) -> String {
+        self.target.shown_url()
     }
 
-    async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
-        let shown = redact_url(&self.url);
-        let mut rec = ActionRecord::new("sink", "forward", &shown, &alert.id, mode);
-        rec.requests.push(format!("POST {shown}"));
-        if mode == Mode::DryRun {
-            rec.detail = "body: [alert]".into();
-            return Ok(rec);
-        }
-        self.forward(std::slice::from_ref(alert)).await?;
-        Ok(rec)
+    fn dry_run_body(&self, _alert: &Alert) -> String {
+        "[alert]".into()
+    }
+
+    async fn forward_alerts(&self, alerts: &[Alert]) -> Result<usize, RespondError> {
+        self.forward(alerts).await
     }
 }

@@ -1,14 +1,15 @@
 //! The alert-only line reader: the envelope and the `alert` object, with
 //! the rule metadata kept as borrowed string lists.
 
-use super::{Bail, Cur};
+use super::cursor::{Bail, Cur};
+use crate::parse::suricata::eve_record::EveRecord;
 use crate::parse::suricata::lenient::{Fields, Src};
-use crate::parse::suricata::normalize::Meta;
+use crate::parse::suricata::objects::EveAlert;
 use crate::parse::suricata::record::TopWire;
-use crate::parse::suricata::{EveAlert, EveRecord};
+use crate::parse::suricata::rule_meta::Meta;
 
 /// Reads what an alert needs from a line into `rec` (an empty record),
-/// like [`read_into`](super::read_into) with `full = false`, except that
+/// like `read_into` with `full = false`, except that
 /// the alert's rule metadata goes to `meta` (borrowed) instead of the
 /// alert view; false when the line leaves the subset.
 pub(in crate::parse::suricata) fn read_alert_into<'a>(
