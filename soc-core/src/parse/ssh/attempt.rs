@@ -59,9 +59,11 @@ pub(crate) enum Role {
 /// Client disconnect reasons that say authentication was tried.
 fn auth_tried(detail: Option<&str>) -> bool {
     detail.is_some_and(|d| {
-        d.contains("Auth fail")
-            || d.contains("authentication methods available")
-            || d.contains("Too many authentication failures")
+        // Each phrase has "uth": one pass over the bytes before three searches.
+        d.as_bytes().windows(3).any(|w| w == b"uth")
+            && (d.contains("Auth fail")
+                || d.contains("authentication methods available")
+                || d.contains("Too many authentication failures"))
     })
 }
 

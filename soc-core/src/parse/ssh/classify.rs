@@ -87,7 +87,11 @@ fn classify_body(msg: &str) -> Option<SshMessageRef<'_>> {
         }
         b'A' => {
             if let Some(r) = msg.strip_prefix("Accepted ") {
-                if r.starts_with("key ") || !r.contains(" for ") {
+                // " for " nearly always follows the method (one token).
+                let has_for = find_byte(r.as_bytes(), b' ')
+                    .is_some_and(|i| r.as_bytes()[i..].starts_with(b" for "))
+                    || r.contains(" for ");
+                if r.starts_with("key ") || !has_for {
                     // "Accepted key RSA SHA256:... found at ...": not a login
                     return Some(SshMessageRef::new(Other));
                 }

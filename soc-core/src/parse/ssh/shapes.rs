@@ -7,7 +7,9 @@
 use std::borrow::Cow;
 
 use super::addr::parse_remote_ref;
-use super::attrib::{auth_from, from_at_end, id_candidates, spaced_rev, Attribution, Found};
+use super::attrib::{
+    auth_fast, auth_scan, from_at_end, id_candidates, spaced_rev, Attribution, Found,
+};
 use super::header::find_byte;
 use super::kind::SshKind;
 use super::message::SshMessageRef;
@@ -71,7 +73,16 @@ pub(super) fn auth_line(kind: SshKind, r: &str) -> SshMessageRef<'_> {
         }
         None => rest,
     };
-    if let Some(user) = attribute(&mut m, auth_from(rest, method)) {
+    // The common shape first: no `Attribution` to build and take apart.
+    let user = match auth_fast(rest, method) {
+        Some(f) => {
+            m.remote = Some(f.remote);
+            m.port = f.port;
+            Some(f.before)
+        }
+        None => attribute(&mut m, auth_scan(rest, method)),
+    };
+    if let Some(user) = user {
         if user == "<invalid username>" {
             m.invalid_user = true;
             m.user = Some(Cow::Borrowed(""));
