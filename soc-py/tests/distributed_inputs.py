@@ -84,8 +84,11 @@ def ioc_keys(rows):
     return sorted((r["row"], r["kind"], r["value"], r["start"], r["end"], r["defanged"]) for r in rows)
 
 
-def event_order(row):
-    return (row["file"], row["line"])
+def event_order(paths):
+    """A sort key putting rows in the order of `paths`, then by line (the
+    order `single_machine_events` gives, wherever the checkout lives)."""
+    index = {str(q): i for i, p in enumerate(paths) for q in (p, Path(p).resolve())}
+    return lambda row: (index[row["file"]], row["line"])
 
 
 def failed_logins_line(path=DATA / "auth.log"):

@@ -38,7 +38,7 @@ def local_ray():
 def test_ssh_events_on_ray_equal_parse_ssh(tmp_path):
     paths = inputs.auth_logs(tmp_path)
     table = ray_ssh_iocs.to_table(ray_ssh_iocs.ssh_events(paths, year=inputs.YEAR))
-    got = sorted(table.to_pylist(), key=inputs.event_order)
+    got = sorted(table.to_pylist(), key=inputs.event_order(paths))
     want = inputs.single_machine_events([p.resolve() for p in paths])
     assert len(want) > 5000
     assert got == want
