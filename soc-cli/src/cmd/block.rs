@@ -359,3 +359,25 @@ fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
     let _ = w.finish()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// The exit code of one action on several targets (remote hosts or cloud
+/// backends): 1 when any failed (saying how many, and that `retried_by`
+/// retries them), `EXIT_REFUSED` when every target refused, else 0.
+fn fleet_exit_code(recs: &[ActionRecord], target: &str, retried_by: &str) -> ExitCode {
+    let failed = recs
+        .iter()
+        .filter(|r| matches!(r.outcome, ActionOutcome::Failed(_)))
+        .count();
+    if failed > 0 {
+        crate::esay!(
+            "{failed} of {} {target} action(s) failed; they are retried by the next {retried_by}",
+            recs.len()
+        );
+        return ExitCode::from(1);
+    }
+    let refused = |r: &ActionRecord| matches!(&r.outcome, ActionOutcome::Skipped(w) if w.starts_with("refusing to act on"));
+    if !recs.is_empty() && recs.iter().all(refused) {
+        return ExitCode::from(crate::cmd::EXIT_REFUSED);
+    }
+    ExitCode::SUCCESS
+}

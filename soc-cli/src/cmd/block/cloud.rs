@@ -100,7 +100,6 @@ fn report(
     store: Option<&Arc<StateStore>>,
     duration: Option<Duration>,
 ) -> anyhow::Result<ExitCode> {
-    let mut failed = 0;
     for rec in recs {
         audit(store, rec);
         if fw.json {
@@ -134,22 +133,12 @@ fn report(
                 crate::say!("{who}: {what}{until}");
             }
         }
-        if matches!(rec.outcome, ActionOutcome::Failed(_)) {
-            failed += 1;
-        }
     }
-    if failed > 0 {
-        crate::esay!(
-            "{failed} of {} backend action(s) failed; they are retried by the next `soc block sweep --cloud` or run",
-            recs.len()
-        );
-        return Ok(ExitCode::from(1));
-    }
-    let is_refusal = |r: &ActionRecord| matches!(&r.outcome, ActionOutcome::Skipped(w) if w.starts_with("refusing to act on"));
-    if !recs.is_empty() && recs.iter().all(is_refusal) {
-        return Ok(ExitCode::from(crate::cmd::EXIT_REFUSED));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::fleet_exit_code(
+        recs,
+        "backend",
+        "`soc block sweep --cloud` or run",
+    ))
 }
 
 /// `soc block IP --cloud ...`.

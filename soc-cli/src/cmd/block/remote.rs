@@ -93,13 +93,9 @@ pub fn report(
     store: Option<&Arc<StateStore>>,
     duration: Option<Duration>,
 ) -> anyhow::Result<ExitCode> {
-    let mut failed = 0;
     for rec in recs {
         audit(store, rec);
         let host = rec.responder.strip_prefix("firewall@").unwrap_or("local");
-        if matches!(rec.outcome, ActionOutcome::Failed(_)) {
-            failed += 1;
-        }
         if !fw.json {
             match &rec.outcome {
                 ActionOutcome::DryRun => crate::say!("# {host}"),
@@ -122,18 +118,11 @@ pub fn report(
             format!("{host}: {what} ({}{until})", r.detail)
         })?;
     }
-    if failed > 0 {
-        crate::esay!(
-            "{failed} of {} host action(s) failed; they are retried by the next `soc block sweep` or run",
-            recs.len()
-        );
-        return Ok(ExitCode::from(1));
-    }
-    let refused = |r: &ActionRecord| matches!(&r.outcome, ActionOutcome::Skipped(w) if w.starts_with("refusing to act on"));
-    if !recs.is_empty() && recs.iter().all(refused) {
-        return Ok(ExitCode::from(crate::cmd::EXIT_REFUSED));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::fleet_exit_code(
+        recs,
+        "host",
+        "`soc block sweep` or run",
+    ))
 }
 
 fn one_line(rec: &ActionRecord) -> String {
