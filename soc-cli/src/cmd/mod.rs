@@ -80,6 +80,7 @@ pub fn error_text(err: &anyhow::Error) -> String {
 
 /// The exit code of an error's class (see the module docs).
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    use soc_core::error::CloudError;
     use soc_core::{ConfigError, EnrichError, RespondError, SourceError};
     if err.downcast_ref::<UsageError>().is_some() {
         return EXIT_USAGE;
@@ -92,10 +93,14 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             }
         });
         match respond {
-            Some(RespondError::Refused { .. } | RespondError::InvalidTarget { .. }) => {
-                return EXIT_REFUSED
+            Some(
+                RespondError::Refused { .. }
+                | RespondError::InvalidTarget { .. }
+                | RespondError::Cloud(CloudError::Unsupported { .. }),
+            ) => return EXIT_REFUSED,
+            Some(RespondError::Config { .. } | RespondError::Cloud(CloudError::Config { .. })) => {
+                return EXIT_CONFIG
             }
-            Some(RespondError::Config { .. }) => return EXIT_CONFIG,
             _ => {}
         }
         let config = cause.downcast_ref::<ConfigError>().is_some()
@@ -158,6 +163,23 @@ mod tests {
         assert_eq!(exit_code(&anyhow::Error::from(refused)), EXIT_REFUSED);
         let usage = anyhow::Error::from(UsageError("bad".into()));
         assert_eq!(exit_code(&usage), EXIT_USAGE);
+        let cloud_config = soc_core::RespondError::Cloud(soc_core::error::CloudError::Config {
+            backend: "cloudflare@cf".into(),
+            message: "zone_id is required".into(),
+        });
+        assert_eq!(exit_code(&anyhow::Error::from(cloud_config)), EXIT_CONFIG);
+        let unsupported = soc_core::RespondError::Cloud(soc_core::error::CloudError::Unsupported {
+            backend: "pfsense@fw1".into(),
+            target: "2001:db8::/64".into(),
+            reason: "the alias holds IPv4 hosts only".into(),
+        });
+        assert_eq!(exit_code(&anyhow::Error::from(unsupported)), EXIT_REFUSED);
+        let server = soc_core::RespondError::Cloud(soc_core::error::CloudError::Server {
+            backend: "cloudflare@cf".into(),
+            status: 502,
+            body: String::new(),
+        });
+        assert_eq!(exit_code(&anyhow::Error::from(server)), 1);
         let io = anyhow::Error::from(std::io::Error::other("disk"));
         assert_eq!(exit_code(&io), 1);
     }
