@@ -15,7 +15,7 @@ the same files, given in path order.
 
 from __future__ import annotations
 
-import ipaddress
+import itertools
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -113,53 +113,67 @@ def iocs(df: Any, column: str = "text", **options: Any) -> Any:
     return df.select(column).mapInArrow(run, schema)
 
 
-def _source_key(ip: str | None, host: str | None, prefix: int) -> str | None:
-    """A key equal for all events of one detector source (coarser is fine:
-    it only chooses the group)."""
-    if ip is None:
-        return None if host is None else "host:" + host
-    if ":" in ip and prefix < 128:
-        net = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-        return "net:" + str(net)
-    return ip
+def _with_detector_keys(events: Any, ipv6_prefix: int) -> Any:
+    """``events`` with ``raw`` emptied (no alert column comes from it, and
+    it is most of a shuffle's bytes) and two key columns from
+    ``detector_keys`` (Rust, one call per Arrow batch): ``_source_key`` and
+    ``_user_key``."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    slim = events.withColumn("raw", F.lit(""))
+    schema = StructType(
+        slim.schema.fields
+        + [StructField("_source_key", StringType()), StructField("_user_key", StringType())]
+    )
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            keys = pa.record_batch(_native.detector_keys(b, ipv6_prefix=ipv6_prefix))
+            b = b.append_column("_source_key", keys.column(0))
+            yield b.append_column("_user_key", keys.column(1))
+
+    return slim.mapInArrow(run, schema)
+
+
+def _detect_partition(config: dict[str, Any], keep_user_rule: bool) -> Any:
+    """A ``mapInArrow`` function: the detectors over one partition's events
+    in the order they come (streamed, not collected), keeping either the
+    distributed-attack alerts or all the others."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        first = next(batches, None)
+        if first is None:
+            return
+        stream = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches))
+        alerts = pa.record_batch(_native.detect_batch(stream, **config))
+        is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
+        yield _plain(alerts.filter(is_user if keep_user_rule else pc.invert(is_user)))
+
+    return run
 
 
 def ssh_alerts(events: Any, **config: Any) -> Any:
     """The SSH detectors, distributed: ``events`` (from ``ssh_events``) are
-    grouped by the detector's key (the source for brute force, slow brute
-    force, spraying, scan and success-after-failures; the user for the
-    distributed attack), ordered by file and line within each group, and
-    fed to the same Rust detectors. ``config`` keys are ``DetectConfig``'s.
-    Returns a DataFrame of ``soc.alerts``."""
+    partitioned by the detector's key (the source for brute force, slow
+    brute force, spraying, scan and success-after-failures; the user of a
+    failed attempt for the distributed attack; keys from
+    ``detector_keys``), ordered by file and line within each partition, and
+    fed to the same Rust detectors, one call per partition. No Python runs
+    per row. ``config`` keys are ``DetectConfig``'s. Returns a DataFrame of
+    ``soc.alerts``."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType
 
     schema = _spark_schema(_native.detect_batch(_native.parse_ssh_batch([])))
-    prefix = int(config.get("ipv6_prefix", 64))
+    keyed = _with_detector_keys(events, int(config.get("ipv6_prefix", 64)))
 
-    source_key = F.udf(lambda ip, host: _source_key(ip, host, prefix), StringType(), useArrow=False)
+    def detect(key: str, keep_user_rule: bool) -> Any:
+        return (
+            keyed.where(F.col(key).isNotNull())
+            .repartition(key)
+            .sortWithinPartitions("file", "line")
+            .drop("_source_key", "_user_key")
+            .mapInArrow(_detect_partition(config, keep_user_rule), schema)
+        )
 
-    def detector(keep_user_rule: bool) -> Any:
-        def run(table: pa.Table) -> pa.Table:
-            order = [("file", "ascending"), ("line", "ascending")]
-            table = table.drop_columns(["_key"]).sort_by(order)
-            alerts = pa.record_batch(_native.detect_batch(table, **config))
-            is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
-            mask = is_user if keep_user_rule else pc.invert(is_user)
-            return pa.Table.from_batches([_plain(alerts.filter(mask))])
-
-        return run
-
-    by_source = (
-        events.withColumn("_key", source_key("src_ip", "src_host"))
-        .where(F.col("_key").isNotNull())
-        .groupBy("_key")
-        .applyInArrow(detector(False), schema)
-    )
-    by_user = (
-        events.where(F.col("attempt") == "failure")
-        .withColumn("_key", F.coalesce(F.col("user"), F.lit("")))
-        .groupBy("_key")
-        .applyInArrow(detector(True), schema)
-    )
-    return by_source.unionByName(by_user)
+    return detect("_source_key", False).unionByName(detect("_user_key", True))
