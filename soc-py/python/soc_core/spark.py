@@ -113,42 +113,68 @@ def iocs(df: Any, column: str = "text", **options: Any) -> Any:
     return df.select(column).mapInArrow(run, schema)
 
 
-def _with_detector_keys(events: Any, ipv6_prefix: int) -> Any:
-    """``events`` with ``raw`` emptied (no alert column comes from it, and
-    it is most of a shuffle's bytes) and two key columns from
-    ``detector_keys`` (Rust, one call per Arrow batch): ``_source_key`` and
-    ``_user_key``."""
+def _keyed_by_detector(events: Any, ipv6_prefix: int) -> Any:
+    """``events`` once per detector key they have: with ``_by_user`` false
+    and ``_key`` the source key, and (failed attempts with a user) with
+    ``_by_user`` true and ``_key`` the user; keys from ``detector_keys``
+    (Rust, one call per Arrow batch). ``raw`` is emptied: no alert column
+    comes from it, and it is most of a shuffle's bytes."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
+    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
 
     slim = events.withColumn("raw", F.lit(""))
     schema = StructType(
-        slim.schema.fields
-        + [StructField("_source_key", StringType()), StructField("_user_key", StringType())]
+        slim.schema.fields + [StructField("_key", StringType()), StructField("_by_user", BooleanType())]
     )
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for b in batches:
             keys = pa.record_batch(_native.detector_keys(b, ipv6_prefix=ipv6_prefix))
-            b = b.append_column("_source_key", keys.column(0))
-            yield b.append_column("_user_key", keys.column(1))
+            for by_user, key in ((False, keys.column(0)), (True, keys.column(1))):
+                part = b.append_column("_key", key).filter(pc.is_valid(key))
+                yield part.append_column("_by_user", pa.repeat(by_user, part.num_rows))
 
     return slim.mapInArrow(run, schema)
 
 
-def _detect_partition(config: dict[str, Any], keep_user_rule: bool) -> Any:
+def _runs(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[bool, Iterator[pa.RecordBatch]]]:
+    """Batches sorted by ``_by_user`` as two runs, (False, its batches) then
+    (True, its batches); consume each run before asking for the next."""
+    rest: list[pa.RecordBatch] = []
+
+    def run(by_user: bool) -> Iterator[pa.RecordBatch]:
+        yield from rest
+        rest.clear()
+        for b in batches:
+            users = pc.sum(b.column("_by_user")).as_py() or 0
+            n = b.num_rows if by_user else b.num_rows - users
+            if n == b.num_rows:
+                yield b
+                continue
+            if n:
+                yield b.slice(0, n)
+            rest.append(b.slice(n))
+            return
+
+    yield False, run(False)
+    yield True, run(True)
+
+
+def _detect_partition(config: dict[str, Any]) -> Any:
     """A ``mapInArrow`` function: the detectors over one partition's events
-    in the order they come (streamed, not collected), keeping either the
-    distributed-attack alerts or all the others."""
+    in the order they come (streamed, not collected), once over the rows
+    keyed by source (keeping all but the distributed-attack alerts) and
+    once over those keyed by user (keeping those)."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        first = next(batches, None)
-        if first is None:
-            return
-        stream = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches))
-        alerts = pa.record_batch(_native.detect_batch(stream, **config))
-        is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
-        yield _plain(alerts.filter(is_user if keep_user_rule else pc.invert(is_user)))
+        for by_user, run_batches in _runs(batches):
+            first = next(run_batches, None)
+            if first is None:
+                continue
+            stream = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], run_batches))
+            alerts = pa.record_batch(_native.detect_batch(stream, **config))
+            is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
+            yield _plain(alerts.filter(is_user if by_user else pc.invert(is_user)))
 
     return run
 
@@ -158,22 +184,15 @@ def ssh_alerts(events: Any, **config: Any) -> Any:
     partitioned by the detector's key (the source for brute force, slow
     brute force, spraying, scan and success-after-failures; the user of a
     failed attempt for the distributed attack; keys from
-    ``detector_keys``), ordered by file and line within each partition, and
-    fed to the same Rust detectors, one call per partition. No Python runs
-    per row. ``config`` keys are ``DetectConfig``'s. Returns a DataFrame of
-    ``soc.alerts``."""
-    from pyspark.sql import functions as F
-
+    ``detector_keys``) in one shuffle, ordered by file and line within each
+    partition, and fed to the same Rust detectors, streamed, once per
+    partition and key kind. No Python runs per row. ``config`` keys are
+    ``DetectConfig``'s. Returns a DataFrame of ``soc.alerts``."""
     schema = _spark_schema(_native.detect_batch(_native.parse_ssh_batch([])))
-    keyed = _with_detector_keys(events, int(config.get("ipv6_prefix", 64)))
-
-    def detect(key: str, keep_user_rule: bool) -> Any:
-        return (
-            keyed.where(F.col(key).isNotNull())
-            .repartition(key)
-            .sortWithinPartitions("file", "line")
-            .drop("_source_key", "_user_key")
-            .mapInArrow(_detect_partition(config, keep_user_rule), schema)
-        )
-
-    return detect("_source_key", False).unionByName(detect("_user_key", True))
+    keyed = _keyed_by_detector(events, int(config.get("ipv6_prefix", 64)))
+    return (
+        keyed.repartition("_by_user", "_key")
+        .sortWithinPartitions("_by_user", "file", "line")
+        .drop("_key")
+        .mapInArrow(_detect_partition(config), schema)
+    )
