@@ -1,15 +1,16 @@
 """soc on Spark: soc's Rust parsers, extractor and detectors on the executors.
 
 Pure Python on top of the batch functions (``parse_ssh_batch``,
-``parse_eve_batch``, ``extract_iocs_batch``, ``detect_batch``); the
-executors need the ``soc_core`` wheel (``pip install``) and pyarrow, nothing
-else. Batches travel as Arrow (``mapInArrow``, ``applyInArrow``);
-dictionary columns are decoded to strings, which Spark reads.
+``parse_eve_batch``, ``extract_iocs_batch``, ``detector_keys``,
+``detect_batch``), one call per Arrow batch, never per row; the executors
+need the ``soc_core`` wheel (``pip install``) and pyarrow, nothing else.
+Batches travel as Arrow (``mapInArrow``); dictionary columns are decoded to
+strings, which Spark reads.
 
 The SSH parser joins the lines of one sshd connection, and the detectors
 run in file order, so ``ssh_events`` parses whole files (read them with
-``spark.read.text(paths, wholetext=True)``) and ``ssh_alerts`` orders each
-group by file and line: the alerts are those of ``soc ssh --alerts`` over
+``spark.read.text(paths, wholetext=True)``) and ``ssh_alerts`` orders the
+events of each key by file and line: the alerts are those of ``soc ssh --alerts`` over
 the same files, given in path order.
 """
 
