@@ -52,9 +52,7 @@ fn source_key(e: &Event, ipv6_prefix: u8) -> Option<String> {
 /// The distributed-attack key of `e`: the user of a failed attempt
 /// (`None` for other events and attempts without a user).
 fn user_key(e: &Event) -> Option<&str> {
-    e.user
-        .as_deref()
-        .filter(|u| !u.is_empty() && is_attempt(e))
+    e.user.as_deref().filter(|u| !u.is_empty() && is_attempt(e))
 }
 
 fn keys_batch(source: ArrayRef, user: ArrayRef) -> PyResult<ArrowBatch> {
