@@ -5,7 +5,7 @@ data-lake user writes today) and against single-process `soc ssh --alerts`
 
     python benches/compare/spark_bench.py LINES [--files 40] [--dir DIR]
         [--soc target/release/soc] [--gen target/release/gen-authlog]
-        [--worker-memory 3g] [--executor-memory 2g]
+        [--worker-memory 3g] [--executor-memory 2g] [--partitions 8]
 
 Generates LINES auth.log lines (`gen-authlog`), split into `--files` files
 (a lake keeps many files: one per host and day), then times, on the same
@@ -121,6 +121,7 @@ def main(argv=None):
     ap.add_argument("--gen", default=str(ROOT / "target" / "release" / "gen-authlog"))
     ap.add_argument("--worker-memory", default="3g")
     ap.add_argument("--executor-memory", default="2g")
+    ap.add_argument("--partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
     args = ap.parse_args(argv)
     paths = inputs(args)
     size = sum(p.stat().st_size for p in paths)
@@ -129,7 +130,7 @@ def main(argv=None):
     print(f"soc ssh --alerts (one process)        wall {wall:8.1f} s  cpu {cpu:8.1f} s  alerts {len(want):,}")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="soc-spark-"))
     with standalone_cluster(tmp, worker_memory=args.worker_memory, executor_memory=args.executor_memory,
-                            app="soc-bench") as spark:
+                            app="soc-bench", shuffle_partitions=args.partitions, quick_jvm=False) as spark:
         spark.range(4).count()  # executors up before timing
         regex_wall, sources = regex_count(spark, paths)
         print(f"PySpark regex count, 2 workers        wall {regex_wall:8.1f} s  sources {sources:,}")

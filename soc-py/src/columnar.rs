@@ -39,7 +39,7 @@ pub(crate) struct ArrowBatch {
 }
 
 impl ArrowBatch {
-    fn new(batch: RecordBatch) -> Self {
+    pub(crate) fn new(batch: RecordBatch) -> Self {
         ArrowBatch { batch }
     }
 }
@@ -118,7 +118,7 @@ impl ArrowBatch {
     }
 }
 
-fn columnar_err(e: ColumnarError) -> PyErr {
+pub(crate) fn columnar_err(e: ColumnarError) -> PyErr {
     match e {
         ColumnarError::MissingColumn { .. } | ColumnarError::ColumnType { .. } => {
             type_error(e.to_string())

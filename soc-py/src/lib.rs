@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 
 mod columnar;
 mod convert;
+mod detector_keys;
 mod enrich;
 mod errors;
 mod iocs;
@@ -36,5 +37,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     respond::register(m)?;
     serve::register(m)?;
     columnar::register(m)?;
+    detector_keys::register(m)?;
     Ok(())
 }

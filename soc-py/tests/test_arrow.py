@@ -162,3 +162,54 @@ def test_cli_parquet_reads_in_pyarrow(tmp_path, args, schema):
     # Back into soc: Parquet events feed the detectors unchanged.
     if schema == "soc.events":
         assert len(soc_core.detect_batch(table)) > 0
+
+
+def _alert_rows(batch):
+    return sorted((r["id"], r["count"], r["first_seen"], r["last_seen"]) for r in pa.record_batch(batch).to_pylist())
+
+
+@pytest.mark.parametrize("prefix", [64, 128])
+def test_detector_keys_partition_events_without_changing_the_alerts(tmp_path, prefix):
+    import pyarrow.compute as pc
+    from distributed_inputs import auth_log
+
+    lines = auth_log(tmp_path / "auth.log", 6000, seed=7).read_text().splitlines()
+    events = pa.record_batch(soc_core.parse_ssh_batch(lines, year=2026))
+    keys = pa.record_batch(soc_core.detector_keys(events, ipv6_prefix=prefix))
+    assert keys.schema.metadata[b"soc.schema"] == b"soc.detector_keys"
+    assert keys.column_names == ["source_key", "user_key"] and keys.num_rows == events.num_rows
+    rows = [dict(e, **k) for e, k in zip(events.to_pylist(), keys.to_pylist())]
+    v6 = {r["src_ip"]: r["source_key"] for r in rows if r["src_ip"] and ":" in r["src_ip"]}
+    assert len(v6) > 50
+    if prefix == 64:  # a /64 is one source: 2001:db8:3::1a and 2001:db8:3::7 share a key
+        assert all(k == ip.rsplit("::", 1)[0] + "::/64" for ip, k in v6.items())
+    else:
+        assert all(k == ip for ip, k in v6.items())
+    assert all(r["source_key"] == r["src_ip"] for r in rows if r["src_ip"] and ":" not in r["src_ip"])
+    assert all((r["user_key"] is not None) == (r["attempt"] == "failure" and bool(r["user"])) for r in rows)
+    assert all(r["user_key"] in (None, r["user"]) for r in rows)
+
+    # Detecting per key group (as ssh_alerts does on a cluster) gives the
+    # alerts of one pass over all events.
+    whole = _alert_rows(soc_core.detect_batch(events, ipv6_prefix=prefix))
+    got = []
+    for column, keep_user_rule in (("source_key", False), ("user_key", True)):
+        for key in {k for k in keys.column(column).to_pylist() if k is not None}:
+            group = events.filter(pc.equal(keys.column(column), key))
+            for a in pa.record_batch(soc_core.detect_batch(group, ipv6_prefix=prefix)).to_pylist():
+                if (a["kind"] == "ssh.distributed_attack") == keep_user_rule:
+                    got.append((a["id"], a["count"], a["first_seen"], a["last_seen"]))
+    kinds = {a["kind"] for a in pa.record_batch(soc_core.detect_batch(events)).to_pylist()}
+    assert {"ssh.brute_force", "ssh.distributed_attack"} <= kinds
+    assert sorted(got) == whole
+
+
+def test_detector_keys_bad_inputs():
+    with pytest.raises(soc_core.ConfigError, match="ipv6_prefix"):
+        soc_core.detector_keys(soc_core.parse_ssh_batch([]), ipv6_prefix=129)
+    with pytest.raises(TypeError, match="record batch"):
+        soc_core.detector_keys(["not", "a", "batch"])
+    host_only = pa.record_batch({"kind": ["k"], "raw": ["r"], "src_host": ["scanner.example.net"]})
+    assert pa.record_batch(soc_core.detector_keys(host_only)).to_pylist() == [
+        {"source_key": "scanner.example.net", "user_key": None}
+    ]

@@ -3,6 +3,7 @@ loopback, started with the spark-class the pyspark wheel ships): SSH events
 and alerts, EVE alerts and IOCs computed on the executors equal the
 single-machine CLI's over the same generated files."""
 
+import concurrent.futures
 import json
 import pathlib
 import shutil
@@ -32,22 +33,13 @@ def tool(name):
     return str(path)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed")
-    tmp = tmp_path_factory.mktemp("spark")
-    with standalone_cluster(tmp) as spark:
-        yield spark, tmp
+def cli_lines(*args):
+    out = subprocess.run([tool("soc"), *args, "--format", "jsonl"], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()
 
 
 def cli(*args):
-    out = subprocess.run([tool("soc"), *args, "--format", "jsonl"], capture_output=True, text=True, check=True)
-    return [json.loads(line) for line in out.stdout.splitlines()]
-
-
-def key(a):
-    return (a["id"], a["kind"], a["count"], a["first_seen"], a["last_seen"])
+    return [json.loads(line) for line in cli_lines(*args)]
 
 
 def spark_alert_keys(df):
@@ -68,29 +60,48 @@ def cli_alert_keys(rows):
     return sorted((r["id"], r["kind"], r["count"], ts(r["first_seen"]), ts(r["last_seen"])) for r in rows)
 
 
-def test_ssh_alerts_on_the_cluster_equal_the_cli(cluster):
-    spark, tmp = cluster
-    log = tmp / "auth.log"
+def single_machine(tmp):
+    """The generated inputs and the CLI's answers over them (computed while
+    the cluster starts: they do not need it)."""
+    log, eve = tmp / "auth.log", tmp / "eve.json"
     subprocess.run([tool("gen-authlog"), "100000", str(log)], check=True)
-    df = spark.read.text(str(log), wholetext=True).withColumnRenamed("value", "value")
+    subprocess.run([tool("gen-eve"), "5", str(eve)], check=True)
+    return {
+        "auth.log": log,
+        "eve.json": eve,
+        "ssh_events": len(cli_lines("ssh", "--year", YEAR, str(log))),
+        "ssh_alerts": cli_alert_keys(cli("ssh", "--alerts", "--year", YEAR, str(log))),
+        "eve_alerts": cli_alert_keys(cli("eve", "--alerts", str(eve))),
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    tmp = tmp_path_factory.mktemp("spark")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        want = pool.submit(single_machine, tmp)
+        with standalone_cluster(tmp) as spark:
+            yield spark, want.result()
+
+
+def test_ssh_alerts_on_the_cluster_equal_the_cli(cluster):
+    spark, want = cluster
+    df = spark.read.text(str(want["auth.log"]), wholetext=True)
     events = soc_spark.ssh_events(df, year=int(YEAR)).cache()
-    assert events.count() == len(cli("ssh", "--year", YEAR, str(log)))
-    alerts = soc_spark.ssh_alerts(events)
-    want = cli_alert_keys(cli("ssh", "--alerts", "--year", YEAR, str(log)))
-    got = spark_alert_keys(alerts)
-    assert len(want) > 10
-    assert got == want
+    assert events.count() == want["ssh_events"]
+    got = spark_alert_keys(soc_spark.ssh_alerts(events))
+    assert len(want["ssh_alerts"]) > 10
+    assert got == want["ssh_alerts"]
 
 
 def test_eve_alerts_and_iocs_on_the_cluster_equal_the_cli(cluster):
-    spark, tmp = cluster
-    eve = tmp / "eve.json"
-    subprocess.run([tool("gen-eve"), "5", str(eve)], check=True)
-    lines = spark.read.text(str(eve)).repartition(4)
+    spark, want = cluster
+    lines = spark.read.text(str(want["eve.json"])).repartition(2)
     alerts = soc_spark.eve_alerts(soc_spark.eve_events(lines))
-    want = cli_alert_keys(cli("eve", "--alerts", str(eve)))
-    assert len(want) > 10
-    assert spark_alert_keys(alerts) == want
+    assert len(want["eve_alerts"]) > 10
+    assert spark_alert_keys(alerts) == want["eve_alerts"]
 
     report = ROOT / "examples" / "data" / "threat-report.txt"
     texts = spark.createDataFrame([(t,) for t in report.read_text().splitlines()], ["text"])

@@ -94,5 +94,6 @@ __all__ = [
     "eve_alerts_batch",
     "extract_iocs_batch",
     "detect_batch",
+    "detector_keys",
     "to_arrow",
 ]

@@ -25,6 +25,7 @@ from .columnar import (
     eve_alerts_batch as eve_alerts_batch,
     extract_iocs_batch as extract_iocs_batch,
     detect_batch as detect_batch,
+    detector_keys as detector_keys,
     to_arrow as to_arrow,
 )
 from .enrich import (
@@ -107,5 +108,6 @@ __all__ = [
     "eve_alerts_batch",
     "extract_iocs_batch",
     "detect_batch",
+    "detector_keys",
     "to_arrow",
 ]

@@ -12,6 +12,7 @@ list of ``str`` or any Arrow string array (pyarrow, polars, a Spark
 from ._native import (
     ArrowBatch,
     detect_batch,
+    detector_keys,
     eve_alerts_batch,
     extract_iocs_batch,
     parse_eve_batch,
@@ -22,6 +23,7 @@ from ._native import (
 __all__ = [
     "ArrowBatch",
     "detect_batch",
+    "detector_keys",
     "eve_alerts_batch",
     "extract_iocs_batch",
     "parse_eve_batch",

@@ -8,6 +8,7 @@ from typing import Any, Iterable, final
 __all__ = [
     "ArrowBatch",
     "detect_batch",
+    "detector_keys",
     "eve_alerts_batch",
     "extract_iocs_batch",
     "parse_eve_batch",
@@ -61,6 +62,11 @@ def extract_iocs_batch(
 def detect_batch(events: Any, **config: Any) -> ArrowBatch:
     """The SSH detectors over a ``soc.events`` batch or table, in row
     order: one ``soc.alerts`` batch, sorted by first seen then kind."""
+
+def detector_keys(events: Any, ipv6_prefix: int = 64) -> ArrowBatch:
+    """The SSH detectors' keys of a ``soc.events`` batch or table, one row
+    per event: a ``soc.detector_keys`` batch of ``source_key`` and
+    ``user_key`` (for partitioning events on a cluster)."""
 
 def to_arrow(items: Iterable[Any]) -> ArrowBatch:
     """``Event``, ``Alert`` or ``Indicator`` objects as one batch."""

@@ -1,21 +1,22 @@
 """soc on Spark: soc's Rust parsers, extractor and detectors on the executors.
 
 Pure Python on top of the batch functions (``parse_ssh_batch``,
-``parse_eve_batch``, ``extract_iocs_batch``, ``detect_batch``); the
-executors need the ``soc_core`` wheel (``pip install``) and pyarrow, nothing
-else. Batches travel as Arrow (``mapInArrow``, ``applyInArrow``);
-dictionary columns are decoded to strings, which Spark reads.
+``parse_eve_batch``, ``extract_iocs_batch``, ``detector_keys``,
+``detect_batch``), one call per Arrow batch, never per row; the executors
+need the ``soc_core`` wheel (``pip install``) and pyarrow, nothing else.
+Batches travel as Arrow (``mapInArrow``); dictionary columns are decoded to
+strings, which Spark reads.
 
 The SSH parser joins the lines of one sshd connection, and the detectors
 run in file order, so ``ssh_events`` parses whole files (read them with
-``spark.read.text(paths, wholetext=True)``) and ``ssh_alerts`` orders each
-group by file and line: the alerts are those of ``soc ssh --alerts`` over
+``spark.read.text(paths, wholetext=True)``) and ``ssh_alerts`` orders the
+events of each key by file and line: the alerts are those of ``soc ssh --alerts`` over
 the same files, given in path order.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import itertools
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -113,53 +114,86 @@ def iocs(df: Any, column: str = "text", **options: Any) -> Any:
     return df.select(column).mapInArrow(run, schema)
 
 
-def _source_key(ip: str | None, host: str | None, prefix: int) -> str | None:
-    """A key equal for all events of one detector source (coarser is fine:
-    it only chooses the group)."""
-    if ip is None:
-        return None if host is None else "host:" + host
-    if ":" in ip and prefix < 128:
-        net = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
-        return "net:" + str(net)
-    return ip
+def _keyed_by_detector(events: Any, ipv6_prefix: int) -> Any:
+    """``events`` once per detector key they have: with ``_by_user`` false
+    and ``_key`` the source key, and (failed attempts with a user) with
+    ``_by_user`` true and ``_key`` the user; keys from ``detector_keys``
+    (Rust, one call per Arrow batch). ``raw`` is emptied: no alert column
+    comes from it, and it is most of a shuffle's bytes."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import BooleanType, StringType, StructField, StructType
+
+    slim = events.withColumn("raw", F.lit(""))
+    schema = StructType(
+        slim.schema.fields + [StructField("_key", StringType()), StructField("_by_user", BooleanType())]
+    )
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            keys = pa.record_batch(_native.detector_keys(b, ipv6_prefix=ipv6_prefix))
+            for by_user, key in ((False, keys.column(0)), (True, keys.column(1))):
+                part = b.append_column("_key", key).filter(pc.is_valid(key))
+                yield part.append_column("_by_user", pa.repeat(by_user, part.num_rows))
+
+    return slim.mapInArrow(run, schema)
+
+
+def _runs(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[bool, Iterator[pa.RecordBatch]]]:
+    """Batches sorted by ``_by_user`` as two runs, (False, its batches) then
+    (True, its batches); consume each run before asking for the next."""
+    rest: list[pa.RecordBatch] = []
+
+    def run(by_user: bool) -> Iterator[pa.RecordBatch]:
+        yield from rest
+        rest.clear()
+        for b in batches:
+            users = pc.sum(b.column("_by_user")).as_py() or 0
+            n = b.num_rows if by_user else b.num_rows - users
+            if n == b.num_rows:
+                yield b
+                continue
+            if n:
+                yield b.slice(0, n)
+            rest.append(b.slice(n))
+            return
+
+    yield False, run(False)
+    yield True, run(True)
+
+
+def _detect_partition(config: dict[str, Any]) -> Any:
+    """A ``mapInArrow`` function: the detectors over one partition's events
+    in the order they come (streamed, not collected), once over the rows
+    keyed by source (keeping all but the distributed-attack alerts) and
+    once over those keyed by user (keeping those)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for by_user, run_batches in _runs(batches):
+            first = next(run_batches, None)
+            if first is None:
+                continue
+            stream = pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], run_batches))
+            alerts = pa.record_batch(_native.detect_batch(stream, **config))
+            is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
+            yield _plain(alerts.filter(is_user if by_user else pc.invert(is_user)))
+
+    return run
 
 
 def ssh_alerts(events: Any, **config: Any) -> Any:
     """The SSH detectors, distributed: ``events`` (from ``ssh_events``) are
-    grouped by the detector's key (the source for brute force, slow brute
-    force, spraying, scan and success-after-failures; the user for the
-    distributed attack), ordered by file and line within each group, and
-    fed to the same Rust detectors. ``config`` keys are ``DetectConfig``'s.
-    Returns a DataFrame of ``soc.alerts``."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType
-
+    partitioned by the detector's key (the source for brute force, slow
+    brute force, spraying, scan and success-after-failures; the user of a
+    failed attempt for the distributed attack; keys from
+    ``detector_keys``) in one shuffle, ordered by file and line within each
+    partition, and fed to the same Rust detectors, streamed, once per
+    partition and key kind. No Python runs per row. ``config`` keys are
+    ``DetectConfig``'s. Returns a DataFrame of ``soc.alerts``."""
     schema = _spark_schema(_native.detect_batch(_native.parse_ssh_batch([])))
-    prefix = int(config.get("ipv6_prefix", 64))
-
-    source_key = F.udf(lambda ip, host: _source_key(ip, host, prefix), StringType(), useArrow=False)
-
-    def detector(keep_user_rule: bool) -> Any:
-        def run(table: pa.Table) -> pa.Table:
-            order = [("file", "ascending"), ("line", "ascending")]
-            table = table.drop_columns(["_key"]).sort_by(order)
-            alerts = pa.record_batch(_native.detect_batch(table, **config))
-            is_user = pc.equal(alerts.column("kind").cast(pa.string()), _BY_USER)
-            mask = is_user if keep_user_rule else pc.invert(is_user)
-            return pa.Table.from_batches([_plain(alerts.filter(mask))])
-
-        return run
-
-    by_source = (
-        events.withColumn("_key", source_key("src_ip", "src_host"))
-        .where(F.col("_key").isNotNull())
-        .groupBy("_key")
-        .applyInArrow(detector(False), schema)
+    keyed = _keyed_by_detector(events, int(config.get("ipv6_prefix", 64)))
+    return (
+        keyed.repartition("_by_user", "_key")
+        .sortWithinPartitions("_by_user", "file", "line")
+        .drop("_key")
+        .mapInArrow(_detect_partition(config), schema)
     )
-    by_user = (
-        events.where(F.col("attempt") == "failure")
-        .withColumn("_key", F.coalesce(F.col("user"), F.lit("")))
-        .groupBy("_key")
-        .applyInArrow(detector(True), schema)
-    )
-    return by_source.unionByName(by_user)
