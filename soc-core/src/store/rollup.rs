@@ -46,7 +46,7 @@ use crate::error::StoreError;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// Bumped when the rollup definitions change: the tables are rebuilt.
-const ROLLUP_VERSION: &str = "2";
+const ROLLUP_VERSION: &str = "3";
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS rollup_hour (
@@ -55,15 +55,18 @@ CREATE TABLE IF NOT EXISTS rollup_hour (
 CREATE TABLE IF NOT EXISTS alert_group (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, sig TEXT NOT NULL, src TEXT NOT NULL,
     target TEXT NOT NULL, UNIQUE (kind, sig, src, target));
+CREATE INDEX IF NOT EXISTS alert_group_src ON alert_group(src);
+CREATE INDEX IF NOT EXISTS alert_group_sig ON alert_group(sig);
+CREATE INDEX IF NOT EXISTS alert_group_target ON alert_group(target);
 CREATE TABLE IF NOT EXISTS inbox_hour (
     hour INTEGER NOT NULL, grp INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL,
     n_open INTEGER NOT NULL, n_ack INTEGER NOT NULL, first_seen INTEGER NOT NULL,
     last_seen INTEGER NOT NULL, max_score REAL, newest INTEGER NOT NULL,
     PRIMARY KEY (hour, grp, risk)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_hour_grp ON inbox_hour(grp, hour);
-CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, newest);
-CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, newest);
-CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, newest);
+CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, grp);
+CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, grp);
+CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, grp);
 CREATE TABLE IF NOT EXISTS hour_risk (
     hour INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
     n_ack INTEGER NOT NULL, detect_ms INTEGER NOT NULL, last_seen INTEGER NOT NULL,

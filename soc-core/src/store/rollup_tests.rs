@@ -301,6 +301,89 @@ fn inbox_walk_pages_equal_the_raw_tables() {
     assert!(checked > 10, "the walks must stop early: {checked}");
 }
 
+/// Every group of `q`, following the `next` cursors from the first page
+/// of `page` (one query per page), as `(kind, signature, source, target, count)`.
+fn follow(
+    q: &InboxQuery,
+    page: impl Fn(&InboxQuery) -> crate::store::queries::InboxPage,
+) -> Vec<(String, String, Option<String>, String, u64)> {
+    let mut q = q.clone();
+    let mut out = Vec::new();
+    for _ in 0..1000 {
+        let p = page(&q);
+        out.extend(p.groups.iter().map(|g| {
+            (
+                g.kind.clone(),
+                g.signature.clone(),
+                g.src_ip.clone(),
+                g.target.clone(),
+                g.count,
+            )
+        }));
+        match p.next {
+            Some(c) => q.after = Some(c),
+            None => return out,
+        }
+    }
+    panic!("the cursors never end: {q:?}");
+}
+
+#[test]
+fn keyset_pages_walk_every_group_once_in_the_raw_order() {
+    let s = populated();
+    let now = Utc::now();
+    let mut checked = 0;
+    for (since, until) in [
+        (now - Duration::hours(24), now + Duration::minutes(1)),
+        (
+            now - Duration::minutes(61 * 60 + 7),
+            now - Duration::minutes(5 * 60 + 13),
+        ),
+        (Utc.timestamp_opt(0, 0).unwrap(), now + Duration::days(1)),
+    ] {
+        let split = HourSplit::new(since, until);
+        for status in [None, Some("open")] {
+            for sort in [
+                InboxSort::LastSeen,
+                InboxSort::Score,
+                InboxSort::FirstSeen,
+                InboxSort::Count,
+            ] {
+                let q = InboxQuery {
+                    since: Some(since),
+                    until: Some(until),
+                    status: status.map(str::to_string),
+                    sort,
+                    per_page: 4,
+                    ..Default::default()
+                };
+                let raw = follow(&q, |q| s.inbox_raw(q).unwrap());
+                let walk = follow(&q, |q| s.inbox_walk(q, &split).unwrap());
+                let bulk = follow(&q, |q| s.inbox_bulk(q, &split).unwrap());
+                let mut unique = raw.clone();
+                unique.sort();
+                unique.dedup();
+                assert_eq!(unique.len(), raw.len(), "a group shown twice: {q:?}");
+                let all = s
+                    .inbox_raw(&InboxQuery {
+                        per_page: 500,
+                        ..q.clone()
+                    })
+                    .unwrap();
+                assert_eq!(raw.len() as u64, all.total_groups, "{q:?}");
+                if status.is_none() {
+                    assert_eq!(walk, raw, "{q:?}");
+                    assert_eq!(bulk, raw, "{q:?}");
+                } else {
+                    assert_eq!(walk.len(), raw.len(), "{q:?}");
+                }
+                checked += usize::from(raw.len() > 8);
+            }
+        }
+    }
+    assert!(checked > 8, "several queries must span three pages or more");
+}
+
 #[test]
 fn top_lists_of_crowded_hours_are_exact_or_say_their_bound() {
     let s = StateStore::in_memory().unwrap();
