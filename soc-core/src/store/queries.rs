@@ -302,6 +302,7 @@ impl StateStore {
     /// hourly rollups (see [`super::rollup`]) with the raw table for the
     /// partial hours at the edges; a user pivot reads its own index.
     pub fn inbox(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
+        self.catch_up_rollups()?;
         if q.user.is_some() {
             self.inbox_raw(q)
         } else {
