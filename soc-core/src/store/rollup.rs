@@ -254,7 +254,9 @@ pub(crate) fn catch_up(tx: &rusqlite::Connection) -> rusqlite::Result<bool> {
     else {
         return Ok(false);
     };
-    let max: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM alerts", [], |r| r.get(0))?;
+    let max: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM alerts", [], |r| {
+        r.get(0)
+    })?;
     if max <= hwm {
         return Ok(false);
     }
@@ -296,7 +298,10 @@ pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(DROP)?;
     tx.execute_batch(TABLES)?;
     tx.execute_batch(&triggers())?;
-    tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')", [])?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')",
+        [],
+    )?;
     catch_up(tx)?;
     tx.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
