@@ -120,10 +120,33 @@ async fn inbox_is_paginated_on_the_server() {
         "{p0}"
     );
     assert_eq!(p0.matches("<tr class=\"group\"").count(), 50);
-    assert!(p0.contains("rel=\"next\"") && !p0.contains("rel=\"prev\""));
-    let (_, p2) = get(&format!("{}/inbox?sort=count&page=2", srv.base)).await;
+    assert!(p0.contains("rel=\"next\"") && !p0.contains("rel=\"first\""));
+    // Keyset pages: each "next" link carries the last row's key.
+    let next = |page: &str| {
+        let at = page.find("rel=\"next\" href=\"").expect("a next link") + 17;
+        let href = &page[at..at + page[at..].find('"').unwrap()];
+        assert!(href.contains("after="), "{href}");
+        format!("{}{}", srv.base, href.replace("&amp;", "&"))
+    };
+    let (_, p1) = get(&next(&p0)).await;
+    assert!(p1.contains("page 2 of 3"), "{p1}");
+    let (_, p2) = get(&next(&p1)).await;
     assert_eq!(p2.matches("<tr class=\"group\"").count(), 21);
-    assert!(p2.contains("rel=\"prev\"") && !p2.contains("rel=\"next\""));
+    assert!(p2.contains("rel=\"first\"") && !p2.contains("rel=\"next\""));
+    let rows = |p: &str| {
+        p.split("<tr class=\"group\"")
+            .skip(1)
+            .map(|r| r[..r.find("</tr>").unwrap()].to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut all: Vec<String> = [&p0, &p1, &p2].iter().flat_map(|p| rows(p)).collect();
+    assert_eq!(all.len(), 121);
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 121, "every group on exactly one page");
+    let (s, bad) = get(&format!("{}/inbox?after=%3Cb%3E", srv.base)).await;
+    assert_eq!(s, 400);
+    assert!(bad.contains("bad inbox position") && !bad.contains("<b>"));
     let (_, f) = get(&format!("{}/inbox?risk=critical", srv.base)).await;
     assert!(f.contains("1 alerts in 1 groups"));
     assert!(

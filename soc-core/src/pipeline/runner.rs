@@ -314,6 +314,23 @@ impl Pipeline {
         metrics.finished_at = Some(Utc::now());
         self.store
             .record_run(started, Utc::now(), &metrics.to_json())?;
+        // Per-source health, summed across runs (see `store::health`).
+        let sources: Vec<crate::store::health::SourceRun> = (self.sources.iter())
+            .map(|s| crate::store::health::SourceRun {
+                name: s.name().to_string(),
+                position: s.checkpoints().first().map(|c| c.offset),
+            })
+            .collect();
+        let counters = crate::store::health::RunCounters {
+            records: metrics.records,
+            malformed: metrics.malformed,
+            skipped: metrics.skipped,
+            source_errors: metrics.source_errors,
+        };
+        let errors = metrics.source_errors + metrics.enrich.errors > 0;
+        let status = if errors { "with errors" } else { "ok" };
+        self.store
+            .record_source_health(&sources, &counters, status)?;
         Ok(metrics)
     }
 

@@ -5,12 +5,20 @@
 //! Counts are exact. With a status filter, a group's first/last seen and
 //! highest score cover all its alerts of the hours it matched in, whatever
 //! their status.
+//!
+//! Groups are ordered by a key that is a maximum over the group's rows
+//! (last seen, highest score, count, or the negated first seen) with the
+//! group id as tie-break (see [`InboxCursor`]), so the order is the same
+//! whether a group is read from rollup hours, raw alerts or both, and a
+//! page starts right after the cursor it is given.
 
 use std::collections::HashMap;
 
-use rusqlite::{params_from_iter, types::Value};
+use rusqlite::{params_from_iter, types::Value, Connection};
 
-use super::queries::{inbox_where, AlertGroup, InboxPage, InboxQuery, InboxSort, RISK_RANK};
+use super::queries::{
+    inbox_where, AlertGroup, InboxCursor, InboxPage, InboxQuery, InboxSort, RISK_RANK,
+};
 use super::rollup::HourSplit;
 use super::{from_ts, ts, StateStore};
 use crate::error::StoreError;
@@ -118,64 +126,107 @@ pub(super) fn hour_where(q: &InboxQuery) -> Option<HourWhere> {
     })
 }
 
-impl StateStore {
-    fn collect(
-        &self,
-        sql: &str,
-        args: &[Value],
-        into: &mut HashMap<GroupId, Agg>,
-    ) -> Result<(), StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), read)
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (k, a) = row.map_err(|e| self.err(e))?;
-            into.entry(k).or_default().merge(&a);
-        }
-        Ok(())
+/// A group's place in the inbox order, larger first: `(key, group)` as
+/// in [`InboxCursor`] (the first-seen order is ascending, so negated).
+pub(super) fn sort_key(g: GroupId, a: &Agg, sort: InboxSort) -> (f64, i64) {
+    match sort {
+        InboxSort::LastSeen => (a.last as f64, g),
+        InboxSort::Score => (a.max_score.unwrap_or(f64::NEG_INFINITY), g),
+        InboxSort::Count => (a.n as f64, g),
+        InboxSort::FirstSeen => (-(a.first as f64), -g),
     }
+}
 
-    /// Groups of whole hours `[first, end)` from `inbox_hour` (only group
-    /// `only` when given).
+/// Whether the group keyed `k` belongs after `q`'s cursor (always without one).
+pub(super) fn after_cursor(q: &InboxQuery, k: (f64, i64)) -> bool {
+    q.after.is_none_or(|c| c.before(k.0, k.1))
+}
+
+/// Descending order of sort keys.
+pub(super) fn key_desc(a: &(f64, i64), b: &(f64, i64)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))
+}
+
+/// Adds `(group, agg)` rows of `sql` to `into`.
+pub(super) fn collect(
+    conn: &Connection,
+    sql: &str,
+    args: &[Value],
+    into: &mut HashMap<GroupId, Agg>,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), read)?;
+    for row in rows {
+        let (k, a) = row?;
+        into.entry(k).or_default().merge(&a);
+    }
+    Ok(())
+}
+
+/// The query of the groups of whole hours `[first, end)` in `inbox_hour`
+/// (only group `only` when given); `None` when nothing can match.
+fn hours_sql(
+    q: &InboxQuery,
+    (first, end): (i64, i64),
+    only: Option<GroupId>,
+) -> Option<(String, Vec<Value>)> {
+    let HourWhere {
+        count,
+        open,
+        mut cond,
+        mut args,
+    } = hour_where(q)?;
+    cond.extend(["h.hour >= ?".to_string(), "h.hour < ?".into()]);
+    args.extend([Value::Integer(first), Value::Integer(end)]);
+    if let Some(g) = only {
+        cond.push("h.grp = ?".into());
+        args.push(Value::Integer(g));
+    }
+    // One group, or a source, signature or target (few groups, found
+    // through `alert_group`'s indexes): their own rows through the
+    // `(grp, hour)` index, not every row of the range.
+    let few = only.is_some() || q.src.is_some() || q.sig.is_some() || q.target.is_some();
+    let from = if few {
+        "alert_group g CROSS JOIN inbox_hour h INDEXED BY inbox_hour_grp ON h.grp = g.id"
+    } else {
+        "inbox_hour h JOIN alert_group g ON g.id = h.grp"
+    };
+    let sql = format!(
+        "SELECT h.grp, sum({count}), sum({open}), min(h.first_seen),
+                max(h.last_seen), max(h.max_score), max({}), max(h.newest)
+         FROM {from} WHERE {} GROUP BY h.grp",
+        rank_sql("h.risk"),
+        cond.join(" AND "),
+    );
+    Some((sql, args))
+}
+
+/// One group's aggregate over whole hours (`n` 0 when it has none there).
+pub(super) fn group_hours(
+    conn: &Connection,
+    q: &InboxQuery,
+    hours: (i64, i64),
+    g: GroupId,
+) -> rusqlite::Result<Agg> {
+    let mut one = HashMap::new();
+    if let Some((sql, args)) = hours_sql(q, hours, Some(g)) {
+        collect(conn, &sql, &args, &mut one)?;
+    }
+    Ok(one.remove(&g).unwrap_or_default())
+}
+
+impl StateStore {
+    /// Groups of whole hours `[first, end)` from `inbox_hour`.
     pub(super) fn inbox_hours(
         &self,
         q: &InboxQuery,
-        (first, end): (i64, i64),
-        only: Option<GroupId>,
+        hours: (i64, i64),
         into: &mut HashMap<GroupId, Agg>,
     ) -> Result<(), StoreError> {
-        let Some(HourWhere {
-            count,
-            open,
-            mut cond,
-            mut args,
-        }) = hour_where(q)
-        else {
+        let Some((sql, args)) = hours_sql(q, hours, None) else {
             return Ok(());
         };
-        cond.extend(["h.hour >= ?".to_string(), "h.hour < ?".into()]);
-        args.extend([Value::Integer(first), Value::Integer(end)]);
-        if let Some(g) = only {
-            cond.push("h.grp = ?".into());
-            args.push(Value::Integer(g));
-        }
-        let cond = cond.join(" AND ");
-        let sql = format!(
-            "SELECT h.grp, sum({count}), sum({open}), min(h.first_seen),
-                    max(h.last_seen), max(h.max_score), max({}), max(h.newest)
-             FROM inbox_hour h {} JOIN alert_group g ON g.id = h.grp
-             WHERE {cond} GROUP BY h.grp",
-            rank_sql("h.risk"),
-            // One group: its own rows, not every row of the range.
-            if only.is_some() {
-                "INDEXED BY inbox_hour_grp"
-            } else {
-                ""
-            },
-        );
-        self.collect(&sql, &args, into)
+        collect(&self.lock(), &sql, &args, into).map_err(|e| self.err(e))
     }
 
     /// Groups of the alerts stored in `[since, until)` (ms), from the alert table.
@@ -190,7 +241,16 @@ impl StateStore {
             until: Some(from_ts(until)),
             ..q.clone()
         };
-        let (cond, args) = inbox_where(&edge);
+        self.inbox_raw_groups(&edge, into)
+    }
+
+    /// Groups of the alerts matching `q` (its own time bounds), from the alert table.
+    pub(super) fn inbox_raw_groups(
+        &self,
+        q: &InboxQuery,
+        into: &mut HashMap<GroupId, Agg>,
+    ) -> Result<(), StoreError> {
+        let (cond, args) = inbox_where(q);
         let sql = format!(
             "SELECT g.id, count(*), sum(coalesce(t.status, 'open') = 'open'),
                     min(coalesce(a.first_seen, a.created_at)), max(coalesce(a.last_seen, a.created_at)),
@@ -200,7 +260,7 @@ impl StateStore {
              GROUP BY g.id",
             super::rollup::group_match("a")
         );
-        self.collect(&sql, &args, into)
+        collect(&self.lock(), &sql, &args, into).map_err(|e| self.err(e))
     }
 
     /// One inbox page from the rollups (see the module docs).
@@ -228,7 +288,7 @@ impl StateStore {
     ) -> Result<InboxPage, StoreError> {
         let mut groups: HashMap<GroupId, Agg> = HashMap::new();
         if split.has_hours() {
-            self.inbox_hours(q, split.hours, None, &mut groups)?;
+            self.inbox_hours(q, split.hours, &mut groups)?;
         }
         for edge in &split.edges {
             self.inbox_raw_range(q, *edge, &mut groups)?;
@@ -236,15 +296,54 @@ impl StateStore {
         self.inbox_from_groups(q, groups, true)
     }
 
-    /// The groups of page `q.page` of `all` (sorted), with their keys and newest alert.
+    /// Sorts every group of a query and pages them: after the cursor, or
+    /// page `q.page` without one; totals exact when `complete`.
+    pub(super) fn inbox_from_groups(
+        &self,
+        q: &InboxQuery,
+        groups: HashMap<GroupId, Agg>,
+        complete: bool,
+    ) -> Result<InboxPage, StoreError> {
+        let mut all: Vec<((f64, i64), GroupId, Agg)> = groups
+            .into_iter()
+            .filter(|(_, a)| a.n > 0)
+            .map(|(g, a)| (sort_key(g, &a, q.sort), g, a))
+            .collect();
+        let total_groups = all.len() as u64;
+        let total_alerts = all.iter().map(|(_, _, a)| a.n.max(0) as u64).sum();
+        all.retain(|(k, _, _)| after_cursor(q, *k));
+        all.sort_by(|a, b| key_desc(&a.0, &b.0));
+        let ordered = all.into_iter().map(|(_, g, a)| (g, a)).collect();
+        let (groups, next) = self.page_of(ordered, q)?;
+        Ok(InboxPage {
+            groups,
+            total_groups,
+            total_alerts,
+            groups_exact: complete,
+            alerts_exact: complete,
+            next,
+        })
+    }
+
+    /// The page of `ordered` (every group after the cursor, in order): the
+    /// groups with their keys and newest alert, and the next page's cursor.
     pub(super) fn page_of(
         &self,
-        all: Vec<(GroupId, Agg)>,
+        ordered: Vec<(GroupId, Agg)>,
         q: &InboxQuery,
-    ) -> Result<Vec<AlertGroup>, StoreError> {
+    ) -> Result<(Vec<AlertGroup>, Option<InboxCursor>), StoreError> {
         let per_page = q.per_page.clamp(1, 500) as usize;
-        let skip = (q.page as usize).saturating_mul(per_page);
-        let page: Vec<(GroupId, Agg)> = all.into_iter().skip(skip).take(per_page).collect();
+        let skip = if q.after.is_some() {
+            0
+        } else {
+            (q.page as usize).saturating_mul(per_page)
+        };
+        let more = ordered.len() > skip.saturating_add(per_page);
+        let page: Vec<(GroupId, Agg)> = ordered.into_iter().skip(skip).take(per_page).collect();
+        let next = page.last().filter(|_| more).map(|(g, a)| {
+            let (key, group) = sort_key(*g, a, q.sort);
+            InboxCursor { key, group }
+        });
         let conn = self.lock();
         let mut key = conn
             .prepare_cached("SELECT kind, sig, src, target FROM alert_group WHERE id = ?1")
@@ -274,27 +373,6 @@ impl StateStore {
         }
         drop(key);
         drop(conn);
-        self.with_newest(groups)
+        Ok((self.with_newest(groups)?, next))
     }
-}
-
-/// Sorts groups the way `sort` orders the inbox (ties: newest alert first).
-pub(super) fn sort_groups(all: &mut [(GroupId, Agg)], sort: InboxSort) {
-    let cmp_score = |a: &Agg, b: &Agg| {
-        b.max_score
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&a.max_score.unwrap_or(f64::NEG_INFINITY))
-    };
-    all.sort_by(|(_, a), (_, b)| match sort {
-        InboxSort::LastSeen => b.last.cmp(&a.last).then(b.newest.cmp(&a.newest)),
-        InboxSort::Score => cmp_score(a, b)
-            .then(b.last.cmp(&a.last))
-            .then(b.newest.cmp(&a.newest)),
-        InboxSort::Count => {
-            b.n.cmp(&a.n)
-                .then(b.last.cmp(&a.last))
-                .then(b.newest.cmp(&a.newest))
-        }
-        InboxSort::FirstSeen => a.first.cmp(&b.first).then(a.newest.cmp(&b.newest)),
-    });
 }

@@ -31,6 +31,7 @@ mod lock;
 
 pub use detector::put_detector_state;
 pub use lock::WriterLock;
+pub mod health;
 pub mod overview;
 pub mod queries;
 pub mod rollup;

@@ -236,6 +236,7 @@ impl StateStore {
         until: DateTime<Utc>,
         bucket_secs: i64,
     ) -> Result<Overview, StoreError> {
+        self.catch_up_rollups()?;
         self.overview_from(since, until, bucket_secs, true)
     }
 

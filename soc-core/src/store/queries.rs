@@ -2,9 +2,11 @@
 //! one alert with its neighbours, and the overview's aggregates.
 //!
 //! Every query is bounded by a time range on `created_at` and reads the
-//! indexes added by [`StateStore::ensure_triage_schema`]; pages are
-//! `LIMIT`/`OFFSET` on the database, never whole tables in memory. Call
-//! `ensure_triage_schema` once before using these.
+//! indexes added by [`StateStore::ensure_triage_schema`]. Inbox pages are
+//! keyset pages: each page hands back an [`InboxCursor`] (the sort key of its
+//! last group) and the next page starts after it, so a deep page costs what
+//! the first one does (no `OFFSET`). Call `ensure_triage_schema` once before
+//! using these.
 //!
 //! ```
 //! use soc_core::store::queries::InboxQuery;
@@ -66,15 +68,6 @@ impl InboxSort {
             InboxSort::FirstSeen => "first_seen",
         }
     }
-
-    fn order_by(self) -> &'static str {
-        match self {
-            InboxSort::LastSeen => "last_seen DESC, newest DESC",
-            InboxSort::Score => "max_score DESC, last_seen DESC, newest DESC",
-            InboxSort::Count => "n DESC, last_seen DESC, newest DESC",
-            InboxSort::FirstSeen => "first_seen ASC, newest ASC",
-        }
-    }
 }
 
 /// Filters, sort and page of the inbox. `None` matches everything; an
@@ -103,8 +96,12 @@ pub struct InboxQuery {
     pub text: Option<String>,
     /// Sort.
     pub sort: InboxSort,
-    /// Page number, from 0.
+    /// Page number, from 0: without [`after`](Self::after), the pages
+    /// before it are walked through (keyset), never skipped by `OFFSET`.
     pub page: u32,
+    /// Start after this group (the [`InboxPage::next`] of the page before).
+    #[serde(default)]
+    pub after: Option<InboxCursor>,
     /// Groups per page (1..=500).
     pub per_page: u32,
 }
@@ -124,6 +121,7 @@ impl Default for InboxQuery {
             text: None,
             sort: InboxSort::default(),
             page: 0,
+            after: None,
             per_page: 50,
         }
     }
@@ -174,6 +172,61 @@ pub struct InboxPage {
     /// Whether `total_alerts` is exact (else a lower bound).
     #[serde(default = "exact")]
     pub alerts_exact: bool,
+    /// Where the next page starts (`None`: this is the last page).
+    #[serde(default)]
+    pub next: Option<InboxCursor>,
+}
+
+/// A keyset position in the inbox: the sort key of a group and its id.
+///
+/// Groups are ordered by `key` (larger first), ties by `group` (larger
+/// first). The key is the group's last seen time (ms), highest score
+/// (`-inf` when unscored), alert count, or the negated first seen time,
+/// by [`InboxSort`]; the group id is its row in `alert_group`, so ties go
+/// to the newest group. In URLs it reads `key:group`.
+///
+/// ```
+/// use soc_core::store::queries::InboxCursor;
+/// let c: InboxCursor = "97.5:1234".parse().unwrap();
+/// assert_eq!((c.key, c.group), (97.5, 1234));
+/// assert_eq!(c.to_string().parse::<InboxCursor>().unwrap(), c);
+/// assert!("97.5".parse::<InboxCursor>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InboxCursor {
+    /// The sort key (larger first).
+    pub key: f64,
+    /// The group id (ties: larger first).
+    pub group: i64,
+}
+
+impl InboxCursor {
+    /// Whether a group keyed `(key, group)` comes after this cursor.
+    pub fn before(&self, key: f64, group: i64) -> bool {
+        key.total_cmp(&self.key).then(group.cmp(&self.group)) == std::cmp::Ordering::Less
+    }
+}
+
+impl std::fmt::Display for InboxCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.key, self.group)
+    }
+}
+
+impl std::str::FromStr for InboxCursor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("bad inbox position '{s}': expected key:group");
+        let (key, group) = s.rsplit_once(':').ok_or_else(bad)?;
+        let key: f64 = key.parse().map_err(|_| bad())?;
+        if key.is_nan() {
+            return Err(bad());
+        }
+        Ok(InboxCursor {
+            key,
+            group: group.parse().map_err(|_| bad())?,
+        })
+    }
 }
 
 fn exact() -> bool {
@@ -249,6 +302,7 @@ impl StateStore {
     /// hourly rollups (see [`super::rollup`]) with the raw table for the
     /// partial hours at the edges; a user pivot reads its own index.
     pub fn inbox(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
+        self.catch_up_rollups()?;
         if q.user.is_some() {
             self.inbox_raw(q)
         } else {
@@ -256,86 +310,12 @@ impl StateStore {
         }
     }
 
-    /// [`inbox`](Self::inbox) from the alert table alone.
+    /// [`inbox`](Self::inbox) from the alert table alone (a user pivot
+    /// reads its `(v_user, created_at)` index; tests compare the rollups to it).
     pub(super) fn inbox_raw(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
-        let (cond, args) = inbox_where(q);
-        let from = "FROM alerts a LEFT JOIN triage t ON t.alert_id = a.id";
-        let per_page = q.per_page.clamp(1, 500);
-        let sql = format!(
-            "SELECT a.kind, a.v_sig, a.src_ip, a.v_target, count(*) AS n,
-                    sum(coalesce(t.status, 'open') = 'open'),
-                    min(coalesce(a.first_seen, a.created_at)) AS first_seen,
-                    max(coalesce(a.last_seen, a.created_at)) AS last_seen,
-                    max(a.score) AS max_score, max({RISK_RANK}),
-                    max(a.rowid) AS newest,
-                    count(*) OVER (), sum(count(*)) OVER ()
-             {from} WHERE {cond}
-             GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target
-             ORDER BY {} LIMIT {per_page} OFFSET {}",
-            q.sort.order_by(),
-            u64::from(q.page) * u64::from(per_page)
-        );
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                let newest: i64 = r.get(10)?;
-                let rank: i64 = r.get(9)?;
-                let totals = (r.get::<_, i64>(11)? as u64, r.get::<_, i64>(12)? as u64);
-                let group = AlertGroup {
-                    kind: r.get(0)?,
-                    signature: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    src_ip: r.get(2)?,
-                    target: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    count: r.get::<_, i64>(4)? as u64,
-                    open: r.get::<_, i64>(5)? as u64,
-                    first_seen: from_ts(r.get(6)?),
-                    last_seen: from_ts(r.get(7)?),
-                    max_score: r.get(8)?,
-                    risk_level: match rank {
-                        4 => Some("critical".into()),
-                        3 => Some("high".into()),
-                        2 => Some("medium".into()),
-                        1 => Some("low".into()),
-                        _ => None,
-                    },
-                    newest_id: newest.to_string(),
-                    newest_title: String::new(),
-                };
-                Ok((group, totals))
-            })
-            .map_err(|e| self.err(e))?;
-        let rows: Vec<(AlertGroup, (u64, u64))> =
-            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
-        // The totals come with the page (window over every group); a page
-        // past the end has no rows, so count separately then.
-        let totals = rows.first().map(|(_, t)| *t);
-        let groups: Vec<AlertGroup> = rows.into_iter().map(|(g, _)| g).collect();
-        let (total_groups, total_alerts) = match totals {
-            Some(t) => t,
-            None => {
-                let count_sql = format!(
-                    "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n {from} WHERE {cond}
-                     GROUP BY a.kind, a.v_sig, a.src_ip, a.v_target)"
-                );
-                conn.prepare_cached(&count_sql)
-                    .and_then(|mut s| {
-                        s.query_row(params_from_iter(args.iter()), |r| {
-                            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
-                        })
-                    })
-                    .map_err(|e| self.err(e))?
-            }
-        };
-        drop(stmt);
-        drop(conn);
-        Ok(InboxPage {
-            groups: self.with_newest(groups)?,
-            total_groups,
-            total_alerts,
-            groups_exact: true,
-            alerts_exact: true,
-        })
+        let mut groups = std::collections::HashMap::new();
+        self.inbox_raw_groups(q, &mut groups)?;
+        self.inbox_from_groups(q, groups, true)
     }
 
     /// Fills in each group's newest alert id and title from the rowid that

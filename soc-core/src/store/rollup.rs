@@ -1,9 +1,13 @@
 //! Hourly rollups of the alert table, so that dashboard pages over long
 //! ranges read a few rows per hour instead of every alert.
 //!
-//! Two tables, kept by SQLite triggers in the same transaction as every
-//! alert insert or update and every triage change (so any writer, the
-//! pipeline, `soc serve` or a script, keeps them exact):
+//! New alerts reach the rollups in batches: the pipeline's inserts pay
+//! for no trigger; every rollup read first adds the alerts stored since a
+//! high-water mark (`meta.rollup_hwm`, the largest rowid rolled up) with
+//! one `INSERT ... SELECT ... GROUP BY` per table ([`catch_up`]). Changes to
+//! alerts already rolled up (rescoring, moves, deletes) and triage changes
+//! are kept by SQLite triggers in the writer's own transaction, so any
+//! writer (the pipeline, `soc serve`, a script) keeps them exact. The tables:
 //!
 //! * `hour_risk(hour, risk, ...)`: per UTC hour (`created_at` in hours
 //!   since the epoch) and risk level, the alert count, how many are open
@@ -46,7 +50,7 @@ use crate::error::StoreError;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// Bumped when the rollup definitions change: the tables are rebuilt.
-const ROLLUP_VERSION: &str = "2";
+const ROLLUP_VERSION: &str = "4";
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS rollup_hour (
@@ -55,15 +59,18 @@ CREATE TABLE IF NOT EXISTS rollup_hour (
 CREATE TABLE IF NOT EXISTS alert_group (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, sig TEXT NOT NULL, src TEXT NOT NULL,
     target TEXT NOT NULL, UNIQUE (kind, sig, src, target));
+CREATE INDEX IF NOT EXISTS alert_group_src ON alert_group(src);
+CREATE INDEX IF NOT EXISTS alert_group_sig ON alert_group(sig);
+CREATE INDEX IF NOT EXISTS alert_group_target ON alert_group(target);
 CREATE TABLE IF NOT EXISTS inbox_hour (
     hour INTEGER NOT NULL, grp INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL,
     n_open INTEGER NOT NULL, n_ack INTEGER NOT NULL, first_seen INTEGER NOT NULL,
     last_seen INTEGER NOT NULL, max_score REAL, newest INTEGER NOT NULL,
     PRIMARY KEY (hour, grp, risk)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_hour_grp ON inbox_hour(grp, hour);
-CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, newest);
-CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, newest);
-CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, newest);
+CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, grp);
+CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, grp);
+CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, grp);
 CREATE TABLE IF NOT EXISTS hour_risk (
     hour INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
     n_ack INTEGER NOT NULL, detect_ms INTEGER NOT NULL, last_seen INTEGER NOT NULL,
@@ -107,28 +114,28 @@ fn from_clause(from: &str) -> String {
 
 /// `SELECT`s of the `rollup_hour` rows that alert row `r` adds (`sign` 1)
 /// or removes (-1); `from` is `""` in a trigger or `"alerts r,"`-style
-/// source for a backfill.
-fn hour_rows(r: &str, sign: i64, from: &str) -> String {
+/// source for a catch-up, `only` its condition on those rows (`"true"`).
+fn hour_rows(r: &str, sign: i64, from: &str, only: &str) -> String {
     let from_one = from_clause(from);
     format!(
-        "SELECT 'src' AS dim, {r}.created_at / {HOUR_MS} AS hour, {r}.src_ip AS value, {sign} AS n{from_one} WHERE {r}.src_ip IS NOT NULL
-         UNION ALL SELECT 'user', {r}.created_at / {HOUR_MS}, {r}.v_user, {sign}{from_one} WHERE {r}.v_user IS NOT NULL
-         UNION ALL SELECT 'host', {r}.created_at / {HOUR_MS}, {r}.v_host, {sign}{from_one} WHERE {r}.v_host IS NOT NULL
+        "SELECT 'src' AS dim, {r}.created_at / {HOUR_MS} AS hour, {r}.src_ip AS value, {sign} AS n{from_one} WHERE {r}.src_ip IS NOT NULL AND {only}
+         UNION ALL SELECT 'user', {r}.created_at / {HOUR_MS}, {r}.v_user, {sign}{from_one} WHERE {r}.v_user IS NOT NULL AND {only}
+         UNION ALL SELECT 'host', {r}.created_at / {HOUR_MS}, {r}.v_host, {sign}{from_one} WHERE {r}.v_host IS NOT NULL AND {only}
          UNION ALL SELECT 'technique', {r}.created_at / {HOUR_MS},
              (j.value ->> '$.technique_id') || coalesce(' ' || (j.value ->> '$.technique_name'), ''), {sign}
-             FROM {from} json_each({r}.v_attack) j"
+             FROM {from} json_each({r}.v_attack) j WHERE {only}"
     )
 }
 
 /// `SELECT` of the `hour_risk` row that alert row `r` adds or removes.
-fn risk_row(r: &str, sign: i64, from: &str) -> String {
+fn risk_row(r: &str, sign: i64, from: &str, only: &str) -> String {
     let status = status_of(r);
     let from = from_clause(from);
     format!(
         "SELECT {r}.created_at / {HOUR_MS} AS c0, coalesce({r}.risk_level, 'unscored') AS c1, {sign} AS c2,
                 {sign} * ({status} = 'open') AS c3, {sign} * ({status} = 'acknowledged') AS c4,
                 {sign} * max({r}.created_at - coalesce({r}.first_seen, {r}.created_at), 0) AS c5,
-                coalesce({r}.last_seen, {r}.created_at) AS c6, coalesce({r}.first_seen, {r}.created_at) AS c7{from}"
+                coalesce({r}.last_seen, {r}.created_at) AS c6, coalesce({r}.first_seen, {r}.created_at) AS c7{from} WHERE {only}"
     )
 }
 
@@ -140,14 +147,14 @@ pub(super) fn group_match(r: &str) -> String {
 }
 
 /// `SELECT` of the `inbox_hour` row that alert row `r` adds or removes.
-fn inbox_row(r: &str, sign: i64, from: &str) -> String {
+fn inbox_row(r: &str, sign: i64, from: &str, only: &str) -> String {
     let status = status_of(r);
     format!(
         "SELECT {r}.created_at / {HOUR_MS} AS c0, g.id AS c1, coalesce({r}.risk_level, '') AS c2,
                 {sign} AS c3, {sign} * ({status} = 'open') AS c4, {sign} * ({status} = 'acknowledged') AS c5,
                 coalesce({r}.first_seen, {r}.created_at) AS c6, coalesce({r}.last_seen, {r}.created_at) AS c7,
                 {r}.score AS c8, {r}.rowid AS c9
-         FROM {from} alert_group g WHERE {}",
+         FROM {from} alert_group g WHERE {} AND {only}",
         group_match(r)
     )
 }
@@ -171,11 +178,11 @@ const INBOX_COLUMNS: &str =
 fn contribution(r: &str, sign: i64) -> String {
     let mut sql = format!(
         "INSERT INTO rollup_hour(dim, hour, value, n) SELECT * FROM ({}) WHERE true {HOUR_UPSERT};\n",
-        hour_rows(r, sign, "")
+        hour_rows(r, sign, "", "true")
     );
     sql.push_str(&format!(
         "INSERT INTO {RISK_COLUMNS} SELECT * FROM ({}) WHERE true {RISK_UPSERT};\n",
-        risk_row(r, sign, "")
+        risk_row(r, sign, "", "true")
     ));
     if sign > 0 {
         sql.push_str(&format!(
@@ -187,7 +194,7 @@ fn contribution(r: &str, sign: i64) -> String {
     }
     sql.push_str(&format!(
         "INSERT INTO {INBOX_COLUMNS} {} {INBOX_UPSERT};\n",
-        inbox_row(r, sign, "")
+        inbox_row(r, sign, "", "true")
     ));
     sql
 }
@@ -212,20 +219,65 @@ fn status_move(from: &str) -> String {
     )
 }
 
+/// The rollups' high-water mark: alerts with a larger rowid are not in them yet.
+const HWM: &str = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_hwm')";
+
+/// Triggers for changes to alerts already in the rollups (at or below the
+/// high-water mark) and for triage changes of those alerts. New alerts
+/// have no trigger: [`catch_up`] adds them in one statement per table.
 fn triggers() -> String {
+    let rolled = format!("(SELECT rowid FROM alerts WHERE id = NEW.alert_id) <= {HWM}");
     format!(
-        "CREATE TRIGGER rollup_alert_insert AFTER INSERT ON alerts BEGIN\n{}END;
-         CREATE TRIGGER rollup_alert_update AFTER UPDATE OF risk_level, score, json, last_seen, first_seen, created_at, src_ip, kind ON alerts BEGIN\n{}{}END;
-         CREATE TRIGGER rollup_alert_delete AFTER DELETE ON alerts BEGIN\n{}END;
-         CREATE TRIGGER rollup_triage_insert AFTER INSERT ON triage WHEN NEW.status <> 'open' BEGIN\n{}\nEND;
-         CREATE TRIGGER rollup_triage_update AFTER UPDATE OF status ON triage WHEN OLD.status <> NEW.status BEGIN\n{}\nEND;",
-        contribution("NEW", 1),
+        "CREATE TRIGGER rollup_alert_update AFTER UPDATE OF risk_level, score, json, last_seen, first_seen, created_at, src_ip, kind ON alerts
+             WHEN OLD.rowid <= {HWM} BEGIN\n{}{}END;
+         CREATE TRIGGER rollup_alert_delete AFTER DELETE ON alerts WHEN OLD.rowid <= {HWM} BEGIN\n{}END;
+         CREATE TRIGGER rollup_triage_insert AFTER INSERT ON triage WHEN NEW.status <> 'open' AND {rolled} BEGIN\n{}\nEND;
+         CREATE TRIGGER rollup_triage_update AFTER UPDATE OF status ON triage WHEN OLD.status <> NEW.status AND {rolled} BEGIN\n{}\nEND;",
         contribution("OLD", -1),
         contribution("NEW", 1),
         contribution("OLD", -1),
         status_move("'open'"),
         status_move("OLD.status"),
     )
+}
+
+/// Adds the alerts stored since the high-water mark to the rollups, one
+/// statement per table, and moves the mark; `false` when there were none
+/// (or the store has no rollups). Run inside a write transaction, so no
+/// alert written meanwhile is missed or counted twice.
+pub(crate) fn catch_up(tx: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    use rusqlite::OptionalExtension;
+    let Some(hwm) = tx
+        .query_row(&format!("SELECT {HWM}"), [], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+    else {
+        return Ok(false);
+    };
+    let max: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM alerts", [], |r| {
+        r.get(0)
+    })?;
+    if max <= hwm {
+        return Ok(false);
+    }
+    let only = format!("a.rowid > {hwm} AND a.rowid <= {max}");
+    tx.execute_batch(&format!(
+        "INSERT INTO rollup_hour(dim, hour, value, n) SELECT * FROM (
+             SELECT dim, hour, value, sum(n) FROM ({}) GROUP BY 1, 2, 3) WHERE true {HOUR_UPSERT};
+         INSERT INTO {RISK_COLUMNS} SELECT * FROM (
+             SELECT c0, c1, sum(c2), sum(c3), sum(c4), sum(c5), max(c6), min(c7) FROM ({}) GROUP BY 1, 2)
+             WHERE true {RISK_UPSERT};
+         INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
+             SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts a WHERE {only};
+         INSERT INTO {INBOX_COLUMNS} SELECT * FROM (
+             SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
+             FROM ({}) GROUP BY 1, 2, 3) WHERE true {INBOX_UPSERT};
+         INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '{max}');",
+        hour_rows("a", 1, "alerts a,", &only),
+        risk_row("a", 1, "alerts a,", &only),
+        inbox_row("a", 1, "alerts a,", &only),
+    ))?;
+    Ok(true)
 }
 
 /// Creates the rollup tables and triggers and fills them from the alerts
@@ -246,20 +298,11 @@ pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(DROP)?;
     tx.execute_batch(TABLES)?;
     tx.execute_batch(&triggers())?;
-    tx.execute_batch(&format!(
-        "INSERT INTO rollup_hour(dim, hour, value, n)
-             SELECT dim, hour, value, sum(n) FROM ({}) GROUP BY 1, 2, 3;
-         INSERT INTO {RISK_COLUMNS}
-             SELECT c0, c1, sum(c2), sum(c3), sum(c4), sum(c5), max(c6), min(c7) FROM ({}) GROUP BY 1, 2;
-         INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
-             SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts;
-         INSERT INTO {INBOX_COLUMNS}
-             SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
-             FROM ({}) GROUP BY 1, 2, 3;",
-        hour_rows("a", 1, "alerts a,"),
-        risk_row("a", 1, "alerts a,"),
-        inbox_row("a", 1, "alerts a,"),
-    ))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')",
+        [],
+    )?;
+    catch_up(tx)?;
     tx.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
         params![ROLLUP_VERSION],
@@ -327,9 +370,32 @@ impl HourSplit {
 }
 
 impl StateStore {
+    /// Brings the rollups up to date with the alerts stored since the last
+    /// catch-up (see the module docs). Every rollup read calls it first; a
+    /// no-op costing two lookups when nothing is new, or on a read-only store.
+    pub fn catch_up_rollups(&self) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let pending = conn
+            .query_row(
+                &format!("SELECT coalesce(max(rowid), 0) > coalesce({HWM}, 1 << 62) FROM alerts"),
+                [],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if !pending || conn.is_readonly("main").unwrap_or(true) {
+            return Ok(());
+        }
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        catch_up(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
     /// All-time count of `value` in rollup dimension `dim` (`src`, `user`,
     /// `host`, `technique`): for checks and tests.
     pub fn rollup_total(&self, dim: &str, value: &str) -> Result<i64, StoreError> {
+        self.catch_up_rollups()?;
         let conn = self.lock();
         conn.query_row(
             "SELECT coalesce(sum(n), 0) FROM rollup_hour WHERE dim = ?1 AND value = ?2",

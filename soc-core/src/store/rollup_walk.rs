@@ -1,15 +1,17 @@
 //! The inbox over long ranges without grouping every row: when the range's
 //! whole hours hold more than [`WALK_ABOVE`] alerts, the page is found by
 //! walking an index of `inbox_hour` in sort order (last seen, highest score
-//! or first seen) and stopping as soon as the page is certain.
+//! or first seen, each with the group id as tie-break) from the page's
+//! cursor ([`InboxCursor`]) on, and stopping as soon as the page is certain.
 //!
-//! Rows come in sort order, so the first time a group shows up is its place
-//! in the inbox. Once every row at or past a key `k` has been read and at
-//! least `(page + 1) * per_page + 1` groups (counting the partial hours at
-//! the range's edges) have a key at or past `k`, no other group can come
-//! before them: those groups alone are aggregated exactly (through the
-//! `(grp, hour)` index) and sorted. The page costs a read of the rows up to
-//! it, whatever the range.
+//! A group's sort key is the largest key of its rows, so the first row of a
+//! group met in the walk carries its key, unless the group has a row at or
+//! before the cursor (it was on an earlier page) or evidence in the partial
+//! hours at the range's edges (merged into the walk in key order). Each new
+//! group is aggregated exactly through the `(grp, hour)` index as it is met;
+//! the walk stops once `per_page + 1` groups after the cursor are known. A
+//! page costs a read of the rows between its cursor and its end, however
+//! deep it is and however long the range.
 //!
 //! The alert total stays exact (from `hour_risk`) unless the query filters
 //! on the group (kind, source, signature, target, text); the group total is
@@ -18,9 +20,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, params_from_iter, types::Value};
+use rusqlite::{params, params_from_iter, types::Value, Connection};
 
-use super::inbox::{hour_where, sort_groups, Agg, GroupId, HourWhere};
+use super::inbox::{after_cursor, group_hours, hour_where, key_desc, sort_key, Agg, GroupId};
 use super::queries::{InboxPage, InboxQuery, InboxSort};
 use super::rollup::HourSplit;
 use super::StateStore;
@@ -40,12 +42,36 @@ fn walk_of(sort: InboxSort) -> Option<(&'static str, &'static str, bool)> {
     })
 }
 
-/// A group's sort key, larger first in walk order.
-fn key_of(a: &Agg, sort: InboxSort) -> f64 {
-    match sort {
-        InboxSort::Score => a.max_score.unwrap_or(f64::NEG_INFINITY),
-        InboxSort::FirstSeen => -(a.first as f64),
-        InboxSort::LastSeen | InboxSort::Count => a.last as f64,
+/// The groups found by a walk, in inbox order, and whether it read every row.
+struct Walked {
+    groups: Vec<((f64, i64), GroupId, Agg)>,
+    exhausted: bool,
+}
+
+/// Decides group `g` the first time the walk meets it: aggregated over the
+/// range, kept when it comes after the cursor.
+struct Decider<'a> {
+    q: &'a InboxQuery,
+    hours: (i64, i64),
+    edges: &'a HashMap<GroupId, Agg>,
+    seen: HashSet<GroupId>,
+    found: Vec<((f64, i64), GroupId, Agg)>,
+}
+
+impl Decider<'_> {
+    fn consider(&mut self, conn: &Connection, g: GroupId) -> rusqlite::Result<()> {
+        if !self.seen.insert(g) {
+            return Ok(());
+        }
+        let mut a = group_hours(conn, self.q, self.hours, g)?;
+        if let Some(e) = self.edges.get(&g) {
+            a.merge(e);
+        }
+        let k = sort_key(g, &a, self.q.sort);
+        if a.n > 0 && after_cursor(self.q, k) {
+            self.found.push((k, g, a));
+        }
+        Ok(())
     }
 }
 
@@ -66,95 +92,98 @@ impl StateStore {
         q: &InboxQuery,
         split: &HourSplit,
     ) -> Result<InboxPage, StoreError> {
-        let (Some((col, index, desc)), Some(w)) = (walk_of(q.sort), hour_where(q)) else {
+        if walk_of(q.sort).is_none() || hour_where(q).is_none() {
             return self.inbox_bulk(q, split);
-        };
+        }
         let mut edges: HashMap<GroupId, Agg> = HashMap::new();
         for edge in &split.edges {
             self.inbox_raw_range(q, *edge, &mut edges)?;
         }
         edges.retain(|_, a| a.n > 0);
-        let mut edge_keys: Vec<(f64, GroupId)> =
-            edges.iter().map(|(g, a)| (key_of(a, q.sort), *g)).collect();
-        edge_keys.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let per_page = u64::from(q.per_page.clamp(1, 500));
-        let need = ((u64::from(q.page) + 1) * per_page + 1) as usize;
-        let (cand, complete) = self.walk(q, split, (col, index, desc), &w, &edge_keys, need)?;
-        if complete {
-            // Every row was read anyway (a page near the end): group them all.
+        let per_page = q.per_page.clamp(1, 500) as usize;
+        let skip = if q.after.is_some() {
+            0
+        } else {
+            (q.page as usize).saturating_mul(per_page)
+        };
+        let walked = self
+            .walk(q, split, &edges, skip + per_page + 1)
+            .map_err(|e| self.err(e))?;
+        if walked.exhausted && q.after.is_none() {
+            // Every row was read anyway (few groups): exact totals.
             return self.inbox_bulk(q, split);
         }
-        let mut groups: HashMap<GroupId, Agg> = HashMap::new();
-        for g in cand {
-            self.inbox_hours(q, split.hours, Some(g), &mut groups)?;
-            if let Some(e) = edges.get(&g) {
-                groups.entry(g).or_default().merge(e);
-            }
-        }
+        let known = walked.groups.len() as u64;
+        let ordered = walked.groups.into_iter().map(|(_, g, a)| (g, a)).collect();
+        let (groups, next) = self.page_of(ordered, q)?;
         let group_filter = q.kind.is_some()
             || q.src.is_some()
             || q.sig.is_some()
             || q.target.is_some()
             || q.text.is_some();
-        let mut page = self.inbox_from_groups(q, groups, false)?;
+        let mut page = InboxPage {
+            groups,
+            total_groups: known,
+            total_alerts: 0,
+            groups_exact: false,
+            alerts_exact: false,
+            next,
+        };
         if !group_filter {
-            let count = w.count;
-            let mut args = vec![Value::Integer(split.hours.0), Value::Integer(split.hours.1)];
-            let risk = match q.risk.as_deref() {
-                Some(r) => {
-                    args.push(Value::Text(
-                        if r.is_empty() { "unscored" } else { r }.into(),
-                    ));
-                    " AND h.risk = ?"
-                }
-                None => "",
-            };
-            let hours: i64 = {
-                let conn = self.lock();
-                conn.prepare_cached(&format!(
-                    "SELECT coalesce(sum({count}), 0) FROM hour_risk h WHERE h.hour >= ? AND h.hour < ?{risk}"
-                ))
-                .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
-                .map_err(|e| self.err(e))?
-            };
-            page.total_alerts = (hours + edges.values().map(|a| a.n).sum::<i64>()).max(0) as u64;
+            page.total_alerts = self.range_alerts(q, split, &edges)?;
             page.alerts_exact = true;
         }
         Ok(page)
     }
 
-    /// Sorts and pages `groups`; totals exact when `complete`, else lower bounds.
-    pub(super) fn inbox_from_groups(
+    /// The exact alert count of a query without group filters: whole hours
+    /// from `hour_risk`, edges from their groups.
+    fn range_alerts(
         &self,
         q: &InboxQuery,
-        groups: HashMap<GroupId, Agg>,
-        complete: bool,
-    ) -> Result<InboxPage, StoreError> {
-        let mut all: Vec<(GroupId, Agg)> = groups.into_iter().filter(|(_, a)| a.n > 0).collect();
-        let total_groups = all.len() as u64;
-        let total_alerts = all.iter().map(|(_, a)| a.n.max(0) as u64).sum();
-        sort_groups(&mut all, q.sort);
-        Ok(InboxPage {
-            groups: self.page_of(all, q)?,
-            total_groups,
-            total_alerts,
-            groups_exact: complete,
-            alerts_exact: complete,
-        })
+        split: &HourSplit,
+        edges: &HashMap<GroupId, Agg>,
+    ) -> Result<u64, StoreError> {
+        let Some(w) = hour_where(q) else {
+            return Ok(0);
+        };
+        let mut args = vec![Value::Integer(split.hours.0), Value::Integer(split.hours.1)];
+        let risk = match q.risk.as_deref() {
+            Some(r) => {
+                args.push(Value::Text(
+                    if r.is_empty() { "unscored" } else { r }.into(),
+                ));
+                " AND h.risk = ?"
+            }
+            None => "",
+        };
+        let hours: i64 = {
+            let conn = self.lock();
+            conn.prepare_cached(&format!(
+                "SELECT coalesce(sum({}), 0) FROM hour_risk h WHERE h.hour >= ? AND h.hour < ?{risk}",
+                w.count
+            ))
+            .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
+            .map_err(|e| self.err(e))?
+        };
+        Ok((hours + edges.values().map(|a| a.n).sum::<i64>()).max(0) as u64)
     }
 
-    /// Walks `inbox_hour` in sort order until `need` groups are certain to
-    /// come first; returns them (possibly more, on ties) and whether the
-    /// walk read every row (then every group is in).
+    /// Walks `inbox_hour` in sort order from the cursor until `need` groups
+    /// after it are known (see the module docs).
     fn walk(
         &self,
         q: &InboxQuery,
         split: &HourSplit,
-        (col, index, desc): (&str, &str, bool),
-        w: &HourWhere,
-        edge_keys: &[(f64, GroupId)],
+        edges: &HashMap<GroupId, Agg>,
         need: usize,
-    ) -> Result<(HashSet<GroupId>, bool), StoreError> {
+    ) -> rusqlite::Result<Walked> {
+        let (Some((col, index, desc)), Some(w)) = (walk_of(q.sort), hour_where(q)) else {
+            return Ok(Walked {
+                groups: Vec::new(),
+                exhausted: true,
+            });
+        };
         let (first, end) = split.hours;
         let mut cond = w.cond.clone();
         let mut args = w.args.clone();
@@ -170,49 +199,100 @@ impl StateStore {
             cond.push(b.to_string());
             args.extend([Value::Integer(first), Value::Integer(end)]);
         }
+        // Unscored rows (a NULL score) come last, in their own segment.
+        let mut segments: Vec<(Vec<String>, Vec<Value>)> = Vec::new();
+        let cursor = q.after;
+        let (op, sign) = if desc { ("<", 1.0) } else { (">", -1.0) };
+        if col == "max_score" {
+            if cursor.is_none_or(|c| c.key > f64::NEG_INFINITY) {
+                let mut c = vec!["h.max_score IS NOT NULL".to_string()];
+                let mut a = Vec::new();
+                if let Some(cur) = cursor {
+                    c.push("(h.max_score, h.grp) < (?, ?)".into());
+                    a.extend([Value::Real(cur.key), Value::Integer(cur.group)]);
+                }
+                segments.push((c, a));
+            }
+            let mut c = vec!["h.max_score IS NULL".to_string()];
+            let mut a = Vec::new();
+            if let Some(cur) = cursor.filter(|c| c.key == f64::NEG_INFINITY) {
+                c.push("h.grp < ?".into());
+                a.push(Value::Integer(cur.group));
+            }
+            segments.push((c, a));
+        } else {
+            let mut c = Vec::new();
+            let mut a = Vec::new();
+            if let Some(cur) = cursor {
+                c.push(format!("(h.{col}, h.grp) {op} (?, ?)"));
+                a.extend([
+                    Value::Integer((cur.key * sign) as i64),
+                    Value::Integer(cur.group * sign as i64),
+                ]);
+            }
+            segments.push((c, a));
+        }
         let join = if w.cond.iter().any(|c| c.contains("g.")) {
             "CROSS JOIN alert_group g ON g.id = h.grp"
         } else {
             ""
         };
-        let sql = format!(
-            "SELECT h.grp, h.{col} FROM inbox_hour h INDEXED BY {index} {join}
-             WHERE {} ORDER BY h.{col} {}",
-            cond.join(" AND "),
-            if desc { "DESC" } else { "ASC" }
-        );
+        let dir = if desc { "DESC" } else { "ASC" };
+        // Edge groups in inbox order; those at or before the cursor were shown.
+        let mut edge_keys: Vec<((f64, i64), GroupId)> = edges
+            .iter()
+            .map(|(g, a)| (sort_key(*g, a, q.sort), *g))
+            .collect();
+        edge_keys.sort_by(|a, b| key_desc(&a.0, &b.0));
+        let mut d = Decider {
+            q,
+            hours: split.hours,
+            edges,
+            seen: HashSet::new(),
+            found: Vec::new(),
+        };
         let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query(params_from_iter(args.iter()))
-            .map_err(|e| self.err(e))?;
-        let mut cand: HashSet<GroupId> = HashSet::new();
         let mut next_edge = 0;
-        let mut prev: Option<f64> = None;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let g: GroupId = r.get(0).map_err(|e| self.err(e))?;
-            let v: Option<f64> = r.get(1).map_err(|e| self.err(e))?;
-            let k = match (v, desc) {
-                (Some(v), true) => v,
-                (Some(v), false) => -v,
-                (None, _) => f64::NEG_INFINITY,
-            };
-            if let Some(p) = prev.filter(|p| k < *p) {
-                // Every row keyed `p` or before is read: add the edge groups
-                // that come before too, and stop if the page is certain.
-                while let Some((ek, eg)) = edge_keys.get(next_edge).filter(|(ek, _)| *ek >= p) {
-                    let _ = ek;
-                    cand.insert(*eg);
+        for (seg_cond, seg_args) in segments {
+            let all_cond: Vec<String> = cond.iter().cloned().chain(seg_cond).collect();
+            let all_args: Vec<Value> = args.iter().cloned().chain(seg_args).collect();
+            let sql = format!(
+                "SELECT h.grp, h.{col} FROM inbox_hour h INDEXED BY {index} {join}
+                 WHERE {} ORDER BY h.{col} {dir}, h.grp {dir}",
+                all_cond.join(" AND "),
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(all_args.iter()))?;
+            while let Some(r) = rows.next()? {
+                let g: GroupId = r.get(0)?;
+                let v: Option<f64> = r.get(1)?;
+                let k = (v.map_or(f64::NEG_INFINITY, |v| v * sign), g * sign as i64);
+                // Edge groups that come before this row are met first.
+                while let Some((ek, eg)) = edge_keys.get(next_edge) {
+                    if key_desc(ek, &k) == std::cmp::Ordering::Greater {
+                        break;
+                    }
+                    d.consider(&conn, *eg)?;
                     next_edge += 1;
                 }
-                if cand.len() >= need {
-                    return Ok((cand, false));
+                d.consider(&conn, g)?;
+                if d.found.len() >= need {
+                    return Ok(finish(d, false));
                 }
             }
-            cand.insert(g);
-            prev = Some(k);
         }
-        cand.extend(edge_keys.iter().map(|(_, g)| *g));
-        Ok((cand, true))
+        for (_, eg) in &edge_keys[next_edge..] {
+            d.consider(&conn, *eg)?;
+        }
+        Ok(finish(d, true))
+    }
+}
+
+/// The walk's groups in inbox order.
+fn finish(mut d: Decider<'_>, exhausted: bool) -> Walked {
+    d.found.sort_by(|a, b| key_desc(&a.0, &b.0));
+    Walked {
+        groups: d.found,
+        exhausted,
     }
 }

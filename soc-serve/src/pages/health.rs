@@ -1,7 +1,9 @@
-//! `GET /health`: the pipeline's health: per source checkpoint position and
-//! lag behind the file, the enrichment providers' quota left and errors by
-//! kind, recent runs with their counters, and the last run's
-//! malformed-input samples (`file:line: reason`).
+//! `GET /health`: the pipeline's health: per source the records read,
+//! parsed, skipped and malformed summed over every run, the checkpoint
+//! position and lag behind the file, the last run and its status; the
+//! enrichment providers' quota left and errors by kind, recent runs with
+//! their counters, and the last run's malformed-input samples
+//! (`file:line: reason`).
 
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
@@ -44,9 +46,10 @@ pub(crate) async fn health(
     Query(rp): Query<RangeParams>,
 ) -> Result<Markup, HttpError> {
     let range = TimeRange::resolve(&rp, Utc::now())?;
-    let (checkpoints, runs, usage) = app
+    let (sources, checkpoints, runs, usage) = app
         .db(|s| {
             Ok((
+                s.source_health()?,
                 s.checkpoints()?,
                 s.recent_runs(RUNS)?,
                 s.provider_usage(Utc::now().date_naive())?,
@@ -65,7 +68,23 @@ pub(crate) async fn health(
     let body = html! {
         h1 { "Pipeline health" }
         section {
-            h2 { "Sources" }
+            h2 { "Sources, all runs" }
+            @if sources.is_empty() { p.muted { "No run recorded per source yet." } }
+            table #source-health {
+                thead { tr { th { "source" } th { "runs" } th { "read" } th { "parsed" } th { "skipped" } th { "malformed" } th { "source errors" } th { "position (bytes)" } th { "lag (bytes)" } th { "last run" } th { "status" } } }
+                tbody { @for h in &sources { tr {
+                    td { (h.source) @if h.shared_runs > 0 { br; span.muted title="a run over several sources counts its totals for each" { (h.shared_runs) " runs shared with other sources" } } }
+                    td.num { (h.runs) } td.num { (h.records) } td.num { (h.parsed) } td.num { (h.skipped) }
+                    td.num { (h.malformed) } td.num { (h.source_errors) }
+                    td.num { @match h.position { Some(p) => { (p) } None => { span.muted { "n/a" } } } }
+                    td.num { @match h.position.and_then(|p| lag(&h.source, p)) { Some(l) => { (l) } None => { span.muted { "n/a" } } } }
+                    td { (time(h.last_run_at)) " (" (ago(Some(h.last_run_at))) ")" }
+                    td { (h.last_status) }
+                } } }
+            }
+        }
+        section {
+            h2 { "Checkpoints" }
             @if checkpoints.is_empty() { p.muted { "No checkpoints yet: `soc run` has not read any file source." } }
             table #sources {
                 thead { tr { th { "source" } th { "file identity" } th { "checkpoint (bytes)" } th { "lag (bytes)" } th { "updated" } } }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use soc_core::store::queries::{InboxQuery, InboxSort};
+use soc_core::store::queries::{InboxCursor, InboxQuery, InboxSort};
 use soc_core::store::triage::{CloseReason, TriageChange, TriageStatus};
 
 use super::layout::{alert_href, csrf, page_with, pivot_href, risk, time, url, Nav};
@@ -38,7 +38,10 @@ pub(crate) struct InboxParams {
     status: Option<String>,
     q: Option<String>,
     sort: Option<String>,
+    /// The page number shown (from 0); the page itself starts after `after`.
     page: Option<u32>,
+    /// Keyset position: the sort key and group of the previous page's last row.
+    after: Option<String>,
 }
 
 fn opt(v: &Option<String>) -> Option<String> {
@@ -82,6 +85,13 @@ impl InboxParams {
                 )));
             }
         }
+        let after = match self.after.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(a) => Some(
+                a.parse::<InboxCursor>()
+                    .map_err(|e| HttpError::BadRequest(format!("{e}; follow the page links")))?,
+            ),
+        };
         Ok(InboxQuery {
             since: Some(range.since),
             until: Some(range.until),
@@ -95,6 +105,7 @@ impl InboxParams {
             text: opt(&self.q),
             sort,
             page: self.page.unwrap_or(0).min(1_000_000),
+            after,
             per_page: PER_PAGE,
         })
     }
@@ -157,19 +168,21 @@ pub(crate) async fn inbox(
     let (page_no, per_page) = (q.page, q.per_page);
     let res = app.db(move |s| s.inbox(&q)).await?;
     let pages = res.total_groups.div_ceil(u64::from(per_page)).max(1);
-    let at_least = |exact: bool| if exact { "" } else { "at least " };
     let here = url("/inbox", &p.pairs(&range));
-    let page_link = |n: u32| {
+    // Keyset links: the next page starts after this page's last group.
+    let next_link = res.next.map(|c| {
         let mut pairs = p.pairs(&range);
-        pairs.push(("page", n.to_string()));
+        pairs.push(("page", (page_no + 1).to_string()));
+        pairs.push(("after", c.to_string()));
         url("/inbox", &pairs)
-    };
+    });
     let body = html! {
         h1 { "Inbox" }
         (filters(&p, &range))
         p #inbox-summary {
-            (at_least(res.alerts_exact)) (res.total_alerts) " alerts in " (at_least(res.groups_exact)) (res.total_groups) " groups · page " (page_no + 1)
-            @if res.groups_exact { " of " (pages) } @else { span.muted title="a long range is read only as far as this page" { " (estimated totals)" } }
+            @if res.alerts_exact { (res.total_alerts) " alerts" } @else { "at least " (res.total_alerts) " alerts" }
+            @if res.groups_exact { " in " (res.total_groups) " groups · page " (page_no + 1) " of " (pages) }
+            @else { " · page " (page_no + 1) span.muted title="a long range is read only as far as this page: alerts counted from hourly rollups, groups not counted" { " (groups not counted)" } }
             span.muted { " · keys: j/k move, Enter open, e escalate, x archive" }
         }
         table #inbox {
@@ -207,8 +220,8 @@ pub(crate) async fn inbox(
         }
         @if res.groups.is_empty() { p.muted { "Nothing matches. Widen the time range or clear the filters." } }
         nav.pager {
-            @if page_no > 0 { a rel="prev" href=(page_link(page_no - 1)) { "← newer" } }
-            @if u64::from(page_no) + 1 < pages { " " a rel="next" href=(page_link(page_no + 1)) { "older →" } }
+            @if page_no > 0 || p.after.is_some() { a rel="first" href=(here) { "⇤ first page" } }
+            @if let Some(next) = &next_link { " " a rel="next" href=(next) { "next page →" } }
         }
     };
     Ok(page_with(
