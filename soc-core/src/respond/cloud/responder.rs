@@ -12,7 +12,8 @@ use super::{note_for, BlockList};
 use crate::error::{CloudError, RespondError};
 use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::{
-    alert_block_target, format_duration, parse_duration, BlockTarget, FirewallConfig, TargetPolicy,
+    alert_block_target, already_blocked, format_duration, parse_duration, BlockTarget,
+    FirewallConfig, TargetPolicy,
 };
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
@@ -152,7 +153,7 @@ impl CloudResponder {
             if let Some(e) = existing {
                 rec.requests.clear();
                 rec.expires_at = e.expires_at;
-                rec.outcome = ActionOutcome::Skipped(already(&t, &name, Some(&e)));
+                rec.outcome = ActionOutcome::Skipped(already_blocked(&t, Some(&name), Some(&e)));
             }
             return Ok(rec);
         }
@@ -175,7 +176,8 @@ impl CloudResponder {
                 } else {
                     rec.requests.clear();
                     rec.expires_at = existing.as_ref().and_then(|e| e.expires_at);
-                    rec.outcome = ActionOutcome::Skipped(already(&t, &name, existing.as_ref()));
+                    rec.outcome =
+                        ActionOutcome::Skipped(already_blocked(&t, Some(&name), existing.as_ref()));
                 }
             }
             Err(e) => {
@@ -375,17 +377,6 @@ impl CloudResponder {
                 tracing::warn!(backend = %self.backend(), "could not clear a pending retry: {e}");
             }
         }
-    }
-}
-
-fn already(t: &BlockTarget, name: &str, e: Option<&BlockEntry>) -> String {
-    match e.map(|e| e.expires_at) {
-        Some(Some(x)) => format!(
-            "{t} is already blocked on {name} (until {})",
-            x.format("%Y-%m-%dT%H:%M:%SZ")
-        ),
-        Some(None) => format!("{t} is already blocked on {name} (permanently)"),
-        None => format!("{t} is already blocked on {name}"),
     }
 }
 

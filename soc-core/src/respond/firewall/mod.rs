@@ -230,7 +230,7 @@ impl Firewall {
         let existing = self.stored_block(ip)?;
         if mode == Mode::DryRun {
             if let Some(e) = existing.filter(|e| e.expires_at.is_none_or(|x| x > now)) {
-                rec.outcome = ActionOutcome::Skipped(already_blocked(ip, &e));
+                rec.outcome = ActionOutcome::Skipped(already_blocked(&ip, None, Some(&e)));
                 rec.expires_at = e.expires_at;
                 return Ok(rec);
             }
@@ -257,7 +257,7 @@ impl Firewall {
             let lapsed = existing
                 .as_ref()
                 .is_none_or(|e| e.expires_at.is_some_and(|x| x <= now));
-            let mut why = already_blocked_plain(ip, existing.as_ref());
+            let mut why = already_blocked(&ip, None, existing.as_ref());
             // The record tells when the block really ends (unknown: none).
             rec.expires_at = existing.as_ref().and_then(|e| e.expires_at);
             if backend == Backend::Iptables && lapsed {
@@ -417,18 +417,17 @@ impl Firewall {
     }
 }
 
-fn already_blocked(ip: BlockTarget, e: &BlockEntry) -> String {
-    already_blocked_plain(ip, Some(e))
-}
-
-fn already_blocked_plain(ip: BlockTarget, e: Option<&BlockEntry>) -> String {
+/// Why a block is skipped: `t` is already blocked (`on` a named remote
+/// list, if given), until when or permanently when the store knows.
+pub(crate) fn already_blocked(t: &BlockTarget, on: Option<&str>, e: Option<&BlockEntry>) -> String {
+    let place = on.map(|n| format!(" on {n}")).unwrap_or_default();
     match e.map(|e| e.expires_at) {
-        Some(Some(t)) => format!(
-            "{ip} is already blocked (until {})",
-            t.format("%Y-%m-%dT%H:%M:%SZ")
+        Some(Some(x)) => format!(
+            "{t} is already blocked{place} (until {})",
+            x.format("%Y-%m-%dT%H:%M:%SZ")
         ),
-        Some(None) => format!("{ip} is already blocked (permanently)"),
-        None => format!("{ip} is already blocked"),
+        Some(None) => format!("{t} is already blocked{place} (permanently)"),
+        None => format!("{t} is already blocked{place}"),
     }
 }
 
