@@ -1,6 +1,8 @@
 //! EnrichmentService: cache, persisted cache, in-flight de-duplication,
 //! provider selection, offline mode, stats.
 
+mod support;
+
 use std::sync::Arc;
 
 use mockito::Server;
@@ -10,10 +12,7 @@ use soc_core::store::StateStore;
 use soc_core::EnrichError;
 
 fn fixture(name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/enrich")
-        .join(name);
-    std::fs::read_to_string(p).unwrap()
+    support::fixture(&format!("fixtures/enrich/{name}"))
 }
 
 /// Config with only InternetDB, pointed at `url` (no key needed).
