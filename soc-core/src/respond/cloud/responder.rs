@@ -12,8 +12,8 @@ use super::{note_for, BlockList};
 use crate::error::{CloudError, RespondError};
 use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::{
-    alert_block_target, already_blocked, format_duration, parse_duration, BlockTarget,
-    FirewallConfig, TargetPolicy,
+    alert_block_target, already_blocked, find_block, format_duration, parse_duration, record_block,
+    BlockTarget, FirewallConfig, TargetPolicy,
 };
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
@@ -326,21 +326,11 @@ impl CloudResponder {
     }
 
     fn stored(&self, t: &BlockTarget, name: &str) -> Result<Option<BlockEntry>, RespondError> {
-        let Some(store) = &self.store else {
-            return Ok(None);
-        };
-        let ip = t.to_string();
-        Ok(store
-            .blocks()?
-            .into_iter()
-            .find(|b| b.ip == ip && b.backend == name))
+        find_block(self.store.as_deref(), t, name)
     }
 
     fn store_add(&self, entry: &BlockEntry) -> Result<(), RespondError> {
-        if let Some(store) = &self.store {
-            store.add_block(entry)?;
-        }
-        Ok(())
+        record_block(self.store.as_deref(), entry)
     }
 
     /// Stores a pending retry (replacing the opposite one); the text to

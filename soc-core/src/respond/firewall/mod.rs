@@ -27,6 +27,7 @@
 //! assert!(rt.block_on(fw.block("127.0.0.1", None, Mode::DryRun, "demo")).is_err());
 //! ```
 
+mod blocks;
 pub mod commands;
 mod config;
 mod duration;
@@ -50,6 +51,7 @@ use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
 
+pub(crate) use blocks::{already_blocked, find_block, record_block};
 pub use config::{Backend, FirewallConfig};
 pub use duration::{format_duration, parse_duration};
 pub use exec::{CommandOutput, CommandRunner, SystemRunner};
@@ -399,35 +401,11 @@ impl Firewall {
     }
 
     fn stored_block(&self, ip: BlockTarget) -> Result<Option<BlockEntry>, RespondError> {
-        let Some(store) = &self.store else {
-            return Ok(None);
-        };
-        let (ip, key) = (ip.to_string(), self.store_key());
-        Ok(store
-            .blocks()?
-            .into_iter()
-            .find(|b| b.ip == ip && b.backend == key))
+        find_block(self.store.as_deref(), &ip, &self.store_key())
     }
 
     fn store_add(&self, entry: &BlockEntry) -> Result<(), RespondError> {
-        if let Some(store) = &self.store {
-            store.add_block(entry)?;
-        }
-        Ok(())
-    }
-}
-
-/// Why a block is skipped: `t` is already blocked (`on` a named remote
-/// list, if given), until when or permanently when the store knows.
-pub(crate) fn already_blocked(t: &BlockTarget, on: Option<&str>, e: Option<&BlockEntry>) -> String {
-    let place = on.map(|n| format!(" on {n}")).unwrap_or_default();
-    match e.map(|e| e.expires_at) {
-        Some(Some(x)) => format!(
-            "{t} is already blocked{place} (until {})",
-            x.format("%Y-%m-%dT%H:%M:%SZ")
-        ),
-        Some(None) => format!("{t} is already blocked{place} (permanently)"),
-        None => format!("{t} is already blocked{place}"),
+        record_block(self.store.as_deref(), entry)
     }
 }
 
