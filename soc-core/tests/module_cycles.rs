@@ -27,10 +27,6 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("source/file", &["mod", "open"]),
     ("source/splunk", &["adapter", "mod", "stream"]),
     (
-        "source",
-        &["config", "file", "journal", "mod", "splunk", "stdin"],
-    ),
-    (
         "detect",
         &["collect", "keyed", "mod", "persist", "summary", "window"],
     ),
@@ -51,20 +47,6 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("store", &["rollup", "rollup_top"]),
     ("store", &["inbox", "rollup_walk"]),
     ("enrich/lists", &["mod", "parse"]),
-    (
-        "enrich",
-        &[
-            "abuseipdb",
-            "attack",
-            "greynoise",
-            "internetdb",
-            "mod",
-            "rdap",
-            "rdns",
-            "service",
-            "virustotal",
-        ],
-    ),
     ("respond/cloud/aws", &["client", "credentials", "sigv4"]),
     ("respond/cloud/aws", &["api", "config", "mod"]),
     (
@@ -92,7 +74,6 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("parse/ssh", &["addr", "ipv6"]),
     ("parse/ssh", &["attempt", "message"]),
     ("parse/ssh", &["mod", "reader"]),
-    ("score", &["mod", "model", "severity", "weighted"]),
 ];
 
 fn is_ident(c: char) -> bool {
@@ -392,14 +373,16 @@ fn no_folder_has_a_file_cycle() {
         src.display()
     );
     let mut problems = Vec::new();
+    let mut known_seen = BTreeSet::new();
     for (dir, crate_path) in &folders {
         let edges = folder_graph(dir, crate_path);
         for comp in cycles(&edges) {
             let folder = crate_path.replace("::", "/");
-            if KNOWN_CYCLES
+            if let Some(i) = KNOWN_CYCLES
                 .iter()
-                .any(|(f, nodes)| *f == folder && nodes.iter().eq(comp.iter()))
+                .position(|(f, nodes)| *f == folder && nodes.iter().eq(comp.iter()))
             {
+                known_seen.insert(i);
                 continue;
             }
             let mut msg = format!("{folder}/: {}", comp.join(" <-> "));
@@ -411,6 +394,11 @@ fn no_folder_has_a_file_cycle() {
                 }
             }
             problems.push(msg);
+        }
+    }
+    for (i, (folder, nodes)) in KNOWN_CYCLES.iter().enumerate() {
+        if !known_seen.contains(&i) {
+            eprintln!("known cycle gone, remove it from KNOWN_CYCLES: {folder}/ {nodes:?}");
         }
     }
     assert!(problems.is_empty(), "file cycles:\n{}", problems.join("\n"));
