@@ -63,13 +63,6 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
             "responder",
         ],
     ),
-    (
-        "respond",
-        &[
-            "cloud", "config", "engine", "firewall", "isolate", "mod", "notify", "playbook",
-            "remote", "siem", "ticket", "watch",
-        ],
-    ),
     ("parse/ssh", &["dialect", "header"]),
     ("parse/ssh", &["addr", "ipv6"]),
     ("parse/ssh", &["attempt", "message"]),
