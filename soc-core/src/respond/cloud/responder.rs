@@ -12,8 +12,8 @@ use super::{note_for, BlockList};
 use crate::error::{CloudError, RespondError};
 use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::{
-    alert_block_target, already_blocked, find_block, format_duration, parse_duration, record_block,
-    BlockTarget, FirewallConfig, TargetPolicy,
+    alert_block_target, already_blocked, find_block, format_duration, no_source_to_block,
+    parse_duration, record_block, BlockTarget, FirewallConfig, TargetPolicy,
 };
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
@@ -394,9 +394,7 @@ impl Responder for CloudResponder {
             }
         }
         let Some(target) = alert_block_target(alert, self.use_prefix) else {
-            let mut rec = ActionRecord::new(self.backend(), "block", "", &alert.id, mode);
-            rec.outcome = ActionOutcome::Skipped("the alert has no source address".into());
-            return Ok(rec);
+            return Ok(no_source_to_block(self.backend(), alert, mode));
         };
         let mut rec = self
             .block(&target.to_string(), None, mode, &alert.id)

@@ -4,6 +4,7 @@
 
 use super::target::BlockTarget;
 use crate::error::RespondError;
+use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::store::{BlockEntry, StateStore};
 
 /// The block of `target` by `backend` in `store` (none without a store).
@@ -45,4 +46,12 @@ pub(crate) fn already_blocked(t: &BlockTarget, on: Option<&str>, e: Option<&Bloc
         Some(None) => format!("{t} is already blocked{place} (permanently)"),
         None => format!("{t} is already blocked{place}"),
     }
+}
+
+/// The record of `responder` skipping an alert that names no source
+/// address to block.
+pub(crate) fn no_source_to_block(responder: &str, alert: &Alert, mode: Mode) -> ActionRecord {
+    let mut rec = ActionRecord::new(responder, "block", "", &alert.id, mode);
+    rec.outcome = ActionOutcome::Skipped("the alert has no source address".into());
+    rec
 }

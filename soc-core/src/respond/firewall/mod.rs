@@ -51,7 +51,7 @@ use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
 
-pub(crate) use blocks::{already_blocked, find_block, record_block};
+pub(crate) use blocks::{already_blocked, find_block, no_source_to_block, record_block};
 pub use config::{Backend, FirewallConfig};
 pub use duration::{format_duration, parse_duration};
 pub use exec::{CommandOutput, CommandRunner, SystemRunner};
@@ -419,9 +419,7 @@ impl Responder for Firewall {
     /// default duration.
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let Some(target) = alert_block_target(alert, self.config.block_src_prefix) else {
-            let mut rec = ActionRecord::new("firewall", "block", "", &alert.id, mode);
-            rec.outcome = ActionOutcome::Skipped("the alert has no source address".into());
-            return Ok(rec);
+            return Ok(no_source_to_block("firewall", alert, mode));
         };
         let mut rec = self
             .block(&target.to_string(), None, mode, &alert.id)
