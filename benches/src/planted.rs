@@ -57,6 +57,22 @@ impl Gen {
     fn sshd(&mut self, t: u32, pid: u32, msg: String) {
         self.push(t, "sshd", pid, msg);
     }
+    /// `Failed password for root` from `ip`.
+    fn root_failed(&mut self, t: u32, pid: u32, ip: &str, port: u32) {
+        self.sshd(
+            t,
+            pid,
+            format!("Failed password for root from {ip} port {port} ssh2"),
+        );
+    }
+    /// A pre-auth close of a connection that tried to log in as root.
+    fn root_closed(&mut self, t: u32, pid: u32, ip: &str, port: u32) {
+        self.sshd(
+            t,
+            pid,
+            format!("Connection closed by authenticating user root {ip} port {port} [preauth]"),
+        );
+    }
 }
 
 fn attacker(kind: usize, i: u32) -> String {
@@ -110,17 +126,9 @@ fn password_bf(g: &mut Gen, ip: &str, mut t: u32) {
         let (pid, port) = (g.pid(), g.port());
         for _ in 0..3 {
             t += g.rng.random_range(10..20);
-            g.sshd(
-                t,
-                pid,
-                format!("Failed password for root from {ip} port {port} ssh2"),
-            );
+            g.root_failed(t, pid, ip, port);
         }
-        g.sshd(
-            t + 1,
-            pid,
-            format!("Connection closed by authenticating user root {ip} port {port} [preauth]"),
-        );
+        g.root_closed(t + 1, pid, ip, port);
     }
 }
 
@@ -129,11 +137,7 @@ fn keyonly_bf(g: &mut Gen, ip: &str, mut t: u32) {
         t += g.rng.random_range(4..8);
         let (pid, port) = (g.pid(), g.port());
         if n % 2 == 0 {
-            g.sshd(
-                t,
-                pid,
-                format!("Connection closed by authenticating user root {ip} port {port} [preauth]"),
-            );
+            g.root_closed(t, pid, ip, port);
         } else {
             g.sshd(
                 t,
@@ -176,16 +180,8 @@ fn slow_bf(g: &mut Gen, ip: &str, mut t: u32) {
     for _ in 0..28 {
         t += 1500 + g.rng.random_range(0..60);
         let (pid, port) = (g.pid(), g.port());
-        g.sshd(
-            t,
-            pid,
-            format!("Failed password for root from {ip} port {port} ssh2"),
-        );
-        g.sshd(
-            t + 1,
-            pid,
-            format!("Connection closed by authenticating user root {ip} port {port} [preauth]"),
-        );
+        g.root_failed(t, pid, ip, port);
+        g.root_closed(t + 1, pid, ip, port);
     }
 }
 

@@ -65,13 +65,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<Vec<StoredAlert>, Box<dyn std::error::Error>> {
     let log = crate::write_sample_authlog(dir, "203.0.113.50")?;
-    let toml = crate::config_for(
-        dir,
-        &format!(
-            "[[sources]]\nkind = \"ssh\"\npath = {:?}\n",
-            log.display().to_string()
-        ),
-    );
+    let toml = crate::ssh_config_for(dir, &log);
     let cfg = PipelineConfig::from_toml_str(&toml, "custom-enricher.toml")?;
     let mut pipeline = Pipeline::from_config(&cfg, &BuildOptions::default())?;
     pipeline.add_enricher(Box::new(InternalIntel::new(vec![(

@@ -22,13 +22,7 @@ pub struct Outcome {
 /// Runs the example in `dir` (a scratch directory), writing to `out`.
 pub fn run(dir: &Path, out: &mut dyn Write) -> Result<Outcome, Box<dyn std::error::Error>> {
     let log = crate::write_sample_authlog(dir, "203.0.113.50")?;
-    let toml = crate::config_for(
-        dir,
-        &format!(
-            "[[sources]]\nkind = \"ssh\"\npath = {:?}\n",
-            log.display().to_string()
-        ),
-    );
+    let toml = crate::ssh_config_for(dir, &log);
     let cfg = PipelineConfig::from_toml_str(&toml, "embedded.toml")?;
     let rt = tokio::runtime::Runtime::new()?;
     let mut pipeline = Pipeline::from_config(&cfg, &BuildOptions::default())?;

@@ -43,3 +43,15 @@ pub fn config_for(dir: &Path, sources: &str) -> String {
         dir.join("state.db").display().to_string()
     )
 }
+
+/// A `soc.toml` for `dir` (see [`config_for`]) with one `ssh` source
+/// reading `log`.
+pub fn ssh_config_for(dir: &Path, log: &Path) -> String {
+    config_for(
+        dir,
+        &format!(
+            "[[sources]]\nkind = \"ssh\"\npath = {:?}\n",
+            log.display().to_string()
+        ),
+    )
+}

@@ -66,6 +66,20 @@ fn metrics(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// Runs `soc run --once` on the set-up's config; its metrics (written to
+/// `name` under the set-up's root).
+fn run_once(s: &Setup, name: &str) -> Value {
+    let m = s.root.join(name);
+    soc()
+        .args(["run", "--once", "--config"])
+        .arg(&s.config)
+        .arg("--metrics-json")
+        .arg(&m)
+        .assert()
+        .success();
+    metrics(&m)
+}
+
 fn status(s: &Setup) -> Value {
     let out = soc()
         .args(["status", "--json", "--config"])
@@ -137,30 +151,14 @@ fn once_twice_never_duplicates_actions() {
     let actions = audited(&s);
     assert!(actions >= 1, "the playbook recorded its dry-run actions");
 
-    let m2 = s.root.join("m2.json");
-    soc()
-        .args(["run", "--once", "--config"])
-        .arg(&s.config)
-        .arg("--metrics-json")
-        .arg(&m2)
-        .assert()
-        .success();
-    let second = metrics(&m2);
+    let second = run_once(&s, "m2.json");
     assert_eq!(second["records"], 0, "checkpoint: nothing new");
     assert_eq!(second["actions_total"], 0);
     assert_eq!(audited(&s), actions, "no duplicate action");
 
     // New evidence extends the episode: same alert updated, actions suppressed or recorded once.
     append(&s.log, &failures("203.0.113.45", 30, 5));
-    let m3 = s.root.join("m3.json");
-    soc()
-        .args(["run", "--once", "--config"])
-        .arg(&s.config)
-        .arg("--metrics-json")
-        .arg(&m3)
-        .assert()
-        .success();
-    let third = metrics(&m3);
+    let third = run_once(&s, "m3.json");
     assert_eq!(third["records"], 5);
     assert_eq!(third["alerts_new"], 0, "{third}");
 
@@ -226,15 +224,7 @@ fn follow_appends_rotation_and_graceful_restart_lose_and_repeat_nothing() {
     assert_eq!(m["records"], 47, "every line once: {m}");
     assert_eq!(m["mode"], "follow");
     // Restart: nothing is read twice.
-    let m2 = s.root.join("again.json");
-    soc()
-        .args(["run", "--once", "--config"])
-        .arg(&s.config)
-        .arg("--metrics-json")
-        .arg(&m2)
-        .assert()
-        .success();
-    assert_eq!(metrics(&m2)["records"], 0);
+    assert_eq!(run_once(&s, "again.json")["records"], 0);
 }
 
 #[test]
@@ -261,15 +251,7 @@ fn kill_9_mid_run_keeps_committed_state_and_resumes() {
         .filter(|&&b| b == b'\n')
         .count() as u64;
     let total_lines = text.lines().count() as u64;
-    let m = s.root.join("resume.json");
-    soc()
-        .args(["run", "--once", "--config"])
-        .arg(&s.config)
-        .arg("--metrics-json")
-        .arg(&m)
-        .assert()
-        .success();
-    let resumed = metrics(&m);
+    let resumed = run_once(&s, "resume.json");
     assert_eq!(
         resumed["records"].as_u64().unwrap() + committed_lines,
         total_lines,

@@ -2,6 +2,8 @@
 //! documented shapes (`tests/contracts/{opnsense,pfsense}/`), through the
 //! generic `CloudResponder`; and the engine sending `block` to them.
 
+mod support;
+
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -21,11 +23,7 @@ const SECRET: &str = "opn-secret-must-not-leak";
 const PF_KEY: &str = "pf-key-must-not-leak";
 
 fn fixture(dir: &str, name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/contracts")
-        .join(dir)
-        .join(name);
-    std::fs::read_to_string(p).unwrap()
+    support::fixture(&format!("contracts/{dir}/{name}"))
 }
 
 fn http() -> HttpSettings {

@@ -3,6 +3,8 @@
 //! `CloudResponder`: dry-run text, idempotency, protected addresses,
 //! sweep, typed errors, IPv6 and networks.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,10 +25,7 @@ const TOKEN: &str = "cf-token-that-must-not-leak";
 const RULES: &str = "/zones/023e105f4ecef8ad9ca31a8372d0c353/firewall/access_rules/rules";
 
 fn fixture(name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/contracts/cloudflare")
-        .join(name);
-    std::fs::read_to_string(p).unwrap()
+    support::fixture(&format!("contracts/cloudflare/{name}"))
 }
 
 fn config(base: &str) -> CloudflareConfig {

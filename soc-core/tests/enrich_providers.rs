@@ -1,5 +1,7 @@
 //! Provider tests against mockito servers answering with the contract fixtures.
 
+mod support;
+
 use std::time::Duration;
 
 use mockito::{Matcher, Server};
@@ -14,10 +16,7 @@ use soc_core::model::{Indicator, IndicatorKind, Verdict};
 use soc_core::EnrichError;
 
 fn fixture(name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/enrich")
-        .join(name);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    support::fixture(&format!("fixtures/enrich/{name}"))
 }
 
 fn opts() -> HttpOptions {

@@ -1,19 +1,18 @@
 //! EnrichmentService: cache, persisted cache, in-flight de-duplication,
 //! provider selection, offline mode, stats.
 
+mod support;
+
 use std::sync::Arc;
 
-use mockito::Server;
+use mockito::{Mock, Server};
 use soc_core::enrich::{EnrichConfig, EnrichmentService};
 use soc_core::model::{Indicator, IndicatorKind, Verdict};
 use soc_core::store::StateStore;
 use soc_core::EnrichError;
 
 fn fixture(name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/enrich")
-        .join(name);
-    std::fs::read_to_string(p).unwrap()
+    support::fixture(&format!("fixtures/enrich/{name}"))
 }
 
 /// Config with only InternetDB, pointed at `url` (no key needed).
@@ -28,6 +27,15 @@ fn idb_config(url: &str) -> EnrichConfig {
     cfg
 }
 
+/// The InternetDB fixture answer at `path`, expected `times` times.
+async fn internetdb_answer(s: &mut Server, path: &str, times: usize) -> Mock {
+    s.mock("GET", path)
+        .with_body(fixture("internetdb.json"))
+        .expect(times)
+        .create_async()
+        .await
+}
+
 fn ip(v: &str) -> Indicator {
     Indicator::new(IndicatorKind::Ipv4, v)
 }
@@ -35,12 +43,7 @@ fn ip(v: &str) -> Indicator {
 #[tokio::test]
 async fn cache_hit_makes_no_second_request() {
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/198.51.100.23")
-        .with_body(fixture("internetdb.json"))
-        .expect(1)
-        .create_async()
-        .await;
+    let m = internetdb_answer(&mut s, "/198.51.100.23", 1).await;
     let svc = EnrichmentService::from_config(&idb_config(&s.url()), None, false).unwrap();
     let first = svc.enrich(&ip("198.51.100.23")).await;
     let second = svc.enrich(&ip("198.51.100.23")).await;
@@ -56,12 +59,7 @@ async fn second_run_over_the_store_spends_no_quota() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.db");
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/198.51.100.23")
-        .with_body(fixture("internetdb.json"))
-        .expect(1)
-        .create_async()
-        .await;
+    let m = internetdb_answer(&mut s, "/198.51.100.23", 1).await;
     for run in 0..2 {
         let store = Arc::new(StateStore::open(&db).unwrap());
         let svc =
@@ -77,12 +75,7 @@ async fn second_run_over_the_store_spends_no_quota() {
 #[tokio::test]
 async fn no_cache_asks_again() {
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/198.51.100.23")
-        .with_body(fixture("internetdb.json"))
-        .expect(2)
-        .create_async()
-        .await;
+    let m = internetdb_answer(&mut s, "/198.51.100.23", 2).await;
     let cfg = EnrichConfig {
         cache: false,
         ..idb_config(&s.url())
@@ -96,12 +89,7 @@ async fn no_cache_asks_again() {
 #[tokio::test]
 async fn duplicates_in_flight_make_one_request() {
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/198.51.100.23")
-        .with_body(fixture("internetdb.json"))
-        .expect(1)
-        .create_async()
-        .await;
+    let m = internetdb_answer(&mut s, "/198.51.100.23", 1).await;
     let other = s
         .mock("GET", "/198.51.100.24")
         .with_status(404)

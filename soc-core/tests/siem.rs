@@ -1,5 +1,7 @@
 //! SIEM forwarders against mockito servers speaking the contract shapes.
 
+mod support;
+
 use soc_core::respond::siem::{
     ElasticBulk, ElasticConfig, JsonSink, SinkConfig, SplunkHec, SplunkHecConfig,
 };
@@ -7,12 +9,7 @@ use soc_core::respond::Secret;
 use soc_core::{ActionOutcome, Alert, Mode, RespondError, Responder, Severity};
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/respond")
-            .join(name),
-    )
-    .unwrap()
+    support::fixture(&format!("fixtures/respond/{name}"))
 }
 
 fn alerts(n: usize) -> Vec<Alert> {

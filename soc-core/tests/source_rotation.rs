@@ -18,6 +18,18 @@ fn opts(quiet: Duration) -> FileSourceOptions {
     }
 }
 
+/// Follows the ssh log `log`, keeping a rotated file open until it has
+/// been quiet for `quiet`.
+fn follow(log: &Path, quiet: Duration) -> FileSource {
+    FileSource::open(
+        &[log.display().to_string()],
+        SourceKind::Ssh,
+        opts(quiet),
+        None,
+    )
+    .unwrap()
+}
+
 fn append(path: &Path, text: &str) {
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -61,13 +73,7 @@ fn lines_appended_to_a_renamed_file_are_read_until_it_is_quiet() {
     let old = dir.path().join("auth.log.1");
     append(&log, "a1\na2\n");
     // A long grace period: the old file must stay open while the writer goes on.
-    let mut src = FileSource::open(
-        &[log.display().to_string()],
-        SourceKind::Ssh,
-        opts(Duration::from_secs(60)),
-        None,
-    )
-    .unwrap();
+    let mut src = follow(&log, Duration::from_secs(60));
     assert_eq!(read_n(&mut src, 2), ["a1", "a2"]);
 
     // Rotation by rename; the new file appears, the follower sees the rotation.
@@ -100,13 +106,7 @@ fn a_quiet_renamed_file_is_closed_and_its_last_partial_line_read() {
     let log = dir.path().join("auth.log");
     let old = dir.path().join("auth.log.1");
     append(&log, "a1\n");
-    let mut src = FileSource::open(
-        &[log.display().to_string()],
-        SourceKind::Ssh,
-        opts(Duration::from_millis(50)),
-        None,
-    )
-    .unwrap();
+    let mut src = follow(&log, Duration::from_millis(50));
     assert_eq!(read_n(&mut src, 1), ["a1"]);
     std::fs::rename(&log, &old).unwrap();
     append(&old, "a2 without newline");
@@ -135,13 +135,7 @@ fn truncate_and_refill_past_the_old_offset_is_read_from_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
     append(&log, "old line one\nold line two\n");
-    let mut src = FileSource::open(
-        &[log.display().to_string()],
-        SourceKind::Ssh,
-        opts(Duration::from_secs(5)),
-        None,
-    )
-    .unwrap();
+    let mut src = follow(&log, Duration::from_secs(5));
     assert_eq!(read_n(&mut src, 2), ["old line one", "old line two"]);
     assert!(src.next_record().is_none());
     // `> auth.log` then a burst of new lines, all between two polls.
@@ -169,13 +163,7 @@ fn appends_to_an_unchanged_file_are_not_mistaken_for_truncation() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
     append(&log, "x1\n");
-    let mut src = FileSource::open(
-        &[log.display().to_string()],
-        SourceKind::Ssh,
-        opts(Duration::from_secs(5)),
-        None,
-    )
-    .unwrap();
+    let mut src = follow(&log, Duration::from_secs(5));
     assert_eq!(read_n(&mut src, 1), ["x1"]);
     for i in 2..40 {
         append(&log, &format!("x{i}\n"));

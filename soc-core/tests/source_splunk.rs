@@ -1,6 +1,8 @@
 //! Splunk export source against a mock server (mockito), with the contract
 //! fixtures from `tests/fixtures/source/`.
 
+mod support;
+
 use std::sync::Arc;
 
 use mockito::{Matcher, Server};
@@ -12,10 +14,7 @@ use soc_core::{SourceError, StateStore};
 const EXPORT: &str = "/services/search/jobs/export";
 
 fn fixture(name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/source")
-        .join(name);
-    std::fs::read_to_string(p).unwrap()
+    support::fixture(&format!("fixtures/source/{name}"))
 }
 
 fn config(url: &str) -> SplunkConfig {

@@ -1,5 +1,7 @@
 //! Ticket responders: TheHive (idempotent on sourceRef), Jira, local file.
 
+mod support;
+
 use soc_core::respond::ticket::{
     jira_alert_label, Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile,
 };
@@ -7,12 +9,7 @@ use soc_core::respond::Secret;
 use soc_core::{ActionOutcome, Alert, AttackRef, Mode, RespondError, Responder, Severity};
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/respond")
-            .join(name),
-    )
-    .unwrap()
+    support::fixture(&format!("fixtures/respond/{name}"))
 }
 
 fn alert() -> Alert {

@@ -247,6 +247,9 @@ fn defang(value: &Bound<'_, PyAny>, kind: Option<&str>) -> PyResult<String> {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyIndicator>()?;
+    // Every kind name in output order: the one list, from Rust.
+    let kinds = IndicatorKind::ALL.map(IndicatorKind::as_str);
+    m.add("KINDS", PyTuple::new(m.py(), kinds)?)?;
     m.add_function(wrap_pyfunction!(extract_iocs, m)?)?;
     m.add_function(wrap_pyfunction!(extract_iocs_from_file, m)?)?;
     m.add_function(wrap_pyfunction!(refang, m)?)?;

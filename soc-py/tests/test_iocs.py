@@ -99,6 +99,23 @@ def test_kinds_constant_matches_the_extractor():
         extract_iocs("x", kinds=[kind])
 
 
+def test_stub_kind_names_are_the_runtime_kinds():
+    # The stub's Literal is the one static copy of the kind names (type
+    # checkers cannot read Rust); it must be KINDS, in order.
+    import ast
+    import pathlib
+
+    stub = pathlib.Path(soc_core.iocs.__file__).with_suffix(".pyi")
+    for node in ast.parse(stub.read_text()).body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "IndicatorKindName":
+            names = tuple(e.value for e in node.value.slice.elts)
+            break
+    else:
+        pytest.fail(f"no IndicatorKindName in {stub}")
+    assert names == soc_core.KINDS
+    assert soc_core.KINDS == soc_core._native.KINDS
+
+
 def test_new_kinds_and_encoded_urls():
     text = (
         "imphash: 18ddf28a71089acdbab5038f58044c0a TLP:AMBER+STRICT "

@@ -211,6 +211,18 @@ fn audit(store: Option<&Arc<StateStore>>, rec: &ActionRecord) {
     }
 }
 
+/// `soc block IP` on another kind of firewall (`--cloud`, `--host`): the
+/// firewall arguments, address, duration, allow-list, permit-private and
+/// reason.
+type BlockElsewhere = fn(
+    &FirewallArgs,
+    &str,
+    Option<std::time::Duration>,
+    Vec<String>,
+    bool,
+    &str,
+) -> anyhow::Result<ExitCode>;
+
 /// Runs `soc block`.
 pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
     match args.action {
@@ -222,18 +234,15 @@ pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
         return Err(UsageError("give an address to block, or `soc block list`".into()).into());
     };
     let duration = parse_duration(&args.duration).map_err(|e| UsageError(format!("--for: {e}")))?;
-    if args.fw.cloud.active() {
-        return cloud::block(
-            &args.fw,
-            &ip,
-            duration,
-            args.allow,
-            args.permit_private,
-            &args.reason,
-        );
-    }
-    if args.fw.remote.active() {
-        return remote::block(
+    let other_firewall = if args.fw.cloud.active() {
+        Some(cloud::block as BlockElsewhere)
+    } else if args.fw.remote.active() {
+        Some(remote::block as BlockElsewhere)
+    } else {
+        None
+    };
+    if let Some(block) = other_firewall {
+        return block(
             &args.fw,
             &ip,
             duration,

@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::http::{HttpClient, HttpOptions};
-use super::{answer, unsupported, Enricher, REDACTED};
+use super::api::ProviderApi;
+use super::http::HttpOptions;
+use super::{answer, unsupported, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -21,21 +22,9 @@ const NAME: &str = "greynoise";
 /// let gn = GreyNoise::new(Some("secret".into()), "http://127.0.0.1:9", HttpOptions::default(), 86400).unwrap();
 /// assert!(!format!("{gn:?}").contains("secret"));
 /// ```
+#[derive(Debug)]
 pub struct GreyNoise {
-    api_key: Option<String>,
-    base_url: String,
-    http: HttpClient,
-    ttl_secs: u64,
-}
-
-impl std::fmt::Debug for GreyNoise {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GreyNoise")
-            .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
-            .field("base_url", &self.base_url)
-            .field("ttl_secs", &self.ttl_secs)
-            .finish()
-    }
+    api: ProviderApi,
 }
 
 impl GreyNoise {
@@ -46,11 +35,9 @@ impl GreyNoise {
         options: HttpOptions,
         ttl_secs: u64,
     ) -> Result<Self, EnrichError> {
+        let key = api_key.filter(|k| !k.trim().is_empty());
         Ok(GreyNoise {
-            api_key: api_key.filter(|k| !k.trim().is_empty()),
-            base_url: base_url.trim_end_matches('/').to_string(),
-            http: HttpClient::new(NAME, options)?,
-            ttl_secs,
+            api: ProviderApi::keyed(NAME, "key", key, base_url, options, ttl_secs)?,
         })
     }
 }
@@ -69,26 +56,16 @@ impl Enricher for GreyNoise {
         let Some(IpAddr::V4(ip)) = ind.ip() else {
             return Err(unsupported(NAME, ind));
         };
-        let url = format!("{}/{ip}", self.base_url);
         let resp = self
-            .http
-            .send(
-                |c| {
-                    let r = c.get(&url).header("accept", "application/json");
-                    match &self.api_key {
-                        Some(k) => r.header("key", k),
-                        None => r,
-                    }
-                },
-                &[404],
-            )
+            .api
+            .get(&ip.to_string(), &[], "application/json", &[404])
             .await?;
         let raw: Value = if resp.status == 404 {
             serde_json::from_str(&resp.body).unwrap_or(Value::Null)
         } else {
             resp.json(NAME)?
         };
-        Ok(parse(ind, raw, resp.status == 404, self.ttl_secs))
+        Ok(parse(ind, raw, resp.status == 404, self.api.ttl_secs()))
     }
 }
 

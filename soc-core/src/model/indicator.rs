@@ -6,7 +6,6 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::AddrClass;
 use crate::error::IocError;
 
 /// The kind of an indicator. The `snake_case` names (`ipv4`, `sha256`,
@@ -372,21 +371,4 @@ impl Indicator {
     pub fn has_tag(&self, tag: IndicatorTag) -> bool {
         self.tags.contains(&tag)
     }
-}
-
-/// The tag of an address's [`AddrClass`]: private, loopback, link-local,
-/// multicast, documentation or otherwise reserved. Public unicast
-/// addresses get no tag.
-///
-/// `::ffff:a.b.c.d` is classified as the IPv4 address it maps.
-///
-/// ```
-/// use soc_core::model::{ip_tags, IndicatorTag};
-/// assert_eq!(ip_tags("10.1.2.3".parse().unwrap()), vec![IndicatorTag::Private]);
-/// assert_eq!(ip_tags("::1".parse().unwrap()), vec![IndicatorTag::Loopback]);
-/// assert_eq!(ip_tags("198.51.100.7".parse().unwrap()), vec![IndicatorTag::Documentation]);
-/// assert!(ip_tags("8.8.8.8".parse().unwrap()).is_empty());
-/// ```
-pub fn ip_tags(ip: IpAddr) -> Vec<IndicatorTag> {
-    AddrClass::of(ip).tag().into_iter().collect()
 }

@@ -19,9 +19,9 @@ mod indicator_parse;
 mod score;
 
 pub use action::{ActionOutcome, ActionRecord, Mode};
-pub use addr_class::AddrClass;
+pub use addr_class::{ip_tags, AddrClass};
 pub use alert::{Alert, AttackRef, Severity};
 pub use enrichment::{Enrichment, Facts, Verdict};
 pub use event::{Attempt, Event, EventOutcome, Origin};
-pub use indicator::{ip_tags, Indicator, IndicatorKind, IndicatorTag};
+pub use indicator::{Indicator, IndicatorKind, IndicatorTag};
 pub use score::{RiskLevel, Score, ScoreFactor};

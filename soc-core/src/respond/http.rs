@@ -118,6 +118,18 @@ pub(crate) fn shown_endpoint(url: &str) -> String {
     crate::pipeline::config::redact_url(url).into_owned()
 }
 
+/// The `Debug` of an HTTP responder: its type and its endpoint with any
+/// credentials redacted; tokens and keys are never shown.
+pub(crate) fn debug_endpoint(
+    f: &mut std::fmt::Formatter<'_>,
+    type_name: &str,
+    endpoint: &str,
+) -> std::fmt::Result {
+    f.debug_struct(type_name)
+        .field("endpoint", &shown_endpoint(endpoint))
+        .finish_non_exhaustive()
+}
+
 /// Joins a base URL and a path with exactly one `/`.
 pub(crate) fn join(base: &str, path: &str) -> String {
     format!(

@@ -14,6 +14,15 @@
 use std::io::Write;
 use std::path::Path;
 
+/// The text of `rel` under soc-core's `tests/` (fixtures, contracts);
+/// fails naming the path when it cannot be read.
+pub fn fixture(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../soc-core/tests")
+        .join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 /// The variable that (re)writes golden files.
 pub const UPDATE_GOLDEN: &str = "SOC_UPDATE_GOLDEN";
 /// The variable that turns skips into failures.

@@ -4,21 +4,8 @@ IOC extraction, OpenSSH/Suricata parsing, detection, threat-intel
 enrichment, triage and response, driven from Python.
 """
 
-from ._errors import (
-    ArgumentTypeError,
-    AuthError,
-    ConfigError,
-    EnrichError,
-    IocError,
-    ParseError,
-    RateLimitError,
-    RefusedError,
-    RespondError,
-    ScoreError,
-    SocError,
-    SourceError,
-    StoreError,
-)
+from . import _errors
+from ._errors import *  # noqa: F401,F403
 from ._native import __version__
 from . import columnar as _columnar
 from . import enrich as _enrich
@@ -39,19 +26,7 @@ from .triage import *  # noqa: F401,F403
 
 __all__ = [
     "__version__",
-    "SocError",
-    "IocError",
-    "ParseError",
-    "SourceError",
-    "ConfigError",
-    "ArgumentTypeError",
-    "EnrichError",
-    "AuthError",
-    "RateLimitError",
-    "ScoreError",
-    "RespondError",
-    "RefusedError",
-    "StoreError",
+    *_errors.__all__,
     *_iocs.__all__,
     *_parse.__all__,
     *_enrich.__all__,

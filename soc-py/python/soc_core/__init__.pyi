@@ -4,21 +4,7 @@ IOC extraction, OpenSSH/Suricata parsing, detection, threat-intel
 enrichment, triage and response, driven from Python.
 """
 
-from ._errors import (
-    ArgumentTypeError as ArgumentTypeError,
-    AuthError as AuthError,
-    ConfigError as ConfigError,
-    EnrichError as EnrichError,
-    IocError as IocError,
-    ParseError as ParseError,
-    RateLimitError as RateLimitError,
-    RefusedError as RefusedError,
-    RespondError as RespondError,
-    ScoreError as ScoreError,
-    SocError as SocError,
-    SourceError as SourceError,
-    StoreError as StoreError,
-)
+from ._errors import *
 from .columnar import *
 from .enrich import *
 from .iocs import *

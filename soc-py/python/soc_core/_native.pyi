@@ -1,6 +1,7 @@
 """The native (Rust) module; import from ``soc_core`` instead. Its names are typed in the submodule stubs."""
 
 from .iocs import (
+    KINDS as KINDS,
     Indicator as Indicator,
     extract_iocs as extract_iocs,
     extract_iocs_from_file as extract_iocs_from_file,
@@ -65,6 +66,7 @@ from .serve import (
 __version__: str
 __all__ = [
     "__version__",
+    "KINDS",
     "Indicator",
     "extract_iocs",
     "extract_iocs_from_file",

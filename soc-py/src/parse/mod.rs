@@ -42,6 +42,16 @@ fn stats_dict(py: Python<'_>, stats: &ParseStats) -> PyResult<PyObject> {
     Ok(d.into_any().unbind())
 }
 
+/// The pickle state of an `Event` or `Alert`: its JSON text.
+fn pickle_state<T: serde::Serialize>(inner: &T) -> PyResult<String> {
+    serde_json::to_string(inner).map_err(json_err)
+}
+
+/// The object back from [`pickle_state`]'s text.
+fn unpickle_state<T: serde::de::DeserializeOwned>(state: &str) -> PyResult<T> {
+    serde_json::from_str(state).map_err(json_err)
+}
+
 fn json_err(e: serde_json::Error) -> PyErr {
     config_error(format!("not a pickled soc object: {e}"))
 }
@@ -179,10 +189,10 @@ impl PyEvent {
             .finish()
     }
     fn __getstate__(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(json_err)
+        pickle_state(&self.inner)
     }
     fn __setstate__(&mut self, state: &str) -> PyResult<()> {
-        self.inner = serde_json::from_str(state).map_err(json_err)?;
+        self.inner = unpickle_state(state)?;
         Ok(())
     }
 }
@@ -276,10 +286,10 @@ impl PyAlert {
             .finish()
     }
     fn __getstate__(&self) -> PyResult<String> {
-        serde_json::to_string(&self.inner).map_err(json_err)
+        pickle_state(&self.inner)
     }
     fn __setstate__(&mut self, state: &str) -> PyResult<()> {
-        self.inner = serde_json::from_str(state).map_err(json_err)?;
+        self.inner = unpickle_state(state)?;
         Ok(())
     }
 }

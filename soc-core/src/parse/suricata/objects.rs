@@ -141,6 +141,26 @@ pub struct DnsAnswer {
     pub rdata: Option<String>,
 }
 
+impl DnsAnswer {
+    /// Appends the answers of one v2 `grouped` entry (`"A": ["192.0.2.1",
+    /// ...]`) to `out`: one per value, its text as the data.
+    pub(crate) fn push_grouped(
+        out: &mut Vec<DnsAnswer>,
+        rrname: Option<&str>,
+        rrtype: &str,
+        values: &Value,
+    ) {
+        for v in values.as_array().into_iter().flatten() {
+            out.push(DnsAnswer {
+                rrname: rrname.map(str::to_string),
+                rrtype: Some(rrtype.to_string()),
+                ttl: None,
+                rdata: Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+            });
+        }
+    }
+}
+
 /// The `dns` object normalized across formats: v1 (one record per event),
 /// v2 (`answers` + `grouped`), the 7.x alert style (`query` array) and v3
 /// (`queries` + `answers`).
@@ -217,18 +237,9 @@ impl EveDns {
             if m.contains_key("rdata") {
                 d.answers.push(answer(m));
             } else if let Some(g) = m.get("grouped").and_then(Value::as_object) {
+                let rrname = s(m, "rrname");
                 for (rrtype, vals) in g {
-                    for v in vals.as_array().into_iter().flatten() {
-                        d.answers.push(DnsAnswer {
-                            rrname: s(m, "rrname"),
-                            rrtype: Some(rrtype.clone()),
-                            ttl: None,
-                            rdata: v
-                                .as_str()
-                                .map(str::to_string)
-                                .or_else(|| Some(v.to_string())),
-                        });
-                    }
+                    DnsAnswer::push_grouped(&mut d.answers, rrname.as_deref(), rrtype, vals);
                 }
             }
         }

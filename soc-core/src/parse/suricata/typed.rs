@@ -289,17 +289,7 @@ impl DnsWire<'_> {
             });
         } else if let Some(g) = self.grouped {
             for (rrtype, vals) in g.into_map() {
-                for v in vals.as_array().into_iter().flatten() {
-                    d.answers.push(DnsAnswer {
-                        rrname: rrname.clone(),
-                        rrtype: Some(rrtype.clone()),
-                        ttl: None,
-                        rdata: v
-                            .as_str()
-                            .map(str::to_string)
-                            .or_else(|| Some(v.to_string())),
-                    });
-                }
+                DnsAnswer::push_grouped(&mut d.answers, rrname.as_deref(), &rrtype, &vals);
             }
         }
         d

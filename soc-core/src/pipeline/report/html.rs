@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
+use super::data::{describe_action, risk_name, since_text, ReportData};
 use super::svg::{esc, horizontal_bars, vertical_bars};
-use super::{describe_action, risk_name, ReportData};
 
 const CSS: &str = "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}\
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}\
@@ -21,7 +21,7 @@ pub(super) fn render(d: &ReportData) -> String {
     let _ = writeln!(
         o,
         "<p>Period: {} to {} (UTC). <strong>{} alerts</strong>, <strong>{} actions</strong>.</p>",
-        super::since_text(d),
+        since_text(d),
         d.generated_at.format("%Y-%m-%d %H:%M"),
         d.alerts.len(),
         d.actions.len()

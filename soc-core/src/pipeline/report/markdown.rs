@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{describe_action, explain, risk_name, ReportData};
+use super::data::{describe_action, explain, risk_counts, risk_name, since_text, ReportData};
 
 /// Makes log text inert inside a Markdown table cell (no links, images,
 /// HTML, emphasis or extra cells).
@@ -16,10 +16,10 @@ pub(super) fn render(d: &ReportData) -> String {
     let _ = writeln!(
         o,
         "Period: {} to {} (UTC)\n",
-        super::since_text(d),
+        since_text(d),
         d.generated_at.format("%Y-%m-%d %H:%M")
     );
-    let risks = super::risk_counts(d);
+    let risks = risk_counts(d);
     let _ = writeln!(
         o,
         "**{} alerts** ({}), **{} actions**.\n",

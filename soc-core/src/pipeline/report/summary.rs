@@ -3,8 +3,8 @@
 //! threat intelligence said, and the actions taken or, in dry-run, the exact
 //! commands and requests that would run.
 
+use super::data::{describe_action, risk_name, risks_worst_first, ReportData};
 use super::escape::visible;
-use super::{describe_action, risk_name};
 use crate::model::ActionRecord;
 use crate::store::StoredAlert;
 
@@ -27,16 +27,17 @@ pub fn triage_summary(alerts: &[StoredAlert], actions: &[ActionRecord]) -> Strin
     if alerts.is_empty() {
         return "no alerts\n".to_string();
     }
-    let data = super::ReportData::new(
+    let data = ReportData::new(
         chrono::Utc::now(),
         chrono::DateTime::<chrono::Utc>::MIN_UTC,
         alerts.to_vec(),
         actions.to_vec(),
     );
     let mut o = String::new();
-    let mut by_risk: Vec<(&String, &u64)> = data.by_risk.iter().collect();
-    by_risk.sort_by_key(|(k, _)| std::cmp::Reverse(super::level_rank(k)));
-    let risks: Vec<String> = by_risk.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let risks: Vec<String> = risks_worst_first(&data)
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
     push_line!(o, "{} alerts ({})", data.alerts.len(), risks.join(", "));
     for s in &data.alerts {
         let a = &s.alert;

@@ -12,7 +12,8 @@ use super::{note_for, BlockList};
 use crate::error::{CloudError, RespondError};
 use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::{
-    alert_block_target, format_duration, parse_duration, BlockTarget, FirewallConfig, TargetPolicy,
+    alert_block_target, already_blocked, find_block, format_duration, no_source_to_block,
+    parse_duration, record_block, BlockTarget, FirewallConfig, TargetPolicy,
 };
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
@@ -152,7 +153,7 @@ impl CloudResponder {
             if let Some(e) = existing {
                 rec.requests.clear();
                 rec.expires_at = e.expires_at;
-                rec.outcome = ActionOutcome::Skipped(already(&t, &name, Some(&e)));
+                rec.outcome = ActionOutcome::Skipped(already_blocked(&t, Some(&name), Some(&e)));
             }
             return Ok(rec);
         }
@@ -175,7 +176,8 @@ impl CloudResponder {
                 } else {
                     rec.requests.clear();
                     rec.expires_at = existing.as_ref().and_then(|e| e.expires_at);
-                    rec.outcome = ActionOutcome::Skipped(already(&t, &name, existing.as_ref()));
+                    rec.outcome =
+                        ActionOutcome::Skipped(already_blocked(&t, Some(&name), existing.as_ref()));
                 }
             }
             Err(e) => {
@@ -324,21 +326,11 @@ impl CloudResponder {
     }
 
     fn stored(&self, t: &BlockTarget, name: &str) -> Result<Option<BlockEntry>, RespondError> {
-        let Some(store) = &self.store else {
-            return Ok(None);
-        };
-        let ip = t.to_string();
-        Ok(store
-            .blocks()?
-            .into_iter()
-            .find(|b| b.ip == ip && b.backend == name))
+        find_block(self.store.as_deref(), t, name)
     }
 
     fn store_add(&self, entry: &BlockEntry) -> Result<(), RespondError> {
-        if let Some(store) = &self.store {
-            store.add_block(entry)?;
-        }
-        Ok(())
+        record_block(self.store.as_deref(), entry)
     }
 
     /// Stores a pending retry (replacing the opposite one); the text to
@@ -378,17 +370,6 @@ impl CloudResponder {
     }
 }
 
-fn already(t: &BlockTarget, name: &str, e: Option<&BlockEntry>) -> String {
-    match e.map(|e| e.expires_at) {
-        Some(Some(x)) => format!(
-            "{t} is already blocked on {name} (until {})",
-            x.format("%Y-%m-%dT%H:%M:%SZ")
-        ),
-        Some(None) => format!("{t} is already blocked on {name} (permanently)"),
-        None => format!("{t} is already blocked on {name}"),
-    }
-}
-
 #[async_trait]
 impl Responder for CloudResponder {
     fn name(&self) -> &str {
@@ -413,9 +394,7 @@ impl Responder for CloudResponder {
             }
         }
         let Some(target) = alert_block_target(alert, self.use_prefix) else {
-            let mut rec = ActionRecord::new(self.backend(), "block", "", &alert.id, mode);
-            rec.outcome = ActionOutcome::Skipped("the alert has no source address".into());
-            return Ok(rec);
+            return Ok(no_source_to_block(self.backend(), alert, mode));
         };
         let mut rec = self
             .block(&target.to_string(), None, mode, &alert.id)

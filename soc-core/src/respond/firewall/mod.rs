@@ -27,6 +27,7 @@
 //! assert!(rt.block_on(fw.block("127.0.0.1", None, Mode::DryRun, "demo")).is_err());
 //! ```
 
+mod blocks;
 pub mod commands;
 mod config;
 mod duration;
@@ -50,6 +51,7 @@ use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
 
+pub(crate) use blocks::{already_blocked, find_block, no_source_to_block, record_block};
 pub use config::{Backend, FirewallConfig};
 pub use duration::{format_duration, parse_duration};
 pub use exec::{CommandOutput, CommandRunner, SystemRunner};
@@ -230,7 +232,7 @@ impl Firewall {
         let existing = self.stored_block(ip)?;
         if mode == Mode::DryRun {
             if let Some(e) = existing.filter(|e| e.expires_at.is_none_or(|x| x > now)) {
-                rec.outcome = ActionOutcome::Skipped(already_blocked(ip, &e));
+                rec.outcome = ActionOutcome::Skipped(already_blocked(&ip, None, Some(&e)));
                 rec.expires_at = e.expires_at;
                 return Ok(rec);
             }
@@ -257,7 +259,7 @@ impl Firewall {
             let lapsed = existing
                 .as_ref()
                 .is_none_or(|e| e.expires_at.is_some_and(|x| x <= now));
-            let mut why = already_blocked_plain(ip, existing.as_ref());
+            let mut why = already_blocked(&ip, None, existing.as_ref());
             // The record tells when the block really ends (unknown: none).
             rec.expires_at = existing.as_ref().and_then(|e| e.expires_at);
             if backend == Backend::Iptables && lapsed {
@@ -399,36 +401,11 @@ impl Firewall {
     }
 
     fn stored_block(&self, ip: BlockTarget) -> Result<Option<BlockEntry>, RespondError> {
-        let Some(store) = &self.store else {
-            return Ok(None);
-        };
-        let (ip, key) = (ip.to_string(), self.store_key());
-        Ok(store
-            .blocks()?
-            .into_iter()
-            .find(|b| b.ip == ip && b.backend == key))
+        find_block(self.store.as_deref(), &ip, &self.store_key())
     }
 
     fn store_add(&self, entry: &BlockEntry) -> Result<(), RespondError> {
-        if let Some(store) = &self.store {
-            store.add_block(entry)?;
-        }
-        Ok(())
-    }
-}
-
-fn already_blocked(ip: BlockTarget, e: &BlockEntry) -> String {
-    already_blocked_plain(ip, Some(e))
-}
-
-fn already_blocked_plain(ip: BlockTarget, e: Option<&BlockEntry>) -> String {
-    match e.map(|e| e.expires_at) {
-        Some(Some(t)) => format!(
-            "{ip} is already blocked (until {})",
-            t.format("%Y-%m-%dT%H:%M:%SZ")
-        ),
-        Some(None) => format!("{ip} is already blocked (permanently)"),
-        None => format!("{ip} is already blocked"),
+        record_block(self.store.as_deref(), entry)
     }
 }
 
@@ -442,9 +419,7 @@ impl Responder for Firewall {
     /// default duration.
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let Some(target) = alert_block_target(alert, self.config.block_src_prefix) else {
-            let mut rec = ActionRecord::new("firewall", "block", "", &alert.id, mode);
-            rec.outcome = ActionOutcome::Skipped("the alert has no source address".into());
-            return Ok(rec);
+            return Ok(no_source_to_block("firewall", alert, mode));
         };
         let mut rec = self
             .block(&target.to_string(), None, mode, &alert.id)

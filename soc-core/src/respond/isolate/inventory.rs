@@ -99,7 +99,7 @@ impl Inventory {
         let mut out: Vec<Host> = Vec::with_capacity(hosts.len());
         for h in hosts {
             let name = h.name.trim().to_ascii_lowercase();
-            if !super::valid_hostname(&name) {
+            if !valid_hostname(&name) {
                 return Err(config_err(format!(
                     "inventory: '{}' is not a valid host name",
                     h.name.escape_debug()
@@ -193,6 +193,19 @@ impl Inventory {
         }
         Err(tried.join("; "))
     }
+}
+
+/// Whether `host` is a valid DNS name (letters, digits, `-`, `.`; labels not
+/// starting with `-`).
+pub(crate) fn valid_hostname(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ use crate::respond::firewall::exec::{display_argv, shell_quote, CommandRunner, S
 use crate::respond::Responder;
 
 mod inventory;
+pub(crate) use inventory::valid_hostname;
 pub use inventory::{is_loopback_name, Host, Inventory, InventoryHost, MatchRule};
 
 /// Isolation configuration (`[isolate]` in `soc.toml`).
@@ -164,19 +165,6 @@ pub(crate) fn ssh_path_arg(what: &str, p: &std::path::Path) -> Result<String, St
         ));
     }
     Ok(s.to_string())
-}
-
-/// Whether `host` is a valid DNS name (letters, digits, `-`, `.`; labels not
-/// starting with `-`).
-pub(crate) fn valid_hostname(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
 }
 
 impl SshIsolator {

@@ -1,6 +1,6 @@
 //! E-mail notifications over SMTP (STARTTLS by default).
 
-use super::alert_message;
+use super::message::alert_message;
 use crate::error::RespondError;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::secret::{secret_or_env, Secret};

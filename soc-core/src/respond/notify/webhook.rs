@@ -1,6 +1,6 @@
 //! Slack-compatible and generic JSON webhooks.
 
-use super::alert_message;
+use super::message::alert_message;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode};
 use crate::respond::http::{check_url, redact_url, Http};
@@ -158,8 +158,8 @@ impl Responder for SlackNotifier {
         // no link or media previews are fetched for URLs it contains.
         let text = format!(
             "*{}*\n```{}```",
-            super::slack_escape(&subject.replace("```", "'''")),
-            super::slack_escape(&body.replace("```", "'''"))
+            super::message::slack_escape(&subject.replace("```", "'''")),
+            super::message::slack_escape(&body.replace("```", "'''"))
         );
         let payload = serde_json::json!({
             "text": text,

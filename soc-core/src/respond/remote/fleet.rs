@@ -11,8 +11,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::config::{HostSpec, RemoteFirewallConfig};
-use super::retry::summarize;
 use super::ssh::SshRunner;
+use super::summary::{summarize, LOCAL};
 use crate::error::RespondError;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Mode};
 use crate::respond::firewall::exec::parse_addr_show;
@@ -21,9 +21,6 @@ use crate::respond::firewall::{
 };
 use crate::respond::Responder;
 use crate::store::StateStore;
-
-/// The name of this host's own firewall in `--host` lists and records.
-pub const LOCAL: &str = "local";
 
 pub(super) const RETRY_BLOCK: &str = "retry-block";
 pub(super) const RETRY_UNBLOCK: &str = "retry-unblock";

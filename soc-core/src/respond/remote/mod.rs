@@ -45,8 +45,9 @@ mod config;
 mod fleet;
 mod retry;
 pub mod ssh;
+mod summary;
 
 pub use config::{HostSpec, RemoteFirewallConfig, RemoteTarget};
-pub use fleet::{RemoteFirewalls, LOCAL};
-pub use retry::summarize;
+pub use fleet::RemoteFirewalls;
 pub use ssh::SshRunner;
+pub use summary::{summarize, LOCAL};

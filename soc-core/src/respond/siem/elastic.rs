@@ -1,9 +1,9 @@
 //! Elasticsearch `_bulk` indexing with per-item status checks.
 
-use super::{http_cfg_defaults, Forwarder};
+use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::http::{check_url, join, shown_endpoint, truncate, Http};
+use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, truncate, Http};
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -56,9 +56,7 @@ pub struct ElasticBulk {
 
 impl std::fmt::Debug for ElasticBulk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ElasticBulk")
-            .field("endpoint", &shown_endpoint(&self.endpoint))
-            .finish_non_exhaustive()
+        debug_endpoint(f, "ElasticBulk", &self.endpoint)
     }
 }
 

@@ -1,9 +1,9 @@
 //! Splunk HTTP Event Collector forwarding.
 
-use super::{http_cfg_defaults, Forwarder};
+use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::http::{check_url, join, shown_endpoint, truncate, Http};
+use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, truncate, Http};
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -61,9 +61,7 @@ pub struct SplunkHec {
 
 impl std::fmt::Debug for SplunkHec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SplunkHec")
-            .field("endpoint", &shown_endpoint(&self.endpoint))
-            .finish_non_exhaustive()
+        debug_endpoint(f, "SplunkHec", &self.endpoint)
     }
 }
 

@@ -1,6 +1,6 @@
 //! A generic HTTPS JSON sink with bearer token.
 
-use super::{http_cfg_defaults, Forwarder};
+use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
 use crate::respond::json_post::{JsonPost, RetrySettings};

@@ -2,7 +2,7 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode, Severity};
-use crate::respond::http::{check_url, join, shown_endpoint, Http};
+use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, Http};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -71,9 +71,7 @@ pub struct Jira {
 
 impl std::fmt::Debug for Jira {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jira")
-            .field("endpoint", &shown_endpoint(&self.endpoint))
-            .finish_non_exhaustive()
+        debug_endpoint(f, "Jira", &self.endpoint)
     }
 }
 

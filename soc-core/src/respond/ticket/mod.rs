@@ -15,8 +15,6 @@
 //! assert_eq!(tickets.tickets().unwrap().len(), 1);
 //! ```
 
-use crate::model::Severity;
-
 mod file;
 mod jira;
 mod thehive;
@@ -24,12 +22,3 @@ mod thehive;
 pub use file::{LocalTicket, TicketFile, TicketFileConfig};
 pub use jira::{jira_alert_label, jira_text, Jira, JiraConfig};
 pub use thehive::{TheHive, TheHiveConfig};
-
-pub(super) fn thehive_severity(s: Severity) -> u8 {
-    match s {
-        Severity::Info | Severity::Low => 1,
-        Severity::Medium => 2,
-        Severity::High => 3,
-        Severity::Critical => 4,
-    }
-}

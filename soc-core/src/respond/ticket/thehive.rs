@@ -1,9 +1,8 @@
 //! TheHive 5 alerts, idempotent on `sourceRef`.
 
-use super::thehive_severity;
 use crate::error::RespondError;
-use crate::model::{ActionRecord, Alert, IndicatorKind, Mode};
-use crate::respond::http::{check_url, join, shown_endpoint, Http};
+use crate::model::{ActionRecord, Alert, IndicatorKind, Mode, Severity};
+use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, Http};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -66,9 +65,7 @@ pub struct TheHive {
 
 impl std::fmt::Debug for TheHive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TheHive")
-            .field("endpoint", &shown_endpoint(&self.endpoint))
-            .finish_non_exhaustive()
+        debug_endpoint(f, "TheHive", &self.endpoint)
     }
 }
 
@@ -190,5 +187,15 @@ impl Responder for TheHive {
             return Ok(rec);
         }
         Err(reply.error("thehive"))
+    }
+}
+
+/// TheHive's severity scale: 1 (low) to 4 (critical).
+fn thehive_severity(s: Severity) -> u8 {
+    match s {
+        Severity::Info | Severity::Low => 1,
+        Severity::Medium => 2,
+        Severity::High => 3,
+        Severity::Critical => 4,
     }
 }
