@@ -1,5 +1,7 @@
-//! SSH parse-and-classify throughput on 100k generated auth.log lines.
+//! SSH parse-and-classify throughput on 100k generated auth.log lines,
+//! and the detectors fed from the parsed lines.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use soc_core::detect::{DetectConfig, DetectorSet};
 use soc_core::model::Origin;
 use soc_core::parse::ssh::{SshOptions, SshParser};
 
@@ -74,6 +76,32 @@ fn ssh(c: &mut Criterion) {
                 }
             }
             std::hint::black_box(n)
+        })
+    });
+    // The detectors' hot path: parse, then every line into the detectors
+    // the way `soc ssh --alerts` and `soc run` feed them (events built only
+    // as evidence), alerts at the end.
+    g.bench_function("detect_records_100k", |b| {
+        b.iter(|| {
+            let mut p = SshParser::new(SshOptions {
+                year: Some(2026),
+                ..Default::default()
+            });
+            let mut d = DetectorSet::new(DetectConfig::default());
+            let mut n = 0usize;
+            for (i, l) in lines.iter().enumerate() {
+                let Some(r) = p.parse_ref(l) else { continue };
+                n += if r.attempt.is_none() {
+                    d.observe_time(r.time).len()
+                } else {
+                    let origin = || Origin {
+                        file: String::new(),
+                        line: i as u64,
+                    };
+                    d.observe_record(&r, l, origin).len()
+                };
+            }
+            std::hint::black_box(n + d.finish().len())
         })
     });
     g.finish();

@@ -11,7 +11,12 @@ use super::{secs, DetectorSet, Rule};
 use crate::model::{Alert, AttackRef, Event, Indicator, IndicatorKind, Severity};
 
 impl DetectorSet {
-    pub(super) fn success(&mut self, src: &str, t: DateTime<Utc>, e: &Event) -> Option<Alert> {
+    pub(super) fn success(
+        &mut self,
+        src: &str,
+        t: DateTime<Utc>,
+        evidence: &mut dyn FnMut() -> Arc<Event>,
+    ) -> Option<Alert> {
         let sw = secs(self.cfg.success_window_secs);
         let n = self.cfg.success_after_failures.max(1) as usize;
         let w = &mut self.sources.get_mut(src)?.failures;
@@ -27,7 +32,8 @@ impl DetectorSet {
             .collect();
         let failures = w.len() as u64;
         w.clear();
-        ev.push(e.clone());
+        let e = evidence();
+        ev.push(Event::clone(&e));
         let key = format!("{src}|{}", first.to_rfc3339());
         let user = e.user.clone().unwrap_or_default();
         let mut a = Alert::new(

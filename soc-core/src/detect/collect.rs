@@ -31,8 +31,9 @@ impl AlertCollector {
 
     /// Feeds every remaining line of `reader`, the same as
     /// [`observe_all`](Self::observe_all) of its events, but builds an
-    /// [`Event`] only for attempts and successes: other sshd lines only
-    /// move the detectors' clock ([`DetectorSet::observe_time`]).
+    /// [`Event`] only when a detector keeps it as evidence
+    /// ([`DetectorSet::observe_record`]): other sshd lines only move the
+    /// detectors' clock ([`DetectorSet::observe_time`]).
     ///
     /// ```
     /// use soc_core::detect::{AlertCollector, DetectConfig};
@@ -51,11 +52,11 @@ impl AlertCollector {
             if r.attempt.is_none() {
                 alerts.extend(detectors.observe_time(r.time));
             } else {
-                let origin = Origin {
+                let origin = || Origin {
                     file: file.to_string(),
                     line,
                 };
-                alerts.extend(detectors.observe_owned(r.to_event(text, origin)));
+                alerts.extend(detectors.observe_record(r, text, origin));
             }
         });
     }

@@ -20,19 +20,26 @@ pub(crate) trait KeyState: Default {
     fn last_time(&self) -> Option<DateTime<Utc>>;
 }
 
-/// One key's entry: the state plus whether it changed since the last save
-/// and whether a saved row exists.
-#[derive(Debug, Default)]
-struct Entry<V> {
+/// One key's slot: the key, the state, whether it changed since the last
+/// save and whether a saved row exists.
+#[derive(Debug)]
+struct Slot<V> {
+    key: String,
     value: V,
     dirty: bool,
     saved: bool,
 }
 
 /// A bounded, change-tracked map of detector state (see the module docs).
+///
+/// Keys are interned: the map gives a key's slot number, looked up once
+/// per event, and the states live in a `Vec` of slots (freed slots are
+/// reused), so sweeps walk a vector rather than a hash table.
 #[derive(Debug)]
 pub(crate) struct KeyedState<V> {
-    map: Map<String, Entry<V>>,
+    ids: Map<String, u32>,
+    slots: Vec<Option<Slot<V>>>,
+    free: Vec<u32>,
     cap: usize,
     evictions: u64,
     /// Saved keys removed since the last `take_changes`.
@@ -45,7 +52,9 @@ impl<V: KeyState> KeyedState<V> {
     /// An empty map holding at most `cap` keys (at least 1).
     pub fn new(cap: usize) -> Self {
         KeyedState {
-            map: Map::default(),
+            ids: Map::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
             cap: cap.max(1),
             evictions: 0,
             removed: Vec::new(),
@@ -61,7 +70,7 @@ impl<V: KeyState> KeyedState<V> {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.ids.len()
     }
 
     /// Keys evicted because of the cap, since creation.
@@ -71,75 +80,125 @@ impl<V: KeyState> KeyedState<V> {
 
     /// Whether inserting a new key would pass the cap.
     pub fn is_full(&self) -> bool {
-        self.map.len() >= self.cap
+        self.ids.len() >= self.cap
+    }
+
+    /// A new slot for `key` (not present), returning its number.
+    fn insert(&mut self, key: String, value: V, dirty: bool, saved: bool) -> u32 {
+        let slot = Slot {
+            key: key.clone(),
+            value,
+            dirty,
+            saved,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(slot);
+                id
+            }
+            None => {
+                self.slots.push(Some(slot));
+                // At most `cap` keys plus one tenth: far below u32::MAX
+                // for any cap that fits in memory.
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.ids.insert(key, id);
+        id
+    }
+
+    /// The live slot `id` (ids from `ids` always name one).
+    fn slot_mut(&mut self, id: u32) -> Option<&mut Slot<V>> {
+        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
+    /// Removes slot `id`, returning it.
+    fn remove_slot(&mut self, id: u32) -> Option<Slot<V>> {
+        let slot = self.slots.get_mut(id as usize)?.take()?;
+        self.ids.remove(slot.key.as_str());
+        self.free.push(id);
+        Some(slot)
     }
 
     /// The state of `key`, created if absent, marked changed.
     pub fn get_or_insert(&mut self, key: &str) -> &mut V {
-        if !self.map.contains_key(key) {
-            self.map.insert(key.to_string(), Entry::default());
-        }
-        let e = self.map.get_mut(key).expect("inserted above");
-        e.dirty = true;
+        let id = match self.ids.get(key) {
+            Some(&id) => id,
+            None => self.insert(key.to_string(), V::default(), false, false),
+        };
         self.touched = true;
-        &mut e.value
+        let slot = self.slots[id as usize]
+            .as_mut()
+            .expect("an interned id names a live slot");
+        slot.dirty = true;
+        &mut slot.value
     }
 
     /// The state of `key` if present, marked changed.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let e = self.map.get_mut(key)?;
-        e.dirty = true;
+        let id = *self.ids.get(key)?;
         self.touched = true;
-        Some(&mut e.value)
+        let slot = self.slot_mut(id)?;
+        slot.dirty = true;
+        Some(&mut slot.value)
     }
 
     /// Every state, mutably, without marking changes (for reading).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> {
-        self.map.iter_mut().map(|(k, e)| (k, &mut e.value))
+        self.slots
+            .iter_mut()
+            .flatten()
+            .map(|s| (&s.key, &mut s.value))
     }
 
     /// Keeps the entries for which `keep` returns `(true, _)`; `keep` may
     /// change the value and says so with `(_, true)`.
     pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> (bool, bool)) {
-        let removed = &mut self.removed;
-        let touched = &mut self.touched;
-        self.map.retain(|k, e| {
-            let (kept, changed) = keep(k, &mut e.value);
-            if !kept && e.saved {
-                removed.push(k.clone());
+        for id in 0..self.slots.len() {
+            let Some(slot) = self.slots[id].as_mut() else {
+                continue;
+            };
+            let (kept, changed) = keep(&slot.key, &mut slot.value);
+            slot.dirty |= changed;
+            self.touched |= changed;
+            if !kept {
+                let saved = slot.saved;
+                if let Some(slot) = self.remove_slot(id as u32) {
+                    if saved {
+                        self.removed.push(slot.key);
+                    }
+                }
             }
-            e.dirty |= changed;
-            *touched |= changed;
-            kept
-        });
+        }
     }
 
     /// Makes room for one new key: evicts the oldest tenth of the cap by
     /// last event time when full, handing each evicted `(key, value)` to
     /// `gone`. Ties are broken by key, so the choice is deterministic.
     pub fn make_room(&mut self, mut gone: impl FnMut(String, V)) {
-        if self.map.len() < self.cap {
+        if self.ids.len() < self.cap {
             return;
         }
-        let excess = self.map.len() + 1 - self.cap;
-        let n = excess.max(self.cap / 10).min(self.map.len());
-        let mut ages: Vec<(Option<DateTime<Utc>>, &String)> = self
-            .map
+        let excess = self.ids.len() + 1 - self.cap;
+        let n = excess.max(self.cap / 10).min(self.ids.len());
+        let mut ages: Vec<(Option<DateTime<Utc>>, &String, u32)> = self
+            .slots
             .iter()
-            .map(|(k, e)| (e.value.last_time(), k))
+            .enumerate()
+            .filter_map(|(id, s)| s.as_ref().map(|s| (s.value.last_time(), &s.key, id as u32)))
             .collect();
         if n < ages.len() {
             ages.select_nth_unstable(n);
             ages.truncate(n);
         }
-        let victims: Vec<String> = ages.into_iter().map(|(_, k)| k.clone()).collect();
-        for k in victims {
-            if let Some(e) = self.map.remove(&k) {
+        let victims: Vec<u32> = ages.into_iter().map(|(_, _, id)| id).collect();
+        for id in victims {
+            if let Some(s) = self.remove_slot(id) {
                 self.evictions += 1;
-                if e.saved {
-                    self.removed.push(k.clone());
+                if s.saved {
+                    self.removed.push(s.key.clone());
                 }
-                gone(k, e.value);
+                gone(s.key, s.value);
             }
         }
     }
@@ -155,34 +214,33 @@ impl<V: KeyState> KeyedState<V> {
         self.touched = false;
         let mut out: Vec<(String, Option<&V>)> =
             self.removed.drain(..).map(|k| (k, None)).collect();
-        for (k, e) in self.map.iter_mut() {
-            if e.dirty {
-                e.dirty = false;
-                e.saved = true;
-                out.push((k.clone(), None));
+        let mut changed = Vec::new();
+        for (id, s) in self.slots.iter_mut().enumerate() {
+            if let Some(s) = s.as_mut().filter(|s| s.dirty) {
+                s.dirty = false;
+                s.saved = true;
+                changed.push(id);
             }
         }
         // Second pass for the values (the first needed `&mut` for the flags).
-        for (k, v) in out.iter_mut() {
-            if let Some(e) = self.map.get(k.as_str()) {
-                if e.saved && v.is_none() && !e.dirty {
-                    *v = Some(&e.value);
-                }
-            }
-        }
+        let slots = &self.slots;
+        let values = changed.into_iter().filter_map(|id| slots[id].as_ref());
+        out.extend(values.map(|s| (s.key.clone(), Some(&s.value))));
         out
     }
 
     /// Inserts a restored value under `key` as saved and clean.
     pub fn restore(&mut self, key: String, value: V) {
-        self.map.insert(
-            key,
-            Entry {
-                value,
-                dirty: false,
-                saved: true,
-            },
-        );
+        match self.ids.get(key.as_str()) {
+            Some(&id) => {
+                if let Some(s) = self.slot_mut(id) {
+                    (s.value, s.dirty, s.saved) = (value, false, true);
+                }
+            }
+            None => {
+                self.insert(key, value, false, true);
+            }
+        }
     }
 }
 

@@ -59,6 +59,7 @@ mod alerts;
 mod collect;
 mod keyed;
 mod persist;
+mod sighting;
 mod source_key;
 mod summary;
 mod window;
@@ -73,9 +74,11 @@ pub use collect::{alerts_of, AlertCollector};
 pub use persist::StateChange;
 pub use summary::{SshSummary, SummaryRow};
 
-use crate::model::{Alert, Attempt, Event, EventOutcome};
+use crate::model::{Alert, Attempt, Event, EventOutcome, Origin};
+use crate::parse::ssh::SshRecordRef;
 use keyed::{KeyState, KeyedState};
-use source_key::SourceKey;
+use sighting::{Class, Sighting};
+use source_key::KeyTexts;
 use window::{Episode, Windowed};
 
 /// Thresholds of the detectors (embeddable in `soc.toml` as `[detect]`).
@@ -215,6 +218,8 @@ pub struct DetectorSet {
     sources: KeyedState<SourceWindows>,
     /// Distributed attacks, by user.
     users: KeyedState<Windowed>,
+    /// Source keys by address.
+    key_texts: KeyTexts,
     now: Option<DateTime<Utc>>,
     seen: u64,
     /// `seen` as last handed to the state store.
@@ -248,10 +253,12 @@ impl DetectorSet {
     /// Detectors with `cfg`.
     pub fn new(cfg: DetectConfig) -> DetectorSet {
         let cap = cfg.max_tracked_keys;
+        let key_texts = KeyTexts::new(cap, cfg.ipv6_prefix);
         DetectorSet {
             cfg,
             sources: KeyedState::new(cap),
             users: KeyedState::new(cap),
+            key_texts,
             now: None,
             seen: 0,
             saved_seen: 0,
@@ -294,7 +301,9 @@ impl DetectorSet {
 
     /// Feeds one event; returns the alerts that became final.
     pub fn observe(&mut self, e: &Event) -> Vec<Alert> {
-        self.observe_shared(e, None)
+        let mut shared = None;
+        let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+        self.observe_sighting(&Sighting::of(e), &mut evidence)
     }
 
     /// Like [`observe`](Self::observe) for an event the caller no longer
@@ -308,7 +317,39 @@ impl DetectorSet {
     /// ```
     pub fn observe_owned(&mut self, e: Event) -> Vec<Alert> {
         let shared = Arc::new(e);
-        self.observe_shared(&shared, Some(shared.clone()))
+        let mut evidence = || shared.clone();
+        self.observe_sighting(&Sighting::of(&shared), &mut evidence)
+    }
+
+    /// Feeds one parsed sshd line, the same as [`observe`](Self::observe)
+    /// of `r.to_event(line, origin())`, but builds that event only when a
+    /// window keeps it as evidence (an attacker past a threshold costs a
+    /// few counters per line, not an event).
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::model::Origin;
+    /// use soc_core::parse::ssh::{SshOptions, SshParser};
+    /// let line = "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2";
+    /// let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    /// let r = p.parse_ref(line).unwrap();
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// let origin = || Origin { file: "auth.log".into(), line: 1 };
+    /// assert!(d.observe_record(&r, line, origin).is_empty());
+    /// ```
+    pub fn observe_record(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        line: &str,
+        origin: impl Fn() -> Origin,
+    ) -> Vec<Alert> {
+        let mut shared: Option<Arc<Event>> = None;
+        let mut evidence = || {
+            shared
+                .get_or_insert_with(|| Arc::new(r.to_event(line, origin())))
+                .clone()
+        };
+        self.observe_sighting(&Sighting::of_record(r), &mut evidence)
     }
 
     /// Feeds an event that is neither an attempt nor a success (an sshd
@@ -341,40 +382,41 @@ impl DetectorSet {
         Some(t)
     }
 
-    fn observe_shared(&mut self, e: &Event, mut shared: Option<Arc<Event>>) -> Vec<Alert> {
+    /// The detectors' step for one event; `evidence` gives it as shared
+    /// evidence (called only when a window keeps it).
+    fn observe_sighting(
+        &mut self,
+        s: &Sighting<'_>,
+        evidence: &mut dyn FnMut() -> Arc<Event>,
+    ) -> Vec<Alert> {
         let mut out = Vec::new();
-        let Some(t) = self.tick(e.time, &mut out) else {
+        let Some(t) = self.tick(s.time, &mut out) else {
             return out;
         };
-        let attempt = is_attempt(e);
-        let probe = e.attempt == Some(Attempt::Probe);
-        if !attempt && !probe && e.outcome != EventOutcome::Success {
+        if s.class == Class::Other {
             return out;
         }
-        let Some(key) = SourceKey::of(e, self.cfg.ipv6_prefix) else {
+        let Some(key) = s.src.map(|src| self.key_texts.key(src)) else {
             return out;
         };
         let src = key.as_str();
-        if probe {
-            let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
-            let max_ev = self.cfg.max_evidence;
+        let max_ev = self.cfg.max_evidence;
+        if s.class == Class::Probe {
             let (cw, ct) = self.params(Rule::Scan);
             if self.sources.is_full() && self.sources.get_mut(src).is_none() {
                 out.extend(self.make_room(true));
             }
             let w = self.sources.get_or_insert(src);
-            if let Some(ep) = w.scan.push(t, "", &mut evidence, cw, ct, max_ev) {
+            if let Some(ep) = w.scan.push(t, "", evidence, cw, ct, max_ev) {
                 out.extend(self.alert(Rule::Scan, src, ep));
             }
             return out;
         }
-        if !attempt {
-            out.extend(self.success(src, t, e));
+        if s.class == Class::Success {
+            out.extend(self.success(src, t, evidence));
             return out;
         }
-        let user = e.user.as_deref().unwrap_or_default();
-        let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
-        let max_ev = self.cfg.max_evidence;
+        let user = s.user.unwrap_or_default();
         let (bw, bt) = self.params(Rule::Brute);
         let (sw, st) = self.params(Rule::Slow);
         let (pw, pt) = self.params(Rule::Spray);
@@ -384,21 +426,12 @@ impl DetectorSet {
         }
         let w = self.sources.get_or_insert(src);
         let done = [
-            (
-                Rule::Brute,
-                w.brute.push(t, "", &mut evidence, bw, bt, max_ev),
-            ),
-            (
-                Rule::Slow,
-                w.slow.push(t, "", &mut evidence, sw, st, max_ev),
-            ),
-            (
-                Rule::Spray,
-                w.spray.push(t, user, &mut evidence, pw, pt, max_ev),
-            ),
+            (Rule::Brute, w.brute.push(t, "", evidence, bw, bt, max_ev)),
+            (Rule::Slow, w.slow.push(t, "", evidence, sw, st, max_ev)),
+            (Rule::Spray, w.spray.push(t, user, evidence, pw, pt, max_ev)),
         ];
-        w.failures
-            .push(t, user, &mut evidence, fw, u32::MAX, max_ev);
+        // Success-after-failures counts failures: no distinct values.
+        w.failures.push(t, "", evidence, fw, u32::MAX, max_ev);
         for (rule, ep) in done {
             if let Some(ep) = ep {
                 out.extend(self.alert(rule, src, ep));
@@ -410,7 +443,7 @@ impl DetectorSet {
                 out.extend(self.make_room(false));
             }
             let w = self.users.get_or_insert(user);
-            if let Some(ep) = w.push(t, src, &mut evidence, dw, dt, max_ev) {
+            if let Some(ep) = w.push(t, src, evidence, dw, dt, max_ev) {
                 out.extend(self.alert(Rule::Distributed, user, ep));
             }
         }

@@ -6,7 +6,8 @@
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::model::Event;
+use super::sighting::Src;
+use super::Map;
 
 /// A detector source key (see the module docs).
 pub(crate) enum SourceKey<'e> {
@@ -27,15 +28,6 @@ pub(crate) fn ipv6_network(ip: IpAddr, prefix: u8) -> Option<Ipv6Addr> {
 }
 
 impl<'e> SourceKey<'e> {
-    /// The key of `e`'s source with IPv6 aggregated to `/ipv6_prefix`.
-    pub fn of(e: &'e Event, ipv6_prefix: u8) -> Option<SourceKey<'e>> {
-        match (e.src_ip, e.src_host.as_deref()) {
-            (Some(ip), _) => Some(Self::ip(ip, ipv6_prefix)),
-            (None, Some(h)) => Some(SourceKey::Name(h)),
-            (None, None) => None,
-        }
-    }
-
     pub fn ip(ip: IpAddr, ipv6_prefix: u8) -> SourceKey<'static> {
         let mut buf = [0u8; 52];
         let mut w = &mut buf[..];
@@ -53,6 +45,48 @@ impl<'e> SourceKey<'e> {
             SourceKey::Ip(buf, len) => std::str::from_utf8(&buf[..*len]).unwrap_or(""),
             SourceKey::Name(h) => h,
         }
+    }
+}
+
+/// Source keys of addresses, formatted once per address: formatting an
+/// address costs more than the rest of detecting on its event. Bounded:
+/// past `cap` addresses the cache starts over.
+#[derive(Debug)]
+pub(crate) struct KeyTexts {
+    texts: Map<IpAddr, ([u8; 52], u8)>,
+    cap: usize,
+    ipv6_prefix: u8,
+}
+
+impl KeyTexts {
+    /// An empty cache of at most `cap` addresses, for keys aggregating
+    /// IPv6 to `/ipv6_prefix`.
+    pub fn new(cap: usize, ipv6_prefix: u8) -> KeyTexts {
+        KeyTexts {
+            texts: Map::default(),
+            cap: cap.max(1),
+            ipv6_prefix,
+        }
+    }
+
+    /// The key of `src` (see the module docs).
+    pub fn key<'e>(&mut self, src: Src<'e>) -> SourceKey<'e> {
+        let ip = match src {
+            Src::Ip(ip) => ip,
+            Src::Name(h) => return SourceKey::Name(h),
+        };
+        if self.texts.len() >= self.cap && !self.texts.contains_key(&ip) {
+            self.texts.clear();
+        }
+        let prefix = self.ipv6_prefix;
+        let (buf, len) = *self.texts.entry(ip).or_insert_with(|| {
+            match SourceKey::ip(ip, prefix) {
+                // At most 52 bytes: the length fits a u8.
+                SourceKey::Ip(buf, len) => (buf, len as u8),
+                SourceKey::Name(_) => ([0; 52], 0),
+            }
+        });
+        SourceKey::Ip(buf, usize::from(len))
     }
 }
 
@@ -89,12 +123,31 @@ mod tests {
             SourceKey::ip(ip, 127).as_str(),
             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"
         );
-        let mut e = Event::new("ssh", "ssh.failed_auth");
-        e.src_host = Some("scanner.example.net".into());
         assert_eq!(
-            SourceKey::of(&e, 64).map(|k| k.as_str().to_string()),
-            Some("scanner.example.net".to_string())
+            KeyTexts::new(1, 64)
+                .key(Src::Name("scanner.example.net"))
+                .as_str(),
+            "scanner.example.net"
         );
+    }
+
+    /// Cached keys are the formatted ones, also past the cache's bound.
+    #[test]
+    fn cached_keys_are_the_formatted_keys() {
+        let mut cache = KeyTexts::new(2, 64);
+        for ip in [
+            "203.0.113.7",
+            "2001:db8:1:2::1",
+            "198.51.100.1",
+            "203.0.113.7",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let want = SourceKey::ip(ip, 64).as_str().to_string();
+            assert_eq!(cache.key(Src::Ip(ip)).as_str(), want);
+            assert_eq!(cache.key(Src::Ip(ip)).as_str(), want);
+        }
+        assert!(cache.texts.len() <= 2);
+        assert_eq!(cache.key(Src::Name("h.example")).as_str(), "h.example");
     }
 
     #[test]

@@ -143,15 +143,17 @@ impl Analyzer for StandardAnalyzer {
             SourceKind::Ssh | SourceKind::Journal => match self.ssh.parse_ref(&rec.text) {
                 None => out.skipped += 1,
                 // Only attempts and successes reach the detectors' windows:
-                // other events move their clock, and are never built.
+                // other events move their clock; events are built only as
+                // evidence.
                 Some(r) if r.attempt.is_none() => {
                     out.count_event(r.message.kind.event_kind());
                     out.alerts.extend(self.detectors.observe_time(r.time));
                 }
                 Some(r) => {
                     out.count_event(r.message.kind.event_kind());
-                    let ev = r.to_event(&rec.text, rec.origin.clone());
-                    out.alerts.extend(self.detectors.observe_owned(ev));
+                    let origin = || rec.origin.clone();
+                    let alerts = self.detectors.observe_record(&r, &rec.text, origin);
+                    out.alerts.extend(alerts);
                 }
             },
             SourceKind::Eve => {

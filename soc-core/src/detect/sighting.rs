@@ -1,0 +1,129 @@
+//! What the detectors read of one event: its time, its class (failed
+//! attempt, probe, success, other), its source and its user, borrowed from
+//! either a built [`Event`] or a parsed sshd line ([`SshRecordRef`]), so
+//! the line path builds an event only when a window keeps it as evidence.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+
+use super::is_attempt;
+use crate::model::{Attempt, Event, EventOutcome};
+use crate::parse::ssh::{RemoteRef, SshRecordRef};
+
+/// How an event counts for the detectors (see the `detect` module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// One failed attempt.
+    Failure,
+    /// Pre-authentication activity (`ssh.scan`).
+    Probe,
+    /// A successful login.
+    Success,
+    /// Anything else: it only moves the clock.
+    Other,
+}
+
+/// An event's source: an address, else a host name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Src<'a> {
+    Ip(IpAddr),
+    Name(&'a str),
+}
+
+/// The detectors' view of one event (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Sighting<'a> {
+    pub time: Option<DateTime<Utc>>,
+    pub class: Class,
+    pub src: Option<Src<'a>>,
+    pub user: Option<&'a str>,
+}
+
+impl<'a> Sighting<'a> {
+    /// The view of a built event.
+    pub fn of(e: &'a Event) -> Sighting<'a> {
+        let class = if is_attempt(e) {
+            Class::Failure
+        } else if e.attempt == Some(Attempt::Probe) {
+            Class::Probe
+        } else if e.outcome == EventOutcome::Success {
+            Class::Success
+        } else {
+            Class::Other
+        };
+        let src = match (e.src_ip, e.src_host.as_deref()) {
+            (Some(ip), _) => Some(Src::Ip(ip)),
+            (None, Some(h)) => Some(Src::Name(h)),
+            (None, None) => None,
+        };
+        Sighting {
+            time: e.time,
+            class,
+            src,
+            user: e.user.as_deref(),
+        }
+    }
+
+    /// The view of a parsed sshd line: the same as [`Sighting::of`] of
+    /// its event ([`SshRecordRef::to_event`]).
+    pub fn of_record(r: &'a SshRecordRef<'_>) -> Sighting<'a> {
+        let class = match r.attempt {
+            Some(Attempt::Failure) => Class::Failure,
+            Some(Attempt::Probe) => Class::Probe,
+            Some(Attempt::Success) => Class::Success,
+            None => Class::Other,
+        };
+        let src = match &r.message.remote {
+            Some(RemoteRef::Ip(ip)) => Some(Src::Ip(*ip)),
+            Some(RemoteRef::Name(n)) => Some(Src::Name(n.as_ref())),
+            None => None,
+        };
+        Sighting {
+            time: r.time,
+            class,
+            src,
+            user: r.message.user.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+    use crate::parse::ssh::{SshOptions, SshParser};
+
+    /// A line's view is its event's view, for every class of line.
+    #[test]
+    fn record_view_is_the_event_view() {
+        let lines = [
+            "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2",
+            "Jan  5 01:31:42 www sshd[10]: Accepted publickey for bob from 2001:db8::7 port 22 ssh2",
+            "Jan  5 01:31:43 www sshd[11]: Connection closed by 198.51.100.4 port 5 [preauth]",
+            "Jan  5 01:31:44 www sshd[12]: Invalid user admin from 198.51.100.5 port 6",
+            "Jan  5 01:31:45 www sshd[13]: Server listening on 0.0.0.0 port 22.",
+            "Jan  5 01:31:46 www sshd[14]: Failed password for root from scanner.example.net port 7 ssh2",
+        ];
+        let mut p = SshParser::new(SshOptions {
+            year: Some(2026),
+            ..Default::default()
+        });
+        for line in lines {
+            let Some(r) = p.parse_ref(line) else { continue };
+            let o = Origin {
+                file: "f".into(),
+                line: 1,
+            };
+            let e = r.to_event(line, o);
+            let (a, b) = (Sighting::of_record(&r), Sighting::of(&e));
+            assert_eq!(
+                (a.time, a.class, a.user),
+                (b.time, b.class, b.user),
+                "{line}"
+            );
+            let key = |s: &Sighting<'_>| format!("{:?}", s.src);
+            assert_eq!(key(&a), key(&b), "{line}");
+        }
+    }
+}
