@@ -42,9 +42,9 @@ impl Extractor {
     /// use soc_core::ioc::Extractor;
     /// let dir = tempfile::tempdir().unwrap();
     /// let path = dir.path().join("report.txt");
-    /// std::fs::write(&path, "hxxp://evil[.]example/x").unwrap();
+    /// std::fs::write(&path, "hxxp://evil[.]example[.]com/x").unwrap();
     /// let found = Extractor::default().extract_file_found(&path).unwrap();
-    /// assert_eq!(found.iter().next().unwrap().value, "http://evil.example/x");
+    /// assert_eq!(found.iter().next().unwrap().value, "http://evil.example.com/x");
     /// ```
     pub fn extract_file_found(&self, path: impl AsRef<Path>) -> Result<Found, IocError> {
         let path = path.as_ref();
