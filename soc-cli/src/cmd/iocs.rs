@@ -15,8 +15,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
-use soc_core::ioc::{parse_kinds, refang, AllowList, ExtractOptions, Extractor};
-use soc_core::Indicator;
+use soc_core::ioc::{
+    parse_kinds, refang, AllowList, ExtractOptions, Extractor, Found, IndicatorRef,
+};
 
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
@@ -151,15 +152,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut out = ParquetOut::create(p, IndicatorBatchBuilder::new())?;
         for input in &inputs {
             let name = input.name();
-            let found = match input {
-                Input::Stdin => ex.extract_reader(io::stdin().lock()),
-                Input::File(p) => ex.extract_file(p),
-            }
-            .with_context(|| format!("reading {name}"))?;
-            for ind in &found {
+            let found = extract_one(&ex, input).with_context(|| format!("reading {name}"))?;
+            for ind in found.iter() {
                 out.append(|b| {
                     b.set_input(None, Some(&name));
-                    b.append(ind)
+                    b.append(&ind.to_indicator())
                 })?;
             }
         }
@@ -182,13 +179,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Jsonl => Rows::Jsonl(out),
         _ => Rows::Other(RowWriter::new(out, format, columns)),
     };
-    let mut write = |name: &str, found: Result<Vec<Indicator>, soc_core::IocError>| {
+    let mut write = |name: &str, found: Result<Found, soc_core::IocError>| {
         let found = found.with_context(|| format!("reading {name}"))?;
         let file = several.then_some(name);
-        for ind in &found {
+        for ind in found.iter() {
             match &mut w {
-                Rows::Jsonl(out) => jsonl_row(out, ind, file)?,
-                Rows::Other(rows) => rows.write_ser(&row(ind, file))?,
+                Rows::Jsonl(out) => jsonl_row(out, &ind, file)?,
+                Rows::Other(rows) => rows.write_ser(&row(&ind, file))?,
             }
         }
         anyhow::Ok(())
@@ -213,11 +210,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => {
             for input in &inputs {
-                let found = match input {
-                    Input::Stdin => ex.extract_reader(io::stdin().lock()),
-                    Input::File(p) => ex.extract_file(p),
-                };
-                write(&input.name(), found)?;
+                write(&input.name(), extract_one(&ex, input))?;
             }
         }
     }
@@ -226,6 +219,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Rows::Other(rows) => drop(rows.finish()?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The indicators of one input.
+fn extract_one(ex: &Extractor, input: &Input) -> Result<Found, soc_core::IocError> {
+    match input {
+        Input::Stdin => ex.extract_reader_found(io::stdin().lock()),
+        Input::File(p) => ex.extract_file_found(p),
+    }
 }
 
 /// Where rows go: JSON Lines written directly (the hot path), or the
@@ -238,13 +239,13 @@ enum Rows<W: Write> {
 /// One JSON Lines row, the same bytes as serde_json writes for [`Row`]:
 /// the keys are constant text and most strings need no escaping, so
 /// serde_json runs only on the strings that do (and on the numbers).
-fn jsonl_row(out: &mut impl Write, ind: &Indicator, file: Option<&str>) -> io::Result<()> {
+fn jsonl_row(out: &mut impl Write, ind: &IndicatorRef<'_>, file: Option<&str>) -> io::Result<()> {
     out.write_all(b"{\"kind\":\"")?;
     out.write_all(ind.kind.as_str().as_bytes())?;
     out.write_all(b"\",\"value\":")?;
-    json_str(out, &ind.value)?;
+    json_str(out, ind.value)?;
     out.write_all(b",\"raw\":")?;
-    json_str(out, &ind.raw)?;
+    json_str(out, ind.raw)?;
     out.write_all(b",\"start\":")?;
     serde_json::to_writer(&mut *out, &ind.start)?;
     out.write_all(b",\"end\":")?;
@@ -256,7 +257,7 @@ fn jsonl_row(out: &mut impl Write, ind: &Indicator, file: Option<&str>) -> io::R
     })?;
     serde_json::to_writer(&mut *out, &ind.count)?;
     out.write_all(b",\"tags\":[")?;
-    for (k, tag) in ind.tags.iter().enumerate() {
+    for (k, tag) in ind.tags().enumerate() {
         out.write_all(if k == 0 { b"\"" } else { b",\"" })?;
         out.write_all(tag.as_str().as_bytes())?;
         out.write_all(b"\"")?;
@@ -299,16 +300,16 @@ struct Row<'a> {
     file: Option<&'a str>,
 }
 
-fn row<'a>(ind: &'a Indicator, file: Option<&'a str>) -> Row<'a> {
+fn row<'a>(ind: &IndicatorRef<'a>, file: Option<&'a str>) -> Row<'a> {
     Row {
         kind: ind.kind.as_str(),
-        value: &ind.value,
-        raw: &ind.raw,
+        value: ind.value,
+        raw: ind.raw,
         start: ind.start,
         end: ind.end,
         defanged: ind.defanged,
         count: ind.count,
-        tags: ind.tags.iter().map(|t| t.as_str()).collect(),
+        tags: ind.tags().map(|t| t.as_str()).collect(),
         file,
     }
 }
@@ -329,7 +330,7 @@ fn refang_stream(r: impl Read, out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use soc_core::model::{IndicatorKind, IndicatorTag};
+    use soc_core::model::{Indicator, IndicatorKind, IndicatorTag};
 
     /// The direct JSON Lines row is byte for byte serde_json's, on text
     /// that needs escaping (quotes, backslashes, control bytes) and on
@@ -353,8 +354,9 @@ mod tests {
             ind.tags = [IndicatorTag::FromUrl, IndicatorTag::Base64][..k.min(2)].to_vec();
             for file in [None, Some("dir/a \"b\".txt")] {
                 let mut mine = Vec::new();
-                jsonl_row(&mut mine, &ind, file).unwrap();
-                let mut want = serde_json::to_vec(&row(&ind, file)).unwrap();
+                let r = IndicatorRef::from(&ind);
+                jsonl_row(&mut mine, &r, file).unwrap();
+                let mut want = serde_json::to_vec(&row(&r, file)).unwrap();
                 want.push(b'\n');
                 assert_eq!(
                     String::from_utf8(mine).unwrap(),

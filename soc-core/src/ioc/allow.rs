@@ -80,24 +80,27 @@ impl AllowList {
     /// network, or a domain, URL host or e-mail domain equal to or under an
     /// allowed domain.
     pub fn contains(&self, ind: &Indicator) -> bool {
+        self.covers(ind.kind, &ind.value)
+    }
+
+    /// [`AllowList::contains`] for an indicator of `kind` with `value`.
+    pub(crate) fn covers(&self, kind: IndicatorKind, value: &str) -> bool {
         if self.is_empty() {
             return false;
         }
-        match ind.kind {
-            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => ind.ip().is_some_and(|ip| self.has_ip(ip)),
-            IndicatorKind::Cidr => ind.value.parse::<IpNetwork>().is_ok_and(|n| {
+        match kind {
+            IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => {
+                value.parse::<IpAddr>().is_ok_and(|ip| self.has_ip(ip))
+            }
+            IndicatorKind::Cidr => value.parse::<IpNetwork>().is_ok_and(|n| {
                 self.nets
                     .iter()
                     .any(|a| a.prefix() <= n.prefix() && a.contains(n.network()))
             }),
-            IndicatorKind::Domain | IndicatorKind::Onion => self.has_domain(&ind.value),
-            IndicatorKind::Email => ind
-                .value
-                .rsplit('@')
-                .next()
-                .is_some_and(|d| self.has_domain(d)),
+            IndicatorKind::Domain | IndicatorKind::Onion => self.has_domain(value),
+            IndicatorKind::Email => value.rsplit('@').next().is_some_and(|d| self.has_domain(d)),
             IndicatorKind::Url => {
-                let rest = ind.value.split("://").nth(1).unwrap_or("");
+                let rest = value.split("://").nth(1).unwrap_or("");
                 let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
                 let host = auth.rsplit('@').next().unwrap_or("");
                 let host = if let Some(h) = host.strip_prefix('[') {

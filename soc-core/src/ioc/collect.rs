@@ -5,7 +5,8 @@ use std::hash::Hasher;
 use std::net::IpAddr;
 
 use super::config::ExtractOptions;
-use crate::model::{ip_tags, AddrClass, Indicator, IndicatorKind, IndicatorTag};
+use super::found::{Arena, Entry, Found, TagList, RAW_IS_VALUE};
+use crate::model::{AddrClass, IndicatorKind, IndicatorTag};
 
 /// A small multiplicative hasher (FxHash): the keys are our own values,
 /// not attacker-chosen table keys in a long-lived service, and SipHash
@@ -51,8 +52,8 @@ const BATCH: usize = 16;
 struct Pending {
     kind: IndicatorKind,
     hash: u32,
-    value: Result<String, (u32, u32)>,
-    raw: (u32, u32),
+    value: Result<String, (usize, usize)>,
+    raw: (usize, usize),
     start: usize,
     end: usize,
     defanged: bool,
@@ -63,25 +64,24 @@ struct Pending {
 /// Collects indicators: one entry per (kind, value), with counts and the
 /// first occurrence's position.
 ///
-/// Deduplication uses an open-addressing table of indices into `found`
+/// Deduplication uses an open-addressing table of indices into `entries`
 /// (plus each entry's hash), so a repeated value costs one hash and one
-/// comparison and allocates nothing; a new value allocates only its own
-/// `value` and `raw` strings. Occurrences are looked up in batches of
-/// [`BATCH`]: the first table slot of every occurrence in a batch is read
-/// before any is probed, so the cache misses of a large table overlap
-/// instead of coming one after another.
+/// comparison and allocates nothing; a new value adds one fixed-size
+/// [`Entry`] and copies its texts into the [`Arena`]. Occurrences are
+/// looked up in batches of [`BATCH`]: the first table slot of every
+/// occurrence in a batch is read before any is probed, so the cache misses
+/// of a large table overlap instead of coming one after another.
+///
+/// A value or raw text of 4 GiB or more is not reported.
 pub(crate) struct Collector<'o> {
     opts: &'o ExtractOptions,
     mask: u64,
     /// `(index + 1, hash)` per slot; index 0 marks an empty slot.
     slots: Vec<(u32, u32)>,
     /// Every distinct indicator seen, in first-seen order (dropped ones too).
-    found: Vec<Indicator>,
-    /// Hash of each entry of `found`, for growing the table.
-    hashes: Vec<u32>,
-    /// Entries of `found` dropped by the allow-list or `no_private`.
-    dropped: Vec<bool>,
-    any_dropped: bool,
+    entries: Vec<Entry>,
+    /// The value and raw texts of `entries`.
+    arena: Arena,
     /// Occurrences not looked up yet, in order.
     pending: Vec<Pending>,
     /// Borrowed values and raw texts of `pending`.
@@ -116,10 +116,8 @@ impl<'o> Collector<'o> {
             opts,
             mask,
             slots: vec![(0, 0); 64],
-            found: Vec::new(),
-            hashes: Vec::new(),
-            dropped: Vec::new(),
-            any_dropped: false,
+            entries: Vec::new(),
+            arena: Arena::default(),
             pending: Vec::with_capacity(BATCH),
             pend_text: String::new(),
             base: 0,
@@ -135,25 +133,25 @@ impl<'o> Collector<'o> {
     pub(crate) fn reserve_for(&mut self, len: usize) {
         // About one distinct indicator per 128 bytes of a dense report.
         let want = (len / 128).clamp(16, 1 << 22);
-        self.found.reserve(want);
-        self.hashes.reserve(want);
-        self.dropped.reserve(want);
-        if self.slots.len() < 2 * want {
-            self.rebuild((2 * want).next_power_of_two());
+        self.entries.reserve_exact(want);
+        let slots = (want + want / 3).next_power_of_two();
+        if self.slots.len() < slots {
+            self.rebuild(slots);
         }
     }
 
     /// Rebuilds the slot table with `cap` (a power of two) slots.
     fn rebuild(&mut self, cap: usize) {
         // A fresh zeroed table (no copy of the old one, no separate clearing).
+        self.slots = Vec::new();
         self.slots = vec![(0, 0); cap];
         let mask = cap - 1;
-        for (ix, &h) in self.hashes.iter().enumerate() {
-            let mut i = h as usize & mask;
+        for (ix, e) in self.entries.iter().enumerate() {
+            let mut i = e.hash as usize & mask;
             while self.slots[i].0 != 0 {
                 i = (i + 1) & mask;
             }
-            self.slots[i] = (ix as u32 + 1, h);
+            self.slots[i] = (ix as u32 + 1, e.hash);
         }
     }
 
@@ -163,7 +161,7 @@ impl<'o> Collector<'o> {
     }
 
     /// Records one occurrence (offsets relative to the current chunk). The
-    /// value is only turned into an owned `String` when it is new.
+    /// value is only copied when it is new.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn emit<'v, V: Into<Cow<'v, str>>>(
         &mut self,
@@ -176,6 +174,10 @@ impl<'o> Collector<'o> {
         from_url: bool,
     ) {
         let value = value.into();
+        let too_long = |n: usize| n >= RAW_IS_VALUE as usize;
+        if too_long(value.len()) || too_long(raw.len()) || too_long(end.saturating_sub(start)) {
+            return;
+        }
         let hash = key_hash(kind, &value);
         let value = match value {
             Cow::Owned(v) => Ok(v),
@@ -199,10 +201,10 @@ impl<'o> Collector<'o> {
     }
 
     /// Copies `s` into `pend_text`; returns its span.
-    fn stash(&mut self, s: &str) -> (u32, u32) {
-        let at = self.pend_text.len() as u32;
+    fn stash(&mut self, s: &str) -> (usize, usize) {
+        let at = self.pend_text.len();
         self.pend_text.push_str(s);
-        (at, self.pend_text.len() as u32)
+        (at, self.pend_text.len())
     }
 
     /// Looks up every pending occurrence: counts repeats, adds new values.
@@ -224,98 +226,91 @@ impl<'o> Collector<'o> {
 
     /// Counts a repeat of `p` or adds it as a new indicator.
     fn look_up(&mut self, p: Pending) {
-        let span = |(a, b): (u32, u32)| a as usize..b as usize;
         let h = p.hash;
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
-        {
-            let value: &str = match &p.value {
-                Ok(v) => v,
-                Err(sp) => &self.pend_text[span(*sp)],
-            };
-            loop {
-                let (ix1, sh) = self.slots[i];
-                if ix1 == 0 {
-                    break;
-                }
-                if sh == h {
-                    let ix = ix1 as usize - 1;
-                    let ind = &mut self.found[ix];
-                    if ind.kind == p.kind && ind.value == value {
-                        if !self.dropped[ix] {
-                            ind.count += 1;
-                            if p.from_url && !ind.has_tag(IndicatorTag::FromUrl) {
-                                ind.tags.push(IndicatorTag::FromUrl);
-                            }
-                            if let Some(t) = p.origin.filter(|t| !ind.has_tag(*t)) {
-                                ind.tags.push(t);
-                            }
-                        }
-                        return;
-                    }
-                }
-                i = (i + 1) & mask;
+        let value: &str = match &p.value {
+            Ok(v) => v,
+            Err((a, b)) => self.pend_text.get(*a..*b).unwrap_or(""),
+        };
+        loop {
+            let (ix1, sh) = self.slots[i];
+            if ix1 == 0 {
+                break;
             }
+            if sh == h {
+                let e = &mut self.entries[ix1 as usize - 1];
+                if e.kind == p.kind && self.arena.get(e.text, 0, e.value_len as usize) == value {
+                    if !e.dropped {
+                        e.count += 1;
+                        if p.from_url {
+                            e.tags.push(IndicatorTag::FromUrl);
+                        }
+                        if let Some(t) = p.origin {
+                            e.tags.push(t);
+                        }
+                    }
+                    return;
+                }
+            }
+            i = (i + 1) & mask;
         }
         let kind = p.kind;
-        let value = match p.value {
-            Ok(v) => v,
-            Err(sp) => self.pend_text[span(sp)].to_string(),
-        };
-        let mut tags = match kind {
+        let class = match kind {
             // Values of this kind are canonical dotted quads: the byte parser
             // reads them exactly as `IpAddr::from_str` does.
-            IndicatorKind::Ipv4 => super::validate::ipv4(value.as_bytes())
-                .map(|ip| ip_tags(IpAddr::V4(ip)))
-                .unwrap_or_default(),
-            IndicatorKind::Ipv6 => value.parse::<IpAddr>().map(ip_tags).unwrap_or_default(),
+            IndicatorKind::Ipv4 => super::validate::ipv4(value.as_bytes()).map(IpAddr::V4),
+            IndicatorKind::Ipv6 => value.parse::<IpAddr>().ok(),
             IndicatorKind::Cidr => value
                 .split('/')
                 .next()
-                .and_then(|ip| ip.parse::<IpAddr>().ok())
-                .map(ip_tags)
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        let internal = tags
-            .iter()
-            .filter_map(|t| AddrClass::from_tag(*t))
-            .any(|c| !c.is_public());
+                .and_then(|ip| ip.parse::<IpAddr>().ok()),
+            _ => None,
+        }
+        .map(AddrClass::of);
+        let mut tags = TagList::default();
+        if let Some(t) = class.and_then(AddrClass::tag) {
+            tags.push(t);
+        }
         if p.from_url {
             tags.push(IndicatorTag::FromUrl);
         }
-        tags.extend(p.origin);
-        let ind = Indicator {
-            kind,
-            value,
-            raw: self.pend_text[span(p.raw)].to_string(),
-            start: p.start,
-            end: p.end,
-            defanged: p.defanged,
-            tags,
-            count: 1,
-        };
+        if let Some(t) = p.origin {
+            tags.push(t);
+        }
+        let internal = class.is_some_and(|c| !c.is_public());
         let drop = (self.opts.no_private && internal)
-            || (!self.opts.allow.is_empty() && self.opts.allow.contains(&ind));
-        self.any_dropped |= drop;
-        let ix = self.found.len() as u32;
-        self.found.push(ind);
-        self.hashes.push(h);
-        self.dropped.push(drop);
+            || (!self.opts.allow.is_empty() && self.opts.allow.covers(kind, value));
+        let raw = self.pend_text.get(p.raw.0..p.raw.1).unwrap_or("");
+        let (text, raw_len) = if raw == value {
+            (self.arena.push(value, ""), RAW_IS_VALUE)
+        } else {
+            (self.arena.push(value, raw), raw.len() as u32)
+        };
+        let ix = self.entries.len() as u32;
+        self.entries.push(Entry {
+            start: p.start,
+            count: 1,
+            span: p.end.saturating_sub(p.start) as u32,
+            text,
+            value_len: value.len() as u32,
+            raw_len,
+            tags,
+            hash: h,
+            kind,
+            defanged: p.defanged,
+            dropped: drop,
+        });
         self.slots[i] = (ix + 1, h);
-        if self.found.len() * 2 > self.slots.len() {
+        // At most 3/4 full: probes stay short (and mostly in one cache line).
+        if self.entries.len() * 4 > self.slots.len() * 3 {
             self.rebuild(self.slots.len() * 2);
         }
     }
 
     /// The indicators, ordered by first offset.
-    pub(crate) fn finish(mut self) -> Vec<Indicator> {
+    pub(crate) fn finish(mut self) -> Found {
         self.flush();
-        if self.any_dropped {
-            let mut keep = self.dropped.iter().map(|d| !d);
-            self.found.retain(|_| keep.next().unwrap_or(false));
-        }
-        self.found.sort_by_key(|i| (i.start, i.kind));
-        self.found
+        Found::new(self.entries, self.arena)
     }
 }

@@ -198,8 +198,8 @@ impl Group<'_> {
         let raw = self.text.get(rs..re).unwrap_or("");
         let before = out.origin.replace(tag);
         let mut any = false;
-        for ind in found {
-            let from_url = ind.has_tag(IndicatorTag::FromUrl);
+        for ind in found.iter() {
+            let from_url = ind.tags().any(|t| t == IndicatorTag::FromUrl);
             if ind.kind != K::Url && !from_url {
                 continue;
             }

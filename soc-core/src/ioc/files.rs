@@ -1,32 +1,25 @@
-//! Extraction from files: one file read whole (streamed when large), and
+//! Extraction from files: one file streamed in blocks (see `stream`), and
 //! many files on several threads with the results handed on in input
 //! order, so the output does not depend on the number of threads.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex, PoisonError};
 
-use super::Extractor;
+use super::{Extractor, Found};
 use crate::error::IocError;
 use crate::model::Indicator;
-
-/// Files up to this size are read whole and scanned in one pass; larger
-/// ones stream in blocks through [`Extractor::extract_reader`] (bounded
-/// memory).
-const WHOLE_FILE_MAX: u64 = 64 << 20;
 
 /// How many files past the oldest unfinished one a worker may start: the
 /// results waiting to be handed on stay few even when one file is large.
 const AHEAD_PER_THREAD: usize = 4;
 
 impl Extractor {
-    /// Extracts indicators from the file at `path`: read whole when it is
-    /// up to 64 MiB (the fast path), streamed in bounded memory otherwise.
-    /// Invalid UTF-8 is decoded lossily, as [`Extractor::extract_reader`]
-    /// does.
+    /// Extracts indicators from the file at `path`, read in blocks (bounded
+    /// memory beyond the indicators found). Invalid UTF-8 is decoded
+    /// lossily, as [`Extractor::extract_reader`] does.
     ///
     /// ```
     /// use soc_core::ioc::Extractor;
@@ -38,24 +31,31 @@ impl Extractor {
     /// assert!(Extractor::default().extract_file(dir.path().join("missing")).is_err());
     /// ```
     pub fn extract_file(&self, path: impl AsRef<Path>) -> Result<Vec<Indicator>, IocError> {
+        Ok(self.extract_file_found(path)?.into_indicators())
+    }
+
+    /// [`Extractor::extract_file`] in compact form: the rows borrowed from
+    /// one [`Found`] instead of an owned `Indicator` each (what the CLI
+    /// writes from).
+    ///
+    /// ```
+    /// use soc_core::ioc::Extractor;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("report.txt");
+    /// std::fs::write(&path, "hxxp://evil[.]example[.]com/x").unwrap();
+    /// let found = Extractor::default().extract_file_found(&path).unwrap();
+    /// assert_eq!(found.iter().next().unwrap().value, "http://evil.example.com/x");
+    /// ```
+    pub fn extract_file_found(&self, path: impl AsRef<Path>) -> Result<Found, IocError> {
         let path = path.as_ref();
         let io_error = |source| IocError::Io {
             path: path.display().to_string(),
             source,
         };
         let mut file = File::open(path).map_err(io_error)?;
-        let len = file.metadata().map_or(u64::MAX, |m| m.len());
-        let found = if len <= WHOLE_FILE_MAX {
-            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
-            file.read_to_end(&mut bytes).map_err(io_error)?;
-            match String::from_utf8(bytes) {
-                Ok(text) => Ok(self.extract(&text)),
-                Err(e) => self.extract_reader(e.as_bytes()),
-            }
-        } else {
-            self.extract_reader(file)
-        };
-        found.map_err(|e| match e {
+        let len = file.metadata().map_or(0, |m| m.len());
+        let hint = usize::try_from(len).unwrap_or(usize::MAX);
+        self.read_found(&mut file, hint).map_err(|e| match e {
             IocError::Io { source, .. } => io_error(source),
             other => other,
         })
@@ -77,7 +77,7 @@ impl Extractor {
     /// let mut seen = Vec::new();
     /// Extractor::default()
     ///     .extract_files(&paths, 2, |k, found| {
-    ///         seen.push((k, found.unwrap()[0].value.clone()));
+    ///         seen.push((k, found.unwrap().iter().next().unwrap().value.to_string()));
     ///         Ok::<_, std::convert::Infallible>(())
     ///     })
     ///     .unwrap();
@@ -87,12 +87,12 @@ impl Extractor {
         &self,
         paths: &[PathBuf],
         threads: usize,
-        mut each: impl FnMut(usize, Result<Vec<Indicator>, IocError>) -> Result<(), E>,
+        mut each: impl FnMut(usize, Result<Found, IocError>) -> Result<(), E>,
     ) -> Result<(), E> {
         let threads = threads.clamp(1, paths.len().max(1));
         if threads == 1 {
             for (k, path) in paths.iter().enumerate() {
-                each(k, self.extract_file(path))?;
+                each(k, self.extract_file_found(path))?;
             }
             return Ok(());
         }
@@ -109,7 +109,7 @@ impl Extractor {
                 let (tx, work) = (tx.clone(), &work);
                 scope.spawn(move || {
                     while let Some(k) = work.take(paths.len()) {
-                        if tx.send((k, self.extract_file(&paths[k]))).is_err() {
+                        if tx.send((k, self.extract_file_found(&paths[k]))).is_err() {
                             break;
                         }
                     }
@@ -200,7 +200,7 @@ mod tests {
         let mut out = Vec::new();
         Extractor::default()
             .extract_files(paths, threads, |k, found| {
-                let values = found.unwrap().into_iter().map(|i| i.value).collect();
+                let values = found.unwrap().iter().map(|i| i.value.to_string()).collect();
                 out.push((k, values));
                 Ok::<_, ()>(())
             })

@@ -121,7 +121,7 @@ mod tests {
             }
             .classify(&mut col);
         });
-        col.finish()
+        col.finish().into_indicators()
     }
 
     const PIECES: [&str; 26] = [

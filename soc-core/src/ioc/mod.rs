@@ -57,6 +57,7 @@ mod config;
 mod domain;
 mod encoded;
 mod files;
+mod found;
 mod ids;
 mod local_part;
 mod memo;
@@ -67,23 +68,22 @@ mod refang;
 mod scan;
 mod shape;
 mod spaced;
+mod stream;
 mod tlp;
 mod url;
 mod validate;
 mod winpath;
 mod wrapped;
 
-use std::io::Read;
-
 pub use allow::AllowList;
 pub use config::{parse_kinds, ExtractOptions, IocConfig};
+pub use found::{Found, IndicatorRef};
 pub use refang::{defang, defang_value, refang};
 
-use crate::error::IocError;
 use crate::model::Indicator;
 use collect::{kind_mask, Collector};
 use pass::Pass;
-use scan::{scan_groups, LOOKAHEAD};
+use scan::scan_groups;
 
 /// An indicator extractor with fixed options; cheap to create, reusable,
 /// `Send + Sync`.
@@ -99,9 +99,6 @@ impl Default for Extractor {
         Extractor::new(ExtractOptions::default())
     }
 }
-
-/// Size of the blocks [`Extractor::extract_reader`] reads.
-const CHUNK: usize = 1 << 20;
 
 impl Extractor {
     /// An extractor with these options.
@@ -141,100 +138,8 @@ impl Extractor {
         let mut pass = Pass::default();
         scan_groups::<true>(text, 0, text.len(), pass.sink(&mut col, text));
         tlp::bare_labels(text, 0, text.len(), &mut col);
-        col.finish()
+        col.finish().into_indicators()
     }
-
-    /// Extracts indicators from a reader in bounded memory (1 MiB blocks with
-    /// overlap). Invalid UTF-8 is decoded lossily (U+FFFD); offsets refer to
-    /// the decoded text.
-    ///
-    /// ```
-    /// use soc_core::ioc::Extractor;
-    /// let input: &[u8] = b"\xff\xfe bad bytes then evil[.]example.com";
-    /// let found = Extractor::default().extract_reader(input).unwrap();
-    /// assert_eq!(found[0].value, "evil.example.com");
-    /// ```
-    pub fn extract_reader(&self, mut r: impl Read) -> Result<Vec<Indicator>, IocError> {
-        let mut col = Collector::new(&self.opts, self.mask);
-        col.reserve_for(CHUNK);
-        let mut pass = Pass::default();
-        let mut block = vec![0u8; CHUNK];
-        let mut pending: Vec<u8> = Vec::new();
-        let mut buf = String::new();
-        let mut from = 0;
-        loop {
-            let n = match r.read(&mut block) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(source) => {
-                    return Err(IocError::Io {
-                        path: "<input>".to_string(),
-                        source,
-                    })
-                }
-            };
-            let eof = n == 0;
-            pending.extend_from_slice(&block[..n]);
-            decode_lossy(&mut pending, &mut buf, eof);
-            if !eof && buf.len() < CHUNK / 2 {
-                continue;
-            }
-            let limit = if eof {
-                buf.len()
-            } else {
-                buf.len().saturating_sub(LOOKAHEAD)
-            };
-            let text = buf.as_str();
-            let next = scan_groups::<true>(text, from, limit, pass.sink(&mut col, text));
-            tlp::bare_labels(text, from, next, &mut col);
-            if eof {
-                break;
-            }
-            // Keep a little context before `next` (hash names like `imphash:`).
-            let mut keep = next.saturating_sub(64);
-            while !buf.is_char_boundary(keep) {
-                keep -= 1;
-            }
-            buf.drain(..keep);
-            col.base += keep;
-            from = next - keep;
-        }
-        Ok(col.finish())
-    }
-}
-
-/// Moves the decodable prefix of `pending` into `out`, replacing invalid
-/// sequences with U+FFFD; an incomplete sequence at the end waits for more
-/// input unless `eof`.
-fn decode_lossy(pending: &mut Vec<u8>, out: &mut String, eof: bool) {
-    let mut i = 0;
-    loop {
-        match std::str::from_utf8(&pending[i..]) {
-            Ok(s) => {
-                out.push_str(s);
-                i = pending.len();
-                break;
-            }
-            Err(e) => {
-                let valid = e.valid_up_to();
-                out.push_str(std::str::from_utf8(&pending[i..i + valid]).unwrap_or(""));
-                i += valid;
-                match e.error_len() {
-                    Some(len) => {
-                        out.push('\u{FFFD}');
-                        i += len;
-                    }
-                    None if eof => {
-                        out.push('\u{FFFD}');
-                        i = pending.len();
-                        break;
-                    }
-                    None => break,
-                }
-            }
-        }
-    }
-    pending.drain(..i);
 }
 
 /// Extracts all kinds of indicators from `text` with default options.

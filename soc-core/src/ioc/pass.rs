@@ -4,10 +4,10 @@
 use super::classify::Group;
 use super::collect::Collector;
 use super::config::ExtractOptions;
+use super::found::Found;
 use super::memo::Memo;
 use super::normalize::Normalizer;
 use super::scan::{scan_groups, GroupSink, WordFlags};
-use crate::model::Indicator;
 
 /// Per-extraction state: the refang buffer and the memo of groups that
 /// yield nothing.
@@ -86,7 +86,7 @@ impl Pass {
 
 /// Extracts everything from text decoded out of a group (base64, hex,
 /// percent-encoding), without decoding again.
-pub(crate) fn extract_nested(text: &str) -> Vec<Indicator> {
+pub(crate) fn extract_nested(text: &str) -> Found {
     let opts = ExtractOptions::default();
     let mut col = Collector::new(&opts, u64::MAX);
     col.nested = true;
