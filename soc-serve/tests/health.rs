@@ -32,6 +32,12 @@ async fn run_once(state: &Path, log: &Path) {
     p.run(RunOptions::default()).await.unwrap();
 }
 
+async fn health(base: &str) -> String {
+    let r = client().get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
 /// The text of the `<td>` cells after the source's own in its row of the health table.
 fn cells(page: &str, source: &str) -> Vec<String> {
     let table = &page[page.find("id=\"source-health\"").expect("the table")..];
@@ -49,14 +55,7 @@ fn cells(page: &str, source: &str) -> Vec<String> {
 #[tokio::test]
 async fn health_page_sums_every_run_per_source() {
     let (srv, _) = start(AuthConfig::none(), 1).await;
-    let before = client()
-        .get(format!("{}/health", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let before = health(&srv.base).await;
     assert!(before.contains("No run recorded per source yet."));
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
@@ -73,14 +72,7 @@ async fn health_page_sums_every_run_per_source() {
     let tail = failed(5);
     append(&log, &tail);
 
-    let page = client()
-        .get(format!("{}/health", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = health(&srv.base).await;
     let c = cells(&page, &log.display().to_string());
     // runs, read, parsed, skipped, malformed, errors, position, lag, last run, status
     assert_eq!(

@@ -98,6 +98,18 @@ fn populated() -> StateStore {
     s
 }
 
+/// Ranges of [`populated`]: the last day, one cut mid-hour at both ends, all time.
+fn ranges(now: chrono::DateTime<Utc>) -> [(chrono::DateTime<Utc>, chrono::DateTime<Utc>); 3] {
+    [
+        (now - Duration::hours(24), now + Duration::minutes(1)),
+        (
+            now - Duration::minutes(61 * 60 + 7),
+            now - Duration::minutes(5 * 60 + 13),
+        ),
+        (Utc.timestamp_opt(0, 0).unwrap(), now + Duration::days(1)),
+    ]
+}
+
 #[test]
 fn overview_from_rollups_equals_the_raw_tables() {
     let s = populated();
@@ -141,14 +153,7 @@ fn inbox_from_rollups_equals_the_raw_tables() {
     let s = populated();
     let now = Utc::now();
     let mut queries = Vec::new();
-    for (since, until) in [
-        (now - Duration::hours(24), now + Duration::minutes(1)),
-        (
-            now - Duration::minutes(61 * 60 + 7),
-            now - Duration::minutes(5 * 60 + 13),
-        ),
-        (Utc.timestamp_opt(0, 0).unwrap(), now + Duration::days(1)),
-    ] {
+    for (since, until) in ranges(now) {
         for status in [None, Some("open"), Some("acknowledged"), Some("closed")] {
             for sort in [
                 InboxSort::LastSeen,
@@ -246,14 +251,7 @@ fn inbox_walk_pages_equal_the_raw_tables() {
     let s = populated();
     let now = Utc::now();
     let mut checked = 0;
-    for (since, until) in [
-        (now - Duration::hours(24), now + Duration::minutes(1)),
-        (
-            now - Duration::minutes(61 * 60 + 7),
-            now - Duration::minutes(5 * 60 + 13),
-        ),
-        (Utc.timestamp_opt(0, 0).unwrap(), now + Duration::days(1)),
-    ] {
+    for (since, until) in ranges(now) {
         let split = HourSplit::new(since, until);
         for status in [None, Some("open"), Some("closed")] {
             for sort in [InboxSort::LastSeen, InboxSort::Score, InboxSort::FirstSeen] {
@@ -336,14 +334,7 @@ fn keyset_pages_walk_every_group_once_in_the_raw_order() {
     let s = populated();
     let now = Utc::now();
     let mut checked = 0;
-    for (since, until) in [
-        (now - Duration::hours(24), now + Duration::minutes(1)),
-        (
-            now - Duration::minutes(61 * 60 + 7),
-            now - Duration::minutes(5 * 60 + 13),
-        ),
-        (Utc.timestamp_opt(0, 0).unwrap(), now + Duration::days(1)),
-    ] {
+    for (since, until) in ranges(now) {
         let split = HourSplit::new(since, until);
         for status in [None, Some("open")] {
             for sort in [
@@ -430,15 +421,16 @@ fn top_lists_of_crowded_hours_are_exact_or_say_their_bound() {
     assert_eq!(fast.alerts, 96);
 }
 
+/// The one integer `sql` answers.
+fn one(s: &StateStore, sql: &str) -> i64 {
+    s.lock().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 #[test]
 fn migration_is_idempotent_and_counts_once() {
     let s = populated();
     s.ensure_triage_schema().unwrap();
-    let total: i64 = {
-        let conn = s.lock();
-        conn.query_row("SELECT sum(n) FROM hour_risk", [], |r| r.get(0))
-            .unwrap()
-    };
+    let total = one(&s, "SELECT sum(n) FROM hour_risk");
     assert_eq!(total, 120);
     assert_eq!(s.rollup_total("host", "web0").unwrap(), 60);
 }
@@ -446,11 +438,7 @@ fn migration_is_idempotent_and_counts_once() {
 #[test]
 fn new_alerts_reach_the_rollups_at_the_next_read() {
     let s = populated();
-    let sum = |s: &StateStore| -> i64 {
-        let conn = s.lock();
-        conn.query_row("SELECT sum(n) FROM hour_risk", [], |r| r.get(0))
-            .unwrap()
-    };
+    let sum = |s: &StateStore| one(s, "SELECT sum(n) FROM hour_risk");
     // Stored after the last read: not rolled up yet (no insert trigger),
     // then changed and triaged before any read: counted once, as it ends.
     let (mut a, score) = alert(500, 0.0);
@@ -490,24 +478,11 @@ fn new_alerts_reach_the_rollups_at_the_next_read() {
     s.save_alert(&a, None).unwrap();
     s.catch_up_rollups().unwrap();
     assert_eq!(sum(&s), 121);
-    let unscored: i64 = {
-        let conn = s.lock();
-        conn.query_row(
-            "SELECT coalesce(sum(n), 0) FROM hour_risk WHERE risk = 'unscored'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
-    let raw_unscored: i64 = {
-        let conn = s.lock();
-        conn.query_row(
-            "SELECT count(*) FROM alerts WHERE risk_level IS NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
+    let unscored = one(
+        &s,
+        "SELECT coalesce(sum(n), 0) FROM hour_risk WHERE risk = 'unscored'",
+    );
+    let raw_unscored = one(&s, "SELECT count(*) FROM alerts WHERE risk_level IS NULL");
     assert_eq!(unscored, raw_unscored);
 }
 

@@ -274,6 +274,9 @@ impl StateStore {
                     }
                     d.consider(&conn, *eg)?;
                     next_edge += 1;
+                    if d.found.len() >= need {
+                        return Ok(finish(d, false));
+                    }
                 }
                 d.consider(&conn, g)?;
                 if d.found.len() >= need {
@@ -281,8 +284,11 @@ impl StateStore {
                 }
             }
         }
-        for (_, eg) in &edge_keys[next_edge..] {
+        for (i, (_, eg)) in edge_keys.iter().enumerate().skip(next_edge) {
             d.consider(&conn, *eg)?;
+            if d.found.len() >= need && i + 1 < edge_keys.len() {
+                return Ok(finish(d, false));
+            }
         }
         Ok(finish(d, true))
     }
