@@ -190,6 +190,12 @@ impl Parallel {
                     .map(|w| {
                         let (tx, rx) = sync_channel(2);
                         let (give_back, given_back) = sync_channel::<Records<'_>>(4);
+                        // Allocated here, by the thread that frees them:
+                        // a short-lived thread's allocator heap would keep
+                        // their pages.
+                        for _ in 0..3 {
+                            let _ = give_back.try_send(Vec::with_capacity(self.chunk / 64));
+                        }
                         s.spawn(move || {
                             for i in (w..n).step_by(workers) {
                                 let records = given_back.try_recv().unwrap_or_default();
