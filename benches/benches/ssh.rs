@@ -107,5 +107,40 @@ fn ssh(c: &mut Criterion) {
     g.finish();
 }
 
+// ---- Reading one file on 1 and 2 threads (#16, sshperf) ----
+
+/// `soc ssh --summary`'s work over a generated 200k-line auth.log read
+/// from a file: the reader (line split, parse, pid join) plus the
+/// summary's counting, with 1 and 2 parsing threads.
+fn ssh_read_threads(c: &mut Criterion) {
+    use soc_core::detect::SshSummary;
+    use soc_core::parse::ssh::Reader;
+    let lines = 200_000;
+    let path = std::env::temp_dir().join(format!("soc-bench-auth-{}.log", std::process::id()));
+    std::fs::write(&path, soc_benches::authlog::generate_string(lines, 7)).expect("temp file");
+    let mut g = c.benchmark_group("ssh_read_threads");
+    g.throughput(Throughput::Elements(lines as u64));
+    g.sample_size(10);
+    for threads in [1, 2] {
+        g.bench_function(format!("summary_200k_{threads}_threads"), |b| {
+            b.iter(|| {
+                let opts = SshOptions {
+                    year: Some(2026),
+                    ..Default::default()
+                };
+                let mut reader = Reader::open(&path, opts)
+                    .expect("open")
+                    .with_threads(threads);
+                let mut s = SshSummary::default();
+                s.read(&mut reader);
+                std::hint::black_box(s.failures)
+            })
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_file(&path);
+}
+
 criterion_group!(benches, ssh);
-criterion_main!(benches);
+criterion_group!(read_threads, ssh_read_threads);
+criterion_main!(benches, read_threads);

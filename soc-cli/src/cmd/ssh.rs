@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use soc_core::detect::{AlertCollector, DetectConfig, SshSummary};
 use soc_core::model::{Attempt, Event};
-use soc_core::parse::ssh::{Reader, SshOptions, SshParser};
+use soc_core::parse::ssh::{default_threads, Reader, SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
@@ -44,6 +44,10 @@ pub struct Args {
     /// `--journal`, `--journal-directory`, `--journal-file`.
     #[command(flatten)]
     pub journal: crate::cmd::journal::JournalArgs,
+    /// Threads parsing each input for `--summary` and `--alerts` (default:
+    /// one per core, at most 4). The output is the same whatever the number.
+    #[arg(long, value_name = "N", env = "SOC_THREADS")]
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 /// An event as an output row.
@@ -140,13 +144,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) if !args.alerts => Some(ParquetOut::create(p, EventBatchBuilder::new())?),
         _ => None,
     };
+    let threads = args.threads.map_or_else(default_threads, |n| n.get());
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut alerts = AlertCollector::new(DetectConfig::default());
     let mut events = (parquet.is_none() && !args.summary && !args.alerts)
         .then(|| RowWriter::new(buffered_stdout(), format, EVENT_COLUMNS));
     for lines in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
-        let mut reader = Reader::new(lines?, opts.clone())?;
+        let mut reader = Reader::new(lines?, opts.clone())?.with_threads(threads);
         if let Some(w) = events.as_mut() {
             for ev in reader.by_ref() {
                 w.write_ser(&event_row(&ev))?;

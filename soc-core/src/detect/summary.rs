@@ -127,10 +127,22 @@ pub struct SshSummary {
     users: Tally,
 }
 
-fn top<'a>(pairs: impl Iterator<Item = (&'a str, u64)>, n: usize) -> Vec<(String, u64)> {
-    let mut v: Vec<(&str, u64)> = pairs.collect();
-    v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    v.truncate(n);
+/// The `n` pairs with the highest counts, ties by key; the others are
+/// only partitioned away, not sorted.
+fn top<K: Ord>(pairs: impl Iterator<Item = (K, u64)>, n: usize) -> Vec<(K, u64)> {
+    let mut v: Vec<(K, u64)> = pairs.collect();
+    let order = |a: &(K, u64), b: &(K, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+    if v.len() > n {
+        v.select_nth_unstable_by(n, order);
+        v.truncate(n);
+    }
+    v.sort_unstable_by(order);
+    v
+}
+
+/// [`top`] with the keys as strings.
+fn top_strings<'a>(pairs: impl Iterator<Item = (&'a str, u64)>, n: usize) -> Vec<(String, u64)> {
+    let v = top(pairs, n);
     v.into_iter().map(|(k, c)| (k.to_string(), c)).collect()
 }
 
@@ -273,9 +285,24 @@ impl SshSummary {
 
     /// The `n` sources with most failures (ties by name).
     pub fn top_sources(&self, n: usize) -> Vec<(String, u64)> {
+        // The text of an address parses back as that address: when no
+        // host name does, names and addresses never share a key, and only
+        // the addresses that can make the top need their text: those
+        // counted at least as often as the n-th most counted.
+        let least = if self.names.pairs().any(|(k, _)| k.parse::<IpAddr>().is_ok()) {
+            0
+        } else {
+            let counts = self
+                .ips
+                .values()
+                .copied()
+                .chain(self.names.pairs().map(|p| p.1));
+            top(counts.map(|c| ((), c)), n).last().map_or(0, |p| p.1)
+        };
         let ips: Vec<(String, u64)> = self
             .ips
             .iter()
+            .filter(|(_, c)| **c >= least)
             .map(|(ip, c)| (ip.to_string(), *c))
             .collect();
         let mut all: Map<&str, u64> = Map::default();
@@ -286,12 +313,12 @@ impl SshSummary {
         {
             *all.entry(k).or_default() += c;
         }
-        top(all.into_iter(), n)
+        top_strings(all.into_iter(), n)
     }
 
     /// The `n` most targeted users.
     pub fn top_users(&self, n: usize) -> Vec<(String, u64)> {
-        top(self.users.pairs(), n)
+        top_strings(self.users.pairs(), n)
     }
 
     /// Distinct probing sources.

@@ -110,14 +110,7 @@ impl LineReader {
     /// `None` at end.
     pub fn next_str(&mut self) -> Option<(u64, Result<&str, ParseError>)> {
         let (name, no, bytes) = self.next_named()?;
-        let text = bytes.and_then(|b| {
-            std::str::from_utf8(b).map_err(|e| ParseError::Malformed {
-                source_name: name.to_string(),
-                line: no,
-                reason: format!("invalid UTF-8 at byte {}; line skipped", e.valid_up_to()),
-            })
-        });
-        Some((no, text))
+        Some((no, bytes.and_then(|b| line_text(name, no, b))))
     }
 
     /// The next line's bytes with the reader's name (borrowed side by side).
@@ -133,6 +126,16 @@ impl LineReader {
         let (no, bytes) = read_line(inner.as_mut(), buf, pending, name, line, done)?;
         Some((name, no, bytes))
     }
+}
+
+/// Line `no` of `name` as text, or the malformed-line error for a line
+/// that is not UTF-8 (what [`LineReader::next_str`] hands out).
+pub(crate) fn line_text<'a>(name: &str, no: u64, bytes: &'a [u8]) -> Result<&'a str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|e| ParseError::Malformed {
+        source_name: name.to_string(),
+        line: no,
+        reason: format!("invalid UTF-8 at byte {}; line skipped", e.valid_up_to()),
+    })
 }
 
 /// A line's bytes, with the reader's name and the line number.

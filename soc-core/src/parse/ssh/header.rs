@@ -160,18 +160,7 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
 /// `program: None` when the line has no recognizable prefix (a bare message).
 #[inline]
 pub(crate) fn parse_header(line: &str) -> Header<'_> {
-    let b = line.as_bytes();
-    let bare = Header {
-        stamp: None,
-        host: None,
-        program: None,
-        pid: None,
-        msg: line,
-    };
-    if b.is_empty() {
-        return bare;
-    }
-    if b[0].is_ascii_uppercase() {
+    if line.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
         if let Some(h) = bsd_fast(line) {
             return h;
         }
@@ -179,16 +168,21 @@ pub(crate) fn parse_header(line: &str) -> Header<'_> {
     parse_header_general(line)
 }
 
-/// [`parse_header`] without the BSD fast path.
-pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
-    let b = line.as_bytes();
-    let bare = Header {
+/// The header of a line without a prefix: all of it is the message.
+fn bare(line: &str) -> Header<'_> {
+    Header {
         stamp: None,
         host: None,
         program: None,
         pid: None,
         msg: line,
-    };
+    }
+}
+
+/// [`parse_header`] without the BSD fast path.
+pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
+    let b = line.as_bytes();
+    let bare = bare(line);
     if b.is_empty() {
         return bare;
     }

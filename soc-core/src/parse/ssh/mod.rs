@@ -96,11 +96,13 @@ pub(crate) mod header;
 mod ipv6;
 mod kind;
 mod message;
+mod parallel;
 #[cfg(test)]
 mod props;
 mod reader;
 mod shapes;
 mod state;
+mod unjoined;
 
 use std::borrow::Cow;
 
@@ -111,14 +113,14 @@ pub use addr::{parse_remote, parse_remote_ref, Remote, RemoteRef};
 pub use classify::{classify, classify_ref};
 pub use kind::{AuthMethod, SshKind};
 pub use message::{SshMessage, SshMessageRef};
-pub use reader::Reader;
+pub use reader::{default_threads, Reader};
 
 use crate::error::ParseError;
 use crate::model::{Attempt, Event, Origin};
 use attempt::Counted;
 use clock::Clock;
-use header::parse_header;
 use state::PidTable;
+pub(crate) use unjoined::{parse_unjoined, Unjoined};
 
 /// Options of the SSH parser (embeddable in `soc.toml` as `[ssh]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,84 +306,21 @@ impl SshParser {
     /// assert!(r.failure);
     /// ```
     pub fn parse_ref<'a>(&mut self, line: &'a str) -> Option<SshRecordRef<'a>> {
-        let b = line.as_bytes();
-        match b.first() {
-            None => return None,
-            Some(b'{') => return self.parse_journal_json(line),
-            Some(&c) if (c.is_ascii_whitespace() || c >= 0x80) && line.trim().is_empty() => {
-                return None
-            }
-            Some(_) => {}
-        }
-        let h = parse_header(line);
-        let message = match h.program {
-            Some(p) if is_sshd(p) => classify_ref(h.msg)?,
-            Some(_) if h.stamp.is_some() || h.host.is_some() => return None,
-            // A stamp but no program (busybox `auth.info:`, multilog):
-            // only a known sshd message.
-            None if h.stamp.is_some() => {
-                let m = classify_ref(h.msg)?;
-                if m.kind == SshKind::Other {
-                    return None;
-                }
-                m
-            }
-            Some(_) | None => {
-                // no recognizable prefix: maybe a bare message
-                if !self.opts.bare {
-                    return None;
-                }
-                let m = classify_ref(line)?;
-                if m.kind == SshKind::Other {
-                    return None;
-                }
-                return Some(self.finish(None, None, None, None, m));
-            }
-        };
-        let time = h.stamp.and_then(|s| self.clock.resolve(s));
-        Some(self.finish(time, h.host.map(Cow::Borrowed), h.program, h.pid, message))
+        let u = parse_unjoined(line, self.opts.bare)?;
+        Some(self.join(u))
     }
 
-    fn parse_journal_json<'a>(&mut self, line: &'a str) -> Option<SshRecordRef<'a>> {
-        #[derive(Deserialize)]
-        struct J<'a> {
-            #[serde(rename = "MESSAGE", borrow)]
-            message: Option<Cow<'a, str>>,
-            #[serde(rename = "_PID", borrow)]
-            pid: Option<Cow<'a, str>>,
-            #[serde(rename = "SYSLOG_PID", borrow)]
-            syslog_pid: Option<Cow<'a, str>>,
-            #[serde(rename = "_HOSTNAME", borrow)]
-            host: Option<Cow<'a, str>>,
-            #[serde(rename = "__REALTIME_TIMESTAMP", borrow)]
-            realtime: Option<Cow<'a, str>>,
-            #[serde(rename = "SYSLOG_IDENTIFIER", borrow)]
-            ident: Option<Cow<'a, str>>,
-            #[serde(rename = "_COMM", borrow)]
-            comm: Option<Cow<'a, str>>,
-        }
-        let j: J<'a> = serde_json::from_str(line).ok()?;
-        let prog: &'static str = match j.ident.as_deref().or(j.comm.as_deref()) {
-            Some("sshd") => "sshd",
-            Some("sshd-session") => "sshd-session",
-            Some("sshd-auth") => "sshd-auth",
-            _ => return None,
-        };
-        let msg = match j.message? {
-            Cow::Borrowed(m) => classify_ref(m)?,
-            Cow::Owned(m) => classify_ref(&m)?.into_static(),
-        };
-        let time = j
-            .realtime
-            .as_deref()
-            .and_then(|s| s.parse::<i64>().ok())
-            .and_then(DateTime::<Utc>::from_timestamp_micros);
-        let pid = j
-            .syslog_pid
-            .as_deref()
-            .or(j.pid.as_deref())
-            .and_then(|p| p.parse().ok());
-        Some(self.finish(time, j.host, Some(prog), pid, msg))
+    /// Finishes a line parsed by [`parse_unjoined`]: resolves its time
+    /// (the year inference follows the lines in order) and joins it with
+    /// its connection. Lines must come here in input order.
+    pub(crate) fn join<'a>(&mut self, u: Unjoined<'a>) -> SshRecordRef<'a> {
+        let time = u.stamp.and_then(|s| self.clock.resolve(s));
+        self.finish(time, u.host, u.program, u.pid, u.message)
+    }
+
+    /// Whether bare messages are accepted (see [`SshOptions::bare`]).
+    pub(crate) fn bare(&self) -> bool {
+        self.opts.bare
     }
 
     #[inline]
@@ -425,8 +364,4 @@ impl SshParser {
         let rec = self.parse_ref(line)?;
         Some(rec.to_event(line, origin))
     }
-}
-
-fn is_sshd(p: &str) -> bool {
-    p == "sshd" || p == "sshd-session" || p == "sshd-auth"
 }

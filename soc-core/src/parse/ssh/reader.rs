@@ -15,7 +15,14 @@ use crate::model::{Event, Origin};
 use crate::parse::lines::LineReader;
 use crate::parse::ParseStats;
 
+use super::parallel::Parallel;
 use super::{SshOptions, SshParser, SshRecordRef};
+
+/// The default number of parsing threads: the cores there are, at most 4
+/// (past that the in-order half, on the calling thread, is the bound).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
 
 /// Reads sshd events from one input (a file, standard input, or lines
 /// handed in one at a time), counting what it saw. One parser per input,
@@ -23,6 +30,14 @@ use super::{SshOptions, SshParser, SshRecordRef};
 ///
 /// As an iterator it yields [`Event`]s; [`Reader::for_each_record`] is the
 /// allocation-free path for counters (a summary needs no `Event`).
+///
+/// [`Reader::for_each_line`] and [`Reader::for_each_record`] parse on
+/// [`Reader::threads`] threads ([`default_threads`] unless set with
+/// [`Reader::with_threads`]): lines are split and classified on chunks of
+/// the input side by side, then joined with their connections and handed
+/// to the callback on the calling thread in input order, so the records
+/// and counts are the same with any number of threads. The iterator
+/// parses on the calling thread.
 ///
 /// ```
 /// use std::io::Write;
@@ -47,6 +62,8 @@ pub struct Reader {
     name: String,
     parser: SshParser,
     stats: ParseStats,
+    /// Threads and chunk sizes of [`Reader::for_each_line`].
+    parallel: Parallel,
 }
 
 impl Reader {
@@ -83,7 +100,40 @@ impl Reader {
             name,
             parser,
             stats: ParseStats::default(),
+            parallel: Parallel::new(default_threads()),
         }
+    }
+
+    /// Parses with `threads` threads in [`Reader::for_each_line`] and
+    /// [`Reader::for_each_record`] (1: all on the calling thread; 0 counts
+    /// as 1).
+    ///
+    /// ```
+    /// use soc_core::parse::ssh::{Reader, SshOptions};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/auth.log");
+    /// let opts = SshOptions { year: Some(2026), ..Default::default() };
+    /// let mut users = [Vec::new(), Vec::new()];
+    /// for (threads, users) in [1, 2].into_iter().zip(&mut users) {
+    ///     let mut reader = Reader::open(path, opts.clone()).unwrap().with_threads(threads);
+    ///     reader.for_each_record(|r| users.push(r.message.user.as_deref().map(str::to_string)));
+    /// }
+    /// assert_eq!(users[0], users[1]);
+    /// ```
+    pub fn with_threads(mut self, threads: usize) -> Reader {
+        self.parallel.threads = threads.max(1);
+        self
+    }
+
+    /// Reads with `parallel`'s threads and cuts (tests cut tiny chunks).
+    #[cfg(test)]
+    pub(crate) fn with_parallel(mut self, parallel: Parallel) -> Reader {
+        self.parallel = parallel;
+        self
+    }
+
+    /// The parsing threads of [`Reader::for_each_line`].
+    pub fn threads(&self) -> usize {
+        self.parallel.threads
     }
 
     /// The input's name (the path, `<stdin>`, or the name given).
@@ -119,6 +169,7 @@ impl Reader {
             name,
             parser,
             stats,
+            ..
         } = self;
         let lines = lines.as_mut()?;
         loop {
@@ -139,7 +190,7 @@ impl Reader {
 
     /// Hands every remaining sshd line to `f` as a borrowed record.
     pub fn for_each_record(&mut self, mut f: impl FnMut(&SshRecordRef<'_>)) {
-        while self.next_record_with(&mut f).is_some() {}
+        self.for_each_line(|r, _, _, _| f(r));
     }
 
     /// Hands every remaining sshd line to `f` as a borrowed record with
@@ -148,7 +199,13 @@ impl Reader {
     /// ([`SshRecordRef::to_event`] with that origin gives the event the
     /// iterator yields).
     pub fn for_each_line(&mut self, mut f: impl FnMut(&SshRecordRef<'_>, &str, u64, &str)) {
-        while self.next_line_with(&mut f).is_some() {}
+        match self.lines.as_mut() {
+            Some(lines) if self.parallel.threads > 1 => {
+                let parallel = self.parallel;
+                parallel.for_each_line(lines, &mut self.parser, &mut self.stats, &mut f);
+            }
+            _ => while self.next_line_with(&mut f).is_some() {},
+        }
     }
 
     /// Parses one line handed in by the caller, numbered after the last

@@ -17,6 +17,9 @@ use super::message::SshMessageRef;
 /// them all (bounded memory).
 const MAX_PIDS: usize = 65_536;
 
+/// Live states past which the table takes room for [`MAX_PIDS`] at once.
+const GROWN_PIDS: usize = 4_096;
+
 /// How many distinct logging hosts are interned before everything is forgotten.
 const MAX_HOSTS: usize = 4_096;
 
@@ -270,6 +273,10 @@ impl PidTable {
             self.forget();
         } else if self.texts.full() {
             self.compact();
+        } else if self.map.len() == GROWN_PIDS {
+            // A busy log: room for the bound at once, not by doublings
+            // (each a rehash of the whole table into fresh pages).
+            self.map.reserve(MAX_PIDS - GROWN_PIDS);
         }
         let key = (pid, self.host_id(host));
         let texts = &mut self.texts;

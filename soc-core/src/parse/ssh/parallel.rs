@@ -1,0 +1,406 @@
+//! Reading one input on several threads, with the results of one thread.
+//!
+//! Splitting a line and classifying its message
+//! ([`parse_unjoined`]) needs no other line: that is most of the work, and
+//! it runs on `threads` threads over chunks of the input. What needs the
+//! lines in order (the year inference, the per-connection join, counting,
+//! and the caller's own work) runs on the calling thread, chunk after
+//! chunk in input order, so the results and the counts (malformed lines
+//! with their file:line) are the same as a single thread's, whatever the
+//! number of threads and however the lines fall into chunks.
+//!
+//! The input is read by one more thread, a segment (a few MiB of whole
+//! lines) ahead of the parsing, through the same [`LineReader`] as the
+//! single-threaded loop (gzip, too-long lines and read errors alike).
+//! Memory stays bounded: two segments and, per parsing thread, the
+//! results of a few chunks.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread;
+
+use crate::error::ParseError;
+use crate::parse::lines::{line_text, LineReader};
+use crate::parse::ParseStats;
+
+use super::{parse_unjoined, SshParser, SshRecordRef, Unjoined};
+
+/// How the parallel reader divides its input and its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Parallel {
+    /// Threads parsing chunks (at least 2; one thread reads alone).
+    pub threads: usize,
+    /// Bytes of lines read ahead at once.
+    pub segment: usize,
+    /// Bytes of lines per unit of work of a parsing thread.
+    pub chunk: usize,
+}
+
+impl Parallel {
+    /// `threads` threads with the default segment (8 MiB) and chunk (128 KiB).
+    pub fn new(threads: usize) -> Parallel {
+        Parallel {
+            threads,
+            segment: 8 << 20,
+            chunk: 128 << 10,
+        }
+    }
+}
+
+/// Whole lines read from the input, each ended by `\n`.
+#[derive(Debug, Default)]
+struct Segment {
+    text: Vec<u8>,
+    /// Number of the first line.
+    first: u64,
+    /// Lines in `text`.
+    lines: u32,
+    /// Per chunk: its end in `text` and the number of lines up to there.
+    chunks: Vec<(usize, u32)>,
+    /// Lines the line reader handed out as errors (too long, read error),
+    /// kept in `text` as empty lines: their numbers and errors.
+    bad: Vec<(u64, ParseError)>,
+    /// The input has ended.
+    end: bool,
+}
+
+impl Segment {
+    /// Reads the next `cut.segment` bytes of whole lines (at least one line
+    /// unless the input has ended).
+    fn fill(&mut self, lines: &mut LineReader, cut: Parallel) {
+        self.text.clear();
+        self.chunks.clear();
+        self.bad.clear();
+        self.lines = 0;
+        // Room for the segment and a line past it, once: the two segments
+        // are the reader's largest buffers.
+        self.text.reserve(cut.segment.saturating_add(4096));
+        let mut next_cut = cut.chunk;
+        while self.text.len() < cut.segment {
+            let Some((no, bytes)) = lines.next_bytes() else {
+                self.end = true;
+                break;
+            };
+            if self.lines == 0 {
+                self.first = no;
+            }
+            match bytes {
+                Ok(b) => self.text.extend_from_slice(b),
+                Err(e) => self.bad.push((no, e)),
+            }
+            self.text.push(b'\n');
+            self.lines += 1;
+            if self.text.len() >= next_cut {
+                self.chunks.push((self.text.len(), self.lines));
+                next_cut = self.text.len() + cut.chunk;
+            }
+        }
+        if self.chunks.last().map_or(0, |c| c.0) < self.text.len() {
+            self.chunks.push((self.text.len(), self.lines));
+        }
+    }
+}
+
+/// What a parsing thread makes of one chunk.
+struct Parsed<'a> {
+    /// Line number of the chunk's first line.
+    first: u64,
+    /// Lines in the chunk.
+    lines: u32,
+    /// Its sshd lines.
+    records: Records<'a>,
+    /// Its lines that are not UTF-8.
+    malformed: Vec<ParseError>,
+}
+
+/// The sshd lines of a chunk: number, text, and the line parsed.
+type Records<'a> = Vec<(u64, &'a str, Unjoined<'a>)>;
+
+/// Parses chunk `i` of `seg` (lines of input `name`) into `records` (an
+/// empty vector to reuse).
+fn parse_chunk<'a>(
+    seg: &'a Segment,
+    i: usize,
+    name: &str,
+    bare: bool,
+    records: Records<'a>,
+) -> Parsed<'a> {
+    let (start, before) = i.checked_sub(1).map_or((0, 0), |p| seg.chunks[p]);
+    let (end, upto) = seg.chunks[i];
+    let text = &seg.text[start..end];
+    let first = seg.first + u64::from(before);
+    let mut out = Parsed {
+        first,
+        lines: upto - before,
+        records,
+        malformed: Vec::new(),
+    };
+    let mut from = 0;
+    for (no, nl) in (first..).zip(memchr::memchr_iter(b'\n', text)) {
+        let bytes = &text[from..nl];
+        from = nl + 1;
+        match line_text(name, no, bytes) {
+            Ok(line) => {
+                if let Some(u) = parse_unjoined(line, bare) {
+                    out.records.push((no, line, u));
+                }
+            }
+            Err(e) => out.malformed.push(e),
+        }
+    }
+    out
+}
+
+/// The line number of a malformed-line error (0 for other errors).
+fn line_of(e: &ParseError) -> u64 {
+    match e {
+        ParseError::Malformed { line, .. } => *line,
+        _ => 0,
+    }
+}
+
+impl Parallel {
+    /// Reads the rest of `lines` as [`Reader::for_each_line`](super::Reader::for_each_line)
+    /// does, parsing on [`Parallel::threads`] threads.
+    pub fn for_each_line(
+        self,
+        lines: &mut LineReader,
+        parser: &mut SshParser,
+        stats: &mut ParseStats,
+        f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
+    ) {
+        let bare = parser.bare();
+        let name = lines.name().to_string();
+        let name = name.as_str();
+        let mut cur = Segment::default();
+        let mut next = Segment::default();
+        cur.fill(lines, self);
+        while cur.lines > 0 {
+            let more = !cur.end;
+            let bad = std::mem::take(&mut cur.bad);
+            thread::scope(|s| {
+                if more {
+                    s.spawn(|| next.fill(lines, self));
+                }
+                let seg = &cur;
+                let n = seg.chunks.len();
+                let workers = self.threads.clamp(1, n);
+                // Per thread: its results, and its emptied record vectors
+                // coming back (allocated once per segment, not per chunk).
+                let threads: Vec<(Receiver<Parsed<'_>>, SyncSender<Records<'_>>)> = (0..workers)
+                    .map(|w| {
+                        let (tx, rx) = sync_channel(2);
+                        let (give_back, given_back) = sync_channel::<Records<'_>>(4);
+                        // Allocated here, by the thread that frees them:
+                        // a short-lived thread's allocator heap would keep
+                        // their pages.
+                        for _ in 0..3 {
+                            let _ = give_back.try_send(Vec::with_capacity(self.chunk / 64));
+                        }
+                        s.spawn(move || {
+                            for i in (w..n).step_by(workers) {
+                                let records = given_back.try_recv().unwrap_or_default();
+                                if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
+                                    break;
+                                }
+                            }
+                        });
+                        (rx, give_back)
+                    })
+                    .collect();
+                let mut bad = bad.into_iter().peekable();
+                for i in 0..n {
+                    // A parsing thread that stopped has panicked: the
+                    // scope passes the panic on.
+                    let (results, give_back) = &threads[i % workers];
+                    let Ok(mut p) = results.recv() else {
+                        break;
+                    };
+                    let end = p.first + u64::from(p.lines);
+                    let mut failed = 0;
+                    let mut utf8 = p.malformed.into_iter().peekable();
+                    loop {
+                        let from_reader = match (bad.peek(), utf8.peek()) {
+                            (Some((no, _)), Some(e)) => *no < end && *no < line_of(e),
+                            (Some((no, _)), None) => *no < end,
+                            (None, _) => false,
+                        };
+                        let e = if from_reader {
+                            bad.next().map(|(_, e)| e)
+                        } else {
+                            utf8.next()
+                        };
+                        let Some(e) = e else { break };
+                        failed += 1;
+                        stats.malformed(e);
+                    }
+                    stats.lines += u64::from(p.lines);
+                    stats.events += p.records.len() as u64;
+                    stats.skipped += u64::from(p.lines) - p.records.len() as u64 - failed;
+                    for (no, line, u) in p.records.drain(..) {
+                        f(&parser.join(u), name, no, line);
+                    }
+                    // The thread may have finished: then the vector is dropped.
+                    let _ = give_back.try_send(p.records);
+                }
+            });
+            if !more {
+                break;
+            }
+            std::mem::swap(&mut cur, &mut next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::parse::lines::MAX_LINE;
+    use crate::parse::ssh::{Reader, SshOptions, SshRecord};
+
+    /// An auth log whose connections (host, pid) interleave and run across
+    /// many chunks, with lines only the pid join completes, lines of other
+    /// programs, blank lines, invalid UTF-8, one line too long to keep, a
+    /// year end, and no newline at the end.
+    fn auth_log(lines: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let (mut month, mut day, mut secs) = ("Dec", 31, 80_000u32);
+        for i in 0..lines {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            secs += (x % 3) as u32;
+            if secs >= 86_400 {
+                (month, day, secs) = ("Jan", 1, 0);
+            }
+            let host = ["web", "db", "mail"][(x >> 8) as usize % 3];
+            let pid = 1000 + (x >> 16) % 40;
+            let ip = format!("198.51.100.{}", (x >> 24) % 7);
+            let user =
+                ["root", "admin", "a b from 10.0.0.1 port 22", "oracle"][(x >> 32) as usize % 4];
+            let msg = match (x >> 40) % 12 {
+                0 => format!("Connection from {ip} port 4{pid} on 192.0.2.1 port 22"),
+                1 => format!("Invalid user {user} from {ip} port 4{pid}"),
+                2 | 3 => {
+                    format!("Failed password for invalid user {user} from {ip} port 4{pid} ssh2")
+                }
+                4 => format!("Failed password for {user} from {ip} port 4{pid} ssh2"),
+                5 => "Disconnecting: Too many authentication failures [preauth]".to_string(),
+                6 => format!("Received disconnect from {ip} port 4{pid}:11: Bye Bye [preauth]"),
+                7 => format!(
+                    "Accepted publickey for {user} from {ip} port 4{pid} ssh2: RSA SHA256:x"
+                ),
+                8 => format!("pam_unix(sshd:session): session closed for user {user}"),
+                9 => format!("User {user} not allowed because account is locked"),
+                _ => format!(
+                    "Connection closed by authenticating user {user} {ip} port 4{pid} [preauth]"
+                ),
+            };
+            let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+            let stamp = format!("{month} {day:>2} {h:02}:{m:02}:{s:02}");
+            match (i % 97, i % 997) {
+                (13, _) => writeln!(out, "{stamp} {host} CRON[{pid}]: session opened"),
+                (14, _) => writeln!(out),
+                (_, 15) => {
+                    out.write_all(b"Dec 31 10:00:00 web sshd[7]: Failed password for \xff\xfe\n")
+                }
+                _ => writeln!(out, "{stamp} {host} sshd[{pid}]: {msg}\r"),
+            }
+            .unwrap();
+            if i == lines / 2 {
+                out.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
+                out.push(b'\n');
+            }
+        }
+        out.pop();
+        out
+    }
+
+    type Seen = (Vec<(u64, String, SshRecord)>, String, Vec<String>);
+
+    fn read(path: &std::path::Path, parallel: Option<Parallel>) -> Seen {
+        let opts = SshOptions {
+            year: Some(2024),
+            ..SshOptions::default()
+        };
+        let mut reader = Reader::open(path, opts).unwrap().with_threads(1);
+        if let Some(p) = parallel {
+            reader = reader.with_parallel(p);
+        }
+        let mut seen = Vec::new();
+        reader.for_each_line(|r, file, no, text| {
+            assert_eq!(file, path.display().to_string());
+            seen.push((no, text.to_string(), r.to_record()));
+        });
+        let stats = reader.take_stats();
+        let errors = stats.errors.iter().map(ToString::to_string).collect();
+        (seen, format!("{:?}", stats.summary()), errors)
+    }
+
+    /// Any number of threads, any cut: the records, line numbers, counts
+    /// and malformed-line errors of one thread.
+    #[test]
+    fn threads_and_cuts_change_nothing() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&auth_log(20_000)).unwrap();
+        let one = read(f.path(), None);
+        assert_eq!(
+            one.0.len(),
+            one.0
+                .iter()
+                .map(|r| r.0)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        assert!(
+            one.0.iter().any(|r| r.2.joined),
+            "the pid join fills addresses"
+        );
+        assert!(one
+            .0
+            .iter()
+            .any(|r| r.2.time.is_some_and(|t| t.to_rfc3339().starts_with("2025"))));
+        assert_eq!(one.2.len(), 20_000 / 997 + 2, "{:?}", one.2.last());
+        assert!(
+            one.2.iter().any(|e| e.contains("longer than")),
+            "{:?}",
+            one.2
+        );
+        for parallel in [
+            Parallel::new(2),
+            Parallel {
+                threads: 2,
+                segment: 4096,
+                chunk: 300,
+            },
+            Parallel {
+                threads: 3,
+                segment: 64 << 10,
+                chunk: 1,
+            },
+            Parallel {
+                threads: 5,
+                segment: 1,
+                chunk: 1 << 20,
+            },
+        ] {
+            let many = read(f.path(), Some(parallel));
+            assert_eq!(many.1, one.1, "{parallel:?}");
+            assert_eq!(many.2, one.2, "{parallel:?}");
+            assert_eq!(many.0.len(), one.0.len(), "{parallel:?}");
+            for (a, b) in many.0.iter().zip(&one.0) {
+                assert_eq!(a, b, "{parallel:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_input_reads_nothing() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let seen = read(f.path(), Some(Parallel::new(2)));
+        assert!(seen.0.is_empty());
+        assert_eq!(seen.1, read(f.path(), None).1);
+    }
+}

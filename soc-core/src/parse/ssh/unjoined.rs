@@ -1,0 +1,130 @@
+//! The stateless half of parsing an sshd line: the prefix split and the
+//! message classified, before the year inference and the per-connection
+//! join ([`SshParser::join`](super::SshParser::join)) that need the lines
+//! in order. Being stateless, it runs on any thread, on any line, in any
+//! order: the parallel reader ([`super::parallel`]) runs it on chunks of
+//! a file side by side.
+
+use std::borrow::Cow;
+
+use chrono::DateTime;
+use serde::Deserialize;
+
+use super::classify_ref;
+use super::header::{parse_header, Stamp};
+use super::kind::SshKind;
+use super::message::SshMessageRef;
+
+/// An sshd line parsed without the parser's state: its time not yet
+/// resolved, its address not yet joined with its connection's.
+#[derive(Debug)]
+pub(crate) struct Unjoined<'a> {
+    pub stamp: Option<Stamp>,
+    pub host: Option<Cow<'a, str>>,
+    pub program: Option<&'a str>,
+    pub pid: Option<u32>,
+    pub message: SshMessageRef<'a>,
+}
+
+/// Parses `line` as far as no earlier line matters; `None` when it is not
+/// an sshd line (or is blank). `bare`: accept messages without a syslog
+/// prefix ([`SshOptions::bare`](super::SshOptions::bare)).
+pub(crate) fn parse_unjoined(line: &str, bare: bool) -> Option<Unjoined<'_>> {
+    let b = line.as_bytes();
+    match b.first() {
+        None => return None,
+        Some(b'{') => return parse_journal_json(line),
+        Some(&c) if (c.is_ascii_whitespace() || c >= 0x80) && line.trim().is_empty() => {
+            return None
+        }
+        Some(_) => {}
+    }
+    let h = parse_header(line);
+    let message = match h.program {
+        Some(p) if is_sshd(p) => classify_ref(h.msg)?,
+        Some(_) if h.stamp.is_some() || h.host.is_some() => return None,
+        // A stamp but no program (busybox `auth.info:`, multilog):
+        // only a known sshd message.
+        None if h.stamp.is_some() => known(classify_ref(h.msg)?)?,
+        Some(_) | None => {
+            // no recognizable prefix: maybe a bare message
+            if !bare {
+                return None;
+            }
+            let message = known(classify_ref(line)?)?;
+            return Some(Unjoined {
+                stamp: None,
+                host: None,
+                program: None,
+                pid: None,
+                message,
+            });
+        }
+    };
+    Some(Unjoined {
+        stamp: h.stamp,
+        host: h.host.map(Cow::Borrowed),
+        program: h.program,
+        pid: h.pid,
+        message,
+    })
+}
+
+/// `m` unless it is an unknown message (`ssh.other`).
+fn known(m: SshMessageRef<'_>) -> Option<SshMessageRef<'_>> {
+    (m.kind != SshKind::Other).then_some(m)
+}
+
+/// A `journalctl -o json` line of sshd's.
+fn parse_journal_json(line: &str) -> Option<Unjoined<'_>> {
+    #[derive(Deserialize)]
+    struct J<'a> {
+        #[serde(rename = "MESSAGE", borrow)]
+        message: Option<Cow<'a, str>>,
+        #[serde(rename = "_PID", borrow)]
+        pid: Option<Cow<'a, str>>,
+        #[serde(rename = "SYSLOG_PID", borrow)]
+        syslog_pid: Option<Cow<'a, str>>,
+        #[serde(rename = "_HOSTNAME", borrow)]
+        host: Option<Cow<'a, str>>,
+        #[serde(rename = "__REALTIME_TIMESTAMP", borrow)]
+        realtime: Option<Cow<'a, str>>,
+        #[serde(rename = "SYSLOG_IDENTIFIER", borrow)]
+        ident: Option<Cow<'a, str>>,
+        #[serde(rename = "_COMM", borrow)]
+        comm: Option<Cow<'a, str>>,
+    }
+    let j: J<'_> = serde_json::from_str(line).ok()?;
+    let prog: &'static str = match j.ident.as_deref().or(j.comm.as_deref()) {
+        Some("sshd") => "sshd",
+        Some("sshd-session") => "sshd-session",
+        Some("sshd-auth") => "sshd-auth",
+        _ => return None,
+    };
+    let message = match j.message? {
+        Cow::Borrowed(m) => classify_ref(m)?,
+        Cow::Owned(m) => classify_ref(&m)?.into_static(),
+    };
+    let stamp = j
+        .realtime
+        .as_deref()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(DateTime::from_timestamp_micros)
+        .map(Stamp::Full);
+    let pid = j
+        .syslog_pid
+        .as_deref()
+        .or(j.pid.as_deref())
+        .and_then(|p| p.parse().ok());
+    Some(Unjoined {
+        stamp,
+        host: j.host,
+        program: Some(prog),
+        pid,
+        message,
+    })
+}
+
+fn is_sshd(p: &str) -> bool {
+    p == "sshd" || p == "sshd-session" || p == "sshd-auth"
+}
