@@ -28,7 +28,16 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("source/splunk", &["adapter", "mod", "stream"]),
     (
         "detect",
-        &["collect", "keyed", "mod", "persist", "summary", "window"],
+        &[
+            "collect",
+            "keyed",
+            "mod",
+            "persist",
+            "sighting",
+            "source_key",
+            "summary",
+            "window",
+        ],
     ),
     (
         "columnar",
@@ -66,7 +75,7 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("parse/ssh", &["dialect", "header"]),
     ("parse/ssh", &["addr", "ipv6"]),
     ("parse/ssh", &["attempt", "message"]),
-    ("parse/ssh", &["mod", "reader"]),
+    ("parse/ssh", &["mod", "parallel", "reader"]),
 ];
 
 fn is_ident(c: char) -> bool {
