@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex, PoisonError};
 
+use super::read_ahead::ReadAhead;
 use super::{Extractor, Found};
 use crate::error::IocError;
 use crate::model::Indicator;
@@ -15,6 +16,9 @@ use crate::model::Indicator;
 /// How many files past the oldest unfinished one a worker may start: the
 /// results waiting to be handed on stay few even when one file is large.
 const AHEAD_PER_THREAD: usize = 4;
+
+/// Size of the blocks a background thread reads ahead of the scan.
+const READ_BLOCK: usize = 1 << 20;
 
 impl Extractor {
     /// Extracts indicators from the file at `path`, read in blocks (bounded
@@ -55,7 +59,14 @@ impl Extractor {
         let mut file = File::open(path).map_err(io_error)?;
         let len = file.metadata().map_or(0, |m| m.len());
         let hint = usize::try_from(len).unwrap_or(usize::MAX);
-        self.read_found(&mut file, hint).map_err(|e| match e {
+        // Several blocks: read the next one while this one is scanned.
+        let found = if hint > 2 * READ_BLOCK {
+            let mut ahead = ReadAhead::new(file, READ_BLOCK).map_err(io_error)?;
+            self.read_found(&mut ahead, hint)
+        } else {
+            self.read_found(&mut file, hint)
+        };
+        found.map_err(|e| match e {
             IocError::Io { source, .. } => io_error(source),
             other => other,
         })

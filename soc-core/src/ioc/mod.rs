@@ -64,6 +64,7 @@ mod memo;
 mod normalize;
 mod pass;
 mod prose;
+mod read_ahead;
 mod refang;
 mod scan;
 mod shape;
