@@ -2,11 +2,10 @@
 # Compare soc's EVE reader with baselines on the same generated eve.json.
 # Usage: benches/compare/eve_compare.sh [MIB]   (run from the repo root; never run in tests)
 set -euo pipefail
-MIB=${1:-200}
+AMOUNT=${1:-200} UNIT=MiB
 DATA=benches/data/eve.json
-cargo run -q --release -p soc-benches --bin gen-eve -- "$MIB" "$DATA"
-cargo build -q --release -p soc-cli
-t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); python3 -c "print(f'{$MIB/($e-$s):,.0f} MiB/s  ({$e-$s:.2f}s)')"; }
+. benches/compare/common.sh
+generate gen-eve "$DATA"
 echo "soc eve --summary (typed parse):"; t target/release/soc eve "$DATA" --summary --format jsonl
 echo "soc eve --alerts (fast path):";    t target/release/soc eve "$DATA" --alerts --format jsonl
 echo "python json.loads loop:";          t python3 -c "

@@ -9,10 +9,10 @@
 # (Debian: apt-get install fail2ban ripgrep; the fail2ban service is not needed).
 set -euo pipefail
 LINES=${1:-1000000}
+AMOUNT=$LINES UNIT=lines
 DATA=benches/data/auth.log
-cargo run -q --release -p soc-benches --bin gen-authlog -- "$LINES" "$DATA"
-cargo build -q --release -p soc-cli
-t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); python3 -c "print(f'{$LINES/($e-$s):,.0f} lines/s  ({$e-$s:.2f}s)')"; }
+. benches/compare/common.sh
+generate gen-authlog "$DATA"
 echo "soc ssh --summary:";        t target/release/soc ssh "$DATA" --summary --format jsonl
 echo "soc ssh --alerts:";         t target/release/soc ssh "$DATA" --alerts --format jsonl
 if [ -n "${SOC_BASELINE:-}" ]; then

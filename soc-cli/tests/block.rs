@@ -222,17 +222,10 @@ fn sweep_dry_run_shows_the_rule_removal_and_changes_nothing() {
 }
 
 fn root_with(tools: &[&str]) -> bool {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false);
-    root && tools
-        .iter()
-        .all(|t| soc_core::respond::firewall::exec::find_program(t).is_some())
+    soc_core::respond::firewall::exec::running_as_root()
+        && tools
+            .iter()
+            .all(|t| soc_core::respond::firewall::exec::find_program(t).is_some())
 }
 
 struct Netns(String);

@@ -64,14 +64,7 @@ fn have(cmd: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
+    soc_core::respond::firewall::exec::running_as_root()
 }
 
 fn auth_log(lines: &mut Vec<String>, user: &str, src: &str, n: usize, minute: u32) {

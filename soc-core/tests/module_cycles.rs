@@ -39,23 +39,9 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
             "window",
         ],
     ),
-    (
-        "columnar",
-        &[
-            "alerts",
-            "build",
-            "eve",
-            "events",
-            "indicators",
-            "mod",
-            "parquet",
-            "read",
-        ],
-    ),
     ("store", &["detector", "lock", "mod"]),
     ("store", &["rollup", "rollup_top"]),
     ("store", &["inbox", "rollup_walk"]),
-    ("enrich/lists", &["mod", "parse"]),
     ("respond/cloud/aws", &["client", "credentials", "sigv4"]),
     ("respond/cloud/aws", &["api", "config", "mod"]),
     (

@@ -4,8 +4,24 @@
 use std::sync::OnceLock;
 
 use pyo3::prelude::*;
-use pyo3::types::PyAnyMethods;
+use pyo3::types::{PyAnyMethods, PyTuple, PyType};
+use pyo3::{BoundObject, PyClass};
 use serde::Serialize;
+
+/// What `__reduce__` returns for an object that pickles as a call of its
+/// own type: the type and the constructor's positional arguments.
+pub(crate) type Reduced<'py> = (Bound<'py, PyType>, Bound<'py, PyTuple>);
+
+/// The [`Reduced`] of `slf`, rebuilt by unpickling as `type(slf)(*args)`.
+pub(crate) fn rebuilt_by_type<'py, T, A>(slf: &Bound<'py, T>, args: A) -> PyResult<Reduced<'py>>
+where
+    T: PyClass,
+    A: IntoPyObject<'py, Target = PyTuple>,
+    A::Error: Into<PyErr>,
+{
+    let args = args.into_pyobject(slf.py()).map_err(Into::into)?;
+    Ok((slf.as_any().get_type(), args.into_bound()))
+}
 
 /// Any serializable value as plain Python data (dict/list/str/int/float/bool/None).
 pub(crate) fn to_py_data<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<PyObject> {

@@ -2,12 +2,12 @@
 //! `refang`, `defang` and the `Indicator` class.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyTuple};
 
 use soc_core::ioc::{self, AllowList, ExtractOptions, Extractor};
 use soc_core::model::{Indicator, IndicatorKind, IndicatorTag};
 
-use crate::convert::Repr;
+use crate::convert::{rebuilt_by_type, Reduced, Repr};
 use crate::errors::{config_error, to_py, type_error};
 
 /// An indicator of compromise found in text. Rust: `soc_core::model::Indicator`.
@@ -128,10 +128,7 @@ impl PyIndicator {
             .finish()
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
-        let py = slf.py();
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
         let i = &slf.get().inner;
         let args = (
             i.kind.as_str(),
@@ -142,9 +139,8 @@ impl PyIndicator {
             i.defanged,
             i.count,
             i.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-        )
-            .into_pyobject(py)?;
-        Ok((py.get_type::<Self>(), args))
+        );
+        rebuilt_by_type(slf, args)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyDict;
 
 use soc_core::respond::firewall::{
     parse_duration, Backend, Firewall as CoreFirewall, FirewallConfig,
@@ -16,7 +16,7 @@ use soc_core::respond::isolate::{IsolateConfig, SshIsolator as CoreIsolator};
 use soc_core::respond::AuditLog;
 use soc_core::{ActionRecord, Mode, StateStore};
 
-use crate::convert::{runtime, to_py_data, Repr};
+use crate::convert::{rebuilt_by_type, runtime, to_py_data, Reduced, Repr};
 use crate::errors::to_py;
 
 fn mode(dry_run: bool) -> Mode {
@@ -209,10 +209,7 @@ impl Firewall {
             .finish()
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let py = slf.py();
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
         let s = slf.get();
         let args = (
             s.backend(),
@@ -222,9 +219,8 @@ impl Firewall {
             s.default_duration(),
             s.netns(),
             s.state(),
-        )
-            .into_pyobject(py)?;
-        Ok((slf.get_type().into_any(), args))
+        );
+        rebuilt_by_type(slf, args)
     }
 }
 
@@ -330,10 +326,7 @@ impl SshIsolator {
             .finish()
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let py = slf.py();
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
         let s = slf.get();
         let c = s.inner.config();
         let command = (!c.command.is_empty()).then(|| c.command.clone());
@@ -347,9 +340,8 @@ impl SshIsolator {
             c.connect_timeout_secs,
             c.timeout_secs,
             s.dry_run,
-        )
-            .into_pyobject(py)?;
-        Ok((slf.get_type().into_any(), args))
+        );
+        rebuilt_by_type(slf, args)
     }
 }
 

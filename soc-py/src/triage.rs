@@ -20,7 +20,7 @@ use soc_core::score::train::{train_csv, TrainOptions};
 use soc_core::score::{LogisticModel, RiskThresholds, SeverityScorer, WeightedConfig};
 use soc_core::{Alert, Score, ScoreError, ScoreFactor, Scorer};
 
-use crate::convert::{from_py_data, to_py_data, Repr};
+use crate::convert::{from_py_data, rebuilt_by_type, to_py_data, Reduced, Repr};
 use crate::errors::{config_error, kwargs_error, to_py};
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
@@ -152,17 +152,11 @@ impl WeightedScorer {
             .finish()
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
         let py = slf.py();
         let me = slf.get();
         let args = (to_py_data(py, &me.config)?, to_py_data(py, &me.thresholds)?);
-        PyTuple::new(
-            py,
-            [
-                slf.get_type().into_any(),
-                args.into_pyobject(py)?.into_any(),
-            ],
-        )
+        rebuilt_by_type(slf, args)
     }
 }
 

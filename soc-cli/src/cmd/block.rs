@@ -129,15 +129,7 @@ fn parse_backend(s: &str) -> Result<Backend, String> {
 
 /// The default state store location (see the module docs).
 pub fn default_state_path() -> PathBuf {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false);
-    if root {
+    if soc_core::respond::firewall::exec::running_as_root() {
         PathBuf::from("/var/lib/soc/state.db")
     } else {
         PathBuf::from(".soc/state.db")
@@ -211,17 +203,18 @@ fn audit(store: Option<&Arc<StateStore>>, rec: &ActionRecord) {
     }
 }
 
-/// `soc block IP` on another kind of firewall (`--cloud`, `--host`): the
-/// firewall arguments, address, duration, allow-list, permit-private and
-/// reason.
-type BlockElsewhere = fn(
-    &FirewallArgs,
-    &str,
-    Option<std::time::Duration>,
-    Vec<String>,
-    bool,
-    &str,
-) -> anyhow::Result<ExitCode>;
+/// What `soc block IP` asks of whichever firewalls act: the target, how
+/// long, the command line's additions to the policy and the note.
+pub struct BlockOrder {
+    pub ip: String,
+    pub duration: Option<std::time::Duration>,
+    pub allow: Vec<String>,
+    pub permit_private: bool,
+    pub reason: String,
+}
+
+/// `soc block IP` on one kind of firewall (this host's, `--cloud`, `--host`).
+type BlockOn = fn(&FirewallArgs, BlockOrder) -> anyhow::Result<ExitCode>;
 
 /// Runs `soc block`.
 pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
@@ -234,45 +227,52 @@ pub fn run_block(args: BlockArgs) -> anyhow::Result<ExitCode> {
         return Err(UsageError("give an address to block, or `soc block list`".into()).into());
     };
     let duration = parse_duration(&args.duration).map_err(|e| UsageError(format!("--for: {e}")))?;
-    let other_firewall = if args.fw.cloud.active() {
-        Some(cloud::block as BlockElsewhere)
+    let block: BlockOn = if args.fw.cloud.active() {
+        cloud::block
     } else if args.fw.remote.active() {
-        Some(remote::block as BlockElsewhere)
+        remote::block
     } else {
-        None
+        block_here
     };
-    if let Some(block) = other_firewall {
-        return block(
-            &args.fw,
-            &ip,
-            duration,
-            args.allow,
-            args.permit_private,
-            &args.reason,
-        );
-    }
-    let (fw, store) = firewall(&args.fw, args.allow, args.permit_private)?;
+    let order = BlockOrder {
+        ip,
+        duration,
+        allow: args.allow,
+        permit_private: args.permit_private,
+        reason: args.reason,
+    };
+    block(&args.fw, order)
+}
+
+/// `soc block IP` on this host's firewall.
+fn block_here(fw_args: &FirewallArgs, order: BlockOrder) -> anyhow::Result<ExitCode> {
+    let duration = order.duration;
+    let (fw, store) = firewall(fw_args, order.allow, order.permit_private)?;
     let rt = crate::cmd::runtime()?;
     let rec = rt.block_on(fw.block(
-        &ip,
+        &order.ip,
         Some(duration.unwrap_or_default()),
-        mode(&args.fw),
-        &args.reason,
+        mode(fw_args),
+        &order.reason,
     ))?;
     audit(store.as_ref(), &rec);
-    print_record(&rec, args.fw.json, |r| {
-        let until = r
-            .expires_at
-            .map(|t| format!(", until {}", t.format("%Y-%m-%dT%H:%M:%SZ")))
-            .unwrap_or_default();
+    print_record(&rec, fw_args.json, |r| {
         format!(
-            "blocked {} for {} ({}{until})",
+            "blocked {} for {} ({}{})",
             r.target,
             format_duration(duration),
-            fw.backend()
+            fw.backend(),
+            until_text(r)
         )
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `, until <UTC time>` for a record with an expiry, else nothing.
+fn until_text(rec: &ActionRecord) -> String {
+    rec.expires_at
+        .map(|t| format!(", until {}", t.format("%Y-%m-%dT%H:%M:%SZ")))
+        .unwrap_or_default()
 }
 
 /// Runs `soc unblock`.

@@ -12,7 +12,8 @@ use super::build::{
     append_json, dict_utf8, i64_of, ip_text, list_of, micros, object_text, schema, ts_utc,
     DictBuilder, StringStructList,
 };
-use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
+use super::build::{finish_all, BatchBuilder, BatchCounts};
+use super::error::ColumnarError;
 use crate::model::Alert;
 
 const ATTACK_FIELDS: &[&str] = &["technique_id", "technique_name", "tactic_id", "tactic_name"];

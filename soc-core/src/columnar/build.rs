@@ -1,18 +1,57 @@
-//! Column builders shared by the batch builders: data types, timestamp and
-//! integer conversions, a list-of-string-structs column, schema metadata.
+//! What the batch builders share: the [`BatchBuilder`] trait and
+//! [`BatchCounts`], schema metadata, data types, timestamp and integer
+//! conversions, the origin columns and a list-of-string-structs column.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use arrow_array::builder::{ArrayBuilder, StringBuilder, StringDictionaryBuilder};
+use arrow_array::builder::{
+    ArrayBuilder, Int64Builder, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder,
+};
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use chrono::{DateTime, Utc};
 
-use super::{ColumnarError, SCHEMA_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
+use super::error::ColumnarError;
+
+/// Version of the schemas, in each schema's metadata.
+pub const SCHEMA_VERSION: &str = "1";
+/// Metadata key of the schema name (`soc.events`, `soc.alerts`, ...).
+pub const SCHEMA_KEY: &str = "soc.schema";
+/// Metadata key of [`SCHEMA_VERSION`].
+pub const SCHEMA_VERSION_KEY: &str = "soc.schema_version";
+
+/// What the batch builders share: the schema, the rows appended since the
+/// last batch, and `finish`. An implementation keeps a [`BatchCounts`] and
+/// finishes its columns; the rest is provided.
+pub trait BatchBuilder {
+    /// The schema and what was appended since the last batch.
+    fn counts(&self) -> &BatchCounts;
+    /// The batch of the rows appended so far; the builder starts empty again
+    /// (an implementation finishes its columns in schema order and hands
+    /// them to [`BatchCounts::batch`]).
+    fn finish(&mut self) -> Result<RecordBatch, ColumnarError>;
+    /// The schema of the batches.
+    fn schema(&self) -> SchemaRef {
+        self.counts().schema().clone()
+    }
+    /// Rows appended since the last [`finish`](Self::finish).
+    fn len(&self) -> usize {
+        self.counts().rows()
+    }
+    /// Whether no row was appended since the last batch.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Bytes of text appended since the last batch (raw lines, JSON), to
+    /// end batches before string offsets overflow.
+    fn text_bytes(&self) -> usize {
+        self.counts().text_bytes()
+    }
+}
 
 /// A dictionary-encoded string column builder (the enums: kinds,
 /// severities, attempt classes, ...).
@@ -36,6 +75,53 @@ pub(crate) fn micros(t: Option<DateTime<Utc>>) -> Option<i64> {
 /// The time back from microseconds since the epoch.
 pub(crate) fn from_micros(us: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(us)
+}
+
+/// The columns a row of events starts with: where it was read (`file`,
+/// `line`, both null for a batch of lines without a file) and its `time`.
+pub(crate) struct OriginColumns {
+    file: DictBuilder,
+    line: Int64Builder,
+    time: TimestampMicrosecondBuilder,
+}
+
+impl OriginColumns {
+    /// The schema fields: the three columns (all nullable), then `rest`.
+    pub(crate) fn fields_then(rest: Vec<Field>) -> Vec<Field> {
+        let mut fields = vec![
+            Field::new("file", dict_utf8(), true),
+            Field::new("line", DataType::Int64, true),
+            Field::new("time", ts_utc(), true),
+        ];
+        fields.extend(rest);
+        fields
+    }
+
+    pub(crate) fn new() -> Self {
+        OriginColumns {
+            file: DictBuilder::new(),
+            line: Int64Builder::new(),
+            time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+        }
+    }
+
+    /// Appends one row's origin and time.
+    pub(crate) fn append(
+        &mut self,
+        file: Option<&str>,
+        line: Option<u64>,
+        time: Option<DateTime<Utc>>,
+    ) {
+        self.file.append_option(file);
+        self.line.append_option(line.and_then(i64_of));
+        self.time.append_option(micros(time));
+    }
+
+    /// The three arrays, in schema order, ready for the rest of the row's
+    /// columns to be appended.
+    pub(crate) fn finish(&mut self) -> Vec<ArrayRef> {
+        finish_all([&mut self.file, &mut self.line, &mut self.time])
+    }
 }
 
 /// A `u64` as `int64`; values past `i64::MAX` (never written by the

@@ -2,14 +2,13 @@
 //! `soc.eve_events` schema: the envelope, the alert object's columns, the
 //! main detail of the event type, and the line itself.
 
-use arrow_array::builder::{
-    Int32Builder, Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
-};
+use arrow_array::builder::{Int32Builder, Int64Builder, ListBuilder, StringBuilder};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
-use super::build::{dict_utf8, i64_of, ip_text, list_of, micros, schema, ts_utc, DictBuilder};
-use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
+use super::build::{dict_utf8, i64_of, ip_text, list_of, schema, DictBuilder, OriginColumns};
+use super::build::{finish_all, BatchBuilder, BatchCounts};
+use super::error::ColumnarError;
 use crate::parse::suricata::EveRecord;
 
 /// The `soc.eve_events` schema (see the [module docs](super) for the table).
@@ -17,10 +16,7 @@ pub fn eve_schema() -> SchemaRef {
     let f = |name: &str, t: DataType, nullable: bool| Field::new(name, t, nullable);
     schema(
         "soc.eve_events",
-        vec![
-            f("file", dict_utf8(), true),
-            f("line", DataType::Int64, true),
-            f("time", ts_utc(), true),
+        OriginColumns::fields_then(vec![
             f("event_type", dict_utf8(), false),
             f("flow_id", DataType::Int64, true),
             f("in_iface", dict_utf8(), true),
@@ -44,7 +40,7 @@ pub fn eve_schema() -> SchemaRef {
             f("alert_severity", DataType::Int64, true),
             f("detail", DataType::Utf8, true),
             f("raw", DataType::Utf8, false),
-        ],
+        ]),
     )
 }
 
@@ -76,9 +72,7 @@ fn detail(rec: &EveRecord) -> Option<String> {
 /// ```
 pub struct EveBatchBuilder {
     counts: BatchCounts,
-    file: DictBuilder,
-    line: Int64Builder,
-    time: TimestampMicrosecondBuilder,
+    origin: OriginColumns,
     event_type: DictBuilder,
     flow_id: Int64Builder,
     in_iface: DictBuilder,
@@ -115,9 +109,7 @@ impl EveBatchBuilder {
     pub fn new() -> Self {
         EveBatchBuilder {
             counts: BatchCounts::new(eve_schema()),
-            file: DictBuilder::new(),
-            line: Int64Builder::new(),
-            time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            origin: OriginColumns::new(),
             event_type: DictBuilder::new(),
             flow_id: Int64Builder::new(),
             in_iface: DictBuilder::new(),
@@ -147,9 +139,7 @@ impl EveBatchBuilder {
     /// Appends one record read from line `line` of `file` (both optional:
     /// a batch of lines has no file).
     pub fn append(&mut self, rec: &EveRecord, file: Option<&str>, line: Option<u64>) {
-        self.file.append_option(file);
-        self.line.append_option(line.and_then(i64_of));
-        self.time.append_option(micros(rec.timestamp));
+        self.origin.append(file, line, rec.timestamp);
         self.event_type.append_value(&rec.event_type);
         self.flow_id.append_option(rec.flow_id.and_then(i64_of));
         self.in_iface.append_option(rec.in_iface.as_deref());
@@ -196,10 +186,8 @@ impl BatchBuilder for EveBatchBuilder {
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        let columns = finish_all([
-            &mut self.file,
-            &mut self.line,
-            &mut self.time,
+        let mut columns = self.origin.finish();
+        columns.extend(finish_all([
             &mut self.event_type,
             &mut self.flow_id,
             &mut self.in_iface,
@@ -223,7 +211,7 @@ impl BatchBuilder for EveBatchBuilder {
             &mut self.alert_severity,
             &mut self.detail,
             &mut self.raw,
-        ]);
+        ]));
         self.counts.batch(columns)
     }
 }

@@ -1,16 +1,15 @@
 //! Normalized events ([`Event`], the SSH parser's output and every other
 //! parser's) as record batches of the `soc.events` schema.
 
-use arrow_array::builder::{
-    BooleanBuilder, Int32Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
-};
+use arrow_array::builder::{BooleanBuilder, Int32Builder, StringBuilder};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
 use super::build::{
-    append_json, dict_utf8, i64_of, ip_text, micros, object_text, schema, ts_utc, DictBuilder,
+    append_json, dict_utf8, ip_text, object_text, schema, DictBuilder, OriginColumns,
 };
-use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
+use super::build::{finish_all, BatchBuilder, BatchCounts};
+use super::error::ColumnarError;
 use crate::model::{Attempt, Event, EventOutcome};
 
 /// The `soc.events` schema (see the [module docs](super) for the table).
@@ -18,10 +17,7 @@ pub fn event_schema() -> SchemaRef {
     let f = |name: &str, t: DataType, nullable: bool| Field::new(name, t, nullable);
     schema(
         "soc.events",
-        vec![
-            f("file", dict_utf8(), true),
-            f("line", DataType::Int64, true),
-            f("time", ts_utc(), true),
+        OriginColumns::fields_then(vec![
             f("source", dict_utf8(), false),
             f("host", DataType::Utf8, true),
             f("kind", dict_utf8(), false),
@@ -38,7 +34,7 @@ pub fn event_schema() -> SchemaRef {
             f("method", dict_utf8(), true),
             f("fields", DataType::Utf8, true),
             f("raw", DataType::Utf8, false),
-        ],
+        ]),
     )
 }
 
@@ -70,9 +66,7 @@ pub(crate) fn outcome_str(o: EventOutcome) -> &'static str {
 /// ```
 pub struct EventBatchBuilder {
     counts: BatchCounts,
-    file: DictBuilder,
-    line: Int64Builder,
-    time: TimestampMicrosecondBuilder,
+    origin: OriginColumns,
     source: DictBuilder,
     host: StringBuilder,
     kind: DictBuilder,
@@ -102,9 +96,7 @@ impl EventBatchBuilder {
     pub fn new() -> Self {
         EventBatchBuilder {
             counts: BatchCounts::new(event_schema()),
-            file: DictBuilder::new(),
-            line: Int64Builder::new(),
-            time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            origin: OriginColumns::new(),
             source: DictBuilder::new(),
             host: StringBuilder::new(),
             kind: DictBuilder::new(),
@@ -127,10 +119,11 @@ impl EventBatchBuilder {
     /// Appends one event.
     pub fn append(&mut self, e: &Event) {
         let origin = e.origin.as_ref();
-        self.file
-            .append_option(origin.map(|o| o.file.as_str()).filter(|f| !f.is_empty()));
-        self.line.append_option(origin.and_then(|o| i64_of(o.line)));
-        self.time.append_option(micros(e.time));
+        self.origin.append(
+            origin.map(|o| o.file.as_str()).filter(|f| !f.is_empty()),
+            origin.map(|o| o.line),
+            e.time,
+        );
         self.source.append_value(&e.source);
         self.host.append_option(e.host.as_deref());
         self.kind.append_value(&e.kind);
@@ -159,10 +152,8 @@ impl BatchBuilder for EventBatchBuilder {
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ColumnarError> {
-        let columns = finish_all([
-            &mut self.file,
-            &mut self.line,
-            &mut self.time,
+        let mut columns = self.origin.finish();
+        columns.extend(finish_all([
             &mut self.source,
             &mut self.host,
             &mut self.kind,
@@ -179,7 +170,7 @@ impl BatchBuilder for EventBatchBuilder {
             &mut self.method,
             &mut self.fields,
             &mut self.raw,
-        ]);
+        ]));
         self.counts.batch(columns)
     }
 }

@@ -7,7 +7,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 
 use super::build::{dict_utf8, i64_of, list_of, schema, DictBuilder};
-use super::{finish_all, BatchBuilder, BatchCounts, ColumnarError};
+use super::build::{finish_all, BatchBuilder, BatchCounts};
+use super::error::ColumnarError;
 use crate::model::Indicator;
 
 /// The `soc.indicators` schema (see the [module docs](super) for the table).

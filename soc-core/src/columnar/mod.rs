@@ -96,6 +96,7 @@
 
 mod alerts;
 mod build;
+mod error;
 mod eve;
 mod events;
 mod indicators;
@@ -106,85 +107,13 @@ mod read;
 pub use alerts::{alert_schema, AlertBatchBuilder};
 pub use arrow_array::RecordBatch;
 pub use arrow_schema::SchemaRef;
-pub use build::{finish_all, BatchCounts};
+pub use build::{
+    finish_all, BatchBuilder, BatchCounts, SCHEMA_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
+};
+pub use error::ColumnarError;
 pub use eve::{eve_schema, EveBatchBuilder};
 pub use events::{event_schema, EventBatchBuilder};
 pub use indicators::{indicator_schema, IndicatorBatchBuilder};
 #[cfg(feature = "parquet")]
 pub use parquet::{ParquetSink, DEFAULT_ROWS_PER_GROUP};
 pub use read::{events_from_batch, string_at};
-
-/// Version of the schemas, in each schema's metadata.
-pub const SCHEMA_VERSION: &str = "1";
-/// Metadata key of the schema name (`soc.events`, `soc.alerts`, ...).
-pub const SCHEMA_KEY: &str = "soc.schema";
-/// Metadata key of [`SCHEMA_VERSION`].
-pub const SCHEMA_VERSION_KEY: &str = "soc.schema_version";
-
-/// What the batch builders share: the schema, the rows appended since the
-/// last batch, and `finish`. An implementation keeps a [`BatchCounts`] and
-/// finishes its columns; the rest is provided.
-pub trait BatchBuilder {
-    /// The schema and what was appended since the last batch.
-    fn counts(&self) -> &BatchCounts;
-    /// The batch of the rows appended so far; the builder starts empty again
-    /// (an implementation finishes its columns in schema order and hands
-    /// them to [`BatchCounts::batch`]).
-    fn finish(&mut self) -> Result<RecordBatch, ColumnarError>;
-    /// The schema of the batches.
-    fn schema(&self) -> SchemaRef {
-        self.counts().schema().clone()
-    }
-    /// Rows appended since the last [`finish`](Self::finish).
-    fn len(&self) -> usize {
-        self.counts().rows()
-    }
-    /// Whether no row was appended since the last batch.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// Bytes of text appended since the last batch (raw lines, JSON), to
-    /// end batches before string offsets overflow.
-    fn text_bytes(&self) -> usize {
-        self.counts().text_bytes()
-    }
-}
-
-/// Errors of the columnar layer.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ColumnarError {
-    /// Arrow refused a batch (a bug in a builder, or a malformed input batch).
-    #[error("arrow: {0}")]
-    Arrow(#[from] arrow_schema::ArrowError),
-    /// Writing Parquet failed.
-    #[cfg(feature = "parquet")]
-    #[error("parquet: {0}")]
-    Parquet(#[from] ::parquet::errors::ParquetError),
-    /// An input batch lacks a required column.
-    #[error("the batch has no column {column:?}")]
-    MissingColumn {
-        /// The column.
-        column: String,
-    },
-    /// An input column has a type soc cannot read.
-    #[error("column {column:?} is {found}, expected {expected}")]
-    ColumnType {
-        /// The column.
-        column: String,
-        /// Its type.
-        found: String,
-        /// What soc reads there.
-        expected: String,
-    },
-    /// A value in an input batch is invalid.
-    #[error("column {column:?} row {row}: {reason}")]
-    BadValue {
-        /// The column.
-        column: String,
-        /// 0-based row.
-        row: usize,
-        /// What is wrong.
-        reason: String,
-    },
-}

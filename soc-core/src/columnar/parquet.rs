@@ -9,7 +9,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::{BatchBuilder, ColumnarError};
+use super::build::BatchBuilder;
+use super::error::ColumnarError;
 
 /// Rows per row group unless asked otherwise.
 pub const DEFAULT_ROWS_PER_GROUP: usize = 64 * 1024;

@@ -15,7 +15,7 @@ use arrow_schema::{DataType, TimeUnit};
 use chrono::{DateTime, Utc};
 
 use super::build::from_micros;
-use super::ColumnarError;
+use super::error::ColumnarError;
 use crate::model::{Attempt, Event, EventOutcome, Origin};
 
 /// One column read as optional strings: plain, large or view strings, or

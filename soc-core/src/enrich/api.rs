@@ -136,14 +136,14 @@ impl ProviderApi {
     /// GETs `path` (as [`get`](Self::get)) for an API where 404 means "no
     /// data": that is an `Unknown` answer summarised `not_found` (with the
     /// body, if JSON, as its raw answer); any other answer is the JSON
-    /// body handed to `parse`.
+    /// body handed to the provider's `parse(ind, body, ttl_secs)`.
     pub(crate) async fn lookup(
         &self,
         ind: &Indicator,
         path: &str,
         accept: &str,
         not_found: &str,
-        parse: impl FnOnce(Value) -> Result<Enrichment, EnrichError>,
+        parse: impl FnOnce(&Indicator, Value, u64) -> Result<Enrichment, EnrichError>,
     ) -> Result<Enrichment, EnrichError> {
         let resp = self.get(path, &[], accept, &[404]).await?;
         if resp.status == 404 {
@@ -152,6 +152,6 @@ impl ProviderApi {
             e.raw = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
             return Ok(e);
         }
-        parse(resp.json(self.name)?)
+        parse(ind, resp.json(self.name)?, self.ttl_secs)
     }
 }

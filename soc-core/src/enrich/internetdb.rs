@@ -49,15 +49,9 @@ impl Enricher for InternetDb {
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
-        let ttl = self.api.ttl_secs();
+        let not_found = "no data in InternetDB";
         self.api
-            .lookup(
-                ind,
-                &ip.to_string(),
-                "application/json",
-                "no data in InternetDB",
-                |raw| parse(ind, raw, ttl),
-            )
+            .lookup(ind, &ip.to_string(), "application/json", not_found, parse)
             .await
     }
 }

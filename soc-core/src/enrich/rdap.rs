@@ -65,11 +65,8 @@ impl Enricher for Rdap {
             _ => return Err(unsupported(NAME, ind)),
         };
         let accept = "application/rdap+json, application/json";
-        let ttl = self.api.ttl_secs();
         self.api
-            .lookup(ind, &path, accept, "not found in RDAP", |raw| {
-                parse(ind, raw, ttl)
-            })
+            .lookup(ind, &path, accept, "not found in RDAP", parse)
             .await
     }
 }

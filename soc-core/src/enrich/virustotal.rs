@@ -76,11 +76,8 @@ impl Enricher for VirusTotal {
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let path = self.path(ind).ok_or_else(|| unsupported(NAME, ind))?;
         let not_found = "not found in VirusTotal";
-        let ttl = self.api.ttl_secs();
         self.api
-            .lookup(ind, &path, "application/json", not_found, |raw| {
-                parse(ind, raw, ttl)
-            })
+            .lookup(ind, &path, "application/json", not_found, parse)
             .await
     }
 }

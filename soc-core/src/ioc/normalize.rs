@@ -53,12 +53,8 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
         ("@", 1)
     } else if rest.first() == Some(&b'/') {
         ("/", 1)
-    } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
-        (".", 3)
-    } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
-        ("@", 2)
     } else {
-        return None;
+        spelled_word(rest)?
     };
     let mut k = j + len;
     let close_start = k;
@@ -81,6 +77,18 @@ fn bracketed(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
         && raw.get(j + len).is_some_and(u8::is_ascii_alphanumeric);
     (unclosed_ok || len == 3 && rep == "." && unclosed_dot(raw, i, j + 3))
         .then_some((rep, j + len - i))
+}
+
+/// `dot` or `at` (any case) at the start of `rest`: its replacement and
+/// length.
+fn spelled_word(rest: &[u8]) -> Option<(&'static str, usize)> {
+    if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
+        Some((".", 3))
+    } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
+        Some(("@", 2))
+    } else {
+        None
+    }
 }
 
 /// An unclosed `[dot` at `i` (`example[dotcom/x`), the letters after it
@@ -176,15 +184,7 @@ fn spelled(raw: &[u8], i: usize) -> Option<(&'static str, usize)> {
     if j == i {
         return None;
     }
-    let rest = &raw[j..];
-    let (rep, len): (&'static str, usize) =
-        if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"dot") {
-            (".", 3)
-        } else if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"at") {
-            ("@", 2)
-        } else {
-            return None;
-        };
+    let (rep, len) = spelled_word(&raw[j..])?;
     let mut k = j + len;
     let after = k;
     while k < raw.len() && is_sp(raw[k]) {

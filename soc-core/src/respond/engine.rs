@@ -96,34 +96,32 @@ impl ResponseEngine {
             cfg.firewall.remote.iter().map(|t| t.name.clone()).collect();
         cfg.cloud.check_names_against(&remote_hosts)?;
         e.register("watchlist", Box::new(WatchList::new(store)));
-        if let Some(c) = &cfg.email {
-            e.register("email", Box::new(EmailNotifier::new(c)?));
-        }
-        if let Some(c) = &cfg.webhook {
-            e.register("webhook", Box::new(WebhookNotifier::new(c)?));
-        }
-        if let Some(c) = &cfg.slack {
-            e.register("slack", Box::new(SlackNotifier::new(c)?));
-        }
-        if let Some(c) = &cfg.splunk_hec {
-            e.register("splunk_hec", Box::new(SplunkHec::new(c)?));
-        }
-        if let Some(c) = &cfg.elasticsearch {
-            e.register("elasticsearch", Box::new(ElasticBulk::new(c)?));
-        }
-        if let Some(c) = &cfg.sink {
-            e.register("sink", Box::new(JsonSink::new(c)?));
-        }
-        if let Some(c) = &cfg.thehive {
-            e.register("thehive", Box::new(TheHive::new(c)?));
-        }
-        if let Some(c) = &cfg.jira {
-            e.register("jira", Box::new(Jira::new(c)?));
-        }
-        if let Some(c) = &cfg.ticket_file {
-            e.register("ticket_file", Box::new(TicketFile::new(c.path.clone())));
-        }
+        e.register_configured("email", &cfg.email, EmailNotifier::new)?;
+        e.register_configured("webhook", &cfg.webhook, WebhookNotifier::new)?;
+        e.register_configured("slack", &cfg.slack, SlackNotifier::new)?;
+        e.register_configured("splunk_hec", &cfg.splunk_hec, SplunkHec::new)?;
+        e.register_configured("elasticsearch", &cfg.elasticsearch, ElasticBulk::new)?;
+        e.register_configured("sink", &cfg.sink, JsonSink::new)?;
+        e.register_configured("thehive", &cfg.thehive, TheHive::new)?;
+        e.register_configured("jira", &cfg.jira, Jira::new)?;
+        e.register_configured("ticket_file", &cfg.ticket_file, |c| {
+            Ok(TicketFile::new(c.path.clone()))
+        })?;
         Ok(e)
+    }
+
+    /// Registers the responder `build` makes from its config section, when
+    /// the section is present.
+    fn register_configured<C, R: Responder + 'static>(
+        &mut self,
+        name: &str,
+        section: &Option<C>,
+        build: impl FnOnce(&C) -> Result<R, RespondError>,
+    ) -> Result<(), RespondError> {
+        if let Some(c) = section {
+            self.register(name, Box::new(build(c)?));
+        }
+        Ok(())
     }
 
     /// Registers a [`CloudResponder`](super::cloud::CloudResponder) for

@@ -36,6 +36,27 @@ impl Reply {
     }
 }
 
+/// Retry settings of a configured endpoint: timeout in seconds, retries,
+/// first backoff in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RetrySettings {
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    pub backoff_ms: u64,
+}
+
+impl RetrySettings {
+    /// The settings of a section's `timeout_secs`, `max_retries` and
+    /// `retry_backoff_ms`.
+    pub fn new(timeout_secs: u64, max_retries: u32, backoff_ms: u64) -> Self {
+        RetrySettings {
+            timeout_secs,
+            max_retries,
+            backoff_ms,
+        }
+    }
+}
+
 /// Retry settings and a pooled client.
 #[derive(Debug)]
 pub(crate) struct Http {
@@ -44,27 +65,29 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    pub fn new(
-        responder: &str,
-        timeout_secs: u64,
-        max_retries: u32,
-        backoff_ms: u64,
-    ) -> Result<Self, RespondError> {
-        let client = RetryingClient::builder(Duration::from_secs(timeout_secs.max(1)))
+    pub fn new(responder: &str, retry: RetrySettings) -> Result<Self, RespondError> {
+        let client = RetryingClient::builder(Duration::from_secs(retry.timeout_secs.max(1)))
             .build()
             .map_err(|e| RespondError::Config {
                 responder: responder.to_string(),
                 message: format!("cannot build HTTP client: {}", e.without_url()),
             })?;
         let policy = RetryPolicy {
-            max_retries,
-            backoff: Duration::from_millis(backoff_ms),
+            max_retries: retry.max_retries,
+            backoff: Duration::from_millis(retry.backoff_ms),
             max_retry_after: MAX_RETRY_AFTER,
         };
         Ok(Http {
             inner: RetryingClient::new(client, policy, responder),
             responder: responder.to_string(),
         })
+    }
+
+    /// The client of `responder` for its configured `url`, which must be an
+    /// http(s) URL with a host.
+    pub fn for_url(responder: &str, url: &str, retry: RetrySettings) -> Result<Self, RespondError> {
+        check_url(responder, url)?;
+        Self::new(responder, retry)
     }
 
     /// Sends the request built by `build`, retrying transport errors and the
@@ -129,6 +152,19 @@ pub(crate) fn debug_endpoint(
         .field("endpoint", &shown_endpoint(endpoint))
         .finish_non_exhaustive()
 }
+
+/// `impl Debug` for an HTTP responder type with an `endpoint: String`
+/// field: [`debug_endpoint`] under the type's name.
+macro_rules! debug_shows_endpoint {
+    ($ty:ident) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                $crate::respond::http::debug_endpoint(f, stringify!($ty), &self.endpoint)
+            }
+        }
+    };
+}
+pub(crate) use debug_shows_endpoint;
 
 /// Joins a base URL and a path with exactly one `/`.
 pub(crate) fn join(base: &str, path: &str) -> String {

@@ -6,16 +6,9 @@
 use serde::Serialize;
 
 use crate::error::RespondError;
-use crate::respond::http::{check_url, redact_url, Http, Reply};
+pub(crate) use crate::respond::http::RetrySettings;
+use crate::respond::http::{redact_url, Http, Reply};
 use crate::respond::secret::Secret;
-
-/// Retry settings of a configured endpoint: timeout in seconds, retries,
-/// first backoff in milliseconds.
-pub(crate) struct RetrySettings {
-    pub timeout_secs: u64,
-    pub max_retries: u32,
-    pub backoff_ms: u64,
-}
 
 /// A JSON endpoint; `Debug` shows only its redacted URL.
 pub(crate) struct JsonPost {
@@ -45,16 +38,10 @@ impl JsonPost {
         retry: RetrySettings,
     ) -> Result<Self, RespondError> {
         let url = url.resolve(responder, "url")?;
-        check_url(responder, &url)?;
+        let http = Http::for_url(responder, &url, retry)?;
         let token = token
             .map(|t| t.resolve(responder, token_field))
             .transpose()?;
-        let http = Http::new(
-            responder,
-            retry.timeout_secs,
-            retry.max_retries,
-            retry.backoff_ms,
-        )?;
         Ok(JsonPost {
             responder,
             http,

@@ -42,14 +42,7 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
+    soc_core::respond::firewall::exec::running_as_root()
 }
 
 /// Why a lab test cannot run here (root, `ip`, `python3`, `tools`), if so.

@@ -6,27 +6,10 @@
 True
 """
 
-from typing import Any, Dict, Optional, Protocol, Union
+from typing import Any, Dict
 
 from ._native import Pipeline
-
-
-class EnricherLike(Protocol):
-    """A Python enricher: ``enrich(indicator_dict)`` returns ``Enrichment`` fields as a dict, or None."""
-
-    def enrich(self, indicator: Dict[str, Any]) -> Optional[Dict[str, Any]]: ...
-
-
-class ScorerLike(Protocol):
-    """A Python scorer: ``score(alert_dict)`` returns a score dict or a number 0..100."""
-
-    def score(self, alert: Dict[str, Any]) -> Union[Dict[str, Any], float]: ...
-
-
-class ResponderLike(Protocol):
-    """A Python responder: ``respond(alert_dict, dry_run)`` returns an action-record dict or None."""
-
-    def respond(self, alert: Dict[str, Any], dry_run: bool) -> Optional[Dict[str, Any]]: ...
+from ._protocols import EnricherLike, ResponderLike, ScorerLike  # noqa: F401 (the plug-in types)
 
 
 def _rebuild_pipeline(config: Any, options: Dict[str, Any]) -> Pipeline:

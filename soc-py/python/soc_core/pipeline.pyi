@@ -1,24 +1,13 @@
 """The configured soc pipeline, driven from Python (Rust: ``soc_core::pipeline::Pipeline``)."""
 
 from os import PathLike
-from typing import Any, Dict, Optional, Protocol, Union, final
+from typing import Any, Dict, Optional, Union, final
+
+from ._protocols import EnricherLike as EnricherLike
+from ._protocols import ResponderLike as ResponderLike
+from ._protocols import ScorerLike as ScorerLike
 
 __all__ = ["Pipeline"]
-
-class EnricherLike(Protocol):
-    """A Python enricher: ``enrich(indicator_dict)`` returns ``Enrichment`` fields as a dict, or None."""
-
-    def enrich(self, indicator: Dict[str, Any]) -> Optional[Dict[str, Any]]: ...
-
-class ScorerLike(Protocol):
-    """A Python scorer: ``score(alert_dict)`` returns a score dict or a number 0..100."""
-
-    def score(self, alert: Dict[str, Any]) -> Union[Dict[str, Any], float]: ...
-
-class ResponderLike(Protocol):
-    """A Python responder: ``respond(alert_dict, dry_run)`` returns an action-record dict or None."""
-
-    def respond(self, alert: Dict[str, Any], dry_run: bool) -> Optional[Dict[str, Any]]: ...
 
 @final
 class Pipeline:

@@ -7,7 +7,7 @@ any object with ``respond(alert, dry_run)`` where a responder is expected.
 """
 
 import os
-from typing import Any, Dict, Mapping, Optional, Protocol, Union
+from typing import Any, Dict, Mapping, Union
 
 from ._native import (  # noqa: F401 (_Rust* are the stubs' base classes)
     FEATURE_NAMES,
@@ -28,23 +28,10 @@ from ._native import (  # noqa: F401 (_Rust* are the stubs' base classes)
     train,
 )
 
+from ._protocols import ActionRecordDict, ResponderLike, ScoreDict, ScorerLike  # noqa: F401 (plug-in types)
 
 AlertLike = Union[Alert, Mapping[str, Any]]
-ScoreDict = Dict[str, Any]
-ActionRecordDict = Dict[str, Any]
 PathLike = Union[str, "os.PathLike[str]"]
-
-
-class ScorerLike(Protocol):
-    """A Python scorer: ``score(alert_dict)`` returns a score dict or a number 0..100."""
-
-    def score(self, alert: Dict[str, Any]) -> Union[ScoreDict, float]: ...
-
-
-class ResponderLike(Protocol):
-    """A Python responder: ``respond(alert_dict, dry_run)`` returns an action-record dict or None."""
-
-    def respond(self, alert: Dict[str, Any], dry_run: bool) -> Optional[ActionRecordDict]: ...
 
 
 def _rebuild_responder(cls: Any, kwargs: Dict[str, Any]) -> Any:

@@ -7,10 +7,14 @@ and ``soc_core::respond`` (``Responder``, ``notify``, ``ticket``).
 """
 
 import os
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Protocol, Union, final
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Union, final
 
 from typing_extensions import Self, disjoint_base
 
+from ._protocols import ActionRecordDict as ActionRecordDict
+from ._protocols import ResponderLike as ResponderLike
+from ._protocols import ScoreDict as ScoreDict
+from ._protocols import ScorerLike as ScorerLike
 from .parse import Alert
 
 __all__ = [
@@ -31,24 +35,10 @@ __all__ = [
 
 AlertLike = Union[Alert, Mapping[str, Any]]
 """An ``Alert`` or a dict in its ``to_dict()`` form (only ``kind`` is required)."""
-ScoreDict = Dict[str, Any]
-"""``{"scorer", "value" (0..100), "level" (low..critical), "factors": [...]}``."""
-ActionRecordDict = Dict[str, Any]
-"""``{"responder", "action", "target", "mode", "outcome", "commands", ...}``."""
 PathLike = Union[str, os.PathLike[str]]
 
 FEATURE_NAMES: List[str]
 """The model features, in the order ``features()`` returns them."""
-
-class ScorerLike(Protocol):
-    """A Python scorer: ``score(alert_dict)`` returns a score dict or a number 0..100."""
-
-    def score(self, alert: Dict[str, Any]) -> Union[ScoreDict, float]: ...
-
-class ResponderLike(Protocol):
-    """A Python responder: ``respond(alert_dict, dry_run)`` returns an action-record dict or None."""
-
-    def respond(self, alert: Dict[str, Any], dry_run: bool) -> Optional[ActionRecordDict]: ...
 
 @disjoint_base
 class _RustScorer:

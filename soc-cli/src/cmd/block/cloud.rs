@@ -17,7 +17,7 @@ use soc_core::respond::cloud::CloudResponder;
 use soc_core::respond::firewall::{format_duration, BlockTarget, FirewallConfig};
 use soc_core::{RespondError, StateStore};
 
-use super::{audit, mode, open_store, FirewallArgs};
+use super::{audit, mode, open_store, until_text, BlockOrder, FirewallArgs};
 
 /// Options that send the action to cloud and appliance firewalls.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -121,16 +121,12 @@ fn report(
             ActionOutcome::Skipped(why) => crate::say!("{who}: {why}"),
             ActionOutcome::Failed(why) => crate::say!("{who}: failed: {why}"),
             ActionOutcome::Done => {
-                let until = rec
-                    .expires_at
-                    .map(|t| format!(", until {}", t.format("%Y-%m-%dT%H:%M:%SZ")))
-                    .unwrap_or_default();
                 let what = match rec.action.as_str() {
                     "block" => format!("blocked {} for {}", rec.target, format_duration(duration)),
                     "unblock" => format!("unblocked {}", rec.target),
                     other => format!("{other} {}", rec.target),
                 };
-                crate::say!("{who}: {what}{until}");
+                crate::say!("{who}: {what}{}", until_text(rec));
             }
         }
     }
@@ -142,16 +138,10 @@ fn report(
 }
 
 /// `soc block IP --cloud ...`.
-pub fn block(
-    fw: &FirewallArgs,
-    ip: &str,
-    duration: Option<Duration>,
-    allow: Vec<String>,
-    permit_private: bool,
-    reason: &str,
-) -> anyhow::Result<ExitCode> {
+pub fn block(fw: &FirewallArgs, order: BlockOrder) -> anyhow::Result<ExitCode> {
+    let (ip, duration, reason) = (order.ip.as_str(), order.duration, order.reason.as_str());
     BlockTarget::parse(ip)?;
-    let (backends, store) = backends(fw, allow, permit_private)?;
+    let (backends, store) = backends(fw, order.allow, order.permit_private)?;
     let rt = crate::cmd::runtime()?;
     let m = mode(fw);
     let mut recs = Vec::new();

@@ -16,7 +16,7 @@ use soc_core::respond::firewall::{format_duration, Firewall, FirewallConfig};
 use soc_core::respond::remote::RemoteFirewalls;
 use soc_core::StateStore;
 
-use super::{audit, mode, open_store, print_record, FirewallArgs};
+use super::{audit, mode, open_store, print_record, until_text, BlockOrder, FirewallArgs};
 
 /// Options that send the action to other hosts' firewalls.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -107,15 +107,11 @@ pub fn report(
             }
         }
         print_record(rec, fw.json, |r| {
-            let until = r
-                .expires_at
-                .map(|t| format!(", until {}", t.format("%Y-%m-%dT%H:%M:%SZ")))
-                .unwrap_or_default();
             let what = match r.action.as_str() {
                 "block" => format!("blocked {} for {}", r.target, format_duration(duration)),
                 other => format!("{other} {}", r.target),
             };
-            format!("{host}: {what} ({}{until})", r.detail)
+            format!("{host}: {what} ({}{})", r.detail, until_text(r))
         })?;
     }
     Ok(super::fleet_exit_code(
@@ -134,24 +130,17 @@ fn one_line(rec: &ActionRecord) -> String {
 }
 
 /// `soc block IP --host ...`.
-pub fn block(
-    fw: &FirewallArgs,
-    ip: &str,
-    duration: Option<Duration>,
-    allow: Vec<String>,
-    permit_private: bool,
-    reason: &str,
-) -> anyhow::Result<ExitCode> {
-    let (fleet, store) = fleet(fw, allow, permit_private)?;
+pub fn block(fw: &FirewallArgs, order: BlockOrder) -> anyhow::Result<ExitCode> {
+    let (fleet, store) = fleet(fw, order.allow, order.permit_private)?;
     let rt = crate::cmd::runtime()?;
     let recs = rt.block_on(fleet.block(
-        ip,
+        &order.ip,
         &fw.remote.host,
-        Some(duration.unwrap_or_default()),
+        Some(order.duration.unwrap_or_default()),
         mode(fw),
-        reason,
+        &order.reason,
     ))?;
-    report(&recs, fw, store.as_ref(), duration)
+    report(&recs, fw, store.as_ref(), order.duration)
 }
 
 /// `soc unblock IP --host ...`.

@@ -93,7 +93,7 @@ impl ThreatList {
             path: path.to_string(),
             ..ThreatList::default()
         };
-        let warnings = parse::parse_into(&mut list, text);
+        let warnings = parse::parse_into(&mut list, path, text);
         merge(&mut list.v4, |x| x.checked_add(1));
         merge(&mut list.v6, |x| x.checked_add(1));
         (list, warnings)
@@ -112,35 +112,6 @@ impl ThreatList {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| shown.clone());
         Ok(Self::parse_from(&name, &shown, &text))
-    }
-
-    pub(crate) fn add(&mut self, entry: Entry, raw: &str, label: Option<String>) {
-        self.entries += 1;
-        let key = match entry {
-            Entry::V4(s, e) => {
-                self.v4.push((s, e));
-                raw.to_string()
-            }
-            Entry::V6(s, e) => {
-                self.v6.push((s, e));
-                raw.to_string()
-            }
-            Entry::Domain(d) => {
-                self.domains.insert(d.clone());
-                d
-            }
-            Entry::Url(u) => {
-                self.urls.insert(u.clone());
-                u
-            }
-            Entry::Hash(h) => {
-                self.hashes.insert(h.clone());
-                h
-            }
-        };
-        if let Some(l) = label {
-            self.labels.insert(key, l);
-        }
     }
 
     /// Entries read (before merging overlapping networks).
@@ -226,6 +197,37 @@ impl ThreatList {
             entry,
             label,
         })
+    }
+}
+
+impl parse::EntrySink for ThreatList {
+    fn add(&mut self, entry: Entry, raw: &str, label: Option<String>) {
+        self.entries += 1;
+        let key = match entry {
+            Entry::V4(s, e) => {
+                self.v4.push((s, e));
+                raw.to_string()
+            }
+            Entry::V6(s, e) => {
+                self.v6.push((s, e));
+                raw.to_string()
+            }
+            Entry::Domain(d) => {
+                self.domains.insert(d.clone());
+                d
+            }
+            Entry::Url(u) => {
+                self.urls.insert(u.clone());
+                u
+            }
+            Entry::Hash(h) => {
+                self.hashes.insert(h.clone());
+                h
+            }
+        };
+        if let Some(l) = label {
+            self.labels.insert(key, l);
+        }
     }
 }
 

@@ -9,7 +9,11 @@ use std::str::FromStr;
 use ipnetwork::IpNetwork;
 use serde_json::Value;
 
-use super::ThreatList;
+/// Where parsed entries go (a threat list).
+pub(crate) trait EntrySink {
+    /// Adds `entry`, written as `raw`, with its label.
+    fn add(&mut self, entry: Entry, raw: &str, label: Option<String>);
+}
 
 /// What one token of a list is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +163,7 @@ fn csv_fields(line: &str) -> Option<Vec<String>> {
 }
 
 fn add_token(
-    list: &mut ThreatList,
+    list: &mut impl EntrySink,
     token: &str,
     label: Option<String>,
     warnings: &mut Vec<String>,
@@ -183,12 +187,11 @@ fn add_token(
     }
 }
 
-/// Parses `text` into `list`, returning warnings (`path:line: ...`) for bad
-/// lines and private ranges.
-pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
+/// Parses `text` (read from `path`) into `list`, returning warnings
+/// (`path:line: ...`) for bad lines and private ranges.
+pub(crate) fn parse_into(list: &mut impl EntrySink, path: &str, text: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut columns: Option<Columns> = None;
-    let path = list.path.clone();
     for (i, raw_line) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw_line.trim().trim_start_matches('\u{feff}');
@@ -216,7 +219,7 @@ pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
                 Ok(v) => {
                     if let Some(cidr) = v.get("cidr").and_then(Value::as_str) {
                         let label = v.get("sblid").and_then(Value::as_str).map(str::to_string);
-                        if !add_token(list, cidr, label, &mut warnings, &path, n) {
+                        if !add_token(list, cidr, label, &mut warnings, path, n) {
                             warnings.push(format!("{path}:{n}: cidr '{cidr}' is not a network"));
                         }
                     }
@@ -258,16 +261,16 @@ pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
                             v.rsplit_once(':').map_or(v.as_str(), |(h, _)| h),
                             label_of(c),
                             &mut warnings,
-                            &path,
+                            path,
                             n,
                         ),
-                        (Some(v), _) => add_token(list, v, label_of(c), &mut warnings, &path, n),
+                        (Some(v), _) => add_token(list, v, label_of(c), &mut warnings, path, n),
                         (None, _) => false,
                     }
                 }
                 None => fields
                     .iter()
-                    .any(|f| add_token(list, f, None, &mut warnings, &path, n)),
+                    .any(|f| add_token(list, f, None, &mut warnings, path, n)),
             };
             if !ok {
                 warnings.push(format!(
@@ -289,7 +292,7 @@ pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
             [] => true,
             // hosts file: "0.0.0.0 evil.example"
             [sink, host] if matches!(*sink, "0.0.0.0" | "127.0.0.1" | "::" | "::1") => {
-                add_token(list, host, label, &mut warnings, &path, n)
+                add_token(list, host, label, &mut warnings, path, n)
             }
             // range: "198.51.100.0 - 198.51.100.255"
             [a, "-", b] => match (IpAddr::from_str(a), IpAddr::from_str(b)) {
@@ -307,7 +310,7 @@ pub(crate) fn parse_into(list: &mut ThreatList, text: &str) -> Vec<String> {
             },
             [first, rest @ ..] => {
                 let label = label.or_else(|| (!rest.is_empty()).then(|| rest.join(" ")));
-                add_token(list, first, label, &mut warnings, &path, n)
+                add_token(list, first, label, &mut warnings, path, n)
             }
         };
         if !ok {

@@ -1,9 +1,12 @@
 //! What the appliance backends (OPNsense, pfSense) share: the base URL,
-//! its host as a protected address, the alias name check.
+//! its host as a protected address, the alias name check, requests with
+//! an optional JSON body.
 
 use std::net::IpAddr;
 
-use super::api::{check_base_url, ApiClient, HttpSettings};
+use serde_json::Value;
+
+use super::api::{check_base_url, ApiClient, ApiReply, HttpSettings};
 use super::config::{backend_id, check_name};
 use super::CloudError;
 
@@ -35,6 +38,26 @@ impl Appliance {
             own,
         })
     }
+}
+
+/// Sends `method url`, with the JSON `body` if there is one, through
+/// `client`; `auth` adds the appliance's credentials (again on each retry).
+pub(crate) async fn send_json(
+    client: &ApiClient,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&Value>,
+    auth: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> Result<ApiReply, CloudError> {
+    client
+        .send(|c| {
+            let r = auth(c.request(method.clone(), url));
+            match body {
+                Some(b) => r.json(b),
+                None => r,
+            }
+        })
+        .await
 }
 
 /// A validated appliance base URL (`https://fw1.example.net`), without a

@@ -32,7 +32,7 @@ use serde_json::{json, Value};
 
 use super::api::{check_base_url, ApiClient, ApiRequest, HttpSettings, REDACTED};
 use super::config::{backend_id, check_name};
-use super::{BlockList, Capabilities, CloudError, ListedBlock, NOTE_MARKER};
+use super::{BlockList, CloudError, ListedBlock, NOTE_MARKER};
 use crate::respond::firewall::BlockTarget;
 use crate::respond::Secret;
 
@@ -264,10 +264,6 @@ fn is_ours(note: Option<&str>) -> bool {
 impl BlockList for Cloudflare {
     fn name(&self) -> &str {
         &self.id
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::ALL
     }
 
     fn unsupported(&self, t: &BlockTarget) -> Option<String> {

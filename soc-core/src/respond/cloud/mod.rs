@@ -108,8 +108,10 @@ pub trait BlockList: Send + Sync {
     /// contains `@`.
     fn name(&self) -> &str;
 
-    /// What the backend can hold.
-    fn capabilities(&self) -> Capabilities;
+    /// What the backend can hold; by default [`Capabilities::ALL`].
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::ALL
+    }
 
     /// Why `target` cannot be held, if it cannot (IPv6, a network, a prefix
     /// length the API refuses). The default applies [`Self::capabilities`].

@@ -35,9 +35,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::api::{ApiClient, ApiRequest, HttpSettings, REDACTED};
-use super::appliance::{expose, Appliance};
+use super::appliance::{expose, send_json, Appliance};
 use super::config::backend_id;
-use super::{BlockList, Capabilities, CloudError, ListedBlock};
+use super::{BlockList, CloudError, ListedBlock};
 use crate::respond::firewall::BlockTarget;
 use crate::respond::Secret;
 
@@ -114,17 +114,10 @@ impl Opnsense {
     ) -> Result<super::ApiReply, CloudError> {
         let key = expose(&self.id, &self.key, "key")?;
         let secret = expose(&self.id, &self.secret, "secret")?;
-        self.client
-            .send(|c| {
-                let r = c
-                    .request(method.clone(), url)
-                    .basic_auth(&key, Some(&secret));
-                match body {
-                    Some(b) => r.json(b),
-                    None => r,
-                }
-            })
-            .await
+        send_json(&self.client, method, url, body, |r| {
+            r.basic_auth(&key, Some(&secret))
+        })
+        .await
     }
 
     /// `POST add|delete` and check `{"status": "done"}`.
@@ -182,10 +175,6 @@ impl Opnsense {
 impl BlockList for Opnsense {
     fn name(&self) -> &str {
         &self.id
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::ALL
     }
 
     fn own_addresses(&self) -> Vec<IpAddr> {

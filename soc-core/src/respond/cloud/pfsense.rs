@@ -35,10 +35,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::api::{ApiClient, ApiReply, ApiRequest, HttpSettings, REDACTED};
-use super::appliance::{expose, Appliance};
+use super::appliance::{expose, send_json, Appliance};
 use super::config::backend_id;
 use super::opnsense::default_alias;
-use super::{BlockList, Capabilities, CloudError, ListedBlock};
+use super::{BlockList, CloudError, ListedBlock};
 use crate::respond::firewall::BlockTarget;
 use crate::respond::Secret;
 
@@ -128,15 +128,10 @@ impl Pfsense {
         body: Option<&Value>,
     ) -> Result<ApiReply, CloudError> {
         let key = expose(&self.id, &self.key, "api_key")?;
-        self.client
-            .send(|c| {
-                let r = c.request(method.clone(), url).header("X-API-Key", &key);
-                match body {
-                    Some(b) => r.json(b),
-                    None => r,
-                }
-            })
-            .await
+        send_json(&self.client, method, url, body, |r| {
+            r.header("X-API-Key", &key)
+        })
+        .await
     }
 
     async fn alias(&self) -> Result<Alias, CloudError> {
@@ -217,10 +212,6 @@ fn parsed(alias: &Alias) -> impl Iterator<Item = (usize, BlockTarget)> + '_ {
 impl BlockList for Pfsense {
     fn name(&self) -> &str {
         &self.id
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::ALL
     }
 
     fn own_addresses(&self) -> Vec<IpAddr> {

@@ -223,6 +223,23 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Whether this process runs with effective user id 0 (read from
+/// `/proc/self/status`; `false` where that cannot be read).
+///
+/// ```
+/// let _root: bool = soc_core::respond::firewall::exec::running_as_root();
+/// ```
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
 /// Quotes one word for a POSIX shell: bare when it only has safe characters
 /// (`A-Z a-z 0-9 _ . / : = @ % + , -`), otherwise in single quotes.
 pub fn shell_quote(word: &str) -> String {

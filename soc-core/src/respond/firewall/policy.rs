@@ -278,27 +278,33 @@ mod tests {
         }
     }
 
+    /// Each address is refused with exactly its reason.
+    fn assert_refused(p: &TargetPolicy, cases: &[(&str, &str)]) {
+        for (ip, reason) in cases {
+            assert_eq!(refused(p, ip), *reason, "{ip}");
+        }
+    }
+
     #[test]
     fn protected_ranges_are_refused_with_a_reason() {
         let p = TargetPolicy::new(&[], false).unwrap();
-        assert_eq!(refused(&p, "127.0.0.1"), "127.0.0.1 is loopback");
-        assert_eq!(refused(&p, "::1"), "::1 is loopback");
-        assert_eq!(refused(&p, "::ffff:127.0.0.5"), "127.0.0.5 is loopback");
         assert!(refused(&p, "10.1.2.3").contains("private"));
         assert!(refused(&p, "192.168.1.1").contains("private"));
         assert!(refused(&p, "fd00::1").contains("private"));
-        assert_eq!(refused(&p, "169.254.1.1"), "169.254.1.1 is link-local");
-        assert_eq!(refused(&p, "fe80::1"), "fe80::1 is link-local");
-        assert_eq!(refused(&p, "224.0.0.1"), "224.0.0.1 is multicast");
-        assert_eq!(refused(&p, "0.0.0.0"), "0.0.0.0 is a reserved address");
-        assert_eq!(refused(&p, "::"), ":: is a reserved address");
-        assert_eq!(
-            refused(&p, "255.255.255.255"),
-            "255.255.255.255 is a reserved address"
-        );
-        assert_eq!(
-            refused(&p, "100.64.0.1"),
-            "100.64.0.1 is a reserved address"
+        assert_refused(
+            &p,
+            &[
+                ("127.0.0.1", "127.0.0.1 is loopback"),
+                ("::1", "::1 is loopback"),
+                ("::ffff:127.0.0.5", "127.0.0.5 is loopback"),
+                ("169.254.1.1", "169.254.1.1 is link-local"),
+                ("fe80::1", "fe80::1 is link-local"),
+                ("224.0.0.1", "224.0.0.1 is multicast"),
+                ("0.0.0.0", "0.0.0.0 is a reserved address"),
+                ("::", ":: is a reserved address"),
+                ("255.255.255.255", "255.255.255.255 is a reserved address"),
+                ("100.64.0.1", "100.64.0.1 is a reserved address"),
+            ],
         );
     }
 
@@ -336,23 +342,22 @@ mod tests {
             .unwrap()
             .with_ssh_connection(Some("198.51.100.77 51234 192.0.2.10 22"))
             .with_own_addresses(["192.0.2.10".parse().unwrap()]);
-        assert_eq!(
-            refused(&p, "203.0.113.200"),
-            "203.0.113.200 is allow-listed (203.0.113.0/24)"
-        );
-        assert_eq!(
-            refused(&p, "2001:db8::7"),
-            "2001:db8::7 is allow-listed (2001:db8::7)"
+        assert_refused(
+            &p,
+            &[
+                (
+                    "203.0.113.200",
+                    "203.0.113.200 is allow-listed (203.0.113.0/24)",
+                ),
+                ("2001:db8::7", "2001:db8::7 is allow-listed (2001:db8::7)"),
+                (
+                    "198.51.100.77",
+                    "198.51.100.77 is the client of the current SSH session",
+                ),
+                ("192.0.2.10", "192.0.2.10 is an address of this host"),
+            ],
         );
         assert!(p.check("2001:db8::8").is_ok());
-        assert_eq!(
-            refused(&p, "198.51.100.77"),
-            "198.51.100.77 is the client of the current SSH session"
-        );
-        assert_eq!(
-            refused(&p, "192.0.2.10"),
-            "192.0.2.10 is an address of this host"
-        );
         assert!(p.check("198.51.100.78").is_ok());
     }
 
@@ -394,13 +399,18 @@ mod tests {
         let mut p = TargetPolicy::new(&[], false).unwrap();
         p.resolvers = resolv_conf_nameservers(conf);
         p.gateways = route_gateways_v6(route6);
-        assert_eq!(
-            refused(&p, "198.51.100.53"),
-            "198.51.100.53 is a DNS resolver of this host"
-        );
-        assert_eq!(
-            refused(&p, "2001:db8::1"),
-            "2001:db8::1 is a default gateway of this host"
+        assert_refused(
+            &p,
+            &[
+                (
+                    "198.51.100.53",
+                    "198.51.100.53 is a DNS resolver of this host",
+                ),
+                (
+                    "2001:db8::1",
+                    "2001:db8::1 is a default gateway of this host",
+                ),
+            ],
         );
         // The real host's files parse without panicking.
         let _ = TargetPolicy::new(&[], false).unwrap().with_infrastructure();

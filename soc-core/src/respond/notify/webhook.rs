@@ -3,7 +3,7 @@
 use super::message::alert_message;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode};
-use crate::respond::http::{check_url, redact_url, Http};
+use crate::respond::http::{redact_url, Http};
 use crate::respond::json_post::{JsonPost, RetrySettings};
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -51,11 +51,7 @@ pub struct WebhookNotifier {
 impl WebhookNotifier {
     /// Builds the notifier, resolving `${VAR}` references.
     pub fn new(cfg: &WebhookConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings {
-            timeout_secs: cfg.timeout_secs,
-            max_retries: cfg.max_retries,
-            backoff_ms: cfg.retry_backoff_ms,
-        };
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
         let token = cfg.bearer_token.as_ref();
         Ok(WebhookNotifier {
             target: JsonPost::new("webhook", &cfg.url, token, "bearer_token", retry)?,
@@ -130,14 +126,9 @@ impl SlackNotifier {
     /// Builds the notifier, resolving a `${VAR}` URL.
     pub fn new(cfg: &SlackConfig) -> Result<Self, RespondError> {
         let url = cfg.url.resolve("slack", "url")?;
-        check_url("slack", &url)?;
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
         Ok(SlackNotifier {
-            http: Http::new(
-                "slack",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
+            http: Http::for_url("slack", &url, retry)?,
             url,
         })
     }

@@ -3,7 +3,9 @@
 use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, truncate, Http};
+use crate::respond::http::{
+    debug_shows_endpoint, join, shown_endpoint, truncate, Http, RetrySettings,
+};
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -54,28 +56,20 @@ pub struct ElasticBulk {
     cfg: ElasticConfig,
 }
 
-impl std::fmt::Debug for ElasticBulk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_endpoint(f, "ElasticBulk", &self.endpoint)
-    }
-}
+debug_shows_endpoint!(ElasticBulk);
 
 impl ElasticBulk {
     /// Builds the forwarder.
     pub fn new(cfg: &ElasticConfig) -> Result<Self, RespondError> {
-        check_url("elasticsearch", &cfg.url)?;
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
+        let http = Http::for_url("elasticsearch", &cfg.url, retry)?;
         let api_key = cfg
             .api_key
             .as_ref()
             .map(|k| k.resolve("elasticsearch", "api_key"))
             .transpose()?;
         Ok(ElasticBulk {
-            http: Http::new(
-                "elasticsearch",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
+            http,
             endpoint: join(&cfg.url, "_bulk"),
             api_key,
             cfg: cfg.clone(),

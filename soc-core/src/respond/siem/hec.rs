@@ -3,7 +3,9 @@
 use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, truncate, Http};
+use crate::respond::http::{
+    debug_shows_endpoint, join, shown_endpoint, truncate, Http, RetrySettings,
+};
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -59,24 +61,16 @@ pub struct SplunkHec {
     cfg: SplunkHecConfig,
 }
 
-impl std::fmt::Debug for SplunkHec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_endpoint(f, "SplunkHec", &self.endpoint)
-    }
-}
+debug_shows_endpoint!(SplunkHec);
 
 impl SplunkHec {
     /// Builds the forwarder, resolving the token.
     pub fn new(cfg: &SplunkHecConfig) -> Result<Self, RespondError> {
-        check_url("splunk_hec", &cfg.url)?;
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
+        let http = Http::for_url("splunk_hec", &cfg.url, retry)?;
         let token = cfg.token.resolve("splunk_hec", "token")?;
         Ok(SplunkHec {
-            http: Http::new(
-                "splunk_hec",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
+            http,
             endpoint: join(&cfg.url, "services/collector/event"),
             token,
             cfg: cfg.clone(),

@@ -50,11 +50,7 @@ pub struct JsonSink {
 impl JsonSink {
     /// Builds the sink.
     pub fn new(cfg: &SinkConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings {
-            timeout_secs: cfg.timeout_secs,
-            max_retries: cfg.max_retries,
-            backoff_ms: cfg.retry_backoff_ms,
-        };
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
         Ok(JsonSink {
             target: JsonPost::new("sink", &cfg.url, cfg.token.as_ref(), "token", retry)?,
             batch_size: cfg.batch_size.max(1),

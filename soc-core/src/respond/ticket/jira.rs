@@ -2,7 +2,7 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode, Severity};
-use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, Http};
+use crate::respond::http::{debug_shows_endpoint, join, shown_endpoint, Http, RetrySettings};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -69,23 +69,15 @@ pub struct Jira {
     cfg: JiraConfig,
 }
 
-impl std::fmt::Debug for Jira {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_endpoint(f, "Jira", &self.endpoint)
-    }
-}
+debug_shows_endpoint!(Jira);
 
 impl Jira {
     /// Builds the responder, resolving the token.
     pub fn new(cfg: &JiraConfig) -> Result<Self, RespondError> {
-        check_url("jira", &cfg.url)?;
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
+        let http = Http::for_url("jira", &cfg.url, retry)?;
         Ok(Jira {
-            http: Http::new(
-                "jira",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
+            http,
             endpoint: join(&cfg.url, "rest/api/2/issue"),
             search: join(&cfg.url, "rest/api/2/search"),
             token: cfg.token.resolve("jira", "token")?,

@@ -2,7 +2,7 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, IndicatorKind, Mode, Severity};
-use crate::respond::http::{check_url, debug_endpoint, join, shown_endpoint, Http};
+use crate::respond::http::{debug_shows_endpoint, join, shown_endpoint, Http, RetrySettings};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -63,23 +63,15 @@ pub struct TheHive {
     cfg: TheHiveConfig,
 }
 
-impl std::fmt::Debug for TheHive {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_endpoint(f, "TheHive", &self.endpoint)
-    }
-}
+debug_shows_endpoint!(TheHive);
 
 impl TheHive {
     /// Builds the responder, resolving the API key.
     pub fn new(cfg: &TheHiveConfig) -> Result<Self, RespondError> {
-        check_url("thehive", &cfg.url)?;
+        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
+        let http = Http::for_url("thehive", &cfg.url, retry)?;
         Ok(TheHive {
-            http: Http::new(
-                "thehive",
-                cfg.timeout_secs,
-                cfg.max_retries,
-                cfg.retry_backoff_ms,
-            )?,
+            http,
             endpoint: join(&cfg.url, "api/v1/alert"),
             api_key: cfg.api_key.resolve("thehive", "api_key")?,
             cfg: cfg.clone(),
