@@ -30,18 +30,9 @@ fn ssh_events() -> Vec<Event> {
         ..SshOptions::default()
     });
     let text = sample("auth.log");
-    let events: Vec<Event> = text
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            p.parse_line(
-                l,
-                Origin {
-                    file: "auth.log".into(),
-                    line: i as u64 + 1,
-                },
-            )
-        })
+    let events: Vec<Event> = support::parse_each_line(&mut p, "auth.log", &text)
+        .into_iter()
+        .flatten()
         .collect();
     assert!(events.len() > 100, "{} events", events.len());
     events

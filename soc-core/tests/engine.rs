@@ -1,6 +1,8 @@
 //! The response engine: dry-run changes nothing, idempotency across
 //! restarts, failures audited without losing the alert.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -26,15 +28,7 @@ impl Responder for FakeFirewall {
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let ip = alert.src_ip.map(|i| i.to_string()).unwrap_or_default();
         let mut r = ActionRecord::new("firewall", "block", &ip, &alert.id, mode);
-        r.commands.push(vec![
-            "nft".into(),
-            "add".into(),
-            "element".into(),
-            "inet".into(),
-            "soc".into(),
-            "block4".into(),
-            format!("{{ {ip} timeout 1h }}"),
-        ]);
+        r.commands.push(support::nft_block_argv(&ip));
         if self.fail {
             return Err(RespondError::CommandFailed {
                 argv: "nft add element".into(),
@@ -50,14 +44,7 @@ impl Responder for FakeFirewall {
 }
 
 fn alert() -> Alert {
-    let mut a = Alert::new(
-        "ssh.brute_force",
-        "203.0.113.9",
-        "SSH brute force",
-        Severity::Critical,
-    );
-    a.src_ip = Some("203.0.113.9".parse().unwrap());
-    a
+    support::brute_force_alert("SSH brute force", Severity::Critical)
 }
 
 fn critical() -> Score {
@@ -206,9 +193,7 @@ async fn failures_are_audited_and_do_not_stop_other_actions() {
         .iter()
         .any(|a| a.key == "firewall|203.0.113.9|ssh.brute_force"
             && a.record.outcome.status() == "failed"));
-    let saved = store
-        .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
-        .unwrap();
+    let saved = support::all_alerts(&store);
     assert_eq!(saved[0].alert.id, alert().id);
     assert_eq!(saved[0].score.as_ref().unwrap().level, RiskLevel::Critical);
 }
