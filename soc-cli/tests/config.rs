@@ -1,13 +1,9 @@
 //! `soc config check` and `soc config example`.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SOC_CONFIG");
-    c
-}
+use common::soc;
+use predicates::prelude::*;
 
 #[test]
 fn example_is_valid_and_check_prints_the_resolved_pipeline() {

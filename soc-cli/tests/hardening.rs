@@ -3,15 +3,11 @@
 //! like `soc run`, `soc run` failing loudly on unreadable sources and failed
 //! actions, and read-only state files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SOC_CONFIG").env_remove("SOC_LOG");
-    c
-}
+use common::soc;
 
 /// A log line whose user name holds an OSC hyperlink, a screen clear, a
 /// BEL and a spreadsheet formula (sshd logs invalid user names verbatim).

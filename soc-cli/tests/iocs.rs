@@ -2,20 +2,18 @@
 //! rewrite the golden files after an intended change (a missing golden
 //! file fails).
 
+mod common;
+
 #[path = "../../soc-core/tests/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::soc;
 use predicates::prelude::*;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn soc() -> Command {
-    Command::cargo_bin("soc").unwrap()
 }
 
 fn golden(name: &str, actual: &str) {

@@ -24,6 +24,14 @@ use soc_core::{Alert, Severity, StateStore};
 
 const TOOLS: &[&str] = &["sshd", "ssh", "ssh-keygen", "nft", "iptables", "ip6tables"];
 
+/// The backends of the blocks `store` holds, sorted.
+fn block_backends(store: &StateStore) -> Vec<String> {
+    let blocks = store.blocks().unwrap();
+    let mut backends: Vec<String> = blocks.into_iter().map(|b| b.backend).collect();
+    backends.sort();
+    backends
+}
+
 fn target(lab: &Lab, name: &str, i: usize, backend: Backend) -> RemoteTarget {
     RemoteTarget {
         name: name.into(),
@@ -130,15 +138,8 @@ async fn one_block_on_many_hosts_over_ssh() {
         lab.connects(ATTACKER4, &host4(2)),
         "web2 was down, nothing changed there"
     );
-    let mut keys: Vec<String> = store
-        .blocks()
-        .unwrap()
-        .into_iter()
-        .map(|b| b.backend)
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
+        block_backends(&store),
         [
             "iptables@web1",
             "nftables@web0",
@@ -173,13 +174,8 @@ async fn one_block_on_many_hosts_over_ssh() {
         !lab.connects(ATTACKER4, &host4(2)),
         "the retried block did not apply"
     );
-    let pending: Vec<String> = store
-        .blocks()
-        .unwrap()
-        .into_iter()
-        .filter(|b| b.backend.starts_with("retry"))
-        .map(|b| b.backend)
-        .collect();
+    let mut pending = block_backends(&store);
+    pending.retain(|b| b.starts_with("retry"));
     assert_eq!(
         pending,
         ["retry-block@stranger"],
