@@ -14,7 +14,7 @@ use soc_core::{
     ActionOutcome, ActionRecord, Alert, Mode, RespondError, Responder, RiskLevel, Score, Severity,
     StateStore,
 };
-use support::mock::Answer;
+use support::mock::{self, Answer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -260,14 +260,11 @@ async fn slack_answered(server: &mut mockito::Server, path: &str, answer: Answer
 #[tokio::test]
 async fn slack_success_errors_and_rate_limit() {
     let mut server = mockito::Server::new_async().await;
-    let ok = server
-        .mock("POST", "/services/T1/B1/tok")
+    let ok = Answer::new(200, None, "ok", 1)
+        .on(&mut server, "POST", "/services/T1/B1/tok")
         .match_header("content-type", "application/json")
         .match_body(mockito::Matcher::Regex("SSH brute force".into()))
-        .with_status(200)
         .with_header("content-type", "text/plain")
-        .with_body("ok")
-        .expect(1)
         .create_async()
         .await;
     let s = slack(format!("{}/services/T1/B1/tok", server.url()));
@@ -288,6 +285,16 @@ async fn slack_success_errors_and_rate_limit() {
     assert!(matches!(err, RespondError::Http { status: 429, .. }));
 }
 
+/// A webhook posting to `/hook` on `server` with the bearer token "s3cret".
+fn webhook(server: &mockito::Server) -> WebhookConfig {
+    WebhookConfig {
+        url: Secret::new(format!("{}/hook", server.url())),
+        bearer_token: Some(Secret::new("s3cret")),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn webhook_posts_alert_json_with_bearer() {
     let mut server = mockito::Server::new_async().await;
@@ -301,23 +308,14 @@ async fn webhook_posts_alert_json_with_bearer() {
         .with_status(204)
         .create_async()
         .await;
-    let w = WebhookNotifier::new(&WebhookConfig {
-        url: Secret::new(format!("{}/hook", server.url())),
-        bearer_token: Some(Secret::new("s3cret")),
-        retry_backoff_ms: 1,
-        ..Default::default()
-    })
-    .unwrap();
+    let w = WebhookNotifier::new(&webhook(&server)).unwrap();
     assert_eq!(
         w.respond(&alert(), Mode::Live).await.unwrap().outcome,
         ActionOutcome::Done
     );
     m.assert_async().await;
-    let m500 = server
-        .mock("POST", "/hook")
-        .with_status(500)
-        .with_body("boom")
-        .expect(4)
+    let m500 = Answer::new(500, None, "boom", 4)
+        .on(&mut server, "POST", "/hook")
         .create_async()
         .await;
     let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
@@ -335,11 +333,7 @@ async fn webhook_posts_alert_json_with_bearer() {
 async fn webhook_bearer_never_follows_a_cross_origin_redirect() {
     let mut server = mockito::Server::new_async().await;
     let mut elsewhere = mockito::Server::new_async().await;
-    let stolen = elsewhere
-        .mock("POST", mockito::Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
+    let stolen = mock::never(&mut elsewhere, "POST").await;
     server
         .mock("POST", "/hook")
         .match_header("referer", mockito::Matcher::Missing)
@@ -348,11 +342,8 @@ async fn webhook_bearer_never_follows_a_cross_origin_redirect() {
         .create_async()
         .await;
     let w = WebhookNotifier::new(&WebhookConfig {
-        url: Secret::new(format!("{}/hook", server.url())),
-        bearer_token: Some(Secret::new("s3cret")),
-        retry_backoff_ms: 1,
         max_retries: 0,
-        ..Default::default()
+        ..webhook(&server)
     })
     .unwrap();
     let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
