@@ -231,44 +231,27 @@ async fn sweep_deletes_the_expired_rule_and_only_soc_rules_are_deleted() {
     other_delete.assert_async().await;
 }
 
-/// The error of a lookup that the API gives `answer` to, after checking
-/// the answer was served as often as it expects; the mock is gone after.
-async fn failed_lookup(
-    server: &mut mockito::Server,
-    cf: &impl BlockList,
-    answer: Answer,
-) -> CloudError {
-    let m = answer
-        .on(server, "GET", RULES)
-        .match_query(Matcher::Any)
-        .create_async()
-        .await;
-    let e = cf
-        .contains(&BlockTarget::parse("198.51.100.7").unwrap())
-        .await
-        .unwrap_err();
-    m.assert_async().await;
-    m.remove_async().await;
-    e
-}
-
 #[tokio::test]
 async fn http_errors_are_typed() {
     let mut server = mockito::Server::new_async().await;
     let t = BlockTarget::parse("198.51.100.7").unwrap();
     let cf = config(&server.url()).block_list(http(1)).unwrap();
-    let e = failed_lookup(
+    let e = mock::failed_contains(
         &mut server,
         &cf,
+        &t,
+        RULES,
         Answer::new(401, None, fixture("error_auth.json"), 1),
     )
     .await;
     assert!(matches!(e, CloudError::Unauthorized { .. }), "{e}");
     assert!(e.to_string().contains("Authentication error") && !e.to_string().contains(TOKEN));
     // 429 with a Retry-After longer than soc waits: no retry, the wait is kept.
-    let e = failed_lookup(
+    let e = mock::failed_contains(
         &mut server,
         &cf,
+        &t,
+        RULES,
         Answer::new(429, Some("120"), fixture("error_rate_limited.json"), 1),
     )
     .await;
@@ -277,9 +260,11 @@ async fn http_errors_are_typed() {
         "{e}"
     );
     // 5xx is retried (max_retries = 1), then typed.
-    let e = failed_lookup(
+    let e = mock::failed_contains(
         &mut server,
         &cf,
+        &t,
+        RULES,
         Answer::new(503, None, "upstream unavailable", 2),
     )
     .await;

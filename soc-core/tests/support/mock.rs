@@ -1,10 +1,13 @@
 //! Short forms for the mockito set-ups the HTTP tests repeat: a reply with
-//! a status and a body, and a mock that must never be called.
+//! a status and a body, a mock that must never be called, canned answers,
+//! and the failing lookups of the cloud block lists.
 //!
 //! Chain what a test needs on top (`.match_header(..)`, `.expect(n)`), then
 //! `.create_async().await` (or `.create()` in a blocking test).
 
 use mockito::{Matcher, Mock, Server};
+use soc_core::respond::cloud::{BlockList, CloudError};
+use soc_core::respond::firewall::BlockTarget;
 
 /// A mock of `method path` answering `status` with `body`.
 pub fn reply(
@@ -72,4 +75,25 @@ impl Answer {
             None => m,
         }
     }
+}
+
+/// The error of `list.contains(target)` when `GET path` (any query)
+/// answers `answer`, after checking it was served as often as it
+/// expects; the mock is gone after.
+pub async fn failed_contains(
+    server: &mut Server,
+    list: &impl BlockList,
+    target: &BlockTarget,
+    path: &str,
+    answer: Answer,
+) -> CloudError {
+    let m = answer
+        .on(server, "GET", path)
+        .match_query(Matcher::Any)
+        .create_async()
+        .await;
+    let e = list.contains(target).await.unwrap_err();
+    m.assert_async().await;
+    m.remove_async().await;
+    e
 }
