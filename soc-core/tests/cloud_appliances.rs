@@ -16,7 +16,7 @@ use soc_core::respond::cloud::{
 use soc_core::respond::firewall::{BlockTarget, FirewallConfig};
 use soc_core::respond::{ResponseConfig, ResponseEngine, Secret};
 use soc_core::store::BlockEntry;
-use soc_core::{ActionOutcome, Alert, Mode, RespondError, RiskLevel, Score, Severity, StateStore};
+use soc_core::{ActionOutcome, Alert, Mode, RespondError, RiskLevel, Severity, StateStore};
 use support::mock::{self, Answer};
 
 const KEY: &str = "opn-key-must-not-leak";
@@ -312,12 +312,7 @@ async fn the_engine_blocks_on_every_cloud_backend() {
         .await;
     let mut alert = Alert::new("ssh.brute_force", "k", "SSH brute force", Severity::High);
     alert.src_ip = Some("198.51.100.44".parse().unwrap());
-    let score = Score {
-        scorer: "x".into(),
-        value: 95.0,
-        level: RiskLevel::Critical,
-        factors: vec![],
-    };
+    let score = support::score("x", 95.0, RiskLevel::Critical);
     let recs = engine.handle(&alert, &score).await;
     let rec = recs
         .iter()

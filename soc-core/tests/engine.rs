@@ -48,12 +48,7 @@ fn alert() -> Alert {
 }
 
 fn critical() -> Score {
-    Score {
-        scorer: "t".into(),
-        value: 95.0,
-        level: RiskLevel::Critical,
-        factors: vec![],
-    }
+    support::score("t", 95.0, RiskLevel::Critical)
 }
 
 fn cfg(dir: &std::path::Path, dry_run: bool) -> ResponseConfig {
@@ -252,12 +247,7 @@ async fn isolation_plan_names_the_inventory_host_never_the_destination() {
     let mut a = Alert::new("suricata.alert", "k", "ET MALWARE C2", Severity::Critical);
     a.src_ip = Some("10.0.2.5".parse().unwrap());
     a.dst_ip = Some("198.51.100.66".parse().unwrap());
-    let score = Score {
-        scorer: "t".into(),
-        value: 95.0,
-        level: RiskLevel::Critical,
-        factors: vec![],
-    };
+    let score = support::score("t", 95.0, RiskLevel::Critical);
     let plan = engine.plan(&a, &score);
     let iso_plan = plan.iter().find(|p| p.action == "isolate").unwrap();
     assert_eq!(iso_plan.target, "ws17");

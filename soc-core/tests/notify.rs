@@ -11,7 +11,7 @@ use soc_core::respond::notify::{
 };
 use soc_core::respond::{AuditLog, ResponseConfig, ResponseEngine, Secret};
 use soc_core::{
-    ActionOutcome, ActionRecord, Alert, Mode, RespondError, Responder, RiskLevel, Score, Severity,
+    ActionOutcome, ActionRecord, Alert, Mode, RespondError, Responder, RiskLevel, Severity,
     StateStore,
 };
 use support::mock::{self, Answer};
@@ -177,12 +177,7 @@ async fn smtp_refusal_is_typed_and_audited() {
         ..Default::default()
     };
     let engine = ResponseEngine::from_config(&cfg, store.clone()).unwrap();
-    let score = Score {
-        scorer: "t".into(),
-        value: 40.0,
-        level: RiskLevel::Medium,
-        factors: vec![],
-    };
+    let score = support::score("t", 40.0, RiskLevel::Medium);
     let recs = engine.handle(&alert(), &score).await;
     let email = recs.iter().find(|r| r.responder == "email").unwrap();
     assert!(

@@ -6,7 +6,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -90,14 +89,8 @@ fn config(dir: &Path, follow: bool) -> PipelineConfig {
 }
 
 fn append(path: &Path, lines: &[String]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    for l in lines {
-        writeln!(f, "{l}").unwrap();
-    }
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    support::append(path, text);
 }
 
 type Stored = BTreeMap<String, (String, u64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>;

@@ -2,6 +2,8 @@
 //! truncation, gzip, checkpoints and restarts, partial lines, invalid UTF-8,
 //! globs and directories, CSV.
 
+mod support;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,15 +36,6 @@ fn texts(src: &mut FileSource) -> Vec<String> {
     std::iter::from_fn(|| src.next_record())
         .map(|r| r.unwrap().text)
         .collect()
-}
-
-fn append(path: &Path, data: &str) {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(data.as_bytes()).unwrap();
 }
 
 fn set_age(path: &Path, secs_ago: u64) {
@@ -110,10 +103,10 @@ fn follow_picks_up_appended_lines() {
     let mut src = open(&log, opts(true), None);
     assert!(src.is_following());
     assert_eq!(texts(&mut src), ["a"]);
-    append(&log, "b\nc\n");
+    support::append(&log, "b\nc\n");
     assert_eq!(texts(&mut src), ["b", "c"]);
     assert!(src.next_record().is_none());
-    append(&log, "d\n");
+    support::append(&log, "d\n");
     let d = src
         .next_record_blocking(Duration::from_secs(5))
         .unwrap()
@@ -126,10 +119,10 @@ fn follow_survives_rotation_by_rename() {
     let (dir, log) = file_in_temp_dir("auth.log", "a\nb\n");
     let mut src = open(&log, opts(true), None);
     assert_eq!(texts(&mut src), ["a", "b"]);
-    append(&log, "c\n");
+    support::append(&log, "c\n");
     fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
     // The writer still holds the old file and writes once more before reopening.
-    append(&dir.path().join("auth.log.1"), "c2\n");
+    support::append(&dir.path().join("auth.log.1"), "c2\n");
     fs::write(&log, "d\ne\n").unwrap();
     let out: Vec<_> = std::iter::from_fn(|| src.next_record())
         .map(|r| r.unwrap())
@@ -144,7 +137,7 @@ fn follow_survives_rotation_by_rename() {
             ("e".into(), 2)
         ]
     );
-    append(&log, "f\n");
+    support::append(&log, "f\n");
     assert_eq!(texts(&mut src), ["f"]);
 }
 
@@ -197,7 +190,7 @@ fn restart_from_checkpoint_neither_skips_nor_repeats() {
     assert_eq!(src.next_record().unwrap().unwrap().text, "l2");
     // The pipeline commits after processing the first two records, then crashes.
     stop(src, &st);
-    append(&log, "l4\n");
+    support::append(&log, "l4\n");
     let mut src = open(&log, opts(false), Some(&st));
     let out: Vec<_> = std::iter::from_fn(|| src.next_record())
         .map(|r| r.unwrap())
@@ -222,7 +215,7 @@ fn restart_after_rotation_finishes_the_rotated_file_first() {
         assert_eq!(texts(&mut src), ["a", "b"]);
         stop(src, &st);
         // While soc was not running: more lines, then rotation.
-        append(&log, "c\n");
+        support::append(&log, "c\n");
         let rotated = dir.path().join("auth.log.1");
         fs::rename(&log, &rotated).unwrap();
         set_age(&rotated, 60);
@@ -254,7 +247,7 @@ fn partial_last_line_waits_for_its_newline() {
     assert_eq!(texts(&mut src), ["one"]);
     assert_eq!(src.checkpoints()[0].offset, 4);
     stop(src, &st);
-    append(&log, "f\n");
+    support::append(&log, "f\n");
     let mut src = open(&log, opts(false), Some(&st));
     let r = src.next_record().unwrap().unwrap();
     assert_eq!((r.text.as_str(), r.origin.line), ("half", 2));
@@ -264,10 +257,10 @@ fn partial_last_line_waits_for_its_newline() {
     fs::write(&log2, "x").unwrap();
     let mut src = open(&log2, opts(true), None);
     assert!(texts(&mut src).is_empty());
-    append(&log2, "y");
+    support::append(&log2, "y");
     assert!(texts(&mut src).is_empty());
     assert_eq!(src.checkpoints()[0].offset, 0);
-    append(&log2, "z\n");
+    support::append(&log2, "z\n");
     assert_eq!(texts(&mut src), ["xyz"]);
 
     // Static exports can opt in to reading the unterminated last line.
@@ -279,7 +272,7 @@ fn partial_last_line_waits_for_its_newline() {
         },
         None,
     );
-    append(&log2, "tail");
+    support::append(&log2, "tail");
     assert_eq!(texts(&mut src), ["xyz", "tail"]);
 }
 
@@ -385,7 +378,7 @@ fn from_end_reads_only_new_lines_with_right_numbers() {
         None,
     );
     assert!(src.next_record().is_none());
-    append(&log, "new\n");
+    support::append(&log, "new\n");
     let r = src.next_record().unwrap().unwrap();
     assert_eq!((r.text.as_str(), r.origin.line), ("new", 3));
 }
@@ -413,7 +406,7 @@ fn csv_alerts_become_json_and_keep_the_header_across_restarts() {
     assert_eq!(r.origin.line, 2);
     assert!(src.next_record().is_none());
     stop(src, &st);
-    append(&csv, "203.0.113.7,\"multi\nline\"\n");
+    support::append(&csv, "203.0.113.7,\"multi\nline\"\n");
     let mut src = FileSource::open(
         &[csv.display().to_string()],
         SourceKind::Alerts,
@@ -595,7 +588,7 @@ fn logrotate_compress_does_not_reread_lines_across_runs() {
     assert_eq!(texts(&mut src), ["a", "b", "c"]);
     stop(src, &st);
     // logrotate with delaycompress: .1 -> .2.gz, auth.log -> .1, new auth.log.
-    append(&p("auth.log"), "d\n");
+    support::append(&p("auth.log"), "d\n");
     gzip_file(&p("auth.log.1"), &p("auth.log.2.gz"));
     set_age(&p("auth.log.2.gz"), 600);
     fs::rename(p("auth.log"), p("auth.log.1")).unwrap();
@@ -615,7 +608,7 @@ fn logrotate_compress_while_following_reads_each_line_once() {
     assert_eq!(texts(&mut src), ["a", "b"]);
     // Rotation without delaycompress: the writer adds a line, then the file
     // is compressed to auth.log.1.gz and removed; a new auth.log starts.
-    append(&p("auth.log"), "c\n");
+    support::append(&p("auth.log"), "c\n");
     gzip_file(&p("auth.log"), &p("auth.log.1.gz"));
     fs::write(p("auth.log"), "d\n").unwrap();
     let mut got = Vec::new();

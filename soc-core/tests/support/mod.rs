@@ -9,6 +9,7 @@
 //! * [`failed_attempt`]: the event of one failed SSH login attempt.
 //! * [`nft_block_argv`]: the command that blocks an address with nftables.
 //! * [`parse_each_line`]: an SSH log's lines through a parser, numbered.
+//! * [`score`], [`append`]: a plain score; appending to a file.
 //! * [`mock`]: short forms for the mockito set-ups the HTTP tests share.
 //! * [`skip`]: a test that cannot run here (no root, a missing tool) says
 //!   so: `SKIPPED: <test>: <reason>` on stderr and a line in
@@ -128,4 +129,24 @@ pub fn parse_each_line(
             parser.parse_line(l, origin)
         })
         .collect()
+}
+
+/// A score of `value` at `level` by the scorer `scorer`, without factors.
+pub fn score(scorer: &str, value: f64, level: soc_core::RiskLevel) -> soc_core::Score {
+    soc_core::Score {
+        scorer: scorer.into(),
+        value,
+        level,
+        factors: vec![],
+    }
+}
+
+/// Appends `data` to the file at `path`, created when missing.
+pub fn append(path: &Path, data: impl AsRef<[u8]>) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(data.as_ref()).unwrap();
 }
