@@ -143,10 +143,7 @@ pub fn score(scorer: &str, value: f64, level: soc_core::RiskLevel) -> soc_core::
 
 /// Appends `data` to the file at `path`, created when missing.
 pub fn append(path: &Path, data: impl AsRef<[u8]>) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(data.as_ref()).unwrap();
+    let mut options = std::fs::OpenOptions::new();
+    let mut file = options.create(true).append(true).open(path).unwrap();
+    file.write_all(data.as_ref()).unwrap();
 }
