@@ -158,7 +158,7 @@ fn appends_to_an_unchanged_file_are_not_mistaken_for_truncation() {
     let mut src = follow(&log, Duration::from_secs(5));
     assert_eq!(read_n(&mut src, 1), ["x1"]);
     for i in 2..40 {
-        support::append(&log, &format!("x{i}\n"));
+        support::append(&log, format!("x{i}\n"));
         assert_eq!(read_n(&mut src, 1), [format!("x{i}")]);
     }
     assert!(read_for(&mut src, Duration::from_millis(30)).is_empty());
