@@ -1,6 +1,8 @@
 //! `soc alerts` behaviour.
 
-use assert_cmd::Command;
+mod common;
+
+use common::soc;
 use predicates::prelude::*;
 
 #[test]
@@ -8,8 +10,7 @@ fn csv_with_mapping() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.csv");
     std::fs::write(&p, "attacker,what,lvl\n203.0.113.9,port scan,high\n").unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args([
             "alerts",
             p.to_str().unwrap(),
@@ -28,8 +29,7 @@ fn csv_with_mapping() {
 
 #[test]
 fn bad_mapping_is_a_usage_error() {
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args(["alerts", "x.json", "--map", "nonsense"])
         .assert()
         .code(2)
@@ -45,8 +45,7 @@ fn json_lines_with_a_bad_row() {
         "{\"src_ip\":\"198.51.100.1\",\"signature\":\"x\"}\n[oops\n",
     )
     .unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args([
             "alerts",
             p.to_str().unwrap(),

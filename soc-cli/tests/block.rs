@@ -2,22 +2,20 @@
 //! usage errors (exit 2), `block list`, `block sweep`, and a live run inside
 //! a throwaway network namespace (root only).
 
+mod common;
+
+#[path = "../../soc-core/tests/support/lab.rs"]
+mod lab;
 #[path = "../../soc-core/tests/support/mod.rs"]
 mod support;
 
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use chrono::{Duration, Utc};
+use common::soc;
 use predicates::prelude::*;
 use soc_core::store::BlockEntry;
 use soc_core::StateStore;
-
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SSH_CONNECTION").env_remove("SOC_STATE");
-    c
-}
 
 #[test]
 fn dry_run_prints_the_exact_commands_and_creates_nothing() {
@@ -221,13 +219,6 @@ fn sweep_dry_run_shows_the_rule_removal_and_changes_nothing() {
     assert_eq!(StateStore::open(&state).unwrap().blocks().unwrap().len(), 3);
 }
 
-fn root_with(tools: &[&str]) -> bool {
-    soc_core::respond::firewall::exec::running_as_root()
-        && tools
-            .iter()
-            .all(|t| soc_core::respond::firewall::exec::find_program(t).is_some())
-}
-
 struct Netns(String);
 impl Drop for Netns {
     fn drop(&mut self) {
@@ -239,11 +230,8 @@ impl Drop for Netns {
 
 #[test]
 fn live_block_list_unblock_inside_a_namespace() {
-    if !root_with(&["ip", "nft"]) {
-        support::skip(
-            "live_block_list_unblock_inside_a_namespace",
-            "needs root, ip and nft",
-        );
+    if let Some(why) = lab::missing(&["nft"]) {
+        support::skip("live_block_list_unblock_inside_a_namespace", &why);
         return;
     }
     let ns = Netns(format!("soccli{}", std::process::id()));

@@ -3,16 +3,16 @@
 //! a live block and unblock against a mockito OPNsense, refusals, unknown
 //! names, and the list filter.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 const TOKEN: &str = "cf-cli-token-must-not-leak";
 
 fn soc(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SSH_CONNECTION")
-        .env_remove("SOC_STATE")
-        .env("SOC_CONFIG", dir.join("soc.toml"))
+    let mut c = common::soc();
+    c.env("SOC_CONFIG", dir.join("soc.toml"))
         .env("SOC_TEST_CF_TOKEN", TOKEN);
     c
 }

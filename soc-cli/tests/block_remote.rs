@@ -3,6 +3,8 @@
 //! and bad host names, and a live run against real sshd servers in
 //! throwaway namespaces (root only) where one host is down.
 
+mod common;
+
 #[path = "../../soc-core/tests/support/lab.rs"]
 mod lab;
 #[path = "../../soc-core/tests/support/mod.rs"]
@@ -12,10 +14,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn soc(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SSH_CONNECTION")
-        .env_remove("SOC_STATE")
-        .env("SOC_CONFIG", dir.join("absent.toml"));
+    let mut c = common::soc();
+    c.env("SOC_CONFIG", dir.join("absent.toml"));
     c
 }
 
@@ -82,15 +82,9 @@ fn networks_refusals_and_bad_hosts() {
 fn live_block_on_two_hosts_one_down() {
     let name = "soc block --host live";
     let tools = ["sshd", "ssh", "ssh-keygen", "nft"];
-    if let Some(why) = lab::missing(&tools) {
-        return support::skip(name, &why);
-    }
-    let Some(mut lab) = lab::Lab::new(2) else {
-        return support::skip(name, "could not set up namespaces");
+    let Some(lab) = lab::Lab::open(name, 2, &tools, &[0]) else {
+        return;
     };
-    if !lab.start_sshd(0) {
-        return support::skip(name, "sshd did not start");
-    }
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("soc.toml");
     let state = dir.path().join("state.db");

@@ -1,13 +1,9 @@
 //! `soc config check` and `soc config example`.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SOC_CONFIG");
-    c
-}
+use common::soc;
+use predicates::prelude::*;
 
 #[test]
 fn example_is_valid_and_check_prints_the_resolved_pipeline() {
@@ -48,36 +44,33 @@ fn example_is_valid_and_check_prints_the_resolved_pipeline() {
         .stdout(predicate::str::contains("secret-value").not());
 }
 
-#[test]
-fn unknown_key_names_key_file_and_line() {
+/// `soc config check` of a file holding `config` fails, naming the file,
+/// `line` and `key`.
+fn check_fails_at_line(config: &str, line: usize, key: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
-        "[store]\npath = \"x.db\"\n\n[run]\npoll_ms = 100\nbatch_sise = 3\n",
-    )
-    .unwrap();
+    std::fs::write(&path, config).unwrap();
     soc()
         .args(["config", "check", "--config"])
         .arg(&path)
         .assert()
         .failure()
-        .stderr(predicate::str::contains(format!("{}:6:", path.display())))
-        .stderr(predicate::str::contains("batch_sise"));
+        .stderr(predicate::str::contains(format!(
+            "{}:{line}:",
+            path.display()
+        )))
+        .stderr(predicate::str::contains(key));
+}
+
+#[test]
+fn unknown_key_names_key_file_and_line() {
+    let config = "[store]\npath = \"x.db\"\n\n[run]\npoll_ms = 100\nbatch_sise = 3\n";
+    check_fails_at_line(config, 6, "batch_sise");
 }
 
 #[test]
 fn wrong_type_names_key_and_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.toml");
-    std::fs::write(&path, "[run]\nbatch_records = \"many\"\n").unwrap();
-    soc()
-        .args(["config", "check", "--config"])
-        .arg(&path)
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains(format!("{}:2:", path.display())))
-        .stderr(predicate::str::contains("run.batch_records"));
+    check_fails_at_line("[run]\nbatch_records = \"many\"\n", 2, "run.batch_records");
 }
 
 #[test]

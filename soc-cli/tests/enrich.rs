@@ -2,13 +2,15 @@
 //! formats and usage errors. Every test names its providers (or runs
 //! offline), so nothing leaves 127.0.0.1.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 const INTERNETDB: &str = r#"{"cpes":[],"hostnames":["vps-23.example-hosting.example"],"ip":"198.51.100.23","ports":[22,80],"tags":[],"vulns":["CVE-2023-38408"]}"#;
 
 fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
+    let mut c = common::soc();
     for var in [
         "VIRUSTOTAL_API_KEY",
         "ABUSEIPDB_API_KEY",
@@ -25,29 +27,31 @@ fn soc() -> Command {
     c
 }
 
-fn demo_list() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/threat-intel.txt")
-}
+/// `soc enrich ip 198.51.100.23` through InternetDB alone.
+const ENRICH_IP_INTERNETDB: [&str; 5] =
+    ["enrich", "ip", "198.51.100.23", "--providers", "internetdb"];
 
-#[test]
-fn single_ip_against_a_mock_provider_as_json() {
+/// A mock InternetDB that must answer the lookup of 198.51.100.23 once.
+fn internetdb_once() -> (mockito::ServerGuard, mockito::Mock) {
     let mut server = mockito::Server::new();
     let m = server
         .mock("GET", "/198.51.100.23")
         .with_body(INTERNETDB)
         .expect(1)
         .create();
+    (server, m)
+}
+
+fn demo_list() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/threat-intel.txt")
+}
+
+#[test]
+fn single_ip_against_a_mock_provider_as_json() {
+    let (server, m) = internetdb_once();
     let out = soc()
-        .args([
-            "enrich",
-            "ip",
-            "198.51.100.23",
-            "--providers",
-            "internetdb",
-            "--no-cache",
-            "--format",
-            "json",
-        ])
+        .args(ENRICH_IP_INTERNETDB)
+        .args(["--no-cache", "--format", "json"])
         .env("SOC_INTERNETDB_URL", server.url())
         .assert()
         .success()
@@ -77,23 +81,11 @@ fn single_ip_against_a_mock_provider_as_json() {
 fn second_run_is_served_from_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache.db");
-    let mut server = mockito::Server::new();
-    let m = server
-        .mock("GET", "/198.51.100.23")
-        .with_body(INTERNETDB)
-        .expect(1)
-        .create();
+    let (server, m) = internetdb_once();
     for expected in ["1 requests, 0 cache hits", "0 requests, 1 cache hits"] {
         soc()
-            .args([
-                "enrich",
-                "ip",
-                "198.51.100.23",
-                "--providers",
-                "internetdb",
-                "--format",
-                "jsonl",
-            ])
+            .args(ENRICH_IP_INTERNETDB)
+            .args(["--format", "jsonl"])
             .arg("--cache")
             .arg(&cache)
             .env("SOC_INTERNETDB_URL", server.url())

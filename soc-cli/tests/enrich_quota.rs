@@ -2,17 +2,15 @@
 //! quota (`--rate P=N/day`); the one that hits it reports it once and
 //! leaves the rest for later.
 
-use assert_cmd::Command;
+mod common;
 
 const BODY: &str =
     r#"{"cpes":[],"hostnames":[],"ip":"198.51.100.1","ports":[22],"tags":[],"vulns":[]}"#;
 
 /// `soc enrich` on `input` (`ip VALUE`, or a file of indicators).
 fn enrich(cache: &std::path::Path, url: &str, input: &[&str]) -> (String, String) {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    for var in ["SOC_INTERNETDB_URL", "SOC_LOG"] {
-        c.env_remove(var);
-    }
+    let mut c = common::soc();
+    c.env_remove("SOC_INTERNETDB_URL");
     let out = c
         .arg("enrich")
         .args(input)

@@ -1,6 +1,8 @@
 //! `soc eve` behaviour on the sample EVE file.
 
-use assert_cmd::Command;
+mod common;
+
+use common::soc;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -10,8 +12,7 @@ fn sample() -> String {
 
 #[test]
 fn summary_counts_by_event_type() {
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args(["eve", &sample(), "--summary", "--format", "csv"])
         .assert()
         .success()
@@ -24,8 +25,7 @@ fn summary_counts_by_event_type() {
 
 #[test]
 fn alerts_fast_path_gives_normalized_alerts() {
-    let out = Command::cargo_bin("soc")
-        .unwrap()
+    let out = soc()
         .args(["eve", &sample(), "--alerts", "--format", "jsonl"])
         .assert()
         .success()
@@ -51,8 +51,7 @@ fn event_type_filter_and_malformed_lines() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("eve.json");
     std::fs::write(&p, "{\"event_type\":\"dns\",\"dns\":{\"rrname\":\"a.example\"}}\n{\"event_type\":\"flow\"}\n{broken\n").unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args([
             "eve",
             p.to_str().unwrap(),

@@ -3,15 +3,11 @@
 //! like `soc run`, `soc run` failing loudly on unreadable sources and failed
 //! actions, and read-only state files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SOC_CONFIG").env_remove("SOC_LOG");
-    c
-}
+use common::{soc, succeed};
 
 /// A log line whose user name holds an OSC hyperlink, a screen clear, a
 /// BEL and a spreadsheet formula (sshd logs invalid user names verbatim).
@@ -31,18 +27,19 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `soc ssh --events ARGS` over a log of the [`HOSTILE`] line; it must
+/// succeed.
+fn hostile_events(args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "auth.log", HOSTILE.as_bytes());
+    succeed(soc().args(["ssh", "--events"]).args(args).arg(&log))
+}
+
 /// Reproduction (#14 item 4): ESC/OSC/BEL bytes in a user name reached the
 /// terminal through table output.
 #[test]
 fn table_output_shows_escape_sequences_visibly() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "auth.log", HOSTILE.as_bytes());
-    let out = soc()
-        .args(["ssh", "--events", "--format", "table"])
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = hostile_events(&["--format", "table"]);
     let text = stdout(&out);
     assert!(
         !text.chars().any(|c| c.is_control() && c != '\n'),
@@ -55,14 +52,7 @@ fn table_output_shows_escape_sequences_visibly() {
 /// unprefixed by `--format csv`; `--raw-csv` is the opt-out.
 #[test]
 fn csv_output_neutralises_formulas_unless_raw() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "auth.log", HOSTILE.as_bytes());
-    let out = soc()
-        .args(["ssh", "--events", "--format", "csv"])
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = hostile_events(&["--format", "csv"]);
     let mut r = csv::Reader::from_reader(out.stdout.as_slice());
     let user_col = r
         .headers()
@@ -72,11 +62,7 @@ fn csv_output_neutralises_formulas_unless_raw() {
         .unwrap();
     let rec = r.records().next().unwrap().unwrap();
     assert!(rec[user_col].starts_with("'=HYPERLINK("), "{:?}", &rec);
-    let raw = soc()
-        .args(["ssh", "--events", "--format", "csv", "--raw-csv"])
-        .arg(&log)
-        .output()
-        .unwrap();
+    let raw = hostile_events(&["--format", "csv", "--raw-csv"]);
     let mut r = csv::Reader::from_reader(raw.stdout.as_slice());
     assert!(r.records().next().unwrap().unwrap()[user_col].starts_with("=HYPERLINK("));
 }

@@ -2,20 +2,18 @@
 //! rewrite the golden files after an intended change (a missing golden
 //! file fails).
 
+mod common;
+
 #[path = "../../soc-core/tests/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::soc;
 use predicates::prelude::*;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn soc() -> Command {
-    Command::cargo_bin("soc").unwrap()
 }
 
 fn golden(name: &str, actual: &str) {
@@ -23,6 +21,18 @@ fn golden(name: &str, actual: &str) {
         .join("tests/golden")
         .join(name);
     support::golden(&path, actual);
+}
+
+/// `soc iocs --allow FILE` over `stdin`, FILE holding `allow_list`.
+fn iocs_allowing(allow_list: &str, stdin: &str) -> assert_cmd::assert::Assert {
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, allow_list).unwrap();
+    soc()
+        .args(["iocs", "--allow"])
+        .arg(&allow)
+        .write_stdin(stdin)
+        .assert()
 }
 
 #[test]
@@ -75,14 +85,8 @@ fn golden_stdin_filters() {
 
 #[test]
 fn piped_default_is_jsonl_with_allow_list() {
-    let dir = tempfile::tempdir().unwrap();
-    let allow = dir.path().join("allow.txt");
-    std::fs::write(&allow, "# ours\n203.0.113.0/24\nexample.com\n").unwrap();
-    soc()
-        .args(["iocs", "--allow"])
-        .arg(&allow)
-        .write_stdin("203.0.113.5 198.51.100.5 a.example.com evil.example.net\n")
-        .assert()
+    let text = "203.0.113.5 198.51.100.5 a.example.com evil.example.net\n";
+    iocs_allowing("# ours\n203.0.113.0/24\nexample.com\n", text)
         .success()
         .stdout(predicate::str::contains("\"value\":\"198.51.100.5\""))
         .stdout(predicate::str::contains("evil.example.net"))
@@ -157,14 +161,7 @@ fn usage_errors_exit_2() {
         .stderr(predicate::str::contains(
             "/nonexistent/report.txt: no such file",
         ));
-    let dir = tempfile::tempdir().unwrap();
-    let allow = dir.path().join("bad.txt");
-    std::fs::write(&allow, "10.0.0.0/8\nthis is bad!\n").unwrap();
-    soc()
-        .args(["iocs", "--allow"])
-        .arg(&allow)
-        .write_stdin("")
-        .assert()
+    iocs_allowing("10.0.0.0/8\nthis is bad!\n", "")
         .code(2)
         .stderr(predicate::str::contains(":2:"));
 }

@@ -1,13 +1,11 @@
 //! `soc iocs` over many files and folders: the same output, in input
 //! order, on one thread or several.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn soc() -> Command {
-    Command::cargo_bin("soc").unwrap()
-}
+use common::soc;
 
 /// A folder of reports of uneven sizes (so that they finish out of
 /// order), one in a subfolder.

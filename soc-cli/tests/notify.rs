@@ -1,6 +1,8 @@
 //! `soc notify --test`.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{soc, succeed};
 use predicates::prelude::*;
 
 #[test]
@@ -21,19 +23,13 @@ fn test_notification_to_slack_and_webhook() {
         .with_status(200)
         .expect(1)
         .create();
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .env_remove("SOC_SLACK_WEBHOOK")
-        .args(["notify", "--test", "--format", "jsonl", "--slack"])
-        .arg(format!("{}/services/T/B/secret-token", server.url()))
-        .arg("--webhook")
-        .arg(format!("{}/hook", server.url()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        soc()
+            .env_remove("SOC_SLACK_WEBHOOK")
+            .args(["notify", "--test", "--format", "jsonl", "--slack"])
+            .arg(format!("{}/services/T/B/secret-token", server.url()))
+            .arg("--webhook")
+            .arg(format!("{}/hook", server.url())),
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.matches("\"status\":\"done\"").count(), 2, "{stdout}");
@@ -53,8 +49,7 @@ fn failures_exit_nonzero_with_reason() {
         .with_status(403)
         .with_body("invalid_token")
         .create();
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .env_remove("SOC_SLACK_WEBHOOK")
         .args(["notify", "--test", "--format", "jsonl", "--slack"])
         .arg(format!("{}/s", server.url()))
@@ -65,8 +60,7 @@ fn failures_exit_nonzero_with_reason() {
                 .and(predicate::str::contains("\"status\":\"failed\"")),
         );
     // Nothing listens on port 1: the SMTP failure is reported, not a panic.
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args([
             "notify",
             "--test",
@@ -88,8 +82,7 @@ fn failures_exit_nonzero_with_reason() {
 
 #[test]
 fn dry_run_and_usage() {
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args([
             "notify",
             "--test",
@@ -108,15 +101,10 @@ fn dry_run_and_usage() {
                 "smtp://mail.example.org:587 (starttls)",
             )),
         );
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .env_remove("SOC_SLACK_WEBHOOK")
         .args(["notify", "--test"])
         .assert()
         .code(2);
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args(["notify"])
-        .assert()
-        .code(2);
+    soc().args(["notify"]).assert().code(2);
 }

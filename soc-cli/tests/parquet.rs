@@ -2,12 +2,14 @@
 //! `soc iocs` and `soc enrich`: the file holds the same rows as the JSONL
 //! output, in soc's columnar schemas.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use assert_cmd::Command;
+use common::soc;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -16,12 +18,6 @@ fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/data")
         .join(name)
-}
-
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SOC_CONFIG");
-    c
 }
 
 fn jsonl(args: &[&str]) -> Vec<Value> {

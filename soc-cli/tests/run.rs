@@ -3,20 +3,16 @@
 //! mid-run (committed state survives, the rest is read on restart), and
 //! `soc status` / `soc report` over the resulting store.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::{soc, succeed};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn soc() -> Command {
-    let mut c = Command::cargo_bin("soc").unwrap();
-    c.env_remove("SOC_CONFIG");
-    c
-}
 
 fn failures(attacker: &str, start: u32, n: u32) -> String {
     (start..start + n)
@@ -44,16 +40,11 @@ fn setup(follow: bool) -> Setup {
     let root = dir.path().to_path_buf();
     let log = root.join("auth.log");
     std::fs::write(&log, failures("203.0.113.45", 0, 30)).unwrap();
-    let config = root.join("soc.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\npath = {:?}\n\n[run]\noffline = true\npoll_ms = 20\nbatch_records = 10\n\n[[sources]]\nkind = \"ssh\"\npath = {:?}\nfollow = {follow}\npoll_ms = 20\n\n[response]\ndry_run = true\n",
-            root.join("state.db").display().to_string(),
-            log.display().to_string()
-        ),
-    )
-    .unwrap();
+    let source = format!(
+        "[[sources]]\nkind = \"ssh\"\npath = {:?}\nfollow = {follow}\npoll_ms = 20\n",
+        log.display().to_string()
+    );
+    let config = common::run_config(&root, "poll_ms = 20\nbatch_records = 10\n", &source);
     Setup {
         _dir: dir,
         root,
@@ -81,16 +72,7 @@ fn run_once(s: &Setup, name: &str) -> Value {
 }
 
 fn status(s: &Setup) -> Value {
-    let out = soc()
-        .args(["status", "--json", "--config"])
-        .arg(&s.config)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(soc().args(["status", "--json", "--config"]).arg(&s.config));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -1,26 +1,25 @@
 //! `soc ssh` behaviour on the sample log and on bad input.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{jsonl, soc};
 use predicates::prelude::*;
-use serde_json::Value;
 
 fn sample() -> String {
     format!("{}/../examples/data/auth.log", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn jsonl(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+/// `soc ssh FILE --year 2026 ARGS...`, run.
+fn ssh_2026(file: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    soc()
+        .args(["ssh", file, "--year", "2026"])
+        .args(args)
+        .assert()
 }
 
 #[test]
 fn events_jsonl_have_the_documented_fields() {
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args(["ssh", &sample(), "--year", "2026", "--format", "jsonl"])
-        .assert()
+    let out = ssh_2026(&sample(), &["--format", "jsonl"])
         .success()
         .stderr(predicate::str::contains(
             "393 lines, 363 events, 30 skipped, 0 malformed",
@@ -48,18 +47,7 @@ fn events_jsonl_have_the_documented_fields() {
 
 #[test]
 fn alerts_and_summary() {
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "ssh",
-            &sample(),
-            "--year",
-            "2026",
-            "--alerts",
-            "--format",
-            "jsonl",
-        ])
-        .assert()
+    let out = ssh_2026(&sample(), &["--alerts", "--format", "jsonl"])
         .success()
         .get_output()
         .stdout
@@ -74,18 +62,7 @@ fn alerts_and_summary() {
     ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "ssh",
-            &sample(),
-            "--year",
-            "2026",
-            "--summary",
-            "--format",
-            "csv",
-        ])
-        .assert()
+    ssh_2026(&sample(), &["--summary", "--format", "csv"])
         .success()
         .stdout(predicate::str::contains("top_source,203.0.113.45,"));
 }
@@ -97,8 +74,7 @@ fn gzip_and_malformed_lines_are_reported_with_file_and_line() {
     let mut enc = gzip_writer(&p);
     std::io::Write::write_all(&mut enc, b"Jan  1 00:00:00 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n\xff\xfe bad\n").unwrap();
     drop(enc);
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args(["ssh", p.to_str().unwrap(), "--format", "jsonl"])
         .assert()
         .success()
@@ -150,14 +126,12 @@ impl Drop for GzipFile {
 
 #[test]
 fn bad_time_zone_and_missing_file_are_usage_errors() {
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args(["ssh", &sample(), "--tz", "Mars/Base"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown time zone"));
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args(["ssh", "/nonexistent/auth.log"])
         .assert()
         .code(2)
@@ -166,8 +140,7 @@ fn bad_time_zone_and_missing_file_are_usage_errors() {
 
 #[test]
 fn reads_stdin() {
-    Command::cargo_bin("soc")
-        .unwrap()
+    soc()
         .args(["ssh", "--format", "csv"])
         .write_stdin("Invalid user bob from 203.0.113.5 port 22\n")
         .assert()
@@ -190,10 +163,7 @@ fn fixture(name: &str) -> String {
 #[test]
 fn event_rows_carry_the_attempt_class() {
     for file in [sample(), fixture("connections.log")] {
-        let out = Command::cargo_bin("soc")
-            .unwrap()
-            .args(["ssh", &file, "--year", "2026", "--format", "jsonl"])
-            .assert()
+        let out = ssh_2026(&file, &["--format", "jsonl"])
             .success()
             .get_output()
             .stdout
@@ -221,18 +191,7 @@ fn event_rows_carry_the_attempt_class() {
 /// Issue #12's key-only scenario: the alerts are exactly the golden file.
 #[test]
 fn key_only_scenario_alerts_golden() {
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "ssh",
-            &fixture("keyonly.log"),
-            "--year",
-            "2026",
-            "--alerts",
-            "--format",
-            "csv",
-        ])
-        .assert()
+    let out = ssh_2026(&fixture("keyonly.log"), &["--alerts", "--format", "csv"])
         .success()
         .get_output()
         .stdout
@@ -248,22 +207,14 @@ fn key_only_scenario_alerts_golden() {
 /// `--summary` counts failures, probes and successes by the same rules.
 #[test]
 fn summary_counts_failures_probes_and_successes() {
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "ssh",
-            &fixture("connections.log"),
-            "--year",
-            "2026",
-            "--summary",
-            "--format",
-            "csv",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = ssh_2026(
+        &fixture("connections.log"),
+        &["--summary", "--format", "csv"],
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
     let text = String::from_utf8_lossy(&out);
     for row in ["failures,,10", "probes,,1", "successes,,1"] {
         assert!(text.lines().any(|l| l == row), "{row} missing:\n{text}");

@@ -1,6 +1,8 @@
 //! `soc triage`: scoring with explanations, feature export, training.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{arg, jsonl, soc, succeed};
 use predicates::prelude::*;
 use serde_json::{json, Value};
 
@@ -21,6 +23,13 @@ fn alert(id_key: &str, severity: &str, count: u64, abuse: Option<u8>) -> Value {
     })
 }
 
+/// `soc triage ARGS...`.
+fn triage(args: &[&str]) -> assert_cmd::Command {
+    let mut c = soc();
+    c.arg("triage").args(args);
+    c
+}
+
 #[test]
 fn scores_jsonl_with_explanations() {
     let dir = tempfile::tempdir().unwrap();
@@ -34,21 +43,8 @@ fn scores_jsonl_with_explanations() {
     .collect::<Vec<_>>()
     .join("\n");
     std::fs::write(&p, lines).unwrap();
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args(["triage", p.to_str().unwrap(), "--format", "jsonl"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = succeed(&mut triage(&[arg(&p), "--format", "jsonl"]));
+    let rows = jsonl(&out.stdout);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["id"], "a1");
     assert_eq!(rows[0]["level"], "critical");
@@ -73,9 +69,7 @@ fn scores_jsonl_with_explanations() {
             .collect::<String>(),
     )
     .unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args(["triage", again.to_str().unwrap(), "--format", "csv"])
+    triage(&[arg(&again), "--format", "csv"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
@@ -90,16 +84,7 @@ fn custom_weights_and_thresholds() {
     std::fs::write(&p, json!([alert("a2", "low", 1, None)]).to_string()).unwrap();
     let w = dir.path().join("w.toml");
     std::fs::write(&w, "assets = { web01 = 30.0 }\n").unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "triage",
-            p.to_str().unwrap(),
-            "--weights",
-            w.to_str().unwrap(),
-            "--format",
-            "jsonl",
-        ])
+    triage(&[arg(&p), "--weights", arg(&w), "--format", "jsonl"])
         .assert()
         .success()
         .stdout(
@@ -107,27 +92,11 @@ fn custom_weights_and_thresholds() {
                 .and(predicate::str::contains("\"level\":\"high\"")),
         );
     std::fs::write(&w, "bogus = 1\n").unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "triage",
-            p.to_str().unwrap(),
-            "--weights",
-            w.to_str().unwrap(),
-        ])
+    triage(&[arg(&p), "--weights", arg(&w)])
         .assert()
         .failure()
         .stderr(predicate::str::contains("bogus"));
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "triage",
-            p.to_str().unwrap(),
-            "--medium",
-            "90",
-            "--high",
-            "10",
-        ])
+    triage(&[arg(&p), "--medium", "90", "--high", "10"])
         .assert()
         .code(2);
 }
@@ -141,17 +110,11 @@ fn bad_input_is_reported_with_line() {
         format!("{}\n{{not json\n", alert("a1", "high", 1, None)),
     )
     .unwrap();
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args(["triage", p.to_str().unwrap()])
+    triage(&[arg(&p)])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("bad.jsonl:2"));
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args(["triage"])
-        .assert()
-        .code(2);
+    triage(&[]).assert().code(2);
 }
 
 #[test]
@@ -170,12 +133,7 @@ fn features_then_train_beats_baseline() {
         lines += &(alert(&format!("a{i}"), "medium", count, Some(abuse)).to_string() + "\n");
     }
     std::fs::write(&p, lines).unwrap();
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args(["triage", p.to_str().unwrap(), "--features"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = succeed(&mut triage(&[arg(&p), "--features"]));
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(
         csv.starts_with("alert_id,severity,log_count,abuse_confidence,"),
@@ -197,51 +155,24 @@ fn features_then_train_beats_baseline() {
     let lp = dir.path().join("labeled.csv");
     std::fs::write(&lp, labelled).unwrap();
     let model = dir.path().join("model.json");
-    let out = Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "triage",
-            "train",
-            lp.to_str().unwrap(),
-            "-o",
-            model.to_str().unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(&mut triage(&[
+        "train",
+        arg(&lp),
+        "-o",
+        arg(&model),
+        "--json",
+    ]));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
         r["accuracy"].as_f64().unwrap() > r["baseline_accuracy"].as_f64().unwrap(),
         "{r}"
     );
     assert_eq!(r["test_rows"], 30);
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "triage",
-            p.to_str().unwrap(),
-            "--model",
-            model.to_str().unwrap(),
-            "--format",
-            "jsonl",
-        ])
+    triage(&[arg(&p), "--model", arg(&model), "--format", "jsonl"])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"scorer\":\"model\""));
-    Command::cargo_bin("soc")
-        .unwrap()
-        .args([
-            "triage",
-            "train",
-            lp.to_str().unwrap(),
-            "-o",
-            model.to_str().unwrap(),
-        ])
+    triage(&["train", arg(&lp), "-o", arg(&model)])
         .assert()
         .success()
         .stdout(predicate::str::contains("precision:").and(predicate::str::contains("baseline:")));

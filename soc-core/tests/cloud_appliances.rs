@@ -16,7 +16,8 @@ use soc_core::respond::cloud::{
 use soc_core::respond::firewall::{BlockTarget, FirewallConfig};
 use soc_core::respond::{ResponseConfig, ResponseEngine, Secret};
 use soc_core::store::BlockEntry;
-use soc_core::{ActionOutcome, Alert, Mode, RespondError, RiskLevel, Score, Severity, StateStore};
+use soc_core::{ActionOutcome, Alert, Mode, RespondError, RiskLevel, Severity, StateStore};
+use support::mock::{self, Answer};
 
 const KEY: &str = "opn-key-must-not-leak";
 const SECRET: &str = "opn-secret-must-not-leak";
@@ -69,6 +70,17 @@ fn basic() -> String {
     )
 }
 
+/// OPNsense's listing of the soc alias.
+const OPN_LIST: &str = "/api/firewall/alias_util/list/soc_block";
+/// pfSense's aliases.
+const PF_ALIASES: &str = "/api/v2/firewall/aliases";
+
+/// Blocks `target` live with `r` (for `reason`): the block must be done.
+async fn block_done(r: &CloudResponder, target: &str, reason: &str) {
+    let rec = r.block(target, None, Mode::Live, reason).await.unwrap();
+    assert_eq!(rec.outcome, ActionOutcome::Done, "{rec:?}");
+}
+
 #[tokio::test]
 async fn opnsense_dry_run_block_unblock_and_idempotency() {
     let mut server = mockito::Server::new_async().await;
@@ -88,7 +100,7 @@ async fn opnsense_dry_run_block_unblock_and_idempotency() {
         )]
     );
     let list = server
-        .mock("GET", "/api/firewall/alias_util/list/soc_block")
+        .mock("GET", OPN_LIST)
         .match_header("authorization", basic().as_str())
         .with_body(fixture("opnsense", "list.json"))
         .expect_at_least(1)
@@ -102,11 +114,7 @@ async fn opnsense_dry_run_block_unblock_and_idempotency() {
         .expect(1)
         .create_async()
         .await;
-    let rec = r
-        .block("198.51.100.8", None, Mode::Live, "a")
-        .await
-        .unwrap();
-    assert_eq!(rec.outcome, ActionOutcome::Done, "{rec:?}");
+    block_done(&r, "198.51.100.8", "a").await;
     add.assert_async().await;
     assert_eq!(store.blocks().unwrap()[0].backend, "opnsense@fw1");
     // Already in the alias (list.json): nothing is added; IPv6 network too.
@@ -136,18 +144,12 @@ async fn opnsense_errors_and_refusals() {
     let mut server = mockito::Server::new_async().await;
     let fw = opnsense(&server.url()).block_list(http()).unwrap();
     let t = BlockTarget::parse("198.51.100.8").unwrap();
-    let m = server
-        .mock("GET", "/api/firewall/alias_util/list/soc_block")
-        .with_status(401)
-        .with_body(fixture("opnsense", "error_401.json"))
-        .create_async()
-        .await;
-    let e = fw.contains(&t).await.unwrap_err();
+    let unauthorized = Answer::new(401, None, fixture("opnsense", "error_401.json"), 1);
+    let e = mock::failed_contains(&mut server, &fw, &t, OPN_LIST, unauthorized).await;
     assert!(matches!(e, CloudError::Unauthorized { .. }), "{e}");
     assert!(!e.to_string().contains(SECRET));
-    m.remove_async().await;
     let _l = server
-        .mock("GET", "/api/firewall/alias_util/list/soc_block")
+        .mock("GET", OPN_LIST)
         .with_body(fixture("opnsense", "list_empty.json"))
         .create_async()
         .await;
@@ -173,7 +175,7 @@ async fn pfsense_patches_the_alias_applies_and_sweeps() {
     let mut server = mockito::Server::new_async().await;
     let (r, store) = wrap(Box::new(pfsense(&server.url()).block_list(http()).unwrap()));
     let lookup = server
-        .mock("GET", "/api/v2/firewall/aliases")
+        .mock("GET", PF_ALIASES)
         .match_header("x-api-key", PF_KEY)
         .match_query(Matcher::UrlEncoded("name".into(), "soc_block".into()))
         .with_body(fixture("pfsense", "aliases.json"))
@@ -199,11 +201,7 @@ async fn pfsense_patches_the_alias_applies_and_sweeps() {
         .expect(2)
         .create_async()
         .await;
-    let rec = r
-        .block("198.51.100.7", None, Mode::Live, "alert-1")
-        .await
-        .unwrap();
-    assert_eq!(rec.outcome, ActionOutcome::Done, "{rec:?}");
+    block_done(&r, "198.51.100.7", "alert-1").await;
     patch.assert_async().await;
     // Already there (aliases.json lists 203.0.113.77): no PATCH.
     let rec = r
@@ -246,39 +244,19 @@ async fn pfsense_errors() {
     let mut server = mockito::Server::new_async().await;
     let fw = pfsense(&server.url()).block_list(http()).unwrap();
     let t = BlockTarget::parse("2001:db8:1:2::9").unwrap();
-    let m = server
-        .mock("GET", "/api/v2/firewall/aliases")
-        .match_query(Matcher::Any)
-        .with_status(401)
-        .with_body(fixture("pfsense", "error_401.json"))
-        .create_async()
-        .await;
+    let unauthorized = Answer::new(401, None, fixture("pfsense", "error_401.json"), 1);
     assert!(matches!(
-        fw.contains(&t).await.unwrap_err(),
+        mock::failed_contains(&mut server, &fw, &t, PF_ALIASES, unauthorized).await,
         CloudError::Unauthorized { .. }
     ));
-    m.remove_async().await;
-    let m = server
-        .mock("GET", "/api/v2/firewall/aliases")
-        .match_query(Matcher::Any)
-        .with_body(fixture("pfsense", "aliases_none.json"))
-        .create_async()
-        .await;
-    let e = fw.contains(&t).await.unwrap_err();
+    let none = Answer::new(200, None, fixture("pfsense", "aliases_none.json"), 1);
+    let e = mock::failed_contains(&mut server, &fw, &t, PF_ALIASES, none).await;
     assert!(e.to_string().contains("no alias 'soc_block'"), "{e}");
-    m.remove_async().await;
-    let m = server
-        .mock("GET", "/api/v2/firewall/aliases")
-        .match_query(Matcher::Any)
-        .with_status(502)
-        .expect(2)
-        .create_async()
-        .await;
+    let bad_gateway = Answer::new(502, None, "", 2);
     assert!(matches!(
-        fw.contains(&t).await.unwrap_err(),
+        mock::failed_contains(&mut server, &fw, &t, PF_ALIASES, bad_gateway).await,
         CloudError::Server { status: 502, .. }
     ));
-    m.assert_async().await;
 }
 
 #[test]
@@ -334,12 +312,7 @@ async fn the_engine_blocks_on_every_cloud_backend() {
         .await;
     let mut alert = Alert::new("ssh.brute_force", "k", "SSH brute force", Severity::High);
     alert.src_ip = Some("198.51.100.44".parse().unwrap());
-    let score = Score {
-        scorer: "x".into(),
-        value: 95.0,
-        level: RiskLevel::Critical,
-        factors: vec![],
-    };
+    let score = support::score("x", 95.0, RiskLevel::Critical);
     let recs = engine.handle(&alert, &score).await;
     let rec = recs
         .iter()

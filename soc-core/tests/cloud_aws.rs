@@ -4,6 +4,8 @@
 //! go through the generic `CloudResponder` (protected ranges, dry-run,
 //! idempotency, expiry) as in production.
 
+#[path = "../src/respond/cloud/lent_tests.rs"]
+mod lent;
 #[path = "support/moto.rs"]
 mod moto;
 mod support;
@@ -15,6 +17,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::json;
 
+use lent::Lent;
 use soc_core::respond::cloud::aws::{AwsApi, AwsNaclConfig, AwsWafConfig, WafScope};
 use soc_core::respond::cloud::{
     ApiRequest, BlockList, Capabilities, CloudError, CloudResponder, HttpSettings, ListedBlock,
@@ -43,41 +46,6 @@ fn http() -> HttpSettings {
         timeout_secs: 10,
         max_retries: 1,
         backoff_ms: 10,
-    }
-}
-
-/// Lends a backend to the responder while the test keeps counting its
-/// HTTP requests.
-struct Lent<T>(Arc<T>);
-
-#[async_trait]
-impl<T: BlockList> BlockList for Lent<T> {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    fn unsupported(&self, t: &BlockTarget) -> Option<String> {
-        self.0.unsupported(t)
-    }
-    async fn contains(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.0.contains(t).await
-    }
-    async fn add(&self, t: &BlockTarget, note: &str) -> Result<(), CloudError> {
-        self.0.add(t, note).await
-    }
-    async fn remove(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.0.remove(t).await
-    }
-    async fn list(&self) -> Result<Vec<ListedBlock>, CloudError> {
-        self.0.list().await
-    }
-    fn describe_add(&self, t: &BlockTarget, note: &str) -> Vec<ApiRequest> {
-        self.0.describe_add(t, note)
-    }
-    fn describe_remove(&self, t: &BlockTarget) -> Vec<ApiRequest> {
-        self.0.describe_remove(t)
     }
 }
 

@@ -19,6 +19,7 @@ use soc_core::respond::firewall::{BlockTarget, FirewallConfig};
 use soc_core::respond::Secret;
 use soc_core::store::BlockEntry;
 use soc_core::{ActionOutcome, Mode, RespondError, StateStore};
+use support::mock::{self, Answer};
 
 const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const TOKEN: &str = "cf-token-that-must-not-leak";
@@ -72,11 +73,7 @@ fn lookup(server: &mut mockito::Server, value: &str, body: &str) -> mockito::Moc
 #[tokio::test]
 async fn dry_run_shows_the_exact_request_with_the_token_redacted() {
     let mut server = mockito::Server::new_async().await;
-    let none = server
-        .mock("GET", Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
+    let none = mock::never(&mut server, "GET").await;
     let (r, store) = responder(&server.url());
     let rec = r
         .block("198.51.100.7", None, Mode::DryRun, "alert-1")
@@ -155,16 +152,8 @@ async fn live_block_looks_up_first_and_a_second_block_posts_nothing() {
 #[tokio::test]
 async fn protected_addresses_are_refused_without_any_request() {
     let mut server = mockito::Server::new_async().await;
-    let none = server
-        .mock("GET", Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
-    let post = server
-        .mock("POST", Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
+    let none = mock::never(&mut server, "GET").await;
+    let post = mock::never(&mut server, "POST").await;
     let (r, _) = responder(&server.url());
     for t in [
         "10.1.2.3",
@@ -235,11 +224,7 @@ async fn sweep_deletes_the_expired_rule_and_only_soc_rules_are_deleted() {
     )
     .create_async()
     .await;
-    let other_delete = server
-        .mock("DELETE", Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
+    let other_delete = mock::never(&mut server, "DELETE").await;
     let rec = r.unblock("198.51.100.7", Mode::Live).await.unwrap();
     assert!(matches!(rec.outcome, ActionOutcome::Skipped(_)), "{rec:?}");
     manual.assert_async().await;
@@ -251,49 +236,39 @@ async fn http_errors_are_typed() {
     let mut server = mockito::Server::new_async().await;
     let t = BlockTarget::parse("198.51.100.7").unwrap();
     let cf = config(&server.url()).block_list(http(1)).unwrap();
-    let m = server
-        .mock("GET", RULES)
-        .match_query(Matcher::Any)
-        .with_status(401)
-        .with_body(fixture("error_auth.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let e = cf.contains(&t).await.unwrap_err();
+    let e = mock::failed_contains(
+        &mut server,
+        &cf,
+        &t,
+        RULES,
+        Answer::new(401, None, fixture("error_auth.json"), 1),
+    )
+    .await;
     assert!(matches!(e, CloudError::Unauthorized { .. }), "{e}");
     assert!(e.to_string().contains("Authentication error") && !e.to_string().contains(TOKEN));
-    m.assert_async().await;
-    m.remove_async().await;
     // 429 with a Retry-After longer than soc waits: no retry, the wait is kept.
-    let m = server
-        .mock("GET", RULES)
-        .match_query(Matcher::Any)
-        .with_status(429)
-        .with_header("retry-after", "120")
-        .with_body(fixture("error_rate_limited.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let e = cf.contains(&t).await.unwrap_err();
+    let e = mock::failed_contains(
+        &mut server,
+        &cf,
+        &t,
+        RULES,
+        Answer::new(429, Some("120"), fixture("error_rate_limited.json"), 1),
+    )
+    .await;
     assert!(
         matches!(e, CloudError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(120)),
         "{e}"
     );
-    m.assert_async().await;
-    m.remove_async().await;
     // 5xx is retried (max_retries = 1), then typed.
-    let m = server
-        .mock("GET", RULES)
-        .match_query(Matcher::Any)
-        .with_status(503)
-        .with_body("upstream unavailable")
-        .expect(2)
-        .create_async()
-        .await;
-    let e = cf.contains(&t).await.unwrap_err();
+    let e = mock::failed_contains(
+        &mut server,
+        &cf,
+        &t,
+        RULES,
+        Answer::new(503, None, "upstream unavailable", 2),
+    )
+    .await;
     assert!(matches!(e, CloudError::Server { status: 503, .. }), "{e}");
-    m.assert_async().await;
-    m.remove_async().await;
     // A 2xx-less API refusal (duplicate) carries Cloudflare's message.
     let _l = lookup(&mut server, "198.51.100.7", &fixture("list_empty.json"))
         .create_async()

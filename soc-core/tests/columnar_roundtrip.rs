@@ -3,6 +3,8 @@
 //! data, written in several row groups, read back with the Parquet reader.
 #![cfg(feature = "parquet")]
 
+mod support;
+
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -15,7 +17,7 @@ use soc_core::columnar::{
     EventBatchBuilder, IndicatorBatchBuilder, ParquetSink,
 };
 use soc_core::detect::{DetectConfig, DetectorSet};
-use soc_core::model::{Event, Origin};
+use soc_core::model::Event;
 use soc_core::parse::ssh::{SshOptions, SshParser};
 use soc_core::parse::suricata::{alert_from_line, parse_eve_line};
 
@@ -30,18 +32,9 @@ fn ssh_events() -> Vec<Event> {
         ..SshOptions::default()
     });
     let text = sample("auth.log");
-    let events: Vec<Event> = text
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            p.parse_line(
-                l,
-                Origin {
-                    file: "auth.log".into(),
-                    line: i as u64 + 1,
-                },
-            )
-        })
+    let events: Vec<Event> = support::parse_each_line(&mut p, "auth.log", &text)
+        .into_iter()
+        .flatten()
         .collect();
     assert!(events.len() > 100, "{} events", events.len());
     events

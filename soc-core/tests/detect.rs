@@ -1,5 +1,7 @@
 //! Detectors: thresholds, one alert per episode, stable ids, event time.
 
+mod support;
+
 use chrono::{DateTime, Duration, Utc};
 use soc_core::detect::{DetectConfig, DetectorSet, SshSummary};
 use soc_core::model::{Alert, Event, EventOutcome, Origin};
@@ -11,13 +13,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn fail(src: &str, user: &str, secs: i64) -> Event {
-    let mut e = Event::new("ssh", "ssh.failed_auth");
-    e.time = Some(t0() + Duration::seconds(secs));
-    e.src_ip = Some(src.parse().unwrap());
-    e.user = Some(user.into());
-    e.outcome = EventOutcome::Failure;
-    e.fields.insert("attempt".into(), true.into());
-    e
+    support::failed_attempt(src, user, t0() + Duration::seconds(secs))
 }
 
 fn run(cfg: DetectConfig, events: &[Event]) -> Vec<Alert> {

@@ -2,22 +2,18 @@
 //! prefix, tracked keys are capped with an LRU by event time, and evictions
 //! are counted.
 
+mod support;
+
 use chrono::{DateTime, Duration, Utc};
 use soc_core::detect::{DetectConfig, DetectorSet};
-use soc_core::model::{Alert, Event, EventOutcome};
+use soc_core::model::{Alert, Event};
 
 fn t0() -> DateTime<Utc> {
     "2026-11-21T00:00:00Z".parse().unwrap()
 }
 
 fn fail(src: String, user: &str, secs: i64) -> Event {
-    let mut e = Event::new("ssh", "ssh.failed_auth");
-    e.time = Some(t0() + Duration::seconds(secs));
-    e.src_ip = Some(src.parse().unwrap());
-    e.user = Some(user.into());
-    e.outcome = EventOutcome::Failure;
-    e.fields.insert("attempt".into(), true.into());
-    e
+    support::failed_attempt(&src, user, t0() + Duration::seconds(secs))
 }
 
 /// The reproduction scaled down: failures from 20,000 distinct

@@ -1,6 +1,8 @@
 //! The response engine: dry-run changes nothing, idempotency across
 //! restarts, failures audited without losing the alert.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -26,15 +28,7 @@ impl Responder for FakeFirewall {
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let ip = alert.src_ip.map(|i| i.to_string()).unwrap_or_default();
         let mut r = ActionRecord::new("firewall", "block", &ip, &alert.id, mode);
-        r.commands.push(vec![
-            "nft".into(),
-            "add".into(),
-            "element".into(),
-            "inet".into(),
-            "soc".into(),
-            "block4".into(),
-            format!("{{ {ip} timeout 1h }}"),
-        ]);
+        r.commands.push(support::nft_block_argv(&ip));
         if self.fail {
             return Err(RespondError::CommandFailed {
                 argv: "nft add element".into(),
@@ -50,23 +44,11 @@ impl Responder for FakeFirewall {
 }
 
 fn alert() -> Alert {
-    let mut a = Alert::new(
-        "ssh.brute_force",
-        "203.0.113.9",
-        "SSH brute force",
-        Severity::Critical,
-    );
-    a.src_ip = Some("203.0.113.9".parse().unwrap());
-    a
+    support::brute_force_alert("SSH brute force", Severity::Critical)
 }
 
 fn critical() -> Score {
-    Score {
-        scorer: "t".into(),
-        value: 95.0,
-        level: RiskLevel::Critical,
-        factors: vec![],
-    }
+    support::score("t", 95.0, RiskLevel::Critical)
 }
 
 fn cfg(dir: &std::path::Path, dry_run: bool) -> ResponseConfig {
@@ -206,9 +188,7 @@ async fn failures_are_audited_and_do_not_stop_other_actions() {
         .iter()
         .any(|a| a.key == "firewall|203.0.113.9|ssh.brute_force"
             && a.record.outcome.status() == "failed"));
-    let saved = store
-        .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
-        .unwrap();
+    let saved = support::all_alerts(&store);
     assert_eq!(saved[0].alert.id, alert().id);
     assert_eq!(saved[0].score.as_ref().unwrap().level, RiskLevel::Critical);
 }
@@ -267,12 +247,7 @@ async fn isolation_plan_names_the_inventory_host_never_the_destination() {
     let mut a = Alert::new("suricata.alert", "k", "ET MALWARE C2", Severity::Critical);
     a.src_ip = Some("10.0.2.5".parse().unwrap());
     a.dst_ip = Some("198.51.100.66".parse().unwrap());
-    let score = Score {
-        scorer: "t".into(),
-        value: 95.0,
-        level: RiskLevel::Critical,
-        factors: vec![],
-    };
+    let score = support::score("t", 95.0, RiskLevel::Critical);
     let plan = engine.plan(&a, &score);
     let iso_plan = plan.iter().find(|p| p.action == "isolate").unwrap();
     assert_eq!(iso_plan.target, "ws17");

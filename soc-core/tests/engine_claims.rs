@@ -2,6 +2,8 @@
 //! action suppresses its repeats, a failed one leaves the key free for a
 //! retry, and two concurrent engines on one store act once.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -50,12 +52,7 @@ fn engine(store: Arc<StateStore>, calls: Arc<AtomicUsize>, fail: bool) -> Respon
 fn alert() -> (Alert, Score) {
     let mut a = Alert::new("ssh.brute_force", "k", "SSH brute force", Severity::High);
     a.src_ip = Some("203.0.113.9".parse().unwrap());
-    let s = Score {
-        scorer: "x".into(),
-        value: 50.0,
-        level: RiskLevel::Medium,
-        factors: vec![],
-    };
+    let s = support::score("x", 50.0, RiskLevel::Medium);
     (a, s)
 }
 

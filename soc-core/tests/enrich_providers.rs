@@ -12,8 +12,9 @@ use soc_core::enrich::internetdb::InternetDb;
 use soc_core::enrich::rdap::Rdap;
 use soc_core::enrich::virustotal::VirusTotal;
 use soc_core::enrich::Enricher;
-use soc_core::model::{Indicator, IndicatorKind, Verdict};
+use soc_core::model::{Enrichment, Indicator, IndicatorKind, Verdict};
 use soc_core::EnrichError;
+use support::mock::{self, Answer};
 
 fn fixture(name: &str) -> String {
     support::fixture(&format!("fixtures/enrich/{name}"))
@@ -33,6 +34,9 @@ fn ip(v: &str) -> Indicator {
 }
 
 const KEY: &str = "k3y-s3cr3t-0123456789";
+/// VirusTotal's path for the address most tests look up.
+const VT_IP: &str = "/ip_addresses/198.51.100.23";
+const TRANSIENT: &str = r#"{"error":{"code":"TransientError","message":"try again"}}"#;
 
 fn vt(server: &Server) -> VirusTotal {
     VirusTotal::new(KEY.into(), &server.url(), opts(), 3600).unwrap()
@@ -43,10 +47,8 @@ fn vt(server: &Server) -> VirusTotal {
 #[tokio::test]
 async fn vt_ip_success_normalizes_verdict_and_facts() {
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
+    let m = mock::get(&mut s, VT_IP, fixture("vt_ip.json"))
         .match_header("x-apikey", KEY)
-        .with_body(fixture("vt_ip.json"))
         .expect(1)
         .create_async()
         .await;
@@ -70,22 +72,26 @@ async fn vt_ip_success_normalizes_verdict_and_facts() {
 async fn vt_file_and_domain_and_url() {
     let mut s = Server::new_async().await;
     let sha = "9f2c8a5e1b7d4c3a6e0f9b8d7c6a5e4f3d2c1b0a9e8f7d6c5b4a3e2f1d0c9b8a";
-    s.mock("GET", format!("/files/{sha}").as_str())
-        .with_body(fixture("vt_file.json"))
-        .create_async()
-        .await;
-    s.mock("GET", "/domains/evil.example")
-        .with_body(fixture("vt_domain.json"))
+    mock::get(
+        &mut s,
+        format!("/files/{sha}").as_str(),
+        fixture("vt_file.json"),
+    )
+    .create_async()
+    .await;
+    mock::get(&mut s, "/domains/evil.example", fixture("vt_domain.json"))
         .create_async()
         .await;
     // The URL id is unpadded base64url: "http://evil.example/x?a=b" -> no '=' and no '/'.
-    let url_mock = s
-        .mock("GET", "/urls/aHR0cDovL2V2aWwuZXhhbXBsZS94P2E9Yg")
-        .with_status(404)
-        .with_body(fixture("vt_not_found.json"))
-        .expect(1)
-        .create_async()
-        .await;
+    let url_mock = mock::get(
+        &mut s,
+        "/urls/aHR0cDovL2V2aWwuZXhhbXBsZS94P2E9Yg",
+        fixture("vt_not_found.json"),
+    )
+    .with_status(404)
+    .expect(1)
+    .create_async()
+    .await;
     let client = vt(&s);
     let f = client
         .enrich(&Indicator::new(IndicatorKind::Sha256, sha))
@@ -115,9 +121,8 @@ async fn vt_file_and_domain_and_url() {
 #[tokio::test]
 async fn vt_401_is_auth_error_without_the_key() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/ip_addresses/198.51.100.23")
+    mock::get(&mut s, VT_IP, fixture("vt_wrong_credentials.json"))
         .with_status(401)
-        .with_body(fixture("vt_wrong_credentials.json"))
         .expect(1)
         .create_async()
         .await;
@@ -138,11 +143,14 @@ async fn vt_401_is_auth_error_without_the_key() {
 #[tokio::test]
 async fn vt_404_is_unknown_not_error() {
     let mut s = Server::new_async().await;
-    s.mock("GET", Matcher::Regex("^/files/".into()))
-        .with_status(404)
-        .with_body(fixture("vt_not_found.json"))
-        .create_async()
-        .await;
+    mock::get(
+        &mut s,
+        Matcher::Regex("^/files/".into()),
+        fixture("vt_not_found.json"),
+    )
+    .with_status(404)
+    .create_async()
+    .await;
     let e = vt(&s)
         .enrich(&Indicator::new(IndicatorKind::Sha256, "0".repeat(64)))
         .await
@@ -151,44 +159,38 @@ async fn vt_404_is_unknown_not_error() {
     assert_eq!(e.score, 0);
 }
 
+/// Looks 198.51.100.23 up in a VirusTotal that gives `answers` in turn
+/// (mockito serves the first created matching mock until it has had its
+/// expected calls; then the next one), and checks each was served as often
+/// as it expects.
+async fn vt_lookup(answers: Vec<Answer>) -> Result<Enrichment, EnrichError> {
+    let mut s = Server::new_async().await;
+    let mut mocks = Vec::new();
+    for a in answers {
+        mocks.push(a.on(&mut s, "GET", VT_IP).create_async().await);
+    }
+    let result = vt(&s).enrich(&ip("198.51.100.23")).await;
+    for m in mocks {
+        m.assert_async().await;
+    }
+    result
+}
+
 #[tokio::test]
 async fn vt_429_waits_for_retry_after_then_succeeds() {
-    let mut s = Server::new_async().await;
-    // mockito serves the first created matching mock until it has had its
-    // expected calls; then the next one.
-    let limited = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
-        .with_status(429)
-        .with_header("retry-after", "1")
-        .with_body(fixture("vt_quota.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let ok = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
-        .with_body(fixture("vt_ip.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let e = vt(&s).enrich(&ip("198.51.100.23")).await.unwrap();
-    limited.assert_async().await;
-    ok.assert_async().await;
+    let e = vt_lookup(vec![
+        Answer::new(429, Some("1"), fixture("vt_quota.json"), 1),
+        Answer::new(200, None, fixture("vt_ip.json"), 1),
+    ])
+    .await
+    .unwrap();
     assert_eq!(e.verdict, Verdict::Malicious);
 }
 
 #[tokio::test]
 async fn vt_429_with_long_retry_after_is_reported() {
-    let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
-        .with_status(429)
-        .with_header("retry-after", "3600")
-        .with_body(fixture("vt_quota.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let err = vt(&s).enrich(&ip("198.51.100.23")).await.unwrap_err();
-    m.assert_async().await;
+    let quota = Answer::new(429, Some("3600"), fixture("vt_quota.json"), 1);
+    let err = vt_lookup(vec![quota]).await.unwrap_err();
     match err {
         EnrichError::RateLimited { retry_after, .. } => {
             assert_eq!(retry_after, Some(Duration::from_secs(3600)))
@@ -199,38 +201,21 @@ async fn vt_429_with_long_retry_after_is_reported() {
 
 #[tokio::test]
 async fn vt_5xx_is_retried_then_succeeds() {
-    let mut s = Server::new_async().await;
-    let failing = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
-        .with_status(503)
-        .with_body(r#"{"error":{"code":"TransientError","message":"try again"}}"#)
-        .expect(2)
-        .create_async()
-        .await;
-    let ok = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
-        .with_body(fixture("vt_ip.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let e = vt(&s).enrich(&ip("198.51.100.23")).await.unwrap();
-    failing.assert_async().await;
-    ok.assert_async().await;
+    let e = vt_lookup(vec![
+        Answer::new(503, None, TRANSIENT, 2),
+        Answer::new(200, None, fixture("vt_ip.json"), 1),
+    ])
+    .await
+    .unwrap();
     assert_eq!(e.facts.malicious, Some(7));
 }
 
 #[tokio::test]
 async fn vt_5xx_gives_up_after_the_retry_limit() {
-    let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/ip_addresses/198.51.100.23")
-        .with_status(500)
-        .with_body("boom")
-        .expect(3) // first try + max_retries (2)
-        .create_async()
-        .await;
-    let err = vt(&s).enrich(&ip("198.51.100.23")).await.unwrap_err();
-    m.assert_async().await;
+    // first try + max_retries (2)
+    let err = vt_lookup(vec![Answer::new(500, None, "boom", 3)])
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, EnrichError::Api { status: 500, .. }),
         "{err:?}"
@@ -240,14 +225,14 @@ async fn vt_5xx_gives_up_after_the_retry_limit() {
 #[tokio::test]
 async fn vt_malformed_json_names_provider_and_field() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/ip_addresses/198.51.100.23")
-        .with_body("{not json")
-        .create_async()
-        .await;
-    s.mock("GET", "/ip_addresses/198.51.100.24")
-        .with_body(r#"{"data":{"id":"x"}}"#)
-        .create_async()
-        .await;
+    mock::get(&mut s, VT_IP, "{not json").create_async().await;
+    mock::get(
+        &mut s,
+        "/ip_addresses/198.51.100.24",
+        r#"{"data":{"id":"x"}}"#,
+    )
+    .create_async()
+    .await;
     let client = vt(&s);
     let err = client.enrich(&ip("198.51.100.23")).await.unwrap_err();
     assert!(
@@ -292,8 +277,7 @@ fn abuse(s: &Server) -> AbuseIpDb {
 #[tokio::test]
 async fn abuseipdb_check_success_reads_quota_and_categories() {
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/check")
+    let m = mock::get(&mut s, "/check", fixture("abuseipdb_check_verbose.json"))
         .match_header("key", KEY)
         .match_header("accept", "application/json")
         .match_query(Matcher::AllOf(vec![
@@ -301,7 +285,6 @@ async fn abuseipdb_check_success_reads_quota_and_categories() {
             Matcher::UrlEncoded("maxAgeInDays".into(), "90".into()),
         ]))
         .with_header("x-ratelimit-remaining", "998")
-        .with_body(fixture("abuseipdb_check_verbose.json"))
         .expect(1)
         .create_async()
         .await;
@@ -319,16 +302,15 @@ async fn abuseipdb_check_success_reads_quota_and_categories() {
 #[tokio::test]
 async fn abuseipdb_401_and_429() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/check")
+    mock::get(&mut s, "/check", fixture("abuseipdb_401.json"))
         .match_query(Matcher::UrlEncoded(
             "ipAddress".into(),
             "198.51.100.1".into(),
         ))
         .with_status(401)
-        .with_body(fixture("abuseipdb_401.json"))
         .create_async()
         .await;
-    s.mock("GET", "/check")
+    mock::get(&mut s, "/check", fixture("abuseipdb_429.json"))
         .match_query(Matcher::UrlEncoded(
             "ipAddress".into(),
             "198.51.100.2".into(),
@@ -336,7 +318,6 @@ async fn abuseipdb_401_and_429() {
         .with_status(429)
         .with_header("retry-after", "86000")
         .with_header("x-ratelimit-remaining", "0")
-        .with_body(fixture("abuseipdb_429.json"))
         .create_async()
         .await;
     let db = abuse(&s);
@@ -383,19 +364,28 @@ async fn abuseipdb_report_posts_the_form() {
 #[tokio::test]
 async fn greynoise_malicious_riot_and_not_seen() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/198.51.100.23")
-        .with_body(fixture("greynoise_community.json"))
-        .create_async()
-        .await;
-    s.mock("GET", "/192.0.2.53")
-        .with_body(fixture("greynoise_community_riot.json"))
-        .create_async()
-        .await;
-    s.mock("GET", "/203.0.113.77")
-        .with_status(404)
-        .with_body(fixture("greynoise_community_404.json"))
-        .create_async()
-        .await;
+    mock::get(
+        &mut s,
+        "/198.51.100.23",
+        fixture("greynoise_community.json"),
+    )
+    .create_async()
+    .await;
+    mock::get(
+        &mut s,
+        "/192.0.2.53",
+        fixture("greynoise_community_riot.json"),
+    )
+    .create_async()
+    .await;
+    mock::get(
+        &mut s,
+        "/203.0.113.77",
+        fixture("greynoise_community_404.json"),
+    )
+    .with_status(404)
+    .create_async()
+    .await;
     let gn = GreyNoise::new(None, &s.url(), opts(), 60).unwrap();
     let bad = gn.enrich(&ip("198.51.100.23")).await.unwrap();
     assert_eq!(bad.verdict, Verdict::Malicious);
@@ -415,13 +405,15 @@ async fn greynoise_malicious_riot_and_not_seen() {
 #[tokio::test]
 async fn greynoise_429_without_retry_after_is_retried_then_reported() {
     let mut s = Server::new_async().await;
-    let m = s
-        .mock("GET", "/198.51.100.23")
-        .with_status(429)
-        .with_body(fixture("greynoise_community_429.json"))
-        .expect(3)
-        .create_async()
-        .await;
+    let m = mock::get(
+        &mut s,
+        "/198.51.100.23",
+        fixture("greynoise_community_429.json"),
+    )
+    .with_status(429)
+    .expect(3)
+    .create_async()
+    .await;
     let gn = GreyNoise::new(None, &s.url(), opts(), 60).unwrap();
     let err = gn.enrich(&ip("198.51.100.23")).await.unwrap_err();
     m.assert_async().await;
@@ -442,17 +434,14 @@ async fn greynoise_429_without_retry_after_is_retried_then_reported() {
 #[tokio::test]
 async fn internetdb_success_and_404() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/198.51.100.23")
-        .with_body(fixture("internetdb.json"))
+    mock::get(&mut s, "/198.51.100.23", fixture("internetdb.json"))
         .create_async()
         .await;
-    s.mock("GET", "/203.0.113.9")
+    mock::get(&mut s, "/203.0.113.9", fixture("internetdb_404.json"))
         .with_status(404)
-        .with_body(fixture("internetdb_404.json"))
         .create_async()
         .await;
-    s.mock("GET", "/203.0.113.10")
-        .with_body(r#"{"ports":"22"}"#)
+    mock::get(&mut s, "/203.0.113.10", r#"{"ports":"22"}"#)
         .create_async()
         .await;
     let idb = InternetDb::new(&s.url(), opts(), 60).unwrap();
@@ -478,10 +467,8 @@ async fn rdap_follows_the_bootstrap_redirect_chain() {
     let mut rir = Server::new_async().await;
     let mut rir_old = Server::new_async().await;
     let mut bootstrap = Server::new_async().await;
-    let final_hop = rir
-        .mock("GET", "/ip/198.51.100.23")
+    let final_hop = mock::get(&mut rir, "/ip/198.51.100.23", fixture("rdap_ip.json"))
         .with_header("content-type", "application/rdap+json")
-        .with_body(fixture("rdap_ip.json"))
         .expect(1)
         .create_async()
         .await;
@@ -525,9 +512,8 @@ async fn rdap_follows_the_bootstrap_redirect_chain() {
 #[tokio::test]
 async fn rdap_404_and_young_domain() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/ip/203.0.113.1")
+    mock::get(&mut s, "/ip/203.0.113.1", fixture("rdap_404.json"))
         .with_status(404)
-        .with_body(fixture("rdap_404.json"))
         .create_async()
         .await;
     let registered = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
@@ -537,8 +523,7 @@ async fn rdap_404_and_young_domain() {
         "nameservers": [{"ldhName": "NS1.EXAMPLE"}],
         "entities": [{"roles": ["registrar"], "vcardArray": ["vcard", [["fn", {}, "text", "Example Registrar"]]]}]
     });
-    s.mock("GET", "/domain/fresh.example")
-        .with_body(body.to_string())
+    mock::get(&mut s, "/domain/fresh.example", body.to_string())
         .create_async()
         .await;
     let rdap = Rdap::new(&s.url(), opts(), 60).unwrap();
@@ -567,9 +552,7 @@ async fn rdap_404_and_young_domain() {
 async fn api_keys_never_follow_redirects_to_another_origin() {
     let mut provider = Server::new_async().await;
     let mut elsewhere = Server::new_async().await;
-    let stolen = elsewhere
-        .mock("GET", Matcher::Any)
-        .with_body("{}")
+    let stolen = mock::get(&mut elsewhere, Matcher::Any, "{}")
         .expect(0)
         .create_async()
         .await;
@@ -598,19 +581,21 @@ async fn api_keys_never_follow_redirects_to_another_origin() {
 #[tokio::test]
 async fn same_origin_redirects_are_followed_without_referer() {
     let mut s = Server::new_async().await;
-    s.mock("GET", "/ip_addresses/198.51.100.23")
+    s.mock("GET", VT_IP)
         .with_status(301)
         .with_header("location", "/v3/ip_addresses/198.51.100.23")
         .create_async()
         .await;
-    let moved = s
-        .mock("GET", "/v3/ip_addresses/198.51.100.23")
-        .match_header("x-apikey", KEY)
-        .match_header("referer", Matcher::Missing)
-        .with_body(fixture("vt_ip.json"))
-        .expect(1)
-        .create_async()
-        .await;
+    let moved = mock::get(
+        &mut s,
+        "/v3/ip_addresses/198.51.100.23",
+        fixture("vt_ip.json"),
+    )
+    .match_header("x-apikey", KEY)
+    .match_header("referer", Matcher::Missing)
+    .expect(1)
+    .create_async()
+    .await;
     vt(&s).enrich(&ip("198.51.100.23")).await.unwrap();
     moved.assert_async().await;
 }

@@ -42,15 +42,20 @@ fn run(path: &std::path::Path, cfg: &EnrichConfig) -> (Arc<StateStore>, Enrichme
     (store, svc)
 }
 
+/// A mock InternetDB that must answer `n` lookups in 198.51.100.0/24.
+async fn lookups(server: &mut Server, n: usize) -> mockito::Mock {
+    server
+        .mock("GET", Matcher::Regex(r"^/198\.51\.100\.\d+$".into()))
+        .with_body(BODY)
+        .expect(n)
+        .create_async()
+        .await
+}
+
 #[tokio::test]
 async fn runs_share_the_daily_quota_report_it_once_and_leave_the_rest() {
     let mut server = Server::new_async().await;
-    let api = server
-        .mock("GET", Matcher::Regex(r"^/198\.51\.100\.\d+$".into()))
-        .with_body(BODY)
-        .expect(3)
-        .create_async()
-        .await;
+    let api = lookups(&mut server, 3).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
     let cfg = config(&server.url(), Some(3), 1000);
@@ -80,12 +85,7 @@ async fn runs_share_the_daily_quota_report_it_once_and_leave_the_rest() {
 
     // A later run with quota to spend looks the deferred ones up (they were
     // neither answered nor cached as failures).
-    let later = server
-        .mock("GET", Matcher::Regex(r"^/198\.51\.100\.\d+$".into()))
-        .with_body(BODY)
-        .expect(3)
-        .create_async()
-        .await;
+    let later = lookups(&mut server, 3).await;
     let (_, third) = run(&path, &config(&server.url(), Some(6), 1000));
     let out = third.enrich_many(&ips(3..7)).await;
     assert!(
@@ -108,12 +108,7 @@ async fn a_restart_within_the_minute_keeps_the_per_minute_limit() {
         tokio::time::sleep(Duration::from_secs(u64::from(61 - second))).await;
     }
     let mut server = Server::new_async().await;
-    let api = server
-        .mock("GET", Matcher::Regex(r"^/198\.51\.100\.\d+$".into()))
-        .with_body(BODY)
-        .expect(2)
-        .create_async()
-        .await;
+    let api = lookups(&mut server, 2).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.db");
     let cfg = config(&server.url(), None, 2);

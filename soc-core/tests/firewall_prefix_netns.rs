@@ -23,14 +23,8 @@ use soc_core::{Alert, Severity, StateStore};
 
 async fn exercise(backend: Backend, tools: &[&str]) {
     let name = format!("{backend} prefix netns test");
-    if let Some(why) = lab::missing(tools) {
-        return support::skip(&name, &why);
-    }
-    let Some(lab) = Lab::new(1) else {
-        return support::skip(
-            &name,
-            "could not set up namespaces (no netns/veth support?)",
-        );
+    let Some(lab) = Lab::open(&name, 1, tools, &[]) else {
+        return;
     };
     let host = lab::host6(0);
     assert!(
@@ -76,24 +70,8 @@ async fn exercise(backend: Backend, tools: &[&str]) {
     let store_ip = &store.blocks().unwrap()[0].ip;
     assert_eq!(store_ip, ATTACKER_NET6);
 
-    let again = fw
-        .block(
-            ATTACKER_NET6,
-            Some(Duration::from_secs(60)),
-            Mode::Live,
-            "again",
-        )
-        .await
-        .unwrap();
-    assert!(
-        matches!(again.outcome, ActionOutcome::Skipped(_)),
-        "{backend}: {again:?}"
-    );
-    assert_eq!(
-        again.commands.len(),
-        1,
-        "{backend}: a repeated block ran more than its probe"
-    );
+    let ttl = Some(Duration::from_secs(60));
+    lab::assert_repeat_only_probes(&fw, ATTACKER_NET6, ttl, backend).await;
 
     match backend {
         Backend::Nftables => {

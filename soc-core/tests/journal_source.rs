@@ -2,9 +2,11 @@
 //! `systemd-journal-remote` from export format, read through the real
 //! `journalctl`. Skips (with the reason) where those tools are missing.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[path = "support/journal.rs"]
+mod journal;
+mod support;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,33 +21,6 @@ use soc_core::StateStore;
 const BOOT: &str = "0123456789abcdef0123456789abcdef";
 /// 2023-11-14T22:13:20Z
 const T0: u64 = 1_700_000_000_000_000;
-
-fn journal_remote() -> Option<PathBuf> {
-    [
-        "/lib/systemd/systemd-journal-remote",
-        "/usr/lib/systemd/systemd-journal-remote",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
-
-/// The tools, or a printed reason to skip.
-fn tools() -> Option<PathBuf> {
-    let Some(remote) = journal_remote() else {
-        eprintln!("skipped: systemd-journal-remote is not installed (apt-get install systemd-journal-remote)");
-        return None;
-    };
-    if Command::new("journalctl")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: journalctl is not installed");
-        return None;
-    }
-    Some(remote)
-}
 
 /// One journal entry in export format.
 struct Entry<'a> {
@@ -95,28 +70,8 @@ fn failed(seq: u64, ip: &str) -> String {
 
 /// Appends `entries` to the journal file `file` (created when missing).
 fn write_journal(remote: &Path, file: &Path, entries: &[Entry<'_>]) {
-    let mut child = Command::new(remote)
-        .arg("-o")
-        .arg(file)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let text: String = entries.iter().map(Entry::export).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "systemd-journal-remote: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    journal::append(remote, file, &text);
 }
 
 fn file_cfg(file: &Path) -> JournalConfig {
@@ -160,7 +115,11 @@ fn commit(src: &dyn LogSource, store: &StateStore) {
 
 #[test]
 fn cursor_checkpoint_across_once_runs_never_repeats_or_skips() {
-    let Some(remote) = tools() else { return };
+    let Some(remote) =
+        journal::remote_or_skip("cursor_checkpoint_across_once_runs_never_repeats_or_skips")
+    else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("remote.journal");
     let store = Arc::new(StateStore::open(dir.path().join("state.db")).unwrap());
@@ -244,7 +203,11 @@ fn cursor_checkpoint_across_once_runs_never_repeats_or_skips() {
 
 #[test]
 fn non_sshd_and_forged_entries_give_no_events_and_malformed_ones_are_counted() {
-    let Some(remote) = tools() else { return };
+    let Some(remote) = journal::remote_or_skip(
+        "non_sshd_and_forged_entries_give_no_events_and_malformed_ones_are_counted",
+    ) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mixed.journal");
     let ok1 = failed(0, "203.0.113.5");
@@ -301,7 +264,9 @@ fn non_sshd_and_forged_entries_give_no_events_and_malformed_ones_are_counted() {
 
 #[test]
 fn follow_yields_entries_appended_later() {
-    let Some(remote) = tools() else { return };
+    let Some(remote) = journal::remote_or_skip("follow_yields_entries_appended_later") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("follow.journal");
     let m0 = failed(0, "203.0.113.5");
@@ -342,7 +307,11 @@ fn follow_yields_entries_appended_later() {
 
 #[test]
 fn from_end_skips_old_entries_and_a_bad_directory_is_a_clear_error() {
-    let Some(remote) = tools() else { return };
+    let Some(remote) =
+        journal::remote_or_skip("from_end_skips_old_entries_and_a_bad_directory_is_a_clear_error")
+    else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("old.journal");
     let m0 = failed(0, "203.0.113.5");

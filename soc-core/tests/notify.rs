@@ -1,6 +1,8 @@
 //! Notifications against real local peers: an SMTP sink on 127.0.0.1 and
 //! mockito webhooks. Failures must be typed and land in the audit log.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use soc_core::respond::notify::{
@@ -9,8 +11,10 @@ use soc_core::respond::notify::{
 };
 use soc_core::respond::{AuditLog, ResponseConfig, ResponseEngine, Secret};
 use soc_core::{
-    ActionOutcome, Alert, Mode, RespondError, Responder, RiskLevel, Score, Severity, StateStore,
+    ActionOutcome, ActionRecord, Alert, Mode, RespondError, Responder, RiskLevel, Severity,
+    StateStore,
 };
+use support::mock::{self, Answer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -86,6 +90,21 @@ async fn smtp_sink(refuse: bool) -> (u16, Arc<Mutex<Received>>) {
     (port, got)
 }
 
+/// What e-mailing `alert` in `mode` through a fresh SMTP sink (answering
+/// RCPT TO with 550 when `refuse`) gives; with the sink's port (it keeps
+/// listening) and what it had received by then.
+async fn email(
+    alert: &Alert,
+    mode: Mode,
+    refuse: bool,
+) -> (Result<ActionRecord, RespondError>, u16, Received) {
+    let (port, got) = smtp_sink(refuse).await;
+    let n = EmailNotifier::new(&email_cfg(port)).unwrap();
+    let result = n.respond(alert, mode).await;
+    let received = got.lock().unwrap().clone();
+    (result, port, received)
+}
+
 fn email_cfg(port: u16) -> EmailConfig {
     EmailConfig {
         host: "127.0.0.1".into(),
@@ -99,25 +118,17 @@ fn email_cfg(port: u16) -> EmailConfig {
 }
 
 fn alert() -> Alert {
-    let mut a = Alert::new(
-        "ssh.brute_force",
-        "203.0.113.9",
-        "SSH brute force from 203.0.113.9",
-        Severity::High,
-    );
-    a.src_ip = Some("203.0.113.9".parse().unwrap());
+    let mut a = support::brute_force_alert("SSH brute force from 203.0.113.9", Severity::High);
     a.count = 412;
     a
 }
 
 #[tokio::test]
 async fn email_is_delivered_to_a_real_smtp_server() {
-    let (port, got) = smtp_sink(false).await;
-    let n = EmailNotifier::new(&email_cfg(port)).unwrap();
-    let rec = n.respond(&alert(), Mode::Live).await.unwrap();
+    let (rec, _, got) = email(&alert(), Mode::Live, false).await;
+    let rec = rec.unwrap();
     assert_eq!(rec.outcome, ActionOutcome::Done);
     assert!(rec.detail.contains("250"), "{}", rec.detail);
-    let got = got.lock().unwrap().clone();
     assert!(
         got.mail_from[0].starts_with("<soc@example.org>"),
         "{:?}",
@@ -137,22 +148,20 @@ async fn email_is_delivered_to_a_real_smtp_server() {
 
 #[tokio::test]
 async fn email_dry_run_sends_nothing() {
-    let (port, got) = smtp_sink(false).await;
-    let n = EmailNotifier::new(&email_cfg(port)).unwrap();
-    let rec = n.respond(&alert(), Mode::DryRun).await.unwrap();
+    let (rec, port, got) = email(&alert(), Mode::DryRun, false).await;
+    let rec = rec.unwrap();
     assert_eq!(rec.outcome, ActionOutcome::DryRun);
     assert_eq!(
         rec.requests,
         [format!("SMTP smtp://127.0.0.1:{port} (plain) MAIL FROM:<soc@example.org> RCPT TO:<analyst@example.org>")]
     );
-    assert!(got.lock().unwrap().mail_from.is_empty());
+    assert!(got.mail_from.is_empty());
 }
 
 #[tokio::test]
 async fn smtp_refusal_is_typed_and_audited() {
-    let (port, _) = smtp_sink(true).await;
-    let n = EmailNotifier::new(&email_cfg(port)).unwrap();
-    let err = n.respond(&alert(), Mode::Live).await.unwrap_err();
+    let (rec, port, _) = email(&alert(), Mode::Live, true).await;
+    let err = rec.unwrap_err();
     assert!(
         matches!(&err, RespondError::Smtp { message } if message.contains("relaying denied")),
         "{err}"
@@ -168,12 +177,7 @@ async fn smtp_refusal_is_typed_and_audited() {
         ..Default::default()
     };
     let engine = ResponseEngine::from_config(&cfg, store.clone()).unwrap();
-    let score = Score {
-        scorer: "t".into(),
-        value: 40.0,
-        level: RiskLevel::Medium,
-        factors: vec![],
-    };
+    let score = support::score("t", 40.0, RiskLevel::Medium);
     let recs = engine.handle(&alert(), &score).await;
     let email = recs.iter().find(|r| r.responder == "email").unwrap();
     assert!(
@@ -194,14 +198,7 @@ async fn smtp_refusal_is_typed_and_audited() {
     assert!(stored
         .iter()
         .any(|r| r.responder == "email" && r.outcome.status() == "failed"));
-    assert_eq!(
-        store
-            .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
-            .unwrap()
-            .len(),
-        1,
-        "alert kept"
-    );
+    assert_eq!(support::all_alerts(&store).len(), 1, "alert kept");
     // A failure is not "done": the next run tries again.
     assert_eq!(
         store
@@ -243,17 +240,26 @@ fn slack(url: String) -> SlackNotifier {
     .unwrap()
 }
 
+/// The error of a Slack notification to the webhook at `path` that answers
+/// `answer`, after checking it was served as often as it expects.
+async fn slack_answered(server: &mut mockito::Server, path: &str, answer: Answer) -> RespondError {
+    let m = answer.on(server, "POST", path).create_async().await;
+    let err = slack(format!("{}{path}", server.url()))
+        .respond(&alert(), Mode::Live)
+        .await
+        .unwrap_err();
+    m.assert_async().await;
+    err
+}
+
 #[tokio::test]
 async fn slack_success_errors_and_rate_limit() {
     let mut server = mockito::Server::new_async().await;
-    let ok = server
-        .mock("POST", "/services/T1/B1/tok")
+    let ok = Answer::new(200, None, "ok", 1)
+        .on(&mut server, "POST", "/services/T1/B1/tok")
         .match_header("content-type", "application/json")
         .match_body(mockito::Matcher::Regex("SSH brute force".into()))
-        .with_status(200)
         .with_header("content-type", "text/plain")
-        .with_body("ok")
-        .expect(1)
         .create_async()
         .await;
     let s = slack(format!("{}/services/T1/B1/tok", server.url()));
@@ -262,37 +268,26 @@ async fn slack_success_errors_and_rate_limit() {
     assert!(!rec.requests[0].contains("tok"), "{:?}", rec.requests);
     ok.assert_async().await;
 
-    let bad = server
-        .mock("POST", "/services/T1/B1/gone")
-        .with_status(404)
-        .with_body("channel_not_found")
-        .expect(1)
-        .create_async()
-        .await;
-    let err = slack(format!("{}/services/T1/B1/gone", server.url()))
-        .respond(&alert(), Mode::Live)
-        .await
-        .unwrap_err();
+    let gone = Answer::new(404, None, "channel_not_found", 1);
+    let err = slack_answered(&mut server, "/services/T1/B1/gone", gone).await;
     assert!(
         matches!(&err, RespondError::Http { status: 404, body, .. } if body == "channel_not_found"),
         "{err}"
     );
-    bad.assert_async().await;
 
-    let limited = server
-        .mock("POST", "/services/T1/B1/busy")
-        .with_status(429)
-        .with_header("retry-after", "0")
-        .with_body("rate_limited")
-        .expect(4)
-        .create_async()
-        .await;
-    let err = slack(format!("{}/services/T1/B1/busy", server.url()))
-        .respond(&alert(), Mode::Live)
-        .await
-        .unwrap_err();
+    let limited = Answer::new(429, Some("0"), "rate_limited", 4); // 1 try + 3 retries
+    let err = slack_answered(&mut server, "/services/T1/B1/busy", limited).await;
     assert!(matches!(err, RespondError::Http { status: 429, .. }));
-    limited.assert_async().await; // 1 try + 3 retries
+}
+
+/// A webhook posting to `/hook` on `server` with the bearer token "s3cret".
+fn webhook(server: &mockito::Server) -> WebhookConfig {
+    WebhookConfig {
+        url: Secret::new(format!("{}/hook", server.url())),
+        bearer_token: Some(Secret::new("s3cret")),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -308,23 +303,14 @@ async fn webhook_posts_alert_json_with_bearer() {
         .with_status(204)
         .create_async()
         .await;
-    let w = WebhookNotifier::new(&WebhookConfig {
-        url: Secret::new(format!("{}/hook", server.url())),
-        bearer_token: Some(Secret::new("s3cret")),
-        retry_backoff_ms: 1,
-        ..Default::default()
-    })
-    .unwrap();
+    let w = WebhookNotifier::new(&webhook(&server)).unwrap();
     assert_eq!(
         w.respond(&alert(), Mode::Live).await.unwrap().outcome,
         ActionOutcome::Done
     );
     m.assert_async().await;
-    let m500 = server
-        .mock("POST", "/hook")
-        .with_status(500)
-        .with_body("boom")
-        .expect(4)
+    let m500 = Answer::new(500, None, "boom", 4)
+        .on(&mut server, "POST", "/hook")
         .create_async()
         .await;
     let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
@@ -342,11 +328,7 @@ async fn webhook_posts_alert_json_with_bearer() {
 async fn webhook_bearer_never_follows_a_cross_origin_redirect() {
     let mut server = mockito::Server::new_async().await;
     let mut elsewhere = mockito::Server::new_async().await;
-    let stolen = elsewhere
-        .mock("POST", mockito::Matcher::Any)
-        .expect(0)
-        .create_async()
-        .await;
+    let stolen = mock::never(&mut elsewhere, "POST").await;
     server
         .mock("POST", "/hook")
         .match_header("referer", mockito::Matcher::Missing)
@@ -355,11 +337,8 @@ async fn webhook_bearer_never_follows_a_cross_origin_redirect() {
         .create_async()
         .await;
     let w = WebhookNotifier::new(&WebhookConfig {
-        url: Secret::new(format!("{}/hook", server.url())),
-        bearer_token: Some(Secret::new("s3cret")),
-        retry_backoff_ms: 1,
         max_retries: 0,
-        ..Default::default()
+        ..webhook(&server)
     })
     .unwrap();
     let err = w.respond(&alert(), Mode::Live).await.unwrap_err();
@@ -379,11 +358,8 @@ fn hostile_alert() -> Alert {
 /// the e-mail subject; a CRLF must not add a header, ESC must not survive.
 #[tokio::test]
 async fn email_subject_and_body_carry_no_control_characters() {
-    let (port, got) = smtp_sink(false).await;
-    let n = EmailNotifier::new(&email_cfg(port)).unwrap();
-    let rec = n.respond(&hostile_alert(), Mode::Live).await.unwrap();
-    assert_eq!(rec.outcome, ActionOutcome::Done);
-    let got = got.lock().unwrap().clone();
+    let (rec, _, got) = email(&hostile_alert(), Mode::Live, false).await;
+    assert_eq!(rec.unwrap().outcome, ActionOutcome::Done);
     assert_eq!(got.rcpt_to, ["<analyst@example.org>"], "no extra recipient");
     let data = &got.data[0];
     assert!(!data.lines().any(|l| l.starts_with("Bcc:")), "{data}");

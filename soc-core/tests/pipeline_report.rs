@@ -102,15 +102,7 @@ fn data() -> ReportData {
         Mode::DryRun,
     );
     block.at = t0() + Duration::minutes(1);
-    block.commands.push(vec![
-        "nft".into(),
-        "add".into(),
-        "element".into(),
-        "inet".into(),
-        "soc".into(),
-        "block4".into(),
-        "{ 203.0.113.45 timeout 1h }".into(),
-    ]);
+    block.commands.push(support::nft_block_argv("203.0.113.45"));
     let mut skipped = ActionRecord::new(
         "email",
         "notify",

@@ -2,6 +2,8 @@
 //! recovery, episode continuation, enrichment attachment, extra responders,
 //! follow mode with graceful shutdown.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -204,9 +206,7 @@ fn once_stores_scores_enriches_and_acts_once() {
         m.malformed_samples
     );
 
-    let stored = store
-        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
-        .unwrap();
+    let stored = support::all_alerts(&store);
     assert_eq!(stored.len(), 2);
     let ext = stored
         .iter()
@@ -243,13 +243,7 @@ fn once_stores_scores_enriches_and_acts_once() {
         "second lookup comes from the cache"
     );
     assert_eq!(m2.enrich.cache_hits, 1);
-    assert_eq!(
-        store
-            .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(support::all_alerts(&store).len(), 2);
 }
 
 #[test]
@@ -260,9 +254,7 @@ fn episode_split_across_runs_keeps_one_alert_id() {
     p.add_source(src);
     let rt = rt();
     rt.block_on(p.run(RunOptions::default())).unwrap();
-    let first = store
-        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
-        .unwrap();
+    let first = support::all_alerts(&store);
     assert_eq!(first.len(), 1);
     // The next run sees the rest of the episode, 3 minutes later.
     q.lock()
@@ -270,9 +262,7 @@ fn episode_split_across_runs_keeps_one_alert_id() {
         .extend(["203.0.113.9 4".to_string(), "203.0.113.9 5".to_string()]);
     let m = rt.block_on(p.run(RunOptions::default())).unwrap();
     assert_eq!(m.alerts_updated, 1);
-    let all = store
-        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
-        .unwrap();
+    let all = support::all_alerts(&store);
     assert_eq!(all.len(), 1, "continued, not a second alert");
     assert_eq!(all[0].alert.id, first[0].alert.id);
     assert_eq!(all[0].alert.count, 4);
@@ -280,13 +270,7 @@ fn episode_split_across_runs_keeps_one_alert_id() {
     // A much later episode is a new alert.
     q.lock().unwrap().push_back("203.0.113.9 500".to_string());
     rt.block_on(p.run(RunOptions::default())).unwrap();
-    assert_eq!(
-        store
-            .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(support::all_alerts(&store).len(), 2);
 }
 
 #[test]
@@ -349,9 +333,7 @@ fn follow_mode_picks_up_new_records_and_drains_on_shutdown() {
     assert_eq!(m.mode, "follow");
     assert_eq!(m.records, 4);
     // The episode pending in the detector was flushed on shutdown.
-    let all = store
-        .alerts_since(chrono::DateTime::<Utc>::MIN_UTC)
-        .unwrap();
+    let all = support::all_alerts(&store);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].alert.count, 4);
 }

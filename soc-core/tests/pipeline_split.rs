@@ -3,8 +3,9 @@
 //! `--once` runs split at every line, and a `--follow` run stopped and
 //! restarted in the middle of episodes.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -88,23 +89,15 @@ fn config(dir: &Path, follow: bool) -> PipelineConfig {
 }
 
 fn append(path: &Path, lines: &[String]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    for l in lines {
-        writeln!(f, "{l}").unwrap();
-    }
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    support::append(path, text);
 }
 
 type Stored = BTreeMap<String, (String, u64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>;
 
 fn stored(dir: &Path) -> Stored {
     let store = StateStore::open(dir.join("state.db")).unwrap();
-    store
-        .alerts_since(DateTime::<Utc>::MIN_UTC)
-        .unwrap()
+    support::all_alerts(&store)
         .into_iter()
         .map(|s| {
             let a = s.alert;
@@ -118,14 +111,19 @@ fn run_once(dir: &Path, rt: &tokio::runtime::Runtime) {
     rt.block_on(p.run(RunOptions::default())).unwrap();
 }
 
+/// What one run over the whole log stores.
+fn one_pass(lines: &[String], rt: &tokio::runtime::Runtime) -> Stored {
+    let one = tempfile::tempdir().unwrap();
+    append(&one.path().join("auth.log"), lines);
+    run_once(one.path(), rt);
+    stored(one.path())
+}
+
 #[test]
 fn two_once_runs_split_at_every_line_store_the_one_pass_alerts() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let lines = log_lines();
-    let one = tempfile::tempdir().unwrap();
-    append(&one.path().join("auth.log"), &lines);
-    run_once(one.path(), &rt);
-    let whole = stored(one.path());
+    let whole = one_pass(&lines, &rt);
     let kinds: std::collections::BTreeSet<&str> = whole.values().map(|v| v.0.as_str()).collect();
     for k in [
         "ssh.brute_force",
@@ -154,10 +152,7 @@ fn two_once_runs_split_at_every_line_store_the_one_pass_alerts() {
 fn a_restarted_follow_run_stores_the_one_pass_alerts() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let lines = log_lines();
-    let one = tempfile::tempdir().unwrap();
-    append(&one.path().join("auth.log"), &lines);
-    run_once(one.path(), &rt);
-    let whole = stored(one.path());
+    let whole = one_pass(&lines, &rt);
 
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");

@@ -1,15 +1,12 @@
 //! Playbook selection per risk level and kind.
 
+mod support;
+
 use soc_core::respond::{LevelActions, Playbook, PlaybookConfig};
 use soc_core::{Alert, RiskLevel, Score, Severity};
 
 fn score(level: RiskLevel) -> Score {
-    Score {
-        scorer: "t".into(),
-        value: 0.0,
-        level,
-        factors: vec![],
-    }
+    support::score("t", 0.0, level)
 }
 
 fn alert(src: Option<&str>) -> Alert {

@@ -24,22 +24,12 @@ use soc_core::{Alert, Severity, StateStore};
 
 const TOOLS: &[&str] = &["sshd", "ssh", "ssh-keygen", "nft", "iptables", "ip6tables"];
 
-fn lab_with_sshd(name: &str, hosts: usize, with_sshd: &[usize]) -> Option<Lab> {
-    if let Some(why) = lab::missing(TOOLS) {
-        support::skip(name, &why);
-        return None;
-    }
-    let Some(mut lab) = Lab::new(hosts) else {
-        support::skip(name, "could not set up namespaces (no netns/veth support?)");
-        return None;
-    };
-    for &i in with_sshd {
-        if !lab.start_sshd(i) {
-            support::skip(name, "sshd did not start");
-            return None;
-        }
-    }
-    Some(lab)
+/// The backends of the blocks `store` holds, sorted.
+fn block_backends(store: &StateStore) -> Vec<String> {
+    let blocks = store.blocks().unwrap();
+    let mut backends: Vec<String> = blocks.into_iter().map(|b| b.backend).collect();
+    backends.sort();
+    backends
 }
 
 fn target(lab: &Lab, name: &str, i: usize, backend: Backend) -> RemoteTarget {
@@ -67,7 +57,7 @@ fn outcome<'a>(recs: &'a [soc_core::ActionRecord], host: &str) -> &'a ActionOutc
 #[tokio::test]
 async fn one_block_on_many_hosts_over_ssh() {
     let name = "remote firewall over ssh";
-    let Some(mut lab) = lab_with_sshd(name, 3, &[0, 1]) else {
+    let Some(mut lab) = Lab::open(name, 3, TOOLS, &[0, 1]) else {
         return;
     };
     let mut stranger = target(&lab, "stranger", 0, Backend::Nftables);
@@ -148,15 +138,8 @@ async fn one_block_on_many_hosts_over_ssh() {
         lab.connects(ATTACKER4, &host4(2)),
         "web2 was down, nothing changed there"
     );
-    let mut keys: Vec<String> = store
-        .blocks()
-        .unwrap()
-        .into_iter()
-        .map(|b| b.backend)
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
+        block_backends(&store),
         [
             "iptables@web1",
             "nftables@web0",
@@ -191,13 +174,8 @@ async fn one_block_on_many_hosts_over_ssh() {
         !lab.connects(ATTACKER4, &host4(2)),
         "the retried block did not apply"
     );
-    let pending: Vec<String> = store
-        .blocks()
-        .unwrap()
-        .into_iter()
-        .filter(|b| b.backend.starts_with("retry"))
-        .map(|b| b.backend)
-        .collect();
+    let mut pending = block_backends(&store);
+    pending.retain(|b| b.starts_with("retry"));
     assert_eq!(
         pending,
         ["retry-block@stranger"],
@@ -279,7 +257,7 @@ async fn one_block_on_many_hosts_over_ssh() {
 #[tokio::test]
 async fn isolation_end_to_end_over_ssh() {
     let name = "isolation over ssh";
-    let Some(lab) = lab_with_sshd(name, 1, &[0]) else {
+    let Some(lab) = Lab::open(name, 1, TOOLS, &[0]) else {
         return;
     };
     let cfg = IsolateConfig {

@@ -1,5 +1,7 @@
 //! Scorers: explanations add up, thresholds, training beats a constant baseline.
 
+mod support;
+
 use proptest::prelude::*;
 use soc_core::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 use soc_core::score::features::{features, FEATURE_NAMES};
@@ -26,13 +28,7 @@ fn enrichment(provider: &str, verdict: Verdict, score: u8, malicious: Option<u32
 }
 
 fn brute_force() -> Alert {
-    let mut a = Alert::new(
-        "ssh.brute_force",
-        "203.0.113.9",
-        "SSH brute force",
-        Severity::High,
-    );
-    a.src_ip = Some("203.0.113.9".parse().unwrap());
+    let mut a = support::brute_force_alert("SSH brute force", Severity::High);
     a.dst_port = Some(22);
     a.count = 412;
     a.host = Some("web01".into());

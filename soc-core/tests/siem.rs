@@ -7,6 +7,7 @@ use soc_core::respond::siem::{
 };
 use soc_core::respond::Secret;
 use soc_core::{ActionOutcome, Alert, Mode, RespondError, Responder, Severity};
+use support::mock::Answer;
 
 fn fixture(name: &str) -> String {
     support::fixture(&format!("fixtures/respond/{name}"))
@@ -40,16 +41,26 @@ fn hec(url: String, batch: usize) -> SplunkHec {
     .unwrap()
 }
 
+/// The HEC event endpoint.
+const HEC_EVENT: &str = "/services/collector/event";
+
+/// What forwarding one alert to a HEC that answers `answer` gives, after
+/// checking it was served as often as it expects; the mock is gone after.
+async fn hec_answered(server: &mut mockito::Server, answer: Answer) -> Result<usize, RespondError> {
+    let m = answer.on(server, "POST", HEC_EVENT).create_async().await;
+    let result = hec(server.url(), 10).forward(&alerts(1)).await;
+    m.assert_async().await;
+    m.remove_async().await;
+    result
+}
+
 #[tokio::test]
 async fn hec_batches_concatenated_events() {
     let mut server = mockito::Server::new_async().await;
-    let m = server
-        .mock("POST", "/services/collector/event")
+    let m = Answer::new(200, None, fixture("hec_ok.json"), 2)
+        .on(&mut server, "POST", HEC_EVENT)
         .match_header("authorization", "Splunk hec-token")
         .match_body(mockito::Matcher::Regex(r#"^(\{"time":[0-9.]+,"source":"soc","sourcetype":"soc:alert","event":\{[^\n]*\},"host":"web01","index":"soc"\}\n){2}$"#.into()))
-        .with_status(200)
-        .with_body(fixture("hec_ok.json"))
-        .expect(2)
         .create_async()
         .await;
     let h = hec(server.url(), 2);
@@ -60,56 +71,30 @@ async fn hec_batches_concatenated_events() {
 #[tokio::test]
 async fn hec_retries_busy_but_never_bad_token() {
     let mut server = mockito::Server::new_async().await;
-    let busy = server
-        .mock("POST", "/services/collector/event")
-        .with_status(503)
-        .with_body(r#"{"text":"Server is busy","code":9}"#)
-        .expect(4)
-        .create_async()
-        .await;
-    let err = hec(server.url(), 10).forward(&alerts(1)).await.unwrap_err();
+    let busy = Answer::new(503, None, r#"{"text":"Server is busy","code":9}"#, 4);
+    let err = hec_answered(&mut server, busy).await.unwrap_err();
     assert!(
         matches!(&err, RespondError::Http { status: 503, body, .. } if body.contains("code 9")),
         "{err}"
     );
-    busy.assert_async().await;
-    busy.remove_async().await;
 
-    let forbidden = server
-        .mock("POST", "/services/collector/event")
-        .with_status(403)
-        .with_body(fixture("hec_invalid_token.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let err = hec(server.url(), 10).forward(&alerts(1)).await.unwrap_err();
+    let forbidden = Answer::new(403, None, fixture("hec_invalid_token.json"), 1);
+    let err = hec_answered(&mut server, forbidden).await.unwrap_err();
     assert!(
         matches!(&err, RespondError::Http { status: 403, body, .. } if body == "HEC code 4: Invalid token"),
         "{err}"
     );
-    forbidden.assert_async().await;
-    forbidden.remove_async().await;
 
-    let bad = server
-        .mock("POST", "/services/collector/event")
-        .with_status(400)
-        .with_body(fixture("hec_invalid_format.json"))
-        .expect(1)
-        .create_async()
-        .await;
-    let err = hec(server.url(), 10).forward(&alerts(1)).await.unwrap_err();
+    let bad = Answer::new(400, None, fixture("hec_invalid_format.json"), 1);
+    let err = hec_answered(&mut server, bad).await.unwrap_err();
     assert!(err.to_string().contains("Invalid data format"), "{err}");
-    bad.assert_async().await;
 }
 
 #[tokio::test]
 async fn hec_respond_live_and_dry_run() {
     let mut server = mockito::Server::new_async().await;
-    let m = server
-        .mock("POST", "/services/collector/event")
-        .with_status(200)
-        .with_body(fixture("hec_ok.json"))
-        .expect(1)
+    let m = Answer::new(200, None, fixture("hec_ok.json"), 1)
+        .on(&mut server, "POST", HEC_EVENT)
         .create_async()
         .await;
     let h = hec(server.url(), 10);
@@ -217,11 +202,8 @@ async fn json_sink_batches_with_bearer() {
     .unwrap();
     assert_eq!(sink.forward(&alerts(5)).await.unwrap(), 5);
     m.assert_async().await;
-    let bad = server
-        .mock("POST", "/ingest")
-        .with_status(401)
-        .with_body("nope")
-        .expect(1)
+    let bad = Answer::new(401, None, "nope", 1)
+        .on(&mut server, "POST", "/ingest")
         .create_async()
         .await;
     let err = sink.forward(&alerts(1)).await.unwrap_err();

@@ -2,6 +2,8 @@
 //! truncation, gzip, checkpoints and restarts, partial lines, invalid UTF-8,
 //! globs and directories, CSV.
 
+mod support;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,15 +38,6 @@ fn texts(src: &mut FileSource) -> Vec<String> {
         .collect()
 }
 
-fn append(path: &Path, data: &str) {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(data.as_bytes()).unwrap();
-}
-
 fn set_age(path: &Path, secs_ago: u64) {
     let f = OpenOptions::new().write(true).open(path).unwrap();
     f.set_modified(SystemTime::now() - Duration::from_secs(secs_ago))
@@ -57,10 +50,27 @@ fn write_gz(path: &Path, data: &str) {
     enc.finish().unwrap();
 }
 
-fn save(src: &FileSource, store: &StateStore) {
+/// A fresh temporary folder holding the file `name` with `data`.
+fn file_in_temp_dir(name: &str, data: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    fs::write(&path, data).unwrap();
+    (dir, path)
+}
+
+/// Stops `src` as soc does on exit: its checkpoints saved.
+fn stop(src: FileSource, store: &StateStore) {
     for cp in src.checkpoints() {
         cp.save(store).unwrap();
     }
+}
+
+/// Stops `src`; a one-shot run over `pattern` from its checkpoint then
+/// reads nothing (nothing is read twice).
+fn assert_nothing_read_again(src: FileSource, pattern: &Path, st: &Arc<StateStore>) {
+    stop(src, st);
+    let mut again = open(pattern, opts(false), Some(st));
+    assert!(texts(&mut again).is_empty(), "read again from {pattern:?}");
 }
 
 fn store() -> Arc<StateStore> {
@@ -69,9 +79,7 @@ fn store() -> Arc<StateStore> {
 
 #[test]
 fn one_shot_reads_lines_with_origin_and_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "first\r\n\nsecond\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", "first\r\n\nsecond\n");
     let mut src = open(&log, opts(false), None);
     let a = src.next_record().unwrap().unwrap();
     assert_eq!((a.text.as_str(), a.origin.line), ("first", 1));
@@ -91,16 +99,14 @@ fn one_shot_reads_lines_with_origin_and_checkpoint() {
 
 #[test]
 fn follow_picks_up_appended_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("eve.json");
-    fs::write(&log, "a\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("eve.json", "a\n");
     let mut src = open(&log, opts(true), None);
     assert!(src.is_following());
     assert_eq!(texts(&mut src), ["a"]);
-    append(&log, "b\nc\n");
+    support::append(&log, "b\nc\n");
     assert_eq!(texts(&mut src), ["b", "c"]);
     assert!(src.next_record().is_none());
-    append(&log, "d\n");
+    support::append(&log, "d\n");
     let d = src
         .next_record_blocking(Duration::from_secs(5))
         .unwrap()
@@ -110,15 +116,13 @@ fn follow_picks_up_appended_lines() {
 
 #[test]
 fn follow_survives_rotation_by_rename() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "a\nb\n").unwrap();
+    let (dir, log) = file_in_temp_dir("auth.log", "a\nb\n");
     let mut src = open(&log, opts(true), None);
     assert_eq!(texts(&mut src), ["a", "b"]);
-    append(&log, "c\n");
+    support::append(&log, "c\n");
     fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
     // The writer still holds the old file and writes once more before reopening.
-    append(&dir.path().join("auth.log.1"), "c2\n");
+    support::append(&dir.path().join("auth.log.1"), "c2\n");
     fs::write(&log, "d\ne\n").unwrap();
     let out: Vec<_> = std::iter::from_fn(|| src.next_record())
         .map(|r| r.unwrap())
@@ -133,15 +137,13 @@ fn follow_survives_rotation_by_rename() {
             ("e".into(), 2)
         ]
     );
-    append(&log, "f\n");
+    support::append(&log, "f\n");
     assert_eq!(texts(&mut src), ["f"]);
 }
 
 #[test]
 fn follow_restarts_a_truncated_file_at_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "old line one\nold line two\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", "old line one\nold line two\n");
     let mut src = open(&log, opts(true), None);
     assert_eq!(texts(&mut src).len(), 2);
     // copytruncate: same inode, emptied, then new lines.
@@ -168,11 +170,7 @@ fn gz_rotations_are_read_once_in_time_order() {
 
     let mut src = open(&pattern, opts(false), Some(&st));
     assert_eq!(texts(&mut src), ["g1", "g2", "p1", "l1"]);
-    save(&src, &st);
-    drop(src);
-
-    let mut again = open(&pattern, opts(false), Some(&st));
-    assert!(texts(&mut again).is_empty(), "nothing is read twice");
+    assert_nothing_read_again(src, &pattern, &st);
 
     // A new .gz appearing while following is read once, and only once.
     let mut follow = open(&pattern, opts(true), Some(&st));
@@ -180,25 +178,19 @@ fn gz_rotations_are_read_once_in_time_order() {
     write_gz(&dir.path().join("auth.log.3.gz"), "g3\n");
     assert_eq!(texts(&mut follow), ["g3"]);
     assert!(texts(&mut follow).is_empty());
-    save(&follow, &st);
-    drop(follow);
-    let mut third = open(&pattern, opts(false), Some(&st));
-    assert!(texts(&mut third).is_empty());
+    assert_nothing_read_again(follow, &pattern, &st);
 }
 
 #[test]
 fn restart_from_checkpoint_neither_skips_nor_repeats() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "l1\nl2\nl3\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", "l1\nl2\nl3\n");
     let st = store();
     let mut src = open(&log, opts(false), Some(&st));
     assert_eq!(src.next_record().unwrap().unwrap().text, "l1");
     assert_eq!(src.next_record().unwrap().unwrap().text, "l2");
     // The pipeline commits after processing the first two records, then crashes.
-    save(&src, &st);
-    drop(src);
-    append(&log, "l4\n");
+    stop(src, &st);
+    support::append(&log, "l4\n");
     let mut src = open(&log, opts(false), Some(&st));
     let out: Vec<_> = std::iter::from_fn(|| src.next_record())
         .map(|r| r.unwrap())
@@ -221,33 +213,26 @@ fn restart_after_rotation_finishes_the_rotated_file_first() {
         let st = store();
         let mut src = open(&pattern, opts(false), Some(&st));
         assert_eq!(texts(&mut src), ["a", "b"]);
-        save(&src, &st);
-        drop(src);
+        stop(src, &st);
         // While soc was not running: more lines, then rotation.
-        append(&log, "c\n");
+        support::append(&log, "c\n");
         let rotated = dir.path().join("auth.log.1");
         fs::rename(&log, &rotated).unwrap();
         set_age(&rotated, 60);
         fs::write(&log, "d\n").unwrap();
         let mut src = open(&pattern, opts(false), Some(&st));
         assert_eq!(texts(&mut src), ["c", "d"], "glob: {pattern_is_glob}");
-        save(&src, &st);
-        drop(src);
-        let mut src = open(&pattern, opts(false), Some(&st));
-        assert!(texts(&mut src).is_empty(), "glob: {pattern_is_glob}");
+        assert_nothing_read_again(src, &pattern, &st);
     }
 }
 
 #[test]
 fn rewritten_file_with_new_content_is_read_from_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "aaaa\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", "aaaa\n");
     let st = store();
     let mut src = open(&log, opts(false), Some(&st));
     assert_eq!(texts(&mut src), ["aaaa"]);
-    save(&src, &st);
-    drop(src);
+    stop(src, &st);
     // Same inode, longer than the offset, but different first bytes.
     fs::write(&log, "zzzz\nyyyy\n").unwrap();
     let mut src = open(&log, opts(false), Some(&st));
@@ -256,16 +241,13 @@ fn rewritten_file_with_new_content_is_read_from_start() {
 
 #[test]
 fn partial_last_line_waits_for_its_newline() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "one\nhal").unwrap();
+    let (dir, log) = file_in_temp_dir("auth.log", "one\nhal");
     let st = store();
     let mut src = open(&log, opts(false), Some(&st));
     assert_eq!(texts(&mut src), ["one"]);
     assert_eq!(src.checkpoints()[0].offset, 4);
-    save(&src, &st);
-    drop(src);
-    append(&log, "f\n");
+    stop(src, &st);
+    support::append(&log, "f\n");
     let mut src = open(&log, opts(false), Some(&st));
     let r = src.next_record().unwrap().unwrap();
     assert_eq!((r.text.as_str(), r.origin.line), ("half", 2));
@@ -275,10 +257,10 @@ fn partial_last_line_waits_for_its_newline() {
     fs::write(&log2, "x").unwrap();
     let mut src = open(&log2, opts(true), None);
     assert!(texts(&mut src).is_empty());
-    append(&log2, "y");
+    support::append(&log2, "y");
     assert!(texts(&mut src).is_empty());
     assert_eq!(src.checkpoints()[0].offset, 0);
-    append(&log2, "z\n");
+    support::append(&log2, "z\n");
     assert_eq!(texts(&mut src), ["xyz"]);
 
     // Static exports can opt in to reading the unterminated last line.
@@ -290,15 +272,13 @@ fn partial_last_line_waits_for_its_newline() {
         },
         None,
     );
-    append(&log2, "tail");
+    support::append(&log2, "tail");
     assert_eq!(texts(&mut src), ["xyz", "tail"]);
 }
 
 #[test]
 fn invalid_utf8_is_reported_with_file_and_line_and_reading_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, b"good\nbad \xff\xfe here\nalso good\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", b"good\nbad \xff\xfe here\nalso good\n");
     let mut src = open(&log, opts(false), None);
     assert_eq!(src.next_record().unwrap().unwrap().text, "good");
     match src.next_record().unwrap() {
@@ -316,9 +296,7 @@ fn invalid_utf8_is_reported_with_file_and_line_and_reading_goes_on() {
 
 #[test]
 fn over_long_lines_are_reported_and_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, format!("ok\n{}\nnext\n", "x".repeat(100))).unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", format!("ok\n{}\nnext\n", "x".repeat(100)));
     let mut src = open(
         &log,
         FileSourceOptions {
@@ -390,9 +368,7 @@ fn missing_path_fails_one_shot_but_is_awaited_when_following() {
 
 #[test]
 fn from_end_reads_only_new_lines_with_right_numbers() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("auth.log");
-    fs::write(&log, "old1\nold2\n").unwrap();
+    let (_dir, log) = file_in_temp_dir("auth.log", "old1\nold2\n");
     let mut src = open(
         &log,
         FileSourceOptions {
@@ -402,16 +378,17 @@ fn from_end_reads_only_new_lines_with_right_numbers() {
         None,
     );
     assert!(src.next_record().is_none());
-    append(&log, "new\n");
+    support::append(&log, "new\n");
     let r = src.next_record().unwrap().unwrap();
     assert_eq!((r.text.as_str(), r.origin.line), ("new", 3));
 }
 
 #[test]
 fn csv_alerts_become_json_and_keep_the_header_across_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("alerts.csv");
-    fs::write(&csv, "src_ip,signature\n198.51.100.23,\"ET SCAN, nmap\"\n").unwrap();
+    let (_dir, csv) = file_in_temp_dir(
+        "alerts.csv",
+        "src_ip,signature\n198.51.100.23,\"ET SCAN, nmap\"\n",
+    );
     let st = store();
     let mut src = FileSource::open(
         &[csv.display().to_string()],
@@ -428,9 +405,8 @@ fn csv_alerts_become_json_and_keep_the_header_across_restarts() {
     );
     assert_eq!(r.origin.line, 2);
     assert!(src.next_record().is_none());
-    save(&src, &st);
-    drop(src);
-    append(&csv, "203.0.113.7,\"multi\nline\"\n");
+    stop(src, &st);
+    support::append(&csv, "203.0.113.7,\"multi\nline\"\n");
     let mut src = FileSource::open(
         &[csv.display().to_string()],
         SourceKind::Alerts,
@@ -448,9 +424,7 @@ fn csv_alerts_become_json_and_keep_the_header_across_restarts() {
 
 #[test]
 fn json_documents_yield_one_record_per_value() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = dir.path().join("alerts.json");
-    fs::write(&doc, "[\n {\"a\": 1},\n {\"b\": 2}\n]\n").unwrap();
+    let (dir, doc) = file_in_temp_dir("alerts.json", "[\n {\"a\": 1},\n {\"b\": 2}\n]\n");
     let mut src = open(&doc, opts(false), None);
     assert_eq!(texts(&mut src), [r#"{"a":1}"#, r#"{"b":2}"#]);
     let mut lines = open(
@@ -505,9 +479,7 @@ fn real_corpus_reads_every_line_once() {
 #[test]
 fn reader_source_frames_any_reader_like_stdin() {
     use soc_core::source::ReaderSource;
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("piped");
-    fs::write(&p, b"a\n\xc3\x28\nb").unwrap();
+    let (_dir, p) = file_in_temp_dir("piped", b"a\n\xc3\x28\nb");
     let mut src = ReaderSource::new(
         Box::new(File::open(&p).unwrap()),
         "<stdin>",
@@ -541,8 +513,7 @@ fn corrupt_gz_is_reported_once_and_not_retried() {
         Some(Err(SourceError::Io { .. }))
     ));
     assert!(src.next_record().is_none());
-    save(&src, &st);
-    drop(src);
+    stop(src, &st);
     let mut src = open(&pattern, opts(true), Some(&st));
     assert!(src.next_record().is_none());
     assert!(src.next_record().is_none());
@@ -615,10 +586,9 @@ fn logrotate_compress_does_not_reread_lines_across_runs() {
     let st = store();
     let mut src = open(&pattern, opts(false), Some(&st));
     assert_eq!(texts(&mut src), ["a", "b", "c"]);
-    save(&src, &st);
-    drop(src);
+    stop(src, &st);
     // logrotate with delaycompress: .1 -> .2.gz, auth.log -> .1, new auth.log.
-    append(&p("auth.log"), "d\n");
+    support::append(&p("auth.log"), "d\n");
     gzip_file(&p("auth.log.1"), &p("auth.log.2.gz"));
     set_age(&p("auth.log.2.gz"), 600);
     fs::rename(p("auth.log"), p("auth.log.1")).unwrap();
@@ -626,10 +596,7 @@ fn logrotate_compress_does_not_reread_lines_across_runs() {
     fs::write(p("auth.log"), "e\n").unwrap();
     let mut src = open(&pattern, opts(false), Some(&st));
     assert_eq!(texts(&mut src), ["d", "e"]);
-    save(&src, &st);
-    drop(src);
-    let mut src = open(&pattern, opts(false), Some(&st));
-    assert!(texts(&mut src).is_empty());
+    assert_nothing_read_again(src, &pattern, &st);
 }
 
 #[test]
@@ -641,7 +608,7 @@ fn logrotate_compress_while_following_reads_each_line_once() {
     assert_eq!(texts(&mut src), ["a", "b"]);
     // Rotation without delaycompress: the writer adds a line, then the file
     // is compressed to auth.log.1.gz and removed; a new auth.log starts.
-    append(&p("auth.log"), "c\n");
+    support::append(&p("auth.log"), "c\n");
     gzip_file(&p("auth.log"), &p("auth.log.1.gz"));
     fs::write(p("auth.log"), "d\n").unwrap();
     let mut got = Vec::new();

@@ -3,7 +3,8 @@
 //! parsed, skipped and malformed lines, and the checkpoint position
 //! follows the file.
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
 
 use soc_core::pipeline::{BuildOptions, Pipeline, PipelineConfig, RunOptions};
@@ -17,15 +18,6 @@ fn config(dir: &Path) -> PipelineConfig {
         dir.join("auth.log").display().to_string(),
     );
     PipelineConfig::from_toml_str(&toml, "soc.toml").unwrap()
-}
-
-fn append(path: &Path, bytes: &[u8]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    f.write_all(bytes).unwrap();
 }
 
 fn run_once(dir: &Path, rt: &tokio::runtime::Runtime) {
@@ -48,12 +40,12 @@ fn two_runs_over_a_growing_file_add_up() {
         first.push_str(&failed(i));
     }
     first.push_str("Nov 21 02:00:09 web01 cron[77]: (root) CMD (true)\n");
-    append(&log, first.as_bytes());
-    append(&log, b"Nov 21 02:00:10 web01 sshd[1]: \xff\xfe bad bytes\n");
+    support::append(&log, first.as_bytes());
+    support::append(&log, b"Nov 21 02:00:10 web01 sshd[1]: \xff\xfe bad bytes\n");
     run_once(dir.path(), &rt);
     let size1 = std::fs::metadata(&log).unwrap().len();
     // Run 2: the file grew by 2 failures.
-    append(&log, format!("{}{}", failed(20), failed(21)).as_bytes());
+    support::append(&log, format!("{}{}", failed(20), failed(21)).as_bytes());
     run_once(dir.path(), &rt);
     let size2 = std::fs::metadata(&log).unwrap().len();
     assert!(size2 > size1);

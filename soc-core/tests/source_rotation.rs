@@ -3,7 +3,8 @@
 //! path, and a file truncated and refilled past the old offset between two
 //! polls.
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -28,15 +29,6 @@ fn follow(log: &Path, quiet: Duration) -> FileSource {
         None,
     )
     .unwrap()
-}
-
-fn append(path: &Path, text: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .unwrap();
-    f.write_all(text.as_bytes()).unwrap();
 }
 
 /// Polls until `want` records came (or a generous deadline, so a bug fails
@@ -71,18 +63,18 @@ fn lines_appended_to_a_renamed_file_are_read_until_it_is_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
     let old = dir.path().join("auth.log.1");
-    append(&log, "a1\na2\n");
+    support::append(&log, "a1\na2\n");
     // A long grace period: the old file must stay open while the writer goes on.
     let mut src = follow(&log, Duration::from_secs(60));
     assert_eq!(read_n(&mut src, 2), ["a1", "a2"]);
 
     // Rotation by rename; the new file appears, the follower sees the rotation.
     std::fs::rename(&log, &old).unwrap();
-    append(&log, "b1\n");
+    support::append(&log, "b1\n");
     assert_eq!(read_n(&mut src, 1), ["b1"]);
     // The old writer has not reopened yet: it appends to the renamed file.
-    append(&old, "a3\na4\n");
-    append(&log, "b2\n");
+    support::append(&old, "a3\na4\n");
+    support::append(&log, "b2\n");
     let mut got = read_n(&mut src, 3);
     got.sort();
     assert_eq!(
@@ -105,12 +97,12 @@ fn a_quiet_renamed_file_is_closed_and_its_last_partial_line_read() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
     let old = dir.path().join("auth.log.1");
-    append(&log, "a1\n");
+    support::append(&log, "a1\n");
     let mut src = follow(&log, Duration::from_millis(50));
     assert_eq!(read_n(&mut src, 1), ["a1"]);
     std::fs::rename(&log, &old).unwrap();
-    append(&old, "a2 without newline");
-    append(&log, "b1\n");
+    support::append(&old, "a2 without newline");
+    support::append(&log, "b1\n");
     let mut got = read_n(&mut src, 2);
     got.sort();
     assert_eq!(
@@ -134,7 +126,7 @@ fn a_quiet_renamed_file_is_closed_and_its_last_partial_line_read() {
 fn truncate_and_refill_past_the_old_offset_is_read_from_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
-    append(&log, "old line one\nold line two\n");
+    support::append(&log, "old line one\nold line two\n");
     let mut src = follow(&log, Duration::from_secs(5));
     assert_eq!(read_n(&mut src, 2), ["old line one", "old line two"]);
     assert!(src.next_record().is_none());
@@ -162,11 +154,11 @@ fn truncate_and_refill_past_the_old_offset_is_read_from_the_start() {
 fn appends_to_an_unchanged_file_are_not_mistaken_for_truncation() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");
-    append(&log, "x1\n");
+    support::append(&log, "x1\n");
     let mut src = follow(&log, Duration::from_secs(5));
     assert_eq!(read_n(&mut src, 1), ["x1"]);
     for i in 2..40 {
-        append(&log, &format!("x{i}\n"));
+        support::append(&log, format!("x{i}\n"));
         assert_eq!(read_n(&mut src, 1), [format!("x{i}")]);
     }
     assert!(read_for(&mut src, Duration::from_millis(30)).is_empty());

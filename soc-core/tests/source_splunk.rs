@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use mockito::{Matcher, Server};
 use soc_core::source::{
-    build_source, LogSource, SourceConfig, SourceKind, SplunkConfig, SplunkSource,
+    build_source, LogSource, SourceConfig, SourceKind, SourceRecord, SplunkConfig, SplunkSource,
 };
 use soc_core::{SourceError, StateStore};
 
@@ -27,8 +27,19 @@ fn config(url: &str) -> SplunkConfig {
     }
 }
 
-fn all(src: &mut dyn LogSource) -> Vec<Result<soc_core::source::SourceRecord, SourceError>> {
+fn all(src: &mut dyn LogSource) -> Vec<Result<SourceRecord, SourceError>> {
     std::iter::from_fn(|| src.next_record()).collect()
+}
+
+/// One fetch of the window up to now by an SSH source made of `cfg`.
+fn fetch_once(cfg: SplunkConfig) -> Result<Vec<SourceRecord>, SourceError> {
+    let src = SplunkSource::new(cfg, SourceKind::Ssh).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let window = src.window(None, chrono::Utc::now());
+    rt.block_on(src.fetch(&window))
 }
 
 #[test]
@@ -192,13 +203,7 @@ fn http_401_and_400_are_typed_errors_without_the_secret() {
         .with_status(401)
         .with_body(r#"{"messages":[{"type":"WARN","text":"call not properly authenticated"}]}"#)
         .create();
-    let src = SplunkSource::new(config(&server.url()), SourceKind::Ssh).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let window = src.window(None, chrono::Utc::now());
-    let e = rt.block_on(src.fetch(&window)).unwrap_err();
+    let e = fetch_once(config(&server.url())).unwrap_err();
     let text = e.to_string();
     assert!(
         matches!(e, SourceError::Remote { status: 401, .. }),
@@ -214,8 +219,7 @@ fn http_401_and_400_are_typed_errors_without_the_secret() {
         .with_status(400)
         .with_body(r#"{"messages":[{"type":"ERROR","text":"Error in 'search' command: Unable to parse the search."}]}"#)
         .create();
-    let src = SplunkSource::new(config(&server.url()), SourceKind::Ssh).unwrap();
-    let e = rt.block_on(src.fetch(&window)).unwrap_err();
+    let e = fetch_once(config(&server.url())).unwrap_err();
     assert!(matches!(e, SourceError::Remote { status: 400, .. }));
     assert!(e.to_string().contains("Unable to parse the search"), "{e}");
 }
@@ -234,13 +238,7 @@ fn busy_servers_are_retried_through_the_shared_client() {
         .with_body(fixture("splunk_export_events.ndjson"))
         .expect(1)
         .create();
-    let src = SplunkSource::new(config(&server.url()), SourceKind::Ssh).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let window = src.window(None, chrono::Utc::now());
-    let records = rt.block_on(src.fetch(&window)).unwrap();
+    let records = fetch_once(config(&server.url())).unwrap();
     assert_eq!(records.len(), 2);
     busy.assert();
     ok.assert();
@@ -257,8 +255,7 @@ fn busy_servers_are_retried_through_the_shared_client() {
         max_retries: 2,
         ..config(&server.url())
     };
-    let src = SplunkSource::new(cfg, SourceKind::Ssh).unwrap();
-    let e = rt.block_on(src.fetch(&window)).unwrap_err();
+    let e = fetch_once(cfg).unwrap_err();
     assert!(matches!(e, SourceError::Remote { status: 503, .. }), "{e}");
     always.assert();
 }

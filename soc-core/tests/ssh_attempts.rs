@@ -3,6 +3,8 @@
 //! key-only guesses and scanners are seen, and no user name (attacker
 //! text) changes the source an event is attributed to.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -25,17 +27,9 @@ fn parser(stateful: bool) -> SshParser {
 
 fn events(text: &str) -> Vec<Event> {
     let mut p = parser(true);
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            p.parse_line(
-                l,
-                Origin {
-                    file: "t.log".into(),
-                    line: i as u64 + 1,
-                },
-            )
-        })
+    support::parse_each_line(&mut p, "t.log", text)
+        .into_iter()
+        .flatten()
         .collect()
 }
 

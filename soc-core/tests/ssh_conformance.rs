@@ -63,6 +63,7 @@ fn corpus(name: &str) -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
+#[derive(Default)]
 struct Score {
     lines: usize,
     decision_ok: usize,
@@ -88,20 +89,7 @@ fn run(name: &str) -> Option<Score> {
     });
     let mut normal = true;
     let mut expect: Option<serde_json::Value> = None;
-    let mut s = Score {
-        lines: 0,
-        decision_ok: 0,
-        matching: 0,
-        host_ok: 0,
-        failure_only_ok: 0,
-        probes: 0,
-        probes_matching: 0,
-        continued: 0,
-        deliberate: 0,
-        host_deliberate: 0,
-        notes: Vec::new(),
-        misses: Vec::new(),
-    };
+    let mut s = Score::default();
     for (i, line) in text.lines().enumerate() {
         if let Some(o) = line.strip_prefix("# filterOptions:") {
             let v: serde_json::Value = serde_json::from_str(o.trim()).unwrap();
@@ -194,20 +182,7 @@ fn run(name: &str) -> Option<Score> {
 
 #[test]
 fn fail2ban_sshd_corpus_normal_mode() {
-    let mut total = Score {
-        lines: 0,
-        decision_ok: 0,
-        matching: 0,
-        host_ok: 0,
-        failure_only_ok: 0,
-        probes: 0,
-        probes_matching: 0,
-        continued: 0,
-        deliberate: 0,
-        host_deliberate: 0,
-        notes: Vec::new(),
-        misses: Vec::new(),
-    };
+    let mut total = Score::default();
     for name in ["fail2ban-sshd.log", "fail2ban-sshd-journal.log"] {
         let Some(s) = run(name) else {
             eprintln!("skipping: ../shared/corpus/ssh/{name} not found");

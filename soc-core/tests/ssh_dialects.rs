@@ -1,6 +1,8 @@
 //! Syslog dialects (a fixture each under `fixtures/ssh/dialects/`) and
 //! probe kinds (a fixture each under `fixtures/ssh/probes/`).
 
+mod support;
+
 use soc_core::model::{Attempt, Event, Origin};
 use soc_core::parse::ssh::{SshOptions, SshParser};
 
@@ -14,18 +16,7 @@ fn read(dir: &str, name: &str) -> Vec<Option<Event>> {
         year: Some(2026),
         ..Default::default()
     });
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            parser.parse_line(
-                l,
-                Origin {
-                    file: name.into(),
-                    line: i as u64 + 1,
-                },
-            )
-        })
-        .collect()
+    support::parse_each_line(&mut parser, name, &text)
 }
 
 /// (fixture, events expected per line: kind or None for a skipped line)

@@ -1,7 +1,7 @@
 //! OpenSSH parser: every message kind, every prefix format, injection
 //! resistance, year handling and the stateful pid join.
 
-use soc_core::model::{Attempt, EventOutcome, Origin};
+use soc_core::model::{Attempt, Event, EventOutcome, Origin};
 use soc_core::parse::ssh::{SshKind, SshOptions, SshParser};
 
 fn parser() -> SshParser {
@@ -16,6 +16,25 @@ fn o() -> Origin {
         file: "t".into(),
         line: 1,
     }
+}
+
+/// The event `p` reads from `line` (at [`o`]); fails when there is none.
+fn event(p: &mut SshParser, line: &str) -> Event {
+    p.parse_line(line, o())
+        .unwrap_or_else(|| panic!("no event from {line:?}"))
+}
+
+/// The event `p` reads from a "Too many authentication failures" line
+/// after the connection line of the same pid named the client.
+fn too_many_failures_after_connection(mut p: SshParser) -> Event {
+    event(
+        &mut p,
+        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
+    );
+    event(
+        &mut p,
+        "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
+    )
 }
 
 /// (message, kind, user, host, port, attempt class of the line read alone)
@@ -148,18 +167,14 @@ fn time_zone_and_new_year() {
         tz: "Europe/Zurich".into(),
         ..Default::default()
     });
-    let a = p
-        .parse_line(
-            "Dec 31 23:59:59 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2",
-            o(),
-        )
-        .unwrap();
-    let b = p
-        .parse_line(
-            "Jan  1 00:00:05 h sshd[2]: Failed password for root from 192.0.2.1 port 1 ssh2",
-            o(),
-        )
-        .unwrap();
+    let a = event(
+        &mut p,
+        "Dec 31 23:59:59 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2",
+    );
+    let b = event(
+        &mut p,
+        "Jan  1 00:00:05 h sshd[2]: Failed password for root from 192.0.2.1 port 1 ssh2",
+    );
     assert_eq!(a.time.unwrap().to_rfc3339(), "2023-12-31T22:59:59+00:00");
     assert_eq!(b.time.unwrap().to_rfc3339(), "2023-12-31T23:00:05+00:00");
 }
@@ -167,88 +182,56 @@ fn time_zone_and_new_year() {
 #[test]
 fn stateful_join_fills_address_and_defers_failure() {
     let mut p = parser();
-    let e = p.parse_line("Mar  1 10:00:00 h sshd[7]: Disconnecting: Too many authentication failures for root [preauth]", o()).unwrap();
+    let e = event(&mut p, "Mar  1 10:00:00 h sshd[7]: Disconnecting: Too many authentication failures for root [preauth]");
     assert_eq!(e.kind, "ssh.too_many_auth_failures");
     assert!(!e.is_failure(), "no address yet");
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:01 h sshd[7]: Connection closed by 61.0.0.1 [preauth]",
-            o(),
-        )
-        .unwrap();
+    let e = event(
+        &mut p,
+        "Mar  1 10:00:01 h sshd[7]: Connection closed by 61.0.0.1 [preauth]",
+    );
     assert!(
         e.is_failure(),
         "the deferred failure lands on the line with the address"
     );
     assert_eq!(e.src_ip, Some("61.0.0.1".parse().unwrap()));
 
-    let mut p = parser();
-    p.parse_line(
-        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
-        o(),
-    )
-    .unwrap();
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
-            o(),
-        )
-        .unwrap();
+    let e = too_many_failures_after_connection(parser());
     assert!(e.is_failure());
     assert_eq!(e.src_ip, Some("192.0.2.5".parse().unwrap()));
     assert_eq!(e.fields.get("joined"), Some(&serde_json::Value::Bool(true)));
 
-    let mut p = SshParser::new(SshOptions {
+    let e = too_many_failures_after_connection(SshParser::new(SshOptions {
         stateful: false,
         ..Default::default()
-    });
-    p.parse_line(
-        "Mar  1 10:00:00 h sshd[8]: Connection from 192.0.2.5 port 1 on 10.0.0.1 port 22",
-        o(),
-    )
-    .unwrap();
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:01 h sshd[8]: Disconnecting: Too many authentication failures [preauth]",
-            o(),
-        )
-        .unwrap();
+    }));
     assert_eq!(e.src_ip, None);
 }
 
 #[test]
 fn accepted_is_success_and_attempt_marks_guesses() {
     let mut p = parser();
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:00 h sshd[9]: Accepted password for a from 192.0.2.1 port 1 ssh2",
-            o(),
-        )
-        .unwrap();
+    let e = event(
+        &mut p,
+        "Mar  1 10:00:00 h sshd[9]: Accepted password for a from 192.0.2.1 port 1 ssh2",
+    );
     assert_eq!(e.outcome, EventOutcome::Success);
     assert_eq!(e.fields["method"], "password");
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:00 h sshd[10]: Failed password for a from 192.0.2.1 port 1 ssh2",
-            o(),
-        )
-        .unwrap();
+    let e = event(
+        &mut p,
+        "Mar  1 10:00:00 h sshd[10]: Failed password for a from 192.0.2.1 port 1 ssh2",
+    );
     assert_eq!(e.attempt, Some(Attempt::Failure));
     // A connection announcing an invalid user: that line counts the
     // attempt and the Failed line of the same attempt does not.
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:00 h sshd[11]: Invalid user b from 192.0.2.1 port 1",
-            o(),
-        )
-        .unwrap();
+    let e = event(
+        &mut p,
+        "Mar  1 10:00:00 h sshd[11]: Invalid user b from 192.0.2.1 port 1",
+    );
     assert_eq!(e.attempt, Some(Attempt::Failure));
-    let e = p
-        .parse_line(
-            "Mar  1 10:00:00 h sshd[11]: Failed password for invalid user b from 192.0.2.1 port 1 ssh2",
-            o(),
-        )
-        .unwrap();
+    let e = event(
+        &mut p,
+        "Mar  1 10:00:00 h sshd[11]: Failed password for invalid user b from 192.0.2.1 port 1 ssh2",
+    );
     assert_eq!(e.attempt, None);
     assert!(!e.is_failure());
 }

@@ -6,20 +6,17 @@ use soc_core::respond::ticket::{
     jira_alert_label, Jira, JiraConfig, TheHive, TheHiveConfig, TicketFile,
 };
 use soc_core::respond::Secret;
-use soc_core::{ActionOutcome, Alert, AttackRef, Mode, RespondError, Responder, Severity};
+use soc_core::{
+    ActionOutcome, ActionRecord, Alert, AttackRef, Mode, RespondError, Responder, Severity,
+};
+use support::mock::Answer;
 
 fn fixture(name: &str) -> String {
     support::fixture(&format!("fixtures/respond/{name}"))
 }
 
 fn alert() -> Alert {
-    let mut a = Alert::new(
-        "ssh.brute_force",
-        "203.0.113.9",
-        "SSH brute force from 203.0.113.9",
-        Severity::High,
-    );
-    a.src_ip = Some("203.0.113.9".parse().unwrap());
+    let mut a = support::brute_force_alert("SSH brute force from 203.0.113.9", Severity::High);
     a.host = Some("web01".into());
     a.attack.push(AttackRef {
         technique_id: "T1110.001".into(),
@@ -35,6 +32,16 @@ fn hive(url: String) -> TheHive {
         url,
         api_key: Secret::new("hive-key"),
         organisation: Some("soc-org".into()),
+        retry_backoff_ms: 1,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn jira(url: String) -> Jira {
+    Jira::new(&JiraConfig {
+        url,
+        token: Secret::new("pat"),
         retry_backoff_ms: 1,
         ..Default::default()
     })
@@ -74,56 +81,46 @@ async fn thehive_creates_alert_with_contract_shape() {
     m.assert_async().await;
 }
 
+/// What creating the alert gives when TheHive answers `answer`, after
+/// checking it was served as often as it expects; the mock is gone after.
+async fn hive_answered(
+    server: &mut mockito::Server,
+    answer: Answer,
+) -> Result<ActionRecord, RespondError> {
+    let m = answer
+        .on(server, "POST", "/api/v1/alert")
+        .create_async()
+        .await;
+    let result = hive(server.url()).respond(&alert(), Mode::Live).await;
+    m.assert_async().await;
+    m.remove_async().await;
+    result
+}
+
 #[tokio::test]
 async fn thehive_already_exists_is_success_other_400_is_not() {
     let mut server = mockito::Server::new_async().await;
-    let dup = server
-        .mock("POST", "/api/v1/alert")
-        .with_status(400)
-        .with_body(r#"{"type":"CreateError","message":"Alert soc-alert:soc:abc already exists"}"#)
-        .expect(1)
-        .create_async()
-        .await;
-    let rec = hive(server.url())
-        .respond(&alert(), Mode::Live)
+    let exists = r#"{"type":"CreateError","message":"Alert soc-alert:soc:abc already exists"}"#;
+    let rec = hive_answered(&mut server, Answer::new(400, None, exists, 1))
         .await
         .unwrap();
     assert_eq!(rec.outcome, ActionOutcome::Done);
     assert!(rec.detail.contains("already exists"));
-    dup.assert_async().await;
-    dup.remove_async().await;
 
-    let bad = server
-        .mock("POST", "/api/v1/alert")
-        .with_status(400)
-        .with_body(r#"{"type":"BadRequest","message":"Invalid json"}"#)
-        .expect(1)
-        .create_async()
-        .await;
-    let err = hive(server.url())
-        .respond(&alert(), Mode::Live)
+    let invalid = r#"{"type":"BadRequest","message":"Invalid json"}"#;
+    let err = hive_answered(&mut server, Answer::new(400, None, invalid, 1))
         .await
         .unwrap_err();
     assert!(
         matches!(&err, RespondError::Http { status: 400, body, .. } if body.contains("Invalid json")),
         "{err}"
     );
-    bad.assert_async().await;
-    bad.remove_async().await;
 
-    let auth = server
-        .mock("POST", "/api/v1/alert")
-        .with_status(401)
-        .expect(1)
-        .create_async()
-        .await;
-    let err = hive(server.url())
-        .respond(&alert(), Mode::Live)
+    let err = hive_answered(&mut server, Answer::new(401, None, "", 1))
         .await
         .unwrap_err();
     assert!(matches!(err, RespondError::Http { status: 401, .. }));
     assert!(!err.to_string().contains("hive-key"));
-    auth.assert_async().await;
 }
 
 #[tokio::test]
@@ -161,13 +158,7 @@ async fn jira_issue_created_and_errors_typed() {
         .expect(1)
         .create_async()
         .await;
-    let jira = Jira::new(&JiraConfig {
-        url: server.url(),
-        token: Secret::new("pat"),
-        retry_backoff_ms: 1,
-        ..Default::default()
-    })
-    .unwrap();
+    let jira = jira(server.url());
     let rec = jira.respond(&alert(), Mode::Live).await.unwrap();
     assert_eq!(rec.detail, "created SOC-42");
     m.assert_async().await;
@@ -209,13 +200,7 @@ async fn jira_finds_the_existing_issue_and_creates_none() {
         .expect(0)
         .create_async()
         .await;
-    let jira = Jira::new(&JiraConfig {
-        url: server.url(),
-        token: Secret::new("pat"),
-        retry_backoff_ms: 1,
-        ..Default::default()
-    })
-    .unwrap();
+    let jira = jira(server.url());
     let rec = jira.respond(&a, Mode::Live).await.unwrap();
     assert_eq!(rec.detail, "exists SOC-42");
     assert_eq!(

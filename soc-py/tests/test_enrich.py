@@ -2,8 +2,8 @@ import json
 import pickle
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import helpers
 import pytest
 
 import soc_core
@@ -18,7 +18,7 @@ INTERNETDB = {
 }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(helpers.Handler):
     hits: list = []
     delay = 0.0
 
@@ -31,26 +31,14 @@ class _Handler(BaseHTTPRequestHandler):
             body, status = b'{"error":{"code":"WrongCredentialsError","message":"Wrong API key"}}', 401
         else:
             body, status = b'{"detail":"No information available"}', 404
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, body)
 
 
 @pytest.fixture()
-def server():
+def server(http_server):
     _Handler.hits = []
     _Handler.delay = 0.0
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}", _Handler
-    srv.shutdown()
-    srv.server_close()
+    return http_server(_Handler), _Handler
 
 
 @pytest.fixture()

@@ -4,9 +4,8 @@ secrets resolved like soc.toml, plug-in failures reported, one vocabulary."""
 
 import json
 import pickle
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import helpers
 import pytest
 
 import soc_core
@@ -88,42 +87,29 @@ def test_typed_indicators_follow_the_extraction_rules():
             e.enrich(bad)
 
 
-class _KeyEcho(BaseHTTPRequestHandler):
+class _KeyEcho(helpers.Handler):
     keys: list = []
 
     def do_GET(self):  # noqa: N802
         type(self).keys.append(self.headers.get("x-apikey"))
         body = json.dumps({"data": {"attributes": {"last_analysis_stats": {"malicious": 0, "harmless": 1}}}}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(200, body)
 
 
-def test_api_key_references_resolve_like_soc_toml(monkeypatch):
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _KeyEcho)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("SOC_TEST_VT_KEY", "key-from-env-123")
-        url = f"http://127.0.0.1:{srv.server_address[1]}"
-        e = soc_core.Enrichers.from_config(
+def test_api_key_references_resolve_like_soc_toml(monkeypatch, http_server):
+    url = http_server(_KeyEcho)
+    monkeypatch.setenv("SOC_TEST_VT_KEY", "key-from-env-123")
+    e = soc_core.Enrichers.from_config(
+        {"providers": ["virustotal"], "virustotal": {"api_key": "${SOC_TEST_VT_KEY}", "base_url": url}}
+    )
+    e.enrich("198.51.100.23")
+    assert _KeyEcho.keys == ["key-from-env-123"], "the reference is resolved, not sent as text"
+    assert "key-from-env-123" not in repr(e)
+    monkeypatch.delenv("SOC_TEST_VT_KEY")
+    with pytest.raises(soc_core.AuthError, match="SOC_TEST_VT_KEY is not set"):
+        soc_core.Enrichers.from_config(
             {"providers": ["virustotal"], "virustotal": {"api_key": "${SOC_TEST_VT_KEY}", "base_url": url}}
         )
-        e.enrich("198.51.100.23")
-        assert _KeyEcho.keys == ["key-from-env-123"], "the reference is resolved, not sent as text"
-        assert "key-from-env-123" not in repr(e)
-        monkeypatch.delenv("SOC_TEST_VT_KEY")
-        with pytest.raises(soc_core.AuthError, match="SOC_TEST_VT_KEY is not set"):
-            soc_core.Enrichers.from_config(
-                {"providers": ["virustotal"], "virustotal": {"api_key": "${SOC_TEST_VT_KEY}", "base_url": url}}
-            )
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def _authlog(path, failures=30):

@@ -2,6 +2,7 @@
 
 import pickle
 
+import helpers
 import pytest
 
 import soc_core
@@ -23,13 +24,7 @@ def write_authlog(path, attacker=ATTACKER, failures=30):
 
 
 def config(tmp_path):
-    log = write_authlog(tmp_path / "auth.log")
-    return {
-        "store": {"path": str(tmp_path / "state.db")},
-        "run": {"offline": True},
-        "sources": [{"kind": "ssh", "path": str(log)}],
-        "response": {"dry_run": True},
-    }
+    return helpers.run_config(tmp_path, write_authlog(tmp_path / "auth.log"))
 
 
 def test_run_once_from_dict_detects_and_is_repeatable(tmp_path):

@@ -3,6 +3,7 @@
 import urllib.error
 import urllib.request
 
+import helpers
 import pytest
 
 import soc_core
@@ -18,12 +19,7 @@ def config(tmp_path):
     ]
     log = tmp_path / "auth.log"
     log.write_text("\n".join(lines) + "\n")
-    return {
-        "store": {"path": str(tmp_path / "state.db")},
-        "run": {"offline": True},
-        "sources": [{"kind": "ssh", "path": str(log)}],
-        "response": {"dry_run": True},
-    }
+    return helpers.run_config(tmp_path, log)
 
 
 def get(url):

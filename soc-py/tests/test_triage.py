@@ -1,8 +1,7 @@
-import http.server
 import json
 import pickle
-import threading
 
+import helpers
 import pytest
 
 import soc_core
@@ -136,32 +135,20 @@ def test_ticket_file_and_python_responder(tmp_path):
     assert recs[2]["responder"] == "ticket_file"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(helpers.Handler):
     bodies = []
 
-    def do_POST(self):
+    def do_POST(self):  # noqa: N802
         n = int(self.headers.get("content-length", 0))
         _Handler.bodies.append(json.loads(self.rfile.read(n)))
         status = 200 if self.path == "/ok" else 404
         body = b"ok" if status == 200 else b"channel_not_found"
-        self.send_response(status)
-        self.send_header("content-type", "text/plain")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, body, "text/plain")
 
 
 @pytest.fixture
-def server():
-    srv = http.server.HTTPServer(("127.0.0.1", 0), _Handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+def server(http_server):
+    return http_server(_Handler)
 
 
 def test_slack_notifier_live_and_errors(server):

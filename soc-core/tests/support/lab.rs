@@ -40,6 +40,27 @@ pub const MGMT4: &str = "10.232.0.4";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// Blocks `target` (already blocked) again with `fw`: the block is skipped
+/// and ran nothing but its probe.
+pub async fn assert_repeat_only_probes(
+    fw: &soc_core::respond::firewall::Firewall,
+    target: &str,
+    ttl: Option<Duration>,
+    backend: soc_core::respond::firewall::Backend,
+) {
+    use soc_core::model::{ActionOutcome, Mode};
+    let again = fw.block(target, ttl, Mode::Live, "again").await.unwrap();
+    assert!(
+        matches!(again.outcome, ActionOutcome::Skipped(_)),
+        "{backend}: {again:?}"
+    );
+    assert_eq!(
+        again.commands.len(),
+        1,
+        "{backend}: a repeated block ran more than its probe"
+    );
+}
+
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
     soc_core::respond::firewall::exec::running_as_root()
@@ -200,6 +221,27 @@ impl Lab {
                 }
             });
             if !ready {
+                return None;
+            }
+        }
+        Some(lab)
+    }
+
+    /// [`Lab::new`] with sshd started on the hosts in `with_sshd`, or `None`
+    /// after reporting (`support::skip`) why `test` cannot run here: no
+    /// root, one of `tools` missing, no namespaces, or sshd not starting.
+    pub fn open(test: &str, hosts: usize, tools: &[&str], with_sshd: &[usize]) -> Option<Lab> {
+        if let Some(why) = missing(tools) {
+            crate::support::skip(test, &why);
+            return None;
+        }
+        let Some(mut lab) = Lab::new(hosts) else {
+            crate::support::skip(test, "could not set up namespaces (no netns/veth support?)");
+            return None;
+        };
+        for &i in with_sshd {
+            if !lab.start_sshd(i) {
+                crate::support::skip(test, "sshd did not start");
                 return None;
             }
         }

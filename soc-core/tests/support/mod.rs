@@ -4,6 +4,13 @@
 //! * [`golden`]: compares output with a checked-in file. A missing golden
 //!   file is a failure; `SOC_UPDATE_GOLDEN=1` (re)writes it after an
 //!   intended change. One helper, one variable.
+//! * [`brute_force_alert`]: the SSH brute-force alert responder tests send.
+//! * [`all_alerts`]: every alert a state store holds.
+//! * [`failed_attempt`]: the event of one failed SSH login attempt.
+//! * [`nft_block_argv`]: the command that blocks an address with nftables.
+//! * [`parse_each_line`]: an SSH log's lines through a parser, numbered.
+//! * [`score`], [`append`]: a plain score; appending to a file.
+//! * [`mock`]: short forms for the mockito set-ups the HTTP tests share.
 //! * [`skip`]: a test that cannot run here (no root, a missing tool) says
 //!   so: `SKIPPED: <test>: <reason>` on stderr and a line in
 //!   `target/tmp/skipped-tests.log`, which `make test` counts and prints.
@@ -13,6 +20,8 @@
 
 use std::io::Write;
 use std::path::Path;
+
+pub mod mock;
 
 /// The text of `rel` under soc-core's `tests/` (fixtures, contracts);
 /// fails naming the path when it cannot be read.
@@ -61,4 +70,80 @@ pub fn skip(test: &str, reason: &str) {
     {
         let _ = writeln!(f, "{test}: {reason}");
     }
+}
+
+/// An SSH brute-force alert from 203.0.113.9 (keyed by that address) with
+/// `title` and `severity`: what responder and scoring tests start from.
+pub fn brute_force_alert(title: &str, severity: soc_core::Severity) -> soc_core::Alert {
+    let mut a = soc_core::Alert::new("ssh.brute_force", "203.0.113.9", title, severity);
+    a.src_ip = Some("203.0.113.9".parse().unwrap());
+    a
+}
+
+/// Every alert `store` holds, oldest first.
+pub fn all_alerts(store: &soc_core::StateStore) -> Vec<soc_core::store::StoredAlert> {
+    store
+        .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        .unwrap()
+}
+
+/// A failed SSH login attempt by `user` from `src` at `time`, as the SSH
+/// parser reports one (an `attempt`, outcome failure).
+pub fn failed_attempt(
+    src: &str,
+    user: &str,
+    time: chrono::DateTime<chrono::Utc>,
+) -> soc_core::Event {
+    let mut e = soc_core::Event::new("ssh", "ssh.failed_auth");
+    e.time = Some(time);
+    e.src_ip = Some(src.parse().unwrap());
+    e.user = Some(user.into());
+    e.outcome = soc_core::EventOutcome::Failure;
+    e.fields.insert("attempt".into(), true.into());
+    e
+}
+
+/// The argv with which soc's nftables backend blocks `ip` for an hour
+/// (what fake firewalls record).
+pub fn nft_block_argv(ip: &str) -> Vec<String> {
+    let element = format!("{{ {ip} timeout 1h }}");
+    ["nft", "add", "element", "inet", "soc", "block4", &element]
+        .map(String::from)
+        .to_vec()
+}
+
+/// What `parser` makes of each line of `text`, read as the file `file`
+/// (lines numbered from 1): one entry a line, `None` where it made nothing.
+pub fn parse_each_line(
+    parser: &mut soc_core::parse::ssh::SshParser,
+    file: &str,
+    text: &str,
+) -> Vec<Option<soc_core::Event>> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let origin = soc_core::Origin {
+                file: file.into(),
+                line: i as u64 + 1,
+            };
+            parser.parse_line(l, origin)
+        })
+        .collect()
+}
+
+/// A score of `value` at `level` by the scorer `scorer`, without factors.
+pub fn score(scorer: &str, value: f64, level: soc_core::RiskLevel) -> soc_core::Score {
+    soc_core::Score {
+        scorer: scorer.into(),
+        value,
+        level,
+        factors: vec![],
+    }
+}
+
+/// Appends `data` to the file at `path`, created when missing.
+pub fn append(path: &Path, data: impl AsRef<[u8]>) {
+    let mut options = std::fs::OpenOptions::new();
+    let mut file = options.create(true).append(true).open(path).unwrap();
+    file.write_all(data.as_ref()).unwrap();
 }

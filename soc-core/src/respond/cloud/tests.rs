@@ -13,35 +13,9 @@ use crate::respond::firewall::FirewallConfig;
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
 
-struct Shared(Arc<MemoryBlockList>);
-
-#[async_trait]
-impl BlockList for Shared {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    async fn contains(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.0.contains(t).await
-    }
-    async fn add(&self, t: &BlockTarget, note: &str) -> Result<(), CloudError> {
-        self.0.add(t, note).await
-    }
-    async fn remove(&self, t: &BlockTarget) -> Result<bool, CloudError> {
-        self.0.remove(t).await
-    }
-    async fn list(&self) -> Result<Vec<ListedBlock>, CloudError> {
-        self.0.list().await
-    }
-    fn describe_add(&self, t: &BlockTarget, note: &str) -> Vec<ApiRequest> {
-        self.0.describe_add(t, note)
-    }
-    fn describe_remove(&self, t: &BlockTarget) -> Vec<ApiRequest> {
-        self.0.describe_remove(t)
-    }
-}
+#[path = "lent_tests.rs"]
+mod lent;
+use lent::Lent;
 
 fn setup(caps: Capabilities) -> (Arc<MemoryBlockList>, CloudResponder, Arc<StateStore>) {
     let list = Arc::new(MemoryBlockList::new("memory@lab").with_capabilities(caps));
@@ -50,7 +24,7 @@ fn setup(caps: Capabilities) -> (Arc<MemoryBlockList>, CloudResponder, Arc<State
         allow: vec!["203.0.113.50".into()],
         ..FirewallConfig::default()
     };
-    let r = CloudResponder::new(Box::new(Shared(list.clone())), &fw, Some(store.clone())).unwrap();
+    let r = CloudResponder::new(Box::new(Lent(list.clone())), &fw, Some(store.clone())).unwrap();
     (list, r, store)
 }
 
