@@ -57,6 +57,7 @@
 
 mod alerts;
 mod collect;
+mod evidence;
 mod keyed;
 mod persist;
 mod sighting;
@@ -64,6 +65,7 @@ mod source_key;
 mod summary;
 mod window;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -76,6 +78,7 @@ pub use summary::{SshSummary, SummaryRow};
 
 use crate::model::{Alert, Attempt, Event, EventOutcome, Origin};
 use crate::parse::ssh::SshRecordRef;
+use evidence::{Evidence, Kept, LineRecord};
 use keyed::{KeyState, KeyedState};
 use sighting::{Class, Sighting};
 use source_key::KeyTexts;
@@ -224,6 +227,9 @@ pub struct DetectorSet {
     seen: u64,
     /// `seen` as last handed to the state store.
     saved_seen: u64,
+    /// The input file name of the last line kept as evidence (shared by
+    /// the evidence of that file).
+    file: Option<Arc<str>>,
 }
 
 /// Whether the event is one failed attempt (see the module docs).
@@ -262,6 +268,7 @@ impl DetectorSet {
             now: None,
             seen: 0,
             saved_seen: 0,
+            file: None,
         }
     }
 
@@ -302,7 +309,11 @@ impl DetectorSet {
     /// Feeds one event; returns the alerts that became final.
     pub fn observe(&mut self, e: &Event) -> Vec<Alert> {
         let mut shared = None;
-        let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+        let mut evidence = || {
+            shared
+                .get_or_insert_with(|| Arc::new(Kept::Event(e.clone())))
+                .clone()
+        };
         self.observe_sighting(&Sighting::of(e), &mut evidence)
     }
 
@@ -316,9 +327,12 @@ impl DetectorSet {
     /// assert!(d.observe_owned(Event::new("ssh", "ssh.failed_auth")).is_empty());
     /// ```
     pub fn observe_owned(&mut self, e: Event) -> Vec<Alert> {
-        let shared = Arc::new(e);
+        let shared: Evidence = Arc::new(Kept::Event(e));
         let mut evidence = || shared.clone();
-        self.observe_sighting(&Sighting::of(&shared), &mut evidence)
+        match &*shared {
+            Kept::Event(e) => self.observe_sighting(&Sighting::of(e), &mut evidence),
+            Kept::Line(_) => Vec::new(),
+        }
     }
 
     /// Feeds one parsed sshd line, the same as [`observe`](Self::observe)
@@ -343,13 +357,64 @@ impl DetectorSet {
         line: &str,
         origin: impl Fn() -> Origin,
     ) -> Vec<Alert> {
-        let mut shared: Option<Arc<Event>> = None;
+        let origin = || {
+            let o = origin();
+            (Cow::Owned(o.file), o.line)
+        };
+        self.observe_parsed(r, line, &origin)
+    }
+
+    /// Like [`observe_record`](Self::observe_record) with the origin given
+    /// as the input's name and the line's number.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::parse::ssh::{SshOptions, SshParser};
+    /// let line = "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2";
+    /// let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    /// let r = p.parse_ref(line).unwrap();
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_line(&r, "auth.log", 1, line).is_empty());
+    /// ```
+    pub fn observe_line(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        file: &str,
+        line_no: u64,
+        line: &str,
+    ) -> Vec<Alert> {
+        self.observe_parsed(r, line, &|| (Cow::Borrowed(file), line_no))
+    }
+
+    /// The step of [`observe_record`](Self::observe_record): the line is
+    /// kept as a [`LineRecord`] when a window keeps it.
+    fn observe_parsed<'f>(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        line: &str,
+        origin: &dyn Fn() -> (Cow<'f, str>, u64),
+    ) -> Vec<Alert> {
+        let mut file = self.file.take();
+        let mut shared: Option<Evidence> = None;
         let mut evidence = || {
             shared
-                .get_or_insert_with(|| Arc::new(r.to_event(line, origin())))
+                .get_or_insert_with(|| {
+                    let (name, line_no) = origin();
+                    let f = match &file {
+                        Some(f) if **f == *name => f.clone(),
+                        _ => {
+                            let f: Arc<str> = Arc::from(name.as_ref());
+                            file = Some(f.clone());
+                            f
+                        }
+                    };
+                    Arc::new(Kept::Line(LineRecord::new(r, line, f, line_no)))
+                })
                 .clone()
         };
-        self.observe_sighting(&Sighting::of_record(r), &mut evidence)
+        let out = self.observe_sighting(&Sighting::of_record(r), &mut evidence);
+        self.file = file;
+        out
     }
 
     /// Feeds an event that is neither an attempt nor a success (an sshd
@@ -387,7 +452,7 @@ impl DetectorSet {
     fn observe_sighting(
         &mut self,
         s: &Sighting<'_>,
-        evidence: &mut dyn FnMut() -> Arc<Event>,
+        evidence: &mut dyn FnMut() -> Evidence,
     ) -> Vec<Alert> {
         let mut out = Vec::new();
         let Some(t) = self.tick(s.time, &mut out) else {

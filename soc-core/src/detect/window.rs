@@ -12,8 +12,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::evidence::{Evidence, Kept};
 use super::Set;
-use crate::model::Event;
 
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
@@ -33,7 +33,7 @@ pub(crate) struct Episode {
     pub count: u64,
     pub distinct: Set<String>,
     /// Evidence, shared between the windows that saw the same event.
-    pub events: Vec<Arc<Event>>,
+    pub events: Vec<Evidence>,
     /// `count` when this episode's alert was last reported while open
     /// (0: never), so an unchanged episode is not reported again.
     pub reported: u64,
@@ -52,7 +52,7 @@ pub(crate) struct Windowed {
     live_values: u32,
     /// Items whose distinct value is empty (every item of a counting window).
     empty: u32,
-    evidence: VecDeque<Arc<Event>>,
+    evidence: VecDeque<Evidence>,
     open: Option<Episode>,
     last: Option<DateTime<Utc>>,
 }
@@ -75,7 +75,7 @@ impl Windowed {
         self.last
     }
 
-    pub fn take_evidence(&mut self) -> Vec<Arc<Event>> {
+    pub fn take_evidence(&mut self) -> Vec<Evidence> {
         self.evidence.drain(..).collect()
     }
 
@@ -162,7 +162,7 @@ impl Windowed {
         &mut self,
         t: DateTime<Utc>,
         distinct: &str,
-        e: &mut dyn FnMut() -> Arc<Event>,
+        e: &mut dyn FnMut() -> Evidence,
         window: Duration,
         threshold: u32,
         max_evidence: usize,
@@ -234,12 +234,12 @@ impl Windowed {
 /// windows share it (the windows refer to them by index).
 #[derive(Debug, Default)]
 pub(crate) struct EventTable<'a> {
-    pub events: Vec<&'a Event>,
+    pub events: Vec<&'a Kept>,
     index: super::Map<usize, u32>,
 }
 
 impl<'a> EventTable<'a> {
-    fn add(&mut self, e: &'a Arc<Event>) -> u32 {
+    fn add(&mut self, e: &'a Evidence) -> u32 {
         let key = Arc::as_ptr(e) as usize;
         let events = &mut self.events;
         *self.index.entry(key).or_insert_with(|| {
@@ -341,8 +341,8 @@ impl Windowed {
 
     /// A window from its persisted form and its row's `events`; `None`
     /// when an evidence index is out of range.
-    pub fn restore(s: SavedWindow, events: &[Arc<Event>]) -> Option<Windowed> {
-        let pick = |ix: Vec<u32>| -> Option<Vec<Arc<Event>>> {
+    pub fn restore(s: SavedWindow, events: &[Evidence]) -> Option<Windowed> {
+        let pick = |ix: Vec<u32>| -> Option<Vec<Evidence>> {
             ix.into_iter()
                 .map(|i| events.get(i as usize).cloned())
                 .collect()
