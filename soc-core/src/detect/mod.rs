@@ -58,6 +58,7 @@
 mod alerts;
 mod collect;
 mod evidence;
+mod expiry;
 mod keyed;
 mod persist;
 mod sighting;
@@ -79,6 +80,7 @@ pub use summary::{SshSummary, SummaryRow};
 use crate::model::{Alert, Attempt, Event, EventOutcome, Origin};
 use crate::parse::ssh::SshRecordRef;
 use evidence::{Evidence, Kept, LineRecord};
+use expiry::{touched_if_moved, ExpiryQueues};
 use keyed::{KeyState, KeyedState};
 use sighting::{Class, Sighting};
 use source_key::KeyTexts;
@@ -230,6 +232,8 @@ pub struct DetectorSet {
     /// The input file name of the last line kept as evidence (shared by
     /// the evidence of that file).
     file: Option<Arc<str>>,
+    /// Windows by last event time, for the sweeps.
+    expiry: ExpiryQueues,
 }
 
 /// Whether the event is one failed attempt (see the module docs).
@@ -269,6 +273,7 @@ impl DetectorSet {
             seen: 0,
             saved_seen: 0,
             file: None,
+            expiry: ExpiryQueues::default(),
         }
     }
 
@@ -471,8 +476,11 @@ impl DetectorSet {
             if self.sources.is_full() && self.sources.get_mut(src).is_none() {
                 out.extend(self.make_room(true));
             }
-            let w = self.sources.get_or_insert(src);
-            if let Some(ep) = w.scan.push(t, "", evidence, cw, ct, max_ev) {
+            let (id, w) = self.sources.get_or_insert_id(src);
+            let before = w.scan.last_time();
+            let ep = w.scan.push(t, "", evidence, cw, ct, max_ev);
+            touched_if_moved(&mut self.expiry, 3, id, before, &w.scan);
+            if let Some(ep) = ep {
                 out.extend(self.alert(Rule::Scan, src, ep));
             }
             return out;
@@ -489,7 +497,13 @@ impl DetectorSet {
         if self.sources.is_full() && self.sources.get_mut(src).is_none() {
             out.extend(self.make_room(true));
         }
-        let w = self.sources.get_or_insert(src);
+        let (id, w) = self.sources.get_or_insert_id(src);
+        let before = [
+            w.brute.last_time(),
+            w.slow.last_time(),
+            w.spray.last_time(),
+            w.failures.last_time(),
+        ];
         let done = [
             (Rule::Brute, w.brute.push(t, "", evidence, bw, bt, max_ev)),
             (Rule::Slow, w.slow.push(t, "", evidence, sw, st, max_ev)),
@@ -497,6 +511,11 @@ impl DetectorSet {
         ];
         // Success-after-failures counts failures: no distinct values.
         w.failures.push(t, "", evidence, fw, u32::MAX, max_ev);
+        let q = &mut self.expiry;
+        touched_if_moved(q, 0, id, before[0], &w.brute);
+        touched_if_moved(q, 1, id, before[1], &w.slow);
+        touched_if_moved(q, 2, id, before[2], &w.spray);
+        touched_if_moved(q, 4, id, before[3], &w.failures);
         for (rule, ep) in done {
             if let Some(ep) = ep {
                 out.extend(self.alert(rule, src, ep));
@@ -507,8 +526,11 @@ impl DetectorSet {
             if self.users.is_full() && self.users.get_mut(user).is_none() {
                 out.extend(self.make_room(false));
             }
-            let w = self.users.get_or_insert(user);
-            if let Some(ep) = w.push(t, src, evidence, dw, dt, max_ev) {
+            let (id, w) = self.users.get_or_insert_id(user);
+            let before = w.last_time();
+            let ep = w.push(t, src, evidence, dw, dt, max_ev);
+            touched_if_moved(&mut self.expiry, 5, id, before, w);
+            if let Some(ep) = ep {
                 out.extend(self.alert(Rule::Distributed, user, ep));
             }
         }
@@ -557,6 +579,18 @@ impl DetectorSet {
     }
 
     fn sweep_episodes(&mut self, all: bool) -> Vec<(Rule, String, Episode)> {
+        if !all {
+            if let Some(done) = self.sweep_queued() {
+                return done;
+            }
+        }
+        let done = self.sweep_all(all);
+        self.rebuild_queues();
+        done
+    }
+
+    /// The sweep visiting every key (see [`expiry`] for the usual one).
+    fn sweep_all(&mut self, all: bool) -> Vec<(Rule, String, Episode)> {
         let now = self.now;
         let cut = |w: Duration| now.and_then(|n| window::cutoff(n, w));
         let cuts = [
@@ -583,7 +617,7 @@ impl DetectorSet {
                     }
                 }
                 if gone && w.last_time().is_some() {
-                    *w = Windowed::default();
+                    w.reset();
                     changed = true;
                 }
             }
@@ -593,7 +627,7 @@ impl DetectorSet {
                     .last_time()
                     .is_some_and(|l| fcut.is_some_and(|c| l < c))
             {
-                sw.failures = Windowed::default();
+                sw.failures.reset();
                 changed = true;
             }
             (sw.last_time().is_some(), changed)

@@ -168,6 +168,8 @@ impl DetectorSet {
         self.now = None;
         self.seen = 0;
         self.saved_seen = 0;
+        self.expiry = super::ExpiryQueues::default();
+        self.expiry.invalidate();
         let mut bad = 0;
         for (detector, key, state) in rows {
             let ok = match detector.as_str() {

@@ -18,6 +18,9 @@ use super::Set;
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
 
+/// Item buffers at most this large are kept by [`Windowed::reset`].
+const KEPT_CAPACITY: usize = 64;
+
 /// The oldest time still inside a window of `window` ending at `now`:
 /// `now - t > window` exactly when `t < cutoff` (one date subtraction per
 /// call instead of one per item). `None`: nothing is that old.
@@ -85,6 +88,21 @@ impl Windowed {
         self.live_values = 0;
         self.empty = 0;
         self.evidence.clear();
+    }
+
+    /// Empties the window as a new one, keeping small buffers for its
+    /// next items (a source back after a quiet spell reuses them instead
+    /// of allocating anew).
+    pub fn reset(&mut self) {
+        self.clear();
+        self.open = None;
+        self.last = None;
+        if self.items.capacity() > KEPT_CAPACITY {
+            self.items = VecDeque::new();
+        }
+        if self.evidence.capacity() > KEPT_CAPACITY {
+            self.evidence = VecDeque::new();
+        }
     }
 
     pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) {
