@@ -83,6 +83,15 @@ pub(crate) fn touched_if_moved(
     }
 }
 
+/// The front entry of `q` when it is older than `cut`, taken off.
+fn pop_expired(
+    q: &mut VecDeque<(DateTime<Utc>, u32)>,
+    cut: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, u32)> {
+    q.front().filter(|e| e.0 < cut)?;
+    q.pop_front()
+}
+
 /// Where the full sweep lists a rule's episodes among those of one key.
 fn sweep_order(r: Rule) -> u8 {
     match r {
@@ -128,11 +137,7 @@ impl DetectorSet {
         let mut visited: Vec<u32> = Vec::new();
         for (qi, w) in windows.iter().enumerate().take(USERS) {
             let Some(cut) = cutoff(now, *w) else { continue };
-            while let Some(&(l, id)) = self.expiry.queues[qi].front() {
-                if l >= cut {
-                    break;
-                }
-                self.expiry.queues[qi].pop_front();
+            while let Some((l, id)) = pop_expired(&mut self.expiry.queues[qi], cut) {
                 let Some((key, sw)) = self.sources.slot(id) else {
                     continue;
                 };
@@ -162,11 +167,7 @@ impl DetectorSet {
             }
         }
         if let Some(cut) = cutoff(now, windows[USERS]) {
-            while let Some(&(l, id)) = self.expiry.queues[USERS].front() {
-                if l >= cut {
-                    break;
-                }
-                self.expiry.queues[USERS].pop_front();
+            while let Some((l, id)) = pop_expired(&mut self.expiry.queues[USERS], cut) {
                 let Some((key, w)) = self.users.slot(id) else {
                     continue;
                 };
