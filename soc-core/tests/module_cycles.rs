@@ -30,6 +30,7 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
         "detect",
         &[
             "collect",
+            "expiry",
             "keyed",
             "mod",
             "persist",

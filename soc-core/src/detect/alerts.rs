@@ -1,10 +1,9 @@
 //! Building the detectors' alerts: titles, severities, ATT&CK techniques,
 //! the source address (and IPv6 prefix) and the evidence of an episode.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 
+use super::evidence::Evidence;
 use super::source_key::key_address;
 use super::window::Episode;
 use super::{secs, DetectorSet, Rule};
@@ -15,7 +14,7 @@ impl DetectorSet {
         &mut self,
         src: &str,
         t: DateTime<Utc>,
-        evidence: &mut dyn FnMut() -> Arc<Event>,
+        evidence: &mut dyn FnMut() -> Evidence,
     ) -> Option<Alert> {
         let sw = secs(self.cfg.success_window_secs);
         let n = self.cfg.success_after_failures.max(1) as usize;
@@ -25,15 +24,11 @@ impl DetectorSet {
             return None;
         }
         let first = w.first_time()?;
-        let mut ev: Vec<Event> = w
-            .take_evidence()
-            .into_iter()
-            .map(Arc::unwrap_or_clone)
-            .collect();
+        let mut ev: Vec<Event> = w.take_evidence().iter().map(|k| k.to_event()).collect();
         let failures = w.len() as u64;
         w.clear();
-        let e = evidence();
-        ev.push(Event::clone(&e));
+        let e = evidence().to_event();
+        ev.push(e.clone());
         let key = format!("{src}|{}", first.to_rfc3339());
         let user = e.user.clone().unwrap_or_default();
         let mut a = Alert::new(
@@ -75,28 +70,19 @@ impl DetectorSet {
                 return None;
             }
         }
+        let events: Vec<Event> = ep.events.iter().map(|k| k.to_event()).collect();
         let first = ep.first;
         let id_key = format!("{key}|{}", first.to_rfc3339());
         let (title, sev, att) = match rule {
             Rule::Brute => (
                 format!("SSH brute force from {key}: {} failures", ep.count),
                 Severity::High,
-                attack(
-                    "T1110.001",
-                    "Password Guessing",
-                    "TA0006",
-                    "credential-access",
-                ),
+                password_guessing(),
             ),
             Rule::Slow => (
                 format!("Slow SSH brute force from {key}: {} failures", ep.count),
                 Severity::Medium,
-                attack(
-                    "T1110.001",
-                    "Password Guessing",
-                    "TA0006",
-                    "credential-access",
-                ),
+                password_guessing(),
             ),
             Rule::Spray => (
                 format!(
@@ -117,12 +103,7 @@ impl DetectorSet {
                     ep.distinct.len()
                 ),
                 Severity::High,
-                attack(
-                    "T1110.001",
-                    "Password Guessing",
-                    "TA0006",
-                    "credential-access",
-                ),
+                password_guessing(),
             ),
             Rule::Scan => (
                 format!("SSH scanning from {key}: {} probes", ep.count),
@@ -136,7 +117,7 @@ impl DetectorSet {
         a.last_seen = Some(ep.last);
         a.count = ep.count;
         a.attack = vec![att];
-        a.host = ep.events.first().and_then(|e| e.host.clone());
+        a.host = events.first().and_then(|e| e.host.clone());
         let mut distinct: Vec<String> = ep.distinct.into_iter().collect();
         distinct.sort();
         if rule == Rule::Distributed {
@@ -147,7 +128,7 @@ impl DetectorSet {
             // An aggregated IPv6 source: the address is the first one seen
             // (a real attacker address), the network goes in `src_prefix`.
             let ip = match prefix {
-                Some(_) => ep.events.iter().find_map(|e| e.src_ip).or(ip),
+                Some(_) => events.iter().find_map(|e| e.src_ip).or(ip),
                 None => ip,
             };
             a.src_ip = ip;
@@ -160,13 +141,13 @@ impl DetectorSet {
                 a.fields.insert("users".into(), distinct.into());
             } else {
                 let users: std::collections::BTreeSet<String> =
-                    ep.events.iter().filter_map(|e| e.user.clone()).collect();
+                    events.iter().filter_map(|e| e.user.clone()).collect();
                 if users.len() == 1 {
                     a.user = users.into_iter().next();
                 }
             }
         }
-        a.events = ep.events.into_iter().map(Arc::unwrap_or_clone).collect();
+        a.events = events;
         Some(a)
     }
 }
@@ -178,6 +159,16 @@ fn attack(tid: &str, tname: &str, aid: &str, aname: &str) -> AttackRef {
         tactic_id: Some(aid.into()),
         tactic_name: Some(aname.into()),
     }
+}
+
+/// ATT&CK T1110.001, the technique of brute force and distributed attacks.
+fn password_guessing() -> AttackRef {
+    attack(
+        "T1110.001",
+        "Password Guessing",
+        "TA0006",
+        "credential-access",
+    )
 }
 
 fn indicators(ip: Option<std::net::IpAddr>) -> Vec<Indicator> {

@@ -2,7 +2,7 @@
 //! input, as `soc ssh --alerts` and Python `detect_bruteforce` run them.
 
 use crate::detect::{DetectConfig, DetectorSet};
-use crate::model::{Alert, Event, Origin};
+use crate::model::{Alert, Event};
 use crate::parse::ssh::Reader;
 
 /// A [`DetectorSet`] and the alerts it has made so far. Feed it any
@@ -52,11 +52,7 @@ impl AlertCollector {
             if r.attempt.is_none() {
                 alerts.extend(detectors.observe_time(r.time));
             } else {
-                let origin = || Origin {
-                    file: file.to_string(),
-                    line,
-                };
-                alerts.extend(detectors.observe_record(r, text, origin));
+                alerts.extend(detectors.observe_line(r, file, line, text));
             }
         });
     }

@@ -120,8 +120,9 @@ impl<V: KeyState> KeyedState<V> {
         Some(slot)
     }
 
-    /// The state of `key`, created if absent, marked changed.
-    pub fn get_or_insert(&mut self, key: &str) -> &mut V {
+    /// The slot number of `key` (stable while the key is tracked) and its
+    /// state, created if absent, marked changed.
+    pub fn get_or_insert_id(&mut self, key: &str) -> (u32, &mut V) {
         let id = match self.ids.get(key) {
             Some(&id) => id,
             None => self.insert(key.to_string(), V::default(), false, false),
@@ -131,7 +132,37 @@ impl<V: KeyState> KeyedState<V> {
             .as_mut()
             .expect("an interned id names a live slot");
         slot.dirty = true;
-        &mut slot.value
+        (id, &mut slot.value)
+    }
+
+    /// The key and state in slot `id`, if live, not marked changed.
+    pub fn slot(&mut self, id: u32) -> Option<(&String, &mut V)> {
+        self.slot_mut(id).map(|s| (&s.key, &mut s.value))
+    }
+
+    /// Marks slot `id` changed.
+    pub fn mark_changed(&mut self, id: u32) {
+        if let Some(s) = self.slot_mut(id) {
+            s.dirty = true;
+            self.touched = true;
+        }
+    }
+
+    /// Removes slot `id` as [`retain`](Self::retain) removes a key.
+    pub fn remove(&mut self, id: u32) {
+        if let Some(slot) = self.remove_slot(id) {
+            if slot.saved {
+                self.removed.push(slot.key);
+            }
+        }
+    }
+
+    /// Every live slot number with its state.
+    pub fn slots(&self) -> impl Iterator<Item = (u32, &V)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(id, s)| s.as_ref().map(|s| (id as u32, &s.value)))
     }
 
     /// The state of `key` if present, marked changed.
@@ -265,7 +296,7 @@ mod tests {
         let mut m: KeyedState<T> = KeyedState::new(10);
         for i in 0..10 {
             // Inserted newest first: eviction must follow event time, not order.
-            m.get_or_insert(&format!("k{i}")).0 = at(100 - i);
+            m.get_or_insert_id(&format!("k{i}")).1 .0 = at(100 - i);
         }
         let mut gone = Vec::new();
         m.make_room(|k, _| gone.push(k));
@@ -278,8 +309,8 @@ mod tests {
     #[test]
     fn reports_changed_and_removed_keys_once() {
         let mut m: KeyedState<T> = KeyedState::new(10);
-        m.get_or_insert("a").0 = at(1);
-        m.get_or_insert("b").0 = at(2);
+        m.get_or_insert_id("a").1 .0 = at(1);
+        m.get_or_insert_id("b").1 .0 = at(2);
         assert!(m.has_changes());
         let ch = m.take_changes();
         assert_eq!(ch.len(), 2);

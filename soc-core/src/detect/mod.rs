@@ -57,6 +57,8 @@
 
 mod alerts;
 mod collect;
+mod evidence;
+mod expiry;
 mod keyed;
 mod persist;
 mod sighting;
@@ -64,6 +66,7 @@ mod source_key;
 mod summary;
 mod window;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -76,6 +79,8 @@ pub use summary::{SshSummary, SummaryRow};
 
 use crate::model::{Alert, Attempt, Event, EventOutcome, Origin};
 use crate::parse::ssh::SshRecordRef;
+use evidence::{Evidence, Kept, LineRecord};
+use expiry::{touched_if_moved, ExpiryQueues};
 use keyed::{KeyState, KeyedState};
 use sighting::{Class, Sighting};
 use source_key::KeyTexts;
@@ -224,6 +229,11 @@ pub struct DetectorSet {
     seen: u64,
     /// `seen` as last handed to the state store.
     saved_seen: u64,
+    /// The input file name of the last line kept as evidence (shared by
+    /// the evidence of that file).
+    file: Option<Arc<str>>,
+    /// Windows by last event time, for the sweeps.
+    expiry: ExpiryQueues,
 }
 
 /// Whether the event is one failed attempt (see the module docs).
@@ -262,6 +272,8 @@ impl DetectorSet {
             now: None,
             seen: 0,
             saved_seen: 0,
+            file: None,
+            expiry: ExpiryQueues::default(),
         }
     }
 
@@ -302,7 +314,11 @@ impl DetectorSet {
     /// Feeds one event; returns the alerts that became final.
     pub fn observe(&mut self, e: &Event) -> Vec<Alert> {
         let mut shared = None;
-        let mut evidence = || shared.get_or_insert_with(|| Arc::new(e.clone())).clone();
+        let mut evidence = || {
+            shared
+                .get_or_insert_with(|| Arc::new(Kept::Event(e.clone())))
+                .clone()
+        };
         self.observe_sighting(&Sighting::of(e), &mut evidence)
     }
 
@@ -316,9 +332,12 @@ impl DetectorSet {
     /// assert!(d.observe_owned(Event::new("ssh", "ssh.failed_auth")).is_empty());
     /// ```
     pub fn observe_owned(&mut self, e: Event) -> Vec<Alert> {
-        let shared = Arc::new(e);
+        let shared: Evidence = Arc::new(Kept::Event(e));
         let mut evidence = || shared.clone();
-        self.observe_sighting(&Sighting::of(&shared), &mut evidence)
+        match &*shared {
+            Kept::Event(e) => self.observe_sighting(&Sighting::of(e), &mut evidence),
+            Kept::Line(_) => Vec::new(),
+        }
     }
 
     /// Feeds one parsed sshd line, the same as [`observe`](Self::observe)
@@ -343,13 +362,64 @@ impl DetectorSet {
         line: &str,
         origin: impl Fn() -> Origin,
     ) -> Vec<Alert> {
-        let mut shared: Option<Arc<Event>> = None;
+        let origin = || {
+            let o = origin();
+            (Cow::Owned(o.file), o.line)
+        };
+        self.observe_parsed(r, line, &origin)
+    }
+
+    /// Like [`observe_record`](Self::observe_record) with the origin given
+    /// as the input's name and the line's number.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::parse::ssh::{SshOptions, SshParser};
+    /// let line = "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2";
+    /// let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    /// let r = p.parse_ref(line).unwrap();
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_line(&r, "auth.log", 1, line).is_empty());
+    /// ```
+    pub fn observe_line(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        file: &str,
+        line_no: u64,
+        line: &str,
+    ) -> Vec<Alert> {
+        self.observe_parsed(r, line, &|| (Cow::Borrowed(file), line_no))
+    }
+
+    /// The step of [`observe_record`](Self::observe_record): the line is
+    /// kept as a [`LineRecord`] when a window keeps it.
+    fn observe_parsed<'f>(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        line: &str,
+        origin: &dyn Fn() -> (Cow<'f, str>, u64),
+    ) -> Vec<Alert> {
+        let mut file = self.file.take();
+        let mut shared: Option<Evidence> = None;
         let mut evidence = || {
             shared
-                .get_or_insert_with(|| Arc::new(r.to_event(line, origin())))
+                .get_or_insert_with(|| {
+                    let (name, line_no) = origin();
+                    let f = match &file {
+                        Some(f) if **f == *name => f.clone(),
+                        _ => {
+                            let f: Arc<str> = Arc::from(name.as_ref());
+                            file = Some(f.clone());
+                            f
+                        }
+                    };
+                    Arc::new(Kept::Line(LineRecord::new(r, line, f, line_no)))
+                })
                 .clone()
         };
-        self.observe_sighting(&Sighting::of_record(r), &mut evidence)
+        let out = self.observe_sighting(&Sighting::of_record(r), &mut evidence);
+        self.file = file;
+        out
     }
 
     /// Feeds an event that is neither an attempt nor a success (an sshd
@@ -387,7 +457,7 @@ impl DetectorSet {
     fn observe_sighting(
         &mut self,
         s: &Sighting<'_>,
-        evidence: &mut dyn FnMut() -> Arc<Event>,
+        evidence: &mut dyn FnMut() -> Evidence,
     ) -> Vec<Alert> {
         let mut out = Vec::new();
         let Some(t) = self.tick(s.time, &mut out) else {
@@ -406,8 +476,11 @@ impl DetectorSet {
             if self.sources.is_full() && self.sources.get_mut(src).is_none() {
                 out.extend(self.make_room(true));
             }
-            let w = self.sources.get_or_insert(src);
-            if let Some(ep) = w.scan.push(t, "", evidence, cw, ct, max_ev) {
+            let (id, w) = self.sources.get_or_insert_id(src);
+            let before = w.scan.last_time();
+            let ep = w.scan.push(t, "", evidence, cw, ct, max_ev);
+            touched_if_moved(&mut self.expiry, 3, id, before, &w.scan);
+            if let Some(ep) = ep {
                 out.extend(self.alert(Rule::Scan, src, ep));
             }
             return out;
@@ -424,7 +497,13 @@ impl DetectorSet {
         if self.sources.is_full() && self.sources.get_mut(src).is_none() {
             out.extend(self.make_room(true));
         }
-        let w = self.sources.get_or_insert(src);
+        let (id, w) = self.sources.get_or_insert_id(src);
+        let before = [
+            w.brute.last_time(),
+            w.slow.last_time(),
+            w.spray.last_time(),
+            w.failures.last_time(),
+        ];
         let done = [
             (Rule::Brute, w.brute.push(t, "", evidence, bw, bt, max_ev)),
             (Rule::Slow, w.slow.push(t, "", evidence, sw, st, max_ev)),
@@ -432,6 +511,11 @@ impl DetectorSet {
         ];
         // Success-after-failures counts failures: no distinct values.
         w.failures.push(t, "", evidence, fw, u32::MAX, max_ev);
+        let q = &mut self.expiry;
+        touched_if_moved(q, 0, id, before[0], &w.brute);
+        touched_if_moved(q, 1, id, before[1], &w.slow);
+        touched_if_moved(q, 2, id, before[2], &w.spray);
+        touched_if_moved(q, 4, id, before[3], &w.failures);
         for (rule, ep) in done {
             if let Some(ep) = ep {
                 out.extend(self.alert(rule, src, ep));
@@ -442,8 +526,11 @@ impl DetectorSet {
             if self.users.is_full() && self.users.get_mut(user).is_none() {
                 out.extend(self.make_room(false));
             }
-            let w = self.users.get_or_insert(user);
-            if let Some(ep) = w.push(t, src, evidence, dw, dt, max_ev) {
+            let (id, w) = self.users.get_or_insert_id(user);
+            let before = w.last_time();
+            let ep = w.push(t, src, evidence, dw, dt, max_ev);
+            touched_if_moved(&mut self.expiry, 5, id, before, w);
+            if let Some(ep) = ep {
                 out.extend(self.alert(Rule::Distributed, user, ep));
             }
         }
@@ -492,6 +579,18 @@ impl DetectorSet {
     }
 
     fn sweep_episodes(&mut self, all: bool) -> Vec<(Rule, String, Episode)> {
+        if !all {
+            if let Some(done) = self.sweep_queued() {
+                return done;
+            }
+        }
+        let done = self.sweep_all(all);
+        self.rebuild_queues();
+        done
+    }
+
+    /// The sweep visiting every key (see [`expiry`] for the usual one).
+    fn sweep_all(&mut self, all: bool) -> Vec<(Rule, String, Episode)> {
         let now = self.now;
         let cut = |w: Duration| now.and_then(|n| window::cutoff(n, w));
         let cuts = [
@@ -518,7 +617,7 @@ impl DetectorSet {
                     }
                 }
                 if gone && w.last_time().is_some() {
-                    *w = Windowed::default();
+                    w.reset();
                     changed = true;
                 }
             }
@@ -528,7 +627,7 @@ impl DetectorSet {
                     .last_time()
                     .is_some_and(|l| fcut.is_some_and(|c| l < c))
             {
-                sw.failures = Windowed::default();
+                sw.failures.reset();
                 changed = true;
             }
             (sw.last_time().is_some(), changed)

@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
+use super::evidence::{Evidence, Kept};
 use super::window::{EventTable, SavedWindow, SavedWindowOut, Windowed};
 use super::{DetectorSet, SourceWindows};
 use crate::model::Event;
@@ -70,7 +71,7 @@ pub struct StateChange {
 #[derive(Debug, Serialize)]
 struct RowOut<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    ev: Vec<&'a Event>,
+    ev: Vec<Event>,
     w: Vec<SavedWindowOut<'a>>,
 }
 
@@ -86,7 +87,11 @@ impl RowIn {
     /// The row's windows, `n` of them (missing ones empty); `None` when
     /// an evidence index is out of range.
     fn windows(self, n: usize) -> Option<Vec<Windowed>> {
-        let events: Vec<Arc<Event>> = self.ev.into_iter().map(Arc::new).collect();
+        let events: Vec<Evidence> = self
+            .ev
+            .into_iter()
+            .map(|e| Arc::new(Kept::Event(e)))
+            .collect();
         let mut w: Vec<Windowed> = self
             .w
             .into_iter()
@@ -101,7 +106,7 @@ fn row(windows: &[&Windowed]) -> Option<String> {
     let mut table = EventTable::default();
     let w = windows.iter().map(|w| w.save(&mut table)).collect();
     json(&RowOut {
-        ev: table.events,
+        ev: table.events.iter().map(|k| k.to_event()).collect(),
         w,
     })
 }
@@ -163,6 +168,8 @@ impl DetectorSet {
         self.now = None;
         self.seen = 0;
         self.saved_seen = 0;
+        self.expiry = super::ExpiryQueues::default();
+        self.expiry.invalidate();
         let mut bad = 0;
         for (detector, key, state) in rows {
             let ok = match detector.as_str() {

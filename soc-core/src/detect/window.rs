@@ -12,11 +12,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::evidence::{Evidence, Kept};
 use super::Set;
-use crate::model::Event;
 
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
+
+/// Item buffers at most this large are kept by [`Windowed::reset`].
+const KEPT_CAPACITY: usize = 64;
 
 /// The oldest time still inside a window of `window` ending at `now`:
 /// `now - t > window` exactly when `t < cutoff` (one date subtraction per
@@ -33,7 +36,7 @@ pub(crate) struct Episode {
     pub count: u64,
     pub distinct: Set<String>,
     /// Evidence, shared between the windows that saw the same event.
-    pub events: Vec<Arc<Event>>,
+    pub events: Vec<Evidence>,
     /// `count` when this episode's alert was last reported while open
     /// (0: never), so an unchanged episode is not reported again.
     pub reported: u64,
@@ -52,7 +55,7 @@ pub(crate) struct Windowed {
     live_values: u32,
     /// Items whose distinct value is empty (every item of a counting window).
     empty: u32,
-    evidence: VecDeque<Arc<Event>>,
+    evidence: VecDeque<Evidence>,
     open: Option<Episode>,
     last: Option<DateTime<Utc>>,
 }
@@ -75,7 +78,7 @@ impl Windowed {
         self.last
     }
 
-    pub fn take_evidence(&mut self) -> Vec<Arc<Event>> {
+    pub fn take_evidence(&mut self) -> Vec<Evidence> {
         self.evidence.drain(..).collect()
     }
 
@@ -85,6 +88,21 @@ impl Windowed {
         self.live_values = 0;
         self.empty = 0;
         self.evidence.clear();
+    }
+
+    /// Empties the window as a new one, keeping small buffers for its
+    /// next items (a source back after a quiet spell reuses them instead
+    /// of allocating anew).
+    pub fn reset(&mut self) {
+        self.clear();
+        self.open = None;
+        self.last = None;
+        if self.items.capacity() > KEPT_CAPACITY {
+            self.items = VecDeque::new();
+        }
+        if self.evidence.capacity() > KEPT_CAPACITY {
+            self.evidence = VecDeque::new();
+        }
     }
 
     pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) {
@@ -162,7 +180,7 @@ impl Windowed {
         &mut self,
         t: DateTime<Utc>,
         distinct: &str,
-        e: &mut dyn FnMut() -> Arc<Event>,
+        e: &mut dyn FnMut() -> Evidence,
         window: Duration,
         threshold: u32,
         max_evidence: usize,
@@ -234,12 +252,12 @@ impl Windowed {
 /// windows share it (the windows refer to them by index).
 #[derive(Debug, Default)]
 pub(crate) struct EventTable<'a> {
-    pub events: Vec<&'a Event>,
+    pub events: Vec<&'a Kept>,
     index: super::Map<usize, u32>,
 }
 
 impl<'a> EventTable<'a> {
-    fn add(&mut self, e: &'a Arc<Event>) -> u32 {
+    fn add(&mut self, e: &'a Evidence) -> u32 {
         let key = Arc::as_ptr(e) as usize;
         let events = &mut self.events;
         *self.index.entry(key).or_insert_with(|| {
@@ -341,8 +359,8 @@ impl Windowed {
 
     /// A window from its persisted form and its row's `events`; `None`
     /// when an evidence index is out of range.
-    pub fn restore(s: SavedWindow, events: &[Arc<Event>]) -> Option<Windowed> {
-        let pick = |ix: Vec<u32>| -> Option<Vec<Arc<Event>>> {
+    pub fn restore(s: SavedWindow, events: &[Evidence]) -> Option<Windowed> {
+        let pick = |ix: Vec<u32>| -> Option<Vec<Evidence>> {
             ix.into_iter()
                 .map(|i| events.get(i as usize).cloned())
                 .collect()

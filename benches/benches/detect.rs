@@ -1,0 +1,45 @@
+//! The detectors' own cost (#16): `soc ssh --alerts` minus parsing. The
+//! lines of a generated 200k-line auth.log are parsed once up front (with
+//! the pid join, as the reader does); each iteration feeds the parsed
+//! records to a fresh `DetectorSet` as `AlertCollector::read` does, so the
+//! figure is the detectors' hot path alone: keying, windows, evidence
+//! and the alerts built at the end.
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use soc_core::detect::{DetectConfig, DetectorSet};
+use soc_core::parse::ssh::{SshOptions, SshParser, SshRecord};
+
+fn detect_hot_path(c: &mut Criterion) {
+    let text = soc_benches::authlog::generate_string(200_000, 7);
+    let mut parser = SshParser::new(SshOptions {
+        year: Some(2026),
+        ..Default::default()
+    });
+    let records: Vec<(u64, &str, SshRecord)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| Some((i as u64 + 1, l, parser.parse_record(l)?)))
+        .collect();
+    let mut g = c.benchmark_group("detect_hot_path");
+    g.throughput(Throughput::Elements(records.len() as u64));
+    g.sample_size(10);
+    g.bench_function("alerts_200k_lines", |b| {
+        b.iter(|| {
+            let mut d = DetectorSet::new(DetectConfig::default());
+            let mut n = 0usize;
+            for (no, line, r) in &records {
+                let r = r.as_ref();
+                n += if r.attempt.is_none() {
+                    d.observe_time(r.time).len()
+                } else {
+                    d.observe_line(&r, "auth.log", *no, line).len()
+                };
+            }
+            n += d.finish().len();
+            std::hint::black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, detect_hot_path);
+criterion_main!(benches);

@@ -1,0 +1,208 @@
+//! The evidence the detectors keep, without building events: a parsed
+//! sshd line is kept as one compact record (its text and the record's few
+//! fields in one buffer) and becomes an [`Event`] only when an alert that
+//! cites it is built. Most kept lines are never cited (a window keeps its
+//! first `max_evidence` items in case it reaches its threshold), so the
+//! event (a field map and a dozen strings) is built for few of them.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Attempt, Event, Origin};
+use crate::parse::ssh::{Remote, RemoteRef, SshKind, SshMessageRef, SshRecordRef};
+
+/// One kept piece of evidence, shared by the windows that keep it.
+pub(crate) type Evidence = Arc<Kept>;
+
+/// What a window keeps of one event.
+#[derive(Debug)]
+pub(crate) enum Kept {
+    /// An event handed in whole ([`super::DetectorSet::observe`]) or restored.
+    Event(Event),
+    /// A parsed sshd line ([`super::DetectorSet::observe_record`]).
+    Line(LineRecord),
+}
+
+impl Kept {
+    /// The event this evidence stands for.
+    pub fn to_event(&self) -> Event {
+        match self {
+            Kept::Event(e) => e.clone(),
+            Kept::Line(l) => l.to_event(),
+        }
+    }
+}
+
+/// A byte range of [`LineRecord::text`].
+type Span = Option<(u32, u32)>;
+
+/// A parsed sshd line as [`SshRecordRef::to_event`] reads it, owning its
+/// strings in one buffer (the line, then the fields that are not slices of
+/// it are appended).
+#[derive(Debug)]
+pub(crate) struct LineRecord {
+    text: Box<str>,
+    line_len: u32,
+    host: Span,
+    program: Span,
+    user: Span,
+    method: Span,
+    detail: Span,
+    remote_name: Span,
+    remote_ip: Option<std::net::IpAddr>,
+    candidates: Option<Box<[Remote]>>,
+    time: Option<DateTime<Utc>>,
+    pid: Option<u32>,
+    port: Option<u16>,
+    kind: SshKind,
+    invalid_user: bool,
+    preauth: bool,
+    ambiguous: bool,
+    joined: bool,
+    attempt: Option<Attempt>,
+    continues: Option<Attempt>,
+    file: Arc<str>,
+    line_no: u64,
+}
+
+/// Appends `s` to `buf`, returning its span.
+fn put(buf: &mut String, s: Option<&str>) -> Span {
+    let s = s?;
+    let start = u32::try_from(buf.len()).ok()?;
+    buf.push_str(s);
+    Some((start, u32::try_from(s.len()).ok()?))
+}
+
+impl LineRecord {
+    /// The record of `r`, parsed from `line` (line `line_no` of `file`).
+    pub fn new(r: &SshRecordRef<'_>, line: &str, file: Arc<str>, line_no: u64) -> LineRecord {
+        let m = &r.message;
+        let mut buf = String::with_capacity(line.len() + 48);
+        buf.push_str(line);
+        let host = put(&mut buf, r.host.as_deref());
+        let program = put(&mut buf, r.program);
+        let user = put(&mut buf, m.user.as_deref());
+        let method = put(&mut buf, m.method.as_deref());
+        let detail = put(&mut buf, m.detail.as_deref());
+        let (remote_ip, remote_name) = match &m.remote {
+            Some(RemoteRef::Ip(ip)) => (Some(*ip), None),
+            Some(RemoteRef::Name(n)) => (None, put(&mut buf, Some(n))),
+            None => (None, None),
+        };
+        LineRecord {
+            line_len: u32::try_from(line.len()).unwrap_or(0),
+            text: buf.into_boxed_str(),
+            host,
+            program,
+            user,
+            method,
+            detail,
+            remote_name,
+            remote_ip,
+            candidates: m
+                .candidates
+                .as_ref()
+                .map(|c| c.iter().map(RemoteRef::to_remote).collect()),
+            time: r.time,
+            pid: r.pid,
+            port: m.port,
+            kind: m.kind,
+            invalid_user: m.invalid_user,
+            preauth: m.preauth,
+            ambiguous: m.ambiguous,
+            joined: r.joined,
+            attempt: r.attempt,
+            continues: r.continues,
+            file,
+            line_no,
+        }
+    }
+
+    fn get(&self, s: Span) -> Option<&str> {
+        let (start, len) = s?;
+        self.text.get(start as usize..start as usize + len as usize)
+    }
+
+    /// The event [`SshRecordRef::to_event`] makes of the line.
+    pub fn to_event(&self) -> Event {
+        let cow = |s: Span| self.get(s).map(Cow::Borrowed);
+        let remote = match (self.remote_ip, self.get(self.remote_name)) {
+            (Some(ip), _) => Some(RemoteRef::Ip(ip)),
+            (None, Some(n)) => Some(RemoteRef::Name(Cow::Borrowed(n))),
+            (None, None) => None,
+        };
+        let message = SshMessageRef {
+            user: cow(self.user),
+            remote,
+            port: self.port,
+            method: cow(self.method),
+            invalid_user: self.invalid_user,
+            preauth: self.preauth,
+            detail: cow(self.detail),
+            ambiguous: self.ambiguous,
+            candidates: self
+                .candidates
+                .as_ref()
+                .map(|c| c.iter().map(Remote::as_ref).collect()),
+            ..SshMessageRef::new(self.kind)
+        };
+        let r = SshRecordRef {
+            time: self.time,
+            host: cow(self.host),
+            program: self.get(self.program),
+            pid: self.pid,
+            message,
+            joined: self.joined,
+            attempt: self.attempt,
+            continues: self.continues,
+            failure: self.attempt == Some(Attempt::Failure),
+        };
+        let line = self.text.get(..self.line_len as usize).unwrap_or("");
+        let origin = Origin {
+            file: self.file.to_string(),
+            line: self.line_no,
+        };
+        r.to_event(line, origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::ssh::{SshOptions, SshParser};
+
+    /// A kept line gives back the event the parser makes of it, for lines
+    /// of every shape (joined addresses, ambiguous lines, host names).
+    #[test]
+    fn kept_line_is_the_parsed_event() {
+        let lines = [
+            "Jan  5 01:31:40 www sshd[9]: Connection from 203.0.113.9 port 4242 on 10.0.0.1 port 22",
+            "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2",
+            "Jan  5 01:31:41 www sshd[9]: error: maximum authentication attempts exceeded for root from 203.0.113.9 port 4242 ssh2 [preauth]",
+            "Jan  5 01:31:42 www sshd[10]: Accepted publickey for bob from 2001:db8::7 port 22 ssh2: ED25519 SHA256:abc",
+            "Jan  5 01:31:43 www sshd[11]: Connection closed by 198.51.100.4 port 5 [preauth]",
+            "Jan  5 01:31:44 www sshd[12]: Invalid user admin from 198.51.100.5 port 6",
+            "Jan  5 01:31:46 www sshd[14]: Failed password for root from scanner.example.net port 7 ssh2",
+            "Jan  5 01:31:47 www sshd[15]: Failed password for invalid user a from 1.2.3.4 port 5 ssh2 from 5.6.7.8 port 9 ssh2",
+            "Jan  5 01:31:48 www sshd[9]: Disconnecting authenticating user root 203.0.113.9 port 4242: Too many authentication failures [preauth]",
+            "Failed password for root from 192.0.2.1 port 1 ssh2",
+        ];
+        let mut p = SshParser::new(SshOptions {
+            year: Some(2026),
+            ..Default::default()
+        });
+        let file: Arc<str> = Arc::from("auth.log");
+        for (i, line) in lines.iter().enumerate() {
+            let Some(r) = p.parse_ref(line) else { continue };
+            let origin = Origin {
+                file: "auth.log".into(),
+                line: i as u64 + 1,
+            };
+            let want = r.to_event(line, origin);
+            let kept = LineRecord::new(&r, line, file.clone(), i as u64 + 1);
+            assert_eq!(kept.to_event(), want, "{line}");
+        }
+    }
+}
