@@ -22,6 +22,10 @@
 //!   ([`alert_group`](#) = kind, signature, source, target) and risk level,
 //!   the alert count, how many are open or acknowledged, first and last
 //!   evidence, highest score and newest alert (its rowid).
+//! * `inbox_total(grp, risk, ...)`: the same per group and risk level over
+//!   all time, with the first and last hour it has alerts in: a group whose
+//!   alerts all lie inside a range is read in one row (pivots over long
+//!   ranges, the count order of [`super::rollup_count`]).
 //!
 //! Counts are exact: an update removes the old row's contribution and adds
 //! the new one. First/last seen and the highest score only ever widen (an
@@ -50,7 +54,7 @@ use crate::error::StoreError;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// Bumped when the rollup definitions change: the tables are rebuilt.
-const ROLLUP_VERSION: &str = "4";
+const ROLLUP_VERSION: &str = "5";
 
 const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS rollup_hour (
@@ -71,6 +75,11 @@ CREATE INDEX IF NOT EXISTS inbox_hour_grp ON inbox_hour(grp, hour);
 CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, grp);
 CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, grp);
 CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, grp);
+CREATE TABLE IF NOT EXISTS inbox_total (
+    grp INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
+    n_ack INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    max_score REAL, newest INTEGER NOT NULL, hour_min INTEGER NOT NULL, hour_max INTEGER NOT NULL,
+    PRIMARY KEY (grp, risk)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hour_risk (
     hour INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
     n_ack INTEGER NOT NULL, detect_ms INTEGER NOT NULL, last_seen INTEGER NOT NULL,
@@ -91,6 +100,7 @@ DROP TRIGGER IF EXISTS rollup_triage_insert;
 DROP TRIGGER IF EXISTS rollup_triage_update;
 DROP TABLE IF EXISTS rollup_hour;
 DROP TABLE IF EXISTS inbox_hour;
+DROP TABLE IF EXISTS inbox_total;
 DROP TABLE IF EXISTS alert_group;
 DROP TABLE IF EXISTS hour_risk;
 DROP TABLE IF EXISTS rollup_top;
@@ -169,6 +179,14 @@ const RISK_UPSERT: &str = "ON CONFLICT(hour, risk) DO UPDATE SET n = n + exclude
     n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
     detect_ms = detect_ms + excluded.detect_ms, last_seen = max(last_seen, excluded.last_seen),
     first_seen = min(first_seen, excluded.first_seen)";
+const TOTAL_UPSERT: &str = "ON CONFLICT(grp, risk) DO UPDATE SET n = n + excluded.n,
+    n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
+    first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+    max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
+    newest = max(newest, excluded.newest), hour_min = min(hour_min, excluded.hour_min),
+    hour_max = max(hour_max, excluded.hour_max)";
+const TOTAL_COLUMNS: &str = "inbox_total(grp, risk, n, n_open, n_ack, first_seen, last_seen,
+    max_score, newest, hour_min, hour_max)";
 const RISK_COLUMNS: &str =
     "hour_risk(hour, risk, n, n_open, n_ack, detect_ms, last_seen, first_seen)";
 const INBOX_COLUMNS: &str =
@@ -196,6 +214,11 @@ fn contribution(r: &str, sign: i64) -> String {
         "INSERT INTO {INBOX_COLUMNS} {} {INBOX_UPSERT};\n",
         inbox_row(r, sign, "", "true")
     ));
+    sql.push_str(&format!(
+        "INSERT INTO {TOTAL_COLUMNS} SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c0, c0 FROM ({})
+         WHERE true {TOTAL_UPSERT};\n",
+        inbox_row(r, sign, "", "true")
+    ));
     sql
 }
 
@@ -215,7 +238,11 @@ fn status_move(from: &str) -> String {
          UPDATE inbox_hour SET
              n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
              n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
-         FROM ({alert}) x WHERE hour = x.h AND grp = x.gid AND risk = x.r;"
+         FROM ({alert}) x WHERE hour = x.h AND grp = x.gid AND risk = x.r;
+         UPDATE inbox_total SET
+             n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
+             n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
+         FROM ({alert}) x WHERE grp = x.gid AND risk = x.r;"
     )
 }
 
@@ -269,9 +296,18 @@ pub(crate) fn catch_up(tx: &rusqlite::Connection) -> rusqlite::Result<bool> {
              WHERE true {RISK_UPSERT};
          INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
              SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts a WHERE {only};
-         INSERT INTO {INBOX_COLUMNS} SELECT * FROM (
+         CREATE TEMP TABLE IF NOT EXISTS rollup_batch(hour, grp, risk, n, n_open, n_ack,
+             first_seen, last_seen, max_score, newest);
+         DELETE FROM temp.rollup_batch;
+         INSERT INTO temp.rollup_batch
              SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
-             FROM ({}) GROUP BY 1, 2, 3) WHERE true {INBOX_UPSERT};
+             FROM ({}) GROUP BY 1, 2, 3;
+         INSERT INTO {INBOX_COLUMNS} SELECT * FROM temp.rollup_batch WHERE true {INBOX_UPSERT};
+         INSERT INTO {TOTAL_COLUMNS} SELECT * FROM (
+             SELECT grp, risk, sum(n), sum(n_open), sum(n_ack), min(first_seen), max(last_seen),
+                    max(max_score), max(newest), min(hour), max(hour)
+             FROM temp.rollup_batch GROUP BY 1, 2) WHERE true {TOTAL_UPSERT};
+         DELETE FROM temp.rollup_batch;
          INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '{max}');",
         hour_rows("a", 1, "alerts a,", &only),
         risk_row("a", 1, "alerts a,", &only),
@@ -408,4 +444,4 @@ impl StateStore {
 
 #[cfg(test)]
 #[path = "rollup_tests.rs"]
-mod tests;
+pub(super) mod tests;

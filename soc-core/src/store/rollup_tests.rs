@@ -49,7 +49,7 @@ fn alert(i: usize, bump: f64) -> (Alert, Option<Score>) {
 /// 80 minutes ago, so none moves within the hour it was stored in): 60 saved
 /// before the dashboard schema existed (the migration fills the rollups),
 /// 60 after (a catch-up adds them), then rescored, moved and triaged.
-fn populated() -> StateStore {
+pub(crate) fn populated() -> StateStore {
     let s = StateStore::in_memory().unwrap();
     let save = |range: std::ops::Range<usize>, bump: f64| {
         for i in range {
@@ -99,7 +99,9 @@ fn populated() -> StateStore {
 }
 
 /// Ranges of [`populated`]: the last day, one cut mid-hour at both ends, all time.
-fn ranges(now: chrono::DateTime<Utc>) -> [(chrono::DateTime<Utc>, chrono::DateTime<Utc>); 3] {
+pub(crate) fn ranges(
+    now: chrono::DateTime<Utc>,
+) -> [(chrono::DateTime<Utc>, chrono::DateTime<Utc>); 3] {
     [
         (now - Duration::hours(24), now + Duration::minutes(1)),
         (
@@ -304,7 +306,7 @@ fn inbox_walk_pages_equal_the_raw_tables() {
 
 /// Every group of `q`, following the `next` cursors from the first page
 /// of `page` (one query per page), as `(kind, signature, source, target, count)`.
-fn follow(
+pub(crate) fn follow(
     q: &InboxQuery,
     page: impl Fn(&InboxQuery) -> crate::store::queries::InboxPage,
 ) -> Vec<(String, String, Option<String>, String, u64)> {
