@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use soc_core::store::BlockEntry;
 use soc_core::StateStore;
 use soc_serve::AuthConfig;
 
@@ -191,23 +190,17 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let r = post(vec![
-        ("op", "close".into()),
-        ("reason", "bogus".into()),
-        ("csrf", token.clone()),
-    ])
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = post(vec![
-        ("op", "close".into()),
-        ("reason", "false_positive".into()),
-        ("comment", "<b>scanner</b>".into()),
-        ("csrf", token.clone()),
-    ])
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 303);
+    for (reason, status) in [("bogus", 400), ("false_positive", 303)] {
+        let r = post(vec![
+            ("op", "close".into()),
+            ("reason", reason.into()),
+            ("comment", "<b>scanner</b>".into()),
+            ("csrf", token.clone()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), status, "close as {reason}");
+    }
     let page = c.get(&url).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("closed (false_positive)"));
     assert!(
@@ -278,27 +271,9 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
 #[tokio::test]
 async fn blocks_refuse_protected_targets_and_dry_run_shows_commands() {
     let (srv, _) = start(AuthConfig::none(), 1).await;
-    {
-        let store = StateStore::open(&srv.store_path).unwrap();
-        store
-            .add_block(&BlockEntry {
-                ip: "192.0.2.77".into(),
-                backend: "nftables".into(),
-                created_at: chrono::Utc::now(),
-                expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
-                reason: "<i>manual</i>".into(),
-            })
-            .unwrap();
-    }
+    add_block(&srv, "192.0.2.77", "nftables", "<i>manual</i>", Some(1));
     let c = client();
-    let page = c
-        .get(format!("{}/blocks", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &format!("{}/blocks", srv.base), None).await;
     assert!(page.contains("192.0.2.77") && page.contains("&lt;i&gt;manual&lt;/i&gt;"));
     let token = csrf_of(&page);
     let block = |ip: &str| {

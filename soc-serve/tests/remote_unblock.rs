@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{client, csrf_of, start_with};
-use soc_core::store::BlockEntry;
+use common::{add_block, client, csrf_of, get_page, start_with};
 use soc_core::StateStore;
 use soc_serve::AuthConfig;
 
@@ -24,27 +23,9 @@ async fn unblock_of_a_remote_block_goes_to_that_host() {
         .unwrap();
     })
     .await;
-    {
-        let store = StateStore::open(&srv.store_path).unwrap();
-        store
-            .add_block(&BlockEntry {
-                ip: "198.51.100.44".into(),
-                backend: "nftables@web1".into(),
-                created_at: chrono::Utc::now(),
-                expires_at: None,
-                reason: "remote".into(),
-            })
-            .unwrap();
-    }
+    add_block(&srv, "198.51.100.44", "nftables@web1", "remote", None);
     let c = client();
-    let page = c
-        .get(format!("{}/blocks", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &format!("{}/blocks", srv.base), None).await;
     assert!(page.contains("nftables@web1"), "{page}");
     let token = csrf_of(&page);
     let unblock = |backend: &'static str| {
