@@ -4,7 +4,7 @@
 //! New alerts reach the rollups in batches: the pipeline's inserts pay
 //! for no trigger; every rollup read first adds the alerts stored since a
 //! high-water mark (`meta.rollup_hwm`, the largest rowid rolled up) with
-//! one `INSERT ... SELECT ... GROUP BY` per table ([`catch_up`]). Changes to
+//! one `INSERT ... SELECT ... GROUP BY` per table ([`super::rollup_batch`]). Changes to
 //! alerts already rolled up (rescoring, moves, deletes) and triage changes
 //! are kept by SQLite triggers in the writer's own transaction, so any
 //! writer (the pipeline, `soc serve`, a script) keeps them exact. The tables:
@@ -169,27 +169,29 @@ fn inbox_row(r: &str, sign: i64, from: &str, only: &str) -> String {
     )
 }
 
-const HOUR_UPSERT: &str = "ON CONFLICT(dim, hour, value) DO UPDATE SET n = n + excluded.n";
-const INBOX_UPSERT: &str = "ON CONFLICT(hour, grp, risk) DO UPDATE SET n = n + excluded.n,
+pub(super) const HOUR_UPSERT: &str =
+    "ON CONFLICT(dim, hour, value) DO UPDATE SET n = n + excluded.n";
+pub(super) const INBOX_UPSERT: &str = "ON CONFLICT(hour, grp, risk) DO UPDATE SET n = n + excluded.n,
     n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
     first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
     max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
     newest = max(newest, excluded.newest)";
-const RISK_UPSERT: &str = "ON CONFLICT(hour, risk) DO UPDATE SET n = n + excluded.n,
+pub(super) const RISK_UPSERT: &str = "ON CONFLICT(hour, risk) DO UPDATE SET n = n + excluded.n,
     n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
     detect_ms = detect_ms + excluded.detect_ms, last_seen = max(last_seen, excluded.last_seen),
     first_seen = min(first_seen, excluded.first_seen)";
-const TOTAL_UPSERT: &str = "ON CONFLICT(grp, risk) DO UPDATE SET n = n + excluded.n,
+pub(super) const TOTAL_UPSERT: &str = "ON CONFLICT(grp, risk) DO UPDATE SET n = n + excluded.n,
     n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
     first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
     max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
     newest = max(newest, excluded.newest), hour_min = min(hour_min, excluded.hour_min),
     hour_max = max(hour_max, excluded.hour_max)";
-const TOTAL_COLUMNS: &str = "inbox_total(grp, risk, n, n_open, n_ack, first_seen, last_seen,
+pub(super) const TOTAL_COLUMNS: &str =
+    "inbox_total(grp, risk, n, n_open, n_ack, first_seen, last_seen,
     max_score, newest, hour_min, hour_max)";
-const RISK_COLUMNS: &str =
+pub(super) const RISK_COLUMNS: &str =
     "hour_risk(hour, risk, n, n_open, n_ack, detect_ms, last_seen, first_seen)";
-const INBOX_COLUMNS: &str =
+pub(super) const INBOX_COLUMNS: &str =
     "inbox_hour(hour, grp, risk, n, n_open, n_ack, first_seen, last_seen, max_score, newest)";
 
 /// The statements that add (`sign` 1) or remove (-1) alert row `r`.
@@ -247,11 +249,11 @@ fn status_move(from: &str) -> String {
 }
 
 /// The rollups' high-water mark: alerts with a larger rowid are not in them yet.
-const HWM: &str = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_hwm')";
+pub(super) const HWM: &str = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_hwm')";
 
 /// Triggers for changes to alerts already in the rollups (at or below the
 /// high-water mark) and for triage changes of those alerts. New alerts
-/// have no trigger: [`catch_up`] adds them in one statement per table.
+/// have no trigger: [`super::rollup_batch`] adds them in one statement per table.
 fn triggers() -> String {
     let rolled = format!("(SELECT rowid FROM alerts WHERE id = NEW.alert_id) <= {HWM}");
     format!(
@@ -266,54 +268,6 @@ fn triggers() -> String {
         status_move("'open'"),
         status_move("OLD.status"),
     )
-}
-
-/// Adds the alerts stored since the high-water mark to the rollups, one
-/// statement per table, and moves the mark; `false` when there were none
-/// (or the store has no rollups). Run inside a write transaction, so no
-/// alert written meanwhile is missed or counted twice.
-pub(crate) fn catch_up(tx: &rusqlite::Connection) -> rusqlite::Result<bool> {
-    use rusqlite::OptionalExtension;
-    let Some(hwm) = tx
-        .query_row(&format!("SELECT {HWM}"), [], |r| r.get::<_, Option<i64>>(0))
-        .optional()?
-        .flatten()
-    else {
-        return Ok(false);
-    };
-    let max: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM alerts", [], |r| {
-        r.get(0)
-    })?;
-    if max <= hwm {
-        return Ok(false);
-    }
-    let only = format!("a.rowid > {hwm} AND a.rowid <= {max}");
-    tx.execute_batch(&format!(
-        "INSERT INTO rollup_hour(dim, hour, value, n) SELECT * FROM (
-             SELECT dim, hour, value, sum(n) FROM ({}) GROUP BY 1, 2, 3) WHERE true {HOUR_UPSERT};
-         INSERT INTO {RISK_COLUMNS} SELECT * FROM (
-             SELECT c0, c1, sum(c2), sum(c3), sum(c4), sum(c5), max(c6), min(c7) FROM ({}) GROUP BY 1, 2)
-             WHERE true {RISK_UPSERT};
-         INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
-             SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts a WHERE {only};
-         CREATE TEMP TABLE IF NOT EXISTS rollup_batch(hour, grp, risk, n, n_open, n_ack,
-             first_seen, last_seen, max_score, newest);
-         DELETE FROM temp.rollup_batch;
-         INSERT INTO temp.rollup_batch
-             SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
-             FROM ({}) GROUP BY 1, 2, 3;
-         INSERT INTO {INBOX_COLUMNS} SELECT * FROM temp.rollup_batch WHERE true {INBOX_UPSERT};
-         INSERT INTO {TOTAL_COLUMNS} SELECT * FROM (
-             SELECT grp, risk, sum(n), sum(n_open), sum(n_ack), min(first_seen), max(last_seen),
-                    max(max_score), max(newest), min(hour), max(hour)
-             FROM temp.rollup_batch GROUP BY 1, 2) WHERE true {TOTAL_UPSERT};
-         DELETE FROM temp.rollup_batch;
-         INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '{max}');",
-        hour_rows("a", 1, "alerts a,", &only),
-        risk_row("a", 1, "alerts a,", &only),
-        inbox_row("a", 1, "alerts a,", &only),
-    ))?;
-    Ok(true)
 }
 
 /// Creates the rollup tables and triggers and fills them from the alerts
@@ -338,7 +292,7 @@ pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')",
         [],
     )?;
-    catch_up(tx)?;
+    super::rollup_batch::catch_up(tx)?;
     tx.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
         params![ROLLUP_VERSION],
@@ -424,7 +378,7 @@ impl StateStore {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
-        catch_up(&tx).map_err(|e| self.err(e))?;
+        super::rollup_batch::catch_up(&tx).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))
     }
 
