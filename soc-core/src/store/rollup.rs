@@ -26,6 +26,10 @@
 //!   all time, with the first and last hour it has alerts in: a group whose
 //!   alerts all lie inside a range is read in one row (pivots over long
 //!   ranges, the count order of [`super::rollup_count`]).
+//! * `alert_user(usr, created_at, rid)`: each alert's user, for the user
+//!   pivot and the overview's exact user counts (an index on the alert
+//!   table's JSON-derived user cost every insert more than all the rest of
+//!   the dashboard's schema).
 //!
 //! Counts are exact: an update removes the old row's contribution and adds
 //! the new one. First/last seen and the highest score only ever widen (an
@@ -45,7 +49,7 @@
 //! ```
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 
 use super::{ts, StateStore};
 use crate::error::StoreError;
@@ -54,9 +58,9 @@ use crate::error::StoreError;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// Bumped when the rollup definitions change: the tables are rebuilt.
-const ROLLUP_VERSION: &str = "5";
+pub(super) const ROLLUP_VERSION: &str = "6";
 
-const TABLES: &str = r#"
+pub(super) const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS rollup_hour (
     dim TEXT NOT NULL, hour INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (dim, hour, value)) WITHOUT ROWID;
@@ -80,6 +84,9 @@ CREATE TABLE IF NOT EXISTS inbox_total (
     n_ack INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
     max_score REAL, newest INTEGER NOT NULL, hour_min INTEGER NOT NULL, hour_max INTEGER NOT NULL,
     PRIMARY KEY (grp, risk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_user (
+    usr TEXT NOT NULL, created_at INTEGER NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (usr, created_at, rid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hour_risk (
     hour INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
     n_ack INTEGER NOT NULL, detect_ms INTEGER NOT NULL, last_seen INTEGER NOT NULL,
@@ -92,7 +99,7 @@ CREATE TABLE IF NOT EXISTS rollup_top_hour (
     f_user INTEGER NOT NULL, f_host INTEGER NOT NULL, f_technique INTEGER NOT NULL);
 "#;
 
-const DROP: &str = r#"
+pub(super) const DROP: &str = r#"
 DROP TRIGGER IF EXISTS rollup_alert_insert;
 DROP TRIGGER IF EXISTS rollup_alert_update;
 DROP TRIGGER IF EXISTS rollup_alert_delete;
@@ -101,6 +108,7 @@ DROP TRIGGER IF EXISTS rollup_triage_update;
 DROP TABLE IF EXISTS rollup_hour;
 DROP TABLE IF EXISTS inbox_hour;
 DROP TABLE IF EXISTS inbox_total;
+DROP TABLE IF EXISTS alert_user;
 DROP TABLE IF EXISTS alert_group;
 DROP TABLE IF EXISTS hour_risk;
 DROP TABLE IF EXISTS rollup_top;
@@ -204,6 +212,16 @@ fn contribution(r: &str, sign: i64) -> String {
         "INSERT INTO {RISK_COLUMNS} SELECT * FROM ({}) WHERE true {RISK_UPSERT};\n",
         risk_row(r, sign, "", "true")
     ));
+    let user = format!("usr = {r}.v_user AND created_at = {r}.created_at AND rid = {r}.rowid");
+    sql.push_str(&if sign > 0 {
+        format!(
+            "INSERT INTO alert_user(usr, created_at, rid)
+             SELECT {r}.v_user, {r}.created_at, {r}.rowid WHERE {r}.v_user IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM alert_user WHERE {user});\n"
+        )
+    } else {
+        format!("DELETE FROM alert_user WHERE {user};\n")
+    });
     if sign > 0 {
         sql.push_str(&format!(
             // Not `OR IGNORE`: an outer `INSERT OR REPLACE` or upsert would override it.
@@ -254,7 +272,7 @@ pub(super) const HWM: &str = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key
 /// Triggers for changes to alerts already in the rollups (at or below the
 /// high-water mark) and for triage changes of those alerts. New alerts
 /// have no trigger: [`super::rollup_batch`] adds them in one statement per table.
-fn triggers() -> String {
+pub(super) fn triggers() -> String {
     let rolled = format!("(SELECT rowid FROM alerts WHERE id = NEW.alert_id) <= {HWM}");
     format!(
         "CREATE TRIGGER rollup_alert_update AFTER UPDATE OF risk_level, score, json, last_seen, first_seen, created_at, src_ip, kind ON alerts
@@ -268,36 +286,6 @@ fn triggers() -> String {
         status_move("'open'"),
         status_move("OLD.status"),
     )
-}
-
-/// Creates the rollup tables and triggers and fills them from the alerts
-/// already stored (once per [`ROLLUP_VERSION`]); inside the caller's
-/// transaction, so no alert written meanwhile is missed or counted twice.
-/// Needs the triage table and the alert's generated columns.
-pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    let have: Option<String> = tx
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'rollup_version'",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
-    if have.as_deref() == Some(ROLLUP_VERSION) {
-        return Ok(());
-    }
-    tx.execute_batch(DROP)?;
-    tx.execute_batch(TABLES)?;
-    tx.execute_batch(&triggers())?;
-    tx.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')",
-        [],
-    )?;
-    super::rollup_batch::catch_up(tx)?;
-    tx.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
-        params![ROLLUP_VERSION],
-    )?;
-    super::rollup_top::refresh_all(tx)
 }
 
 /// A time range cut at whole hours: `hours` is the (possibly empty) span
@@ -360,28 +348,6 @@ impl HourSplit {
 }
 
 impl StateStore {
-    /// Brings the rollups up to date with the alerts stored since the last
-    /// catch-up (see the module docs). Every rollup read calls it first; a
-    /// no-op costing two lookups when nothing is new, or on a read-only store.
-    pub fn catch_up_rollups(&self) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let pending = conn
-            .query_row(
-                &format!("SELECT coalesce(max(rowid), 0) > coalesce({HWM}, 1 << 62) FROM alerts"),
-                [],
-                |r| r.get::<_, bool>(0),
-            )
-            .map_err(|e| self.err(e))?;
-        if !pending || conn.is_readonly("main").unwrap_or(true) {
-            return Ok(());
-        }
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        super::rollup_batch::catch_up(&tx).map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))
-    }
-
     /// All-time count of `value` in rollup dimension `dim` (`src`, `user`,
     /// `host`, `technique`): for checks and tests.
     pub fn rollup_total(&self, dim: &str, value: &str) -> Result<i64, StoreError> {

@@ -4,13 +4,18 @@
 //! JSON and triage row give (user, host, techniques, signature, target,
 //! status), and every rollup table gets one `INSERT ... SELECT ... GROUP BY`
 //! upsert from it: the JSON of each alert is parsed once, not once per table.
+//!
+//! Also here: creating the rollups ([`ensure`], once per schema version)
+//! and [`StateStore::catch_up_rollups`], which every rollup read calls.
 
-use rusqlite::Connection;
+use rusqlite::{params, Connection, Transaction};
 
 use super::rollup::{
-    HOUR_MS, HOUR_UPSERT, HWM, INBOX_COLUMNS, INBOX_UPSERT, RISK_COLUMNS, RISK_UPSERT,
-    TOTAL_COLUMNS, TOTAL_UPSERT,
+    triggers, DROP, HOUR_MS, HOUR_UPSERT, HWM, INBOX_COLUMNS, INBOX_UPSERT, RISK_COLUMNS,
+    RISK_UPSERT, ROLLUP_VERSION, TABLES, TOTAL_COLUMNS, TOTAL_UPSERT,
 };
+use super::StateStore;
+use crate::error::StoreError;
 
 /// The per-alert fields of a batch, then its aggregates per `(hour, grp,
 /// risk)`: temporary tables, emptied after each catch-up.
@@ -69,6 +74,8 @@ pub(crate) fn catch_up(tx: &Connection) -> rusqlite::Result<bool> {
              FROM temp.rollup_new GROUP BY 1, 2) WHERE true {RISK_UPSERT};
          INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
              SELECT kind, sig, src, target FROM temp.rollup_new;
+         INSERT OR IGNORE INTO alert_user(usr, created_at, rid)
+             SELECT usr, created, rid FROM temp.rollup_new WHERE usr IS NOT NULL;
          INSERT INTO temp.rollup_batch
              SELECT n.hour, g.id, coalesce(n.risk, ''), count(*), sum(n.status = 'open'),
                     sum(n.status = 'acknowledged'), min(n.first), max(n.last), max(n.score), max(n.rid)
@@ -85,4 +92,58 @@ pub(crate) fn catch_up(tx: &Connection) -> rusqlite::Result<bool> {
          INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '{max}');"
     ))?;
     Ok(true)
+}
+
+/// Creates the rollup tables and triggers and fills them from the alerts
+/// already stored (once per [`ROLLUP_VERSION`]); inside the caller's
+/// transaction, so no alert written meanwhile is missed or counted twice.
+/// Needs the triage table and the alert's generated columns.
+pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let have: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'rollup_version'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if have.as_deref() == Some(ROLLUP_VERSION) {
+        return Ok(());
+    }
+    tx.execute_batch(DROP)?;
+    tx.execute_batch(TABLES)?;
+    tx.execute_batch(&triggers())?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')",
+        [],
+    )?;
+    catch_up(tx)?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
+        params![ROLLUP_VERSION],
+    )?;
+    super::rollup_top::refresh_all(tx)
+}
+
+impl StateStore {
+    /// Brings the rollups up to date with the alerts stored since the last
+    /// catch-up (see the module docs). Every rollup read calls it first; a
+    /// no-op costing two lookups when nothing is new, or on a read-only store.
+    pub fn catch_up_rollups(&self) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let pending = conn
+            .query_row(
+                &format!("SELECT coalesce(max(rowid), 0) > coalesce({HWM}, 1 << 62) FROM alerts"),
+                [],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if !pending || conn.is_readonly("main").unwrap_or(true) {
+            return Ok(());
+        }
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        catch_up(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
 }
