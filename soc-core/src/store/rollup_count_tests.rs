@@ -2,7 +2,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::store::queries::InboxSort;
-use crate::store::rollup::tests::{follow, populated, ranges};
+use crate::store::rollup::tests::{each_range_and_status, follow, populated, ranges};
 
 /// A page's groups as `(kind, signature, source, target, count)`, plus the
 /// envelope (first/last seen, highest score) when `envelope`.
@@ -28,49 +28,41 @@ fn view(p: &InboxPage, envelope: bool) -> Vec<String> {
 
 #[test]
 fn count_order_from_either_scan_equals_the_raw_tables() {
-    let s = populated();
-    let now = Utc::now();
     let mut checked = 0;
-    for (since, until) in ranges(now) {
-        let split = HourSplit::new(since, until);
-        for status in [None, Some("open"), Some("closed")] {
-            for (risk, kind, text) in [
-                (None, None, None),
-                (Some("medium"), None, None),
-                (None, Some("suricata.alert"), None),
-                (None, None, Some("scan 1")),
-            ] {
-                for page in [0, 1, 2] {
-                    let q = InboxQuery {
-                        since: Some(since),
-                        until: Some(until),
-                        status: status.map(str::to_string),
-                        risk: risk.map(str::to_string),
-                        kind: kind.map(str::to_string),
-                        text: text.map(str::to_string),
-                        sort: InboxSort::Count,
-                        page,
-                        per_page: 3,
-                        ..Default::default()
-                    };
-                    let raw = s.inbox_raw(&q).unwrap();
-                    for complement in [false, true] {
-                        let fast = s.inbox_by_count_from(&q, &split, complement).unwrap();
-                        let fast = fast.expect("dense group ids");
-                        let exact = status.is_none();
-                        let what = format!("{q:?} complement {complement}");
-                        assert_eq!(view(&fast, exact), view(&raw, exact), "{what}");
-                        assert_eq!(
-                            (fast.total_groups, fast.total_alerts, fast.next.is_some()),
-                            (raw.total_groups, raw.total_alerts, raw.next.is_some()),
-                            "{what}"
-                        );
-                        checked += usize::from(!raw.groups.is_empty());
-                    }
+    each_range_and_status(|s, base, split, status| {
+        for (risk, kind, text) in [
+            (None, None, None),
+            (Some("medium"), None, None),
+            (None, Some("suricata.alert"), None),
+            (None, None, Some("scan 1")),
+        ] {
+            for page in [0, 1, 2] {
+                let q = InboxQuery {
+                    risk: risk.map(str::to_string),
+                    kind: kind.map(str::to_string),
+                    text: text.map(str::to_string),
+                    sort: InboxSort::Count,
+                    page,
+                    per_page: 3,
+                    ..base.clone()
+                };
+                let raw = s.inbox_raw(&q).unwrap();
+                for complement in [false, true] {
+                    let fast = s.inbox_by_count_from(&q, split, complement).unwrap();
+                    let fast = fast.expect("dense group ids");
+                    let exact = status.is_none();
+                    let what = format!("{q:?} complement {complement}");
+                    assert_eq!(view(&fast, exact), view(&raw, exact), "{what}");
+                    assert_eq!(
+                        (fast.total_groups, fast.total_alerts, fast.next.is_some()),
+                        (raw.total_groups, raw.total_alerts, raw.next.is_some()),
+                        "{what}"
+                    );
+                    checked += usize::from(!raw.groups.is_empty());
                 }
             }
         }
-    }
+    });
     assert!(checked > 40, "the queries must find groups: {checked}");
 }
 
