@@ -105,28 +105,21 @@ fn rusqlite_params(now: i64, n: i64, step: i64) -> [i64; 3] {
     [now, n, step]
 }
 
-/// What the dashboard's schema (generated columns, two pivot indexes and
+/// What the dashboard's schema (generated columns, the source index and
 /// the rollup triggers for changes) costs the pipeline's writes: 20,000
-/// alerts into a fresh store without it, with it, and with it less the
-/// user index, interleaved three times to even out machine load. New
-/// alerts reach the rollups at the dashboard's next read: that catch-up
-/// is timed too (a no-op without the dashboard schema).
+/// alerts into a fresh store without and with it, interleaved three times
+/// to even out machine load. New alerts reach the rollups at the
+/// dashboard's next read: that catch-up is timed too (a no-op without the
+/// dashboard schema).
 fn insert_cost() {
     let dir = std::env::temp_dir().join(format!("soc-insert-cost-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     for round in 0..3 {
-        // Pipeline only; the dashboard's; the dashboard's without its
-        // `(v_user, created_at)` index (what that one index costs).
-        for schema in ["pipeline", "dashboard", "no-user-index"] {
+        for schema in ["pipeline", "dashboard"] {
             let path = dir.join(format!("r{round}-{schema}.db"));
             let store = StateStore::open(&path).unwrap();
             if schema != "pipeline" {
                 store.ensure_triage_schema().unwrap();
-            }
-            if schema == "no-user-index" {
-                store
-                    .with_tx(|tx| tx.execute_batch("DROP INDEX alerts_user_time"))
-                    .unwrap();
             }
             let t = Instant::now();
             generate(&store, 20_000, false);
