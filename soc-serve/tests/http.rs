@@ -166,7 +166,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
     let (srv, evil) = start(AuthConfig::none(), 2).await;
     let c = client();
     let url = format!("{}/alerts/{}", srv.base, enc(&evil));
-    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = get_page(&c, &url, None).await;
     let token = csrf_of(&page);
     let post =
         |form: Vec<(&'static str, String)>| c.post(format!("{url}/triage")).form(&form).send();
@@ -201,7 +201,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
         .unwrap();
         assert_eq!(r.status(), status, "close as {reason}");
     }
-    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = get_page(&c, &url, None).await;
     assert!(page.contains("closed (false_positive)"));
     assert!(
         page.contains("tester</strong> status: acknowledged"),
@@ -211,14 +211,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
         page.contains("&lt;b&gt;scanner&lt;/b&gt;"),
         "comment escaped"
     );
-    let csv = c
-        .get(format!("{}/labels.csv", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = get_page(&c, &format!("{}/labels.csv", srv.base), None).await;
     assert!(
         csv.lines().nth(1).unwrap().starts_with(&evil)
             && csv.lines().nth(1).unwrap().ends_with(",0"),
@@ -231,14 +224,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
     );
 
     // Group actions: archive a group from the inbox.
-    let inbox = c
-        .get(format!("{}/inbox?src=198.51.100.1", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = get_page(&c, &format!("{}/inbox?src=198.51.100.1", srv.base), None).await;
     let form = vec![
         ("csrf", csrf_of(&inbox)),
         ("op", "archive".into()),
@@ -422,14 +408,7 @@ async fn closed_alerts_are_labels_soc_triage_train_accepts() {
             .unwrap();
         assert_eq!(r.status(), 303);
     }
-    let csv = c
-        .get(format!("{}/labels.csv", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = get_page(&c, &format!("{}/labels.csv", srv.base), None).await;
     assert_eq!(csv.lines().count(), 42);
     assert_eq!(csv.lines().filter(|l| l.ends_with(",0")).count(), 20);
     let file = srv.store_path.with_file_name("labels.csv");
