@@ -105,6 +105,17 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// Waits until the browser shows an alert's page.
+async fn on_alert_page(c: &Client) {
+    wait_for("the alert page", || async {
+        c.current_url()
+            .await
+            .ok()
+            .filter(|u| u.path().starts_with("/alerts/"))
+    })
+    .await;
+}
+
 /// The text of the element matching `css`, retried (bounded) while the
 /// page is navigating or a live refresh replaces the element.
 async fn text(c: &Client, css: &str) -> String {
@@ -346,13 +357,7 @@ async fn steps(
     let first_title = text(c, "#inbox tr.group a.title").await;
     key(c, 'j').await;
     key(c, Key::Enter.into()).await;
-    wait_for("the alert page", || async {
-        c.current_url()
-            .await
-            .ok()
-            .filter(|u| u.path().starts_with("/alerts/"))
-    })
-    .await;
+    on_alert_page(c).await;
     assert_eq!(text(c, "#alert-title").await, first_title);
 
     // Open the hostile user's alert from the inbox by clicking.
@@ -360,13 +365,7 @@ async fn steps(
         .await
         .unwrap();
     click(c, "#inbox tr.group a.title").await;
-    wait_for("the alert page", || async {
-        c.current_url()
-            .await
-            .ok()
-            .filter(|u| u.path().starts_with("/alerts/"))
-    })
-    .await;
+    on_alert_page(c).await;
     assert_eq!(text(c, "a.user").await, EVIL);
     assert!(
         text(c, "#evidence").await.contains("auth.log:1"),

@@ -97,52 +97,26 @@ async fn pages_need_a_session_and_sessions_are_strict_cookies() {
     let session = cookie.split(';').next().unwrap().to_string();
     let c = client();
     let url = format!("{}/alerts/{}", srv.base, enc(&evil));
-    let page = c
-        .get(&url)
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &url, Some(&session)).await;
     assert!(page.contains("ana (analyst)"));
     let token = csrf_of(&page);
-    let r = c
-        .post(format!("{url}/triage"))
-        .header("cookie", &session)
-        .form(&[("op", "ack")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &c,
+        &format!("{url}/triage"),
+        Some(&session),
+        &[("op", "ack")],
+    )
+    .await;
     assert_eq!(r.status(), 403, "CSRF token required with a session");
-    let r = c
-        .post(format!("{url}/triage"))
-        .header("cookie", &session)
-        .form(&[("op", "ack"), ("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let ack = [("op", "ack"), ("csrf", token.as_str())];
+    let r = post_form(&c, &format!("{url}/triage"), Some(&session), &ack).await;
     assert_eq!(r.status(), 303);
-    let page = c
-        .get(&url)
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &url, Some(&session)).await;
     assert!(page.contains("ana</strong> status: acknowledged"));
 
     // Sign out ends the session.
-    let r = c
-        .post(format!("{}/logout", srv.base))
-        .header("cookie", &session)
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let logout = format!("{}/logout", srv.base);
+    let r = post_form(&c, &logout, Some(&session), &[("csrf", token.as_str())]).await;
     assert_eq!(r.status(), 303);
     let r = c.get(&url).header("cookie", &session).send().await.unwrap();
     assert!(r.status().is_redirection());
@@ -155,24 +129,11 @@ async fn the_viewer_role_is_read_only_and_bearer_tokens_work() {
     let session = cookie.unwrap().split(';').next().unwrap().to_string();
     let c = client();
     let url = format!("{}/alerts/{}", srv.base, enc(&evil));
-    let page = c
-        .get(&url)
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &url, Some(&session)).await;
     assert!(page.contains("vic (viewer)"));
     let token = csrf_of(&page);
-    let r = c
-        .post(format!("{url}/triage"))
-        .header("cookie", &session)
-        .form(&[("op", "ack"), ("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let ack = [("op", "ack"), ("csrf", token.as_str())];
+    let r = post_form(&c, &format!("{url}/triage"), Some(&session), &ack).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("read-only"));
 

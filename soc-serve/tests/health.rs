@@ -1,6 +1,7 @@
 //! The health page shows each source's counters summed over runs: two
 //! `soc run --once` passes over an auth.log that grows in between, then
-//! the page lists the sums, the checkpoint position and the lag.
+//! the page lists the sums, the checkpoint position and the lag; a run
+//! stopped by a fatal error is shown as failed with its error.
 
 mod common;
 
@@ -21,6 +22,13 @@ fn append(path: &Path, text: &str) {
 }
 
 async fn run_once(state: &Path, log: &Path) {
+    pipeline(state, log)
+        .run(RunOptions::default())
+        .await
+        .unwrap();
+}
+
+fn pipeline(state: &Path, log: &Path) -> Pipeline {
     let toml = format!(
         "[store]\npath = {:?}\n[run]\noffline = true\n[parse]\nssh_year = 2026\n\
          [[sources]]\nkind = \"ssh\"\npath = {:?}\n[response]\ndry_run = true\n",
@@ -28,8 +36,7 @@ async fn run_once(state: &Path, log: &Path) {
         log.display().to_string(),
     );
     let cfg = PipelineConfig::from_toml_str(&toml, "soc.toml").unwrap();
-    let mut p = Pipeline::from_config(&cfg, &BuildOptions::default()).unwrap();
-    p.run(RunOptions::default()).await.unwrap();
+    Pipeline::from_config(&cfg, &BuildOptions::default()).unwrap()
 }
 
 async fn health(base: &str) -> String {
@@ -90,4 +97,45 @@ async fn health_page_sums_every_run_per_source() {
         "{c:?}"
     );
     assert_eq!(c[9], "ok");
+}
+
+#[tokio::test]
+async fn a_run_stopped_by_a_fatal_error_is_recorded_as_failed() {
+    let (srv, _) = start(AuthConfig::none(), 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let line = |i: u32| {
+        format!("Nov 21 03:00:{i:02} web01 sshd[{i}]: Failed password for root from 203.0.113.77 port 4{i:04} ssh2\n")
+    };
+    append(&log, &format!("{}{}", line(1), line(2)));
+    run_once(&srv.store_path, &log).await;
+    // The next run's alerts cannot be stored: the run stops with an error.
+    soc_core::StateStore::open(&srv.store_path)
+        .unwrap()
+        .with_tx(|tx| {
+            tx.execute_batch(
+                "CREATE TRIGGER no_alerts BEFORE INSERT ON alerts
+                 BEGIN SELECT RAISE(ABORT, 'injected: disk full <b>'); END;",
+            )
+        })
+        .unwrap();
+    let many: String = (10..16).map(line).collect();
+    append(&log, &many);
+    let err = pipeline(&srv.store_path, &log)
+        .run(RunOptions::default())
+        .await
+        .expect_err("the store refuses the alerts");
+    assert!(err.to_string().contains("injected: disk full"), "{err}");
+
+    let page = health(&srv.base).await;
+    let c = cells(&page, &log.display().to_string());
+    assert_eq!(c[0], "2", "both runs are counted: {c:?}");
+    assert_eq!(c[1], "8", "the failed run's records add up: {c:?}");
+    let status = &c[9];
+    assert!(status.starts_with("failed"), "{status}");
+    assert!(
+        status.contains("injected: disk full &lt;b&gt;"),
+        "escaped error: {status}"
+    );
+    assert!(status.contains("1 failed runs in all"), "{status}");
 }

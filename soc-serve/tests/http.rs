@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use soc_core::store::BlockEntry;
 use soc_core::StateStore;
 use soc_serve::AuthConfig;
 
@@ -167,7 +166,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
     let (srv, evil) = start(AuthConfig::none(), 2).await;
     let c = client();
     let url = format!("{}/alerts/{}", srv.base, enc(&evil));
-    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let page = get_page(&c, &url, None).await;
     let token = csrf_of(&page);
     let post =
         |form: Vec<(&'static str, String)>| c.post(format!("{url}/triage")).form(&form).send();
@@ -191,24 +190,18 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let r = post(vec![
-        ("op", "close".into()),
-        ("reason", "bogus".into()),
-        ("csrf", token.clone()),
-    ])
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = post(vec![
-        ("op", "close".into()),
-        ("reason", "false_positive".into()),
-        ("comment", "<b>scanner</b>".into()),
-        ("csrf", token.clone()),
-    ])
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 303);
-    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    for (reason, status) in [("bogus", 400), ("false_positive", 303)] {
+        let r = post(vec![
+            ("op", "close".into()),
+            ("reason", reason.into()),
+            ("comment", "<b>scanner</b>".into()),
+            ("csrf", token.clone()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), status, "close as {reason}");
+    }
+    let page = get_page(&c, &url, None).await;
     assert!(page.contains("closed (false_positive)"));
     assert!(
         page.contains("tester</strong> status: acknowledged"),
@@ -218,14 +211,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
         page.contains("&lt;b&gt;scanner&lt;/b&gt;"),
         "comment escaped"
     );
-    let csv = c
-        .get(format!("{}/labels.csv", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = get_page(&c, &format!("{}/labels.csv", srv.base), None).await;
     assert!(
         csv.lines().nth(1).unwrap().starts_with(&evil)
             && csv.lines().nth(1).unwrap().ends_with(",0"),
@@ -238,14 +224,7 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
     );
 
     // Group actions: archive a group from the inbox.
-    let inbox = c
-        .get(format!("{}/inbox?src=198.51.100.1", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = get_page(&c, &format!("{}/inbox?src=198.51.100.1", srv.base), None).await;
     let form = vec![
         ("csrf", csrf_of(&inbox)),
         ("op", "archive".into()),
@@ -278,27 +257,9 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
 #[tokio::test]
 async fn blocks_refuse_protected_targets_and_dry_run_shows_commands() {
     let (srv, _) = start(AuthConfig::none(), 1).await;
-    {
-        let store = StateStore::open(&srv.store_path).unwrap();
-        store
-            .add_block(&BlockEntry {
-                ip: "192.0.2.77".into(),
-                backend: "nftables".into(),
-                created_at: chrono::Utc::now(),
-                expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
-                reason: "<i>manual</i>".into(),
-            })
-            .unwrap();
-    }
+    add_block(&srv, "192.0.2.77", "nftables", "<i>manual</i>", Some(1));
     let c = client();
-    let page = c
-        .get(format!("{}/blocks", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &format!("{}/blocks", srv.base), None).await;
     assert!(page.contains("192.0.2.77") && page.contains("&lt;i&gt;manual&lt;/i&gt;"));
     let token = csrf_of(&page);
     let block = |ip: &str| {
@@ -447,14 +408,7 @@ async fn closed_alerts_are_labels_soc_triage_train_accepts() {
             .unwrap();
         assert_eq!(r.status(), 303);
     }
-    let csv = c
-        .get(format!("{}/labels.csv", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = get_page(&c, &format!("{}/labels.csv", srv.base), None).await;
     assert_eq!(csv.lines().count(), 42);
     assert_eq!(csv.lines().filter(|l| l.ends_with(",0")).count(), 20);
     let file = srv.store_path.with_file_name("labels.csv");

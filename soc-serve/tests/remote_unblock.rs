@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{client, csrf_of, start_with};
-use soc_core::store::BlockEntry;
+use common::{add_block, client, csrf_of, get_page, post_form, start_with};
 use soc_core::StateStore;
 use soc_serve::AuthConfig;
 
@@ -24,56 +23,29 @@ async fn unblock_of_a_remote_block_goes_to_that_host() {
         .unwrap();
     })
     .await;
-    {
-        let store = StateStore::open(&srv.store_path).unwrap();
-        store
-            .add_block(&BlockEntry {
-                ip: "198.51.100.44".into(),
-                backend: "nftables@web1".into(),
-                created_at: chrono::Utc::now(),
-                expires_at: None,
-                reason: "remote".into(),
-            })
-            .unwrap();
-    }
+    add_block(&srv, "198.51.100.44", "nftables@web1", "remote", None);
     let c = client();
-    let page = c
-        .get(format!("{}/blocks", srv.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&c, &format!("{}/blocks", srv.base), None).await;
     assert!(page.contains("nftables@web1"), "{page}");
     let token = csrf_of(&page);
+    let url = format!("{}/blocks/unblock", srv.base);
     let unblock = |backend: &'static str| {
-        c.post(format!("{}/blocks/unblock", srv.base))
-            .form(&[
-                ("csrf", token.as_str()),
-                ("ip", "198.51.100.44"),
-                ("backend", backend),
-            ])
-            .send()
+        let form = [
+            ("csrf", token.as_str()),
+            ("ip", "198.51.100.44"),
+            ("backend", backend),
+        ];
+        let (c, url) = (&c, &url);
+        async move { post_form(c, url, None, &form).await.text().await.unwrap() }
     };
-    let body = unblock("nftables@web1")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = unblock("nftables@web1").await;
     assert!(body.contains("Dry-run unblock 198.51.100.44"), "{body}");
     let ssh_line = body
         .split("<pre class=\"command\">")
         .find(|l| l.starts_with("ssh ") && l.contains("-l soc -- 192.0.2.21 "))
         .unwrap_or_else(|| panic!("no ssh command to web1 in {body}"));
     assert!(ssh_line.contains("198.51.100.44"), "{ssh_line}");
-    let body = unblock("nftables@elsewhere.example")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = unblock("nftables@elsewhere.example").await;
     assert!(
         body.contains("Refused:") && body.contains("not a configured remote firewall"),
         "{body}"

@@ -306,6 +306,10 @@ impl Pipeline {
             });
         }
         if let Some(e) = fatal {
+            // Recorded as failed; the run's own error is the one returned.
+            if let Err(record) = self.record_health(&metrics, Some(&e)) {
+                tracing::warn!(error = %record, "could not record the failed run's health");
+            }
             return Err(e);
         }
         let after = self.counters();
@@ -314,24 +318,47 @@ impl Pipeline {
         metrics.finished_at = Some(Utc::now());
         self.store
             .record_run(started, Utc::now(), &metrics.to_json())?;
-        // Per-source health, summed across runs (see `store::health`).
-        let sources: Vec<crate::store::health::SourceRun> = (self.sources.iter())
-            .map(|s| crate::store::health::SourceRun {
+        self.record_health(&metrics, None)?;
+        Ok(metrics)
+    }
+
+    /// Adds this run to each source's health, summed across runs (see
+    /// `store::health`); a run stopped by `fatal` is recorded as failed,
+    /// at the checkpoints it committed.
+    fn record_health(&self, metrics: &RunMetrics, fatal: Option<&Error>) -> Result<(), Error> {
+        use crate::store::health::{RunCounters, SourceRun};
+        let committed = match fatal {
+            Some(_) => self.store.checkpoints()?,
+            None => Vec::new(),
+        };
+        let sources: Vec<SourceRun> = (self.sources.iter())
+            .map(|s| SourceRun {
                 name: s.name().to_string(),
-                position: s.checkpoints().first().map(|c| c.offset),
+                position: match fatal {
+                    Some(_) => committed
+                        .iter()
+                        .find(|c| c.source == s.name())
+                        .map(|c| c.offset),
+                    None => s.checkpoints().first().map(|c| c.offset),
+                },
             })
             .collect();
-        let counters = crate::store::health::RunCounters {
+        let counters = RunCounters {
             records: metrics.records,
             malformed: metrics.malformed,
             skipped: metrics.skipped,
             source_errors: metrics.source_errors,
         };
+        if let Some(e) = fatal {
+            return Ok(self
+                .store
+                .record_failed_run(&sources, &counters, &e.to_string())?);
+        }
         let errors = metrics.source_errors + metrics.enrich.errors > 0;
         let status = if errors { "with errors" } else { "ok" };
-        self.store
-            .record_source_health(&sources, &counters, status)?;
-        Ok(metrics)
+        Ok(self
+            .store
+            .record_source_health(&sources, &counters, status)?)
     }
 
     /// Runs the actions of alerts stored by a run that died before acting.

@@ -4,6 +4,9 @@
 //! status. The runner records it once per run (next to the run's metrics);
 //! the dashboard's health page reads it.
 //!
+//! A run that stops on a fatal error is recorded too, with the counters it
+//! reached, status `failed` and the error ([`StateStore::record_failed_run`]).
+//!
 //! A run's counters are kept per run, not per source: a run over one
 //! source adds them to that source; a run over several adds its totals to
 //! each of them and says so in [`SourceHealth::shared_runs`].
@@ -18,6 +21,10 @@
 //! store.record_source_health(&[src], &run, "ok").unwrap();
 //! let h = &store.source_health().unwrap()[0];
 //! assert_eq!((h.runs, h.records, h.parsed, h.position), (2, 20, 10, Some(2048)));
+//! store.record_failed_run(&[h.source.clone().into()], &run, "database is locked").unwrap();
+//! let h = &store.source_health().unwrap()[0];
+//! assert_eq!((h.runs, h.failed_runs, h.last_status.as_str()), (3, 1, "failed"));
+//! assert_eq!(h.last_error.as_deref(), Some("database is locked"));
 //! ```
 
 use chrono::{DateTime, Utc};
@@ -31,7 +38,13 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS source_health (
     source TEXT PRIMARY KEY, runs INTEGER NOT NULL, shared_runs INTEGER NOT NULL,
     records INTEGER NOT NULL, malformed INTEGER NOT NULL, skipped INTEGER NOT NULL,
     source_errors INTEGER NOT NULL, position INTEGER, last_run_at INTEGER NOT NULL,
-    last_status TEXT NOT NULL)";
+    last_status TEXT NOT NULL, failed_runs INTEGER NOT NULL DEFAULT 0, last_error TEXT)";
+
+/// Columns added after the table's first release (`ALTER TABLE` on older stores).
+const ADDED: [(&str, &str); 2] = [
+    ("failed_runs", "INTEGER NOT NULL DEFAULT 0"),
+    ("last_error", "TEXT"),
+];
 
 /// One run's record counters (the run's totals over its sources).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +91,29 @@ pub struct SourceHealth {
     pub position: Option<u64>,
     /// When the last run finished.
     pub last_run_at: DateTime<Utc>,
-    /// Its status (`ok`, `with errors`).
+    /// Its status (`ok`, `with errors`, `failed`: stopped by a fatal error).
     pub last_status: String,
+    /// Runs that stopped on a fatal error.
+    pub failed_runs: u64,
+    /// The fatal error that stopped the last run, if it did.
+    pub last_error: Option<String>,
+}
+
+impl From<String> for SourceRun {
+    /// A source without a checkpoint position.
+    fn from(name: String) -> SourceRun {
+        SourceRun {
+            name,
+            position: None,
+        }
+    }
+}
+
+/// The names of `source_health`'s columns (empty: no table yet).
+fn columns(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("SELECT name FROM pragma_table_info('source_health')")?
+        .query_map([], |r| r.get(0))?
+        .collect()
 }
 
 impl StateStore {
@@ -90,21 +124,49 @@ impl StateStore {
         run: &RunCounters,
         status: &str,
     ) -> Result<(), StoreError> {
+        self.record_health(sources, run, status, None)
+    }
+
+    /// Adds a run that stopped on the fatal `error` (status `failed`), with
+    /// the counters and positions it reached, to each of its `sources`.
+    pub fn record_failed_run(
+        &self,
+        sources: &[SourceRun],
+        run: &RunCounters,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.record_health(sources, run, "failed", Some(error))
+    }
+
+    fn record_health(
+        &self,
+        sources: &[SourceRun],
+        run: &RunCounters,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
         let shared = i64::from(sources.len() > 1);
         let now = ts(Utc::now());
         self.with_tx(|tx| {
             tx.execute_batch(SCHEMA)?;
+            let have = columns(tx)?;
+            for (name, decl) in ADDED {
+                if !have.iter().any(|c| c == name) {
+                    tx.execute_batch(&format!("ALTER TABLE source_health ADD COLUMN {name} {decl}"))?;
+                }
+            }
             let mut put = tx.prepare_cached(
                 "INSERT INTO source_health(source, runs, shared_runs, records, malformed, skipped,
-                     source_errors, position, last_run_at, last_status)
-                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     source_errors, position, last_run_at, last_status, failed_runs, last_error)
+                 VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT(source) DO UPDATE SET runs = runs + 1,
                      shared_runs = shared_runs + excluded.shared_runs,
                      records = records + excluded.records, malformed = malformed + excluded.malformed,
                      skipped = skipped + excluded.skipped,
                      source_errors = source_errors + excluded.source_errors,
                      position = coalesce(excluded.position, position),
-                     last_run_at = excluded.last_run_at, last_status = excluded.last_status",
+                     last_run_at = excluded.last_run_at, last_status = excluded.last_status,
+                     failed_runs = failed_runs + excluded.failed_runs, last_error = excluded.last_error",
             )?;
             for s in sources {
                 put.execute(params![
@@ -116,7 +178,9 @@ impl StateStore {
                     run.source_errors as i64,
                     s.position.map(|p| p as i64),
                     now,
-                    status
+                    status,
+                    i64::from(error.is_some()),
+                    error,
                 ])?;
             }
             Ok(())
@@ -126,21 +190,21 @@ impl StateStore {
     /// Every source's health, by name (empty before the first run).
     pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
         let conn = self.lock();
-        let exists: bool = conn
-            .query_row(
-                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'source_health'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        if !exists {
+        let have = columns(&conn).map_err(|e| self.err(e))?;
+        if have.is_empty() {
             return Ok(Vec::new());
         }
+        // A store written before the failure columns reads them as none.
+        let added = if have.iter().any(|c| c == "last_error") {
+            "failed_runs, last_error"
+        } else {
+            "0, NULL"
+        };
         let mut stmt = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT source, runs, shared_runs, records, malformed, skipped, source_errors,
-                        position, last_run_at, last_status FROM source_health ORDER BY source",
-            )
+                        position, last_run_at, last_status, {added} FROM source_health ORDER BY source"
+            ))
             .map_err(|e| self.err(e))?;
         let n = |v: i64| v.max(0) as u64;
         let rows = stmt
@@ -158,6 +222,8 @@ impl StateStore {
                     position: r.get::<_, Option<i64>>(7)?.map(n),
                     last_run_at: from_ts(r.get(8)?),
                     last_status: r.get(9)?,
+                    failed_runs: n(r.get(10)?),
+                    last_error: r.get(11)?,
                 })
             })
             .map_err(|e| self.err(e))?;

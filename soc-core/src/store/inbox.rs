@@ -3,8 +3,9 @@
 //! the range's edges from the alert table, merged, sorted and paged.
 //!
 //! Counts are exact. With a status filter, a group's first/last seen and
-//! highest score cover all its alerts of the hours it matched in, whatever
-//! their status.
+//! highest score cover all its alerts of the hours it matched in (of all of
+//! the range, for a group and risk level whose alerts all lie in it),
+//! whatever their status.
 //!
 //! Groups are ordered by a key that is a maximum over the group's rows
 //! (last seen, highest score, count, or the negated first seen) with the
@@ -163,53 +164,88 @@ pub(super) fn collect(
     Ok(())
 }
 
-/// The query of the groups of whole hours `[first, end)` in `inbox_hour`
-/// (only group `only` when given); `None` when nothing can match.
+/// The queries of the groups of whole hours `[first, end)` (only group
+/// `only` when given); empty when nothing can match.
+///
+/// One group, or a source, signature or target (few groups, found through
+/// `alert_group`'s indexes): a group and risk level whose alerts all lie
+/// in the range is one `inbox_total` row; the others read their own hour
+/// rows through the `(grp, hour)` index (all of them without `totals`).
+/// Otherwise every `inbox_hour` row of the range.
 fn hours_sql(
     q: &InboxQuery,
     (first, end): (i64, i64),
     only: Option<GroupId>,
-) -> Option<(String, Vec<Value>)> {
-    let HourWhere {
+    totals: bool,
+) -> Vec<(String, Vec<Value>)> {
+    let Some(HourWhere {
         count,
         open,
         mut cond,
         mut args,
-    } = hour_where(q)?;
-    cond.extend(["h.hour >= ?".to_string(), "h.hour < ?".into()]);
-    args.extend([Value::Integer(first), Value::Integer(end)]);
+    }) = hour_where(q)
+    else {
+        return Vec::new();
+    };
     if let Some(g) = only {
         cond.push("h.grp = ?".into());
         args.push(Value::Integer(g));
     }
-    // One group, or a source, signature or target (few groups, found
-    // through `alert_group`'s indexes): their own rows through the
-    // `(grp, hour)` index, not every row of the range.
-    let few = only.is_some() || q.src.is_some() || q.sig.is_some() || q.target.is_some();
-    let from = if few {
-        "alert_group g CROSS JOIN inbox_hour h INDEXED BY inbox_hour_grp ON h.grp = g.id"
-    } else {
-        "inbox_hour h JOIN alert_group g ON g.id = h.grp"
-    };
-    let sql = format!(
+    let select = format!(
         "SELECT h.grp, sum({count}), sum({open}), min(h.first_seen),
-                max(h.last_seen), max(h.max_score), max({}), max(h.newest)
-         FROM {from} WHERE {} GROUP BY h.grp",
+                max(h.last_seen), max(h.max_score), max({}), max(h.newest)",
         rank_sql("h.risk"),
-        cond.join(" AND "),
     );
-    Some((sql, args))
+    let cond = cond.join(" AND ");
+    let span = [Value::Integer(first), Value::Integer(end)];
+    let few = only.is_some() || q.src.is_some() || q.sig.is_some() || q.target.is_some();
+    if !few {
+        let sql = format!(
+            "{select} FROM inbox_hour h JOIN alert_group g ON g.id = h.grp
+             WHERE {cond} AND h.hour >= ? AND h.hour < ? GROUP BY h.grp"
+        );
+        return vec![(sql, args.into_iter().chain(span).collect())];
+    }
+    if !totals {
+        let sql = format!(
+            "{select} FROM alert_group g CROSS JOIN inbox_hour h INDEXED BY inbox_hour_grp ON h.grp = g.id
+             WHERE {cond} AND h.hour >= ? AND h.hour < ? GROUP BY h.grp"
+        );
+        return vec![(sql, args.into_iter().chain(span).collect())];
+    }
+    let inside = format!(
+        "{select} FROM alert_group g CROSS JOIN inbox_total h ON h.grp = g.id
+         WHERE {cond} AND h.hour_min >= ? AND h.hour_max < ? GROUP BY h.grp"
+    );
+    let partly = format!(
+        "{select} FROM alert_group g CROSS JOIN inbox_total t ON t.grp = g.id
+             CROSS JOIN inbox_hour h INDEXED BY inbox_hour_grp ON h.grp = t.grp AND h.risk = t.risk
+         WHERE (t.hour_min < ? OR t.hour_max >= ?) AND {cond} AND h.hour >= ? AND h.hour < ?
+         GROUP BY h.grp"
+    );
+    let partly_args = span
+        .iter()
+        .cloned()
+        .chain(args.iter().cloned())
+        .chain(span.clone());
+    vec![
+        (inside, args.iter().cloned().chain(span.clone()).collect()),
+        (partly, partly_args.collect()),
+    ]
 }
 
-/// One group's aggregate over whole hours (`n` 0 when it has none there).
+/// One group's aggregate over whole hours (`n` 0 when it has none there);
+/// with `totals`, a risk level whose alerts all lie in the range is read
+/// from `inbox_total` (see [`hours_sql`]).
 pub(super) fn group_hours(
     conn: &Connection,
     q: &InboxQuery,
     hours: (i64, i64),
     g: GroupId,
+    totals: bool,
 ) -> rusqlite::Result<Agg> {
     let mut one = HashMap::new();
-    if let Some((sql, args)) = hours_sql(q, hours, Some(g)) {
+    for (sql, args) in hours_sql(q, hours, Some(g), totals) {
         collect(conn, &sql, &args, &mut one)?;
     }
     Ok(one.remove(&g).unwrap_or_default())
@@ -223,10 +259,11 @@ impl StateStore {
         hours: (i64, i64),
         into: &mut HashMap<GroupId, Agg>,
     ) -> Result<(), StoreError> {
-        let Some((sql, args)) = hours_sql(q, hours, None) else {
-            return Ok(());
-        };
-        collect(&self.lock(), &sql, &args, into).map_err(|e| self.err(e))
+        let conn = self.lock();
+        for (sql, args) in hours_sql(q, hours, None, true) {
+            collect(&conn, &sql, &args, into).map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     /// Groups of the alerts stored in `[since, until)` (ms), from the alert table.
@@ -272,10 +309,14 @@ impl StateStore {
         let few_groups = q.src.is_some() || q.sig.is_some() || q.target.is_some();
         if split.has_hours()
             && !few_groups
-            && q.sort != InboxSort::Count
             && self.hour_alerts(split.hours)? > super::rollup_walk::WALK_ABOVE
         {
-            return self.inbox_walk(q, &split);
+            if q.sort != InboxSort::Count {
+                return self.inbox_walk(q, &split);
+            }
+            if let Some(page) = self.inbox_by_count(q, &split)? {
+                return Ok(page);
+            }
         }
         self.inbox_bulk(q, &split)
     }

@@ -35,6 +35,8 @@ pub mod health;
 pub mod overview;
 pub mod queries;
 pub mod rollup;
+mod rollup_batch;
+mod rollup_count;
 pub mod rollup_top;
 mod rollup_walk;
 pub mod triage;

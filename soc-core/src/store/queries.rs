@@ -281,10 +281,19 @@ pub(super) fn inbox_where(q: &InboxQuery) -> (String, Vec<Value>) {
     eq("a.risk_level", &q.risk);
     eq("a.kind", &q.kind);
     eq("a.src_ip", &q.src);
-    eq("a.v_user", &q.user);
     eq("a.v_sig", &q.sig);
     eq("a.v_target", &q.target);
     eq("coalesce(t.status, 'open')", &q.status);
+    // A user's alerts through `alert_user` (filled with the rollups), not
+    // an index on the alert table that every insert would pay for.
+    match q.user.as_deref() {
+        None => {}
+        Some("") => clauses.push("coalesce(a.v_user, '') = ''".into()),
+        Some(u) => {
+            clauses.push("a.rowid IN (SELECT rid FROM alert_user WHERE usr = ?)".into());
+            args.push(Value::Text(u.to_string()));
+        }
+    }
     if let Some(pattern) = like_pattern(q.text.as_deref()) {
         clauses.push(
             "(a.v_sig LIKE ?1x ESCAPE '\\' OR a.kind LIKE ?1x ESCAPE '\\' OR a.src_ip LIKE ?1x ESCAPE '\\' OR a.v_target LIKE ?1x ESCAPE '\\')"
@@ -311,7 +320,7 @@ impl StateStore {
     }
 
     /// [`inbox`](Self::inbox) from the alert table alone (a user pivot
-    /// reads its `(v_user, created_at)` index; tests compare the rollups to it).
+    /// reads `alert_user`; tests compare the rollups to it).
     pub(super) fn inbox_raw(&self, q: &InboxQuery) -> Result<InboxPage, StoreError> {
         let mut groups = std::collections::HashMap::new();
         self.inbox_raw_groups(q, &mut groups)?;

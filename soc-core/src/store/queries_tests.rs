@@ -211,3 +211,31 @@ fn detail_lookups_and_overview() {
     assert_eq!(o.timeline.iter().map(|t| t.2).sum::<i64>(), 6);
     assert_eq!(s.alerts_cursor().unwrap().1, 6);
 }
+
+#[test]
+fn user_pivot_follows_new_alerts_and_user_changes() {
+    let s = StateStore::in_memory().unwrap();
+    s.ensure_triage_schema().unwrap();
+    let pivot = |user: &str| {
+        let q = InboxQuery {
+            user: Some(user.into()),
+            ..Default::default()
+        };
+        s.inbox(&q).unwrap().total_alerts
+    };
+    let (a, sc) = alert("u1", "198.51.100.7", "alice", 50.0);
+    s.save_alert(&a, Some(&sc)).unwrap();
+    let (b, sc_b) = alert("u2", "198.51.100.8", "alice", 50.0);
+    s.save_alert(&b, Some(&sc_b)).unwrap();
+    assert_eq!(pivot("alice"), 2, "new alerts reach alert_user at the read");
+    // The same alert stored again with another user moves between users.
+    let mut moved = b.clone();
+    moved.user = Some("bob".into());
+    s.save_alert(&moved, Some(&sc_b)).unwrap();
+    assert_eq!((pivot("alice"), pivot("bob")), (1, 1));
+    let n: i64 = s
+        .lock()
+        .query_row("SELECT count(*) FROM alert_user", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2, "one row per alert");
+}

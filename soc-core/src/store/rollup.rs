@@ -4,7 +4,7 @@
 //! New alerts reach the rollups in batches: the pipeline's inserts pay
 //! for no trigger; every rollup read first adds the alerts stored since a
 //! high-water mark (`meta.rollup_hwm`, the largest rowid rolled up) with
-//! one `INSERT ... SELECT ... GROUP BY` per table ([`catch_up`]). Changes to
+//! one `INSERT ... SELECT ... GROUP BY` per table ([`super::rollup_batch`]). Changes to
 //! alerts already rolled up (rescoring, moves, deletes) and triage changes
 //! are kept by SQLite triggers in the writer's own transaction, so any
 //! writer (the pipeline, `soc serve`, a script) keeps them exact. The tables:
@@ -22,6 +22,14 @@
 //!   ([`alert_group`](#) = kind, signature, source, target) and risk level,
 //!   the alert count, how many are open or acknowledged, first and last
 //!   evidence, highest score and newest alert (its rowid).
+//! * `inbox_total(grp, risk, ...)`: the same per group and risk level over
+//!   all time, with the first and last hour it has alerts in: a group whose
+//!   alerts all lie inside a range is read in one row (pivots over long
+//!   ranges, the count order of [`super::rollup_count`]).
+//! * `alert_user(usr, created_at, rid)`: each alert's user, for the user
+//!   pivot and the overview's exact user counts (an index on the alert
+//!   table's JSON-derived user cost every insert more than all the rest of
+//!   the dashboard's schema).
 //!
 //! Counts are exact: an update removes the old row's contribution and adds
 //! the new one. First/last seen and the highest score only ever widen (an
@@ -41,7 +49,7 @@
 //! ```
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 
 use super::{ts, StateStore};
 use crate::error::StoreError;
@@ -50,9 +58,9 @@ use crate::error::StoreError;
 pub const HOUR_MS: i64 = 3_600_000;
 
 /// Bumped when the rollup definitions change: the tables are rebuilt.
-const ROLLUP_VERSION: &str = "4";
+pub(super) const ROLLUP_VERSION: &str = "6";
 
-const TABLES: &str = r#"
+pub(super) const TABLES: &str = r#"
 CREATE TABLE IF NOT EXISTS rollup_hour (
     dim TEXT NOT NULL, hour INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (dim, hour, value)) WITHOUT ROWID;
@@ -71,6 +79,14 @@ CREATE INDEX IF NOT EXISTS inbox_hour_grp ON inbox_hour(grp, hour);
 CREATE INDEX IF NOT EXISTS inbox_hour_last ON inbox_hour(last_seen, grp);
 CREATE INDEX IF NOT EXISTS inbox_hour_score ON inbox_hour(max_score, grp);
 CREATE INDEX IF NOT EXISTS inbox_hour_first ON inbox_hour(first_seen, grp);
+CREATE TABLE IF NOT EXISTS inbox_total (
+    grp INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
+    n_ack INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    max_score REAL, newest INTEGER NOT NULL, hour_min INTEGER NOT NULL, hour_max INTEGER NOT NULL,
+    PRIMARY KEY (grp, risk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_user (
+    usr TEXT NOT NULL, created_at INTEGER NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (usr, created_at, rid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hour_risk (
     hour INTEGER NOT NULL, risk TEXT NOT NULL, n INTEGER NOT NULL, n_open INTEGER NOT NULL,
     n_ack INTEGER NOT NULL, detect_ms INTEGER NOT NULL, last_seen INTEGER NOT NULL,
@@ -83,7 +99,7 @@ CREATE TABLE IF NOT EXISTS rollup_top_hour (
     f_user INTEGER NOT NULL, f_host INTEGER NOT NULL, f_technique INTEGER NOT NULL);
 "#;
 
-const DROP: &str = r#"
+pub(super) const DROP: &str = r#"
 DROP TRIGGER IF EXISTS rollup_alert_insert;
 DROP TRIGGER IF EXISTS rollup_alert_update;
 DROP TRIGGER IF EXISTS rollup_alert_delete;
@@ -91,6 +107,8 @@ DROP TRIGGER IF EXISTS rollup_triage_insert;
 DROP TRIGGER IF EXISTS rollup_triage_update;
 DROP TABLE IF EXISTS rollup_hour;
 DROP TABLE IF EXISTS inbox_hour;
+DROP TABLE IF EXISTS inbox_total;
+DROP TABLE IF EXISTS alert_user;
 DROP TABLE IF EXISTS alert_group;
 DROP TABLE IF EXISTS hour_risk;
 DROP TABLE IF EXISTS rollup_top;
@@ -159,19 +177,29 @@ fn inbox_row(r: &str, sign: i64, from: &str, only: &str) -> String {
     )
 }
 
-const HOUR_UPSERT: &str = "ON CONFLICT(dim, hour, value) DO UPDATE SET n = n + excluded.n";
-const INBOX_UPSERT: &str = "ON CONFLICT(hour, grp, risk) DO UPDATE SET n = n + excluded.n,
+pub(super) const HOUR_UPSERT: &str =
+    "ON CONFLICT(dim, hour, value) DO UPDATE SET n = n + excluded.n";
+pub(super) const INBOX_UPSERT: &str = "ON CONFLICT(hour, grp, risk) DO UPDATE SET n = n + excluded.n,
     n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
     first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
     max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
     newest = max(newest, excluded.newest)";
-const RISK_UPSERT: &str = "ON CONFLICT(hour, risk) DO UPDATE SET n = n + excluded.n,
+pub(super) const RISK_UPSERT: &str = "ON CONFLICT(hour, risk) DO UPDATE SET n = n + excluded.n,
     n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
     detect_ms = detect_ms + excluded.detect_ms, last_seen = max(last_seen, excluded.last_seen),
     first_seen = min(first_seen, excluded.first_seen)";
-const RISK_COLUMNS: &str =
+pub(super) const TOTAL_UPSERT: &str = "ON CONFLICT(grp, risk) DO UPDATE SET n = n + excluded.n,
+    n_open = n_open + excluded.n_open, n_ack = n_ack + excluded.n_ack,
+    first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+    max_score = coalesce(max(max_score, excluded.max_score), max_score, excluded.max_score),
+    newest = max(newest, excluded.newest), hour_min = min(hour_min, excluded.hour_min),
+    hour_max = max(hour_max, excluded.hour_max)";
+pub(super) const TOTAL_COLUMNS: &str =
+    "inbox_total(grp, risk, n, n_open, n_ack, first_seen, last_seen,
+    max_score, newest, hour_min, hour_max)";
+pub(super) const RISK_COLUMNS: &str =
     "hour_risk(hour, risk, n, n_open, n_ack, detect_ms, last_seen, first_seen)";
-const INBOX_COLUMNS: &str =
+pub(super) const INBOX_COLUMNS: &str =
     "inbox_hour(hour, grp, risk, n, n_open, n_ack, first_seen, last_seen, max_score, newest)";
 
 /// The statements that add (`sign` 1) or remove (-1) alert row `r`.
@@ -184,6 +212,16 @@ fn contribution(r: &str, sign: i64) -> String {
         "INSERT INTO {RISK_COLUMNS} SELECT * FROM ({}) WHERE true {RISK_UPSERT};\n",
         risk_row(r, sign, "", "true")
     ));
+    let user = format!("usr = {r}.v_user AND created_at = {r}.created_at AND rid = {r}.rowid");
+    sql.push_str(&if sign > 0 {
+        format!(
+            "INSERT INTO alert_user(usr, created_at, rid)
+             SELECT {r}.v_user, {r}.created_at, {r}.rowid WHERE {r}.v_user IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM alert_user WHERE {user});\n"
+        )
+    } else {
+        format!("DELETE FROM alert_user WHERE {user};\n")
+    });
     if sign > 0 {
         sql.push_str(&format!(
             // Not `OR IGNORE`: an outer `INSERT OR REPLACE` or upsert would override it.
@@ -194,6 +232,11 @@ fn contribution(r: &str, sign: i64) -> String {
     }
     sql.push_str(&format!(
         "INSERT INTO {INBOX_COLUMNS} {} {INBOX_UPSERT};\n",
+        inbox_row(r, sign, "", "true")
+    ));
+    sql.push_str(&format!(
+        "INSERT INTO {TOTAL_COLUMNS} SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c0, c0 FROM ({})
+         WHERE true {TOTAL_UPSERT};\n",
         inbox_row(r, sign, "", "true")
     ));
     sql
@@ -215,17 +258,21 @@ fn status_move(from: &str) -> String {
          UPDATE inbox_hour SET
              n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
              n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
-         FROM ({alert}) x WHERE hour = x.h AND grp = x.gid AND risk = x.r;"
+         FROM ({alert}) x WHERE hour = x.h AND grp = x.gid AND risk = x.r;
+         UPDATE inbox_total SET
+             n_open = n_open - ({from} = 'open') + (NEW.status = 'open'),
+             n_ack = n_ack - ({from} = 'acknowledged') + (NEW.status = 'acknowledged')
+         FROM ({alert}) x WHERE grp = x.gid AND risk = x.r;"
     )
 }
 
 /// The rollups' high-water mark: alerts with a larger rowid are not in them yet.
-const HWM: &str = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_hwm')";
+pub(super) const HWM: &str = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rollup_hwm')";
 
 /// Triggers for changes to alerts already in the rollups (at or below the
 /// high-water mark) and for triage changes of those alerts. New alerts
-/// have no trigger: [`catch_up`] adds them in one statement per table.
-fn triggers() -> String {
+/// have no trigger: [`super::rollup_batch`] adds them in one statement per table.
+pub(super) fn triggers() -> String {
     let rolled = format!("(SELECT rowid FROM alerts WHERE id = NEW.alert_id) <= {HWM}");
     format!(
         "CREATE TRIGGER rollup_alert_update AFTER UPDATE OF risk_level, score, json, last_seen, first_seen, created_at, src_ip, kind ON alerts
@@ -239,75 +286,6 @@ fn triggers() -> String {
         status_move("'open'"),
         status_move("OLD.status"),
     )
-}
-
-/// Adds the alerts stored since the high-water mark to the rollups, one
-/// statement per table, and moves the mark; `false` when there were none
-/// (or the store has no rollups). Run inside a write transaction, so no
-/// alert written meanwhile is missed or counted twice.
-pub(crate) fn catch_up(tx: &rusqlite::Connection) -> rusqlite::Result<bool> {
-    use rusqlite::OptionalExtension;
-    let Some(hwm) = tx
-        .query_row(&format!("SELECT {HWM}"), [], |r| r.get::<_, Option<i64>>(0))
-        .optional()?
-        .flatten()
-    else {
-        return Ok(false);
-    };
-    let max: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM alerts", [], |r| {
-        r.get(0)
-    })?;
-    if max <= hwm {
-        return Ok(false);
-    }
-    let only = format!("a.rowid > {hwm} AND a.rowid <= {max}");
-    tx.execute_batch(&format!(
-        "INSERT INTO rollup_hour(dim, hour, value, n) SELECT * FROM (
-             SELECT dim, hour, value, sum(n) FROM ({}) GROUP BY 1, 2, 3) WHERE true {HOUR_UPSERT};
-         INSERT INTO {RISK_COLUMNS} SELECT * FROM (
-             SELECT c0, c1, sum(c2), sum(c3), sum(c4), sum(c5), max(c6), min(c7) FROM ({}) GROUP BY 1, 2)
-             WHERE true {RISK_UPSERT};
-         INSERT OR IGNORE INTO alert_group(kind, sig, src, target)
-             SELECT kind, v_sig, coalesce(src_ip, ''), v_target FROM alerts a WHERE {only};
-         INSERT INTO {INBOX_COLUMNS} SELECT * FROM (
-             SELECT c0, c1, c2, sum(c3), sum(c4), sum(c5), min(c6), max(c7), max(c8), max(c9)
-             FROM ({}) GROUP BY 1, 2, 3) WHERE true {INBOX_UPSERT};
-         INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '{max}');",
-        hour_rows("a", 1, "alerts a,", &only),
-        risk_row("a", 1, "alerts a,", &only),
-        inbox_row("a", 1, "alerts a,", &only),
-    ))?;
-    Ok(true)
-}
-
-/// Creates the rollup tables and triggers and fills them from the alerts
-/// already stored (once per [`ROLLUP_VERSION`]); inside the caller's
-/// transaction, so no alert written meanwhile is missed or counted twice.
-/// Needs the triage table and the alert's generated columns.
-pub(crate) fn ensure(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    let have: Option<String> = tx
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'rollup_version'",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
-    if have.as_deref() == Some(ROLLUP_VERSION) {
-        return Ok(());
-    }
-    tx.execute_batch(DROP)?;
-    tx.execute_batch(TABLES)?;
-    tx.execute_batch(&triggers())?;
-    tx.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_hwm', '0')",
-        [],
-    )?;
-    catch_up(tx)?;
-    tx.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('rollup_version', ?1)",
-        params![ROLLUP_VERSION],
-    )?;
-    super::rollup_top::refresh_all(tx)
 }
 
 /// A time range cut at whole hours: `hours` is the (possibly empty) span
@@ -370,28 +348,6 @@ impl HourSplit {
 }
 
 impl StateStore {
-    /// Brings the rollups up to date with the alerts stored since the last
-    /// catch-up (see the module docs). Every rollup read calls it first; a
-    /// no-op costing two lookups when nothing is new, or on a read-only store.
-    pub fn catch_up_rollups(&self) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let pending = conn
-            .query_row(
-                &format!("SELECT coalesce(max(rowid), 0) > coalesce({HWM}, 1 << 62) FROM alerts"),
-                [],
-                |r| r.get::<_, bool>(0),
-            )
-            .map_err(|e| self.err(e))?;
-        if !pending || conn.is_readonly("main").unwrap_or(true) {
-            return Ok(());
-        }
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        catch_up(&tx).map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))
-    }
-
     /// All-time count of `value` in rollup dimension `dim` (`src`, `user`,
     /// `host`, `technique`): for checks and tests.
     pub fn rollup_total(&self, dim: &str, value: &str) -> Result<i64, StoreError> {
@@ -408,4 +364,4 @@ impl StateStore {
 
 #[cfg(test)]
 #[path = "rollup_tests.rs"]
-mod tests;
+pub(super) mod tests;

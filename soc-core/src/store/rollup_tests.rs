@@ -49,7 +49,7 @@ fn alert(i: usize, bump: f64) -> (Alert, Option<Score>) {
 /// 80 minutes ago, so none moves within the hour it was stored in): 60 saved
 /// before the dashboard schema existed (the migration fills the rollups),
 /// 60 after (a catch-up adds them), then rescored, moved and triaged.
-fn populated() -> StateStore {
+pub(crate) fn populated() -> StateStore {
     let s = StateStore::in_memory().unwrap();
     let save = |range: std::ops::Range<usize>, bump: f64| {
         for i in range {
@@ -99,7 +99,9 @@ fn populated() -> StateStore {
 }
 
 /// Ranges of [`populated`]: the last day, one cut mid-hour at both ends, all time.
-fn ranges(now: chrono::DateTime<Utc>) -> [(chrono::DateTime<Utc>, chrono::DateTime<Utc>); 3] {
+pub(crate) fn ranges(
+    now: chrono::DateTime<Utc>,
+) -> [(chrono::DateTime<Utc>, chrono::DateTime<Utc>); 3] {
     [
         (now - Duration::hours(24), now + Duration::minutes(1)),
         (
@@ -246,65 +248,78 @@ fn inbox_from_rollups_equals_the_raw_tables() {
     );
 }
 
-#[test]
-fn inbox_walk_pages_equal_the_raw_tables() {
+/// Calls `check` with the [`populated`] store for each of its [`ranges`]
+/// (and the range's split) and each status filter: none, open, closed.
+pub(crate) fn each_range_and_status(
+    mut check: impl FnMut(&StateStore, InboxQuery, &HourSplit, Option<&'static str>),
+) {
     let s = populated();
-    let now = Utc::now();
-    let mut checked = 0;
-    for (since, until) in ranges(now) {
+    for (since, until) in ranges(Utc::now()) {
         let split = HourSplit::new(since, until);
         for status in [None, Some("open"), Some("closed")] {
-            for sort in [InboxSort::LastSeen, InboxSort::Score, InboxSort::FirstSeen] {
-                for (page, kind) in [(0, None), (1, None), (2, None), (0, Some("suricata.alert"))] {
-                    let q = InboxQuery {
-                        since: Some(since),
-                        until: Some(until),
-                        status: status.map(str::to_string),
-                        kind: kind.map(str::to_string),
-                        sort,
-                        page,
-                        per_page: 3,
-                        ..Default::default()
-                    };
-                    let walk = s.inbox_walk(&q, &split).unwrap();
-                    let raw = s.inbox_raw(&q).unwrap();
-                    let view = |p: &crate::store::queries::InboxPage| {
-                        p.groups
-                            .iter()
-                            .map(|g| {
-                                (
-                                    g.kind.clone(),
-                                    g.signature.clone(),
-                                    g.src_ip.clone(),
-                                    g.target.clone(),
-                                    g.count,
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                    };
-                    if status.is_none() || sort == InboxSort::LastSeen {
-                        assert_eq!(view(&walk), view(&raw), "{q:?}");
-                    }
-                    if walk.groups_exact {
-                        assert_eq!(walk.total_groups, raw.total_groups, "{q:?}");
-                    } else {
-                        assert!(walk.total_groups > u64::from((page + 1) * 3), "{q:?}");
-                        assert!(walk.total_groups <= raw.total_groups, "{q:?}");
-                        checked += 1;
-                    }
-                    if walk.alerts_exact {
-                        assert_eq!(walk.total_alerts, raw.total_alerts, "{q:?}");
-                    }
+            let q = InboxQuery {
+                since: Some(since),
+                until: Some(until),
+                status: status.map(str::to_string),
+                ..Default::default()
+            };
+            check(&s, q, &split, status);
+        }
+    }
+}
+
+#[test]
+fn inbox_walk_pages_equal_the_raw_tables() {
+    let mut checked = 0;
+    each_range_and_status(|s, base, split, status| {
+        let split = split.clone();
+        for sort in [InboxSort::LastSeen, InboxSort::Score, InboxSort::FirstSeen] {
+            for (page, kind) in [(0, None), (1, None), (2, None), (0, Some("suricata.alert"))] {
+                let q = InboxQuery {
+                    kind: kind.map(str::to_string),
+                    sort,
+                    page,
+                    per_page: 3,
+                    ..base.clone()
+                };
+                let walk = s.inbox_walk(&q, &split).unwrap();
+                let raw = s.inbox_raw(&q).unwrap();
+                let view = |p: &crate::store::queries::InboxPage| {
+                    p.groups
+                        .iter()
+                        .map(|g| {
+                            (
+                                g.kind.clone(),
+                                g.signature.clone(),
+                                g.src_ip.clone(),
+                                g.target.clone(),
+                                g.count,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                };
+                if status.is_none() || sort == InboxSort::LastSeen {
+                    assert_eq!(view(&walk), view(&raw), "{q:?}");
+                }
+                if walk.groups_exact {
+                    assert_eq!(walk.total_groups, raw.total_groups, "{q:?}");
+                } else {
+                    assert!(walk.total_groups > u64::from((page + 1) * 3), "{q:?}");
+                    assert!(walk.total_groups <= raw.total_groups, "{q:?}");
+                    checked += 1;
+                }
+                if walk.alerts_exact {
+                    assert_eq!(walk.total_alerts, raw.total_alerts, "{q:?}");
                 }
             }
         }
-    }
+    });
     assert!(checked > 10, "the walks must stop early: {checked}");
 }
 
 /// Every group of `q`, following the `next` cursors from the first page
 /// of `page` (one query per page), as `(kind, signature, source, target, count)`.
-fn follow(
+pub(crate) fn follow(
     q: &InboxQuery,
     page: impl Fn(&InboxQuery) -> crate::store::queries::InboxPage,
 ) -> Vec<(String, String, Option<String>, String, u64)> {

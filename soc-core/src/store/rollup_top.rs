@@ -164,19 +164,15 @@ impl StateStore {
                      ON r.dim = ?1 AND r.hour = hs.h AND r.value = ?4 WHERE hs.h < ?3",
             )
             .map_err(|e| self.err(e))?;
-        // Sources and users have (value, created_at) indexes on the alerts.
+        // Sources have a (src_ip, created_at) index on the alerts, users
+        // their (usr, created_at) rows in `alert_user`.
         let indexed = match *col {
-            "src" => Some("src_ip"),
-            "user" => Some("v_user"),
+            "src" => Some("SELECT count(*) FROM alerts WHERE src_ip = ?1 AND created_at >= ?2 AND created_at < ?3"),
+            "user" => Some("SELECT count(*) FROM alert_user WHERE usr = ?1 AND created_at >= ?2 AND created_at < ?3"),
             _ => None,
         };
         let mut by_index = match indexed {
-            Some(c) => Some(
-                conn.prepare_cached(&format!(
-                    "SELECT count(*) FROM alerts WHERE {c} = ?1 AND created_at >= ?2 AND created_at < ?3"
-                ))
-                .map_err(|e| self.err(e))?,
-            ),
+            Some(sql) => Some(conn.prepare_cached(sql).map_err(|e| self.err(e))?),
             None => None,
         };
         let (from_ms, to_ms) = (

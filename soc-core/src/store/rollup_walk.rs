@@ -63,7 +63,10 @@ impl Decider<'_> {
         if !self.seen.insert(g) {
             return Ok(());
         }
-        let mut a = group_hours(conn, self.q, self.hours, g)?;
+        // A group's key must be the largest key of the rows the walk meets:
+        // with a status filter, `inbox_total`'s envelope covers every status.
+        let totals = self.q.status.is_none();
+        let mut a = group_hours(conn, self.q, self.hours, g, totals)?;
         if let Some(e) = self.edges.get(&g) {
             a.merge(e);
         }

@@ -73,7 +73,7 @@ DROP INDEX IF EXISTS alerts_time_cover;
 DROP INDEX IF EXISTS alerts_range;
 DROP INDEX IF EXISTS alerts_sig_time;
 CREATE INDEX IF NOT EXISTS alerts_src_time ON alerts(src_ip, created_at);
-CREATE INDEX IF NOT EXISTS alerts_user_time ON alerts(v_user, created_at);
+DROP INDEX IF EXISTS alerts_user_time;
 "#;
 
 /// Why an alert was closed.
@@ -248,7 +248,7 @@ impl StateStore {
                 }
             }
             tx.execute_batch(ALERT_INDEXES)?;
-            super::rollup::ensure(tx)
+            super::rollup_batch::ensure(tx)
         })
     }
 

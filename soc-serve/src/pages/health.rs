@@ -1,6 +1,7 @@
 //! `GET /health`: the pipeline's health: per source the records read,
 //! parsed, skipped and malformed summed over every run, the checkpoint
-//! position and lag behind the file, the last run and its status; the
+//! position and lag behind the file, the last run and its status (a run
+//! stopped by a fatal error shows `failed` and the error); the
 //! enrichment providers' quota left and errors by kind, recent runs with
 //! their counters, and the last run's malformed-input samples
 //! (`file:line: reason`).
@@ -79,7 +80,11 @@ pub(crate) async fn health(
                     td.num { @match h.position { Some(p) => { (p) } None => { span.muted { "n/a" } } } }
                     td.num { @match h.position.and_then(|p| lag(&h.source, p)) { Some(l) => { (l) } None => { span.muted { "n/a" } } } }
                     td { (time(h.last_run_at)) " (" (ago(Some(h.last_run_at))) ")" }
-                    td { (h.last_status) }
+                    td.status {
+                        (h.last_status)
+                        @if let Some(e) = &h.last_error { br; code.error { (e) } }
+                        @if h.failed_runs > 0 { br; span.muted { (h.failed_runs) " failed runs in all" } }
+                    }
                 } } }
             }
         }

@@ -157,3 +157,41 @@ pub fn csrf_of(html: &str) -> String {
 pub fn enc(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
+
+/// The body of `GET url`, with the session `cookie` when given.
+pub async fn get_page(c: &reqwest::Client, url: &str, cookie: Option<&str>) -> String {
+    let mut req = c.get(url);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.unwrap().text().await.unwrap()
+}
+
+/// `POST url` with `form`, with the session `cookie` when given.
+pub async fn post_form(
+    c: &reqwest::Client,
+    url: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = c.post(url).form(form);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.unwrap()
+}
+
+/// Adds a block of `ip` on `backend` to the server's state store.
+pub fn add_block(srv: &Server, ip: &str, backend: &str, reason: &str, for_hours: Option<i64>) {
+    let now = chrono::Utc::now();
+    StateStore::open(&srv.store_path)
+        .unwrap()
+        .add_block(&soc_core::store::BlockEntry {
+            ip: ip.into(),
+            backend: backend.into(),
+            created_at: now,
+            expires_at: for_hours.map(|h| now + chrono::Duration::hours(h)),
+            reason: reason.into(),
+        })
+        .unwrap();
+}
