@@ -31,6 +31,9 @@ const MAX_TEXT: usize = 8 << 20;
 /// Names kept before a compaction (see [`MAX_TEXT`]).
 const MAX_TEXTS: usize = 8 * MAX_PIDS;
 
+/// Names past which [`Texts`] takes room for its bound at once.
+const GROWN_TEXTS: usize = 32_768;
+
 /// Host id of lines without a host.
 const NO_HOST: u32 = u32::MAX;
 
@@ -184,6 +187,17 @@ impl Texts {
         if !self.spans.is_empty() && self.get(last) == s {
             return last;
         }
+        if self.spans.len() >= GROWN_TEXTS
+            && (self.spans.len() == self.spans.capacity()
+                || self.buf.len() + s.len() > self.buf.capacity())
+        {
+            // A busy log: room for the bound at once, not by doublings
+            // (each a copy into fresh pages).
+            self.buf
+                .reserve(MAX_TEXT.saturating_sub(self.buf.len()) + s.len());
+            self.spans
+                .reserve(MAX_TEXTS.saturating_sub(self.spans.len()) + 1);
+        }
         let a = self.buf.len() as u32;
         self.buf.push_str(s);
         self.spans.push((a, self.buf.len() as u32));
@@ -208,6 +222,8 @@ type PidKey = (u32, u32);
 pub(crate) struct PidTable {
     map: HashMap<PidKey, PidState, BuildHasherDefault<PidHasher>>,
     texts: Texts,
+    /// The buffers [`PidTable::compact`] copies the live names into.
+    spare: Texts,
     hosts: Vec<Box<str>>,
     last_host: usize,
 }
@@ -233,10 +249,27 @@ impl PidTable {
         i as u32
     }
 
+    /// Loads the state of `host`'s `sshd[pid]` into the cache ahead of its
+    /// [`join`](Self::join). The look-ups of a batch of lines are
+    /// independent, so the processor overlaps their cache misses, which
+    /// the joins, one after the other, would each wait for.
+    pub(crate) fn touch(&self, host: Option<&str>, pid: u32) {
+        let host = match host {
+            None => NO_HOST,
+            Some(h) if self.hosts.get(self.last_host).is_some_and(|x| **x == *h) => {
+                self.last_host as u32
+            }
+            Some(_) => return,
+        };
+        std::hint::black_box(self.map.get(&(pid, host)).map(|st| st.flags));
+    }
+
     /// Keeps only the names live states use; forgets everything when those
     /// alone fill half the bound.
     fn compact(&mut self) {
-        let old = std::mem::take(&mut self.texts);
+        // Into the spare buffers (emptied, their room kept), which the
+        // old ones then become.
+        let old = std::mem::replace(&mut self.texts, std::mem::take(&mut self.spare));
         for st in self.map.values_mut() {
             if st.user != 0 {
                 st.user = self.texts.add(old.get(st.user - 1)) + 1;
@@ -246,6 +279,8 @@ impl PidTable {
                 st.addr[..4].copy_from_slice(&id.to_le_bytes());
             }
         }
+        self.spare = old;
+        self.spare.clear();
         if self.texts.buf.len() >= MAX_TEXT / 2 {
             self.forget();
         }
@@ -387,6 +422,10 @@ mod tests {
             );
         }
         assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
+        assert!(
+            t.spare.spans.is_empty() && t.spare.spans.capacity() >= MAX_TEXTS,
+            "the old buffers are kept, empty, for the next compaction"
+        );
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
         t.join(Some("h"), 1, &mut m);
         assert_eq!(m.user.as_deref(), Some("alice"));
