@@ -222,8 +222,6 @@ type PidKey = (u32, u32);
 pub(crate) struct PidTable {
     map: HashMap<PidKey, PidState, BuildHasherDefault<PidHasher>>,
     texts: Texts,
-    /// The buffers [`PidTable::compact`] copies the live names into.
-    spare: Texts,
     hosts: Vec<Box<str>>,
     last_host: usize,
 }
@@ -267,20 +265,21 @@ impl PidTable {
     /// Keeps only the names live states use; forgets everything when those
     /// alone fill half the bound.
     fn compact(&mut self) {
-        // Into the spare buffers (emptied, their room kept), which the
-        // old ones then become.
-        let old = std::mem::replace(&mut self.texts, std::mem::take(&mut self.spare));
+        // The live names go to a small buffer and back, in the same order
+        // (same ids): the large buffers keep their room.
+        let mut live = Texts::default();
         for st in self.map.values_mut() {
             if st.user != 0 {
-                st.user = self.texts.add(old.get(st.user - 1)) + 1;
+                st.user = live.add(self.texts.get(st.user - 1)) + 1;
             }
             if st.remote & REMOTE_KIND == REMOTE_NAME {
-                let id = self.texts.add(old.get(st.text_id()));
+                let id = live.add(self.texts.get(st.text_id()));
                 st.addr[..4].copy_from_slice(&id.to_le_bytes());
             }
         }
-        self.spare = old;
-        self.spare.clear();
+        self.texts.clear();
+        self.texts.buf.push_str(&live.buf);
+        self.texts.spans.extend_from_slice(&live.spans);
         if self.texts.buf.len() >= MAX_TEXT / 2 {
             self.forget();
         }
@@ -423,8 +422,8 @@ mod tests {
         }
         assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
         assert!(
-            t.spare.spans.is_empty() && t.spare.spans.capacity() >= MAX_TEXTS,
-            "the old buffers are kept, empty, for the next compaction"
+            t.texts.spans.capacity() >= MAX_TEXTS,
+            "the buffers keep their room through a compaction"
         );
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
         t.join(Some("h"), 1, &mut m);
