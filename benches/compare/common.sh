@@ -2,12 +2,14 @@
 # setting AMOUNT (how much data: MiB, lines) and UNIT (its name).
 #
 #   generate BIN DATA   writes DATA (AMOUNT of it) with the soc-benches
-#                       generator BIN and builds the release `soc`
+#                       generator BIN unless DATA exists (e.g. a hard link
+#                       to a shared copy: never rewritten), and builds the
+#                       release `soc`
 #   t CMD...            runs CMD, output discarded, and prints AMOUNT per
 #                       second of wall time (a failing CMD is timed too)
 
 generate() {
-  cargo run -q --release -p soc-benches --bin "$1" -- "$AMOUNT" "$2"
+  [ -s "$2" ] || cargo run -q --release -p soc-benches --bin "$1" -- "$AMOUNT" "$2"
   cargo build -q --release -p soc-cli
 }
 

@@ -15,49 +15,13 @@ use serde::{Serialize, Serializer};
 
 use crate::detect::{Map, Set};
 use crate::model::{Attempt, Event, EventOutcome};
+use crate::parse::intern::Tally;
 use crate::parse::ssh::{Reader, RemoteRef, SshRecordRef};
 
 /// A failure's source: an address or a host name.
 enum Source<'a> {
     Ip(IpAddr),
     Name(&'a str),
-}
-
-/// Strings counted by interned id: one hash lookup per occurrence, one
-/// allocation per distinct string.
-#[derive(Debug, Default, Clone)]
-struct Tally {
-    ids: Map<Box<str>, u32>,
-    counts: Vec<u64>,
-}
-
-impl Tally {
-    /// The id of `key`, interned on first sight.
-    fn id(&mut self, key: &str) -> u32 {
-        if let Some(&id) = self.ids.get(key) {
-            return id;
-        }
-        let id = self.counts.len() as u32;
-        self.ids.insert(key.into(), id);
-        self.counts.push(0);
-        id
-    }
-
-    fn bump(&mut self, key: &str) {
-        let id = self.id(key);
-        self.counts[id as usize] += 1;
-    }
-
-    fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// `(key, count)` pairs, in no order.
-    fn pairs(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.ids
-            .iter()
-            .map(|(k, &id)| (&**k, self.counts[id as usize]))
-    }
 }
 
 /// One row of the printed summary: `metric`, an optional `key` (a source,
@@ -117,8 +81,12 @@ pub struct SshSummary {
     /// Distinct probing sources: addresses and host names.
     probe_ips: Set<IpAddr>,
     probe_names: Set<Box<str>>,
-    /// Failures per hour (hours since the epoch, UTC).
+    /// Failures per hour (hours since the epoch, UTC), but for those of
+    /// `open_hour`.
     hours: Map<i64, u64>,
+    /// The hour of the last failure and its failures not yet in `hours`
+    /// (logs come in time order: most failures are the last one's hour).
+    open_hour: (i64, u64),
     /// Failures per source host name (sources without an address).
     names: Tally,
     /// Failures per source address.
@@ -211,7 +179,7 @@ impl SshSummary {
         if self.kind_ids[k] == u32::MAX {
             self.kind_ids[k] = self.kinds.id(m.kind.event_kind());
         }
-        self.kinds.counts[self.kind_ids[k] as usize] += 1;
+        self.kinds.bump_id(self.kind_ids[k]);
         self.count(r.attempt, source, m.user.as_deref(), r.time);
     }
 
@@ -235,10 +203,7 @@ impl SshSummary {
                     self.users.bump(u);
                 }
                 if let Some(t) = time {
-                    *self
-                        .hours
-                        .entry(t.timestamp().div_euclid(3600))
-                        .or_default() += 1;
+                    self.hour_failed(t.timestamp().div_euclid(3600));
                 }
             }
             Some(Attempt::Success) => {
@@ -261,6 +226,17 @@ impl SshSummary {
         }
     }
 
+    /// Counts a failure in hour `h` (hours since the epoch).
+    fn hour_failed(&mut self, h: i64) {
+        if self.open_hour.0 != h {
+            let (open, n) = std::mem::replace(&mut self.open_hour, (h, 0));
+            if n > 0 {
+                *self.hours.entry(open).or_default() += n;
+            }
+        }
+        self.open_hour.1 += 1;
+    }
+
     /// Events per kind (`ssh.failed_auth`, ...).
     pub fn by_kind(&self) -> BTreeMap<String, u64> {
         self.kinds
@@ -272,7 +248,15 @@ impl SshSummary {
 
     /// Failures per hour, keyed `YYYY-MM-DDTHH` (UTC), in time order.
     pub fn failures_per_hour(&self) -> BTreeMap<String, u64> {
-        let mut hours: Vec<(i64, u64)> = self.hours.iter().map(|(h, c)| (*h, *c)).collect();
+        let (open, n) = self.open_hour;
+        let mut hours: Vec<(i64, u64)> = self
+            .hours
+            .iter()
+            .map(|(&h, &c)| (h, c + if h == open { n } else { 0 }))
+            .collect();
+        if n > 0 && !self.hours.contains_key(&open) {
+            hours.push((open, n));
+        }
         hours.sort_unstable();
         hours
             .into_iter()
@@ -434,6 +418,32 @@ mod tests {
         assert_eq!(by_event.top_sources(50), by_record.top_sources(50));
         assert_eq!(by_event.top_users(50), by_record.top_users(50));
         assert_eq!(by_event.distinct_sources(), by_record.distinct_sources());
+    }
+
+    /// Failures of an hour that comes back later (a log out of order, two
+    /// files) add up with its earlier ones.
+    #[test]
+    fn hours_add_up_out_of_order() {
+        let mut s = SshSummary::default();
+        for t in [
+            "2026-03-01T10:05:00Z",
+            "2026-03-01T11:00:00Z",
+            "2026-03-01T10:59:59Z",
+            "2026-03-01T10:00:00Z",
+        ] {
+            let mut e = Event::new("ssh", "ssh.failed_auth");
+            e.attempt = Some(Attempt::Failure);
+            e.time = Some(t.parse().unwrap());
+            s.add(&e);
+        }
+        let hours: Vec<(String, u64)> = s.failures_per_hour().into_iter().collect();
+        assert_eq!(
+            hours,
+            [
+                ("2026-03-01T10".to_string(), 3),
+                ("2026-03-01T11".to_string(), 1)
+            ]
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@
 
 pub mod alerts;
 pub(crate) mod dotted_quad;
+pub(crate) mod intern;
 pub mod json_csv;
 pub mod lines;
 pub mod ssh;

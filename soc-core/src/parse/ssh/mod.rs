@@ -318,6 +318,14 @@ impl SshParser {
         self.finish(time, u.host, u.program, u.pid, u.message)
     }
 
+    /// Loads the connection state `u` will join into the cache (see
+    /// `PidTable::touch`): call it for a batch of lines before joining them.
+    pub(crate) fn touch(&self, u: &Unjoined<'_>) {
+        if let (true, Some(pid)) = (self.opts.stateful, u.pid) {
+            self.pids.touch(u.host.as_deref(), pid);
+        }
+    }
+
     /// Whether bare messages are accepted (see [`SshOptions::bare`]).
     pub(crate) fn bare(&self) -> bool {
         self.opts.bare

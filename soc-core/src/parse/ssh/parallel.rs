@@ -36,11 +36,12 @@ pub(crate) struct Parallel {
 }
 
 impl Parallel {
-    /// `threads` threads with the default segment (8 MiB) and chunk (128 KiB).
+    /// `threads` threads with the default segment (4 MiB) and chunk (128 KiB).
+    /// Larger segments cost more fresh pages than they save in hand-overs.
     pub fn new(threads: usize) -> Parallel {
         Parallel {
             threads,
-            segment: 8 << 20,
+            segment: 4 << 20,
             chunk: 128 << 10,
         }
     }
@@ -158,6 +159,22 @@ fn line_of(e: &ParseError) -> u64 {
     }
 }
 
+/// Record vectors handed to each parsing thread per segment: one being
+/// filled, two waiting in its results channel, one being read by the
+/// calling thread, one spare.
+const VECS_PER_THREAD: usize = 5;
+
+/// `v`, emptied, for records of another segment: the same allocation (a
+/// `Vec` collected from its own emptied `IntoIter` of a same-sized type
+/// reuses the buffer), so record vectors live as long as the reader and
+/// a segment's records never grow fresh pages.
+fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector was emptied"))
+        .collect()
+}
+
 impl Parallel {
     /// Reads the rest of `lines` as [`Reader::for_each_line`](super::Reader::for_each_line)
     /// does, parsing on [`Parallel::threads`] threads.
@@ -173,6 +190,11 @@ impl Parallel {
         let name = name.as_str();
         let mut cur = Segment::default();
         let mut next = Segment::default();
+        // Allocated once, here, by the thread that keeps them: a
+        // short-lived thread's allocator heap would keep their pages.
+        let mut pool: Vec<Records<'static>> = (0..self.threads * VECS_PER_THREAD)
+            .map(|_| Vec::with_capacity(self.chunk / 64))
+            .collect();
         cur.fill(lines, self);
         while cur.lines > 0 {
             let more = !cur.end;
@@ -185,25 +207,28 @@ impl Parallel {
                 let n = seg.chunks.len();
                 let workers = self.threads.clamp(1, n);
                 // Per thread: its results, and its emptied record vectors
-                // coming back (allocated once per segment, not per chunk).
+                // coming back; each thread returns its vectors at the end.
+                let mut handles = Vec::with_capacity(workers);
                 let threads: Vec<(Receiver<Parsed<'_>>, SyncSender<Records<'_>>)> = (0..workers)
                     .map(|w| {
                         let (tx, rx) = sync_channel(2);
-                        let (give_back, given_back) = sync_channel::<Records<'_>>(4);
-                        // Allocated here, by the thread that frees them:
-                        // a short-lived thread's allocator heap would keep
-                        // their pages.
-                        for _ in 0..3 {
-                            let _ = give_back.try_send(Vec::with_capacity(self.chunk / 64));
+                        let (give_back, given_back) = sync_channel::<Records<'_>>(VECS_PER_THREAD);
+                        for v in pool.drain(pool.len().saturating_sub(VECS_PER_THREAD)..) {
+                            let _ = give_back.try_send(rebind(v));
                         }
-                        s.spawn(move || {
+                        handles.push(s.spawn(move || {
                             for i in (w..n).step_by(workers) {
                                 let records = given_back.try_recv().unwrap_or_default();
                                 if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
                                     break;
                                 }
                             }
-                        });
+                            drop(tx);
+                            given_back
+                                .iter()
+                                .map(rebind)
+                                .collect::<Vec<Records<'static>>>()
+                        }));
                         (rx, give_back)
                     })
                     .collect();
@@ -236,11 +261,21 @@ impl Parallel {
                     stats.lines += u64::from(p.lines);
                     stats.events += p.records.len() as u64;
                     stats.skipped += u64::from(p.lines) - p.records.len() as u64 - failed;
+                    for (_, _, u) in &p.records {
+                        parser.touch(u);
+                    }
                     for (no, line, u) in p.records.drain(..) {
                         f(&parser.join(u), name, no, line);
                     }
-                    // The thread may have finished: then the vector is dropped.
                     let _ = give_back.try_send(p.records);
+                }
+                // The senders go: each thread hands its vectors back.
+                drop(threads);
+                for h in handles {
+                    match h.join() {
+                        Ok(vecs) => pool.extend(vecs),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
                 }
             });
             if !more {
@@ -394,6 +429,19 @@ mod tests {
                 assert_eq!(a, b, "{parallel:?}");
             }
         }
+    }
+
+    /// Record vectors keep their buffer from segment to segment.
+    #[test]
+    fn rebinding_keeps_the_allocation() {
+        let text = String::from(
+            "Jan  5 01:31:41 www sshd[9]: Connection from 192.0.2.1 port 1 on 192.0.2.2 port 22",
+        );
+        let mut v: Records<'_> = Vec::with_capacity(100);
+        v.push((1, &text, parse_unjoined(&text, true).unwrap()));
+        let ptr = v.as_ptr() as usize;
+        let w: Records<'static> = rebind(v);
+        assert_eq!((w.as_ptr() as usize, w.capacity(), w.len()), (ptr, 100, 0));
     }
 
     #[test]

@@ -31,6 +31,9 @@ const MAX_TEXT: usize = 8 << 20;
 /// Names kept before a compaction (see [`MAX_TEXT`]).
 const MAX_TEXTS: usize = 8 * MAX_PIDS;
 
+/// Names past which [`Texts`] takes room for its bound at once.
+const GROWN_TEXTS: usize = 32_768;
+
 /// Host id of lines without a host.
 const NO_HOST: u32 = u32::MAX;
 
@@ -184,6 +187,17 @@ impl Texts {
         if !self.spans.is_empty() && self.get(last) == s {
             return last;
         }
+        if self.spans.len() >= GROWN_TEXTS
+            && (self.spans.len() == self.spans.capacity()
+                || self.buf.len() + s.len() > self.buf.capacity())
+        {
+            // A busy log: room for the bound at once, not by doublings
+            // (each a copy into fresh pages).
+            self.buf
+                .reserve(MAX_TEXT.saturating_sub(self.buf.len()) + s.len());
+            self.spans
+                .reserve(MAX_TEXTS.saturating_sub(self.spans.len()) + 1);
+        }
         let a = self.buf.len() as u32;
         self.buf.push_str(s);
         self.spans.push((a, self.buf.len() as u32));
@@ -233,19 +247,39 @@ impl PidTable {
         i as u32
     }
 
+    /// Loads the state of `host`'s `sshd[pid]` into the cache ahead of its
+    /// [`join`](Self::join). The look-ups of a batch of lines are
+    /// independent, so the processor overlaps their cache misses, which
+    /// the joins, one after the other, would each wait for.
+    pub(crate) fn touch(&self, host: Option<&str>, pid: u32) {
+        let host = match host {
+            None => NO_HOST,
+            Some(h) if self.hosts.get(self.last_host).is_some_and(|x| **x == *h) => {
+                self.last_host as u32
+            }
+            Some(_) => return,
+        };
+        std::hint::black_box(self.map.get(&(pid, host)).map(|st| st.flags));
+    }
+
     /// Keeps only the names live states use; forgets everything when those
     /// alone fill half the bound.
     fn compact(&mut self) {
-        let old = std::mem::take(&mut self.texts);
+        // The live names go to a small buffer and back, in the same order
+        // (same ids): the large buffers keep their room.
+        let mut live = Texts::default();
         for st in self.map.values_mut() {
             if st.user != 0 {
-                st.user = self.texts.add(old.get(st.user - 1)) + 1;
+                st.user = live.add(self.texts.get(st.user - 1)) + 1;
             }
             if st.remote & REMOTE_KIND == REMOTE_NAME {
-                let id = self.texts.add(old.get(st.text_id()));
+                let id = live.add(self.texts.get(st.text_id()));
                 st.addr[..4].copy_from_slice(&id.to_le_bytes());
             }
         }
+        self.texts.clear();
+        self.texts.buf.push_str(&live.buf);
+        self.texts.spans.extend_from_slice(&live.spans);
         if self.texts.buf.len() >= MAX_TEXT / 2 {
             self.forget();
         }
@@ -387,6 +421,10 @@ mod tests {
             );
         }
         assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
+        assert!(
+            t.texts.spans.capacity() >= MAX_TEXTS,
+            "the buffers keep their room through a compaction"
+        );
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
         t.join(Some("h"), 1, &mut m);
         assert_eq!(m.user.as_deref(), Some("alice"));

@@ -1,0 +1,155 @@
+//! [`Interner`]: strings kept once each, known by a dense `u32` id;
+//! [`Tally`]: strings counted by that id.
+//!
+//! All texts share one buffer and the table holds only ids (4 bytes a
+//! slot), so a million names cost a few bytes each beside their text, not
+//! an allocation and a 24-byte key apiece; counters indexed by id live in
+//! plain arrays beside it. The hash is foldhash's, seeded per process
+//! (names are written by clients, so a fixed hash could be flooded).
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
+/// Interned strings: [`Interner::id`] gives each distinct string the next
+/// id (0, 1, 2, ...), [`Interner::get`] gives it back.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Interner {
+    table: HashTable<u32>,
+    text: String,
+    /// `(start, end)` of each id's text in `text`.
+    spans: Vec<(u32, u32)>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Interner {
+    /// The id of `s`, interned on first sight.
+    pub fn id(&mut self, s: &str) -> u32 {
+        let hash = self.hasher.hash_one(s);
+        let Interner {
+            table, text, spans, ..
+        } = self;
+        let found = table.find(hash, |&id| span_text(text, spans, id) == s);
+        if let Some(&id) = found {
+            return id;
+        }
+        let id = spans.len() as u32;
+        let start = text.len() as u32;
+        text.push_str(s);
+        spans.push((start, text.len() as u32));
+        let hasher = &self.hasher;
+        table.insert_unique(hash, id, |&i| hasher.hash_one(span_text(text, spans, i)));
+        id
+    }
+
+    /// The text of `id` (empty for an id not given out).
+    pub fn get(&self, id: u32) -> &str {
+        span_text(&self.text, &self.spans, id)
+    }
+
+    /// Distinct strings interned.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// `(id, text)` of every string, by id.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
+        (0..self.spans.len() as u32).map(|id| (id, self.get(id)))
+    }
+}
+
+/// Strings counted by interned id: one hash lookup per occurrence, the
+/// text kept once in a shared buffer, the counts in an array.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tally {
+    ids: Interner,
+    counts: Vec<u64>,
+}
+
+impl Tally {
+    /// The id of `key`, interned on first sight.
+    pub fn id(&mut self, key: &str) -> u32 {
+        let id = self.ids.id(key);
+        if id as usize == self.counts.len() {
+            self.counts.push(0);
+        }
+        id
+    }
+
+    /// Counts `key` once more.
+    pub fn bump(&mut self, key: &str) {
+        let id = self.id(key);
+        self.counts[id as usize] += 1;
+    }
+
+    /// Counts the key of `id` (from [`Tally::id`]) once more.
+    pub fn bump_id(&mut self, id: u32) {
+        if let Some(c) = self.counts.get_mut(id as usize) {
+            *c += 1;
+        }
+    }
+
+    /// Distinct keys.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// `(key, count)` pairs, in no order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.ids.iter().map(|(id, k)| (k, self.counts[id as usize]))
+    }
+}
+
+fn span_text<'a>(text: &'a str, spans: &[(u32, u32)], id: u32) -> &'a str {
+    spans
+        .get(id as usize)
+        .and_then(|&(a, b)| text.get(a as usize..b as usize))
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_dense_and_round_trip() {
+        let mut i = Interner::default();
+        let words = ["root", "", "a user with spaces", "root", "é", ""];
+        let ids: Vec<u32> = words.iter().map(|w| i.id(w)).collect();
+        assert_eq!(ids, [0, 1, 2, 0, 3, 1]);
+        assert_eq!(i.len(), 4);
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(i.get(*id), *w);
+        }
+        assert_eq!(i.get(99), "");
+        let all: Vec<_> = i.iter().collect();
+        assert_eq!(all[2], (2, "a user with spaces"));
+    }
+
+    #[test]
+    fn tally_counts_by_key_and_by_id() {
+        let mut t = Tally::default();
+        t.bump("root");
+        let admin = t.id("admin");
+        t.bump_id(admin);
+        t.bump_id(admin);
+        t.bump("root");
+        t.bump_id(99);
+        let mut pairs: Vec<_> = t.pairs().collect();
+        pairs.sort_unstable();
+        assert_eq!(pairs, [("admin", 2), ("root", 2)]);
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn many_names_survive_the_table_growing() {
+        let mut i = Interner::default();
+        for n in 0..50_000u32 {
+            assert_eq!(i.id(&format!("user{n}")), n);
+        }
+        for n in (0..50_000u32).step_by(997) {
+            assert_eq!(i.id(&format!("user{n}")), n);
+            assert_eq!(i.get(n), format!("user{n}"));
+        }
+    }
+}
