@@ -396,6 +396,8 @@ impl DetectorSet {
         if s.class == Class::Other {
             return out;
         }
+        // clock rule: windows expire by the detector clock, not by `t`.
+        let now = self.now.unwrap_or(t);
         let Some(key) = s.src.map(|src| self.key_texts.key(src)) else {
             return out;
         };
@@ -407,7 +409,7 @@ impl DetectorSet {
                 out.extend(self.make_room(true));
             }
             let w = self.sources.get_or_insert(src);
-            if let Some(ep) = w.scan.push(t, "", evidence, cw, ct, max_ev) {
+            if let Some(ep) = w.scan.push(t, now, "", evidence, cw, ct, max_ev) {
                 out.extend(self.alert(Rule::Scan, src, ep));
             }
             return out;
@@ -426,12 +428,21 @@ impl DetectorSet {
         }
         let w = self.sources.get_or_insert(src);
         let done = [
-            (Rule::Brute, w.brute.push(t, "", evidence, bw, bt, max_ev)),
-            (Rule::Slow, w.slow.push(t, "", evidence, sw, st, max_ev)),
-            (Rule::Spray, w.spray.push(t, user, evidence, pw, pt, max_ev)),
+            (
+                Rule::Brute,
+                w.brute.push(t, now, "", evidence, bw, bt, max_ev),
+            ),
+            (
+                Rule::Slow,
+                w.slow.push(t, now, "", evidence, sw, st, max_ev),
+            ),
+            (
+                Rule::Spray,
+                w.spray.push(t, now, user, evidence, pw, pt, max_ev),
+            ),
         ];
         // Success-after-failures counts failures: no distinct values.
-        w.failures.push(t, "", evidence, fw, u32::MAX, max_ev);
+        w.failures.push(t, now, "", evidence, fw, u32::MAX, max_ev);
         for (rule, ep) in done {
             if let Some(ep) = ep {
                 out.extend(self.alert(rule, src, ep));
@@ -443,7 +454,7 @@ impl DetectorSet {
                 out.extend(self.make_room(false));
             }
             let w = self.users.get_or_insert(user);
-            if let Some(ep) = w.push(t, src, evidence, dw, dt, max_ev) {
+            if let Some(ep) = w.push(t, now, src, evidence, dw, dt, max_ev) {
                 out.extend(self.alert(Rule::Distributed, user, ep));
             }
         }
