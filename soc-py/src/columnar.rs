@@ -17,8 +17,8 @@ use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 use pyo3_arrow::{PyArray, PyRecordBatch, PyTable};
 
 use soc_core::columnar::{
-    events_from_batch, string_at, AlertBatchBuilder, BatchBuilder, ColumnarError, EveBatchBuilder,
-    EventBatchBuilder, IndicatorBatchBuilder,
+    events_from_batch, string_at, times_of, AlertBatchBuilder, BatchBuilder, ColumnarError,
+    EveBatchBuilder, EventBatchBuilder, IndicatorBatchBuilder,
 };
 use soc_core::detect::{DetectConfig, DetectorSet};
 use soc_core::model::{Event, Origin};
@@ -304,6 +304,12 @@ pub(crate) fn extract_iocs_batch(
 /// `soc.alerts` batch sorted by first seen then kind (as `soc ssh
 /// --alerts`). Keyword arguments override the `DetectConfig` defaults, as
 /// in `detect_bruteforce`.
+///
+/// An optional `clock` timestamp column (as `soc_core.spark.ssh_events`
+/// gives: the running max of event times over every line up to the event's,
+/// files in path order) advances the detectors' clock to it before each
+/// event, so the rows of some keys alone give those keys' alerts of the
+/// whole input (the detectors' clock rule).
 #[pyfunction]
 #[pyo3(signature = (events, **config))]
 pub(crate) fn detect_batch(
@@ -325,7 +331,15 @@ pub(crate) fn detect_batch(
         let mut alerts = Vec::new();
         for batch in reader {
             let batch = batch.map_err(|e| config_error(e.to_string()))?;
-            for e in events_from_batch(&batch).map_err(columnar_err)? {
+            let clock = times_of(&batch, "clock").map_err(columnar_err)?;
+            for (row, e) in events_from_batch(&batch)
+                .map_err(columnar_err)?
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(now) = clock.as_ref().and_then(|c| c[row]) {
+                    alerts.extend(d.observe_time(Some(now)));
+                }
                 alerts.extend(d.observe_owned(e));
             }
         }

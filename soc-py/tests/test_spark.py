@@ -16,6 +16,7 @@ pytest.importorskip("pyarrow", reason="pyarrow is not installed (make test insta
 
 import soc_core  # noqa: E402
 import soc_core.spark as soc_spark  # noqa: E402
+from distributed_inputs import auth_log  # noqa: E402
 from spark_cluster import standalone_cluster  # noqa: E402
 
 # PySpark 4.3 warns about pandas 3, which it is not using here.
@@ -66,7 +67,12 @@ def single_machine(tmp):
     log, eve = tmp / "auth.log", tmp / "eve.json"
     subprocess.run([tool("gen-authlog"), "100000", str(log)], check=True)
     subprocess.run([tool("gen-eve"), "5", str(eve)], check=True)
+    # A small lake: three hosts' logs over the same days (each file starts
+    # back on Nov 1), read in path order.
+    lake = [auth_log(tmp / f"host{i}.log", 3000, seed=20 + i) for i in range(3)]
     return {
+        "lake": lake,
+        "lake_alerts": cli_alert_keys(cli("ssh", "--alerts", "--year", YEAR, *map(str, lake))),
         "auth.log": log,
         "eve.json": eve,
         "ssh_events": len(cli_lines("ssh", "--year", YEAR, str(log))),
@@ -94,6 +100,19 @@ def test_ssh_alerts_on_the_cluster_equal_the_cli(cluster):
     got = spark_alert_keys(soc_spark.ssh_alerts(events))
     assert len(want["ssh_alerts"]) > 10
     assert got == want["ssh_alerts"]
+
+
+def test_ssh_alerts_over_a_lake_going_back_in_time_equal_the_cli(cluster):
+    # Time goes back at each file boundary: the partitions agree with one
+    # pass only because each event carries the clock of its position.
+    from pyspark.sql import functions as F
+
+    spark, want = cluster
+    files = spark.read.text([str(p) for p in want["lake"]], wholetext=True)
+    files = files.select("value", F.col("_metadata.file_path").alias("path"))
+    got = spark_alert_keys(soc_spark.ssh_alerts(soc_spark.ssh_events(files, year=int(YEAR))))
+    assert len(want["lake_alerts"]) > 10
+    assert got == want["lake_alerts"]
 
 
 def test_eve_alerts_and_iocs_on_the_cluster_equal_the_cli(cluster):

@@ -116,4 +116,4 @@ pub use events::{event_schema, EventBatchBuilder};
 pub use indicators::{indicator_schema, IndicatorBatchBuilder};
 #[cfg(feature = "parquet")]
 pub use parquet::{ParquetSink, DEFAULT_ROWS_PER_GROUP};
-pub use read::{events_from_batch, string_at};
+pub use read::{events_from_batch, string_at, times_of};

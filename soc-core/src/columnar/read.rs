@@ -196,6 +196,23 @@ fn bad_value(column: &str, row: usize, reason: String) -> ColumnarError {
     }
 }
 
+/// The values of the timestamp column `name` (any unit) as UTC instants,
+/// `None` when the batch has no such column (e.g. the `clock` column that
+/// `soc_core.spark.ssh_events` adds).
+///
+/// ```
+/// use soc_core::columnar::{times_of, BatchBuilder, EventBatchBuilder};
+/// let b = EventBatchBuilder::new().finish().unwrap();
+/// assert_eq!(times_of(&b, "time").unwrap(), Some(vec![]));
+/// assert_eq!(times_of(&b, "clock").unwrap(), None);
+/// ```
+pub fn times_of(
+    batch: &RecordBatch,
+    name: &str,
+) -> Result<Option<Vec<Option<DateTime<Utc>>>>, ColumnarError> {
+    Ok(TimeColumn::get(batch, name)?.map(|c| (0..batch.num_rows()).map(|r| c.value(r)).collect()))
+}
+
 /// The events of a `soc.events` batch. `kind` and `raw` are required;
 /// every other column may be missing (its field stays empty). Addresses
 /// that do not parse, unknown `outcome`/`attempt` names and `fields` that

@@ -18,8 +18,11 @@ impl DetectorSet {
     ) -> Option<Alert> {
         let sw = secs(self.cfg.success_window_secs);
         let n = self.cfg.success_after_failures.max(1) as usize;
+        // clock rule: failures expire by the detector clock, not by `t`
+        // (a failures window never opens an episode: nothing to report).
+        let now = self.now.unwrap_or(t);
         let w = &mut self.sources.get_mut(src)?.failures;
-        w.prune(t, sw);
+        let _never = w.prune(now, sw);
         if w.len() < n {
             return None;
         }

@@ -466,6 +466,8 @@ impl DetectorSet {
         if s.class == Class::Other {
             return out;
         }
+        // clock rule: windows expire by the detector clock, not by `t`.
+        let now = self.now.unwrap_or(t);
         let Some(key) = s.src.map(|src| self.key_texts.key(src)) else {
             return out;
         };
@@ -478,7 +480,7 @@ impl DetectorSet {
             }
             let (id, w) = self.sources.get_or_insert_id(src);
             let before = w.scan.last_time();
-            let ep = w.scan.push(t, "", evidence, cw, ct, max_ev);
+            let ep = w.scan.push(t, now, "", evidence, cw, ct, max_ev);
             touched_if_moved(&mut self.expiry, 3, id, before, &w.scan);
             if let Some(ep) = ep {
                 out.extend(self.alert(Rule::Scan, src, ep));
@@ -505,12 +507,21 @@ impl DetectorSet {
             w.failures.last_time(),
         ];
         let done = [
-            (Rule::Brute, w.brute.push(t, "", evidence, bw, bt, max_ev)),
-            (Rule::Slow, w.slow.push(t, "", evidence, sw, st, max_ev)),
-            (Rule::Spray, w.spray.push(t, user, evidence, pw, pt, max_ev)),
+            (
+                Rule::Brute,
+                w.brute.push(t, now, "", evidence, bw, bt, max_ev),
+            ),
+            (
+                Rule::Slow,
+                w.slow.push(t, now, "", evidence, sw, st, max_ev),
+            ),
+            (
+                Rule::Spray,
+                w.spray.push(t, now, user, evidence, pw, pt, max_ev),
+            ),
         ];
         // Success-after-failures counts failures: no distinct values.
-        w.failures.push(t, "", evidence, fw, u32::MAX, max_ev);
+        w.failures.push(t, now, "", evidence, fw, u32::MAX, max_ev);
         let q = &mut self.expiry;
         touched_if_moved(q, 0, id, before[0], &w.brute);
         touched_if_moved(q, 1, id, before[1], &w.slow);
@@ -528,7 +539,7 @@ impl DetectorSet {
             }
             let (id, w) = self.users.get_or_insert_id(user);
             let before = w.last_time();
-            let ep = w.push(t, src, evidence, dw, dt, max_ev);
+            let ep = w.push(t, now, src, evidence, dw, dt, max_ev);
             touched_if_moved(&mut self.expiry, 5, id, before, w);
             if let Some(ep) = ep {
                 out.extend(self.alert(Rule::Distributed, user, ep));

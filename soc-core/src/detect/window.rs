@@ -105,8 +105,28 @@ impl Windowed {
         }
     }
 
-    pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) {
+    /// Prunes to the window ending at the detector clock `now`, first
+    /// ending the window if it expired (see [`expire`](Self::expire)).
+    pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) -> Option<Episode> {
+        let finished = self.expire(now, window);
         self.prune_before(cutoff(now, window));
+        finished
+    }
+
+    /// clock rule: a window with no item for a whole window before the
+    /// detector clock `now` (the running max of event times) has ended, at
+    /// a touch exactly as in a sweep: its episode is returned and the
+    /// window starts afresh (`last` too). So sweeps only make the same
+    /// decision earlier, and a key's results depend on its own events and
+    /// the clock alone, not on sweep cadence or other keys' interleaving.
+    pub fn expire(&mut self, now: DateTime<Utc>, window: Duration) -> Option<Episode> {
+        let last = self.last?;
+        if !cutoff(now, window).is_some_and(|c| last < c) {
+            return None;
+        }
+        let finished = self.open.take();
+        self.reset();
+        finished
     }
 
     /// Drops the items older than `cutoff` (see [`cutoff`]), and the oldest
@@ -176,22 +196,22 @@ impl Windowed {
     /// previous ended (gap longer than the window). `e` gives the event as
     /// shared evidence; it is called only when this window keeps evidence,
     /// so one event is copied at most once however many windows see it.
+    /// `t` is the event's time (what the item counts at), `now` the
+    /// detector clock that decides expiry (clock rule, see [`expire`](Self::expire)).
+    #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
         t: DateTime<Utc>,
+        now: DateTime<Utc>,
         distinct: &str,
         e: &mut dyn FnMut() -> Evidence,
         window: Duration,
         threshold: u32,
         max_evidence: usize,
     ) -> Option<Episode> {
-        let mut finished = None;
-        let cutoff = cutoff(t, window);
-        if let (Some(_), Some(last)) = (&self.open, self.last) {
-            if cutoff.is_some_and(|c| last < c) {
-                finished = self.open.take();
-            }
-        }
+        // clock rule: expiry and pruning by `now`, never by `t`.
+        let finished = self.expire(now, window);
+        let cutoff = cutoff(now, window);
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
         if let Some(ep) = &mut self.open {
             ep.count += 1;

@@ -12,6 +12,14 @@ run in file order, so ``ssh_events`` parses whole files (read them with
 ``spark.read.text(paths, wholetext=True)``) and ``ssh_alerts`` orders the
 events of each key by file and line: the alerts are those of ``soc ssh --alerts`` over
 the same files, given in path order.
+
+A lake's files (many hosts, the same days) go back in time at every file
+boundary, and the detectors' windows expire by their clock, the running
+max of the event times seen so far. So ``ssh_events`` gives each event
+the ``clock`` of its position in the whole input (files in path order),
+and ``ssh_alerts`` advances each partition's detectors to it before each
+event: a partition holding some keys then decides exactly as one pass
+over everything does.
 """
 
 from __future__ import annotations
@@ -49,15 +57,51 @@ def _spark_schema(empty: Any) -> Any:
     return from_arrow_schema(_plain(empty).schema)
 
 
+# Below every real time: "no time yet" in the running max.
+_NO_TIME = -(2**63)
+
+
+def _with_file_clock(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` (one file's events, in file order) with ``clock``: the
+    running max of ``time`` down its rows, null before the first time."""
+    time = batch.column("time")
+    run_max = pc.cumulative_max(pc.fill_null(pc.cast(time, pa.int64()), _NO_TIME))
+    clock = pc.if_else(pc.equal(run_max, _NO_TIME), pa.scalar(None, pa.int64()), run_max)
+    return batch.append_column(pa.field("clock", time.type), pc.cast(clock, time.type))
+
+
+def _global_clock(events: Any) -> Any:
+    """``events`` with ``clock`` advanced across files: each file's clock
+    raised to the latest time of the files before it in path order (a
+    small per-file max aggregation whose prefix max comes back as a
+    broadcast join)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    per_file = events.groupBy("file").agg(F.max("clock").alias("_file_max"))
+    before = Window.orderBy("file").rowsBetween(Window.unboundedPreceding, -1)
+    offsets = per_file.select("file", F.max("_file_max").over(before).alias("_before"))
+    joined = events.join(F.broadcast(offsets), "file", "left")
+    cols = [F.greatest("clock", "_before").alias("clock") if c == "clock" else F.col(c) for c in events.columns]
+    return joined.select(*cols)
+
+
 def ssh_events(df: Any, column: str = "value", **parser_options: Any) -> Any:
-    """A DataFrame of ``soc.events`` from a column of auth-log text.
+    """A DataFrame of ``soc.events`` from a column of auth-log text, plus
+    ``clock``.
 
     Each row of ``column`` is a whole file (``wholetext=True``) or one line;
     ``parser_options`` are those of ``parse_ssh`` (``year``, ``tz``,
-    ``stateful``). ``file`` holds the input row's ``path`` column when the
-    DataFrame has one (else null); ``line`` is the line in that row's text.
+    ``stateful``), applied to each file on its own as ``soc ssh`` does (a
+    file's year inference starts afresh). ``file`` holds the input row's
+    ``path`` column when the DataFrame has one (else null); ``line`` is the
+    line in that row's text. ``clock`` is the detectors' clock at the
+    event: the latest event time of all lines up to it, the files taken in
+    ``path`` order (without a ``path`` column, of its own row's text only);
+    ``ssh_alerts`` needs it to give one pass's alerts on a lake whose time
+    goes back from one file to the next.
     """
-    schema = _spark_schema(_native.parse_ssh_batch([], **parser_options))
+    schema = _spark_schema(_with_file_clock(_plain(_native.parse_ssh_batch([], **parser_options))))
     has_path = "path" in df.columns
     cols = [column, "path"] if has_path else [column]
 
@@ -70,9 +114,10 @@ def ssh_events(df: Any, column: str = "value", **parser_options: Any) -> Any:
                 if path is not None:
                     i = out.schema.get_field_index("file")
                     out = out.set_column(i, "file", pa.array([path] * out.num_rows, pa.string()))
-                yield out
+                yield _with_file_clock(out)
 
-    return df.select(*cols).mapInArrow(run, schema)
+    events = df.select(*cols).mapInArrow(run, schema)
+    return _global_clock(events) if has_path else events
 
 
 def eve_events(df: Any, column: str = "value") -> Any:
@@ -127,15 +172,18 @@ def _keyed_by_detector(events: Any, ipv6_prefix: int) -> Any:
     schema = StructType(
         slim.schema.fields + [StructField("_key", StringType()), StructField("_by_user", BooleanType())]
     )
+    return slim.mapInArrow(lambda batches: _keyed_batches(batches, ipv6_prefix), schema)
 
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for b in batches:
-            keys = pa.record_batch(_native.detector_keys(b, ipv6_prefix=ipv6_prefix))
-            for by_user, key in ((False, keys.column(0)), (True, keys.column(1))):
-                part = b.append_column("_key", key).filter(pc.is_valid(key))
-                yield part.append_column("_by_user", pa.repeat(by_user, part.num_rows))
 
-    return slim.mapInArrow(run, schema)
+def _keyed_batches(batches: Iterator[pa.RecordBatch], ipv6_prefix: int) -> Iterator[pa.RecordBatch]:
+    """The executor side of ``_keyed_by_detector``: each batch's rows with
+    a source key, then those with a user key, ``_key`` and ``_by_user``
+    appended."""
+    for b in batches:
+        keys = pa.record_batch(_native.detector_keys(b, ipv6_prefix=ipv6_prefix))
+        for by_user, key in ((False, keys.column(0)), (True, keys.column(1))):
+            part = b.append_column("_key", key).filter(pc.is_valid(key))
+            yield part.append_column("_by_user", pa.repeat(by_user, part.num_rows))
 
 
 def _runs(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[bool, Iterator[pa.RecordBatch]]]:
@@ -187,7 +235,7 @@ def ssh_alerts(events: Any, **config: Any) -> Any:
     failed attempt for the distributed attack; keys from
     ``detector_keys``) in one shuffle, ordered by file and line within each
     partition, and fed to the same Rust detectors, streamed, once per
-    partition and key kind. No Python runs per row. ``config`` keys are
+    partition and key kind, each event preceded by its ``clock``. No Python runs per row. ``config`` keys are
     ``DetectConfig``'s. Returns a DataFrame of ``soc.alerts``."""
     schema = _spark_schema(_native.detect_batch(_native.parse_ssh_batch([])))
     keyed = _keyed_by_detector(events, int(config.get("ipv6_prefix", 64)))

@@ -5,7 +5,7 @@ from typing import Any
 __all__ = ["eve_alerts", "eve_events", "iocs", "ssh_alerts", "ssh_events"]
 
 def ssh_events(df: Any, column: str = "value", **parser_options: Any) -> Any:
-    """A DataFrame of ``soc.events`` from a column of auth-log text."""
+    """A DataFrame of ``soc.events`` plus ``clock`` from a column of auth-log text."""
 
 def eve_events(df: Any, column: str = "value") -> Any:
     """A DataFrame of ``soc.eve_events`` from a column of EVE lines."""
