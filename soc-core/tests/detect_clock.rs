@@ -131,10 +131,10 @@ fn host_file(rng: &mut Lcg) -> Vec<Event> {
     }
     rows.sort_by_key(|r| r.0);
     // A few lines written late (an hour behind their neighbours).
-    for i in 0..rows.len() {
+    for row in &mut rows {
         if rng.below(40) == 0 {
-            let late = rows[i].0 - 3_600;
-            rows[i].1.time = Some(t0() + Duration::seconds(late.max(0)));
+            let late = row.0 - 3_600;
+            row.1.time = Some(t0() + Duration::seconds(late.max(0)));
         }
     }
     rows.push((0, event(None, Some(SOURCES[0].0), Some("root"), 0)));

@@ -121,7 +121,7 @@ impl Windowed {
     /// the clock alone, not on sweep cadence or other keys' interleaving.
     pub fn expire(&mut self, now: DateTime<Utc>, window: Duration) -> Option<Episode> {
         let last = self.last?;
-        if !cutoff(now, window).is_some_and(|c| last < c) {
+        if cutoff(now, window).is_none_or(|c| last >= c) {
             return None;
         }
         let finished = self.open.take();
