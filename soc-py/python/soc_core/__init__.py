@@ -4,9 +4,10 @@ IOC extraction, OpenSSH/Suricata parsing, detection, threat-intel
 enrichment, triage and response, driven from Python.
 """
 
-from . import _errors
-from ._errors import *  # noqa: F401,F403
-from ._native import __version__
+from types import FunctionType as _FunctionType
+from types import ModuleType as _ModuleType
+
+from . import _errors, _native
 from . import columnar as _columnar
 from . import enrich as _enrich
 from . import iocs as _iocs
@@ -15,24 +16,31 @@ from . import pipeline as _pipeline
 from . import respond as _respond
 from . import serve as _serve
 from . import triage as _triage
-from .columnar import *  # noqa: F401,F403
-from .enrich import *  # noqa: F401,F403
-from .iocs import *  # noqa: F401,F403
-from .parse import *  # noqa: F401,F403
-from .pipeline import *  # noqa: F401,F403
-from .respond import *  # noqa: F401,F403
-from .serve import *  # noqa: F401,F403
-from .triage import *  # noqa: F401,F403
+from ._errors import *  # noqa: F401,F403 (the exception classes: all that _errors defines)
+from ._native import *  # noqa: F401,F403 (what Rust registers; PyO3 keeps _native.__all__)
 
+
+def _written_in_python(module: _ModuleType) -> dict:
+    """The public functions ``module`` defines in Python (``enrich.VirusTotal``, ...)."""
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if not name.startswith("_") and isinstance(obj, _FunctionType) and obj.__module__ == module.__name__
+    }
+
+
+_python_api: dict = {}
+for _module in (_columnar, _enrich, _iocs, _parse, _pipeline, _respond, _serve, _triage):
+    _python_api.update(_written_in_python(_module))
+globals().update(_python_api)
+del _module
+
+#: The public API: the names the native module registers, the exception
+#: classes and the functions written in Python. The stub ``__init__.pyi``
+#: declares the same names for type checkers; stubtest (``make py-test``)
+#: fails when the two differ.
 __all__ = [
-    "__version__",
-    *_errors.__all__,
-    *_iocs.__all__,
-    *_parse.__all__,
-    *_enrich.__all__,
-    *_triage.__all__,
-    *_pipeline.__all__,
-    *_respond.__all__,
-    *_serve.__all__,
-    *_columnar.__all__,
+    *(name for name in _native.__all__ if name == "__version__" or not name.startswith("_")),
+    *(name for name in vars(_errors) if not name.startswith("_")),
+    *_python_api,
 ]

@@ -15,6 +15,11 @@ from .serve import *
 from .triage import *
 
 __version__: str
+
+# The one list of the public API. The submodules declare none of their own
+# (a stub's ``__all__`` must be a literal list for mypy); at run time
+# ``soc_core.__all__`` is built from what the native module registers, and
+# stubtest (``make py-test``) fails when the two differ.
 __all__ = [
     "__version__",
     "SocError",

@@ -17,27 +17,9 @@ built-in exception a Python caller expects (``ValueError``/``TypeError``)::
     │   └── RefusedError
     └── StoreError
 
-A missing file raises the built-in ``FileNotFoundError``.
+A missing file raises the built-in ``FileNotFoundError``. The module defines
+nothing else public: ``soc_core`` exports every public name of it.
 """
-
-from __future__ import annotations
-
-__all__ = [
-    "SocError",
-    "IocError",
-    "ParseError",
-    "SourceError",
-    "ConfigError",
-    "ArgumentTypeError",
-    "EnrichError",
-    "AuthError",
-    "RateLimitError",
-    "ScoreError",
-    "RespondError",
-    "RefusedError",
-    "StoreError",
-]
-
 
 class SocError(Exception):
     """Base class of every soc error."""
@@ -92,7 +74,6 @@ class StoreError(SocError):
 
 
 # Shown as ``soc_core.ConfigError`` (where users import them from) in tracebacks and reprs.
-for _cls in (SocError, IocError, ParseError, SourceError, ConfigError, ArgumentTypeError, EnrichError,
-             AuthError, RateLimitError, ScoreError, RespondError, RefusedError, StoreError):
+for _cls in [c for c in list(globals().values()) if isinstance(c, type) and issubclass(c, SocError)]:
     _cls.__module__ = "soc_core"
 del _cls

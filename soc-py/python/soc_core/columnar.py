@@ -9,7 +9,7 @@ list of ``str`` or any Arrow string array (pyarrow, polars, a Spark
 ``docs/spark.md`` and in the Rust module ``soc_core::columnar``.
 """
 
-from ._native import (
+from ._native import (  # noqa: F401 (re-exported; soc_core.__all__ lists the API)
     ArrowBatch,
     detect_batch,
     detector_keys,
@@ -19,14 +19,3 @@ from ._native import (
     parse_ssh_batch,
     to_arrow,
 )
-
-__all__ = [
-    "ArrowBatch",
-    "detect_batch",
-    "detector_keys",
-    "eve_alerts_batch",
-    "extract_iocs_batch",
-    "parse_eve_batch",
-    "parse_ssh_batch",
-    "to_arrow",
-]

@@ -5,17 +5,6 @@ Rust: ``soc_core::columnar`` (feature ``arrow``).
 
 from typing import Any, Iterable, final
 
-__all__ = [
-    "ArrowBatch",
-    "detect_batch",
-    "detector_keys",
-    "eve_alerts_batch",
-    "extract_iocs_batch",
-    "parse_eve_batch",
-    "parse_ssh_batch",
-    "to_arrow",
-]
-
 @final
 class ArrowBatch:
     """One Arrow record batch of a soc schema, exported through the Arrow

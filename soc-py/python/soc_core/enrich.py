@@ -14,24 +14,10 @@ from __future__ import annotations
 import os
 from typing import Mapping, Optional, Sequence, Union
 
-from ._native import Enrichers, Enrichment, Indicator, attack_for_kind
+from ._native import Enrichers, Enrichment, Indicator, attack_for_kind  # noqa: F401 (re-exported)
 
 PathLike = Union[str, "os.PathLike[str]"]
 IndicatorLike = Union[str, Mapping[str, str], Indicator]
-
-__all__ = [
-    "Enrichment",
-    "Enrichers",
-    "VirusTotal",
-    "AbuseIPDB",
-    "GreyNoise",
-    "InternetDB",
-    "Rdap",
-    "ReverseDns",
-    "LocalLists",
-    "Attack",
-    "attack_for_kind",
-]
 
 
 def VirusTotal(api_key: Optional[str] = None, base_url: Optional[str] = None,

@@ -7,25 +7,11 @@ Rust: ``soc_core::enrich::EnrichmentService`` (``Enrichers``),
 """
 
 import os
-from typing import Any, Literal, Mapping, Optional, Sequence, Union, final
+from typing import Any, Literal, Mapping, Optional, Protocol, Sequence, Union, final, type_check_only
 
 from typing_extensions import Self
 
 from .iocs import Indicator
-
-__all__ = [
-    "Enrichment",
-    "Enrichers",
-    "VirusTotal",
-    "AbuseIPDB",
-    "GreyNoise",
-    "InternetDB",
-    "Rdap",
-    "ReverseDns",
-    "LocalLists",
-    "Attack",
-    "attack_for_kind",
-]
 
 IndicatorLike = Union[str, Mapping[str, str], Indicator]
 """A str (its kind is recognised as ``soc enrich`` does), a ``{"kind", "value"}`` dict, or an ``Indicator``."""
@@ -146,23 +132,24 @@ class Enrichers:
 def attack_for_kind(kind: str) -> list[dict[str, str]]:
     """The MITRE ATT&CK techniques an event or alert kind maps to."""
 
-def VirusTotal(
-    api_key: Optional[str] = None,
-    base_url: Optional[str] = None,
-    rate_per_min: Optional[int] = None,
-    per_day: Optional[int] = None,
-    cache: Optional[PathLike] = None,
-) -> Enrichers:
-    """VirusTotal v3 (key from ``api_key`` or ``VIRUSTOTAL_API_KEY``; public keys: 4/min, 500/day)."""
+@type_check_only
+class _KeyedProvider(Protocol):
+    """The constructor of a provider with an API key, rate limits and a daily quota."""
 
-def AbuseIPDB(
-    api_key: Optional[str] = None,
-    base_url: Optional[str] = None,
-    rate_per_min: Optional[int] = None,
-    per_day: Optional[int] = None,
-    cache: Optional[PathLike] = None,
-) -> Enrichers:
-    """AbuseIPDB v2 check (key from ``api_key`` or ``ABUSEIPDB_API_KEY``)."""
+    def __call__(
+        self,
+        api_key: Optional[str] = None,
+        base_url: Optional[str] = None,
+        rate_per_min: Optional[int] = None,
+        per_day: Optional[int] = None,
+        cache: Optional[PathLike] = None,
+    ) -> Enrichers: ...
+
+VirusTotal: _KeyedProvider
+"""VirusTotal v3 (key from ``api_key`` or ``VIRUSTOTAL_API_KEY``; public keys: 4/min, 500/day)."""
+
+AbuseIPDB: _KeyedProvider
+"""AbuseIPDB v2 check (key from ``api_key`` or ``ABUSEIPDB_API_KEY``)."""
 
 def GreyNoise(
     api_key: Optional[str] = None, base_url: Optional[str] = None, cache: Optional[PathLike] = None

@@ -2,10 +2,8 @@
 
 from typing import Literal, Union
 
-from ._native import KINDS, Indicator, defang, extract_iocs, extract_iocs_from_file, refang
+from ._native import KINDS, Indicator, defang, extract_iocs, extract_iocs_from_file, refang  # noqa: F401 (re-exported)
 
 #: The type of a kind name, for type checkers (the stub spells the names
 #: out; a test checks they are ``KINDS``, which comes from Rust).
 IndicatorKindName = Union[tuple(Literal[k] for k in KINDS)]  # noqa: UP007
-
-__all__ = ["Indicator", "KINDS", "extract_iocs", "extract_iocs_from_file", "refang", "defang"]

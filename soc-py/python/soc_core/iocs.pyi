@@ -8,15 +8,6 @@ from typing import Any, ClassVar, Literal, Sequence, final
 
 from typing_extensions import Self
 
-__all__ = [
-    "KINDS",
-    "Indicator",
-    "extract_iocs",
-    "extract_iocs_from_file",
-    "refang",
-    "defang",
-]
-
 IndicatorKindName = Literal[
     "ipv4",
     "ipv6",

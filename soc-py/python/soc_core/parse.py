@@ -1,6 +1,6 @@
 """Log parsing and detection: OpenSSH auth logs, Suricata EVE, generic alerts."""
 
-from ._native import (
+from ._native import (  # noqa: F401 (re-exported; soc_core.__all__ lists the API)
     Alert,
     Event,
     EveEvents,
@@ -11,15 +11,3 @@ from ._native import (
     read_alerts,
     ssh_summary,
 )
-
-__all__ = [
-    "Alert",
-    "Event",
-    "EveEvents",
-    "SshEvents",
-    "detect_bruteforce",
-    "parse_eve",
-    "parse_ssh",
-    "read_alerts",
-    "ssh_summary",
-]

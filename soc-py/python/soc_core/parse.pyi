@@ -6,37 +6,41 @@ Rust: ``soc_core::parse`` (the readers ``ssh::Reader``, ``suricata::Reader``,
 """
 
 import os
-from typing import Any, ClassVar, Iterable, Iterator, Literal, Mapping, final
+from typing import Any, ClassVar, Iterable, Iterator, Literal, Mapping, final, type_check_only
 
 from typing_extensions import Self
 
 from .columnar import ArrowBatch
 
-__all__ = [
-    "Alert",
-    "Event",
-    "EveEvents",
-    "SshEvents",
-    "detect_bruteforce",
-    "parse_eve",
-    "parse_ssh",
-    "read_alerts",
-    "ssh_summary",
-]
+@type_check_only
+class _Record:
+    """What ``Event`` and ``Alert`` share: compared by value, pickled as JSON."""
+
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    @property
+    def kind(self) -> str:
+        """Kind, e.g. ``ssh.failed_password`` (an event), ``ssh.brute_force`` (an alert)."""
+    @property
+    def src_ip(self) -> str | None:
+        """Source address."""
+    @property
+    def user(self) -> str | None:
+        """User name."""
+    def to_dict(self) -> dict[str, Any]:
+        """As plain Python data (the form ``score_alerts`` and responders take for an alert)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __getstate__(self) -> str: ...
+    def __setstate__(self, state: str) -> None: ...
 
 @final
-class Event:
+class Event(_Record):
     """One normalized event: an sshd line or a Suricata record (Rust ``model::Event``).
 
     Events compare equal when every field is equal, and pickle.
     """
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     def __new__(cls, source: str = "ssh", kind: str = "ssh.other") -> Self:
         """An empty event of ``kind`` from parser ``source``."""
-    @property
-    def kind(self) -> str:
-        """Kind, e.g. ``ssh.failed_password``, ``suricata.alert``."""
     @property
     def source(self) -> str:
         """The parser: ``ssh`` or ``suricata``."""
@@ -46,9 +50,6 @@ class Event:
     @property
     def host(self) -> str | None:
         """The logging host."""
-    @property
-    def src_ip(self) -> str | None:
-        """Source address."""
     @property
     def src_host(self) -> str | None:
         """Source host name, when the log has a name instead of an address."""
@@ -61,9 +62,6 @@ class Event:
     @property
     def dst_port(self) -> int | None:
         """Destination port."""
-    @property
-    def user(self) -> str | None:
-        """User name."""
     @property
     def outcome(self) -> Literal["failure", "success", "unknown"]:
         """``failure``, ``success`` or ``unknown``."""
@@ -86,17 +84,11 @@ class Event:
     @property
     def fields(self) -> dict[str, Any]:
         """Parser-specific fields."""
-    def to_dict(self) -> dict[str, Any]:
-        """The event as plain Python data."""
-    def __eq__(self, value: object, /) -> bool: ...
-    def __getstate__(self) -> str: ...
-    def __setstate__(self, state: str) -> None: ...
 
 @final
-class Alert:
+class Alert(_Record):
     """A detector or sensor alert (Rust ``model::Alert``). Compares by value, pickles."""
 
-    __hash__: ClassVar[None]  # type: ignore[assignment]
     def __new__(
         cls, kind: str = "alerts.generic", key: str = "", title: str = "", severity: str = "medium"
     ) -> Self:
@@ -108,20 +100,11 @@ class Alert:
     def id(self) -> str:
         """Stable id (kind and key)."""
     @property
-    def kind(self) -> str:
-        """Kind, e.g. ``ssh.brute_force``."""
-    @property
     def title(self) -> str:
         """Title."""
     @property
     def severity(self) -> str:
         """``info``, ``low``, ``medium``, ``high`` or ``critical``."""
-    @property
-    def src_ip(self) -> str | None:
-        """Source address."""
-    @property
-    def user(self) -> str | None:
-        """User."""
     @property
     def count(self) -> int:
         """Number of events behind it."""
@@ -134,18 +117,11 @@ class Alert:
     @property
     def last_seen(self) -> str | None:
         """Last evidence time (RFC 3339)."""
-    def to_dict(self) -> dict[str, Any]:
-        """The alert as plain Python data (the form ``score_alerts`` and responders take)."""
-    def __eq__(self, value: object, /) -> bool: ...
-    def __getstate__(self) -> str: ...
-    def __setstate__(self, state: str) -> None: ...
 
-@final
-class SshEvents(Iterator[Event]):
-    """Iterator of ``Event`` from ``parse_ssh``; ``.stats`` counts what it read.
-
-    Cannot be pickled (``TypeError``): pickle ``list(events)`` instead.
-    """
+@type_check_only
+class _EventIterator(Iterator[Event]):
+    """What ``SshEvents`` and ``EveEvents`` share. They cannot be pickled
+    (``TypeError``): pickle ``list(events)`` instead."""
 
     def __iter__(self) -> Self: ...
     def __next__(self) -> Event: ...
@@ -158,21 +134,12 @@ class SshEvents(Iterator[Event]):
         """Always raises ``TypeError``."""
 
 @final
-class EveEvents(Iterator[Event]):
-    """Iterator of ``Event`` from ``parse_eve``; ``.stats`` counts what it read.
+class SshEvents(_EventIterator):
+    """Iterator of ``Event`` from ``parse_ssh``; ``.stats`` counts what it read."""
 
-    Cannot be pickled (``TypeError``): pickle ``list(events)`` instead.
-    """
-
-    def __iter__(self) -> Self: ...
-    def __next__(self) -> Event: ...
-    def to_arrow(self) -> ArrowBatch:
-        """The events not yet read, as one Arrow batch (``soc.events``)."""
-    @property
-    def stats(self) -> dict[str, Any]:
-        """Counts so far: ``lines``, ``events``, ``skipped``, ``malformed``, and the first ``errors``."""
-    def __reduce__(self) -> Any:
-        """Always raises ``TypeError``."""
+@final
+class EveEvents(_EventIterator):
+    """Iterator of ``Event`` from ``parse_eve``; ``.stats`` counts what it read."""
 
 def parse_ssh(
     source: str | os.PathLike[str] | Iterable[str],

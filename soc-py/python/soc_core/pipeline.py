@@ -15,6 +15,3 @@ from ._protocols import EnricherLike, ResponderLike, ScorerLike  # noqa: F401 (t
 def _rebuild_pipeline(config: Any, options: Dict[str, Any]) -> Pipeline:
     """Unpickling helper: builds the pipeline again from its config and options."""
     return Pipeline.from_config(config, **options)
-
-
-__all__ = ["Pipeline"]

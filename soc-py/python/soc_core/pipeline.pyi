@@ -7,8 +7,6 @@ from ._protocols import EnricherLike as EnricherLike
 from ._protocols import ResponderLike as ResponderLike
 from ._protocols import ScorerLike as ScorerLike
 
-__all__ = ["Pipeline"]
-
 @final
 class Pipeline:
     """The configured soc pipeline: source → parse → detect → enrich → score → respond."""

@@ -4,6 +4,4 @@ Both classes are dry-run by default: actions return a record with the exact
 argv of every command and change nothing. Pass ``dry_run=False`` to act.
 """
 
-from ._native import Firewall, SshIsolator
-
-__all__ = ["Firewall", "SshIsolator"]
+from ._native import Firewall, SshIsolator  # noqa: F401 (re-exported)

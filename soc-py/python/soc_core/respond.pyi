@@ -10,8 +10,6 @@ from typing import Any, Literal, Optional, Sequence, Union, final
 
 from typing_extensions import Self
 
-__all__ = ["Firewall", "SshIsolator"]
-
 _Backend = Literal["nft", "nftables", "ipset", "iptables"]
 
 @final

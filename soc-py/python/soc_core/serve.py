@@ -5,6 +5,4 @@ a :class:`Dashboard` serving in the background (``.url``, ``.stop()``, usable
 as a context manager).
 """
 
-from ._native import Dashboard, serve
-
-__all__ = ["Dashboard", "serve"]
+from ._native import Dashboard, serve  # noqa: F401 (re-exported)

@@ -39,5 +39,3 @@ def serve(
     user: str | None = None,
     block: Literal[False],
 ) -> Dashboard: ...
-
-__all__ = ["Dashboard", "serve"]

@@ -37,20 +37,3 @@ PathLike = Union[str, "os.PathLike[str]"]
 def _rebuild_responder(cls: Any, kwargs: Dict[str, Any]) -> Any:
     """Unpickling helper: rebuilds a responder from its keyword arguments."""
     return cls(**kwargs)
-
-
-__all__ = [
-    "FEATURE_NAMES",
-    "WeightedScorer",
-    "ModelScorer",
-    "features",
-    "score_alerts",
-    "train",
-    "EmailNotifier",
-    "SlackNotifier",
-    "WebhookNotifier",
-    "TheHive",
-    "Jira",
-    "TicketFile",
-    "run_responders",
-]

@@ -17,22 +17,6 @@ from ._protocols import ScoreDict as ScoreDict
 from ._protocols import ScorerLike as ScorerLike
 from .parse import Alert
 
-__all__ = [
-    "FEATURE_NAMES",
-    "WeightedScorer",
-    "ModelScorer",
-    "features",
-    "score_alerts",
-    "train",
-    "EmailNotifier",
-    "SlackNotifier",
-    "WebhookNotifier",
-    "TheHive",
-    "Jira",
-    "TicketFile",
-    "run_responders",
-]
-
 AlertLike = Union[Alert, Mapping[str, Any]]
 """An ``Alert`` or a dict in its ``to_dict()`` form (only ``kind`` is required)."""
 PathLike = Union[str, os.PathLike[str]]
