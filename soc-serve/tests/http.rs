@@ -12,6 +12,15 @@ async fn get(url: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// The inbox filtered by `query`, checked to render and to show exactly
+/// one alert (in one group); returns the page.
+async fn inbox_with_one_alert(srv: &Server, query: &str) -> String {
+    let (status, page) = get(&format!("{}/inbox?{query}", srv.base)).await;
+    assert_eq!(status, 200, "{query}");
+    assert!(page.contains("1 alerts in 1 groups"), "{query}: {page}");
+    page
+}
+
 #[tokio::test]
 async fn every_page_renders_with_security_headers() {
     let (srv, evil) = start(AuthConfig::none(), 3).await;
@@ -103,11 +112,8 @@ async fn hostile_log_text_is_escaped_everywhere() {
         detail.contains("&lt;script&gt;alert('sig')&lt;/script&gt;")
             || detail.contains("&lt;script&gt;alert(&#39;sig&#39;)")
     );
-    let (_, filtered) = get(&format!("{}/inbox?user={}", srv.base, enc(EVIL_USER))).await;
-    assert!(
-        filtered.contains("1 alerts in 1 groups"),
-        "pivot on the hostile user works"
-    );
+    // The pivot on the hostile user works.
+    inbox_with_one_alert(&srv, &format!("user={}", enc(EVIL_USER))).await;
 }
 
 #[tokio::test]
@@ -146,19 +152,15 @@ async fn inbox_is_paginated_on_the_server() {
     let (s, bad) = get(&format!("{}/inbox?after=%3Cb%3E", srv.base)).await;
     assert_eq!(s, 400);
     assert!(bad.contains("bad inbox position") && !bad.contains("<b>"));
-    let (_, f) = get(&format!("{}/inbox?risk=critical", srv.base)).await;
-    assert!(f.contains("1 alerts in 1 groups"));
+    let f = inbox_with_one_alert(&srv, "risk=critical").await;
     assert!(
         f.contains(
             r#"<form class="range" method="get"><input type="hidden" name="risk" value="critical">"#
         ),
         "the time-range picker keeps the filters"
     );
-    let (_, f) = get(&format!("{}/inbox?src=198.51.100.1", srv.base)).await;
-    assert!(
-        f.contains("1 alerts in 1 groups"),
-        "source filter: 198.51.100.1 only (not .10x)"
-    );
+    // The source filter: 198.51.100.1 only (not .10x).
+    inbox_with_one_alert(&srv, "src=198.51.100.1").await;
 }
 
 #[tokio::test]
@@ -225,33 +227,25 @@ async fn triage_needs_the_csrf_token_and_is_audited() {
 
     // Group actions: archive a group from the inbox.
     let inbox = get_page(&c, &format!("{}/inbox?src=198.51.100.1", srv.base), None).await;
-    let form = vec![
-        ("csrf", csrf_of(&inbox)),
-        ("op", "archive".into()),
-        ("kind", "ssh.brute_force".into()),
-        ("sig", "ssh.brute_force".into()),
-        ("src", "198.51.100.1".into()),
-        ("target", "user0".into()),
-        ("range", "24h".into()),
-        ("back", "https://evil.example/".into()),
+    let token = csrf_of(&inbox);
+    let form = [
+        ("csrf", token.as_str()),
+        ("op", "archive"),
+        ("kind", "ssh.brute_force"),
+        ("sig", "ssh.brute_force"),
+        ("src", "198.51.100.1"),
+        ("target", "user0"),
+        ("range", "24h"),
+        ("back", "https://evil.example/"),
     ];
-    let r = c
-        .post(format!("{}/inbox/triage", srv.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let triage = format!("{}/inbox/triage", srv.base);
+    let r = post_form(&c, &triage, None, &form).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/inbox", "no open redirect");
     let (_, open) = get(&format!("{}/inbox", srv.base)).await;
     assert!(open.contains("1 alerts in 1 groups"), "{open}");
-    let r = c
-        .post(format!("{}/inbox/triage", srv.base))
-        .form(&form[1..])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let r = post_form(&c, &triage, None, &form[1..]).await;
+    assert_eq!(r.status(), 403, "no CSRF token");
 }
 
 #[tokio::test]
@@ -290,12 +284,13 @@ async fn blocks_refuse_protected_targets_and_dry_run_shows_commands() {
         .await
         .unwrap();
     assert!(unblock.contains("Dry-run unblock 192.0.2.77"), "{unblock}");
-    let r = c
-        .post(format!("{}/blocks", srv.base))
-        .form(&[("ip", "198.51.100.23")])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &c,
+        &format!("{}/blocks", srv.base),
+        None,
+        &[("ip", "198.51.100.23")],
+    )
+    .await;
     assert_eq!(r.status(), 403, "no CSRF token");
     let store = StateStore::open(&srv.store_path).unwrap();
     assert_eq!(store.blocks().unwrap().len(), 1, "dry-run changed nothing");
@@ -320,9 +315,9 @@ async fn loopback_mode_rejects_foreign_host_headers() {
     assert_eq!(r.status(), 200);
 }
 
-#[tokio::test]
-async fn live_feed_announces_new_alerts() {
-    let (srv, _) = start(AuthConfig::none(), 1).await;
+/// The live feed (`GET /events`), checked to be an event stream that
+/// starts with its `hello` event.
+async fn open_live_feed(srv: &Server) -> reqwest::Response {
     let mut r = client()
         .get(format!("{}/events", srv.base))
         .send()
@@ -331,6 +326,13 @@ async fn live_feed_announces_new_alerts() {
     assert_eq!(r.headers()["content-type"], "text/event-stream");
     let first = String::from_utf8(r.chunk().await.unwrap().unwrap().to_vec()).unwrap();
     assert!(first.contains("event: hello"), "{first}");
+    r
+}
+
+#[tokio::test]
+async fn live_feed_announces_new_alerts() {
+    let (srv, _) = start(AuthConfig::none(), 1).await;
+    let mut r = open_live_feed(&srv).await;
     let store = StateStore::open(&srv.store_path).unwrap();
     let (a, s) = alert("fresh", "198.51.100.200", "carol", 50.0);
     store.save_alert(&a, Some(&s)).unwrap();
@@ -351,13 +353,7 @@ async fn live_feed_announces_new_alerts() {
 #[tokio::test]
 async fn graceful_shutdown_ends_open_live_feeds() {
     let (srv, _) = start(AuthConfig::none(), 1).await;
-    let mut r = client()
-        .get(format!("{}/events", srv.base))
-        .send()
-        .await
-        .unwrap();
-    let first = String::from_utf8(r.chunk().await.unwrap().unwrap().to_vec()).unwrap();
-    assert!(first.contains("event: hello"));
+    let mut r = open_live_feed(&srv).await;
     tokio::time::timeout(std::time::Duration::from_secs(30), srv.shutdown())
         .await
         .expect("the server stopped although a browser was still listening");
