@@ -7,53 +7,18 @@ use super::*;
 #[pyclass(module = "soc_core", unsendable)]
 pub(crate) struct EveEvents {
     reader: EveReader,
-    buf: VecDeque<CoreEvent>,
-    done: bool,
+    batches: EventBatches,
 }
 
-/// Up to `BATCH` events into `buf`; false at the end.
-fn fill_eve(reader: &mut EveReader, buf: &mut VecDeque<CoreEvent>) -> bool {
-    while buf.len() < BATCH {
-        let Some(e) = reader.next() else {
-            return false;
-        };
-        buf.push_back(e);
-    }
-    true
-}
-
-#[pymethods]
 impl EveEvents {
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-    fn __next__(&mut self, py: Python<'_>) -> Option<PyEvent> {
-        loop {
-            if let Some(e) = self.buf.pop_front() {
-                return Some(PyEvent { inner: e });
-            }
-            if self.done {
-                return None;
-            }
-            let (reader, buf) = (&mut self.reader, &mut self.buf);
-            self.done = !py.allow_threads(|| fill_eve(reader, buf));
-        }
-    }
-    /// Counts so far: lines, events, skipped, malformed, and the first errors.
-    #[getter]
-    fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
-        stats_dict(py, self.reader.stats())
-    }
-    /// The events not yet read, as one Arrow batch (`soc.events`).
-    #[pyo3(name = "to_arrow")]
-    fn drain_to_arrow(&mut self, py: Python<'_>) -> PyResult<crate::columnar::ArrowBatch> {
-        crate::columnar::drain_events(|| Ok(self.__next__(py).map(|e| e.inner)))
-    }
-    /// Always raises `TypeError`: a live parse cannot be pickled.
-    fn __reduce__(&self) -> PyResult<PyObject> {
-        Err(not_picklable("EveEvents", "an EVE file"))
+    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<PyEvent>> {
+        let reader = &mut self.reader;
+        self.batches
+            .next_event(|buf| Ok(fill_batch(py, reader, buf)))
     }
 }
+
+event_iterator_methods!(EveEvents, "an EVE file");
 
 /// Parses a Suricata EVE file into `Event`s (`kind = "suricata.<type>"`),
 /// optionally only some event types. Malformed lines are counted in `.stats`.
@@ -67,8 +32,7 @@ pub(super) fn parse_eve(
     let reader = py.allow_threads(|| EveReader::open(&path)).map_err(to_py)?;
     Ok(EveEvents {
         reader: reader.event_types(event_types.unwrap_or_default()),
-        buf: VecDeque::new(),
-        done: false,
+        batches: EventBatches::default(),
     })
 }
 

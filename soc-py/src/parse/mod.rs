@@ -21,9 +21,6 @@ use soc_core::parse::ParseStats;
 use crate::convert::{to_py_data, Repr};
 use crate::errors::{config_error, to_py, type_error};
 
-mod eve;
-mod ssh;
-
 use eve::{parse_eve, read_alerts, EveEvents};
 use ssh::{detect_bruteforce, parse_ssh, ssh_summary, SshEvents};
 
@@ -65,6 +62,122 @@ fn not_picklable(class: &str, what: &str) -> PyErr {
     ))
 }
 
+/// A parse iterator's buffer: events parsed ahead in batches of [`BATCH`],
+/// and whether its input is exhausted.
+#[derive(Default)]
+struct EventBatches {
+    buf: VecDeque<CoreEvent>,
+    done: bool,
+}
+
+impl EventBatches {
+    /// The next event, calling `fill` (false at the end of its input) while
+    /// the buffer is empty.
+    fn next_event(
+        &mut self,
+        mut fill: impl FnMut(&mut VecDeque<CoreEvent>) -> PyResult<bool>,
+    ) -> PyResult<Option<PyEvent>> {
+        loop {
+            if let Some(e) = self.buf.pop_front() {
+                return Ok(Some(PyEvent { inner: e }));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            self.done = !fill(&mut self.buf)?;
+        }
+    }
+}
+
+/// Up to [`BATCH`] events of `reader` into `buf`, with the GIL released;
+/// false at the end.
+fn fill_batch<R>(py: Python<'_>, reader: &mut R, buf: &mut VecDeque<CoreEvent>) -> bool
+where
+    R: Iterator<Item = CoreEvent> + Send,
+{
+    py.allow_threads(|| {
+        while buf.len() < BATCH {
+            let Some(e) = reader.next() else {
+                return false;
+            };
+            buf.push_back(e);
+        }
+        true
+    })
+}
+
+/// `#[pymethods]` of a parse iterator class (`SshEvents`, `EveEvents`) with a
+/// counting `reader` and an inherent `next_event`: `__iter__`, `__next__`,
+/// `.stats`, `to_arrow` and `__reduce__` (which says why it cannot pickle).
+macro_rules! event_iterator_methods {
+    ($class:ident, $what:literal) => {
+        #[pymethods]
+        impl $class {
+            fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+                slf
+            }
+            fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<PyEvent>> {
+                self.next_event(py)
+            }
+            /// Counts so far: lines, events, skipped, malformed, and the first errors.
+            #[getter]
+            fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
+                stats_dict(py, self.reader.stats())
+            }
+            /// The events not yet read, as one Arrow batch (`soc.events`).
+            #[pyo3(name = "to_arrow")]
+            fn drain_to_arrow(&mut self, py: Python<'_>) -> PyResult<crate::columnar::ArrowBatch> {
+                crate::columnar::drain_events(|| Ok(self.next_event(py)?.map(|e| e.inner)))
+            }
+            /// Always raises `TypeError`: a live parse cannot be pickled.
+            fn __reduce__(&self) -> PyResult<PyObject> {
+                Err(not_picklable(stringify!($class), $what))
+            }
+        }
+    };
+}
+
+mod eve;
+mod ssh;
+
+/// `#[pymethods] impl $class { ... }` for a class wrapping a model record in
+/// `inner` (`Event`, `Alert`): the class's own methods plus what both share,
+/// the `kind`, `src_ip` and `user` getters, `to_dict` and JSON pickling.
+macro_rules! record_methods {
+    (impl $class:ident { $($methods:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            $($methods)*
+            /// Kind, e.g. `ssh.failed_password` (an event), `ssh.brute_force` (an alert).
+            #[getter]
+            fn kind(&self) -> &str {
+                &self.inner.kind
+            }
+            /// Source address.
+            #[getter]
+            fn src_ip(&self) -> Option<String> {
+                self.inner.src_ip.map(|i| i.to_string())
+            }
+            /// User name.
+            #[getter]
+            fn user(&self) -> Option<&str> {
+                self.inner.user.as_deref()
+            }
+            /// As plain Python data.
+            fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+                to_py_data(py, &self.inner)
+            }
+            fn __getstate__(&self) -> PyResult<String> {
+                pickle_state(&self.inner)
+            }
+            fn __setstate__(&mut self, state: &str) -> PyResult<()> {
+                self.inner = unpickle_state(state)?;
+                Ok(())
+            }
+        }
+    };
+}
+
 /// One normalized event (an sshd line, a Suricata record). Rust:
 /// `soc_core::model::Event`.
 #[pyclass(module = "soc_core", name = "Event", eq)]
@@ -73,7 +186,7 @@ pub(crate) struct PyEvent {
     pub(crate) inner: CoreEvent,
 }
 
-#[pymethods]
+record_methods! {
 impl PyEvent {
     #[new]
     #[pyo3(signature = (source = "ssh", kind = "ssh.other"))]
@@ -81,11 +194,6 @@ impl PyEvent {
         PyEvent {
             inner: CoreEvent::new(source, kind),
         }
-    }
-    /// Kind, e.g. `ssh.failed_auth`.
-    #[getter]
-    fn kind(&self) -> &str {
-        &self.inner.kind
     }
     /// Parser: `ssh`, `suricata`.
     #[getter]
@@ -101,11 +209,6 @@ impl PyEvent {
     #[getter]
     fn host(&self) -> Option<&str> {
         self.inner.host.as_deref()
-    }
-    /// Source address.
-    #[getter]
-    fn src_ip(&self) -> Option<String> {
-        self.inner.src_ip.map(|i| i.to_string())
     }
     /// Source host name when the log has a name instead of an address.
     #[getter]
@@ -126,11 +229,6 @@ impl PyEvent {
     #[getter]
     fn dst_port(&self) -> Option<u16> {
         self.inner.dst_port
-    }
-    /// User name.
-    #[getter]
-    fn user(&self) -> Option<&str> {
-        self.inner.user.as_deref()
     }
     /// `failure`, `success` or `unknown`.
     #[getter]
@@ -172,10 +270,6 @@ impl PyEvent {
     fn fields(&self, py: Python<'_>) -> PyResult<PyObject> {
         to_py_data(py, &self.inner.fields)
     }
-    /// The event as plain Python data.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
-        to_py_data(py, &self.inner)
-    }
     fn __repr__(&self, py: Python<'_>) -> String {
         let mut r = Repr::new(py, "Event")
             .field("kind", &self.inner.kind)
@@ -188,13 +282,7 @@ impl PyEvent {
             .field("line", self.line())
             .finish()
     }
-    fn __getstate__(&self) -> PyResult<String> {
-        pickle_state(&self.inner)
-    }
-    fn __setstate__(&mut self, state: &str) -> PyResult<()> {
-        self.inner = unpickle_state(state)?;
-        Ok(())
-    }
+}
 }
 
 /// A detector or sensor alert. Rust: `soc_core::model::Alert`.
@@ -204,7 +292,7 @@ pub(crate) struct PyAlert {
     pub(crate) inner: CoreAlert,
 }
 
-#[pymethods]
+record_methods! {
 impl PyAlert {
     #[new]
     #[pyo3(signature = (kind = "alerts.generic", key = "", title = "", severity = "medium"))]
@@ -223,11 +311,6 @@ impl PyAlert {
     fn id(&self) -> &str {
         &self.inner.id
     }
-    /// Kind, e.g. `ssh.brute_force`.
-    #[getter]
-    fn kind(&self) -> &str {
-        &self.inner.kind
-    }
     /// Title.
     #[getter]
     fn title(&self) -> &str {
@@ -237,16 +320,6 @@ impl PyAlert {
     #[getter]
     fn severity(&self) -> &'static str {
         self.inner.severity.as_str()
-    }
-    /// Source address.
-    #[getter]
-    fn src_ip(&self) -> Option<String> {
-        self.inner.src_ip.map(|i| i.to_string())
-    }
-    /// User.
-    #[getter]
-    fn user(&self) -> Option<&str> {
-        self.inner.user.as_deref()
     }
     /// Number of events behind it.
     #[getter]
@@ -272,10 +345,6 @@ impl PyAlert {
     fn last_seen(&self) -> Option<String> {
         self.inner.last_seen.map(|t| t.to_rfc3339())
     }
-    /// The alert as plain Python data.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
-        to_py_data(py, &self.inner)
-    }
     fn __repr__(&self, py: Python<'_>) -> String {
         Repr::new(py, "Alert")
             .field("kind", &self.inner.kind)
@@ -285,13 +354,7 @@ impl PyAlert {
             .field("severity", self.severity())
             .finish()
     }
-    fn __getstate__(&self) -> PyResult<String> {
-        pickle_state(&self.inner)
-    }
-    fn __setstate__(&mut self, state: &str) -> PyResult<()> {
-        self.inner = unpickle_state(state)?;
-        Ok(())
-    }
+}
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

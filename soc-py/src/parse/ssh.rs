@@ -9,19 +9,7 @@ pub(crate) struct SshEvents {
     reader: Reader,
     /// Lines handed in from Python (`None`: the reader reads its file).
     lines: Option<PyObject>,
-    buf: VecDeque<CoreEvent>,
-    done: bool,
-}
-
-/// Up to `BATCH` events of a file into `buf`; false at the end.
-fn fill_file(reader: &mut Reader, buf: &mut VecDeque<CoreEvent>) -> bool {
-    while buf.len() < BATCH {
-        let Some(e) = reader.next() else {
-            return false;
-        };
-        buf.push_back(e);
-    }
-    true
+    batches: EventBatches,
 }
 
 /// The next item of a Python iterable of lines as text, `None` at its end.
@@ -41,52 +29,24 @@ fn next_py_line(py: Python<'_>, iter: &PyObject, no: u64) -> PyResult<Option<Str
     }
 }
 
-#[pymethods]
 impl SshEvents {
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<PyEvent>> {
-        loop {
-            if let Some(e) = self.buf.pop_front() {
-                return Ok(Some(PyEvent { inner: e }));
+    fn next_event(&mut self, py: Python<'_>) -> PyResult<Option<PyEvent>> {
+        let (reader, lines) = (&mut self.reader, &self.lines);
+        self.batches.next_event(|buf| match lines {
+            None => Ok(fill_batch(py, reader, buf)),
+            Some(iter) => {
+                let no = reader.stats().lines + 1;
+                let Some(line) = next_py_line(py, iter, no)? else {
+                    return Ok(false);
+                };
+                buf.extend(reader.read_line(line.trim_end_matches(['\n', '\r'])));
+                Ok(true)
             }
-            if self.done {
-                return Ok(None);
-            }
-            match &self.lines {
-                None => {
-                    let (reader, buf) = (&mut self.reader, &mut self.buf);
-                    self.done = !py.allow_threads(|| fill_file(reader, buf));
-                }
-                Some(iter) => {
-                    let no = self.reader.stats().lines + 1;
-                    match next_py_line(py, iter, no)? {
-                        Some(s) => {
-                            let ev = self.reader.read_line(s.trim_end_matches(['\n', '\r']));
-                            self.buf.extend(ev);
-                        }
-                        None => self.done = true,
-                    }
-                }
-            }
-        }
-    }
-    /// Counts so far: lines, events, skipped, malformed, and the first errors.
-    #[getter]
-    fn stats(&self, py: Python<'_>) -> PyResult<PyObject> {
-        stats_dict(py, self.reader.stats())
-    }
-    /// The events not yet read, as one Arrow batch (`soc.events`).
-    #[pyo3(name = "to_arrow")]
-    fn drain_to_arrow(&mut self, py: Python<'_>) -> PyResult<crate::columnar::ArrowBatch> {
-        crate::columnar::drain_events(|| Ok(self.__next__(py)?.map(|e| e.inner)))
-    }
-    /// Always raises `TypeError`: a live parse cannot be pickled.
-    fn __reduce__(&self) -> PyResult<PyObject> {
-        Err(not_picklable("SshEvents", "an auth log"))
+        })
     }
 }
+
+event_iterator_methods!(SshEvents, "an auth log");
 
 fn ssh_opts(year: Option<i32>, tz: &str, stateful: bool) -> SshOptions {
     SshOptions {
@@ -117,8 +77,7 @@ pub(super) fn parse_ssh(
         return Ok(SshEvents {
             reader,
             lines: None,
-            buf: VecDeque::new(),
-            done: false,
+            batches: EventBatches::default(),
         });
     }
     let reader = Reader::for_lines("<lines>", opts).map_err(to_py)?;
@@ -128,8 +87,7 @@ pub(super) fn parse_ssh(
     Ok(SshEvents {
         reader,
         lines: Some(iter.into_any().unbind()),
-        buf: VecDeque::new(),
-        done: false,
+        batches: EventBatches::default(),
     })
 }
 
