@@ -179,8 +179,15 @@ fn print_record(
 ) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string(rec)?);
-        return Ok(());
+    } else {
+        say_record(rec, done);
     }
+    Ok(())
+}
+
+/// A record as text: the commands of a dry run, why it was skipped or
+/// failed, or `done(rec)`.
+fn say_record(rec: &ActionRecord, done: impl Fn(&ActionRecord) -> String) {
     match &rec.outcome {
         ActionOutcome::DryRun => {
             for c in &rec.commands {
@@ -191,7 +198,6 @@ fn print_record(
         ActionOutcome::Failed(why) => crate::say!("failed: {why}"),
         ActionOutcome::Done => crate::say!("{}", done(rec)),
     }
-    Ok(())
 }
 
 fn audit(store: Option<&Arc<StateStore>>, rec: &ActionRecord) {
@@ -367,6 +373,42 @@ fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
     }
     let _ = w.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Audits each per-firewall record of a fleet action (`--cloud`, `--host`)
+/// and prints it: the records as JSON lines with `--json`, else through
+/// `print`. The exit status of the whole is [`fleet_exit_code`]'s, with
+/// `target` naming one member (`backend`, `host`).
+fn report_fleet(
+    recs: &[ActionRecord],
+    fw: &FirewallArgs,
+    store: Option<&Arc<StateStore>>,
+    (target, retried_by): (&str, &str),
+    mut print: impl FnMut(&ActionRecord),
+) -> anyhow::Result<ExitCode> {
+    for rec in recs {
+        audit(store, rec);
+        if fw.json {
+            println!("{}", serde_json::to_string(rec)?);
+        } else {
+            print(rec);
+        }
+    }
+    Ok(fleet_exit_code(recs, target, retried_by))
+}
+
+/// What a done fleet action did: `blocked IP for 1h`, `unblocked IP`, or
+/// the action and its target.
+fn done_text(rec: &ActionRecord, duration: Option<std::time::Duration>) -> String {
+    match rec.action.as_str() {
+        "block" => format!(
+            "blocked {} for {}",
+            rec.target,
+            soc_core::respond::firewall::format_duration(duration)
+        ),
+        "unblock" => format!("unblocked {}", rec.target),
+        other => format!("{other} {}", rec.target),
+    }
 }
 
 /// The exit code of one action on several targets (remote hosts or cloud

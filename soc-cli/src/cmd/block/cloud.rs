@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use soc_core::model::{ActionOutcome, ActionRecord, Mode};
 use soc_core::respond::cloud::CloudResponder;
-use soc_core::respond::firewall::{format_duration, BlockTarget, FirewallConfig};
+use soc_core::respond::firewall::{BlockTarget, FirewallConfig};
 use soc_core::{RespondError, StateStore};
 
-use super::{audit, mode, open_store, until_text, BlockOrder, FirewallArgs};
+use super::{done_text, mode, open_store, report_fleet, until_text, BlockOrder, FirewallArgs};
 
 /// Options that send the action to cloud and appliance firewalls.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -100,14 +100,10 @@ fn report(
     store: Option<&Arc<StateStore>>,
     duration: Option<Duration>,
 ) -> anyhow::Result<ExitCode> {
-    for rec in recs {
-        audit(store, rec);
-        if fw.json {
-            println!("{}", serde_json::to_string(rec)?);
-        }
+    let scope = ("backend", "`soc block sweep --cloud` or run");
+    report_fleet(recs, fw, store, scope, |rec| {
         let who = &rec.responder;
         match &rec.outcome {
-            _ if fw.json => {}
             ActionOutcome::DryRun => {
                 crate::say!("# {who}");
                 for r in &rec.requests {
@@ -121,20 +117,10 @@ fn report(
             ActionOutcome::Skipped(why) => crate::say!("{who}: {why}"),
             ActionOutcome::Failed(why) => crate::say!("{who}: failed: {why}"),
             ActionOutcome::Done => {
-                let what = match rec.action.as_str() {
-                    "block" => format!("blocked {} for {}", rec.target, format_duration(duration)),
-                    "unblock" => format!("unblocked {}", rec.target),
-                    other => format!("{other} {}", rec.target),
-                };
-                crate::say!("{who}: {what}{}", until_text(rec));
+                crate::say!("{who}: {}{}", done_text(rec, duration), until_text(rec))
             }
         }
-    }
-    Ok(super::fleet_exit_code(
-        recs,
-        "backend",
-        "`soc block sweep --cloud` or run",
-    ))
+    })
 }
 
 /// `soc block IP --cloud ...`.

@@ -12,11 +12,13 @@ use std::time::Duration;
 
 use soc_core::model::{ActionOutcome, ActionRecord};
 use soc_core::pipeline::PipelineConfig;
-use soc_core::respond::firewall::{format_duration, Firewall, FirewallConfig};
+use soc_core::respond::firewall::{Firewall, FirewallConfig};
 use soc_core::respond::remote::RemoteFirewalls;
 use soc_core::StateStore;
 
-use super::{audit, mode, open_store, print_record, until_text, BlockOrder, FirewallArgs};
+use super::{
+    done_text, mode, open_store, report_fleet, say_record, until_text, BlockOrder, FirewallArgs,
+};
 
 /// Options that send the action to other hosts' firewalls.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -93,32 +95,32 @@ pub fn report(
     store: Option<&Arc<StateStore>>,
     duration: Option<Duration>,
 ) -> anyhow::Result<ExitCode> {
-    for rec in recs {
-        audit(store, rec);
-        let host = rec.responder.strip_prefix("firewall@").unwrap_or("local");
-        if !fw.json {
+    report_fleet(
+        recs,
+        fw,
+        store,
+        ("host", "`soc block sweep` or run"),
+        |rec| {
+            let host = rec.responder.strip_prefix("firewall@").unwrap_or("local");
             match &rec.outcome {
                 ActionOutcome::DryRun => crate::say!("# {host}"),
                 ActionOutcome::Skipped(_) | ActionOutcome::Failed(_) => {
                     crate::say!("{host}: {}", one_line(rec));
-                    continue;
+                    return;
                 }
                 ActionOutcome::Done => {}
             }
-        }
-        print_record(rec, fw.json, |r| {
-            let what = match r.action.as_str() {
-                "block" => format!("blocked {} for {}", r.target, format_duration(duration)),
-                other => format!("{other} {}", r.target),
+            let done = |r: &ActionRecord| {
+                format!(
+                    "{host}: {} ({}{})",
+                    done_text(r, duration),
+                    r.detail,
+                    until_text(r)
+                )
             };
-            format!("{host}: {what} ({}{})", r.detail, until_text(r))
-        })?;
-    }
-    Ok(super::fleet_exit_code(
-        recs,
-        "host",
-        "`soc block sweep` or run",
-    ))
+            say_record(rec, done);
+        },
+    )
 }
 
 fn one_line(rec: &ActionRecord) -> String {
