@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, unsupported, Enricher};
+use super::{answer, ip_of, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -67,9 +67,10 @@ impl AbuseIpDb {
         options: HttpOptions,
         ttl_secs: u64,
     ) -> Result<Self, EnrichError> {
-        let key = ProviderApi::require_key(NAME, api_key, "ABUSEIPDB_API_KEY")?;
+        let key = ("Key", "ABUSEIPDB_API_KEY");
+        let api = ProviderApi::key_required(NAME, key, api_key, base_url, options, ttl_secs)?;
         Ok(AbuseIpDb {
-            api: ProviderApi::keyed(NAME, "Key", Some(key), base_url, options, ttl_secs)?,
+            api,
             max_age_days: 90,
         })
     }
@@ -138,7 +139,7 @@ impl Enricher for AbuseIpDb {
     }
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
+        let ip = ip_of(NAME, ind)?;
         let query = [
             ("ipAddress", ip.to_string()),
             ("maxAgeInDays", self.max_age_days.to_string()),

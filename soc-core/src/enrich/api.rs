@@ -74,13 +74,17 @@ impl ProviderApi {
         }
     }
 
-    /// `key`, or [`EnrichError::MissingKey`] when it is blank, naming
-    /// `env_var` and the config key `enrich.<name>.api_key`.
-    pub(crate) fn require_key(
-        name: &str,
+    /// An API that requires a key, sent in the header `header`: a blank
+    /// `key` is [`EnrichError::MissingKey`], naming `env_var` and the config
+    /// key `enrich.<name>.api_key`.
+    pub(crate) fn key_required(
+        name: &'static str,
+        (header, env_var): (&'static str, &str),
         key: String,
-        env_var: &str,
-    ) -> Result<String, EnrichError> {
+        base_url: &str,
+        options: HttpOptions,
+        ttl_secs: u64,
+    ) -> Result<Self, EnrichError> {
         if key.trim().is_empty() {
             return Err(EnrichError::MissingKey {
                 provider: name.into(),
@@ -88,7 +92,7 @@ impl ProviderApi {
                 config_key: format!("enrich.{name}.api_key"),
             });
         }
-        Ok(key)
+        Self::keyed(name, header, Some(key), base_url, options, ttl_secs)
     }
 
     /// How long answers stay valid, in seconds.

@@ -120,3 +120,14 @@ pub(crate) fn unsupported(provider: &str, indicator: &Indicator) -> EnrichError 
         kind: indicator.kind.as_str().to_string(),
     }
 }
+
+/// The address of `indicator` for a provider that looks up addresses only,
+/// or its [`unsupported`] error.
+pub(crate) fn ip_of(
+    provider: &str,
+    indicator: &Indicator,
+) -> Result<std::net::IpAddr, EnrichError> {
+    indicator
+        .ip()
+        .ok_or_else(|| unsupported(provider, indicator))
+}

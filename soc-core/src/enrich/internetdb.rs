@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, unsupported, Enricher};
+use super::{answer, ip_of, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -48,7 +48,7 @@ impl Enricher for InternetDb {
     }
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
+        let ip = ip_of(NAME, ind)?;
         let not_found = "no data in InternetDB";
         self.api
             .lookup(ind, &ip.to_string(), "application/json", not_found, parse)

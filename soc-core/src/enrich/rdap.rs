@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, unsupported, Enricher};
+use super::{answer, ip_of, unsupported, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 
@@ -58,7 +58,7 @@ impl Enricher for Rdap {
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
         let path = match ind.kind {
             IndicatorKind::Ipv4 | IndicatorKind::Ipv6 => {
-                let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
+                let ip = ip_of(NAME, ind)?;
                 format!("ip/{ip}")
             }
             IndicatorKind::Domain => format!("domain/{}", ind.value),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::net::UdpSocket;
 
-use super::{answer, unsupported, Enricher};
+use super::{answer, ip_of, Enricher};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -218,7 +218,7 @@ impl Enricher for ReverseDns {
     }
 
     async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let ip = ind.ip().ok_or_else(|| unsupported(NAME, ind))?;
+        let ip = ip_of(NAME, ind)?;
         let names = self.lookup(ip).await?;
         let summary = if names.is_empty() {
             "no PTR record".to_string()

@@ -38,10 +38,9 @@ impl VirusTotal {
         options: HttpOptions,
         ttl_secs: u64,
     ) -> Result<Self, EnrichError> {
-        let key = ProviderApi::require_key(NAME, api_key, "VIRUSTOTAL_API_KEY")?;
-        Ok(VirusTotal {
-            api: ProviderApi::keyed(NAME, "x-apikey", Some(key), base_url, options, ttl_secs)?,
-        })
+        let key = ("x-apikey", "VIRUSTOTAL_API_KEY");
+        let api = ProviderApi::key_required(NAME, key, api_key, base_url, options, ttl_secs)?;
+        Ok(VirusTotal { api })
     }
 
     /// The VirusTotal URL identifier: unpadded base64url of the URL.
