@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::RespondError;
 use crate::http::{Outcome, RetryPolicy, RetryingClient};
+use crate::model::{ActionRecord, Mode};
 
 pub(crate) use crate::http::truncate;
 
@@ -56,6 +57,20 @@ impl RetrySettings {
         }
     }
 }
+
+/// `impl From<&Section> for RetrySettings` for a config section with the
+/// keys `timeout_secs`, `max_retries` and `retry_backoff_ms`, so that its
+/// responder builds its client with `Http::for_url(name, url, cfg.into())`.
+macro_rules! retry_settings_from {
+    ($section:ty) => {
+        impl From<&$section> for $crate::respond::http::RetrySettings {
+            fn from(cfg: &$section) -> Self {
+                Self::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms)
+            }
+        }
+    };
+}
+pub(crate) use retry_settings_from;
 
 /// Retry settings and a pooled client.
 #[derive(Debug)]
@@ -120,6 +135,60 @@ impl Http {
     }
 }
 
+/// The endpoint of an HTTP ticket or SIEM client: the client for the
+/// configured base URL and the URL its alerts are POSTed to.
+pub(crate) struct Endpoint {
+    http: Http,
+    url: String,
+}
+
+impl Endpoint {
+    /// `responder`'s client for the configured `base` URL (http(s) with a
+    /// host), posting to `base/path`.
+    pub fn new(
+        responder: &str,
+        base: &str,
+        path: &str,
+        retry: RetrySettings,
+    ) -> Result<Self, RespondError> {
+        Ok(Endpoint {
+            http: Http::for_url(responder, base, retry)?,
+            url: join(base, path),
+        })
+    }
+
+    /// The client (for other requests to the same service).
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// The URL as shown in records and `Debug` ([`shown_endpoint`]).
+    pub fn shown(&self) -> String {
+        shown_endpoint(&self.url)
+    }
+
+    /// Notes `POST <endpoint>` in `rec` and, in a dry run, the body that
+    /// would be sent: true when the record is then complete (dry run).
+    pub fn note_post(&self, rec: &mut ActionRecord, body: &impl std::fmt::Display) -> bool {
+        rec.requests.push(format!("POST {}", self.shown()));
+        if rec.mode == Mode::DryRun {
+            rec.detail = format!("body: {body}");
+            return true;
+        }
+        false
+    }
+
+    /// POSTs to the endpoint the request `build` completes (headers,
+    /// body), retrying as [`Http::send`] does.
+    pub async fn post(
+        &self,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+        retry: impl Fn(u16, &str) -> bool,
+    ) -> Result<Reply, RespondError> {
+        self.http.send(|c| build(c.post(&self.url)), retry).await
+    }
+}
+
 /// `scheme://host[:port]/...` with the path hidden (webhook URLs carry tokens).
 pub(crate) fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -146,14 +215,14 @@ pub(crate) fn shown_endpoint(url: &str) -> String {
 pub(crate) fn debug_endpoint(
     f: &mut std::fmt::Formatter<'_>,
     type_name: &str,
-    endpoint: &str,
+    endpoint: &Endpoint,
 ) -> std::fmt::Result {
     f.debug_struct(type_name)
-        .field("endpoint", &shown_endpoint(endpoint))
+        .field("endpoint", &endpoint.shown())
         .finish_non_exhaustive()
 }
 
-/// `impl Debug` for an HTTP responder type with an `endpoint: String`
+/// `impl Debug` for an HTTP responder type with an `endpoint: Endpoint`
 /// field: [`debug_endpoint`] under the type's name.
 macro_rules! debug_shows_endpoint {
     ($ty:ident) => {

@@ -3,8 +3,8 @@
 use super::message::alert_message;
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode};
-use crate::respond::http::{redact_url, Http};
-use crate::respond::json_post::{JsonPost, RetrySettings};
+use crate::respond::http::{redact_url, retry_settings_from, Http};
+use crate::respond::json_post::JsonPost;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
 use async_trait::async_trait;
@@ -48,13 +48,14 @@ pub struct WebhookNotifier {
     target: JsonPost,
 }
 
+retry_settings_from!(WebhookConfig);
+
 impl WebhookNotifier {
     /// Builds the notifier, resolving `${VAR}` references.
     pub fn new(cfg: &WebhookConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
         let token = cfg.bearer_token.as_ref();
         Ok(WebhookNotifier {
-            target: JsonPost::new("webhook", &cfg.url, token, "bearer_token", retry)?,
+            target: JsonPost::new("webhook", &cfg.url, token, "bearer_token", cfg.into())?,
         })
     }
 }
@@ -122,13 +123,14 @@ impl std::fmt::Debug for SlackNotifier {
     }
 }
 
+retry_settings_from!(SlackConfig);
+
 impl SlackNotifier {
     /// Builds the notifier, resolving a `${VAR}` URL.
     pub fn new(cfg: &SlackConfig) -> Result<Self, RespondError> {
         let url = cfg.url.resolve("slack", "url")?;
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
         Ok(SlackNotifier {
-            http: Http::for_url("slack", &url, retry)?,
+            http: Http::for_url("slack", &url, cfg.into())?,
             url,
         })
     }

@@ -3,9 +3,7 @@
 use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::http::{
-    debug_shows_endpoint, join, shown_endpoint, truncate, Http, RetrySettings,
-};
+use crate::respond::http::{debug_shows_endpoint, retry_settings_from, truncate, Endpoint};
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -50,27 +48,25 @@ impl Default for ElasticConfig {
 /// Indexes alerts with the Elasticsearch `_bulk` API (document id = alert
 /// id, so re-sending updates instead of duplicating).
 pub struct ElasticBulk {
-    http: Http,
-    endpoint: String,
+    endpoint: Endpoint,
     api_key: Option<String>,
     cfg: ElasticConfig,
 }
 
 debug_shows_endpoint!(ElasticBulk);
+retry_settings_from!(ElasticConfig);
 
 impl ElasticBulk {
     /// Builds the forwarder.
     pub fn new(cfg: &ElasticConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
-        let http = Http::for_url("elasticsearch", &cfg.url, retry)?;
+        let endpoint = Endpoint::new("elasticsearch", &cfg.url, "_bulk", cfg.into())?;
         let api_key = cfg
             .api_key
             .as_ref()
             .map(|k| k.resolve("elasticsearch", "api_key"))
             .transpose()?;
         Ok(ElasticBulk {
-            http,
-            endpoint: join(&cfg.url, "_bulk"),
+            endpoint,
             api_key,
             cfg: cfg.clone(),
         })
@@ -114,11 +110,10 @@ impl ElasticBulk {
             while !pending.is_empty() {
                 let body = self.bulk_body(&pending);
                 let reply = self
-                    .http
-                    .send(
-                        |c| {
-                            let r = c
-                                .post(&self.endpoint)
+                    .endpoint
+                    .post(
+                        |r| {
+                            let r = r
                                 .header("Content-Type", "application/x-ndjson")
                                 .body(body.clone());
                             match &self.api_key {
@@ -226,7 +221,7 @@ impl Forwarder for ElasticBulk {
     const SENT_DETAIL: &'static str = "indexed";
 
     fn shown_target(&self) -> String {
-        shown_endpoint(&self.endpoint)
+        self.endpoint.shown()
     }
 
     fn dry_run_body(&self, alert: &Alert) -> String {

@@ -3,9 +3,7 @@
 use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::http::{
-    debug_shows_endpoint, join, shown_endpoint, truncate, Http, RetrySettings,
-};
+use crate::respond::http::{debug_shows_endpoint, retry_settings_from, truncate, Endpoint};
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -55,24 +53,22 @@ impl Default for SplunkHecConfig {
 
 /// Forwards alerts to a Splunk HTTP Event Collector.
 pub struct SplunkHec {
-    http: Http,
-    endpoint: String,
+    endpoint: Endpoint,
     token: String,
     cfg: SplunkHecConfig,
 }
 
 debug_shows_endpoint!(SplunkHec);
+retry_settings_from!(SplunkHecConfig);
 
 impl SplunkHec {
     /// Builds the forwarder, resolving the token.
     pub fn new(cfg: &SplunkHecConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
-        let http = Http::for_url("splunk_hec", &cfg.url, retry)?;
-        let token = cfg.token.resolve("splunk_hec", "token")?;
+        let path = "services/collector/event";
+        let endpoint = Endpoint::new("splunk_hec", &cfg.url, path, cfg.into())?;
         Ok(SplunkHec {
-            http,
-            endpoint: join(&cfg.url, "services/collector/event"),
-            token,
+            endpoint,
+            token: cfg.token.resolve("splunk_hec", "token")?,
             cfg: cfg.clone(),
         })
     }
@@ -107,11 +103,10 @@ impl SplunkHec {
                 .map(|a| self.event(a).to_string() + "\n")
                 .collect();
             let reply = self
-                .http
-                .send(
-                    |c| {
-                        c.post(&self.endpoint)
-                            .header("Authorization", format!("Splunk {}", self.token))
+                .endpoint
+                .post(
+                    |r| {
+                        r.header("Authorization", format!("Splunk {}", self.token))
                             .header("Content-Type", "application/json")
                             .body(body.clone())
                     },
@@ -144,7 +139,7 @@ impl Forwarder for SplunkHec {
     const SENT_DETAIL: &'static str = "HEC code 0: Success";
 
     fn shown_target(&self) -> String {
-        shown_endpoint(&self.endpoint)
+        self.endpoint.shown()
     }
 
     fn dry_run_body(&self, alert: &Alert) -> String {

@@ -3,7 +3,8 @@
 use super::forwarder::{http_cfg_defaults, Forwarder};
 use crate::error::RespondError;
 use crate::model::Alert;
-use crate::respond::json_post::{JsonPost, RetrySettings};
+use crate::respond::http::retry_settings_from;
+use crate::respond::json_post::JsonPost;
 use crate::respond::secret::Secret;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -47,12 +48,13 @@ pub struct JsonSink {
     batch_size: usize,
 }
 
+retry_settings_from!(SinkConfig);
+
 impl JsonSink {
     /// Builds the sink.
     pub fn new(cfg: &SinkConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
         Ok(JsonSink {
-            target: JsonPost::new("sink", &cfg.url, cfg.token.as_ref(), "token", retry)?,
+            target: JsonPost::new("sink", &cfg.url, cfg.token.as_ref(), "token", cfg.into())?,
             batch_size: cfg.batch_size.max(1),
         })
     }

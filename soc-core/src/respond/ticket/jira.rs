@@ -2,7 +2,9 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, Mode, Severity};
-use crate::respond::http::{debug_shows_endpoint, join, shown_endpoint, Http, RetrySettings};
+use crate::respond::http::{
+    debug_shows_endpoint, join, retry_settings_from, shown_endpoint, Endpoint,
+};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -62,23 +64,20 @@ impl Default for JiraConfig {
 /// alert gets one issue across runs and restarts. The response engine's
 /// suppression window also keeps it to one issue per source and kind.
 pub struct Jira {
-    http: Http,
-    endpoint: String,
+    endpoint: Endpoint,
     search: String,
     token: String,
     cfg: JiraConfig,
 }
 
 debug_shows_endpoint!(Jira);
+retry_settings_from!(JiraConfig);
 
 impl Jira {
     /// Builds the responder, resolving the token.
     pub fn new(cfg: &JiraConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
-        let http = Http::for_url("jira", &cfg.url, retry)?;
         Ok(Jira {
-            http,
-            endpoint: join(&cfg.url, "rest/api/2/issue"),
+            endpoint: Endpoint::new("jira", &cfg.url, "rest/api/2/issue", cfg.into())?,
             search: join(&cfg.url, "rest/api/2/search"),
             token: cfg.token.resolve("jira", "token")?,
             cfg: cfg.clone(),
@@ -122,7 +121,8 @@ impl Jira {
     async fn existing_issue(&self, alert: &Alert) -> Result<Option<String>, RespondError> {
         let jql = format!("labels = \"{}\"", jira_alert_label(&alert.id));
         let reply = self
-            .http
+            .endpoint
+            .http()
             .send(
                 |c| {
                     self.authorize(c.get(&self.search).query(&[
@@ -180,11 +180,8 @@ impl Responder for Jira {
             rec.requests
                 .push(format!("GET {}", shown_endpoint(&self.search)));
         }
-        rec.requests
-            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         let body = self.body(alert);
-        if mode == Mode::DryRun {
-            rec.detail = format!("body: {body}");
+        if self.endpoint.note_post(&mut rec, &body) {
             return Ok(rec);
         }
         if self.cfg.search_existing {
@@ -195,9 +192,9 @@ impl Responder for Jira {
             }
         }
         let reply = self
-            .http
-            .send(
-                |c| self.authorize(c.post(&self.endpoint).json(&body)),
+            .endpoint
+            .post(
+                |r| self.authorize(r.json(&body)),
                 |s, _| s == 429 || s >= 500,
             )
             .await?;

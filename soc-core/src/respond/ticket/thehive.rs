@@ -2,7 +2,7 @@
 
 use crate::error::RespondError;
 use crate::model::{ActionRecord, Alert, IndicatorKind, Mode, Severity};
-use crate::respond::http::{debug_shows_endpoint, join, shown_endpoint, Http, RetrySettings};
+use crate::respond::http::{debug_shows_endpoint, retry_settings_from, Endpoint};
 use crate::respond::notify::alert_message;
 use crate::respond::secret::Secret;
 use crate::respond::Responder;
@@ -57,22 +57,19 @@ impl Default for TheHiveConfig {
 /// Creates TheHive 5 alerts (`POST /api/v1/alert`), `sourceRef` = alert id;
 /// TheHive's "already exists" answer counts as success.
 pub struct TheHive {
-    http: Http,
-    endpoint: String,
+    endpoint: Endpoint,
     api_key: String,
     cfg: TheHiveConfig,
 }
 
 debug_shows_endpoint!(TheHive);
+retry_settings_from!(TheHiveConfig);
 
 impl TheHive {
     /// Builds the responder, resolving the API key.
     pub fn new(cfg: &TheHiveConfig) -> Result<Self, RespondError> {
-        let retry = RetrySettings::new(cfg.timeout_secs, cfg.max_retries, cfg.retry_backoff_ms);
-        let http = Http::for_url("thehive", &cfg.url, retry)?;
         Ok(TheHive {
-            http,
-            endpoint: join(&cfg.url, "api/v1/alert"),
+            endpoint: Endpoint::new("thehive", &cfg.url, "api/v1/alert", cfg.into())?,
             api_key: cfg.api_key.resolve("thehive", "api_key")?,
             cfg: cfg.clone(),
         })
@@ -143,21 +140,15 @@ impl Responder for TheHive {
 
     async fn respond(&self, alert: &Alert, mode: Mode) -> Result<ActionRecord, RespondError> {
         let mut rec = ActionRecord::new("thehive", "ticket", &alert.id, &alert.id, mode);
-        rec.requests
-            .push(format!("POST {}", shown_endpoint(&self.endpoint)));
         let body = self.body(alert);
-        if mode == Mode::DryRun {
-            rec.detail = format!("body: {body}");
+        if self.endpoint.note_post(&mut rec, &body) {
             return Ok(rec);
         }
         let reply = self
-            .http
-            .send(
-                |c| {
-                    let r = c
-                        .post(&self.endpoint)
-                        .bearer_auth(&self.api_key)
-                        .json(&body);
+            .endpoint
+            .post(
+                |r| {
+                    let r = r.bearer_auth(&self.api_key).json(&body);
                     match &self.cfg.organisation {
                         Some(o) => r.header("X-Organisation", o),
                         None => r,
