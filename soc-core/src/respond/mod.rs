@@ -24,6 +24,7 @@ mod engine;
 mod http;
 mod json_post;
 pub mod notify;
+mod pending;
 mod playbook;
 mod responder;
 mod secret;

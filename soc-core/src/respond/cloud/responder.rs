@@ -15,6 +15,7 @@ use crate::respond::firewall::{
     alert_block_target, already_blocked, find_block, format_duration, no_source_to_block,
     parse_duration, record_block, BlockTarget, FirewallConfig, TargetPolicy,
 };
+use crate::respond::pending::expired_retry;
 use crate::respond::Responder;
 use crate::store::{BlockEntry, StateStore};
 
@@ -277,15 +278,7 @@ impl CloudResponder {
         let mut out = Vec::new();
         for e in store.blocks()? {
             let mut rec = if e.backend == block_key {
-                if let Some(exp) = e.expires_at.filter(|x| *x <= now) {
-                    let mut rec = ActionRecord::new(&name, "retry", &e.ip, "", mode);
-                    rec.outcome = ActionOutcome::Skipped(format!(
-                        "pending block expired at {} before {name} could apply it",
-                        exp.to_rfc3339()
-                    ));
-                    if mode == Mode::Live {
-                        store.remove_block(&e.ip, &e.backend)?;
-                    }
+                if let Some(rec) = expired_retry(store, &e, (&name, &name), mode, now)? {
                     out.push(rec);
                     continue;
                 }

@@ -7,8 +7,9 @@ use chrono::Utc;
 
 use super::fleet::{RemoteFirewalls, Verb, RETRY_BLOCK, RETRY_UNBLOCK};
 use crate::error::RespondError;
-use crate::model::{ActionOutcome, ActionRecord, Mode};
+use crate::model::{ActionRecord, Mode};
 use crate::respond::firewall::BlockTarget;
+use crate::respond::pending::expired_retry;
 use crate::store::BlockEntry;
 
 impl RemoteFirewalls {
@@ -85,15 +86,7 @@ impl RemoteFirewalls {
                 continue;
             }
             let responder = format!("firewall@{host}");
-            if let Some(exp) = e.expires_at.filter(|x| *x <= now) {
-                let mut rec = ActionRecord::new(&responder, "retry", &e.ip, "", mode);
-                rec.outcome = ActionOutcome::Skipped(format!(
-                    "pending block expired at {} before {host} could apply it",
-                    exp.to_rfc3339()
-                ));
-                if mode == Mode::Live {
-                    store.remove_block(&e.ip, &e.backend)?;
-                }
+            if let Some(rec) = expired_retry(store, &e, (&responder, host), mode, now)? {
                 out.push(rec);
                 continue;
             }
