@@ -49,7 +49,7 @@ use crate::source::{SourceKind, SourceRecord};
 pub use adapter::SplunkLogSource;
 
 /// Configuration of a Splunk search source (`splunk = { ... }` in a `[[sources]]` entry).
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SplunkConfig {
     /// Management URL, e.g. `https://splunk.example:8089`.
@@ -103,28 +103,6 @@ impl Default for SplunkConfig {
             interval_secs: 60,
             name: None,
         }
-    }
-}
-
-impl std::fmt::Debug for SplunkConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SplunkConfig")
-            .field("url", &self.url)
-            .field("query", &self.query)
-            .field("token", &self.token)
-            .field("token_type", &self.token_type)
-            .field("username", &self.username)
-            .field("password", &self.password)
-            .field("earliest", &self.earliest)
-            .field("lag_secs", &self.lag_secs)
-            .field("verify_tls", &self.verify_tls)
-            .field("ca_cert", &self.ca_cert)
-            .field("timeout_secs", &self.timeout_secs)
-            .field("max_retries", &self.max_retries)
-            .field("retry_backoff_ms", &self.retry_backoff_ms)
-            .field("interval_secs", &self.interval_secs)
-            .field("name", &self.name)
-            .finish()
     }
 }
 
