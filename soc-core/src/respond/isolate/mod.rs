@@ -46,8 +46,10 @@ use crate::respond::firewall::exec::{display_argv, shell_quote, CommandRunner, S
 use crate::respond::Responder;
 
 mod inventory;
+mod login;
 pub(crate) use inventory::valid_hostname;
 pub use inventory::{is_loopback_name, Host, Inventory, InventoryHost, MatchRule};
+pub(crate) use login::{ssh_path_arg, SshLogin};
 
 /// Isolation configuration (`[isolate]` in `soc.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,23 +152,6 @@ fn path_arg(what: &str, p: &std::path::Path) -> Result<String, RespondError> {
     ssh_path_arg(what, p).map_err(config_err)
 }
 
-/// `p` as an ssh option value, or why it cannot be one (ssh expands
-/// %-tokens and splits on whitespace in `-i`/`UserKnownHostsFile`).
-pub(crate) fn ssh_path_arg(what: &str, p: &std::path::Path) -> Result<String, String> {
-    let s = p
-        .to_str()
-        .ok_or_else(|| format!("{what} path is not UTF-8"))?;
-    if s.is_empty()
-        || s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "%\"'".contains(c))
-    {
-        return Err(format!(
-            "{what} path '{s}' must not be empty or contain spaces, quotes or %"
-        ));
-    }
-    Ok(s.to_string())
-}
-
 impl SshIsolator {
     /// An isolator using the system's ssh client.
     pub fn new(config: IsolateConfig) -> Result<Self, RespondError> {
@@ -262,28 +247,12 @@ impl SshIsolator {
     pub fn ssh_argv(&self, host: &str) -> Result<Vec<String>, RespondError> {
         let host = self.check_host(host)?;
         let c = &self.config;
-        let mut argv: Vec<String> = vec![c.ssh_program.clone()];
-        let mut opt = |o: String| {
-            argv.push("-o".into());
-            argv.push(o);
-        };
-        opt("BatchMode=yes".into());
-        opt("StrictHostKeyChecking=yes".into());
-        if let Some(kh) = &c.known_hosts {
-            opt(format!(
-                "UserKnownHostsFile={}",
-                path_arg("known_hosts", kh)?
-            ));
-        }
-        opt(format!("ConnectTimeout={}", c.connect_timeout_secs.max(1)));
-        if let Some(key) = &c.identity_file {
-            opt("IdentitiesOnly=yes".into());
-            argv.push("-i".into());
-            argv.push(path_arg("identity_file", key)?);
-        }
-        argv.extend(["-p".into(), c.port.to_string(), "-l".into(), c.user.clone()]);
-        argv.push("--".into());
-        argv.push(host.clone());
+        let mut argv = SshLogin::to(&c.ssh_program, &c.user, &host, c.port)
+            .known_hosts(c.known_hosts.as_deref())
+            .key("identity_file", c.identity_file.as_deref())
+            .connect_timeout(c.connect_timeout_secs)
+            .argv()
+            .map_err(config_err)?;
         let mgmt = self.mgmt_ip.to_string();
         for word in &self.command {
             let w = word.replace("{mgmt_ip}", &mgmt).replace("{host}", &host);

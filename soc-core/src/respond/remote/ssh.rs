@@ -38,7 +38,7 @@ use super::config::{config_err, HostSpec, RemoteFirewallConfig};
 use crate::error::RespondError;
 use crate::respond::firewall::exec::{display_argv, find_program, package_for};
 use crate::respond::firewall::{CommandOutput, CommandRunner};
-use crate::respond::isolate::ssh_path_arg;
+use crate::respond::isolate::SshLogin;
 
 /// The marker between the ssh argv and the stdin script in records.
 pub const STDIN_MARKER: &str = "<<<";
@@ -59,10 +59,6 @@ pub fn remote_safe(w: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b))
 }
 
-fn path_arg(what: &str, p: &std::path::Path) -> Result<String, RespondError> {
-    ssh_path_arg(what, p).map_err(config_err)
-}
-
 impl SshRunner {
     /// The runner for `spec`, with the section's timeouts and ssh program.
     pub fn new(spec: &HostSpec, section: &RemoteFirewallConfig) -> Result<Self, RespondError> {
@@ -70,36 +66,11 @@ impl SshRunner {
         if let Some(ns) = &spec.netns {
             ssh.extend(["ip", "netns", "exec", ns.as_str()].map(String::from));
         }
-        ssh.push(section.ssh_program.clone());
-        let mut opt = |o: String| {
-            ssh.push("-o".into());
-            ssh.push(o);
-        };
-        opt("BatchMode=yes".into());
-        opt("StrictHostKeyChecking=yes".into());
-        if let Some(kh) = &spec.known_hosts {
-            opt(format!(
-                "UserKnownHostsFile={}",
-                path_arg("known_hosts", kh)?
-            ));
-        }
-        opt(format!(
-            "ConnectTimeout={}",
-            section.connect_timeout_secs.max(1)
-        ));
-        if let Some(key) = &spec.key {
-            opt("IdentitiesOnly=yes".into());
-            ssh.push("-i".into());
-            ssh.push(path_arg("key", key)?);
-        }
-        ssh.extend([
-            "-p".into(),
-            spec.port.to_string(),
-            "-l".into(),
-            spec.user.clone(),
-            "--".into(),
-            spec.host.clone(),
-        ]);
+        let login = SshLogin::to(&section.ssh_program, &spec.user, &spec.host, spec.port)
+            .known_hosts(spec.known_hosts.as_deref())
+            .key("key", spec.key.as_deref())
+            .connect_timeout(section.connect_timeout_secs);
+        ssh.extend(login.argv().map_err(config_err)?);
         Ok(SshRunner {
             host: spec.name.clone(),
             ssh,
