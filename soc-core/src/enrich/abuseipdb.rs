@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, ip_of, Enricher};
+use super::{answer, AddressProvider};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -125,21 +125,14 @@ impl AbuseIpDb {
 }
 
 #[async_trait]
-impl Enricher for AbuseIpDb {
-    fn name(&self) -> &str {
-        NAME
-    }
+impl AddressProvider for AbuseIpDb {
+    const NAME: &'static str = NAME;
 
-    fn supports(&self, ind: &Indicator) -> bool {
-        ind.ip().is_some()
-    }
-
-    fn quota_remaining(&self) -> Option<u64> {
+    fn address_quota_remaining(&self) -> Option<u64> {
         self.api.http().quota_remaining()
     }
 
-    async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let ip = ip_of(NAME, ind)?;
+    async fn enrich_address(&self, ind: &Indicator, ip: IpAddr) -> Result<Enrichment, EnrichError> {
         let query = [
             ("ipAddress", ip.to_string()),
             ("maxAgeInDays", self.max_age_days.to_string()),

@@ -1,4 +1,5 @@
-//! The [`Enricher`] trait, which kinds of indicator can be enriched, and
+//! The [`Enricher`] trait (and `AddressProvider`, the shape of the
+//! address-only providers), which kinds of indicator can be enriched, and
 //! the helpers every provider builds its answers and errors with. A leaf:
 //! the providers and the service use it.
 
@@ -45,6 +46,42 @@ impl<E: Enricher + ?Sized> Enricher for std::sync::Arc<E> {
     }
     fn quota_remaining(&self) -> Option<u64> {
         (**self).quota_remaining()
+    }
+}
+
+/// A provider that looks up IP addresses only (AbuseIPDB, InternetDB,
+/// reverse DNS). It is an [`Enricher`] named [`NAME`](Self::NAME) that
+/// supports exactly the address indicators and is handed the address.
+#[async_trait]
+pub(crate) trait AddressProvider: Send + Sync {
+    /// Provider name as used in config and `--providers`.
+    const NAME: &'static str;
+    /// What the provider says about `ip`, the address of `indicator`.
+    async fn enrich_address(
+        &self,
+        indicator: &Indicator,
+        ip: std::net::IpAddr,
+    ) -> Result<Enrichment, EnrichError>;
+    /// See [`Enricher::quota_remaining`].
+    fn address_quota_remaining(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[async_trait]
+impl<P: AddressProvider> Enricher for P {
+    fn name(&self) -> &str {
+        P::NAME
+    }
+    fn supports(&self, indicator: &Indicator) -> bool {
+        indicator.ip().is_some()
+    }
+    async fn enrich(&self, indicator: &Indicator) -> Result<Enrichment, EnrichError> {
+        let ip = ip_of(P::NAME, indicator)?;
+        self.enrich_address(indicator, ip).await
+    }
+    fn quota_remaining(&self) -> Option<u64> {
+        self.address_quota_remaining()
     }
 }
 

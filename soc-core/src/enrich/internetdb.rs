@@ -1,12 +1,14 @@
 //! Shodan InternetDB: open ports, CPEs, known vulnerabilities, tags and host
 //! names of an address. No key; 404 means "no data".
 
+use std::net::IpAddr;
+
 use async_trait::async_trait;
 use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, ip_of, Enricher};
+use super::{answer, AddressProvider};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -38,17 +40,10 @@ impl InternetDb {
 }
 
 #[async_trait]
-impl Enricher for InternetDb {
-    fn name(&self) -> &str {
-        NAME
-    }
+impl AddressProvider for InternetDb {
+    const NAME: &'static str = NAME;
 
-    fn supports(&self, ind: &Indicator) -> bool {
-        ind.ip().is_some()
-    }
-
-    async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let ip = ip_of(NAME, ind)?;
+    async fn enrich_address(&self, ind: &Indicator, ip: IpAddr) -> Result<Enrichment, EnrichError> {
         let not_found = "no data in InternetDB";
         self.api
             .lookup(ind, &ip.to_string(), "application/json", not_found, parse)

@@ -48,7 +48,7 @@ pub mod service;
 pub mod virustotal;
 
 pub use config::{EnrichConfig, ListsConfig, ProviderConfig, ProviderName};
-pub(crate) use enricher::{answer, ip_of, unsupported};
+pub(crate) use enricher::{answer, ip_of, unsupported, AddressProvider};
 pub use enricher::{enrichable, provider_of, Enricher};
 pub use service::{EnrichStats, EnrichmentService};
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::net::UdpSocket;
 
-use super::{answer, ip_of, Enricher};
+use super::{answer, AddressProvider};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -208,17 +208,10 @@ fn parse_reply(msg: &[u8]) -> Result<Vec<String>, EnrichError> {
 }
 
 #[async_trait]
-impl Enricher for ReverseDns {
-    fn name(&self) -> &str {
-        NAME
-    }
+impl AddressProvider for ReverseDns {
+    const NAME: &'static str = NAME;
 
-    fn supports(&self, ind: &Indicator) -> bool {
-        ind.ip().is_some()
-    }
-
-    async fn enrich(&self, ind: &Indicator) -> Result<Enrichment, EnrichError> {
-        let ip = ip_of(NAME, ind)?;
+    async fn enrich_address(&self, ind: &Indicator, ip: IpAddr) -> Result<Enrichment, EnrichError> {
         let names = self.lookup(ip).await?;
         let summary = if names.is_empty() {
             "no PTR record".to_string()
@@ -244,6 +237,7 @@ impl Enricher for ReverseDns {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::enrich::Enricher;
 
     /// A one-shot DNS server on 127.0.0.1 answering with `answer(query)`.
     async fn server(answer: fn(&[u8]) -> Vec<u8>) -> SocketAddr {
