@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// a leaf file instead, and remove an entry when its cycle is broken.
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("source/file", &["mod", "open"]),
-    ("source/splunk", &["adapter", "mod", "stream"]),
+    ("source/splunk", &["adapter", "mod"]),
     (
         "detect",
         &[

@@ -315,7 +315,7 @@ impl SplunkSource {
                 f.message,
                 client.requests()
             ))),
-            Outcome::Reply(r) => stream::read_export(self, r.status, &r.body),
+            Outcome::Reply(r) => stream::read_export((&self.name, self.kind), r.status, &r.body),
         }
     }
 

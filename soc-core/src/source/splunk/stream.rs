@@ -3,10 +3,9 @@
 use crate::http::truncate;
 use serde_json::Value;
 
-use super::SplunkSource;
 use crate::error::SourceError;
 use crate::model::Origin;
-use crate::source::SourceRecord;
+use crate::source::{SourceKind, SourceRecord};
 
 /// The `messages[].text` of a Splunk JSON body, joined; `None` when there are none.
 fn messages_text(body: &str) -> Option<String> {
@@ -24,9 +23,10 @@ fn messages_text(body: &str) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join("; "))
 }
 
-/// Turns an export reply (status and body) into records, or the error it carries.
+/// Turns an export reply (status and body) of the search source `name`
+/// (its records of `kind`) into records, or the error it carries.
 pub(super) fn read_export(
-    src: &SplunkSource,
+    (name, kind): (&str, SourceKind),
     status: u16,
     body: &str,
 ) -> Result<Vec<SourceRecord>, SourceError> {
@@ -43,13 +43,14 @@ pub(super) fn read_export(
             _ => "",
         };
         return Err(SourceError::Remote {
-            source_name: src.name.clone(),
+            source_name: name.to_string(),
             status,
             message: format!("{hint}{said}"),
         });
     }
     let mut reader = ExportReader {
-        src,
+        name,
+        kind,
         status,
         out: Vec::new(),
         done: false,
@@ -65,7 +66,8 @@ pub(super) fn read_export(
 }
 
 struct ExportReader<'a> {
-    src: &'a SplunkSource,
+    name: &'a str,
+    kind: SourceKind,
     status: u16,
     out: Vec<SourceRecord>,
     done: bool,
@@ -81,7 +83,7 @@ impl ExportReader<'_> {
             return Ok(());
         }
         let v: Value = serde_json::from_str(text).map_err(|e| SourceError::Transport {
-            source_name: self.src.name.clone(),
+            source_name: self.name.to_string(),
             message: format!(
                 "malformed export line {}: {e}: {}",
                 self.line_no,
@@ -94,12 +96,12 @@ impl ExportReader<'_> {
                 let t = m.get("text").and_then(Value::as_str).unwrap_or("");
                 if kind.eq_ignore_ascii_case("ERROR") || kind.eq_ignore_ascii_case("FATAL") {
                     return Err(SourceError::Remote {
-                        source_name: self.src.name.clone(),
+                        source_name: self.name.to_string(),
                         status: self.status,
                         message: format!("{kind}: {t}"),
                     });
                 }
-                tracing::warn!(source = %self.src.name, "splunk {kind}: {t}");
+                tracing::warn!(source = %self.name, "splunk {kind}: {t}");
             }
         }
         if v.get("preview").and_then(Value::as_bool) == Some(true) {
@@ -125,10 +127,10 @@ impl ExportReader<'_> {
             None => result.to_string(),
         };
         self.out.push(SourceRecord {
-            kind: self.src.kind,
+            kind: self.kind,
             text,
             origin: Origin {
-                file: self.src.name.clone(),
+                file: self.name.to_string(),
                 line: self.out.len() as u64 + 1,
             },
         });
