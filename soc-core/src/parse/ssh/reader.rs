@@ -16,7 +16,8 @@ use crate::parse::lines::LineReader;
 use crate::parse::ParseStats;
 
 use super::parallel::Parallel;
-use super::{SshOptions, SshParser, SshRecordRef};
+use super::parser::{SshOptions, SshParser};
+use super::record::SshRecordRef;
 
 /// The default number of parsing threads: the cores there are, at most 4
 /// (past that the in-order half, on the calling thread, is the bound).
