@@ -109,12 +109,22 @@ fn ssh(c: &mut Criterion) {
 
 // ---- Reading one file on 1 and 2 threads (#16, sshperf) ----
 
+/// A reader of the auth log at `path` (year 2026) on `threads` threads.
+fn open_auth_log(path: &std::path::Path, threads: usize) -> soc_core::parse::ssh::Reader {
+    let opts = SshOptions {
+        year: Some(2026),
+        ..Default::default()
+    };
+    soc_core::parse::ssh::Reader::open(path, opts)
+        .expect("open")
+        .with_threads(threads)
+}
+
 /// `soc ssh --summary`'s work over a generated 200k-line auth.log read
 /// from a file: the reader (line split, parse, pid join) plus the
 /// summary's counting, with 1 and 2 parsing threads.
 fn ssh_read_threads(c: &mut Criterion) {
     use soc_core::detect::SshSummary;
-    use soc_core::parse::ssh::Reader;
     let lines = 200_000;
     let path = std::env::temp_dir().join(format!("soc-bench-auth-{}.log", std::process::id()));
     std::fs::write(&path, soc_benches::authlog::generate_string(lines, 7)).expect("temp file");
@@ -124,13 +134,7 @@ fn ssh_read_threads(c: &mut Criterion) {
     for threads in [1, 2] {
         g.bench_function(format!("summary_200k_{threads}_threads"), |b| {
             b.iter(|| {
-                let opts = SshOptions {
-                    year: Some(2026),
-                    ..Default::default()
-                };
-                let mut reader = Reader::open(&path, opts)
-                    .expect("open")
-                    .with_threads(threads);
+                let mut reader = open_auth_log(&path, threads);
                 let mut s = SshSummary::default();
                 s.read(&mut reader);
                 std::hint::black_box(s.failures)
@@ -151,7 +155,6 @@ fn ssh_read_threads(c: &mut Criterion) {
 /// the callback.
 fn ssh_read_path(c: &mut Criterion) {
     use soc_core::parse::lines::LineReader;
-    use soc_core::parse::ssh::Reader;
     let lines = 200_000;
     let text = soc_benches::authlog::generate_string(lines, 11);
     let path = std::env::temp_dir().join(format!("soc-bench-path-{}.log", std::process::id()));
@@ -190,13 +193,7 @@ fn ssh_read_path(c: &mut Criterion) {
     for threads in [1, 2] {
         g.bench_function(format!("events_200k_{threads}_threads"), |b| {
             b.iter(|| {
-                let opts = SshOptions {
-                    year: Some(2026),
-                    ..Default::default()
-                };
-                let mut reader = Reader::open(&path, opts)
-                    .expect("open")
-                    .with_threads(threads);
+                let mut reader = open_auth_log(&path, threads);
                 let mut n = 0usize;
                 reader.for_each_line(|r, file, line, text| {
                     let origin = soc_core::model::Origin {
