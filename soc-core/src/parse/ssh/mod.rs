@@ -13,7 +13,7 @@
 //! `tai64nlocal` prints). A line without a program name is accepted only
 //! when its message is a known sshd message. Each message is classified into an [`SshKind`] with its
 //! user, remote address (or host name), port and method ([`SshMessage`]),
-//! and turned into an [`Event`] with `kind = "ssh.<kind>"`.
+//! and turned into an [`Event`](crate::model::Event) with `kind = "ssh.<kind>"`.
 //!
 //! Non-sshd lines (cron, sudo, ...) give `None`. Unknown sshd messages give
 //! an `ssh.other` event, never an error.

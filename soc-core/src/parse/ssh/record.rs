@@ -33,7 +33,7 @@ pub struct SshRecord {
     pub failure: bool,
 }
 
-/// [`SshRecord`] borrowing from the line: what [`SshParser::parse_ref`]
+/// [`SshRecord`] borrowing from the line: what [`SshParser::parse_ref`](super::SshParser::parse_ref)
 /// returns without allocating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SshRecordRef<'a> {
