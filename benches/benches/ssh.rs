@@ -109,12 +109,22 @@ fn ssh(c: &mut Criterion) {
 
 // ---- Reading one file on 1 and 2 threads (#16, sshperf) ----
 
+/// A reader of the auth log at `path` (year 2026) on `threads` threads.
+fn open_auth_log(path: &std::path::Path, threads: usize) -> soc_core::parse::ssh::Reader {
+    let opts = SshOptions {
+        year: Some(2026),
+        ..Default::default()
+    };
+    soc_core::parse::ssh::Reader::open(path, opts)
+        .expect("open")
+        .with_threads(threads)
+}
+
 /// `soc ssh --summary`'s work over a generated 200k-line auth.log read
 /// from a file: the reader (line split, parse, pid join) plus the
 /// summary's counting, with 1 and 2 parsing threads.
 fn ssh_read_threads(c: &mut Criterion) {
     use soc_core::detect::SshSummary;
-    use soc_core::parse::ssh::Reader;
     let lines = 200_000;
     let path = std::env::temp_dir().join(format!("soc-bench-auth-{}.log", std::process::id()));
     std::fs::write(&path, soc_benches::authlog::generate_string(lines, 7)).expect("temp file");
@@ -124,13 +134,7 @@ fn ssh_read_threads(c: &mut Criterion) {
     for threads in [1, 2] {
         g.bench_function(format!("summary_200k_{threads}_threads"), |b| {
             b.iter(|| {
-                let opts = SshOptions {
-                    year: Some(2026),
-                    ..Default::default()
-                };
-                let mut reader = Reader::open(&path, opts)
-                    .expect("open")
-                    .with_threads(threads);
+                let mut reader = open_auth_log(&path, threads);
                 let mut s = SshSummary::default();
                 s.read(&mut reader);
                 std::hint::black_box(s.failures)
@@ -141,6 +145,72 @@ fn ssh_read_threads(c: &mut Criterion) {
     let _ = std::fs::remove_file(&path);
 }
 
+// ---- The read path after #16 (branch sum2): block reads, the joiner ----
+
+/// The parallel reader's stages over a generated 200k-line auth.log:
+/// the reading thread's copy of whole lines (block reads against the
+/// line-by-line loop it replaced), and an ordered callback that does
+/// per-line work of its own (building the event, as `soc run` does) on
+/// 1 and 2 threads: with 2 the pid join runs on the joiner thread beside
+/// the callback.
+fn ssh_read_path(c: &mut Criterion) {
+    use soc_core::parse::lines::LineReader;
+    let lines = 200_000;
+    let text = soc_benches::authlog::generate_string(lines, 11);
+    let path = std::env::temp_dir().join(format!("soc-bench-path-{}.log", std::process::id()));
+    std::fs::write(&path, &text).expect("temp file");
+    let mut g = c.benchmark_group("ssh_read_path");
+    g.throughput(Throughput::Elements(lines as u64));
+    g.sample_size(10);
+    let open = || LineReader::from_reader(std::io::Cursor::new(text.clone().into_bytes()), "b");
+    g.bench_function("copy_200k_line_by_line", |b| {
+        b.iter(|| {
+            let mut r = open().expect("reader");
+            let mut out = Vec::with_capacity(text.len() + lines);
+            while let Some((_, bytes)) = r.next_bytes() {
+                out.extend_from_slice(bytes.unwrap_or_default());
+                out.push(b'\n');
+            }
+            std::hint::black_box(out.len())
+        })
+    });
+    g.bench_function("copy_200k_blocks", |b| {
+        b.iter(|| {
+            let mut r = open().expect("reader");
+            let mut out = Vec::with_capacity(text.len() + lines);
+            loop {
+                if r.read_block(&mut out, usize::MAX) == 0 {
+                    match r.next_bytes() {
+                        Some((_, bytes)) => out.extend_from_slice(bytes.unwrap_or_default()),
+                        None => break,
+                    }
+                    out.push(b'\n');
+                }
+            }
+            std::hint::black_box(out.len())
+        })
+    });
+    for threads in [1, 2] {
+        g.bench_function(format!("events_200k_{threads}_threads"), |b| {
+            b.iter(|| {
+                let mut reader = open_auth_log(&path, threads);
+                let mut n = 0usize;
+                reader.for_each_line(|r, file, line, text| {
+                    let origin = soc_core::model::Origin {
+                        file: file.to_string(),
+                        line,
+                    };
+                    n += r.to_event(text, origin).kind.len();
+                });
+                std::hint::black_box(n)
+            })
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_file(&path);
+}
+
 criterion_group!(benches, ssh);
 criterion_group!(read_threads, ssh_read_threads);
-criterion_main!(benches, read_threads);
+criterion_group!(read_path, ssh_read_path);
+criterion_main!(benches, read_threads, read_path);

@@ -3,8 +3,8 @@
 # #16's target: soc ssh --summary and --alerts >= 2x the naive Python loop.
 # Usage: benches/compare/ssh_compare.sh [LINES]   (run from the repo root; never run in tests)
 # With SOC_BASELINE=/path/to/an/older/soc, also checks that both print the
-# same `--alerts --format jsonl`, byte for byte (a speed change must not
-# change an alert).
+# same `--summary`, `--events` and `--alerts` (`--format jsonl`, 1 and 2
+# threads), byte for byte (a speed change must not change a row).
 # Baselines: fail2ban-regex and ripgrep from the system when installed
 # (Debian: apt-get install fail2ban ripgrep; the fail2ban service is not needed).
 set -euo pipefail
@@ -17,10 +17,14 @@ echo "soc ssh --summary:";        t target/release/soc ssh "$DATA" --summary --f
 echo "soc ssh --alerts:";         t target/release/soc ssh "$DATA" --alerts --format jsonl
 if [ -n "${SOC_BASELINE:-}" ]; then
   OLD=$(mktemp); NEW=$(mktemp)
-  "$SOC_BASELINE" ssh "$DATA" --alerts --format jsonl >"$OLD" 2>/dev/null
-  target/release/soc ssh "$DATA" --alerts --format jsonl >"$NEW" 2>/dev/null
-  if cmp -s "$OLD" "$NEW"; then echo "alerts: identical to the baseline ($(wc -l <"$NEW") lines)";
-  else echo "alerts: DIFFER from the baseline"; diff "$OLD" "$NEW" | head -5; fi
+  for mode in summary events alerts; do
+    for threads in 1 2; do
+      "$SOC_BASELINE" ssh "$DATA" --$mode --format jsonl --threads $threads >"$OLD" 2>/dev/null
+      target/release/soc ssh "$DATA" --$mode --format jsonl --threads $threads >"$NEW" 2>/dev/null
+      if cmp -s "$OLD" "$NEW"; then echo "--$mode --threads $threads: identical to the baseline ($(wc -l <"$NEW") lines)";
+      else echo "--$mode --threads $threads: DIFFERS from the baseline"; diff "$OLD" "$NEW" | head -5; fi
+    done
+  done
   rm -f "$OLD" "$NEW"
 fi
 echo "naive python regex loop:";  t python3 -c "

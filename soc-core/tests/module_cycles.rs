@@ -62,7 +62,6 @@ const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("parse/ssh", &["dialect", "header"]),
     ("parse/ssh", &["addr", "ipv6"]),
     ("parse/ssh", &["attempt", "message"]),
-    ("parse/ssh", &["mod", "parallel", "reader"]),
 ];
 
 fn is_ident(c: char) -> bool {

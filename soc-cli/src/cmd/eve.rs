@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -12,26 +11,31 @@ use soc_core::parse::suricata::Reader;
 use soc_core::parse::ParseStats;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
-use crate::cmd::ssh::{inputs, report_stats};
+use crate::cmd::ssh::{inputs, report_stats, ModeArgs, ModeHelp};
 use crate::cmd::UsageError;
 use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
 use crate::parquet_out::ParquetOut;
 use soc_core::columnar::{AlertBatchBuilder, EveBatchBuilder};
 
+/// The help texts of `soc eve`.
+#[derive(Debug, Clone)]
+pub struct EveHelp;
+
+impl ModeHelp for EveHelp {
+    const FILES: &'static str =
+        "EVE files (`.gz` read transparently); `-` or none reads standard input";
+    const EVENTS: &'static str = "Print one row per event (the default)";
+    const SUMMARY: &'static str = "Parse every line fully and print counts by event type";
+    const ALERTS: &'static str =
+        "Print normalized alerts only (fast path: other lines are not parsed)";
+}
+
 /// Arguments of `soc eve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// EVE files (`.gz` read transparently); `-` or none reads standard input.
-    pub files: Vec<PathBuf>,
-    /// Print one row per event (the default).
-    #[arg(long, conflicts_with_all = ["summary", "alerts"])]
-    pub events: bool,
-    /// Parse every line fully and print counts by event type.
-    #[arg(long, conflicts_with = "alerts")]
-    pub summary: bool,
-    /// Print normalized alerts only (fast path: other lines are not parsed).
-    #[arg(long)]
-    pub alerts: bool,
+    /// Files and `--events`, `--summary`, `--alerts`.
+    #[command(flatten)]
+    pub mode: ModeArgs<EveHelp>,
     /// Only these event types (repeatable), for `--events`.
     #[arg(long = "event-type")]
     pub event_types: Vec<String>,
@@ -58,24 +62,24 @@ struct EventRow<'a> {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let format = Format::resolve(args.out.rows());
     let parquet = args.out.parquet()?;
-    if parquet.is_some() && args.summary {
+    if parquet.is_some() && args.mode.summary {
         return Err(
             UsageError("--format parquet writes events or alerts, not --summary".into()).into(),
         );
     }
     let mut parquet_alerts = match parquet {
-        Some(p) if args.alerts => Some(ParquetOut::create(p, AlertBatchBuilder::new())?),
+        Some(p) if args.mode.alerts => Some(ParquetOut::create(p, AlertBatchBuilder::new())?),
         _ => None,
     };
     let mut parquet_events = match parquet {
-        Some(p) if !args.alerts => Some(ParquetOut::create(p, EveBatchBuilder::new())?),
+        Some(p) if !args.mode.alerts => Some(ParquetOut::create(p, EveBatchBuilder::new())?),
         _ => None,
     };
     let mut stats = ParseStats::default();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let cols: &[&str] = if args.alerts {
+    let cols: &[&str] = if args.mode.alerts {
         ALERT_COLUMNS
-    } else if args.summary {
+    } else if args.mode.summary {
         &["event_type", "count"]
     } else {
         &[
@@ -83,17 +87,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ]
     };
     let mut w = RowWriter::new(buffered_stdout(), format, cols);
-    for path in inputs(&args.files) {
+    for path in inputs(&args.mode.files) {
         let reader = Reader::open(&path).map_err(|e| UsageError(e.to_string()))?;
         let mut reader = reader.event_types(args.event_types.clone());
-        if args.alerts {
+        if args.mode.alerts {
             while let Some(a) = reader.next_alert() {
                 match parquet_alerts.as_mut() {
                     Some(p) => p.append(|b| b.append(&a))?,
                     None => write_alert(&mut w, format, &a)?,
                 }
             }
-        } else if args.summary {
+        } else if args.mode.summary {
             for (k, v) in reader.count_event_types() {
                 *counts.entry(k).or_default() += v;
             }

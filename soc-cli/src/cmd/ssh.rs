@@ -17,21 +17,52 @@ use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
 use crate::parquet_out::ParquetOut;
 use soc_core::columnar::EventBatchBuilder;
 
+/// The help texts of [`ModeArgs`], per command.
+pub trait ModeHelp: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// Of the input files.
+    const FILES: &'static str;
+    /// Of `--events`.
+    const EVENTS: &'static str;
+    /// Of `--summary`.
+    const SUMMARY: &'static str;
+    /// Of `--alerts`.
+    const ALERTS: &'static str;
+}
+
+/// The input files and the output mode (`--events`, the default,
+/// `--summary` or `--alerts`) of `soc ssh` and `soc eve`.
+#[derive(Debug, clap::Args)]
+pub struct ModeArgs<H: ModeHelp> {
+    #[arg(help = H::FILES)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, help = H::EVENTS, conflicts_with_all = ["summary", "alerts"])]
+    pub events: bool,
+    #[arg(long, help = H::SUMMARY, conflicts_with = "alerts")]
+    pub summary: bool,
+    #[arg(long, help = H::ALERTS)]
+    pub alerts: bool,
+    #[arg(skip)]
+    help: std::marker::PhantomData<H>,
+}
+
+/// The help texts of `soc ssh`.
+#[derive(Debug, Clone)]
+pub struct SshHelp;
+
+impl ModeHelp for SshHelp {
+    const FILES: &'static str =
+        "Log files (`.gz` read transparently); `-` or none reads standard input";
+    const EVENTS: &'static str = "Print one row per sshd event (the default)";
+    const SUMMARY: &'static str = "Print summary statistics (failures, probes, successes, top sources and users, failures per hour)";
+    const ALERTS: &'static str = "Run the detectors and print their alerts";
+}
+
 /// Arguments of `soc ssh`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Log files (`.gz` read transparently); `-` or none reads standard input.
-    pub files: Vec<PathBuf>,
-    /// Print one row per sshd event (the default).
-    #[arg(long, conflicts_with_all = ["summary", "alerts"])]
-    pub events: bool,
-    /// Print summary statistics (failures, probes, successes, top sources
-    /// and users, failures per hour).
-    #[arg(long, conflicts_with = "alerts")]
-    pub summary: bool,
-    /// Run the detectors and print their alerts.
-    #[arg(long)]
-    pub alerts: bool,
+    /// Files and `--events`, `--summary`, `--alerts`.
+    #[command(flatten)]
+    pub mode: ModeArgs<SshHelp>,
     /// `--format` (table, json, jsonl, csv, parquet) and `-o FILE`.
     #[command(flatten)]
     pub out: crate::parquet_out::OutputArgs,
@@ -135,22 +166,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     SshParser::try_new(opts.clone()).map_err(|e| UsageError(e.to_string()))?;
     let format = Format::resolve(args.out.rows());
     let parquet = args.out.parquet()?;
-    if parquet.is_some() && args.summary {
+    if parquet.is_some() && args.mode.summary {
         return Err(
             UsageError("--format parquet writes events or alerts, not --summary".into()).into(),
         );
     }
     let mut parquet_events = match parquet {
-        Some(p) if !args.alerts => Some(ParquetOut::create(p, EventBatchBuilder::new())?),
+        Some(p) if !args.mode.alerts => Some(ParquetOut::create(p, EventBatchBuilder::new())?),
         _ => None,
     };
     let threads = args.threads.map_or_else(default_threads, |n| n.get());
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut alerts = AlertCollector::new(DetectConfig::default());
-    let mut events = (parquet.is_none() && !args.summary && !args.alerts)
+    let mut events = (parquet.is_none() && !args.mode.summary && !args.mode.alerts)
         .then(|| RowWriter::new(buffered_stdout(), format, EVENT_COLUMNS));
-    for lines in crate::cmd::journal::line_readers(&args.journal, &args.files)? {
+    for lines in crate::cmd::journal::line_readers(&args.journal, &args.mode.files)? {
         let mut reader = Reader::new(lines?, opts.clone())?.with_threads(threads);
         if let Some(w) = events.as_mut() {
             for ev in reader.by_ref() {
@@ -160,7 +191,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             for ev in reader.by_ref() {
                 p.append(|b| b.append(&ev))?;
             }
-        } else if args.summary {
+        } else if args.mode.summary {
             summary.read(&mut reader);
         } else {
             alerts.read(&mut reader);
@@ -171,7 +202,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         drop(w.finish()?);
     } else if let Some(p) = parquet_events {
         p.finish()?;
-    } else if args.summary {
+    } else if args.mode.summary {
         let mut w = RowWriter::new(buffered_stdout(), format, &["metric", "key", "value"]);
         for row in summary.rows(10) {
             w.write_ser(&row)?;

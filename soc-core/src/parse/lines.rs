@@ -106,6 +106,39 @@ impl LineReader {
         self.next_named().map(|(_, no, bytes)| (no, bytes))
     }
 
+    /// Lines handed out so far (the number of the last one).
+    pub fn lines_read(&self) -> u64 {
+        self.line
+    }
+
+    /// Appends to `dst` the whole lines that are in the reader's buffer,
+    /// at most `room` bytes of them, as they are (each with its `\n`, a
+    /// `\r` before it kept), and returns how many. 0 when the next line
+    /// is not whole within the buffer and `room` (or is the last one
+    /// without a newline, or there is none, or reading fails): read it
+    /// with [`LineReader::next_bytes`], which numbers and reports it as
+    /// usual. The lines of a block are shorter than the buffer, so never
+    /// longer than [`MAX_LINE`]; they are not checked for UTF-8.
+    pub fn read_block(&mut self, dst: &mut Vec<u8>, room: usize) -> usize {
+        if self.done {
+            return 0;
+        }
+        self.inner.consume(std::mem::take(&mut self.pending));
+        let Ok(avail) = self.inner.fill_buf() else {
+            return 0;
+        };
+        let window = &avail[..avail.len().min(room).min(MAX_LINE)];
+        let Some(last) = memchr::memrchr(b'\n', window) else {
+            return 0;
+        };
+        let block = &avail[..=last];
+        let n = memchr::memchr_iter(b'\n', block).count();
+        dst.extend_from_slice(block);
+        self.inner.consume(last + 1);
+        self.line += n as u64;
+        n
+    }
+
     /// Like the iterator, but lends each line instead of allocating it.
     /// `None` at end.
     pub fn next_str(&mut self) -> Option<(u64, Result<&str, ParseError>)> {
@@ -240,7 +273,7 @@ fn next_raw<'a>(
 }
 
 /// `b` without one trailing `\r`.
-fn trim_cr(b: &[u8]) -> &[u8] {
+pub(crate) fn trim_cr(b: &[u8]) -> &[u8] {
     b.strip_suffix(b"\r").unwrap_or(b)
 }
 

@@ -2,7 +2,7 @@
 
 use super::addr::RemoteRef;
 use super::kind::AuthMethod;
-use super::SshRecordRef;
+use super::record::SshRecordRef;
 use crate::model::{Attempt, Event, EventOutcome, Origin};
 
 impl SshRecordRef<'_> {

@@ -3,26 +3,32 @@
 //! Splitting a line and classifying its message
 //! ([`parse_unjoined`]) needs no other line: that is most of the work, and
 //! it runs on `threads` threads over chunks of the input. What needs the
-//! lines in order (the year inference, the per-connection join, counting,
-//! and the caller's own work) runs on the calling thread, chunk after
-//! chunk in input order, so the results and the counts (malformed lines
-//! with their file:line) are the same as a single thread's, whatever the
-//! number of threads and however the lines fall into chunks.
+//! lines in order runs chunk after chunk in input order, in two stages
+//! that overlap: the year inference and the per-connection join on one
+//! more thread (the joiner), then the caller's own work (counting,
+//! detectors) on the calling thread. So the results and the counts
+//! (malformed lines with their file:line) are the same as a single
+//! thread's, whatever the number of threads and however the lines fall
+//! into chunks, and the caller's work no longer waits for the join.
 //!
 //! The input is read by one more thread, a segment (a few MiB of whole
-//! lines) ahead of the parsing, through the same [`LineReader`] as the
-//! single-threaded loop (gzip, too-long lines and read errors alike).
-//! Memory stays bounded: two segments and, per parsing thread, the
-//! results of a few chunks.
+//! lines, see [`super::segment`]) ahead of the parsing. Memory stays
+//! bounded: two segments and, per parsing thread, the records of a few
+//! chunks, whose vectors go round (parser, joiner, caller, parser) and
+//! live as long as the reader.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
 use crate::error::ParseError;
-use crate::parse::lines::{line_text, LineReader};
+use crate::parse::lines::{line_text, trim_cr, LineReader};
 use crate::parse::ParseStats;
 
-use super::{parse_unjoined, SshParser, SshRecordRef, Unjoined};
+use super::header::Stamp;
+use super::parser::SshParser;
+use super::record::SshRecordRef;
+use super::segment::Segment;
+use super::unjoined::parse_unjoined;
 
 /// How the parallel reader divides its input and its work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,61 +53,7 @@ impl Parallel {
     }
 }
 
-/// Whole lines read from the input, each ended by `\n`.
-#[derive(Debug, Default)]
-struct Segment {
-    text: Vec<u8>,
-    /// Number of the first line.
-    first: u64,
-    /// Lines in `text`.
-    lines: u32,
-    /// Per chunk: its end in `text` and the number of lines up to there.
-    chunks: Vec<(usize, u32)>,
-    /// Lines the line reader handed out as errors (too long, read error),
-    /// kept in `text` as empty lines: their numbers and errors.
-    bad: Vec<(u64, ParseError)>,
-    /// The input has ended.
-    end: bool,
-}
-
-impl Segment {
-    /// Reads the next `cut.segment` bytes of whole lines (at least one line
-    /// unless the input has ended).
-    fn fill(&mut self, lines: &mut LineReader, cut: Parallel) {
-        self.text.clear();
-        self.chunks.clear();
-        self.bad.clear();
-        self.lines = 0;
-        // Room for the segment and a line past it, once: the two segments
-        // are the reader's largest buffers.
-        self.text.reserve(cut.segment.saturating_add(4096));
-        let mut next_cut = cut.chunk;
-        while self.text.len() < cut.segment {
-            let Some((no, bytes)) = lines.next_bytes() else {
-                self.end = true;
-                break;
-            };
-            if self.lines == 0 {
-                self.first = no;
-            }
-            match bytes {
-                Ok(b) => self.text.extend_from_slice(b),
-                Err(e) => self.bad.push((no, e)),
-            }
-            self.text.push(b'\n');
-            self.lines += 1;
-            if self.text.len() >= next_cut {
-                self.chunks.push((self.text.len(), self.lines));
-                next_cut = self.text.len() + cut.chunk;
-            }
-        }
-        if self.chunks.last().map_or(0, |c| c.0) < self.text.len() {
-            self.chunks.push((self.text.len(), self.lines));
-        }
-    }
-}
-
-/// What a parsing thread makes of one chunk.
+/// What a parsing thread makes of one chunk (and the joiner completes).
 struct Parsed<'a> {
     /// Line number of the chunk's first line.
     first: u64,
@@ -113,8 +65,17 @@ struct Parsed<'a> {
     malformed: Vec<ParseError>,
 }
 
-/// The sshd lines of a chunk: number, text, and the line parsed.
-type Records<'a> = Vec<(u64, &'a str, Unjoined<'a>)>;
+/// An sshd line of a chunk: its number and text, its time stamp, and its
+/// record (complete once the joiner has been).
+struct Line<'a> {
+    no: u64,
+    text: &'a str,
+    stamp: Option<Stamp>,
+    record: SshRecordRef<'a>,
+}
+
+/// The sshd lines of a chunk.
+type Records<'a> = Vec<Line<'a>>;
 
 /// Parses chunk `i` of `seg` (lines of input `name`) into `records` (an
 /// empty vector to reuse).
@@ -125,26 +86,41 @@ fn parse_chunk<'a>(
     bare: bool,
     records: Records<'a>,
 ) -> Parsed<'a> {
-    let (start, before) = i.checked_sub(1).map_or((0, 0), |p| seg.chunks[p]);
-    let (end, upto) = seg.chunks[i];
-    let text = &seg.text[start..end];
-    let first = seg.first + u64::from(before);
+    let (first, lines, text) = seg.chunk(i);
     let mut out = Parsed {
         first,
-        lines: upto - before,
+        lines,
         records,
         malformed: Vec::new(),
     };
+    let mut push = |no, line| {
+        if let Some(u) = parse_unjoined(line, bare) {
+            let (stamp, record) = u.into_record();
+            out.records.push(Line {
+                no,
+                text: line,
+                stamp,
+                record,
+            });
+        }
+    };
     let mut from = 0;
-    for (no, nl) in (first..).zip(memchr::memchr_iter(b'\n', text)) {
-        let bytes = &text[from..nl];
+    let newlines = (first..).zip(memchr::memchr_iter(b'\n', text));
+    // A chunk of UTF-8 is checked at once (much cheaper than line by
+    // line); its lines, cut at ASCII newlines, are UTF-8 too.
+    if let Ok(chunk) = std::str::from_utf8(text) {
+        for (no, nl) in newlines {
+            let line = chunk.get(from..nl).unwrap_or_default();
+            from = nl + 1;
+            push(no, line.strip_suffix('\r').unwrap_or(line));
+        }
+        return out;
+    }
+    for (no, nl) in newlines {
+        let bytes = trim_cr(&text[from..nl]);
         from = nl + 1;
         match line_text(name, no, bytes) {
-            Ok(line) => {
-                if let Some(u) = parse_unjoined(line, bare) {
-                    out.records.push((no, line, u));
-                }
-            }
+            Ok(line) => push(no, line),
             Err(e) => out.malformed.push(e),
         }
     }
@@ -160,9 +136,10 @@ fn line_of(e: &ParseError) -> u64 {
 }
 
 /// Record vectors handed to each parsing thread per segment: one being
-/// filled, two waiting in its results channel, one being read by the
-/// calling thread, one spare.
-const VECS_PER_THREAD: usize = 5;
+/// filled, two waiting in its results channel, and its share of the four
+/// with the joiner and the calling thread (two waiting between them), one
+/// spare.
+const VECS_PER_THREAD: usize = 6;
 
 /// `v`, emptied, for records of another segment: the same allocation (a
 /// `Vec` collected from its own emptied `IntoIter` of a same-sized type
@@ -173,6 +150,36 @@ fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
     v.into_iter()
         .map(|_| unreachable!("the vector was emptied"))
         .collect()
+}
+
+/// Counts chunk `p`'s lines in `stats`, with the reader's errors in
+/// `bad` that fall in the chunk, in line order with the chunk's own.
+fn count_chunk(
+    p: &mut Parsed<'_>,
+    bad: &mut std::iter::Peekable<std::vec::IntoIter<(u64, ParseError)>>,
+    stats: &mut ParseStats,
+) {
+    let end = p.first + u64::from(p.lines);
+    let mut failed = 0;
+    let mut utf8 = std::mem::take(&mut p.malformed).into_iter().peekable();
+    loop {
+        let from_reader = match (bad.peek(), utf8.peek()) {
+            (Some((no, _)), Some(e)) => *no < end && *no < line_of(e),
+            (Some((no, _)), None) => *no < end,
+            (None, _) => false,
+        };
+        let e = if from_reader {
+            bad.next().map(|(_, e)| e)
+        } else {
+            utf8.next()
+        };
+        let Some(e) = e else { break };
+        failed += 1;
+        stats.malformed(e);
+    }
+    stats.lines += u64::from(p.lines);
+    stats.events += p.records.len() as u64;
+    stats.skipped += u64::from(p.lines) - p.records.len() as u64 - failed;
 }
 
 impl Parallel {
@@ -195,21 +202,23 @@ impl Parallel {
         let mut pool: Vec<Records<'static>> = (0..self.threads * VECS_PER_THREAD)
             .map(|_| Vec::with_capacity(self.chunk / 64))
             .collect();
-        cur.fill(lines, self);
+        cur.fill(lines, self.segment, self.chunk);
         while cur.lines > 0 {
             let more = !cur.end;
             let bad = std::mem::take(&mut cur.bad);
+            let parser = &mut *parser;
             thread::scope(|s| {
                 if more {
-                    s.spawn(|| next.fill(lines, self));
+                    s.spawn(|| next.fill(lines, self.segment, self.chunk));
                 }
                 let seg = &cur;
                 let n = seg.chunks.len();
                 let workers = self.threads.clamp(1, n);
-                // Per thread: its results, and its emptied record vectors
+                // Per thread: its results, and its used record vectors
                 // coming back; each thread returns its vectors at the end.
                 let mut handles = Vec::with_capacity(workers);
-                let threads: Vec<(Receiver<Parsed<'_>>, SyncSender<Records<'_>>)> = (0..workers)
+                let mut results = Vec::with_capacity(workers);
+                let give_back: Vec<SyncSender<Records<'_>>> = (0..workers)
                     .map(|w| {
                         let (tx, rx) = sync_channel(2);
                         let (give_back, given_back) = sync_channel::<Records<'_>>(VECS_PER_THREAD);
@@ -218,7 +227,10 @@ impl Parallel {
                         }
                         handles.push(s.spawn(move || {
                             for i in (w..n).step_by(workers) {
-                                let records = given_back.try_recv().unwrap_or_default();
+                                // Full of the records of an earlier chunk
+                                // (dropped here, not on the calling thread).
+                                let mut records = given_back.try_recv().unwrap_or_default();
+                                records.clear();
                                 if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
                                     break;
                                 }
@@ -229,59 +241,67 @@ impl Parallel {
                                 .map(rebind)
                                 .collect::<Vec<Records<'static>>>()
                         }));
-                        (rx, give_back)
+                        results.push(rx);
+                        give_back
                     })
                     .collect();
+                let (to_caller, joined) = sync_channel::<Parsed<'_>>(2);
+                let joiner = s.spawn(move || join_chunks(parser, &results, n, &to_caller));
                 let mut bad = bad.into_iter().peekable();
                 for i in 0..n {
-                    // A parsing thread that stopped has panicked: the
-                    // scope passes the panic on.
-                    let (results, give_back) = &threads[i % workers];
-                    let Ok(mut p) = results.recv() else {
+                    // A thread that stopped has panicked: the scope
+                    // passes the panic on.
+                    let Ok(mut p) = joined.recv() else {
                         break;
                     };
-                    let end = p.first + u64::from(p.lines);
-                    let mut failed = 0;
-                    let mut utf8 = p.malformed.into_iter().peekable();
-                    loop {
-                        let from_reader = match (bad.peek(), utf8.peek()) {
-                            (Some((no, _)), Some(e)) => *no < end && *no < line_of(e),
-                            (Some((no, _)), None) => *no < end,
-                            (None, _) => false,
-                        };
-                        let e = if from_reader {
-                            bad.next().map(|(_, e)| e)
-                        } else {
-                            utf8.next()
-                        };
-                        let Some(e) = e else { break };
-                        failed += 1;
-                        stats.malformed(e);
+                    count_chunk(&mut p, &mut bad, stats);
+                    for l in &p.records {
+                        f(&l.record, name, l.no, l.text);
                     }
-                    stats.lines += u64::from(p.lines);
-                    stats.events += p.records.len() as u64;
-                    stats.skipped += u64::from(p.lines) - p.records.len() as u64 - failed;
-                    for (_, _, u) in &p.records {
-                        parser.touch(u);
-                    }
-                    for (no, line, u) in p.records.drain(..) {
-                        f(&parser.join(u), name, no, line);
-                    }
-                    let _ = give_back.try_send(p.records);
+                    let _ = give_back[i % workers].try_send(p.records);
                 }
                 // The senders go: each thread hands its vectors back.
-                drop(threads);
+                drop(give_back);
+                drop(joined);
                 for h in handles {
                     match h.join() {
                         Ok(vecs) => pool.extend(vecs),
                         Err(panic) => std::panic::resume_unwind(panic),
                     }
                 }
+                if let Err(panic) = joiner.join() {
+                    std::panic::resume_unwind(panic);
+                }
             });
             if !more {
                 break;
             }
             std::mem::swap(&mut cur, &mut next);
+        }
+    }
+}
+
+/// The joiner: takes the `n` chunks of a segment in input order from the
+/// parsing threads (chunk `i` from thread `i % results.len()`), joins their
+/// lines with `parser` and passes them on to the calling thread.
+fn join_chunks<'a>(
+    parser: &mut SshParser,
+    results: &[Receiver<Parsed<'a>>],
+    n: usize,
+    to_caller: &SyncSender<Parsed<'a>>,
+) {
+    for i in 0..n {
+        let Ok(mut p) = results[i % results.len()].recv() else {
+            return;
+        };
+        for l in &p.records {
+            parser.touch(l.record.host.as_deref(), l.record.pid);
+        }
+        for l in &mut p.records {
+            parser.join_record(l.stamp, &mut l.record);
+        }
+        if to_caller.send(p).is_err() {
+            return;
         }
     }
 }
@@ -438,7 +458,13 @@ mod tests {
             "Jan  5 01:31:41 www sshd[9]: Connection from 192.0.2.1 port 1 on 192.0.2.2 port 22",
         );
         let mut v: Records<'_> = Vec::with_capacity(100);
-        v.push((1, &text, parse_unjoined(&text, true).unwrap()));
+        let (stamp, record) = parse_unjoined(&text, true).unwrap().into_record();
+        v.push(Line {
+            no: 1,
+            text: &text,
+            stamp,
+            record,
+        });
         let ptr = v.as_ptr() as usize;
         let w: Records<'static> = rebind(v);
         assert_eq!((w.as_ptr() as usize, w.capacity(), w.len()), (ptr, 100, 0));

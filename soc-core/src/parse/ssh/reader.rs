@@ -16,10 +16,12 @@ use crate::parse::lines::LineReader;
 use crate::parse::ParseStats;
 
 use super::parallel::Parallel;
-use super::{SshOptions, SshParser, SshRecordRef};
+use super::parser::{SshOptions, SshParser};
+use super::record::SshRecordRef;
 
 /// The default number of parsing threads: the cores there are, at most 4
-/// (past that the in-order half, on the calling thread, is the bound).
+/// (past that the in-order half, on the joiner and calling threads, is
+/// the bound).
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }

@@ -10,10 +10,11 @@ use std::borrow::Cow;
 use chrono::DateTime;
 use serde::Deserialize;
 
-use super::classify_ref;
+use super::classify::classify_ref;
 use super::header::{parse_header, Stamp};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use super::record::SshRecordRef;
 
 /// An sshd line parsed without the parser's state: its time not yet
 /// resolved, its address not yet joined with its connection's.
@@ -24,6 +25,26 @@ pub(crate) struct Unjoined<'a> {
     pub program: Option<&'a str>,
     pub pid: Option<u32>,
     pub message: SshMessageRef<'a>,
+}
+
+impl<'a> Unjoined<'a> {
+    /// The time stamp to resolve, and the record to join
+    /// ([`SshParser::join_record`](super::SshParser::join_record)): no
+    /// time and no count yet.
+    pub fn into_record(self) -> (Option<Stamp>, SshRecordRef<'a>) {
+        let record = SshRecordRef {
+            time: None,
+            host: self.host,
+            program: self.program,
+            pid: self.pid,
+            message: self.message,
+            joined: false,
+            attempt: None,
+            continues: None,
+            failure: false,
+        };
+        (self.stamp, record)
+    }
 }
 
 /// Parses `line` as far as no earlier line matters; `None` when it is not
@@ -39,7 +60,7 @@ pub(crate) fn parse_unjoined(line: &str, bare: bool) -> Option<Unjoined<'_>> {
         }
         Some(_) => {}
     }
-    let h = parse_header(line);
+    let mut h = parse_header(line);
     let message = match h.program {
         Some(p) if is_sshd(p) => classify_ref(h.msg)?,
         Some(_) if h.stamp.is_some() || h.host.is_some() => return None,
@@ -51,14 +72,9 @@ pub(crate) fn parse_unjoined(line: &str, bare: bool) -> Option<Unjoined<'_>> {
             if !bare {
                 return None;
             }
-            let message = known(classify_ref(line)?)?;
-            return Some(Unjoined {
-                stamp: None,
-                host: None,
-                program: None,
-                pid: None,
-                message,
-            });
+            // (no stamp either, by the arms above)
+            (h.host, h.program, h.pid) = (None, None, None);
+            known(classify_ref(line)?)?
         }
     };
     Some(Unjoined {

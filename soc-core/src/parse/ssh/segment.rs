@@ -1,0 +1,132 @@
+//! The input of the parallel reader ([`super::parallel`]): segments of a
+//! few MiB of whole lines, read ahead by one thread and cut into chunks
+//! for the parsing threads.
+//!
+//! Lines are copied in blocks: every whole line in the line reader's
+//! buffer at once ([`LineReader::read_block`]), so reading costs a copy
+//! and a count of the newlines, not a look at each line. A line that is
+//! not whole in the buffer (long, the last one without a newline, a read
+//! error) goes through [`LineReader::next_bytes`] as in the
+//! single-threaded loop, so too-long lines and read errors are reported
+//! alike.
+
+use crate::error::ParseError;
+use crate::parse::lines::LineReader;
+
+/// Whole lines read from the input, each ended by `\n` (block-copied
+/// lines keep a `\r` before it; the parsing threads drop it).
+#[derive(Debug, Default)]
+pub(super) struct Segment {
+    pub text: Vec<u8>,
+    /// Number of the first line.
+    pub first: u64,
+    /// Lines in `text`.
+    pub lines: u32,
+    /// Per chunk: its end in `text` and the number of lines up to there.
+    pub chunks: Vec<(usize, u32)>,
+    /// Lines the line reader handed out as errors (too long, read error),
+    /// kept in `text` as empty lines: their numbers and errors.
+    pub bad: Vec<(u64, ParseError)>,
+    /// The input has ended.
+    pub end: bool,
+}
+
+impl Segment {
+    /// Reads the next `segment` bytes of whole lines (at least one line
+    /// unless the input has ended) and cuts them into chunks of about
+    /// `chunk` bytes.
+    pub fn fill(&mut self, lines: &mut LineReader, segment: usize, chunk: usize) {
+        self.text.clear();
+        self.chunks.clear();
+        self.bad.clear();
+        self.lines = 0;
+        self.first = lines.lines_read() + 1;
+        // Room for the segment and a line past it, once: the two segments
+        // are the reader's largest buffers.
+        self.text.reserve(segment.saturating_add(4096));
+        while self.text.len() < segment {
+            let room = segment - self.text.len();
+            let n = lines.read_block(&mut self.text, room);
+            if n > 0 {
+                self.lines += n as u32;
+                continue;
+            }
+            let Some((no, bytes)) = lines.next_bytes() else {
+                self.end = true;
+                break;
+            };
+            match bytes {
+                Ok(b) => self.text.extend_from_slice(b),
+                Err(e) => self.bad.push((no, e)),
+            }
+            self.text.push(b'\n');
+            self.lines += 1;
+        }
+        self.cut(chunk);
+    }
+
+    /// Cuts `text` into chunks of whole lines of at least `chunk` bytes
+    /// (the last one shorter).
+    fn cut(&mut self, chunk: usize) {
+        let text = &self.text[..];
+        let (mut from, mut upto) = (0usize, 0u32);
+        while from < text.len() {
+            let want = from.saturating_add(chunk.max(1)).min(text.len());
+            // The chunk ends after the line that holds byte `want - 1`.
+            let end = memchr::memchr(b'\n', &text[want - 1..]).map_or(text.len(), |i| want + i);
+            upto += memchr::memchr_iter(b'\n', &text[from..end]).count() as u32;
+            self.chunks.push((end, upto));
+            from = end;
+        }
+    }
+
+    /// Chunk `i`: the number of its first line, its line count and its text.
+    pub fn chunk(&self, i: usize) -> (u64, u32, &[u8]) {
+        let (start, before) = i.checked_sub(1).map_or((0, 0), |p| self.chunks[p]);
+        let (end, upto) = self.chunks[i];
+        (
+            self.first + u64::from(before),
+            upto - before,
+            &self.text[start..end],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(input: &'static [u8], segment: usize, chunk: usize) -> Segment {
+        let mut r = LineReader::from_reader(input, "t").unwrap();
+        let mut s = Segment::default();
+        s.fill(&mut r, segment, chunk);
+        s
+    }
+
+    #[test]
+    fn chunks_end_at_line_ends_and_count_lines() {
+        let s = segment(b"aa\nbbbb\r\nc\n\nddd", 1 << 20, 4);
+        assert_eq!(s.text, b"aa\nbbbb\r\nc\n\nddd\n");
+        assert_eq!((s.first, s.lines, s.end), (1, 5, true));
+        assert_eq!(s.chunks, [(9, 2), (16, 5)]);
+        assert_eq!(s.chunk(1), (3, 3, &b"c\n\nddd\n"[..]));
+    }
+
+    #[test]
+    fn a_segment_holds_whole_lines_and_the_next_goes_on() {
+        let mut r = LineReader::from_reader(&b"one\ntwo\nthree\n"[..], "t").unwrap();
+        let mut s = Segment::default();
+        s.fill(&mut r, 5, 100);
+        assert_eq!(
+            (s.text.as_slice(), s.lines, s.end),
+            (&b"one\ntwo\n"[..], 2, false)
+        );
+        s.fill(&mut r, 5, 100);
+        assert_eq!(
+            (s.first, s.text.as_slice(), s.end),
+            (3, &b"three\n"[..], false)
+        );
+        s.fill(&mut r, 5, 100);
+        assert_eq!((s.lines, s.end), (0, true));
+    }
+}
