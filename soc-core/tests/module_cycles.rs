@@ -26,20 +26,6 @@ use std::path::{Path, PathBuf};
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("source/file", &["mod", "open"]),
     ("source/splunk", &["adapter", "mod", "stream"]),
-    (
-        "detect",
-        &[
-            "collect",
-            "expiry",
-            "keyed",
-            "mod",
-            "persist",
-            "sighting",
-            "source_key",
-            "summary",
-            "window",
-        ],
-    ),
     ("store", &["detector", "lock", "mod"]),
     ("store", &["rollup", "rollup_top"]),
     ("store", &["inbox", "rollup_walk"]),

@@ -13,24 +13,25 @@ use chrono::{DateTime, Utc};
 use crate::model::{Attempt, Event, Origin};
 use crate::parse::ssh::{Remote, RemoteRef, SshKind, SshMessageRef, SshRecordRef};
 
-/// One kept piece of evidence, shared by the windows that keep it.
-pub(crate) type Evidence = Arc<Kept>;
-
-/// What a window keeps of one event.
+/// What a window keeps of one event (an entry of the evidence arena,
+/// see [`super::arena`]).
 #[derive(Debug)]
 pub(crate) enum Kept {
     /// An event handed in whole ([`super::DetectorSet::observe`]) or restored.
-    Event(Event),
+    Event(Box<Event>),
     /// A parsed sshd line ([`super::DetectorSet::observe_record`]).
     Line(LineRecord),
+    /// A free arena entry.
+    Free,
 }
 
 impl Kept {
     /// The event this evidence stands for.
     pub fn to_event(&self) -> Event {
         match self {
-            Kept::Event(e) => e.clone(),
+            Kept::Event(e) => (**e).clone(),
             Kept::Line(l) => l.to_event(),
+            Kept::Free => Event::new("ssh", "ssh.unknown"),
         }
     }
 }
@@ -43,7 +44,7 @@ type Span = Option<(u32, u32)>;
 /// it are appended).
 #[derive(Debug)]
 pub(crate) struct LineRecord {
-    text: Box<str>,
+    text: String,
     line_len: u32,
     host: Span,
     program: Span,
@@ -77,9 +78,29 @@ fn put(buf: &mut String, s: Option<&str>) -> Span {
 
 impl LineRecord {
     /// The record of `r`, parsed from `line` (line `line_no` of `file`).
+    #[cfg(test)]
     pub fn new(r: &SshRecordRef<'_>, line: &str, file: Arc<str>, line_no: u64) -> LineRecord {
+        LineRecord::new_in(String::new(), r, line, file, line_no)
+    }
+
+    /// The buffer of the record's strings, emptied for reuse.
+    pub fn take_buffer(&mut self) -> String {
+        let mut buf = std::mem::take(&mut self.text);
+        buf.clear();
+        buf
+    }
+
+    /// Like [`new`](Self::new), writing the strings into `buf` (an emptied
+    /// buffer of a freed record: no allocation once the arena is warm).
+    pub fn new_in(
+        mut buf: String,
+        r: &SshRecordRef<'_>,
+        line: &str,
+        file: Arc<str>,
+        line_no: u64,
+    ) -> LineRecord {
         let m = &r.message;
-        let mut buf = String::with_capacity(line.len() + 48);
+        buf.reserve(line.len() + 48);
         buf.push_str(line);
         let host = put(&mut buf, r.host.as_deref());
         let program = put(&mut buf, r.program);
@@ -93,7 +114,7 @@ impl LineRecord {
         };
         LineRecord {
             line_len: u32::try_from(line.len()).unwrap_or(0),
-            text: buf.into_boxed_str(),
+            text: buf,
             host,
             program,
             user,

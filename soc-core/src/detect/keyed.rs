@@ -10,14 +10,14 @@
 //!   are reported with their new state, removed keys as deletions, so the
 //!   state store writes only what changed.
 
-use chrono::{DateTime, Utc};
+use super::stamp::Stamp;
 
-use super::Map;
+use super::maps::Map;
 
 /// What a per-key state value tells [`KeyedState`].
 pub(crate) trait KeyState: Default {
     /// Time of the last event seen under this key.
-    fn last_time(&self) -> Option<DateTime<Utc>>;
+    fn last_time(&self) -> Option<Stamp>;
 }
 
 /// One key's slot: the key, the state, whether it changed since the last
@@ -212,7 +212,7 @@ impl<V: KeyState> KeyedState<V> {
         }
         let excess = self.ids.len() + 1 - self.cap;
         let n = excess.max(self.cap / 10).min(self.ids.len());
-        let mut ages: Vec<(Option<DateTime<Utc>>, &String, u32)> = self
+        let mut ages: Vec<(Option<Stamp>, &String, u32)> = self
             .slots
             .iter()
             .enumerate()
@@ -280,15 +280,15 @@ mod tests {
     use super::*;
 
     #[derive(Debug, Default)]
-    struct T(Option<DateTime<Utc>>);
+    struct T(Option<Stamp>);
     impl KeyState for T {
-        fn last_time(&self) -> Option<DateTime<Utc>> {
+        fn last_time(&self) -> Option<Stamp> {
             self.0
         }
     }
 
-    fn at(s: i64) -> Option<DateTime<Utc>> {
-        DateTime::from_timestamp(s, 0)
+    fn at(s: i64) -> Option<Stamp> {
+        chrono::DateTime::from_timestamp(s, 0).map(Stamp::of)
     }
 
     #[test]
