@@ -22,10 +22,17 @@ pub(crate) type EvId = u32;
 /// No collection below this many entries.
 const MIN_COLLECT: usize = 4096;
 
+/// Entries per chunk: the arena grows by chunks, never by copying what it
+/// holds (a doubling vector would touch both copies at once).
+const CHUNK: usize = 4096;
+
 /// Kept events by index (see the module docs).
 #[derive(Debug)]
 pub(crate) struct EvidenceArena {
-    entries: Vec<Kept>,
+    /// Entry `id` is `chunks[id / CHUNK][id % CHUNK]`.
+    chunks: Vec<Vec<Kept>>,
+    /// Entries in all chunks.
+    len: usize,
     free: Vec<EvId>,
     /// Scratch marks of [`collect`](Self::collect).
     marks: Vec<bool>,
@@ -39,7 +46,8 @@ pub(crate) struct EvidenceArena {
 impl Default for EvidenceArena {
     fn default() -> Self {
         EvidenceArena {
-            entries: Vec::new(),
+            chunks: Vec::new(),
+            len: 0,
             free: Vec::new(),
             marks: Vec::new(),
             next_collect: MIN_COLLECT,
@@ -49,24 +57,41 @@ impl Default for EvidenceArena {
 }
 
 impl EvidenceArena {
+    fn entry_mut(&mut self, id: EvId) -> Option<&mut Kept> {
+        let i = id as usize;
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+
     /// A free entry's index, and the line buffer it may hold.
     fn slot(&mut self) -> (EvId, String) {
-        match self.free.pop() {
-            Some(id) => {
-                let buf = match &mut self.entries[id as usize] {
-                    Kept::Line(l) => l.take_buffer(),
-                    _ => String::new(),
-                };
-                (id, buf)
-            }
-            None => {
-                self.entries.push(Kept::Free);
-                // Bounded by the live evidence (at most `max_evidence` per
-                // window and episode): far below u32::MAX.
-                let id = u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX);
-                (id, String::new())
-            }
+        if let Some(id) = self.free.pop() {
+            let buf = match self.entry_mut(id) {
+                Some(Kept::Line(l)) => l.take_buffer(),
+                _ => String::new(),
+            };
+            return (id, buf);
         }
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(Kept::Free);
+        }
+        self.len += 1;
+        // Bounded by the live evidence (at most `max_evidence` per window
+        // and episode): far below u32::MAX.
+        (
+            u32::try_from(self.len - 1).unwrap_or(u32::MAX),
+            String::new(),
+        )
+    }
+
+    /// Puts `k` in entry `id` (from [`slot`](Self::slot)).
+    fn put(&mut self, id: EvId, k: Kept) -> EvId {
+        if let Some(e) = self.entry_mut(id) {
+            *e = k;
+        }
+        id
     }
 
     /// Keeps a parsed sshd line (line `line_no` of `file`).
@@ -80,20 +105,23 @@ impl EvidenceArena {
             }
         };
         let (id, buf) = self.slot();
-        self.entries[id as usize] = Kept::Line(LineRecord::new_in(buf, r, text, file, line_no));
-        id
+        self.put(
+            id,
+            Kept::Line(LineRecord::new_in(buf, r, text, file, line_no)),
+        )
     }
 
     /// Keeps a whole event.
     pub fn event(&mut self, e: Event) -> EvId {
         let (id, _) = self.slot();
-        self.entries[id as usize] = Kept::Event(Box::new(e));
-        id
+        self.put(id, Kept::Event(Box::new(e)))
     }
 
     /// The kept event `id`.
     pub fn get(&self, id: EvId) -> &Kept {
-        self.entries.get(id as usize).unwrap_or(&Kept::Free)
+        let i = id as usize;
+        let entry = self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK));
+        entry.unwrap_or(&Kept::Free)
     }
 
     /// The event `id` stands for.
@@ -108,21 +136,31 @@ impl EvidenceArena {
 
     /// Whether enough entries may be garbage for a [`collect`](Self::collect).
     pub fn wants_collect(&self) -> bool {
-        self.free.is_empty() && self.entries.len() >= self.next_collect
+        self.free.is_empty() && self.len >= self.next_collect
     }
 
     /// Frees every entry not in `live` (all the indexes still held).
     pub fn collect(&mut self, live: impl IntoIterator<Item = EvId>) {
         self.marks.clear();
-        self.marks.resize(self.entries.len(), false);
+        self.marks.resize(self.len, false);
         for id in live {
             if let Some(m) = self.marks.get_mut(id as usize) {
                 *m = true;
             }
         }
+        // Entries past the last live one are dropped (their memory goes
+        // back for alerts): new entries take the lowest free indexes, so
+        // the live ones gather at the front.
+        let end = self.marks.iter().rposition(|&m| m).map_or(0, |i| i + 1);
+        self.len = end;
+        self.chunks.truncate(end.div_ceil(CHUNK));
+        if let Some(c) = self.chunks.last_mut() {
+            c.truncate(end - (end - 1) / CHUNK * CHUNK);
+        }
         self.free.clear();
         let mut kept = 0;
-        for (i, (e, &live)) in self.entries.iter_mut().zip(&self.marks).enumerate() {
+        let entries = self.chunks.iter_mut().flatten();
+        for (i, (e, &live)) in entries.zip(&self.marks).enumerate() {
             if live {
                 kept += 1;
                 continue;
@@ -140,7 +178,7 @@ impl EvidenceArena {
     /// Entries allocated (live or free).
     #[cfg(test)]
     pub fn capacity(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 }
 
@@ -167,6 +205,29 @@ mod tests {
         assert_eq!(a.to_event(ids[9]).user.as_deref(), Some("u9"));
         let again = a.event(Event::new("ssh", "x"));
         assert!(again != ids[7] && again != ids[9]);
-        assert_eq!(a.capacity(), MIN_COLLECT, "a free entry was reused");
+        assert_eq!(
+            a.capacity(),
+            ids[9] as usize + 1,
+            "entries past the last live one dropped"
+        );
+        assert_eq!(a.to_event(ids[9]).user.as_deref(), Some("u9"));
+        let more: Vec<EvId> = (0..8).map(|_| a.event(Event::new("ssh", "y"))).collect();
+        assert!(more.iter().all(|&id| id <= ids[9] + 1), "{more:?}");
+        a.collect(more.iter().copied());
+        assert_eq!(a.to_event(more[7]).kind, "y");
+        assert!(a.capacity() <= ids[9] as usize + 2);
+    }
+
+    /// A kept line costs less than the event it stands for (the arena
+    /// holds one per failed login a window keeps).
+    #[test]
+    fn kept_entries_are_smaller_than_events() {
+        let (kept, line, event) = (
+            std::mem::size_of::<Kept>(),
+            std::mem::size_of::<LineRecord>(),
+            std::mem::size_of::<Event>(),
+        );
+        println!("Kept {kept} B, LineRecord {line} B, Event {event} B");
+        assert!(kept < event, "{kept} >= {event}");
     }
 }

@@ -36,8 +36,12 @@ impl Kept {
     }
 }
 
-/// A byte range of [`LineRecord::text`].
-type Span = Option<(u32, u32)>;
+/// A byte range of [`LineRecord::text`] (start, length); [`NO_SPAN`] for
+/// an absent field.
+type Span = (u32, u32);
+
+/// The span of an absent field.
+const NO_SPAN: Span = (u32::MAX, 0);
 
 /// A parsed sshd line as [`SshRecordRef::to_event`] reads it, owning its
 /// strings in one buffer (the line, then the fields that are not slices of
@@ -68,12 +72,36 @@ pub(crate) struct LineRecord {
     line_no: u64,
 }
 
-/// Appends `s` to `buf`, returning its span.
-fn put(buf: &mut String, s: Option<&str>) -> Span {
-    let s = s?;
-    let start = u32::try_from(buf.len()).ok()?;
-    buf.push_str(s);
-    Some((start, u32::try_from(s.len()).ok()?))
+/// Where in `line` the parser sliced `s` out of it, if it did.
+fn offset_in(line: &str, s: &str) -> Option<usize> {
+    // Addresses compared, never dereferenced.
+    let at = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+    (at <= line.len() && s.len() <= line.len() - at).then_some(at)
+}
+
+/// The bytes `s` adds to a record of `line` (0 when sliced out of it).
+fn outside(line: &str, s: &str) -> usize {
+    offset_in(line, s).map_or(s.len(), |_| 0)
+}
+
+/// The span of `s` in `buf`, which starts with a copy of `line`: a field
+/// the parser sliced out of `line` is not copied again, any other is
+/// appended.
+fn put(buf: &mut String, line: &str, s: Option<&str>) -> Span {
+    let Some(s) = s else { return NO_SPAN };
+    let Ok(len) = u32::try_from(s.len()) else {
+        return NO_SPAN;
+    };
+    if let Some(start) = offset_in(line, s).and_then(|at| u32::try_from(at).ok()) {
+        return (start, len);
+    }
+    match u32::try_from(buf.len()) {
+        Ok(start) => {
+            buf.push_str(s);
+            (start, len)
+        }
+        Err(_) => NO_SPAN,
+    }
 }
 
 impl LineRecord {
@@ -100,17 +128,32 @@ impl LineRecord {
         line_no: u64,
     ) -> LineRecord {
         let m = &r.message;
-        buf.reserve(line.len() + 48);
+        // Exactly the room needed: the line and the fields not sliced
+        // out of it (a reused buffer already has it, mostly).
+        let remote_text = match &m.remote {
+            Some(RemoteRef::Name(n)) => Some(n.as_ref()),
+            _ => None,
+        };
+        let fields = [
+            r.host.as_deref(),
+            r.program,
+            m.user.as_deref(),
+            m.method.as_deref(),
+            m.detail.as_deref(),
+            remote_text,
+        ];
+        let extra: usize = fields.iter().flatten().map(|s| outside(line, s)).sum();
+        buf.reserve_exact(line.len() + extra);
         buf.push_str(line);
-        let host = put(&mut buf, r.host.as_deref());
-        let program = put(&mut buf, r.program);
-        let user = put(&mut buf, m.user.as_deref());
-        let method = put(&mut buf, m.method.as_deref());
-        let detail = put(&mut buf, m.detail.as_deref());
+        let host = put(&mut buf, line, r.host.as_deref());
+        let program = put(&mut buf, line, r.program);
+        let user = put(&mut buf, line, m.user.as_deref());
+        let method = put(&mut buf, line, m.method.as_deref());
+        let detail = put(&mut buf, line, m.detail.as_deref());
         let (remote_ip, remote_name) = match &m.remote {
-            Some(RemoteRef::Ip(ip)) => (Some(*ip), None),
-            Some(RemoteRef::Name(n)) => (None, put(&mut buf, Some(n))),
-            None => (None, None),
+            Some(RemoteRef::Ip(ip)) => (Some(*ip), NO_SPAN),
+            Some(RemoteRef::Name(n)) => (None, put(&mut buf, line, Some(n))),
+            None => (None, NO_SPAN),
         };
         LineRecord {
             line_len: u32::try_from(line.len()).unwrap_or(0),
@@ -141,9 +184,9 @@ impl LineRecord {
         }
     }
 
-    fn get(&self, s: Span) -> Option<&str> {
-        let (start, len) = s?;
-        self.text.get(start as usize..start as usize + len as usize)
+    fn get(&self, (start, len): Span) -> Option<&str> {
+        let start = start as usize;
+        self.text.get(start..start.checked_add(len as usize)?)
     }
 
     /// The event [`SshRecordRef::to_event`] makes of the line.

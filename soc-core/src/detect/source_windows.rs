@@ -64,10 +64,22 @@ impl KeyState for SourceWindows {
     fn last_time(&self) -> Option<Stamp> {
         self.all().iter().filter_map(|w| w.last_time()).max()
     }
+
+    fn reset(&mut self) {
+        self.brute.reset();
+        self.slow.reset();
+        self.spray.reset();
+        self.scan.reset();
+        self.failures.reset();
+    }
 }
 
 impl KeyState for Windowed {
     fn last_time(&self) -> Option<Stamp> {
         Windowed::last_time(self)
+    }
+
+    fn reset(&mut self) {
+        Windowed::reset(self);
     }
 }
