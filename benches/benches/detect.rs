@@ -3,7 +3,9 @@
 //! the pid join, as the reader does); each iteration feeds the parsed
 //! records to a fresh `DetectorSet` as `AlertCollector::read` does, so the
 //! figure is the detectors' hot path alone: keying, windows, evidence
-//! and the alerts built at the end.
+//! and the alerts built at the end. `owned_events_200k_lines` feeds the
+//! same lines as built events (`observe_owned`: `alerts_of`, Python
+//! `detect_bruteforce`).
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use soc_core::detect::{DetectConfig, DetectorSet};
 use soc_core::parse::ssh::{SshOptions, SshParser, SshRecord};
@@ -37,6 +39,34 @@ fn detect_hot_path(c: &mut Criterion) {
             n += d.finish().len();
             std::hint::black_box(n)
         })
+    });
+    // The same lines as built events, handed over (`observe_owned`): the
+    // path of `alerts_of` and Python `detect_bruteforce`. The events are
+    // built up front and cloned per iteration outside the timed part.
+    let events: Vec<soc_core::model::Event> = records
+        .iter()
+        .map(|(no, line, r)| {
+            let origin = soc_core::model::Origin {
+                file: "auth.log".into(),
+                line: *no,
+            };
+            r.as_ref().to_event(line, origin)
+        })
+        .collect();
+    g.bench_function("owned_events_200k_lines", |b| {
+        b.iter_batched(
+            || events.clone(),
+            |events| {
+                let mut d = DetectorSet::new(DetectConfig::default());
+                let mut n = 0usize;
+                for e in events {
+                    n += d.observe_owned(e).len();
+                }
+                n += d.finish().len();
+                std::hint::black_box(n)
+            },
+            criterion::BatchSize::LargeInput,
+        )
     });
     g.finish();
 }

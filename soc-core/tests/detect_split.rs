@@ -163,6 +163,54 @@ fn brute_force_and_success_after_failures_across_cron_runs() {
     assert_eq!(bf[0].1, 20);
 }
 
+/// State rows as the detectors wrote them before the evidence arena and
+/// integer window times (#16, 2026-12-07): the persisted format did not
+/// change, so they load and the episode goes on (three saved failures of
+/// a source, two more after the restart: one brute force of five, its
+/// first evidence the saved event).
+#[test]
+fn state_rows_of_the_earlier_format_load() {
+    let ev = r#"{"time":"2026-11-21T02:00:00Z","source":"ssh","kind":"ssh.failed_auth","src_ip":"203.0.113.45","user":"root","outcome":"failure","raw":"Failed password for root","fields":{"attempt":true}}"#;
+    let times = r#"["2026-11-21T02:00:00Z","2026-11-21T02:00:01Z","2026-11-21T02:00:02Z"]"#;
+    let w = format!(r#"{{"t":{times},"e":[0],"last":"2026-11-21T02:00:02Z"}}"#);
+    let source = format!(r#"{{"ev":[{ev}],"w":[{w},{w},{w},{w},{{}}]}}"#);
+    let rows = vec![
+        ("ssh.source".to_string(), "203.0.113.45".to_string(), source),
+        (
+            "ssh.clock".to_string(),
+            String::new(),
+            r#"{"now":"2026-11-21T02:00:02Z","seen":3}"#.to_string(),
+        ),
+    ];
+    let mut d = DetectorSet::new(DetectConfig::default());
+    assert_eq!(d.restore(rows), 0, "every row decodes");
+    assert_eq!(d.tracked_keys(), 1);
+    let t0: DateTime<Utc> = "2026-11-21T02:00:00Z".parse().unwrap();
+    for i in 3..5 {
+        let mut e = Event::new("ssh", "ssh.failed_auth");
+        e.time = Some(t0 + Duration::seconds(i));
+        e.src_ip = Some("203.0.113.45".parse().unwrap());
+        e.user = Some("root".into());
+        e.outcome = EventOutcome::Failure;
+        e.fields.insert("attempt".into(), true.into());
+        d.observe(&e);
+    }
+    let alerts = d.finish();
+    let bf: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.kind == "ssh.brute_force")
+        .collect();
+    assert_eq!(bf.len(), 1, "{alerts:?}");
+    assert_eq!(bf[0].count, 5);
+    assert_eq!(bf[0].first_seen, Some(t0));
+    assert_eq!(
+        bf[0].events.len(),
+        3,
+        "the saved event and the two new ones"
+    );
+    assert_eq!(bf[0].events[0].time, Some(t0));
+}
+
 /// A generated log: `n` events from a pool of sources (IPv4 and IPv6) and
 /// users, seconds to minutes apart, some successes.
 fn generated(seed: u64, n: usize) -> Vec<Event> {

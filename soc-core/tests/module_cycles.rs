@@ -26,22 +26,7 @@ use std::path::{Path, PathBuf};
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("source/file", &["mod", "open"]),
     ("source/splunk", &["adapter", "mod"]),
-    (
-        "detect",
-        &[
-            "collect",
-            "expiry",
-            "keyed",
-            "mod",
-            "persist",
-            "sighting",
-            "source_key",
-            "summary",
-            "window",
-        ],
-    ),
     ("store", &["detector", "lock", "mod"]),
-    ("store", &["rollup", "rollup_top"]),
     ("store", &["inbox", "rollup_walk"]),
     ("respond/cloud/aws", &["client", "credentials", "sigv4"]),
     ("respond/cloud/aws", &["api", "config", "mod"]),

@@ -3,34 +3,37 @@
 
 use chrono::{DateTime, Utc};
 
-use super::evidence::Evidence;
+use super::config::Rule;
+use super::set::{DetectorSet, Lazy};
 use super::source_key::key_address;
+use super::stamp::{Span, Stamp};
 use super::window::Episode;
-use super::{secs, DetectorSet, Rule};
-use crate::model::{Alert, AttackRef, Event, Indicator, IndicatorKind, Severity};
+use crate::model::{Alert, AttackRef, Indicator, IndicatorKind, Severity};
 
 impl DetectorSet {
     pub(super) fn success(
         &mut self,
         src: &str,
         t: DateTime<Utc>,
-        evidence: &mut dyn FnMut() -> Evidence,
+        evidence: &mut Lazy<'_, '_>,
     ) -> Option<Alert> {
-        let sw = secs(self.cfg.success_window_secs);
+        let sw = Span::of(self.cfg.success_window());
         let n = self.cfg.success_after_failures.max(1) as usize;
         // clock rule: failures expire by the detector clock, not by `t`
         // (a failures window never opens an episode: nothing to report).
-        let now = self.now.unwrap_or(t);
+        let now = Stamp::of(self.now.unwrap_or(t));
         let w = &mut self.sources.get_mut(src)?.failures;
         let _never = w.prune(now, sw);
         if w.len() < n {
             return None;
         }
-        let first = w.first_time()?;
-        let mut ev: Vec<Event> = w.take_evidence().iter().map(|k| k.to_event()).collect();
+        let first = w.first_time()?.time();
+        let kept = w.take_evidence();
         let failures = w.len() as u64;
         w.clear();
-        let e = evidence().to_event();
+        let mut ev = self.arena.events(&kept);
+        let id = evidence.get(&mut self.arena);
+        let e = self.arena.to_event(id);
         ev.push(e.clone());
         let key = format!("{src}|{}", first.to_rfc3339());
         let user = e.user.clone().unwrap_or_default();
@@ -68,13 +71,13 @@ impl DetectorSet {
     /// brute-force alert already covers it).
     pub(super) fn alert(&self, rule: Rule, key: &str, ep: Episode) -> Option<Alert> {
         if rule == Rule::Slow {
-            let fast = self.params(Rule::Brute).0;
-            if ep.last - ep.first <= fast {
+            let fast = self.cfg.params(Rule::Brute).0;
+            if ep.last.time() - ep.first.time() <= fast {
                 return None;
             }
         }
-        let events: Vec<Event> = ep.events.iter().map(|k| k.to_event()).collect();
-        let first = ep.first;
+        let events = self.arena.events(&ep.events);
+        let (first, last) = (ep.first.time(), ep.last.time());
         let id_key = format!("{key}|{}", first.to_rfc3339());
         let (title, sev, att) = match rule {
             Rule::Brute => (
@@ -116,8 +119,8 @@ impl DetectorSet {
         };
         let mut a = Alert::new(rule.kind(), &id_key, title, sev);
         a.source = "detect".into();
-        a.first_seen = Some(ep.first);
-        a.last_seen = Some(ep.last);
+        a.first_seen = Some(first);
+        a.last_seen = Some(last);
         a.count = ep.count;
         a.attack = vec![att];
         a.host = events.first().and_then(|e| e.host.clone());

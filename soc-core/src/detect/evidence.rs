@@ -13,37 +13,42 @@ use chrono::{DateTime, Utc};
 use crate::model::{Attempt, Event, Origin};
 use crate::parse::ssh::{Remote, RemoteRef, SshKind, SshMessageRef, SshRecordRef};
 
-/// One kept piece of evidence, shared by the windows that keep it.
-pub(crate) type Evidence = Arc<Kept>;
-
-/// What a window keeps of one event.
+/// What a window keeps of one event (an entry of the evidence arena,
+/// see [`super::arena`]).
 #[derive(Debug)]
 pub(crate) enum Kept {
     /// An event handed in whole ([`super::DetectorSet::observe`]) or restored.
-    Event(Event),
+    Event(Box<Event>),
     /// A parsed sshd line ([`super::DetectorSet::observe_record`]).
     Line(LineRecord),
+    /// A free arena entry.
+    Free,
 }
 
 impl Kept {
     /// The event this evidence stands for.
     pub fn to_event(&self) -> Event {
         match self {
-            Kept::Event(e) => e.clone(),
+            Kept::Event(e) => (**e).clone(),
             Kept::Line(l) => l.to_event(),
+            Kept::Free => Event::new("ssh", "ssh.unknown"),
         }
     }
 }
 
-/// A byte range of [`LineRecord::text`].
-type Span = Option<(u32, u32)>;
+/// A byte range of [`LineRecord::text`] (start, length); [`NO_SPAN`] for
+/// an absent field.
+type Span = (u32, u32);
+
+/// The span of an absent field.
+const NO_SPAN: Span = (u32::MAX, 0);
 
 /// A parsed sshd line as [`SshRecordRef::to_event`] reads it, owning its
 /// strings in one buffer (the line, then the fields that are not slices of
 /// it are appended).
 #[derive(Debug)]
 pub(crate) struct LineRecord {
-    text: Box<str>,
+    text: String,
     line_len: u32,
     host: Span,
     program: Span,
@@ -67,33 +72,92 @@ pub(crate) struct LineRecord {
     line_no: u64,
 }
 
-/// Appends `s` to `buf`, returning its span.
-fn put(buf: &mut String, s: Option<&str>) -> Span {
-    let s = s?;
-    let start = u32::try_from(buf.len()).ok()?;
-    buf.push_str(s);
-    Some((start, u32::try_from(s.len()).ok()?))
+/// Where in `line` the parser sliced `s` out of it, if it did.
+fn offset_in(line: &str, s: &str) -> Option<usize> {
+    // Addresses compared, never dereferenced.
+    let at = (s.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+    (at <= line.len() && s.len() <= line.len() - at).then_some(at)
+}
+
+/// The bytes `s` adds to a record of `line` (0 when sliced out of it).
+fn outside(line: &str, s: &str) -> usize {
+    offset_in(line, s).map_or(s.len(), |_| 0)
+}
+
+/// The span of `s` in `buf`, which starts with a copy of `line`: a field
+/// the parser sliced out of `line` is not copied again, any other is
+/// appended.
+fn put(buf: &mut String, line: &str, s: Option<&str>) -> Span {
+    let Some(s) = s else { return NO_SPAN };
+    let Ok(len) = u32::try_from(s.len()) else {
+        return NO_SPAN;
+    };
+    if let Some(start) = offset_in(line, s).and_then(|at| u32::try_from(at).ok()) {
+        return (start, len);
+    }
+    match u32::try_from(buf.len()) {
+        Ok(start) => {
+            buf.push_str(s);
+            (start, len)
+        }
+        Err(_) => NO_SPAN,
+    }
 }
 
 impl LineRecord {
     /// The record of `r`, parsed from `line` (line `line_no` of `file`).
+    #[cfg(test)]
     pub fn new(r: &SshRecordRef<'_>, line: &str, file: Arc<str>, line_no: u64) -> LineRecord {
+        LineRecord::new_in(String::new(), r, line, file, line_no)
+    }
+
+    /// The buffer of the record's strings, emptied for reuse.
+    pub fn take_buffer(&mut self) -> String {
+        let mut buf = std::mem::take(&mut self.text);
+        buf.clear();
+        buf
+    }
+
+    /// Like [`new`](Self::new), writing the strings into `buf` (an emptied
+    /// buffer of a freed record: no allocation once the arena is warm).
+    pub fn new_in(
+        mut buf: String,
+        r: &SshRecordRef<'_>,
+        line: &str,
+        file: Arc<str>,
+        line_no: u64,
+    ) -> LineRecord {
         let m = &r.message;
-        let mut buf = String::with_capacity(line.len() + 48);
+        // Exactly the room needed: the line and the fields not sliced
+        // out of it (a reused buffer already has it, mostly).
+        let remote_text = match &m.remote {
+            Some(RemoteRef::Name(n)) => Some(n.as_ref()),
+            _ => None,
+        };
+        let fields = [
+            r.host.as_deref(),
+            r.program,
+            m.user.as_deref(),
+            m.method.as_deref(),
+            m.detail.as_deref(),
+            remote_text,
+        ];
+        let extra: usize = fields.iter().flatten().map(|s| outside(line, s)).sum();
+        buf.reserve_exact(line.len() + extra);
         buf.push_str(line);
-        let host = put(&mut buf, r.host.as_deref());
-        let program = put(&mut buf, r.program);
-        let user = put(&mut buf, m.user.as_deref());
-        let method = put(&mut buf, m.method.as_deref());
-        let detail = put(&mut buf, m.detail.as_deref());
+        let host = put(&mut buf, line, r.host.as_deref());
+        let program = put(&mut buf, line, r.program);
+        let user = put(&mut buf, line, m.user.as_deref());
+        let method = put(&mut buf, line, m.method.as_deref());
+        let detail = put(&mut buf, line, m.detail.as_deref());
         let (remote_ip, remote_name) = match &m.remote {
-            Some(RemoteRef::Ip(ip)) => (Some(*ip), None),
-            Some(RemoteRef::Name(n)) => (None, put(&mut buf, Some(n))),
-            None => (None, None),
+            Some(RemoteRef::Ip(ip)) => (Some(*ip), NO_SPAN),
+            Some(RemoteRef::Name(n)) => (None, put(&mut buf, line, Some(n))),
+            None => (None, NO_SPAN),
         };
         LineRecord {
             line_len: u32::try_from(line.len()).unwrap_or(0),
-            text: buf.into_boxed_str(),
+            text: buf,
             host,
             program,
             user,
@@ -120,9 +184,9 @@ impl LineRecord {
         }
     }
 
-    fn get(&self, s: Span) -> Option<&str> {
-        let (start, len) = s?;
-        self.text.get(start as usize..start as usize + len as usize)
+    fn get(&self, (start, len): Span) -> Option<&str> {
+        let start = start as usize;
+        self.text.get(start..start.checked_add(len as usize)?)
     }
 
     /// The event [`SshRecordRef::to_event`] makes of the line.

@@ -1,5 +1,6 @@
 //! Expiry driven by time: the periodic sweep (every 1,024 events) visits
-//! only the windows that expired, not every tracked key.
+//! only the windows that expired, not every tracked key (the sweep itself
+//! is in [`super::sweep`]).
 //!
 //! Each kind of window (brute force, slow, spraying, scan and the recent
 //! failures of a source; the distributed window of a user) has one queue of
@@ -14,35 +15,32 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, Duration, Utc};
+use super::stamp::Stamp;
+use super::window::Windowed;
 
-use super::keyed::KeyState;
-use super::window::{cutoff, Episode, Windowed};
-use super::{secs, DetectorSet, Rule, SourceWindows};
-
-/// Queues of the source windows, in [`SourceWindows::by_queue`] order, then users.
-const QUEUES: usize = 6;
+/// Queues of the source windows, in `SourceWindows::by_queue` order, then users.
+pub(crate) const QUEUES: usize = 6;
 /// The queue of users' windows.
-const USERS: usize = 5;
+pub(crate) const USERS: usize = 5;
 
 /// The expiry queues (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct ExpiryQueues {
-    queues: [VecDeque<(DateTime<Utc>, u32)>; QUEUES],
+    pub queues: [VecDeque<(Stamp, u32)>; QUEUES],
     /// A queue lost its order, or the state was replaced: the next sweep
     /// visits every key.
-    full: bool,
+    pub full: bool,
     /// Every sweep visits every key (tests compare both ways).
     #[cfg(test)]
-    always_full: bool,
+    pub always_full: bool,
     /// Sweeps that went through the queues.
     #[cfg(test)]
-    queued: u64,
+    pub queued: u64,
 }
 
 impl ExpiryQueues {
     /// Records that window `queue` of slot `id` last saw an event at `last`.
-    pub fn touched(&mut self, queue: usize, id: u32, last: DateTime<Utc>) {
+    pub fn touched(&mut self, queue: usize, id: u32, last: Stamp) {
         let q = &mut self.queues[queue];
         if q.back().is_some_and(|b| last < b.0) {
             self.full = true;
@@ -56,26 +54,12 @@ impl ExpiryQueues {
     }
 }
 
-impl SourceWindows {
-    /// The windows with an expiry queue, with their rule (`None`: the
-    /// recent failures, which raise no episode).
-    pub(super) fn by_queue(&mut self) -> [(Option<Rule>, &mut Windowed); 5] {
-        [
-            (Some(Rule::Brute), &mut self.brute),
-            (Some(Rule::Slow), &mut self.slow),
-            (Some(Rule::Spray), &mut self.spray),
-            (Some(Rule::Scan), &mut self.scan),
-            (None, &mut self.failures),
-        ]
-    }
-}
-
 /// Queues window `queue` of slot `id` when its last time moved from `before`.
 pub(crate) fn touched_if_moved(
     q: &mut ExpiryQueues,
     queue: usize,
     id: u32,
-    before: Option<DateTime<Utc>>,
+    before: Option<Stamp>,
     w: &Windowed,
 ) {
     if let Some(l) = w.last_time().filter(|l| before != Some(*l)) {
@@ -84,149 +68,16 @@ pub(crate) fn touched_if_moved(
 }
 
 /// The front entry of `q` when it is older than `cut`, taken off.
-fn pop_expired(
-    q: &mut VecDeque<(DateTime<Utc>, u32)>,
-    cut: DateTime<Utc>,
-) -> Option<(DateTime<Utc>, u32)> {
+pub(crate) fn pop_expired(q: &mut VecDeque<(Stamp, u32)>, cut: Stamp) -> Option<(Stamp, u32)> {
     q.front().filter(|e| e.0 < cut)?;
     q.pop_front()
 }
 
-/// Where the full sweep lists a rule's episodes among those of one key.
-fn sweep_order(r: Rule) -> u8 {
-    match r {
-        Rule::Brute => 0,
-        Rule::Slow => 1,
-        Rule::Spray => 2,
-        Rule::Scan => 3,
-        Rule::Distributed => 4,
-    }
-}
-
-impl DetectorSet {
-    /// The windows of each queue, in queue order.
-    fn queue_windows(&self) -> [Duration; QUEUES] {
-        [
-            self.params(Rule::Brute).0,
-            self.params(Rule::Slow).0,
-            self.params(Rule::Spray).0,
-            self.params(Rule::Scan).0,
-            secs(self.cfg.success_window_secs),
-            self.params(Rule::Distributed).0,
-        ]
-    }
-
-    /// The non-final sweep through the queues: the same episodes, resets
-    /// and forgotten keys as the full sweep, `None` when the full sweep
-    /// must run instead.
-    pub(super) fn sweep_queued(&mut self) -> Option<Vec<(Rule, String, Episode)>> {
-        let now = self.now?;
-        #[cfg(test)]
-        if self.expiry.always_full {
-            return None;
-        }
-        if self.expiry.full {
-            return None;
-        }
-        #[cfg(test)]
-        {
-            self.expiry.queued += 1;
-        }
-        let windows = self.queue_windows();
-        let mut done = Vec::new();
-        let mut visited: Vec<u32> = Vec::new();
-        for (qi, w) in windows.iter().enumerate().take(USERS) {
-            let Some(cut) = cutoff(now, *w) else { continue };
-            while let Some((l, id)) = pop_expired(&mut self.expiry.queues[qi], cut) {
-                let Some((key, sw)) = self.sources.slot(id) else {
-                    continue;
-                };
-                let Some((rule, win)) = sw.by_queue().into_iter().nth(qi) else {
-                    continue;
-                };
-                if win.last_time() != Some(l) {
-                    continue;
-                }
-                if let Some(rule) = rule {
-                    if let Some(ep) = win.close() {
-                        done.push((rule, key.clone(), ep));
-                    }
-                }
-                win.reset();
-                self.sources.mark_changed(id);
-                visited.push(id);
-            }
-        }
-        for id in visited {
-            let empty = self
-                .sources
-                .slot(id)
-                .is_some_and(|(_, sw)| KeyState::last_time(sw).is_none());
-            if empty {
-                self.sources.remove(id);
-            }
-        }
-        if let Some(cut) = cutoff(now, windows[USERS]) {
-            while let Some((l, id)) = pop_expired(&mut self.expiry.queues[USERS], cut) {
-                let Some((key, w)) = self.users.slot(id) else {
-                    continue;
-                };
-                if w.last_time() != Some(l) {
-                    continue;
-                }
-                if let Some(ep) = w.close() {
-                    done.push((Rule::Distributed, key.clone(), ep));
-                }
-                self.users.remove(id);
-            }
-        }
-        // The full sweep's order: by key, then rule (users after sources).
-        done.sort_by(|a, b| {
-            (a.2.first, &a.1, sweep_order(a.0)).cmp(&(b.2.first, &b.1, sweep_order(b.0)))
-        });
-        let live = self.sources.len() + self.users.len();
-        if self.expiry.queues.iter().any(|q| q.len() > 2 * live + 4096) {
-            self.rebuild_queues();
-        }
-        Some(done)
-    }
-
-    /// Queues every live window afresh (after a full sweep, or when the
-    /// queues hold too many stale entries).
-    pub(super) fn rebuild_queues(&mut self) {
-        let mut q: [Vec<(DateTime<Utc>, u32)>; QUEUES] = Default::default();
-        for (id, sw) in self.sources.slots() {
-            let lasts = [
-                sw.brute.last_time(),
-                sw.slow.last_time(),
-                sw.spray.last_time(),
-                sw.scan.last_time(),
-                sw.failures.last_time(),
-            ];
-            for (i, l) in lasts.into_iter().enumerate() {
-                if let Some(l) = l {
-                    q[i].push((l, id));
-                }
-            }
-        }
-        for (id, w) in self.users.slots() {
-            if let Some(l) = w.last_time() {
-                q[USERS].push((l, id));
-            }
-        }
-        for (i, mut v) in q.into_iter().enumerate() {
-            v.sort_unstable();
-            self.expiry.queues[i] = v.into();
-        }
-        self.expiry.full = false;
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::detect::DetectConfig;
+    use crate::detect::{DetectConfig, DetectorSet};
     use crate::model::{Alert, Attempt, Event, EventOutcome};
+    use chrono::{DateTime, Duration, Utc};
 
     /// A pseudo-random stream of failures, probes and successes from a few
     /// hundred sources on a few dozen users over days, with bursts, quiet

@@ -10,15 +10,22 @@
 //!   are reported with their new state, removed keys as deletions, so the
 //!   state store writes only what changed.
 
-use chrono::{DateTime, Utc};
+use super::stamp::Stamp;
 
-use super::Map;
+use super::maps::Map;
 
 /// What a per-key state value tells [`KeyedState`].
 pub(crate) trait KeyState: Default {
     /// Time of the last event seen under this key.
-    fn last_time(&self) -> Option<DateTime<Utc>>;
+    fn last_time(&self) -> Option<Stamp>;
+
+    /// Makes the value a new one (as `Default`), keeping small buffers:
+    /// a forgotten key's value is reused for the next new key.
+    fn reset(&mut self);
 }
+
+/// Forgotten keys' values (and key strings) kept for reuse, at most.
+const SPARE: usize = 1024;
 
 /// One key's slot: the key, the state, whether it changed since the last
 /// save and whether a saved row exists.
@@ -46,6 +53,10 @@ pub(crate) struct KeyedState<V> {
     removed: Vec<String>,
     /// Whether anything may have changed since the last `take_changes`.
     touched: bool,
+    /// Values and key strings of removed keys, for new keys (keys come
+    /// and go all the time: an attacker back after a quiet spell).
+    spare: Vec<V>,
+    spare_keys: Vec<String>,
 }
 
 impl<V: KeyState> KeyedState<V> {
@@ -59,6 +70,8 @@ impl<V: KeyState> KeyedState<V> {
             evictions: 0,
             removed: Vec::new(),
             touched: false,
+            spare: Vec::new(),
+            spare_keys: Vec::new(),
         }
     }
 
@@ -85,8 +98,11 @@ impl<V: KeyState> KeyedState<V> {
 
     /// A new slot for `key` (not present), returning its number.
     fn insert(&mut self, key: String, value: V, dirty: bool, saved: bool) -> u32 {
+        let mut copy = self.spare_keys.pop().unwrap_or_default();
+        copy.clear();
+        copy.push_str(&key);
         let slot = Slot {
-            key: key.clone(),
+            key: copy,
             value,
             dirty,
             saved,
@@ -115,9 +131,33 @@ impl<V: KeyState> KeyedState<V> {
     /// Removes slot `id`, returning it.
     fn remove_slot(&mut self, id: u32) -> Option<Slot<V>> {
         let slot = self.slots.get_mut(id as usize)?.take()?;
-        self.ids.remove(slot.key.as_str());
+        if let Some((key, _)) = self.ids.remove_entry(slot.key.as_str()) {
+            if self.spare_keys.len() < SPARE {
+                self.spare_keys.push(key);
+            }
+        }
         self.free.push(id);
         Some(slot)
+    }
+
+    /// Keeps a removed slot's value and key for reuse (saved keys are
+    /// reported as deleted).
+    fn recycle(&mut self, slot: Slot<V>) {
+        let Slot {
+            key,
+            mut value,
+            saved,
+            ..
+        } = slot;
+        if saved {
+            self.removed.push(key);
+        } else if self.spare_keys.len() < SPARE {
+            self.spare_keys.push(key);
+        }
+        if self.spare.len() < SPARE {
+            value.reset();
+            self.spare.push(value);
+        }
     }
 
     /// The slot number of `key` (stable while the key is tracked) and its
@@ -125,7 +165,13 @@ impl<V: KeyState> KeyedState<V> {
     pub fn get_or_insert_id(&mut self, key: &str) -> (u32, &mut V) {
         let id = match self.ids.get(key) {
             Some(&id) => id,
-            None => self.insert(key.to_string(), V::default(), false, false),
+            None => {
+                let value = self.spare.pop().unwrap_or_default();
+                let mut owned = self.spare_keys.pop().unwrap_or_default();
+                owned.clear();
+                owned.push_str(key);
+                self.insert(owned, value, false, false)
+            }
         };
         self.touched = true;
         let slot = self.slots[id as usize]
@@ -151,9 +197,7 @@ impl<V: KeyState> KeyedState<V> {
     /// Removes slot `id` as [`retain`](Self::retain) removes a key.
     pub fn remove(&mut self, id: u32) {
         if let Some(slot) = self.remove_slot(id) {
-            if slot.saved {
-                self.removed.push(slot.key);
-            }
+            self.recycle(slot);
         }
     }
 
@@ -193,11 +237,8 @@ impl<V: KeyState> KeyedState<V> {
             slot.dirty |= changed;
             self.touched |= changed;
             if !kept {
-                let saved = slot.saved;
                 if let Some(slot) = self.remove_slot(id as u32) {
-                    if saved {
-                        self.removed.push(slot.key);
-                    }
+                    self.recycle(slot);
                 }
             }
         }
@@ -212,7 +253,7 @@ impl<V: KeyState> KeyedState<V> {
         }
         let excess = self.ids.len() + 1 - self.cap;
         let n = excess.max(self.cap / 10).min(self.ids.len());
-        let mut ages: Vec<(Option<DateTime<Utc>>, &String, u32)> = self
+        let mut ages: Vec<(Option<Stamp>, &String, u32)> = self
             .slots
             .iter()
             .enumerate()
@@ -280,15 +321,18 @@ mod tests {
     use super::*;
 
     #[derive(Debug, Default)]
-    struct T(Option<DateTime<Utc>>);
+    struct T(Option<Stamp>);
     impl KeyState for T {
-        fn last_time(&self) -> Option<DateTime<Utc>> {
+        fn last_time(&self) -> Option<Stamp> {
             self.0
+        }
+        fn reset(&mut self) {
+            self.0 = None;
         }
     }
 
-    fn at(s: i64) -> Option<DateTime<Utc>> {
-        DateTime::from_timestamp(s, 0)
+    fn at(s: i64) -> Option<Stamp> {
+        chrono::DateTime::from_timestamp(s, 0).map(Stamp::of)
     }
 
     #[test]

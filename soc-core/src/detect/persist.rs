@@ -41,11 +41,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use std::sync::Arc;
-
-use super::evidence::{Evidence, Kept};
+use super::arena::{EvId, EvidenceArena};
+use super::expiry::ExpiryQueues;
+use super::keyed::KeyedState;
+use super::set::DetectorSet;
+use super::source_windows::SourceWindows;
 use super::window::{EventTable, SavedWindow, SavedWindowOut, Windowed};
-use super::{DetectorSet, SourceWindows};
 use crate::model::Event;
 
 /// Detector name of per-source windows.
@@ -86,12 +87,8 @@ struct RowIn {
 impl RowIn {
     /// The row's windows, `n` of them (missing ones empty); `None` when
     /// an evidence index is out of range.
-    fn windows(self, n: usize) -> Option<Vec<Windowed>> {
-        let events: Vec<Evidence> = self
-            .ev
-            .into_iter()
-            .map(|e| Arc::new(Kept::Event(e)))
-            .collect();
+    fn windows(self, n: usize, arena: &mut EvidenceArena) -> Option<Vec<Windowed>> {
+        let events: Vec<EvId> = self.ev.into_iter().map(|e| arena.event(e)).collect();
         let mut w: Vec<Windowed> = self
             .w
             .into_iter()
@@ -102,11 +99,11 @@ impl RowIn {
     }
 }
 
-fn row(windows: &[&Windowed]) -> Option<String> {
+fn row(windows: &[&Windowed], arena: &EvidenceArena) -> Option<String> {
     let mut table = EventTable::default();
     let w = windows.iter().map(|w| w.save(&mut table)).collect();
     json(&RowOut {
-        ev: table.events.iter().map(|k| k.to_event()).collect(),
+        ev: arena.events(&table.events),
         w,
     })
 }
@@ -127,9 +124,9 @@ impl DetectorSet {
     /// the module docs). Cheap when little changed.
     pub fn take_changes(&mut self) -> Vec<StateChange> {
         let mut out = Vec::new();
+        let arena = &self.arena;
         for (key, v) in self.sources.take_changes() {
-            let state =
-                v.and_then(|sw| row(&[&sw.brute, &sw.slow, &sw.spray, &sw.failures, &sw.scan]));
+            let state = v.and_then(|sw| row(&sw.all(), arena));
             out.push(StateChange {
                 detector: SOURCES.into(),
                 key,
@@ -140,7 +137,7 @@ impl DetectorSet {
             out.push(StateChange {
                 detector: USERS.into(),
                 key,
-                state: v.and_then(|w| row(&[w])),
+                state: v.and_then(|w| row(&[w], arena)),
             });
         }
         if !out.is_empty() || self.seen != self.saved_seen {
@@ -163,19 +160,20 @@ impl DetectorSet {
     /// how many were skipped.
     pub fn restore(&mut self, rows: impl IntoIterator<Item = (String, String, String)>) -> usize {
         let cap = self.cfg.max_tracked_keys;
-        self.sources = super::KeyedState::new(cap);
-        self.users = super::KeyedState::new(cap);
+        self.sources = KeyedState::new(cap);
+        self.users = KeyedState::new(cap);
+        self.arena = EvidenceArena::default();
         self.now = None;
         self.seen = 0;
         self.saved_seen = 0;
-        self.expiry = super::ExpiryQueues::default();
+        self.expiry = ExpiryQueues::default();
         self.expiry.invalidate();
         let mut bad = 0;
         for (detector, key, state) in rows {
             let ok = match detector.as_str() {
                 SOURCES => serde_json::from_str::<RowIn>(&state)
                     .ok()
-                    .and_then(|r| r.windows(5))
+                    .and_then(|r| r.windows(5, &mut self.arena))
                     .map(|w| {
                         let mut w = w.into_iter();
                         let mut next = || w.next().unwrap_or_default();
@@ -191,7 +189,7 @@ impl DetectorSet {
                     .is_some(),
                 USERS => serde_json::from_str::<RowIn>(&state)
                     .ok()
-                    .and_then(|r| r.windows(1))
+                    .and_then(|r| r.windows(1, &mut self.arena))
                     .map(|w| {
                         let w = w.into_iter().next().unwrap_or_default();
                         self.users.restore(key.clone(), w);

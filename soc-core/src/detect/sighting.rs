@@ -7,9 +7,17 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
-use super::is_attempt;
 use crate::model::{Attempt, Event, EventOutcome};
 use crate::parse::ssh::{RemoteRef, SshRecordRef};
+
+/// Whether the event is one failed attempt (see the `detect` module docs).
+pub fn is_attempt(e: &Event) -> bool {
+    match (e.attempt, e.fields.get("attempt")) {
+        (Some(a), _) => a == Attempt::Failure,
+        (None, Some(v)) => v.as_bool().unwrap_or(false),
+        (None, None) => e.source != "ssh" && e.outcome == EventOutcome::Failure,
+    }
+}
 
 /// How an event counts for the detectors (see the `detect` module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +73,19 @@ impl<'a> Sighting<'a> {
         }
     }
 
+    /// The fields of this view, owned (so its event can move).
+    pub fn detach(&self) -> Detached {
+        Detached {
+            time: self.time,
+            class: self.class,
+            src: self.src.map(|s| match s {
+                Src::Ip(ip) => Ok(ip),
+                Src::Name(n) => Err(n.to_string()),
+            }),
+            user: self.user.map(str::to_string),
+        }
+    }
+
     /// The view of a parsed sshd line: the same as [`Sighting::of`] of
     /// its event ([`SshRecordRef::to_event`]).
     pub fn of_record(r: &'a SshRecordRef<'_>) -> Sighting<'a> {
@@ -84,6 +105,30 @@ impl<'a> Sighting<'a> {
             class,
             src,
             user: r.message.user.as_deref(),
+        }
+    }
+}
+
+/// A [`Sighting`] owning its strings ([`Sighting::detach`]).
+#[derive(Debug)]
+pub(crate) struct Detached {
+    time: Option<DateTime<Utc>>,
+    class: Class,
+    src: Option<Result<IpAddr, String>>,
+    user: Option<String>,
+}
+
+impl Detached {
+    /// The view again, borrowing from `self`.
+    pub fn view(&self) -> Sighting<'_> {
+        Sighting {
+            time: self.time,
+            class: self.class,
+            src: self.src.as_ref().map(|s| match s {
+                Ok(ip) => Src::Ip(*ip),
+                Err(n) => Src::Name(n),
+            }),
+            user: self.user.as_deref(),
         }
     }
 }

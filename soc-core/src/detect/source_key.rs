@@ -6,8 +6,8 @@
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
+use super::maps::Map;
 use super::sighting::Src;
-use super::Map;
 
 /// A detector source key (see the module docs).
 pub(crate) enum SourceKey<'e> {

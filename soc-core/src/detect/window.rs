@@ -7,13 +7,13 @@
 //! kept once per window in a small slot table, never once per item.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::evidence::{Evidence, Kept};
-use super::Set;
+use super::arena::EvId;
+use super::maps::{Map, Set};
+use super::stamp::{Span, Stamp};
 
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
@@ -24,19 +24,19 @@ const KEPT_CAPACITY: usize = 64;
 /// The oldest time still inside a window of `window` ending at `now`:
 /// `now - t > window` exactly when `t < cutoff` (one date subtraction per
 /// call instead of one per item). `None`: nothing is that old.
-pub(crate) fn cutoff(now: DateTime<Utc>, window: Duration) -> Option<DateTime<Utc>> {
-    now.checked_sub_signed(window)
+pub(crate) fn cutoff(now: Stamp, window: Span) -> Option<Stamp> {
+    now.cutoff(window)
 }
 
 /// One alerting episode.
 #[derive(Debug, Clone)]
 pub(crate) struct Episode {
-    pub first: DateTime<Utc>,
-    pub last: DateTime<Utc>,
+    pub first: Stamp,
+    pub last: Stamp,
     pub count: u64,
     pub distinct: Set<String>,
-    /// Evidence, shared between the windows that saw the same event.
-    pub events: Vec<Evidence>,
+    /// Evidence, in the arena shared by the windows that saw the same event.
+    pub events: Vec<EvId>,
     /// `count` when this episode's alert was last reported while open
     /// (0: never), so an unchanged episode is not reported again.
     pub reported: u64,
@@ -48,16 +48,16 @@ pub(crate) struct Episode {
 pub(crate) struct Windowed {
     /// Item times and the slot of their distinct value (0: none, else
     /// index + 1 into `values`).
-    items: VecDeque<(DateTime<Utc>, u32)>,
+    items: VecDeque<(Stamp, u32)>,
     /// Distinct values with their item counts; a slot with count 0 is free.
     values: Vec<(String, u32)>,
     /// Non-empty distinct values in `values`.
     live_values: u32,
     /// Items whose distinct value is empty (every item of a counting window).
     empty: u32,
-    evidence: VecDeque<Evidence>,
+    evidence: VecDeque<EvId>,
     open: Option<Episode>,
-    last: Option<DateTime<Utc>>,
+    last: Option<Stamp>,
 }
 
 impl Windowed {
@@ -70,16 +70,22 @@ impl Windowed {
         self.items.len()
     }
 
-    pub fn first_time(&self) -> Option<DateTime<Utc>> {
+    pub fn first_time(&self) -> Option<Stamp> {
         self.items.front().map(|x| x.0)
     }
 
-    pub fn last_time(&self) -> Option<DateTime<Utc>> {
+    pub fn last_time(&self) -> Option<Stamp> {
         self.last
     }
 
-    pub fn take_evidence(&mut self) -> Vec<Evidence> {
+    pub fn take_evidence(&mut self) -> Vec<EvId> {
         self.evidence.drain(..).collect()
+    }
+
+    /// The evidence the window and its open episode hold.
+    pub fn evidence_ids(&self) -> impl Iterator<Item = EvId> + '_ {
+        let open = self.open.iter().flat_map(|ep| ep.events.iter());
+        self.evidence.iter().chain(open).copied()
     }
 
     pub fn clear(&mut self) {
@@ -107,7 +113,7 @@ impl Windowed {
 
     /// Prunes to the window ending at the detector clock `now`, first
     /// ending the window if it expired (see [`expire`](Self::expire)).
-    pub fn prune(&mut self, now: DateTime<Utc>, window: Duration) -> Option<Episode> {
+    pub fn prune(&mut self, now: Stamp, window: Span) -> Option<Episode> {
         let finished = self.expire(now, window);
         self.prune_before(cutoff(now, window));
         finished
@@ -119,7 +125,7 @@ impl Windowed {
     /// window starts afresh (`last` too). So sweeps only make the same
     /// decision earlier, and a key's results depend on its own events and
     /// the clock alone, not on sweep cadence or other keys' interleaving.
-    pub fn expire(&mut self, now: DateTime<Utc>, window: Duration) -> Option<Episode> {
+    pub fn expire(&mut self, now: Stamp, window: Span) -> Option<Episode> {
         let last = self.last?;
         if cutoff(now, window).is_none_or(|c| last >= c) {
             return None;
@@ -131,7 +137,7 @@ impl Windowed {
 
     /// Drops the items older than `cutoff` (see [`cutoff`]), and the oldest
     /// beyond [`MAX_ITEMS`].
-    fn prune_before(&mut self, cutoff: Option<DateTime<Utc>>) {
+    fn prune_before(&mut self, cutoff: Option<Stamp>) {
         while let Some((t, _)) = self.items.front() {
             if !(cutoff.is_some_and(|c| *t < c) || self.items.len() > MAX_ITEMS) {
                 break;
@@ -201,11 +207,11 @@ impl Windowed {
     #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
-        t: DateTime<Utc>,
-        now: DateTime<Utc>,
+        t: Stamp,
+        now: Stamp,
         distinct: &str,
-        e: &mut dyn FnMut() -> Evidence,
-        window: Duration,
+        e: &mut dyn FnMut() -> EvId,
+        window: Span,
         threshold: u32,
         max_evidence: usize,
     ) -> Option<Episode> {
@@ -271,16 +277,15 @@ impl Windowed {
 /// Evidence events of one saved row, each once however many of the row's
 /// windows share it (the windows refer to them by index).
 #[derive(Debug, Default)]
-pub(crate) struct EventTable<'a> {
-    pub events: Vec<&'a Kept>,
-    index: super::Map<usize, u32>,
+pub(crate) struct EventTable {
+    pub events: Vec<EvId>,
+    index: Map<EvId, u32>,
 }
 
-impl<'a> EventTable<'a> {
-    fn add(&mut self, e: &'a Evidence) -> u32 {
-        let key = Arc::as_ptr(e) as usize;
+impl EventTable {
+    fn add(&mut self, e: EvId) -> u32 {
         let events = &mut self.events;
-        *self.index.entry(key).or_insert_with(|| {
+        *self.index.entry(e).or_insert_with(|| {
             events.push(e);
             events.len() as u32 - 1
         })
@@ -345,10 +350,10 @@ struct SavedEpisode {
 
 impl Windowed {
     /// The persisted form; evidence goes into `table`.
-    pub fn save<'a>(&'a self, table: &mut EventTable<'a>) -> SavedWindowOut<'a> {
+    pub fn save<'a>(&'a self, table: &mut EventTable) -> SavedWindowOut<'a> {
         let has_values = self.items.iter().any(|x| x.1 != 0);
         SavedWindowOut {
-            t: self.items.iter().map(|x| x.0).collect(),
+            t: self.items.iter().map(|x| x.0.time()).collect(),
             v: if has_values {
                 self.items
                     .iter()
@@ -360,18 +365,18 @@ impl Windowed {
             } else {
                 Vec::new()
             },
-            e: self.evidence.iter().map(|e| table.add(e)).collect(),
-            last: self.last,
+            e: self.evidence.iter().map(|&e| table.add(e)).collect(),
+            last: self.last.map(Stamp::time),
             open: self.open.as_ref().map(|ep| {
                 let mut distinct: Vec<&str> = ep.distinct.iter().map(String::as_str).collect();
                 distinct.sort_unstable();
                 SavedEpisodeOut {
-                    first: ep.first,
-                    last: ep.last,
+                    first: ep.first.time(),
+                    last: ep.last.time(),
                     count: ep.count,
                     reported: ep.reported,
                     distinct,
-                    e: ep.events.iter().map(|e| table.add(e)).collect(),
+                    e: ep.events.iter().map(|&e| table.add(e)).collect(),
                 }
             }),
         }
@@ -379,26 +384,26 @@ impl Windowed {
 
     /// A window from its persisted form and its row's `events`; `None`
     /// when an evidence index is out of range.
-    pub fn restore(s: SavedWindow, events: &[Evidence]) -> Option<Windowed> {
-        let pick = |ix: Vec<u32>| -> Option<Vec<Evidence>> {
+    pub fn restore(s: SavedWindow, events: &[EvId]) -> Option<Windowed> {
+        let pick = |ix: Vec<u32>| -> Option<Vec<EvId>> {
             ix.into_iter()
-                .map(|i| events.get(i as usize).cloned())
+                .map(|i| events.get(i as usize).copied())
                 .collect()
         };
         let mut w = Windowed {
-            last: s.last,
+            last: s.last.map(Stamp::of),
             ..Default::default()
         };
         for (i, t) in s.t.into_iter().enumerate() {
             let slot = w.acquire(s.v.get(i).map_or("", String::as_str));
-            w.items.push_back((t, slot));
+            w.items.push_back((Stamp::of(t), slot));
         }
         w.evidence = pick(s.e)?.into();
         w.open = match s.open {
             None => None,
             Some(ep) => Some(Episode {
-                first: ep.first,
-                last: ep.last,
+                first: Stamp::of(ep.first),
+                last: Stamp::of(ep.last),
                 count: ep.count,
                 distinct: ep.distinct.into_iter().collect(),
                 events: pick(ep.e)?,

@@ -1,0 +1,333 @@
+//! [`DetectorSet`]: every detector, fed one event at a time (see the
+//! `detect` module docs for the rules). The step of one event: move the
+//! clock, key the source (and user), push the failure into the source's
+//! windows and the user's; the evidence is kept once in the
+//! [`EvidenceArena`], and only when a window keeps it.
+
+use chrono::{DateTime, Utc};
+
+use super::arena::{EvId, EvidenceArena};
+use super::config::{DetectConfig, Rule};
+use super::expiry::{touched_if_moved, ExpiryQueues};
+use super::keyed::KeyedState;
+use super::sighting::{Class, Sighting};
+use super::source_key::KeyTexts;
+use super::source_windows::SourceWindows;
+use super::stamp::{Span, Stamp};
+use super::window::{Episode, Windowed};
+use crate::model::{Alert, Event, Origin};
+use crate::parse::ssh::SshRecordRef;
+
+/// Makes the evidence of the event being observed (called at most once,
+/// only when a window keeps it).
+type MakeEvidence<'m> = dyn FnMut(&mut EvidenceArena) -> EvId + 'm;
+
+/// All detectors, fed one event at a time.
+#[derive(Debug)]
+pub struct DetectorSet {
+    pub(super) cfg: DetectConfig,
+    /// Brute force, slow brute force, spraying and recent failures, by source.
+    pub(super) sources: KeyedState<SourceWindows>,
+    /// Distributed attacks, by user.
+    pub(super) users: KeyedState<Windowed>,
+    /// Source keys by address.
+    pub(super) key_texts: KeyTexts,
+    pub(super) now: Option<DateTime<Utc>>,
+    pub(super) seen: u64,
+    /// `seen` as last handed to the state store.
+    pub(super) saved_seen: u64,
+    /// The evidence the windows keep.
+    pub(super) arena: EvidenceArena,
+    /// Windows by last event time, for the sweeps.
+    pub(super) expiry: ExpiryQueues,
+}
+
+impl DetectorSet {
+    /// Detectors with `cfg`.
+    pub fn new(cfg: DetectConfig) -> DetectorSet {
+        let cap = cfg.max_tracked_keys;
+        let key_texts = KeyTexts::new(cap, cfg.ipv6_prefix);
+        DetectorSet {
+            cfg,
+            sources: KeyedState::new(cap),
+            users: KeyedState::new(cap),
+            key_texts,
+            now: None,
+            seen: 0,
+            saved_seen: 0,
+            arena: EvidenceArena::default(),
+            expiry: ExpiryQueues::default(),
+        }
+    }
+
+    /// Whether the state changed since the last
+    /// [`take_changes`](Self::take_changes) (or restore): an input position
+    /// past this point must not be saved without the state.
+    pub fn has_unsaved_state(&self) -> bool {
+        self.seen != self.saved_seen || self.sources.has_changes() || self.users.has_changes()
+    }
+
+    /// Keys forgotten because of `max_tracked_keys`, since creation.
+    pub fn evictions(&self) -> u64 {
+        self.sources.evictions() + self.users.evictions()
+    }
+
+    /// Sources and users tracked now.
+    pub fn tracked_keys(&self) -> usize {
+        self.sources.len() + self.users.len()
+    }
+
+    /// Feeds one event; returns the alerts that became final.
+    pub fn observe(&mut self, e: &Event) -> Vec<Alert> {
+        self.collect_evidence();
+        self.observe_sighting(&Sighting::of(e), &mut |a| a.event(e.clone()))
+    }
+
+    /// Like [`observe`](Self::observe) for an event the caller no longer
+    /// needs: it becomes the kept evidence without being cloned.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::model::Event;
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_owned(Event::new("ssh", "ssh.failed_auth")).is_empty());
+    /// ```
+    pub fn observe_owned(&mut self, e: Event) -> Vec<Alert> {
+        self.collect_evidence();
+        // Kept before the step (which may keep it), so it moves only once;
+        // the step reads a copy of the few fields it uses.
+        let view = Sighting::of(&e).detach();
+        let id = self.arena.event(e);
+        self.observe_sighting(&view.view(), &mut |_| id)
+    }
+
+    /// Feeds one parsed sshd line, the same as [`observe`](Self::observe)
+    /// of `r.to_event(line, origin())`, but builds that event only when an
+    /// alert cites it (the line is kept as a compact record, and only when
+    /// a window keeps it: an attacker past a threshold costs a few counters
+    /// per line).
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::model::Origin;
+    /// use soc_core::parse::ssh::{SshOptions, SshParser};
+    /// let line = "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2";
+    /// let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    /// let r = p.parse_ref(line).unwrap();
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// let origin = || Origin { file: "auth.log".into(), line: 1 };
+    /// assert!(d.observe_record(&r, line, origin).is_empty());
+    /// ```
+    pub fn observe_record(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        line: &str,
+        origin: impl Fn() -> Origin,
+    ) -> Vec<Alert> {
+        self.collect_evidence();
+        self.observe_sighting(&Sighting::of_record(r), &mut |a| {
+            let o = origin();
+            a.line(r, line, &o.file, o.line)
+        })
+    }
+
+    /// Like [`observe_record`](Self::observe_record) with the origin given
+    /// as the input's name and the line's number.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// use soc_core::parse::ssh::{SshOptions, SshParser};
+    /// let line = "Jan  5 01:31:41 www sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2";
+    /// let mut p = SshParser::new(SshOptions { year: Some(2026), ..Default::default() });
+    /// let r = p.parse_ref(line).unwrap();
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_line(&r, "auth.log", 1, line).is_empty());
+    /// ```
+    pub fn observe_line(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        file: &str,
+        line_no: u64,
+        line: &str,
+    ) -> Vec<Alert> {
+        self.collect_evidence();
+        self.observe_sighting(&Sighting::of_record(r), &mut |a| {
+            a.line(r, line, file, line_no)
+        })
+    }
+
+    /// Frees the evidence no window holds any more, when enough may have
+    /// piled up (between events: no index is in flight then).
+    fn collect_evidence(&mut self) {
+        if !self.arena.wants_collect() {
+            return;
+        }
+        let sources = self.sources.slots().flat_map(|(_, sw)| sw.evidence_ids());
+        let users = self.users.slots().flat_map(|(_, w)| w.evidence_ids());
+        self.arena.collect(sources.chain(users));
+    }
+
+    /// Feeds an event that is neither an attempt nor a success (an sshd
+    /// event with `attempt == None`) by its time alone: it only moves the
+    /// detectors' clock, so the caller need not build it. The same as
+    /// [`observe`](Self::observe) of that event.
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// assert!(d.observe_time("2026-11-21T02:00:00Z".parse().ok()).is_empty());
+    /// ```
+    pub fn observe_time(&mut self, time: Option<DateTime<Utc>>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.tick(time, &mut out);
+        out
+    }
+
+    /// Moves the clock to an event at `time` (sweeping every 1,024 events);
+    /// the time the event counts at, `None` when there is none yet.
+    fn tick(&mut self, time: Option<DateTime<Utc>>, out: &mut Vec<Alert>) -> Option<DateTime<Utc>> {
+        let t = time.or(self.now)?;
+        if self.now.is_none_or(|n| t > n) {
+            self.now = Some(t);
+        }
+        self.seen += 1;
+        if self.seen % 1024 == 0 {
+            out.extend(self.sweep(false));
+        }
+        Some(t)
+    }
+
+    /// The detectors' step for one event; `make` keeps it as evidence
+    /// (called at most once, only when a window keeps it).
+    fn observe_sighting(&mut self, s: &Sighting<'_>, make: &mut MakeEvidence<'_>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        let Some(t) = self.tick(s.time, &mut out) else {
+            return out;
+        };
+        if s.class == Class::Other {
+            return out;
+        }
+        // clock rule: windows expire by the detector clock, not by `t`.
+        let now = self.now.unwrap_or(t);
+        let Some(key) = s.src.map(|src| self.key_texts.key(src)) else {
+            return out;
+        };
+        let src = key.as_str();
+        let mut kept = None;
+        let mut lazy = Lazy {
+            id: &mut kept,
+            make,
+        };
+        if s.class == Class::Success {
+            out.extend(self.success(src, t, &mut lazy));
+            return out;
+        }
+        if self.sources.is_full() && self.sources.get_mut(src).is_none() {
+            out.extend(self.make_room(true));
+        }
+        let (t, now) = (Stamp::of(t), Stamp::of(now));
+        let done = self.push_source(s, t, now, src, &mut lazy);
+        out.extend(
+            done.into_iter()
+                .filter_map(|(r, ep)| self.alert(r, src, ep)),
+        );
+        let Some(user) = s
+            .user
+            .filter(|u| !u.is_empty() && s.class == Class::Failure)
+        else {
+            return out;
+        };
+        let (dw, dt) = self.cfg.params(Rule::Distributed);
+        let dw = Span::of(dw);
+        if self.users.is_full() && self.users.get_mut(user).is_none() {
+            out.extend(self.make_room(false));
+        }
+        let max_ev = self.cfg.max_evidence;
+        let arena = &mut self.arena;
+        let mut evidence = || lazy.get(arena);
+        let (id, w) = self.users.get_or_insert_id(user);
+        let before = w.last_time();
+        let ep = w.push(t, now, src, &mut evidence, dw, dt, max_ev);
+        touched_if_moved(&mut self.expiry, 5, id, before, w);
+        if let Some(ep) = ep {
+            out.extend(self.alert(Rule::Distributed, user, ep));
+        }
+        out
+    }
+
+    /// Pushes a failure (or probe) into the windows of source `src`,
+    /// returning the episodes that ended, in alert order.
+    fn push_source(
+        &mut self,
+        s: &Sighting<'_>,
+        t: Stamp,
+        now: Stamp,
+        src: &str,
+        lazy: &mut Lazy<'_, '_>,
+    ) -> Vec<(Rule, Episode)> {
+        let cfg = &self.cfg;
+        let max_ev = cfg.max_evidence;
+        let arena = &mut self.arena;
+        let mut evidence = || lazy.get(arena);
+        let (id, w) = self.sources.get_or_insert_id(src);
+        let q = &mut self.expiry;
+        let mut done = Vec::new();
+        if s.class == Class::Probe {
+            let (cw, ct) = cfg.params(Rule::Scan);
+            let cw = Span::of(cw);
+            let before = w.scan.last_time();
+            let ep = w.scan.push(t, now, "", &mut evidence, cw, ct, max_ev);
+            touched_if_moved(q, 3, id, before, &w.scan);
+            done.extend(ep.map(|ep| (Rule::Scan, ep)));
+            return done;
+        }
+        let user = s.user.unwrap_or_default();
+        let span = |r| {
+            let (w, n) = cfg.params(r);
+            (Span::of(w), n)
+        };
+        let (bw, bt) = span(Rule::Brute);
+        let (sw, st) = span(Rule::Slow);
+        let (pw, pt) = span(Rule::Spray);
+        let before = [
+            w.brute.last_time(),
+            w.slow.last_time(),
+            w.spray.last_time(),
+            w.failures.last_time(),
+        ];
+        let ev = &mut evidence;
+        let ends = [
+            (Rule::Brute, w.brute.push(t, now, "", ev, bw, bt, max_ev)),
+            (Rule::Slow, w.slow.push(t, now, "", ev, sw, st, max_ev)),
+            (Rule::Spray, w.spray.push(t, now, user, ev, pw, pt, max_ev)),
+        ];
+        // Success-after-failures counts failures: no distinct values.
+        let fw = Span::of(cfg.success_window());
+        w.failures.push(t, now, "", ev, fw, u32::MAX, max_ev);
+        touched_if_moved(q, 0, id, before[0], &w.brute);
+        touched_if_moved(q, 1, id, before[1], &w.slow);
+        touched_if_moved(q, 2, id, before[2], &w.spray);
+        touched_if_moved(q, 4, id, before[3], &w.failures);
+        done.extend(ends.into_iter().filter_map(|(r, ep)| Some((r, ep?))));
+        done
+    }
+}
+
+/// The evidence of the event being observed, made on first use.
+pub(super) struct Lazy<'a, 'm> {
+    id: &'a mut Option<EvId>,
+    make: &'a mut MakeEvidence<'m>,
+}
+
+impl Lazy<'_, '_> {
+    pub fn get(&mut self, arena: &mut EvidenceArena) -> EvId {
+        match *self.id {
+            Some(id) => id,
+            None => {
+                let id = (self.make)(arena);
+                *self.id = Some(id);
+                id
+            }
+        }
+    }
+}
