@@ -267,3 +267,7 @@ fn put_progress(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "commit_tests.rs"]
+mod tests;

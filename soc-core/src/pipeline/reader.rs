@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::definition::Pipeline;
+use super::indicators::attach_indicators;
 use super::stages::{Analysis, Analyzer};
 use super::wiring::{checkpoints_of, CheckpointRow};
 use crate::error::SourceError;
@@ -28,6 +29,8 @@ pub(super) struct ReaderConfig {
     pub(super) batch_records: usize,
     pub(super) poll: Duration,
     pub(super) shutdown: Arc<AtomicBool>,
+    /// `run.max_alert_events`: evidence kept per alert.
+    pub(super) max_alert_events: usize,
 }
 
 /// Consecutive errors from one source after which it is left alone until
@@ -45,6 +48,17 @@ pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 /// bulk `--once` run more than its detectors.
 const SAVE_STATE_EVERY: Duration = Duration::from_secs(10);
 
+/// The part of preparing alerts that needs nothing but the alert, done on
+/// the reader thread that made them (so the lanes share it): evidence
+/// bounded to `max_events`, then the indicators attached (which read the
+/// first few evidence lines).
+fn bound_and_attach(analysis: &mut Analysis, max_events: usize) {
+    for a in &mut analysis.alerts {
+        a.events.truncate(max_events);
+        attach_indicators(a);
+    }
+}
+
 /// Hands `analysis` on with the sources' checkpoints and the detector state
 /// changed since the last send; false when the receiver is gone.
 fn send(
@@ -52,8 +66,10 @@ fn send(
     mut analysis: Analysis,
     sources: &[Box<dyn LogSource>],
     analyzer: &mut dyn Analyzer,
+    max_events: usize,
 ) -> bool {
     analyzer.end_batch(&mut analysis, true);
+    bound_and_attach(&mut analysis, max_events);
     let checkpoints = sources
         .iter()
         .flat_map(|s| checkpoints_of(s.as_ref()))
@@ -71,8 +87,10 @@ fn send_alerts(
     tx: &mpsc::Sender<Batch>,
     mut analysis: Analysis,
     analyzer: &mut dyn Analyzer,
+    max_events: usize,
 ) -> bool {
     analyzer.end_batch(&mut analysis, false);
+    bound_and_attach(&mut analysis, max_events);
     tx.blocking_send(Batch {
         analysis,
         checkpoints: Vec::new(),
@@ -138,7 +156,7 @@ pub(super) fn read_loop(
             if full && due {
                 last_save = std::time::Instant::now();
                 let b = std::mem::take(&mut batch);
-                if !send(&tx, b, &sources, analyzer.as_mut()) {
+                if !send(&tx, b, &sources, analyzer.as_mut(), cfg.max_alert_events) {
                     receiver_gone = true;
                     break;
                 }
@@ -147,7 +165,7 @@ pub(super) fn read_loop(
                 // (bounded memory). A crash before the next save re-reads
                 // their input and makes the same alerts (same ids) again.
                 let b = std::mem::take(&mut batch);
-                if !send_alerts(&tx, b, analyzer.as_mut()) {
+                if !send_alerts(&tx, b, analyzer.as_mut(), cfg.max_alert_events) {
                     receiver_gone = true;
                     break;
                 }
@@ -159,13 +177,25 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
-            send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut());
+            send(
+                &tx,
+                std::mem::take(&mut batch),
+                &sources,
+                analyzer.as_mut(),
+                cfg.max_alert_events,
+            );
             break;
         }
         if !progressed {
             // Caught up: save the state with whatever is pending.
             if (!batch.is_empty() || analyzer.has_unsaved_state())
-                && !send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut())
+                && !send(
+                    &tx,
+                    std::mem::take(&mut batch),
+                    &sources,
+                    analyzer.as_mut(),
+                    cfg.max_alert_events,
+                )
             {
                 break;
             }
@@ -380,6 +410,7 @@ mod tests {
             batch_records: 10,
             poll: Duration::from_millis(1),
             shutdown: Arc::default(),
+            max_alert_events: 20,
         };
         let analyzer = Counting {
             stateful,

@@ -263,6 +263,7 @@ impl Pipeline {
             batch_records: self.config.run.batch_records.max(1),
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
+            max_alert_events: self.config.run.max_alert_events,
         };
         let lanes = self.split_lanes(analyzer);
         let mut readers = Vec::with_capacity(lanes.len());

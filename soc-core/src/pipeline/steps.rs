@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::definition::{Continuation, Pipeline};
-use super::indicators::{attach_indicators, enrichable};
+use super::indicators::enrichable;
 use super::metrics::secs;
 use super::metrics::RunMetrics;
 use super::state::StoredEpisode;
@@ -15,8 +15,9 @@ use crate::error::Error;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Score};
 
 impl Pipeline {
-    /// Deduplicates a batch's alerts by id, bounds their evidence, continues
-    /// stored episodes and attaches indicators. An alert continues the
+    /// Deduplicates a batch's alerts by id and continues stored episodes
+    /// (the reader threads bounded their evidence and attached their
+    /// indicators). An alert continues the
     /// latest one of its kind and source stored *or prepared earlier*
     /// (`earlier`: in this batch, or in the batches committed with it), so
     /// where a batch ends changes nothing.
@@ -35,18 +36,13 @@ impl Pipeline {
         }
         let gap =
             chrono::Duration::seconds(self.config.run.episode_gap_secs.min(i64::MAX as u64) as i64);
-        let max_events = self.config.run.max_alert_events;
         let mut out = Vec::with_capacity(order.len());
         for id in order {
             let Some(mut a) = by_id.remove(&id) else {
                 continue;
             };
-            if a.events.len() > max_events {
-                a.events.truncate(max_events);
-            }
             self.continue_episode(&mut a, gap, earlier)?;
             earlier.add(&a);
-            attach_indicators(&mut a);
             out.push(a);
         }
         Ok(out)
