@@ -33,7 +33,7 @@ use crate::store::{self, StateStore};
 
 /// Most batches committed in one transaction (a dry run takes what is
 /// queued, up to this many).
-pub(super) const MAX_GROUP: usize = 16;
+pub(super) const MAX_GROUP: usize = 4;
 
 /// A batch prepared, enriched and scored, waiting for its commit.
 struct Staged {

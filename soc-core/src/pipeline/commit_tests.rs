@@ -82,12 +82,13 @@ type Alerts = Vec<(String, u64, Option<DateTime<Utc>>)>;
 /// (key, responder, alert, status), pending marks and the checkpoint.
 fn stored(p: &Pipeline) -> (Alerts, Actions, Vec<String>, Option<u64>) {
     let store = p.store();
-    let alerts = store
+    let mut alerts: Alerts = store
         .alerts_since(DateTime::<Utc>::MIN_UTC)
         .unwrap()
         .into_iter()
         .map(|s| (s.alert.id, s.alert.count, s.alert.first_seen))
         .collect();
+    alerts.sort(); // by id: the creation times differ between the runs
     let actions = store.with_tx(|tx| {
         let mut stmt =
             tx.prepare("SELECT key, responder, alert_id, status FROM actions ORDER BY id")?;
