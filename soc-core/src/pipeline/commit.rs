@@ -100,6 +100,7 @@ impl Pipeline {
         let Batch {
             mut analysis,
             checkpoints,
+            prepared,
         } = batch;
         let detector_state = analysis.detector_state.take();
         metrics.detector_evictions += analysis.detector_evictions;
@@ -111,7 +112,7 @@ impl Pipeline {
         for s in analysis.samples {
             metrics.sample(s);
         }
-        let mut alerts = self.prepare(analysis.alerts, earlier)?;
+        let mut alerts = self.prepare(analysis.alerts, prepared, earlier)?;
         self.enrich(&mut alerts, metrics).await;
         let scored = alerts
             .into_iter()

@@ -41,6 +41,7 @@ fn batches() -> Vec<Batch> {
             identity: "dev:1/ino:2".into(),
             offset,
         }],
+        prepared: false,
     };
     vec![
         b(

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::definition::Pipeline;
-use super::indicators::attach_indicators;
+use super::indicators::bound_and_attach;
 use super::stages::{Analysis, Analyzer};
 use super::wiring::{checkpoints_of, CheckpointRow};
 use crate::error::SourceError;
@@ -21,6 +21,9 @@ use crate::source::LogSource;
 pub(super) struct Batch {
     pub(super) analysis: Analysis,
     pub(super) checkpoints: Vec<CheckpointRow>,
+    /// The alerts' evidence is bounded and their indicators attached
+    /// (see [`ReaderConfig::prepare_alerts`]).
+    pub(super) prepared: bool,
 }
 
 #[derive(Clone)]
@@ -29,8 +32,11 @@ pub(super) struct ReaderConfig {
     pub(super) batch_records: usize,
     pub(super) poll: Duration,
     pub(super) shutdown: Arc<AtomicBool>,
-    /// `run.max_alert_events`: evidence kept per alert.
-    pub(super) max_alert_events: usize,
+    /// `Some(run.max_alert_events)`: this thread bounds its alerts'
+    /// evidence and attaches their indicators before handing them on (a
+    /// side lane, which has time to spare); `None`: the async side does it
+    /// (the lane of the SSH sources, which bounds the run).
+    pub(super) prepare_alerts: Option<usize>,
 }
 
 /// Consecutive errors from one source after which it is left alone until
@@ -48,15 +54,16 @@ pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 /// bulk `--once` run more than its detectors.
 const SAVE_STATE_EVERY: Duration = Duration::from_secs(10);
 
-/// The part of preparing alerts that needs nothing but the alert, done on
-/// the reader thread that made them (so the lanes share it): evidence
-/// bounded to `max_events`, then the indicators attached (which read the
-/// first few evidence lines).
-fn bound_and_attach(analysis: &mut Analysis, max_events: usize) {
+/// Bounds the evidence of `analysis`'s alerts and attaches their
+/// indicators when this thread does that (`prepare`); whether it did.
+fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
+    let Some(max_events) = prepare else {
+        return false;
+    };
     for a in &mut analysis.alerts {
-        a.events.truncate(max_events);
-        attach_indicators(a);
+        bound_and_attach(a, max_events);
     }
+    true
 }
 
 /// Hands `analysis` on with the sources' checkpoints and the detector state
@@ -66,10 +73,10 @@ fn send(
     mut analysis: Analysis,
     sources: &[Box<dyn LogSource>],
     analyzer: &mut dyn Analyzer,
-    max_events: usize,
+    prepare_alerts: Option<usize>,
 ) -> bool {
     analyzer.end_batch(&mut analysis, true);
-    bound_and_attach(&mut analysis, max_events);
+    let prepared = prepare(&mut analysis, prepare_alerts);
     let checkpoints = sources
         .iter()
         .flat_map(|s| checkpoints_of(s.as_ref()))
@@ -77,6 +84,7 @@ fn send(
     tx.blocking_send(Batch {
         analysis,
         checkpoints,
+        prepared,
     })
     .is_ok()
 }
@@ -87,13 +95,14 @@ fn send_alerts(
     tx: &mpsc::Sender<Batch>,
     mut analysis: Analysis,
     analyzer: &mut dyn Analyzer,
-    max_events: usize,
+    prepare_alerts: Option<usize>,
 ) -> bool {
     analyzer.end_batch(&mut analysis, false);
-    bound_and_attach(&mut analysis, max_events);
+    let prepared = prepare(&mut analysis, prepare_alerts);
     tx.blocking_send(Batch {
         analysis,
         checkpoints: Vec::new(),
+        prepared,
     })
     .is_ok()
 }
@@ -156,7 +165,7 @@ pub(super) fn read_loop(
             if full && due {
                 last_save = std::time::Instant::now();
                 let b = std::mem::take(&mut batch);
-                if !send(&tx, b, &sources, analyzer.as_mut(), cfg.max_alert_events) {
+                if !send(&tx, b, &sources, analyzer.as_mut(), cfg.prepare_alerts) {
                     receiver_gone = true;
                     break;
                 }
@@ -165,7 +174,7 @@ pub(super) fn read_loop(
                 // (bounded memory). A crash before the next save re-reads
                 // their input and makes the same alerts (same ids) again.
                 let b = std::mem::take(&mut batch);
-                if !send_alerts(&tx, b, analyzer.as_mut(), cfg.max_alert_events) {
+                if !send_alerts(&tx, b, analyzer.as_mut(), cfg.prepare_alerts) {
                     receiver_gone = true;
                     break;
                 }
@@ -182,7 +191,7 @@ pub(super) fn read_loop(
                 std::mem::take(&mut batch),
                 &sources,
                 analyzer.as_mut(),
-                cfg.max_alert_events,
+                cfg.prepare_alerts,
             );
             break;
         }
@@ -194,7 +203,7 @@ pub(super) fn read_loop(
                     std::mem::take(&mut batch),
                     &sources,
                     analyzer.as_mut(),
-                    cfg.max_alert_events,
+                    cfg.prepare_alerts,
                 )
             {
                 break;
@@ -410,7 +419,7 @@ mod tests {
             batch_records: 10,
             poll: Duration::from_millis(1),
             shutdown: Arc::default(),
-            max_alert_events: 20,
+            prepare_alerts: Some(20),
         };
         let analyzer = Counting {
             stateful,

@@ -263,12 +263,17 @@ impl Pipeline {
             batch_records: self.config.run.batch_records.max(1),
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
-            max_alert_events: self.config.run.max_alert_events,
+            prepare_alerts: None,
         };
         let lanes = self.split_lanes(analyzer);
         let mut readers = Vec::with_capacity(lanes.len());
         for (idx, sources, analyzer) in lanes {
-            let (tx, cfg) = (tx.clone(), reader_cfg.clone());
+            let (tx, mut cfg) = (tx.clone(), reader_cfg.clone());
+            // A lane of independent sources only (a side lane) has time to
+            // spare: it prepares its own alerts.
+            if idx.iter().all(|i| self.independent[*i]) {
+                cfg.prepare_alerts = Some(self.config.run.max_alert_events);
+            }
             let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
             readers.push((idx, h));
         }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::definition::{Continuation, Pipeline};
-use super::indicators::enrichable;
+use super::indicators::{bound_and_attach, enrichable};
 use super::metrics::secs;
 use super::metrics::RunMetrics;
 use super::state::StoredEpisode;
@@ -15,15 +15,16 @@ use crate::error::Error;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Score};
 
 impl Pipeline {
-    /// Deduplicates a batch's alerts by id and continues stored episodes
-    /// (the reader threads bounded their evidence and attached their
-    /// indicators). An alert continues the
+    /// Deduplicates a batch's alerts by id, continues stored episodes and,
+    /// unless the reader thread did (`prepared`), bounds their evidence and
+    /// attaches their indicators. An alert continues the
     /// latest one of its kind and source stored *or prepared earlier*
     /// (`earlier`: in this batch, or in the batches committed with it), so
     /// where a batch ends changes nothing.
     pub(super) fn prepare(
         &mut self,
         raw: Vec<Alert>,
+        prepared: bool,
         earlier: &mut Earlier,
     ) -> Result<Vec<Alert>, Error> {
         let mut order: Vec<String> = Vec::new();
@@ -43,6 +44,9 @@ impl Pipeline {
             };
             self.continue_episode(&mut a, gap, earlier)?;
             earlier.add(&a);
+            if !prepared {
+                bound_and_attach(&mut a, self.config.run.max_alert_events);
+            }
             out.push(a);
         }
         Ok(out)
