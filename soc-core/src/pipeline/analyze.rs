@@ -62,6 +62,8 @@ impl Default for ParseConfig {
 /// and restored by the next run.
 pub struct StandardAnalyzer {
     ssh: SshParser,
+    /// sshd events counted since the last hand-over (see [`KindCounts`]).
+    ssh_counts: KindCounts,
     detectors: DetectorSet,
     mapping: AlertMapping,
     /// Evictions already reported.
@@ -98,12 +100,41 @@ impl StandardAnalyzer {
             })?;
         Ok(StandardAnalyzer {
             ssh,
+            ssh_counts: KindCounts::default(),
             detectors: DetectorSet::new(detect.clone()),
             mapping,
             evictions: 0,
             parse: parse.clone(),
             detect,
         })
+    }
+}
+
+/// Events counted by their static kind names, added to an [`Analysis`]
+/// when the batch is handed on: on an sshd line the count is a scan over a
+/// dozen pointers instead of a map look-up comparing strings (a tenth of
+/// the SSH lane's own work on a million lines).
+#[derive(Debug, Default)]
+struct KindCounts(Vec<(&'static str, u64)>);
+
+impl KindCounts {
+    fn add(&mut self, kind: &'static str) {
+        match self.0.iter_mut().find(|(k, _)| std::ptr::eq(*k, kind)) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((kind, 1)),
+        }
+    }
+
+    /// Adds the counts to `out` and starts again from zero.
+    fn drain_into(&mut self, out: &mut Analysis) {
+        for (kind, n) in self.0.drain(..) {
+            match out.events_by_kind.get_mut(kind) {
+                Some(total) => *total += n,
+                None => {
+                    out.events_by_kind.insert(kind.to_string(), n);
+                }
+            }
+        }
     }
 }
 
@@ -146,11 +177,11 @@ impl Analyzer for StandardAnalyzer {
                 // other events move their clock; events are built only as
                 // evidence.
                 Some(r) if r.attempt.is_none() => {
-                    out.count_event(r.message.kind.event_kind());
+                    self.ssh_counts.add(r.message.kind.event_kind());
                     out.alerts.extend(self.detectors.observe_time(r.time));
                 }
                 Some(r) => {
-                    out.count_event(r.message.kind.event_kind());
+                    self.ssh_counts.add(r.message.kind.event_kind());
                     let origin = || rec.origin.clone();
                     let alerts = self.detectors.observe_record(&r, &rec.text, origin);
                     out.alerts.extend(alerts);
@@ -211,10 +242,12 @@ impl Analyzer for StandardAnalyzer {
     }
 
     fn finish(&mut self, out: &mut Analysis) {
+        self.ssh_counts.drain_into(out);
         out.alerts.extend(self.detectors.flush());
     }
 
     fn end_batch(&mut self, out: &mut Analysis, save: bool) {
+        self.ssh_counts.drain_into(out);
         let ev = self.detectors.evictions();
         out.detector_evictions += ev.saturating_sub(self.evictions);
         self.evictions = ev;
@@ -242,6 +275,38 @@ impl Analyzer for StandardAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// sshd events are counted when the batch is handed on (end_batch or
+    /// finish), each kind once per line, whatever the batches.
+    #[test]
+    fn sshd_counts_arrive_with_the_batch() {
+        use crate::model::Origin;
+        let mut a = StandardAnalyzer::new(&ParseConfig::default(), Default::default()).unwrap();
+        let rec = |text: &str| SourceRecord {
+            kind: SourceKind::Ssh,
+            text: text.into(),
+            origin: Origin {
+                file: "auth.log".into(),
+                line: 1,
+            },
+        };
+        let failed = rec(
+            "Nov 21 02:00:01 web sshd[9]: Failed password for root from 203.0.113.9 port 4242 ssh2",
+        );
+        let closed = rec("Nov 21 02:00:02 web sshd[9]: Connection closed by 203.0.113.9 port 4242");
+        let mut out = Analysis::default();
+        for r in [&failed, &closed, &failed] {
+            a.analyze(r, &mut out);
+        }
+        a.end_batch(&mut out, false);
+        a.analyze(&failed, &mut out);
+        a.finish(&mut out);
+        let ssh: Vec<(&str, u64)> = (out.events_by_kind.iter())
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(ssh.iter().map(|x| x.1).sum::<u64>(), 4, "{ssh:?}");
+        assert_eq!(out.events_by_kind.len(), 2, "{ssh:?}");
+    }
 
     #[test]
     fn event_type_without_parsing() {

@@ -69,6 +69,14 @@ pub fn attach_indicators(alert: &mut Alert) {
     }
 }
 
+/// Bounds `alert`'s evidence to `max_events` and attaches its indicators
+/// (which read the first few evidence lines): the part of preparing an
+/// alert that needs nothing but the alert, so any thread may do it.
+pub(super) fn bound_and_attach(alert: &mut Alert, max_events: usize) {
+    alert.events.truncate(max_events);
+    attach_indicators(alert);
+}
+
 /// Whether `ind` should be enriched: its kind is in `kinds` and, unless
 /// `include_private`, it is not a private, loopback, link-local, multicast
 /// or reserved address. Documentation ranges count as external (they are

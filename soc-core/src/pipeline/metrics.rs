@@ -187,12 +187,8 @@ impl RunMetrics {
         self.skipped += o.skipped;
         self.source_errors += o.source_errors;
         self.detector_evictions += o.detector_evictions;
-        for (k, v) in &o.events_by_kind {
-            *self.events_by_kind.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &o.alerts_by_kind {
-            *self.alerts_by_kind.entry(k.clone()).or_default() += v;
-        }
+        add_counts(&mut self.events_by_kind, &o.events_by_kind);
+        add_counts(&mut self.alerts_by_kind, &o.alerts_by_kind);
         self.alerts_new += o.alerts_new;
         self.alerts_updated += o.alerts_updated;
         for (r, m) in &o.actions {
@@ -240,6 +236,18 @@ impl RunMetrics {
             }
         }
         total
+    }
+}
+
+/// Adds the counts of `from` to `into`, key by key.
+pub(super) fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, v) in from {
+        match into.get_mut(k) {
+            Some(n) => *n += v,
+            None => {
+                into.insert(k.clone(), *v);
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 
 pub mod analyze;
 pub mod build;
+mod commit;
 pub mod config;
 mod definition;
 pub mod indicators;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::definition::Pipeline;
+use super::indicators::bound_and_attach;
 use super::stages::{Analysis, Analyzer};
 use super::wiring::{checkpoints_of, CheckpointRow};
 use crate::error::SourceError;
@@ -20,6 +21,9 @@ use crate::source::LogSource;
 pub(super) struct Batch {
     pub(super) analysis: Analysis,
     pub(super) checkpoints: Vec<CheckpointRow>,
+    /// The alerts' evidence is bounded and their indicators attached
+    /// (see [`ReaderConfig::prepare_alerts`]).
+    pub(super) prepared: bool,
 }
 
 #[derive(Clone)]
@@ -28,6 +32,11 @@ pub(super) struct ReaderConfig {
     pub(super) batch_records: usize,
     pub(super) poll: Duration,
     pub(super) shutdown: Arc<AtomicBool>,
+    /// `Some(run.max_alert_events)`: this thread bounds its alerts'
+    /// evidence and attaches their indicators before handing them on (a
+    /// side lane, which has time to spare); `None`: the async side does it
+    /// (the lane of the SSH sources, which bounds the run).
+    pub(super) prepare_alerts: Option<usize>,
 }
 
 /// Consecutive errors from one source after which it is left alone until
@@ -45,6 +54,18 @@ pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 /// bulk `--once` run more than its detectors.
 const SAVE_STATE_EVERY: Duration = Duration::from_secs(10);
 
+/// Bounds the evidence of `analysis`'s alerts and attaches their
+/// indicators when this thread does that (`prepare`); whether it did.
+fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
+    let Some(max_events) = prepare else {
+        return false;
+    };
+    for a in &mut analysis.alerts {
+        bound_and_attach(a, max_events);
+    }
+    true
+}
+
 /// Hands `analysis` on with the sources' checkpoints and the detector state
 /// changed since the last send; false when the receiver is gone.
 fn send(
@@ -52,8 +73,10 @@ fn send(
     mut analysis: Analysis,
     sources: &[Box<dyn LogSource>],
     analyzer: &mut dyn Analyzer,
+    prepare_alerts: Option<usize>,
 ) -> bool {
     analyzer.end_batch(&mut analysis, true);
+    let prepared = prepare(&mut analysis, prepare_alerts);
     let checkpoints = sources
         .iter()
         .flat_map(|s| checkpoints_of(s.as_ref()))
@@ -61,6 +84,7 @@ fn send(
     tx.blocking_send(Batch {
         analysis,
         checkpoints,
+        prepared,
     })
     .is_ok()
 }
@@ -71,11 +95,14 @@ fn send_alerts(
     tx: &mpsc::Sender<Batch>,
     mut analysis: Analysis,
     analyzer: &mut dyn Analyzer,
+    prepare_alerts: Option<usize>,
 ) -> bool {
     analyzer.end_batch(&mut analysis, false);
+    let prepared = prepare(&mut analysis, prepare_alerts);
     tx.blocking_send(Batch {
         analysis,
         checkpoints: Vec::new(),
+        prepared,
     })
     .is_ok()
 }
@@ -138,7 +165,7 @@ pub(super) fn read_loop(
             if full && due {
                 last_save = std::time::Instant::now();
                 let b = std::mem::take(&mut batch);
-                if !send(&tx, b, &sources, analyzer.as_mut()) {
+                if !send(&tx, b, &sources, analyzer.as_mut(), cfg.prepare_alerts) {
                     receiver_gone = true;
                     break;
                 }
@@ -147,7 +174,7 @@ pub(super) fn read_loop(
                 // (bounded memory). A crash before the next save re-reads
                 // their input and makes the same alerts (same ids) again.
                 let b = std::mem::take(&mut batch);
-                if !send_alerts(&tx, b, analyzer.as_mut()) {
+                if !send_alerts(&tx, b, analyzer.as_mut(), cfg.prepare_alerts) {
                     receiver_gone = true;
                     break;
                 }
@@ -159,13 +186,25 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
-            send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut());
+            send(
+                &tx,
+                std::mem::take(&mut batch),
+                &sources,
+                analyzer.as_mut(),
+                cfg.prepare_alerts,
+            );
             break;
         }
         if !progressed {
             // Caught up: save the state with whatever is pending.
             if (!batch.is_empty() || analyzer.has_unsaved_state())
-                && !send(&tx, std::mem::take(&mut batch), &sources, analyzer.as_mut())
+                && !send(
+                    &tx,
+                    std::mem::take(&mut batch),
+                    &sources,
+                    analyzer.as_mut(),
+                    cfg.prepare_alerts,
+                )
             {
                 break;
             }
@@ -380,6 +419,7 @@ mod tests {
             batch_records: 10,
             poll: Duration::from_millis(1),
             shutdown: Arc::default(),
+            prepare_alerts: Some(20),
         };
         let analyzer = Counting {
             stateful,

@@ -7,7 +7,8 @@
 //! (backpressure: `run.queue_batches`). The async side enriches a batch's
 //! distinct indicators concurrently, scores, then commits the batch's alerts,
 //! their pending marks and the checkpoints in **one transaction**, and only
-//! then runs the actions. So:
+//! then runs the actions (a dry run acts first and commits the action
+//! records in that transaction too: see `commit`). So:
 //!
 //! * a crash before the commit re-reads the batch on restart (same alert ids,
 //!   nothing lost);
@@ -37,18 +38,17 @@ use tokio::sync::mpsc;
 
 use super::config::PipelineConfig;
 pub use super::definition::Pipeline;
-use super::metrics::secs;
 use super::metrics::RunMetrics;
 pub use super::reader::shutdown_on_signals;
 use super::reader::{read_loop, Batch, ReaderConfig};
 use super::stages::{ActionStage, Analyzer, EnrichCounters, EnrichStage, EnricherList};
 use crate::enrich::Enricher;
 use crate::error::{Error, StoreError};
-use crate::model::{Alert, Mode, Score};
+use crate::model::Mode;
 use crate::respond::Responder;
 use crate::score::Scorer;
 use crate::source::LogSource;
-use crate::store::{self, StateStore};
+use crate::store::StateStore;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -263,19 +263,35 @@ impl Pipeline {
             batch_records: self.config.run.batch_records.max(1),
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
+            prepare_alerts: None,
         };
         let lanes = self.split_lanes(analyzer);
         let mut readers = Vec::with_capacity(lanes.len());
         for (idx, sources, analyzer) in lanes {
-            let (tx, cfg) = (tx.clone(), reader_cfg.clone());
+            let (tx, mut cfg) = (tx.clone(), reader_cfg.clone());
+            // A lane of independent sources only (a side lane) has time to
+            // spare: it prepares its own alerts.
+            if idx.iter().all(|i| self.independent[*i]) {
+                cfg.prepare_alerts = Some(self.config.run.max_alert_events);
+            }
             let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
             readers.push((idx, h));
         }
         drop(tx);
 
         let mut fatal: Option<Error> = None;
+        let group_limit = self.group_limit();
         while let Some(batch) = rx.recv().await {
-            if let Err(e) = self.process(batch, &mut metrics).await {
+            // Batches already waiting commit together where that is safe
+            // (see `commit`).
+            let mut group = vec![batch];
+            while group.len() < group_limit {
+                match rx.try_recv() {
+                    Ok(b) => group.push(b),
+                    Err(_) => break,
+                }
+            }
+            if let Err(e) = self.process(group, &mut metrics).await {
                 fatal = Some(e);
                 shutdown.store(true, Ordering::SeqCst);
                 break;
@@ -381,91 +397,5 @@ impl Pipeline {
         }
         self.store.clear_pending(&ids)?;
         Ok(())
-    }
-
-    async fn process(&mut self, batch: Batch, metrics: &mut RunMetrics) -> Result<(), Error> {
-        let Batch {
-            mut analysis,
-            checkpoints,
-        } = batch;
-        let detector_state = analysis.detector_state.take();
-        metrics.detector_evictions += analysis.detector_evictions;
-        metrics.records += analysis.records;
-        metrics.malformed += analysis.malformed;
-        metrics.skipped += analysis.skipped;
-        metrics.source_errors += analysis.source_errors;
-        for (k, v) in &analysis.events_by_kind {
-            *metrics.events_by_kind.entry(k.clone()).or_default() += v;
-        }
-        for s in analysis.samples {
-            metrics.sample(s);
-        }
-
-        let mut alerts = self.prepare(analysis.alerts)?;
-        self.enrich(&mut alerts, metrics).await;
-        let scored: Vec<(Alert, Score)> = alerts
-            .into_iter()
-            .map(|a| {
-                let s = self.scorer.score(&a);
-                (a, s)
-            })
-            .collect();
-
-        // One transaction: alerts, their pending marks, and the checkpoints.
-        let mut encoded = Vec::with_capacity(scored.len());
-        for (a, s) in &scored {
-            let json = serde_json::to_string(a).map_err(|e| corrupt(&self.store, "alert", e))?;
-            let sj = serde_json::to_string(s).map_err(|e| corrupt(&self.store, "score", e))?;
-            encoded.push((json, sj));
-        }
-        let new_flags = self.store.with_tx(|tx| {
-            let mut flags = Vec::with_capacity(scored.len());
-            for ((a, s), (json, sj)) in scored.iter().zip(&encoded) {
-                flags.push(store::put_alert(tx, a, json, Some(s), Some(sj))?);
-                super::state::put_pending(tx, &a.id)?;
-            }
-            for cp in &checkpoints {
-                store::put_checkpoint(tx, &cp.source, &cp.identity, cp.offset)?;
-            }
-            if let Some(changes) = &detector_state {
-                store::put_detector_state(tx, changes)?;
-            }
-            Ok(flags)
-        })?;
-        let detected_at = Utc::now();
-
-        let mut done_ids = Vec::with_capacity(scored.len());
-        for ((alert, score), is_new) in scored.iter().zip(new_flags) {
-            *metrics
-                .alerts_by_kind
-                .entry(alert.kind.clone())
-                .or_default() += 1;
-            if is_new {
-                metrics.alerts_new += 1;
-                if let Some(first) = alert.first_seen {
-                    metrics.mttd.add(secs(detected_at - first));
-                }
-            } else {
-                metrics.alerts_updated += 1;
-            }
-            self.act(alert, score, is_new.then_some(detected_at), metrics)
-                .await?;
-            done_ids.push(alert.id.clone());
-            if self.last_alert_set.insert(alert.id.clone()) {
-                self.last_alert_ids.push(alert.id.clone());
-            }
-        }
-        if !done_ids.is_empty() {
-            self.store.clear_pending(&done_ids)?;
-        }
-        Ok(())
-    }
-}
-
-fn corrupt(store: &StateStore, what: &str, e: serde_json::Error) -> StoreError {
-    StoreError::Corrupt {
-        path: store.path().display().to_string(),
-        what: what.into(),
-        reason: e.to_string(),
     }
 }

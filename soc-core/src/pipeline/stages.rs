@@ -100,7 +100,9 @@ pub trait Analyzer: Send {
     fn analyze(&mut self, record: &SourceRecord, out: &mut Analysis);
     /// End of input (a `--once` run, or shutdown): flush pending episodes.
     fn finish(&mut self, out: &mut Analysis);
-    /// Called before each batch is handed on; with `save`, puts the
+    /// Called before each batch is handed on: adds any counts the
+    /// analyzer held back (the standard one keeps its sshd event counts
+    /// until then) and, with `save`, puts the
     /// detector state changed since the last save into
     /// `out.detector_state`, to be committed with the batch's checkpoints.
     fn end_batch(&mut self, out: &mut Analysis, save: bool) {

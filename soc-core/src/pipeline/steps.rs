@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::definition::{Continuation, Pipeline};
-use super::indicators::{attach_indicators, enrichable};
+use super::indicators::{bound_and_attach, enrichable};
 use super::metrics::secs;
 use super::metrics::RunMetrics;
 use super::state::StoredEpisode;
@@ -15,11 +15,18 @@ use crate::error::Error;
 use crate::model::{ActionOutcome, ActionRecord, Alert, Enrichment, IndicatorKind, Score};
 
 impl Pipeline {
-    /// Deduplicates a batch's alerts by id, bounds their evidence, continues
-    /// stored episodes and attaches indicators. An alert continues the
-    /// latest one of its kind and source stored *or prepared earlier in
-    /// this batch*, so where a batch ends changes nothing.
-    pub(super) fn prepare(&mut self, raw: Vec<Alert>) -> Result<Vec<Alert>, Error> {
+    /// Deduplicates a batch's alerts by id, continues stored episodes and,
+    /// unless the reader thread did (`prepared`), bounds their evidence and
+    /// attaches their indicators. An alert continues the
+    /// latest one of its kind and source stored *or prepared earlier*
+    /// (`earlier`: in this batch, or in the batches committed with it), so
+    /// where a batch ends changes nothing.
+    pub(super) fn prepare(
+        &mut self,
+        raw: Vec<Alert>,
+        prepared: bool,
+        earlier: &mut Earlier,
+    ) -> Result<Vec<Alert>, Error> {
         let mut order: Vec<String> = Vec::new();
         let mut by_id: HashMap<String, Alert> = HashMap::new();
         for a in raw {
@@ -30,19 +37,16 @@ impl Pipeline {
         }
         let gap =
             chrono::Duration::seconds(self.config.run.episode_gap_secs.min(i64::MAX as u64) as i64);
-        let max_events = self.config.run.max_alert_events;
         let mut out = Vec::with_capacity(order.len());
-        let mut earlier = Earlier::new();
         for id in order {
             let Some(mut a) = by_id.remove(&id) else {
                 continue;
             };
-            if a.events.len() > max_events {
-                a.events.truncate(max_events);
-            }
-            self.continue_episode(&mut a, gap, &earlier)?;
+            self.continue_episode(&mut a, gap, earlier)?;
             earlier.add(&a);
-            attach_indicators(&mut a);
+            if !prepared {
+                bound_and_attach(&mut a, self.config.run.max_alert_events);
+            }
             out.push(a);
         }
         Ok(out)
@@ -144,7 +148,8 @@ impl Pipeline {
         }
     }
 
-    /// Runs the action stage and the extra responders for one alert.
+    /// Runs the action stage and the extra responders for one alert and
+    /// counts their records (`count_actions`).
     pub(super) async fn act(
         &self,
         alert: &Alert,
@@ -152,6 +157,19 @@ impl Pipeline {
         detected_at: Option<DateTime<Utc>>,
         metrics: &mut RunMetrics,
     ) -> Result<(), Error> {
+        let records = self.run_actions(alert, score).await?;
+        count_actions(&records, detected_at, metrics);
+        Ok(())
+    }
+
+    /// Runs the action stage and the extra responders for one alert; the
+    /// store records each (a dry run's records wait for the next commit:
+    /// [`crate::StateStore::defer_dry_run_actions`]).
+    pub(super) async fn run_actions(
+        &self,
+        alert: &Alert,
+        score: &Score,
+    ) -> Result<Vec<ActionRecord>, Error> {
         let mut records: Vec<ActionRecord> = Vec::new();
         if let Some(actions) = &self.actions {
             records.extend(actions.handle(alert, score).await);
@@ -177,27 +195,37 @@ impl Pipeline {
             self.store.record_action(&key, &rec)?;
             records.push(rec);
         }
-        let mut first_action: Option<DateTime<Utc>> = None;
-        for rec in &records {
-            metrics.count_action(&rec.responder, rec.outcome.status());
-            if matches!(rec.outcome, ActionOutcome::Done | ActionOutcome::DryRun) {
-                first_action = Some(first_action.map_or(rec.at, |t: DateTime<Utc>| t.min(rec.at)));
-            }
+        Ok(records)
+    }
+}
+
+/// Counts one alert's action records by responder and outcome, and, for
+/// an alert detected at `detected_at` (a new one), the time to its first
+/// action (MTTR).
+pub(super) fn count_actions(
+    records: &[ActionRecord],
+    detected_at: Option<DateTime<Utc>>,
+    metrics: &mut RunMetrics,
+) {
+    let mut first_action: Option<DateTime<Utc>> = None;
+    for rec in records {
+        metrics.count_action(&rec.responder, rec.outcome.status());
+        if matches!(rec.outcome, ActionOutcome::Done | ActionOutcome::DryRun) {
+            first_action = Some(first_action.map_or(rec.at, |t: DateTime<Utc>| t.min(rec.at)));
         }
-        if let (Some(det), Some(at)) = (detected_at, first_action) {
-            metrics.mttr.add(secs(at - det));
-        }
-        Ok(())
+    }
+    if let (Some(det), Some(at)) = (detected_at, first_action) {
+        metrics.mttr.add(secs(at - det));
     }
 }
 
 /// Alerts prepared earlier in a batch, the latest (by last evidence) per
 /// kind and source: what the store would return for them had each been
 /// stored before the next was prepared.
-struct Earlier(HashMap<(String, std::net::IpAddr), StoredEpisode>);
+pub(super) struct Earlier(HashMap<(String, std::net::IpAddr), StoredEpisode>);
 
 impl Earlier {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Earlier(HashMap::new())
     }
 

@@ -1,0 +1,274 @@
+//! The async side's work on what the reader threads hand on: each batch's
+//! alerts are prepared, enriched and scored, then committed with the
+//! batch's checkpoints and detector windows in **one transaction**, and
+//! their actions run.
+//!
+//! Two ways to commit, chosen by what the actions can do:
+//!
+//! * **Dry run** (the action stage and every responder dry-run): actions
+//!   change nothing outside the store, so they run *before* the commit and
+//!   their records commit in the same transaction as the alerts,
+//!   checkpoints and windows. A kill -9 before the commit loses the whole
+//!   batch, which the next run re-reads (same alert ids, same records);
+//!   after it, everything is there. No pending marks are needed. Batches
+//!   already waiting in the queue commit together (one transaction, each
+//!   batch still prepared and acted on as its own), so a busy run makes
+//!   few, large commits instead of one per 5,000 records.
+//! * **Live**: the alerts commit with pending marks first, then the actions
+//!   run, then the marks are cleared (a crash in between re-runs the
+//!   actions of the marked alerts on restart; idempotency keys prevent
+//!   doubles). One batch per commit.
+
+use chrono::{DateTime, Utc};
+
+use super::definition::Pipeline;
+use super::metrics::{add_counts, secs, RunMetrics};
+use super::reader::Batch;
+use super::steps::{count_actions, Earlier};
+use super::wiring::CheckpointRow;
+use crate::detect::StateChange;
+use crate::error::{Error, StoreError};
+use crate::model::{Alert, Mode, Score};
+use crate::store::{self, StateStore};
+
+/// Most batches committed in one transaction (a dry run takes what is
+/// queued, up to this many).
+pub(super) const MAX_GROUP: usize = 4;
+
+/// A batch prepared, enriched and scored, waiting for its commit.
+struct Staged {
+    scored: Vec<(Alert, Score)>,
+    checkpoints: Vec<CheckpointRow>,
+    detector_state: Option<Vec<StateChange>>,
+}
+
+/// An alert and its score encoded once for the store.
+struct Encoded {
+    alert: String,
+    score: String,
+}
+
+impl Pipeline {
+    /// Whether the actions change nothing outside the store (the action
+    /// stage and the extra responders dry-run), so they may run before
+    /// the commit that stores their records.
+    pub(super) fn acts_in_store_only(&self) -> bool {
+        self.mode == Mode::DryRun
+            && (self.actions.as_ref()).is_none_or(|a| a.mode() == Mode::DryRun)
+    }
+
+    /// How many queued batches may share one transaction: [`MAX_GROUP`] in
+    /// a dry run without extra responders (whose "already done" check reads
+    /// the records of earlier batches from the store), else 1.
+    pub(super) fn group_limit(&self) -> usize {
+        if self.acts_in_store_only() && self.responders.is_empty() {
+            MAX_GROUP
+        } else {
+            1
+        }
+    }
+
+    /// Prepares, scores, commits and acts on `group` (batches in the order
+    /// received; more than one only when [`Pipeline::group_limit`] allows).
+    pub(super) async fn process(
+        &mut self,
+        group: Vec<Batch>,
+        metrics: &mut RunMetrics,
+    ) -> Result<(), Error> {
+        let mut earlier = Earlier::new();
+        let mut staged = Vec::with_capacity(group.len());
+        for batch in group {
+            staged.push(self.stage(batch, &mut earlier, metrics).await?);
+        }
+        if self.acts_in_store_only() {
+            return self.act_then_commit(staged, metrics).await;
+        }
+        for s in staged {
+            self.commit_then_act(s, metrics).await?;
+        }
+        Ok(())
+    }
+
+    /// Counts a batch's records and events, and prepares, enriches and
+    /// scores its alerts.
+    async fn stage(
+        &mut self,
+        batch: Batch,
+        earlier: &mut Earlier,
+        metrics: &mut RunMetrics,
+    ) -> Result<Staged, Error> {
+        let Batch {
+            mut analysis,
+            checkpoints,
+            prepared,
+        } = batch;
+        let detector_state = analysis.detector_state.take();
+        metrics.detector_evictions += analysis.detector_evictions;
+        metrics.records += analysis.records;
+        metrics.malformed += analysis.malformed;
+        metrics.skipped += analysis.skipped;
+        metrics.source_errors += analysis.source_errors;
+        add_counts(&mut metrics.events_by_kind, &analysis.events_by_kind);
+        for s in analysis.samples {
+            metrics.sample(s);
+        }
+        let mut alerts = self.prepare(analysis.alerts, prepared, earlier)?;
+        self.enrich(&mut alerts, metrics).await;
+        let scored = alerts
+            .into_iter()
+            .map(|a| {
+                let s = self.scorer.score(&a);
+                (a, s)
+            })
+            .collect();
+        Ok(Staged {
+            scored,
+            checkpoints,
+            detector_state,
+        })
+    }
+
+    /// The dry-run commit: runs the actions of every staged alert, then
+    /// stores the alerts, the action records, the checkpoints and the
+    /// detector windows in one transaction.
+    async fn act_then_commit(
+        &mut self,
+        staged: Vec<Staged>,
+        metrics: &mut RunMetrics,
+    ) -> Result<(), Error> {
+        let detected_at = Utc::now();
+        let mut records = Vec::new();
+        for s in &staged {
+            for (alert, score) in &s.scored {
+                records.push(self.run_actions(alert, score).await?);
+            }
+        }
+        let encoded = encode(&self.store, staged.iter().flat_map(|s| &s.scored))?;
+        let store = self.store.clone();
+        let new_flags = store.with_tx(|tx| {
+            let scored = staged.iter().flat_map(|s| &s.scored);
+            let flags = put_alerts(tx, scored, &encoded, false)?;
+            store.write_deferred_actions(tx)?;
+            for s in &staged {
+                put_progress(tx, &s.checkpoints, s.detector_state.as_deref())?;
+            }
+            Ok(flags)
+        })?;
+        let scored = staged.iter().flat_map(|s| &s.scored);
+        for (((alert, _), is_new), records) in scored.zip(new_flags).zip(records) {
+            let detected = self.count_alert(alert, is_new, detected_at, metrics);
+            count_actions(&records, detected, metrics);
+        }
+        Ok(())
+    }
+
+    /// The live commit: stores the alerts with pending marks, the
+    /// checkpoints and the windows, then runs the actions and clears the
+    /// marks.
+    async fn commit_then_act(&mut self, s: Staged, metrics: &mut RunMetrics) -> Result<(), Error> {
+        let encoded = encode(&self.store, &s.scored)?;
+        let new_flags = self.store.with_tx(|tx| {
+            let flags = put_alerts(tx, &s.scored, &encoded, true)?;
+            put_progress(tx, &s.checkpoints, s.detector_state.as_deref())?;
+            Ok(flags)
+        })?;
+        let detected_at = Utc::now();
+        let mut done_ids = Vec::with_capacity(s.scored.len());
+        for ((alert, score), is_new) in s.scored.iter().zip(new_flags) {
+            let detected = self.count_alert(alert, is_new, detected_at, metrics);
+            self.act(alert, score, detected, metrics).await?;
+            done_ids.push(alert.id.clone());
+        }
+        if !done_ids.is_empty() {
+            self.store.clear_pending(&done_ids)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a stored alert (new or updated, its time to detect) and
+    /// remembers its id for [`Pipeline::last_alert_ids`]; returns
+    /// `detected_at` for a new alert (its actions' MTTR counts from then).
+    fn count_alert(
+        &mut self,
+        alert: &Alert,
+        is_new: bool,
+        detected_at: DateTime<Utc>,
+        metrics: &mut RunMetrics,
+    ) -> Option<DateTime<Utc>> {
+        match metrics.alerts_by_kind.get_mut(&alert.kind) {
+            Some(n) => *n += 1,
+            None => {
+                metrics.alerts_by_kind.insert(alert.kind.clone(), 1);
+            }
+        }
+        if is_new {
+            metrics.alerts_new += 1;
+            if let Some(first) = alert.first_seen {
+                metrics.mttd.add(secs(detected_at - first));
+            }
+        } else {
+            metrics.alerts_updated += 1;
+        }
+        if self.last_alert_set.insert(alert.id.clone()) {
+            self.last_alert_ids.push(alert.id.clone());
+        }
+        is_new.then_some(detected_at)
+    }
+}
+
+/// Encodes each alert and its score as the store keeps them (once each).
+fn encode<'a>(
+    store: &StateStore,
+    scored: impl IntoIterator<Item = &'a (Alert, Score)>,
+) -> Result<Vec<Encoded>, StoreError> {
+    let corrupt = |what: &str, e: serde_json::Error| StoreError::Corrupt {
+        path: store.path().display().to_string(),
+        what: what.into(),
+        reason: e.to_string(),
+    };
+    scored
+        .into_iter()
+        .map(|(a, s)| {
+            Ok(Encoded {
+                alert: serde_json::to_string(a).map_err(|e| corrupt("alert", e))?,
+                score: serde_json::to_string(s).map_err(|e| corrupt("score", e))?,
+            })
+        })
+        .collect()
+}
+
+/// Stores alerts (with pending marks when `pending`); whether each is new.
+fn put_alerts<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    scored: impl IntoIterator<Item = &'a (Alert, Score)>,
+    encoded: &[Encoded],
+    pending: bool,
+) -> rusqlite::Result<Vec<bool>> {
+    let mut flags = Vec::with_capacity(encoded.len());
+    for ((a, s), e) in scored.into_iter().zip(encoded) {
+        flags.push(store::put_alert(tx, a, &e.alert, Some(s), Some(&e.score))?);
+        if pending {
+            super::state::put_pending(tx, &a.id)?;
+        }
+    }
+    Ok(flags)
+}
+
+/// Stores a batch's checkpoints and detector window changes.
+fn put_progress(
+    tx: &rusqlite::Transaction<'_>,
+    checkpoints: &[CheckpointRow],
+    detector_state: Option<&[StateChange]>,
+) -> rusqlite::Result<()> {
+    for cp in checkpoints {
+        store::put_checkpoint(tx, &cp.source, &cp.identity, cp.offset)?;
+    }
+    if let Some(changes) = detector_state {
+        store::put_detector_state(tx, changes)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "commit_tests.rs"]
+mod tests;
