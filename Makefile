@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all demo test lint fmt rust-test sdk-test py-test venv py-build system-deps bench compare clean fuzz deb packaging-test
+.PHONY: all demo test lint doc fmt rust-test sdk-test py-test venv py-build system-deps bench compare clean fuzz deb packaging-test
 
 all: test
 
@@ -15,12 +15,16 @@ demo:
 	$(CARGO) build --release -q -p soc-cli
 	./scripts/demo.sh target/release/soc
 
-## test: every gate: fmt, clippy, Rust tests, Python tests
-test: system-deps lint rust-test sdk-test py-test packaging-test
+## test: every gate: fmt, clippy, rustdoc, Rust tests, Python tests
+test: system-deps lint doc rust-test sdk-test py-test packaging-test
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The API docs build without warnings (broken or private intra-doc links).
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace -q
 
 fmt:
 	$(CARGO) fmt --all

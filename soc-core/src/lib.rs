@@ -19,7 +19,7 @@
 //! | [`respond`] | the [`Responder`] trait: firewall, notify, SIEM, tickets, host isolation |
 //! | [`pipeline`] | configuration and orchestration of all of the above |
 //! | [`store`] | the embedded SQLite state store shared by all stages |
-//! | [`rt`] | drive async code from sync code; [`async_trait`] for implementers |
+//! | [`rt`] | drive async code from sync code; [`macro@async_trait`] for implementers |
 //!
 //! The Python module `soc_core` binds the same pieces under matching names:
 //! `extract_iocs` is [`ioc::extract`], `parse_ssh` [`SshReader`] (over

@@ -2,6 +2,8 @@
 //! `range=custom` with `from`/`to` (`YYYY-MM-DDTHH:MM`, as a browser's
 //! `datetime-local` input sends, or RFC 3339), in UTC.
 
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 
@@ -121,6 +123,19 @@ impl TimeRange {
             s if s <= 40 * 86400 => 86400,
             _ => 7 * 86400,
         }
+    }
+}
+
+/// A page handler takes `range: TimeRange`: the range of the request's
+/// query, resolved now (a bad range is a 400 page).
+impl<S: Send + Sync> FromRequestParts<S> for TimeRange {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
+        let Query(p) = Query::<RangeParams>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| HttpError::BadRequest(e.body_text()))?;
+        TimeRange::resolve(&p, Utc::now())
     }
 }
 

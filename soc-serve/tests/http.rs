@@ -75,6 +75,11 @@ async fn every_page_renders_with_security_headers() {
     let (s, body) = get(&format!("{}/inbox?range=5y", srv.base)).await;
     assert_eq!(s, 400);
     assert!(body.contains("unknown range"));
+    for page in ["/", "/blocks", "/health", "/alerts/nope"] {
+        let (s, body) = get(&format!("{}{page}?range=custom&from=x", srv.base)).await;
+        assert_eq!(s, 400, "{page}");
+        assert!(body.contains("'x' is not a time"), "{page}: {body}");
+    }
     assert_eq!(
         get(&format!("{}/inbox?sort=%3Cb%3E", srv.base)).await.0,
         400

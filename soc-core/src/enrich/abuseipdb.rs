@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::api::ProviderApi;
-use super::http::{malformed, HttpOptions};
-use super::{answer, AddressProvider};
+use super::api::{keyed_provider_new, ProviderApi};
+use super::http::malformed;
+use super::{AddressProvider, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -60,19 +60,11 @@ pub fn category_name(n: u8) -> Option<&'static str> {
 }
 
 impl AbuseIpDb {
-    /// A client for `base_url` (e.g. `https://api.abuseipdb.com/api/v2`).
-    pub fn new(
-        api_key: String,
-        base_url: &str,
-        options: HttpOptions,
-        ttl_secs: u64,
-    ) -> Result<Self, EnrichError> {
-        let key = ("Key", "ABUSEIPDB_API_KEY");
-        let api = ProviderApi::key_required(NAME, key, api_key, base_url, options, ttl_secs)?;
-        Ok(AbuseIpDb {
-            api,
-            max_age_days: 90,
-        })
+    keyed_provider_new! {
+        name: NAME,
+        example: "https://api.abuseipdb.com/api/v2",
+        key: ("Key", "ABUSEIPDB_API_KEY"),
+        build: |api| AbuseIpDb { api, max_age_days: 90 }
     }
 
     /// Reports `ip` for `categories` (numbers 1–23, see [`category_name`])
@@ -249,13 +241,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     if whitelisted {
         summary.push_str("; whitelisted");
     }
-    Ok(answer(
-        NAME,
-        ind,
-        (verdict, score),
-        facts,
-        summary,
-        raw,
-        ttl_secs,
-    ))
+    Ok(Reading::new(verdict, score, facts, summary)
+        .answer(NAME, ind, ttl_secs)
+        .with_raw(raw))
 }

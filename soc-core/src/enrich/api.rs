@@ -10,6 +10,30 @@ use super::REDACTED;
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Indicator};
 
+/// The public `new(api_key, base_url, options, ttl_secs)` of a provider
+/// whose API requires a key: the key goes in the header `key.0` and a blank
+/// one is [`EnrichError::MissingKey`] naming the variable `key.1` (see
+/// [`ProviderApi::key_required`]); `build` makes the provider from the
+/// [`ProviderApi`] bound to `api`.
+macro_rules! keyed_provider_new {
+    (name: $name:expr, example: $url:literal, key: $key:expr, build: |$api:ident| $build:expr) => {
+        #[doc = concat!("A client for `base_url` (e.g. `", $url, "`); a blank `api_key`")]
+        /// is [`EnrichError::MissingKey`](crate::error::EnrichError::MissingKey).
+        pub fn new(
+            api_key: String,
+            base_url: &str,
+            options: $crate::enrich::http::HttpOptions,
+            ttl_secs: u64,
+        ) -> Result<Self, $crate::error::EnrichError> {
+            let $api = $crate::enrich::api::ProviderApi::key_required(
+                $name, $key, api_key, base_url, options, ttl_secs,
+            )?;
+            Ok($build)
+        }
+    };
+}
+pub(crate) use keyed_provider_new;
+
 /// One provider's API endpoint and client.
 pub(crate) struct ProviderApi {
     name: &'static str,

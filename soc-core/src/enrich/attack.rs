@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{answer, unsupported, Enricher};
+use super::{unsupported, Enricher, Reading};
 use crate::error::EnrichError;
 use crate::model::{AttackRef, Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 
@@ -270,14 +270,6 @@ impl Enricher for AttackEnricher {
             }
             _ => return Err(unsupported("attack", ind)),
         };
-        Ok(answer(
-            "attack",
-            ind,
-            (Verdict::Unknown, 0),
-            facts,
-            summary,
-            Value::Null,
-            0,
-        ))
+        Ok(Reading::new(Verdict::Unknown, 0, facts, summary).answer("attack", ind, 0))
     }
 }

@@ -85,21 +85,41 @@ impl<P: AddressProvider> Enricher for P {
     }
 }
 
-/// A fresh enrichment of `indicator` by `provider` (fetched now).
-pub(crate) fn answer(
-    provider: &str,
-    indicator: &Indicator,
-    (verdict, score): (crate::model::Verdict, u8),
+/// What a provider read about one indicator: the part of an [`Enrichment`]
+/// each provider decides for itself. [`answer`](Self::answer) adds the part
+/// every provider fills the same way.
+pub(crate) struct Reading {
+    verdict: crate::model::Verdict,
+    score: u8,
     facts: crate::model::Facts,
     summary: String,
-    raw: serde_json::Value,
-    ttl_secs: u64,
-) -> Enrichment {
-    let mut e = Enrichment::new(provider, indicator, verdict, score, summary)
-        .with_ttl(ttl_secs)
-        .with_raw(raw);
-    e.facts = facts;
-    e
+}
+
+impl Reading {
+    /// A reading of `verdict` with `score` (0-100), `facts` and `summary`.
+    pub(crate) fn new(
+        verdict: crate::model::Verdict,
+        score: u8,
+        facts: crate::model::Facts,
+        summary: String,
+    ) -> Self {
+        Reading {
+            verdict,
+            score,
+            facts,
+            summary,
+        }
+    }
+
+    /// The fresh (fetched now) enrichment of `indicator` by `provider`,
+    /// valid for `ttl_secs`; HTTP providers add their answer with
+    /// [`Enrichment::with_raw`].
+    pub(crate) fn answer(self, provider: &str, indicator: &Indicator, ttl_secs: u64) -> Enrichment {
+        let mut e = Enrichment::new(provider, indicator, self.verdict, self.score, self.summary)
+            .with_ttl(ttl_secs);
+        e.facts = self.facts;
+        e
+    }
 }
 
 /// Whether some enricher can say something about indicators of `kind`

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::HttpOptions;
-use super::{answer, unsupported, Enricher};
+use super::{unsupported, Enricher, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -130,5 +130,7 @@ pub fn parse(ind: &Indicator, raw: Value, not_seen: bool, ttl_secs: u64) -> Enri
         }
         _ => summary,
     };
-    answer(NAME, ind, (verdict, score), facts, summary, raw, ttl_secs)
+    Reading::new(verdict, score, facts, summary)
+        .answer(NAME, ind, ttl_secs)
+        .with_raw(raw)
 }

@@ -1,5 +1,5 @@
 //! The HTTP layer every network provider uses: the shared retry loop of
-//! [`crate::http`] (timeouts, exponential backoff with jitter for 5xx and
+//! `crate::http` (timeouts, exponential backoff with jitter for 5xx and
 //! timeouts, `Retry-After` honoured on 429) plus HTTP status →
 //! [`EnrichError`] mapping.
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, AddressProvider};
+use super::{AddressProvider, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -112,13 +112,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     } else {
         (Verdict::Unknown, 0)
     };
-    Ok(answer(
-        NAME,
-        ind,
-        (verdict, score),
-        facts,
-        summary,
-        raw,
-        ttl_secs,
-    ))
+    Ok(Reading::new(verdict, score, facts, summary)
+        .answer(NAME, ind, ttl_secs)
+        .with_raw(raw))
 }

@@ -48,8 +48,8 @@ pub mod service;
 pub mod virustotal;
 
 pub use config::{EnrichConfig, ListsConfig, ProviderConfig, ProviderName};
-pub(crate) use enricher::{answer, ip_of, unsupported, AddressProvider};
 pub use enricher::{enrichable, provider_of, Enricher};
+pub(crate) use enricher::{ip_of, unsupported, AddressProvider, Reading};
 pub use service::{EnrichStats, EnrichmentService};
 
 /// A string stored in Debug output in place of a secret.

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::api::ProviderApi;
 use super::http::{malformed, HttpOptions};
-use super::{answer, ip_of, unsupported, Enricher};
+use super::{ip_of, unsupported, Enricher, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 
@@ -230,13 +230,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
         }
         other => (Verdict::Unknown, 0, format!("RDAP {other} object")),
     };
-    Ok(answer(
-        NAME,
-        ind,
-        (verdict, score),
-        facts,
-        summary,
-        raw,
-        ttl_secs,
-    ))
+    Ok(Reading::new(verdict, score, facts, summary)
+        .answer(NAME, ind, ttl_secs)
+        .with_raw(raw))
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::net::UdpSocket;
 
-use super::{answer, AddressProvider};
+use super::{AddressProvider, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, Verdict};
 
@@ -222,15 +222,7 @@ impl AddressProvider for ReverseDns {
             hostnames: names,
             ..Facts::default()
         };
-        Ok(answer(
-            NAME,
-            ind,
-            (Verdict::Unknown, 0),
-            facts,
-            summary,
-            serde_json::Value::Null,
-            self.ttl_secs,
-        ))
+        Ok(Reading::new(Verdict::Unknown, 0, facts, summary).answer(NAME, ind, self.ttl_secs))
     }
 }
 

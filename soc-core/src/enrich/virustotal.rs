@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use base64::Engine;
 use serde_json::Value;
 
-use super::api::ProviderApi;
-use super::http::{malformed, HttpOptions};
-use super::{answer, unsupported, Enricher};
+use super::api::{keyed_provider_new, ProviderApi};
+use super::http::malformed;
+use super::{unsupported, Enricher, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 
@@ -31,16 +31,11 @@ pub struct VirusTotal {
 }
 
 impl VirusTotal {
-    /// A client for `base_url` (e.g. `https://www.virustotal.com/api/v3`).
-    pub fn new(
-        api_key: String,
-        base_url: &str,
-        options: HttpOptions,
-        ttl_secs: u64,
-    ) -> Result<Self, EnrichError> {
-        let key = ("x-apikey", "VIRUSTOTAL_API_KEY");
-        let api = ProviderApi::key_required(NAME, key, api_key, base_url, options, ttl_secs)?;
-        Ok(VirusTotal { api })
+    keyed_provider_new! {
+        name: NAME,
+        example: "https://www.virustotal.com/api/v3",
+        key: ("x-apikey", "VIRUSTOTAL_API_KEY"),
+        build: |api| VirusTotal { api }
     }
 
     /// The VirusTotal URL identifier: unpadded base64url of the URL.
@@ -227,13 +222,7 @@ pub fn parse(ind: &Indicator, raw: Value, ttl_secs: u64) -> Result<Enrichment, E
     if let Some(c) = &facts.country {
         summary.push_str(&format!(" ({c})"));
     }
-    Ok(answer(
-        NAME,
-        ind,
-        (verdict, score as u8),
-        facts,
-        summary,
-        raw,
-        ttl_secs,
-    ))
+    Ok(Reading::new(verdict, score as u8, facts, summary)
+        .answer(NAME, ind, ttl_secs)
+        .with_raw(raw))
 }

@@ -4,7 +4,7 @@
 //!   lists, severity, kind, repetition, source, port, asset, country) whose
 //!   contributions add up to the score.
 //! * [`ModelScorer`]: a logistic-regression model trained on analyst labels
-//!   with [`train::train_csv`], over the same [`features`] used for training.
+//!   with [`train::train_csv`], over the same [`features`](mod@features) used for training.
 //!
 //! [`ScoringConfig`] picks one and sets the risk-level thresholds.
 //!

@@ -5,7 +5,7 @@
 //! # Labelled CSV format
 //!
 //! A header row naming every column of
-//! [`FEATURE_NAMES`](super::features::FEATURE_NAMES) plus `label` (`1` = true
+//! [`FEATURE_NAMES`] plus `label` (`1` = true
 //! positive, `0` = false positive / benign), in any order; other columns
 //! (an `alert_id`, a comment) are ignored. `soc triage ALERTS --features`
 //! writes such a file with an empty `label` column for an analyst to fill.

@@ -5,7 +5,7 @@
 //!
 //! | source | module | notes |
 //! |---|---|---|
-//! | files, globs, directories | [`file`] | one-shot or follow (`tail -F`), rotation, `.gz`, checkpoints |
+//! | files, globs, directories | [`mod@file`] | one-shot or follow (`tail -F`), rotation, `.gz`, checkpoints |
 //! | standard input, any reader | [`stdin`] | one-shot |
 //! | Splunk export search | [`splunk`] | async fetch, buffered into a [`LogSource`] |
 //! | systemd journal (sshd) | [`journal`] | `journalctl -o json`, cursor checkpoints, follow |

@@ -59,7 +59,7 @@ pub struct SourceRecord {
 ///
 /// Sync and object-safe: the pipeline holds a `Vec<Box<dyn LogSource>>`.
 /// Remote sources do their I/O in bursts behind this interface (see
-/// [`splunk`]).
+/// [`splunk`](super::splunk)).
 pub trait LogSource: Send {
     /// A short name for logs and metrics (a path, `stdin`, `splunk:<search>`).
     fn name(&self) -> &str;

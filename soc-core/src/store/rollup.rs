@@ -4,7 +4,7 @@
 //! New alerts reach the rollups in batches: the pipeline's inserts pay
 //! for no trigger; every rollup read first adds the alerts stored since a
 //! high-water mark (`meta.rollup_hwm`, the largest rowid rolled up) with
-//! one `INSERT ... SELECT ... GROUP BY` per table ([`super::rollup_batch`]). Changes to
+//! one `INSERT ... SELECT ... GROUP BY` per table (`super::rollup_batch`). Changes to
 //! alerts already rolled up (rescoring, moves, deletes) and triage changes
 //! are kept by SQLite triggers in the writer's own transaction, so any
 //! writer (the pipeline, `soc serve`, a script) keeps them exact. The tables:
@@ -25,7 +25,7 @@
 //! * `inbox_total(grp, risk, ...)`: the same per group and risk level over
 //!   all time, with the first and last hour it has alerts in: a group whose
 //!   alerts all lie inside a range is read in one row (pivots over long
-//!   ranges, the count order of [`super::rollup_count`]).
+//!   ranges, the count order of `super::rollup_count`).
 //! * `alert_user(usr, created_at, rid)`: each alert's user, for the user
 //!   pivot and the overview's exact user counts (an index on the alert
 //!   table's JSON-derived user cost every insert more than all the rest of

@@ -3,7 +3,7 @@
 //! pivots; `POST /alerts/{id}/triage`: acknowledge, close, reopen, assign,
 //! comment.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Utc;
@@ -18,16 +18,15 @@ use super::layout::{alert_href, csrf, page, pivot_href, risk, span, time, Nav};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::HttpError;
-use crate::range::{RangeParams, TimeRange};
+use crate::range::TimeRange;
 
 /// `GET /alerts/{id}`.
 pub(crate) async fn alert(
     State(app): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-    Query(rp): Query<RangeParams>,
+    range: TimeRange,
 ) -> Result<Markup, HttpError> {
-    let range = TimeRange::resolve(&rp, Utc::now())?;
     let key = id.clone();
     let (stored, triage, audit, actions) = app
         .db(move |s| {

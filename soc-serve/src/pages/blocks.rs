@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Form;
 use chrono::Utc;
 use maud::{html, Markup};
@@ -120,9 +120,8 @@ fn message(o: &Outcome) -> Markup {
 pub(crate) async fn blocks(
     State(app): State<AppState>,
     who: Principal,
-    Query(rp): Query<RangeParams>,
+    range: TimeRange,
 ) -> Result<Markup, HttpError> {
-    let range = TimeRange::resolve(&rp, Utc::now())?;
     render(&app, &who, &range, None).await
 }
 

@@ -6,7 +6,7 @@
 //! their counters, and the last run's malformed-input samples
 //! (`file:line: reason`).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 
@@ -16,7 +16,7 @@ use super::layout::{page, span, time, Nav};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::HttpError;
-use crate::range::{RangeParams, TimeRange};
+use crate::range::TimeRange;
 
 /// Recent runs shown.
 const RUNS: u32 = 20;
@@ -44,9 +44,8 @@ fn run_status(m: &RunMetrics) -> &'static str {
 pub(crate) async fn health(
     State(app): State<AppState>,
     who: Principal,
-    Query(rp): Query<RangeParams>,
+    range: TimeRange,
 ) -> Result<Markup, HttpError> {
-    let range = TimeRange::resolve(&rp, Utc::now())?;
     let (sources, checkpoints, runs, usage) = app
         .db(|s| {
             Ok((

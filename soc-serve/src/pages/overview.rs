@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped};
 
@@ -15,7 +15,7 @@ use super::layout::{page, pivot_href, span, Nav};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::HttpError;
-use crate::range::{RangeParams, TimeRange};
+use crate::range::TimeRange;
 
 const LEVELS: [(&str, &str); 5] = [
     ("critical", "#7b241c"),
@@ -124,9 +124,8 @@ fn table(head: [&str; 2], rows: &Counts, fmt: impl Fn(i64) -> String) -> Markup 
 pub(crate) async fn overview(
     State(app): State<AppState>,
     who: Principal,
-    Query(rp): Query<RangeParams>,
+    range: TimeRange,
 ) -> Result<Markup, HttpError> {
-    let range = TimeRange::resolve(&rp, Utc::now())?;
     let (since, until, bucket) = (range.since, range.until, range.bucket_secs());
     let (o, runs, usage) = app
         .db(move |s| {

@@ -24,7 +24,7 @@ use super::{
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RemoteArgs {
     /// Act on these firewalls instead of this host's: names of
-    /// [[response.firewall.remote]] entries, ad-hoc [user@]host[:port]
+    /// [[response.firewall.remote]] entries, ad-hoc `[user@]host[:port]`
     /// (nftables, the configured key and known_hosts), or `local`
     /// (comma-separated or repeated).
     #[arg(long, value_name = "HOSTS", value_delimiter = ',')]

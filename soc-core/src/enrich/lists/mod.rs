@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use self::parse::Entry;
-use super::{answer, Enricher};
+use super::{Enricher, Reading};
 use crate::error::EnrichError;
 use crate::model::{Enrichment, Facts, Indicator, IndicatorKind, Verdict};
 
@@ -352,15 +352,7 @@ impl Enricher for LocalLists {
             facts.extra.insert("matches".into(), v);
         }
         let summary = format!("listed in {}", parts.join(", "));
-        Ok(answer(
-            "lists",
-            ind,
-            (Verdict::Malicious, 90),
-            facts,
-            summary,
-            serde_json::Value::Null,
-            0,
-        ))
+        Ok(Reading::new(Verdict::Malicious, 90, facts, summary).answer("lists", ind, 0))
     }
 }
 

@@ -168,7 +168,7 @@ impl EveRecord {
     }
 
     /// Builds a record from a parsed JSON object (the reference behaviour
-    /// that [`parse_eve_line`] reproduces without the object).
+    /// that [`parse_eve_line`](super::parse_eve_line) reproduces without the object).
     pub fn from_map(raw: Map<String, Value>) -> EveRecord {
         let vlan = match raw.get("vlan") {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_u64).collect(),

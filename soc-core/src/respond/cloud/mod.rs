@@ -8,7 +8,7 @@
 //! redacted) for dry-run. Everything else is done once, for every backend,
 //! by [`CloudResponder`]:
 //!
-//! * the protected-range policy of the local firewall ([`TargetPolicy`]:
+//! * the protected-range policy of the local firewall ([`TargetPolicy`](crate::respond::firewall::TargetPolicy):
 //!   allow-list, loopback, private and reserved ranges, this host's
 //!   addresses, the SSH client, and the backend's own management address)
 //!   applies before any request is made;

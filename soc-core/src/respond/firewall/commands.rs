@@ -213,45 +213,47 @@ pub fn rule_marker(step: &Step) -> Option<String> {
     })
 }
 
+/// `nft VERB element inet soc SET ELEMENT` on the set of `t`.
+fn nft_element(verb: &str, t: BlockTarget, element: &str) -> Vec<String> {
+    argv(&["nft", verb, "element", "inet", "soc", nft_set(t), element])
+}
+
+/// `iptables -w OP CHAIN -s T -j DROP`: the rule of soc's chain that drops
+/// `t` (`-C` checks it, `-D` deletes it; `-I` needs a position after CHAIN).
+fn iptables_drop(op: &str, t: BlockTarget) -> Vec<String> {
+    let a = t.to_string();
+    argv(&[
+        iptables_for(t.ip()),
+        "-w",
+        op,
+        IPT_CHAIN,
+        "-s",
+        &a,
+        "-j",
+        "DROP",
+    ])
+}
+
 /// The read-only probe that says whether `t` is currently blocked.
 pub fn is_blocked(backend: Backend, t: BlockTarget) -> Vec<String> {
     let a = t.to_string();
-    let ip = t.ip();
     match backend {
-        Backend::Nftables => argv(&[
-            "nft",
-            "get",
-            "element",
-            "inet",
-            "soc",
-            nft_set(t),
-            &format!("{{ {a} }}"),
-        ]),
+        Backend::Nftables => nft_element("get", t, &format!("{{ {a} }}")),
         Backend::Ipset => argv(&["ipset", "test", ipset_name(t), &a]),
-        Backend::Iptables => argv(&[
-            iptables_for(ip),
-            "-w",
-            "-C",
-            IPT_CHAIN,
-            "-s",
-            &a,
-            "-j",
-            "DROP",
-        ]),
+        Backend::Iptables => iptables_drop("-C", t),
     }
 }
 
 /// The command that adds the block (`None` duration: permanent).
 pub fn add(backend: Backend, t: BlockTarget, duration: Option<Duration>) -> Vec<String> {
     let a = t.to_string();
-    let ip = t.ip();
     match backend {
         Backend::Nftables => {
             let elem = match duration {
                 Some(d) => format!("{{ {a} timeout {}s }}", d.as_secs().max(1)),
                 None => format!("{{ {a} }}"),
             };
-            argv(&["nft", "add", "element", "inet", "soc", nft_set(t), &elem])
+            nft_element("add", t, &elem)
         }
         Backend::Ipset => {
             let secs = duration
@@ -267,45 +269,21 @@ pub fn add(backend: Backend, t: BlockTarget, duration: Option<Duration>) -> Vec<
                 &secs.to_string(),
             ])
         }
-        Backend::Iptables => argv(&[
-            iptables_for(ip),
-            "-w",
-            "-I",
-            IPT_CHAIN,
-            "1",
-            "-s",
-            &a,
-            "-j",
-            "DROP",
-        ]),
+        Backend::Iptables => {
+            let mut insert = iptables_drop("-I", t);
+            insert.insert(4, "1".into());
+            insert
+        }
     }
 }
 
 /// The command that removes the block.
 pub fn delete(backend: Backend, t: BlockTarget) -> Vec<String> {
     let a = t.to_string();
-    let ip = t.ip();
     match backend {
-        Backend::Nftables => argv(&[
-            "nft",
-            "delete",
-            "element",
-            "inet",
-            "soc",
-            nft_set(t),
-            &format!("{{ {a} }}"),
-        ]),
+        Backend::Nftables => nft_element("delete", t, &format!("{{ {a} }}")),
         Backend::Ipset => argv(&["ipset", "-exist", "del", ipset_name(t), &a]),
-        Backend::Iptables => argv(&[
-            iptables_for(ip),
-            "-w",
-            "-D",
-            IPT_CHAIN,
-            "-s",
-            &a,
-            "-j",
-            "DROP",
-        ]),
+        Backend::Iptables => iptables_drop("-D", t),
     }
 }
 

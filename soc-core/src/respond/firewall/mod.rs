@@ -2,7 +2,7 @@
 //! timeouts), ipset + iptables, or plain iptables, for IPv4 and IPv6.
 //!
 //! Safe by construction:
-//! * the target is parsed as an [`IpAddr`] or a network ([`BlockTarget`],
+//! * the target is parsed as an [`IpAddr`](std::net::IpAddr) or a network ([`BlockTarget`],
 //!   e.g. the IPv6 /64 of an alert's `src_prefix`) and checked against a
 //!   [`TargetPolicy`] (allow-list, loopback, own addresses, the SSH client,
 //!   private/reserved ranges; for a network, every address inside it)

@@ -2,7 +2,7 @@
 //! hosts' over SSH (`[[response.firewall.remote]]`, `soc block IP --host
 //! web1,web2`).
 //!
-//! Each remote host gets the same [`Firewall`] logic as this host (set with
+//! Each remote host gets the same [`Firewall`](crate::respond::firewall::Firewall) logic as this host (set with
 //! timeout, IPv4/IPv6, networks, idempotent probe, expiry, protected
 //! ranges) with its commands run over SSH by [`SshRunner`], which
 //! guarantees that the remote shell interprets nothing (see [`ssh`]).

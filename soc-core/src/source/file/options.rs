@@ -43,7 +43,7 @@ impl FileFormat {
     }
 }
 
-/// Options of a [`FileSource`].
+/// Options of a [`FileSource`](super::FileSource).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileSourceOptions {
     /// Follow the files (`tail -F`) instead of stopping at their end.

@@ -9,7 +9,7 @@
 //! the ssh or EVE parser), else the result object as JSON (for the alerts
 //! parser).
 //!
-//! [`LogSource`] is sync, so [`SplunkSource::into_log_source`] wraps it in an
+//! [`LogSource`](crate::source::LogSource) is sync, so [`SplunkSource::into_log_source`] wraps it in an
 //! adapter that runs one fetch per window on a private thread and runtime
 //! (safe to call from inside or outside a tokio runtime), buffers the results
 //! and yields them one by one. The window runs from the last checkpoint (or
