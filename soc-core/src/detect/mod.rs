@@ -3,7 +3,7 @@
 //! failures; plus [`SshSummary`] statistics.
 //!
 //! Detectors run on event time, not wall time, so a historical file gives
-//! the same answer as a live tail. Each episode gives one [`Alert`]:
+//! the same answer as a live tail. Each episode gives one [`Alert`](crate::model::Alert):
 //! threshold-window alerts are emitted when their episode ends (no new
 //! evidence for one window) or at [`DetectorSet::finish`], with full counts;
 //! success-after-failures alerts are emitted at once. Alert ids come from
