@@ -66,45 +66,53 @@ fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
     true
 }
 
-/// Hands `analysis` on with the sources' checkpoints and the detector state
-/// changed since the last send; false when the receiver is gone.
-fn send(
-    tx: &mpsc::Sender<Batch>,
-    mut analysis: Analysis,
-    sources: &[Box<dyn LogSource>],
-    analyzer: &mut dyn Analyzer,
+/// Where a reader hands its batches.
+struct Outbox<'a> {
+    tx: &'a mpsc::Sender<Batch>,
     prepare_alerts: Option<usize>,
-) -> bool {
-    analyzer.end_batch(&mut analysis, true);
-    let prepared = prepare(&mut analysis, prepare_alerts);
-    let checkpoints = sources
-        .iter()
-        .flat_map(|s| checkpoints_of(s.as_ref()))
-        .collect();
-    tx.blocking_send(Batch {
-        analysis,
-        checkpoints,
-        prepared,
-    })
-    .is_ok()
 }
 
-/// Hands `analysis` on without checkpoints or detector state (its alerts
-/// and counts only); false when the receiver is gone.
-fn send_alerts(
-    tx: &mpsc::Sender<Batch>,
-    mut analysis: Analysis,
-    analyzer: &mut dyn Analyzer,
-    prepare_alerts: Option<usize>,
-) -> bool {
-    analyzer.end_batch(&mut analysis, false);
-    let prepared = prepare(&mut analysis, prepare_alerts);
-    tx.blocking_send(Batch {
-        analysis,
-        checkpoints: Vec::new(),
-        prepared,
-    })
-    .is_ok()
+impl Outbox<'_> {
+    /// Hands `batch` on (leaving it empty) with the sources' checkpoints
+    /// and the detector state changed since the last send; false when the
+    /// receiver is gone.
+    fn send(
+        &self,
+        batch: &mut Analysis,
+        sources: &[Box<dyn LogSource>],
+        analyzer: &mut dyn Analyzer,
+    ) -> bool {
+        self.hand_on(batch, Some(sources), analyzer)
+    }
+
+    /// Hands `batch` on (leaving it empty) without checkpoints or detector
+    /// state (its alerts and counts only); false when the receiver is gone.
+    fn send_alerts(&self, batch: &mut Analysis, analyzer: &mut dyn Analyzer) -> bool {
+        self.hand_on(batch, None, analyzer)
+    }
+
+    fn hand_on(
+        &self,
+        batch: &mut Analysis,
+        sources: Option<&[Box<dyn LogSource>]>,
+        analyzer: &mut dyn Analyzer,
+    ) -> bool {
+        let mut analysis = std::mem::take(batch);
+        analyzer.end_batch(&mut analysis, sources.is_some());
+        let prepared = prepare(&mut analysis, self.prepare_alerts);
+        let checkpoints = sources
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|s| checkpoints_of(s.as_ref()))
+            .collect();
+        self.tx
+            .blocking_send(Batch {
+                analysis,
+                checkpoints,
+                prepared,
+            })
+            .is_ok()
+    }
 }
 
 /// Reads `sources` in rounds of at most `batch_records` records each and
@@ -119,6 +127,10 @@ pub(super) fn read_loop(
     tx: mpsc::Sender<Batch>,
     cfg: ReaderConfig,
 ) -> ReaderParts {
+    let out = Outbox {
+        tx: &tx,
+        prepare_alerts: cfg.prepare_alerts,
+    };
     let mut batch = Analysis::default();
     let mut last_save = std::time::Instant::now();
     loop {
@@ -164,8 +176,7 @@ pub(super) fn read_loop(
                 || last_save.elapsed() >= SAVE_STATE_EVERY;
             if full && due {
                 last_save = std::time::Instant::now();
-                let b = std::mem::take(&mut batch);
-                if !send(&tx, b, &sources, analyzer.as_mut(), cfg.prepare_alerts) {
+                if !out.send(&mut batch, &sources, analyzer.as_mut()) {
                     receiver_gone = true;
                     break;
                 }
@@ -173,8 +184,7 @@ pub(super) fn read_loop(
                 // Not due to save: the alerts go on without checkpoints
                 // (bounded memory). A crash before the next save re-reads
                 // their input and makes the same alerts (same ids) again.
-                let b = std::mem::take(&mut batch);
-                if !send_alerts(&tx, b, analyzer.as_mut(), cfg.prepare_alerts) {
+                if !out.send_alerts(&mut batch, analyzer.as_mut()) {
                     receiver_gone = true;
                     break;
                 }
@@ -186,25 +196,13 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
-            send(
-                &tx,
-                std::mem::take(&mut batch),
-                &sources,
-                analyzer.as_mut(),
-                cfg.prepare_alerts,
-            );
+            out.send(&mut batch, &sources, analyzer.as_mut());
             break;
         }
         if !progressed {
             // Caught up: save the state with whatever is pending.
             if (!batch.is_empty() || analyzer.has_unsaved_state())
-                && !send(
-                    &tx,
-                    std::mem::take(&mut batch),
-                    &sources,
-                    analyzer.as_mut(),
-                    cfg.prepare_alerts,
-                )
+                && !out.send(&mut batch, &sources, analyzer.as_mut())
             {
                 break;
             }
