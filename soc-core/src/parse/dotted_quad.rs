@@ -13,13 +13,24 @@ pub(crate) fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 
 /// A dotted quad at the start of `b` (see [`ipv4`]) and its length.
 pub(crate) fn ipv4_prefix(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    // The longest quad is 15 bytes: read them from a 16-byte window (zero
+    // after the end, which is no digit and no '.'), indexed without bounds
+    // checks by masking.
+    let w: [u8; 16] = match b.get(..16) {
+        Some(head) => head.try_into().ok()?,
+        None => {
+            let mut w = [0u8; 16];
+            w[..b.len()].copy_from_slice(b);
+            w
+        }
+    };
     // A digit's value, or 10+ for anything else (and the end).
-    let dig = |i: usize| b.get(i).map_or(10, |&c| c.wrapping_sub(b'0'));
+    let dig = |i: usize| w[i & 15].wrapping_sub(b'0');
     let mut oct = [0u8; 4];
     let mut i = 0;
     for (k, o) in oct.iter_mut().enumerate() {
         if k > 0 {
-            if b.get(i) != Some(&b'.') {
+            if w[i & 15] != b'.' {
                 return None;
             }
             i += 1;

@@ -29,7 +29,7 @@ impl Interner {
         let Interner {
             table, text, spans, ..
         } = self;
-        let found = table.find(hash, |&id| span_text(text, spans, id) == s);
+        let found = table.find(hash, |&id| same_text(span_text(text, spans, id), s));
         if let Some(&id) = found {
             return id;
         }
@@ -107,9 +107,47 @@ fn span_text<'a>(text: &'a str, spans: &[(u32, u32)], id: u32) -> &'a str {
         .unwrap_or("")
 }
 
+/// `a == b`, without a `memcmp` call for the short names of a log (user
+/// and host names): texts of 4 to 16 bytes are compared as two
+/// overlapping words from each end.
+#[inline]
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    fn word<const N: usize>(s: &[u8], i: usize) -> [u8; N] {
+        s.get(i..i + N)
+            .and_then(|w| w.try_into().ok())
+            .unwrap_or([0; N])
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        4..=7 => word::<4>(a, 0) == word(b, 0) && word::<4>(a, n - 4) == word(b, n - 4),
+        8..=16 => word::<8>(a, 0) == word(b, 0) && word::<8>(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `same_text` is `==` at every length, whichever byte differs.
+    #[test]
+    fn same_text_is_equality() {
+        for n in 0..24 {
+            let a: String = (0..n).map(|i| char::from(b'a' + i as u8)).collect();
+            assert!(same_text(&a, &a.clone()), "{a}");
+            assert!(!same_text(&a, &format!("{a}x")), "{a}");
+            for k in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[k] = b'Z';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same_text(&a, &b), "{a} {b}");
+            }
+        }
+    }
 
     #[test]
     fn ids_are_dense_and_round_trip() {

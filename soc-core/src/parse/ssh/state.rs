@@ -12,6 +12,7 @@ use super::addr::RemoteRef;
 use super::attempt::{count, Counted};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use crate::parse::intern::same_text;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
 /// them all (bounded memory).
@@ -227,12 +228,19 @@ pub(crate) struct PidTable {
 }
 
 impl PidTable {
+    /// `h` is the host of the line before.
+    fn is_last_host(&self, h: &str) -> bool {
+        self.hosts
+            .get(self.last_host)
+            .is_some_and(|x| same_text(x, h))
+    }
+
     fn host_id(&mut self, host: Option<&str>) -> u32 {
         let Some(h) = host else { return NO_HOST };
-        if self.hosts.get(self.last_host).is_some_and(|x| **x == *h) {
+        if self.is_last_host(h) {
             return self.last_host as u32;
         }
-        let i = match self.hosts.iter().position(|x| **x == *h) {
+        let i = match self.hosts.iter().position(|x| same_text(x, h)) {
             Some(i) => i,
             None => {
                 if self.hosts.len() >= MAX_HOSTS {
@@ -254,9 +262,7 @@ impl PidTable {
     pub(crate) fn touch(&self, host: Option<&str>, pid: u32) {
         let host = match host {
             None => NO_HOST,
-            Some(h) if self.hosts.get(self.last_host).is_some_and(|x| **x == *h) => {
-                self.last_host as u32
-            }
+            Some(h) if self.is_last_host(h) => self.last_host as u32,
             Some(_) => return,
         };
         std::hint::black_box(self.map.get(&(pid, host)).map(|st| st.flags));
