@@ -53,6 +53,29 @@ pub struct ParseStats {
     pub errors: Vec<ParseError>,
 }
 
+/// The accessors every file reader has: its input's `name`, its `stats`
+/// so far and `take_stats` (the reader needs fields `name: String` and
+/// `stats: ParseStats`).
+macro_rules! reader_progress_methods {
+    ($name_doc:literal) => {
+        #[doc = $name_doc]
+        pub fn name(&self) -> &str {
+            &self.name
+        }
+
+        /// What was read so far.
+        pub fn stats(&self) -> &$crate::parse::ParseStats {
+            &self.stats
+        }
+
+        /// The counts, leaving the reader's empty.
+        pub fn take_stats(&mut self) -> $crate::parse::ParseStats {
+            std::mem::take(&mut self.stats)
+        }
+    };
+}
+pub(crate) use reader_progress_methods;
+
 /// The counters of a [`ParseStats`], serializable (errors left out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct StatsSummary {

@@ -138,20 +138,9 @@ impl Reader {
         self.parallel.threads
     }
 
-    /// The input's name (the path, `<stdin>`, or the name given).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// What was read so far.
-    pub fn stats(&self) -> &ParseStats {
-        &self.stats
-    }
-
-    /// The counts, leaving the reader's empty.
-    pub fn take_stats(&mut self) -> ParseStats {
-        std::mem::take(&mut self.stats)
-    }
+    crate::parse::reader_progress_methods!(
+        "The input's name (the path, `<stdin>`, or the name given)."
+    );
 
     /// Hands the next sshd line to `f` as a borrowed record (lines that
     /// are not sshd's or are malformed are counted and passed over) and

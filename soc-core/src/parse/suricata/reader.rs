@@ -78,20 +78,7 @@ impl Reader {
         self
     }
 
-    /// The input's name (the path, or `<stdin>`).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// What was read so far.
-    pub fn stats(&self) -> &ParseStats {
-        &self.stats
-    }
-
-    /// The counts, leaving the reader's empty.
-    pub fn take_stats(&mut self) -> ParseStats {
-        std::mem::take(&mut self.stats)
-    }
+    crate::parse::reader_progress_methods!("The input's name (the path, or `<stdin>`).");
 
     /// The next line's record, whatever its type, with its line number;
     /// `None` at the end.
