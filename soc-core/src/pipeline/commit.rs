@@ -22,7 +22,7 @@
 use chrono::{DateTime, Utc};
 
 use super::definition::Pipeline;
-use super::metrics::{add_counts, secs, RunMetrics};
+use super::metrics::{secs, RunMetrics};
 use super::reader::Batch;
 use super::steps::{count_actions, Earlier};
 use super::wiring::CheckpointRow;
@@ -103,12 +103,7 @@ impl Pipeline {
             prepared,
         } = batch;
         let detector_state = analysis.detector_state.take();
-        metrics.detector_evictions += analysis.detector_evictions;
-        metrics.records += analysis.records;
-        metrics.malformed += analysis.malformed;
-        metrics.skipped += analysis.skipped;
-        metrics.source_errors += analysis.source_errors;
-        add_counts(&mut metrics.events_by_kind, &analysis.events_by_kind);
+        metrics.add_read_counts(&analysis);
         for s in analysis.samples {
             metrics.sample(s);
         }

@@ -174,6 +174,18 @@ impl RunMetrics {
         }
     }
 
+    /// Adds what a batch or a run read (records, malformed, skipped,
+    /// source errors, detector evictions, events by kind).
+    pub(super) fn add_read_counts(&mut self, o: &impl ReadCounts) {
+        let [records, malformed, skipped, source_errors, evictions] = o.read_counts();
+        self.records += records;
+        self.malformed += malformed;
+        self.skipped += skipped;
+        self.source_errors += source_errors;
+        self.detector_evictions += evictions;
+        add_counts(&mut self.events_by_kind, o.events_by_kind());
+    }
+
     /// Adds another run's metrics to these (cumulative view).
     pub fn merge(&mut self, o: &RunMetrics) {
         self.started_at = match (self.started_at, o.started_at) {
@@ -182,12 +194,7 @@ impl RunMetrics {
         };
         self.finished_at = self.finished_at.max(o.finished_at);
         self.runs += o.runs.max(1);
-        self.records += o.records;
-        self.malformed += o.malformed;
-        self.skipped += o.skipped;
-        self.source_errors += o.source_errors;
-        self.detector_evictions += o.detector_evictions;
-        add_counts(&mut self.events_by_kind, &o.events_by_kind);
+        self.add_read_counts(o);
         add_counts(&mut self.alerts_by_kind, &o.alerts_by_kind);
         self.alerts_new += o.alerts_new;
         self.alerts_updated += o.alerts_updated;
@@ -240,6 +247,49 @@ impl RunMetrics {
 }
 
 /// Adds the counts of `from` to `into`, key by key.
+/// The read counts a batch ([`Analysis`](super::stages::Analysis)) and a run
+/// ([`RunMetrics`]) both keep, for [`RunMetrics::add_read_counts`].
+pub(super) trait ReadCounts {
+    /// Records, malformed, skipped, source errors, detector evictions.
+    fn read_counts(&self) -> [u64; 5];
+    /// Events by kind.
+    fn events_by_kind(&self) -> &BTreeMap<String, u64>;
+}
+
+impl ReadCounts for RunMetrics {
+    fn read_counts(&self) -> [u64; 5] {
+        let m = self;
+        [
+            m.records,
+            m.malformed,
+            m.skipped,
+            m.source_errors,
+            m.detector_evictions,
+        ]
+    }
+
+    fn events_by_kind(&self) -> &BTreeMap<String, u64> {
+        &self.events_by_kind
+    }
+}
+
+impl ReadCounts for super::stages::Analysis {
+    fn read_counts(&self) -> [u64; 5] {
+        let a = self;
+        [
+            a.records,
+            a.malformed,
+            a.skipped,
+            a.source_errors,
+            a.detector_evictions,
+        ]
+    }
+
+    fn events_by_kind(&self) -> &BTreeMap<String, u64> {
+        &self.events_by_kind
+    }
+}
+
 pub(super) fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
     for (k, v) in from {
         match into.get_mut(k) {
