@@ -247,8 +247,8 @@ impl RunMetrics {
 }
 
 /// Adds the counts of `from` to `into`, key by key.
-/// The read counts a batch ([`Analysis`](super::stages::Analysis)) and a run
-/// ([`RunMetrics`]) both keep, for [`RunMetrics::add_read_counts`].
+/// The read counts a batch (`Analysis`) and a run ([`RunMetrics`]) both
+/// keep, for [`RunMetrics::add_read_counts`].
 pub(super) trait ReadCounts {
     /// Records, malformed, skipped, source errors, detector evictions.
     fn read_counts(&self) -> [u64; 5];
@@ -265,23 +265,6 @@ impl ReadCounts for RunMetrics {
             m.skipped,
             m.source_errors,
             m.detector_evictions,
-        ]
-    }
-
-    fn events_by_kind(&self) -> &BTreeMap<String, u64> {
-        &self.events_by_kind
-    }
-}
-
-impl ReadCounts for super::stages::Analysis {
-    fn read_counts(&self) -> [u64; 5] {
-        let a = self;
-        [
-            a.records,
-            a.malformed,
-            a.skipped,
-            a.source_errors,
-            a.detector_evictions,
         ]
     }
 

@@ -67,6 +67,23 @@ pub struct Analysis {
     pub detector_state: Option<Vec<StateChange>>,
 }
 
+impl super::metrics::ReadCounts for Analysis {
+    fn read_counts(&self) -> [u64; 5] {
+        let a = self;
+        [
+            a.records,
+            a.malformed,
+            a.skipped,
+            a.source_errors,
+            a.detector_evictions,
+        ]
+    }
+
+    fn events_by_kind(&self) -> &BTreeMap<String, u64> {
+        &self.events_by_kind
+    }
+}
+
 impl Analysis {
     /// Counts one event of `kind`.
     pub fn count_event(&mut self, kind: &str) {
