@@ -100,7 +100,8 @@ fn refusals_unknown_names_and_help() {
     soc(dir.path())
         .args(["block", "198.51.100.7", "--cloud", "fw1", "--host", "web1"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
 }
 
 #[test]

@@ -33,8 +33,10 @@ use soc_core::StateStore;
 use crate::cmd::UsageError;
 use crate::output::{Format, RowWriter};
 
-/// Options shared by every firewall command.
+/// Options shared by every firewall command. `--host` and `--cloud` name
+/// the fleet to act on: one or the other, never both.
 #[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("fleet").args(["host", "cloud"])))]
 pub struct FirewallArgs {
     /// Firewall backend: nft (nftables), ipset, iptables.
     #[arg(long, value_name = "BACKEND", default_value = "nft", value_parser = parse_backend)]

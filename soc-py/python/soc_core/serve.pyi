@@ -35,7 +35,7 @@ def serve(
     config: str | os.PathLike[str] | dict[str, Any],
     listen: str = "127.0.0.1:8080",
     *,
+    block: Literal[False],
     state: str | os.PathLike[str] | None = None,
     user: str | None = None,
-    block: Literal[False],
 ) -> Dashboard: ...

@@ -25,12 +25,7 @@ pub struct CloudArgs {
     /// Act on these cloud/appliance firewalls instead of this host's:
     /// [[response.cloud.*]] names (fw1), ids (opnsense@fw1), kinds
     /// (cloudflare) or `all` (comma-separated or repeated).
-    #[arg(
-        long,
-        value_name = "NAMES",
-        value_delimiter = ',',
-        conflicts_with = "host"
-    )]
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub cloud: Vec<String>,
 }
 
