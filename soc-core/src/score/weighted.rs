@@ -17,6 +17,13 @@ pub struct WeightedConfig {
     pub severity: BTreeMap<String, f64>,
     /// Points per alert kind (e.g. `ssh.success_after_failures = 20`).
     pub kinds: BTreeMap<String, f64>,
+    /// Extra points per targeted port, overriding the built-in port risk.
+    pub ports: BTreeMap<u16, f64>,
+    /// Asset criticality: points when the alert's host or destination address matches.
+    pub assets: BTreeMap<String, f64>,
+    /// Points per source country (ISO code, from enrichment facts), e.g. a
+    /// watched-country list (`KP = 15`) or a home country (`DE = -5`).
+    pub countries: BTreeMap<String, f64>,
     /// Points per AbuseIPDB confidence point (confidence 0..=100).
     pub abuseipdb_weight: f64,
     /// Points per VirusTotal engine flagging the indicator malicious.
@@ -41,13 +48,6 @@ pub struct WeightedConfig {
     pub internal_source: f64,
     /// Points for the riskiest targeted port (scaled by its 0..=1 port risk).
     pub port_weight: f64,
-    /// Extra points per targeted port, overriding the built-in port risk.
-    pub ports: BTreeMap<u16, f64>,
-    /// Asset criticality: points when the alert's host or destination address matches.
-    pub assets: BTreeMap<String, f64>,
-    /// Points per source country (ISO code, from enrichment facts), e.g. a
-    /// watched-country list (`KP = 15`) or a home country (`DE = -5`).
-    pub countries: BTreeMap<String, f64>,
 }
 
 impl Default for WeightedConfig {
