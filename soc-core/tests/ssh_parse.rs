@@ -155,6 +155,8 @@ fn non_sshd_lines_are_skipped() {
         "",
         "just some text",
         r#"{"MESSAGE":"Failed password for root from 1.2.3.4 port 1 ssh2","SYSLOG_IDENTIFIER":"su"}"#,
+        // `logger -t sshd` from a local account: journald's `_COMM` says who wrote it.
+        r#"{"MESSAGE":"Failed password for root from 1.2.3.4 port 1 ssh2","SYSLOG_IDENTIFIER":"sshd","_COMM":"logger"}"#,
     ] {
         assert!(p.parse_line(l, o()).is_none(), "{l}");
     }

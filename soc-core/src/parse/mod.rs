@@ -24,6 +24,7 @@
 pub mod alerts;
 pub(crate) mod dotted_quad;
 pub(crate) mod intern;
+pub(crate) mod journal;
 pub mod json_csv;
 pub mod lines;
 pub mod ssh;

@@ -10,18 +10,18 @@ use crate::model::Attempt;
 // a connection's announced failure waits for its first `Failed` line
 // (which then does not count again); a probe was counted; an attempt's
 // announced failure waits for its `Failed` line.
-const NAMED: u8 = 2;
-const COUNTED: u8 = 4;
-const CREDIT: u8 = 8;
-const PROBED: u8 = 16;
-const CREDIT_ATTEMPT: u8 = 32;
+const NAMED: u8 = 1 << 1;
+const COUNTED: u8 = 1 << 2;
+const CREDIT: u8 = 1 << 3;
+const PROBED: u8 = 1 << 4;
+const CREDIT_ATTEMPT: u8 = 1 << 5;
 /// A failure counted on a line without an address waits for the next line
 /// of the connection that has one (`User root not allowed because account
 /// is locked`, then `Received disconnect from H ...`).
-const PENDING: u8 = 64;
+const PENDING: u8 = 1 << 6;
 /// The same for a probe (`kex_exchange_identification: ...`, then `banner
 /// exchange: Connection from H ...` or `Connection closed by H ...`).
-const PENDING_PROBE: u8 = 128;
+const PENDING_PROBE: u8 = 1 << 7;
 
 /// What a message means for counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

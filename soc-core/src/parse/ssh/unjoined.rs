@@ -8,13 +8,13 @@
 use std::borrow::Cow;
 
 use chrono::DateTime;
-use serde::Deserialize;
 
 use super::classify::classify_ref;
 use super::header::{parse_header, Stamp};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
 use super::record::SshRecordRef;
+use crate::parse::journal::{Field, JournalFields};
 
 /// An sshd line parsed without the parser's state: its time not yet
 /// resolved, its address not yet joined with its connection's.
@@ -91,50 +91,29 @@ fn known(m: SshMessageRef<'_>) -> Option<SshMessageRef<'_>> {
     (m.kind != SshKind::Other).then_some(m)
 }
 
-/// A `journalctl -o json` line of sshd's.
+/// A `journalctl -o json` line of sshd's: the program and pid are
+/// journald's own where the entry has them (see [`crate::parse::journal`]).
 fn parse_journal_json(line: &str) -> Option<Unjoined<'_>> {
-    #[derive(Deserialize)]
-    struct J<'a> {
-        #[serde(rename = "MESSAGE", borrow)]
-        message: Option<Cow<'a, str>>,
-        #[serde(rename = "_PID", borrow)]
-        pid: Option<Cow<'a, str>>,
-        #[serde(rename = "SYSLOG_PID", borrow)]
-        syslog_pid: Option<Cow<'a, str>>,
-        #[serde(rename = "_HOSTNAME", borrow)]
-        host: Option<Cow<'a, str>>,
-        #[serde(rename = "__REALTIME_TIMESTAMP", borrow)]
-        realtime: Option<Cow<'a, str>>,
-        #[serde(rename = "SYSLOG_IDENTIFIER", borrow)]
-        ident: Option<Cow<'a, str>>,
-        #[serde(rename = "_COMM", borrow)]
-        comm: Option<Cow<'a, str>>,
-    }
-    let j: J<'_> = serde_json::from_str(line).ok()?;
-    let prog: &'static str = match j.ident.as_deref().or(j.comm.as_deref()) {
+    let mut j = JournalFields::from_json(line).ok()?;
+    let prog: &'static str = match j.program() {
         Some("sshd") => "sshd",
         Some("sshd-session") => "sshd-session",
         Some("sshd-auth") => "sshd-auth",
         _ => return None,
     };
-    let message = match j.message? {
-        Cow::Borrowed(m) => classify_ref(m)?,
-        Cow::Owned(m) => classify_ref(&m)?.into_static(),
-    };
     let stamp = j
-        .realtime
-        .as_deref()
+        .get(Field::Realtime)
         .and_then(|s| s.parse::<i64>().ok())
         .and_then(DateTime::from_timestamp_micros)
         .map(Stamp::Full);
-    let pid = j
-        .syslog_pid
-        .as_deref()
-        .or(j.pid.as_deref())
-        .and_then(|p| p.parse().ok());
+    let pid = j.pid().and_then(|p| p.parse().ok());
+    let message = match j.take(Field::Message)? {
+        Cow::Borrowed(m) => classify_ref(m)?,
+        Cow::Owned(m) => classify_ref(&m)?.into_static(),
+    };
     Some(Unjoined {
         stamp,
-        host: j.host,
+        host: j.take(Field::Hostname),
         program: Some(prog),
         pid,
         message,

@@ -1,45 +1,17 @@
 //! One `journalctl -o json` entry reduced to what the SSH parser reads.
 //!
-//! journalctl prints a field as a JSON string, as an array of byte values
-//! when it is not printable UTF-8, and as an array of those when the entry
-//! has the field more than once. [`reduce`] keeps the cursor and the fields
-//! the SSH parser's journal path reads (time, host, program, pid, message)
-//! and writes them back as one compact JSON object: that object is the
-//! record's text, so an event's `raw` stays small and exact.
-//!
-//! Which fields are trusted: journald sets `_COMM`, `_PID`, `_HOSTNAME` and
-//! `__REALTIME_TIMESTAMP` itself, while `SYSLOG_IDENTIFIER` and
-//! `SYSLOG_PID` are whatever the logging process said (`logger -t sshd`
-//! writes `SYSLOG_IDENTIFIER=sshd` from any local account). The reduced
-//! record therefore names the program by `_COMM` when the entry has it, and
-//! falls back to `SYSLOG_IDENTIFIER` only for entries without it (imported
-//! journals that lack trusted fields).
+//! [`reduce`] keeps the cursor and the fields the SSH parser's journal
+//! path reads (time, host, program, pid, message), each as text, with the
+//! self-declared program and pid only where journald gave none (the field
+//! rules are [`crate::parse::journal`]'s), and writes them back as one
+//! compact JSON object: that object is the record's text, so an event's
+//! `raw` stays small and exact.
 
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 
-/// The fields of an entry we read; journalctl's other fields are ignored.
-#[derive(Deserialize)]
-struct RawEntry {
-    #[serde(rename = "__CURSOR")]
-    cursor: Option<Value>,
-    #[serde(rename = "__REALTIME_TIMESTAMP")]
-    realtime: Option<Value>,
-    #[serde(rename = "_HOSTNAME")]
-    hostname: Option<Value>,
-    #[serde(rename = "_COMM")]
-    comm: Option<Value>,
-    #[serde(rename = "SYSLOG_IDENTIFIER")]
-    identifier: Option<Value>,
-    #[serde(rename = "_PID")]
-    pid: Option<Value>,
-    #[serde(rename = "SYSLOG_PID")]
-    syslog_pid: Option<Value>,
-    #[serde(rename = "MESSAGE")]
-    message: Option<Value>,
-}
+use crate::parse::journal::{Field, JournalFields};
 
 /// The record text: the field names of `journalctl -o json`, so the SSH
 /// parser reads it like any journal JSON line.
@@ -77,35 +49,24 @@ pub(crate) struct Entry {
 /// entry cannot be used (not JSON, no cursor, no message); the error keeps
 /// the cursor when there was one, so reading resumes after the entry.
 pub(crate) fn reduce(line: &[u8]) -> Result<Entry, (Option<String>, String)> {
-    let raw: RawEntry =
-        serde_json::from_slice(line).map_err(|e| (None, format!("not a journal entry: {e}")))?;
+    let mut raw =
+        JournalFields::from_slice(line).map_err(|e| (None, format!("not a journal entry: {e}")))?;
     let cursor = raw
-        .cursor
-        .as_ref()
-        .and_then(field_text)
+        .take(Field::Cursor)
         .map(Cow::into_owned)
         .ok_or((None, "journal entry without __CURSOR".to_string()))?;
-    let Some(message) = raw.message.as_ref().and_then(field_text) else {
+    let Some(message) = raw.take(Field::Message) else {
         return Err((Some(cursor), "journal entry without a MESSAGE".into()));
     };
-    let comm = raw.comm.as_ref().and_then(field_text);
-    let pid = raw.pid.as_ref().and_then(field_text);
+    // SYSLOG_IDENTIFIER / SYSLOG_PID only where journald gave no trusted value.
+    raw.keep_trusted();
     let reduced = Reduced {
-        realtime: raw.realtime.as_ref().and_then(field_text),
-        hostname: raw.hostname.as_ref().and_then(field_text),
-        // SYSLOG_IDENTIFIER / SYSLOG_PID only where journald gave no trusted value.
-        identifier: if comm.is_none() {
-            raw.identifier.as_ref().and_then(field_text)
-        } else {
-            None
-        },
-        syslog_pid: if pid.is_none() {
-            raw.syslog_pid.as_ref().and_then(field_text)
-        } else {
-            None
-        },
-        comm,
-        pid,
+        realtime: raw.take(Field::Realtime),
+        hostname: raw.take(Field::Hostname),
+        comm: raw.take(Field::Comm),
+        identifier: raw.take(Field::Identifier),
+        pid: raw.take(Field::Pid),
+        syslog_pid: raw.take(Field::SyslogPid),
         message,
     };
     let text = serde_json::to_string(&reduced)
@@ -113,28 +74,11 @@ pub(crate) fn reduce(line: &[u8]) -> Result<Entry, (Option<String>, String)> {
     Ok(Entry { cursor, text })
 }
 
-/// A field's value as text: a string, a byte array (decoded as UTF-8,
-/// invalid sequences replaced), or the first of repeated values.
-fn field_text(v: &Value) -> Option<Cow<'_, str>> {
-    match v {
-        Value::String(s) => Some(Cow::Borrowed(s)),
-        Value::Array(items) if items.iter().all(Value::is_u64) => {
-            let bytes: Vec<u8> = items
-                .iter()
-                .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
-                .collect::<Option<_>>()?;
-            Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()))
-        }
-        Value::Array(items) => items.first().and_then(field_text),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fields(text: &str) -> serde_json::Map<String, Value> {
+    fn fields(text: &str) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_str(text).unwrap()
     }
 
