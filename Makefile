@@ -41,6 +41,7 @@ rust-test:
 # as a dependency (what a `cargo add soc-core` user writes) builds and runs.
 sdk-test:
 	cd examples/sdk-consumer && $(CARGO) fmt --check
+	cp Cargo.lock examples/sdk-consumer/Cargo.lock
 	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) clippy -q --manifest-path examples/sdk-consumer/Cargo.toml -- -D warnings
 	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) run -q --manifest-path examples/sdk-consumer/Cargo.toml
 
