@@ -269,7 +269,9 @@ impl DetectorSet {
             (a.2.first, &a.1, sweep_order(a.0)).cmp(&(b.2.first, &b.1, sweep_order(b.0)))
         });
         let live = self.sources.len() + self.users.len();
-        if self.expiry.queues.iter().any(|q| q.len() > 2 * live + 4096) {
+        // Stale entries are popped one by one anyway: rebuild (a sort of
+        // every queue) only when they pile up far past the live windows.
+        if self.expiry.queues.iter().any(|q| q.len() > 8 * live + 16_384) {
             self.rebuild_queues();
         }
         Some(done)
