@@ -271,7 +271,12 @@ impl DetectorSet {
         let live = self.sources.len() + self.users.len();
         // Stale entries are popped one by one anyway: rebuild (a sort of
         // every queue) only when they pile up far past the live windows.
-        if self.expiry.queues.iter().any(|q| q.len() > 8 * live + 16_384) {
+        if self
+            .expiry
+            .queues
+            .iter()
+            .any(|q| q.len() > 8 * live + 16_384)
+        {
             self.rebuild_queues();
         }
         Some(done)
