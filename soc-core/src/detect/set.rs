@@ -11,7 +11,7 @@ use super::config::{DetectConfig, Rule};
 use super::expiry::{touched_if_moved, ExpiryQueues};
 use super::keyed::KeyedState;
 use super::sighting::{Class, Sighting};
-use super::source_key::KeyTexts;
+use super::source_key::{KeyTexts, SlotRef};
 use super::source_windows::SourceWindows;
 use super::stamp::{Span, Stamp};
 use super::window::{cutoff, Episode, Windowed};
@@ -211,7 +211,7 @@ impl DetectorSet {
         }
         // clock rule: windows expire by the detector clock, not by `t`.
         let now = self.now.unwrap_or(t);
-        let Some(key) = s.src.map(|src| self.key_texts.key(src)) else {
+        let Some((key, slot)) = s.src.map(|src| self.key_texts.key_and_slot(src)) else {
             return out;
         };
         let src = key.as_str();
@@ -228,7 +228,7 @@ impl DetectorSet {
             out.extend(self.make_room(true));
         }
         let (t, now) = (Stamp::of(t), Stamp::of(now));
-        let done = self.push_source(s, t, now, src, &mut lazy);
+        let done = self.push_source(s, t, now, (src, slot), &mut lazy);
         out.extend(
             done.into_iter()
                 .filter_map(|(r, ep)| self.alert(r, src, ep)),
@@ -264,14 +264,27 @@ impl DetectorSet {
         s: &Sighting<'_>,
         t: Stamp,
         now: Stamp,
-        src: &str,
+        (src, slot): (&str, Option<SlotRef>),
         lazy: &mut Lazy<'_, '_>,
     ) -> Vec<(Rule, Episode)> {
+        let id = match slot.filter(|&(id, g)| self.sources.get_cached(id, g).is_some()) {
+            Some((id, _)) => id,
+            None => {
+                let id = self.sources.get_or_insert_id(src).0;
+                if let Some(s) = s.src {
+                    let g = self.sources.generation(id);
+                    self.key_texts.set_slot(s, (id, g));
+                }
+                id
+            }
+        };
+        let Some((_, w)) = self.sources.slot(id) else {
+            return Vec::new();
+        };
         let cfg = &self.cfg;
         let max_ev = cfg.max_evidence;
         let arena = &mut self.arena;
         let mut evidence = || lazy.get(arena);
-        let (id, w) = self.sources.get_or_insert_id(src);
         let q = &mut self.expiry;
         let mut done = Vec::new();
         if s.class == Class::Probe {
