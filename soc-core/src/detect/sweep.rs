@@ -270,12 +270,13 @@ impl DetectorSet {
         });
         let live = self.sources.len() + self.users.len();
         // Stale entries are popped one by one anyway: rebuild (a sort of
-        // every queue) only when they pile up far past the live windows.
+        // every queue) only when they pile up well past the live windows
+        // (8x cost ~9 MiB of peak RSS in queue entries).
         if self
             .expiry
             .queues
             .iter()
-            .any(|q| q.len() > 8 * live + 16_384)
+            .any(|q| q.len() > 4 * live + 8_192)
         {
             self.rebuild_queues();
         }
