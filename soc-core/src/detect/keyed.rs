@@ -57,6 +57,10 @@ pub(crate) struct KeyedState<V> {
     /// and go all the time: an attacker back after a quiet spell).
     spare: Vec<V>,
     spare_keys: Vec<String>,
+    /// Per slot, how many times it was emptied: a slot number cached with
+    /// its generation names the same key while the generation is unchanged
+    /// (a cache of slots must be dropped with the map).
+    generations: Vec<u32>,
 }
 
 impl<V: KeyState> KeyedState<V> {
@@ -72,6 +76,7 @@ impl<V: KeyState> KeyedState<V> {
             touched: false,
             spare: Vec::new(),
             spare_keys: Vec::new(),
+            generations: Vec::new(),
         }
     }
 
@@ -114,6 +119,7 @@ impl<V: KeyState> KeyedState<V> {
             }
             None => {
                 self.slots.push(Some(slot));
+                self.generations.push(0);
                 // At most `cap` keys plus one tenth: far below u32::MAX
                 // for any cap that fits in memory.
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
@@ -131,6 +137,9 @@ impl<V: KeyState> KeyedState<V> {
     /// Removes slot `id`, returning it.
     fn remove_slot(&mut self, id: u32) -> Option<Slot<V>> {
         let slot = self.slots.get_mut(id as usize)?.take()?;
+        if let Some(g) = self.generations.get_mut(id as usize) {
+            *g = g.wrapping_add(1);
+        }
         if let Some((key, _)) = self.ids.remove_entry(slot.key.as_str()) {
             if self.spare_keys.len() < SPARE {
                 self.spare_keys.push(key);
@@ -179,6 +188,23 @@ impl<V: KeyState> KeyedState<V> {
             .expect("an interned id names a live slot");
         slot.dirty = true;
         (id, &mut slot.value)
+    }
+
+    /// The generation of live slot `id` (see `generations`).
+    pub fn generation(&self, id: u32) -> u32 {
+        self.generations.get(id as usize).copied().unwrap_or(0)
+    }
+
+    /// The state in slot `id` if it is live and still in generation
+    /// `generation`, marked changed (as [`get_or_insert_id`](Self::get_or_insert_id)).
+    pub fn get_cached(&mut self, id: u32, generation: u32) -> Option<&mut V> {
+        if self.generations.get(id as usize) != Some(&generation) {
+            return None;
+        }
+        let slot = self.slots.get_mut(id as usize)?.as_mut()?;
+        self.touched = true;
+        slot.dirty = true;
+        Some(&mut slot.value)
     }
 
     /// The key and state in slot `id`, if live, not marked changed.
@@ -348,6 +374,22 @@ mod tests {
         assert_eq!(gone, vec!["k9".to_string()]);
         assert_eq!(m.evictions(), 1);
         assert_eq!(m.len(), 9);
+    }
+
+    /// A cached (slot, generation) finds its key's state until the key is
+    /// removed, never the state of a later key given the same slot.
+    #[test]
+    fn cached_slots_never_name_a_later_key() {
+        let mut m: KeyedState<T> = KeyedState::new(10);
+        let (a, _) = m.get_or_insert_id("a");
+        let cached = (a, m.generation(a));
+        m.get_cached(cached.0, cached.1).unwrap().0 = at(5);
+        m.retain(|k, _| (k != "a", false));
+        assert!(m.get_cached(cached.0, cached.1).is_none());
+        let (b, _) = m.get_or_insert_id("b");
+        assert_eq!(b, a, "the freed slot is reused");
+        assert!(m.get_cached(cached.0, cached.1).is_none());
+        assert!(m.get_cached(b, m.generation(b)).is_some());
     }
 
     #[test]

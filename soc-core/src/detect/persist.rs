@@ -45,6 +45,7 @@ use super::arena::{EvId, EvidenceArena};
 use super::expiry::ExpiryQueues;
 use super::keyed::KeyedState;
 use super::set::DetectorSet;
+use super::source_key::KeyTexts;
 use super::source_windows::SourceWindows;
 use super::window::{EventTable, SavedWindow, SavedWindowOut, Windowed};
 use crate::model::Event;
@@ -162,6 +163,8 @@ impl DetectorSet {
         let cap = self.cfg.max_tracked_keys;
         self.sources = KeyedState::new(cap);
         self.users = KeyedState::new(cap);
+        // Its cached slots name slots of the map just dropped.
+        self.key_texts = KeyTexts::new(cap, self.cfg.ipv6_prefix);
         self.arena = EvidenceArena::default();
         self.now = None;
         self.seen = 0;

@@ -11,10 +11,10 @@ use super::config::{DetectConfig, Rule};
 use super::expiry::{touched_if_moved, ExpiryQueues};
 use super::keyed::KeyedState;
 use super::sighting::{Class, Sighting};
-use super::source_key::KeyTexts;
+use super::source_key::{KeyTexts, SlotRef};
 use super::source_windows::SourceWindows;
 use super::stamp::{Span, Stamp};
-use super::window::{Episode, Windowed};
+use super::window::{cutoff, Episode, Windowed};
 use crate::model::{Alert, Event, Origin};
 use crate::parse::ssh::SshRecordRef;
 
@@ -162,9 +162,11 @@ impl DetectorSet {
         if !self.arena.wants_collect() {
             return;
         }
-        let sources = self.sources.slots().flat_map(|(_, sw)| sw.evidence_ids());
-        let users = self.users.slots().flat_map(|(_, w)| w.evidence_ids());
-        self.arena.collect(sources.chain(users));
+        let (sources, users) = (&self.sources, &self.users);
+        self.arena.collect_marked(|marks| {
+            sources.slots().for_each(|(_, sw)| sw.mark_evidence(marks));
+            users.slots().for_each(|(_, w)| w.mark_evidence(marks));
+        });
     }
 
     /// Feeds an event that is neither an attempt nor a success (an sshd
@@ -209,7 +211,7 @@ impl DetectorSet {
         }
         // clock rule: windows expire by the detector clock, not by `t`.
         let now = self.now.unwrap_or(t);
-        let Some(key) = s.src.map(|src| self.key_texts.key(src)) else {
+        let Some((key, slot)) = s.src.map(|src| self.key_texts.key_and_slot(src)) else {
             return out;
         };
         let src = key.as_str();
@@ -226,7 +228,7 @@ impl DetectorSet {
             out.extend(self.make_room(true));
         }
         let (t, now) = (Stamp::of(t), Stamp::of(now));
-        let done = self.push_source(s, t, now, src, &mut lazy);
+        let done = self.push_source(s, t, now, (src, slot), &mut lazy);
         out.extend(
             done.into_iter()
                 .filter_map(|(r, ep)| self.alert(r, src, ep)),
@@ -262,14 +264,27 @@ impl DetectorSet {
         s: &Sighting<'_>,
         t: Stamp,
         now: Stamp,
-        src: &str,
+        (src, slot): (&str, Option<SlotRef>),
         lazy: &mut Lazy<'_, '_>,
     ) -> Vec<(Rule, Episode)> {
+        let id = match slot.filter(|&(id, g)| self.sources.get_cached(id, g).is_some()) {
+            Some((id, _)) => id,
+            None => {
+                let id = self.sources.get_or_insert_id(src).0;
+                if let Some(s) = s.src {
+                    let g = self.sources.generation(id);
+                    self.key_texts.set_slot(s, (id, g));
+                }
+                id
+            }
+        };
+        let Some((_, w)) = self.sources.slot(id) else {
+            return Vec::new();
+        };
         let cfg = &self.cfg;
         let max_ev = cfg.max_evidence;
         let arena = &mut self.arena;
         let mut evidence = || lazy.get(arena);
-        let (id, w) = self.sources.get_or_insert_id(src);
         let q = &mut self.expiry;
         let mut done = Vec::new();
         if s.class == Class::Probe {
@@ -282,13 +297,14 @@ impl DetectorSet {
             return done;
         }
         let user = s.user.unwrap_or_default();
+        // One cutoff per rule and event (clock rule: by `now`).
         let span = |r| {
             let (w, n) = cfg.params(r);
-            (Span::of(w), n)
+            (cutoff(now, Span::of(w)), n)
         };
-        let (bw, bt) = span(Rule::Brute);
-        let (sw, st) = span(Rule::Slow);
-        let (pw, pt) = span(Rule::Spray);
+        let (bc, bt) = span(Rule::Brute);
+        let (sc, st) = span(Rule::Slow);
+        let (pc, pt) = span(Rule::Spray);
         let before = [
             w.brute.last_time(),
             w.slow.last_time(),
@@ -297,13 +313,13 @@ impl DetectorSet {
         ];
         let ev = &mut evidence;
         let ends = [
-            (Rule::Brute, w.brute.push(t, now, "", ev, bw, bt, max_ev)),
-            (Rule::Slow, w.slow.push(t, now, "", ev, sw, st, max_ev)),
-            (Rule::Spray, w.spray.push(t, now, user, ev, pw, pt, max_ev)),
+            (Rule::Brute, w.brute.push_cut(t, bc, "", ev, bt, max_ev)),
+            (Rule::Slow, w.slow.push_cut(t, sc, "", ev, st, max_ev)),
+            (Rule::Spray, w.spray.push_cut(t, pc, user, ev, pt, max_ev)),
         ];
         // Success-after-failures counts failures: no distinct values.
-        let fw = Span::of(cfg.success_window());
-        w.failures.push(t, now, "", ev, fw, u32::MAX, max_ev);
+        let fc = cutoff(now, Span::of(cfg.success_window()));
+        w.failures.push_cut(t, fc, "", ev, u32::MAX, max_ev);
         touched_if_moved(q, 0, id, before[0], &w.brute);
         touched_if_moved(q, 1, id, before[1], &w.slow);
         touched_if_moved(q, 2, id, before[2], &w.spray);

@@ -51,11 +51,27 @@ impl<'e> SourceKey<'e> {
 /// Source keys of addresses, formatted once per address: formatting an
 /// address costs more than the rest of detecting on its event. Bounded:
 /// past `cap` addresses the cache starts over.
+///
+/// Each address also remembers the detectors' state slot of its key
+/// ([`SlotRef`]), so a known source is found by one hash of its address,
+/// not a second hash and comparison of its key text.
 #[derive(Debug)]
 pub(crate) struct KeyTexts {
-    texts: Map<IpAddr, ([u8; 52], u8)>,
+    texts: Map<IpAddr, KeyText>,
     cap: usize,
     ipv6_prefix: u8,
+}
+
+/// A slot of the per-source state and the generation it had when cached
+/// (see `KeyedState::generation`): valid while the generation is unchanged.
+pub(crate) type SlotRef = (u32, u32);
+
+/// The cached key of one address.
+#[derive(Debug, Clone, Copy)]
+struct KeyText {
+    text: [u8; 52],
+    len: u8,
+    slot: Option<SlotRef>,
 }
 
 impl KeyTexts {
@@ -70,23 +86,47 @@ impl KeyTexts {
     }
 
     /// The key of `src` (see the module docs).
+    #[cfg(test)]
     pub fn key<'e>(&mut self, src: Src<'e>) -> SourceKey<'e> {
+        self.key_and_slot(src).0
+    }
+
+    /// The key of `src` and the state slot last cached for it
+    /// ([`set_slot`](Self::set_slot)), if any.
+    pub fn key_and_slot<'e>(&mut self, src: Src<'e>) -> (SourceKey<'e>, Option<SlotRef>) {
         let ip = match src {
             Src::Ip(ip) => ip,
-            Src::Name(h) => return SourceKey::Name(h),
+            Src::Name(h) => return (SourceKey::Name(h), None),
         };
         if self.texts.len() >= self.cap && !self.texts.contains_key(&ip) {
             self.texts.clear();
         }
         let prefix = self.ipv6_prefix;
-        let (buf, len) = *self.texts.entry(ip).or_insert_with(|| {
+        let k = *self.texts.entry(ip).or_insert_with(|| {
             match SourceKey::ip(ip, prefix) {
                 // At most 52 bytes: the length fits a u8.
-                SourceKey::Ip(buf, len) => (buf, len as u8),
-                SourceKey::Name(_) => ([0; 52], 0),
+                SourceKey::Ip(text, len) => KeyText {
+                    text,
+                    len: len as u8,
+                    slot: None,
+                },
+                SourceKey::Name(_) => KeyText {
+                    text: [0; 52],
+                    len: 0,
+                    slot: None,
+                },
             }
         });
-        SourceKey::Ip(buf, usize::from(len))
+        (SourceKey::Ip(k.text, usize::from(k.len)), k.slot)
+    }
+
+    /// Caches `slot` as the state slot of address `src`'s key.
+    pub fn set_slot(&mut self, src: Src<'_>, slot: SlotRef) {
+        if let Src::Ip(ip) = src {
+            if let Some(k) = self.texts.get_mut(&ip) {
+                k.slot = Some(slot);
+            }
+        }
     }
 }
 

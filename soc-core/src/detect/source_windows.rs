@@ -1,7 +1,7 @@
 //! The windows of one source: brute force, slow brute force, spraying and
 //! scanning, plus its recent failures for success-after-failures.
 
-use super::arena::EvId;
+use super::arena::Marks;
 use super::config::Rule;
 use super::keyed::KeyState;
 use super::stamp::Stamp;
@@ -42,9 +42,11 @@ impl SourceWindows {
         ]
     }
 
-    /// The evidence all the windows hold.
-    pub fn evidence_ids(&self) -> impl Iterator<Item = EvId> + '_ {
-        self.all().into_iter().flat_map(Windowed::evidence_ids)
+    /// Marks the evidence all the windows hold.
+    pub fn mark_evidence(&self, marks: &mut Marks<'_>) {
+        for w in self.all() {
+            w.mark_evidence(marks);
+        }
     }
 
     /// The windows with an expiry queue, with their rule (`None`: the

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::arena::EvId;
+use super::arena::{EvId, Marks};
 use super::maps::{Map, Set};
 use super::stamp::{Span, Stamp};
 
@@ -82,10 +82,14 @@ impl Windowed {
         self.evidence.drain(..).collect()
     }
 
-    /// The evidence the window and its open episode hold.
-    pub fn evidence_ids(&self) -> impl Iterator<Item = EvId> + '_ {
-        let open = self.open.iter().flat_map(|ep| ep.events.iter());
-        self.evidence.iter().chain(open).copied()
+    /// Marks the evidence the window and its open episode hold.
+    pub fn mark_evidence(&self, marks: &mut Marks<'_>) {
+        let (a, b) = self.evidence.as_slices();
+        marks.mark_all(a);
+        marks.mark_all(b);
+        if let Some(ep) = &self.open {
+            marks.mark_all(&ep.events);
+        }
     }
 
     pub fn clear(&mut self) {
@@ -126,8 +130,13 @@ impl Windowed {
     /// decision earlier, and a key's results depend on its own events and
     /// the clock alone, not on sweep cadence or other keys' interleaving.
     pub fn expire(&mut self, now: Stamp, window: Span) -> Option<Episode> {
+        self.expire_cut(cutoff(now, window))
+    }
+
+    /// [`expire`](Self::expire) with the cutoff `cutoff(now, window)`.
+    fn expire_cut(&mut self, cutoff: Option<Stamp>) -> Option<Episode> {
         let last = self.last?;
-        if cutoff(now, window).is_none_or(|c| last >= c) {
+        if cutoff.is_none_or(|c| last >= c) {
             return None;
         }
         let finished = self.open.take();
@@ -216,8 +225,21 @@ impl Windowed {
         max_evidence: usize,
     ) -> Option<Episode> {
         // clock rule: expiry and pruning by `now`, never by `t`.
-        let finished = self.expire(now, window);
-        let cutoff = cutoff(now, window);
+        self.push_cut(t, cutoff(now, window), distinct, e, threshold, max_evidence)
+    }
+
+    /// [`push`](Self::push) with the window's cutoff at the detector clock
+    /// (`cutoff(now, window)`) computed by the caller, once per event.
+    pub fn push_cut(
+        &mut self,
+        t: Stamp,
+        cutoff: Option<Stamp>,
+        distinct: &str,
+        e: &mut dyn FnMut() -> EvId,
+        threshold: u32,
+        max_evidence: usize,
+    ) -> Option<Episode> {
+        let finished = self.expire_cut(cutoff);
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
         if let Some(ep) = &mut self.open {
             ep.count += 1;
