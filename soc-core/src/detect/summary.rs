@@ -7,7 +7,7 @@
 //! the summary is printed ([`SshSummary::rows`], the accessors).
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use chrono::{DateTime, Utc};
 use serde::ser::SerializeStruct;
@@ -78,8 +78,10 @@ pub struct SshSummary {
     /// The interned id of each [`SshKind`](crate::parse::ssh::SshKind)'s
     /// event kind, by discriminant (`u32::MAX`: not seen yet).
     kind_ids: Vec<u32>,
-    /// Distinct probing sources: addresses and host names.
-    probe_ips: Set<IpAddr>,
+    /// Distinct probing sources: addresses (IPv4 as integers, a cheaper
+    /// key than `IpAddr`) and host names.
+    probe_ips: Set<u32>,
+    probe_ips6: Set<Ipv6Addr>,
     probe_names: Set<Box<str>>,
     /// Failures per hour (hours since the epoch, UTC), but for those of
     /// `open_hour`.
@@ -89,8 +91,9 @@ pub struct SshSummary {
     open_hour: (i64, u64),
     /// Failures per source host name (sources without an address).
     names: Tally,
-    /// Failures per source address.
-    ips: Map<IpAddr, u64>,
+    /// Failures per source address (IPv4 as integers).
+    ips: Map<u32, u64>,
+    ips6: Map<Ipv6Addr, u64>,
     /// Failures per user.
     users: Tally,
 }
@@ -106,6 +109,13 @@ fn top<K: Ord>(pairs: impl Iterator<Item = (K, u64)>, n: usize) -> Vec<(K, u64)>
     }
     v.sort_unstable_by(order);
     v
+}
+
+/// The `n`-th highest of `counts` (the lowest when there are fewer, 0
+/// when none): only keys counted at least that often can make the top `n`,
+/// so only their texts need reading.
+fn least_of_top(counts: impl Iterator<Item = u64>, n: usize) -> u64 {
+    top(counts.map(|c| ((), c)), n).last().map_or(0, |p| p.1)
 }
 
 /// [`top`] with the keys as strings.
@@ -195,7 +205,10 @@ impl SshSummary {
             Some(Attempt::Failure) => {
                 self.failures += 1;
                 match source {
-                    Some(Source::Ip(ip)) => *self.ips.entry(ip).or_default() += 1,
+                    Some(Source::Ip(IpAddr::V4(ip))) => {
+                        *self.ips.entry(ip.to_bits()).or_default() += 1;
+                    }
+                    Some(Source::Ip(IpAddr::V6(ip))) => *self.ips6.entry(ip).or_default() += 1,
                     Some(Source::Name(h)) => self.names.bump(h),
                     None => {}
                 }
@@ -213,8 +226,11 @@ impl SshSummary {
             Some(Attempt::Probe) => {
                 self.probes += 1;
                 match source {
-                    Some(Source::Ip(ip)) => {
-                        self.probe_ips.insert(ip);
+                    Some(Source::Ip(IpAddr::V4(ip))) => {
+                        self.probe_ips.insert(ip.to_bits());
+                    }
+                    Some(Source::Ip(IpAddr::V6(ip))) => {
+                        self.probe_ips6.insert(ip);
                     }
                     Some(Source::Name(h)) if !self.probe_names.contains(h) => {
                         self.probe_names.insert(h.into());
@@ -276,18 +292,17 @@ impl SshSummary {
         let least = if self.names.pairs().any(|(k, _)| k.parse::<IpAddr>().is_ok()) {
             0
         } else {
-            let counts = self
-                .ips
-                .values()
-                .copied()
-                .chain(self.names.pairs().map(|p| p.1));
-            top(counts.map(|c| ((), c)), n).last().map_or(0, |p| p.1)
+            let counts = (self.ips.values().chain(self.ips6.values()).copied())
+                .chain(self.names.counts().iter().copied());
+            least_of_top(counts, n)
         };
-        let ips: Vec<(String, u64)> = self
+        let v4 = self
             .ips
             .iter()
-            .filter(|(_, c)| **c >= least)
-            .map(|(ip, c)| (ip.to_string(), *c))
+            .map(|(&ip, &c)| (Ipv4Addr::from_bits(ip).to_string(), c));
+        let v6 = self.ips6.iter().map(|(ip, &c)| (ip.to_string(), c));
+        let ips: Vec<(String, u64)> = (v4.filter(|p| p.1 >= least))
+            .chain(v6.filter(|p| p.1 >= least))
             .collect();
         let mut all: Map<&str, u64> = Map::default();
         for (k, c) in self
@@ -302,17 +317,18 @@ impl SshSummary {
 
     /// The `n` most targeted users.
     pub fn top_users(&self, n: usize) -> Vec<(String, u64)> {
-        top_strings(self.users.pairs(), n)
+        let least = least_of_top(self.users.counts().iter().copied(), n);
+        top_strings(self.users.pairs_from(least), n)
     }
 
     /// Distinct probing sources.
     pub fn distinct_probe_sources(&self) -> usize {
-        self.probe_ips.len() + self.probe_names.len()
+        self.probe_ips.len() + self.probe_ips6.len() + self.probe_names.len()
     }
 
     /// Distinct failing sources.
     pub fn distinct_sources(&self) -> usize {
-        self.names.len() + self.ips.len()
+        self.names.len() + self.ips.len() + self.ips6.len()
     }
 
     /// The summary as printed by `soc ssh --summary`: the totals, the `top`
@@ -442,6 +458,46 @@ mod tests {
             [
                 ("2026-03-01T10".to_string(), 3),
                 ("2026-03-01T11".to_string(), 1)
+            ]
+        );
+    }
+
+    /// Only the counts at the top are read as texts: ties at the cut
+    /// still go by name, addresses of both families count apart.
+    #[test]
+    fn tops_cut_at_ties_by_name() {
+        let mut s = SshSummary::default();
+        for (user, src) in [
+            ("d", "2001:db8::1"),
+            ("c", "::ffff:192.0.2.1"),
+            ("a", "192.0.2.1"),
+            ("b", "2001:db8::1"),
+            ("a", "192.0.2.1"),
+            ("e", "192.0.2.9"),
+            ("c", "2001:db8::1"),
+            ("b", "192.0.2.1"),
+            ("a", "192.0.2.9"),
+            ("d", "::ffff:192.0.2.1"),
+        ] {
+            let mut e = Event::new("ssh", "ssh.failed_auth");
+            e.attempt = Some(Attempt::Failure);
+            e.user = Some(user.into());
+            e.src_ip = Some(src.parse().unwrap());
+            s.add(&e);
+        }
+        let users = |n| -> Vec<String> { s.top_users(n).into_iter().map(|p| p.0).collect() };
+        assert_eq!(users(0), Vec::<String>::new());
+        assert_eq!(users(2), ["a", "b"]);
+        assert_eq!(users(3), ["a", "b", "c"]);
+        assert_eq!(users(9), ["a", "b", "c", "d", "e"]);
+        assert_eq!(s.distinct_sources(), 4);
+        assert_eq!(
+            s.top_sources(4),
+            [
+                ("192.0.2.1".to_string(), 3),
+                ("2001:db8::1".to_string(), 3),
+                ("192.0.2.9".to_string(), 2),
+                ("::ffff:192.0.2.1".to_string(), 2)
             ]
         );
     }
