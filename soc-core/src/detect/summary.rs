@@ -296,14 +296,11 @@ impl SshSummary {
                 .chain(self.names.counts().iter().copied());
             least_of_top(counts, n)
         };
-        let v4 = self
-            .ips
-            .iter()
+        // Only the addresses that can make the top become text.
+        let v4 = (self.ips.iter().filter(|p| *p.1 >= least))
             .map(|(&ip, &c)| (Ipv4Addr::from_bits(ip).to_string(), c));
-        let v6 = self.ips6.iter().map(|(ip, &c)| (ip.to_string(), c));
-        let ips: Vec<(String, u64)> = (v4.filter(|p| p.1 >= least))
-            .chain(v6.filter(|p| p.1 >= least))
-            .collect();
+        let v6 = (self.ips6.iter().filter(|p| *p.1 >= least)).map(|(ip, &c)| (ip.to_string(), c));
+        let ips: Vec<(String, u64)> = v4.chain(v6).collect();
         let mut all: Map<&str, u64> = Map::default();
         for (k, c) in self
             .names
