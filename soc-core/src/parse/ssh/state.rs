@@ -144,6 +144,17 @@ impl PidState {
         }
     }
 
+    /// Whether the remembered remote is `r`: what `remote_ref` gives
+    /// compared, without building it (or copying a host name).
+    fn holds(&self, r: &RemoteRef<'_>, texts: &Texts) -> bool {
+        match (self.remote & REMOTE_KIND, r) {
+            (REMOTE_V4, RemoteRef::Ip(IpAddr::V4(ip))) => self.addr[..4] == ip.octets(),
+            (REMOTE_V6, RemoteRef::Ip(IpAddr::V6(ip))) => self.addr == ip.octets(),
+            (REMOTE_NAME, RemoteRef::Name(n)) => same_text(texts.get(self.text_id()), n),
+            _ => false,
+        }
+    }
+
     /// Remembers `remote`.
     fn set_remote(&mut self, remote: &RemoteRef<'_>, texts: &mut Texts) {
         self.addr = [0; 16];
@@ -165,11 +176,18 @@ impl PidState {
     }
 }
 
+/// Slots of [`Texts::recent`].
+const RECENT: usize = 4096;
+
 /// User and host names of [`PidState`]s, appended to one buffer.
 #[derive(Debug, Default)]
 struct Texts {
     buf: String,
     spans: Vec<(u32, u32)>,
+    /// Id + 1 of a user name added lately, by the low bits of its
+    /// [`name_hash`] (0: none): a brute-forcer's few names, connection
+    /// after connection, are kept once, not once per connection.
+    recent: Vec<u32>,
 }
 
 impl Texts {
@@ -185,7 +203,7 @@ impl Texts {
     /// repeats it (a brute-forcer's `root`, line after line).
     fn add(&mut self, s: &str) -> u32 {
         let last = self.spans.len().wrapping_sub(1) as u32;
-        if !self.spans.is_empty() && self.get(last) == s {
+        if !self.spans.is_empty() && same_text(self.get(last), s) {
             return last;
         }
         if self.spans.len() >= GROWN_TEXTS
@@ -205,6 +223,22 @@ impl Texts {
         last.wrapping_add(1)
     }
 
+    /// [`Texts::add`] for a user name whose [`name_hash`] is `h`: the id
+    /// of the same name added lately, if any.
+    fn add_user(&mut self, s: &str, h: u32) -> u32 {
+        if self.recent.is_empty() {
+            self.recent = vec![0; RECENT];
+        }
+        let slot = h as usize % RECENT;
+        let seen = self.recent[slot];
+        if seen != 0 && same_text(self.get(seen - 1), s) {
+            return seen - 1;
+        }
+        let id = self.add(s);
+        self.recent[slot] = id + 1;
+        id
+    }
+
     /// Whether the buffer has reached its bound (see [`MAX_TEXT`]).
     fn full(&self) -> bool {
         self.buf.len() >= MAX_TEXT || self.spans.len() >= MAX_TEXTS
@@ -213,6 +247,7 @@ impl Texts {
     fn clear(&mut self) {
         self.buf.clear();
         self.spans.clear();
+        self.recent.fill(0);
     }
 }
 
@@ -344,7 +379,7 @@ impl PidTable {
                 }
             }
             Some(remote) => {
-                if st.remote & REMOTE_KIND != 0 && st.remote_ref(texts).as_ref() != Some(remote) {
+                if st.remote & REMOTE_KIND != 0 && !st.holds(remote, texts) {
                     // Another address: a new connection on a reused pid.
                     st.new_connection();
                 }
@@ -357,8 +392,8 @@ impl PidTable {
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
             let h = name_hash(u);
-            if st.user == 0 || st.user_hash != h || texts.get(st.user - 1) != u.as_ref() {
-                st.user = texts.add(u) + 1;
+            if st.user == 0 || st.user_hash != h || !same_text(texts.get(st.user - 1), u) {
+                st.user = texts.add_user(u, h) + 1;
                 st.user_hash = h;
             }
         }
@@ -404,6 +439,26 @@ mod tests {
         assert_eq!(t.get(999), "");
     }
 
+    /// A name that comes back on other connections is kept once.
+    #[test]
+    fn user_names_are_kept_once() {
+        let mut t = PidTable::default();
+        for (pid, user) in [(1, "root"), (2, "admin"), (3, "root"), (4, "admin")] {
+            let mut m = SshMessageRef {
+                user: Some(Cow::Borrowed(user)),
+                remote: Some(RemoteRef::Ip([192, 0, 2, pid as u8].into())),
+                ..SshMessageRef::new(SshKind::FailedAuth)
+            };
+            t.join(Some("h"), pid, &mut m);
+        }
+        assert_eq!(t.texts.spans.len(), 2);
+        for (pid, user) in [(3, "root"), (4, "admin")] {
+            let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
+            t.join(Some("h"), pid, &mut m);
+            assert_eq!(m.user.as_deref(), Some(user));
+        }
+    }
+
     /// Names of changed states are dropped; live ones survive.
     #[test]
     fn compaction_keeps_live_names() {
@@ -445,10 +500,13 @@ mod tests {
             RemoteRef::Ip("2001:db8::5".parse().unwrap()),
             RemoteRef::Name(Cow::Borrowed("scanner.example.net")),
         ];
-        for r in remotes {
+        for r in &remotes {
             let mut st = PidState::default();
-            st.set_remote(&r, &mut t);
-            assert_eq!(st.remote_ref(&t), Some(r.into_static()));
+            st.set_remote(r, &mut t);
+            for other in &remotes {
+                assert_eq!(st.holds(other, &t), other == r, "{r:?} {other:?}");
+            }
+            assert_eq!(st.remote_ref(&t), Some(r.clone().into_static()));
         }
         assert_eq!(PidState::default().remote_ref(&t), None);
     }
