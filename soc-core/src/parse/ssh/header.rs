@@ -74,7 +74,7 @@ fn split_space(s: &str) -> (&str, &str) {
 
 /// `HH:MM:SS` (exactly 8 bytes) as one 64-bit word: the colons and six
 /// digits checked and the three numbers read without a byte loop (the
-/// seconds capped at 59, like [`hms`]).
+/// seconds capped at 59, like [`hms`](crate::parse::time::hms)).
 #[inline]
 pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     const DIGITS: u64 = 0xffff_00ff_ff00_ffff; // bytes 0, 1, 3, 4, 6, 7

@@ -12,6 +12,7 @@ use super::addr::RemoteRef;
 use super::attempt::{count, Counted};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use super::texts::{Texts, MAX_TEXT};
 use crate::parse::intern::same_text;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
@@ -23,17 +24,6 @@ const GROWN_PIDS: usize = 4_096;
 
 /// How many distinct logging hosts are interned before everything is forgotten.
 const MAX_HOSTS: usize = 4_096;
-
-/// Bytes of user and host names kept: past this, the names of forgotten or
-/// changed states are dropped (compaction), and if the live ones alone
-/// take half of it, everything is forgotten.
-const MAX_TEXT: usize = 8 << 20;
-
-/// Names kept before a compaction (see [`MAX_TEXT`]).
-const MAX_TEXTS: usize = 8 * MAX_PIDS;
-
-/// Names past which [`Texts`] takes room for its bound at once.
-const GROWN_TEXTS: usize = 32_768;
 
 /// Host id of lines without a host.
 const NO_HOST: u32 = u32::MAX;
@@ -176,81 +166,6 @@ impl PidState {
     }
 }
 
-/// Slots of [`Texts::recent`].
-const RECENT: usize = 4096;
-
-/// User and host names of [`PidState`]s, appended to one buffer.
-#[derive(Debug, Default)]
-struct Texts {
-    buf: String,
-    spans: Vec<(u32, u32)>,
-    /// Id + 1 of a user name added lately, by the low bits of its
-    /// [`name_hash`] (0: none): a brute-forcer's few names, connection
-    /// after connection, are kept once, not once per connection.
-    recent: Vec<u32>,
-}
-
-impl Texts {
-    /// The text with id `id` (empty for an unknown id).
-    fn get(&self, id: u32) -> &str {
-        self.spans
-            .get(id as usize)
-            .and_then(|&(a, b)| self.buf.get(a as usize..b as usize))
-            .unwrap_or("")
-    }
-
-    /// Adds `s`; returns its id. The text added last is reused when `s`
-    /// repeats it (a brute-forcer's `root`, line after line).
-    fn add(&mut self, s: &str) -> u32 {
-        let last = self.spans.len().wrapping_sub(1) as u32;
-        if !self.spans.is_empty() && same_text(self.get(last), s) {
-            return last;
-        }
-        if self.spans.len() >= GROWN_TEXTS
-            && (self.spans.len() == self.spans.capacity()
-                || self.buf.len() + s.len() > self.buf.capacity())
-        {
-            // A busy log: room for the bound at once, not by doublings
-            // (each a copy into fresh pages).
-            self.buf
-                .reserve(MAX_TEXT.saturating_sub(self.buf.len()) + s.len());
-            self.spans
-                .reserve(MAX_TEXTS.saturating_sub(self.spans.len()) + 1);
-        }
-        let a = self.buf.len() as u32;
-        self.buf.push_str(s);
-        self.spans.push((a, self.buf.len() as u32));
-        last.wrapping_add(1)
-    }
-
-    /// [`Texts::add`] for a user name whose [`name_hash`] is `h`: the id
-    /// of the same name added lately, if any.
-    fn add_user(&mut self, s: &str, h: u32) -> u32 {
-        if self.recent.is_empty() {
-            self.recent = vec![0; RECENT];
-        }
-        let slot = h as usize % RECENT;
-        let seen = self.recent[slot];
-        if seen != 0 && same_text(self.get(seen - 1), s) {
-            return seen - 1;
-        }
-        let id = self.add(s);
-        self.recent[slot] = id + 1;
-        id
-    }
-
-    /// Whether the buffer has reached its bound (see [`MAX_TEXT`]).
-    fn full(&self) -> bool {
-        self.buf.len() >= MAX_TEXT || self.spans.len() >= MAX_TEXTS
-    }
-
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.spans.clear();
-        self.recent.fill(0);
-    }
-}
-
 type PidKey = (u32, u32);
 
 /// The per-pid states of one parser.
@@ -318,10 +233,8 @@ impl PidTable {
                 st.addr[..4].copy_from_slice(&id.to_le_bytes());
             }
         }
-        self.texts.clear();
-        self.texts.buf.push_str(&live.buf);
-        self.texts.spans.extend_from_slice(&live.spans);
-        if self.texts.buf.len() >= MAX_TEXT / 2 {
+        self.texts.keep_only(&live);
+        if self.texts.bytes() >= MAX_TEXT / 2 {
             self.forget();
         }
     }
@@ -416,7 +329,13 @@ impl PidTable {
 
 #[cfg(test)]
 mod tests {
+    use super::super::texts::MAX_TEXTS;
     use super::*;
+
+    #[test]
+    fn names_are_bounded_per_state() {
+        assert_eq!(MAX_TEXTS, 8 * MAX_PIDS);
+    }
 
     #[test]
     fn state_stays_small() {
@@ -425,18 +344,6 @@ mod tests {
             "{}",
             std::mem::size_of::<(PidKey, PidState)>()
         );
-    }
-
-    #[test]
-    fn texts_round_trip_and_reuse_the_last() {
-        let mut t = Texts::default();
-        let samples = ["", "root", "a user with spaces", &"é".repeat(30), "root"];
-        let ids: Vec<u32> = samples.iter().map(|s| t.add(s)).collect();
-        for (s, id) in samples.iter().zip(&ids) {
-            assert_eq!(t.get(*id), *s);
-        }
-        assert_eq!(t.add("root"), ids[4], "the last text is reused");
-        assert_eq!(t.get(999), "");
     }
 
     /// A name that comes back on other connections is kept once.
@@ -451,7 +358,7 @@ mod tests {
             };
             t.join(Some("h"), pid, &mut m);
         }
-        assert_eq!(t.texts.spans.len(), 2);
+        assert_eq!(t.texts.len(), 2);
         for (pid, user) in [(3, "root"), (4, "admin")] {
             let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
             t.join(Some("h"), pid, &mut m);
@@ -481,9 +388,9 @@ mod tests {
                 RemoteRef::Ip([192, 0, 2, 1].into()),
             );
         }
-        assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
+        assert!(t.texts.len() < 10, "{}", t.texts.len());
         assert!(
-            t.texts.spans.capacity() >= MAX_TEXTS,
+            t.texts.room() >= MAX_TEXTS,
             "the buffers keep their room through a compaction"
         );
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
