@@ -90,12 +90,11 @@ pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     if (y | y.wrapping_add(0x7676_0076_7600_7676)) & 0x8080_0080_8000_8080 != 0 {
         return None;
     }
-    let byte = |k: u32| ((y >> (8 * k)) & 0xff) as u32;
-    NaiveTime::from_hms_opt(
-        byte(0) * 10 + byte(1),
-        byte(3) * 10 + byte(4),
-        (byte(6) * 10 + byte(7)).min(59),
-    )
+    // Byte k of `y * 10 + (y >> 8)` is 10 * y[k] + y[k + 1] (at most 99:
+    // no carry between bytes), so bytes 0, 3 and 6 are the three numbers.
+    let pairs = y * 10 + (y >> 8);
+    let byte = |k: u32| ((pairs >> (8 * k)) & 0xff) as u32;
+    NaiveTime::from_hms_opt(byte(0), byte(3), byte(6).min(59))
 }
 
 /// The common `Mmm dd HH:MM:SS host prog[pid]: msg` in one pass. `None`
