@@ -5,7 +5,9 @@
 //! slot), so a million names cost a few bytes each beside their text, not
 //! an allocation and a 24-byte key apiece; counters indexed by id live in
 //! plain arrays beside it. The hash is foldhash's, seeded per process
-//! (names are written by clients, so a fixed hash could be flooded).
+//! (names are written by clients, so a fixed hash could be flooded); the
+//! table keeps 32 bits of it beside each id, so a look-up reads a text
+//! only when those match, and growing the table reads no text at all.
 
 use std::hash::BuildHasher;
 
@@ -15,7 +17,8 @@ use hashbrown::HashTable;
 /// id (0, 1, 2, ...), [`Interner::get`] gives it back.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Interner {
-    table: HashTable<u32>,
+    /// `(id, hash)`: the hash is the top 32 bits of the text's.
+    table: HashTable<(u32, u32)>,
     text: String,
     /// `(start, end)` of each id's text in `text`.
     spans: Vec<(u32, u32)>,
@@ -25,20 +28,21 @@ pub(crate) struct Interner {
 impl Interner {
     /// The id of `s`, interned on first sight.
     pub fn id(&mut self, s: &str) -> u32 {
-        let hash = self.hasher.hash_one(s);
+        let h = (self.hasher.hash_one(s) >> 32) as u32;
         let Interner {
             table, text, spans, ..
         } = self;
-        let found = table.find(hash, |&id| same_text(span_text(text, spans, id), s));
-        if let Some(&id) = found {
+        let found = table.find(spread(h), |&(id, hh)| {
+            hh == h && same_text(span_text(text, spans, id), s)
+        });
+        if let Some(&(id, _)) = found {
             return id;
         }
         let id = spans.len() as u32;
         let start = text.len() as u32;
         text.push_str(s);
         spans.push((start, text.len() as u32));
-        let hasher = &self.hasher;
-        table.insert_unique(hash, id, |&i| hasher.hash_one(span_text(text, spans, i)));
+        table.insert_unique(spread(h), (id, h), |&(_, hh)| spread(hh));
         id
     }
 
@@ -98,6 +102,27 @@ impl Tally {
     pub fn pairs(&self) -> impl Iterator<Item = (&str, u64)> {
         self.ids.iter().map(|(id, k)| (k, self.counts[id as usize]))
     }
+
+    /// The counts, by id.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// The `(key, count)` pairs counted at least `least` times, in no
+    /// order: only their texts are read.
+    pub fn pairs_from(&self, least: u64) -> impl Iterator<Item = (&str, u64)> {
+        (0..self.counts.len() as u32)
+            .filter(move |&id| self.counts[id as usize] >= least)
+            .map(|id| (self.ids.get(id), self.counts[id as usize]))
+    }
+}
+
+/// The table's 64-bit hash of a kept 32-bit one: the multiplication
+/// carries every bit of `h` into the top bits (hashbrown's tag) while the
+/// low bits (the bucket) stay those of `h`, already mixed.
+#[inline]
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 fn span_text<'a>(text: &'a str, spans: &[(u32, u32)], id: u32) -> &'a str {

@@ -74,7 +74,7 @@ fn split_space(s: &str) -> (&str, &str) {
 
 /// `HH:MM:SS` (exactly 8 bytes) as one 64-bit word: the colons and six
 /// digits checked and the three numbers read without a byte loop (the
-/// seconds capped at 59, like [`hms`]).
+/// seconds capped at 59, like [`hms`](crate::parse::time::hms)).
 #[inline]
 pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     const DIGITS: u64 = 0xffff_00ff_ff00_ffff; // bytes 0, 1, 3, 4, 6, 7
@@ -90,12 +90,11 @@ pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     if (y | y.wrapping_add(0x7676_0076_7600_7676)) & 0x8080_0080_8000_8080 != 0 {
         return None;
     }
-    let byte = |k: u32| ((y >> (8 * k)) & 0xff) as u32;
-    NaiveTime::from_hms_opt(
-        byte(0) * 10 + byte(1),
-        byte(3) * 10 + byte(4),
-        (byte(6) * 10 + byte(7)).min(59),
-    )
+    // Byte k of `y * 10 + (y >> 8)` is 10 * y[k] + y[k + 1] (at most 99:
+    // no carry between bytes), so bytes 0, 3 and 6 are the three numbers.
+    let pairs = y * 10 + (y >> 8);
+    let byte = |k: u32| ((pairs >> (8 * k)) & 0xff) as u32;
+    NaiveTime::from_hms_opt(byte(0), byte(3), byte(6).min(59))
 }
 
 /// The common `Mmm dd HH:MM:SS host prog[pid]: msg` in one pass. `None`

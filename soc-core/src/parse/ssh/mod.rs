@@ -105,6 +105,7 @@ mod record;
 mod segment;
 mod shapes;
 mod state;
+mod texts;
 mod unjoined;
 
 pub use addr::{parse_remote, parse_remote_ref, Remote, RemoteRef};

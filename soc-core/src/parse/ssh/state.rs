@@ -12,6 +12,7 @@ use super::addr::RemoteRef;
 use super::attempt::{count, Counted};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use super::texts::{Texts, MAX_TEXT};
 use crate::parse::intern::same_text;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
@@ -23,17 +24,6 @@ const GROWN_PIDS: usize = 4_096;
 
 /// How many distinct logging hosts are interned before everything is forgotten.
 const MAX_HOSTS: usize = 4_096;
-
-/// Bytes of user and host names kept: past this, the names of forgotten or
-/// changed states are dropped (compaction), and if the live ones alone
-/// take half of it, everything is forgotten.
-const MAX_TEXT: usize = 8 << 20;
-
-/// Names kept before a compaction (see [`MAX_TEXT`]).
-const MAX_TEXTS: usize = 8 * MAX_PIDS;
-
-/// Names past which [`Texts`] takes room for its bound at once.
-const GROWN_TEXTS: usize = 32_768;
 
 /// Host id of lines without a host.
 const NO_HOST: u32 = u32::MAX;
@@ -144,6 +134,17 @@ impl PidState {
         }
     }
 
+    /// Whether the remembered remote is `r`: what `remote_ref` gives
+    /// compared, without building it (or copying a host name).
+    fn holds(&self, r: &RemoteRef<'_>, texts: &Texts) -> bool {
+        match (self.remote & REMOTE_KIND, r) {
+            (REMOTE_V4, RemoteRef::Ip(IpAddr::V4(ip))) => self.addr[..4] == ip.octets(),
+            (REMOTE_V6, RemoteRef::Ip(IpAddr::V6(ip))) => self.addr == ip.octets(),
+            (REMOTE_NAME, RemoteRef::Name(n)) => same_text(texts.get(self.text_id()), n),
+            _ => false,
+        }
+    }
+
     /// Remembers `remote`.
     fn set_remote(&mut self, remote: &RemoteRef<'_>, texts: &mut Texts) {
         self.addr = [0; 16];
@@ -162,57 +163,6 @@ impl PidState {
             }
         };
         self.remote = (self.remote & !REMOTE_KIND) | kind;
-    }
-}
-
-/// User and host names of [`PidState`]s, appended to one buffer.
-#[derive(Debug, Default)]
-struct Texts {
-    buf: String,
-    spans: Vec<(u32, u32)>,
-}
-
-impl Texts {
-    /// The text with id `id` (empty for an unknown id).
-    fn get(&self, id: u32) -> &str {
-        self.spans
-            .get(id as usize)
-            .and_then(|&(a, b)| self.buf.get(a as usize..b as usize))
-            .unwrap_or("")
-    }
-
-    /// Adds `s`; returns its id. The text added last is reused when `s`
-    /// repeats it (a brute-forcer's `root`, line after line).
-    fn add(&mut self, s: &str) -> u32 {
-        let last = self.spans.len().wrapping_sub(1) as u32;
-        if !self.spans.is_empty() && self.get(last) == s {
-            return last;
-        }
-        if self.spans.len() >= GROWN_TEXTS
-            && (self.spans.len() == self.spans.capacity()
-                || self.buf.len() + s.len() > self.buf.capacity())
-        {
-            // A busy log: room for the bound at once, not by doublings
-            // (each a copy into fresh pages).
-            self.buf
-                .reserve(MAX_TEXT.saturating_sub(self.buf.len()) + s.len());
-            self.spans
-                .reserve(MAX_TEXTS.saturating_sub(self.spans.len()) + 1);
-        }
-        let a = self.buf.len() as u32;
-        self.buf.push_str(s);
-        self.spans.push((a, self.buf.len() as u32));
-        last.wrapping_add(1)
-    }
-
-    /// Whether the buffer has reached its bound (see [`MAX_TEXT`]).
-    fn full(&self) -> bool {
-        self.buf.len() >= MAX_TEXT || self.spans.len() >= MAX_TEXTS
-    }
-
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.spans.clear();
     }
 }
 
@@ -283,10 +233,8 @@ impl PidTable {
                 st.addr[..4].copy_from_slice(&id.to_le_bytes());
             }
         }
-        self.texts.clear();
-        self.texts.buf.push_str(&live.buf);
-        self.texts.spans.extend_from_slice(&live.spans);
-        if self.texts.buf.len() >= MAX_TEXT / 2 {
+        self.texts.keep_only(&live);
+        if self.texts.bytes() >= MAX_TEXT / 2 {
             self.forget();
         }
     }
@@ -344,7 +292,7 @@ impl PidTable {
                 }
             }
             Some(remote) => {
-                if st.remote & REMOTE_KIND != 0 && st.remote_ref(texts).as_ref() != Some(remote) {
+                if st.remote & REMOTE_KIND != 0 && !st.holds(remote, texts) {
                     // Another address: a new connection on a reused pid.
                     st.new_connection();
                 }
@@ -357,8 +305,8 @@ impl PidTable {
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
             let h = name_hash(u);
-            if st.user == 0 || st.user_hash != h || texts.get(st.user - 1) != u.as_ref() {
-                st.user = texts.add(u) + 1;
+            if st.user == 0 || st.user_hash != h || !same_text(texts.get(st.user - 1), u) {
+                st.user = texts.add_user(u, h) + 1;
                 st.user_hash = h;
             }
         }
@@ -381,7 +329,13 @@ impl PidTable {
 
 #[cfg(test)]
 mod tests {
+    use super::super::texts::MAX_TEXTS;
     use super::*;
+
+    #[test]
+    fn names_are_bounded_per_state() {
+        assert_eq!(MAX_TEXTS, 8 * MAX_PIDS);
+    }
 
     #[test]
     fn state_stays_small() {
@@ -392,16 +346,24 @@ mod tests {
         );
     }
 
+    /// A name that comes back on other connections is kept once.
     #[test]
-    fn texts_round_trip_and_reuse_the_last() {
-        let mut t = Texts::default();
-        let samples = ["", "root", "a user with spaces", &"é".repeat(30), "root"];
-        let ids: Vec<u32> = samples.iter().map(|s| t.add(s)).collect();
-        for (s, id) in samples.iter().zip(&ids) {
-            assert_eq!(t.get(*id), *s);
+    fn user_names_are_kept_once() {
+        let mut t = PidTable::default();
+        for (pid, user) in [(1, "root"), (2, "admin"), (3, "root"), (4, "admin")] {
+            let mut m = SshMessageRef {
+                user: Some(Cow::Borrowed(user)),
+                remote: Some(RemoteRef::Ip([192, 0, 2, pid as u8].into())),
+                ..SshMessageRef::new(SshKind::FailedAuth)
+            };
+            t.join(Some("h"), pid, &mut m);
         }
-        assert_eq!(t.add("root"), ids[4], "the last text is reused");
-        assert_eq!(t.get(999), "");
+        assert_eq!(t.texts.len(), 2);
+        for (pid, user) in [(3, "root"), (4, "admin")] {
+            let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
+            t.join(Some("h"), pid, &mut m);
+            assert_eq!(m.user.as_deref(), Some(user));
+        }
     }
 
     /// Names of changed states are dropped; live ones survive.
@@ -426,9 +388,9 @@ mod tests {
                 RemoteRef::Ip([192, 0, 2, 1].into()),
             );
         }
-        assert!(t.texts.spans.len() < 10, "{}", t.texts.spans.len());
+        assert!(t.texts.len() < 10, "{}", t.texts.len());
         assert!(
-            t.texts.spans.capacity() >= MAX_TEXTS,
+            t.texts.room() >= MAX_TEXTS,
             "the buffers keep their room through a compaction"
         );
         let mut m = SshMessageRef::new(SshKind::TooManyAuthFailures);
@@ -445,10 +407,13 @@ mod tests {
             RemoteRef::Ip("2001:db8::5".parse().unwrap()),
             RemoteRef::Name(Cow::Borrowed("scanner.example.net")),
         ];
-        for r in remotes {
+        for r in &remotes {
             let mut st = PidState::default();
-            st.set_remote(&r, &mut t);
-            assert_eq!(st.remote_ref(&t), Some(r.into_static()));
+            st.set_remote(r, &mut t);
+            for other in &remotes {
+                assert_eq!(st.holds(other, &t), other == r, "{r:?} {other:?}");
+            }
+            assert_eq!(st.remote_ref(&t), Some(r.clone().into_static()));
         }
         assert_eq!(PidState::default().remote_ref(&t), None);
     }
