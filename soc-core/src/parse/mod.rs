@@ -25,6 +25,7 @@ pub mod alerts;
 pub(crate) mod dotted_quad;
 pub(crate) mod intern;
 pub mod json_csv;
+pub mod line_block;
 pub mod lines;
 pub mod ssh;
 pub mod suricata;
