@@ -165,7 +165,7 @@ fn blocks_on_one_and_two_threads_store_what_lines_one_by_one_store() {
     for (threads, one_by_one) in [(1, true), (1, false), (2, false), (2, true)] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("auth.log"), &log).unwrap();
-        let m = run(dir.path(), threads, 5000, false, one_by_one);
+        let m = run(dir.path(), threads, 2000, false, one_by_one);
         let mut c = counts(&m);
         let prefix = dir.path().display().to_string();
         c.4 = c.4.iter().map(|s| s.replace(&prefix, "")).collect();
@@ -208,7 +208,7 @@ fn a_run_resumed_mid_file_stores_what_one_run_stores() {
         let mut runs = 0;
         let mut records = 0;
         loop {
-            let m = run(dir.path(), threads, 7000, true, false);
+            let m = run(dir.path(), threads, 1500, true, false);
             runs += 1;
             records += m.records;
             if m.records == 0 {

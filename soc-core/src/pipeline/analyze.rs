@@ -147,7 +147,7 @@ impl KindCounts {
 /// [`StandardAnalyzer::analyze_block`]: a block is a batch of lines (a few
 /// hundred KiB), cut small so the threads start together and the calling
 /// thread waits little for the first chunk.
-const BLOCK_CHUNK: usize = 32 << 10;
+const BLOCK_CHUNK: usize = 64 << 10;
 
 /// The `event_type` of an EVE line without parsing it.
 fn eve_event_type(line: &str) -> Option<&str> {

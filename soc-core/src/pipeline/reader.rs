@@ -58,9 +58,15 @@ pub(super) type ReaderParts = (Vec<Box<dyn LogSource>>, Box<dyn Analyzer>);
 /// bulk `--once` run more than its detectors.
 const SAVE_STATE_EVERY: Duration = Duration::from_secs(10);
 
-/// Most bytes of lines read into one block (a block also holds at most the
-/// rest of a round's `batch_records` lines).
+/// Most bytes of lines read into one block.
 const BLOCK_BYTES: usize = 4 << 20;
+
+/// A block holds up to this many batches' lines (`run.batch_records`
+/// each), and they are one batch: a block's parallel parse costs a few
+/// thread starts (each thread's first allocation a fresh page), worth it
+/// for tens of thousands of lines, and the checkpoints of a stateful lane
+/// (the SSH one) commit only with its saves anyway.
+const BLOCK_BATCHES: usize = 4;
 
 /// Bounds the evidence of `analysis`'s alerts and attaches their
 /// indicators when this thread does that (`prepare`); whether it did.
@@ -152,7 +158,7 @@ pub(super) fn read_loop(
             let mut errors = 0usize;
             while n < cfg.batch_records {
                 if let Some(kind) = blocks {
-                    let left = cfg.batch_records - n;
+                    let left = cfg.batch_records.saturating_mul(BLOCK_BATCHES) - n;
                     if src.read_block(&mut block, BLOCK_BYTES, left) {
                         analyzer.analyze_block(kind, &mut block, cfg.parse_threads, &mut batch);
                         n += block.lines() as usize;
@@ -218,6 +224,16 @@ pub(super) fn read_loop(
         let stop = cfg.shutdown.load(Ordering::SeqCst);
         if stop || (!progressed && !cfg.follow) {
             analyzer.finish(&mut batch);
+            // The last alerts go on first, without checkpoints, so the
+            // async side scores and stores them while this thread puts
+            // the detector state together for the final save (the run's
+            // serial tail); the checkpoints follow with that state.
+            if analyzer.has_unsaved_state()
+                && !batch.alerts.is_empty()
+                && !out.send_alerts(&mut batch, analyzer.as_mut())
+            {
+                break;
+            }
             out.send(&mut batch, &sources, analyzer.as_mut());
             break;
         }

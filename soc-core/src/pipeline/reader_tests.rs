@@ -119,16 +119,23 @@ fn handed_on(stateful: bool, alerting: bool) -> Vec<Batch> {
 
 /// A stateful lane's alerts do not wait for its next save: between
 /// saves they go on in batches without checkpoints or state (bounded
-/// memory), and every checkpoint still goes with its state.
+/// memory), and every checkpoint still goes with its state. At the end
+/// the last alerts go on before the final save, which carries none.
 #[test]
 fn alerts_go_on_between_saves_without_checkpoints() {
     let b = handed_on(true, true);
     let alerts_only: Vec<&Batch> = b.iter().filter(|x| x.checkpoints.is_empty()).collect();
     assert!(alerts_only.len() >= 5, "{}", alerts_only.len());
-    for x in &alerts_only {
+    let (last, full) = alerts_only.split_last().unwrap();
+    for x in full {
         assert!(x.analysis.detector_state.is_none());
         assert_eq!(x.analysis.alerts.len(), 5);
     }
+    // Records 91 to 95: alerts 92 and 94, then the final save alone.
+    assert_eq!(last.analysis.alerts.len(), 2);
+    let fin = b.last().unwrap();
+    assert!(fin.analysis.alerts.is_empty() && fin.analysis.detector_state.is_some());
+    assert_eq!(fin.checkpoints[0].offset, 95);
     for x in b.iter().filter(|x| !x.checkpoints.is_empty()) {
         let state = x
             .analysis

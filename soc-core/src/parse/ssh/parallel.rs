@@ -266,6 +266,7 @@ impl Parallel {
                     for v in pool.take(VECS_PER_THREAD) {
                         let _ = give_back.try_send(rebind(v));
                     }
+                    let mut back: Vec<Records<'static>> = Vec::with_capacity(VECS_PER_THREAD);
                     handles.push(s.spawn(move || {
                         for i in (w..n).step_by(workers) {
                             // Full of the records of an earlier chunk
@@ -277,10 +278,12 @@ impl Parallel {
                             }
                         }
                         drop(tx);
-                        given_back
-                            .iter()
-                            .map(rebind)
-                            .collect::<Vec<Records<'static>>>()
+                        // Into room the calling thread made: an
+                        // allocation here would be this short-lived
+                        // thread's first, a fresh (huge) page for a
+                        // few bytes.
+                        back.extend(given_back.iter().map(rebind));
+                        back
                     }));
                     results.push(rx);
                     give_back

@@ -111,6 +111,8 @@ impl Default for StoreConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
     /// Records per batch; a batch's checkpoint commits with its alerts.
+    /// (The SSH lines of a file, parsed in parallel in blocks, go in
+    /// batches of up to four times this.)
     pub batch_records: usize,
     /// Batches that may wait between parsing and enrichment (backpressure bound).
     pub queue_batches: usize,
