@@ -2,7 +2,8 @@
 # Whole-pipeline speed vs bare parsing, on the generated 1M-line auth.log and
 # ~200 MiB eve.json: times `soc ssh --events` and `soc eve --summary` (the bare
 # parse times) and `soc run --once` over both (offline enrichment, dry-run
-# playbook), and prints the ratio and the peak RSS of each (/usr/bin/time -v).
+# playbook; the default 2 threads, then --threads 1 for the scaling), and
+# prints the ratio and the peak RSS of each (/usr/bin/time -v).
 # Target: run <= 1.5 x (ssh + eve), peak RSS < 200 MiB. With SOC_BASELINE set
 # to an older soc binary, also runs it and checks both give the same alerts
 # and action records (benches/compare/pipeline_equiv.py).
@@ -70,6 +71,10 @@ config "$TMP/state.db" > "$TMP/soc.toml"
 read -r _ t_ssh r_ssh c_ssh < <(measure ssh "$SOC" ssh --events --format jsonl "$DATA/auth.log")
 read -r _ t_eve r_eve c_eve < <(measure eve "$SOC" eve --summary --format jsonl "$DATA/eve.json")
 read -r _ t_run r_run c_run < <(measure run "$SOC" run --once -q --config "$TMP/soc.toml")
+# The same run on one thread (the SSH lane parses on --threads threads):
+# the scaling from 1 to 2.
+config "$TMP/state1.db" > "$TMP/soc1.toml"
+read -r _ t_run1 r_run1 c_run1 < <(measure run1 "$SOC" run --once -q --threads 1 --config "$TMP/soc1.toml")
 sum=$(echo "$t_ssh + $t_eve" | bc -l)
 ratio=$(echo "$t_run / $sum" | bc -l)
 cpu_ratio=$(echo "$c_run / ($c_ssh + $c_eve)" | bc -l)
@@ -77,6 +82,7 @@ row() { printf '%-34s %7.2f s wall %7.2f s CPU  peak RSS %5d MiB\n' "$1" "$2" "$
 row "soc ssh --events ($LINES lines)" "$t_ssh" "$r_ssh" "$c_ssh"
 row "soc eve --summary ($MIB MiB)" "$t_eve" "$r_eve" "$c_eve"
 row "soc run --once (both)" "$t_run" "$r_run" "$c_run"
+row "soc run --once --threads 1" "$t_run1" "$r_run1" "$c_run1"
 printf 'ratio run / (ssh + eve) = %.2f wall, %.2f CPU (target <= 1.5); run peak RSS %d MiB (target < 200)\n' \
   "$ratio" "$cpu_ratio" $((r_run / 1024))
 

@@ -46,7 +46,8 @@ pub struct Args {
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Reader threads (default: the config's `run.threads`, 2): SSH sources
-    /// share one, EVE and alert files are spread over the others; 1 reads
+    /// share one, EVE and alert files are spread over the others, and SSH
+    /// log files are parsed on this many threads; 1 reads and parses
     /// everything on one thread. Results are the same for any value.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,

@@ -26,6 +26,7 @@ pub(crate) mod dotted_quad;
 pub(crate) mod intern;
 pub(crate) mod journal;
 pub mod json_csv;
+pub mod line_block;
 pub mod lines;
 pub mod ssh;
 pub mod suricata;

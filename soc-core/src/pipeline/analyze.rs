@@ -21,12 +21,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stages::{Analysis, Analyzer};
+use super::stages::{analyze_each_line, Analysis, Analyzer};
 use crate::detect::{DetectConfig, DetectorSet};
 use crate::error::ConfigError;
 use crate::parse::json_csv::{alert_from_json, AlertMapping};
-use crate::parse::ssh::{SshOptions, SshParser};
+use crate::parse::line_block::LineBlock;
+use crate::parse::ssh::{BlockParser, SshOptions, SshParser};
 use crate::parse::suricata::{alert_from_eve, is_alert_line, parse_eve_line};
+use crate::parse::ParseStats;
 use crate::source::{SourceKind, SourceRecord};
 
 /// `[parse]`: parser options.
@@ -62,6 +64,8 @@ impl Default for ParseConfig {
 /// and restored by the next run.
 pub struct StandardAnalyzer {
     ssh: SshParser,
+    /// The parallel parse of blocks of sshd lines (made on first use).
+    blocks: Option<BlockParser>,
     /// sshd events counted since the last hand-over (see [`KindCounts`]).
     ssh_counts: KindCounts,
     detectors: DetectorSet,
@@ -100,6 +104,7 @@ impl StandardAnalyzer {
             })?;
         Ok(StandardAnalyzer {
             ssh,
+            blocks: None,
             ssh_counts: KindCounts::default(),
             detectors: DetectorSet::new(detect.clone()),
             mapping,
@@ -137,6 +142,12 @@ impl KindCounts {
         }
     }
 }
+
+/// Bytes of sshd lines per unit of work of a parsing thread in
+/// [`StandardAnalyzer::analyze_block`]: a block is a batch of lines (a few
+/// hundred KiB), cut small so the threads start together and the calling
+/// thread waits little for the first chunk.
+const BLOCK_CHUNK: usize = 64 << 10;
 
 /// The `event_type` of an EVE line without parsing it.
 fn eve_event_type(line: &str) -> Option<&str> {
@@ -239,6 +250,55 @@ impl Analyzer for StandardAnalyzer {
                 }
             }
         }
+    }
+
+    fn takes_blocks(&self, kind: SourceKind) -> bool {
+        kind == SourceKind::Ssh
+    }
+
+    /// sshd lines: parsed on `threads` threads ([`BlockParser`]), joined
+    /// in order by this analyzer's parser, and fed to the detectors in
+    /// order as borrowed records.
+    fn analyze_block(
+        &mut self,
+        kind: SourceKind,
+        block: &mut LineBlock,
+        threads: usize,
+        out: &mut Analysis,
+    ) {
+        if kind != SourceKind::Ssh {
+            return analyze_each_line(self, kind, block, out);
+        }
+        let parser = match &mut self.blocks {
+            Some(p) if p.threads() == threads.max(1) => p,
+            slot => slot.insert(BlockParser::new(threads, BLOCK_CHUNK)),
+        };
+        let mut stats = ParseStats::default();
+        let (counts, detectors, alerts) =
+            (&mut self.ssh_counts, &mut self.detectors, &mut out.alerts);
+        let blank = parser.parse(
+            block,
+            &mut self.ssh,
+            &mut stats,
+            &mut |r, file, no, text| {
+                counts.add(r.message.kind.event_kind());
+                // As in `analyze`: only attempts and successes reach the
+                // windows; other events move their clock.
+                if r.attempt.is_none() {
+                    alerts.extend(detectors.observe_time(r.time));
+                } else {
+                    alerts.extend(detectors.observe_line(r, file, no, text));
+                }
+            },
+        );
+        // Blank lines are no records (the file source passes over them).
+        out.records += stats.lines - blank;
+        out.skipped += stats.skipped - blank;
+        let unkept = stats.malformed - stats.errors.len() as u64;
+        for e in stats.errors {
+            out.malformed(e.to_string());
+        }
+        out.malformed += unkept;
     }
 
     fn finish(&mut self, out: &mut Analysis) {

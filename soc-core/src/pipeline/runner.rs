@@ -264,6 +264,7 @@ impl Pipeline {
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
             prepare_alerts: None,
+            parse_threads: self.config.run.threads.max(1),
         };
         let lanes = self.split_lanes(analyzer);
         let mut readers = Vec::with_capacity(lanes.len());

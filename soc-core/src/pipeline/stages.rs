@@ -39,8 +39,9 @@ use async_trait::async_trait;
 use crate::detect::StateChange;
 use crate::enrich::{Enricher, EnrichmentService};
 use crate::error::EnrichError;
-use crate::model::{ActionRecord, Alert, Enrichment, Indicator, Mode, Score};
-use crate::source::SourceRecord;
+use crate::model::{ActionRecord, Alert, Enrichment, Indicator, Mode, Origin, Score};
+use crate::parse::line_block::LineBlock;
+use crate::source::{SourceKind, SourceRecord};
 use crate::store::StateStore;
 
 /// What parsing and detection produced from some records.
@@ -117,6 +118,29 @@ pub trait Analyzer: Send {
     fn analyze(&mut self, record: &SourceRecord, out: &mut Analysis);
     /// End of input (a `--once` run, or shutdown): flush pending episodes.
     fn finish(&mut self, out: &mut Analysis);
+    /// Whether records of `kind` may come as blocks of whole lines
+    /// ([`analyze_block`](Self::analyze_block)); `false` (the default):
+    /// one at a time, through [`analyze`](Self::analyze).
+    fn takes_blocks(&self, kind: SourceKind) -> bool {
+        let _ = kind;
+        false
+    }
+    /// Handles a block of whole lines of one file (read by
+    /// [`LogSource::read_block`](crate::source::LogSource::read_block)),
+    /// records of `kind`, parsing on up to `threads` threads: the same
+    /// counts and alerts as its lines handed one by one to
+    /// [`analyze`](Self::analyze) (which the default does, see
+    /// [`analyze_each_line`]).
+    fn analyze_block(
+        &mut self,
+        kind: SourceKind,
+        block: &mut LineBlock,
+        threads: usize,
+        out: &mut Analysis,
+    ) {
+        let _ = threads;
+        analyze_each_line(self, kind, block, out);
+    }
     /// Called before each batch is handed on: adds any counts the
     /// analyzer held back (the standard one keeps its sshd event counts
     /// until then) and, with `save`, puts the
@@ -146,6 +170,58 @@ pub trait Analyzer: Send {
         let _ = rows;
         0
     }
+}
+
+/// Hands the lines of `block` to `analyzer` one by one as records of
+/// `kind`, as the file source yields them: blank lines pass unseen, a
+/// malformed line is counted with its report.
+///
+/// ```
+/// use soc_core::parse::line_block::LineBlock;
+/// use soc_core::pipeline::stages::{analyze_each_line, Analysis, Analyzer};
+/// use soc_core::source::{SourceKind, SourceRecord};
+/// struct Lines(Vec<String>);
+/// impl Analyzer for Lines {
+///     fn analyze(&mut self, r: &SourceRecord, _: &mut Analysis) {
+///         self.0.push(format!("{}:{} {}", r.origin.file, r.origin.line, r.text));
+///     }
+///     fn finish(&mut self, _: &mut Analysis) {}
+/// }
+/// let mut block = LineBlock::default();
+/// block.start("a.log", 3);
+/// for line in ["one", "", "two\r"] {
+///     block.push_line(line.as_bytes());
+/// }
+/// let (mut a, mut out) = (Lines(Vec::new()), Analysis::default());
+/// analyze_each_line(&mut a, SourceKind::Ssh, &block, &mut out);
+/// assert_eq!(a.0, ["a.log:3 one", "a.log:5 two"]);
+/// assert_eq!(out.records, 2);
+/// ```
+pub fn analyze_each_line<A: Analyzer + ?Sized>(
+    analyzer: &mut A,
+    kind: SourceKind,
+    block: &LineBlock,
+    out: &mut Analysis,
+) {
+    block.each_line(|no, line| match line {
+        Ok(text) if text.bytes().all(|b| b.is_ascii_whitespace()) => {}
+        Ok(text) => {
+            out.records += 1;
+            let rec = SourceRecord {
+                kind,
+                text: text.to_string(),
+                origin: Origin {
+                    file: block.name().to_string(),
+                    line: no,
+                },
+            };
+            analyzer.analyze(&rec, out);
+        }
+        Err(e) => {
+            out.records += 1;
+            out.malformed(e.to_string());
+        }
+    });
 }
 
 /// Results of enriching indicators: per indicator, each provider's answer.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::checkpoint::Checkpoint;
 use crate::error::SourceError;
 use crate::model::Origin;
+use crate::parse::line_block::LineBlock;
 
 /// What a source yields, so the pipeline picks the parser and detectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,6 +71,28 @@ pub trait LogSource: Send {
     /// An `Err` is about one record (e.g. invalid UTF-8 on one line) or one
     /// failed attempt; reading can go on by calling again.
     fn next_record(&mut self) -> Option<Result<SourceRecord, SourceError>>;
+
+    /// The kind of the lines [`read_block`](LogSource::read_block) reads,
+    /// when this source can hand its records over as blocks of whole
+    /// lines; `None` (the default): one record at a time only.
+    fn block_kind(&self) -> Option<SourceKind> {
+        None
+    }
+
+    /// Reads the next records as the whole lines of one file into `block`
+    /// (emptied first), about `max_bytes` bytes and `max_lines` lines
+    /// (a few more only when they are blank), for an analyzer that parses lines in bulk (the run's SSH
+    /// lane): the lines [`next_record`](LogSource::next_record) would
+    /// yield, numbered the same, blank ones kept as empty lines and
+    /// malformed ones with their errors, without a `String` per line.
+    /// [`checkpoints`](LogSource::checkpoints) then cover the block.
+    /// `false` when it read nothing: the next record, if any, must come
+    /// from `next_record` (the end of a file, an error to report, a
+    /// record that is not a line).
+    fn read_block(&mut self, block: &mut LineBlock, max_bytes: usize, max_lines: usize) -> bool {
+        let _ = (block, max_bytes, max_lines);
+        false
+    }
 
     /// Checkpoints covering every record yielded so far, to be committed by
     /// the pipeline after those records are processed. Empty for sources

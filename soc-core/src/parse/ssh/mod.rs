@@ -112,6 +112,7 @@ pub use addr::{parse_remote, parse_remote_ref, Remote, RemoteRef};
 pub use classify::{classify, classify_ref};
 pub use kind::{AuthMethod, SshKind};
 pub use message::{SshMessage, SshMessageRef};
+pub(crate) use parallel::BlockParser;
 pub use parser::{SshOptions, SshParser};
 pub use reader::{default_threads, Reader};
 pub use record::{SshRecord, SshRecordRef};

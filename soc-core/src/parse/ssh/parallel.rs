@@ -21,6 +21,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
 use crate::error::ParseError;
+use crate::parse::line_block::LineBlock;
 use crate::parse::lines::{line_text, trim_cr, LineReader};
 use crate::parse::ParseStats;
 
@@ -63,6 +64,9 @@ struct Parsed<'a> {
     records: Records<'a>,
     /// Its lines that are not UTF-8.
     malformed: Vec<ParseError>,
+    /// Its lines that are blank (whitespace only), among those that are
+    /// not sshd's.
+    blank: u32,
 }
 
 /// An sshd line of a chunk: its number and text, its time stamp, and its
@@ -92,6 +96,7 @@ fn parse_chunk<'a>(
         lines,
         records,
         malformed: Vec::new(),
+        blank: 0,
     };
     let mut push = |no, line| {
         if let Some(u) = parse_unjoined(line, bare) {
@@ -114,6 +119,8 @@ fn parse_chunk<'a>(
                     failure: false,
                 },
             });
+        } else if line.bytes().all(|b| b.is_ascii_whitespace()) {
+            out.blank += 1;
         }
     };
     let mut from = 0;
@@ -165,14 +172,17 @@ fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
 }
 
 /// Counts chunk `p`'s lines in `stats`, with the reader's errors in
-/// `bad` that fall in the chunk, in line order with the chunk's own.
+/// `bad` that fall in the chunk, in line order with the chunk's own;
+/// returns the chunk's blank lines (counted in `stats.skipped` too).
 fn count_chunk(
     p: &mut Parsed<'_>,
     bad: &mut std::iter::Peekable<std::vec::IntoIter<(u64, ParseError)>>,
     stats: &mut ParseStats,
-) {
+) -> u64 {
     let end = p.first + u64::from(p.lines);
     let mut failed = 0;
+    // The reader's bad lines are empty lines in the text: not blank.
+    let mut placeholders = 0;
     let mut utf8 = std::mem::take(&mut p.malformed).into_iter().peekable();
     loop {
         let from_reader = match (bad.peek(), utf8.peek()) {
@@ -181,6 +191,7 @@ fn count_chunk(
             (None, _) => false,
         };
         let e = if from_reader {
+            placeholders += 1;
             bad.next().map(|(_, e)| e)
         } else {
             utf8.next()
@@ -192,6 +203,7 @@ fn count_chunk(
     stats.lines += u64::from(p.lines);
     stats.events += p.records.len() as u64;
     stats.skipped += u64::from(p.lines) - p.records.len() as u64 - failed;
+    u64::from(p.blank).saturating_sub(placeholders)
 }
 
 impl Parallel {
@@ -204,95 +216,218 @@ impl Parallel {
         stats: &mut ParseStats,
         f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
     ) {
-        let bare = parser.bare();
-        let name = lines.name().to_string();
-        let name = name.as_str();
         let mut cur = Segment::default();
         let mut next = Segment::default();
-        // Allocated once, here, by the thread that keeps them: a
-        // short-lived thread's allocator heap would keep their pages.
-        let mut pool: Vec<Records<'static>> = (0..self.threads * VECS_PER_THREAD)
-            .map(|_| Vec::with_capacity(self.chunk / 64))
-            .collect();
+        let mut pool = RecordPool::new(self);
         cur.fill(lines, self.segment, self.chunk);
         while cur.lines > 0 {
             let more = !cur.end;
-            let bad = std::mem::take(&mut cur.bad);
-            let parser = &mut *parser;
-            thread::scope(|s| {
-                if more {
-                    s.spawn(|| next.fill(lines, self.segment, self.chunk));
-                }
-                let seg = &cur;
-                let n = seg.chunks.len();
-                let workers = self.threads.clamp(1, n);
-                // Per thread: its results, and its used record vectors
-                // coming back; each thread returns its vectors at the end.
-                let mut handles = Vec::with_capacity(workers);
-                let mut results = Vec::with_capacity(workers);
-                let give_back: Vec<SyncSender<Records<'_>>> = (0..workers)
-                    .map(|w| {
-                        let (tx, rx) = sync_channel(2);
-                        let (give_back, given_back) = sync_channel::<Records<'_>>(VECS_PER_THREAD);
-                        for v in pool.drain(pool.len().saturating_sub(VECS_PER_THREAD)..) {
-                            let _ = give_back.try_send(rebind(v));
-                        }
-                        let mut back: Vec<Records<'static>> = Vec::with_capacity(VECS_PER_THREAD);
-                        handles.push(s.spawn(move || {
-                            for i in (w..n).step_by(workers) {
-                                // Full of the records of an earlier chunk
-                                // (dropped here, not on the calling thread).
-                                let mut records = given_back.try_recv().unwrap_or_default();
-                                records.clear();
-                                if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
-                                    break;
-                                }
-                            }
-                            drop(tx);
-                            // Into room the calling thread made: an
-                            // allocation here would be this short-lived
-                            // thread's first, a fresh (huge) page for a
-                            // few bytes.
-                            back.extend(given_back.iter().map(rebind));
-                            back
-                        }));
-                        results.push(rx);
-                        give_back
-                    })
-                    .collect();
-                let (to_caller, joined) = sync_channel::<Parsed<'_>>(2);
-                let joiner = s.spawn(move || join_chunks(parser, &results, n, &to_caller));
-                let mut bad = bad.into_iter().peekable();
-                for i in 0..n {
-                    // A thread that stopped has panicked: the scope
-                    // passes the panic on.
-                    let Ok(mut p) = joined.recv() else {
-                        break;
-                    };
-                    count_chunk(&mut p, &mut bad, stats);
-                    for l in &p.records {
-                        f(&l.record, name, l.no, l.text);
-                    }
-                    let _ = give_back[i % workers].try_send(p.records);
-                }
-                // The senders go: each thread hands its vectors back.
-                drop(give_back);
-                drop(joined);
-                for h in handles {
-                    match h.join() {
-                        Ok(vecs) => pool.extend(vecs),
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    }
-                }
-                if let Err(panic) = joiner.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            });
+            let read_ahead = more.then_some(|| next.fill(lines, self.segment, self.chunk));
+            self.parse_segment(&mut cur, parser, &mut pool, stats, read_ahead, f);
             if !more {
                 break;
             }
             std::mem::swap(&mut cur, &mut next);
         }
+    }
+
+    /// Parses the lines of `seg` (cut into chunks) on the threads, joins
+    /// them in order and hands them to `f`, counting them in `stats`,
+    /// while one more thread runs `beside` (the next segment's read);
+    /// returns the blank lines among them.
+    fn parse_segment(
+        self,
+        seg: &mut Segment,
+        parser: &mut SshParser,
+        pool: &mut RecordPool,
+        stats: &mut ParseStats,
+        beside: Option<impl FnOnce() + Send>,
+        f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
+    ) -> u64 {
+        let bare = parser.bare();
+        let bad = std::mem::take(&mut seg.bad);
+        let seg = &*seg;
+        let name = seg.name.as_str();
+        let mut blank = 0;
+        thread::scope(|s| {
+            if let Some(beside) = beside {
+                s.spawn(beside);
+            }
+            let n = seg.chunks.len();
+            let workers = self.threads.clamp(1, n.max(1));
+            // Per thread: its results, and its used record vectors
+            // coming back; each thread returns its vectors at the end.
+            let mut handles = Vec::with_capacity(workers);
+            let mut results = Vec::with_capacity(workers);
+            let give_back: Vec<SyncSender<Records<'_>>> = (0..workers)
+                .map(|w| {
+                    let (tx, rx) = sync_channel(2);
+                    let (give_back, given_back) = sync_channel::<Records<'_>>(VECS_PER_THREAD);
+                    for v in pool.take(VECS_PER_THREAD) {
+                        let _ = give_back.try_send(rebind(v));
+                    }
+                    let mut back: Vec<Records<'static>> = Vec::with_capacity(VECS_PER_THREAD);
+                    handles.push(s.spawn(move || {
+                        for i in (w..n).step_by(workers) {
+                            // Full of the records of an earlier chunk
+                            // (dropped here, not on the calling thread).
+                            let mut records = given_back.try_recv().unwrap_or_default();
+                            records.clear();
+                            if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
+                                break;
+                            }
+                        }
+                        drop(tx);
+                        // Into room the calling thread made: an
+                        // allocation here would be this short-lived
+                        // thread's first, a fresh (huge) page for a
+                        // few bytes.
+                        back.extend(given_back.iter().map(rebind));
+                        back
+                    }));
+                    results.push(rx);
+                    give_back
+                })
+                .collect();
+            let (to_caller, joined) = sync_channel::<Parsed<'_>>(2);
+            let joiner = s.spawn(move || join_chunks(parser, &results, n, &to_caller));
+            let mut bad = bad.into_iter().peekable();
+            for i in 0..n {
+                // A thread that stopped has panicked: the scope
+                // passes the panic on.
+                let Ok(mut p) = joined.recv() else {
+                    break;
+                };
+                blank += count_chunk(&mut p, &mut bad, stats);
+                for l in &p.records {
+                    f(&l.record, name, l.no, l.text);
+                }
+                let _ = give_back[i % workers].try_send(p.records);
+            }
+            // The senders go: each thread hands its vectors back.
+            drop(give_back);
+            drop(joined);
+            for h in handles {
+                match h.join() {
+                    Ok(vecs) => pool.0.extend(vecs),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            if let Err(panic) = joiner.join() {
+                std::panic::resume_unwind(panic);
+            }
+        });
+        blank
+    }
+
+    /// [`Parallel::parse_segment`] on the calling thread alone, chunk
+    /// after chunk: the same records and counts.
+    fn parse_segment_here(
+        self,
+        seg: &mut Segment,
+        parser: &mut SshParser,
+        pool: &mut RecordPool,
+        stats: &mut ParseStats,
+        f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
+    ) -> u64 {
+        let bare = parser.bare();
+        let mut bad = std::mem::take(&mut seg.bad).into_iter().peekable();
+        let seg = &*seg;
+        let name = seg.name.as_str();
+        let mut records = pool.take(1).next().map(rebind).unwrap_or_default();
+        let mut blank = 0;
+        for i in 0..seg.chunks.len() {
+            let mut p = parse_chunk(seg, i, name, bare, records);
+            for l in &p.records {
+                parser.touch(l.record.host.as_deref(), l.record.pid);
+            }
+            for l in &mut p.records {
+                parser.join_record(l.stamp, &mut l.record);
+            }
+            blank += count_chunk(&mut p, &mut bad, stats);
+            for l in &p.records {
+                f(&l.record, name, l.no, l.text);
+            }
+            records = rebind(p.records);
+        }
+        pool.0.push(rebind(records));
+        blank
+    }
+}
+
+/// The record vectors of a parallel reader, kept from segment to segment
+/// (see [`rebind`]). Allocated once, by the thread that keeps them: a
+/// short-lived thread's allocator heap would keep their pages.
+struct RecordPool(Vec<Records<'static>>);
+
+impl RecordPool {
+    fn new(parallel: Parallel) -> RecordPool {
+        let vecs = (0..parallel.threads * VECS_PER_THREAD)
+            .map(|_| Vec::with_capacity(parallel.chunk / 64))
+            .collect();
+        RecordPool(vecs)
+    }
+
+    /// Up to `n` of the vectors.
+    fn take(&mut self, n: usize) -> std::vec::Drain<'_, Records<'static>> {
+        self.0.drain(self.0.len().saturating_sub(n)..)
+    }
+}
+
+/// Parses blocks of whole lines handed in by the caller (the run's SSH
+/// lane, whose file source reads them: see
+/// [`LogSource::read_block`](crate::source::LogSource::read_block)) on
+/// [`Parallel::threads`] threads, with the records of one thread: the
+/// stateless half of each line on the parsing threads, the join in input
+/// order on one more, the caller's work on the calling thread.
+pub(crate) struct BlockParser {
+    parallel: Parallel,
+    pool: RecordPool,
+}
+
+impl BlockParser {
+    /// Parsing on `threads` threads (1: on the calling thread), in chunks
+    /// of `chunk` bytes.
+    pub fn new(threads: usize, chunk: usize) -> BlockParser {
+        let parallel = Parallel {
+            threads: threads.max(1),
+            segment: 0,
+            chunk: chunk.max(1),
+        };
+        BlockParser {
+            parallel,
+            pool: RecordPool::new(parallel),
+        }
+    }
+
+    /// The parsing threads.
+    pub fn threads(&self) -> usize {
+        self.parallel.threads
+    }
+
+    /// Parses `block`'s lines with `parser` (joined in order, so the
+    /// parser's state goes on from block to block) and hands each sshd
+    /// line to `f` with the block's name, its number and text; counts
+    /// every line in `stats` as [`Reader`](super::Reader) does (a blank
+    /// line as skipped) and returns how many were blank. Leaves the
+    /// block's malformed-line errors in `stats`.
+    pub fn parse(
+        &mut self,
+        block: &mut LineBlock,
+        parser: &mut SshParser,
+        stats: &mut ParseStats,
+        f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
+    ) -> u64 {
+        block.cut(self.parallel.chunk);
+        let blank = if self.parallel.threads > 1 && block.chunks.len() > 1 {
+            let p = self.parallel;
+            p.parse_segment(block, parser, &mut self.pool, stats, None::<fn()>, f)
+        } else {
+            let p = self.parallel;
+            p.parse_segment_here(block, parser, &mut self.pool, stats, f)
+        };
+        block.chunks.clear();
+        blank
     }
 }
 
@@ -322,174 +457,5 @@ fn join_chunks<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use super::*;
-    use crate::parse::lines::MAX_LINE;
-    use crate::parse::ssh::{Reader, SshOptions, SshRecord};
-
-    /// An auth log whose connections (host, pid) interleave and run across
-    /// many chunks, with lines only the pid join completes, lines of other
-    /// programs, blank lines, invalid UTF-8, one line too long to keep, a
-    /// year end, and no newline at the end.
-    fn auth_log(lines: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let (mut month, mut day, mut secs) = ("Dec", 31, 80_000u32);
-        for i in 0..lines {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            secs += (x % 3) as u32;
-            if secs >= 86_400 {
-                (month, day, secs) = ("Jan", 1, 0);
-            }
-            let host = ["web", "db", "mail"][(x >> 8) as usize % 3];
-            let pid = 1000 + (x >> 16) % 40;
-            let ip = format!("198.51.100.{}", (x >> 24) % 7);
-            let user =
-                ["root", "admin", "a b from 10.0.0.1 port 22", "oracle"][(x >> 32) as usize % 4];
-            let msg = match (x >> 40) % 12 {
-                0 => format!("Connection from {ip} port 4{pid} on 192.0.2.1 port 22"),
-                1 => format!("Invalid user {user} from {ip} port 4{pid}"),
-                2 | 3 => {
-                    format!("Failed password for invalid user {user} from {ip} port 4{pid} ssh2")
-                }
-                4 => format!("Failed password for {user} from {ip} port 4{pid} ssh2"),
-                5 => "Disconnecting: Too many authentication failures [preauth]".to_string(),
-                6 => format!("Received disconnect from {ip} port 4{pid}:11: Bye Bye [preauth]"),
-                7 => format!(
-                    "Accepted publickey for {user} from {ip} port 4{pid} ssh2: RSA SHA256:x"
-                ),
-                8 => format!("pam_unix(sshd:session): session closed for user {user}"),
-                9 => format!("User {user} not allowed because account is locked"),
-                _ => format!(
-                    "Connection closed by authenticating user {user} {ip} port 4{pid} [preauth]"
-                ),
-            };
-            let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-            let stamp = format!("{month} {day:>2} {h:02}:{m:02}:{s:02}");
-            match (i % 97, i % 997) {
-                (13, _) => writeln!(out, "{stamp} {host} CRON[{pid}]: session opened"),
-                (14, _) => writeln!(out),
-                (_, 15) => {
-                    out.write_all(b"Dec 31 10:00:00 web sshd[7]: Failed password for \xff\xfe\n")
-                }
-                _ => writeln!(out, "{stamp} {host} sshd[{pid}]: {msg}\r"),
-            }
-            .unwrap();
-            if i == lines / 2 {
-                out.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
-                out.push(b'\n');
-            }
-        }
-        out.pop();
-        out
-    }
-
-    type Seen = (Vec<(u64, String, SshRecord)>, String, Vec<String>);
-
-    fn read(path: &std::path::Path, parallel: Option<Parallel>) -> Seen {
-        let opts = SshOptions {
-            year: Some(2024),
-            ..SshOptions::default()
-        };
-        let mut reader = Reader::open(path, opts).unwrap().with_threads(1);
-        if let Some(p) = parallel {
-            reader = reader.with_parallel(p);
-        }
-        let mut seen = Vec::new();
-        reader.for_each_line(|r, file, no, text| {
-            assert_eq!(file, path.display().to_string());
-            seen.push((no, text.to_string(), r.to_record()));
-        });
-        let stats = reader.take_stats();
-        let errors = stats.errors.iter().map(ToString::to_string).collect();
-        (seen, format!("{:?}", stats.summary()), errors)
-    }
-
-    /// Any number of threads, any cut: the records, line numbers, counts
-    /// and malformed-line errors of one thread.
-    #[test]
-    fn threads_and_cuts_change_nothing() {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(&auth_log(20_000)).unwrap();
-        let one = read(f.path(), None);
-        assert_eq!(
-            one.0.len(),
-            one.0
-                .iter()
-                .map(|r| r.0)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len()
-        );
-        assert!(
-            one.0.iter().any(|r| r.2.joined),
-            "the pid join fills addresses"
-        );
-        assert!(one
-            .0
-            .iter()
-            .any(|r| r.2.time.is_some_and(|t| t.to_rfc3339().starts_with("2025"))));
-        assert_eq!(one.2.len(), 20_000 / 997 + 2, "{:?}", one.2.last());
-        assert!(
-            one.2.iter().any(|e| e.contains("longer than")),
-            "{:?}",
-            one.2
-        );
-        for parallel in [
-            Parallel::new(2),
-            Parallel {
-                threads: 2,
-                segment: 4096,
-                chunk: 300,
-            },
-            Parallel {
-                threads: 3,
-                segment: 64 << 10,
-                chunk: 1,
-            },
-            Parallel {
-                threads: 5,
-                segment: 1,
-                chunk: 1 << 20,
-            },
-        ] {
-            let many = read(f.path(), Some(parallel));
-            assert_eq!(many.1, one.1, "{parallel:?}");
-            assert_eq!(many.2, one.2, "{parallel:?}");
-            assert_eq!(many.0.len(), one.0.len(), "{parallel:?}");
-            for (a, b) in many.0.iter().zip(&one.0) {
-                assert_eq!(a, b, "{parallel:?}");
-            }
-        }
-    }
-
-    /// Record vectors keep their buffer from segment to segment.
-    #[test]
-    fn rebinding_keeps_the_allocation() {
-        let text = String::from(
-            "Jan  5 01:31:41 www sshd[9]: Connection from 192.0.2.1 port 1 on 192.0.2.2 port 22",
-        );
-        let mut v: Records<'_> = Vec::with_capacity(100);
-        let (stamp, record) = parse_unjoined(&text, true).unwrap().into_record();
-        v.push(Line {
-            no: 1,
-            text: &text,
-            stamp,
-            record,
-        });
-        let ptr = v.as_ptr() as usize;
-        let w: Records<'static> = rebind(v);
-        assert_eq!((w.as_ptr() as usize, w.capacity(), w.len()), (ptr, 100, 0));
-    }
-
-    #[test]
-    fn an_empty_input_reads_nothing() {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        let seen = read(f.path(), Some(Parallel::new(2)));
-        assert!(seen.0.is_empty());
-        assert_eq!(seen.1, read(f.path(), None).1);
-    }
-}
+#[path = "parallel_tests.rs"]
+mod tests;

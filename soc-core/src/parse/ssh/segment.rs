@@ -10,37 +10,20 @@
 //! single-threaded loop, so too-long lines and read errors are reported
 //! alike.
 
-use crate::error::ParseError;
+use crate::parse::line_block::LineBlock;
 use crate::parse::lines::LineReader;
 
-/// Whole lines read from the input, each ended by `\n` (block-copied
-/// lines keep a `\r` before it; the parsing threads drop it).
-#[derive(Debug, Default)]
-pub(super) struct Segment {
-    pub text: Vec<u8>,
-    /// Number of the first line.
-    pub first: u64,
-    /// Lines in `text`.
-    pub lines: u32,
-    /// Per chunk: its end in `text` and the number of lines up to there.
-    pub chunks: Vec<(usize, u32)>,
-    /// Lines the line reader handed out as errors (too long, read error),
-    /// kept in `text` as empty lines: their numbers and errors.
-    pub bad: Vec<(u64, ParseError)>,
-    /// The input has ended.
-    pub end: bool,
-}
+/// A segment: a [`LineBlock`] of whole lines read from a [`LineReader`]
+/// (block-copied lines keep a `\r` before their `\n`; the parsing threads
+/// drop it). Its `end` says the input has ended.
+pub(super) type Segment = LineBlock;
 
-impl Segment {
+impl LineBlock {
     /// Reads the next `segment` bytes of whole lines (at least one line
     /// unless the input has ended) and cuts them into chunks of about
     /// `chunk` bytes.
-    pub fn fill(&mut self, lines: &mut LineReader, segment: usize, chunk: usize) {
-        self.text.clear();
-        self.chunks.clear();
-        self.bad.clear();
-        self.lines = 0;
-        self.first = lines.lines_read() + 1;
+    pub(super) fn fill(&mut self, lines: &mut LineReader, segment: usize, chunk: usize) {
+        self.start(lines.name(), lines.lines_read() + 1);
         // Room for the segment and a line past it, once: the two segments
         // are the reader's largest buffers.
         self.text.reserve(segment.saturating_add(4096));
@@ -67,7 +50,8 @@ impl Segment {
 
     /// Cuts `text` into chunks of whole lines of at least `chunk` bytes
     /// (the last one shorter).
-    fn cut(&mut self, chunk: usize) {
+    pub(super) fn cut(&mut self, chunk: usize) {
+        self.chunks.clear();
         let text = &self.text[..];
         let (mut from, mut upto) = (0usize, 0u32);
         while from < text.len() {
@@ -81,7 +65,7 @@ impl Segment {
     }
 
     /// Chunk `i`: the number of its first line, its line count and its text.
-    pub fn chunk(&self, i: usize) -> (u64, u32, &[u8]) {
+    pub(super) fn chunk(&self, i: usize) -> (u64, u32, &[u8]) {
         let (start, before) = i.checked_sub(1).map_or((0, 0), |p| self.chunks[p]);
         let (end, upto) = self.chunks[i];
         (

@@ -111,6 +111,8 @@ impl Default for StoreConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
     /// Records per batch; a batch's checkpoint commits with its alerts.
+    /// (The SSH lines of a file, parsed in parallel in blocks, go in
+    /// batches of up to twice this.)
     pub batch_records: usize,
     /// Batches that may wait between parsing and enrichment (backpressure bound).
     pub queue_batches: usize,
@@ -131,9 +133,11 @@ pub struct RunConfig {
     /// Write the run's metrics as JSON to this file after each run.
     pub metrics_json: Option<PathBuf>,
     /// Reader threads. The SSH sources share one thread (their detectors
-    /// share state); EVE and generic-alert sources need no shared state
-    /// and are spread over the others. 1 reads everything on one thread.
-    /// The stored alerts and actions are the same for any value. Default 2.
+    /// share state), which parses SSH log files on this many threads (the
+    /// detectors still see the lines in order); EVE and generic-alert
+    /// sources need no shared state and are spread over the others. 1
+    /// reads and parses everything on one thread. The stored alerts and
+    /// actions are the same for any value. Default 2.
     pub threads: usize,
 }
 

@@ -60,6 +60,7 @@
 //! assert_eq!(src.checkpoints()[0].offset, 8);
 //! ```
 
+mod block;
 mod open;
 mod options;
 mod tracked;
@@ -70,9 +71,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::SourceError;
+use crate::parse::line_block::LineBlock;
 use crate::source::checkpoint::{Checkpoint, FileIdentity};
 use crate::source::{LogSource, SourceKind, SourceRecord};
 use crate::store::StateStore;
+use block::BlockEnd;
 pub use options::{FileFormat, FileSourceOptions};
 use tracked::{Drained, ReadCtx, Step, Tracked};
 
@@ -92,6 +95,9 @@ pub struct FileSource {
     /// Checkpoints found in the store at start (to recognise compressed copies).
     startup_known: Vec<(FileIdentity, u64)>,
     cursor: usize,
+    /// The last block ended at the end of the current file's data: the
+    /// next read goes through `next_record` (which moves on).
+    block_at_eof: bool,
 }
 
 impl std::fmt::Debug for FileSource {
@@ -137,6 +143,7 @@ impl FileSource {
             errors: VecDeque::new(),
             startup_known: Vec::new(),
             cursor: 0,
+            block_at_eof: false,
         };
         src.start()?;
         Ok(src)
@@ -379,6 +386,29 @@ impl LogSource for FileSource {
             rescanned = true;
             self.cursor = 0;
         }
+    }
+
+    fn block_kind(&self) -> Option<SourceKind> {
+        matches!(self.opts.format, FileFormat::Auto | FileFormat::Lines).then_some(self.kind)
+    }
+
+    fn read_block(&mut self, block: &mut LineBlock, max_bytes: usize, max_lines: usize) -> bool {
+        if std::mem::take(&mut self.block_at_eof) || !self.errors.is_empty() {
+            return false;
+        }
+        let ctx = self.ctx();
+        let Some(t) = self.files.get_mut(self.cursor) else {
+            return false;
+        };
+        if t.broken || t.at_eof || t.format != FileFormat::Lines {
+            return false;
+        }
+        match t.read_block(&ctx, block, max_bytes, max_lines) {
+            BlockEnd::Full => {}
+            BlockEnd::Eof => self.block_at_eof = true,
+            BlockEnd::Error(e) => self.errors.push_back(e),
+        }
+        !block.is_empty()
     }
 
     fn checkpoints(&self) -> Vec<Checkpoint> {

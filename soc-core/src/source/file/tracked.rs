@@ -78,7 +78,7 @@ pub(super) struct ReadCtx {
 pub(super) struct Tracked {
     pub path: PathBuf,
     /// `path` as text, for origins and errors.
-    display: String,
+    pub(super) display: String,
     /// A read failed (I/O error, corrupt gzip): stop reading this file.
     pub broken: bool,
     /// Broken only because a `.gz` ended early: not done, retry later.
@@ -87,16 +87,16 @@ pub(super) struct Tracked {
     pub ino: u64,
     pub gz: bool,
     pub format: FileFormat,
-    input: Input,
+    pub(super) input: Input,
     /// Bytes consumed: complete lines (decompressed bytes for `.gz`).
     pub offset: u64,
     /// Lines consumed.
     pub line: u64,
     /// Bytes read but not consumed yet (an incomplete last line).
-    partial: Vec<u8>,
+    pub(super) partial: Vec<u8>,
     /// Inside an over-long line that was reported and is being skipped.
-    skipping: bool,
-    fp: Fingerprint,
+    pub(super) skipping: bool,
+    pub(super) fp: Fingerprint,
     framer: Framer,
     queue: VecDeque<(String, u64)>,
     /// `(offset, line)` before the JSON document whose values are queued.
@@ -112,6 +112,8 @@ pub(super) struct Tracked {
     pub finishing: bool,
     /// Compressed size of a `.gz` file.
     pub gz_size: u64,
+    /// The warning about a last line without newline was logged.
+    warned_partial: bool,
 }
 
 impl Tracked {
@@ -151,6 +153,7 @@ impl Tracked {
             quiet_since: None,
             finishing: false,
             gz_size,
+            warned_partial: false,
         }
     }
 
@@ -338,7 +341,9 @@ impl Tracked {
                         return self.malformed(line, reason);
                     }
                 }
-                if !self.partial.is_empty() && !ctx.follow && !self.skipping {
+                if !self.partial.is_empty() && !ctx.follow && !self.skipping && !self.warned_partial
+                {
+                    self.warned_partial = true;
                     tracing::warn!(
                         file = %self.path.display(),
                         "last line has no newline yet; it will be read once it is complete"

@@ -1,0 +1,168 @@
+//! Tests of the parallel reader ([`super`]).
+
+use std::io::Write;
+
+use super::*;
+use crate::parse::lines::MAX_LINE;
+use crate::parse::ssh::{Reader, SshOptions, SshRecord};
+
+/// An auth log whose connections (host, pid) interleave and run across
+/// many chunks, with lines only the pid join completes, lines of other
+/// programs, blank lines, invalid UTF-8, one line too long to keep, a
+/// year end, and no newline at the end.
+fn auth_log(lines: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let (mut month, mut day, mut secs) = ("Dec", 31, 80_000u32);
+    for i in 0..lines {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        secs += (x % 3) as u32;
+        if secs >= 86_400 {
+            (month, day, secs) = ("Jan", 1, 0);
+        }
+        let host = ["web", "db", "mail"][(x >> 8) as usize % 3];
+        let pid = 1000 + (x >> 16) % 40;
+        let ip = format!("198.51.100.{}", (x >> 24) % 7);
+        let user = ["root", "admin", "a b from 10.0.0.1 port 22", "oracle"][(x >> 32) as usize % 4];
+        let msg = match (x >> 40) % 12 {
+            0 => format!("Connection from {ip} port 4{pid} on 192.0.2.1 port 22"),
+            1 => format!("Invalid user {user} from {ip} port 4{pid}"),
+            2 | 3 => {
+                format!("Failed password for invalid user {user} from {ip} port 4{pid} ssh2")
+            }
+            4 => format!("Failed password for {user} from {ip} port 4{pid} ssh2"),
+            5 => "Disconnecting: Too many authentication failures [preauth]".to_string(),
+            6 => format!("Received disconnect from {ip} port 4{pid}:11: Bye Bye [preauth]"),
+            7 => format!("Accepted publickey for {user} from {ip} port 4{pid} ssh2: RSA SHA256:x"),
+            8 => format!("pam_unix(sshd:session): session closed for user {user}"),
+            9 => format!("User {user} not allowed because account is locked"),
+            _ => format!(
+                "Connection closed by authenticating user {user} {ip} port 4{pid} [preauth]"
+            ),
+        };
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        let stamp = format!("{month} {day:>2} {h:02}:{m:02}:{s:02}");
+        match (i % 97, i % 997) {
+            (13, _) => writeln!(out, "{stamp} {host} CRON[{pid}]: session opened"),
+            (14, _) => writeln!(out),
+            (_, 15) => {
+                out.write_all(b"Dec 31 10:00:00 web sshd[7]: Failed password for \xff\xfe\n")
+            }
+            _ => writeln!(out, "{stamp} {host} sshd[{pid}]: {msg}\r"),
+        }
+        .unwrap();
+        if i == lines / 2 {
+            out.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
+            out.push(b'\n');
+        }
+    }
+    out.pop();
+    out
+}
+
+type Seen = (Vec<(u64, String, SshRecord)>, String, Vec<String>);
+
+fn read(path: &std::path::Path, parallel: Option<Parallel>) -> Seen {
+    let opts = SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    };
+    let mut reader = Reader::open(path, opts).unwrap().with_threads(1);
+    if let Some(p) = parallel {
+        reader = reader.with_parallel(p);
+    }
+    let mut seen = Vec::new();
+    reader.for_each_line(|r, file, no, text| {
+        assert_eq!(file, path.display().to_string());
+        seen.push((no, text.to_string(), r.to_record()));
+    });
+    let stats = reader.take_stats();
+    let errors = stats.errors.iter().map(ToString::to_string).collect();
+    (seen, format!("{:?}", stats.summary()), errors)
+}
+
+/// Any number of threads, any cut: the records, line numbers, counts
+/// and malformed-line errors of one thread.
+#[test]
+fn threads_and_cuts_change_nothing() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&auth_log(20_000)).unwrap();
+    let one = read(f.path(), None);
+    assert_eq!(
+        one.0.len(),
+        one.0
+            .iter()
+            .map(|r| r.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+    assert!(
+        one.0.iter().any(|r| r.2.joined),
+        "the pid join fills addresses"
+    );
+    assert!(one
+        .0
+        .iter()
+        .any(|r| r.2.time.is_some_and(|t| t.to_rfc3339().starts_with("2025"))));
+    assert_eq!(one.2.len(), 20_000 / 997 + 2, "{:?}", one.2.last());
+    assert!(
+        one.2.iter().any(|e| e.contains("longer than")),
+        "{:?}",
+        one.2
+    );
+    for parallel in [
+        Parallel::new(2),
+        Parallel {
+            threads: 2,
+            segment: 4096,
+            chunk: 300,
+        },
+        Parallel {
+            threads: 3,
+            segment: 64 << 10,
+            chunk: 1,
+        },
+        Parallel {
+            threads: 5,
+            segment: 1,
+            chunk: 1 << 20,
+        },
+    ] {
+        let many = read(f.path(), Some(parallel));
+        assert_eq!(many.1, one.1, "{parallel:?}");
+        assert_eq!(many.2, one.2, "{parallel:?}");
+        assert_eq!(many.0.len(), one.0.len(), "{parallel:?}");
+        for (a, b) in many.0.iter().zip(&one.0) {
+            assert_eq!(a, b, "{parallel:?}");
+        }
+    }
+}
+
+/// Record vectors keep their buffer from segment to segment.
+#[test]
+fn rebinding_keeps_the_allocation() {
+    let text = String::from(
+        "Jan  5 01:31:41 www sshd[9]: Connection from 192.0.2.1 port 1 on 192.0.2.2 port 22",
+    );
+    let mut v: Records<'_> = Vec::with_capacity(100);
+    let (stamp, record) = parse_unjoined(&text, true).unwrap().into_record();
+    v.push(Line {
+        no: 1,
+        text: &text,
+        stamp,
+        record,
+    });
+    let ptr = v.as_ptr() as usize;
+    let w: Records<'static> = rebind(v);
+    assert_eq!((w.as_ptr() as usize, w.capacity(), w.len()), (ptr, 100, 0));
+}
+
+#[test]
+fn an_empty_input_reads_nothing() {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    let seen = read(f.path(), Some(Parallel::new(2)));
+    assert!(seen.0.is_empty());
+    assert_eq!(seen.1, read(f.path(), None).1);
+}
