@@ -120,7 +120,7 @@ impl LineBlock {
 
     /// The block's lines in order: number and text, or the error of a
     /// line that could not be read (a line that is not UTF-8 comes as
-    /// the malformed-line error of [`line_text`]).
+    /// the malformed-line error of `line_text`).
     pub fn each_line(&self, mut f: impl FnMut(u64, Result<&str, &ParseError>)) {
         let mut bad = self.bad.iter().peekable();
         let mut from = 0;

@@ -256,7 +256,7 @@ impl Analyzer for StandardAnalyzer {
         kind == SourceKind::Ssh
     }
 
-    /// sshd lines: parsed on `threads` threads ([`BlockParser`]), joined
+    /// sshd lines: parsed on `threads` threads (`parse::ssh`'s block parser), joined
     /// in order by this analyzer's parser, and fed to the detectors in
     /// order as borrowed records.
     fn analyze_block(
