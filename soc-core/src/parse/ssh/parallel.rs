@@ -12,9 +12,7 @@
 //! into chunks, and the caller's work no longer waits for the join.
 //!
 //! The input is read by one more thread, a segment (a few MiB of whole
-//! lines, see [`super::segment`]) ahead of the parsing; the first
-//! segments are small and double up to the full size, so the parsing
-//! starts after a few hundred KiB are read. Memory stays
+//! lines, see [`super::segment`]) ahead of the parsing. Memory stays
 //! bounded: two segments and, per parsing thread, the records of a few
 //! chunks, whose vectors go round (parser, joiner, caller, parser) and
 //! live as long as the reader.
@@ -209,20 +207,6 @@ fn count_chunk(
 }
 
 impl Parallel {
-    /// Bytes of the first segment: two chunks (one per parsing thread of
-    /// two). Nothing parses while the first segment is read, so a whole
-    /// segment first would be a serial start (4 MiB: ~4 % of a 100 MiB
-    /// log); the segments after it are read beside the parsing.
-    fn first_segment(self) -> usize {
-        self.segment.min(self.chunk.saturating_mul(2)).max(1)
-    }
-
-    /// Bytes of the segment after one of `size` bytes: twice as many, up
-    /// to [`Parallel::segment`] (a ramp of a few segments to the full size).
-    fn next_segment(self, size: usize) -> usize {
-        size.saturating_mul(2).min(self.segment.max(1))
-    }
-
     /// Reads the rest of `lines` as [`Reader::for_each_line`](super::Reader::for_each_line)
     /// does, parsing on [`Parallel::threads`] threads.
     pub fn for_each_line(
@@ -235,12 +219,10 @@ impl Parallel {
         let mut cur = Segment::default();
         let mut next = Segment::default();
         let mut pool = RecordPool::new(self);
-        let mut size = self.first_segment();
-        cur.fill(lines, size, self.chunk);
+        cur.fill(lines, self.segment, self.chunk);
         while cur.lines > 0 {
             let more = !cur.end;
-            size = self.next_segment(size);
-            let read_ahead = more.then_some(|| next.fill(lines, size, self.chunk));
+            let read_ahead = more.then_some(|| next.fill(lines, self.segment, self.chunk));
             self.parse_segment(&mut cur, parser, &mut pool, stats, read_ahead, f);
             if !more {
                 break;

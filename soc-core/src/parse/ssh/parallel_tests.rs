@@ -140,29 +140,6 @@ fn threads_and_cuts_change_nothing() {
     }
 }
 
-/// The first segment is two chunks and the next ones double up to the
-/// full segment.
-#[test]
-fn segments_ramp_up_to_the_full_size() {
-    let p = Parallel::new(2);
-    let mut sizes = vec![p.first_segment()];
-    while sizes.len() < 7 {
-        sizes.push(p.next_segment(*sizes.last().unwrap()));
-    }
-    let k = 1 << 10;
-    let full = 4096 * k;
-    assert_eq!(
-        sizes,
-        [256 * k, 512 * k, 1024 * k, 2048 * k, full, full, full]
-    );
-    let tiny = Parallel {
-        threads: 2,
-        segment: 1,
-        chunk: 1 << 20,
-    };
-    assert_eq!((tiny.first_segment(), tiny.next_segment(1)), (1, 1));
-}
-
 /// Record vectors keep their buffer from segment to segment.
 #[test]
 fn rebinding_keeps_the_allocation() {
