@@ -42,12 +42,6 @@ struct Staged {
     detector_state: Option<Vec<StateChange>>,
 }
 
-/// An alert and its score encoded once for the store.
-struct Encoded {
-    alert: String,
-    score: String,
-}
-
 impl Pipeline {
     /// Whether the actions change nothing outside the store (the action
     /// stage and the extra responders dry-run), so they may run before
@@ -138,17 +132,18 @@ impl Pipeline {
                 records.push(self.run_actions(alert, score).await?);
             }
         }
-        let encoded = encode(&self.store, staged.iter().flat_map(|s| &s.scored))?;
         let store = self.store.clone();
+        let mut encoder = Encoder::default();
         let new_flags = store.with_tx(|tx| {
             let scored = staged.iter().flat_map(|s| &s.scored);
-            let flags = put_alerts(tx, scored, &encoded, false)?;
+            let flags = encoder.put_alerts(tx, scored, false)?;
             store.write_deferred_actions(tx)?;
             for s in &staged {
                 put_progress(tx, &s.checkpoints, s.detector_state.as_deref())?;
             }
             Ok(flags)
-        })?;
+        });
+        let new_flags = encoder.check(&store, new_flags)?;
         let scored = staged.iter().flat_map(|s| &s.scored);
         for (((alert, _), is_new), records) in scored.zip(new_flags).zip(records) {
             let detected = self.count_alert(alert, is_new, detected_at, metrics);
@@ -161,12 +156,13 @@ impl Pipeline {
     /// checkpoints and the windows, then runs the actions and clears the
     /// marks.
     async fn commit_then_act(&mut self, s: Staged, metrics: &mut RunMetrics) -> Result<(), Error> {
-        let encoded = encode(&self.store, &s.scored)?;
+        let mut encoder = Encoder::default();
         let new_flags = self.store.with_tx(|tx| {
-            let flags = put_alerts(tx, &s.scored, &encoded, true)?;
+            let flags = encoder.put_alerts(tx, &s.scored, true)?;
             put_progress(tx, &s.checkpoints, s.detector_state.as_deref())?;
             Ok(flags)
-        })?;
+        });
+        let new_flags = encoder.check(&self.store, new_flags)?;
         let detected_at = Utc::now();
         let mut done_ids = Vec::with_capacity(s.scored.len());
         for ((alert, score), is_new) in s.scored.iter().zip(new_flags) {
@@ -211,42 +207,73 @@ impl Pipeline {
     }
 }
 
-/// Encodes each alert and its score as the store keeps them (once each).
-fn encode<'a>(
-    store: &StateStore,
-    scored: impl IntoIterator<Item = &'a (Alert, Score)>,
-) -> Result<Vec<Encoded>, StoreError> {
-    let corrupt = |what: &str, e: serde_json::Error| StoreError::Corrupt {
-        path: store.path().display().to_string(),
-        what: what.into(),
-        reason: e.to_string(),
-    };
-    scored
-        .into_iter()
-        .map(|(a, s)| {
-            Ok(Encoded {
-                alert: serde_json::to_string(a).map_err(|e| corrupt("alert", e))?,
-                score: serde_json::to_string(s).map_err(|e| corrupt("score", e))?,
-            })
-        })
-        .collect()
+/// Encodes alerts and their scores as the store keeps them, each just
+/// before its insert, into two buffers reused for every alert: a batch's
+/// encoded alerts are never all held at once (the run's final flush of
+/// open episodes, ~900 alerts of ~10 KB, held ~30 MiB of JSON that way at
+/// the run's memory peak).
+#[derive(Default)]
+struct Encoder {
+    alert: Vec<u8>,
+    score: Vec<u8>,
+    /// The first encoding failure (reported as the store's corruption).
+    failed: Option<(&'static str, serde_json::Error)>,
 }
 
-/// Stores alerts (with pending marks when `pending`); whether each is new.
-fn put_alerts<'a>(
-    tx: &rusqlite::Transaction<'_>,
-    scored: impl IntoIterator<Item = &'a (Alert, Score)>,
-    encoded: &[Encoded],
-    pending: bool,
-) -> rusqlite::Result<Vec<bool>> {
-    let mut flags = Vec::with_capacity(encoded.len());
-    for ((a, s), e) in scored.into_iter().zip(encoded) {
-        flags.push(store::put_alert(tx, a, &e.alert, Some(s), Some(&e.score))?);
-        if pending {
-            super::state::put_pending(tx, &a.id)?;
+impl Encoder {
+    /// Stores alerts (with pending marks when `pending`); whether each is new.
+    fn put_alerts<'a>(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        scored: impl IntoIterator<Item = &'a (Alert, Score)>,
+        pending: bool,
+    ) -> rusqlite::Result<Vec<bool>> {
+        let scored = scored.into_iter();
+        let mut flags = Vec::with_capacity(scored.size_hint().0);
+        for (a, s) in scored {
+            let (alert, score) = self.encode(a, s)?;
+            flags.push(store::put_alert(tx, a, alert, Some(s), Some(score))?);
+            if pending {
+                super::state::put_pending(tx, &a.id)?;
+            }
+        }
+        Ok(flags)
+    }
+
+    fn encode(&mut self, a: &Alert, s: &Score) -> rusqlite::Result<(&str, &str)> {
+        self.alert.clear();
+        self.score.clear();
+        let failed = match serde_json::to_writer(&mut self.alert, a) {
+            Err(e) => Some(("alert", e)),
+            Ok(()) => serde_json::to_writer(&mut self.score, s)
+                .err()
+                .map(|e| ("score", e)),
+        };
+        if let Some(f) = failed {
+            self.failed = Some(f);
+            return Err(rusqlite::Error::ToSqlConversionFailure(
+                "alert encoding failed".into(),
+            ));
+        }
+        Ok((utf8(&self.alert)?, utf8(&self.score)?))
+    }
+
+    /// The transaction's result, or the encoding failure that ended it.
+    fn check<T>(self, store: &StateStore, out: Result<T, StoreError>) -> Result<T, StoreError> {
+        match self.failed {
+            Some((what, e)) => Err(StoreError::Corrupt {
+                path: store.path().display().to_string(),
+                what: what.into(),
+                reason: e.to_string(),
+            }),
+            None => out,
         }
     }
-    Ok(flags)
+}
+
+/// serde_json's output as text (it writes UTF-8 only).
+fn utf8(b: &[u8]) -> rusqlite::Result<&str> {
+    std::str::from_utf8(b).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 /// Stores a batch's checkpoints and detector window changes.
