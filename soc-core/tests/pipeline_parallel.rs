@@ -17,7 +17,6 @@ use chrono::{DateTime, Utc};
 use soc_core::pipeline::stages::{Analysis, Analyzer};
 use soc_core::pipeline::{BuildOptions, Pipeline, PipelineConfig, RunMetrics, RunOptions};
 use soc_core::source::SourceRecord;
-use soc_core::StateStore;
 
 /// An auth log of `n` lines (about 95 bytes each): failures from a few
 /// sources in bursts and slowly, spraying, successes, other programs,
@@ -98,27 +97,22 @@ impl Analyzer for OneByOne {
     }
 }
 
-type Stored = BTreeMap<
+/// An alert as the runs must agree on it: kind, count, first and last
+/// seen, evidence kept.
+type Seen = (
     String,
-    (
-        String,
-        u64,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        usize,
-    ),
->;
+    u64,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    usize,
+);
+type Stored = BTreeMap<String, Seen>;
 
 fn stored(dir: &Path) -> Stored {
-    let store = StateStore::open(dir.join("state.db")).unwrap();
-    support::all_alerts(&store)
-        .into_iter()
-        .map(|s| {
-            let a = s.alert;
-            let evidence = a.events.len();
-            (a.id, (a.kind, a.count, a.first_seen, a.last_seen, evidence))
-        })
-        .collect()
+    support::stored_alerts(dir, |a| {
+        let evidence = a.events.len();
+        (a.kind, a.count, a.first_seen, a.last_seen, evidence)
+    })
 }
 
 /// One `--once` run; `stop_early`: stopped as if by a signal, after its

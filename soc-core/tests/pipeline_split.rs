@@ -96,14 +96,7 @@ fn append(path: &Path, lines: &[String]) {
 type Stored = BTreeMap<String, (String, u64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>;
 
 fn stored(dir: &Path) -> Stored {
-    let store = StateStore::open(dir.join("state.db")).unwrap();
-    support::all_alerts(&store)
-        .into_iter()
-        .map(|s| {
-            let a = s.alert;
-            (a.id, (a.kind, a.count, a.first_seen, a.last_seen))
-        })
-        .collect()
+    support::stored_alerts(dir, |a| (a.kind, a.count, a.first_seen, a.last_seen))
 }
 
 fn run_once(dir: &Path, rt: &tokio::runtime::Runtime) {

@@ -135,10 +135,9 @@ pub trait Analyzer: Send {
         &mut self,
         kind: SourceKind,
         block: &mut LineBlock,
-        threads: usize,
+        _threads: usize,
         out: &mut Analysis,
     ) {
-        let _ = threads;
         analyze_each_line(self, kind, block, out);
     }
     /// Called before each batch is handed on: adds any counts the

@@ -5,7 +5,8 @@
 //!   file is a failure; `SOC_UPDATE_GOLDEN=1` (re)writes it after an
 //!   intended change. One helper, one variable.
 //! * [`brute_force_alert`]: the SSH brute-force alert responder tests send.
-//! * [`all_alerts`]: every alert a state store holds.
+//! * [`all_alerts`]: every alert a state store holds; [`stored_alerts`]:
+//!   those of `DIR/state.db` by id, each as `f` sums it up.
 //! * [`failed_attempt`]: the event of one failed SSH login attempt.
 //! * [`nft_block_argv`]: the command that blocks an address with nftables.
 //! * [`parse_each_line`]: an SSH log's lines through a parser, numbered.
@@ -85,6 +86,19 @@ pub fn all_alerts(store: &soc_core::StateStore) -> Vec<soc_core::store::StoredAl
     store
         .alerts_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
         .unwrap()
+}
+
+/// The alerts of the state store `dir/state.db` by id, each as `f` sums
+/// it up (what must agree between two runs).
+pub fn stored_alerts<T>(
+    dir: &std::path::Path,
+    f: impl Fn(soc_core::Alert) -> T,
+) -> std::collections::BTreeMap<String, T> {
+    let store = soc_core::StateStore::open(dir.join("state.db")).unwrap();
+    all_alerts(&store)
+        .into_iter()
+        .map(|s| (s.alert.id.clone(), f(s.alert)))
+        .collect()
 }
 
 /// A failed SSH login attempt by `user` from `src` at `time`, as the SSH
