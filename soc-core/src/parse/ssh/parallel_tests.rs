@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::*;
-use crate::parse::lines::MAX_LINE;
+use crate::parse::lines::{LineReader, MAX_LINE};
 use crate::parse::ssh::{Reader, SshOptions, SshRecord};
 
 /// An auth log whose connections (host, pid) interleave and run across
@@ -116,17 +116,14 @@ fn threads_and_cuts_change_nothing() {
         Parallel::new(2),
         Parallel {
             threads: 2,
-            segment: 4096,
             chunk: 300,
         },
         Parallel {
             threads: 3,
-            segment: 64 << 10,
             chunk: 1,
         },
         Parallel {
             threads: 5,
-            segment: 1,
             chunk: 1 << 20,
         },
     ] {
@@ -138,6 +135,30 @@ fn threads_and_cuts_change_nothing() {
             assert_eq!(a, b, "{parallel:?}");
         }
     }
+}
+
+/// However many chunks the input makes, the reader fills a few buffers
+/// over and over: the chunks the caller is done with come back to it.
+#[test]
+fn chunk_buffers_are_used_again() {
+    let text = auth_log(5_000);
+    let mut lines = LineReader::from_reader(std::io::Cursor::new(text), "t").unwrap();
+    let mut parser = SshParser::new(SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    });
+    let mut stats = ParseStats::default();
+    let mut n = 0;
+    let parallel = Parallel {
+        threads: 2,
+        chunk: 1,
+    };
+    let buffers = parallel.for_each_line(&mut lines, &mut parser, &mut stats, &mut |_, _, _, _| {
+        n += 1
+    });
+    assert_eq!(stats.lines, 5_001, "a chunk a line, and the long line");
+    assert!(n > 4_000, "{n}");
+    assert!(buffers <= 2 * 4 + 6, "{buffers} buffers for 5,001 chunks");
 }
 
 /// Record vectors keep their buffer from segment to segment.
