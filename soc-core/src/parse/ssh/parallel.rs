@@ -27,7 +27,6 @@ use crate::parse::ParseStats;
 use super::header::Stamp;
 use super::parser::SshParser;
 use super::record::SshRecordRef;
-use super::segment::Segment;
 use super::unjoined::parse_unjoined;
 
 /// How the parallel reader divides its input and its work.
@@ -80,16 +79,16 @@ pub(super) struct Line<'a> {
 /// The sshd lines of a chunk.
 pub(super) type Records<'a> = Vec<Line<'a>>;
 
-/// Parses chunk `i` of `seg` (lines of input `name`) into `records` (an
+/// Parses chunk `i` of `block` (lines of input `name`) into `records` (an
 /// empty vector to reuse).
 fn parse_chunk<'a>(
-    seg: &'a Segment,
+    block: &'a LineBlock,
     i: usize,
     name: &str,
     bare: bool,
     records: Records<'a>,
 ) -> Parsed<'a> {
-    let (first, lines, text) = seg.chunk(i);
+    let (first, lines, text) = block.chunk(i);
     parse_lines(text, first, lines, name, bare, records)
 }
 
@@ -173,10 +172,10 @@ fn line_of(e: &ParseError) -> u64 {
 /// spare.
 const VECS_PER_THREAD: usize = 6;
 
-/// `v`, emptied, for records of another segment: the same allocation (a
-/// `Vec` collected from its own emptied `IntoIter` of a same-sized type
-/// reuses the buffer), so record vectors live as long as the reader and
-/// a segment's records never grow fresh pages.
+/// `v`, emptied, for records of another block or chunk: the same
+/// allocation (a `Vec` collected from its own emptied `IntoIter` of a
+/// same-sized type reuses the buffer), so record vectors live as long as
+/// the reader and a chunk's records never grow fresh pages.
 pub(super) fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
     v.clear();
     v.into_iter()
@@ -220,24 +219,24 @@ pub(super) fn count_chunk(
 }
 
 impl Parallel {
-    /// Parses the lines of `seg` (cut into chunks) on the threads, joins
+    /// Parses the lines of `block` (cut into chunks) on the threads, joins
     /// them in order and hands them to `f`, counting them in `stats`;
     /// returns the blank lines among them.
-    fn parse_segment(
+    fn parse_block(
         self,
-        seg: &mut Segment,
+        block: &mut LineBlock,
         parser: &mut SshParser,
         pool: &mut RecordPool,
         stats: &mut ParseStats,
         f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
     ) -> u64 {
         let bare = parser.bare();
-        let bad = std::mem::take(&mut seg.bad);
-        let seg = &*seg;
-        let name = seg.name.as_str();
+        let bad = std::mem::take(&mut block.bad);
+        let block = &*block;
+        let name = block.name.as_str();
         let mut blank = 0;
         thread::scope(|s| {
-            let n = seg.chunks.len();
+            let n = block.chunks.len();
             let workers = self.threads.clamp(1, n.max(1));
             // Per thread: its results, and its used record vectors
             // coming back; each thread returns its vectors at the end.
@@ -257,7 +256,7 @@ impl Parallel {
                             // (dropped here, not on the calling thread).
                             let mut records = given_back.try_recv().unwrap_or_default();
                             records.clear();
-                            if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
+                            if tx.send(parse_chunk(block, i, name, bare, records)).is_err() {
                                 break;
                             }
                         }
@@ -304,24 +303,24 @@ impl Parallel {
         blank
     }
 
-    /// [`Parallel::parse_segment`] on the calling thread alone, chunk
+    /// [`Parallel::parse_block`] on the calling thread alone, chunk
     /// after chunk: the same records and counts.
-    fn parse_segment_here(
+    fn parse_block_here(
         self,
-        seg: &mut Segment,
+        block: &mut LineBlock,
         parser: &mut SshParser,
         pool: &mut RecordPool,
         stats: &mut ParseStats,
         f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
     ) -> u64 {
         let bare = parser.bare();
-        let mut bad = std::mem::take(&mut seg.bad).into_iter().peekable();
-        let seg = &*seg;
-        let name = seg.name.as_str();
+        let mut bad = std::mem::take(&mut block.bad).into_iter().peekable();
+        let block = &*block;
+        let name = block.name.as_str();
         let mut records = pool.take(1).next().map(rebind).unwrap_or_default();
         let mut blank = 0;
-        for i in 0..seg.chunks.len() {
-            let mut p = parse_chunk(seg, i, name, bare, records);
+        for i in 0..block.chunks.len() {
+            let mut p = parse_chunk(block, i, name, bare, records);
             join_parsed(parser, &mut p);
             blank += count_chunk(&mut p, &mut bad, stats);
             for l in &p.records {
@@ -334,7 +333,7 @@ impl Parallel {
     }
 }
 
-/// The record vectors of a parallel reader, kept from segment to segment
+/// The record vectors of a block parser, kept from block to block
 /// (see [`rebind`]). Allocated once, by the thread that keeps them: a
 /// short-lived thread's allocator heap would keep their pages.
 struct RecordPool(Vec<Records<'static>>);
@@ -399,17 +398,17 @@ impl BlockParser {
         block.cut(self.parallel.chunk);
         let blank = if self.parallel.threads > 1 && block.chunks.len() > 1 {
             let p = self.parallel;
-            p.parse_segment(block, parser, &mut self.pool, stats, f)
+            p.parse_block(block, parser, &mut self.pool, stats, f)
         } else {
             let p = self.parallel;
-            p.parse_segment_here(block, parser, &mut self.pool, stats, f)
+            p.parse_block_here(block, parser, &mut self.pool, stats, f)
         };
         block.chunks.clear();
         blank
     }
 }
 
-/// The joiner: takes the `n` chunks of a segment in input order from the
+/// The joiner: takes the `n` chunks of a block in input order from the
 /// parsing threads (chunk `i` from thread `i % results.len()`), joins their
 /// lines with `parser` and passes them on to the calling thread.
 fn join_chunks<'a>(

@@ -161,7 +161,7 @@ fn chunk_buffers_are_used_again() {
     assert!(buffers <= 2 * 4 + 6, "{buffers} buffers for 5,001 chunks");
 }
 
-/// Record vectors keep their buffer from segment to segment.
+/// Record vectors keep their buffer from chunk to chunk.
 #[test]
 fn rebinding_keeps_the_allocation() {
     let text = String::from(

@@ -14,11 +14,9 @@
 use crate::parse::line_block::LineBlock;
 use crate::parse::lines::LineReader;
 
-/// A segment: a [`LineBlock`] of whole lines read from a [`LineReader`]
-/// (block-copied lines keep a `\r` before their `\n`; the parsing threads
-/// drop it). Its `end` says the input has ended.
-pub(super) type Segment = LineBlock;
-
+/// Whole lines read from a [`LineReader`] (block-copied lines keep a `\r`
+/// before their `\n`; the parsing threads drop it); `end` says the input
+/// has ended.
 impl LineBlock {
     /// Reads the next `bytes` bytes of whole lines (at least one line
     /// unless the input has ended; the last line may pass `bytes`).
@@ -79,9 +77,9 @@ impl LineBlock {
 mod tests {
     use super::*;
 
-    fn segment(input: &'static [u8], segment: usize, chunk: usize) -> Segment {
+    fn segment(input: &'static [u8], segment: usize, chunk: usize) -> LineBlock {
         let mut r = LineReader::from_reader(input, "t").unwrap();
-        let mut s = Segment::default();
+        let mut s = LineBlock::default();
         s.read(&mut r, segment);
         s.cut(chunk);
         s
@@ -99,7 +97,7 @@ mod tests {
     #[test]
     fn a_segment_holds_whole_lines_and_the_next_goes_on() {
         let mut r = LineReader::from_reader(&b"one\ntwo\nthree\n"[..], "t").unwrap();
-        let mut s = Segment::default();
+        let mut s = LineBlock::default();
         s.read(&mut r, 5);
         assert_eq!(
             (s.text.as_slice(), s.lines, s.end),
