@@ -161,6 +161,34 @@ fn chunk_buffers_are_used_again() {
     assert!(buffers <= 2 * 4 + 6, "{buffers} buffers for 5,001 chunks");
 }
 
+/// A panic in the caller's work ends the read with that panic: the
+/// reader, parsing and joining threads see the chunks stop and end too.
+#[test]
+fn a_panic_in_the_callback_ends_the_read() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&auth_log(5_000)).unwrap();
+    let opts = SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    };
+    let mut reader = Reader::open(f.path(), opts)
+        .unwrap()
+        .with_parallel(Parallel {
+            threads: 2,
+            chunk: 512,
+        });
+    let mut n = 0;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        reader.for_each_record(|_| {
+            n += 1;
+            assert!(n < 100, "enough");
+        })
+    }));
+    let panic = caught.unwrap_err();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"enough"));
+    assert_eq!(n, 100);
+}
+
 /// Record vectors keep their buffer from chunk to chunk.
 #[test]
 fn rebinding_keeps_the_allocation() {
