@@ -39,7 +39,7 @@ pub struct LineBlock {
     /// Lines kept as empty lines because they could not be read: their
     /// numbers and errors, in line order.
     pub(crate) bad: Vec<(u64, ParseError)>,
-    /// The input has ended (the sshd reader's segments).
+    /// The input has ended (the sshd reader's chunks).
     pub(crate) end: bool,
 }
 

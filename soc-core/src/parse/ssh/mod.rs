@@ -105,6 +105,7 @@ mod record;
 mod segment;
 mod shapes;
 mod state;
+mod stream;
 mod texts;
 mod unjoined;
 

@@ -1,4 +1,4 @@
-//! Reading one input on several threads, with the results of one thread.
+//! Parsing lines on several threads, with the results of one thread.
 //!
 //! Splitting a line and classifying its message
 //! ([`parse_unjoined`]) needs no other line: that is most of the work, and
@@ -11,24 +11,22 @@
 //! thread's, whatever the number of threads and however the lines fall
 //! into chunks, and the caller's work no longer waits for the join.
 //!
-//! The input is read by one more thread, a segment (a few MiB of whole
-//! lines, see [`super::segment`]) ahead of the parsing. Memory stays
-//! bounded: two segments and, per parsing thread, the records of a few
-//! chunks, whose vectors go round (parser, joiner, caller, parser) and
-//! live as long as the reader.
+//! Two drivers share these stages: [`super::stream`] reads a whole input
+//! on threads that live as long as the read (`soc ssh`, the
+//! [`Reader`](super::Reader)), and [`BlockParser`] parses blocks the
+//! caller hands in (the run's SSH lane), one scope per block.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
 use crate::error::ParseError;
 use crate::parse::line_block::LineBlock;
-use crate::parse::lines::{line_text, trim_cr, LineReader};
+use crate::parse::lines::{line_text, trim_cr};
 use crate::parse::ParseStats;
 
 use super::header::Stamp;
 use super::parser::SshParser;
 use super::record::SshRecordRef;
-use super::segment::Segment;
 use super::unjoined::parse_unjoined;
 
 /// How the parallel reader divides its input and its work.
@@ -36,67 +34,81 @@ use super::unjoined::parse_unjoined;
 pub(crate) struct Parallel {
     /// Threads parsing chunks (at least 2; one thread reads alone).
     pub threads: usize,
-    /// Bytes of lines read ahead at once.
-    pub segment: usize,
     /// Bytes of lines per unit of work of a parsing thread.
     pub chunk: usize,
 }
 
 impl Parallel {
-    /// `threads` threads with the default segment (4 MiB) and chunk (128 KiB).
-    /// Larger segments cost more fresh pages than they save in hand-overs.
+    /// `threads` threads with the default chunk (128 KiB).
     pub fn new(threads: usize) -> Parallel {
         Parallel {
             threads,
-            segment: 4 << 20,
             chunk: 128 << 10,
         }
     }
 }
 
 /// What a parsing thread makes of one chunk (and the joiner completes).
-struct Parsed<'a> {
+pub(super) struct Parsed<'a> {
     /// Line number of the chunk's first line.
     first: u64,
     /// Lines in the chunk.
     lines: u32,
     /// Its sshd lines.
-    records: Records<'a>,
+    pub records: Records<'a>,
     /// Its lines that are not UTF-8.
     malformed: Vec<ParseError>,
     /// Its lines that are blank (whitespace only), among those that are
     /// not sshd's.
     blank: u32,
+    /// The lines the line reader could not read, with their numbers (in
+    /// a chunk read on its own; a block's are handed to
+    /// [`count_chunk`] apart).
+    pub bad: Vec<(u64, ParseError)>,
 }
 
 /// An sshd line of a chunk: its number and text, its time stamp, and its
 /// record (complete once the joiner has been).
-struct Line<'a> {
-    no: u64,
-    text: &'a str,
+pub(super) struct Line<'a> {
+    pub no: u64,
+    pub text: &'a str,
     stamp: Option<Stamp>,
-    record: SshRecordRef<'a>,
+    pub record: SshRecordRef<'a>,
 }
 
 /// The sshd lines of a chunk.
-type Records<'a> = Vec<Line<'a>>;
+pub(super) type Records<'a> = Vec<Line<'a>>;
 
-/// Parses chunk `i` of `seg` (lines of input `name`) into `records` (an
+/// Parses chunk `i` of `block` (lines of input `name`) into `records` (an
 /// empty vector to reuse).
 fn parse_chunk<'a>(
-    seg: &'a Segment,
+    block: &'a LineBlock,
     i: usize,
     name: &str,
     bare: bool,
     records: Records<'a>,
 ) -> Parsed<'a> {
-    let (first, lines, text) = seg.chunk(i);
+    let (first, lines, text) = block.chunk(i);
+    parse_lines(text, first, lines, name, bare, records)
+}
+
+/// Parses `text`, `lines` whole lines of input `name` from line `first`
+/// on, into `records` (an empty vector to reuse).
+pub(super) fn parse_lines<'a>(
+    text: &'a [u8],
+    first: u64,
+    lines: u32,
+    name: &str,
+    bare: bool,
+    records: Records<'a>,
+) -> Parsed<'a> {
     let mut out = Parsed {
         first,
         lines,
         records,
         malformed: Vec::new(),
         blank: 0,
+        bad: Vec::new(),
     };
     let mut push = |no, line| {
         if let Some(u) = parse_unjoined(line, bare) {
@@ -154,17 +166,17 @@ fn line_of(e: &ParseError) -> u64 {
     }
 }
 
-/// Record vectors handed to each parsing thread per segment: one being
+/// Record vectors handed to each parsing thread per block: one being
 /// filled, two waiting in its results channel, and its share of the four
 /// with the joiner and the calling thread (two waiting between them), one
 /// spare.
 const VECS_PER_THREAD: usize = 6;
 
-/// `v`, emptied, for records of another segment: the same allocation (a
-/// `Vec` collected from its own emptied `IntoIter` of a same-sized type
-/// reuses the buffer), so record vectors live as long as the reader and
-/// a segment's records never grow fresh pages.
-fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
+/// `v`, emptied, for records of another block or chunk: the same
+/// allocation (a `Vec` collected from its own emptied `IntoIter` of a
+/// same-sized type reuses the buffer), so record vectors live as long as
+/// the reader and a chunk's records never grow fresh pages.
+pub(super) fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
     v.clear();
     v.into_iter()
         .map(|_| unreachable!("the vector was emptied"))
@@ -174,7 +186,7 @@ fn rebind<'b>(mut v: Records<'_>) -> Records<'b> {
 /// Counts chunk `p`'s lines in `stats`, with the reader's errors in
 /// `bad` that fall in the chunk, in line order with the chunk's own;
 /// returns the chunk's blank lines (counted in `stats.skipped` too).
-fn count_chunk(
+pub(super) fn count_chunk(
     p: &mut Parsed<'_>,
     bad: &mut std::iter::Peekable<std::vec::IntoIter<(u64, ParseError)>>,
     stats: &mut ParseStats,
@@ -207,53 +219,24 @@ fn count_chunk(
 }
 
 impl Parallel {
-    /// Reads the rest of `lines` as [`Reader::for_each_line`](super::Reader::for_each_line)
-    /// does, parsing on [`Parallel::threads`] threads.
-    pub fn for_each_line(
-        self,
-        lines: &mut LineReader,
-        parser: &mut SshParser,
-        stats: &mut ParseStats,
-        f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
-    ) {
-        let mut cur = Segment::default();
-        let mut next = Segment::default();
-        let mut pool = RecordPool::new(self);
-        cur.fill(lines, self.segment, self.chunk);
-        while cur.lines > 0 {
-            let more = !cur.end;
-            let read_ahead = more.then_some(|| next.fill(lines, self.segment, self.chunk));
-            self.parse_segment(&mut cur, parser, &mut pool, stats, read_ahead, f);
-            if !more {
-                break;
-            }
-            std::mem::swap(&mut cur, &mut next);
-        }
-    }
-
-    /// Parses the lines of `seg` (cut into chunks) on the threads, joins
-    /// them in order and hands them to `f`, counting them in `stats`,
-    /// while one more thread runs `beside` (the next segment's read);
+    /// Parses the lines of `block` (cut into chunks) on the threads, joins
+    /// them in order and hands them to `f`, counting them in `stats`;
     /// returns the blank lines among them.
-    fn parse_segment(
+    fn parse_block(
         self,
-        seg: &mut Segment,
+        block: &mut LineBlock,
         parser: &mut SshParser,
         pool: &mut RecordPool,
         stats: &mut ParseStats,
-        beside: Option<impl FnOnce() + Send>,
         f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
     ) -> u64 {
         let bare = parser.bare();
-        let bad = std::mem::take(&mut seg.bad);
-        let seg = &*seg;
-        let name = seg.name.as_str();
+        let bad = std::mem::take(&mut block.bad);
+        let block = &*block;
+        let name = block.name.as_str();
         let mut blank = 0;
         thread::scope(|s| {
-            if let Some(beside) = beside {
-                s.spawn(beside);
-            }
-            let n = seg.chunks.len();
+            let n = block.chunks.len();
             let workers = self.threads.clamp(1, n.max(1));
             // Per thread: its results, and its used record vectors
             // coming back; each thread returns its vectors at the end.
@@ -273,7 +256,7 @@ impl Parallel {
                             // (dropped here, not on the calling thread).
                             let mut records = given_back.try_recv().unwrap_or_default();
                             records.clear();
-                            if tx.send(parse_chunk(seg, i, name, bare, records)).is_err() {
+                            if tx.send(parse_chunk(block, i, name, bare, records)).is_err() {
                                 break;
                             }
                         }
@@ -320,30 +303,25 @@ impl Parallel {
         blank
     }
 
-    /// [`Parallel::parse_segment`] on the calling thread alone, chunk
+    /// [`Parallel::parse_block`] on the calling thread alone, chunk
     /// after chunk: the same records and counts.
-    fn parse_segment_here(
+    fn parse_block_here(
         self,
-        seg: &mut Segment,
+        block: &mut LineBlock,
         parser: &mut SshParser,
         pool: &mut RecordPool,
         stats: &mut ParseStats,
         f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
     ) -> u64 {
         let bare = parser.bare();
-        let mut bad = std::mem::take(&mut seg.bad).into_iter().peekable();
-        let seg = &*seg;
-        let name = seg.name.as_str();
+        let mut bad = std::mem::take(&mut block.bad).into_iter().peekable();
+        let block = &*block;
+        let name = block.name.as_str();
         let mut records = pool.take(1).next().map(rebind).unwrap_or_default();
         let mut blank = 0;
-        for i in 0..seg.chunks.len() {
-            let mut p = parse_chunk(seg, i, name, bare, records);
-            for l in &p.records {
-                parser.touch(l.record.host.as_deref(), l.record.pid);
-            }
-            for l in &mut p.records {
-                parser.join_record(l.stamp, &mut l.record);
-            }
+        for i in 0..block.chunks.len() {
+            let mut p = parse_chunk(block, i, name, bare, records);
+            join_parsed(parser, &mut p);
             blank += count_chunk(&mut p, &mut bad, stats);
             for l in &p.records {
                 f(&l.record, name, l.no, l.text);
@@ -355,7 +333,7 @@ impl Parallel {
     }
 }
 
-/// The record vectors of a parallel reader, kept from segment to segment
+/// The record vectors of a block parser, kept from block to block
 /// (see [`rebind`]). Allocated once, by the thread that keeps them: a
 /// short-lived thread's allocator heap would keep their pages.
 struct RecordPool(Vec<Records<'static>>);
@@ -391,7 +369,6 @@ impl BlockParser {
     pub fn new(threads: usize, chunk: usize) -> BlockParser {
         let parallel = Parallel {
             threads: threads.max(1),
-            segment: 0,
             chunk: chunk.max(1),
         };
         BlockParser {
@@ -421,17 +398,17 @@ impl BlockParser {
         block.cut(self.parallel.chunk);
         let blank = if self.parallel.threads > 1 && block.chunks.len() > 1 {
             let p = self.parallel;
-            p.parse_segment(block, parser, &mut self.pool, stats, None::<fn()>, f)
+            p.parse_block(block, parser, &mut self.pool, stats, f)
         } else {
             let p = self.parallel;
-            p.parse_segment_here(block, parser, &mut self.pool, stats, f)
+            p.parse_block_here(block, parser, &mut self.pool, stats, f)
         };
         block.chunks.clear();
         blank
     }
 }
 
-/// The joiner: takes the `n` chunks of a segment in input order from the
+/// The joiner: takes the `n` chunks of a block in input order from the
 /// parsing threads (chunk `i` from thread `i % results.len()`), joins their
 /// lines with `parser` and passes them on to the calling thread.
 fn join_chunks<'a>(
@@ -444,15 +421,21 @@ fn join_chunks<'a>(
         let Ok(mut p) = results[i % results.len()].recv() else {
             return;
         };
-        for l in &p.records {
-            parser.touch(l.record.host.as_deref(), l.record.pid);
-        }
-        for l in &mut p.records {
-            parser.join_record(l.stamp, &mut l.record);
-        }
+        join_parsed(parser, &mut p);
         if to_caller.send(p).is_err() {
             return;
         }
+    }
+}
+
+/// Joins the lines of chunk `p` with `parser`, in order: the year
+/// inference and the per-connection join.
+pub(super) fn join_parsed(parser: &mut SshParser, p: &mut Parsed<'_>) {
+    for l in &p.records {
+        parser.touch(l.record.host.as_deref(), l.record.pid);
+    }
+    for l in &mut p.records {
+        parser.join_record(l.stamp, &mut l.record);
     }
 }
 

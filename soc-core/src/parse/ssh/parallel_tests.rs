@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::*;
-use crate::parse::lines::MAX_LINE;
+use crate::parse::lines::{LineReader, MAX_LINE};
 use crate::parse::ssh::{Reader, SshOptions, SshRecord};
 
 /// An auth log whose connections (host, pid) interleave and run across
@@ -116,17 +116,14 @@ fn threads_and_cuts_change_nothing() {
         Parallel::new(2),
         Parallel {
             threads: 2,
-            segment: 4096,
             chunk: 300,
         },
         Parallel {
             threads: 3,
-            segment: 64 << 10,
             chunk: 1,
         },
         Parallel {
             threads: 5,
-            segment: 1,
             chunk: 1 << 20,
         },
     ] {
@@ -140,7 +137,59 @@ fn threads_and_cuts_change_nothing() {
     }
 }
 
-/// Record vectors keep their buffer from segment to segment.
+/// However many chunks the input makes, the reader fills a few buffers
+/// over and over: the chunks the caller is done with come back to it.
+#[test]
+fn chunk_buffers_are_used_again() {
+    let text = auth_log(5_000);
+    let mut lines = LineReader::from_reader(std::io::Cursor::new(text), "t").unwrap();
+    let mut parser = SshParser::new(SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    });
+    let mut stats = ParseStats::default();
+    let mut n = 0;
+    let parallel = Parallel {
+        threads: 2,
+        chunk: 1,
+    };
+    let buffers = parallel.for_each_line(&mut lines, &mut parser, &mut stats, &mut |_, _, _, _| {
+        n += 1
+    });
+    assert_eq!(stats.lines, 5_001, "a chunk a line, and the long line");
+    assert!(n > 4_000, "{n}");
+    assert!(buffers <= 2 * 4 + 6, "{buffers} buffers for 5,001 chunks");
+}
+
+/// A panic in the caller's work ends the read with that panic: the
+/// reader, parsing and joining threads see the chunks stop and end too.
+#[test]
+fn a_panic_in_the_callback_ends_the_read() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&auth_log(5_000)).unwrap();
+    let opts = SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    };
+    let mut reader = Reader::open(f.path(), opts)
+        .unwrap()
+        .with_parallel(Parallel {
+            threads: 2,
+            chunk: 512,
+        });
+    let mut n = 0;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        reader.for_each_record(|_| {
+            n += 1;
+            assert!(n < 100, "enough");
+        })
+    }));
+    let panic = caught.unwrap_err();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"enough"));
+    assert_eq!(n, 100);
+}
+
+/// Record vectors keep their buffer from chunk to chunk.
 #[test]
 fn rebinding_keeps_the_allocation() {
     let text = String::from(

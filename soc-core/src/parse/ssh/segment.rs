@@ -1,6 +1,7 @@
-//! The input of the parallel reader ([`super::parallel`]): segments of a
-//! few MiB of whole lines, read ahead by one thread and cut into chunks
-//! for the parsing threads.
+//! The input of the parallel reader ([`super::stream`]): chunks of whole
+//! lines, each in a buffer of its own, read ahead by one thread for the
+//! parsing threads; and the cut of a block handed in by the caller
+//! ([`super::parallel::BlockParser`]) into chunks.
 //!
 //! Lines are copied in blocks: every whole line in the line reader's
 //! buffer at once ([`LineReader::read_block`]), so reading costs a copy
@@ -13,22 +14,19 @@
 use crate::parse::line_block::LineBlock;
 use crate::parse::lines::LineReader;
 
-/// A segment: a [`LineBlock`] of whole lines read from a [`LineReader`]
-/// (block-copied lines keep a `\r` before their `\n`; the parsing threads
-/// drop it). Its `end` says the input has ended.
-pub(super) type Segment = LineBlock;
-
+/// Whole lines read from a [`LineReader`] (block-copied lines keep a `\r`
+/// before their `\n`; the parsing threads drop it); `end` says the input
+/// has ended.
 impl LineBlock {
-    /// Reads the next `segment` bytes of whole lines (at least one line
-    /// unless the input has ended) and cuts them into chunks of about
-    /// `chunk` bytes.
-    pub(super) fn fill(&mut self, lines: &mut LineReader, segment: usize, chunk: usize) {
+    /// Reads the next `bytes` bytes of whole lines (at least one line
+    /// unless the input has ended; the last line may pass `bytes`).
+    pub(super) fn read(&mut self, lines: &mut LineReader, bytes: usize) {
         self.start(lines.name(), lines.lines_read() + 1);
-        // Room for the segment and a line past it, once: the two segments
-        // are the reader's largest buffers.
-        self.text.reserve(segment.saturating_add(4096));
-        while self.text.len() < segment {
-            let room = segment - self.text.len();
+        // Room for the lines and a line past them, once: the buffer is
+        // used again for the next lines.
+        self.text.reserve(bytes.saturating_add(4096));
+        while self.text.len() < bytes {
+            let room = bytes - self.text.len();
             let n = lines.read_block(&mut self.text, room);
             if n > 0 {
                 self.lines += n as u32;
@@ -45,7 +43,6 @@ impl LineBlock {
             self.text.push(b'\n');
             self.lines += 1;
         }
-        self.cut(chunk);
     }
 
     /// Cuts `text` into chunks of whole lines of at least `chunk` bytes
@@ -80,10 +77,11 @@ impl LineBlock {
 mod tests {
     use super::*;
 
-    fn segment(input: &'static [u8], segment: usize, chunk: usize) -> Segment {
+    fn segment(input: &'static [u8], segment: usize, chunk: usize) -> LineBlock {
         let mut r = LineReader::from_reader(input, "t").unwrap();
-        let mut s = Segment::default();
-        s.fill(&mut r, segment, chunk);
+        let mut s = LineBlock::default();
+        s.read(&mut r, segment);
+        s.cut(chunk);
         s
     }
 
@@ -99,18 +97,18 @@ mod tests {
     #[test]
     fn a_segment_holds_whole_lines_and_the_next_goes_on() {
         let mut r = LineReader::from_reader(&b"one\ntwo\nthree\n"[..], "t").unwrap();
-        let mut s = Segment::default();
-        s.fill(&mut r, 5, 100);
+        let mut s = LineBlock::default();
+        s.read(&mut r, 5);
         assert_eq!(
             (s.text.as_slice(), s.lines, s.end),
             (&b"one\ntwo\n"[..], 2, false)
         );
-        s.fill(&mut r, 5, 100);
+        s.read(&mut r, 5);
         assert_eq!(
             (s.first, s.text.as_slice(), s.end),
             (3, &b"three\n"[..], false)
         );
-        s.fill(&mut r, 5, 100);
+        s.read(&mut r, 5);
         assert_eq!((s.lines, s.end), (0, true));
     }
 }

@@ -1,0 +1,195 @@
+//! Reading a whole input on threads that live as long as the read.
+//!
+//! One scope around the whole input, with one thread per stage: a reader
+//! that fills chunks of whole lines, each in a buffer of its own; the
+//! parsing threads, which take the chunks in turn (chunk `k` on thread
+//! `k % threads`); the joiner, which takes them back in input order; and
+//! the calling thread, which counts them and hands the records to the
+//! caller. The stages overlap all along the input: no thread is spawned
+//! and no stage waits for the others per chunk or per segment.
+//!
+//! A chunk's records borrow from the chunk's text, and the two travel
+//! together ([`ParsedChunk`]): the buffer moves from thread to thread and
+//! never changes while the records live. When the caller is done with a
+//! chunk, it goes back to the reader, which empties its records (the
+//! vector kept) and fills its buffer with the next lines; so the memory
+//! is bounded by the chunks in flight ([`CHUNKS_PER_THREAD`] per parsing
+//! thread and a few more), and no fresh pages are taken after the first
+//! few chunks.
+
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::thread;
+
+use self_cell::self_cell;
+
+use crate::parse::line_block::LineBlock;
+use crate::parse::lines::LineReader;
+use crate::parse::ParseStats;
+
+use super::parallel::{count_chunk, join_parsed, parse_lines, rebind, Parallel, Parsed, Records};
+use super::parser::SshParser;
+use super::record::SshRecordRef;
+
+self_cell!(
+    /// A chunk of the input (whole lines in a buffer of their own) and
+    /// what was parsed from it, which borrows from it.
+    struct ParsedChunk {
+        owner: LineBlock,
+
+        #[covariant]
+        dependent: Parsed,
+    }
+);
+
+/// Chunks in flight per parsing thread: one in its work channel, one
+/// being parsed, two waiting in its results channel; the others (being
+/// read, joined, counted, waiting between the joiner and the calling
+/// thread) are [`CHUNKS_BESIDE`].
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Chunks in flight outside the parsing threads (see
+/// [`CHUNKS_PER_THREAD`]).
+const CHUNKS_BESIDE: usize = 6;
+
+/// A chunk to parse: its lines and an empty record vector to fill.
+type Work = (LineBlock, Records<'static>);
+
+impl Parallel {
+    /// Reads the rest of `lines` as [`Reader::for_each_line`](super::Reader::for_each_line)
+    /// does, parsing on [`Parallel::threads`] threads; returns how many
+    /// chunk buffers it used (the bound on its memory).
+    pub fn for_each_line(
+        self,
+        lines: &mut LineReader,
+        parser: &mut SshParser,
+        stats: &mut ParseStats,
+        f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
+    ) -> usize {
+        let workers = self.threads.max(1);
+        let bare = parser.bare();
+        let chunk = self.chunk.max(1);
+        let most = workers * CHUNKS_PER_THREAD + CHUNKS_BESIDE;
+        thread::scope(|s| {
+            let (done, used) = channel::<ParsedChunk>();
+            let mut work = Vec::with_capacity(workers);
+            let mut results = Vec::with_capacity(workers);
+            let parsers: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (to_parser, todo) = sync_channel::<Work>(1);
+                    let (to_joiner, parsed) = sync_channel::<ParsedChunk>(2);
+                    work.push(to_parser);
+                    results.push(parsed);
+                    s.spawn(move || parse_chunks(&todo, &to_joiner, bare))
+                })
+                .collect();
+            let reader = s.spawn(move || read_chunks(lines, chunk, most, &work, &used));
+            let (to_caller, joined) = sync_channel::<ParsedChunk>(2);
+            let joiner = s.spawn(move || join_in_order(parser, &results, &to_caller));
+            for mut c in joined.iter() {
+                c.with_dependent_mut(|block, p| {
+                    let mut bad = std::mem::take(&mut p.bad).into_iter().peekable();
+                    count_chunk(p, &mut bad, stats);
+                    for l in &p.records {
+                        f(&l.record, &block.name, l.no, l.text);
+                    }
+                });
+                // The reader has stopped only if a thread panicked.
+                let _ = done.send(c);
+            }
+            // A thread that stopped early has panicked: pass its panic on.
+            drop(done);
+            for h in parsers {
+                if let Err(panic) = h.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            if let Err(panic) = joiner.join() {
+                std::panic::resume_unwind(panic);
+            }
+            reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+}
+
+/// The reader: fills chunks of about `chunk` bytes of whole lines from
+/// `lines` and hands chunk `k` to `work[k % work.len()]`, in buffers that
+/// come back through `used` once the caller is done with them (at most
+/// `most` buffers: past that it waits for one). Returns the buffers made.
+fn read_chunks(
+    lines: &mut LineReader,
+    chunk: usize,
+    most: usize,
+    work: &[SyncSender<Work>],
+    used: &Receiver<ParsedChunk>,
+) -> usize {
+    let mut made = 0;
+    let mut k = 0;
+    loop {
+        let (mut block, records) = match used.try_recv() {
+            Ok(c) => recycle(c),
+            Err(_) if made < most => {
+                made += 1;
+                (LineBlock::default(), Vec::with_capacity(chunk / 64))
+            }
+            Err(_) => match used.recv() {
+                Ok(c) => recycle(c),
+                // The calling thread has stopped (a panic).
+                Err(_) => return made,
+            },
+        };
+        block.read(lines, chunk);
+        let end = block.end;
+        if block.lines > 0 {
+            if work[k % work.len()].send((block, records)).is_err() {
+                return made;
+            }
+            k += 1;
+        }
+        if end {
+            return made;
+        }
+    }
+}
+
+/// A used chunk's buffer and its record vector, emptied (here, on the
+/// reader, not on the busier calling thread).
+fn recycle(mut c: ParsedChunk) -> Work {
+    let records = c.with_dependent_mut(|_, p| rebind(std::mem::take(&mut p.records)));
+    (c.into_owner(), records)
+}
+
+/// A parsing thread: parses the chunks of `todo` and passes them on.
+fn parse_chunks(todo: &Receiver<Work>, to_joiner: &SyncSender<ParsedChunk>, bare: bool) {
+    for (mut block, records) in todo.iter() {
+        let bad = std::mem::take(&mut block.bad);
+        let parsed = ParsedChunk::new(block, |b| {
+            let mut p = parse_lines(&b.text, b.first, b.lines, &b.name, bare, rebind(records));
+            p.bad = bad;
+            p
+        });
+        if to_joiner.send(parsed).is_err() {
+            return;
+        }
+    }
+}
+
+/// The joiner: takes the chunks in input order (chunk `k` from
+/// `results[k % results.len()]`) until the parsing thread whose turn it
+/// is has no more, joins their lines with `parser` and passes them on.
+fn join_in_order(
+    parser: &mut SshParser,
+    results: &[Receiver<ParsedChunk>],
+    to_caller: &SyncSender<ParsedChunk>,
+) {
+    for k in 0.. {
+        let Ok(mut c) = results[k % results.len()].recv() else {
+            return;
+        };
+        c.with_dependent_mut(|_, p| join_parsed(parser, p));
+        if to_caller.send(c).is_err() {
+            return;
+        }
+    }
+}
