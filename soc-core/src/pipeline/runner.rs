@@ -2,9 +2,9 @@
 //!
 //! Sources are synchronous, so reading, parsing and detection run on a
 //! blocking thread that hands *batches* (alerts + the sources' checkpoints
-//! after the batch) to the async side over a bounded `tokio::sync::mpsc`
-//! channel. Reading never waits for enrichment unless the queue is full
-//! (backpressure: `run.queue_batches`). The async side enriches a batch's
+//! after the batch) to the async side over a bounded queue of its own
+//! (`queues`: the SSH lane's first). Reading never waits for enrichment
+//! unless its queue is full (backpressure: `run.queue_batches`). The async side enriches a batch's
 //! distinct indicators concurrently, scores, then commits the batch's alerts,
 //! their pending marks and the checkpoints in **one transaction**, and only
 //! then runs the actions (a dry run acts first and commits the action
@@ -33,14 +33,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
-
 use super::config::PipelineConfig;
 pub use super::definition::Pipeline;
 use super::metrics::RunMetrics;
+use super::queues::LaneQueues;
 pub use super::reader::shutdown_on_signals;
-use super::reader::{read_loop, Batch, ReaderConfig};
+use super::reader::{read_loop, ReaderConfig};
 use super::stages::{ActionStage, Analyzer, EnrichCounters, EnrichStage, EnricherList};
 use crate::enrich::Enricher;
 use crate::error::{Error, StoreError};
@@ -49,6 +47,7 @@ use crate::respond::Responder;
 use crate::score::Scorer;
 use crate::source::LogSource;
 use crate::store::StateStore;
+use chrono::{DateTime, Utc};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -256,7 +255,6 @@ impl Pipeline {
                 "saved detector windows that did not decode were dropped"
             );
         }
-        let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));
         let shutdown = opts.shutdown.clone().unwrap_or_default();
         let reader_cfg = ReaderConfig {
             follow: opts.follow,
@@ -267,9 +265,11 @@ impl Pipeline {
             parse_threads: self.config.run.threads.max(1),
         };
         let lanes = self.split_lanes(analyzer);
+        // A queue per lane, the first (stateful) lane's served first.
+        let (senders, mut rx) = LaneQueues::new(lanes.len(), self.config.run.queue_batches);
         let mut readers = Vec::with_capacity(lanes.len());
-        for (idx, sources, analyzer) in lanes {
-            let (tx, mut cfg) = (tx.clone(), reader_cfg.clone());
+        for ((idx, sources, analyzer), tx) in lanes.into_iter().zip(senders) {
+            let mut cfg = reader_cfg.clone();
             // A lane of independent sources only (a side lane) has time to
             // spare: it prepares its own alerts.
             if idx.iter().all(|i| self.independent[*i]) {
@@ -278,7 +278,6 @@ impl Pipeline {
             let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
             readers.push((idx, h));
         }
-        drop(tx);
 
         let mut fatal: Option<Error> = None;
         let group_limit = self.group_limit();
@@ -288,8 +287,8 @@ impl Pipeline {
             let mut group = vec![batch];
             while group.len() < group_limit {
                 match rx.try_recv() {
-                    Ok(b) => group.push(b),
-                    Err(_) => break,
+                    Some(b) => group.push(b),
+                    None => break,
                 }
             }
             if let Err(e) = self.process(group, &mut metrics).await {
