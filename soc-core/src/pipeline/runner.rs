@@ -279,6 +279,8 @@ impl Pipeline {
             readers.push((idx, h));
         }
 
+        // The WAL is checkpointed beside the commits, not by them.
+        let checkpoints = StateStore::checkpoint_in_background(&self.store);
         let mut fatal: Option<Error> = None;
         let group_limit = self.group_limit();
         while let Some(batch) = rx.recv().await {
@@ -296,8 +298,12 @@ impl Pipeline {
                 shutdown.store(true, Ordering::SeqCst);
                 break;
             }
+            if let Some(c) = &checkpoints {
+                c.nudge();
+            }
         }
         drop(rx);
+        drop(checkpoints);
         let n = self.independent.len();
         let mut back: Vec<Option<Box<dyn LogSource>>> = (0..n).map(|_| None).collect();
         let mut thread_error = None;
