@@ -22,6 +22,7 @@ pub mod indicators;
 pub mod interpolate;
 pub mod metrics;
 pub mod parts;
+mod preparer;
 mod queues;
 mod reader;
 mod redact;

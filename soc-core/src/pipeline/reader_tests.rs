@@ -100,6 +100,7 @@ fn handed_on(stateful: bool, alerting: bool) -> Vec<Batch> {
         poll: Duration::from_millis(1),
         shutdown: Arc::default(),
         prepare_alerts: Some(20),
+        prepare_beside: false,
         parse_threads: 1,
     };
     let analyzer = Counting {

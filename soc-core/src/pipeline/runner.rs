@@ -261,7 +261,8 @@ impl Pipeline {
             batch_records: self.config.run.batch_records.max(1),
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
-            prepare_alerts: None,
+            prepare_alerts: Some(self.config.run.max_alert_events),
+            prepare_beside: true,
             parse_threads: self.config.run.threads.max(1),
         };
         let lanes = self.split_lanes(analyzer);
@@ -270,11 +271,11 @@ impl Pipeline {
         let mut readers = Vec::with_capacity(lanes.len());
         for ((idx, sources, analyzer), tx) in lanes.into_iter().zip(senders) {
             let mut cfg = reader_cfg.clone();
-            // A lane of independent sources only (a side lane) has time to
-            // spare: it prepares its own alerts.
-            if idx.iter().all(|i| self.independent[*i]) {
-                cfg.prepare_alerts = Some(self.config.run.max_alert_events);
-            }
+            // Every lane's alerts come prepared: a lane of independent
+            // sources only (a side lane) has time to spare and does it
+            // itself; the lane that bounds the run leaves it to a thread
+            // beside it (see `preparer`).
+            cfg.prepare_beside = !idx.iter().all(|i| self.independent[*i]);
             let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
             readers.push((idx, h));
         }
