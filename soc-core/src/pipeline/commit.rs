@@ -22,6 +22,7 @@
 use chrono::{DateTime, Utc};
 
 use super::definition::Pipeline;
+use super::discard::Discard;
 use super::metrics::{secs, RunMetrics};
 use super::reader::Batch;
 use super::steps::{count_actions, Earlier};
@@ -68,6 +69,7 @@ impl Pipeline {
         &mut self,
         group: Vec<Batch>,
         metrics: &mut RunMetrics,
+        discard: &Discard,
     ) -> Result<(), Error> {
         let mut earlier = Earlier::new();
         let mut staged = Vec::with_capacity(group.len());
@@ -75,7 +77,7 @@ impl Pipeline {
             staged.push(self.stage(batch, &mut earlier, metrics).await?);
         }
         if self.acts_in_store_only() {
-            return self.act_then_commit(staged, metrics).await;
+            return self.act_then_commit(staged, metrics, discard).await;
         }
         for s in staged {
             self.commit_then_act(s, metrics).await?;
@@ -119,11 +121,13 @@ impl Pipeline {
 
     /// The dry-run commit: runs the actions of every staged alert, then
     /// stores the alerts, the action records, the checkpoints and the
-    /// detector windows in one transaction.
+    /// detector windows in one transaction; the batches are freed on
+    /// `discard`'s thread.
     async fn act_then_commit(
         &mut self,
         staged: Vec<Staged>,
         metrics: &mut RunMetrics,
+        discard: &Discard,
     ) -> Result<(), Error> {
         let detected_at = Utc::now();
         let mut records = Vec::new();
@@ -145,10 +149,11 @@ impl Pipeline {
         });
         let new_flags = encoder.check(&store, new_flags)?;
         let scored = staged.iter().flat_map(|s| &s.scored);
-        for (((alert, _), is_new), records) in scored.zip(new_flags).zip(records) {
+        for (((alert, _), is_new), records) in scored.zip(new_flags).zip(&records) {
             let detected = self.count_alert(alert, is_new, detected_at, metrics);
-            count_actions(&records, detected, metrics);
+            count_actions(records, detected, metrics);
         }
+        discard.drop_later((staged, records));
         Ok(())
     }
 

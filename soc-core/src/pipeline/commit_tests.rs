@@ -119,12 +119,14 @@ fn grouped_batches_store_what_single_batches_store() {
     let mut p1 = pipeline(one.path());
     assert!(p1.group_limit() > 1, "a dry run groups");
     let mut m1 = RunMetrics::default();
+    let discard = super::super::discard::Discard::start();
     for b in batches() {
-        rt.block_on(p1.process(vec![b], &mut m1)).unwrap();
+        rt.block_on(p1.process(vec![b], &mut m1, &discard)).unwrap();
     }
     let mut p2 = pipeline(grouped.path());
     let mut m2 = RunMetrics::default();
-    rt.block_on(p2.process(batches(), &mut m2)).unwrap();
+    rt.block_on(p2.process(batches(), &mut m2, &discard))
+        .unwrap();
 
     let (s1, s2) = (stored(&p1), stored(&p2));
     assert_eq!(s1, s2);

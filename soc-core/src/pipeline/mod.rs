@@ -18,6 +18,7 @@ pub mod build;
 mod commit;
 pub mod config;
 mod definition;
+mod discard;
 pub mod indicators;
 pub mod interpolate;
 pub mod metrics;

@@ -35,6 +35,7 @@ use std::time::Duration;
 
 use super::config::PipelineConfig;
 pub use super::definition::Pipeline;
+use super::discard::Discard;
 use super::metrics::RunMetrics;
 use super::queues::LaneQueues;
 pub use super::reader::shutdown_on_signals;
@@ -282,6 +283,8 @@ impl Pipeline {
 
         // The WAL is checkpointed beside the commits, not by them.
         let checkpoints = StateStore::checkpoint_in_background(&self.store);
+        // Committed batches are freed beside the async side.
+        let discard = Discard::start();
         let mut fatal: Option<Error> = None;
         let group_limit = self.group_limit();
         while let Some(batch) = rx.recv().await {
@@ -294,7 +297,7 @@ impl Pipeline {
                     None => break,
                 }
             }
-            if let Err(e) = self.process(group, &mut metrics).await {
+            if let Err(e) = self.process(group, &mut metrics, &discard).await {
                 fatal = Some(e);
                 shutdown.store(true, Ordering::SeqCst);
                 break;
@@ -305,6 +308,7 @@ impl Pipeline {
         }
         drop(rx);
         drop(checkpoints);
+        drop(discard);
         let n = self.independent.len();
         let mut back: Vec<Option<Box<dyn LogSource>>> = (0..n).map(|_| None).collect();
         let mut thread_error = None;
