@@ -1,6 +1,7 @@
 //! A thread between a reader lane and the async side that prepares the
-//! lane's alerts: bounds their evidence and attaches their indicators
-//! (`indicators::bound_and_attach`, which needs nothing but the alert).
+//! lane's batches: the reader gives it the work (bounding the alerts'
+//! evidence and attaching their indicators, `indicators::bound_and_attach`,
+//! which needs nothing but the alert).
 //!
 //! The SSH lane bounds the run and the async side (scoring, actions,
 //! SQLite) is the next longest chain, so neither should spend its time on
@@ -16,24 +17,25 @@ use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 
-use super::reader::{prepare, Batch};
-
-/// The preparing thread of one lane.
-pub(super) struct Preparer {
-    to_thread: Option<SyncSender<Batch>>,
+/// The preparing thread of one lane, for batches of type `T`.
+pub(super) struct Preparer<T> {
+    to_thread: Option<SyncSender<T>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Preparer {
-    /// Starts a thread that prepares each batch handed to it (evidence
-    /// bounded to `max_events`) and sends it on `tx`, in order.
-    pub(super) fn spawn(tx: mpsc::Sender<Batch>, max_events: usize) -> std::io::Result<Self> {
-        let (to_thread, batches) = sync_channel::<Batch>(1);
+impl<T: Send + 'static> Preparer<T> {
+    /// Starts a thread that applies `work` to each batch handed to it and
+    /// sends it on `tx`, in order.
+    pub(super) fn spawn(
+        tx: mpsc::Sender<T>,
+        mut work: impl FnMut(&mut T) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (to_thread, batches) = sync_channel::<T>(1);
         let thread = std::thread::Builder::new()
             .name("soc-prepare".into())
             .spawn(move || {
                 for mut batch in batches {
-                    batch.prepared = prepare(&mut batch.analysis, Some(max_events));
+                    work(&mut batch);
                     if tx.blocking_send(batch).is_err() {
                         return; // the async side is gone
                     }
@@ -47,12 +49,12 @@ impl Preparer {
 
     /// Hands `batch` to the thread (waiting while it holds one already);
     /// false when the async side is gone.
-    pub(super) fn send(&self, batch: Batch) -> bool {
+    pub(super) fn send(&self, batch: T) -> bool {
         (self.to_thread.as_ref()).is_some_and(|t| t.send(batch).is_ok())
     }
 }
 
-impl Drop for Preparer {
+impl<T> Drop for Preparer<T> {
     /// Waits until the thread has handed on every batch it was given.
     fn drop(&mut self) {
         drop(self.to_thread.take());
@@ -65,68 +67,35 @@ impl Drop for Preparer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Alert, Event, Origin, Severity};
-    use crate::pipeline::stages::Analysis;
-
-    fn batch(n: u64, events: usize) -> Batch {
-        let mut a = Alert::new(
-            "t",
-            &n.to_string(),
-            format!("from 203.0.113.{n}"),
-            Severity::Low,
-        );
-        for i in 0..events {
-            let mut e = Event::new("sshd", "ssh.failed");
-            e.origin = Some(Origin {
-                file: "auth.log".into(),
-                line: i as u64,
-            });
-            a.events.push(e);
-        }
-        Batch {
-            analysis: Analysis {
-                records: n,
-                alerts: vec![a],
-                ..Default::default()
-            },
-            checkpoints: Vec::new(),
-            prepared: false,
-        }
-    }
 
     #[test]
-    fn batches_come_out_prepared_in_order_and_drop_waits_for_them() {
+    fn batches_come_out_worked_on_in_order_and_drop_waits_for_them() {
         let (tx, mut rx) = mpsc::channel(64);
-        let p = Preparer::spawn(tx, 3).unwrap();
+        let p = Preparer::spawn(tx, |b: &mut (u64, bool)| {
+            assert_eq!(std::thread::current().name(), Some("soc-prepare"));
+            b.1 = true;
+        })
+        .unwrap();
         for n in 1..=10 {
-            assert!(p.send(batch(n, 5)));
+            assert!(p.send((n, false)));
         }
         drop(p);
         for n in 1..=10 {
             let b = rx
                 .try_recv()
                 .expect("every batch handed on before drop returns");
-            assert_eq!(b.analysis.records, n);
-            assert!(b.prepared);
-            let a = &b.analysis.alerts[0];
-            assert_eq!(a.events.len(), 3, "evidence bounded");
-            let ip = format!("203.0.113.{n}");
-            assert!(
-                a.indicators.iter().any(|i| i.value == ip),
-                "indicators attached: {:?}",
-                a.indicators
-            );
+            assert_eq!(b, (n, true));
         }
         assert!(rx.try_recv().is_err());
     }
 
     #[test]
     fn send_fails_once_the_async_side_is_gone() {
-        let (tx, rx) = mpsc::channel(1);
+        let (tx, rx) = mpsc::channel::<u64>(1);
         drop(rx);
-        let p = Preparer::spawn(tx, 3).unwrap();
+        let p = Preparer::spawn(tx, |_| {}).unwrap();
         // The thread ends at its first hand-on; a later send finds it gone.
-        let sent: Vec<bool> = (0..5).map(|n| p.send(batch(n, 1))).collect();
+        let sent: Vec<bool> = (0..5).map(|n| p.send(n)).collect();
         assert!(sent.contains(&false), "{sent:?}");
     }
 }

@@ -75,7 +75,7 @@ const BLOCK_BATCHES: usize = 2;
 
 /// Bounds the evidence of `analysis`'s alerts and attaches their
 /// indicators when this thread does that (`prepare`); whether it did.
-pub(super) fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
+fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
     let Some(max_events) = prepare else {
         return false;
     };
@@ -90,7 +90,7 @@ pub(super) fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
 struct Outbox<'a> {
     tx: &'a mpsc::Sender<Batch>,
     prepare_alerts: Option<usize>,
-    preparer: Option<Preparer>,
+    preparer: Option<Preparer<Batch>>,
 }
 
 impl Outbox<'_> {
@@ -151,9 +151,11 @@ pub(super) fn read_loop(
     cfg: ReaderConfig,
 ) -> ReaderParts {
     let preparer = match cfg.prepare_alerts {
-        Some(max) if cfg.prepare_beside => Preparer::spawn(tx.clone(), max)
-            .inspect_err(|e| tracing::debug!(error = %e, "alerts prepared on the lane"))
-            .ok(),
+        Some(max) if cfg.prepare_beside => Preparer::spawn(tx.clone(), move |b: &mut Batch| {
+            b.prepared = prepare(&mut b.analysis, Some(max));
+        })
+        .inspect_err(|e| tracing::debug!(error = %e, "alerts prepared on the lane"))
+        .ok(),
         _ => None,
     };
     let out = Outbox {
