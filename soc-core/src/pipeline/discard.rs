@@ -8,54 +8,38 @@
 //! queue holds at most [`DEPTH`] batches; when it is full the batch is
 //! dropped where it is, so memory never piles up behind the thread.
 
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::thread::JoinHandle;
+use std::sync::mpsc::TrySendError;
+
+use super::worker::Worker;
 
 /// Batches waiting to be freed, at most.
 pub(super) const DEPTH: usize = 2;
 
 type Garbage = Box<dyn Send>;
 
-/// A thread that drops what it is given (see the module docs).
-pub(super) struct Discard {
-    to_thread: Option<SyncSender<Garbage>>,
-    thread: Option<JoinHandle<()>>,
-}
+/// A thread that drops what it is given (see the module docs); dropping
+/// it waits until everything handed over is freed.
+pub(super) struct Discard(Option<Worker<Garbage>>);
 
 impl Discard {
     /// Starts the thread; without one (it could not be started), values
     /// are dropped where they are.
     pub(super) fn start() -> Self {
-        let (to_thread, garbage) = sync_channel::<Garbage>(DEPTH);
-        let thread = std::thread::Builder::new()
-            .name("soc-discard".into())
-            .spawn(move || garbage.into_iter().for_each(drop))
-            .inspect_err(|e| tracing::debug!(error = %e, "batches freed on the async side"))
-            .ok();
-        Discard {
-            to_thread: thread.is_some().then_some(to_thread),
-            thread,
-        }
+        let worker = Worker::spawn("soc-discard", DEPTH, |garbage| {
+            garbage.into_iter().for_each(drop)
+        })
+        .inspect_err(|e| tracing::debug!(error = %e, "batches freed on the async side"));
+        Discard(worker.ok())
     }
 
     /// Drops `value` on the thread, or here when its queue is full.
     pub(super) fn drop_later<T: Send + 'static>(&self, value: T) {
-        let Some(t) = &self.to_thread else {
+        let Some(t) = self.0.as_ref().and_then(Worker::queue) else {
             return drop(value);
         };
         match t.try_send(Box::new(value)) {
             Ok(()) => {}
             Err(TrySendError::Full(v) | TrySendError::Disconnected(v)) => drop(v),
-        }
-    }
-}
-
-impl Drop for Discard {
-    /// Waits until everything handed over is freed.
-    fn drop(&mut self) {
-        drop(self.to_thread.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }

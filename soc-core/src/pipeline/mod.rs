@@ -34,6 +34,7 @@ pub mod stages;
 pub mod state;
 mod steps;
 pub mod wiring;
+mod worker;
 
 pub use build::BuildOptions;
 pub use config::{PipelineConfig, RunConfig, StoreConfig};

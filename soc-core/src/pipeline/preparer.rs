@@ -12,55 +12,36 @@
 //! one it works on (backpressure as before: the lane waits when it is
 //! full).
 
-use std::sync::mpsc::{sync_channel, SyncSender};
-use std::thread::JoinHandle;
-
 use tokio::sync::mpsc;
 
+use super::worker::Worker;
+
 /// The preparing thread of one lane, for batches of type `T`.
-pub(super) struct Preparer<T> {
-    to_thread: Option<SyncSender<T>>,
-    thread: Option<JoinHandle<()>>,
-}
+pub(super) struct Preparer<T>(Worker<T>);
 
 impl<T: Send + 'static> Preparer<T> {
     /// Starts a thread that applies `work` to each batch handed to it and
-    /// sends it on `tx`, in order.
+    /// sends it on `tx`, in order; dropping the preparer waits until it
+    /// has handed on every batch it was given.
     pub(super) fn spawn(
         tx: mpsc::Sender<T>,
         mut work: impl FnMut(&mut T) + Send + 'static,
     ) -> std::io::Result<Self> {
-        let (to_thread, batches) = sync_channel::<T>(1);
-        let thread = std::thread::Builder::new()
-            .name("soc-prepare".into())
-            .spawn(move || {
-                for mut batch in batches {
-                    work(&mut batch);
-                    if tx.blocking_send(batch).is_err() {
-                        return; // the async side is gone
-                    }
+        Worker::spawn("soc-prepare", 1, move |batches| {
+            for mut batch in batches {
+                work(&mut batch);
+                if tx.blocking_send(batch).is_err() {
+                    return; // the async side is gone
                 }
-            })?;
-        Ok(Preparer {
-            to_thread: Some(to_thread),
-            thread: Some(thread),
+            }
         })
+        .map(Preparer)
     }
 
     /// Hands `batch` to the thread (waiting while it holds one already);
     /// false when the async side is gone.
     pub(super) fn send(&self, batch: T) -> bool {
-        (self.to_thread.as_ref()).is_some_and(|t| t.send(batch).is_ok())
-    }
-}
-
-impl<T> Drop for Preparer<T> {
-    /// Waits until the thread has handed on every batch it was given.
-    fn drop(&mut self) {
-        drop(self.to_thread.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        (self.0.queue()).is_some_and(|t| t.send(batch).is_ok())
     }
 }
 
