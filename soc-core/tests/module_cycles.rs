@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 const KNOWN_CYCLES: &[(&str, &[&str])] = &[
     ("source/file", &["mod", "open"]),
     ("source/splunk", &["adapter", "mod"]),
-    ("store", &["detector", "lock", "mod"]),
+    ("store", &["detector", "lock", "mod", "wal"]),
     ("store", &["inbox", "rollup_walk"]),
     ("respond/cloud/aws", &["client", "credentials", "sigv4"]),
     ("respond/cloud/aws", &["api", "config", "mod"]),

@@ -22,6 +22,7 @@
 use chrono::{DateTime, Utc};
 
 use super::definition::Pipeline;
+use super::discard::Discard;
 use super::metrics::{secs, RunMetrics};
 use super::reader::Batch;
 use super::steps::{count_actions, Earlier};
@@ -68,6 +69,7 @@ impl Pipeline {
         &mut self,
         group: Vec<Batch>,
         metrics: &mut RunMetrics,
+        discard: &Discard,
     ) -> Result<(), Error> {
         let mut earlier = Earlier::new();
         let mut staged = Vec::with_capacity(group.len());
@@ -75,7 +77,7 @@ impl Pipeline {
             staged.push(self.stage(batch, &mut earlier, metrics).await?);
         }
         if self.acts_in_store_only() {
-            return self.act_then_commit(staged, metrics).await;
+            return self.act_then_commit(staged, metrics, discard).await;
         }
         for s in staged {
             self.commit_then_act(s, metrics).await?;
@@ -119,11 +121,13 @@ impl Pipeline {
 
     /// The dry-run commit: runs the actions of every staged alert, then
     /// stores the alerts, the action records, the checkpoints and the
-    /// detector windows in one transaction.
+    /// detector windows in one transaction; the batches are freed on
+    /// `discard`'s thread.
     async fn act_then_commit(
         &mut self,
         staged: Vec<Staged>,
         metrics: &mut RunMetrics,
+        discard: &Discard,
     ) -> Result<(), Error> {
         let detected_at = Utc::now();
         let mut records = Vec::new();
@@ -145,10 +149,11 @@ impl Pipeline {
         });
         let new_flags = encoder.check(&store, new_flags)?;
         let scored = staged.iter().flat_map(|s| &s.scored);
-        for (((alert, _), is_new), records) in scored.zip(new_flags).zip(records) {
+        for (((alert, _), is_new), records) in scored.zip(new_flags).zip(&records) {
             let detected = self.count_alert(alert, is_new, detected_at, metrics);
-            count_actions(&records, detected, metrics);
+            count_actions(records, detected, metrics);
         }
+        discard.drop_later((staged, records));
         Ok(())
     }
 
@@ -221,15 +226,20 @@ struct Encoder {
 }
 
 impl Encoder {
-    /// Stores alerts (with pending marks when `pending`); whether each is new.
+    /// Stores alerts (with pending marks when `pending`); whether each is
+    /// new. From [`ENCODE_BESIDE`] alerts on, they are encoded on a thread
+    /// beside this one while this one inserts ([`Encoder::put_encoded`]).
     fn put_alerts<'a>(
         &mut self,
         tx: &rusqlite::Transaction<'_>,
         scored: impl IntoIterator<Item = &'a (Alert, Score)>,
         pending: bool,
     ) -> rusqlite::Result<Vec<bool>> {
-        let scored = scored.into_iter();
-        let mut flags = Vec::with_capacity(scored.size_hint().0);
+        let scored: Vec<&(Alert, Score)> = scored.into_iter().collect();
+        if scored.len() >= ENCODE_BESIDE {
+            return self.put_encoded(tx, &scored, pending);
+        }
+        let mut flags = Vec::with_capacity(scored.len());
         for (a, s) in scored {
             let (alert, score) = self.encode(a, s)?;
             flags.push(store::put_alert(tx, a, alert, Some(s), Some(score))?);
@@ -238,6 +248,65 @@ impl Encoder {
             }
         }
         Ok(flags)
+    }
+
+    /// [`Encoder::put_alerts`] with the JSON made on a scoped thread, at
+    /// most [`ENCODED_AHEAD`] alerts ahead of the inserts (their buffers
+    /// come back for reuse), so the encoding overlaps SQLite's work and
+    /// memory stays bounded as before.
+    fn put_encoded(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        scored: &[&(Alert, Score)],
+        pending: bool,
+    ) -> rusqlite::Result<Vec<bool>> {
+        type Encoded = Result<(Vec<u8>, Vec<u8>), (&'static str, serde_json::Error)>;
+        let (to_insert, encoded) = std::sync::mpsc::sync_channel::<Encoded>(ENCODED_AHEAD);
+        let (give_back, spare) = std::sync::mpsc::channel::<(Vec<u8>, Vec<u8>)>();
+        std::thread::scope(|scope| {
+            // Dropped on any return, so an encoder waiting to send ends.
+            let encoded = encoded;
+            scope.spawn(move || {
+                for (a, s) in scored {
+                    let (mut alert, mut score) = spare.try_recv().unwrap_or_default();
+                    alert.clear();
+                    score.clear();
+                    let out = match serde_json::to_writer(&mut alert, a) {
+                        Err(e) => Err(("alert", e)),
+                        Ok(()) => serde_json::to_writer(&mut score, s)
+                            .map(|()| (alert, score))
+                            .map_err(|e| ("score", e)),
+                    };
+                    let stop = out.is_err();
+                    if to_insert.send(out).is_err() || stop {
+                        return;
+                    }
+                }
+            });
+            let mut flags = Vec::with_capacity(scored.len());
+            for (a, s) in scored {
+                let (alert, score) = match encoded.recv() {
+                    Ok(Ok(bufs)) => bufs,
+                    Ok(Err(failed)) => {
+                        self.failed = Some(failed);
+                        return Err(encoding_failed());
+                    }
+                    Err(_) => return Err(encoding_failed()),
+                };
+                flags.push(store::put_alert(
+                    tx,
+                    a,
+                    utf8(&alert)?,
+                    Some(s),
+                    Some(utf8(&score)?),
+                )?);
+                if pending {
+                    super::state::put_pending(tx, &a.id)?;
+                }
+                let _ = give_back.send((alert, score));
+            }
+            Ok(flags)
+        })
     }
 
     fn encode(&mut self, a: &Alert, s: &Score) -> rusqlite::Result<(&str, &str)> {
@@ -251,9 +320,7 @@ impl Encoder {
         };
         if let Some(f) = failed {
             self.failed = Some(f);
-            return Err(rusqlite::Error::ToSqlConversionFailure(
-                "alert encoding failed".into(),
-            ));
+            return Err(encoding_failed());
         }
         Ok((utf8(&self.alert)?, utf8(&self.score)?))
     }
@@ -269,6 +336,19 @@ impl Encoder {
             None => out,
         }
     }
+}
+
+/// Alerts in one commit from which [`Encoder::put_alerts`] encodes them
+/// beside the inserts (a thread start costs more than a few encodings).
+const ENCODE_BESIDE: usize = 64;
+
+/// Alerts the encoding thread may be ahead of the inserts.
+const ENCODED_AHEAD: usize = 32;
+
+/// What ends the transaction when an alert cannot be encoded (the cause
+/// is kept in [`Encoder::failed`]).
+fn encoding_failed() -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure("alert encoding failed".into())
 }
 
 /// serde_json's output as text (it writes UTF-8 only).

@@ -119,12 +119,14 @@ fn grouped_batches_store_what_single_batches_store() {
     let mut p1 = pipeline(one.path());
     assert!(p1.group_limit() > 1, "a dry run groups");
     let mut m1 = RunMetrics::default();
+    let discard = super::super::discard::Discard::start();
     for b in batches() {
-        rt.block_on(p1.process(vec![b], &mut m1)).unwrap();
+        rt.block_on(p1.process(vec![b], &mut m1, &discard)).unwrap();
     }
     let mut p2 = pipeline(grouped.path());
     let mut m2 = RunMetrics::default();
-    rt.block_on(p2.process(batches(), &mut m2)).unwrap();
+    rt.block_on(p2.process(batches(), &mut m2, &discard))
+        .unwrap();
 
     let (s1, s2) = (stored(&p1), stored(&p2));
     assert_eq!(s1, s2);
@@ -184,5 +186,57 @@ fn encoder_stores_the_json_of_each_alert_in_turn() {
         let row = rows.iter().find(|r| r.0 == a.id).expect("stored");
         assert_eq!(row.1, serde_json::to_string(a).unwrap());
         assert_eq!(row.2, serde_json::to_string(s).unwrap());
+    }
+}
+
+/// From `ENCODE_BESIDE` alerts on, the JSON is made on a thread beside the
+/// inserts: still exactly `serde_json::to_string`'s for every alert, in
+/// order, with the new/updated flags of the inline path.
+#[test]
+fn alerts_encoded_beside_the_inserts_store_the_same_json() {
+    use super::{Encoder, ENCODE_BESIDE};
+    use crate::score::Scorer;
+    let dir = tempfile::tempdir().unwrap();
+    let p = pipeline(dir.path());
+    let n = ENCODE_BESIDE * 3 + 5;
+    let scored: Vec<_> = (0..n)
+        .map(|i| {
+            let mut a = alert(
+                "ssh.brute_force",
+                &format!("k{i}"),
+                "203.0.113.5",
+                0,
+                2,
+                1 + (i % 7) as u64,
+            );
+            a.title = "t".repeat(i * 37 % 3000);
+            let s = crate::pipeline::stages::SeverityScorer.score(&a);
+            (a, s)
+        })
+        .collect();
+    // The first alert already stored: an update, not new.
+    p.store()
+        .save_alert(&scored[0].0, Some(&scored[0].1))
+        .unwrap();
+    let mut encoder = Encoder::default();
+    let flags = p
+        .store()
+        .with_tx(|tx| encoder.put_alerts(tx, &scored, false));
+    let flags = encoder.check(p.store(), flags).unwrap();
+    assert_eq!(flags.len(), n);
+    assert!(!flags[0] && flags[1..].iter().all(|f| *f));
+    for (a, s) in &scored {
+        let (json, score): (String, String) = p
+            .store()
+            .with_tx(|tx| {
+                tx.query_row(
+                    "SELECT json, score_json FROM alerts WHERE id = ?1",
+                    [&a.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            })
+            .unwrap();
+        assert_eq!(json, serde_json::to_string(a).unwrap());
+        assert_eq!(score, serde_json::to_string(s).unwrap());
     }
 }

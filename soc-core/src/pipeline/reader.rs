@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::definition::Pipeline;
 use super::indicators::bound_and_attach;
+use super::preparer::Preparer;
 use super::stages::{Analysis, Analyzer};
 use super::wiring::{checkpoints_of, CheckpointRow};
 use crate::error::SourceError;
@@ -33,11 +34,14 @@ pub(super) struct ReaderConfig {
     pub(super) batch_records: usize,
     pub(super) poll: Duration,
     pub(super) shutdown: Arc<AtomicBool>,
-    /// `Some(run.max_alert_events)`: this thread bounds its alerts'
-    /// evidence and attaches their indicators before handing them on (a
-    /// side lane, which has time to spare); `None`: the async side does it
-    /// (the lane of the SSH sources, which bounds the run).
+    /// `Some(run.max_alert_events)`: the alerts' evidence is bounded and
+    /// their indicators attached before they are handed on (by this
+    /// thread, or beside it: `prepare_beside`); `None`: the async side
+    /// does it.
     pub(super) prepare_alerts: Option<usize>,
+    /// With `prepare_alerts`: prepare them on a thread beside this one
+    /// (`preparer`): for the lane that bounds the run (the SSH sources').
+    pub(super) prepare_beside: bool,
     /// Threads an analyzer may parse a block of lines on
     /// ([`Analyzer::analyze_block`]).
     pub(super) parse_threads: usize,
@@ -81,10 +85,12 @@ fn prepare(analysis: &mut Analysis, prepare: Option<usize>) -> bool {
     true
 }
 
-/// Where a reader hands its batches.
+/// Where a reader hands its batches: the async side's queue, directly
+/// or through the lane's [`Preparer`].
 struct Outbox<'a> {
     tx: &'a mpsc::Sender<Batch>,
     prepare_alerts: Option<usize>,
+    preparer: Option<Preparer<Batch>>,
 }
 
 impl Outbox<'_> {
@@ -114,19 +120,21 @@ impl Outbox<'_> {
     ) -> bool {
         let mut analysis = std::mem::take(batch);
         analyzer.end_batch(&mut analysis, sources.is_some());
-        let prepared = prepare(&mut analysis, self.prepare_alerts);
         let checkpoints = sources
             .unwrap_or_default()
             .iter()
             .flat_map(|s| checkpoints_of(s.as_ref()))
             .collect();
-        self.tx
-            .blocking_send(Batch {
-                analysis,
-                checkpoints,
-                prepared,
-            })
-            .is_ok()
+        let mut batch = Batch {
+            analysis,
+            checkpoints,
+            prepared: false,
+        };
+        if let Some(p) = &self.preparer {
+            return p.send(batch);
+        }
+        batch.prepared = prepare(&mut batch.analysis, self.prepare_alerts);
+        self.tx.blocking_send(batch).is_ok()
     }
 }
 
@@ -142,9 +150,18 @@ pub(super) fn read_loop(
     tx: mpsc::Sender<Batch>,
     cfg: ReaderConfig,
 ) -> ReaderParts {
+    let preparer = match cfg.prepare_alerts {
+        Some(max) if cfg.prepare_beside => Preparer::spawn(tx.clone(), move |b: &mut Batch| {
+            b.prepared = prepare(&mut b.analysis, Some(max));
+        })
+        .inspect_err(|e| tracing::debug!(error = %e, "alerts prepared on the lane"))
+        .ok(),
+        _ => None,
+    };
     let out = Outbox {
         tx: &tx,
         prepare_alerts: cfg.prepare_alerts,
+        preparer,
     };
     let mut batch = Analysis::default();
     let mut block = LineBlock::default();

@@ -93,6 +93,11 @@ fn batches(stateful: bool) -> Vec<(u64, u64, Option<String>)> {
 
 /// Every batch a reader over 95 numbers hands on, 10 records a round.
 fn handed_on(stateful: bool, alerting: bool) -> Vec<Batch> {
+    handed_on_via(stateful, alerting, false)
+}
+
+/// [`handed_on`], the alerts prepared beside the lane when `beside`.
+fn handed_on_via(stateful: bool, alerting: bool, beside: bool) -> Vec<Batch> {
     let (tx, mut rx) = mpsc::channel(1000);
     let cfg = ReaderConfig {
         follow: false,
@@ -100,6 +105,7 @@ fn handed_on(stateful: bool, alerting: bool) -> Vec<Batch> {
         poll: Duration::from_millis(1),
         shutdown: Arc::default(),
         prepare_alerts: Some(20),
+        prepare_beside: beside,
         parse_threads: 1,
     };
     let analyzer = Counting {
@@ -170,4 +176,26 @@ fn a_checkpoint_never_runs_ahead_of_the_saved_state() {
         assert_eq!(state.as_deref(), Some(offset.to_string().as_str()), "{b:?}");
     }
     assert_eq!(b.iter().map(|x| x.0).sum::<u64>(), 95);
+}
+
+/// Prepared beside the lane (`preparer`), the batches are the lane's own,
+/// in the same order, each prepared.
+#[test]
+fn alerts_prepared_beside_the_lane_come_in_the_same_batches() {
+    let summary = |b: &[Batch]| -> Vec<(u64, Vec<u64>, Vec<String>, bool)> {
+        b.iter()
+            .map(|x| {
+                let offsets = x.checkpoints.iter().map(|c| c.offset).collect();
+                let titles = x.analysis.alerts.iter().map(|a| a.title.clone()).collect();
+                (x.analysis.records, offsets, titles, x.prepared)
+            })
+            .collect()
+    };
+    let here = summary(&handed_on(true, true));
+    let beside = summary(&handed_on_via(true, true, true));
+    assert_eq!(here, beside);
+    assert!(
+        beside.len() > 5 && beside.iter().all(|b| b.3),
+        "every batch prepared"
+    );
 }

@@ -2,9 +2,9 @@
 //!
 //! Sources are synchronous, so reading, parsing and detection run on a
 //! blocking thread that hands *batches* (alerts + the sources' checkpoints
-//! after the batch) to the async side over a bounded `tokio::sync::mpsc`
-//! channel. Reading never waits for enrichment unless the queue is full
-//! (backpressure: `run.queue_batches`). The async side enriches a batch's
+//! after the batch) to the async side over a bounded queue of its own
+//! (`queues`: the SSH lane's first). Reading never waits for enrichment
+//! unless its queue is full (backpressure: `run.queue_batches`). The async side enriches a batch's
 //! distinct indicators concurrently, scores, then commits the batch's alerts,
 //! their pending marks and the checkpoints in **one transaction**, and only
 //! then runs the actions (a dry run acts first and commits the action
@@ -33,14 +33,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
-
 use super::config::PipelineConfig;
 pub use super::definition::Pipeline;
+use super::discard::Discard;
 use super::metrics::RunMetrics;
+use super::queues::LaneQueues;
 pub use super::reader::shutdown_on_signals;
-use super::reader::{read_loop, Batch, ReaderConfig};
+use super::reader::{read_loop, ReaderConfig};
 use super::stages::{ActionStage, Analyzer, EnrichCounters, EnrichStage, EnricherList};
 use crate::enrich::Enricher;
 use crate::error::{Error, StoreError};
@@ -49,6 +48,7 @@ use crate::respond::Responder;
 use crate::score::Scorer;
 use crate::source::LogSource;
 use crate::store::StateStore;
+use chrono::{DateTime, Utc};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -256,30 +256,35 @@ impl Pipeline {
                 "saved detector windows that did not decode were dropped"
             );
         }
-        let (tx, mut rx) = mpsc::channel::<Batch>(self.config.run.queue_batches.max(1));
         let shutdown = opts.shutdown.clone().unwrap_or_default();
         let reader_cfg = ReaderConfig {
             follow: opts.follow,
             batch_records: self.config.run.batch_records.max(1),
             poll: Duration::from_millis(self.config.run.poll_ms.max(1)),
             shutdown: shutdown.clone(),
-            prepare_alerts: None,
+            prepare_alerts: Some(self.config.run.max_alert_events),
+            prepare_beside: true,
             parse_threads: self.config.run.threads.max(1),
         };
         let lanes = self.split_lanes(analyzer);
+        // A queue per lane, the first (stateful) lane's served first.
+        let (senders, mut rx) = LaneQueues::new(lanes.len(), self.config.run.queue_batches);
         let mut readers = Vec::with_capacity(lanes.len());
-        for (idx, sources, analyzer) in lanes {
-            let (tx, mut cfg) = (tx.clone(), reader_cfg.clone());
-            // A lane of independent sources only (a side lane) has time to
-            // spare: it prepares its own alerts.
-            if idx.iter().all(|i| self.independent[*i]) {
-                cfg.prepare_alerts = Some(self.config.run.max_alert_events);
-            }
+        for ((idx, sources, analyzer), tx) in lanes.into_iter().zip(senders) {
+            let mut cfg = reader_cfg.clone();
+            // Every lane's alerts come prepared: a lane of independent
+            // sources only (a side lane) has time to spare and does it
+            // itself; the lane that bounds the run leaves it to a thread
+            // beside it (see `preparer`).
+            cfg.prepare_beside = !idx.iter().all(|i| self.independent[*i]);
             let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
             readers.push((idx, h));
         }
-        drop(tx);
 
+        // The WAL is checkpointed beside the commits, not by them.
+        let checkpoints = StateStore::checkpoint_in_background(&self.store);
+        // Committed batches are freed beside the async side.
+        let discard = Discard::start();
         let mut fatal: Option<Error> = None;
         let group_limit = self.group_limit();
         while let Some(batch) = rx.recv().await {
@@ -288,17 +293,22 @@ impl Pipeline {
             let mut group = vec![batch];
             while group.len() < group_limit {
                 match rx.try_recv() {
-                    Ok(b) => group.push(b),
-                    Err(_) => break,
+                    Some(b) => group.push(b),
+                    None => break,
                 }
             }
-            if let Err(e) = self.process(group, &mut metrics).await {
+            if let Err(e) = self.process(group, &mut metrics, &discard).await {
                 fatal = Some(e);
                 shutdown.store(true, Ordering::SeqCst);
                 break;
             }
+            if let Some(c) = &checkpoints {
+                c.nudge();
+            }
         }
         drop(rx);
+        drop(checkpoints);
+        drop(discard);
         let n = self.independent.len();
         let mut back: Vec<Option<Box<dyn LogSource>>> = (0..n).map(|_| None).collect();
         let mut thread_error = None;

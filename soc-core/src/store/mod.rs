@@ -41,6 +41,7 @@ pub mod rollup_top;
 mod rollup_walk;
 pub mod triage;
 pub mod usage;
+pub mod wal;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -229,10 +230,7 @@ impl StateStore {
                 .map_err(wrap)?;
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(wrap)?;
-            // Checkpoint the WAL every 8192 pages (32 MiB) instead of 1000:
-            // each checkpoint syncs the database, and a busy run commits
-            // tens of thousands of small audit records.
-            conn.pragma_update(None, "wal_autocheckpoint", 8192)
+            conn.pragma_update(None, "wal_autocheckpoint", wal::AUTO_CHECKPOINT_PAGES)
                 .map_err(wrap)?;
         }
         conn.execute_batch(SCHEMA).map_err(wrap)?;
