@@ -16,6 +16,7 @@ use super::arena::{EvId, Marks};
 use super::config::Rule;
 use super::saved_window::{EventTable, SavedWindow, SavedWindowOut};
 use super::stamp::Stamp;
+use super::value_counts::ValueCounts;
 use super::window::Episode;
 
 /// Most items a rule keeps (as `window::MAX_ITEMS`).
@@ -37,10 +38,7 @@ pub(crate) struct RuleWindow {
     cursor: Option<u64>,
     /// Distinct values of the rule's items with their counts (spraying
     /// only); a slot with count 0 is free. An item's slot is in the ring.
-    values: Vec<(String, u32)>,
-    live_values: u32,
-    /// Items whose value is empty.
-    empty: u32,
+    values: ValueCounts,
     evidence: VecDeque<EvId>,
     open: Option<Episode>,
     last: Option<Stamp>,
@@ -67,8 +65,6 @@ impl RuleWindow {
     fn clear(&mut self) {
         self.cursor = None;
         self.values.clear();
-        self.live_values = 0;
-        self.empty = 0;
         self.evidence.clear();
     }
 
@@ -89,50 +85,6 @@ impl RuleWindow {
         marks.mark_all(b);
         if let Some(ep) = &self.open {
             marks.mark_all(&ep.events);
-        }
-    }
-
-    fn release(&mut self, slot: u32) {
-        if slot == 0 {
-            self.empty = self.empty.saturating_sub(1);
-        } else if let Some(v) = self.values.get_mut(slot as usize - 1) {
-            v.1 = v.1.saturating_sub(1);
-            if v.1 == 0 {
-                v.0.clear();
-                self.live_values = self.live_values.saturating_sub(1);
-            }
-        }
-    }
-
-    /// The slot of `value` (counted once more), allocating one if new.
-    fn acquire(&mut self, value: &str) -> u32 {
-        if value.is_empty() {
-            self.empty += 1;
-            return 0;
-        }
-        let mut free = None;
-        for (i, (v, n)) in self.values.iter_mut().enumerate() {
-            if *n > 0 && v == value {
-                *n += 1;
-                return i as u32 + 1;
-            }
-            if *n == 0 && free.is_none() {
-                free = Some(i);
-            }
-        }
-        self.live_values += 1;
-        match free {
-            Some(i) => {
-                let slot = &mut self.values[i];
-                slot.0.clear();
-                slot.0.push_str(value);
-                slot.1 = 1;
-                i as u32 + 1
-            }
-            None => {
-                self.values.push((value.to_string(), 1));
-                self.values.len() as u32
-            }
         }
     }
 }
@@ -224,7 +176,7 @@ impl FailureRing {
             }
             c += 1;
             if r == SPRAY {
-                w.release(slot);
+                w.values.release(slot);
             }
             if w.evidence.len() as u64 > end - c {
                 w.evidence.pop_front();
@@ -299,7 +251,7 @@ impl FailureRing {
         let w = &mut self.rules[r];
         let start = *w.cursor.get_or_insert(seq);
         if r == SPRAY {
-            let slot = w.acquire(p.user);
+            let slot = w.values.acquire(p.user);
             if let Some(x) = self.items.back_mut() {
                 x.1 = slot;
             }
@@ -311,7 +263,7 @@ impl FailureRing {
         let threshold = p.thresholds[r];
         let count = seq + 1 - start;
         let reached = if r == SPRAY && !p.user.is_empty() && threshold != u32::MAX {
-            u64::from(w.live_values) + u64::from(w.empty > 0) >= u64::from(threshold)
+            w.values.distinct() >= u64::from(threshold)
         } else {
             count >= u64::from(threshold)
         };
@@ -322,12 +274,7 @@ impl FailureRing {
                 first,
                 last: p.t,
                 count,
-                distinct: w
-                    .values
-                    .iter()
-                    .filter(|v| v.1 > 0)
-                    .map(|v| v.0.clone())
-                    .collect(),
+                distinct: w.values.live().cloned().collect(),
                 events: w.evidence.drain(..).collect(),
                 reported: 0,
             });
@@ -343,10 +290,7 @@ impl FailureRing {
             from..self.items.len()
         });
         let items = self.items.range(range);
-        let value = |slot: u32| match slot {
-            0 => "",
-            s => w.values.get(s as usize - 1).map_or("", |v| v.0.as_str()),
-        };
+        let value = |slot: u32| w.values.get(slot);
         let times = items.clone().map(|x| x.0).collect();
         let values = if r == SPRAY && items.clone().any(|x| x.1 != 0) {
             items.map(|x| value(x.1)).collect()
@@ -375,13 +319,13 @@ impl FailureRing {
             let w = &mut ring.rules[r];
             w.cursor = (len > 0).then(|| n - len);
             for (i, v) in p.values.iter().enumerate() {
-                let slot = w.acquire(v);
+                let slot = w.values.acquire(v);
                 if let Some(x) = ring.items.get_mut((n - len) as usize + i) {
                     x.1 = slot;
                 }
             }
             if r == SPRAY && p.values.is_empty() {
-                w.empty = len as u32;
+                w.values.add_empty(len as u32);
             }
             w.evidence = p.evidence.into();
             w.last = p.last;

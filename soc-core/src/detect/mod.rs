@@ -73,6 +73,7 @@ mod source_windows;
 mod stamp;
 mod summary;
 mod sweep;
+mod value_counts;
 mod window;
 
 pub use collect::{alerts_of, AlertCollector};

@@ -161,13 +161,7 @@ impl Windowed {
     pub fn save<'a>(&'a self, table: &mut EventTable) -> SavedWindowOut<'a> {
         let has_values = self.items.iter().any(|x| x.1 != 0);
         let values = if has_values {
-            self.items
-                .iter()
-                .map(|x| match x.1 {
-                    0 => "",
-                    s => self.values[s as usize - 1].0.as_str(),
-                })
-                .collect()
+            self.items.iter().map(|x| self.values.get(x.1)).collect()
         } else {
             Vec::new()
         };
@@ -186,10 +180,12 @@ impl Windowed {
     /// when an evidence index is out of range.
     pub fn restore(s: SavedWindow, events: &[EvId]) -> Option<Windowed> {
         let p = s.into_parts(events)?;
-        let mut w = Windowed::default();
-        w.last = p.last;
+        let mut w = Windowed {
+            last: p.last,
+            ..Default::default()
+        };
         for (i, t) in p.times.into_iter().enumerate() {
-            let slot = w.acquire(p.values.get(i).map_or("", String::as_str));
+            let slot = w.values.acquire(p.values.get(i).map_or("", String::as_str));
             w.items.push_back((t, slot));
         }
         w.evidence = p.evidence.into();

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use super::arena::{EvId, Marks};
 use super::maps::Set;
 use super::stamp::{Span, Stamp};
+use super::value_counts::ValueCounts;
 
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
@@ -47,11 +48,7 @@ pub(crate) struct Windowed {
     /// index + 1 into `values`).
     pub(super) items: VecDeque<(Stamp, u32)>,
     /// Distinct values with their item counts; a slot with count 0 is free.
-    pub(super) values: Vec<(String, u32)>,
-    /// Non-empty distinct values in `values`.
-    live_values: u32,
-    /// Items whose distinct value is empty (every item of a counting window).
-    empty: u32,
+    pub(super) values: ValueCounts,
     pub(super) evidence: VecDeque<EvId>,
     pub(super) open: Option<Episode>,
     pub(super) last: Option<Stamp>,
@@ -61,11 +58,6 @@ pub(crate) struct Windowed {
 }
 
 impl Windowed {
-    /// Distinct values in the window (the empty value counts as one).
-    fn distinct_values(&self) -> u64 {
-        u64::from(self.live_values) + u64::from(self.empty > 0)
-    }
-
     pub fn last_time(&self) -> Option<Stamp> {
         self.last
     }
@@ -83,8 +75,6 @@ impl Windowed {
     pub fn clear(&mut self) {
         self.items.clear();
         self.values.clear();
-        self.live_values = 0;
-        self.empty = 0;
         self.evidence.clear();
     }
 
@@ -134,55 +124,10 @@ impl Windowed {
                 break;
             }
             if let Some((_, slot)) = self.items.pop_front() {
-                self.release(slot);
+                self.values.release(slot);
             }
             if self.evidence.len() > self.items.len() {
                 self.evidence.pop_front();
-            }
-        }
-    }
-
-    fn release(&mut self, slot: u32) {
-        if slot == 0 {
-            self.empty = self.empty.saturating_sub(1);
-        } else if let Some(v) = self.values.get_mut(slot as usize - 1) {
-            v.1 = v.1.saturating_sub(1);
-            if v.1 == 0 {
-                v.0.clear();
-                self.live_values = self.live_values.saturating_sub(1);
-            }
-        }
-    }
-
-    /// The slot of `value` (counted once more), allocating one if new.
-    pub(super) fn acquire(&mut self, value: &str) -> u32 {
-        if value.is_empty() {
-            self.empty += 1;
-            return 0;
-        }
-        let mut free = None;
-        for (i, (v, n)) in self.values.iter_mut().enumerate() {
-            if *n > 0 && v == value {
-                *n += 1;
-                return i as u32 + 1;
-            }
-            if *n == 0 && free.is_none() {
-                free = Some(i);
-            }
-        }
-        self.live_values += 1;
-        match free {
-            Some(i) => {
-                // A freed slot keeps its buffer: refill it in place.
-                let slot = &mut self.values[i];
-                slot.0.clear();
-                slot.0.push_str(value);
-                slot.1 = 1;
-                i as u32 + 1
-            }
-            None => {
-                self.values.push((value.to_string(), 1));
-                self.values.len() as u32
             }
         }
     }
@@ -236,13 +181,13 @@ impl Windowed {
         }
         self.prune_before(cutoff);
         let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
-        let slot = self.acquire(distinct);
+        let slot = self.values.acquire(distinct);
         self.items.push_back((t, slot));
         if self.evidence.len() < max_evidence {
             self.evidence.push_back(e());
         }
         let reached = if by_distinct && threshold != u32::MAX {
-            self.distinct_values() >= u64::from(threshold)
+            self.values.distinct() >= u64::from(threshold)
         } else {
             self.items.len() as u64 >= u64::from(threshold)
         };
@@ -251,12 +196,7 @@ impl Windowed {
                 first: self.items.front().map_or(t, |x| x.0),
                 last: t,
                 count: self.items.len() as u64,
-                distinct: self
-                    .values
-                    .iter()
-                    .filter(|v| v.1 > 0)
-                    .map(|v| v.0.clone())
-                    .collect(),
+                distinct: self.values.live().cloned().collect(),
                 events: self.evidence.drain(..).collect(),
                 reported: 0,
             });
