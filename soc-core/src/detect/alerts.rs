@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use super::config::Rule;
 use super::set::{DetectorSet, Lazy};
 use super::source_key::key_address;
+use super::source_windows::FAILURES;
 use super::stamp::{Span, Stamp};
-use super::window::Episode;
+use super::window::{cutoff, Episode};
 use crate::model::{Alert, AttackRef, Indicator, IndicatorKind, Severity};
 
 impl DetectorSet {
@@ -22,15 +23,16 @@ impl DetectorSet {
         // clock rule: failures expire by the detector clock, not by `t`
         // (a failures window never opens an episode: nothing to report).
         let now = Stamp::of(self.now.unwrap_or(t));
-        let w = &mut self.sources.get_mut(src)?.failures;
-        let _never = w.prune(now, sw);
-        if w.len() < n {
+        let ring = &mut self.sources.get_mut(src)?.ring;
+        let cut = cutoff(now, sw);
+        let _never = ring.expire(FAILURES, cut);
+        ring.prune(FAILURES, cut);
+        if ring.len(FAILURES) < n as u64 {
             return None;
         }
-        let first = w.first_time()?.time();
-        let kept = w.take_evidence();
-        let failures = w.len() as u64;
-        w.clear();
+        let first = ring.first_time(FAILURES)?.time();
+        let failures = ring.len(FAILURES);
+        let kept = ring.take_clear(FAILURES);
         let mut ev = self.arena.events(&kept);
         let id = evidence.get(&mut self.arena);
         let e = self.arena.to_event(id);

@@ -1,76 +1,147 @@
 //! Expiry driven by time: the periodic sweep (every 1,024 events) visits
-//! only the windows that expired, not every tracked key (the sweep itself
-//! is in [`super::sweep`]).
+//! only the windows that may have expired, not every tracked key, and an
+//! event costs no queue entry (the sweep itself is in [`super::sweep`]).
 //!
 //! Each kind of window (brute force, slow, spraying, scan and the recent
-//! failures of a source; the distributed window of a user) has one queue of
-//! `(last event time, slot)`, appended to whenever a window's last time
-//! changes. A window expires when its last time falls out of its window, so
-//! a sweep pops each queue's front while it is that old; an entry whose
-//! window moved on since (or whose key was forgotten) is stale and skipped.
-//! Event times of a log nearly always grow, so the queues stay sorted; when
-//! one would not (a line older than the last, a restored state), the next
-//! sweep visits every key as before and rebuilds the queues. The alerts are
-//! the same either way.
+//! failures of a source; the distributed window of a user) has one
+//! [`Calendar`]: time buckets of `(queued at, slot)` entries. A window with
+//! a last event time holds one entry, queued at or before that time (it
+//! remembers when, `Windowed::queued`); an event that moves the window's
+//! last time forward leaves the entry where it is. A sweep takes the
+//! entries queued before the window's cutoff: a window whose last time is
+//! before the cutoff has expired, any other is queued again at its last
+//! time. So a source active all day is queued once per window length, not
+//! once per event, and no order is needed (lines out of order and restored
+//! windows just queue an entry at their own time). Entries whose window
+//! was queued again, reset or forgotten since are stale and skipped.
 
 use std::collections::VecDeque;
 
+use super::source_windows::SweptWindow;
 use super::stamp::Stamp;
-use super::window::Windowed;
 
-/// Queues of the source windows, in `SourceWindows::by_queue` order, then users.
+/// Calendars of the source windows, in `SourceWindows::by_queue` order, then users.
 pub(crate) const QUEUES: usize = 6;
-/// The queue of users' windows.
+/// The calendar of users' windows.
 pub(crate) const USERS: usize = 5;
 
-/// The expiry queues (see the module docs).
+/// Seconds per calendar bucket, as a shift (64 s).
+const BUCKET_SHIFT: u32 = 6;
+
+/// Emptied bucket vectors kept for reuse, at most.
+const SPARE_BUCKETS: usize = 256;
+
+/// The bucket of time `t`.
+fn bucket(t: Stamp) -> i64 {
+    t.secs() >> BUCKET_SHIFT
+}
+
+/// Window slots by the time they were queued at (see the module docs): a
+/// ring of consecutive time buckets from `base` on. An entry older than
+/// `base` goes into the first bucket (checked at the next sweep, a little
+/// early, which only re-queues it).
+#[derive(Debug, Default)]
+pub(crate) struct Calendar {
+    buckets: VecDeque<Vec<(Stamp, u32)>>,
+    /// The bucket number of `buckets[0]`.
+    base: i64,
+    spare: Vec<Vec<(Stamp, u32)>>,
+}
+
+/// Most buckets a calendar spans at once: past it, new entries go into
+/// the last bucket (a window queued too early is only queued again).
+const MAX_BUCKETS: i64 = 1 << 16;
+
+impl Calendar {
+    /// Queues slot `id` at time `at`.
+    pub fn insert(&mut self, at: Stamp, id: u32) {
+        let b = bucket(at);
+        if self.buckets.is_empty() {
+            self.base = b;
+        }
+        let i = b.saturating_sub(self.base).clamp(0, MAX_BUCKETS - 1) as usize;
+        while self.buckets.len() <= i {
+            let v = self.spare.pop().unwrap_or_default();
+            self.buckets.push_back(v);
+        }
+        self.buckets[i].push((at, id));
+    }
+
+    /// Moves every entry queued before `cut` into `out`.
+    pub fn take_due(&mut self, cut: Stamp, out: &mut Vec<(Stamp, u32)>) {
+        let last = bucket(cut);
+        while self.base < last {
+            let Some(mut v) = self.buckets.pop_front() else {
+                break;
+            };
+            // The whole bucket is before `cut`'s bucket.
+            self.base += 1;
+            out.append(&mut v);
+            if self.spare.len() < SPARE_BUCKETS {
+                self.spare.push(v);
+            }
+        }
+        // `cut`'s own bucket (or a later one holding entries queued before
+        // `base`): only its entries before `cut`.
+        if let Some(v) = self.buckets.front_mut() {
+            out.extend(v.iter().filter(|x| x.0 < cut));
+            v.retain(|x| x.0 >= cut);
+        }
+    }
+
+    /// Drops every entry.
+    pub fn clear(&mut self) {
+        self.buckets.clear();
+    }
+
+    /// Entries queued (live or stale).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.buckets.iter().map(Vec::len).sum()
+    }
+}
+
+/// The expiry calendars (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct ExpiryQueues {
-    pub queues: [VecDeque<(Stamp, u32)>; QUEUES],
-    /// A queue lost its order, or the state was replaced: the next sweep
-    /// visits every key.
+    pub queues: [Calendar; QUEUES],
+    /// The state was replaced (restored): the next sweep visits every key
+    /// and queues every window.
     pub full: bool,
     /// Every sweep visits every key (tests compare both ways).
     #[cfg(test)]
     pub always_full: bool,
-    /// Sweeps that went through the queues.
+    /// Sweeps that went through the calendars.
     #[cfg(test)]
     pub queued: u64,
 }
 
 impl ExpiryQueues {
-    /// Records that window `queue` of slot `id` last saw an event at `last`.
-    pub fn touched(&mut self, queue: usize, id: u32, last: Stamp) {
-        let q = &mut self.queues[queue];
-        if q.back().is_some_and(|b| last < b.0) {
-            self.full = true;
-        }
-        q.push_back((last, id));
-    }
-
     /// The next sweep must visit every key (after a restore).
     pub fn invalidate(&mut self) {
         self.full = true;
     }
 }
 
-/// Queues window `queue` of slot `id` when its last time moved from `before`.
-pub(crate) fn touched_if_moved(
+/// Queues window `w` of slot `id` in calendar `queue` unless it holds an
+/// entry queued at or before its last time already.
+pub(crate) fn touched<W: SweptWindow + ?Sized>(
     q: &mut ExpiryQueues,
     queue: usize,
     id: u32,
-    before: Option<Stamp>,
-    w: &Windowed,
+    w: &mut W,
 ) {
-    if let Some(l) = w.last_time().filter(|l| before != Some(*l)) {
-        q.touched(queue, id, l);
-    }
+    touched_in(&mut q.queues[queue], id, w);
 }
 
-/// The front entry of `q` when it is older than `cut`, taken off.
-pub(crate) fn pop_expired(q: &mut VecDeque<(Stamp, u32)>, cut: Stamp) -> Option<(Stamp, u32)> {
-    q.front().filter(|e| e.0 < cut)?;
-    q.pop_front()
+/// [`touched`] with the calendar given.
+pub(crate) fn touched_in<W: SweptWindow + ?Sized>(cal: &mut Calendar, id: u32, w: &mut W) {
+    let Some(l) = w.last_time() else { return };
+    let queued = w.queued();
+    if queued.is_none_or(|at| at > l) {
+        cal.insert(l, id);
+        *queued = Some(l);
+    }
 }
 
 #[cfg(test)]
@@ -126,12 +197,18 @@ mod tests {
         let mut d = DetectorSet::new(cfg.clone());
         d.expiry.always_full = always_full;
         let mut out = Vec::new();
+        let mut most = 0;
         for (i, e) in events.iter().enumerate() {
             out.extend(d.observe(e));
             if i % 5000 == 4999 {
                 out.extend(d.flush());
             }
+            if i % 1000 == 999 {
+                most = most.max(d.expiry.queues.iter().map(|c| c.len()).sum::<usize>());
+            }
         }
+        // About one entry per live window, not one per window per event.
+        assert!(always_full || most < events.len() / 4, "{most} entries");
         out.extend(d.finish());
         (out, d.expiry.queued)
     }

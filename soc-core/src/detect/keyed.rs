@@ -235,6 +235,14 @@ impl<V: KeyState> KeyedState<V> {
             .filter_map(|(id, s)| s.as_ref().map(|s| (id as u32, &s.value)))
     }
 
+    /// Every live slot number with its state, mutably, not marked changed.
+    pub fn slots_mut(&mut self) -> impl Iterator<Item = (u32, &mut V)> {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(id, s)| s.as_mut().map(|s| (id as u32, &mut s.value)))
+    }
+
     /// The state of `key` if present, marked changed.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         let id = *self.ids.get(key)?;

@@ -43,11 +43,13 @@ use serde::{Deserialize, Serialize};
 
 use super::arena::{EvId, EvidenceArena};
 use super::expiry::ExpiryQueues;
+use super::failure_ring::{FailureRing, RULES};
 use super::keyed::KeyedState;
+use super::saved_window::{EventTable, SavedWindow, SavedWindowOut};
 use super::set::DetectorSet;
 use super::source_key::KeyTexts;
 use super::source_windows::SourceWindows;
-use super::window::{EventTable, SavedWindow, SavedWindowOut, Windowed};
+use super::window::Windowed;
 use crate::model::Event;
 
 /// Detector name of per-source windows.
@@ -86,23 +88,46 @@ struct RowIn {
 }
 
 impl RowIn {
-    /// The row's windows, `n` of them (missing ones empty); `None` when
-    /// an evidence index is out of range.
-    fn windows(self, n: usize, arena: &mut EvidenceArena) -> Option<Vec<Windowed>> {
+    /// A user's window (missing: empty); `None` when an evidence index is
+    /// out of range.
+    fn user(self, arena: &mut EvidenceArena) -> Option<Windowed> {
         let events: Vec<EvId> = self.ev.into_iter().map(|e| arena.event(e)).collect();
-        let mut w: Vec<Windowed> = self
-            .w
-            .into_iter()
-            .map(|s| Windowed::restore(s, &events))
-            .collect::<Option<_>>()?;
-        w.resize_with(n.max(w.len()), Windowed::default);
-        Some(w)
+        let mut w = self.w.into_iter();
+        let user = Windowed::restore(w.next().unwrap_or_default(), &events)?;
+        w.try_for_each(|s| s.into_parts(&events).map(drop))?;
+        Some(user)
+    }
+
+    /// A source's windows: brute force, slow, spraying, recent failures,
+    /// scan (missing ones empty).
+    fn source(self, arena: &mut EvidenceArena) -> Option<SourceWindows> {
+        let events: Vec<EvId> = self.ev.into_iter().map(|e| arena.event(e)).collect();
+        let mut w = self.w.into_iter();
+        let mut next = || w.next().unwrap_or_default();
+        let rules = [next(), next(), next(), next()];
+        let scan = next();
+        let ring = FailureRing::restore(rules, &events)?;
+        let scan = Windowed::restore(scan, &events)?;
+        w.try_for_each(|s| s.into_parts(&events).map(drop))?;
+        Some(SourceWindows { ring, scan })
     }
 }
 
-fn row(windows: &[&Windowed], arena: &EvidenceArena) -> Option<String> {
+/// The row of one user's window.
+fn user_row(w: &Windowed, arena: &EvidenceArena) -> Option<String> {
     let mut table = EventTable::default();
-    let w = windows.iter().map(|w| w.save(&mut table)).collect();
+    let w = vec![w.save(&mut table)];
+    json(&RowOut {
+        ev: arena.events(&table.events),
+        w,
+    })
+}
+
+/// The row of one source's windows (in [`RowIn::source`] order).
+fn source_row(sw: &SourceWindows, arena: &EvidenceArena) -> Option<String> {
+    let mut table = EventTable::default();
+    let mut w: Vec<_> = (0..RULES).map(|r| sw.ring.save(r, &mut table)).collect();
+    w.push(sw.scan.save(&mut table));
     json(&RowOut {
         ev: arena.events(&table.events),
         w,
@@ -127,7 +152,7 @@ impl DetectorSet {
         let mut out = Vec::new();
         let arena = &self.arena;
         for (key, v) in self.sources.take_changes() {
-            let state = v.and_then(|sw| row(&sw.all(), arena));
+            let state = v.and_then(|sw| source_row(sw, arena));
             out.push(StateChange {
                 detector: SOURCES.into(),
                 key,
@@ -138,7 +163,7 @@ impl DetectorSet {
             out.push(StateChange {
                 detector: USERS.into(),
                 key,
-                state: v.and_then(|w| row(&[w], arena)),
+                state: v.and_then(|w| user_row(w, arena)),
             });
         }
         if !out.is_empty() || self.seen != self.saved_seen {
@@ -176,27 +201,13 @@ impl DetectorSet {
             let ok = match detector.as_str() {
                 SOURCES => serde_json::from_str::<RowIn>(&state)
                     .ok()
-                    .and_then(|r| r.windows(5, &mut self.arena))
-                    .map(|w| {
-                        let mut w = w.into_iter();
-                        let mut next = || w.next().unwrap_or_default();
-                        let sw = SourceWindows {
-                            brute: next(),
-                            slow: next(),
-                            spray: next(),
-                            failures: next(),
-                            scan: next(),
-                        };
-                        self.sources.restore(key.clone(), sw);
-                    })
+                    .and_then(|r| r.source(&mut self.arena))
+                    .map(|sw| self.sources.restore(key.clone(), sw))
                     .is_some(),
                 USERS => serde_json::from_str::<RowIn>(&state)
                     .ok()
-                    .and_then(|r| r.windows(1, &mut self.arena))
-                    .map(|w| {
-                        let w = w.into_iter().next().unwrap_or_default();
-                        self.users.restore(key.clone(), w);
-                    })
+                    .and_then(|r| r.user(&mut self.arena))
+                    .map(|w| self.users.restore(key.clone(), w))
                     .is_some(),
                 CLOCK => serde_json::from_str::<SavedClock>(&state)
                     .map(|c| {

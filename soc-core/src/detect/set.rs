@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::arena::{EvId, EvidenceArena};
 use super::config::{DetectConfig, Rule};
-use super::expiry::{touched_if_moved, ExpiryQueues};
+use super::expiry::{touched, ExpiryQueues, USERS};
+use super::failure_ring::{Push, RULES};
 use super::keyed::KeyedState;
 use super::sighting::{Class, Sighting};
 use super::source_key::{KeyTexts, SlotRef};
@@ -40,6 +41,11 @@ pub struct DetectorSet {
     pub(super) arena: EvidenceArena,
     /// Windows by last event time, for the sweeps.
     pub(super) expiry: ExpiryQueues,
+    /// The windows and thresholds of the failure ring's rules (the recent
+    /// failures never open an episode), from `cfg`.
+    ring_params: ([Span; RULES], [u32; RULES]),
+    /// The window and threshold of the scan detector, from `cfg`.
+    scan: (Span, u32),
 }
 
 impl DetectorSet {
@@ -47,7 +53,19 @@ impl DetectorSet {
     pub fn new(cfg: DetectConfig) -> DetectorSet {
         let cap = cfg.max_tracked_keys;
         let key_texts = KeyTexts::new(cap, cfg.ipv6_prefix);
+        let rule = |r| {
+            let (w, n) = cfg.params(r);
+            (Span::of(w), n)
+        };
+        let [(bw, bt), (sw, st), (pw, pt)] = [Rule::Brute, Rule::Slow, Rule::Spray].map(rule);
+        let ring_params = (
+            [bw, sw, pw, Span::of(cfg.success_window())],
+            [bt, st, pt, u32::MAX],
+        );
+        let scan = rule(Rule::Scan);
         DetectorSet {
+            ring_params,
+            scan,
             cfg,
             sources: KeyedState::new(cap),
             users: KeyedState::new(cap),
@@ -248,9 +266,8 @@ impl DetectorSet {
         let arena = &mut self.arena;
         let mut evidence = || lazy.get(arena);
         let (id, w) = self.users.get_or_insert_id(user);
-        let before = w.last_time();
         let ep = w.push(t, now, src, &mut evidence, dw, dt, max_ev);
-        touched_if_moved(&mut self.expiry, 5, id, before, w);
+        touched(&mut self.expiry, USERS, id, w);
         if let Some(ep) = ep {
             out.extend(self.alert(Rule::Distributed, user, ep));
         }
@@ -281,53 +298,37 @@ impl DetectorSet {
         let Some((_, w)) = self.sources.slot(id) else {
             return Vec::new();
         };
-        let cfg = &self.cfg;
-        let max_ev = cfg.max_evidence;
+        let max_ev = self.cfg.max_evidence;
         let arena = &mut self.arena;
         let mut evidence = || lazy.get(arena);
         let q = &mut self.expiry;
         let mut done = Vec::new();
         if s.class == Class::Probe {
-            let (cw, ct) = cfg.params(Rule::Scan);
-            let cw = Span::of(cw);
-            let before = w.scan.last_time();
+            let (cw, ct) = self.scan;
             let ep = w.scan.push(t, now, "", &mut evidence, cw, ct, max_ev);
-            touched_if_moved(q, 3, id, before, &w.scan);
+            touched(q, 3, id, &mut w.scan);
             done.extend(ep.map(|ep| (Rule::Scan, ep)));
             return done;
         }
-        let user = s.user.unwrap_or_default();
         // One cutoff per rule and event (clock rule: by `now`).
-        let span = |r| {
-            let (w, n) = cfg.params(r);
-            (cutoff(now, Span::of(w)), n)
+        let (spans, thresholds) = &self.ring_params;
+        let push = Push {
+            t,
+            cuts: spans.map(|w| cutoff(now, w)),
+            thresholds: *thresholds,
+            user: s.user.unwrap_or_default(),
+            max_evidence: max_ev,
         };
-        let (bc, bt) = span(Rule::Brute);
-        let (sc, st) = span(Rule::Slow);
-        let (pc, pt) = span(Rule::Spray);
-        let before = [
-            w.brute.last_time(),
-            w.slow.last_time(),
-            w.spray.last_time(),
-            w.failures.last_time(),
-        ];
-        let ev = &mut evidence;
-        let ends = [
-            (Rule::Brute, w.brute.push_cut(t, bc, "", ev, bt, max_ev)),
-            (Rule::Slow, w.slow.push_cut(t, sc, "", ev, st, max_ev)),
-            (Rule::Spray, w.spray.push_cut(t, pc, user, ev, pt, max_ev)),
-        ];
-        // Success-after-failures counts failures: no distinct values.
-        let fc = cutoff(now, Span::of(cfg.success_window()));
-        w.failures.push_cut(t, fc, "", ev, u32::MAX, max_ev);
-        touched_if_moved(q, 0, id, before[0], &w.brute);
-        touched_if_moved(q, 1, id, before[1], &w.slow);
-        touched_if_moved(q, 2, id, before[2], &w.spray);
-        touched_if_moved(q, 4, id, before[3], &w.failures);
-        done.extend(ends.into_iter().filter_map(|(r, ep)| Some((r, ep?))));
+        w.ring.push(&push, &mut evidence, &mut done);
+        for (r, rule) in w.ring.rules.iter_mut().enumerate() {
+            touched(q, RING_QUEUES[r], id, rule);
+        }
         done
     }
 }
+
+/// The expiry calendar of each rule of a source's failure ring.
+const RING_QUEUES: [usize; RULES] = [0, 1, 2, 4];
 
 /// The evidence of the event being observed, made on first use.
 pub(super) struct Lazy<'a, 'm> {

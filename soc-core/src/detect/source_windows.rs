@@ -1,78 +1,119 @@
 //! The windows of one source: brute force, slow brute force, spraying and
-//! scanning, plus its recent failures for success-after-failures.
+//! its recent failures (for success-after-failures) as rules over one
+//! [`FailureRing`], plus scanning.
 
 use super::arena::Marks;
 use super::config::Rule;
+use super::failure_ring::{FailureRing, RuleWindow};
 use super::keyed::KeyState;
 use super::stamp::Stamp;
-use super::window::Windowed;
+use super::window::{Episode, Windowed};
 
-/// The windows of one source: brute force and slow brute force share its
-/// failures (one map look-up per event for all of them).
+/// The recent failures' rule of the ring (see [`super::failure_ring::RULES`]).
+pub(crate) const FAILURES: usize = 3;
+
+/// The windows of one source (one map look-up per event for all of them).
 #[derive(Debug, Default)]
 pub(crate) struct SourceWindows {
-    pub brute: Windowed,
-    pub slow: Windowed,
-    pub spray: Windowed,
+    /// Failures: brute force, slow, spraying, recent failures.
+    pub ring: FailureRing,
     /// Probes, for `ssh.scan`.
     pub scan: Windowed,
-    /// Failure times, for success-after-failures.
-    pub failures: Windowed,
+}
+
+/// What the sweeps do with a window of any kind.
+pub(crate) trait SweptWindow {
+    fn last_time(&self) -> Option<Stamp>;
+    fn queued(&mut self) -> &mut Option<Stamp>;
+    fn close(&mut self) -> Option<Episode>;
+    fn reset(&mut self);
+    fn peek_mut(&mut self) -> Option<&mut Episode>;
+}
+
+impl SweptWindow for Windowed {
+    fn last_time(&self) -> Option<Stamp> {
+        Windowed::last_time(self)
+    }
+    fn queued(&mut self) -> &mut Option<Stamp> {
+        &mut self.queued
+    }
+    fn close(&mut self) -> Option<Episode> {
+        Windowed::close(self)
+    }
+    fn reset(&mut self) {
+        Windowed::reset(self);
+    }
+    fn peek_mut(&mut self) -> Option<&mut Episode> {
+        Windowed::peek_mut(self)
+    }
+}
+
+impl SweptWindow for RuleWindow {
+    fn last_time(&self) -> Option<Stamp> {
+        RuleWindow::last_time(self)
+    }
+    fn queued(&mut self) -> &mut Option<Stamp> {
+        &mut self.queued
+    }
+    fn close(&mut self) -> Option<Episode> {
+        RuleWindow::close(self)
+    }
+    fn reset(&mut self) {
+        RuleWindow::reset(self);
+    }
+    fn peek_mut(&mut self) -> Option<&mut Episode> {
+        RuleWindow::peek_mut(self)
+    }
 }
 
 impl SourceWindows {
     /// The windows that raise episodes, with their rule.
-    pub fn rules_mut(&mut self) -> [(Rule, &mut Windowed); 4] {
+    pub fn rules_mut(&mut self) -> [(Rule, &mut dyn SweptWindow); 4] {
+        let [brute, slow, spray, _] = &mut self.ring.rules;
         [
-            (Rule::Brute, &mut self.brute),
-            (Rule::Slow, &mut self.slow),
-            (Rule::Spray, &mut self.spray),
+            (Rule::Brute, brute),
+            (Rule::Slow, slow),
+            (Rule::Spray, spray),
             (Rule::Scan, &mut self.scan),
-        ]
-    }
-
-    /// Every window, in the order they are saved.
-    pub fn all(&self) -> [&Windowed; 5] {
-        [
-            &self.brute,
-            &self.slow,
-            &self.spray,
-            &self.failures,
-            &self.scan,
         ]
     }
 
     /// Marks the evidence all the windows hold.
     pub fn mark_evidence(&self, marks: &mut Marks<'_>) {
-        for w in self.all() {
+        for w in &self.ring.rules {
             w.mark_evidence(marks);
         }
+        self.scan.mark_evidence(marks);
     }
 
-    /// The windows with an expiry queue, with their rule (`None`: the
-    /// recent failures, which raise no episode), in queue order.
-    pub fn by_queue(&mut self) -> [(Option<Rule>, &mut Windowed); 5] {
+    /// The windows with an expiry calendar, with their rule (`None`: the
+    /// recent failures, which raise no episode), in calendar order.
+    pub fn by_queue(&mut self) -> [(Option<Rule>, &mut dyn SweptWindow); 5] {
+        let [brute, slow, spray, failures] = &mut self.ring.rules;
         [
-            (Some(Rule::Brute), &mut self.brute),
-            (Some(Rule::Slow), &mut self.slow),
-            (Some(Rule::Spray), &mut self.spray),
+            (Some(Rule::Brute), brute),
+            (Some(Rule::Slow), slow),
+            (Some(Rule::Spray), spray),
             (Some(Rule::Scan), &mut self.scan),
-            (None, &mut self.failures),
+            (None, failures),
         ]
     }
 }
 
 impl KeyState for SourceWindows {
     fn last_time(&self) -> Option<Stamp> {
-        self.all().iter().filter_map(|w| w.last_time()).max()
+        let mut last = self.scan.last_time();
+        for r in &self.ring.rules {
+            if r.last_time() > last {
+                last = r.last_time();
+            }
+        }
+        last
     }
 
     fn reset(&mut self) {
-        self.brute.reset();
-        self.slow.reset();
-        self.spray.reset();
-        self.scan.reset();
-        self.failures.reset();
+        self.ring.reset_all();
+        self.scan.reset_unqueued();
     }
 }
 
@@ -82,6 +123,6 @@ impl KeyState for Windowed {
     }
 
     fn reset(&mut self) {
-        Windowed::reset(self);
+        Windowed::reset_unqueued(self);
     }
 }

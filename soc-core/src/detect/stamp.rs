@@ -46,6 +46,11 @@ impl Stamp {
         }
     }
 
+    /// Whole seconds since the epoch (rounded down).
+    pub fn secs(self) -> i64 {
+        self.secs
+    }
+
     /// The time of the stamp (lossless for stamps made by [`Stamp::of`]).
     pub fn time(self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.secs, self.nanos).unwrap_or(DateTime::<Utc>::MIN_UTC)

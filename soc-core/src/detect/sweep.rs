@@ -5,11 +5,12 @@
 use chrono::Duration;
 
 use super::config::Rule;
-use super::expiry::{pop_expired, QUEUES, USERS};
+use super::expiry::{QUEUES, USERS};
 use super::keyed::KeyState;
 use super::set::DetectorSet;
+use super::source_windows::{SweptWindow, FAILURES};
 use super::stamp::{Span, Stamp};
-use super::window::{cutoff, Episode, Windowed};
+use super::window::{cutoff, Episode};
 use crate::model::Alert;
 
 impl DetectorSet {
@@ -79,14 +80,14 @@ impl DetectorSet {
         let fcut = cut(self.cfg.success_window());
         let dcut = cut(self.cfg.params(Rule::Distributed).0);
         let mut done = Vec::new();
-        let expired = |w: &Windowed, c: Option<Stamp>| match (now, w.last_time()) {
+        let expired = |w: &dyn SweptWindow, c: Option<Stamp>| match (now, w.last_time()) {
             (Some(_), Some(l)) => c.is_some_and(|c| l < c),
             _ => true,
         };
         self.sources.retain(|key, sw| {
             let mut changed = false;
             for (i, (rule, w)) in sw.rules_mut().into_iter().enumerate() {
-                let gone = expired(w, cuts[i]);
+                let gone = expired(&*w, cuts[i]);
                 if all || gone {
                     if let Some(ep) = w.close() {
                         done.push((rule, key.clone(), ep));
@@ -98,13 +99,13 @@ impl DetectorSet {
                     changed = true;
                 }
             }
+            let failures = &mut sw.ring.rules[FAILURES];
             if now.is_some()
-                && sw
-                    .failures
+                && failures
                     .last_time()
                     .is_some_and(|l| fcut.is_some_and(|c| l < c))
             {
-                sw.failures.reset();
+                failures.reset();
                 changed = true;
             }
             (sw.last_time().is_some(), changed)
@@ -200,9 +201,9 @@ impl DetectorSet {
         .map(Span::of)
     }
 
-    /// The non-final sweep through the queues: the same episodes, resets
-    /// and forgotten keys as the full sweep, `None` when the full sweep
-    /// must run instead.
+    /// The non-final sweep through the calendars: the same episodes,
+    /// resets and forgotten keys as the full sweep, `None` when the full
+    /// sweep must run instead.
     pub(super) fn sweep_queued(&mut self) -> Option<Vec<(Rule, String, Episode)>> {
         let now = Stamp::of(self.now?);
         #[cfg(test)]
@@ -219,16 +220,29 @@ impl DetectorSet {
         let windows = self.queue_windows();
         let mut done = Vec::new();
         let mut visited: Vec<u32> = Vec::new();
+        let mut due = Vec::new();
         for (qi, w) in windows.iter().enumerate().take(USERS) {
             let Some(cut) = cutoff(now, *w) else { continue };
-            while let Some((l, id)) = pop_expired(&mut self.expiry.queues[qi], cut) {
+            due.clear();
+            self.expiry.queues[qi].take_due(cut, &mut due);
+            for &(at, id) in &due {
                 let Some((key, sw)) = self.sources.slot(id) else {
                     continue;
                 };
                 let Some((rule, win)) = sw.by_queue().into_iter().nth(qi) else {
                     continue;
                 };
-                if win.last_time() != Some(l) {
+                if *win.queued() != Some(at) {
+                    continue;
+                }
+                *win.queued() = None;
+                let Some(last) = win.last_time() else {
+                    continue;
+                };
+                if last >= cut {
+                    // Active since it was queued: due again at its last time.
+                    self.expiry.queues[qi].insert(last, id);
+                    *win.queued() = Some(last);
                     continue;
                 }
                 if let Some(rule) = rule {
@@ -241,6 +255,7 @@ impl DetectorSet {
                 visited.push(id);
             }
         }
+        visited.dedup();
         for id in visited {
             let empty = self
                 .sources
@@ -251,11 +266,20 @@ impl DetectorSet {
             }
         }
         if let Some(cut) = cutoff(now, windows[USERS]) {
-            while let Some((l, id)) = pop_expired(&mut self.expiry.queues[USERS], cut) {
+            due.clear();
+            self.expiry.queues[USERS].take_due(cut, &mut due);
+            for &(at, id) in &due {
                 let Some((key, w)) = self.users.slot(id) else {
                     continue;
                 };
-                if w.last_time() != Some(l) {
+                if w.queued != Some(at) {
+                    continue;
+                }
+                w.queued = None;
+                let Some(last) = w.last_time() else { continue };
+                if last >= cut {
+                    self.expiry.queues[USERS].insert(last, id);
+                    w.queued = Some(last);
                     continue;
                 }
                 if let Some(ep) = w.close() {
@@ -268,47 +292,22 @@ impl DetectorSet {
         done.sort_by(|a, b| {
             (a.2.first, &a.1, sweep_order(a.0)).cmp(&(b.2.first, &b.1, sweep_order(b.0)))
         });
-        let live = self.sources.len() + self.users.len();
-        // Stale entries are popped one by one anyway: rebuild (a sort of
-        // every queue) only when they pile up well past the live windows
-        // (8x cost ~9 MiB of peak RSS in queue entries).
-        if self
-            .expiry
-            .queues
-            .iter()
-            .any(|q| q.len() > 4 * live + 8_192)
-        {
-            self.rebuild_queues();
-        }
         Some(done)
     }
 
-    /// Queues every live window afresh (after a full sweep, or when the
-    /// queues hold too many stale entries).
+    /// Queues every live window afresh (after a full sweep).
     pub(super) fn rebuild_queues(&mut self) {
-        let mut q: [Vec<(Stamp, u32)>; QUEUES] = Default::default();
-        for (id, sw) in self.sources.slots() {
-            let lasts = [
-                sw.brute.last_time(),
-                sw.slow.last_time(),
-                sw.spray.last_time(),
-                sw.scan.last_time(),
-                sw.failures.last_time(),
-            ];
-            for (i, l) in lasts.into_iter().enumerate() {
-                if let Some(l) = l {
-                    q[i].push((l, id));
-                }
+        let q = &mut self.expiry.queues;
+        q.iter_mut().for_each(super::expiry::Calendar::clear);
+        for (id, sw) in self.sources.slots_mut() {
+            for (i, (_, w)) in sw.by_queue().into_iter().enumerate() {
+                *w.queued() = None;
+                super::expiry::touched_in(&mut q[i], id, w);
             }
         }
-        for (id, w) in self.users.slots() {
-            if let Some(l) = w.last_time() {
-                q[USERS].push((l, id));
-            }
-        }
-        for (i, mut v) in q.into_iter().enumerate() {
-            v.sort_unstable();
-            self.expiry.queues[i] = v.into();
+        for (id, w) in self.users.slots_mut() {
+            w.queued = None;
+            super::expiry::touched_in(&mut q[USERS], id, w);
         }
         self.expiry.full = false;
     }

@@ -8,12 +8,10 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use super::arena::{EvId, Marks};
-use super::maps::{Map, Set};
+use super::maps::Set;
 use super::stamp::{Span, Stamp};
+use super::value_counts::ValueCounts;
 
 /// Most items a window keeps (bounded memory under floods).
 const MAX_ITEMS: usize = 4096;
@@ -48,38 +46,20 @@ pub(crate) struct Episode {
 pub(crate) struct Windowed {
     /// Item times and the slot of their distinct value (0: none, else
     /// index + 1 into `values`).
-    items: VecDeque<(Stamp, u32)>,
+    pub(super) items: VecDeque<(Stamp, u32)>,
     /// Distinct values with their item counts; a slot with count 0 is free.
-    values: Vec<(String, u32)>,
-    /// Non-empty distinct values in `values`.
-    live_values: u32,
-    /// Items whose distinct value is empty (every item of a counting window).
-    empty: u32,
-    evidence: VecDeque<EvId>,
-    open: Option<Episode>,
-    last: Option<Stamp>,
+    pub(super) values: ValueCounts,
+    pub(super) evidence: VecDeque<EvId>,
+    pub(super) open: Option<Episode>,
+    pub(super) last: Option<Stamp>,
+    /// When the window's entry in its expiry calendar was queued (see
+    /// [`super::expiry`]); `None`: no entry.
+    pub queued: Option<Stamp>,
 }
 
 impl Windowed {
-    /// Distinct values in the window (the empty value counts as one).
-    fn distinct_values(&self) -> u64 {
-        u64::from(self.live_values) + u64::from(self.empty > 0)
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn first_time(&self) -> Option<Stamp> {
-        self.items.front().map(|x| x.0)
-    }
-
     pub fn last_time(&self) -> Option<Stamp> {
         self.last
-    }
-
-    pub fn take_evidence(&mut self) -> Vec<EvId> {
-        self.evidence.drain(..).collect()
     }
 
     /// Marks the evidence the window and its open episode hold.
@@ -95,8 +75,6 @@ impl Windowed {
     pub fn clear(&mut self) {
         self.items.clear();
         self.values.clear();
-        self.live_values = 0;
-        self.empty = 0;
         self.evidence.clear();
     }
 
@@ -115,12 +93,11 @@ impl Windowed {
         }
     }
 
-    /// Prunes to the window ending at the detector clock `now`, first
-    /// ending the window if it expired (see [`expire`](Self::expire)).
-    pub fn prune(&mut self, now: Stamp, window: Span) -> Option<Episode> {
-        let finished = self.expire(now, window);
-        self.prune_before(cutoff(now, window));
-        finished
+    /// [`reset`](Self::reset) for a window reused by another key: its
+    /// calendar entry (if any) names the old key's slot.
+    pub fn reset_unqueued(&mut self) {
+        self.reset();
+        self.queued = None;
     }
 
     /// clock rule: a window with no item for a whole window before the
@@ -129,11 +106,6 @@ impl Windowed {
     /// window starts afresh (`last` too). So sweeps only make the same
     /// decision earlier, and a key's results depend on its own events and
     /// the clock alone, not on sweep cadence or other keys' interleaving.
-    pub fn expire(&mut self, now: Stamp, window: Span) -> Option<Episode> {
-        self.expire_cut(cutoff(now, window))
-    }
-
-    /// [`expire`](Self::expire) with the cutoff `cutoff(now, window)`.
     fn expire_cut(&mut self, cutoff: Option<Stamp>) -> Option<Episode> {
         let last = self.last?;
         if cutoff.is_none_or(|c| last >= c) {
@@ -152,55 +124,10 @@ impl Windowed {
                 break;
             }
             if let Some((_, slot)) = self.items.pop_front() {
-                self.release(slot);
+                self.values.release(slot);
             }
             if self.evidence.len() > self.items.len() {
                 self.evidence.pop_front();
-            }
-        }
-    }
-
-    fn release(&mut self, slot: u32) {
-        if slot == 0 {
-            self.empty = self.empty.saturating_sub(1);
-        } else if let Some(v) = self.values.get_mut(slot as usize - 1) {
-            v.1 = v.1.saturating_sub(1);
-            if v.1 == 0 {
-                v.0.clear();
-                self.live_values = self.live_values.saturating_sub(1);
-            }
-        }
-    }
-
-    /// The slot of `value` (counted once more), allocating one if new.
-    fn acquire(&mut self, value: &str) -> u32 {
-        if value.is_empty() {
-            self.empty += 1;
-            return 0;
-        }
-        let mut free = None;
-        for (i, (v, n)) in self.values.iter_mut().enumerate() {
-            if *n > 0 && v == value {
-                *n += 1;
-                return i as u32 + 1;
-            }
-            if *n == 0 && free.is_none() {
-                free = Some(i);
-            }
-        }
-        self.live_values += 1;
-        match free {
-            Some(i) => {
-                // A freed slot keeps its buffer: refill it in place.
-                let slot = &mut self.values[i];
-                slot.0.clear();
-                slot.0.push_str(value);
-                slot.1 = 1;
-                i as u32 + 1
-            }
-            None => {
-                self.values.push((value.to_string(), 1));
-                self.values.len() as u32
             }
         }
     }
@@ -212,7 +139,7 @@ impl Windowed {
     /// shared evidence; it is called only when this window keeps evidence,
     /// so one event is copied at most once however many windows see it.
     /// `t` is the event's time (what the item counts at), `now` the
-    /// detector clock that decides expiry (clock rule, see [`expire`](Self::expire)).
+    /// detector clock that decides expiry (clock rule, see [`expire_cut`](Self::expire_cut)).
     #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
@@ -254,13 +181,13 @@ impl Windowed {
         }
         self.prune_before(cutoff);
         let by_distinct = !distinct.is_empty() || threshold == u32::MAX;
-        let slot = self.acquire(distinct);
+        let slot = self.values.acquire(distinct);
         self.items.push_back((t, slot));
         if self.evidence.len() < max_evidence {
             self.evidence.push_back(e());
         }
         let reached = if by_distinct && threshold != u32::MAX {
-            self.distinct_values() >= u64::from(threshold)
+            self.values.distinct() >= u64::from(threshold)
         } else {
             self.items.len() as u64 >= u64::from(threshold)
         };
@@ -269,12 +196,7 @@ impl Windowed {
                 first: self.items.front().map_or(t, |x| x.0),
                 last: t,
                 count: self.items.len() as u64,
-                distinct: self
-                    .values
-                    .iter()
-                    .filter(|v| v.1 > 0)
-                    .map(|v| v.0.clone())
-                    .collect(),
+                distinct: self.values.live().cloned().collect(),
                 events: self.evidence.drain(..).collect(),
                 reported: 0,
             });
@@ -293,145 +215,5 @@ impl Windowed {
     /// Ends the open episode.
     pub fn close(&mut self) -> Option<Episode> {
         self.open.take()
-    }
-}
-
-/// Evidence events of one saved row, each once however many of the row's
-/// windows share it (the windows refer to them by index).
-#[derive(Debug, Default)]
-pub(crate) struct EventTable {
-    pub events: Vec<EvId>,
-    index: Map<EvId, u32>,
-}
-
-impl EventTable {
-    fn add(&mut self, e: EvId) -> u32 {
-        let events = &mut self.events;
-        *self.index.entry(e).or_insert_with(|| {
-            events.push(e);
-            events.len() as u32 - 1
-        })
-    }
-}
-
-/// A window as written to the state store (see [`super::persist`]).
-#[derive(Debug, Serialize)]
-pub(crate) struct SavedWindowOut<'a> {
-    /// Item times.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    t: Vec<DateTime<Utc>>,
-    /// Item distinct values (empty for counting windows).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    v: Vec<&'a str>,
-    /// Evidence, as indexes into the row's events.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    e: Vec<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    open: Option<SavedEpisodeOut<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct SavedEpisodeOut<'a> {
-    first: DateTime<Utc>,
-    last: DateTime<Utc>,
-    count: u64,
-    reported: u64,
-    distinct: Vec<&'a str>,
-    e: Vec<u32>,
-}
-
-/// A window as read back from the state store.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct SavedWindow {
-    #[serde(default)]
-    t: Vec<DateTime<Utc>>,
-    #[serde(default)]
-    v: Vec<String>,
-    #[serde(default)]
-    e: Vec<u32>,
-    #[serde(default)]
-    last: Option<DateTime<Utc>>,
-    #[serde(default)]
-    open: Option<SavedEpisode>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SavedEpisode {
-    first: DateTime<Utc>,
-    last: DateTime<Utc>,
-    count: u64,
-    #[serde(default)]
-    reported: u64,
-    #[serde(default)]
-    distinct: Vec<String>,
-    #[serde(default)]
-    e: Vec<u32>,
-}
-
-impl Windowed {
-    /// The persisted form; evidence goes into `table`.
-    pub fn save<'a>(&'a self, table: &mut EventTable) -> SavedWindowOut<'a> {
-        let has_values = self.items.iter().any(|x| x.1 != 0);
-        SavedWindowOut {
-            t: self.items.iter().map(|x| x.0.time()).collect(),
-            v: if has_values {
-                self.items
-                    .iter()
-                    .map(|x| match x.1 {
-                        0 => "",
-                        s => self.values[s as usize - 1].0.as_str(),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            e: self.evidence.iter().map(|&e| table.add(e)).collect(),
-            last: self.last.map(Stamp::time),
-            open: self.open.as_ref().map(|ep| {
-                let mut distinct: Vec<&str> = ep.distinct.iter().map(String::as_str).collect();
-                distinct.sort_unstable();
-                SavedEpisodeOut {
-                    first: ep.first.time(),
-                    last: ep.last.time(),
-                    count: ep.count,
-                    reported: ep.reported,
-                    distinct,
-                    e: ep.events.iter().map(|&e| table.add(e)).collect(),
-                }
-            }),
-        }
-    }
-
-    /// A window from its persisted form and its row's `events`; `None`
-    /// when an evidence index is out of range.
-    pub fn restore(s: SavedWindow, events: &[EvId]) -> Option<Windowed> {
-        let pick = |ix: Vec<u32>| -> Option<Vec<EvId>> {
-            ix.into_iter()
-                .map(|i| events.get(i as usize).copied())
-                .collect()
-        };
-        let mut w = Windowed {
-            last: s.last.map(Stamp::of),
-            ..Default::default()
-        };
-        for (i, t) in s.t.into_iter().enumerate() {
-            let slot = w.acquire(s.v.get(i).map_or("", String::as_str));
-            w.items.push_back((Stamp::of(t), slot));
-        }
-        w.evidence = pick(s.e)?.into();
-        w.open = match s.open {
-            None => None,
-            Some(ep) => Some(Episode {
-                first: Stamp::of(ep.first),
-                last: Stamp::of(ep.last),
-                count: ep.count,
-                distinct: ep.distinct.into_iter().collect(),
-                events: pick(ep.e)?,
-                reported: ep.reported,
-            }),
-        };
-        Some(w)
     }
 }
