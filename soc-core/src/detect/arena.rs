@@ -10,6 +10,7 @@
 //! a warm arena copies a line into memory it already has instead of
 //! allocating: the process stops taking fresh pages.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::evidence::{Kept, LineRecord};
@@ -41,6 +42,17 @@ impl Marks<'_> {
     pub fn mark_all<'i>(&mut self, ids: impl IntoIterator<Item = &'i EvId>) {
         for &id in ids {
             self.mark(id);
+        }
+    }
+
+    /// Marks what a window holds live: its kept evidence (walked as the
+    /// deque's two slices) and its open episode's.
+    pub fn mark_kept(&mut self, evidence: &VecDeque<EvId>, episode: Option<&[EvId]>) {
+        let (a, b) = evidence.as_slices();
+        self.mark_all(a);
+        self.mark_all(b);
+        if let Some(events) = episode {
+            self.mark_all(events);
         }
     }
 }

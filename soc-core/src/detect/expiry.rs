@@ -154,13 +154,7 @@ mod tests {
     /// hundred sources on a few dozen users over days, with bursts, quiet
     /// spells and some lines older than the one before.
     fn events(n: usize, seed: u64) -> Vec<Event> {
-        let mut x = seed;
-        let mut next = move |m: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
+        let mut next = crate::detect::test_rng::seeded(seed);
         let t0: DateTime<Utc> = "2026-11-21T00:00:00Z".parse().unwrap();
         let mut t = 0i64;
         (0..n)

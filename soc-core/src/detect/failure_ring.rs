@@ -80,12 +80,7 @@ impl RuleWindow {
 
     /// Marks the evidence the rule and its open episode hold.
     pub fn mark_evidence(&self, marks: &mut Marks<'_>) {
-        let (a, b) = self.evidence.as_slices();
-        marks.mark_all(a);
-        marks.mark_all(b);
-        if let Some(ep) = &self.open {
-            marks.mark_all(&ep.events);
-        }
+        marks.mark_kept(&self.evidence, self.open.as_ref().map(|ep| &ep.events[..]));
     }
 }
 

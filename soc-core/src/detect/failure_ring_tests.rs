@@ -8,13 +8,7 @@ use crate::detect::window::{cutoff, Windowed};
 /// A pseudo-random stream of `(time, user)` failures: bursts, quiet
 /// spells, lines out of order and empty users.
 fn failures(n: usize, seed: u64) -> Vec<(Stamp, String)> {
-    let mut x = seed;
-    let mut next = move |m: u64| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) % m
-    };
+    let mut next = crate::detect::test_rng::seeded(seed);
     let mut t = 1_700_000_000i64;
     (0..n)
         .map(|_| {

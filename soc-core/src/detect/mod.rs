@@ -73,6 +73,8 @@ mod source_windows;
 mod stamp;
 mod summary;
 mod sweep;
+#[cfg(test)]
+mod test_rng;
 mod value_counts;
 mod window;
 
