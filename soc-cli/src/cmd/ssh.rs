@@ -181,7 +181,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut summary = SshSummary::default();
     let mut alerts = AlertCollector::new(DetectConfig::default());
     // JSON alerts are encoded beside the detectors, as they become final.
-    let encoder =
+    let mut encoder =
         (args.mode.alerts && parquet.is_none() && matches!(format, Format::Json | Format::Jsonl))
             .then(EncodedAlerts::spawn)
             .transpose()?;
@@ -199,7 +199,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         } else if args.mode.summary {
             summary.read(&mut reader);
-        } else if let Some(enc) = &encoder {
+        } else if let Some(enc) = encoder.as_mut() {
             alerts.read_each(&mut reader, |a| enc.push(a));
         } else {
             alerts.read(&mut reader);
@@ -216,7 +216,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             w.write_ser(&row)?;
         }
         drop(w.finish()?);
-    } else if let Some(enc) = encoder {
+    } else if let Some(mut enc) = encoder {
         alerts.finish_each(|a| enc.push(a));
         let mut w = RowWriter::new(buffered_stdout(), format, ALERT_COLUMNS);
         for json in enc.finish()? {

@@ -106,9 +106,13 @@ impl AlertCollector {
     /// Ends every open episode and hands every alert not handed over yet
     /// to `each`, unsorted: the kept ones first, in the order they became
     /// final, then the open episodes' (sort with [`alert_order`]).
-    pub fn finish_each(mut self, each: impl FnMut(Alert)) {
-        self.alerts.extend(self.detectors.finish());
-        self.alerts.into_iter().for_each(each);
+    pub fn finish_each(self, mut each: impl FnMut(Alert)) {
+        let AlertCollector {
+            mut detectors,
+            alerts,
+        } = self;
+        alerts.into_iter().for_each(&mut each);
+        detectors.finish_each(each);
     }
 }
 
