@@ -166,6 +166,25 @@ impl<W: Write> RowWriter<W> {
         }
     }
 
+    /// Writes one row already encoded as JSON (one object, no newline),
+    /// as [`write_ser`](Self::write_ser) writes it in the JSON formats;
+    /// `false` (nothing written) in table and CSV.
+    pub fn write_encoded(&mut self, json: &[u8]) -> io::Result<bool> {
+        match self.format {
+            Format::Json => self
+                .out
+                .write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?,
+            Format::Jsonl => {}
+            Format::Csv | Format::Table => return Ok(false),
+        }
+        self.out.write_all(json)?;
+        if self.format == Format::Jsonl {
+            self.out.write_all(b"\n")?;
+        }
+        self.rows += 1;
+        Ok(true)
+    }
+
     fn write_json<T: Serialize>(&mut self, row: &T) -> io::Result<()> {
         if self.format == Format::Json {
             self.out

@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod block;
 pub mod completions;
 pub mod config;
+pub mod encoded_alerts;
 pub mod enrich;
 pub mod eve;
 pub mod iocs;

@@ -12,6 +12,7 @@ use soc_core::parse::ssh::{default_threads, Reader, SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 
 use crate::cmd::alert_rows::{write_alert, ALERT_COLUMNS};
+use crate::cmd::encoded_alerts::EncodedAlerts;
 use crate::cmd::UsageError;
 use crate::output::{buffered_stdout, rfc3339, Format, RowWriter};
 use crate::parquet_out::ParquetOut;
@@ -179,6 +180,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut alerts = AlertCollector::new(DetectConfig::default());
+    // JSON alerts are encoded beside the detectors, as they become final.
+    let mut encoder =
+        (args.mode.alerts && parquet.is_none() && matches!(format, Format::Json | Format::Jsonl))
+            .then(EncodedAlerts::spawn)
+            .transpose()?;
     let mut events = (parquet.is_none() && !args.mode.summary && !args.mode.alerts)
         .then(|| RowWriter::new(buffered_stdout(), format, EVENT_COLUMNS));
     for lines in crate::cmd::journal::line_readers(&args.journal, &args.mode.files)? {
@@ -193,6 +199,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         } else if args.mode.summary {
             summary.read(&mut reader);
+        } else if let Some(enc) = encoder.as_mut() {
+            alerts.read_each(&mut reader, |a| enc.push(a));
         } else {
             alerts.read(&mut reader);
         }
@@ -206,6 +214,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut w = RowWriter::new(buffered_stdout(), format, &["metric", "key", "value"]);
         for row in summary.rows(10) {
             w.write_ser(&row)?;
+        }
+        drop(w.finish()?);
+    } else if let Some(mut enc) = encoder {
+        alerts.finish_each(|a| enc.push(a));
+        let mut w = RowWriter::new(buffered_stdout(), format, ALERT_COLUMNS);
+        for json in enc.finish()? {
+            w.write_encoded(&json)?;
         }
         drop(w.finish()?);
     } else {

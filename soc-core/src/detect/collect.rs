@@ -1,5 +1,12 @@
 //! Events in, alerts out in one call: the detectors run over a whole
 //! input, as `soc ssh --alerts` and Python `detect_bruteforce` run them.
+//! The streaming forms ([`AlertCollector::read_each`],
+//! [`AlertCollector::finish_each`]) hand each alert over as it becomes
+//! final, so a caller can encode it beside the detectors; sorting the
+//! alerts with [`alert_order`] (a stable sort, in the order they were
+//! handed over) gives the order of [`AlertCollector::finish`].
+
+use std::cmp::Ordering;
 
 use crate::detect::{DetectConfig, DetectorSet};
 use crate::model::{Alert, Event};
@@ -57,14 +64,63 @@ impl AlertCollector {
         });
     }
 
+    /// Like [`read`](Self::read), handing each alert to `each` as it
+    /// becomes final instead of keeping it (alerts kept by earlier calls
+    /// stay kept, for [`finish`](Self::finish) or
+    /// [`finish_each`](Self::finish_each)).
+    ///
+    /// ```
+    /// use soc_core::detect::{alert_order, AlertCollector, DetectConfig};
+    /// use soc_core::parse::ssh::{Reader, SshOptions};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/auth.log");
+    /// let opts = SshOptions { year: Some(2026), ..Default::default() };
+    /// let mut streamed = Vec::new();
+    /// let mut c = AlertCollector::new(DetectConfig::default());
+    /// c.read_each(&mut Reader::open(path, opts.clone()).unwrap(), |a| streamed.push(a));
+    /// c.finish_each(|a| streamed.push(a));
+    /// streamed.sort_by(alert_order);
+    /// let mut kept = AlertCollector::new(DetectConfig::default());
+    /// kept.read(&mut Reader::open(path, opts).unwrap());
+    /// assert_eq!(streamed, kept.finish());
+    /// ```
+    pub fn read_each(&mut self, reader: &mut Reader, mut each: impl FnMut(Alert)) {
+        let detectors = &mut self.detectors;
+        reader.for_each_line(|r, file, line, text| {
+            let done = if r.attempt.is_none() {
+                detectors.observe_time(r.time)
+            } else {
+                detectors.observe_line(r, file, line, text)
+            };
+            done.into_iter().for_each(&mut each);
+        });
+    }
+
     /// Ends every open episode and returns all alerts, ordered by first
     /// evidence, then kind (alerts without a time first).
     pub fn finish(mut self) -> Vec<Alert> {
         self.alerts.extend(self.detectors.finish());
-        self.alerts
-            .sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind)));
+        self.alerts.sort_by(alert_order);
         self.alerts
     }
+
+    /// Ends every open episode and hands every alert not handed over yet
+    /// to `each`, unsorted: the kept ones first, in the order they became
+    /// final, then the open episodes' (sort with [`alert_order`]).
+    pub fn finish_each(self, mut each: impl FnMut(Alert)) {
+        let AlertCollector {
+            mut detectors,
+            alerts,
+        } = self;
+        alerts.into_iter().for_each(&mut each);
+        detectors.finish_each(each);
+    }
+}
+
+/// The order of [`AlertCollector::finish`]: by first evidence, then kind
+/// (alerts without a time first); for a stable sort of the alerts in the
+/// order they became final.
+pub fn alert_order(a: &Alert, b: &Alert) -> Ordering {
+    a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind))
 }
 
 /// The alerts of the detectors configured by `cfg` over `events`, ordered

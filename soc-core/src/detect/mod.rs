@@ -78,7 +78,7 @@ mod test_rng;
 mod value_counts;
 mod window;
 
-pub use collect::{alerts_of, AlertCollector};
+pub use collect::{alert_order, alerts_of, AlertCollector};
 pub use config::DetectConfig;
 pub(crate) use maps::{Map, Set};
 pub use persist::StateChange;

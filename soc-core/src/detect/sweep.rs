@@ -40,12 +40,22 @@ impl DetectorSet {
 
     /// Alerts of finished episodes, oldest episode first (then by key).
     /// Episodes already reported with their final count are left out.
-    pub(super) fn alerts_of(&self, mut done: Vec<(Rule, String, Episode)>) -> Vec<Alert> {
+    pub(super) fn alerts_of(&self, done: Vec<(Rule, String, Episode)>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        self.each_alert_of(done, &mut |a| out.push(a));
+        out
+    }
+
+    /// [`alerts_of`](Self::alerts_of), handing each alert to `each` as soon
+    /// as it is built.
+    fn each_alert_of(&self, mut done: Vec<(Rule, String, Episode)>, each: &mut dyn FnMut(Alert)) {
         done.retain(|d| d.2.count != d.2.reported);
         done.sort_by(|a, b| a.2.first.cmp(&b.2.first).then(a.1.cmp(&b.1)));
-        done.into_iter()
-            .filter_map(|(r, k, ep)| self.alert(r, &k, ep))
-            .collect()
+        for (r, k, ep) in done {
+            if let Some(a) = self.alert(r, &k, ep) {
+                each(a);
+            }
+        }
     }
 
     /// Closes the episodes of windows with no evidence for a whole window
@@ -126,10 +136,26 @@ impl DetectorSet {
 
     /// Ends all open episodes and returns their alerts (call at end of input).
     pub fn finish(&mut self) -> Vec<Alert> {
-        let out = self.sweep(true);
+        let mut out = Vec::new();
+        self.finish_each(|a| out.push(a));
+        out
+    }
+
+    /// Like [`finish`](Self::finish), handing each alert to `each` as soon
+    /// as it is built (so a caller can encode one while the next is built).
+    ///
+    /// ```
+    /// use soc_core::detect::{DetectConfig, DetectorSet};
+    /// let mut d = DetectorSet::new(DetectConfig::default());
+    /// let mut n = 0;
+    /// d.finish_each(|_| n += 1);
+    /// assert_eq!(n, 0);
+    /// ```
+    pub fn finish_each(&mut self, mut each: impl FnMut(Alert)) {
+        let done = self.sweep_episodes(true);
+        self.each_alert_of(done, &mut each);
         self.sources.clear();
         self.users.clear();
-        out
     }
 
     /// Alerts for every episode still open, as they stand now, without
