@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
@@ -89,6 +89,10 @@ pub struct SshSummary {
     /// The hour of the last failure and its failures not yet in `hours`
     /// (logs come in time order: most failures are the last one's hour).
     open_hour: (i64, u64),
+    /// The date of the last failure and its first hour (hours since the
+    /// epoch): a failure of the same day takes its hour from its time of
+    /// day alone, without the calendar arithmetic of a timestamp.
+    open_day: Option<(NaiveDate, i64)>,
     /// Failures per source host name (sources without an address).
     names: Tally,
     /// Failures per source address (IPv4 as integers).
@@ -216,7 +220,8 @@ impl SshSummary {
                     self.users.bump(u);
                 }
                 if let Some(t) = time {
-                    self.hour_failed(t.timestamp().div_euclid(3600));
+                    let h = self.hour_of(t);
+                    self.hour_failed(h);
                 }
             }
             Some(Attempt::Success) => {
@@ -240,6 +245,25 @@ impl SshSummary {
             }
             None => {}
         }
+    }
+
+    /// The hour of `t` (hours since the epoch): `t.timestamp()` divided
+    /// by 3600, from the day's first hour when `t` falls on the day of the
+    /// failure before.
+    fn hour_of(&mut self, t: DateTime<Utc>) -> i64 {
+        // The UTC fields as stored (`DateTime`'s own `date_naive` and
+        // `Timelike` go through the offset: dearer than the timestamp).
+        let utc = t.naive_utc();
+        let (day, secs) = (utc.date(), utc.time().num_seconds_from_midnight());
+        let first = match self.open_day {
+            Some((d, first)) if d == day => first,
+            _ => {
+                let first = (t.timestamp() - i64::from(secs)) / 3600;
+                self.open_day = Some((day, first));
+                first
+            }
+        };
+        first + i64::from(secs / 3600)
     }
 
     /// Counts a failure in hour `h` (hours since the epoch).

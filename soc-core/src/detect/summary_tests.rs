@@ -126,3 +126,22 @@ fn host_name_sources_count_beside_addresses() {
         ]
     );
 }
+
+/// The hour of a failure, from the day before or not, is its timestamp's
+/// hour, on days before the epoch too.
+#[test]
+fn hours_of_failures_are_their_timestamps_hours() {
+    let mut s = SshSummary::default();
+    for t in [
+        "2026-03-01T10:05:00Z",
+        "2026-03-01T23:59:60Z",
+        "2026-03-02T00:00:00Z",
+        "2026-03-01T01:00:00Z",
+        "1969-12-31T22:30:00Z",
+        "1969-12-31T00:00:00Z",
+        "1900-02-28T13:00:00Z",
+    ] {
+        let t: DateTime<Utc> = t.parse().unwrap();
+        assert_eq!(s.hour_of(t), t.timestamp().div_euclid(3600), "{t}");
+    }
+}

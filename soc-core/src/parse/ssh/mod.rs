@@ -98,6 +98,7 @@ mod kind;
 mod message;
 mod parallel;
 mod parser;
+mod pid_map;
 #[cfg(test)]
 mod props;
 mod reader;

@@ -1,17 +1,17 @@
 //! Per-`sshd[pid]` memory of the stateful mode: the address, port and user
 //! of a connection, filled into later lines of the same pid that lack them.
-//! Keyed by (pid, interned host) with a small multiplicative hash, so the
-//! common line costs no allocation beyond a new table slot.
+//! Keyed by (pid, interned host) in a [`PidMap`], so the common line
+//! costs one slot read and no allocation.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::addr::RemoteRef;
 use super::attempt::{count, Counted};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
+use super::pid_map::PidMap;
 use super::texts::{Texts, MAX_TEXT};
 use crate::parse::intern::same_text;
 
@@ -28,8 +28,7 @@ const MAX_HOSTS: usize = 4_096;
 /// Host id of lines without a host.
 const NO_HOST: u32 = u32::MAX;
 
-/// FxHash-style hasher for the (pid, host id) keys. Pids are written by the
-/// kernel, not chosen by clients, so a keyed hash buys nothing here.
+/// FxHash-style hasher of user names (see [`name_hash`]).
 #[derive(Default)]
 struct PidHasher(u64);
 
@@ -166,12 +165,12 @@ impl PidState {
     }
 }
 
-type PidKey = (u32, u32);
-
 /// The per-pid states of one parser.
 #[derive(Debug, Default)]
 pub(crate) struct PidTable {
-    map: HashMap<PidKey, PidState, BuildHasherDefault<PidHasher>>,
+    /// Pids are written by the kernel, not chosen by clients, so an
+    /// unkeyed hash is safe here.
+    map: PidMap<PidState>,
     texts: Texts,
     hosts: Vec<Box<str>>,
     last_host: usize,
@@ -215,7 +214,7 @@ impl PidTable {
             Some(h) if self.is_last_host(h) => self.last_host as u32,
             Some(_) => return,
         };
-        std::hint::black_box(self.map.get(&(pid, host)).map(|st| st.flags));
+        std::hint::black_box(self.map.get((pid, host)).map(|st| st.flags));
     }
 
     /// Keeps only the names live states use; forgets everything when those
@@ -268,7 +267,7 @@ impl PidTable {
         }
         let key = (pid, self.host_id(host));
         let texts = &mut self.texts;
-        let st = self.map.entry(key).or_default();
+        let st = self.map.get_or_default(key);
         let mut joined = false;
         let kind = message.kind;
         match &message.remote {
@@ -321,7 +320,7 @@ impl PidTable {
         }
         let counted = count(message, &mut st.flags);
         if kind == SshKind::SessionClosed {
-            self.map.remove(&key);
+            self.map.remove(key);
         }
         (counted, joined)
     }
@@ -340,9 +339,9 @@ mod tests {
     #[test]
     fn state_stays_small() {
         assert!(
-            std::mem::size_of::<(PidKey, PidState)>() <= 36,
+            std::mem::size_of::<((u32, u32), PidState)>() <= 36,
             "{}",
-            std::mem::size_of::<(PidKey, PidState)>()
+            std::mem::size_of::<((u32, u32), PidState)>()
         );
     }
 

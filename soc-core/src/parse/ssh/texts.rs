@@ -24,10 +24,12 @@ const RECENT: usize = 4096;
 pub(super) struct Texts {
     buf: String,
     spans: Vec<(u32, u32)>,
-    /// Id + 1 of a user name added lately, by the low bits of its hash
-    /// (0: none): a brute-forcer's few names, connection after
-    /// connection, are kept once, not once per connection.
-    recent: Vec<u32>,
+    /// Id + 1 (0: none) and hash of a user name added lately, by the low
+    /// bits of its hash: a brute-forcer's few names, connection after
+    /// connection, are kept once, not once per connection. A slot whose
+    /// hash differs holds another name: its text is not read (a cache
+    /// miss in a large buffer, on the joiner's path).
+    recent: Vec<(u32, u32)>,
 }
 
 impl Texts {
@@ -67,15 +69,15 @@ impl Texts {
     /// of the same name added lately, if any.
     pub(super) fn add_user(&mut self, s: &str, h: u32) -> u32 {
         if self.recent.is_empty() {
-            self.recent = vec![0; RECENT];
+            self.recent = vec![(0, 0); RECENT];
         }
         let slot = h as usize % RECENT;
-        let seen = self.recent[slot];
-        if seen != 0 && same_text(self.get(seen - 1), s) {
+        let (seen, seen_hash) = self.recent[slot];
+        if seen != 0 && seen_hash == h && same_text(self.get(seen - 1), s) {
             return seen - 1;
         }
         let id = self.add(s);
-        self.recent[slot] = id + 1;
+        self.recent[slot] = (id + 1, h);
         id
     }
 
@@ -87,7 +89,7 @@ impl Texts {
     pub(super) fn clear(&mut self) {
         self.buf.clear();
         self.spans.clear();
-        self.recent.fill(0);
+        self.recent.fill((0, 0));
     }
 
     /// Keeps only the texts of `live`, with their ids (the buffers keep
@@ -130,5 +132,21 @@ mod tests {
         }
         assert_eq!(t.add("root"), ids[4], "the last text is reused");
         assert_eq!(t.get(999), "");
+    }
+
+    /// A recent slot is reused only for the same name: another name whose
+    /// hash falls in the same slot (or equals it) gets an id of its own.
+    #[test]
+    fn recent_users_are_matched_by_hash_and_text() {
+        let mut t = Texts::default();
+        let root = t.add_user("root", 7);
+        let other_slot_mate = t.add_user("admin", 7 + RECENT as u32);
+        assert_ne!(root, other_slot_mate);
+        assert_eq!(t.add_user("admin", 7 + RECENT as u32), other_slot_mate);
+        let same_hash = t.add_user("oracle", 7 + RECENT as u32);
+        assert_ne!(same_hash, other_slot_mate);
+        assert_eq!(t.get(same_hash), "oracle");
+        t.add("x");
+        assert_eq!(t.add_user("oracle", 7 + RECENT as u32), same_hash);
     }
 }
