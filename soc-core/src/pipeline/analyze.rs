@@ -484,7 +484,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let one = run(1);
-        assert!(!one[0].0.is_empty() && !one[1].0.is_empty(), "{one:?}");
+        // The episodes stay open until the end, where they are reported.
+        assert!(!one[1].0.is_empty(), "{one:?}");
         assert_eq!((one[0].1, one[1].1), (720, 720));
         assert_eq!(run(2), one);
         assert_eq!(run(3), one);
