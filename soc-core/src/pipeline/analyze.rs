@@ -24,9 +24,10 @@ use serde::{Deserialize, Serialize};
 use super::stages::{analyze_each_line, Analysis, Analyzer};
 use crate::detect::{DetectConfig, DetectorSet};
 use crate::error::ConfigError;
+use crate::model::Alert;
 use crate::parse::json_csv::{alert_from_json, AlertMapping};
 use crate::parse::line_block::LineBlock;
-use crate::parse::ssh::{BlockParser, SshOptions, SshParser};
+use crate::parse::ssh::{BlockParser, SshOptions, SshParser, SshRecordRef};
 use crate::parse::suricata::{alert_from_eve, is_alert_line, parse_eve_line};
 use crate::parse::ParseStats;
 use crate::source::{SourceKind, SourceRecord};
@@ -179,8 +180,61 @@ fn looks_like_object(line: &str) -> bool {
     t.starts_with('{') && t.ends_with('}')
 }
 
+impl StandardAnalyzer {
+    /// Feeds the detectors the lines of a block parsed ahead, if any (see
+    /// [`Analyzer::analyze_block`]).
+    fn settle(&mut self, out: &mut Analysis) {
+        let Some(parser) = self.blocks.as_mut().filter(|p| p.has_ahead()) else {
+            return;
+        };
+        let mut stats = ParseStats::default();
+        let (counts, detectors, alerts) =
+            (&mut self.ssh_counts, &mut self.detectors, &mut out.alerts);
+        let blank = parser.finish_ahead(&mut stats, &mut |r, file, no, text| {
+            observe(counts, detectors, alerts, r, file, no, text)
+        });
+        count_block(out, stats, blank);
+    }
+}
+
+/// An sshd line of a block, counted and fed to the detectors. As in
+/// [`Analyzer::analyze`]: only attempts and successes reach the windows;
+/// other events move their clock.
+fn observe(
+    counts: &mut KindCounts,
+    detectors: &mut DetectorSet,
+    alerts: &mut Vec<Alert>,
+    r: &SshRecordRef<'_>,
+    file: &str,
+    no: u64,
+    text: &str,
+) {
+    counts.add(r.message.kind.event_kind());
+    if r.attempt.is_none() {
+        alerts.extend(detectors.observe_time(r.time));
+    } else {
+        alerts.extend(detectors.observe_line(r, file, no, text));
+    }
+}
+
+/// Adds the counts of a block's lines handed to the detectors to `out`.
+fn count_block(out: &mut Analysis, stats: ParseStats, blank: u64) {
+    // Blank lines are no records (the file source passes over them).
+    out.records += stats.lines - blank;
+    out.skipped += stats.skipped - blank;
+    let unkept = stats.malformed - stats.errors.len() as u64;
+    for e in stats.errors {
+        out.malformed(e.to_string());
+    }
+    out.malformed += unkept;
+}
+
 impl Analyzer for StandardAnalyzer {
     fn analyze(&mut self, rec: &SourceRecord, out: &mut Analysis) {
+        if matches!(rec.kind, SourceKind::Ssh | SourceKind::Journal) {
+            // Lines of a block parsed ahead come first.
+            self.settle(out);
+        }
         match rec.kind {
             SourceKind::Ssh | SourceKind::Journal => match self.ssh.parse_ref(&rec.text) {
                 None => out.skipped += 1,
@@ -256,9 +310,13 @@ impl Analyzer for StandardAnalyzer {
         kind == SourceKind::Ssh
     }
 
-    /// sshd lines: parsed on `threads` threads (`parse::ssh`'s block parser), joined
-    /// in order by this analyzer's parser, and fed to the detectors in
-    /// order as borrowed records.
+    /// sshd lines: parsed on `threads` threads (`parse::ssh`'s block
+    /// parser), joined in order by this analyzer's parser, and fed to the
+    /// detectors in order as borrowed records. With more than one thread
+    /// the parse runs one block ahead of the detectors: a block's lines
+    /// reach them at the next call, or at [`Analyzer::end_batch`] with
+    /// `save`, [`Analyzer::finish`], or the next record handed to
+    /// [`Analyzer::analyze`] (in input order all the same).
     fn analyze_block(
         &mut self,
         kind: SourceKind,
@@ -269,44 +327,40 @@ impl Analyzer for StandardAnalyzer {
         if kind != SourceKind::Ssh {
             return analyze_each_line(self, kind, block, out);
         }
-        let parser = match &mut self.blocks {
-            Some(p) if p.threads() == threads.max(1) => p,
-            slot => slot.insert(BlockParser::new(threads, BLOCK_CHUNK)),
-        };
+        let threads = threads.max(1);
+        if self.blocks.as_ref().is_some_and(|p| p.threads() != threads) {
+            self.settle(out);
+            self.blocks = None;
+        }
+        let parser = (self.blocks).get_or_insert_with(|| BlockParser::new(threads, BLOCK_CHUNK));
         let mut stats = ParseStats::default();
         let (counts, detectors, alerts) =
             (&mut self.ssh_counts, &mut self.detectors, &mut out.alerts);
-        let blank = parser.parse(
-            block,
-            &mut self.ssh,
-            &mut stats,
-            &mut |r, file, no, text| {
-                counts.add(r.message.kind.event_kind());
-                // As in `analyze`: only attempts and successes reach the
-                // windows; other events move their clock.
-                if r.attempt.is_none() {
-                    alerts.extend(detectors.observe_time(r.time));
-                } else {
-                    alerts.extend(detectors.observe_line(r, file, no, text));
-                }
-            },
-        );
-        // Blank lines are no records (the file source passes over them).
-        out.records += stats.lines - blank;
-        out.skipped += stats.skipped - blank;
-        let unkept = stats.malformed - stats.errors.len() as u64;
-        for e in stats.errors {
-            out.malformed(e.to_string());
-        }
-        out.malformed += unkept;
+        let mut f = |r: &SshRecordRef<'_>, file: &str, no: u64, text: &str| {
+            observe(counts, detectors, alerts, r, file, no, text)
+        };
+        let blank = if threads > 1 {
+            parser.parse_ahead(block, &mut self.ssh, &mut stats, &mut f)
+        } else {
+            parser.parse(block, &mut self.ssh, &mut stats, &mut f)
+        };
+        count_block(out, stats, blank);
     }
 
     fn finish(&mut self, out: &mut Analysis) {
+        self.settle(out);
+        // The block parser's buffers go before the final save (the run's
+        // peak of memory); another run makes them again.
+        self.blocks = None;
         self.ssh_counts.drain_into(out);
         out.alerts.extend(self.detectors.flush());
     }
 
     fn end_batch(&mut self, out: &mut Analysis, save: bool) {
+        if save {
+            // The state saved covers every line read (the checkpoints).
+            self.settle(out);
+        }
         self.ssh_counts.drain_into(out);
         let ev = self.detectors.evictions();
         out.detector_evictions += ev.saturating_sub(self.evictions);
@@ -317,7 +371,7 @@ impl Analyzer for StandardAnalyzer {
     }
 
     fn has_unsaved_state(&self) -> bool {
-        self.detectors.has_unsaved_state()
+        self.detectors.has_unsaved_state() || self.blocks.as_ref().is_some_and(|p| p.has_ahead())
     }
 
     fn fork(&self) -> Option<Box<dyn Analyzer>> {
@@ -366,6 +420,75 @@ mod tests {
             .collect();
         assert_eq!(ssh.iter().map(|x| x.1).sum::<u64>(), 4, "{ssh:?}");
         assert_eq!(out.events_by_kind.len(), 2, "{ssh:?}");
+    }
+
+    /// A block of `n` lines from line `first` on: failed passwords from
+    /// a few addresses, a line of another program, a blank line.
+    fn ssh_block(first: u64, n: u64) -> LineBlock {
+        let mut b = LineBlock::default();
+        b.start("auth.log", first);
+        for i in first..first + n {
+            let line = match i % 10 {
+                3 => "Nov 21 02:00:00 web CRON[1]: session opened".to_string(),
+                7 => String::new(),
+                _ => format!(
+                    "Nov 21 02:{:02}:{:02} web sshd[{}]: Failed password for root from 203.0.113.{} port 4242 ssh2",
+                    i / 60 % 60,
+                    i % 60,
+                    100 + i % 7,
+                    i % 3
+                ),
+            };
+            b.push_line(line.as_bytes());
+        }
+        b
+    }
+
+    /// On two threads a block's lines reach the detectors one call late
+    /// (held meanwhile, and reported unsaved), at the latest when the
+    /// state is saved or the input ends: the alerts and counts of one
+    /// thread, batch for batch at every save.
+    #[test]
+    fn blocks_parsed_ahead_reach_the_detectors_by_the_save() {
+        let run = |threads: usize| {
+            let mut a = StandardAnalyzer::new(&ParseConfig::default(), Default::default()).unwrap();
+            let mut out = Analysis::default();
+            let mut saved = Vec::new();
+            for (k, first) in [1u64, 401, 801, 1201].into_iter().enumerate() {
+                let mut block = ssh_block(first, 400);
+                a.analyze_block(SourceKind::Ssh, &mut block, threads, &mut out);
+                if threads > 1 {
+                    assert!(a.has_unsaved_state());
+                    // Only the blocks before this one (since the save
+                    // after the second) were counted.
+                    let before = if k > 1 { k - 2 } else { k };
+                    assert_eq!(out.records, 360 * before as u64, "block {k}");
+                }
+                if k == 1 {
+                    a.end_batch(&mut out, true);
+                    assert_eq!(out.records, 720, "the save takes the held block");
+                    assert!(out.detector_state.take().is_some());
+                    saved.push(std::mem::take(&mut out));
+                }
+            }
+            a.finish(&mut out);
+            a.end_batch(&mut out, true);
+            assert!(!a.has_unsaved_state());
+            saved.push(out);
+            saved
+                .into_iter()
+                .map(|o| {
+                    let ids: Vec<String> = o.alerts.iter().map(|x| x.id.clone()).collect();
+                    (ids, o.records, o.skipped, o.events_by_kind)
+                })
+                .collect::<Vec<_>>()
+        };
+        let one = run(1);
+        // The episodes stay open until the end, where they are reported.
+        assert!(!one[1].0.is_empty(), "{one:?}");
+        assert_eq!((one[0].1, one[1].1), (720, 720));
+        assert_eq!(run(2), one);
+        assert_eq!(run(3), one);
     }
 
     #[test]

@@ -130,7 +130,11 @@ pub trait Analyzer: Send {
     /// records of `kind`, parsing on up to `threads` threads: the same
     /// counts and alerts as its lines handed one by one to
     /// [`analyze`](Self::analyze) (which the default does, see
-    /// [`analyze_each_line`]).
+    /// [`analyze_each_line`]). An analyzer may hold a block's results
+    /// back (the standard one parses a block ahead of its detectors)
+    /// until a later call, the next record, [`end_batch`](Self::end_batch)
+    /// with `save`, or [`finish`](Self::finish); it reports
+    /// [`has_unsaved_state`](Self::has_unsaved_state) meanwhile.
     fn analyze_block(
         &mut self,
         kind: SourceKind,

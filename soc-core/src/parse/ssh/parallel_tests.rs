@@ -215,3 +215,95 @@ fn an_empty_input_reads_nothing() {
     assert!(seen.0.is_empty());
     assert_eq!(seen.1, read(f.path(), None).1);
 }
+
+type Handed = (
+    Vec<(String, u64, String, SshRecord)>,
+    String,
+    Vec<String>,
+    u64,
+);
+
+/// Hands the lines of `text` to a block parser on `threads` threads in
+/// blocks of the sizes in `sizes` (in turn), one block ahead (`ahead`) or
+/// not; checks the lag of each call, and returns what was handed over.
+fn parse_blocks(text: &[u8], threads: usize, sizes: &[usize], ahead: bool) -> Handed {
+    let opts = SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    };
+    let mut parser = SshParser::try_new(opts).unwrap();
+    let mut blocks = BlockParser::new(threads, 700);
+    let mut stats = ParseStats::default();
+    let (mut seen, mut blank) = (Vec::new(), 0);
+    let mut lines = text.split(|b| *b == b'\n').peekable();
+    let (mut block, mut first) = (LineBlock::default(), 1);
+    let mut last_first = None;
+    for size in sizes.iter().cycle() {
+        if lines.peek().is_none() {
+            break;
+        }
+        block.start("auth.log", first);
+        for line in lines.by_ref().take(*size) {
+            block.push_line(line);
+        }
+        first = block.next_line();
+        let before = seen.len();
+        let mut f = |r: &SshRecordRef<'_>, file: &str, no: u64, text: &str| {
+            seen.push((file.to_string(), no, text.to_string(), r.to_record()));
+        };
+        if !ahead {
+            blank += blocks.parse(&mut block, &mut parser, &mut stats, &mut f);
+            continue;
+        }
+        let this_first = block.first_line();
+        blank += blocks.parse_ahead(&mut block, &mut parser, &mut stats, &mut f);
+        // This call handed over the block before, and only it.
+        assert!(blocks.has_ahead());
+        assert!(seen[before..].iter().all(|s| s.1 < this_first));
+        if let (Some(prev), Some(s)) = (last_first, seen.get(before)) {
+            assert!(s.1 >= prev, "{} < {prev}", s.1);
+        }
+        last_first = Some(this_first);
+    }
+    blank += blocks.finish_ahead(&mut stats, &mut |r, file, no, text| {
+        seen.push((file.to_string(), no, text.to_string(), r.to_record()));
+    });
+    assert!(!blocks.has_ahead());
+    let errors = stats.errors.iter().map(ToString::to_string).collect();
+    (seen, format!("{:?}", stats.summary()), errors, blank)
+}
+
+/// Blocks parsed one ahead of the caller, on any number of threads, in
+/// any sizes: the records, line numbers, counts and errors of blocks
+/// parsed on the calling thread alone, each block's lines handed over at
+/// the next call (the last block's by `finish_ahead`).
+#[test]
+fn blocks_parsed_ahead_change_nothing() {
+    let text = auth_log(6_000);
+    let one = parse_blocks(&text, 1, &[6_000], false);
+    assert!(one.0.len() > 4_000, "{}", one.0.len());
+    assert!(
+        one.0.iter().any(|r| r.3.joined),
+        "the pid join fills addresses"
+    );
+    assert!(one.3 > 0, "blank lines counted");
+    assert!(!one.2.is_empty(), "invalid UTF-8 reported");
+    for (threads, sizes) in [
+        (2, &[1000][..]),
+        (2, &[1, 500, 37, 2000]),
+        (3, &[333, 1, 1]),
+        (2, &[100_000]),
+    ] {
+        let many = parse_blocks(&text, threads, sizes, true);
+        assert_eq!(many.1, one.1, "{threads} {sizes:?}");
+        assert_eq!(many.2, one.2, "{threads} {sizes:?}");
+        assert_eq!(many.3, one.3, "{threads} {sizes:?}");
+        assert_eq!(many.0.len(), one.0.len(), "{threads} {sizes:?}");
+        for (a, b) in many.0.iter().zip(&one.0) {
+            assert_eq!(a, b, "{threads} {sizes:?}");
+        }
+    }
+    // `parse` on threads: the same, at once.
+    let sync = parse_blocks(&text, 2, &[700, 3], false);
+    assert_eq!((&sync.0, &sync.1, &sync.3), (&one.0, &one.1, &one.3));
+}
