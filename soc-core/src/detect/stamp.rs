@@ -68,7 +68,7 @@ impl Stamp {
         let secs = self.secs.checked_sub(w.0)?;
         // `nanos` is below a second here and MIN's is 0, MAX's the most:
         // the cutoff is in range exactly when its seconds are.
-        (MIN.secs <= secs && secs <= MAX.secs).then_some(Stamp {
+        (MIN.secs..=MAX.secs).contains(&secs).then_some(Stamp {
             secs,
             nanos: self.nanos,
         })
