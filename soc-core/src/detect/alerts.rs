@@ -126,7 +126,7 @@ impl DetectorSet {
         a.count = ep.count;
         a.attack = vec![att];
         a.host = events.first().and_then(|e| e.host.clone());
-        let mut distinct: Vec<String> = ep.distinct.into_iter().collect();
+        let mut distinct: Vec<String> = ep.distinct.strings().collect();
         distinct.sort();
         if rule == Rule::Distributed {
             a.user = Some(key.to_string());

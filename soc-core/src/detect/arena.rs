@@ -127,14 +127,25 @@ impl EvidenceArena {
 
     /// Keeps a parsed sshd line (line `line_no` of `file`).
     pub fn line(&mut self, r: &SshRecordRef<'_>, text: &str, file: &str, line_no: u64) -> EvId {
-        let file = match &self.file {
-            Some(f) if **f == *file => f.clone(),
-            _ => {
-                let f: Arc<str> = Arc::from(file);
-                self.file = Some(f.clone());
-                f
-            }
+        let shared: &Arc<str> = match &mut self.file {
+            Some(f) if **f == *file => f,
+            slot => slot.insert(Arc::from(file)),
         };
+        if let Some(&id) = self.free.last() {
+            let i = id as usize;
+            let entry = self
+                .chunks
+                .get_mut(i / CHUNK)
+                .and_then(|c| c.get_mut(i % CHUNK));
+            if let Some(Kept::Line(l)) = entry {
+                // A freed line is refilled in place: its buffer and file
+                // name are reused, nothing is dropped.
+                l.refill(r, text, shared, line_no);
+                self.free.pop();
+                return id;
+            }
+        }
+        let file = shared.clone();
         let (id, buf) = self.slot();
         self.put(
             id,

@@ -121,12 +121,56 @@ impl LineRecord {
     /// Like [`new`](Self::new), writing the strings into `buf` (an emptied
     /// buffer of a freed record: no allocation once the arena is warm).
     pub fn new_in(
-        mut buf: String,
+        buf: String,
         r: &SshRecordRef<'_>,
         line: &str,
         file: Arc<str>,
         line_no: u64,
     ) -> LineRecord {
+        let mut rec = LineRecord {
+            text: String::new(),
+            line_len: 0,
+            host: NO_SPAN,
+            program: NO_SPAN,
+            user: NO_SPAN,
+            method: NO_SPAN,
+            detail: NO_SPAN,
+            remote_name: NO_SPAN,
+            remote_ip: None,
+            candidates: None,
+            time: None,
+            pid: None,
+            port: None,
+            kind: r.message.kind,
+            invalid_user: false,
+            preauth: false,
+            ambiguous: false,
+            joined: false,
+            attempt: None,
+            continues: None,
+            file,
+            line_no,
+        };
+        rec.fill(buf, r, line);
+        rec
+    }
+
+    /// Makes this (freed) record the one of `r`, parsed from `line` (line
+    /// `line_no` of `file`), in place: its buffer is reused, and its file
+    /// name is shared as it is when it is `file` (no reference count
+    /// touched per line).
+    pub fn refill(&mut self, r: &SshRecordRef<'_>, line: &str, file: &Arc<str>, line_no: u64) {
+        if !Arc::ptr_eq(&self.file, file) {
+            self.file = file.clone();
+        }
+        self.line_no = line_no;
+        let buf = self.take_buffer();
+        self.fill(buf, r, line);
+    }
+
+    /// Sets every field but the origin from `r` and `line`, writing the
+    /// strings into `buf` (emptied).
+    fn fill(&mut self, mut buf: String, r: &SshRecordRef<'_>, line: &str) {
         let m = &r.message;
         // The room needed: the line and the fields not sliced out of it
         // (a reused buffer already has it, mostly).
@@ -159,33 +203,22 @@ impl LineRecord {
             Some(RemoteRef::Name(n)) => (None, put(&mut buf, line, Some(n))),
             None => (None, NO_SPAN),
         };
-        LineRecord {
-            line_len: u32::try_from(line.len()).unwrap_or(0),
-            text: buf,
-            host,
-            program,
-            user,
-            method,
-            detail,
-            remote_name,
-            remote_ip,
-            candidates: m
-                .candidates
-                .as_ref()
-                .map(|c| c.iter().map(RemoteRef::to_remote).collect()),
-            time: r.time,
-            pid: r.pid,
-            port: m.port,
-            kind: m.kind,
-            invalid_user: m.invalid_user,
-            preauth: m.preauth,
-            ambiguous: m.ambiguous,
-            joined: r.joined,
-            attempt: r.attempt,
-            continues: r.continues,
-            file,
-            line_no,
-        }
+        self.line_len = u32::try_from(line.len()).unwrap_or(0);
+        self.text = buf;
+        (self.host, self.program, self.user) = (host, program, user);
+        (self.method, self.detail) = (method, detail);
+        (self.remote_name, self.remote_ip) = (remote_name, remote_ip);
+        self.candidates = m
+            .candidates
+            .as_ref()
+            .map(|c| c.iter().map(RemoteRef::to_remote).collect());
+        (self.time, self.pid, self.port, self.kind) = (r.time, r.pid, m.port, m.kind);
+        self.invalid_user = m.invalid_user;
+        self.preauth = m.preauth;
+        self.ambiguous = m.ambiguous;
+        self.joined = r.joined;
+        self.attempt = r.attempt;
+        self.continues = r.continues;
     }
 
     fn get(&self, (start, len): Span) -> Option<&str> {

@@ -40,7 +40,9 @@ pub(crate) struct RuleWindow {
     /// only); a slot with count 0 is free. An item's slot is in the ring.
     values: ValueCounts,
     evidence: VecDeque<EvId>,
-    open: Option<Episode>,
+    /// Boxed: most rules have none, and a source is moved whole when it
+    /// comes and goes.
+    open: Option<Box<Episode>>,
     last: Option<Stamp>,
     /// When the rule's expiry calendar entry was queued (see `expiry`).
     pub queued: Option<Stamp>,
@@ -53,12 +55,12 @@ impl RuleWindow {
 
     /// Ends the open episode.
     pub fn close(&mut self) -> Option<Episode> {
-        self.open.take()
+        self.open.take().map(|ep| *ep)
     }
 
     /// The open episode, left open.
     pub fn peek_mut(&mut self) -> Option<&mut Episode> {
-        self.open.as_mut()
+        self.open.as_deref_mut()
     }
 
     /// Drops the items, values and evidence (not the episode or `last`).
@@ -151,7 +153,7 @@ impl FailureRing {
         if cut.is_none_or(|c| last >= c) {
             return None;
         }
-        let finished = w.open.take();
+        let finished = w.open.take().map(|ep| *ep);
         w.reset();
         finished
     }
@@ -234,8 +236,8 @@ impl FailureRing {
         if let Some(ep) = &mut w.open {
             ep.count += 1;
             ep.last = ep.last.max(p.t);
-            if r == SPRAY && !p.user.is_empty() && !ep.distinct.contains(p.user) {
-                ep.distinct.insert(p.user.to_string());
+            if r == SPRAY && !p.user.is_empty() {
+                ep.distinct.insert(p.user);
             }
             if ep.events.len() < p.max_evidence {
                 ep.events.push(e());
@@ -265,14 +267,14 @@ impl FailureRing {
         if reached {
             let first = self.item(start).map_or(p.t, |x| x.0);
             let w = &mut self.rules[r];
-            w.open = Some(Episode {
+            w.open = Some(Box::new(Episode {
                 first,
                 last: p.t,
                 count,
-                distinct: w.values.live().cloned().collect(),
+                distinct: w.values.live().collect(),
                 events: w.evidence.drain(..).collect(),
                 reported: 0,
-            });
+            }));
             w.clear();
         }
     }
@@ -292,7 +294,7 @@ impl FailureRing {
         } else {
             Vec::new()
         };
-        SavedWindowOut::of_parts(times, values, &w.evidence, w.last, w.open.as_ref(), table)
+        SavedWindowOut::of_parts(times, values, &w.evidence, w.last, w.open.as_deref(), table)
     }
 
     /// The ring of four saved windows (brute, slow, spraying, failures).
@@ -324,7 +326,7 @@ impl FailureRing {
             }
             w.evidence = p.evidence.into();
             w.last = p.last;
-            w.open = p.open;
+            w.open = p.open.map(Box::new);
         }
         Some(ring)
     }

@@ -70,7 +70,7 @@ fn ring_rules_are_separate_windows() {
                 let want = alone[r].push_cut(*t, cuts[r], value, &mut || id, thresholds[r], 3);
                 let key = |e: &Option<Episode>| {
                     e.as_ref().map(|e| {
-                        let mut d: Vec<&String> = e.distinct.iter().collect();
+                        let mut d: Vec<String> = e.distinct.strings().collect();
                         d.sort();
                         format!(
                             "{:?} {:?} {} {d:?} {:?}",

@@ -10,9 +10,11 @@
 //!   are reported with their new state, removed keys as deletions, so the
 //!   state store writes only what changed.
 
-use super::stamp::Stamp;
+use std::hash::BuildHasher;
 
-use super::maps::Map;
+use hashbrown::HashTable;
+
+use super::stamp::Stamp;
 
 /// What a per-key state value tells [`KeyedState`].
 pub(crate) trait KeyState: Default {
@@ -32,6 +34,8 @@ const SPARE: usize = 1024;
 #[derive(Debug)]
 struct Slot<V> {
     key: String,
+    /// The key's hash (see [`KeyedState::hash`]).
+    hash: u32,
     value: V,
     dirty: bool,
     saved: bool,
@@ -39,12 +43,17 @@ struct Slot<V> {
 
 /// A bounded, change-tracked map of detector state (see the module docs).
 ///
-/// Keys are interned: the map gives a key's slot number, looked up once
+/// Keys are interned: the table gives a key's slot number, looked up once
 /// per event, and the states live in a `Vec` of slots (freed slots are
-/// reused), so sweeps walk a vector rather than a hash table.
+/// reused), so sweeps walk a vector rather than a hash table. The key's
+/// text is kept once, in its slot; the table holds `(slot, hash)` pairs
+/// (the top 32 bits of the key's hash), so a look-up reads a key only
+/// when the hashes match, and removing a slot reads no key at all.
 #[derive(Debug)]
 pub(crate) struct KeyedState<V> {
-    ids: Map<String, u32>,
+    ids: HashTable<(u32, u32)>,
+    /// Seeded per process (keys are chosen by attackers).
+    hasher: foldhash::fast::RandomState,
     slots: Vec<Option<Slot<V>>>,
     free: Vec<u32>,
     cap: usize,
@@ -67,7 +76,8 @@ impl<V: KeyState> KeyedState<V> {
     /// An empty map holding at most `cap` keys (at least 1).
     pub fn new(cap: usize) -> Self {
         KeyedState {
-            ids: Map::default(),
+            ids: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             slots: Vec::new(),
             free: Vec::new(),
             cap: cap.max(1),
@@ -101,13 +111,29 @@ impl<V: KeyState> KeyedState<V> {
         self.ids.len() >= self.cap
     }
 
-    /// A new slot for `key` (not present), returning its number.
-    fn insert(&mut self, key: String, value: V, dirty: bool, saved: bool) -> u32 {
-        let mut copy = self.spare_keys.pop().unwrap_or_default();
-        copy.clear();
-        copy.push_str(&key);
+    /// The top 32 bits of `key`'s hash.
+    fn hash(&self, key: &str) -> u32 {
+        (self.hasher.hash_one(key) >> 32) as u32
+    }
+
+    /// The slot number of `key` (hashed to `h`), if tracked.
+    fn find(&self, key: &str, h: u32) -> Option<u32> {
+        let slots = &self.slots;
+        let same = |&(id, hh): &(u32, u32)| {
+            hh == h
+                && slots
+                    .get(id as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|s| s.key == key)
+        };
+        self.ids.find(spread(h), same).map(|&(id, _)| id)
+    }
+
+    /// A new slot for `key` (not present, hashed to `h`), returning its number.
+    fn insert(&mut self, key: String, h: u32, value: V, dirty: bool, saved: bool) -> u32 {
         let slot = Slot {
-            key: copy,
+            key,
+            hash: h,
             value,
             dirty,
             saved,
@@ -125,7 +151,8 @@ impl<V: KeyState> KeyedState<V> {
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.ids.insert(key, id);
+        self.ids
+            .insert_unique(spread(h), (id, h), |&(_, hh)| spread(hh));
         id
     }
 
@@ -140,10 +167,8 @@ impl<V: KeyState> KeyedState<V> {
         if let Some(g) = self.generations.get_mut(id as usize) {
             *g = g.wrapping_add(1);
         }
-        if let Some((key, _)) = self.ids.remove_entry(slot.key.as_str()) {
-            if self.spare_keys.len() < SPARE {
-                self.spare_keys.push(key);
-            }
+        if let Ok(entry) = self.ids.find_entry(spread(slot.hash), |&(i, _)| i == id) {
+            entry.remove();
         }
         self.free.push(id);
         Some(slot)
@@ -172,14 +197,15 @@ impl<V: KeyState> KeyedState<V> {
     /// The slot number of `key` (stable while the key is tracked) and its
     /// state, created if absent, marked changed.
     pub fn get_or_insert_id(&mut self, key: &str) -> (u32, &mut V) {
-        let id = match self.ids.get(key) {
-            Some(&id) => id,
+        let h = self.hash(key);
+        let id = match self.find(key, h) {
+            Some(id) => id,
             None => {
                 let value = self.spare.pop().unwrap_or_default();
                 let mut owned = self.spare_keys.pop().unwrap_or_default();
                 owned.clear();
                 owned.push_str(key);
-                self.insert(owned, value, false, false)
+                self.insert(owned, h, value, false, false)
             }
         };
         self.touched = true;
@@ -245,7 +271,7 @@ impl<V: KeyState> KeyedState<V> {
 
     /// The state of `key` if present, marked changed.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let id = *self.ids.get(key)?;
+        let id = self.find(key, self.hash(key))?;
         self.touched = true;
         let slot = self.slot_mut(id)?;
         slot.dirty = true;
@@ -337,17 +363,24 @@ impl<V: KeyState> KeyedState<V> {
 
     /// Inserts a restored value under `key` as saved and clean.
     pub fn restore(&mut self, key: String, value: V) {
-        match self.ids.get(key.as_str()) {
-            Some(&id) => {
+        let h = self.hash(&key);
+        match self.find(&key, h) {
+            Some(id) => {
                 if let Some(s) = self.slot_mut(id) {
                     (s.value, s.dirty, s.saved) = (value, false, true);
                 }
             }
             None => {
-                self.insert(key, value, false, true);
+                self.insert(key, h, value, false, true);
             }
         }
     }
+}
+
+/// A 32-bit hash spread over the 64 bits the table reads (its top bits
+/// pick the control byte, its low bits the group).
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ mod alerts;
 mod arena;
 mod collect;
 mod config;
+mod distinct;
 mod evidence;
 mod expiry;
 mod failure_ring;

@@ -45,16 +45,16 @@ pub(crate) struct SavedWindowOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     last: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    open: Option<SavedEpisodeOut<'a>>,
+    open: Option<SavedEpisodeOut>,
 }
 
 #[derive(Debug, Serialize)]
-pub(crate) struct SavedEpisodeOut<'a> {
+pub(crate) struct SavedEpisodeOut {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     count: u64,
     reported: u64,
-    distinct: Vec<&'a str>,
+    distinct: Vec<String>,
     e: Vec<u32>,
 }
 
@@ -111,7 +111,7 @@ impl SavedWindowOut<'_> {
             e: evidence.iter().map(|&e| table.add(e)).collect(),
             last: last.map(Stamp::time),
             open: open.map(|ep| {
-                let mut distinct: Vec<&str> = ep.distinct.iter().map(String::as_str).collect();
+                let mut distinct: Vec<String> = ep.distinct.strings().collect();
                 distinct.sort_unstable();
                 SavedEpisodeOut {
                     first: ep.first.time(),
@@ -171,7 +171,7 @@ impl Windowed {
             values,
             &self.evidence,
             self.last,
-            self.open.as_ref(),
+            self.open.as_deref(),
             table,
         )
     }
@@ -189,7 +189,7 @@ impl Windowed {
             w.items.push_back((t, slot));
         }
         w.evidence = p.evidence.into();
-        w.open = p.open;
+        w.open = p.open.map(Box::new);
         Some(w)
     }
 }

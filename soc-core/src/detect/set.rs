@@ -46,6 +46,8 @@ pub struct DetectorSet {
     ring_params: ([Span; RULES], [u32; RULES]),
     /// The window and threshold of the scan detector, from `cfg`.
     scan: (Span, u32),
+    /// The window and threshold of the distributed-attack detector, from `cfg`.
+    distributed: (Span, u32),
 }
 
 impl DetectorSet {
@@ -63,9 +65,11 @@ impl DetectorSet {
             [bt, st, pt, u32::MAX],
         );
         let scan = rule(Rule::Scan);
+        let distributed = rule(Rule::Distributed);
         DetectorSet {
             ring_params,
             scan,
+            distributed,
             cfg,
             sources: KeyedState::new(cap),
             users: KeyedState::new(cap),
@@ -257,8 +261,7 @@ impl DetectorSet {
         else {
             return out;
         };
-        let (dw, dt) = self.cfg.params(Rule::Distributed);
-        let dw = Span::of(dw);
+        let (dw, dt) = self.distributed;
         if self.users.is_full() && self.users.get_mut(user).is_none() {
             out.extend(self.make_room(false));
         }

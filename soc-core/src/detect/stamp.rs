@@ -65,11 +65,13 @@ impl Stamp {
             let t = self.time().checked_sub_signed(Duration::seconds(w.0))?;
             return Some(Stamp::of(t));
         }
-        let c = Stamp {
-            secs: self.secs.checked_sub(w.0)?,
+        let secs = self.secs.checked_sub(w.0)?;
+        // `nanos` is below a second here and MIN's is 0, MAX's the most:
+        // the cutoff is in range exactly when its seconds are.
+        (MIN.secs..=MAX.secs).contains(&secs).then_some(Stamp {
+            secs,
             nanos: self.nanos,
-        };
-        (MIN <= c && c <= MAX).then_some(c)
+        })
     }
 }
 

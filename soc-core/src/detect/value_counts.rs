@@ -2,6 +2,9 @@
 //! sources that failed on a user), each once with the number of items that
 //! have it: an item holds a slot number, not a string.
 
+/// Value slots whose buffers [`ValueCounts::clear`] keeps, at most.
+const KEPT_SLOTS: usize = 4;
+
 /// Distinct values with their item counts (see the module docs). Slot 0 is
 /// the empty value; slot `i + 1` is `values[i]`, free when its count is 0.
 #[derive(Debug, Default)]
@@ -14,8 +17,14 @@ pub(crate) struct ValueCounts {
 }
 
 impl ValueCounts {
+    /// Empties the values, keeping the buffers of the first few as free
+    /// slots (a window's next values reuse them instead of allocating).
     pub fn clear(&mut self) {
-        self.values.clear();
+        self.values.truncate(KEPT_SLOTS);
+        for (v, n) in &mut self.values {
+            v.clear();
+            *n = 0;
+        }
         self.live = 0;
         self.empty = 0;
     }
@@ -85,6 +94,47 @@ impl ValueCounts {
             None => {
                 self.values.push((value.to_string(), 1));
                 self.values.len() as u32
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cleared table (its first buffers kept) answers as a new one:
+    /// same slots, values and counts, on random acquires and releases.
+    #[test]
+    fn cleared_is_new() {
+        let mut next = crate::detect::test_rng::seeded(5);
+        let mut reused = ValueCounts::default();
+        for round in 0..200 {
+            reused.clear();
+            let mut fresh = ValueCounts::default();
+            let mut held: Vec<u32> = Vec::new();
+            for _ in 0..next(30) {
+                if next(3) == 0 && !held.is_empty() {
+                    let slot = held.swap_remove(next(held.len() as u64) as usize);
+                    fresh.release(slot);
+                    reused.release(slot);
+                } else {
+                    let v = match next(6) {
+                        0 => String::new(),
+                        n => format!("v{n}"),
+                    };
+                    let slot = fresh.acquire(&v);
+                    assert_eq!(reused.acquire(&v), slot, "round {round}");
+                    assert_eq!(reused.get(slot), v);
+                    held.push(slot);
+                }
+                assert_eq!(reused.distinct(), fresh.distinct(), "round {round}");
+                let live = |c: &ValueCounts| {
+                    let mut l: Vec<String> = c.live().cloned().collect();
+                    l.sort();
+                    l
+                };
+                assert_eq!(live(&reused), live(&fresh), "round {round}");
             }
         }
     }

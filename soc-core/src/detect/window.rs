@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use super::arena::{EvId, Marks};
-use super::maps::Set;
+use super::distinct::DistinctSet;
 use super::stamp::{Span, Stamp};
 use super::value_counts::ValueCounts;
 
@@ -32,7 +32,7 @@ pub(crate) struct Episode {
     pub first: Stamp,
     pub last: Stamp,
     pub count: u64,
-    pub distinct: Set<String>,
+    pub distinct: DistinctSet,
     /// Evidence, in the arena shared by the windows that saw the same event.
     pub events: Vec<EvId>,
     /// `count` when this episode's alert was last reported while open
@@ -50,7 +50,9 @@ pub(crate) struct Windowed {
     /// Distinct values with their item counts; a slot with count 0 is free.
     pub(super) values: ValueCounts,
     pub(super) evidence: VecDeque<EvId>,
-    pub(super) open: Option<Episode>,
+    /// Boxed: most windows have none, and a window is moved whole when
+    /// its key comes and goes.
+    pub(super) open: Option<Box<Episode>>,
     pub(super) last: Option<Stamp>,
     /// When the window's entry in its expiry calendar was queued (see
     /// [`super::expiry`]); `None`: no entry.
@@ -106,7 +108,7 @@ impl Windowed {
         if cutoff.is_none_or(|c| last >= c) {
             return None;
         }
-        let finished = self.open.take();
+        let finished = self.open.take().map(|ep| *ep);
         self.reset();
         finished
     }
@@ -166,8 +168,8 @@ impl Windowed {
         if let Some(ep) = &mut self.open {
             ep.count += 1;
             ep.last = ep.last.max(t);
-            if !distinct.is_empty() && !ep.distinct.contains(distinct) {
-                ep.distinct.insert(distinct.to_string());
+            if !distinct.is_empty() {
+                ep.distinct.insert(distinct);
             }
             if ep.events.len() < max_evidence {
                 ep.events.push(e());
@@ -187,14 +189,14 @@ impl Windowed {
             self.items.len() as u64 >= u64::from(threshold)
         };
         if reached {
-            self.open = Some(Episode {
+            self.open = Some(Box::new(Episode {
                 first: self.items.front().map_or(t, |x| x.0),
                 last: t,
                 count: self.items.len() as u64,
-                distinct: self.values.live().cloned().collect(),
+                distinct: self.values.live().collect(),
                 events: self.evidence.drain(..).collect(),
                 reported: 0,
-            });
+            }));
             // Every item is now counted by the episode; when it ends, all of
             // them are older than the window, so none is needed again.
             self.clear();
@@ -204,11 +206,11 @@ impl Windowed {
 
     /// The open episode, left open (for a provisional alert).
     pub fn peek_mut(&mut self) -> Option<&mut Episode> {
-        self.open.as_mut()
+        self.open.as_deref_mut()
     }
 
     /// Ends the open episode.
     pub fn close(&mut self) -> Option<Episode> {
-        self.open.take()
+        self.open.take().map(|ep| *ep)
     }
 }
