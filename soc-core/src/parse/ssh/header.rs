@@ -76,7 +76,7 @@ fn split_space(s: &str) -> (&str, &str) {
 /// `HH:MM:SS` (exactly 8 bytes) as one 64-bit word: the colons and six
 /// digits checked and the three numbers read without a byte loop (the
 /// seconds capped at 59, like [`hms`](crate::parse::time::hms)).
-#[inline]
+#[inline(always)]
 pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     const DIGITS: u64 = 0xffff_00ff_ff00_ffff; // bytes 0, 1, 3, 4, 6, 7
     const COLONS: u64 = 0x0000_ff00_00ff_0000; // bytes 2, 5
@@ -162,7 +162,12 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
     }
     // Tag `prog[pid]: `: the program runs to the first '[' (no space in it).
     let t = h_end + 1;
-    let open = t + find_byte(b.get(t..)?, b'[')?;
+    // `sshd[` itself needs no search for its `[`.
+    let open = if b.get(t..t + 5) == Some(b"sshd[") {
+        t + 4
+    } else {
+        t + find_byte(b.get(t..)?, b'[')?
+    };
     let prog = b.get(t..open)?;
     // (sshd's own names have no space: skip the search for them)
     if prog != b"sshd" && prog != b"sshd-session" && find_byte(prog, b' ').is_some() {
