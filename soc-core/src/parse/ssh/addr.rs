@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::header::find_byte;
+use super::header::{find_byte, leading_digits};
 pub(crate) use crate::parse::dotted_quad::{ipv4, ipv4_prefix};
 
 /// Where an sshd message says the client came from.
@@ -138,6 +138,12 @@ pub fn parse_remote_ref(tok: &str) -> Option<RemoteRef<'_>> {
 /// `str::parse::<u16>` reads it (leading zeros allowed, at most 65535),
 /// and the run's length. `None` without a digit or when too large.
 pub(crate) fn port_digits(b: &[u8]) -> Option<(u16, usize)> {
+    // Up to 9 digits (a port and then some) are read exactly in one go.
+    match leading_digits(b) {
+        (_, 0) => return None,
+        (v, n @ 1..=9) => return Some((u16::try_from(v).ok()?, n)),
+        _ => {}
+    }
     let mut v = 0u32;
     let mut n = 0;
     while let Some(&c) = b.get(n) {

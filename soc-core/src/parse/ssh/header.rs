@@ -7,6 +7,7 @@ use super::dialect;
 use crate::parse::time::bsd;
 pub(crate) use crate::parse::time::{iso, month, Stamp};
 pub(crate) use crate::swar::find_byte;
+use crate::swar::{word_at, HI, LO};
 
 /// The parsed prefix.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +76,7 @@ fn split_space(s: &str) -> (&str, &str) {
 /// `HH:MM:SS` (exactly 8 bytes) as one 64-bit word: the colons and six
 /// digits checked and the three numbers read without a byte loop (the
 /// seconds capped at 59, like [`hms`](crate::parse::time::hms)).
-#[inline]
+#[inline(always)]
 pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     const DIGITS: u64 = 0xffff_00ff_ff00_ffff; // bytes 0, 1, 3, 4, 6, 7
     const COLONS: u64 = 0x0000_ff00_00ff_0000; // bytes 2, 5
@@ -95,6 +96,40 @@ pub(crate) fn hms_swar(b: &[u8]) -> Option<NaiveTime> {
     let pairs = y * 10 + (y >> 8);
     let byte = |k: u32| ((pairs >> (8 * k)) & 0xff) as u32;
     NaiveTime::from_hms_opt(byte(0), byte(3), byte(6).min(59))
+}
+
+/// The digits at the start of `b`: their value (exact up to 9 digits)
+/// and their count. Up to 7 digits followed by a non-digit (a pid and its
+/// `]`) are found and read as one 64-bit word, without a byte loop.
+#[inline]
+pub(crate) fn leading_digits(b: &[u8]) -> (u32, usize) {
+    if let Some(w) = word_at(b, 0) {
+        // '0'..='9' become 0..=9; any other byte is >= 10 (or has its top
+        // bit): flagged (the lowest flag is exact, see `hms_swar`).
+        let y = w ^ (0x30 * LO);
+        let other = (y | y.wrapping_add(0x76 * LO)) & HI;
+        if other != 0 {
+            let n = (other.trailing_zeros() / 8) as usize;
+            if n == 0 {
+                return (0, 0);
+            }
+            // The n digits to the top bytes (byte 0, the first digit, is
+            // the most significant), then pairs, quads and the eight
+            // summed in three multiplications.
+            let v = y << (8 * (8 - n));
+            let v = (v & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(10 << 8 | 1) >> 8;
+            let v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(100 << 16 | 1) >> 16;
+            let v = (v & 0x0000_ffff_0000_ffff).wrapping_mul(10_000 << 32 | 1) >> 32;
+            return (v as u32, n);
+        }
+    }
+    let mut n = 0;
+    let mut value = 0u32;
+    for &c in b.iter().take_while(|c| c.is_ascii_digit()) {
+        value = value.wrapping_mul(10).wrapping_add(u32::from(c - b'0'));
+        n += 1;
+    }
+    (value, n)
 }
 
 /// The common `Mmm dd HH:MM:SS host prog[pid]: msg` in one pass. `None`
@@ -127,22 +162,19 @@ pub(crate) fn bsd_fast(line: &str) -> Option<Header<'_>> {
     }
     // Tag `prog[pid]: `: the program runs to the first '[' (no space in it).
     let t = h_end + 1;
-    let open = t + find_byte(b.get(t..)?, b'[')?;
+    // `sshd[` itself needs no search for its `[`.
+    let open = if b.get(t..t + 5) == Some(b"sshd[") {
+        t + 4
+    } else {
+        t + find_byte(b.get(t..)?, b'[')?
+    };
     let prog = b.get(t..open)?;
     // (sshd's own names have no space: skip the search for them)
     if prog != b"sshd" && prog != b"sshd-session" && find_byte(prog, b' ').is_some() {
         return None;
     }
-    let mut j = open + 1;
-    let mut pid = 0u32;
-    while let Some(&c) = b.get(j) {
-        if !c.is_ascii_digit() {
-            break;
-        }
-        pid = pid.wrapping_mul(10).wrapping_add(u32::from(c - b'0'));
-        j += 1;
-    }
-    let digits = j - open - 1;
+    let (pid, digits) = leading_digits(b.get(open + 1..)?);
+    let j = open + 1 + digits;
     if digits == 0 || digits > 9 || b.get(j..j + 3) != Some(b"]: ") {
         return None;
     }
@@ -265,6 +297,25 @@ pub(crate) fn parse_header_general(line: &str) -> Header<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The word-at-a-time read agrees with a byte loop, whatever
+        /// follows the digits and however many there are.
+        #[test]
+        fn leading_digits_is_the_byte_loop(
+            digits in "[0-9]{0,12}",
+            tail in proptest::collection::vec(0u8..=255, 0..10),
+        ) {
+            let mut b = digits.clone().into_bytes();
+            b.extend(tail.iter().copied().filter(|c| !c.is_ascii_digit()));
+            let n = digits.len();
+            let (value, count) = leading_digits(&b);
+            proptest::prop_assert_eq!(count, n);
+            if n <= 9 {
+                proptest::prop_assert_eq!(Some(value), digits.parse::<u32>().ok().or((n == 0).then_some(0)));
+            }
+        }
+    }
 
     #[test]
     fn prefixes() {

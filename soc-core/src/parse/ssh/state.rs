@@ -12,7 +12,7 @@ use super::attempt::{count, Counted};
 use super::kind::SshKind;
 use super::message::SshMessageRef;
 use super::pid_map::PidMap;
-use super::texts::{Texts, MAX_TEXT};
+use super::texts::{Texts, MAX_TEXT, MAX_TEXTS};
 use crate::parse::intern::same_text;
 
 /// How many `sshd[pid]` states the stateful mode keeps before forgetting
@@ -81,19 +81,29 @@ const HAS_PORT: u8 = 4;
 /// disconnect` on the pid is another connection.
 const DISCONNECTED: u8 = 8;
 
-/// One connection's memory in 28 bytes (36 with its key), so a table of
-/// tens of thousands of connections stays cache-friendly: names live in
-/// [`Texts`], the rare `pam_unix` user lists in their own map.
+/// Bits of [`PidState::user`] holding the user's text id + 1 (0: none);
+/// the bits above hold the top bits of the user's [`name_hash`].
+const USER_ID_BITS: u32 = 20;
+const USER_ID_MASK: u32 = (1 << USER_ID_BITS) - 1;
+
+// A text id is below `MAX_TEXTS + 1` (a join adds at most two texts past
+// the bound, which the next join compacts): id + 1 fits the id bits.
+const _: () = assert!(MAX_TEXTS + 2 <= USER_ID_MASK as usize);
+
+/// One connection's memory in 24 bytes (32 with its key: one slot never
+/// straddles two cache lines), so a table of tens of thousands of
+/// connections stays cache-friendly: names live in [`Texts`], the rare
+/// `pam_unix` user lists in their own map.
 #[derive(Debug, Default, Clone, Copy)]
 struct PidState {
     /// IPv4 (first 4 bytes), IPv6, or a host name's text id (first 4
     /// bytes, little-endian), as `remote` says.
     addr: [u8; 16],
-    /// Text id + 1 of the user; 0: none.
+    /// Text id + 1 of the user (0: none) in the low [`USER_ID_BITS`]; the
+    /// top bits of the user's [`name_hash`] above: different bits mean a
+    /// different user without a look at the text (a cache miss in a large
+    /// table).
     user: u32,
-    /// [`name_hash`] of the user: a different hash means a different user
-    /// without a look at the text (a cache miss in a large table).
-    user_hash: u32,
     port: u16,
     /// What `addr` holds (`REMOTE_*`), plus [`HAS_PORT`] and [`DISCONNECTED`].
     remote: u8,
@@ -110,6 +120,11 @@ impl PidState {
     fn new_connection(&mut self) {
         self.flags = 0;
         self.remote &= !DISCONNECTED;
+    }
+
+    /// Text id + 1 of the user; 0: none.
+    fn user_id(&self) -> u32 {
+        self.user & USER_ID_MASK
     }
 
     fn text_id(&self) -> u32 {
@@ -224,8 +239,10 @@ impl PidTable {
         // (same ids): the large buffers keep their room.
         let mut live = Texts::default();
         for st in self.map.values_mut() {
-            if st.user != 0 {
-                st.user = live.add(self.texts.get(st.user - 1)) + 1;
+            let user = st.user_id();
+            if user != 0 {
+                let id = live.add(self.texts.get(user - 1)) + 1;
+                st.user = id | (st.user & !USER_ID_MASK);
             }
             if st.remote & REMOTE_KIND == REMOTE_NAME {
                 let id = live.add(self.texts.get(st.text_id()));
@@ -285,8 +302,9 @@ impl PidTable {
                         joined = true;
                     }
                     if joined && message.user.is_none() && kind == SshKind::TooManyAuthFailures {
+                        let user = st.user_id();
                         message.user =
-                            (st.user != 0).then(|| Cow::Owned(texts.get(st.user - 1).to_string()));
+                            (user != 0).then(|| Cow::Owned(texts.get(user - 1).to_string()));
                     }
                 }
             }
@@ -304,9 +322,9 @@ impl PidTable {
         }
         if let (Some(u), false) = (&message.user, kind == SshKind::SessionClosed) {
             let h = name_hash(u);
-            if st.user == 0 || st.user_hash != h || !same_text(texts.get(st.user - 1), u) {
-                st.user = texts.add_user(u, h) + 1;
-                st.user_hash = h;
+            let (tag, user) = (h & !USER_ID_MASK, st.user_id());
+            if user == 0 || st.user & !USER_ID_MASK != tag || !same_text(texts.get(user - 1), u) {
+                st.user = (texts.add_user(u, h) + 1) | tag;
             }
         }
         if kind == SshKind::ConnectionFrom {
@@ -328,7 +346,6 @@ impl PidTable {
 
 #[cfg(test)]
 mod tests {
-    use super::super::texts::MAX_TEXTS;
     use super::*;
 
     #[test]
@@ -338,11 +355,7 @@ mod tests {
 
     #[test]
     fn state_stays_small() {
-        assert!(
-            std::mem::size_of::<((u32, u32), PidState)>() <= 36,
-            "{}",
-            std::mem::size_of::<((u32, u32), PidState)>()
-        );
+        assert_eq!(std::mem::size_of::<PidState>(), 24);
     }
 
     /// A name that comes back on other connections is kept once.
