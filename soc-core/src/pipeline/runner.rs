@@ -206,7 +206,11 @@ impl Pipeline {
         let _writer = self.store.lock_writer()?;
         // Dry-run records commit with their batch (see `clear_pending`).
         self.store.defer_dry_run_actions(true);
+        // A page cache that holds a commit's pages (see `store::bulk`).
+        let store = self.store.clone();
+        let bulk = store.bulk_writes();
         let out = self.run_locked(opts, started).await;
+        drop(bulk);
         self.store.defer_dry_run_actions(false);
         out
     }

@@ -38,6 +38,9 @@ impl Pipeline {
         let gap =
             chrono::Duration::seconds(self.config.run.episode_gap_secs.min(i64::MAX as u64) as i64);
         let mut out = Vec::with_capacity(order.len());
+        // The episode lookups share one read transaction (see `store::bulk`).
+        let store = self.store.clone();
+        let _snapshot = store.read_snapshot();
         for id in order {
             let Some(mut a) = by_id.remove(&id) else {
                 continue;
