@@ -161,6 +161,20 @@ pub(crate) fn from_ts(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// Begins a transaction on `conn`: `IMMEDIATE` (the write lock taken at
+/// once, waiting for it in the busy handler) on a writable store, so a
+/// transaction that reads before it writes cannot fail with "database is
+/// locked" (`SQLITE_BUSY_SNAPSHOT`) when another connection commits or
+/// restarts the WAL in between; `DEFERRED` on a read-only one.
+pub(crate) fn begin(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    let behavior = if conn.is_readonly(rusqlite::MAIN_DB)? {
+        rusqlite::TransactionBehavior::Deferred
+    } else {
+        rusqlite::TransactionBehavior::Immediate
+    };
+    conn.transaction_with_behavior(behavior)
+}
+
 impl StateStore {
     /// Opens (creating if needed) the store at `path`, creating parent folders.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
@@ -243,8 +257,12 @@ impl StateStore {
                 .map_err(wrap)?;
             conn.pragma_update(None, "synchronous", "NORMAL")
                 .map_err(wrap)?;
-            conn.pragma_update(None, "wal_autocheckpoint", wal::AUTO_CHECKPOINT_PAGES)
-                .map_err(wrap)?;
+            conn.pragma_update(
+                None,
+                "wal_autocheckpoint",
+                wal::auto_checkpoint_pages(&conn),
+            )
+            .map_err(wrap)?;
         }
         conn.execute_batch(SCHEMA).map_err(wrap)?;
         conn.execute(
@@ -291,7 +309,7 @@ impl StateStore {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let tx = begin(&mut conn).map_err(|e| self.err(e))?;
         let out = f(&tx).map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(out)

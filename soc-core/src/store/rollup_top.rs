@@ -114,7 +114,7 @@ impl StateStore {
         let mut conn = self.lock();
         let stale = stale_hours(&conn, hours).map_err(|e| self.err(e))?;
         if !stale.is_empty() {
-            let tx = conn.transaction().map_err(|e| self.err(e))?;
+            let tx = super::begin(&mut conn).map_err(|e| self.err(e))?;
             for h in stale {
                 refresh_hour(&tx, h).map_err(|e| self.err(e))?;
             }

@@ -14,6 +14,19 @@
 //! the durable copy until it is copied. When the guard is dropped the
 //! thread stops and the store's connection checkpoints again as before.
 //!
+//! A passive checkpoint never *restarts* the WAL: SQLite writes from the
+//! start of the file again only when a write begins with every frame
+//! copied, which a run committing hundreds of times a second never
+//! allows, so the WAL grew by everything the run wrote (256 MB for the
+//! 1M-line benchmark) and the run's end deleted it. So once the WAL holds
+//! [`RESTART_BYTES`], the thread follows its passive checkpoint with a
+//! *restart* checkpoint: it takes the write lock, copies the few frames
+//! committed since, and waits for readers to leave the WAL, so the next
+//! commit writes from the start of the file. It waits at most
+//! [`RESTART_WAIT`] for the writer or a reader (another process reading
+//! the store): a busy store postpones the restart, it never stalls the
+//! run's commits longer than that.
+//!
 //! ```
 //! let dir = std::env::temp_dir().join(format!("soc-wal-doc-{}", std::process::id()));
 //! let store = std::sync::Arc::new(soc_core::StateStore::open(dir.join("state.db")).unwrap());
@@ -34,14 +47,29 @@ use rusqlite::Connection;
 
 use super::StateStore;
 
-/// The store connection's automatic checkpoint, in pages: every 8192
-/// pages (32 MiB) instead of SQLite's 1000, as each checkpoint syncs the
-/// database and a busy run commits tens of thousands of small records.
-pub(super) const AUTO_CHECKPOINT_PAGES: i64 = 8192;
+/// The store connection's automatic checkpoint, in bytes of WAL: 32 MiB
+/// instead of SQLite's 1000 pages, as each checkpoint syncs the database
+/// and a busy run commits tens of thousands of small records.
+pub(super) const AUTO_CHECKPOINT_BYTES: i64 = 32 << 20;
+
+/// [`AUTO_CHECKPOINT_BYTES`] in pages of `conn`'s database (SQLite counts
+/// its automatic checkpoint in pages: 8192 of 4 KiB, 2048 of 16 KiB).
+pub(super) fn auto_checkpoint_pages(conn: &Connection) -> i64 {
+    let page_size: i64 = (conn.query_row("PRAGMA page_size", [], |r| r.get(0))).unwrap_or(4096);
+    AUTO_CHECKPOINT_BYTES / page_size.max(512)
+}
 
 /// Shortest time between two background checkpoints (a busy run commits
 /// hundreds of times a second; each checkpoint syncs both files).
 pub const MIN_INTERVAL: Duration = Duration::from_millis(200);
+
+/// WAL size from which the background thread restarts the WAL (see the
+/// module docs).
+pub const RESTART_BYTES: i64 = 32 << 20;
+
+/// Longest the background thread waits for the writer or a reader to
+/// restart the WAL (the writer waits for it meanwhile).
+pub const RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// Checkpoints the store's WAL on a thread of its own until dropped
 /// (see the module docs).
@@ -69,7 +97,9 @@ impl StateStore {
             return None;
         }
         let conn = Connection::open(&store.path).ok()?;
-        conn.busy_timeout(Duration::from_secs(10)).ok()?;
+        // Only a restart checkpoint waits (a passive one never does).
+        conn.busy_timeout(RESTART_WAIT).ok()?;
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).ok()?;
         let (nudge, nudged) = sync_channel::<()>(1);
         let thread = std::thread::Builder::new()
             .name("soc-wal-checkpoint".into())
@@ -84,7 +114,7 @@ impl StateStore {
                             break 'nudged;
                         }
                     }
-                    passive_checkpoint(&conn);
+                    background_checkpoint(&conn, page_size);
                     last = Some(Instant::now());
                 }
             })
@@ -100,10 +130,22 @@ impl StateStore {
     }
 }
 
-/// One passive checkpoint (copies what no reader still needs; never
-/// waits for the writer). A failure is logged: the WAL keeps the pages.
-fn passive_checkpoint(conn: &Connection) {
-    let out = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+/// The thread's checkpoint: a passive one, and a restart when the WAL
+/// holds [`RESTART_BYTES`] of `page_size` pages (see the module docs).
+fn background_checkpoint(conn: &Connection, page_size: i64) {
+    let frames = checkpoint(conn, "PASSIVE");
+    if frames.is_some_and(|n| n.saturating_mul(page_size) >= RESTART_BYTES) {
+        checkpoint(conn, "RESTART");
+    }
+}
+
+/// One checkpoint in `mode` (`PASSIVE`: copies what no reader still
+/// needs, never waits; `RESTART`: see the module docs); the frames in
+/// the WAL, `None` when it failed. A failure is logged: the WAL keeps
+/// the pages.
+fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    let out = conn.query_row(&sql, [], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
@@ -111,8 +153,14 @@ fn passive_checkpoint(conn: &Connection) {
         ))
     });
     match out {
-        Ok((busy, log, done)) => tracing::trace!(busy, log, done, "background WAL checkpoint"),
-        Err(e) => tracing::debug!(error = %e, "background WAL checkpoint failed"),
+        Ok((busy, log, done)) => {
+            tracing::trace!(mode, busy, log, done, "background WAL checkpoint");
+            Some(log)
+        }
+        Err(e) => {
+            tracing::debug!(mode, error = %e, "background WAL checkpoint failed");
+            None
+        }
     }
 }
 
@@ -133,7 +181,8 @@ impl Drop for BackgroundCheckpoints {
             let _ = t.join();
         }
         let conn = self.store.lock();
-        if let Err(e) = conn.pragma_update(None, "wal_autocheckpoint", AUTO_CHECKPOINT_PAGES) {
+        let pages = auto_checkpoint_pages(&conn);
+        if let Err(e) = conn.pragma_update(None, "wal_autocheckpoint", pages) {
             tracing::debug!(error = %e, "could not restore the WAL auto-checkpoint");
         }
     }
@@ -160,7 +209,8 @@ mod tests {
         let auto: i64 = (store.lock())
             .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(auto, AUTO_CHECKPOINT_PAGES);
+        // 32 MiB of the new stores' 16 KiB pages.
+        assert_eq!(auto, 2048);
         // The rows are in the database file itself: read without the WAL.
         let uri = format!("file:{}?immutable=1", dir.path().join("s.db").display());
         let flags =
@@ -170,6 +220,87 @@ mod tests {
             .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 50);
+    }
+
+    /// Frames in `store`'s WAL (a passive checkpoint reports them).
+    fn wal_frames(store: &StateStore) -> i64 {
+        (store.lock())
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_large_wal_is_restarted_so_the_next_commits_write_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().join("s.db")).unwrap();
+        let conn = store.lock();
+        conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        conn.execute_batch("CREATE TABLE t(b BLOB)").unwrap();
+        let put = |mib: usize| {
+            for _ in 0..mib {
+                conn.execute("INSERT INTO t VALUES (zeroblob(1048576))", [])
+                    .unwrap();
+            }
+        };
+        put(RESTART_BYTES as usize >> 20);
+        drop(conn);
+        let frames = wal_frames(&store);
+        assert!(frames * 16384 >= RESTART_BYTES, "{frames} frames");
+        let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
+        checkpointer.busy_timeout(RESTART_WAIT).unwrap();
+        background_checkpoint(&checkpointer, 16384);
+        put_one(&store);
+        // The next commit wrote from the start: one MiB of frames, not
+        // 33 MiB (a passive checkpoint alone leaves the WAL growing).
+        let frames = wal_frames(&store);
+        assert!(frames < 100, "{frames} frames after the restart");
+        let n: i64 = (store.lock())
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, (RESTART_BYTES >> 20) + 1);
+    }
+
+    #[test]
+    fn a_reader_in_the_wal_postpones_the_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().join("s.db")).unwrap();
+        store
+            .lock()
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .unwrap();
+        store
+            .lock()
+            .execute_batch("CREATE TABLE t(b BLOB)")
+            .unwrap();
+        for _ in 0..RESTART_BYTES >> 20 {
+            put_one(&store);
+        }
+        // Another process reading the store, its snapshot in the WAL.
+        let reader = Connection::open(dir.path().join("s.db")).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let seen: i64 = reader
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
+        checkpointer.busy_timeout(RESTART_WAIT).unwrap();
+        background_checkpoint(&checkpointer, 16384);
+        put_one(&store);
+        // The restart gave up waiting: the WAL goes on growing.
+        assert!(wal_frames(&store) * 16384 > RESTART_BYTES);
+        reader.execute_batch("COMMIT").unwrap();
+        background_checkpoint(&checkpointer, 16384);
+        put_one(&store);
+        assert!(wal_frames(&store) < 100);
+        let n: i64 = (store.lock())
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, seen + 2);
+    }
+
+    fn put_one(store: &StateStore) {
+        (store.lock())
+            .execute("INSERT INTO t VALUES (zeroblob(1048576))", [])
+            .unwrap();
     }
 
     #[test]
