@@ -250,60 +250,75 @@ impl Encoder {
         Ok(flags)
     }
 
-    /// [`Encoder::put_alerts`] with the JSON made on a scoped thread, at
-    /// most [`ENCODED_AHEAD`] alerts ahead of the inserts (their buffers
-    /// come back for reuse), so the encoding overlaps SQLite's work and
-    /// memory stays bounded as before.
+    /// [`Encoder::put_alerts`] with the JSON made on a scoped thread, in
+    /// groups of [`ENCODE_GROUP`] alerts, at most [`ENCODED_AHEAD`] alerts
+    /// ahead of the inserts (their buffers come back for reuse), so the
+    /// encoding overlaps SQLite's work and memory stays bounded as before.
+    /// Handing over groups, not single alerts, spares the two threads a
+    /// wake-up per alert.
     fn put_encoded(
         &mut self,
         tx: &rusqlite::Transaction<'_>,
         scored: &[&(Alert, Score)],
         pending: bool,
     ) -> rusqlite::Result<Vec<bool>> {
-        type Encoded = Result<(Vec<u8>, Vec<u8>), (&'static str, serde_json::Error)>;
-        let (to_insert, encoded) = std::sync::mpsc::sync_channel::<Encoded>(ENCODED_AHEAD);
-        let (give_back, spare) = std::sync::mpsc::channel::<(Vec<u8>, Vec<u8>)>();
+        type Buffers = Vec<(Vec<u8>, Vec<u8>)>;
+        type Encoded = Result<Buffers, (&'static str, serde_json::Error)>;
+        let ahead = (ENCODED_AHEAD / ENCODE_GROUP).max(1);
+        let (to_insert, encoded) = std::sync::mpsc::sync_channel::<Encoded>(ahead);
+        let (give_back, spare) = std::sync::mpsc::channel::<Buffers>();
         std::thread::scope(|scope| {
             // Dropped on any return, so an encoder waiting to send ends.
             let encoded = encoded;
             scope.spawn(move || {
-                for (a, s) in scored {
-                    let (mut alert, mut score) = spare.try_recv().unwrap_or_default();
-                    alert.clear();
-                    score.clear();
-                    let out = match serde_json::to_writer(&mut alert, a) {
-                        Err(e) => Err(("alert", e)),
-                        Ok(()) => serde_json::to_writer(&mut score, s)
-                            .map(|()| (alert, score))
-                            .map_err(|e| ("score", e)),
-                    };
-                    let stop = out.is_err();
-                    if to_insert.send(out).is_err() || stop {
+                for group in scored.chunks(ENCODE_GROUP) {
+                    let mut back = spare.try_recv().unwrap_or_default();
+                    let mut out = Vec::with_capacity(group.len());
+                    for (a, s) in group {
+                        let (mut alert, mut score) = back.pop().unwrap_or_default();
+                        alert.clear();
+                        score.clear();
+                        let done = match serde_json::to_writer(&mut alert, a) {
+                            Err(e) => Err(("alert", e)),
+                            Ok(()) => {
+                                serde_json::to_writer(&mut score, s).map_err(|e| ("score", e))
+                            }
+                        };
+                        if let Err(failed) = done {
+                            let _ = to_insert.send(Err(failed));
+                            return;
+                        }
+                        out.push((alert, score));
+                    }
+                    if to_insert.send(Ok(out)).is_err() {
                         return;
                     }
                 }
             });
             let mut flags = Vec::with_capacity(scored.len());
-            for (a, s) in scored {
-                let (alert, score) = match encoded.recv() {
-                    Ok(Ok(bufs)) => bufs,
+            let mut alerts = scored.iter();
+            while flags.len() < scored.len() {
+                let group = match encoded.recv() {
+                    Ok(Ok(group)) => group,
                     Ok(Err(failed)) => {
                         self.failed = Some(failed);
                         return Err(encoding_failed());
                     }
                     Err(_) => return Err(encoding_failed()),
                 };
-                flags.push(store::put_alert(
-                    tx,
-                    a,
-                    utf8(&alert)?,
-                    Some(s),
-                    Some(utf8(&score)?),
-                )?);
-                if pending {
-                    super::state::put_pending(tx, &a.id)?;
+                for ((alert, score), (a, s)) in group.iter().zip(&mut alerts) {
+                    flags.push(store::put_alert(
+                        tx,
+                        a,
+                        utf8(alert)?,
+                        Some(s),
+                        Some(utf8(score)?),
+                    )?);
+                    if pending {
+                        super::state::put_pending(tx, &a.id)?;
+                    }
                 }
-                let _ = give_back.send((alert, score));
+                let _ = give_back.send(group);
             }
             Ok(flags)
         })
@@ -344,6 +359,9 @@ const ENCODE_BESIDE: usize = 64;
 
 /// Alerts the encoding thread may be ahead of the inserts.
 const ENCODED_AHEAD: usize = 32;
+
+/// Alerts the encoding thread hands over at a time.
+const ENCODE_GROUP: usize = 16;
 
 /// What ends the transaction when an alert cannot be encoded (the cause
 /// is kept in [`Encoder::failed`]).
