@@ -29,6 +29,7 @@ mod reader;
 mod redact;
 pub mod report;
 pub mod runner;
+pub mod side_lane;
 pub mod since;
 pub mod stages;
 pub mod state;

@@ -271,6 +271,7 @@ impl Pipeline {
             parse_threads: self.config.run.threads.max(1),
         };
         let lanes = self.split_lanes(analyzer);
+        let dependent_lane = lanes.len() > 1 && self.independent.iter().any(|i| !*i);
         // A queue per lane, the first (stateful) lane's served first.
         let (senders, mut rx) = LaneQueues::new(lanes.len(), self.config.run.queue_batches);
         let mut readers = Vec::with_capacity(lanes.len());
@@ -281,7 +282,16 @@ impl Pipeline {
             // itself; the lane that bounds the run leaves it to a thread
             // beside it (see `preparer`).
             cfg.prepare_beside = !idx.iter().all(|i| self.independent[*i]);
-            let h = tokio::task::spawn_blocking(move || read_loop(sources, analyzer, tx, cfg));
+            // A lane of independent sources beside the SSH lane yields the
+            // cores to it (see `side_lane`).
+            let side = !cfg.prepare_beside && dependent_lane;
+            let h = tokio::task::spawn_blocking(move || {
+                if side {
+                    super::side_lane::run_side_lane(|| read_loop(sources, analyzer, tx, cfg))
+                } else {
+                    read_loop(sources, analyzer, tx, cfg)
+                }
+            });
             readers.push((idx, h));
         }
 
