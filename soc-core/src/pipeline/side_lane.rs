@@ -8,7 +8,7 @@
 //! SSH lane gets half a core while the side lane reads, and the side lane
 //! then finishes early and leaves a core idle while the detectors run on.
 //! A lower priority lets the side lane use the time the SSH lane leaves:
-//! the same work, done sooner (the run's wall time dropped ~9 % in the
+//! the same work, done sooner (the run's wall time dropped ~7 % in the
 //! 1M-line + 200 MiB benchmark, see BENCHMARKS.md). Priority only orders
 //! who runs first when the cores are busy: the side lane still runs on an
 //! idle core, and its results are the same.
