@@ -272,6 +272,7 @@ impl Pipeline {
         };
         let lanes = self.split_lanes(analyzer);
         let dependent_lane = lanes.len() > 1 && self.independent.iter().any(|i| !*i);
+        let nice = self.config.run.side_lane_nice;
         // A queue per lane, the first (stateful) lane's served first.
         let (senders, mut rx) = LaneQueues::new(lanes.len(), self.config.run.queue_batches);
         let mut readers = Vec::with_capacity(lanes.len());
@@ -284,10 +285,10 @@ impl Pipeline {
             cfg.prepare_beside = !idx.iter().all(|i| self.independent[*i]);
             // A lane of independent sources beside the SSH lane yields the
             // cores to it (see `side_lane`).
-            let side = !cfg.prepare_beside && dependent_lane;
+            let side = !cfg.prepare_beside && dependent_lane && nice > 0;
             let h = tokio::task::spawn_blocking(move || {
                 if side {
-                    super::side_lane::run_side_lane(|| read_loop(sources, analyzer, tx, cfg))
+                    super::side_lane::run_side_lane(nice, || read_loop(sources, analyzer, tx, cfg))
                 } else {
                     read_loop(sources, analyzer, tx, cfg)
                 }

@@ -1,6 +1,7 @@
 //! The side lanes' threads: a reader thread for independent sources (EVE,
 //! generic alerts) beside the lane of the SSH sources runs at a lower
-//! scheduling priority (on Linux, `nice` +[`SIDE_LANE_NICE`], at most 19).
+//! scheduling priority (on Linux, `nice` +`run.side_lane_nice`, by default
+//! [`SIDE_LANE_NICE`]; at most 19).
 //!
 //! The SSH lane bounds a run: its detectors are one serial chain, while a
 //! side lane's work can run at any time before the run ends. With equal
@@ -17,19 +18,19 @@
 //! `nice` cannot be lowered again without privileges, so it is never set
 //! on a pooled thread).
 
-/// How much lower a side lane's priority is (`nice` increment).
+/// How much lower a side lane's priority is by default (`nice` increment).
 pub const SIDE_LANE_NICE: i32 = 10;
 
-/// Runs `body` on a new thread named `soc-side-lane` at the lower
-/// priority, and waits for it; a panic in `body` is resumed here. When no
+/// Runs `body` on a new thread named `soc-side-lane` at `nice` steps
+/// lower priority, and waits for it; a panic in `body` is resumed here. When no
 /// thread can be started, `body` runs here, at the caller's priority.
-pub(super) fn run_side_lane<T: Send>(body: impl FnOnce() -> T + Send) -> T {
+pub(super) fn run_side_lane<T: Send>(nice: i32, body: impl FnOnce() -> T + Send) -> T {
     // Taken by the thread, or back here when none could be started.
     let body = std::sync::Mutex::new(Some(body));
     let take = || body.lock().unwrap_or_else(|p| p.into_inner()).take();
     let started = std::thread::scope(|s| {
         let lowered = || {
-            lower_priority();
+            lower_priority(nice);
             take().map(|f| f())
         };
         let thread = std::thread::Builder::new().name("soc-side-lane".into());
@@ -50,19 +51,19 @@ pub(super) fn run_side_lane<T: Send>(body: impl FnOnce() -> T + Send) -> T {
 }
 
 #[cfg(target_os = "linux")]
-fn lower_priority() {
+fn lower_priority(nice: i32) {
     use rustix::process::{getpriority_process, setpriority_process};
     // On Linux the "process" priority of the calling thread's id (None:
     // the caller) is the thread's own.
     let now = getpriority_process(None).unwrap_or(0);
-    let lower = now.saturating_add(SIDE_LANE_NICE).min(19);
+    let lower = now.saturating_add(nice).min(19);
     if let Err(e) = setpriority_process(None, lower) {
         tracing::debug!(error = %e, "side lane at the run's priority");
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_priority() {}
+fn lower_priority(_nice: i32) {}
 
 #[cfg(test)]
 mod tests {
@@ -77,8 +78,9 @@ mod tests {
     #[test]
     fn a_side_lane_runs_at_a_lower_priority_and_the_caller_keeps_its_own() {
         let before = nice();
-        let (inside, name) =
-            run_side_lane(|| (nice(), std::thread::current().name().map(String::from)));
+        let (inside, name) = run_side_lane(SIDE_LANE_NICE, || {
+            (nice(), std::thread::current().name().map(String::from))
+        });
         assert_eq!(inside, (before + SIDE_LANE_NICE).min(19));
         assert_eq!(name.as_deref(), Some("soc-side-lane"));
         assert_eq!(nice(), before);
@@ -86,7 +88,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_side_lane_reaches_the_caller() {
-        let out = std::panic::catch_unwind(|| run_side_lane(|| -> u8 { panic!("boom") }));
+        let out = std::panic::catch_unwind(|| run_side_lane(3, || -> u8 { panic!("boom") }));
         assert!(out.is_err());
     }
 }

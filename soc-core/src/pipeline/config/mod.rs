@@ -139,6 +139,11 @@ pub struct RunConfig {
     /// reads and parses everything on one thread. The stored alerts and
     /// actions are the same for any value. Default 2.
     pub threads: usize,
+    /// How much lower (`nice` increment, 0–19; Linux) the threads of
+    /// EVE and generic-alert sources run beside the SSH sources' thread,
+    /// which bounds a run: they take the CPU time it leaves (see
+    /// `pipeline::side_lane`). 0: the same priority. Default 10.
+    pub side_lane_nice: i32,
 }
 
 impl Default for RunConfig {
@@ -162,6 +167,7 @@ impl Default for RunConfig {
             offline: false,
             metrics_json: None,
             threads: 2,
+            side_lane_nice: super::side_lane::SIDE_LANE_NICE,
         }
     }
 }
@@ -249,6 +255,9 @@ impl PipelineConfig {
         }
         if self.run.threads == 0 {
             return Err(bad("run.threads", "must be at least 1"));
+        }
+        if !(0..=19).contains(&self.run.side_lane_nice) {
+            return Err(bad("run.side_lane_nice", "must be 0 to 19"));
         }
         if self.run.poll_ms == 0 {
             return Err(bad("run.poll_ms", "must be at least 1 (milliseconds)"));

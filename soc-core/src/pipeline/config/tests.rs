@@ -98,6 +98,17 @@ fn env_interpolation_and_missing_var() {
 fn bad_values_are_rejected() {
     let err = load("[run]\nbatch_records = 0\n").unwrap_err();
     assert!(err.to_string().contains("run.batch_records"), "{err}");
+    for nice in ["-1", "20"] {
+        let err = load(&format!("[run]\nside_lane_nice = {nice}\n")).unwrap_err();
+        assert!(err.to_string().contains("run.side_lane_nice"), "{err}");
+    }
+    assert_eq!(
+        load("[run]\nside_lane_nice = 0\n")
+            .unwrap()
+            .run
+            .side_lane_nice,
+        0
+    );
 }
 
 #[test]
