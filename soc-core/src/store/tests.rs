@@ -152,3 +152,43 @@ fn dry_run_records_wait_for_the_batch_commit() {
     s.record_action("k4", &dry).unwrap();
     assert_eq!(all(), 3, "written at once when not deferring");
 }
+
+/// A transaction that reads before it writes holds the write lock from its
+/// start: another connection's commit cannot slip in between (which made a
+/// deferred one fail with "database is locked", SQLITE_BUSY_SNAPSHOT).
+#[test]
+fn with_tx_takes_the_write_lock_before_its_first_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let s = StateStore::open(&path).unwrap();
+    s.set_checkpoint("a", "id", 1).unwrap();
+    let other = Connection::open(&path).unwrap();
+    other.busy_timeout(std::time::Duration::ZERO).unwrap();
+    let out = s.with_tx(|tx| {
+        let offset: i64 = tx.query_row(
+            "SELECT offset FROM checkpoints WHERE source = 'a'",
+            [],
+            |r| r.get(0),
+        )?;
+        // Another writer now: refused at once (busy), not let in.
+        let refused = other.execute(
+            "INSERT INTO checkpoints(source, identity, offset, updated_at) VALUES ('b', 'id', 2, 0)",
+            [],
+        );
+        let busy = matches!(&refused, Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy);
+        assert!(busy, "another writer got in: {refused:?}");
+        tx.execute(
+            "UPDATE checkpoints SET offset = ?1 WHERE source = 'a'",
+            [offset + 1],
+        )
+    });
+    assert_eq!(out.unwrap(), 1);
+    assert_eq!(s.checkpoint("a").unwrap(), Some(("id".into(), 2)));
+    // A read-only store still reads in a transaction.
+    let ro = StateStore::open_read_only(&path).unwrap();
+    let n: i64 = ro
+        .with_tx(|tx| tx.query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(n, 1);
+}

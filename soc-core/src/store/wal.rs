@@ -132,18 +132,21 @@ impl StateStore {
 
 /// The thread's checkpoint: a passive one, and a restart when the WAL
 /// holds [`RESTART_BYTES`] of `page_size` pages (see the module docs).
-fn background_checkpoint(conn: &Connection, page_size: i64) {
-    let frames = checkpoint(conn, "PASSIVE");
-    if frames.is_some_and(|n| n.saturating_mul(page_size) >= RESTART_BYTES) {
-        checkpoint(conn, "RESTART");
+/// Returns whether a restart was tried and, if so, whether it completed
+/// (`Some(false)`: the writer or a reader kept it waiting too long).
+fn background_checkpoint(conn: &Connection, page_size: i64) -> Option<bool> {
+    let (_, frames) = checkpoint(conn, "PASSIVE")?;
+    if frames.saturating_mul(page_size) < RESTART_BYTES {
+        return None;
     }
+    Some(checkpoint(conn, "RESTART").is_some_and(|(busy, _)| !busy))
 }
 
 /// One checkpoint in `mode` (`PASSIVE`: copies what no reader still
-/// needs, never waits; `RESTART`: see the module docs); the frames in
-/// the WAL, `None` when it failed. A failure is logged: the WAL keeps
-/// the pages.
-fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
+/// needs, never waits; `RESTART`: see the module docs): whether it was
+/// kept from completing, and the frames in the WAL; `None` when it
+/// failed. A failure is logged: the WAL keeps the pages.
+fn checkpoint(conn: &Connection, mode: &str) -> Option<(bool, i64)> {
     let sql = format!("PRAGMA wal_checkpoint({mode})");
     let out = conn.query_row(&sql, [], |r| {
         Ok((
@@ -155,7 +158,7 @@ fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
     match out {
         Ok((busy, log, done)) => {
             tracing::trace!(mode, busy, log, done, "background WAL checkpoint");
-            Some(log)
+            Some((busy != 0, log))
         }
         Err(e) => {
             tracing::debug!(mode, error = %e, "background WAL checkpoint failed");
@@ -248,10 +251,9 @@ mod tests {
         assert!(frames * 16384 >= RESTART_BYTES, "{frames} frames");
         let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
         checkpointer.busy_timeout(RESTART_WAIT).unwrap();
-        background_checkpoint(&checkpointer, 16384);
+        assert_eq!(background_checkpoint(&checkpointer, 16384), Some(true));
         put_one(&store);
-        // The next commit wrote from the start: one MiB of frames, not
-        // 33 MiB (a passive checkpoint alone leaves the WAL growing).
+        // The next commit wrote from the start: one MiB of frames, not 33.
         let frames = wal_frames(&store);
         assert!(frames < 100, "{frames} frames after the restart");
         let n: i64 = (store.lock())
@@ -283,18 +285,42 @@ mod tests {
             .unwrap();
         let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
         checkpointer.busy_timeout(RESTART_WAIT).unwrap();
-        background_checkpoint(&checkpointer, 16384);
+        assert_eq!(background_checkpoint(&checkpointer, 16384), Some(false));
         put_one(&store);
         // The restart gave up waiting: the WAL goes on growing.
         assert!(wal_frames(&store) * 16384 > RESTART_BYTES);
         reader.execute_batch("COMMIT").unwrap();
-        background_checkpoint(&checkpointer, 16384);
+        assert_eq!(background_checkpoint(&checkpointer, 16384), Some(true));
         put_one(&store);
         assert!(wal_frames(&store) < 100);
         let n: i64 = (store.lock())
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, seen + 2);
+    }
+
+    #[test]
+    fn a_small_wal_gets_a_passive_checkpoint_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().join("s.db")).unwrap();
+        store
+            .lock()
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .unwrap();
+        store
+            .lock()
+            .execute_batch("CREATE TABLE t(b BLOB)")
+            .unwrap();
+        put_one(&store);
+        let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
+        assert_eq!(background_checkpoint(&checkpointer, 16384), None);
+        // Copied all the same: the file alone has the row.
+        let uri = format!("file:{}?immutable=1", dir.path().join("s.db").display());
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let file_only = Connection::open_with_flags(uri, flags).unwrap();
+        let n: i64 = (file_only.query_row("SELECT count(*) FROM t", [], |r| r.get(0))).unwrap();
+        assert_eq!(n, 1);
     }
 
     fn put_one(store: &StateStore) {
