@@ -272,3 +272,46 @@ proptest! {
         prop_assert_eq!(summarize(&split_runs(&cfg, &events, &cuts)), whole);
     }
 }
+
+/// A save of hundreds of windows: each row under its own key, and a split
+/// run still gives the one-pass alerts.
+#[test]
+fn a_large_save_keeps_every_row_with_its_key() {
+    let t0: DateTime<Utc> = "2026-11-21T00:00:00Z".parse().unwrap();
+    let mut events = Vec::new();
+    for round in 0..6i64 {
+        for s in 0..400u32 {
+            let mut e = Event::new("ssh", "ssh.failed_auth");
+            e.time = Some(t0 + Duration::seconds(round * 20 + i64::from(s % 7)));
+            e.src_ip = Some(format!("10.{}.{}.7", s / 200, s % 200).parse().unwrap());
+            e.user = Some(format!("u{}", s % 300));
+            e.outcome = EventOutcome::Failure;
+            e.fields.insert("attempt".into(), true.into());
+            events.push(e);
+        }
+    }
+    events.sort_by_key(|e| e.time);
+    let cfg = DetectConfig::default();
+    let mut d = DetectorSet::new(cfg.clone());
+    for e in &events {
+        d.observe(e);
+    }
+    let mut saved = Saved::new();
+    save(&mut d, &mut saved);
+    let sources: Vec<_> = saved.keys().filter(|(d, _)| d == "ssh.source").collect();
+    assert_eq!(sources.len(), 400);
+    for ((detector, key), state) in &saved {
+        if detector == "ssh.source" || detector == "ssh.user" {
+            let field = if detector == "ssh.source" {
+                "src_ip"
+            } else {
+                "user"
+            };
+            let needle = format!("\"{field}\":\"{key}\"");
+            assert!(state.contains(&needle), "row of {key} holds {needle}");
+        }
+    }
+    let whole = summarize(&one_pass(&cfg, &events));
+    assert!(!whole.is_empty());
+    assert_eq!(summarize(&split_runs(&cfg, &events, &[1200])), whole);
+}
