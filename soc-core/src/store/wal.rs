@@ -194,6 +194,16 @@ impl Drop for BackgroundCheckpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    /// Rows of `table` in the database file alone (read without the WAL).
+    fn rows_in_file(path: &Path, table: &str) -> i64 {
+        let uri = format!("file:{}?immutable=1", path.display());
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let file_only = Connection::open_with_flags(uri, flags).unwrap();
+        (file_only.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))).unwrap()
+    }
 
     #[test]
     fn the_writer_stops_checkpointing_and_the_thread_copies_the_wal() {
@@ -214,15 +224,35 @@ mod tests {
             .unwrap();
         // 32 MiB of the new stores' 16 KiB pages.
         assert_eq!(auto, 2048);
-        // The rows are in the database file itself: read without the WAL.
-        let uri = format!("file:{}?immutable=1", dir.path().join("s.db").display());
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-        let file_only = Connection::open_with_flags(uri, flags).unwrap();
-        let n: i64 = file_only
-            .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+        assert_eq!(rows_in_file(&dir.path().join("s.db"), "checkpoints"), 50);
+    }
+
+    /// A store in `dir` with a table `t` of 1 MiB blobs holding `mib` rows,
+    /// that never checkpoints by itself, and a second connection to
+    /// checkpoint it as the background thread does.
+    fn blob_store(dir: &Path, mib: i64) -> (StateStore, Connection) {
+        let store = StateStore::open(dir.join("s.db")).unwrap();
+        (store.lock())
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; CREATE TABLE t(b BLOB)")
             .unwrap();
-        assert_eq!(n, 50);
+        for _ in 0..mib {
+            put_one(&store);
+        }
+        let checkpointer = Connection::open(dir.join("s.db")).unwrap();
+        checkpointer.busy_timeout(RESTART_WAIT).unwrap();
+        (store, checkpointer)
+    }
+
+    fn put_one(store: &StateStore) {
+        (store.lock())
+            .execute("INSERT INTO t VALUES (zeroblob(1048576))", [])
+            .unwrap();
+    }
+
+    fn rows(store: &StateStore) -> i64 {
+        (store.lock())
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap()
     }
 
     /// Frames in `store`'s WAL (a passive checkpoint reports them).
@@ -235,56 +265,27 @@ mod tests {
     #[test]
     fn a_large_wal_is_restarted_so_the_next_commits_write_from_its_start() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::open(dir.path().join("s.db")).unwrap();
-        let conn = store.lock();
-        conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-        conn.execute_batch("CREATE TABLE t(b BLOB)").unwrap();
-        let put = |mib: usize| {
-            for _ in 0..mib {
-                conn.execute("INSERT INTO t VALUES (zeroblob(1048576))", [])
-                    .unwrap();
-            }
-        };
-        put(RESTART_BYTES as usize >> 20);
-        drop(conn);
+        let (store, checkpointer) = blob_store(dir.path(), RESTART_BYTES >> 20);
         let frames = wal_frames(&store);
         assert!(frames * 16384 >= RESTART_BYTES, "{frames} frames");
-        let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
-        checkpointer.busy_timeout(RESTART_WAIT).unwrap();
         assert_eq!(background_checkpoint(&checkpointer, 16384), Some(true));
         put_one(&store);
         // The next commit wrote from the start: one MiB of frames, not 33.
         let frames = wal_frames(&store);
         assert!(frames < 100, "{frames} frames after the restart");
-        let n: i64 = (store.lock())
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, (RESTART_BYTES >> 20) + 1);
+        assert_eq!(rows(&store), (RESTART_BYTES >> 20) + 1);
     }
 
     #[test]
     fn a_reader_in_the_wal_postpones_the_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::open(dir.path().join("s.db")).unwrap();
-        store
-            .lock()
-            .pragma_update(None, "wal_autocheckpoint", 0)
-            .unwrap();
-        store
-            .lock()
-            .execute_batch("CREATE TABLE t(b BLOB)")
-            .unwrap();
-        for _ in 0..RESTART_BYTES >> 20 {
-            put_one(&store);
-        }
+        let (store, checkpointer) = blob_store(dir.path(), RESTART_BYTES >> 20);
         // Another process reading the store, its snapshot in the WAL.
         let reader = Connection::open(dir.path().join("s.db")).unwrap();
         reader.execute_batch("BEGIN").unwrap();
         let seen: i64 = reader
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
-        let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
-        checkpointer.busy_timeout(RESTART_WAIT).unwrap();
         assert_eq!(background_checkpoint(&checkpointer, 16384), Some(false));
         put_one(&store);
         // The restart gave up waiting: the WAL goes on growing.
@@ -293,40 +294,16 @@ mod tests {
         assert_eq!(background_checkpoint(&checkpointer, 16384), Some(true));
         put_one(&store);
         assert!(wal_frames(&store) < 100);
-        let n: i64 = (store.lock())
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, seen + 2);
+        assert_eq!(rows(&store), seen + 2);
     }
 
     #[test]
     fn a_small_wal_gets_a_passive_checkpoint_only() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::open(dir.path().join("s.db")).unwrap();
-        store
-            .lock()
-            .pragma_update(None, "wal_autocheckpoint", 0)
-            .unwrap();
-        store
-            .lock()
-            .execute_batch("CREATE TABLE t(b BLOB)")
-            .unwrap();
-        put_one(&store);
-        let checkpointer = Connection::open(dir.path().join("s.db")).unwrap();
+        let (_store, checkpointer) = blob_store(dir.path(), 1);
         assert_eq!(background_checkpoint(&checkpointer, 16384), None);
         // Copied all the same: the file alone has the row.
-        let uri = format!("file:{}?immutable=1", dir.path().join("s.db").display());
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-        let file_only = Connection::open_with_flags(uri, flags).unwrap();
-        let n: i64 = (file_only.query_row("SELECT count(*) FROM t", [], |r| r.get(0))).unwrap();
-        assert_eq!(n, 1);
-    }
-
-    fn put_one(store: &StateStore) {
-        (store.lock())
-            .execute("INSERT INTO t VALUES (zeroblob(1048576))", [])
-            .unwrap();
+        assert_eq!(rows_in_file(&dir.path().join("s.db"), "t"), 1);
     }
 
     #[test]
