@@ -1,6 +1,10 @@
 //! The distinct values of a window's items (the users a source tried, the
 //! sources that failed on a user), each once with the number of items that
 //! have it: an item holds a slot number, not a string.
+//!
+//! Each value is kept with a [`tag`] of its length and first bytes, so a
+//! look-up compares the text of a value (a pointer away, a likely cache
+//! miss) only when its tag matches.
 
 /// Value slots whose buffers [`ValueCounts::clear`] keeps, at most.
 const KEPT_SLOTS: usize = 4;
@@ -9,7 +13,8 @@ const KEPT_SLOTS: usize = 4;
 /// the empty value; slot `i + 1` is `values[i]`, free when its count is 0.
 #[derive(Debug, Default)]
 pub(crate) struct ValueCounts {
-    values: Vec<(String, u32)>,
+    /// Values with their counts and tags.
+    values: Vec<(String, u32, u64)>,
     /// Non-empty values with a count.
     live: u32,
     /// Items whose value is empty.
@@ -21,9 +26,10 @@ impl ValueCounts {
     /// slots (a window's next values reuse them instead of allocating).
     pub fn clear(&mut self) {
         self.values.truncate(KEPT_SLOTS);
-        for (v, n) in &mut self.values {
+        for (v, n, tag) in &mut self.values {
             v.clear();
             *n = 0;
+            *tag = 0;
         }
         self.live = 0;
         self.empty = 0;
@@ -72,8 +78,9 @@ impl ValueCounts {
             return 0;
         }
         let mut free = None;
-        for (i, (v, n)) in self.values.iter_mut().enumerate() {
-            if *n > 0 && v == value {
+        let want = tag(value);
+        for (i, (v, n, t)) in self.values.iter_mut().enumerate() {
+            if *n > 0 && *t == want && v == value {
                 *n += 1;
                 return i as u32 + 1;
             }
@@ -89,14 +96,26 @@ impl ValueCounts {
                 slot.0.clear();
                 slot.0.push_str(value);
                 slot.1 = 1;
+                slot.2 = want;
                 i as u32 + 1
             }
             None => {
-                self.values.push((value.to_string(), 1));
+                self.values.push((value.to_string(), 1, want));
                 self.values.len() as u32
             }
         }
     }
+}
+
+/// The length of `value` and its first bytes in one word: equal values
+/// have equal tags (a tag is a filter, never a proof of equality).
+fn tag(value: &str) -> u64 {
+    let b = value.as_bytes();
+    let mut head = [0u8; 8];
+    let n = b.len().min(7);
+    head[..n].copy_from_slice(&b[..n]);
+    head[7] = b.len() as u8;
+    u64::from_le_bytes(head)
 }
 
 #[cfg(test)]
@@ -137,5 +156,34 @@ mod tests {
                 assert_eq!(live(&reused), live(&fresh), "round {round}");
             }
         }
+    }
+
+    /// Values whose tags are equal (the same first seven bytes and the
+    /// same length, or lengths 256 apart) are still told apart by their text.
+    #[test]
+    fn equal_tags_are_distinct_values() {
+        let long = |c: char| format!("abcdefg{}", c.to_string().repeat(300));
+        let values = [
+            "abcdefgX".to_string(),
+            "abcdefgY".to_string(),
+            format!("abcdefg{}", "x".repeat(44)),
+            format!("abcdefg{}", "x".repeat(300)),
+            long('y'),
+            long('z'),
+        ];
+        assert_eq!(tag(&values[0]), tag(&values[1]));
+        assert_eq!(tag(&values[2]), tag(&values[3]));
+        assert_eq!(tag(&values[4]), tag(&values[5]));
+        let mut c = ValueCounts::default();
+        let slots: Vec<u32> = values.iter().map(|v| c.acquire(v)).collect();
+        assert_eq!(c.distinct(), values.len() as u64);
+        for (v, &slot) in values.iter().zip(&slots) {
+            assert_eq!(c.acquire(v), slot);
+            assert_eq!(c.get(slot), v);
+        }
+        c.release(slots[0]);
+        c.release(slots[0]);
+        assert_eq!(c.acquire(&values[1]), slots[1]);
+        assert_eq!(c.distinct(), values.len() as u64 - 1);
     }
 }
