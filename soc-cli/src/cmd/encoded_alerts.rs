@@ -4,7 +4,9 @@
 //! so encoding it (and freeing it) costs the detectors' thread nothing.
 //! The encoded rows are sorted as
 //! [`AlertCollector::finish`](soc_core::detect::AlertCollector::finish)
-//! sorts alerts, so the output is byte for byte the same.
+//! sorts alerts, so the output is byte for byte the same; the detectors
+//! may run on several threads ([`ShardedCollector`](soc_core::detect::ShardedCollector)),
+//! each handing its alerts over in the order they became final.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
@@ -31,6 +33,7 @@ type Group = Vec<(u64, Alert)>;
 struct Row {
     first_seen: Option<DateTime<Utc>>,
     kind: String,
+    id: String,
     seq: u64,
     json: Vec<u8>,
 }
@@ -56,11 +59,15 @@ fn encode(groups: Receiver<Group>) -> Encoded {
     for (seq, a) in groups.into_iter().flatten() {
         let json = serde_json::to_vec(&a)?;
         let Alert {
-            first_seen, kind, ..
+            first_seen,
+            kind,
+            id,
+            ..
         } = a;
         rows.push(Row {
             first_seen,
             kind,
+            id,
             seq,
             json,
         });
@@ -114,7 +121,8 @@ impl EncodedAlerts {
     }
 
     /// Waits for the encoders; the encoded alerts in the order of
-    /// `AlertCollector::finish` (by its key, then in the order they came in).
+    /// `AlertCollector::finish` (by its key, then in the order they came in:
+    /// from several threads, the order each thread handed its alerts over).
     pub fn finish(mut self) -> anyhow::Result<Vec<Vec<u8>>> {
         self.hand_over();
         drop(self.to_encoders);
@@ -129,6 +137,7 @@ impl EncodedAlerts {
             a.first_seen
                 .cmp(&b.first_seen)
                 .then_with(|| a.kind.cmp(&b.kind))
+                .then_with(|| a.id.cmp(&b.id))
                 .then(a.seq.cmp(&b.seq))
         });
         Ok(rows.into_iter().map(|r| r.json).collect())
@@ -171,6 +180,12 @@ mod tests {
             a.first_seen = at(&format!("2026-01-01T00:00:{:02}Z", (i * 7) % 11));
             alerts.push(a);
         }
+        // One id twice (the same key and kind): kept in arrival order.
+        for title in ["first of dup", "second of dup"] {
+            let mut a = Alert::new("ssh.scan", "dup", title, Severity::Low);
+            a.first_seen = at("2026-01-01T00:00:03Z");
+            alerts.push(a);
+        }
         let mut enc = EncodedAlerts::spawn().unwrap();
         alerts.iter().cloned().for_each(|a| enc.push(a));
         let got = enc.finish().unwrap();
@@ -181,5 +196,11 @@ mod tests {
             .collect();
         assert_eq!(got.len(), alerts.len());
         assert_eq!(got, want);
+        let text: Vec<String> = got
+            .iter()
+            .map(|j| String::from_utf8_lossy(j).into())
+            .collect();
+        let at = |t: &str| text.iter().position(|j| j.contains(t)).unwrap();
+        assert!(at("first of dup") < at("second of dup"));
     }
 }

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use serde_json::Value;
-use soc_core::detect::{AlertCollector, DetectConfig, SshSummary};
-use soc_core::model::{Attempt, Event};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use soc_core::detect::{alert_order, AlertCollector, DetectConfig, ShardedCollector, SshSummary};
+use soc_core::model::{Alert, Attempt, Event};
 use soc_core::parse::ssh::{default_threads, Reader, SshOptions, SshParser};
 use soc_core::parse::ParseStats;
 
@@ -180,11 +182,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut stats = ParseStats::default();
     let mut summary = SshSummary::default();
     let mut alerts = AlertCollector::new(DetectConfig::default());
+    // With several threads, the detectors are split by key over as many.
+    let mut sharded = (args.mode.alerts && threads > 1)
+        .then(|| ShardedCollector::new(DetectConfig::default(), threads));
+    // Alerts of the shards (other than JSON), sorted at the end.
+    let kept = Mutex::new(Vec::new());
     // JSON alerts are encoded beside the detectors, as they become final.
-    let mut encoder =
+    let encoder =
         (args.mode.alerts && parquet.is_none() && matches!(format, Format::Json | Format::Jsonl))
             .then(EncodedAlerts::spawn)
-            .transpose()?;
+            .transpose()?
+            .map(Mutex::new);
+    let to_encoder = |a| {
+        if let Some(enc) = &encoder {
+            locked(enc).push(a);
+        }
+    };
+    let keep = |a| locked(&kept).push(a);
     let mut events = (parquet.is_none() && !args.mode.summary && !args.mode.alerts)
         .then(|| RowWriter::new(buffered_stdout(), format, EVENT_COLUMNS));
     for lines in crate::cmd::journal::line_readers(&args.journal, &args.mode.files)? {
@@ -199,8 +213,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         } else if args.mode.summary {
             summary.read(&mut reader);
-        } else if let Some(enc) = encoder.as_mut() {
-            alerts.read_each(&mut reader, |a| enc.push(a));
+        } else if let Some(sh) = sharded.as_mut() {
+            let each: &(dyn Fn(Alert) + Sync) = match encoder {
+                Some(_) => &to_encoder,
+                None => &keep,
+            };
+            sh.read_each(&mut reader, each);
+        } else if encoder.is_some() {
+            alerts.read_each(&mut reader, to_encoder);
         } else {
             alerts.read(&mut reader);
         }
@@ -216,15 +236,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             w.write_ser(&row)?;
         }
         drop(w.finish()?);
-    } else if let Some(mut enc) = encoder {
-        alerts.finish_each(|a| enc.push(a));
+    } else if encoder.is_some() {
+        match sharded {
+            Some(sh) => sh.finish_each(&to_encoder),
+            None => alerts.finish_each(to_encoder),
+        }
+        let rows = match encoder {
+            Some(enc) => enc
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .finish()?,
+            None => Vec::new(),
+        };
         let mut w = RowWriter::new(buffered_stdout(), format, ALERT_COLUMNS);
-        for json in enc.finish()? {
+        for json in rows {
             w.write_encoded(&json)?;
         }
         drop(w.finish()?);
     } else {
-        let alerts = alerts.finish();
+        let alerts = match sharded {
+            Some(sh) => {
+                sh.finish_each(&keep);
+                let mut all = kept.into_inner().unwrap_or_else(PoisonError::into_inner);
+                all.sort_by(alert_order);
+                all
+            }
+            None => alerts.finish(),
+        };
         if let Some(p) = parquet {
             crate::parquet_out::write_alerts(p, &alerts)?;
             report_stats(&stats);
@@ -238,4 +276,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     report_stats(&stats);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `m`, locked (a panic elsewhere while it was held is reported by that thread).
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -96,7 +96,7 @@ impl AlertCollector {
     }
 
     /// Ends every open episode and returns all alerts, ordered by first
-    /// evidence, then kind (alerts without a time first).
+    /// evidence, then kind (alerts without a time first), then id.
     pub fn finish(mut self) -> Vec<Alert> {
         self.alerts.extend(self.detectors.finish());
         self.alerts.sort_by(alert_order);
@@ -117,10 +117,16 @@ impl AlertCollector {
 }
 
 /// The order of [`AlertCollector::finish`]: by first evidence, then kind
-/// (alerts without a time first); for a stable sort of the alerts in the
-/// order they became final.
+/// (alerts without a time first), then id; for a stable sort of the
+/// alerts in the order they became final (only alerts of one key and kind
+/// can share an id, and those become final in one shard, in order: so
+/// the order is the same however the detectors are split, see
+/// [`ShardedCollector`](super::ShardedCollector)).
 pub fn alert_order(a: &Alert, b: &Alert) -> Ordering {
-    a.first_seen.cmp(&b.first_seen).then(a.kind.cmp(&b.kind))
+    a.first_seen
+        .cmp(&b.first_seen)
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// The alerts of the detectors configured by `cfg` over `events`, ordered

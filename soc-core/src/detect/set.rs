@@ -11,6 +11,7 @@ use super::config::{DetectConfig, Rule};
 use super::expiry::{touched, ExpiryQueues, USERS};
 use super::failure_ring::{Push, RULES};
 use super::keyed::KeyedState;
+use super::shard::{Part, Route};
 use super::sighting::{Class, Sighting};
 use super::source_key::{KeyTexts, SlotRef};
 use super::source_windows::SourceWindows;
@@ -48,12 +49,20 @@ pub struct DetectorSet {
     scan: (Span, u32),
     /// The window and threshold of the distributed-attack detector, from `cfg`.
     distributed: (Span, u32),
+    /// The sources and users this set keeps windows for (all by default).
+    part: Part,
 }
 
 impl DetectorSet {
     /// Detectors with `cfg`.
     pub fn new(cfg: DetectConfig) -> DetectorSet {
-        let cap = cfg.max_tracked_keys;
+        DetectorSet::part(cfg, Part::ALL)
+    }
+
+    /// Detectors with `cfg` for the sources and users of `part` only
+    /// (each part bounded to its share of `max_tracked_keys`).
+    pub(crate) fn part(cfg: DetectConfig, part: Part) -> DetectorSet {
+        let cap = cfg.max_tracked_keys.div_ceil(part.count());
         let key_texts = KeyTexts::new(cap, cfg.ipv6_prefix);
         let rule = |r| {
             let (w, n) = cfg.params(r);
@@ -79,6 +88,7 @@ impl DetectorSet {
             saved_seen: 0,
             arena: EvidenceArena::default(),
             expiry: ExpiryQueues::default(),
+            part,
         }
     }
 
@@ -178,6 +188,22 @@ impl DetectorSet {
         })
     }
 
+    /// [`observe_line`](Self::observe_line) of a line whose [`Route`]
+    /// among the parts of a split set was computed already.
+    pub(crate) fn observe_line_routed(
+        &mut self,
+        r: &SshRecordRef<'_>,
+        file: &str,
+        line_no: u64,
+        line: &str,
+        route: Route,
+    ) -> Vec<Alert> {
+        self.collect_evidence();
+        let mut s = Sighting::of_record(r);
+        s.route = Some(route);
+        self.observe_sighting(&s, &mut |a| a.line(r, line, file, line_no))
+    }
+
     /// Frees the evidence no window holds any more, when enough may have
     /// piled up (between events: no index is in flight then).
     fn collect_evidence(&mut self) {
@@ -233,34 +259,49 @@ impl DetectorSet {
         }
         // clock rule: windows expire by the detector clock, not by `t`.
         let now = self.now.unwrap_or(t);
-        let Some((key, slot)) = s.src.map(|src| self.key_texts.key_and_slot(src)) else {
+        let Some(src) = s.src else {
             return out;
         };
+        let user = s
+            .user
+            .filter(|u| !u.is_empty() && s.class == Class::Failure);
+        let (own_source, own_user) = match s.route {
+            Some(r) => self.part.routed(r),
+            None => (
+                self.part.owns_source(src, self.cfg.ipv6_prefix),
+                user.is_some_and(|u| self.part.owns_user(u)),
+            ),
+        };
+        let user = user.filter(|_| own_user);
+        if !own_source && user.is_none() {
+            return out;
+        }
+        let (key, slot) = self.key_texts.key_and_slot(src);
         let src = key.as_str();
         let mut kept = None;
         let mut lazy = Lazy {
             id: &mut kept,
             make,
         };
-        if s.class == Class::Success {
-            out.extend(self.success(src, t, &mut lazy));
-            return out;
+        let (t, stamp, now) = (t, Stamp::of(t), Stamp::of(now));
+        if own_source {
+            if s.class == Class::Success {
+                out.extend(self.success(src, t, &mut lazy));
+                return out;
+            }
+            if self.sources.is_full() && self.sources.get_mut(src).is_none() {
+                out.extend(self.make_room(true));
+            }
+            let done = self.push_source(s, stamp, now, (src, slot), &mut lazy);
+            out.extend(
+                done.into_iter()
+                    .filter_map(|(r, ep)| self.alert(r, src, ep)),
+            );
         }
-        if self.sources.is_full() && self.sources.get_mut(src).is_none() {
-            out.extend(self.make_room(true));
-        }
-        let (t, now) = (Stamp::of(t), Stamp::of(now));
-        let done = self.push_source(s, t, now, (src, slot), &mut lazy);
-        out.extend(
-            done.into_iter()
-                .filter_map(|(r, ep)| self.alert(r, src, ep)),
-        );
-        let Some(user) = s
-            .user
-            .filter(|u| !u.is_empty() && s.class == Class::Failure)
-        else {
+        let Some(user) = user else {
             return out;
         };
+        let t = stamp;
         let (dw, dt) = self.distributed;
         if self.users.is_full() && self.users.get_mut(user).is_none() {
             out.extend(self.make_room(false));

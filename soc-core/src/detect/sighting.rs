@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
+use super::shard::Route;
 use crate::model::{Attempt, Event, EventOutcome};
 use crate::parse::ssh::{RemoteRef, SshRecordRef};
 
@@ -46,6 +47,9 @@ pub(crate) struct Sighting<'a> {
     pub class: Class,
     pub src: Option<Src<'a>>,
     pub user: Option<&'a str>,
+    /// Which detector parts its windows are in, when computed already
+    /// (see `shard`).
+    pub route: Option<Route>,
 }
 
 impl<'a> Sighting<'a> {
@@ -70,6 +74,7 @@ impl<'a> Sighting<'a> {
             class,
             src,
             user: e.user.as_deref(),
+            route: None,
         }
     }
 
@@ -105,6 +110,7 @@ impl<'a> Sighting<'a> {
             class,
             src,
             user: r.message.user.as_deref(),
+            route: None,
         }
     }
 }
@@ -129,6 +135,7 @@ impl Detached {
                 Err(n) => Src::Name(n),
             }),
             user: self.user.as_deref(),
+            route: None,
         }
     }
 }

@@ -118,3 +118,4 @@ pub(crate) use parallel::BlockParser;
 pub use parser::{SshOptions, SshParser};
 pub use reader::{default_threads, Reader};
 pub use record::{SshRecord, SshRecordRef};
+pub use stream::{ShardFn, Tag};

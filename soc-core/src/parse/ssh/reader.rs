@@ -18,6 +18,7 @@ use crate::parse::ParseStats;
 use super::parallel::Parallel;
 use super::parser::{SshOptions, SshParser};
 use super::record::SshRecordRef;
+use super::stream::{ShardFn, Tag};
 
 /// The default number of parsing threads: the cores there are, at most 4
 /// (past that the in-order half, on the joiner and calling threads, is
@@ -196,6 +197,64 @@ impl Reader {
                 parallel.for_each_line(lines, &mut self.parser, &mut self.stats, &mut f);
             }
             _ => while self.next_line_with(&mut f).is_some() {},
+        }
+    }
+
+    /// Like [`for_each_line`](Self::for_each_line), handing every line to
+    /// `f` once per shard, with its `tag` (computed once per line), each
+    /// shard on a thread of its own (the first on the calling thread) when
+    /// parsing on more than one thread, else one shard after the other per
+    /// line. Each shard sees every line, in input order; how the shards
+    /// split the work is up to `f` (the tag can say which shard a line is for).
+    ///
+    /// ```
+    /// use soc_core::parse::ssh::{Reader, SshOptions};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/auth.log");
+    /// let opts = SshOptions { year: Some(2026), ..Default::default() };
+    /// let mut all = 0u64;
+    /// Reader::open(path, opts.clone()).unwrap().for_each_line(|_, _, _, _| all += 1);
+    /// // Each shard counts every line, and the lines whose tag names it.
+    /// let mut counts = [(0u64, 0u64); 3];
+    /// let mut reader = Reader::open(path, opts).unwrap().with_threads(2);
+    /// let tag = |r: &soc_core::parse::ssh::SshRecordRef<'_>| (r.pid.unwrap_or(0) % 3) as u16;
+    /// let mut shard = 0;
+    /// let mut shards = counts.map(|c| { shard += 1; (shard - 1, c) });
+    /// reader.for_each_line_sharded(&mut shards, &tag, &|(i, (n, mine)), tag, _, _, _, _| {
+    ///     *n += 1;
+    ///     *mine += u64::from(tag == *i);
+    /// });
+    /// assert!(shards.iter().all(|(_, (n, _))| *n == all));
+    /// assert_eq!(shards.iter().map(|(_, (_, mine))| mine).sum::<u64>(), all);
+    /// ```
+    pub fn for_each_line_sharded<S: Send>(
+        &mut self,
+        shards: &mut [S],
+        tag: &Tag<'_>,
+        f: &ShardFn<'_, S>,
+    ) {
+        match self.lines.as_mut() {
+            Some(lines) if self.parallel.threads > 1 => {
+                let parallel = self.parallel;
+                parallel.for_each_line_sharded(
+                    lines,
+                    &mut self.parser,
+                    &mut self.stats,
+                    shards,
+                    tag,
+                    f,
+                );
+            }
+            _ => {
+                while self
+                    .next_line_with(|r, file, line, text| {
+                        let t = tag(r);
+                        for s in shards.iter_mut() {
+                            f(s, t, r, file, line, text);
+                        }
+                    })
+                    .is_some()
+                {}
+            }
         }
     }
 

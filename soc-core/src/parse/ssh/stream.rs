@@ -17,7 +17,8 @@
 //! thread and a few more), and no fresh pages are taken after the first
 //! few chunks.
 
-use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::Arc;
 use std::thread;
 
 use self_cell::self_cell;
@@ -110,6 +111,147 @@ impl Parallel {
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
+    }
+}
+
+impl Parallel {
+    /// Like [`for_each_line`](Self::for_each_line), but hands every record
+    /// to each of `shards`, each on a thread of its own: `shards[0]` on the
+    /// calling thread, the others on threads that see the same chunks
+    /// (shared, read-only) in the same order. Each record goes with its
+    /// `tag`, computed once, on the joiner. A chunk goes back to the
+    /// reader once every shard is done with it. Returns how many chunk
+    /// buffers it used.
+    pub fn for_each_line_sharded<S: Send>(
+        self,
+        lines: &mut LineReader,
+        parser: &mut SshParser,
+        stats: &mut ParseStats,
+        shards: &mut [S],
+        tag: &Tag<'_>,
+        f: &ShardFn<'_, S>,
+    ) -> usize {
+        let Some((first, others)) = shards.split_first_mut() else {
+            return 0;
+        };
+        let workers = self.threads.max(1);
+        let bare = parser.bare();
+        let chunk = self.chunk.max(1);
+        // Each other shard may hold two chunks more (its queue).
+        let most = workers * CHUNKS_PER_THREAD + CHUNKS_BESIDE + 2 * others.len();
+        thread::scope(|s| {
+            let (done, used) = channel::<ParsedChunk>();
+            let mut work = Vec::with_capacity(workers);
+            let mut results = Vec::with_capacity(workers);
+            let parsers: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (to_parser, todo) = sync_channel::<Work>(1);
+                    let (to_joiner, parsed) = sync_channel::<ParsedChunk>(2);
+                    work.push(to_parser);
+                    results.push(parsed);
+                    s.spawn(move || parse_chunks(&todo, &to_joiner, bare))
+                })
+                .collect();
+            let reader = s.spawn(move || read_chunks(lines, chunk, most, &work, &used));
+            let (to_caller, joined) = sync_channel::<Tagged>(2);
+            let joiner = s.spawn(move || join_and_tag(parser, &results, &to_caller, tag));
+            let mut to_shards = Vec::with_capacity(others.len());
+            let helpers: Vec<_> = others
+                .iter_mut()
+                .map(|shard| {
+                    let (to_shard, chunks) = sync_channel::<Arc<Tagged>>(2);
+                    to_shards.push(to_shard);
+                    let done = done.clone();
+                    s.spawn(move || {
+                        for c in chunks.iter() {
+                            each_line(&c, shard, f);
+                            give_back(c, &done);
+                        }
+                    })
+                })
+                .collect();
+            while let Ok(mut c) = joined.recv() {
+                c.chunk.with_dependent_mut(|_, p| {
+                    let mut bad = std::mem::take(&mut p.bad).into_iter().peekable();
+                    count_chunk(p, &mut bad, stats);
+                });
+                let c = Arc::new(c);
+                // A shard that stopped has panicked: its panic is passed on below.
+                let stopped = to_shards.iter().any(|to| to.send(Arc::clone(&c)).is_err());
+                each_line(&c, first, f);
+                give_back(c, &done);
+                if stopped {
+                    break;
+                }
+            }
+            // Unblocks the joiner (and so the parsers and the reader) if
+            // the loop stopped early.
+            drop(joined);
+            drop(to_shards);
+            drop(done);
+            for h in helpers.into_iter().chain(parsers) {
+                if let Err(panic) = h.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            if let Err(panic) = joiner.join() {
+                std::panic::resume_unwind(panic);
+            }
+            reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+}
+
+/// The tag of a record ([`Parallel::for_each_line_sharded`]).
+pub type Tag<'f> = dyn Fn(&SshRecordRef<'_>) -> u16 + Sync + 'f;
+
+/// What a shard does with one record: its tag, the record, the input's
+/// name, the line's number and its text.
+pub type ShardFn<'f, S> = dyn Fn(&mut S, u16, &SshRecordRef<'_>, &str, u64, &str) + Sync + 'f;
+
+/// A joined chunk and the tags of its records.
+struct Tagged {
+    chunk: ParsedChunk,
+    tags: Vec<u16>,
+}
+
+/// [`join_in_order`], tagging each chunk's records with `tag`.
+fn join_and_tag(
+    parser: &mut SshParser,
+    results: &[Receiver<ParsedChunk>],
+    to_caller: &SyncSender<Tagged>,
+    tag: &Tag<'_>,
+) {
+    for k in 0.. {
+        let Ok(mut chunk) = results[k % results.len()].recv() else {
+            return;
+        };
+        let tags = chunk.with_dependent_mut(|_, p| {
+            join_parsed(parser, p);
+            p.records.iter().map(|l| tag(&l.record)).collect()
+        });
+        if to_caller.send(Tagged { chunk, tags }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Hands every record of chunk `c` to `f` with `shard`.
+fn each_line<S>(c: &Tagged, shard: &mut S, f: &ShardFn<'_, S>) {
+    c.chunk.with_dependent(|block, p| {
+        for (l, &tag) in p.records.iter().zip(&c.tags) {
+            f(shard, tag, &l.record, &block.name, l.no, l.text);
+        }
+    });
+}
+
+/// Sends a shared chunk back to the reader if this was its last holder.
+fn give_back(c: Arc<Tagged>, done: &Sender<ParsedChunk>) {
+    if let Some(c) = Arc::into_inner(c) {
+        // The reader has stopped only if a thread panicked.
+        let _ = done.send(c.chunk);
     }
 }
 
