@@ -189,6 +189,52 @@ fn a_panic_in_the_callback_ends_the_read() {
     assert_eq!(n, 100);
 }
 
+/// Shards see every record in input order with its tag; a panic in any
+/// shard (the caller's or a helper's) ends the read with that panic.
+#[test]
+fn shards_see_every_record_and_pass_on_a_panic() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&auth_log(5_000)).unwrap();
+    let opts = SshOptions {
+        year: Some(2024),
+        ..SshOptions::default()
+    };
+    let open = || {
+        Reader::open(f.path(), opts.clone())
+            .unwrap()
+            .with_parallel(Parallel {
+                threads: 2,
+                chunk: 512,
+            })
+    };
+    let mut want = Vec::new();
+    open().for_each_line(|_, _, no, _| want.push(no));
+    let tag = |r: &SshRecordRef<'_>| (r.pid.unwrap_or(0) % 7) as u16;
+    let mut shards: Vec<Vec<(u64, u16)>> = vec![Vec::new(); 3];
+    open().for_each_line_sharded(&mut shards, &tag, &|seen, t, r, _, no, _| {
+        assert_eq!(t, tag(r));
+        seen.push((no, t));
+    });
+    for seen in &shards {
+        assert_eq!(seen.iter().map(|x| x.0).collect::<Vec<_>>(), want);
+    }
+    for shard in [0, 2] {
+        let mut shards: Vec<(usize, u64)> = (0..3).map(|i| (i, 0)).collect();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            open().for_each_line_sharded(&mut shards, &tag, &|(i, n), _, _, _, _, _| {
+                *n += 1;
+                assert!(*i != shard || *n < 100, "enough");
+            })
+        }));
+        let panic = caught.unwrap_err();
+        assert_eq!(
+            panic.downcast_ref::<&str>(),
+            Some(&"enough"),
+            "shard {shard}"
+        );
+    }
+}
+
 /// Record vectors keep their buffer from chunk to chunk.
 #[test]
 fn rebinding_keeps_the_allocation() {
