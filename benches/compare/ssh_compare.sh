@@ -22,6 +22,9 @@ if [ -n "${SOC_BASELINE:-}" ]; then
       "$SOC_BASELINE" ssh "$DATA" --$mode --format jsonl --threads $threads >"$OLD" 2>/dev/null
       target/release/soc ssh "$DATA" --$mode --format jsonl --threads $threads >"$NEW" 2>/dev/null
       if cmp -s "$OLD" "$NEW"; then echo "--$mode --threads $threads: identical to the baseline ($(wc -l <"$NEW") lines)";
+      elif [ $mode = alerts ] && cmp -s <(sort "$OLD") <(sort "$NEW"); then
+        # Builds before 80ffce8 ordered alerts tied on first_seen and kind as their episodes ended.
+        echo "--$mode --threads $threads: the baseline's alerts, ties in another order ($(wc -l <"$NEW") lines)"
       else echo "--$mode --threads $threads: DIFFERS from the baseline"; diff "$OLD" "$NEW" | head -5; fi
     done
   done
