@@ -66,27 +66,9 @@ impl Parallel {
         stats: &mut ParseStats,
         f: &mut dyn FnMut(&SshRecordRef<'_>, &str, u64, &str),
     ) -> usize {
-        let workers = self.threads.max(1);
-        let bare = parser.bare();
-        let chunk = self.chunk.max(1);
-        let most = workers * CHUNKS_PER_THREAD + CHUNKS_BESIDE;
         thread::scope(|s| {
-            let (done, used) = channel::<ParsedChunk>();
-            let mut work = Vec::with_capacity(workers);
-            let mut results = Vec::with_capacity(workers);
-            let parsers: Vec<_> = (0..workers)
-                .map(|_| {
-                    let (to_parser, todo) = sync_channel::<Work>(1);
-                    let (to_joiner, parsed) = sync_channel::<ParsedChunk>(2);
-                    work.push(to_parser);
-                    results.push(parsed);
-                    s.spawn(move || parse_chunks(&todo, &to_joiner, bare))
-                })
-                .collect();
-            let reader = s.spawn(move || read_chunks(lines, chunk, most, &work, &used));
-            let (to_caller, joined) = sync_channel::<ParsedChunk>(2);
-            let joiner = s.spawn(move || join_in_order(parser, &results, &to_caller));
-            for mut c in joined.iter() {
+            let stages = self.start(s, lines, parser, 0, join_in_order);
+            for mut c in stages.joined.iter() {
                 c.with_dependent_mut(|block, p| {
                     let mut bad = std::mem::take(&mut p.bad).into_iter().peekable();
                     count_chunk(p, &mut bad, stats);
@@ -95,26 +77,12 @@ impl Parallel {
                     }
                 });
                 // The reader has stopped only if a thread panicked.
-                let _ = done.send(c);
+                let _ = stages.done.send(c);
             }
-            // A thread that stopped early has panicked: pass its panic on.
-            drop(done);
-            for h in parsers {
-                if let Err(panic) = h.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
-            if let Err(panic) = joiner.join() {
-                std::panic::resume_unwind(panic);
-            }
-            reader
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            stages.finish()
         })
     }
-}
 
-impl Parallel {
     /// Like [`for_each_line`](Self::for_each_line), but hands every record
     /// to each of `shards`, each on a thread of its own: `shards[0]` on the
     /// calling thread, the others on threads that see the same chunks
@@ -134,34 +102,20 @@ impl Parallel {
         let Some((first, others)) = shards.split_first_mut() else {
             return 0;
         };
-        let workers = self.threads.max(1);
-        let bare = parser.bare();
-        let chunk = self.chunk.max(1);
-        // Each other shard may hold two chunks more (its queue).
-        let most = workers * CHUNKS_PER_THREAD + CHUNKS_BESIDE + 2 * others.len();
         thread::scope(|s| {
-            let (done, used) = channel::<ParsedChunk>();
-            let mut work = Vec::with_capacity(workers);
-            let mut results = Vec::with_capacity(workers);
-            let parsers: Vec<_> = (0..workers)
-                .map(|_| {
-                    let (to_parser, todo) = sync_channel::<Work>(1);
-                    let (to_joiner, parsed) = sync_channel::<ParsedChunk>(2);
-                    work.push(to_parser);
-                    results.push(parsed);
-                    s.spawn(move || parse_chunks(&todo, &to_joiner, bare))
-                })
-                .collect();
-            let reader = s.spawn(move || read_chunks(lines, chunk, most, &work, &used));
-            let (to_caller, joined) = sync_channel::<Tagged>(2);
-            let joiner = s.spawn(move || join_and_tag(parser, &results, &to_caller, tag));
+            let join =
+                move |p: &mut SshParser, r: &[Receiver<ParsedChunk>], to: &SyncSender<Tagged>| {
+                    join_and_tag(p, r, to, tag);
+                };
+            // Each other shard may hold two chunks more (its queue).
+            let stages = self.start(s, lines, parser, 2 * others.len(), join);
             let mut to_shards = Vec::with_capacity(others.len());
             let helpers: Vec<_> = others
                 .iter_mut()
                 .map(|shard| {
                     let (to_shard, chunks) = sync_channel::<Arc<Tagged>>(2);
                     to_shards.push(to_shard);
-                    let done = done.clone();
+                    let done = stages.done.clone();
                     s.spawn(move || {
                         for c in chunks.iter() {
                             each_line(&c, shard, f);
@@ -170,7 +124,7 @@ impl Parallel {
                     })
                 })
                 .collect();
-            while let Ok(mut c) = joined.recv() {
+            while let Ok(mut c) = stages.joined.recv() {
                 c.chunk.with_dependent_mut(|_, p| {
                     let mut bad = std::mem::take(&mut p.bad).into_iter().peekable();
                     count_chunk(p, &mut bad, stats);
@@ -179,28 +133,93 @@ impl Parallel {
                 // A shard that stopped has panicked: its panic is passed on below.
                 let stopped = to_shards.iter().any(|to| to.send(Arc::clone(&c)).is_err());
                 each_line(&c, first, f);
-                give_back(c, &done);
+                give_back(c, &stages.done);
                 if stopped {
                     break;
                 }
             }
-            // Unblocks the joiner (and so the parsers and the reader) if
-            // the loop stopped early.
-            drop(joined);
             drop(to_shards);
-            drop(done);
-            for h in helpers.into_iter().chain(parsers) {
+            for h in helpers {
                 if let Err(panic) = h.join() {
                     std::panic::resume_unwind(panic);
                 }
             }
-            if let Err(panic) = joiner.join() {
+            stages.finish()
+        })
+    }
+
+    /// Starts the reader, the parsing threads and the joiner (`join`, which
+    /// takes the parsed chunks in input order and passes them on) of one
+    /// read in scope `s`; `extra` chunk buffers beyond the usual bound.
+    fn start<'scope, T: Send + 'scope>(
+        self,
+        s: &'scope thread::Scope<'scope, '_>,
+        lines: &'scope mut LineReader,
+        parser: &'scope mut SshParser,
+        extra: usize,
+        join: impl FnOnce(&mut SshParser, &[Receiver<ParsedChunk>], &SyncSender<T>) + Send + 'scope,
+    ) -> Stages<'scope, T> {
+        let workers = self.threads.max(1);
+        let bare = parser.bare();
+        let chunk = self.chunk.max(1);
+        let most = workers * CHUNKS_PER_THREAD + CHUNKS_BESIDE + extra;
+        let (done, used) = channel::<ParsedChunk>();
+        let mut work = Vec::with_capacity(workers);
+        let mut results = Vec::with_capacity(workers);
+        let mut threads: Vec<_> = (0..workers)
+            .map(|_| {
+                let (to_parser, todo) = sync_channel::<Work>(1);
+                let (to_joiner, parsed) = sync_channel::<ParsedChunk>(2);
+                work.push(to_parser);
+                results.push(parsed);
+                s.spawn(move || parse_chunks(&todo, &to_joiner, bare))
+            })
+            .collect();
+        let reader = s.spawn(move || read_chunks(lines, chunk, most, &work, &used));
+        let (to_caller, joined) = sync_channel::<T>(2);
+        threads.push(s.spawn(move || join(parser, &results, &to_caller)));
+        Stages {
+            joined,
+            done,
+            threads,
+            reader,
+        }
+    }
+}
+
+/// The threads of one read ([`Parallel::start`]): the joined chunks come
+/// in through `joined`, and go back to the reader through `done`.
+struct Stages<'scope, T> {
+    joined: Receiver<T>,
+    done: Sender<ParsedChunk>,
+    /// The parsing threads and the joiner.
+    threads: Vec<thread::ScopedJoinHandle<'scope, ()>>,
+    reader: thread::ScopedJoinHandle<'scope, usize>,
+}
+
+impl<T> Stages<'_, T> {
+    /// Stops taking chunks, waits for every thread and returns how many
+    /// chunk buffers the reader made. A thread that stopped early has
+    /// panicked: its panic is passed on.
+    fn finish(self) -> usize {
+        let Stages {
+            joined,
+            done,
+            threads,
+            reader,
+        } = self;
+        // Unblocks the joiner (and so the parsers and the reader) if the
+        // caller stopped early.
+        drop(joined);
+        drop(done);
+        for h in threads {
+            if let Err(panic) = h.join() {
                 std::panic::resume_unwind(panic);
             }
-            reader
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 
