@@ -57,6 +57,9 @@ for l in open('$DATA', encoding='utf-8', errors='replace'):
     elif acc.search(l):
         accepted += 1
 print(users.most_common(10), srcs.most_common(10), sorted(hours.items()), accepted)"
+# What --alerts replaces, the usual way (context, not #16's baseline): one
+# rule of six, a deque of failure times per source, strptime per line.
+echo "python brute-force script (one rule, the usual way):"; t python3 benches/compare/naive_bruteforce.py "$DATA" 2026
 if command -v rg >/dev/null; then echo "ripgrep failed-password regex:"; t sh -c "rg -c 'Failed password for (invalid user )?\\S+ from \\S+ port \\d+' '$DATA' | cat"; fi
 # Through a pipe: GNU grep writing to /dev/null stops at the first match.
 echo "grep -c:";                  t sh -c "grep -c 'Failed password' '$DATA' | cat"

@@ -223,7 +223,7 @@ impl<T> Stages<'_, T> {
     }
 }
 
-/// The tag of a record ([`Parallel::for_each_line_sharded`]).
+/// The tag of a record ([`Reader::for_each_line_sharded`](super::Reader::for_each_line_sharded)).
 pub type Tag<'f> = dyn Fn(&SshRecordRef<'_>) -> u16 + Sync + 'f;
 
 /// What a shard does with one record: its tag, the record, the input's
