@@ -17,7 +17,7 @@ use std::net::IpAddr;
 
 use foldhash::fast::FixedState;
 
-use super::sighting::{Class, Sighting, Src};
+use super::sighting::{Class, Route, Sighting, Src};
 use super::source_key::{ipv6_network, key_address, SourceKey};
 
 /// Most parts: a part number fits in a byte, beside [`NONE`].
@@ -25,11 +25,6 @@ pub const MAX_PARTS: usize = 64;
 
 /// No part (an event without a source, or without a user to count).
 const NONE: u8 = u8::MAX;
-
-/// The parts of an event's source (low byte) and user (high byte), as
-/// [`Part::route`] gives them: [`NONE`] when there is none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route(pub u16);
 
 /// Which sources and users a detector set keeps windows for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,8 +15,8 @@
 
 use std::thread;
 
-use super::shard::{Part, Route, MAX_PARTS};
-use super::sighting::Sighting;
+use super::shard::{Part, MAX_PARTS};
+use super::sighting::{Route, Sighting};
 use super::{DetectConfig, DetectorSet};
 use crate::model::Alert;
 use crate::parse::ssh::{Reader, SshRecordRef};

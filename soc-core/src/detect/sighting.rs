@@ -7,7 +7,6 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
-use super::shard::Route;
 use crate::model::{Attempt, Event, EventOutcome};
 use crate::parse::ssh::{RemoteRef, SshRecordRef};
 
@@ -32,6 +31,12 @@ pub(crate) enum Class {
     /// Anything else: it only moves the clock.
     Other,
 }
+
+/// Which detector parts an event's windows are in: the part of its
+/// source (low byte) and of its user (high byte), `u8::MAX` for none
+/// (made by `shard::Part::route`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route(pub u16);
 
 /// An event's source: an address, else a host name.
 #[derive(Debug, Clone, Copy)]
