@@ -122,9 +122,11 @@ fn open_auth_log(path: &std::path::Path, threads: usize) -> soc_core::parse::ssh
 
 /// `soc ssh --summary`'s work over a generated 200k-line auth.log read
 /// from a file: the reader (line split, parse, pid join) plus the
-/// summary's counting, with 1 and 2 parsing threads.
+/// summary's counting, with 1 and 2 parsing threads; and `--alerts`'s:
+/// the reader plus the detectors, one set on 1 thread and split by key
+/// into 2 shards on 2 (`ShardedCollector`, as `soc ssh --alerts --threads 2`).
 fn ssh_read_threads(c: &mut Criterion) {
-    use soc_core::detect::SshSummary;
+    use soc_core::detect::{AlertCollector, DetectConfig, ShardedCollector, SshSummary};
     let lines = 200_000;
     let path = std::env::temp_dir().join(format!("soc-bench-auth-{}.log", std::process::id()));
     std::fs::write(&path, soc_benches::authlog::generate_string(lines, 7)).expect("temp file");
@@ -141,6 +143,25 @@ fn ssh_read_threads(c: &mut Criterion) {
             })
         });
     }
+    g.bench_function("alerts_200k_1_thread", |b| {
+        b.iter(|| {
+            let mut c = AlertCollector::new(DetectConfig::default());
+            c.read(&mut open_auth_log(&path, 1));
+            std::hint::black_box(c.finish().len())
+        })
+    });
+    g.bench_function("alerts_200k_2_threads_2_shards", |b| {
+        b.iter(|| {
+            let n = std::sync::atomic::AtomicUsize::new(0);
+            let count = |_| {
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            };
+            let mut c = ShardedCollector::new(DetectConfig::default(), 2);
+            c.read_each(&mut open_auth_log(&path, 2), &count);
+            c.finish_each(&count);
+            std::hint::black_box(n.into_inner())
+        })
+    });
     g.finish();
     let _ = std::fs::remove_file(&path);
 }
