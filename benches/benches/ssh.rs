@@ -123,8 +123,9 @@ fn open_auth_log(path: &std::path::Path, threads: usize) -> soc_core::parse::ssh
 /// `soc ssh --summary`'s work over a generated 200k-line auth.log read
 /// from a file: the reader (line split, parse, pid join) plus the
 /// summary's counting, with 1 and 2 parsing threads; and `--alerts`'s:
-/// the reader plus the detectors, one set on 1 thread and split by key
-/// into 2 shards on 2 (`ShardedCollector`, as `soc ssh --alerts --threads 2`).
+/// the reader plus the detectors, one set on 1 and 2 parsing threads, and
+/// split by key into 2 shards on 2 (`ShardedCollector`, as `soc ssh
+/// --alerts --threads 2`).
 fn ssh_read_threads(c: &mut Criterion) {
     use soc_core::detect::{AlertCollector, DetectConfig, ShardedCollector, SshSummary};
     let lines = 200_000;
@@ -147,6 +148,13 @@ fn ssh_read_threads(c: &mut Criterion) {
         b.iter(|| {
             let mut c = AlertCollector::new(DetectConfig::default());
             c.read(&mut open_auth_log(&path, 1));
+            std::hint::black_box(c.finish().len())
+        })
+    });
+    g.bench_function("alerts_200k_2_threads_1_set", |b| {
+        b.iter(|| {
+            let mut c = AlertCollector::new(DetectConfig::default());
+            c.read(&mut open_auth_log(&path, 2));
             std::hint::black_box(c.finish().len())
         })
     });
