@@ -283,7 +283,7 @@ impl DetectorSet {
             id: &mut kept,
             make,
         };
-        let (t, stamp, now) = (t, Stamp::of(t), Stamp::of(now));
+        let (stamp, now) = (Stamp::of(t), Stamp::of(now));
         if own_source {
             if s.class == Class::Success {
                 out.extend(self.success(src, t, &mut lazy));
