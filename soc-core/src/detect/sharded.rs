@@ -73,16 +73,18 @@ impl ShardedCollector {
         // The same for every shard: computed once per line, on the joiner.
         let (router, prefix) = (self.router, self.ipv6_prefix);
         let route = |r: &SshRecordRef<'_>| router.route(&Sighting::of_record(r), prefix).0;
-        let mut shards: Vec<DetectorSet> = std::mem::take(&mut self.shards);
-        reader.for_each_line_sharded(&mut shards, &route, &|d, route, r, file, line, text| {
-            let done = if r.attempt.is_none() {
-                d.observe_time(r.time)
-            } else {
-                d.observe_line_routed(r, file, line, text, Route(route))
-            };
-            done.into_iter().for_each(each);
-        });
-        self.shards = shards;
+        reader.for_each_line_sharded(
+            &mut self.shards,
+            &route,
+            &|d, route, r, file, line, text| {
+                let done = if r.attempt.is_none() {
+                    d.observe_time(r.time)
+                } else {
+                    d.observe_line_routed(r, file, line, text, Route(route))
+                };
+                done.into_iter().for_each(each);
+            },
+        );
     }
 
     /// Ends every open episode, each shard on a thread of its own, handing
